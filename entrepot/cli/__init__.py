@@ -1,0 +1,39 @@
+"""The `entrepot` command: thin wrappers over the library."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from entrepot.cli import _vocab, _warehouse
+from entrepot.errors import EntrepotError
+
+app = typer.Typer(
+    name="entrepot",
+    help="entrepot: a health data warehouse (OMOP CDM) for hospitals.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+for command in (_warehouse.init, _warehouse.load, _warehouse.validate, _warehouse.tables,
+                _warehouse.export):
+    app.command()(command)
+app.add_typer(_vocab.app, name="vocab")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; user errors become one line on stderr and exit status 2."""
+    try:
+        app(args=argv, prog_name="entrepot")
+    except EntrepotError as e:
+        print(f"entrepot: error: {e}", file=sys.stderr)
+        return 2
+    except SystemExit as e:  # typer ends every run this way, usage errors with 2
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Every error entrepot raises on purpose. The CLI turns them into one line and exit 2."""
+
+from __future__ import annotations
+
+
+class EntrepotError(Exception):
+    """Root of entrepot's errors: a user-facing problem, never a bug."""
+
+
+class WarehouseNotFoundError(EntrepotError, FileNotFoundError):
+    """The warehouse URI points at nothing."""
+
+
+class WarehouseURIError(EntrepotError, ValueError):
+    """The warehouse URI cannot be understood."""
+
+
+class UnknownTableError(EntrepotError, KeyError):
+    """A table that is neither in the OMOP CDM nor in the warehouse."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; we want plain text
+        return str(self.args[0]) if self.args else ""
+
+
+class InputFileError(EntrepotError, ValueError):
+    """An input file cannot be read: wrong name, format, or content."""
+
+
+class LoadError(EntrepotError, RuntimeError):
+    """A load failed; the warehouse was left as it was."""
+
+
+class MissingDependencyError(EntrepotError, ImportError):
+    """An optional dependency (such as PySpark) is needed but not installed."""
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message: engines' messages run long."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

