@@ -35,7 +35,11 @@ def spark_session(tmp_path_factory):
 
 
 def warehouse_uri(engine: str, folder: Path, name: str = "eds") -> str:
-    return f"spark:{folder / name}" if engine == "spark" else str(folder / f"{name}.duckdb")
+    return (
+        f"spark:{folder / name}"
+        if engine == "spark"
+        else str(folder / f"{name}.duckdb")
+    )
 
 
 @pytest.fixture(params=ENGINES)
@@ -51,7 +55,9 @@ def make_warehouse(engine, tmp_path):
     opened: list[Warehouse] = []
 
     def make(name: str = "eds", *, vocabulary: bool = False) -> Warehouse:
-        wh = Warehouse.create(warehouse_uri(engine, tmp_path, name), vocabulary=vocabulary)
+        wh = Warehouse.create(
+            warehouse_uri(engine, tmp_path, name), vocabulary=vocabulary
+        )
         opened.append(wh)
         return wh
 

@@ -16,8 +16,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for command in (_warehouse.init, _warehouse.load, _warehouse.validate, _warehouse.tables,
-                _warehouse.export):
+for command in (
+    _warehouse.init,
+    _warehouse.load,
+    _warehouse.validate,
+    _warehouse.tables,
+    _warehouse.export,
+):
     app.command()(command)
 app.add_typer(_vocab.app, name="vocab")
 

@@ -10,18 +10,30 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 WarehouseOption = Annotated[
     str | None,
     typer.Option(
-        "--warehouse", "-w", envvar="ENTREPOT_WAREHOUSE",
+        "--warehouse",
+        "-w",
+        envvar="ENTREPOT_WAREHOUSE",
         help="Warehouse: a .duckdb file or spark:FOLDER [default: ./entrepot.duckdb].",
         show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, only that.")]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or messages.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON on stdout, only that.")
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress or messages.")
+]
 
 stderr = Console(stderr=True)
 stdout = Console()
@@ -42,9 +54,13 @@ def progress(quiet: bool, total: int | None = None) -> Iterator[Callable[[str], 
         yield lambda label: None
         return
     bar = Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-        TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-        console=stderr, transient=True,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
     )
     with bar:
         task = bar.add_task("starting", total=total)

@@ -9,29 +9,63 @@ import typer
 from rich.table import Table
 
 from entrepot.cli._common import (
-    JsonOption, QuietOption, WarehouseOption, emit, open_warehouse, progress, stdout,
+    JsonOption,
+    QuietOption,
+    WarehouseOption,
+    emit,
+    open_warehouse,
+    progress,
+    stdout,
 )
 from entrepot.errors import InputFileError
 
 
-def init(warehouse: WarehouseOption = None, vocabulary: Annotated[bool, typer.Option(
-        "--vocabulary/--no-vocabulary", help="Load the bundled vocabulary.")] = True,
-        json: JsonOption = False, quiet: QuietOption = False) -> None:
+def init(
+    warehouse: WarehouseOption = None,
+    vocabulary: Annotated[
+        bool,
+        typer.Option(
+            "--vocabulary/--no-vocabulary", help="Load the bundled vocabulary."
+        ),
+    ] = True,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
     """Create an empty OMOP CDM v5.4 warehouse with the bundled vocabulary."""
     from entrepot.warehouse import Warehouse
 
     with Warehouse.create(warehouse, vocabulary=vocabulary) as wh:
-        result = {"warehouse": str(wh.uri), "engine": wh.engine, "tables": len(wh.tables()),
-                  "concepts": wh.count("concept")}
-    emit(result, json, lambda: quiet or stdout.print(
-        f"Created {result['warehouse']} ({result['engine']}): {result['tables']} CDM tables, "
-        f"{result['concepts']:,} concepts."))
+        result = {
+            "warehouse": str(wh.uri),
+            "engine": wh.engine,
+            "tables": len(wh.tables()),
+            "concepts": wh.count("concept"),
+        }
+    emit(
+        result,
+        json,
+        lambda: (
+            quiet
+            or stdout.print(
+                f"Created {result['warehouse']} ({result['engine']}): {result['tables']} CDM tables, "
+                f"{result['concepts']:,} concepts."
+            )
+        ),
+    )
 
 
-def load(folder: Annotated[Path, typer.Argument(help="Folder of files named after OMOP "
-                                                 "tables: person.csv, measurement.parquet...")],
-         warehouse: WarehouseOption = None, json: JsonOption = False,
-         quiet: QuietOption = False) -> None:
+def load(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder of files named after OMOP "
+            "tables: person.csv, measurement.parquet..."
+        ),
+    ],
+    warehouse: WarehouseOption = None,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
     """Load OMOP-shaped CSV/Parquet files: typed, validated, atomic and idempotent."""
     from entrepot.ingest import load_directory, omop_files
 
@@ -44,16 +78,25 @@ def load(folder: Annotated[Path, typer.Argument(help="Folder of files named afte
 def _print_load(result) -> None:
     table = Table("table", "loaded", "already present", "quarantined")
     for name in result.loaded:
-        table.add_row(name, f"{result.loaded[name]:,}", f"{result.skipped[name]:,}",
-                      f"{result.quarantined[name]:,}")
+        table.add_row(
+            name,
+            f"{result.loaded[name]:,}",
+            f"{result.skipped[name]:,}",
+            f"{result.quarantined[name]:,}",
+        )
     stdout.print(table)
     if any(result.quarantined.values()):
-        stdout.print(f"Rejected rows and their reasons are in table quarantine "
-                     f"(load_id {result.load_id}).")
+        stdout.print(
+            f"Rejected rows and their reasons are in table quarantine "
+            f"(load_id {result.load_id})."
+        )
 
 
-def validate(warehouse: WarehouseOption = None, json: JsonOption = False,
-             quiet: QuietOption = False) -> None:
+def validate(
+    warehouse: WarehouseOption = None,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
     """Check the warehouse against the OMOP CDM v5.4; exit status 1 when it departs."""
     with open_warehouse(warehouse, read_only=True) as wh:
         result = wh.validate()
@@ -68,31 +111,50 @@ def _print_problems(result: dict) -> None:
         return
     table = Table("check", "table", "field", "rows", "problem")
     for p in result["problems"]:
-        table.add_row(p["check"], p["table"], p["field"] or "",
-                      "" if p["rows"] is None else f"{p['rows']:,}", p["message"])
+        table.add_row(
+            p["check"],
+            p["table"],
+            p["field"] or "",
+            "" if p["rows"] is None else f"{p['rows']:,}",
+            p["message"],
+        )
     stdout.print(table)
 
 
-def tables(warehouse: WarehouseOption = None, json: JsonOption = False,
-           quiet: QuietOption = False) -> None:
+def tables(
+    warehouse: WarehouseOption = None,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
     """Rows in each table of the warehouse."""
     with open_warehouse(warehouse, read_only=True) as wh:
-        counts = {schema: wh.counts(schema) for schema in ("cdm", "results", "entrepot")}
+        counts = {
+            schema: wh.counts(schema) for schema in ("cdm", "results", "entrepot")
+        }
+
     def human() -> None:
         table = Table("schema", "table", "rows")
         for schema, rows in counts.items():
             for name, n in rows.items():
                 table.add_row(schema, name, f"{n:,}")
         stdout.print(table)
+
     emit(counts, json, human)
 
 
-def export(folder: Annotated[Path, typer.Argument(help="Folder to write the files to.")],
-           table: Annotated[list[str] | None, typer.Option(
-               "--table", "-t", help="Table to export (repeat); default: all non-empty.")] = None,
-           format: Annotated[str, typer.Option(help="parquet or csv")] = "parquet",
-           warehouse: WarehouseOption = None, json: JsonOption = False,
-           quiet: QuietOption = False) -> None:
+def export(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the files to.")],
+    table: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--table", "-t", help="Table to export (repeat); default: all non-empty."
+        ),
+    ] = None,
+    format: Annotated[str, typer.Option(help="parquet or csv")] = "parquet",
+    warehouse: WarehouseOption = None,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
     """Write tables to Parquet or CSV files, one file per table."""
     if format not in ("parquet", "csv"):
         raise InputFileError(f"--format {format!r}: use parquet or csv")
@@ -104,5 +166,13 @@ def export(folder: Annotated[Path, typer.Argument(help="Folder to write the file
             for name in names:
                 step(name)
                 written[name] = wh.export(name, folder / f"{name.lower()}.{format}")
-    emit({"folder": str(folder), "rows": written}, json, lambda: quiet or stdout.print(
-        f"Wrote {len(written)} tables ({sum(written.values()):,} rows) to {folder}."))
+    emit(
+        {"folder": str(folder), "rows": written},
+        json,
+        lambda: (
+            quiet
+            or stdout.print(
+                f"Wrote {len(written)} tables ({sum(written.values()):,} rows) to {folder}."
+            )
+        ),
+    )

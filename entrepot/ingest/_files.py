@@ -39,10 +39,14 @@ def omop_files(folder: Path) -> dict[str, Path]:
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise InputFileError(f"{path}: {table!r} is not an OMOP CDM table{hint}")
         if table in found:
-            raise InputFileError(f"{path}: a second file for table {table} ({found[table].name})")
+            raise InputFileError(
+                f"{path}: a second file for table {table} ({found[table].name})"
+            )
         found[table] = path
     if not found:
-        raise InputFileError(f"{folder}: no .csv, .csv.gz or .parquet file named after a CDM table")
+        raise InputFileError(
+            f"{folder}: no .csv, .csv.gz or .parquet file named after a CDM table"
+        )
     return found
 
 
@@ -55,5 +59,6 @@ def load_directory(wh: Warehouse, folder: Path, *, progress=None) -> LoadResult:
             sources[table] = wh.store.read_file(path)
         except Exception as e:  # the engine's reader names the problem
             raise InputFileError(f"{path}: cannot be read: {first_line(e)}") from e
-    return wh.load(sources, names={t: p.name for t, p in files.items()}, progress=progress)
-
+    return wh.load(
+        sources, names={t: p.name for t, p in files.items()}, progress=progress
+    )

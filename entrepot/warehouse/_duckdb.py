@@ -21,16 +21,19 @@ class DuckDBStore(Store):
         self.read_only = read_only
         self.con = ibis.duckdb.connect(str(path), read_only=read_only)
         self._schemas = {"cdm": "main", "results": "results", "entrepot": "entrepot"}
+        self._catalog = self.con.current_catalog
 
-    def _db(self, schema: str) -> str:
-        return self._schemas[schema]
+    def _db(self, schema: str) -> tuple[str, str]:
+        """Catalog and schema: always both, as a file named entrepot.duckdb
+        makes a catalog `entrepot` beside our schema `entrepot`."""
+        return self._catalog, self._schemas[schema]
 
     def list_tables(self, schema: str) -> list[str]:
-        db = self._db(schema)
+        catalog, db = self._db(schema)
         rows = self.con.raw_sql(
             "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = ? AND table_catalog = current_database()",
-            parameters=[db],
+            "WHERE table_schema = ? AND table_catalog = ?",
+            parameters=[db, catalog],
         ).fetchall()
         return sorted(r[0] for r in rows)
 
@@ -38,10 +41,10 @@ class DuckDBStore(Store):
         return self.con.table(name, database=self._db(schema))
 
     def create_table(self, schema: str, name: str, columns: ibis.Schema) -> None:
-        db = self._db(schema)
+        catalog, db = self._db(schema)
         if db != "main":
-            self.con.raw_sql(f'CREATE SCHEMA IF NOT EXISTS "{db}"')
-        self.con.create_table(name, schema=columns, database=db)
+            self.con.raw_sql(f'CREATE SCHEMA IF NOT EXISTS "{catalog}"."{db}"')
+        self.con.create_table(name, schema=columns, database=(catalog, db))
 
     def drop_table(self, schema: str, name: str) -> None:
         self.con.drop_table(name, database=self._db(schema), force=True)
@@ -50,20 +53,30 @@ class DuckDBStore(Store):
         self.con.raw_sql("BEGIN TRANSACTION")
         try:
             for schema, name, rows, replace in tx.writes:
-                self.con.insert(name, rows, database=self._db(schema), overwrite=replace)
+                self.con.insert(
+                    name, rows, database=self._db(schema), overwrite=replace
+                )
         except BaseException:
             self.con.raw_sql("ROLLBACK")
             raise
         self.con.raw_sql("COMMIT")
 
     def materialize(self, rows: ir.Table) -> ir.Table:
-        return self.con.create_table(f"_entrepot_tmp_{next(_temp_names)}", rows, temp=True)
+        return self.con.create_table(
+            f"_entrepot_tmp_{next(_temp_names)}", rows, temp=True
+        )
 
-    def read_file(self, path: Path, *, delimiter: str = ",", quoted: bool = True) -> ir.Table:
+    def read_file(
+        self, path: Path, *, delimiter: str = ",", quoted: bool = True
+    ) -> ir.Table:
         if path.suffix == ".parquet":
             return self.con.read_parquet(path)
         return self.con.read_csv(
-            path, all_varchar=True, header=True, delim=delimiter, quote='"' if quoted else ""
+            path,
+            all_varchar=True,
+            header=True,
+            delim=delimiter,
+            quote='"' if quoted else "",
         )
 
     def write_file(self, rows: ir.Table, path: Path) -> None:

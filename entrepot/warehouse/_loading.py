@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import numpy as np
 import pyarrow as pa
 
 from entrepot.errors import InputFileError, LoadError, first_line
@@ -41,7 +42,9 @@ class LoadResult:
 def load_order(names: list[str]) -> list[str]:
     """Tables in an order where referenced tables come first."""
     first = ["location", "care_site", "provider", "person"]
-    return sorted(names, key=lambda n: (first.index(n) if n in first else len(first), n))
+    return sorted(
+        names, key=lambda n: (first.index(n) if n in first else len(first), n)
+    )
 
 
 def load_tables(
@@ -58,9 +61,8 @@ def load_tables(
     """
     names = names or {}
     result = LoadResult(load_id=uuid.uuid4().hex)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    checked: dict[str, ir.Table] = {}
-    person_ids = None
+    now = datetime.now(UTC).replace(tzinfo=None)
+    checked: dict[str, _Checked] = {}
     for name in load_order(list(sources)):
         spec = cdm_table(name)
         rows = sources[name]
@@ -68,23 +70,17 @@ def load_tables(
         source = names.get(name, name)
         if progress:
             progress(name)
-        if name != "person" and "person_id" in spec.columns and person_ids is None:
-            person_ids = _known_persons(wh, checked.get("person"))
-        check = _check(wh, rows, spec, source, person_ids if name != "person" else None)
+        persons = None
+        if name != "person" and "person_id" in spec.columns:
+            persons = _known_persons(wh, checked.get("person"))
+        typed = _typed_rows(rows, spec, source)
         try:
-            table = wh.store.materialize(check)
-            stats = table.aggregate(
-                bad=table._reason.notnull().sum(),
-                skipped=(table._reason.isnull() & table._present).sum(),
-                n=table.count(),
-            ).to_pyarrow().to_pylist()[0]
+            checked[name] = table = _check(wh, typed, spec, persons, rows.columns)
         except Exception as e:  # the engine could not read or convert the source
             raise LoadError(f"{source}: {first_line(e)}; nothing was loaded") from e
-        checked[name] = table
-        bad, skipped = int(stats["bad"] or 0), int(stats["skipped"] or 0)
-        result.quarantined[name] = bad
-        result.skipped[name] = skipped
-        result.loaded[name] = int(stats["n"]) - bad - skipped
+        result.loaded[name] = table.loaded
+        result.skipped[name] = table.skipped
+        result.quarantined[name] = table.quarantined
     try:
         _commit(wh, checked, result, now, names)
     except Exception as e:
@@ -92,50 +88,173 @@ def load_tables(
     return result
 
 
+@dataclass
+class _Checked:
+    """One source, checked: rows free of any problem, and the others resolved."""
 
-def _commit(wh, checked: dict[str, ir.Table], result: LoadResult, now: datetime,
-            names: dict[str, str]) -> None:
-    """Append good rows, quarantined rows and the load log in one transaction."""
-    with wh.store.transaction() as tx:
-        for name, table in checked.items():
-            spec = cdm_table(name)
-            good = table.filter(table._reason.isnull() & ~table._present)
-            tx.append("cdm" if spec.role != "results" else "results", name,
-                      good.select(*wh.table(name).columns))
-            if result.quarantined[name]:
-                tx.append("entrepot", "quarantine", _quarantine_rows(
-                    table, spec, result.load_id, now, names.get(name, name)))
-        log = pa.table({
-            "load_id": [result.load_id] * len(checked),
-            "loaded_at": pa.array([now] * len(checked), pa.timestamp("us")),
-            "source": [names.get(n, n) for n in checked],
-            "table_name": list(checked),
-            "loaded": [result.loaded[n] for n in checked],
-            "skipped": [result.skipped[n] for n in checked],
-            "quarantined": [result.quarantined[n] for n in checked],
-        })
-        if checked:
-            tx.append("entrepot", "load_log", ibis.memtable(log))
+    clear: ir.Table  # rows whose key has no problem (lazy: read again at commit)
+    resolved: (
+        ir.Table
+    )  # the rest, materialized: `_reason` null = good, `_present` = skip
+    columns: list[str]  # the columns the source gave; the others stay null
+    clear_rows: int
+    fixed_rows: int  # resolved rows to append
+    skipped: int
+    quarantined: int
+
+    @property
+    def loaded(self) -> int:
+        return self.clear_rows + self.fixed_rows
+
+    def good(self, columns: list[str] | None = None) -> ir.Table:
+        """Every row to append: the clear ones and the resolved good ones."""
+        columns = columns or self.columns
+        clear = self.clear.select(*columns)
+        if not self.fixed_rows:  # a union would slow the engine's bulk insert down
+            return clear
+        r = self.resolved
+        fixed = r.filter(r._reason.isnull() & ~r._present).select(*columns)
+        return clear.union(fixed.cast(clear.schema()))
 
 
-def _known_persons(wh, loading: ir.Table | None) -> ir.Table:
+def _known_persons(wh, loading: _Checked | None) -> ir.Table:
     """person_ids already in the warehouse or accepted in this load."""
     existing = wh.table("person").select("person_id")
     if loading is None:
         return existing
-    accepted = loading.filter(loading._reason.isnull()).select("person_id")
-    return existing.union(accepted)
+    return existing.union(loading.good(["person_id"]))
 
 
-def _check(wh, raw: ir.Table, spec: Table, source: str, person_ids) -> ir.Table:
-    """Rows typed as the CDM says, with `_reason` (null if good) and `_present`."""
+def _check(
+    wh,
+    typed: ir.Table,
+    spec: Table,
+    persons: ir.Table | None,
+    source_columns: list[str],
+) -> _Checked:
+    """Find the few rows with a problem; the rest is appended as it is.
+
+    A row has a problem when a check failed, when its key repeats in the
+    source, or when its key is already in the warehouse. Only those rows are
+    materialized and resolved, so a clean load costs one light extra pass.
+    """
+    key = list(spec.key)
+    bounds = _increasing_bounds(typed, key)
+    rows = typed
+    if persons is not None:
+        pid = rows.person_id
+        rows = rows.mutate(
+            _reason=ibis.coalesce(
+                rows._reason,
+                ibis.ifelse(
+                    pid.notnull() & ~pid.isin(persons.person_id),
+                    ibis.literal("person_id ").concat(
+                        pid.cast("string"), " is not in person"
+                    ),
+                    None,
+                ),
+            )
+        )
+    if bounds is None:  # keys not in increasing order: count them to find repeats
+        repeated = typed.select(*key).group_by(key).aggregate(_n=ibis._.count())
+        repeated = repeated.filter(repeated._n > 1).select(
+            *key, _repeated=ibis.literal(True)
+        )
+        rows = rows.left_join(repeated, key).select(*rows.columns, "_repeated")
+    if _may_be_known(wh, spec.name, key, bounds):
+        known = (
+            wh.table(spec.name)
+            .select(*key)
+            .distinct()
+            .mutate(_known=ibis.literal(True))
+        )
+        rows = rows.left_join(known, key).select(*rows.columns, "_known")
+    flags = [
+        rows[c].notnull()
+        for c in ("_reason", "_repeated", "_known")
+        if c in rows.columns
+    ]
+    problems = wh.store.materialize(
+        rows.filter(ibis.or_(*flags)).select(*typed.columns)
+    )
+    problem_rows = int(problems.count().to_pyarrow().as_py())
+    clear = typed.filter(ibis.and_(*[typed[k].notnull() for k in key]))
+    if problem_rows:
+        clear = clear.anti_join(problems.select(*key).distinct(), key)
+    resolved = wh.store.materialize(
+        _mark_present(wh, _dedupe(problems, spec.key), spec)
+    )
+    stats = (
+        resolved.aggregate(
+            bad=resolved._reason.notnull().sum(),
+            skipped=(resolved._reason.isnull() & resolved._present).sum(),
+            good=(resolved._reason.isnull() & ~resolved._present).sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    given = [c for c in typed.columns if c in {n.lower() for n in source_columns}]
+    return _Checked(
+        clear=clear.drop("_reason"),
+        resolved=resolved,
+        columns=given,
+        clear_rows=int(typed.count().to_pyarrow().as_py()) - problem_rows,
+        fixed_rows=int(stats["good"] or 0),
+        skipped=int(stats["skipped"] or 0),
+        quarantined=int(stats["bad"] or 0),
+    )
+
+
+def _increasing_bounds(typed: ir.Table, key: list[str]) -> tuple[int, int] | None:
+    """(first, last) key when a single integer key strictly increases, else None.
+
+    Strictly increasing values are distinct, whatever order the engine returns
+    them in, so this proves there is no repeat without counting every key; it
+    streams one column, so memory stays bounded.
+    """
+    if len(key) != 1 or not typed[key[0]].type().is_integer():
+        return None
+    first = last = None
+    for batch in typed.select(typed[key[0]]).to_pyarrow_batches(chunk_size=1 << 20):
+        column = batch.column(0)
+        if column.null_count:
+            return None
+        values = column.to_numpy()
+        if not len(values):
+            continue
+        if last is not None and values[0] <= last or (np.diff(values) <= 0).any():
+            return None
+        first = int(values[0]) if first is None else first
+        last = int(values[-1])
+    return None if first is None else (first, last)
+
+
+def _may_be_known(
+    wh, name: str, key: list[str], bounds: tuple[int, int] | None
+) -> bool:
+    """Whether some keys of the source may already be in the warehouse."""
+    if wh.count(name) == 0:
+        return False
+    if bounds is None:
+        return True
+    column = wh.table(name)[key[0]]
+    low, high = column.min().to_pyarrow().as_py(), column.max().to_pyarrow().as_py()
+    return not (bounds[1] < low or bounds[0] > high)
+
+
+def _typed_rows(raw: ir.Table, spec: Table, source: str) -> ir.Table:
+    """Rows typed as the CDM says, with `_reason`: why a row fails, or null."""
     columns = {c.lower(): raw[c] for c in raw.columns}
     unknown = sorted(set(columns) - set(spec.columns))
     if unknown:
-        raise InputFileError(f"{source}: unknown column(s) for {spec.name}: {', '.join(unknown)}")
+        raise InputFileError(
+            f"{source}: unknown column(s) for {spec.name}: {', '.join(unknown)}"
+        )
     missing = [f.name for f in spec.fields if f.required and f.name not in columns]
     if missing:
-        raise InputFileError(f"{source}: missing required column(s): {', '.join(missing)}")
+        raise InputFileError(
+            f"{source}: missing required column(s): {', '.join(missing)}"
+        )
 
     typed: dict[str, ir.Value] = {}
     reasons: list[ir.StringValue] = []
@@ -148,21 +267,56 @@ def _check(wh, raw: ir.Table, spec: Table, source: str, person_ids) -> ir.Table:
         if reason is not None:
             reasons.append(reason)
         if f.required:
-            reasons.append(ibis.ifelse(value.isnull(), f"{f.name}: required value missing", None))
+            reasons.append(
+                ibis.ifelse(value.isnull(), f"{f.name}: required value missing", None)
+            )
         if f.max_length and f.dtype.is_string():
-            reasons.append(ibis.ifelse(
-                value.length() > f.max_length,
-                f"{f.name}: longer than {f.max_length} characters", None))
-    if person_ids is not None and "person_id" in typed:
-        pid = typed["person_id"]
-        reasons.append(ibis.ifelse(
-            pid.notnull() & ~pid.isin(person_ids.person_id),
-            ibis.literal("person_id ").concat(pid.cast("string"), " is not in person"),
-            None))
+            reasons.append(
+                ibis.ifelse(
+                    value.length() > f.max_length,
+                    f"{f.name}: longer than {f.max_length} characters",
+                    None,
+                )
+            )
     reason = ibis.coalesce(*reasons) if reasons else ibis.null("string")
-    rows = raw.select(**typed, _reason=reason)
-    rows = _dedupe(rows, spec.key)
-    return _mark_present(wh, rows, spec)
+    return raw.select(**typed, _reason=reason)
+
+
+def _commit(
+    wh,
+    checked: dict[str, _Checked],
+    result: LoadResult,
+    now: datetime,
+    names: dict[str, str],
+) -> None:
+    """Append good rows, quarantined rows and the load log in one transaction."""
+    with wh.store.transaction() as tx:
+        for name, table in checked.items():
+            spec = cdm_table(name)
+            tx.append(
+                "results" if spec.role == "results" else "cdm", name, table.good()
+            )
+            if result.quarantined[name]:
+                tx.append(
+                    "entrepot",
+                    "quarantine",
+                    _quarantine_rows(
+                        table.resolved, spec, result.load_id, now, names.get(name, name)
+                    ),
+                )
+        log = pa.table(
+            {
+                "load_id": [result.load_id] * len(checked),
+                "loaded_at": pa.array([now] * len(checked), pa.timestamp("us")),
+                "source": [names.get(n, n) for n in checked],
+                "table_name": list(checked),
+                "loaded": [result.loaded[n] for n in checked],
+                "skipped": [result.skipped[n] for n in checked],
+                "quarantined": [result.quarantined[n] for n in checked],
+            }
+        )
+        if checked:
+            tx.append("entrepot", "load_log", ibis.memtable(log))
 
 
 def _typed(value: ir.Value, name: str, dtype: dt.DataType, source: str):
@@ -176,7 +330,9 @@ def _typed(value: ir.Value, name: str, dtype: dt.DataType, source: str):
         shown = text.substr(0, _VALUE_SHOWN)
         reason = ibis.ifelse(
             text.notnull() & cast.isnull(),
-            ibis.literal(f"{name}: '").concat(shown, f"' is not a valid {_type_word(dtype)}"),
+            ibis.literal(f"{name}: '").concat(
+                shown, f"' is not a valid {_type_word(dtype)}"
+            ),
             None,
         )
         return cast, reason
@@ -193,7 +349,9 @@ def _typed(value: ir.Value, name: str, dtype: dt.DataType, source: str):
         cast = value.try_cast(dtype)
         reason = ibis.ifelse(
             value.notnull() & (value != value.round()),
-            ibis.literal(f"{name}: ").concat(value.cast("string"), " is not an integer"),
+            ibis.literal(f"{name}: ").concat(
+                value.cast("string"), " is not an integer"
+            ),
             None,
         )
         return cast, reason
@@ -214,17 +372,17 @@ def _type_word(dtype: dt.DataType) -> str:
 
 def _dedupe(rows: ir.Table, key: tuple[str, ...]) -> ir.Table:
     """Collapse identical repeated rows; mark rows sharing a key with different content."""
-    data = [c for c in rows.columns if c != "_reason"]
-    repeated = rows.group_by(key).aggregate(_n=ibis._.count()).filter(ibis._._n > 1).select(*key)
-    single = rows.anti_join(repeated, list(key))
-    shared = rows.semi_join(repeated, list(key)).select(*data, "_reason").distinct()
-    versions = shared.group_by(key).aggregate(_v=ibis._.count())
-    shared = shared.inner_join(versions, list(key)).select(*shared.columns, "_v")
-    shared = shared.mutate(_reason=ibis.coalesce(
-        shared._reason,
-        ibis.ifelse(shared._v > 1, f"duplicate {'/'.join(key)} with different content", None),
-    )).drop("_v")
-    return single.union(shared.select(*rows.columns))
+    rows = rows.distinct()
+    versions = rows.group_by(key).aggregate(_v=ibis._.count())
+    rows = rows.inner_join(versions, list(key)).select(*rows.columns, "_v")
+    return rows.mutate(
+        _reason=ibis.coalesce(
+            rows._reason,
+            ibis.ifelse(
+                rows._v > 1, f"duplicate {'/'.join(key)} with different content", None
+            ),
+        )
+    ).drop("_v")
 
 
 def _mark_present(wh, rows: ir.Table, spec: Table) -> ir.Table:
@@ -246,7 +404,9 @@ def _mark_present(wh, rows: ir.Table, spec: Table) -> ir.Table:
         _present=present & matched._same.fill_null(False),
         _reason=ibis.coalesce(
             matched._reason,
-            ibis.ifelse(conflict, f"{'/'.join(key)} already loaded with different content", None),
+            ibis.ifelse(
+                conflict, f"{'/'.join(key)} already loaded with different content", None
+            ),
         ),
     ).drop("_key", "_same")
 
@@ -255,12 +415,20 @@ def _json_value(value: ir.Value) -> ir.StringValue:
     text = value.cast("string")
     if value.type().is_numeric():
         return text.fill_null("null")
-    for char, escaped in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+    for char, escaped in (
+        ("\\", "\\\\"),
+        ('"', '\\"'),
+        ("\n", "\\n"),
+        ("\r", "\\r"),
+        ("\t", "\\t"),
+    ):
         text = text.replace(char, escaped)
     return ibis.ifelse(value.isnull(), "null", ibis.literal('"').concat(text, '"'))
 
 
-def _quarantine_rows(table: ir.Table, spec: Table, load_id: str, at: datetime, source: str):
+def _quarantine_rows(
+    table: ir.Table, spec: Table, load_id: str, at: datetime, source: str
+):
     """Failing rows as quarantine entries: the reason and the row (JSON).
 
     A value that could not be read is null in the record; its reason quotes it.

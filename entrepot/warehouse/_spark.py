@@ -13,8 +13,8 @@ import uuid
 from pathlib import Path
 
 import ibis
-import pyarrow as pa
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from entrepot.errors import MissingDependencyError
 from entrepot.warehouse._store import Store, Transaction
@@ -80,7 +80,9 @@ class SparkStore(Store):
         folder = self._dir(schema, name)
         folder.mkdir(parents=True)
         arrow = pa.schema(
-            pa.field(f.name, pa.timestamp("us", tz="UTC")) if pa.types.is_timestamp(f.type) else f
+            pa.field(f.name, pa.timestamp("us", tz="UTC"))
+            if pa.types.is_timestamp(f.type)
+            else f
             for f in columns.to_pyarrow()
         )  # Spark's TIMESTAMP is UTC-adjusted
         pq.write_table(arrow.empty_table(), folder / "part-empty.parquet")
@@ -104,9 +106,15 @@ class SparkStore(Store):
             staged = []
             for i, (schema, name, rows, replace) in enumerate(tx.writes):
                 target = self._dir(schema, name)
-                columns = self.table(schema, name).columns
+                columns = self.table(schema, name).schema()
                 out = staging / str(i)
-                self._frame(rows.select(*columns)).write.parquet(str(out))
+                full = rows.select(
+                    *[
+                        rows[c].cast(t) if c in rows.columns else ibis.null(t).name(c)
+                        for c, t in columns.items()
+                    ]
+                )  # every file holds every column, with the table's types
+                self._frame(full).write.parquet(str(out))
                 staged.append((schema, name, target, out, replace))
             for schema, name, target, out, replace in staged:
                 self._commit(target, out, replace)
@@ -133,13 +141,19 @@ class SparkStore(Store):
         frame.createOrReplaceTempView(view)
         return self.con.table(view)
 
-    def read_file(self, path: Path, *, delimiter: str = ",", quoted: bool = True) -> ir.Table:
+    def read_file(
+        self, path: Path, *, delimiter: str = ",", quoted: bool = True
+    ) -> ir.Table:
         if path.suffix == ".parquet":
             frame = self.session.read.parquet(str(path))
         else:
             frame = self.session.read.csv(
-                str(path), header=True, mode="FAILFAST", sep=delimiter,
-                quote='"' if quoted else "\u0000", escape='"' if quoted else None,
+                str(path),
+                header=True,
+                mode="FAILFAST",
+                sep=delimiter,
+                quote='"' if quoted else "\u0000",
+                escape='"' if quoted else None,
             )
         view = f"{self._prefix}_file{next(self._temp)}"
         frame.createOrReplaceTempView(view)
@@ -162,4 +176,3 @@ class SparkStore(Store):
     def close(self) -> None:
         for schema, name in list(self._views):
             self._forget(schema, name)
-

@@ -63,7 +63,9 @@ class Store(ABC):
         """Compute `rows` once into a temporary table, so that it can be reused."""
 
     @abstractmethod
-    def read_file(self, path: Path, *, delimiter: str = ",", quoted: bool = True) -> ir.Table:
+    def read_file(
+        self, path: Path, *, delimiter: str = ",", quoted: bool = True
+    ) -> ir.Table:
         """Read one Parquet file, or CSV with a header as text (`quoted=False`: no quoting)."""
 
     @abstractmethod

@@ -37,7 +37,9 @@ def resolve(uri: str | os.PathLike | None = None) -> WarehouseURI:
         location, _, query = text[len("spark:") :].partition("?")
         location = location.removeprefix("//")
         if not location:
-            raise WarehouseURIError(f"{text!r}: a spark: URI needs a folder, e.g. spark:./eds")
+            raise WarehouseURIError(
+                f"{text!r}: a spark: URI needs a folder, e.g. spark:./eds"
+            )
         options = {k: v[-1] for k, v in parse_qs(query).items()}
         return WarehouseURI("spark", Path(location).expanduser(), options)
     location = text.removeprefix("duckdb:")

@@ -40,31 +40,58 @@ def validate(wh) -> dict:
     present = {n for n in wh.tables("cdm") if n in specs and specs[n].role != "results"}
     present |= {n for n in wh.tables("results") if n in specs}
     for name in sorted(set(wh.tables("cdm")) - set(specs)):
-        problems.append(Problem("extra_table", name, None, f"{name} is not a CDM v{CDM_VERSION} table"))
+        problems.append(
+            Problem(
+                "extra_table", name, None, f"{name} is not a CDM v{CDM_VERSION} table"
+            )
+        )
     for name, spec in specs.items():
         if name not in present:
             if spec.role != "results":  # results tables are created when first needed
-                problems.append(Problem("missing_table", name, None, f"table {name} is missing"))
+                problems.append(
+                    Problem("missing_table", name, None, f"table {name} is missing")
+                )
             continue
         table = wh.table(name)
         have = table.schema()
         for f in spec.fields:
             if f.name not in have:
-                problems.append(Problem("missing_column", name, f.name,
-                                        f"{name}.{f.name} is missing"))
+                problems.append(
+                    Problem(
+                        "missing_column", name, f.name, f"{name}.{f.name} is missing"
+                    )
+                )
             elif not _same_family(have[f.name], f.dtype):
-                problems.append(Problem("wrong_type", name, f.name,
-                                        f"{name}.{f.name} is {have[f.name]}, expected {f.datatype}"))
+                problems.append(
+                    Problem(
+                        "wrong_type",
+                        name,
+                        f.name,
+                        f"{name}.{f.name} is {have[f.name]}, expected {f.datatype}",
+                    )
+                )
         for column in have.names:
             if column not in spec.columns:
-                problems.append(Problem("extra_column", name, column,
-                                        f"{name}.{column} is not in the CDM"))
-        fields = [f for f in spec.fields if f.name in have and _same_family(have[f.name], f.dtype)]
+                problems.append(
+                    Problem(
+                        "extra_column",
+                        name,
+                        column,
+                        f"{name}.{column} is not in the CDM",
+                    )
+                )
+        fields = [
+            f
+            for f in spec.fields
+            if f.name in have and _same_family(have[f.name], f.dtype)
+        ]
         problems += _row_problems(wh, name, table, fields, present)
     return {"ok": not problems, "problems": [asdict(p) for p in problems]}
 
 
-def _row_problems(wh, name: str, table, fields: list[Field], present: set[str]) -> list[Problem]:
+def _row_problems(
+    wh, name: str, table, fields: list[Field], present: set[str]
+) -> list[Problem]:
     """Null required values, duplicate keys and orphan references in one table."""
     required = [f for f in fields if f.required]
     keys = [f for f in fields if f.primary_key]
@@ -75,12 +102,18 @@ def _row_problems(wh, name: str, table, fields: list[Field], present: set[str]) 
     if not stats["_rows"]:
         return []
     problems = [
-        Problem("required_null", name, f.name, f"{name}.{f.name} is required but null", n)
-        for f in required if (n := int(stats[f"null_{f.name}"] or 0))
+        Problem(
+            "required_null", name, f.name, f"{name}.{f.name} is required but null", n
+        )
+        for f in required
+        if (n := int(stats[f"null_{f.name}"] or 0))
     ]
     problems += [
-        Problem("duplicate_key", name, f.name, f"{name}.{f.name} has duplicate values", n)
-        for f in keys if (n := int(stats[f"dup_{f.name}"] or 0))
+        Problem(
+            "duplicate_key", name, f.name, f"{name}.{f.name} has duplicate values", n
+        )
+        for f in keys
+        if (n := int(stats[f"dup_{f.name}"] or 0))
     ]
     for f in fields:
         if f.primary_key or not f.fk_table or f.fk_table not in present:
@@ -89,13 +122,23 @@ def _row_problems(wh, name: str, table, fields: list[Field], present: set[str]) 
         if f.fk_field not in target.columns:
             continue
         value = table[f.name]
-        refs = table.filter(value.notnull() & (value != 0) if f.fk_field == "concept_id" else value.notnull())
+        refs = table.filter(
+            value.notnull() & (value != 0)
+            if f.fk_field == "concept_id"
+            else value.notnull()
+        )
         orphans = refs.anti_join(target, refs[f.name] == target[f.fk_field]).count()
         n = int(orphans.to_pyarrow().as_py())
         if n:
-            problems.append(Problem(
-                "orphan_reference", name, f.name,
-                f"{name}.{f.name} has values not in {f.fk_table}.{f.fk_field}", n))
+            problems.append(
+                Problem(
+                    "orphan_reference",
+                    name,
+                    f.name,
+                    f"{name}.{f.name} has values not in {f.fk_table}.{f.fk_field}",
+                    n,
+                )
+            )
     return problems
 
 

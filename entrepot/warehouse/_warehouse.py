@@ -85,19 +85,27 @@ class Warehouse:
                 )
             location.path.parent.mkdir(parents=True, exist_ok=True)
             return cls(location, DuckDBStore(location.path, read_only=read_only))
-        from entrepot.warehouse._spark import SparkStore, spark_session as new_session
+        from entrepot.warehouse._spark import SparkStore
+        from entrepot.warehouse._spark import spark_session as new_session
 
         if not (location.path / "cdm").is_dir() and not create:
             raise WarehouseNotFoundError(
                 f"no warehouse at {location}: create one with `entrepot init`"
             )
         location.path.mkdir(parents=True, exist_ok=True)
-        session = spark_session or new_session(location.options.get("master", "local[*]"))
+        session = spark_session or new_session(
+            location.options.get("master", "local[*]")
+        )
         return cls(location, SparkStore(location.path, session))
 
     @classmethod
-    def create(cls, uri: str | os.PathLike | None = None, *, vocabulary: bool = True,
-               spark_session=None) -> Warehouse:
+    def create(
+        cls,
+        uri: str | os.PathLike | None = None,
+        *,
+        vocabulary: bool = True,
+        spark_session=None,
+    ) -> Warehouse:
         """Create (or complete) a warehouse: every CDM table, with the bundled vocabulary."""
         wh = cls.open(uri, create=True, spark_session=spark_session)
         wh.create_schema()

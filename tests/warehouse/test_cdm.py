@@ -4,33 +4,65 @@ from pathlib import Path
 import pytest
 
 from entrepot.errors import UnknownTableError
-from entrepot.warehouse.cdm import CLINICAL_TABLES, RESULTS_TABLES, VOCABULARY_TABLES, cdm_table, cdm_tables
+from entrepot.warehouse.cdm import (
+    CLINICAL_TABLES,
+    RESULTS_TABLES,
+    VOCABULARY_TABLES,
+    cdm_table,
+    cdm_tables,
+)
 
-SPEC = Path(__file__).parents[3] / "shared" / "data" / "omop-cdm-5.4" / "OMOP_CDMv5.4_Field_Level.csv"
+SPEC = (
+    Path(__file__).parents[3]
+    / "shared"
+    / "data"
+    / "omop-cdm-5.4"
+    / "OMOP_CDMv5.4_Field_Level.csv"
+)
 
 
 def test_all_39_tables_in_three_groups():
     assert len(cdm_tables()) == 39
-    assert len(CLINICAL_TABLES) == 27 and len(VOCABULARY_TABLES) == 10 and len(RESULTS_TABLES) == 2
+    assert (
+        len(CLINICAL_TABLES) == 27
+        and len(VOCABULARY_TABLES) == 10
+        and len(RESULTS_TABLES) == 2
+    )
 
 
-@pytest.mark.skipif(not SPEC.exists(), reason="the shared specification is beside the checkout")
+@pytest.mark.skipif(
+    not SPEC.exists(), reason="the shared specification is beside the checkout"
+)
 def test_fields_match_the_official_specification():
     rows = list(csv.DictReader(SPEC.open(encoding="latin1")))
-    ours = [(t.name, f.name, f.required, f.primary_key) for t in cdm_tables().values() for f in t.fields]
-    theirs = [(r["cdmTableName"].lower(), r["cdmFieldName"].lower(), r["isRequired"] == "Yes",
-               r["isPrimaryKey"] == "Yes") for r in rows]
+    ours = [
+        (t.name, f.name, f.required, f.primary_key)
+        for t in cdm_tables().values()
+        for f in t.fields
+    ]
+    theirs = [
+        (
+            r["cdmTableName"].lower(),
+            r["cdmFieldName"].lower(),
+            r["isRequired"] == "Yes",
+            r["isPrimaryKey"] == "Yes",
+        )
+        for r in rows
+    ]
     assert ours == theirs
 
 
-@pytest.mark.parametrize(("table", "field", "dtype"), [
-    ("person", "person_id", "int64"),
-    ("measurement", "measurement_id", "int64"),
-    ("measurement", "value_as_number", "float64"),
-    ("measurement", "measurement_date", "date"),
-    ("measurement", "measurement_datetime", "timestamp"),
-    ("note", "note_text", "string"),
-])
+@pytest.mark.parametrize(
+    ("table", "field", "dtype"),
+    [
+        ("person", "person_id", "int64"),
+        ("measurement", "measurement_id", "int64"),
+        ("measurement", "value_as_number", "float64"),
+        ("measurement", "measurement_date", "date"),
+        ("measurement", "measurement_datetime", "timestamp"),
+        ("note", "note_text", "string"),
+    ],
+)
 def test_types_are_64_bit_ids_and_cdm_types(table, field, dtype):
     assert str(cdm_table(table).field(field).dtype) == dtype
 
@@ -38,10 +70,15 @@ def test_types_are_64_bit_ids_and_cdm_types(table, field, dtype):
 def test_keys_primary_or_natural():
     assert cdm_table("person").key == ("person_id",)
     assert cdm_table("death").key == ("person_id",)
-    assert cdm_table("concept_ancestor").key == ("ancestor_concept_id", "descendant_concept_id")
+    assert cdm_table("concept_ancestor").key == (
+        "ancestor_concept_id",
+        "descendant_concept_id",
+    )
     assert cdm_table("concept").field("concept_code").max_length == 50
 
 
 def test_unknown_table_named_in_the_error():
-    with pytest.raises(UnknownTableError, match="'persons' is not an OMOP CDM v5.4 table"):
+    with pytest.raises(
+        UnknownTableError, match="'persons' is not an OMOP CDM v5.4 table"
+    ):
         cdm_table("persons")

@@ -8,7 +8,9 @@ from entrepot.warehouse import resolve
 
 def test_default_is_a_duckdb_file_in_the_current_folder(monkeypatch):
     monkeypatch.delenv("ENTREPOT_WAREHOUSE", raising=False)
-    assert resolve(None).engine == "duckdb" and resolve(None).path == Path("entrepot.duckdb")
+    assert resolve(None).engine == "duckdb" and resolve(None).path == Path(
+        "entrepot.duckdb"
+    )
 
 
 def test_environment_variable_then_argument(monkeypatch):
@@ -19,7 +21,11 @@ def test_environment_variable_then_argument(monkeypatch):
 
 def test_spark_uri_with_master():
     uri = resolve("spark:/data/eds?master=local[4]")
-    assert (uri.engine, uri.path, uri.options) == ("spark", Path("/data/eds"), {"master": "local[4]"})
+    assert (uri.engine, uri.path, uri.options) == (
+        "spark",
+        Path("/data/eds"),
+        {"master": "local[4]"},
+    )
     assert str(uri) == "spark:/data/eds"
 
 

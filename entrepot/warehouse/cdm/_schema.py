@@ -137,7 +137,9 @@ def cdm_tables() -> dict[str, Table]:
             )
         )
     return {
-        r["table"]: Table(r["table"], r["schema"], r["description"], tuple(fields[r["table"]]))
+        r["table"]: Table(
+            r["table"], r["schema"], r["description"], tuple(fields[r["table"]])
+        )
         for r in _rows("tables.csv")
     }
 
@@ -149,7 +151,9 @@ def cdm_table(name: str) -> Table:
     try:
         return cdm_tables()[name.lower()]
     except KeyError:
-        raise UnknownTableError(f"{name!r} is not an OMOP CDM v{CDM_VERSION} table") from None
+        raise UnknownTableError(
+            f"{name!r} is not an OMOP CDM v{CDM_VERSION} table"
+        ) from None
 
 
 VOCABULARY_TABLES = tuple(n for n, t in cdm_tables().items() if t.role == "vocab")

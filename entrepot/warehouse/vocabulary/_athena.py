@@ -24,7 +24,9 @@ def athena_files(folder: Path) -> dict[str, Path]:
     found = {t: by_name[f"{t}.csv"] for t in ATHENA_TABLES if f"{t}.csv" in by_name}
     missing = [f"{t.upper()}.csv" for t in _REQUIRED if t not in found]
     if missing:
-        raise InputFileError(f"{folder}: not an Athena download, missing {', '.join(missing)}")
+        raise InputFileError(
+            f"{folder}: not an Athena download, missing {', '.join(missing)}"
+        )
     return found
 
 
@@ -44,7 +46,9 @@ def _typed(raw: ir.Table, name: str, source: str) -> ir.Table:
         if f.dtype.is_date():
             value = ibis.ifelse(
                 value.length() == 8,
-                value.substr(0, 4).concat("-", value.substr(4, 2), "-", value.substr(6, 2)),
+                value.substr(0, 4).concat(
+                    "-", value.substr(4, 2), "-", value.substr(6, 2)
+                ),
                 value,
             )
         out[f.name] = value.cast(f.dtype) if not f.dtype.is_string() else value
@@ -63,5 +67,7 @@ def load_athena(wh, folder: Path, *, progress=None) -> dict[str, int]:
             progress("vocabulary")
         wh.replace_tables(data)
     except Exception as e:
-        raise LoadError(f"{folder}: {first_line(e)}; the vocabulary was left as it was") from e
+        raise LoadError(
+            f"{folder}: {first_line(e)}; the vocabulary was left as it was"
+        ) from e
     return {name: wh.count(name) for name in files}
