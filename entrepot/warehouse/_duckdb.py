@@ -69,6 +69,8 @@ class DuckDBStore(Store):
     def read_file(
         self, path: Path, *, delimiter: str = ",", quoted: bool = True
     ) -> ir.Table:
+        if path.is_dir():  # a folder of Parquet parts
+            return self.con.read_parquet(str(path / "*.parquet"))
         if path.suffix == ".parquet":
             return self.con.read_parquet(path)
         return self.con.read_csv(

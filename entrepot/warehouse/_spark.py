@@ -144,7 +144,7 @@ class SparkStore(Store):
     def read_file(
         self, path: Path, *, delimiter: str = ",", quoted: bool = True
     ) -> ir.Table:
-        if path.suffix == ".parquet":
+        if path.is_dir() or path.suffix == ".parquet":  # a file or a folder of parts
             frame = self.session.read.parquet(str(path))
         else:
             frame = self.session.read.csv(

@@ -66,7 +66,10 @@ class Store(ABC):
     def read_file(
         self, path: Path, *, delimiter: str = ",", quoted: bool = True
     ) -> ir.Table:
-        """Read one Parquet file, or CSV with a header as text (`quoted=False`: no quoting)."""
+        """Read a Parquet file or folder of parts, or a CSV file with a header as text.
+
+        `quoted=False` reads CSV with no quote character (Athena's files).
+        """
 
     @abstractmethod
     def write_file(self, rows: ir.Table, path: Path) -> None:

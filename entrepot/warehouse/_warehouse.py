@@ -26,6 +26,21 @@ BOOKKEEPING = {
             "record": "string",
         }
     ),
+    "note_annotation": ibis.schema(  # gold spans of synthetic notes, for scoring text tools
+        {
+            "note_id": "int64",
+            "start": "int64",
+            "end": "int64",
+            "kind": "string",  # entity or identifier
+            "label": "string",
+            "concept_code": "string",
+            "text": "string",
+            "negation": "boolean",
+            "hypothesis": "boolean",
+            "family": "boolean",
+            "history": "boolean",
+        }
+    ),
     "load_log": ibis.schema(
         {
             "load_id": "string",

@@ -10,7 +10,7 @@ from ..conftest import warehouse_uri
 def test_creates_every_cdm_table_exactly(warehouse):
     assert len(warehouse.tables("cdm")) == 37
     assert warehouse.tables("results") == ["cohort", "cohort_definition"]
-    assert warehouse.tables("entrepot") == ["load_log", "quarantine"]
+    assert warehouse.tables("entrepot") == ["load_log", "note_annotation", "quarantine"]
     for name, spec in cdm_tables().items():
         schema = warehouse.table(name).schema()
         assert list(schema.names) == spec.columns, name
