@@ -38,3 +38,7 @@ def first_line(error: BaseException) -> str:
     """The first line of an error's message: engines' messages run long."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+class ModuleFileError(EntrepotError, ValueError):
+    """A disease module file of the synthetic hospital is not valid."""

@@ -66,7 +66,7 @@ def load_tables(
     for name in load_order(list(sources)):
         spec = cdm_table(name)
         rows = sources[name]
-        rows = ibis.memtable(rows) if isinstance(rows, pa.Table) else rows
+        rows = wh.store.from_arrow(rows) if isinstance(rows, pa.Table) else rows
         source = names.get(name, name)
         if progress:
             progress(name)
@@ -316,7 +316,7 @@ def _commit(
             }
         )
         if checked:
-            tx.append("entrepot", "load_log", ibis.memtable(log))
+            tx.append("entrepot", "load_log", wh.store.from_arrow(log))
 
 
 def _typed(value: ir.Value, name: str, dtype: dt.DataType, source: str):

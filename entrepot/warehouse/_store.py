@@ -14,6 +14,7 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 #: Logical schemas: the CDM's own tables, analysis results, entrepot's bookkeeping.
 SCHEMAS = ("cdm", "results", "entrepot")
@@ -74,6 +75,10 @@ class Store(ABC):
     @abstractmethod
     def write_file(self, rows: ir.Table, path: Path) -> None:
         """Write rows to one Parquet or CSV file, by the path's suffix."""
+
+    def from_arrow(self, data: pa.Table) -> ir.Table:
+        """An Arrow table as an Ibis table on this engine."""
+        return ibis.memtable(data)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

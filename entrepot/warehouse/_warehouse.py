@@ -197,7 +197,9 @@ class Warehouse:
         with self.store.transaction() as tx:
             for name, rows in data.items():
                 target = self.table(name)
-                rows = ibis.memtable(rows) if isinstance(rows, pa.Table) else rows
+                rows = (
+                    self.store.from_arrow(rows) if isinstance(rows, pa.Table) else rows
+                )
                 tx.replace(_schema_of(name), name, rows.select(*target.columns))
 
     def load(self, sources: dict[str, ir.Table | pa.Table], **kwargs):

@@ -59,9 +59,12 @@ def load_athena(wh, folder: Path, *, progress=None) -> dict[str, int]:
     """Replace the warehouse's vocabulary with an Athena download; rows per table."""
     files = athena_files(folder)
     data = {}
-    for name, path in files.items():
-        raw = wh.store.read_file(path, delimiter="\t", quoted=False)
-        data[name] = _typed(raw, name, path.name)
+    for name in ATHENA_TABLES:  # tables the download lacks are emptied, not left stale
+        if name not in files:
+            data[name] = wh.table(name).limit(0)
+            continue
+        raw = wh.store.read_file(files[name], delimiter="\t", quoted=False)
+        data[name] = _typed(raw, name, files[name].name)
     try:
         if progress:
             progress("vocabulary")
@@ -70,4 +73,4 @@ def load_athena(wh, folder: Path, *, progress=None) -> dict[str, int]:
         raise LoadError(
             f"{folder}: {first_line(e)}; the vocabulary was left as it was"
         ) from e
-    return {name: wh.count(name) for name in files}
+    return {name: wh.count(name) for name in ATHENA_TABLES}
