@@ -42,3 +42,38 @@ def first_line(error: BaseException) -> str:
 
 class ModuleFileError(EntrepotError, ValueError):
     """A disease module file of the synthetic hospital is not valid."""
+
+
+class CohortDefinitionError(EntrepotError, ValueError):
+    """A cohort definition file is not valid: the message names the file and field."""
+
+
+class UnsupportedCirceFeatureError(CohortDefinitionError):
+    """A Circe (ATLAS) cohort uses a feature entrepot does not run yet: named, never dropped."""
+
+
+class UnknownCodeError(CohortDefinitionError):
+    """Codes of a concept set are not in the warehouse's vocabulary: all of them listed."""
+
+
+class CohortNotFoundError(EntrepotError, KeyError):
+    """No cohort with that id in the results schema."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class CohortRunError(EntrepotError, RuntimeError):
+    """A cohort could not be generated; the results schema was left as it was."""
+
+
+class QualityConfigError(EntrepotError, ValueError):
+    """A data quality configuration file (thresholds, extra checks) is not valid."""
+
+
+class ThesaurusError(EntrepotError, ValueError):
+    """A drug interaction thesaurus file cannot be read or converted."""
+
+
+class DrugInputError(EntrepotError, ValueError):
+    """Prescription lines or scan dates that cannot be analysed."""

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from entrepot.cli import _vocab, _warehouse
+from entrepot.cli import _demo, _synth, _vocab, _warehouse
 from entrepot.errors import EntrepotError
 
 app = typer.Typer(
@@ -17,11 +17,13 @@ app = typer.Typer(
     add_completion=False,
 )
 for command in (
+    _demo.demo,
     _warehouse.init,
     _warehouse.load,
     _warehouse.validate,
     _warehouse.tables,
     _warehouse.export,
+    _synth.synth,
 ):
     app.command()(command)
 app.add_typer(_vocab.app, name="vocab")

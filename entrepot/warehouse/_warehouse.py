@@ -41,6 +41,24 @@ BOOKKEEPING = {
             "history": "boolean",
         }
     ),
+    "synth_truth": ibis.schema(  # ground truth of the synthetic hospital's modules
+        {
+            "person_id": "int64",
+            "module": "string",
+            "subtype": "string",
+            "onset_date": "date",
+        }
+    ),
+    "quality_state": ibis.schema(  # incremental data quality runs (entrepot.quality)
+        {
+            "table_name": "string",
+            "rows": "int64",
+            "max_id": "int64",
+            "fingerprint": "string",
+            "checked_at": "timestamp",
+            "results": "string",
+        }
+    ),
     "load_log": ibis.schema(
         {
             "load_id": "string",

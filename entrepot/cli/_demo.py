@@ -1,0 +1,59 @@
+"""`entrepot demo`: the main job, on a synthetic hospital."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from entrepot.cli._common import JsonOption, QuietOption, emit, progress, stdout
+from entrepot.demo import DEMO_WAREHOUSE
+
+
+def demo(
+    patients: Annotated[
+        int, typer.Option(help="Patients of the hospital, built once.")
+    ] = 10_000,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic hospital.")] = 42,
+    warehouse: Annotated[
+        str, typer.Option("--warehouse", "-w", help="Where to build it.")
+    ] = DEMO_WAREHOUSE,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Build a synthetic French hospital (once), tour it and answer research questions."""
+    from entrepot.demo import build_demo, tour
+    from entrepot.synth import steps
+    from entrepot.warehouse import Warehouse
+
+    with progress(quiet, total=steps(patients)) as step:
+        built = build_demo(warehouse, patients=patients, seed=seed, progress=step)
+    with Warehouse.open(warehouse, read_only=True) as wh:
+        result = tour(wh) | {"built": built}
+    emit(result, json, lambda: quiet or _print(result))
+
+
+def _print(result: dict) -> None:
+    built = result["built"]
+    if built:
+        stdout.print(
+            f"Built {result['warehouse']}: {built['patients']:,} patients in "
+            f"{built['seconds']:.0f} s ({built['patients_per_minute']:,} patients/min)."
+        )
+    stdout.print(
+        f"[bold]{result['warehouse']}[/bold] — care from {result['period'][0]} "
+        f"to {result['period'][1]}; conforms to OMOP CDM v5.4: {result['valid']}"
+    )
+    rows = Table("table", "rows", title="What the warehouse holds")
+    for name, n in result["rows"].items():
+        rows.add_row(name, f"{n:,}")
+    stdout.print(rows)
+    answers = Table("question", "patients", title="Research questions")
+    for q in result["questions"]:
+        answers.add_row(q["question"], f"{q['patients']:,}")
+    stdout.print(answers)
+    stdout.print(
+        f"Explore it: `entrepot tables -w {result['warehouse']}`, or from Python "
+        f"with entrepot.Warehouse.open({result['warehouse']!r})."
+    )

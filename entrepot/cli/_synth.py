@@ -1,0 +1,88 @@
+"""`entrepot synth`: a synthetic French university hospital in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from entrepot.cli._common import (
+    JsonOption,
+    QuietOption,
+    WarehouseOption,
+    emit,
+    progress,
+    stdout,
+)
+
+
+def _years(text: str) -> tuple[int, int]:
+    first, _, last = text.partition("-")
+    try:
+        return int(first), int(last or first)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a period like 2008-2025") from None
+
+
+def synth(
+    patients: Annotated[
+        int, typer.Option("--patients", "-n", min=1, help="Number of patients.")
+    ] = 1_000,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", help="Random seed: same seed, same hospital.")
+    ] = 0,
+    years: Annotated[
+        str, typer.Option("--years", help="Period of the hospital's activity.")
+    ] = "2008-2025",
+    notes: Annotated[
+        bool, typer.Option("--notes/--no-notes", help="Write clinical notes.")
+    ] = True,
+    raw: Annotated[
+        Path | None,
+        typer.Option(
+            "--raw", help="Also write identified source-system extracts (CSV) here."
+        ),
+    ] = None,
+    modules: Annotated[
+        Path | None,
+        typer.Option(
+            "--modules",
+            help="Folder of disease module files adding to or replacing the built-in ones.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Parallel processes.")
+    ] = 2,
+    warehouse: WarehouseOption = None,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Fill an empty warehouse with a synthetic French university hospital."""
+    from entrepot.synth import generate_hospital, steps
+
+    with progress(quiet or json, total=steps(patients)) as step:
+        result = generate_hospital(
+            warehouse,
+            patients=patients,
+            seed=seed,
+            years=_years(years),
+            notes=notes,
+            raw=raw,
+            modules=modules,
+            workers=workers,
+            progress=step,
+        )
+    emit(result.as_dict(), json, lambda: quiet or _print(result))
+
+
+def _print(result) -> None:
+    table = Table("table", "rows")
+    for name, rows in result.rows.items():
+        table.add_row(name, f"{rows:,}")
+    stdout.print(table)
+    stdout.print(
+        f"{result.patients:,} patients in {result.warehouse} in {result.seconds:.1f} s "
+        f"({result.patients_per_minute:,.0f} patients/min)."
+    )

@@ -1,0 +1,10 @@
+"""A synthetic French university hospital (CHU), in one call or one command.
+
+>>> from entrepot.synth import generate_hospital           # doctest: +SKIP
+>>> generate_hospital("chu.duckdb", patients=10_000, seed=1) # doctest: +SKIP
+"""
+
+from entrepot.synth._generate import SynthResult, generate_hospital, steps
+from entrepot.synth._modules import Module, load_modules
+
+__all__ = ["Module", "SynthResult", "generate_hospital", "load_modules", "steps"]

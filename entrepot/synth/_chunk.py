@@ -1,0 +1,133 @@
+"""One chunk of patients, generated from (seed, chunk number) alone.
+
+Chunks have a fixed size, and each draws its random numbers from its own
+`SeedSequence([seed, chunk])`, so a hospital is the same whatever the number of
+worker processes; ids are allocated per chunk (see `_arrow.ids`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from entrepot.synth import _people
+from entrepot.synth._arrow import dates
+from entrepot.synth._conditions import condition_occurrence
+from entrepot.synth._diseases import plan
+from entrepot.synth._drugs import drug_exposure, drug_rows, transfuse
+from entrepot.synth._measurements import measurement
+from entrepot.synth._modules import Module
+from entrepot.synth._population import population
+from entrepot.synth._procedures import procedure_occurrence
+from entrepot.synth._reference import tests
+from entrepot.synth._visits import (
+    background,
+    stay_identities,
+    stays,
+    visit_detail,
+    visit_occurrence,
+)
+
+CHUNK_PATIENTS = 2_000
+ANAEMIA = 8.0  # g/dL of haemoglobin under which a stay transfuses red cells
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every chunk of one hospital shares."""
+
+    patients: int
+    seed: int
+    start: int  # first day of the period (days since 1970-01-01)
+    end: int  # last day
+    modules: tuple[Module, ...]
+    notes: bool
+    chunk_patients: int = CHUNK_PATIENTS  # part of the output: keep it fixed
+
+    def chunks(self) -> int:
+        return -(-self.patients // self.chunk_patients)
+
+
+@dataclass
+class Chunk:
+    tables: dict[str, pa.Table]  # OMOP tables, and synth_truth / note_annotation
+    identities: pa.Table
+    stays: pa.Table
+
+
+def make_chunk(settings: Settings, chunk: int) -> Chunk:
+    """Every table of chunk number `chunk`."""
+    streams = np.random.SeedSequence([settings.seed, chunk]).spawn(9)
+    rng = [np.random.default_rng(s) for s in streams]
+    first = chunk * settings.chunk_patients
+    n = min(settings.chunk_patients, settings.patients - first)
+    person_id = np.arange(first + 1, first + n + 1, dtype=np.int64)
+
+    people = population(rng[0], n, settings.start, settings.end)
+    decided = plan(rng[1], people, list(settings.modules))
+    background(rng[2], people, decided.visits)
+    s = stays(rng[3], people, decided.visits, chunk)
+    tables = {
+        "person": _people.person(people, person_id),
+        "observation_period": _people.observation_period(people, person_id),
+        "death": _people.death(rng[4], people, person_id),
+        "visit_occurrence": visit_occurrence(s, person_id),
+        "visit_detail": visit_detail(s, person_id, chunk),
+        "condition_occurrence": condition_occurrence(s, decided, person_id, chunk),
+        "measurement": measurement(rng[5], s, people, decided, person_id, chunk),
+    }
+    anaemic = _anaemic_stays(tables["measurement"], s.id)
+    drugs = drug_rows(rng[6], s, people, decided)
+    transfuse(drugs, s, anaemic)
+    tables["drug_exposure"] = drug_exposure(drugs, s, person_id, chunk)
+    tables["procedure_occurrence"] = procedure_occurrence(
+        rng[7], s, decided, anaemic, person_id, chunk
+    )
+    tables["synth_truth"] = _truth(decided.truth, person_id)
+    identities = _people.identities(rng[8], people, person_id)
+    stay_table = stay_identities(rng[8], s, person_id)
+    if settings.notes:
+        from entrepot.synth.notes import write_notes
+
+        note, annotations = write_notes(
+            tables,
+            identities,
+            stay_table,
+            seed=int(streams[0].generate_state(1)[0]),
+            first_note_id=int(chunk * 100_000_000 + 1),
+        )
+        tables["note"], tables["note_annotation"] = note, annotations
+    return Chunk(tables, identities, stay_table)
+
+
+def _anaemic_stays(rows: pa.Table, stay_ids: np.ndarray) -> np.ndarray:
+    """Rows of stays (MCO only have haemoglobin under 8 in practice) to transfuse."""
+    hb = tests().concept_id[tests().index["718-7"]]
+    low = pc.and_(
+        pc.equal(rows["measurement_concept_id"], hb),
+        pc.less(rows["value_as_number"], ANAEMIA),
+    )
+    visits = rows.filter(low)["visit_occurrence_id"].to_numpy()
+    return np.searchsorted(stay_ids, np.unique(visits))
+
+
+def _truth(truth, person_id: np.ndarray) -> pa.Table:
+    """Ground truth of the modules: who has what subtype since when."""
+    return pa.table(
+        {
+            "person_id": pa.array(
+                np.concatenate([person_id[t[1]] for t in truth]), pa.int64()
+            ),
+            "module": pa.array(
+                np.concatenate([np.full(len(t[1]), t[0], dtype=object) for t in truth]),
+                pa.string(),
+            ),
+            "subtype": pa.array(
+                np.concatenate([t[2] for t in truth]).astype(str), pa.string()
+            ),
+            "onset_date": dates(np.concatenate([t[3] for t in truth])),
+        }
+    )

@@ -1,0 +1,199 @@
+"""person, observation_period and death, and the patients' identities (names,
+IPP, NIR, address...), which only the notes and the raw extracts see."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import pyarrow as pa
+
+from entrepot.synth._arrow import cdm, dates, datetimes
+from entrepot.synth._population import Population
+from entrepot.synth._reference import (
+    DEATH_CERTIFICATE,
+    EHR,
+    FEMALE,
+    MALE,
+    cim10_concept,
+    communes,
+    names,
+    streets,
+)
+
+MAIL_DOMAINS = (
+    "gmail.com",
+    "orange.fr",
+    "free.fr",
+    "laposte.net",
+    "hotmail.fr",
+    "wanadoo.fr",
+    "sfr.fr",
+    "yahoo.fr",
+)
+_IPP_FACTOR = 2654435761  # coprime with 9e9: a bijection of person ids onto IPPs
+
+
+def person(people: Population, person_id: np.ndarray) -> pa.Table:
+    birth = people.birth.astype("datetime64[D]")
+    year = birth.astype("datetime64[Y]").astype(int) + 1970
+    month = birth.astype("datetime64[M]").astype(int) % 12 + 1
+    day = (birth - birth.astype("datetime64[M]")).astype(int) + 1
+    return cdm(
+        "person",
+        {
+            "person_id": person_id,
+            "gender_concept_id": np.where(people.female, FEMALE, MALE),
+            "year_of_birth": year,
+            "month_of_birth": month,
+            "day_of_birth": day,
+            "birth_datetime": datetimes(people.birth),
+            "race_concept_id": np.zeros(len(people), np.int64),
+            "ethnicity_concept_id": np.zeros(len(people), np.int64),
+            "location_id": people.commune + 1,
+            "gender_source_value": np.where(people.female, "F", "M"),
+        },
+    )
+
+
+def observation_period(people: Population, person_id: np.ndarray) -> pa.Table:
+    return cdm(
+        "observation_period",
+        {
+            "observation_period_id": person_id,
+            "person_id": person_id,
+            "observation_period_start_date": dates(people.obs_start),
+            "observation_period_end_date": dates(people.obs_end),
+            "period_type_concept_id": np.full(len(people), EHR),
+        },
+    )
+
+
+def death(rng, people: Population, person_id: np.ndarray) -> pa.Table:
+    """Deaths as the vital-status linkage gives them: date and cause (CIM-10)."""
+    from entrepot.synth._reference import background_diagnoses
+
+    dead = np.flatnonzero(people.dead)
+    cause = people.cause[dead].copy()
+    unknown = cause == ""
+    causes = background_diagnoses()["DEATH"]
+    cause[unknown] = rng.choice(
+        causes.codes, unknown.sum(), p=causes.weight / causes.weight.sum()
+    )
+    concept = np.array([cim10_concept(c) for c in cause], np.int64)
+    return cdm(
+        "death",
+        {
+            "person_id": person_id[dead],
+            "death_date": dates(people.obs_end[dead]),
+            "death_datetime": datetimes(
+                people.obs_end[dead], rng.integers(0, 1440, len(dead))
+            ),
+            "death_type_concept_id": np.full(len(dead), DEATH_CERTIFICATE),
+            "cause_concept_id": concept,
+            "cause_source_value": cause.astype(str),
+            "cause_source_concept_id": concept,
+        },
+    )
+
+
+def _ascii(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return plain.lower().replace(" ", "-").replace("'", "")
+
+
+def _pick(rng, kind: str, n: int) -> np.ndarray:
+    values, p = names(kind)
+    return rng.choice(values, n, p=p)
+
+
+def _nir(female, birth, insee, order) -> list[str]:
+    """NIR: sex, year and month of birth, commune, order, and the key 97 - (n mod 97)."""
+    b = birth.astype("datetime64[D]")
+    year = b.astype("datetime64[Y]").astype(int) + 1970
+    month = b.astype("datetime64[M]").astype(int) % 12 + 1
+    out = []
+    for f, y, m, c, o in zip(female, year, month, insee, order, strict=True):
+        body = f"{2 if f else 1}{y % 100:02d}{m:02d}{c}{o:03d}"
+        out.append(f"{body}{97 - int(body) % 97:02d}")
+    return out
+
+
+def identities(rng, people: Population, person_id: np.ndarray) -> pa.Table:
+    """Who each patient is, as the hospital's identity server knows them."""
+    n = len(people)
+    first = np.where(people.female, _pick(rng, "F", n), _pick(rng, "M", n))
+    last = _pick(rng, "last", n)
+    place = communes()
+    street = rng.choice(streets(), n)
+    number = rng.integers(1, 120, n)
+    phone = rng.integers(0, 100, (n, 4))
+    prefix = rng.choice(["06", "07", "01"], n, p=[0.55, 0.25, 0.2])
+    domain = rng.choice(MAIL_DOMAINS, n)
+    gp_female = rng.random(n) < 0.5
+    gp = np.where(gp_female, _pick(rng, "F", n), _pick(rng, "M", n))
+    return pa.table(
+        {
+            "person_id": pa.array(person_id, pa.int64()),
+            "ipp": [
+                str(10**9 + (int(i) * _IPP_FACTOR) % (9 * 10**9)) for i in person_id
+            ],
+            "nir": _nir(
+                people.female,
+                people.birth,
+                place.insee[people.commune],
+                rng.integers(1, 1000, n),
+            ),
+            "sex": np.where(people.female, "F", "M"),
+            "first_name": first,
+            "last_name": last,
+            "birth_date": dates(people.birth),
+            "street": [f"{a} {b}" for a, b in zip(number, street, strict=True)],
+            "postcode": place.postcode[people.commune],
+            "city": place.name[people.commune],
+            "phone": [
+                f"{p} {a:02d} {b:02d} {c:02d} {d:02d}"
+                for p, (a, b, c, d) in zip(prefix, phone, strict=True)
+            ],
+            "email": [
+                f"{_ascii(a)}.{_ascii(b)}@{d}"
+                for a, b, d in zip(first, last, domain, strict=True)
+            ],
+            "mother_first_name": _pick(rng, "F", n),
+            "mother_last_name": _pick(rng, "last", n),
+            "gp_name": [
+                f"Dr {a} {b}" for a, b in zip(gp, _pick(rng, "last", n), strict=True)
+            ],
+        }
+    )
+
+
+def location() -> pa.Table:
+    """One location per commune (the patients' addresses stay out of OMOP)."""
+    place = communes()
+    n = len(place.insee)
+    return cdm(
+        "location",
+        {
+            "location_id": np.arange(1, n + 1),
+            "city": place.name,
+            "zip": place.postcode,
+            "county": np.array([c[:2] for c in place.insee]),
+            "location_source_value": place.insee,
+            "country_source_value": np.full(n, "FR"),
+        },
+    )
+
+
+def care_site() -> pa.Table:
+    from entrepot.synth._reference import units
+
+    rows = units()
+    return cdm(
+        "care_site",
+        {
+            "care_site_id": np.arange(1, len(rows) + 1),
+            "care_site_name": [f"{u.name} - {u.hospital}" for u in rows],
+            "care_site_source_value": [u.name for u in rows],
+        },
+    )

@@ -1,0 +1,249 @@
+"""Reference data of the synthetic hospital, read once per process.
+
+Communes, names, streets, hospital units, lab panels, background diagnoses,
+drugs and procedures live in ``entrepot/data/synth/`` (see its PROVENANCE.md).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+import numpy as np
+
+from entrepot.warehouse.vocabulary import lab_tests, local_concept_id
+from entrepot.warehouse.vocabulary._concept import read_csv as read_vocabulary_csv
+from entrepot.warehouse.vocabulary._concept import read_text as read_vocabulary_text
+
+#: Concept ids of the OMOP standard concepts the hospital uses (official ids).
+MALE, FEMALE = 8507, 8532
+INPATIENT, OUTPATIENT, EMERGENCY, ER_INPATIENT, ICU = 9201, 9202, 9203, 262, 32037
+EHR, EHR_ADMINISTRATION, EHR_PRESCRIPTION, LAB, DEATH_CERTIFICATE = (
+    32817,
+    32818,
+    32838,
+    32856,
+    32815,
+)
+PRIMARY, SECONDARY = 32902, 32908
+ROUTES = {
+    "oral": 4132161,
+    "iv": 4171047,
+    "im": 4302612,
+    "sc": 4142048,
+    "topical": 4263689,
+    "rectal": 4290759,
+    "nasal": 4262914,
+    "transdermal": 4262099,
+}
+#: Visit kinds, in the order of their integer codes.
+KINDS = ("MCO", "HDJ", "CONSULT", "URG")
+MCO, HDJ, CONSULT, URG = range(4)
+
+
+def _data(name: str) -> str:
+    return files("entrepot.data.synth").joinpath(name).read_text(encoding="utf-8")
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(_data(name), newline="")))
+
+
+def _weights(values) -> np.ndarray:
+    w = np.asarray(values, dtype=float)
+    return w / w.sum()
+
+
+@cache
+def cim10_codes() -> frozenset[str]:
+    """Undotted CIM-10 codes of the bundled vocabulary."""
+    return frozenset(r["code"] for r in read_vocabulary_csv("cim10.csv.gz"))
+
+
+@cache
+def atc_codes() -> frozenset[str]:
+    """ATC codes of the bundled vocabulary (5th level and groups)."""
+    codes = set(json.loads(read_vocabulary_text("drugs.json.gz")))
+    codes |= {r["code"] for r in read_vocabulary_csv("atc_names.csv")}
+    return frozenset(codes)
+
+
+def undotted(code: str) -> str:
+    """CIM-10 as the PMSI writes it: `M34.0` -> `M340`."""
+    return code.replace(".", "")
+
+
+def dotted(code: str) -> str:
+    """CIM-10 as OMOP writes it: `M340` -> `M34.0`."""
+    code = undotted(code)
+    return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
+
+
+@cache
+def cim10_concept(code: str) -> int:
+    return local_concept_id("CIM10", dotted(code))
+
+
+@cache
+def atc_concept(code: str) -> int:
+    return local_concept_id("ATC", code)
+
+
+@dataclass(frozen=True)
+class Communes:
+    insee: np.ndarray
+    postcode: np.ndarray
+    name: np.ndarray
+    weight: np.ndarray  # probability of living there, for a patient of the CHU
+
+
+#: Attraction of the CHU by department: Paris and the inner ring first.
+_ATTRACTION = {"75": 1.0, "92": 0.6, "93": 1.0, "94": 1.0}
+_OUTER_RING = ("77", "78", "91", "95")
+
+
+@cache
+def communes() -> Communes:
+    rows = _rows("communes.csv")
+
+    def attraction(insee: str) -> float:
+        dept = insee[:2]
+        return _ATTRACTION.get(dept, 0.25 if dept in _OUTER_RING else 0.01)
+
+    return Communes(
+        insee=np.array([r["insee"] for r in rows]),
+        postcode=np.array([r["postcode"] for r in rows]),
+        name=np.array([r["name"] for r in rows]),
+        weight=_weights([int(r["population"]) * attraction(r["insee"]) for r in rows]),
+    )
+
+
+@cache
+def names(kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Names of a kind ('F', 'M' first names, 'last') and their probabilities."""
+    rows = [r for r in _rows("names.csv") if r["kind"] == kind]
+    return np.array([r["name"] for r in rows]), _weights([r["weight"] for r in rows])
+
+
+@cache
+def streets() -> np.ndarray:
+    return np.array(_data("streets.txt").split("\n")[:-1])
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    hospital: str
+    kind: str  # ward, icu, emergency
+    panel: str
+    weight: float
+
+
+@cache
+def units() -> tuple[Unit, ...]:
+    return tuple(
+        Unit(r["unit"], r["hospital"], r["kind"], r["panel"], float(r["weight"]))
+        for r in _rows("units.csv")
+    )
+
+
+def unit_index(name: str) -> int:
+    for i, unit in enumerate(units()):
+        if unit.name == name:
+            return i
+    raise KeyError(f"no hospital unit named {name!r} (see units.csv)")
+
+
+@dataclass(frozen=True)
+class Tests:
+    """The lab tests and vital signs, as arrays indexed by test number."""
+
+    loinc: np.ndarray
+    concept_id: np.ndarray
+    unit: np.ndarray  # UCUM code, '' when none
+    unit_concept_id: np.ndarray  # 0 when none
+    low: np.ndarray  # NaN when none
+    high: np.ndarray
+    minimum: np.ndarray
+    maximum: np.ndarray
+    vital: np.ndarray  # bool
+    qualitative: np.ndarray  # bool
+    index: dict[str, int]
+
+
+@cache
+def tests() -> Tests:
+    rows = lab_tests()
+
+    def number(values) -> np.ndarray:
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+    return Tests(
+        loinc=np.array([t.loinc for t in rows]),
+        concept_id=np.array([t.concept_id for t in rows], dtype=np.int64),
+        unit=np.array([t.unit or "" for t in rows]),
+        unit_concept_id=np.array([t.unit_concept_id or 0 for t in rows], np.int64),
+        low=number(t.low for t in rows),
+        high=number(t.high for t in rows),
+        minimum=number(t.minimum for t in rows),
+        maximum=number(t.maximum for t in rows),
+        vital=np.array([t.concept_class == "Clinical Observation" for t in rows]),
+        qualitative=np.array([t.unit is None for t in rows]),
+        index={t.loinc: i for i, t in enumerate(rows)},
+    )
+
+
+@cache
+def panels() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Lab panel name -> (test numbers, probability each is done)."""
+    index = tests().index
+    out: dict[str, tuple[list[int], list[float]]] = {}
+    for r in _rows("lab_panels.csv"):
+        numbers, probabilities = out.setdefault(r["panel"], ([], []))
+        numbers.append(index[r["loinc"]])
+        probabilities.append(float(r["probability"]))
+    return {k: (np.array(n), np.array(p)) for k, (n, p) in out.items()}
+
+
+@dataclass(frozen=True)
+class Diagnoses:
+    """Background diagnoses of one unit (or CONSULT, DEATH): codes and limits."""
+
+    codes: np.ndarray  # undotted CIM-10
+    weight: np.ndarray
+    female_only: np.ndarray
+    male_only: np.ndarray
+    min_age: np.ndarray
+    max_age: np.ndarray
+
+
+@cache
+def background_diagnoses() -> dict[str, Diagnoses]:
+    groups: dict[str, list[dict[str, str]]] = {}
+    for r in _rows("background_diagnoses.csv"):
+        groups.setdefault(r["unit"], []).append(r)
+    return {
+        unit: Diagnoses(
+            codes=np.array([r["code"] for r in rows]),
+            weight=np.array([float(r["weight"]) for r in rows]),
+            female_only=np.array([r["sex"] == "F" for r in rows]),
+            male_only=np.array([r["sex"] == "M" for r in rows]),
+            min_age=np.array([int(r["min_age"]) for r in rows]),
+            max_age=np.array([int(r["max_age"]) for r in rows]),
+        )
+        for unit, rows in groups.items()
+    }
+
+
+@cache
+def background_drugs() -> list[dict[str, str]]:
+    return _rows("background_drugs.csv")
+
+
+@cache
+def procedures() -> list[dict[str, str]]:
+    return _rows("procedures.csv")

@@ -1,0 +1,55 @@
+"""Same seed and arguments, same tables; whatever the number of workers."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from entrepot.synth import generate_hospital
+from entrepot.warehouse import Warehouse
+from entrepot.warehouse.cdm import cdm_table
+
+TABLES = (
+    "person",
+    "death",
+    "visit_occurrence",
+    "visit_detail",
+    "condition_occurrence",
+    "drug_exposure",
+    "measurement",
+    "procedure_occurrence",
+    "synth_truth",
+)
+
+
+def _tables(path) -> dict[str, pa.Table]:
+    with Warehouse.open(path, read_only=True) as wh:
+        out = {}
+        for name in TABLES:
+            t = wh.table(name)
+            key = (
+                list(t.columns) if name == "synth_truth" else list(cdm_table(name).key)
+            )
+            out[name] = t.order_by(key).to_pyarrow()
+        return out
+
+
+def _make(tmp_path, name: str, **kwargs) -> dict[str, pa.Table]:
+    path = tmp_path / f"{name}.duckdb"
+    args = {"patients": 240, "seed": 3, "notes": False, "chunk_patients": 80} | kwargs
+    generate_hospital(str(path), **args)
+    return _tables(path)
+
+
+def test_same_seed_same_tables_whatever_the_workers(tmp_path):
+    one = _make(tmp_path, "one", workers=1)
+    two = _make(tmp_path, "two", workers=2)
+    for name in TABLES:
+        assert one[name].num_rows > 0, name
+        assert one[name].equals(two[name]), name
+
+
+def test_another_seed_another_hospital(tmp_path):
+    one = _make(tmp_path, "one", workers=1)
+    other = _make(tmp_path, "other", workers=1, seed=4)
+    assert not one["person"].equals(other["person"])
+    assert not one["measurement"].equals(other["measurement"])
