@@ -199,16 +199,30 @@ def nursing_note(w: Writer, day: date, hour: str, index: int = 0) -> Doc:
     return doc
 
 
-def mri_report(w: Writer, day: date) -> Doc:
-    """Compte rendu d'IRM cérébrale: normal, or showing the coded finding."""
-    rng, stay, doc = w.rng, w.stay, Doc(w.female)
-    w.header(doc, "mri_title", unit="Service d'imagerie médicale")
+def _exam(w: Writer, day: date, title: str, unit: str, asker: str, dated: str) -> Doc:
+    """The opening of an examination report: header, patient, who asked, when."""
+    doc = Doc(w.female)
+    w.header(doc, title, unit=unit)
     w.identity(doc, full=False)
-    doc.add("Demandeur : ")
-    w.doctor(doc, stay.physician)
-    doc.add("\nDate de l'examen : ")
+    doc.add(f"{asker} : ")
+    w.doctor(doc, w.stay.physician)
+    doc.add(f"\n{dated} : ")
     w.ident_date(doc, day)
     doc.add("\n\n")
+    return doc
+
+
+def mri_report(w: Writer, day: date) -> Doc:
+    """Compte rendu d'IRM cérébrale: normal, or showing the coded finding."""
+    rng, stay = w.rng, w.stay
+    doc = _exam(
+        w,
+        day,
+        "mri_title",
+        "Service d'imagerie médicale",
+        "Demandeur",
+        "Date de l'examen",
+    )
     headache = next(c for c in stay.diagnoses if c[:3] in ("R51", "G43", "G44"))
     doc.say(rng, P["mri_indication"], **w.disease(headache))
     doc.add("\n")
@@ -232,14 +246,15 @@ def mri_report(w: Writer, day: date) -> Doc:
 
 def pathology_report(w: Writer, day: date) -> Doc:
     """Compte rendu anatomopathologique of a skin biopsy."""
-    rng, stay, doc = w.rng, w.stay, Doc(w.female)
-    w.header(doc, "path_title", unit="Service d'anatomie et cytologie pathologiques")
-    w.identity(doc, full=False)
-    doc.add("Préleveur : ")
-    w.doctor(doc, stay.physician)
-    doc.add("\nDate de prélèvement : ")
-    w.ident_date(doc, day)
-    doc.add("\n\n")
+    rng, stay = w.rng, w.stay
+    doc = _exam(
+        w,
+        day,
+        "path_title",
+        "Service d'anatomie et cytologie pathologiques",
+        "Préleveur",
+        "Date de prélèvement",
+    )
     code = next(c for c in stay.diagnoses if c[:3] in ("L27", "L51", "M34"))
     doc.say(rng, P["path_sample"], site=pick(rng, SITES))
     doc.add("\n")
