@@ -77,3 +77,18 @@ class ThesaurusError(EntrepotError, ValueError):
 
 class DrugInputError(EntrepotError, ValueError):
     """Prescription lines or scan dates that cannot be analysed."""
+
+
+class PrivacyError(EntrepotError, ValueError):
+    """A rule about identity refused an action (entrepot.privacy)."""
+
+
+class KeyFileError(PrivacyError):
+    """The pseudonymisation key is missing, too short or readable by others.
+
+    Its message never contains the key.
+    """
+
+
+class AccessDeniedError(PrivacyError, PermissionError):
+    """A user may not see or do this (role or project perimeter)."""

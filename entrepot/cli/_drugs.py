@@ -1,0 +1,169 @@
+"""`entrepot drugs`: drug interactions by the ANSM thesaurus."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from entrepot.cli._common import (
+    JsonOption,
+    QuietOption,
+    WarehouseOption,
+    emit,
+    open_warehouse,
+    stderr,
+    stdout,
+)
+from entrepot.errors import DrugInputError
+
+app = typer.Typer(
+    help="Drug interactions by the ANSM thesaurus: one prescription, or the warehouse.",
+    no_args_is_help=True,
+)
+
+
+@app.command("load-thesaurus")
+def load_thesaurus(
+    file: Annotated[Path, typer.Argument(help="thesaurus.json of an ANSM edition.")],
+    edition: Annotated[
+        str | None,
+        typer.Option(help="Edition date YYYY-MM-DD [default: from the path]."),
+    ] = None,
+    substances: Annotated[
+        Path | None,
+        typer.Option(help="Its substances.json [default: beside FILE]."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Install a newer thesaurus edition (same JSON shape as the bundled one)."""
+    from entrepot.drugs import install_thesaurus
+
+    thesaurus = install_thesaurus(file, edition, substances)
+    data = {
+        "edition": thesaurus.edition,
+        "rules": len(thesaurus.rules),
+        "substances": len(thesaurus.substances),
+        "mapped_to_atc": round(thesaurus.mapped_share, 3),
+    }
+    emit(
+        data,
+        as_json,
+        lambda: stdout.print(
+            f"thesaurus {data['edition']}: {data['rules']} interacting pairs, "
+            f"{data['substances']} substances ({data['mapped_to_atc']:.0%} mapped to ATC)"
+        ),
+    )
+
+
+@app.command()
+def check(
+    lines: Annotated[
+        list[str], typer.Argument(help="Prescription lines, one per argument.")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Check prescription lines two by two against the thesaurus."""
+    from entrepot.drugs import check as check_lines
+
+    result = check_lines(lines)
+    emit(result.to_dict(), as_json, lambda: _show_check(result))
+
+
+def _show_check(result) -> None:
+    from entrepot.drugs import LEVELS
+
+    drugs = Table(title=f"Lignes (thésaurus ANSM {result.thesaurus})")
+    for column in ("#", "ligne", "substances", "ATC", "voie"):
+        drugs.add_column(column)
+    for i, d in enumerate(result.drugs):
+        drugs.add_row(
+            str(i),
+            Text(d.input[:80]),  # Text: a line is never read as rich markup
+            Text(", ".join(d.substances) if d.recognized else "non reconnue"),
+            ", ".join(d.atc[:3]),
+            d.route or "",
+        )
+    stdout.print(drugs)
+    if not result.interactions:
+        stdout.print("Aucune interaction.")
+        return
+    found = Table(title="Interactions", show_lines=True)
+    for column in ("lignes", "niveau", "règles", "risque", "conduite"):
+        found.add_column(column)
+    for it in result.interactions:
+        found.add_row(
+            f"{it.a}+{it.b}",
+            LEVELS[it.level],
+            Text("\n".join(" + ".join(r) for r in it.rules)),
+            Text(it.risk),
+            Text(" ".join(p for p in (it.condition, it.conduct, it.why or "") if p)),
+        )
+    stdout.print(found)
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DrugInputError(f"{option} {text!r} is not a date YYYY-MM-DD") from None
+
+
+@app.command()
+def scan(
+    at: Annotated[str | None, typer.Option("--at", help="One day, YYYY-MM-DD.")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")
+    ] = None,
+    warehouse: WarehouseOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Patients exposed at the same time to interacting drugs, by level, pair and
+    year; written as cohorts (one per level) in results.cohort."""
+    from entrepot.drugs import LEVELS
+    from entrepot.drugs import scan as scan_warehouse
+
+    if at is not None and (start is not None or end is not None):
+        raise DrugInputError("give either --at or --from/--to, not both")
+    first, last = (
+        (_date(at, "--at"),) * 2
+        if at
+        else (
+            _date(start, "--from"),
+            _date(end, "--to"),
+        )
+    )
+    with open_warehouse(warehouse) as wh:
+        if not quiet and not as_json:
+            stderr.print(f"scanning drug_exposure of {wh.uri}…")
+        result = scan_warehouse(wh, start=first, end=last)
+
+    def human() -> None:
+        stdout.print(
+            f"{result.patients} patients with interacting drugs at the same time "
+            f"({result.exposures} exposures, thesaurus {result.thesaurus})"
+        )
+        table = Table()
+        for column in ("niveau", "patients", "cohort_definition_id"):
+            table.add_column(column)
+        for level, n in result.by_level.items():
+            table.add_row(LEVELS[level], str(n), str(result.cohorts[level]))
+        stdout.print(table)
+        pairs = Table(title="Paires les plus fréquentes")
+        for column in ("paire", "niveau", "patients"):
+            pairs.add_column(column)
+        for p in result.by_pair[:20]:
+            pairs.add_row(Text(p["pair"]), LEVELS[p["level"]], str(p["patients"]))
+        stdout.print(pairs)
+
+    emit(result.to_dict(), as_json, human)

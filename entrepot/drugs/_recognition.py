@@ -1,0 +1,236 @@
+"""French prescription lines to substances (with ATC), dose and route.
+
+"KARDEGIC 75 mg pdre p sol buv en sachet-dose" -> acide acétylsalicylique
+(B01AC06), 75 mg, oral. Names come from the bundled vocabulary's ATC concepts
+(INNs and brand names, from edsnlp's lexicon) and from the thesaurus's own
+substances; a combination product is split into its substances through the
+name of its ATC code ("sulfamethoxazole et trimethoprime").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+
+from entrepot.drugs._mapping import aliases, atc_names, components
+from entrepot.drugs._text import fold, name_key, words
+from entrepot.drugs._thesaurus import Thesaurus
+
+MAX_LINE = 500  # characters: no drug label is longer; longer lines are not read
+_MAX_NAME_WORDS = 6
+#: Words of forms that edsnlp's lexicon lists as names of some products.
+_FORM_WORDS = frozenset(
+    {"solution", "gel", "collyre", "creme", "pommade", "poudre", "sirop", "comprime"}
+)
+#: Routes read from the label, first match wins (injectable before cutaneous:
+#: "sous-cutanée"; buccal before the plain "gel" of cutaneous gels).
+_ROUTES = (
+    ("buccal", r"buccal|bain de bouche|oromucos|gingiva|collutoire"),
+    ("sublingual", r"sublingu|\bsl\b"),
+    ("ophthalmic", r"collyre|ophtalm|oculaire"),
+    ("nasal", r"nasal|\bnez\b"),
+    ("otic", r"auriculaire|otique"),
+    ("vaginal", r"vaginal|ovule"),
+    ("rectal", r"suppositoire|rectal|lavement"),
+    ("inhaled", r"inhal|aerosol|nebulis"),
+    ("transdermal", r"transdermique|patch"),
+    ("injectable", r"inject|perfusion|\biv\b|\bim\b|\bsc\b|intraveineu|sous-cutane"),
+    ("cutaneous", r"cutane|creme|pommade|\bgel\b|lotion|shampo|vernis|topique"),
+    (
+        "oral",
+        r"\bcp\b|comprime|gelule|capsule|sachet|buvable|\bbuv\b|sirop|per os|"
+        r"\bpdre\b|orodispersible|lyoc|granule|\bgel\b oral|voie orale",
+    ),
+)
+_ROUTE_PATTERNS = [(route, re.compile(p)) for route, p in _ROUTES]
+#: ATC groups given by one local route only, when the label says none.
+_ATC_ROUTES = (("S01", "ophthalmic"), ("S02", "otic"), ("G01", "vaginal"))
+#: Local routes, and the word a thesaurus class must name to apply through them
+#: ("BÊTA-BLOQUANTS ... (Y COMPRIS COLLYRES)"); None: no interaction at all.
+LOCAL_ROUTES = {
+    "cutaneous": None,
+    "otic": None,
+    "ophthalmic": "collyre",
+    "nasal": "nasal",
+    "vaginal": "vaginal",
+}
+ORAL_CLASS = "medicaments administres par voie orale"
+VAGINAL_CLASS = "medicaments utilises par voie vaginale"
+_STRENGTH = re.compile(
+    r"(\d+(?:[.,]\d+)?)\s*(mg|g|microgrammes?|µg|μg|mcg|ui|ml)(?![a-z])"
+)
+_PER_DAY = re.compile(r"(\d+(?:[.,]\d+)?)\s*(mg|g)\s*(?:/|par)\s*(?:j|jour|24 ?h)\b")
+_TIMES = re.compile(r"(?:(\d+)\s*(?:x|fois)|x\s*(\d+))\s*(?:/|par)\s*(?:j|jour)\b")
+_TO_MG = {"mg": 1.0, "g": 1000.0, "microgramme": 0.001, "microgrammes": 0.001}
+
+
+@dataclass(frozen=True)
+class Drug:
+    """What a prescription line is: its substances, ATC codes, dose and route."""
+
+    input: str
+    recognized: bool
+    substances: tuple[str, ...] = ()
+    atc: tuple[str, ...] = ()
+    dose: dict | None = None
+    route: str | None = None
+    #: (folded substance, the thesaurus names it interacts through on this route)
+    interactants: tuple[tuple[str, frozenset[str]], ...] = field(
+        default=(), repr=False, compare=False
+    )
+
+    def to_dict(self) -> dict:
+        return {
+            "input": self.input,
+            "recognized": self.recognized,
+            "substances": list(self.substances),
+            "atc": list(self.atc),
+            "dose": self.dose,
+            "route": self.route,
+        }
+
+    @property
+    def mg_per_intake(self) -> float | None:
+        return self.dose.get("mg") if self.dose else None
+
+
+@dataclass
+class _Names:
+    """Name key -> ATC codes and thesaurus substances (folded) it stands for."""
+
+    atc: dict[str, set[str]]
+    substances: dict[str, set[str]]
+    classes: dict[str, set[str]]  # classes named by a combination's ATC name
+    display: dict[str, str]  # folded substance -> name as written
+
+
+@cache
+def _names(thesaurus: Thesaurus) -> _Names:
+    by_code: dict[str, set[str]] = defaultdict(set)
+    for key, substance in thesaurus.substances.items():
+        for code in substance.atc:
+            by_code[code].add(key)
+    class_names = {fold(c) for s in thesaurus.substances.values() for c in s.classes}
+    names = _Names(defaultdict(set), defaultdict(set), defaultdict(set), {})
+    for code, code_names in atc_names().items():
+        if len(code) != 7:
+            continue
+        found_classes = {
+            part for part in components(code_names[0]) if part in class_names
+        }
+        for name in (code, *code_names):  # the code itself too: "B01AA12"
+            key = name_key(name)
+            if key in _FORM_WORDS:
+                continue
+            names.atc[key].add(code)
+            names.substances[key] |= by_code.get(code, set())
+            names.classes[key] |= found_classes
+    for key, substance in thesaurus.substances.items():
+        names.display[key] = substance.name
+        single = {c for c in substance.atc if len(components(atc_names()[c][0])) == 1}
+        for alias in aliases(substance.name):
+            names.substances[name_key(alias)].add(key)
+            names.atc[name_key(alias)] |= single or set(substance.atc)
+    return names
+
+
+def recognize(line: str, thesaurus: Thesaurus | None = None) -> Drug:
+    """One prescription line as a `Drug`; `recognized` is False when no name is known."""
+    thesaurus = thesaurus or Thesaurus.current()
+    if not isinstance(line, str) or not line.strip() or len(line) > MAX_LINE:
+        return Drug(
+            input=line if isinstance(line, str) else repr(line), recognized=False
+        )
+    names = _names(thesaurus)
+    tokens = words(line)
+    atc: set[str] = set()
+    substances: set[str] = set()
+    classes: set[str] = set()
+    i = 0
+    while i < len(tokens):
+        for n in range(min(_MAX_NAME_WORDS, len(tokens) - i), 0, -1):
+            key = " ".join(tokens[i : i + n])
+            if key in names.atc or key in names.substances:
+                atc |= names.atc.get(key, set())
+                substances |= names.substances.get(key, set())
+                classes |= names.classes.get(key, set())
+                i += n
+                break
+        else:
+            i += 1
+    if not (atc or substances):
+        return Drug(input=line, recognized=False)
+    route = route_of(line, atc)
+    shown = sorted(names.display.get(s, s) for s in substances) or sorted(
+        {part for code in atc for part in components(atc_names()[code][0])}
+    )
+    return Drug(
+        input=line,
+        recognized=True,
+        substances=tuple(shown),
+        atc=tuple(sorted(atc)),
+        dose=dose_of(line),
+        route=route,
+        interactants=_interactants(thesaurus, substances, classes, route),
+    )
+
+
+def route_of(line: str, atc: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """The route a label names; else the one its ATC groups imply; else None."""
+    folded = fold(line)
+    for route, pattern in _ROUTE_PATTERNS:
+        if pattern.search(folded):
+            return route
+    implied = {r for prefix, r in _ATC_ROUTES for c in atc if c.startswith(prefix)}
+    if (
+        atc
+        and len(implied) == 1
+        and all(any(c.startswith(p) for p, _ in _ATC_ROUTES) for c in atc)
+    ):
+        return implied.pop()
+    return None
+
+
+def dose_of(line: str) -> dict | None:
+    """Strengths on the label, in order, with the first in mg when it is a mass,
+    and the daily dose when the line says it ("1 g x 3/j", "3 g/jour")."""
+    folded = fold(line).replace("µ", "μ")
+    strengths = [
+        [float(v.replace(",", ".")), u.replace("μg", "microgrammes")]
+        for v, u in _STRENGTH.findall(folded)
+    ]
+    per_day = None
+    if m := _PER_DAY.search(folded):
+        per_day = float(m.group(1).replace(",", ".")) * _TO_MG[m.group(2)]
+        strengths = [s for s in strengths if s[0] * _TO_MG.get(s[1], 0) != per_day]
+    if not strengths and per_day is None:
+        return None
+    dose: dict = {"strengths": strengths}
+    if strengths and strengths[0][1] in _TO_MG:
+        dose["mg"] = strengths[0][0] * _TO_MG[strengths[0][1]]
+    if per_day is None and "mg" in dose and (m := _TIMES.search(folded)):
+        per_day = dose["mg"] * int(m.group(1) or m.group(2))
+    dose["mg_per_day"] = per_day
+    return dose
+
+
+def _interactants(
+    thesaurus: Thesaurus, substances: set[str], classes: set[str], route: str | None
+) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The thesaurus names each substance interacts through by this route: a
+    cutaneous gel through none, eye drops through classes that name them."""
+    out = []
+    for substance in sorted(substances) + sorted(classes):
+        keys = thesaurus.keys_of(substance)
+        if route == "oral":
+            keys.add(ORAL_CLASS)
+        elif route == "vaginal":
+            keys = {VAGINAL_CLASS}
+        if route in LOCAL_ROUTES:
+            word = LOCAL_ROUTES[route]
+            keys = {k for k in keys if word and word in k}
+        if keys:
+            out.append((substance, frozenset(keys)))
+    return tuple(out)
