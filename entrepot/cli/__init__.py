@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from entrepot.cli import _demo, _drugs, _synth, _vocab, _warehouse
+from entrepot.cli import _demo, _drugs, _privacy, _synth, _vocab, _warehouse
 from entrepot.errors import EntrepotError
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ for command in (
     app.command()(command)
 app.add_typer(_vocab.app, name="vocab")
 app.add_typer(_drugs.app, name="drugs")
+_privacy.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

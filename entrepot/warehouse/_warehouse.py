@@ -59,6 +59,26 @@ BOOKKEEPING = {
             "results": "string",
         }
     ),
+    "audit_log": ibis.schema(  # append-only, hash-chained (entrepot.privacy)
+        {
+            "seq": "int64",
+            "at": "timestamp",
+            "user": "string",
+            "action": "string",
+            "parameters": "string",
+            "project": "string",
+            "rows": "int64",
+            "persons": "int64",
+            "prev_hash": "string",
+            "hash": "string",
+        }
+    ),
+    "optout": ibis.schema(  # patients who object, as pseudonyms (entrepot.privacy)
+        {"person_id": "int64", "added_at": "timestamp", "added_by": "string"}
+    ),
+    "privacy_settings": ibis.schema(  # key fingerprint, audit retention
+        {"name": "string", "value": "string"}
+    ),
     "load_log": ibis.schema(
         {
             "load_id": "string",

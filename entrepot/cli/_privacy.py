@@ -1,0 +1,258 @@
+"""Commands of privacy and governance: ingest, deid, optout, audit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from entrepot.cli._common import (
+    JsonOption,
+    QuietOption,
+    WarehouseOption,
+    emit,
+    open_warehouse,
+    progress,
+    stdout,
+)
+
+KeyFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="Secret key file (mode 600) [default: $ENTREPOT_KEY_FILE, or $ENTREPOT_KEY].",
+        show_default=False,
+    ),
+]
+UserOption = Annotated[
+    str, typer.Option("--user", envvar="USER", help="Who acts (for the audit log).")
+]
+
+
+def _key(path: Path | None):
+    from entrepot.privacy import load_key
+
+    return load_key(path)
+
+
+def ingest(
+    source_dir: Annotated[Path, typer.Argument(help="Folder of raw extracts (CSV).")],
+    warehouse: WarehouseOption = None,
+    key_file: KeyFileOption = None,
+    shift_dates: Annotated[
+        bool, typer.Option("--shift-dates", help="Shift each patient's dates secretly.")
+    ] = False,
+    surrogates: Annotated[
+        bool, typer.Option("--surrogates", help="Fake names in notes instead of tags.")
+    ] = False,
+    user: UserOption = "entrepot",
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Pseudonymise, de-identify and load identified extracts (atomic, idempotent)."""
+    from entrepot.ingest import ingest_raw
+    from entrepot.privacy import DeidConfig
+
+    key = _key(key_file)
+    config = DeidConfig(mode="surrogate" if surrogates else "tag")
+    with open_warehouse(warehouse) as wh, progress(quiet) as step:
+        result = ingest_raw(
+            wh,
+            source_dir,
+            key=key,
+            shift_dates=shift_dates,
+            deid=config,
+            user=user,
+            progress=step,
+        )
+    data = result.as_dict()
+    emit(data, as_json, lambda: _print_ingest(data, quiet))
+
+
+def _print_ingest(data: dict, quiet: bool) -> None:
+    if quiet:
+        return
+    for table, n in data["loaded"].items():
+        stdout.print(
+            f"{table:<22} {n:>9,} loaded  {data['skipped'][table]:>9,} already there  "
+            f"{data['quarantined'][table]:>5,} quarantined"
+        )
+    stdout.print(
+        f"{data['notes_deidentified']:,} notes de-identified "
+        f"({data['identifiers_removed']:,} identifiers removed); "
+        f"{data['opted_out_rows']:,} rows of opted-out patients left out"
+    )
+
+
+def deid(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON lines in and out (the only format).")
+    ] = True,
+    surrogates: Annotated[
+        bool, typer.Option("--surrogates", help="Fake names instead of tags.")
+    ] = False,
+) -> None:
+    """De-identify texts: JSON lines {"id","text","patient"?} on stdin → {"id","text","spans"}."""
+    from entrepot.errors import InputFileError
+    from entrepot.privacy.deid import DeidConfig, Identity, deidentify
+
+    config = DeidConfig(mode="surrogate" if surrogates else "tag")
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            text = item["text"]
+        except (ValueError, KeyError, TypeError):
+            raise InputFileError(
+                f'stdin line {number}: expected a JSON object with a "text" field'
+            ) from None
+        patient = item.get("patient")
+        who = Identity.from_record(patient) if isinstance(patient, dict) else None
+        result = deidentify(text, who, config)
+        out = {"id": item.get("id"), "text": result.text, "spans": result.spans}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+
+
+optout_app = typer.Typer(help="Patients who object (IPPs stored as pseudonyms).")
+
+
+@optout_app.command("add")
+def optout_add(
+    ipp: Annotated[list[str], typer.Argument(help="Patient numbers (IPP).")],
+    warehouse: WarehouseOption = None,
+    key_file: KeyFileOption = None,
+    user: UserOption = "entrepot",
+    as_json: JsonOption = False,
+) -> None:
+    """Register objections and erase these patients' data from every table now."""
+    from entrepot.privacy import optout_add as add
+
+    with open_warehouse(warehouse) as wh:
+        data = add(wh, _key(key_file), ipp, user=user)
+    emit(
+        data,
+        as_json,
+        lambda: stdout.print(
+            f"{data['patients']} patient(s) opted out; rows removed: {data['rows_removed']}"
+        ),
+    )
+
+
+@optout_app.command("remove")
+def optout_remove(
+    ipp: Annotated[list[str], typer.Argument(help="Patient numbers (IPP).")],
+    warehouse: WarehouseOption = None,
+    key_file: KeyFileOption = None,
+    user: UserOption = "entrepot",
+    as_json: JsonOption = False,
+) -> None:
+    """Withdraw objections: later ingestions load these patients again."""
+    from entrepot.privacy import optout_remove as remove
+
+    with open_warehouse(warehouse) as wh:
+        n = remove(wh, _key(key_file), ipp, user=user)
+    emit({"removed": n}, as_json, lambda: stdout.print(f"{n} objection(s) withdrawn"))
+
+
+@optout_app.command("list")
+def optout_list(warehouse: WarehouseOption = None, as_json: JsonOption = False) -> None:
+    """Registered objections (pseudonyms, never IPPs)."""
+    from entrepot.privacy import optout_list as listed
+
+    with open_warehouse(warehouse, read_only=True) as wh:
+        rows = listed(wh)
+    emit(
+        rows,
+        as_json,
+        lambda: [
+            stdout.print(f"{r['person_id']}  {r['added_at']}  {r['added_by']}")
+            for r in rows
+        ],
+    )
+
+
+audit_app = typer.Typer(help="The append-only, hash-chained audit log.")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    warehouse: WarehouseOption = None, as_json: JsonOption = False
+) -> None:
+    """Check the chain: any modified, deleted or reordered entry is found (exit 1)."""
+    from entrepot.privacy import verify
+
+    with open_warehouse(warehouse, read_only=True) as wh:
+        data = verify(wh)
+    emit(
+        data,
+        as_json,
+        lambda: stdout.print(
+            f"audit log intact: {data['entries']} entries"
+            if data["ok"]
+            else f"audit log BROKEN at entry {data['first_bad']} of {data['entries']}"
+        ),
+    )
+    if not data["ok"]:
+        raise typer.Exit(1)
+
+
+@audit_app.command("show")
+def audit_show(
+    warehouse: WarehouseOption = None,
+    user: Annotated[str | None, typer.Option("--user", help="Only this user.")] = None,
+    action: Annotated[
+        str | None, typer.Option(help="Only actions starting so.")
+    ] = None,
+    project: Annotated[str | None, typer.Option(help="Only this project.")] = None,
+    limit: Annotated[int | None, typer.Option(help="The last N entries.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Entries of the audit log, filtered."""
+    from entrepot.privacy import entries
+
+    with open_warehouse(warehouse, read_only=True) as wh:
+        rows = entries(wh, user=user, action=action, project=project, limit=limit)
+    emit(
+        rows,
+        as_json,
+        lambda: [
+            stdout.print(
+                f"{r['seq']:>5} {r['at']} {r['user']:<12} {r['action']:<14} "
+                f"{r['project'] or '-':<10} rows={r['rows']} persons={r['persons']} "
+                f"{r['parameters']}"
+            )
+            for r in rows
+        ],
+    )
+
+
+@audit_app.command("retention")
+def audit_retention(
+    days: Annotated[int, typer.Argument(help="Days to keep entries (0: forever).")],
+    warehouse: WarehouseOption = None,
+    user: UserOption = "entrepot",
+    as_json: JsonOption = False,
+) -> None:
+    """Set the retention and remove older entries (the chain still verifies)."""
+    from entrepot.privacy import prune, set_retention
+
+    with open_warehouse(warehouse) as wh:
+        set_retention(wh, days or None)
+        removed = prune(wh, user)
+    emit(
+        {"retention_days": days or None, "removed": removed},
+        as_json,
+        lambda: stdout.print(f"retention {days or 'forever'}; {removed} removed"),
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the `entrepot` command."""
+    app.command()(ingest)
+    app.command()(deid)
+    app.add_typer(optout_app, name="optout")
+    app.add_typer(audit_app, name="audit")

@@ -1,0 +1,579 @@
+"""Pseudonymised ingestion of identified hospital extracts (the format of
+`entrepot/synth/RAW_FORMAT.md`) into OMOP rows, through the checked loader.
+
+IPP and NDA become keyed pseudonyms (`entrepot.privacy`); names, addresses,
+phones, e-mails and the NIR are read only to de-identify the notes and never
+reach a table. Row ids are keyed digests of the source rows, so a reload of
+the same extracts adds nothing; opted-out patients are left out.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pv
+
+from entrepot.errors import InputFileError
+from entrepot.privacy import (
+    SecretKey,
+    audit,
+    check_key,
+    deidentify,
+    opted_out,
+    person_id,
+    pseudonym_id,
+    shift_days,
+    visit_id,
+)
+from entrepot.privacy.deid import DeidConfig, Identity
+
+SOURCES = ("patients", "stays", "pmsi", "lab", "drugs", "documents")
+REQUIRED = ("patients", "stays")
+MALE, FEMALE = 8507, 8532
+EHR, EHR_ADMINISTRATION, EHR_PRESCRIPTION, LAB, DEATH_RECORD = (
+    32817,
+    32818,
+    32838,
+    32856,
+    32815,
+)
+PRIMARY, SECONDARY = 32902, 32908
+VISIT_CONCEPTS = {"MCO": 9201, "HDJ": 9202, "CONSULT": 9202, "URG": 9203}
+ER_INPATIENT = 262
+ROUTES = {
+    "oral": 4132161,
+    "iv": 4171047,
+    "im": 4302612,
+    "sc": 4142048,
+    "topical": 4263689,
+    "rectal": 4290759,
+    "nasal": 4262914,
+    "transdermal": 4262099,
+}
+ENGLISH, UTF8 = 4180190, 32678  # language and encoding concepts of notes
+
+
+@dataclass
+class IngestResult:
+    """What an ingestion did, per OMOP table, with what it left out."""
+
+    load_id: str
+    loaded: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    quarantined: dict[str, int] = field(default_factory=dict)
+    opted_out_rows: int = 0
+    notes_deidentified: int = 0
+    identifiers_removed: int = 0
+    date_shifting: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "load_id": self.load_id,
+            "loaded": self.loaded,
+            "skipped": self.skipped,
+            "quarantined": self.quarantined,
+            "opted_out_rows": self.opted_out_rows,
+            "notes_deidentified": self.notes_deidentified,
+            "identifiers_removed": self.identifiers_removed,
+            "date_shifting": self.date_shifting,
+        }
+
+
+def raw_files(folder: str | os.PathLike) -> dict[str, Path]:
+    """The extracts of a folder, by source; patients and stays are required."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: not a folder")
+    found = {s: folder / f"{s}.csv" for s in SOURCES if (folder / f"{s}.csv").is_file()}
+    missing = [s for s in REQUIRED if s not in found]
+    if missing:
+        raise InputFileError(
+            f"{folder}: missing {', '.join(m + '.csv' for m in missing)} "
+            "(see entrepot/synth/RAW_FORMAT.md)"
+        )
+    return found
+
+
+def read_extract(path: Path) -> pa.Table:
+    """One CSV extract with every column as text (identifiers keep their zeros)."""
+    try:
+        with path.open("rb") as f:
+            header = f.readline().decode("utf-8").strip().split(",")
+        return pv.read_csv(
+            path,
+            read_options=pv.ReadOptions(use_threads=True),
+            parse_options=pv.ParseOptions(newlines_in_values=True),
+            convert_options=pv.ConvertOptions(
+                column_types={c.strip('"'): pa.string() for c in header},
+                strings_can_be_null=True,
+            ),
+        )
+    except (OSError, UnicodeDecodeError, pa.ArrowInvalid) as e:
+        raise InputFileError(f"{path}: cannot be read: {str(e).splitlines()[0]}") from e
+
+
+def ingest_raw(
+    wh,
+    folder: str | os.PathLike,
+    *,
+    key: SecretKey,
+    shift_dates: bool = False,
+    deid: DeidConfig | None = None,
+    user: str = "entrepot",
+    progress=None,
+) -> IngestResult:
+    """Pseudonymise, de-identify and load the extracts of `folder`, atomically."""
+    check_key(wh, key)
+    files = raw_files(folder)
+    source = {name: read_extract(path) for name, path in files.items()}
+    ctx = _Context(key, shift_dates, opted_out(wh), source["patients"])
+    tables, dropped = _omop_tables(ctx, source)
+    config = (deid or DeidConfig()).with_shift(None)
+    notes, removed = _deidentified_notes(ctx, tables.get("note"), config)
+    if notes is not None:
+        tables["note"] = notes
+    result = wh.load(
+        tables, names={t: f"{folder}:{t}" for t in tables}, progress=progress
+    )
+    out = IngestResult(
+        load_id=result.load_id,
+        loaded=result.loaded,
+        skipped=result.skipped,
+        quarantined=result.quarantined,
+        opted_out_rows=dropped,
+        notes_deidentified=0 if notes is None else len(notes),
+        identifiers_removed=removed,
+        date_shifting=shift_dates,
+    )
+    audit(
+        wh,
+        user,
+        "ingest",
+        {"source": str(folder), "date_shifting": shift_dates},
+        rows=sum(result.loaded.values()),
+        persons=result.loaded.get("person", 0),
+    )
+    return out
+
+
+class _Context:
+    """The key, the patients' pseudonyms and shifts, and who opted out."""
+
+    def __init__(
+        self, key: SecretKey, shift: bool, out: set[int], patients: pa.Table
+    ) -> None:
+        self.key = key
+        self.shift = shift
+        self.out = out
+        self._ids: dict[str, int] = {}
+        self.patients = patients
+
+    def person(self, ipp: str | None) -> int | None:
+        if ipp is None:
+            return None
+        if ipp not in self._ids:
+            self._ids[ipp] = person_id(self.key, ipp)
+        return self._ids[ipp]
+
+    def persons(self, ipps: pa.Array) -> pa.Array:
+        return pa.array([self.person(i) for i in ipps.to_pylist()], pa.int64())
+
+    def shifts(self, ipps: pa.Array) -> pa.Array:
+        """Each row's shift as a duration (zero when shifting is off)."""
+        days = [
+            shift_days(self.key, i) if self.shift and i else 0 for i in ipps.to_pylist()
+        ]
+        return pa.array([d * 86_400_000_000 for d in days], pa.duration("us"))
+
+    def keep(self, table: pa.Table) -> pa.Table:
+        """Rows of patients who did not opt out."""
+        if not self.out:
+            return table
+        ids = self.persons(table["ipp"])
+        return table.filter(pc.invert(pc.is_in(ids, pa.array(self.out, pa.int64()))))
+
+
+def _omop_tables(ctx: _Context, source: dict[str, pa.Table]) -> tuple[dict, int]:
+    """OMOP rows of every extract, opted-out patients removed; and rows removed."""
+    kept = {name: ctx.keep(t) for name, t in source.items()}
+    dropped = sum(len(source[n]) - len(kept[n]) for n in source)
+    patients, stays = kept["patients"], kept["stays"]
+    tables = {
+        "location": _locations(ctx, patients),
+        "person": _persons(ctx, patients),
+        "death": _deaths(ctx, patients),
+        "care_site": _care_sites(ctx, stays),
+        "visit_occurrence": _visits(ctx, stays),
+        "observation_period": _periods(ctx, stays, patients),
+    }
+    builders = {
+        "pmsi": ("condition_occurrence", _conditions),
+        "lab": ("measurement", _measurements),
+        "drugs": ("drug_exposure", _drugs),
+        "documents": ("note", _notes),
+    }
+    for name, (table, build) in builders.items():
+        if name in kept:
+            tables[table] = build(ctx, kept[name], stays)
+    return tables, dropped
+
+
+# -- helpers ---------------------------------------------------------------
+def _ts(column: pa.Array) -> pa.Array:
+    return pc.cast(column, pa.timestamp("us"))
+
+
+def _shifted(ctx: _Context, rows: pa.Table, column: str) -> pa.Array:
+    """A date-time column, shifted by each row's patient's secret shift."""
+    value = _ts(pc.if_else(pc.equal(rows[column], ""), None, rows[column]))
+    return pc.add(value, ctx.shifts(rows["ipp"])) if ctx.shift else value
+
+
+def _day(ts: pa.Array) -> pa.Array:
+    return pc.cast(ts, pa.date32())
+
+
+def _number(column: pa.Array) -> pa.Array:
+    return pc.cast(column, pa.float64())
+
+
+def _row_ids(ctx: _Context, kind: str, rows: pa.Table, columns: list[str]) -> pa.Array:
+    """Stable keyed ids: a digest of the row's source values and its rank among equals."""
+    seen: Counter = Counter()
+    values = zip(*(rows[c].to_pylist() for c in columns), strict=True)
+    out = []
+    for row in values:
+        text = "\x1f".join("" if v is None else v for v in row)
+        seen[text] += 1
+        out.append(pseudonym_id(ctx.key, kind, f"{text}\x1e{seen[text]}"))
+    return pa.array(out, pa.int64())
+
+
+def _lookup(mapping: dict, column: pa.Array, default=0) -> pa.Array:
+    return pa.array([mapping.get(v, default) for v in column.to_pylist()], pa.int64())
+
+
+def _visit_ids(ctx: _Context, ndas: pa.Array) -> pa.Array:
+    cache: dict[str, int] = {}
+    return pa.array(
+        [
+            None if n is None else cache.setdefault(n, visit_id(ctx.key, n))
+            for n in ndas.to_pylist()
+        ],
+        pa.int64(),
+    )
+
+
+# -- tables ----------------------------------------------------------------
+def _commune_id(ctx: _Context, postcode: str | None, city: str | None) -> int | None:
+    if not postcode and not city:
+        return None
+    return pseudonym_id(ctx.key, "commune", f"{postcode}|{city}")
+
+
+def _locations(ctx: _Context, patients: pa.Table) -> pa.Table:
+    """Communes only (postcode and city): street addresses never enter."""
+    places = sorted(
+        {
+            (p, c)
+            for p, c in zip(
+                patients["postcode"].to_pylist(),
+                patients["city"].to_pylist(),
+                strict=True,
+            )
+            if p or c
+        },
+        key=lambda pc_: (pc_[0] or "", pc_[1] or ""),
+    )
+    return pa.table(
+        {
+            "location_id": pa.array(
+                [_commune_id(ctx, p, c) for p, c in places], pa.int64()
+            ),
+            "city": [c for _, c in places],
+            "zip": [p for p, _ in places],
+            "country_source_value": ["FR"] * len(places),
+        }
+    )
+
+
+def _persons(ctx: _Context, patients: pa.Table) -> pa.Table:
+    birth = _shifted(ctx, patients, "birth_date")
+    return pa.table(
+        {
+            "person_id": ctx.persons(patients["ipp"]),
+            "gender_concept_id": _lookup(
+                {"M": MALE, "F": FEMALE}, patients["sex"], default=0
+            ),
+            "year_of_birth": pc.year(birth),
+            "month_of_birth": pc.month(birth),
+            "day_of_birth": pc.day(birth),
+            "birth_datetime": birth,
+            "race_concept_id": pa.array([0] * len(patients), pa.int64()),
+            "ethnicity_concept_id": pa.array([0] * len(patients), pa.int64()),
+            "location_id": pa.array(
+                [
+                    _commune_id(ctx, p, c)
+                    for p, c in zip(
+                        patients["postcode"].to_pylist(),
+                        patients["city"].to_pylist(),
+                        strict=True,
+                    )
+                ],
+                pa.int64(),
+            ),
+            "gender_source_value": patients["sex"],
+        }
+    )
+
+
+def _deaths(ctx: _Context, patients: pa.Table) -> pa.Table:
+    dead = patients.filter(pc.invert(pc.is_null(patients["death_date"])))
+    dead = dead.filter(pc.not_equal(dead["death_date"], ""))
+    return pa.table(
+        {
+            "person_id": ctx.persons(dead["ipp"]),
+            "death_date": _day(_shifted(ctx, dead, "death_date")),
+            "death_type_concept_id": pa.array([DEATH_RECORD] * len(dead), pa.int64()),
+        }
+    )
+
+
+def _care_site_key(hospital: str | None, unit: str | None) -> str:
+    return f"{unit or ''} - {hospital or ''}"
+
+
+def _care_sites(ctx: _Context, stays: pa.Table) -> pa.Table:
+    sites = sorted(
+        set(zip(stays["hospital"].to_pylist(), stays["unit"].to_pylist(), strict=True)),
+        key=lambda s: (s[0] or "", s[1] or ""),
+    )
+    return pa.table(
+        {
+            "care_site_id": pa.array(
+                [
+                    pseudonym_id(ctx.key, "care_site", _care_site_key(h, u))
+                    for h, u in sites
+                ],
+                pa.int64(),
+            ),
+            "care_site_name": [_care_site_key(h, u) for h, u in sites],
+            "care_site_source_value": [u for _, u in sites],
+        }
+    )
+
+
+def _visits(ctx: _Context, stays: pa.Table) -> pa.Table:
+    start, end = _shifted(ctx, stays, "admission"), _shifted(ctx, stays, "discharge")
+    concept = _lookup(VISIT_CONCEPTS, stays["kind"])
+    concept = pc.if_else(
+        pc.and_(
+            pc.equal(stays["kind"], "MCO"), pc.equal(stays["via_emergency"], "true")
+        ),
+        ER_INPATIENT,
+        concept,
+    )
+    return pa.table(
+        {
+            "visit_occurrence_id": _visit_ids(ctx, stays["nda"]),
+            "person_id": ctx.persons(stays["ipp"]),
+            "visit_concept_id": concept,
+            "visit_start_date": _day(start),
+            "visit_start_datetime": start,
+            "visit_end_date": _day(end),
+            "visit_end_datetime": end,
+            "visit_type_concept_id": pa.array([EHR] * len(stays), pa.int64()),
+            "care_site_id": pa.array(
+                [
+                    pseudonym_id(ctx.key, "care_site", _care_site_key(h, u))
+                    for h, u in zip(
+                        stays["hospital"].to_pylist(),
+                        stays["unit"].to_pylist(),
+                        strict=True,
+                    )
+                ],
+                pa.int64(),
+            ),
+            "visit_source_value": stays["kind"],
+        }
+    )
+
+
+def _periods(ctx: _Context, stays: pa.Table, patients: pa.Table) -> pa.Table:
+    """One observation period per patient: first admission to last discharge or death."""
+    start, end = _shifted(ctx, stays, "admission"), _shifted(ctx, stays, "discharge")
+    spans = (
+        pa.table({"ipp": stays["ipp"], "s": start, "e": end})
+        .group_by("ipp")
+        .aggregate([("s", "min"), ("e", "max")])
+    )
+    ids = ctx.persons(spans["ipp"])
+    return pa.table(
+        {
+            "observation_period_id": ids,
+            "person_id": ids,
+            "observation_period_start_date": _day(spans["s_min"]),
+            "observation_period_end_date": _day(spans["e_max"]),
+            "period_type_concept_id": pa.array([EHR] * len(spans), pa.int64()),
+        }
+    )
+
+
+def _visit_end(ctx: _Context, rows: pa.Table, stays: pa.Table) -> pa.Array:
+    """The discharge date of each row's stay (null when it has none)."""
+    ends = dict(
+        zip(
+            stays["nda"].to_pylist(),
+            _day(_shifted(ctx, stays, "discharge")).to_pylist(),
+            strict=True,
+        )
+    )
+    return pa.array([ends.get(n) for n in rows["nda"].to_pylist()], pa.date32())
+
+
+def _conditions(ctx: _Context, rows: pa.Table, stays: pa.Table) -> pa.Table:
+    from entrepot.warehouse.vocabulary import local_concept_id
+
+    codes = rows["cim10"].to_pylist()
+    concept = pa.array(
+        [local_concept_id("CIM10", _dotted(c)) if c else 0 for c in codes], pa.int64()
+    )
+    return pa.table(
+        {
+            "condition_occurrence_id": _row_ids(
+                ctx, "pmsi", rows, ["nda", "ipp", "type", "cim10", "date"]
+            ),
+            "person_id": ctx.persons(rows["ipp"]),
+            "condition_concept_id": concept,
+            "condition_start_date": _day(_shifted(ctx, rows, "date")),
+            "condition_end_date": _visit_end(ctx, rows, stays),
+            "condition_type_concept_id": pa.array([EHR] * len(rows), pa.int64()),
+            "condition_status_concept_id": _lookup(
+                {"DP": PRIMARY, "DAS": SECONDARY}, rows["type"]
+            ),
+            "visit_occurrence_id": _visit_ids(ctx, rows["nda"]),
+            "condition_source_value": rows["cim10"],
+            "condition_source_concept_id": concept,
+        }
+    )
+
+
+def _dotted(code: str) -> str:
+    """CIM-10 as the vocabulary writes it: `M340` → `M34.0`."""
+    code = code.strip().upper()
+    return code if len(code) <= 3 or "." in code else f"{code[:3]}.{code[3:]}"
+
+
+def _measurements(ctx: _Context, rows: pa.Table, stays: pa.Table) -> pa.Table:
+    from entrepot.warehouse.vocabulary import local_concept_id
+
+    taken = _shifted(ctx, rows, "taken_at")
+    units = rows["unit"].to_pylist()
+    return pa.table(
+        {
+            "measurement_id": _row_ids(
+                ctx, "lab", rows, ["nda", "ipp", "loinc", "taken_at", "value", "text"]
+            ),
+            "person_id": ctx.persons(rows["ipp"]),
+            "measurement_concept_id": pa.array(
+                [
+                    local_concept_id("LOINC", c) if c else 0
+                    for c in rows["loinc"].to_pylist()
+                ],
+                pa.int64(),
+            ),
+            "measurement_date": _day(taken),
+            "measurement_datetime": taken,
+            "measurement_type_concept_id": pa.array([LAB] * len(rows), pa.int64()),
+            "value_as_number": _number(rows["value"]),
+            "unit_concept_id": pa.array(
+                [local_concept_id("UCUM", u) if u else None for u in units], pa.int64()
+            ),
+            "range_low": _number(rows["low"]),
+            "range_high": _number(rows["high"]),
+            "visit_occurrence_id": _visit_ids(ctx, rows["nda"]),
+            "measurement_source_value": rows["loinc"],
+            "unit_source_value": rows["unit"],
+            "value_source_value": rows["text"],
+        }
+    )
+
+
+def _drugs(ctx: _Context, rows: pa.Table, stays: pa.Table) -> pa.Table:
+    """Drug lines, products kept as source values (concept 0 until mapped to ATC)."""
+    start, end = _shifted(ctx, rows, "start"), _shifted(ctx, rows, "end")
+    kind = pc.if_else(
+        pc.equal(rows["kind"], "administration"), EHR_ADMINISTRATION, EHR_PRESCRIPTION
+    )
+    return pa.table(
+        {
+            "drug_exposure_id": _row_ids(
+                ctx, "drug", rows, ["nda", "ipp", "kind", "product", "start", "end"]
+            ),
+            "person_id": ctx.persons(rows["ipp"]),
+            "drug_concept_id": pa.array([0] * len(rows), pa.int64()),
+            "drug_exposure_start_date": _day(start),
+            "drug_exposure_start_datetime": start,
+            "drug_exposure_end_date": _day(end),
+            "drug_exposure_end_datetime": end,
+            "drug_type_concept_id": pc.cast(kind, pa.int64()),
+            "quantity": _number(rows["dose"]),
+            "route_concept_id": _lookup(ROUTES, rows["route"], default=None),
+            "visit_occurrence_id": _visit_ids(ctx, rows["nda"]),
+            "drug_source_value": rows["product"],
+            "route_source_value": rows["route"],
+            "dose_unit_source_value": rows["dose_unit"],
+        }
+    )
+
+
+def _notes(ctx: _Context, rows: pa.Table, stays: pa.Table) -> pa.Table:
+    """Notes as written (de-identified afterwards); ipp kept aside for that step."""
+    written = _shifted(ctx, rows, "written_at")
+    return pa.table(
+        {
+            "note_id": _row_ids(ctx, "document", rows, ["document_id"]),
+            "person_id": ctx.persons(rows["ipp"]),
+            "note_date": _day(written),
+            "note_datetime": written,
+            "note_type_concept_id": pa.array([EHR] * len(rows), pa.int64()),
+            "note_class_concept_id": pa.array([0] * len(rows), pa.int64()),
+            "note_title": rows["title"],
+            "note_text": rows["text"],
+            "encoding_concept_id": pa.array([UTF8] * len(rows), pa.int64()),
+            "language_concept_id": pa.array([ENGLISH] * len(rows), pa.int64()),
+            "visit_occurrence_id": _visit_ids(ctx, rows["nda"]),
+            "_ipp": rows["ipp"],
+        }
+    )
+
+
+def _deidentified_notes(
+    ctx: _Context, notes: pa.Table | None, config: DeidConfig
+) -> tuple[pa.Table | None, int]:
+    """Every note's text de-identified with its patient's identity; spans removed."""
+    if notes is None:
+        return None, 0
+    identities = _identities(ctx.patients)
+    texts, removed = [], 0
+    for text, ipp in zip(
+        notes["note_text"].to_pylist(), notes["_ipp"].to_pylist(), strict=True
+    ):
+        who = identities.get(ipp)
+        days = shift_days(ctx.key, ipp) if ctx.shift and ipp else None
+        result = deidentify(text or "", who, config.with_shift(days))
+        texts.append(result.text)
+        removed += len(result.spans)
+    notes = notes.drop_columns(["_ipp"])
+    index = notes.column_names.index("note_text")
+    return notes.set_column(index, "note_text", pa.array(texts, pa.string())), removed
+
+
+def _identities(patients: pa.Table) -> dict[str, Identity]:
+    """Each patient's identity from the identity server, to find it in notes."""
+    return {row["ipp"]: Identity.from_record(row) for row in patients.to_pylist()}

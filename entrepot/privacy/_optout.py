@@ -1,0 +1,115 @@
+"""Patients' right to object: a registry of opted-out patients (stored as
+their keyed pseudonym, the person_id), applied at once to every table.
+
+Adding a patient removes their rows from every table holding a person_id
+(notes and their NLP results, cohorts, gold annotations included) in one
+transaction; ingestion skips them afterwards. Other modules (a search index)
+register a hook with `on_optout` to forget them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+import pyarrow as pa
+
+from entrepot.privacy._audit import audit
+from entrepot.privacy._keys import SecretKey
+from entrepot.privacy._pseudonym import person_id
+from entrepot.privacy._tables import person_tables, schema_of
+
+OptOutHook = Callable[[object, list[int]], None]
+_hooks: list[OptOutHook] = []
+
+
+def on_optout(hook: OptOutHook) -> OptOutHook:
+    """Register `hook(wh, person_ids)`, called after patients opt out."""
+    if hook not in _hooks:
+        _hooks.append(hook)
+    return hook
+
+
+def opted_out(wh) -> set[int]:
+    """The person_ids of every opted-out patient."""
+    t = wh.table("optout")
+    return set(t.person_id.to_pyarrow().to_pylist())
+
+
+def optout_add(
+    wh, key: SecretKey, ipps: Iterable[str], *, user: str = "entrepot"
+) -> dict:
+    """Register patients (by IPP) as opted out and erase their data now."""
+    ids = sorted({person_id(key, ipp) for ipp in ipps})
+    new = [i for i in ids if i not in opted_out(wh)]
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    schema = wh.table("optout").schema().to_pyarrow()
+    registry = pa.Table.from_pylist(
+        [{"person_id": i, "added_at": now, "added_by": user} for i in new],
+        schema=schema,
+    )
+    removed = erase_persons(wh, ids, registry=registry)
+    for hook in _hooks:
+        hook(wh, ids)
+    audit(
+        wh,
+        user,
+        "optout.add",
+        {"patients": len(ids)},
+        rows=sum(removed.values()),
+        persons=len(ids),
+    )
+    return {"patients": len(ids), "new": len(new), "rows_removed": removed}
+
+
+def optout_remove(
+    wh, key: SecretKey, ipps: Iterable[str], *, user: str = "entrepot"
+) -> int:
+    """Withdraw objections: later ingestions load these patients again."""
+    ids = sorted({person_id(key, ipp) for ipp in ipps})
+    t = wh.table("optout")
+    kept = wh.store.materialize(t.filter(~t.person_id.isin(ids)))
+    before = wh.count("optout")
+    with wh.store.transaction() as tx:
+        tx.replace("entrepot", "optout", kept)
+    removed = before - wh.count("optout")
+    audit(wh, user, "optout.remove", {"patients": len(ids)}, persons=removed)
+    return removed
+
+
+def optout_list(wh) -> list[dict]:
+    """Registered objections: pseudonyms and dates, never an IPP."""
+    t = wh.table("optout")
+    return t.order_by(t.added_at).to_pyarrow().to_pylist()
+
+
+def erase_persons(wh, ids: list[int], *, registry: pa.Table | None = None) -> dict:
+    """Remove every row of these persons from every table, in one transaction."""
+    if not ids:
+        return {}
+    notes = None
+    if wh.has_table("note"):
+        n = wh.table("note")
+        notes = wh.store.materialize(n.filter(n.person_id.isin(ids)).select("note_id"))
+    plans: dict[str, object] = {}
+    for name, column in person_tables(wh).items():
+        t = wh.table(name)
+        plans[name] = t.filter(~t[column].isin(ids) | t[column].isnull())
+    if notes is not None:
+        for name in ("note_nlp", "note_annotation"):
+            if wh.has_table(name):
+                t = wh.table(name)
+                plans[name] = t.anti_join(notes, "note_id")
+    removed = {}
+    kept = {}
+    for name, rows in plans.items():
+        before = wh.count(name)
+        kept[name] = wh.store.materialize(rows)
+        removed[name] = before - int(kept[name].count().to_pyarrow().as_py())
+    with wh.store.transaction() as tx:
+        for name, rows in kept.items():
+            if removed[name]:
+                tx.replace(schema_of(name), name, rows)
+        if registry is not None and len(registry):
+            tx.append("entrepot", "optout", wh.store.from_arrow(registry))
+    return {k: v for k, v in removed.items() if v}

@@ -1,0 +1,53 @@
+"""Privacy settings kept in the warehouse (`entrepot.privacy_settings`): the
+key's fingerprint (never the key) and the audit retention."""
+
+from __future__ import annotations
+
+import ibis
+import pyarrow as pa
+
+from entrepot.errors import KeyFileError
+from entrepot.privacy._keys import SecretKey
+
+KEY_FINGERPRINT = "key_fingerprint"
+AUDIT_RETENTION_DAYS = "audit_retention_days"
+
+
+def get_setting(wh, name: str) -> str | None:
+    """A setting's value, or None when unset."""
+    t = wh.table("privacy_settings")
+    rows = t.filter(t.name == name).select("value").to_pyarrow().to_pylist()
+    return rows[-1]["value"] if rows else None
+
+
+def set_setting(wh, name: str, value: str) -> None:
+    """Set one setting (the table is replaced whole: it holds a few rows)."""
+    t = wh.table("privacy_settings")
+    others = t.filter(t.name != name)
+    new = wh.store.from_arrow(pa.table({"name": [name], "value": [value]}))
+    with wh.store.transaction() as tx:
+        tx.replace("entrepot", "privacy_settings", others.union(new.cast(t.schema())))
+
+
+def check_key(wh, key: SecretKey) -> None:
+    """Refuse a key other than the one the warehouse was pseudonymised with.
+
+    Two keys in one warehouse would give one patient two person_ids. The first
+    load records the key's fingerprint; rotation (`rotate_key`) changes it.
+    """
+    known = get_setting(wh, KEY_FINGERPRINT)
+    if known is None:
+        if wh.count("person"):
+            persons = wh.table("person")
+            pseudonymised = persons.filter(persons.person_id > ibis.literal(1 << 40))
+            if pseudonymised.count().to_pyarrow().as_py() == 0:
+                raise KeyFileError(
+                    "this warehouse holds persons not loaded by `entrepot ingest`; "
+                    "ingest into an empty warehouse"
+                )
+        set_setting(wh, KEY_FINGERPRINT, key.fingerprint)
+    elif known != key.fingerprint:
+        raise KeyFileError(
+            f"this warehouse was pseudonymised with another key (fingerprint {known}, "
+            f"given {key.fingerprint}); see key rotation in the documentation"
+        )

@@ -1,0 +1,23 @@
+"""Rewriting tables in place (a filtered copy replaces the table), atomically."""
+
+from __future__ import annotations
+
+from entrepot.warehouse._warehouse import _schema_of
+
+
+def schema_of(name: str) -> str:
+    """The logical schema ('cdm', 'results', 'entrepot') of a table."""
+    return _schema_of(name)
+
+
+def person_tables(wh) -> dict[str, str]:
+    """Every table holding patients' rows → its person column."""
+    out = {}
+    for schema in ("cdm", "results", "entrepot"):
+        for name in wh.tables(schema):
+            columns = wh.table(name).columns
+            if "person_id" in columns:
+                out[name] = "person_id"
+            elif name == "cohort" and "subject_id" in columns:
+                out[name] = "subject_id"
+    return out

@@ -1,0 +1,91 @@
+import logging
+from datetime import timedelta
+
+import pytest
+
+from entrepot.errors import KeyFileError
+from entrepot.ingest import ingest_raw, read_extract
+from entrepot.privacy import SecretKey, person_id, shift_days
+from entrepot.warehouse import Warehouse
+from tests.privacy.conftest import KEY
+
+PERSON_TABLES = [
+    "person",
+    "death",
+    "visit_occurrence",
+    "observation_period",
+    "condition_occurrence",
+    "measurement",
+    "drug_exposure",
+    "note",
+]
+
+
+def test_counts_per_table_equal_the_synthetic_reference(hospital, ingested):
+    with Warehouse.open(hospital / "synth.duckdb", read_only=True) as ref:
+        for table in PERSON_TABLES:
+            assert ingested.count(table) == ref.count(table), table
+
+
+def test_person_ids_are_keyed_pseudonyms_of_the_ipp(hospital, ingested):
+    ipps = read_extract(hospital / "raw" / "patients.csv")["ipp"].to_pylist()
+    ids = set(ingested.table("person").person_id.to_pyarrow().to_pylist())
+    assert ids == {person_id(KEY, i) for i in ipps}
+    assert not ids & {int(i) for i in ipps}
+
+
+def _all_text(wh) -> str:
+    parts = []
+    for name in wh.tables("cdm"):
+        t = wh.table(name)
+        strings = [c for c, typ in t.schema().items() if typ.is_string()]
+        if strings and name not in ("concept", "concept_synonym") and wh.count(name):
+            for column in t.select(*strings).to_pyarrow().columns:
+                parts += [v for v in column.to_pylist() if v]
+    return "\n".join(parts)
+
+
+def test_no_identifier_enters_the_warehouse(hospital, ingested):
+    text = _all_text(ingested)
+    patients = read_extract(hospital / "raw" / "patients.csv").to_pylist()
+    for p in patients:
+        for field in ("ipp", "nir", "phone", "email", "street"):
+            assert p[field] not in text, field
+        assert f"{p['last_name']} " not in text and p["last_name"].upper() not in text
+    assert "[NOM]" in text and "[TEL]" in text
+
+
+def test_reloading_the_same_extracts_adds_nothing(hospital, ingested):
+    before = ingested.counts()
+    result = ingest_raw(ingested, hospital / "raw", key=KEY)
+    assert sum(result.loaded.values()) == 0
+    assert result.skipped["measurement"] == before["measurement"]
+    assert ingested.counts() == before
+
+
+def test_another_key_is_refused_without_showing_it(hospital, ingested):
+    other = SecretKey(b"k" * 32)
+    with pytest.raises(KeyFileError, match="another key") as e:
+        ingest_raw(ingested, hospital / "raw", key=other)
+    assert "kkkk" not in str(e.value)
+
+
+def test_date_shifting_keeps_intervals(hospital, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    with Warehouse.create(tmp_path / "s.duckdb") as wh:
+        ingest_raw(wh, hospital / "raw", key=KEY, shift_dates=True)
+        stays = read_extract(hospital / "raw" / "stays.csv").to_pylist()[0]
+        visit = wh.table("visit_occurrence")
+        row = visit.filter(visit.person_id == person_id(KEY, stays["ipp"]))
+        rows = row.order_by("visit_start_datetime").to_pyarrow().to_pylist()
+    from datetime import datetime
+
+    start = datetime.fromisoformat(stays["admission"])
+    end = datetime.fromisoformat(stays["discharge"])
+    days = shift_days(KEY, stays["ipp"])
+    match = [r for r in rows if r["visit_start_datetime"] == start + timedelta(days)]
+    assert len(match) == 1
+    assert (
+        match[0]["visit_end_datetime"] - match[0]["visit_start_datetime"] == end - start
+    )
+    assert "8f8f" not in caplog.text
