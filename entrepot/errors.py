@@ -92,3 +92,11 @@ class KeyFileError(PrivacyError):
 
 class AccessDeniedError(PrivacyError, PermissionError):
     """A user may not see or do this (role or project perimeter)."""
+
+
+class DisclosureError(PrivacyError):
+    """A count cannot be shown: it would reveal a small group of persons."""
+
+
+class AuthenticationError(AccessDeniedError):
+    """Unknown user or wrong password (the message never says which)."""

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from entrepot.cli import _demo, _drugs, _privacy, _synth, _vocab, _warehouse
+from entrepot.cli import _cohort, _demo, _drugs, _privacy, _synth, _vocab, _warehouse
 from entrepot.errors import EntrepotError
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ for command in (
 app.add_typer(_vocab.app, name="vocab")
 app.add_typer(_drugs.app, name="drugs")
 _privacy.register(app)
+app.add_typer(_cohort.app, name="cohort")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,160 @@
+"""`entrepot cohort`: generate, list, show, describe and delete cohorts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from entrepot.cli._common import (
+    JsonOption,
+    QuietOption,
+    WarehouseOption,
+    emit,
+    open_warehouse,
+    stdout,
+)
+
+app = typer.Typer(
+    help="Cohorts: definitions (YAML, JSON, OHDSI Circe) run on the warehouse.",
+    no_args_is_help=True,
+)
+CohortId = Annotated[int, typer.Argument(help="The cohort_definition_id.")]
+
+
+@app.command()
+def run(
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Definition file (YAML, JSON or Circe JSON), or a shipped one's name."
+        ),
+    ],
+    cohort_id: Annotated[
+        int | None,
+        typer.Option(
+            "--id", help="cohort_definition_id [default: the file's, or by name]."
+        ),
+    ] = None,
+    warehouse: WarehouseOption = None,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Generate a cohort into results.cohort (replacing an earlier run of it)."""
+    from entrepot.cohort import run_cohort
+    from entrepot.cohort._shipped import definition_path
+
+    with open_warehouse(warehouse) as wh:
+        result = run_cohort(wh, definition_path(file), cohort_id=cohort_id).as_dict()
+    emit(result, json, lambda: quiet or _print_run(result))
+
+
+def _print_run(result: dict) -> None:
+    stdout.print(
+        f"Cohort {result['cohort_definition_id']}: {result['count']:,} persons, "
+        f"{result['entries']:,} entries, {result['person_days']:,} person-days "
+        f"({result['seconds']:.2f} s)."
+    )
+    _print_attrition(result["attrition"])
+
+
+def _print_attrition(steps: list[dict]) -> None:
+    table = Table("rule", "persons", "entries", title="Attrition")
+    for step in steps:
+        table.add_row(step["rule"], f"{step['persons']:,}", f"{step['entries']:,}")
+    stdout.print(table)
+
+
+@app.command("list")
+def list_(warehouse: WarehouseOption = None, json: JsonOption = False) -> None:
+    """Cohorts generated in the warehouse."""
+    from entrepot.cohort import list_cohorts
+
+    with open_warehouse(warehouse) as wh:
+        rows = list_cohorts(wh)
+
+    def human() -> None:
+        table = Table("id", "name", "persons", "entries", "generated")
+        for r in rows:
+            table.add_row(
+                str(r["id"]),
+                r["name"],
+                f"{r['persons']:,}",
+                f"{r['entries']:,}",
+                r["generated"],
+            )
+        stdout.print(table)
+
+    emit(rows, json, human)
+
+
+@app.command()
+def show(
+    cohort_id: CohortId, warehouse: WarehouseOption = None, json: JsonOption = False
+) -> None:
+    """A cohort's definition, counts and attrition."""
+    from entrepot.cohort import show_cohort
+
+    with open_warehouse(warehouse) as wh:
+        result = show_cohort(wh, cohort_id)
+
+    def human() -> None:
+        stdout.print(
+            f"[bold]{result['id']}. {result['name']}[/bold]: "
+            f"{result['persons']:,} persons, {result['entries']:,} entries"
+        )
+        _print_attrition(result["attrition"])
+
+    emit(result, json, human)
+
+
+@app.command()
+def describe(
+    cohort_id: CohortId,
+    mask_below: Annotated[
+        int, typer.Option(help="Show counts below this as '<N' (0: no masking).")
+    ] = 10,
+    top: Annotated[int, typer.Option(help="Concepts listed per domain.")] = 10,
+    warehouse: WarehouseOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Table 1 of a cohort: age, sex, top conditions, drugs and labs."""
+    from entrepot.cohort import describe_cohort
+
+    with open_warehouse(warehouse, read_only=True) as wh:
+        result = describe_cohort(wh, cohort_id, mask_below=mask_below, top=top)
+    emit(result, json, lambda: _print_table_one(result))
+
+
+def _print_table_one(result: dict) -> None:
+    table = Table("", "persons", title=f"{result['name']}: Table 1")
+    table.add_row("persons", str(result["persons"]))
+    table.add_row("mean age", str(result["age"]["mean"]))
+    for band, n in result["age"]["bands"].items():
+        table.add_row(f"  age {band}", str(n))
+    for sex, n in result["sex"].items():
+        table.add_row(f"  {sex}", str(n))
+    for topic in ("conditions", "drugs", "labs"):
+        for row in result.get(topic, []):
+            table.add_row(f"{topic[:-1]}: {row['name']}", str(row["persons"]))
+    stdout.print(table)
+
+
+@app.command()
+def delete(
+    cohort_id: CohortId,
+    warehouse: WarehouseOption = None,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Remove a cohort's rows, definition and attrition."""
+    from entrepot.cohort import delete_cohort
+
+    with open_warehouse(warehouse) as wh:
+        delete_cohort(wh, cohort_id)
+    emit(
+        {"deleted": cohort_id},
+        json,
+        lambda: quiet or stdout.print(f"Cohort {cohort_id} deleted."),
+    )

@@ -1,0 +1,22 @@
+"""Cohorts: declarative definitions (YAML, JSON, OHDSI Circe), one compiler for
+every engine, results and attrition in the results schema."""
+
+from entrepot.cohort._describe import describe_cohort
+from entrepot.cohort._files import load_definition
+from entrepot.cohort._model import CohortDefinition
+from entrepot.cohort._results import delete_cohort, list_cohorts, show_cohort
+from entrepot.cohort._run import CohortResult, count_persons, run_cohort
+from entrepot.cohort._shipped import shipped_definitions
+
+__all__ = [
+    "CohortDefinition",
+    "CohortResult",
+    "count_persons",
+    "delete_cohort",
+    "describe_cohort",
+    "list_cohorts",
+    "load_definition",
+    "run_cohort",
+    "shipped_definitions",
+    "show_cohort",
+]

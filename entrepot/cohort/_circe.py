@@ -1,0 +1,370 @@
+"""OHDSI Circe (ATLAS) cohort JSON converted to an entrepot definition.
+
+The conversion keeps Circe's semantics (defaults included: the primary limit
+is 'first', the qualified limit applies only with additional criteria). A field
+entrepot does not run yet is refused with its path, never dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import ValidationError
+
+from entrepot.cohort._files import describe_errors
+from entrepot.cohort._model import CohortDefinition
+from entrepot.errors import CohortDefinitionError, UnsupportedCirceFeatureError
+
+DOMAINS = {
+    "ConditionOccurrence": ("condition", "Condition"),
+    "DrugExposure": ("drug", "Drug"),
+    "ProcedureOccurrence": ("procedure", "Procedure"),
+    "Measurement": ("measurement", "Measurement"),
+    "Observation": ("observation", "Observation"),
+    "VisitOccurrence": ("visit", "Visit"),
+    "Death": ("death", "Death"),
+    "ObservationPeriod": ("observation_period", "Period"),
+}
+TOP_LEVEL = {
+    "ConceptSets",
+    "PrimaryCriteria",
+    "AdditionalCriteria",
+    "QualifiedLimit",
+    "ExpressionLimit",
+    "InclusionRules",
+    "EndStrategy",
+    "CensoringCriteria",
+    "CollapseSettings",
+    "CensorWindow",
+    "Title",
+    "cdmVersionRange",
+}
+OCCURRENCE = {0: "exactly", 1: "at_most", 2: "at_least"}
+COUNT_COLUMNS = {
+    "DOMAIN_CONCEPT": "concept",
+    "START_DATE": "start_date",
+    "VISIT_ID": "visit",
+}
+
+
+def _empty(value) -> bool:
+    return value is None or value is False or value == [] or value == {}
+
+
+def _pascal(data: dict) -> dict:
+    """Keys with an upper-case first letter (ATLAS writes both)."""
+    return {k[:1].upper() + k[1:]: v for k, v in data.items()}
+
+
+class _Converter:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def refuse(self, path: str, what: str = "") -> None:
+        raise UnsupportedCirceFeatureError(
+            f"{self.source}: Circe feature not supported: {path}{what}"
+        )
+
+    def check_known(self, data: dict, known: set[str], path: str) -> None:
+        for key, value in data.items():
+            if key not in known and not _empty(value):
+                self.refuse(f"{path}.{key}" if path else key)
+
+    # -- values -------------------------------------------------------------
+    def number_range(self, r: dict | None, path: str, digits: int | None):
+        if _empty(r):
+            return None
+        r = _pascal(r)
+        op = (r.get("Op") or "").lower()
+
+        def cast(v):
+            return int(v) if digits is None else round(float(v), digits)
+
+        if op.endswith("bt"):
+            if r.get("Value") is None or r.get("Extent") is None:
+                return None
+            pair = [cast(r["Value"]), cast(r["Extent"])]
+            return {"not_between" if op.startswith("!") else "between": pair}
+        if r.get("Value") is None:
+            return None
+        name = {"!eq": "neq"}.get(op, op)
+        if name not in ("gt", "gte", "lt", "lte", "eq", "neq"):
+            self.refuse(path, f" (operator {op!r})")
+        return {name: cast(r["Value"])}
+
+    def date_range(self, r: dict | None, path: str):
+        if _empty(r):
+            return None
+        r = _pascal(r)
+        op = (r.get("Op") or "").lower()
+        if op.endswith("bt"):
+            pair = [date.fromisoformat(r["Value"]), date.fromisoformat(r["Extent"])]
+            return {"not_between" if op.startswith("!") else "between": pair}
+        if r.get("Value") is None:
+            return None
+        name = {"!eq": "neq"}.get(op, op)
+        return {name: date.fromisoformat(r["Value"])}
+
+    @staticmethod
+    def concept_ids(concepts: list | None) -> list[int] | None:
+        if _empty(concepts):
+            return None
+        return [int(_pascal(c)["CONCEPT_ID"]) for c in concepts]
+
+    # -- criteria -----------------------------------------------------------
+    def event(self, wrapper: dict, path: str) -> dict:
+        if not isinstance(wrapper, dict) or len(wrapper) != 1:
+            self.refuse(path, " (one criterion per entry expected)")
+        ((kind, data),) = wrapper.items()
+        if kind not in DOMAINS:
+            self.refuse(f"{path}.{kind}")
+        domain, prefix = DOMAINS[kind]
+        data = _pascal(data or {})
+        path = f"{path}.{kind}"
+        out: dict = {"domain": domain, "first": bool(data.get("First"))}
+        known = {
+            "CodesetId",
+            "First",
+            "OccurrenceStartDate",
+            "OccurrenceEndDate",
+            "Age",
+            "Gender",
+            "CorrelatedCriteria",
+        }
+        if domain == "observation_period":
+            known -= {"CodesetId", "OccurrenceStartDate", "OccurrenceEndDate"}
+        if data.get("CodesetId") is not None:
+            out["concept_set"] = f"codeset_{data['CodesetId']}"
+        if data.get(f"{prefix}SourceConcept") is not None:
+            out["source_concept_set"] = f"codeset_{data[f'{prefix}SourceConcept']}"
+        known |= {f"{prefix}SourceConcept", f"{prefix}Type", f"{prefix}TypeExclude"}
+        out["type_concept"] = self.concept_ids(data.get(f"{prefix}Type"))
+        out["type_exclude"] = bool(data.get(f"{prefix}TypeExclude"))
+        if domain != "visit":
+            known.add("VisitType")
+            out["visit_type"] = self.concept_ids(data.get("VisitType"))
+        if domain in ("measurement", "observation"):
+            known |= {"ValueAsNumber", "Unit", "ValueAsConcept"}
+            out["value"] = self.number_range(
+                data.get("ValueAsNumber"), f"{path}.ValueAsNumber", 4
+            )
+            out["unit"] = self.concept_ids(data.get("Unit"))
+            out["value_concept"] = self.concept_ids(data.get("ValueAsConcept"))
+        self.check_known(data, known, path)
+        out["start_date"] = self.date_range(data.get("OccurrenceStartDate"), path)
+        out["end_date"] = self.date_range(data.get("OccurrenceEndDate"), path)
+        out["age"] = self.number_range(data.get("Age"), f"{path}.Age", None)
+        out["gender"] = self.concept_ids(data.get("Gender"))
+        if not _empty(data.get("CorrelatedCriteria")):
+            out["criteria"] = self.group(
+                data["CorrelatedCriteria"], f"{path}.CorrelatedCriteria"
+            )
+        return {k: v for k, v in out.items() if v is not None}
+
+    def window(self, w: dict | None, role: str) -> dict | None:
+        if _empty(w):
+            return None
+        w = _pascal(w)
+        out = {"index": "end" if w.get("UseIndexEnd") else "start"}
+        use_end = w.get("UseEventEnd")
+        end_event = use_end is None or use_end if role == "end" else bool(use_end)
+        out["event"] = "end" if end_event else "start"
+        for name in ("Start", "End"):
+            bound = _pascal(w.get(name) or {})
+            if bound.get("Days") is not None:
+                out[name.lower()] = int(bound["Days"]) * int(bound.get("Coeff", 1))
+            else:
+                coeff = bound.get("Coeff")
+                out[name.lower()] = (
+                    "observation_start" if coeff == -1 else "observation_end"
+                )
+        return out
+
+    def criterion(self, c: dict, path: str) -> dict:
+        c = _pascal(c)
+        self.check_known(
+            c,
+            {
+                "Criteria",
+                "StartWindow",
+                "EndWindow",
+                "RestrictVisit",
+                "IgnoreObservationPeriod",
+                "Occurrence",
+            },
+            path,
+        )
+        occurrence = _pascal(c.get("Occurrence") or {"Type": 2, "Count": 1})
+        column = occurrence.get("CountColumn")
+        if occurrence.get("IsDistinct") and column not in (None, *COUNT_COLUMNS):
+            self.refuse(f"{path}.Occurrence.CountColumn", f" ({column})")
+        return {
+            "event": self.event(c["Criteria"], f"{path}.Criteria"),
+            "window": self.window(c.get("StartWindow"), "start"),
+            "end_window": self.window(c.get("EndWindow"), "end"),
+            "same_visit": bool(c.get("RestrictVisit")),
+            "ignore_observation_period": bool(c.get("IgnoreObservationPeriod")),
+            "occurrence": {
+                "type": OCCURRENCE[int(occurrence.get("Type", 2))],
+                "count": int(occurrence.get("Count", 1)),
+                "distinct": COUNT_COLUMNS[column or "DOMAIN_CONCEPT"]
+                if occurrence.get("IsDistinct")
+                else None,
+            },
+        }
+
+    def demographics(self, d: dict, path: str) -> dict:
+        d = _pascal(d)
+        self.check_known(
+            d, {"Age", "Gender", "OccurrenceStartDate", "OccurrenceEndDate"}, path
+        )
+        out = {
+            "age": self.number_range(d.get("Age"), f"{path}.Age", None),
+            "gender": self.concept_ids(d.get("Gender")),
+            "start_date": self.date_range(d.get("OccurrenceStartDate"), path),
+            "end_date": self.date_range(d.get("OccurrenceEndDate"), path),
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+    def group(self, g: dict, path: str) -> dict:
+        g = _pascal(g)
+        self.check_known(
+            g,
+            {"Type", "Count", "CriteriaList", "DemographicCriteriaList", "Groups"},
+            path,
+        )
+        return {
+            "type": (g.get("Type") or "ALL").lower(),
+            "count": g.get("Count"),
+            "criteria": [
+                self.criterion(c, f"{path}.CriteriaList[{i}]")
+                for i, c in enumerate(g.get("CriteriaList") or [])
+            ],
+            "demographics": [
+                self.demographics(d, f"{path}.DemographicCriteriaList[{i}]")
+                for i, d in enumerate(g.get("DemographicCriteriaList") or [])
+            ],
+            "groups": [
+                self.group(s, f"{path}.Groups[{i}]")
+                for i, s in enumerate(g.get("Groups") or [])
+            ],
+        }
+
+    # -- the whole expression -----------------------------------------------
+    def concept_sets(self, sets: list) -> dict:
+        out = {}
+        for s in sets or []:
+            s = _pascal(s)
+            items = []
+            for item in _pascal(s.get("Expression") or {}).get("Items") or []:
+                item = _pascal(item)
+                items.append(
+                    {
+                        "concept_id": int(_pascal(item["Concept"])["CONCEPT_ID"]),
+                        "descendants": bool(item.get("IncludeDescendants")),
+                        "mapped": bool(item.get("IncludeMapped")),
+                        "exclude": bool(item.get("IsExcluded")),
+                    }
+                )
+            if items:
+                out[f"codeset_{s['Id']}"] = {"items": items}
+            else:  # an empty set matches nothing, as in Circe
+                out[f"codeset_{s['Id']}"] = {"items": [{"concept_id": -1}]}
+        return out
+
+    def exit(self, data: dict) -> dict:
+        out: dict = {}
+        strategy = _pascal(data.get("EndStrategy") or {})
+        if "DateOffset" in strategy:
+            offset = _pascal(strategy["DateOffset"])
+            out["offset"] = {
+                "date": "end" if offset.get("DateField") == "EndDate" else "start",
+                "days": int(offset.get("Offset", 0)),
+            }
+        elif "CustomEra" in strategy:
+            era = _pascal(strategy["CustomEra"])
+            self.check_known(
+                era,
+                {"DrugCodesetId", "GapDays", "Offset", "DaysSupplyOverride"},
+                "EndStrategy.CustomEra",
+            )
+            out["drug_era"] = {
+                "concept_set": f"codeset_{era['DrugCodesetId']}",
+                "gap_days": int(era.get("GapDays", 0)),
+                "offset": int(era.get("Offset", 0)),
+                "days_supply": era.get("DaysSupplyOverride"),
+            }
+        elif strategy:
+            self.refuse(f"EndStrategy.{next(iter(strategy))}")
+        out["censoring"] = [
+            self.event(c, f"CensoringCriteria[{i}]")
+            for i, c in enumerate(data.get("CensoringCriteria") or [])
+        ]
+        collapse = _pascal(data.get("CollapseSettings") or {})
+        if collapse.get("CollapseType", "ERA") != "ERA":
+            self.refuse(
+                "CollapseSettings.CollapseType", f" ({collapse['CollapseType']})"
+            )
+        out["era_pad"] = int(collapse.get("EraPad") or 0)
+        window = _pascal(data.get("CensorWindow") or {})
+        if window.get("StartDate"):
+            out["window_start"] = date.fromisoformat(window["StartDate"])
+        if window.get("EndDate"):
+            out["window_end"] = date.fromisoformat(window["EndDate"])
+        return out
+
+    def definition(self, data: dict, name: str) -> dict:
+        data = _pascal(data)
+        self.check_known(data, TOP_LEVEL, "")
+        primary = _pascal(data.get("PrimaryCriteria") or {})
+        self.check_known(
+            primary,
+            {"CriteriaList", "ObservationWindow", "PrimaryCriteriaLimit"},
+            "PrimaryCriteria",
+        )
+        window = _pascal(primary.get("ObservationWindow") or {})
+        additional = data.get("AdditionalCriteria")
+        entry = {
+            "events": [
+                self.event(c, f"PrimaryCriteria.CriteriaList[{i}]")
+                for i, c in enumerate(primary.get("CriteriaList") or [])
+            ],
+            "prior_days": int(window.get("PriorDays", 0)),
+            "post_days": int(window.get("PostDays", 0)),
+            "limit": _limit(primary.get("PrimaryCriteriaLimit"), "first"),
+        }
+        if not _empty(additional):
+            entry["criteria"] = self.group(additional, "AdditionalCriteria")
+            entry["criteria_limit"] = _limit(data.get("QualifiedLimit"), "all")
+        return {
+            "name": data.get("Title") or name,
+            "concept_sets": self.concept_sets(data.get("ConceptSets")),
+            "entry": entry,
+            "inclusion_rules": [
+                {
+                    "name": _pascal(r).get("Name") or f"rule {i}",
+                    "description": _pascal(r).get("Description"),
+                    "criteria": self.group(
+                        _pascal(r).get("Expression") or {},
+                        f"InclusionRules[{i}].expression",
+                    ),
+                }
+                for i, r in enumerate(data.get("InclusionRules") or [])
+            ],
+            "limit": _limit(data.get("ExpressionLimit"), "all"),
+            "exit": self.exit(data),
+        }
+
+
+def _limit(value: dict | None, default: str) -> str:
+    kind = _pascal(value or {}).get("Type")
+    return kind.lower() if kind else default
+
+
+def from_circe(data: dict, source: str, *, default_name: str = "cohort"):
+    """A validated definition from Circe JSON (already parsed)."""
+    converted = _Converter(source).definition(data, default_name)
+    try:
+        return CohortDefinition.model_validate(converted)
+    except ValidationError as e:
+        raise CohortDefinitionError(f"{source}: {describe_errors(e)}") from None

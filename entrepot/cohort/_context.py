@@ -1,0 +1,47 @@
+"""What compiling one definition needs: the warehouse and resolved concept sets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import ibis.expr.types as ir
+
+
+@dataclass
+class Context:
+    """The warehouse, the concept ids of each concept set, and tables read once."""
+
+    wh: object
+    concepts: dict[str, list[int]]
+    _tables: dict[str, ir.Table] = field(default_factory=dict)
+
+    def table(self, name: str) -> ir.Table:
+        """A CDM table, read once per compilation (columns lower-case)."""
+        if name not in self._tables:
+            t = self.wh.store.table("cdm", name)
+            if any(c != c.lower() for c in t.columns):
+                t = t.rename(str.lower)
+            self._tables[name] = t
+        return self._tables[name]
+
+    def persons(self) -> ir.Table:
+        """person as (pid, year_of_birth, gender_concept_id), typed."""
+        person = self.table("person")
+        return person.select(
+            pid=typed(person.person_id, "int64"),
+            year_of_birth=typed(person.year_of_birth, "int64"),
+            gender_concept_id=typed(person.gender_concept_id, "int64"),
+        )
+
+    def ids(self, concept_set: str) -> list[int]:
+        return self.concepts[concept_set]
+
+
+def typed(value: ir.Value, dtype: str) -> ir.Value:
+    """`value` cast to `dtype` only when it is not already (smaller queries)."""
+    return value if str(value.type()).lstrip("!") == dtype else value.cast(dtype)
+
+
+def where(rows: ir.Table, conditions: list[ir.BooleanValue]) -> ir.Table:
+    """`rows` filtered by every condition (unchanged without any)."""
+    return rows.filter(*conditions) if conditions else rows

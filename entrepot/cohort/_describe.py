@@ -1,0 +1,147 @@
+"""A cohort's "Table 1": age, sex, top conditions, drugs and labs.
+
+Counts below `mask_below` are shown as "<N" (the privacy module's rule will
+replace this one when it exists). Age is at each person's first entry; the
+top concepts are those recorded during a cohort period, by persons.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from entrepot.cohort._results import cohort_definition, results_table
+
+AGE_BANDS = ((0, 17), (18, 44), (45, 64), (65, 74), (75, 200))
+SEXES = {8532: "female", 8507: "male"}
+TOPICS = {
+    "conditions": (
+        "condition_occurrence",
+        "condition_concept_id",
+        "condition_start_date",
+    ),
+    "drugs": ("drug_exposure", "drug_concept_id", "drug_exposure_start_date"),
+    "labs": ("measurement", "measurement_concept_id", "measurement_date"),
+}
+
+
+def mask(count: int, below: int) -> int | str:
+    """A count, or "<below" when it is small enough to identify someone."""
+    return f"<{below}" if 0 < count < below else count
+
+
+def describe_cohort(wh, cohort_id: int, *, mask_below: int = 10, top: int = 10) -> dict:
+    """Table 1 of a generated cohort."""
+    name = cohort_definition(wh, cohort_id)["cohort_definition_name"]
+    cohort = results_table(wh, "cohort")
+    periods = cohort.filter(cohort.cohort_definition_id == cohort_id).select(
+        person_id=cohort.subject_id.cast("int64"),
+        start_date=cohort.cohort_start_date,
+        end_date=cohort.cohort_end_date,
+    )
+    firsts = periods.group_by("person_id").aggregate(
+        start_date=periods.start_date.min()
+    )
+    person = wh.table("person")
+    person = person.select(
+        pid=person.person_id.cast("int64"),
+        gender=person.gender_concept_id.cast("int64"),
+        year_of_birth=person.year_of_birth.cast("int64"),
+    )
+    people = firsts.join(person, firsts.person_id == person.pid)
+    people = people.mutate(age=people.start_date.year() - people.year_of_birth)
+    stats = (
+        people.aggregate(
+            persons=people.count(),
+            mean=people.age.mean(),
+            low=people.age.min(),
+            high=people.age.max(),
+            **{
+                f"band_{lo}": people.age.between(lo, hi).cast("int64").sum()
+                for lo, hi in AGE_BANDS
+            },
+            **{
+                f"sex_{cid}": (people.gender == cid).cast("int64").sum()
+                for cid in SEXES
+            },
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    persons = int(stats["persons"] or 0)
+    sexes = {label: int(stats[f"sex_{cid}"] or 0) for cid, label in SEXES.items()}
+    sexes["other or unknown"] = persons - sum(sexes.values())
+    return {
+        "cohort_definition_id": cohort_id,
+        "name": name,
+        "persons": mask(persons, mask_below),
+        "mask_below": mask_below,
+        "age": {
+            "mean": (
+                round(stats["mean"], 1)
+                if stats["mean"] is not None and persons >= mask_below
+                else None
+            ),
+            "min": stats["low"] if persons >= mask_below else None,
+            "max": stats["high"] if persons >= mask_below else None,
+            "bands": {
+                (f"{lo}-{hi}" if hi < 200 else f"{lo}+"): mask(
+                    int(stats[f"band_{lo}"] or 0), mask_below
+                )
+                for lo, hi in AGE_BANDS
+            },
+        },
+        "sex": {k: mask(v, mask_below) for k, v in sexes.items()},
+        **{
+            topic: _top(wh, periods, spec, top, mask_below)
+            for topic, spec in TOPICS.items()
+            if wh.has_table(spec[0])
+        },
+    }
+
+
+def _top(
+    wh, periods: ir.Table, spec: tuple[str, str, str], top: int, mask_below: int
+) -> list[dict]:
+    """The concepts most persons had during a cohort period."""
+    table, concept_column, date_column = spec
+    t = wh.table(table)
+    rows = t.select(
+        person_id=t.person_id.cast("int64"),
+        concept_id=t[concept_column].cast("int64"),
+        day=t[date_column].cast("date"),
+    )
+    during = rows.join(
+        periods,
+        (rows.person_id == periods.person_id)
+        & rows.day.between(periods.start_date, periods.end_date),
+    )
+    counts = (
+        during.group_by(rows.concept_id)
+        .aggregate(persons=rows.person_id.nunique())
+        .order_by([ibis.desc("persons"), "concept_id"])
+        .limit(top)
+    )
+    concept = wh.table("concept")
+    concept = concept.select(
+        cid=concept.concept_id.cast("int64"),
+        concept_name=concept.concept_name,
+        vocabulary_id=concept.vocabulary_id,
+        concept_code=concept.concept_code,
+    )
+    named = counts.left_join(concept, counts.concept_id == concept.cid).order_by(
+        [ibis.desc("persons"), "concept_id"]
+    )
+    return [
+        {
+            "concept_id": r["concept_id"],
+            "name": r["concept_name"],
+            "code": (
+                f"{r['vocabulary_id']} {r['concept_code']}"
+                if r["vocabulary_id"]
+                else None
+            ),
+            "persons": mask(int(r["persons"]), mask_below),
+        }
+        for r in named.to_pyarrow().to_pylist()
+    ]

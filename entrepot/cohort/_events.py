@@ -1,0 +1,113 @@
+"""One criterion's rows as events: person, id, start, end, visit, concept.
+
+Circe's order of operations: concept sets first, then `first` (each person's
+first matching row), then every other filter.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from entrepot.cohort._context import Context, typed, where
+from entrepot.cohort._model import Event, gender_ids
+from entrepot.cohort._ranges import in_range
+from entrepot.cohort.criteria import DOMAINS
+
+COLUMNS = (
+    "person_id",
+    "event_id",
+    "start_date",
+    "end_date",
+    "visit_occurrence_id",
+    "concept_id",
+)
+
+
+def events(ctx: Context, event: Event) -> ir.Table:
+    """The rows of `event`'s domain that it selects, with the standard columns."""
+    domain = DOMAINS[event.domain]
+    t = ctx.table(domain.table)
+    if event.concept_set is not None:
+        t = t.filter(t[domain.concept].isin(ctx.ids(event.concept_set)))
+    if event.source_concept_set is not None:
+        t = t.filter(t[domain.source_concept].isin(ctx.ids(event.source_concept_set)))
+    rows = t.select(
+        person_id=typed(t.person_id, "int64"),
+        event_id=typed(t[domain.id], "int64"),
+        start_date=typed(t[domain.start], "date"),
+        end_date=typed(domain.end(t), "date"),
+        visit_occurrence_id=_column(
+            t, "visit_occurrence_id" if domain.has_visit else None
+        ),
+        concept_id=_column(t, domain.concept),
+        type_concept_id=_column(t, domain.type_concept),
+        **_value_columns(t, domain.has_value),
+    )
+    if event.first:
+        order = ibis.row_number().over(
+            group_by="person_id", order_by=["start_date", "event_id"]
+        )
+        rows = rows.filter(order == 0)
+    rows = where(rows, _filters(rows, event))
+    rows = _person_filters(ctx, rows, event)
+    if event.visit_type is not None:
+        visits = ctx.table("visit_occurrence")
+        wanted = visits.filter(visits.visit_concept_id.isin(event.visit_type))
+        rows = rows.semi_join(
+            wanted,
+            (rows.visit_occurrence_id == wanted.visit_occurrence_id)
+            & (rows.person_id == wanted.person_id),
+        )
+    rows = rows.select(*COLUMNS)
+    if event.criteria is not None:
+        from entrepot.cohort._groups import group_hits, with_observation
+
+        framed = with_observation(ctx, rows)
+        hits = group_hits(ctx, event.criteria, framed)
+        rows = rows.semi_join(hits, ["person_id", "event_id"])
+    return rows
+
+
+def _column(t: ir.Table, name: str | None) -> ir.Value:
+    """An id column as int64, or null when the domain has none."""
+    return ibis.null("int64") if name is None else typed(t[name], "int64")
+
+
+def _value_columns(t: ir.Table, has_value: bool) -> dict:
+    if not has_value:
+        return {}
+    return {
+        "value_as_number": typed(t.value_as_number, "float64"),
+        "unit_concept_id": _column(t, "unit_concept_id"),
+        "value_as_concept_id": _column(t, "value_as_concept_id"),
+    }
+
+
+def _filters(rows: ir.Table, event: Event) -> list[ir.BooleanValue]:
+    """Conditions on the event's own columns."""
+    conditions = in_range(rows.start_date, event.start_date) + in_range(
+        rows.end_date, event.end_date
+    )
+    if event.type_concept is not None:
+        matches = rows.type_concept_id.isin(event.type_concept)
+        conditions.append(~matches if event.type_exclude else matches)
+    if event.value is not None:
+        conditions += in_range(rows.value_as_number, event.value)
+    if event.unit is not None:
+        conditions.append(rows.unit_concept_id.isin(event.unit))
+    if event.value_concept is not None:
+        conditions.append(rows.value_as_concept_id.isin(event.value_concept))
+    return conditions
+
+
+def _person_filters(ctx: Context, rows: ir.Table, event: Event) -> ir.Table:
+    """Age at the event (difference of years, as Circe) and gender."""
+    if event.age is None and event.gender is None:
+        return rows
+    person = ctx.persons()
+    joined = rows.join(person, rows.person_id == person.pid)
+    conditions = in_range(joined.start_date.year() - joined.year_of_birth, event.age)
+    if event.gender is not None:
+        conditions.append(joined.gender_concept_id.isin(gender_ids(event.gender)))
+    return where(joined, conditions).select(rows.columns)

@@ -1,0 +1,80 @@
+"""Reading definition files: entrepot YAML or JSON, or Circe JSON from ATLAS."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from entrepot.cohort._model import CohortDefinition
+from entrepot.errors import CohortDefinitionError
+
+CIRCE_KEYS = {"PrimaryCriteria", "primaryCriteria", "ConceptSets", "conceptSets"}
+
+
+def is_circe(data: object) -> bool:
+    """Whether parsed JSON is a Circe cohort expression (ATLAS export)."""
+    return isinstance(data, dict) and bool(CIRCE_KEYS & set(data))
+
+
+def load_definition(path: str | Path) -> CohortDefinition:
+    """Read and validate a definition file (YAML, our JSON or Circe JSON)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise CohortDefinitionError(f"{path}: cannot read: {e.strerror}") from e
+    data = parse_text(text, str(path), json_only=path.suffix == ".json")
+    return definition_from_data(data, str(path), default_name=path.stem)
+
+
+def parse_text(text: str, source: str, *, json_only: bool = False) -> object:
+    """Parse JSON or YAML; a malformed file gives one line naming where."""
+    try:
+        return json.loads(text) if json_only else yaml.safe_load(text)
+    except json.JSONDecodeError as e:
+        raise CohortDefinitionError(
+            f"{source}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}"
+        ) from e
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise CohortDefinitionError(
+            f"{source}: malformed YAML{where}: {problem}"
+        ) from e
+
+
+def definition_from_data(
+    data: object, source: str, *, default_name: str = "cohort"
+) -> CohortDefinition:
+    """A definition from parsed data, converting Circe JSON when it is that."""
+    if is_circe(data):
+        from entrepot.cohort._circe import from_circe
+
+        return from_circe(data, source, default_name=default_name)
+    if not isinstance(data, dict):
+        raise CohortDefinitionError(f"{source}: a definition is a mapping of fields")
+    try:
+        return CohortDefinition.model_validate(data)
+    except ValidationError as e:
+        raise CohortDefinitionError(f"{source}: {describe_errors(e)}") from None
+    except RecursionError:
+        raise CohortDefinitionError(
+            f"{source}: the definition refers to itself (a cycle)"
+        ) from None
+
+
+def describe_errors(error: ValidationError) -> str:
+    """Pydantic's errors on one line, each with the path of its field."""
+    parts = []
+    for item in error.errors()[:3]:
+        where = ".".join(
+            str(p) for p in item["loc"] if not str(p).startswith("function")
+        )
+        message = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    more = len(error.errors()) - 3
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")

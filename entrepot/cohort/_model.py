@@ -1,0 +1,305 @@
+"""The cohort definition: what a YAML or JSON file says, validated by pydantic.
+
+The model carries Circe's semantics (OHDSI ATLAS cohorts import into it without
+loss), with names a clinician can read. See `entrepot/data/cohorts/` for examples.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+T = TypeVar("T", float, date)
+
+DOMAINS = (
+    "condition",
+    "drug",
+    "procedure",
+    "measurement",
+    "observation",
+    "visit",
+    "death",
+    "observation_period",
+)
+Domain = Literal[
+    "condition",
+    "drug",
+    "procedure",
+    "measurement",
+    "observation",
+    "visit",
+    "death",
+    "observation_period",
+]
+Limit = Literal["first", "last", "all"]
+GENDERS = {"female": 8532, "male": 8507}
+
+
+class Strict(BaseModel):
+    """Unknown fields are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Range(Strict, Generic[T]):
+    """Bounds on a number or a date, all of them required (`gte: 18, lt: 65`)."""
+
+    gt: T | None = None
+    gte: T | None = None
+    lt: T | None = None
+    lte: T | None = None
+    eq: T | None = None
+    neq: T | None = None
+    between: tuple[T, T] | None = None
+    not_between: tuple[T, T] | None = None
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> Range:
+        if all(v is None for v in self.__dict__.values()):
+            raise ValueError("a range needs at least one bound (gt, gte, lt, lte...)")
+        for name in ("between", "not_between"):
+            pair = getattr(self, name)
+            if pair is not None and pair[0] > pair[1]:
+                raise ValueError(f"impossible range: {name} {pair[0]} > {pair[1]}")
+        return self
+
+
+class ConceptItem(Strict):
+    """One concept, by id or by code of a vocabulary (CIM10, ATC, LOINC...)."""
+
+    concept_id: int | None = None
+    vocabulary: str | None = None
+    code: str | None = None
+    descendants: bool = False
+    mapped: bool = False  # source concepts that map ('Maps to') onto it
+    exclude: bool = False
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ConceptItem:
+        by_code = self.vocabulary is not None or self.code is not None
+        if (self.concept_id is None) == (not by_code) or (
+            by_code and (self.vocabulary is None or self.code is None)
+        ):
+            raise ValueError("give either concept_id, or both vocabulary and code")
+        return self
+
+
+class ConceptSet(Strict):
+    """Concepts to look for, with descendants and exclusions."""
+
+    items: list[ConceptItem] = Field(min_length=1)
+
+
+class Event(Strict):
+    """Rows of one domain: `{condition: {concept_set: gi, first: true}}`."""
+
+    domain: Domain
+    concept_set: str | None = None
+    source_concept_set: str | None = None  # on *_source_concept_id
+    first: bool = False  # only each person's first matching row
+    start_date: Range[date] | None = None
+    end_date: Range[date] | None = None
+    age: Range[float] | None = None  # at the row's start (year difference)
+    gender: list[Literal["female", "male"] | int] | None = None
+    value: Range[float] | None = None  # value_as_number (measurement, observation)
+    unit: list[int] | None = None  # unit_concept_id
+    value_concept: list[int] | None = None  # value_as_concept_id
+    type_concept: list[int] | None = None  # *_type_concept_id
+    type_exclude: bool = False
+    visit_type: list[int] | None = None  # visit_concept_id of the row's visit
+    criteria: Group | None = None  # criteria on the rows themselves (Circe)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keyed(cls, data):
+        """Accept the short form `{condition: {...}}`."""
+        if isinstance(data, dict) and len(data) == 1:
+            ((key, value),) = data.items()
+            if key in DOMAINS:
+                return {"domain": key, **(value or {})}
+        return data
+
+
+Bound = int | Literal["observation_start", "observation_end"]
+
+
+class Window(Strict):
+    """Days relative to the index event (`start: -365, end: 0`).
+
+    `index`: measure from the index's start or end date; `event`: compare the
+    other event's start or end date. An open bound is the observation period's.
+    """
+
+    start: Bound = "observation_start"
+    end: Bound = "observation_end"
+    index: Literal["start", "end"] = "start"
+    event: Literal["start", "end"] | None = None
+
+    @model_validator(mode="after")
+    def _possible(self) -> Window:
+        if isinstance(self.start, int) and isinstance(self.end, int):
+            if self.start > self.end:
+                raise ValueError(
+                    f"impossible window: start {self.start} is after end {self.end}"
+                )
+        return self
+
+
+class Occurrence(Strict):
+    """How many matching events: `{at_least: 1}`, `{at_most: 0}`, `{exactly: 2}`."""
+
+    type: Literal["at_least", "at_most", "exactly"] = "at_least"
+    count: int = Field(1, ge=0)
+    distinct: Literal["concept", "start_date", "visit"] | None = None
+
+
+class Criterion(Strict):
+    """Events counted in a window around each index event."""
+
+    event: Event
+    window: Window | None = None  # on the other event's start date by default
+    end_window: Window | None = None  # on its end date by default
+    same_visit: bool = False
+    ignore_observation_period: bool = False
+    occurrence: Occurrence = Occurrence()
+
+
+class Demographics(Strict):
+    """Conditions on the person at the index event."""
+
+    age: Range[float] | None = None
+    gender: list[Literal["female", "male"] | int] | None = None
+    start_date: Range[date] | None = None
+    end_date: Range[date] | None = None
+
+
+class Group(Strict):
+    """Criteria combined: all, any, at least or at most `count` of them."""
+
+    type: Literal["all", "any", "at_least", "at_most"] = "all"
+    count: int | None = Field(None, ge=0)
+    criteria: list[Criterion] = []
+    demographics: list[Demographics] = []
+    groups: list[Group] = []
+
+    @model_validator(mode="after")
+    def _count_when_needed(self) -> Group:
+        if self.type in ("at_least", "at_most") and self.count is None:
+            raise ValueError(f"a group of type {self.type} needs a count")
+        return self
+
+
+class Entry(Strict):
+    """The entry events: any of `events`, inside an observation period."""
+
+    events: list[Event] = Field(min_length=1)
+    prior_days: int = Field(0, ge=0)  # observation required before
+    post_days: int = Field(0, ge=0)  # and after
+    limit: Limit = "first"
+    criteria: Group | None = None  # additional criteria on entry events
+    criteria_limit: Limit = "all"  # qualified limit (applies with criteria)
+
+
+class InclusionRule(Strict):
+    """A named rule: entries that fail it leave the cohort, counted in attrition."""
+
+    name: str
+    description: str | None = None
+    criteria: Group
+
+
+class DateOffset(Strict):
+    """Exit a fixed number of days after the entry's start or end date."""
+
+    date: Literal["start", "end"] = "start"
+    days: int = 0
+
+
+class DrugEra(Strict):
+    """Exit at the end of continuous exposure to a drug concept set."""
+
+    concept_set: str
+    gap_days: int = Field(0, ge=0)
+    offset: int = 0
+    days_supply: int | None = None  # override each exposure's length
+
+
+class Exit(Strict):
+    """Cohort exit: end of observation by default, or an offset, or a drug era;
+    the earliest censoring event ends it sooner."""
+
+    offset: DateOffset | None = None
+    drug_era: DrugEra | None = None
+    censoring: list[Event] = []
+    era_pad: int = Field(0, ge=0)  # merge periods closer than this many days
+    window_start: date | None = None  # clip every period to this window
+    window_end: date | None = None
+
+    @model_validator(mode="after")
+    def _one_strategy(self) -> Exit:
+        if self.offset is not None and self.drug_era is not None:
+            raise ValueError("give either offset or drug_era, not both")
+        return self
+
+
+class CohortDefinition(Strict):
+    """A cohort: concept sets, entry events, inclusion rules, exit."""
+
+    name: str
+    id: int | None = Field(None, ge=1)
+    description: str | None = None
+    concept_sets: dict[str, ConceptSet] = {}
+    entry: Entry
+    inclusion_rules: list[InclusionRule] = []
+    limit: Limit = "all"  # per person, after inclusion rules (expression limit)
+    exit: Exit = Exit()
+
+    @model_validator(mode="after")
+    def _concept_sets_exist(self) -> CohortDefinition:
+        missing = sorted(
+            name for name in _concept_set_names(self) if name not in self.concept_sets
+        )
+        if missing:
+            raise ValueError(f"unknown concept set(s): {', '.join(missing)}")
+        return self
+
+
+def _events(node) -> list[Event]:
+    """Every event of a definition, at any depth."""
+    found: list[Event] = []
+    if isinstance(node, Event):
+        found.append(node)
+        if node.criteria is not None:
+            found += _events(node.criteria)
+    elif isinstance(node, Group):
+        for c in node.criteria:
+            found += _events(c.event)
+        for g in node.groups:
+            found += _events(g)
+    elif isinstance(node, CohortDefinition):
+        for e in node.entry.events + node.exit.censoring:
+            found += _events(e)
+        groups = [node.entry.criteria] + [r.criteria for r in node.inclusion_rules]
+        for g in groups:
+            if g is not None:
+                found += _events(g)
+    return found
+
+
+def _concept_set_names(definition: CohortDefinition) -> set[str]:
+    names = {
+        name
+        for e in _events(definition)
+        for name in (e.concept_set, e.source_concept_set)
+        if name is not None
+    }
+    if definition.exit.drug_era is not None:
+        names.add(definition.exit.drug_era.concept_set)
+    return names
+
+
+def gender_ids(values: list[str | int]) -> list[int]:
+    """Gender concept ids from names or ids."""
+    return [GENDERS[v] if isinstance(v, str) else v for v in values]

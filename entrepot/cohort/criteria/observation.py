@@ -1,0 +1,15 @@
+"""Observations (facts that are neither conditions nor measurements)."""
+
+from entrepot.cohort.criteria._domain import Domain, next_day
+
+DOMAIN = Domain(
+    name="observation",
+    table="observation",
+    id="observation_id",
+    start="observation_date",
+    end=next_day("observation_date"),
+    concept="observation_concept_id",
+    source_concept="observation_source_concept_id",
+    type_concept="observation_type_concept_id",
+    has_value=True,
+)

@@ -1,0 +1,14 @@
+"""Procedure occurrences (acts: CCAM...)."""
+
+from entrepot.cohort.criteria._domain import Domain, next_day
+
+DOMAIN = Domain(
+    name="procedure",
+    table="procedure_occurrence",
+    id="procedure_occurrence_id",
+    start="procedure_date",
+    end=next_day("procedure_date"),
+    concept="procedure_concept_id",
+    source_concept="procedure_source_concept_id",
+    type_concept="procedure_type_concept_id",
+)
