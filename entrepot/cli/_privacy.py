@@ -1,9 +1,11 @@
-"""Commands of privacy and governance: ingest, deid, optout, audit."""
+"""Commands of privacy and governance: ingest, deid, optout, audit, users,
+projects, k-anonymity, key rotation."""
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -250,9 +252,188 @@ def audit_retention(
     )
 
 
+privacy_app = typer.Typer(help="Disclosure control, k-anonymity and key rotation.")
+
+
+@privacy_app.command("kanon")
+def privacy_kanon(
+    file: Annotated[Path, typer.Argument(help="Extract (CSV with a header).")],
+    quasi: Annotated[
+        str, typer.Option("--quasi", help="Quasi-identifier columns, comma-separated.")
+    ],
+    k: Annotated[int, typer.Option("--k", help="Smallest class size wanted.")],
+    sensitive: Annotated[
+        str | None, typer.Option("--sensitive", help="Sensitive column (for l).")
+    ] = None,
+    generalise: Annotated[
+        Path | None,
+        typer.Option("--generalise", help="Write a k-anonymous copy to this CSV."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """k, l, classes and rows below k of an extract; --generalise to reach k."""
+    from entrepot.privacy import _kanon
+
+    columns = [c.strip() for c in quasi.split(",") if c.strip()]
+    table = _kanon.read_csv(file)
+    if generalise is None:
+        data = _kanon.kanon(table, columns, k, sensitive, source=str(file))
+    else:
+        result = _kanon.generalise(table, columns, k, sensitive, source=str(file))
+        _kanon.write_csv(result.table, generalise)
+        data = result.report
+    emit(data, as_json, lambda: stdout.print(json.dumps(data, indent=2)))
+
+
+@privacy_app.command("mask-below")
+def privacy_mask_below(
+    threshold: Annotated[int, typer.Argument(help="Counts below it show as <N.")],
+    warehouse: WarehouseOption = None,
+    user: UserOption = "entrepot",
+    as_json: JsonOption = False,
+) -> None:
+    """Set the warehouse's small-count threshold (default 10)."""
+    from entrepot.errors import PrivacyError
+    from entrepot.privacy import audit, set_mask_threshold
+
+    if threshold < 1:
+        raise PrivacyError(f"mask-below: must be at least 1 (got {threshold})")
+    with open_warehouse(warehouse) as wh:
+        set_mask_threshold(wh, threshold)
+        audit(wh, user, "privacy.mask-below", {"threshold": threshold})
+    emit({"mask_below": threshold}, as_json, lambda: stdout.print(f"<{threshold}"))
+
+
+@privacy_app.command("rotate-key")
+def privacy_rotate_key(
+    old_key_file: Annotated[Path, typer.Option(help="The key in use (mode 600).")],
+    new_key_file: Annotated[Path, typer.Option(help="The new key (mode 600).")],
+    source: Annotated[
+        Path, typer.Option(help="The identified extracts the warehouse was made of.")
+    ],
+    warehouse: WarehouseOption = None,
+    user: UserOption = "entrepot",
+    as_json: JsonOption = False,
+) -> None:
+    """Re-key every pseudonym of the warehouse, atomically."""
+    from entrepot.ingest._raw import rekey_maps
+    from entrepot.privacy import read_key_file, rotate_key
+
+    old, new = read_key_file(old_key_file), read_key_file(new_key_file)
+    with open_warehouse(warehouse) as wh:
+        counts = rotate_key(wh, old, new, rekey_maps(source, old, new), user=user)
+    data = {"rewritten": counts, "fingerprint": new.fingerprint}
+    emit(
+        data,
+        as_json,
+        lambda: stdout.print(
+            f"{sum(counts.values()):,} rows re-keyed in {len(counts)} tables"
+        ),
+    )
+
+
+user_app = typer.Typer(help="Users and their roles (admin, data_engineer, ...).")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[
+        str, typer.Option(help="admin, data_engineer, researcher, viewer.")
+    ],
+    project: Annotated[
+        list[str] | None, typer.Option(help="Project the user may work in.")
+    ] = None,
+    warehouse: WarehouseOption = None,
+    user: UserOption = "entrepot",
+    as_json: JsonOption = False,
+) -> None:
+    """Create a user; the password is read from the first line of stdin."""
+    from entrepot.privacy import add_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    with open_warehouse(warehouse) as wh:
+        data = add_user(wh, name, role, password, projects=project or [], by=user)
+    emit(data, as_json, lambda: stdout.print(f"user {name} ({data['role']}) added"))
+
+
+@user_app.command("list")
+def user_list(warehouse: WarehouseOption = None, as_json: JsonOption = False) -> None:
+    """Users, roles and projects (never password hashes)."""
+    from entrepot.privacy import list_users
+
+    with open_warehouse(warehouse, read_only=True) as wh:
+        rows = list_users(wh)
+    emit(
+        rows,
+        as_json,
+        lambda: [
+            stdout.print(f"{r['name']:<16} {r['role']:<14} {','.join(r['projects'])}")
+            for r in rows
+        ],
+    )
+
+
+project_app = typer.Typer(help="Projects and their authorised perimeter.")
+
+
+@project_app.command("add")
+def project_add(
+    name: Annotated[str, typer.Argument(help="Project name.")],
+    cohort: Annotated[
+        int | None, typer.Option(help="Cohort id: only its persons are seen.")
+    ] = None,
+    domains: Annotated[
+        str | None, typer.Option(help="Tables seen, comma-separated [default: all].")
+    ] = None,
+    start: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="First date seen.")
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Last date seen.")
+    ] = None,
+    mask_below: Annotated[
+        int | None, typer.Option(help="This project's small-count threshold.")
+    ] = None,
+    warehouse: WarehouseOption = None,
+    user: UserOption = "entrepot",
+    as_json: JsonOption = False,
+) -> None:
+    """Create a project with its perimeter (a cohort and/or tables and dates)."""
+    from entrepot.privacy import add_project
+
+    with open_warehouse(warehouse) as wh:
+        data = add_project(
+            wh,
+            name,
+            cohort_id=cohort,
+            domains=[d.strip() for d in domains.split(",")] if domains else None,
+            start=start.date() if start else None,
+            end=end.date() if end else None,
+            mask_below=mask_below,
+            by=user,
+        )
+    emit(data, as_json, lambda: stdout.print(f"project {name} added"))
+
+
+@project_app.command("list")
+def project_list(
+    warehouse: WarehouseOption = None, as_json: JsonOption = False
+) -> None:
+    """Projects and their perimeters."""
+    from entrepot.privacy import list_projects
+
+    with open_warehouse(warehouse, read_only=True) as wh:
+        rows = list_projects(wh)
+    emit(rows, as_json, lambda: [stdout.print(str(r)) for r in rows])
+
+
 def register(app: typer.Typer) -> None:
     """Add these commands to the `entrepot` command."""
     app.command()(ingest)
     app.command()(deid)
     app.add_typer(optout_app, name="optout")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(privacy_app, name="privacy")
+    app.add_typer(user_app, name="user")
+    app.add_typer(project_app, name="project")

@@ -223,6 +223,50 @@ def _omop_tables(ctx: _Context, source: dict[str, pa.Table]) -> tuple[dict, int]
     return tables, dropped
 
 
+#: The keyed id columns of ingested tables, re-keyed on key rotation.
+ID_COLUMNS = (
+    "person_id",
+    "visit_occurrence_id",
+    "location_id",
+    "care_site_id",
+    "observation_period_id",
+    "condition_occurrence_id",
+    "measurement_id",
+    "drug_exposure_id",
+    "note_id",
+)
+
+
+def rekey_maps(
+    folder: str | os.PathLike, old: SecretKey, new: SecretKey
+) -> dict[str, pa.Table]:
+    """Each keyed id of the extracts under `old` and `new` (`rotate_key`'s input).
+
+    Opted-out patients are included, so that the registry is re-keyed too.
+    """
+    source = {name: read_extract(path) for name, path in raw_files(folder).items()}
+    before, _ = _omop_tables(_Context(old, False, set(), source["patients"]), source)
+    after, _ = _omop_tables(_Context(new, False, set(), source["patients"]), source)
+    pairs: dict[str, dict[int, int]] = {}
+    for table, rows in before.items():
+        for column in ID_COLUMNS:
+            if column in rows.column_names:
+                olds = rows[column].to_pylist()
+                news = after[table][column].to_pylist()
+                pairs.setdefault(column, {}).update(
+                    (o, n) for o, n in zip(olds, news, strict=True) if o is not None
+                )
+    return {
+        column: pa.table(
+            {
+                "old": pa.array(list(p), pa.int64()),
+                "new": pa.array(list(p.values()), pa.int64()),
+            }
+        )
+        for column, p in pairs.items()
+    }
+
+
 # -- helpers ---------------------------------------------------------------
 def _ts(column: pa.Array) -> pa.Array:
     return pc.cast(column, pa.timestamp("us"))
@@ -504,8 +548,21 @@ def _measurements(ctx: _Context, rows: pa.Table, stays: pa.Table) -> pa.Table:
     )
 
 
+def _atc_concepts(products: pa.Array) -> pa.Array:
+    """The ATC concept of each product label (0 when no substance is recognised)."""
+    from entrepot.drugs import recognize
+    from entrepot.warehouse.vocabulary import local_concept_id
+
+    cache: dict[str | None, int] = {}
+    for product in products.to_pylist():
+        if product not in cache:
+            atc = recognize(product).atc if product else ()
+            cache[product] = local_concept_id("ATC", atc[0]) if atc else 0
+    return _lookup(cache, products)
+
+
 def _drugs(ctx: _Context, rows: pa.Table, stays: pa.Table) -> pa.Table:
-    """Drug lines, products kept as source values (concept 0 until mapped to ATC)."""
+    """Drug lines mapped to ATC by their product label (kept as source value)."""
     start, end = _shifted(ctx, rows, "start"), _shifted(ctx, rows, "end")
     kind = pc.if_else(
         pc.equal(rows["kind"], "administration"), EHR_ADMINISTRATION, EHR_PRESCRIPTION
@@ -516,7 +573,7 @@ def _drugs(ctx: _Context, rows: pa.Table, stays: pa.Table) -> pa.Table:
                 ctx, "drug", rows, ["nda", "ipp", "kind", "product", "start", "end"]
             ),
             "person_id": ctx.persons(rows["ipp"]),
-            "drug_concept_id": pa.array([0] * len(rows), pa.int64()),
+            "drug_concept_id": _atc_concepts(rows["product"]),
             "drug_exposure_start_date": _day(start),
             "drug_exposure_start_datetime": start,
             "drug_exposure_end_date": _day(end),

@@ -4,6 +4,19 @@ of text, opt-out, small-count suppression, k-anonymity, access and the audit log
 Other modules call these functions; none re-implements them.
 """
 
+from entrepot.privacy._access import (
+    ACTIONS,
+    ROLES,
+    Decision,
+    Perimeter,
+    add_member,
+    add_project,
+    add_user,
+    authenticate,
+    authorise,
+    list_projects,
+    list_users,
+)
 from entrepot.privacy._audit import (
     audit,
     entries,
@@ -13,6 +26,16 @@ from entrepot.privacy._audit import (
     verify,
 )
 from entrepot.privacy._dates import shift_days, shifted
+from entrepot.privacy._disclosure import (
+    Suppressed,
+    mask_count,
+    mask_counts,
+    mask_threshold,
+    masker,
+    set_mask_threshold,
+    suppress,
+)
+from entrepot.privacy._kanon import generalise, kanon
 from entrepot.privacy._keys import (
     KEY_ENV,
     KEY_FILE_ENV,
@@ -29,21 +52,41 @@ from entrepot.privacy._optout import (
     optout_remove,
 )
 from entrepot.privacy._pseudonym import person_id, pseudonym, pseudonym_id, visit_id
+from entrepot.privacy._release import release_count
+from entrepot.privacy._rotation import rotate_key
 from entrepot.privacy._settings import check_key
 from entrepot.privacy.deid import DeidConfig, Identity, deidentify
 
 __all__ = [
+    "ACTIONS",
     "KEY_ENV",
     "KEY_FILE_ENV",
+    "ROLES",
+    "Decision",
     "DeidConfig",
     "Identity",
+    "Perimeter",
     "SecretKey",
+    "Suppressed",
+    "add_member",
+    "add_project",
+    "add_user",
     "audit",
+    "authenticate",
+    "authorise",
     "check_key",
     "deidentify",
     "entries",
     "erase_persons",
+    "generalise",
+    "kanon",
+    "list_projects",
+    "list_users",
     "load_key",
+    "mask_count",
+    "mask_counts",
+    "mask_threshold",
+    "masker",
     "on_optout",
     "opted_out",
     "optout_add",
@@ -54,10 +97,14 @@ __all__ = [
     "pseudonym",
     "pseudonym_id",
     "read_key_file",
+    "release_count",
     "retention",
+    "rotate_key",
+    "set_mask_threshold",
     "set_retention",
     "shift_days",
     "shifted",
+    "suppress",
     "verify",
     "visit_id",
 ]

@@ -100,6 +100,8 @@ def erase_persons(wh, ids: list[int], *, registry: pa.Table | None = None) -> di
             if wh.has_table(name):
                 t = wh.table(name)
                 plans[name] = t.anti_join(notes, "note_id")
+    if wh.has_table("quarantine"):
+        plans["quarantine"] = _quarantine_kept(wh, ids)
     removed = {}
     kept = {}
     for name, rows in plans.items():
@@ -113,3 +115,10 @@ def erase_persons(wh, ids: list[int], *, registry: pa.Table | None = None) -> di
         if registry is not None and len(registry):
             tx.append("entrepot", "optout", wh.store.from_arrow(registry))
     return {k: v for k, v in removed.items() if v}
+
+
+def _quarantine_kept(wh, ids: list[int]):
+    """Quarantined records, less those of these persons (their JSON `person_id`)."""
+    t = wh.table("quarantine")
+    pid = t.record.re_extract(r'"person_id": (-?[0-9]+)', 1).try_cast("int64")
+    return t.filter(pid.isnull() | ~pid.isin(ids))

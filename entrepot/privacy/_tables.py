@@ -21,3 +21,12 @@ def person_tables(wh) -> dict[str, str]:
             elif name == "cohort" and "subject_id" in columns:
                 out[name] = "subject_id"
     return out
+
+
+def ensure_table(wh, name: str):
+    """An entrepot bookkeeping table, created empty in a warehouse made before it."""
+    from entrepot.warehouse._warehouse import BOOKKEEPING
+
+    if not wh.has_table(name):
+        wh.store.create_table("entrepot", name, BOOKKEEPING[name])
+    return wh.table(name)

@@ -79,6 +79,29 @@ BOOKKEEPING = {
     "privacy_settings": ibis.schema(  # key fingerprint, audit retention
         {"name": "string", "value": "string"}
     ),
+    "access_user": ibis.schema(  # users, argon2 password hashes (entrepot.privacy)
+        {
+            "name": "string",
+            "role": "string",
+            "password_hash": "string",
+            "created_at": "timestamp",
+        }
+    ),
+    "access_project": ibis.schema(  # projects and their authorised perimeter
+        {
+            "name": "string",
+            "cohort_id": "int64",
+            "domains": "string",  # comma-separated tables, or null: all
+            "start_date": "date",
+            "end_date": "date",
+            "mask_below": "int64",
+            "created_at": "timestamp",
+        }
+    ),
+    "access_member": ibis.schema({"user_name": "string", "project": "string"}),
+    "released_persons": ibis.schema(  # counts released per project (differencing)
+        {"project": "string", "release_id": "int64", "person_id": "int64"}
+    ),
     "load_log": ibis.schema(
         {
             "load_id": "string",

@@ -1,0 +1,304 @@
+"""Who may see what: users, roles, projects and their authorised perimeter.
+
+Every output path (CLI, server, exports) calls `authorise(wh, user, action,
+project)`: it refuses with `AccessDeniedError`, or returns a `Decision`
+that says which rows the user may read (`Decision.table`) and the mask
+threshold to apply to counts. Each decision, allowed or refused, is written
+to the audit log. Passwords are stored as argon2id hashes of the user's name
+and password, so a hash copied onto another user does not open it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import ibis.expr.types as ir
+import pyarrow as pa
+from argon2 import PasswordHasher
+from argon2.exceptions import Argon2Error, InvalidHashError
+
+from entrepot.errors import AccessDeniedError, AuthenticationError, PrivacyError
+from entrepot.privacy._audit import audit
+from entrepot.privacy._disclosure import mask_count, mask_threshold
+from entrepot.privacy._tables import ensure_table
+
+ROLES = ("admin", "data_engineer", "researcher", "viewer")
+#: count: aggregate counts; read: rows; export: files leaving the warehouse;
+#: ingest: load data; manage: users and projects.
+ACTIONS = ("count", "read", "export", "ingest", "manage")
+PERMISSIONS = {
+    "admin": frozenset(ACTIONS),
+    "data_engineer": frozenset({"count", "read", "export", "ingest"}),
+    "researcher": frozenset({"count", "read", "export"}),
+    "viewer": frozenset({"count"}),
+}
+#: Roles that may act on the whole warehouse, outside any project.
+WAREHOUSE_WIDE = frozenset({"admin", "data_engineer"})
+_hasher = PasswordHasher()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _role(role: str) -> str:
+    name = role.strip().lower().replace("-", "_").replace(" ", "_")
+    if name not in ROLES:
+        raise PrivacyError(f"role: {role!r} is not one of {', '.join(ROLES)}")
+    return name
+
+
+def _append(wh, name: str, rows: list[dict]) -> None:
+    schema = ensure_table(wh, name).schema().to_pyarrow()
+    table = pa.Table.from_pylist(rows, schema=schema)
+    with wh.store.transaction() as tx:
+        tx.append("entrepot", name, wh.store.from_arrow(table))
+
+
+def _rows(wh, table: str, **where) -> list[dict]:
+    t = ensure_table(wh, table)
+    for column, value in where.items():
+        t = t.filter(t[column] == value)
+    return t.to_pyarrow().to_pylist()
+
+
+# -- users and projects ------------------------------------------------------
+def add_user(
+    wh,
+    name: str,
+    role: str,
+    password: str,
+    *,
+    projects: Iterable[str] = (),
+    by: str = "entrepot",
+) -> dict:
+    """Create a user (argon2id-hashed password), member of `projects`."""
+    role = _role(role)
+    if not name.strip() or _rows(wh, "access_user", name=name):
+        raise PrivacyError(f"user: {name!r} is empty or exists already")
+    if len(password) < 8:
+        raise PrivacyError("password: at least 8 characters are needed")
+    hashed = _hasher.hash(_secret(name, password))
+    _append(
+        wh,
+        "access_user",
+        [{"name": name, "role": role, "password_hash": hashed, "created_at": _now()}],
+    )
+    for project in projects:
+        add_member(wh, name, project, by=by)
+    audit(wh, by, "user.add", {"name": name, "role": role})
+    return {"name": name, "role": role, "projects": list(projects)}
+
+
+def _secret(name: str, password: str) -> str:
+    return f"{name}\x00{password}"
+
+
+def add_member(wh, user: str, project: str, *, by: str = "entrepot") -> None:
+    """Give a user access to a project."""
+    if not _rows(wh, "access_project", name=project):
+        raise PrivacyError(f"project: no project {project!r}")
+    if not _rows(wh, "access_member", user_name=user, project=project):
+        _append(wh, "access_member", [{"user_name": user, "project": project}])
+        audit(wh, by, "project.member", {"user": user}, project=project)
+
+
+def list_users(wh) -> list[dict]:
+    """Users with their role and projects (never their hashes)."""
+    members: dict[str, list[str]] = {}
+    for row in _rows(wh, "access_member"):
+        members.setdefault(row["user_name"], []).append(row["project"])
+    return [
+        {
+            "name": u["name"],
+            "role": u["role"],
+            "projects": sorted(members.get(u["name"], [])),
+        }
+        for u in sorted(_rows(wh, "access_user"), key=lambda u: u["name"])
+    ]
+
+
+def add_project(
+    wh,
+    name: str,
+    *,
+    cohort_id: int | None = None,
+    domains: Iterable[str] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    mask_below: int | None = None,
+    by: str = "entrepot",
+) -> dict:
+    """Create a project with its perimeter: a cohort, and/or tables and dates."""
+    if not name.strip() or _rows(wh, "access_project", name=name):
+        raise PrivacyError(f"project: {name!r} is empty or exists already")
+    if start and end and end < start:
+        raise PrivacyError(f"project {name}: end {end} is before start {start}")
+    if mask_below is not None and mask_below < 1:
+        raise PrivacyError(f"project {name}: mask_below must be at least 1")
+    row = {
+        "name": name,
+        "cohort_id": cohort_id,
+        "domains": ",".join(domains) if domains else None,
+        "start_date": start,
+        "end_date": end,
+        "mask_below": mask_below,
+        "created_at": _now(),
+    }
+    _append(wh, "access_project", [row])
+    audit(wh, by, "project.add", {k: v for k, v in row.items() if k != "created_at"})
+    return row
+
+
+def list_projects(wh) -> list[dict]:
+    return sorted(_rows(wh, "access_project"), key=lambda p: p["name"])
+
+
+# -- deciding ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Perimeter:
+    """The rows a project may see: a cohort's persons, some tables, a period."""
+
+    cohort_id: int | None = None
+    domains: frozenset[str] | None = None
+    start: date | None = None
+    end: date | None = None
+
+    @classmethod
+    def of(cls, row: dict) -> Perimeter:
+        domains = row["domains"]
+        return cls(
+            row["cohort_id"],
+            frozenset(domains.split(",")) if domains else None,
+            row["start_date"],
+            row["end_date"],
+        )
+
+    def table(self, wh, name: str) -> ir.Table:
+        """The rows of a CDM table inside the perimeter."""
+        from entrepot.warehouse._warehouse import BOOKKEEPING
+
+        if name in BOOKKEEPING or (
+            self.domains is not None and name not in self.domains | {"person"}
+        ):
+            raise AccessDeniedError(f"table {name} is outside the project's perimeter")
+        t = wh.table(name)
+        if self.cohort_id is not None and "person_id" in t.columns:
+            c = wh.table("cohort")
+            members = c.filter(c.cohort_definition_id == self.cohort_id)
+            t = t.semi_join(members, t.person_id == members.subject_id)
+        day = _date_column(t)
+        if day is not None and self.start is not None:
+            t = t.filter(t[day] >= self.start)
+        if day is not None and self.end is not None:
+            t = t.filter(t[day] <= self.end)
+        return t
+
+
+def _date_column(t: ir.Table) -> str | None:
+    for suffix in ("_start_date", "_date"):
+        for column in t.columns:
+            if column.endswith(suffix) and t[column].type().is_date():
+                return column
+    return None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an authorised user may see for one action."""
+
+    user: str
+    role: str
+    action: str
+    project: str | None
+    perimeter: Perimeter | None
+    #: Counts from 1 to mask_below - 1 are shown as "<mask_below"; None: rows.
+    mask_below: int | None
+
+    def table(self, wh, name: str) -> ir.Table:
+        """A table restricted to the project's perimeter."""
+        return self.perimeter.table(wh, name) if self.perimeter else wh.table(name)
+
+    def mask(self, count: int) -> int | str:
+        return count if self.mask_below is None else mask_count(count, self.mask_below)
+
+
+def authenticate(wh, name: str, password: str) -> str:
+    """The user's role when the password is right; else AuthenticationError."""
+    users = _rows(wh, "access_user", name=name)
+    try:
+        if not users:
+            _hasher.hash(password)  # the same time whether the user exists or not
+            raise AuthenticationError("unknown user or wrong password")
+        _hasher.verify(users[-1]["password_hash"], _secret(name, password))
+    except (Argon2Error, InvalidHashError):
+        audit(wh, name, "login", {"allowed": False})
+        raise AuthenticationError("unknown user or wrong password") from None
+    except AuthenticationError:
+        audit(wh, name, "login", {"allowed": False})
+        raise
+    audit(wh, name, "login", {"allowed": True})
+    return users[-1]["role"]
+
+
+def authorise(wh, user: str, action: str, project: str | None = None) -> Decision:
+    """Decide what `user` may see doing `action` in `project`; audited.
+
+    Raises AccessDeniedError for an unknown user or action, a role without
+    the right, a project the user is not a member of, or (for researchers
+    and viewers) no project at all.
+    """
+    try:
+        decision = _decide(wh, user, action, project)
+    except AccessDeniedError as e:
+        audit(
+            wh,
+            user,
+            f"authorise.{action}",
+            {"allowed": False, "reason": str(e)},
+            project=project,
+        )
+        raise
+    audit(
+        wh,
+        user,
+        f"authorise.{action}",
+        {"allowed": True, "mask_below": decision.mask_below},
+        project=project,
+    )
+    return decision
+
+
+def _decide(wh, user: str, action: str, project: str | None) -> Decision:
+    users = _rows(wh, "access_user", name=user)
+    if not users:
+        raise AccessDeniedError(f"user {user!r} is not known")
+    role = users[-1]["role"]
+    if action not in PERMISSIONS.get(role, ()):
+        raise AccessDeniedError(f"a {role} may not {action}")
+    if project is None:
+        if role not in WAREHOUSE_WIDE:
+            raise AccessDeniedError(f"a {role} acts only within a project")
+        return Decision(user, role, action, None, None, _mask(wh, action, None))
+    found = _rows(wh, "access_project", name=project)
+    if not found:
+        raise AccessDeniedError(f"project {project!r} does not exist")
+    if role != "admin" and not _rows(
+        wh, "access_member", user_name=user, project=project
+    ):
+        raise AccessDeniedError(f"user {user!r} is not a member of project {project!r}")
+    row = found[-1]
+    return Decision(
+        user, role, action, project, Perimeter.of(row), _mask(wh, action, row)
+    )
+
+
+def _mask(wh, action: str, project: dict | None) -> int | None:
+    """Rows are read as they are; every count or export leaving is masked."""
+    if action in ("read", "ingest", "manage"):
+        return None
+    if project is not None and project["mask_below"]:
+        return int(project["mask_below"])
+    return mask_threshold(wh)

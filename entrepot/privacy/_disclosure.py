@@ -1,0 +1,164 @@
+"""Small counts leaving a project: "<10", with complementary suppression.
+
+A count from 1 to threshold - 1 is shown as "<10" (primary suppression). In a
+table with margins that is not enough: a masked cell is its row total minus
+the other cells. `suppress` hides further cells ("*", complementary
+suppression) until an attacker who knows every shown value, every margin and
+that a "<10" cell lies in [1, 9] and a "*" cell is at least 10 still finds
+every value of [1, 9] possible for each "<10" cell: each lies on a rectangle
+of hidden cells along which mass can move without changing any total.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+
+from entrepot.privacy._settings import get_setting, set_setting
+
+DEFAULT_THRESHOLD = 10
+MASK_BELOW = "mask_below"
+#: How a complementary (not small, but hidden) cell is shown.
+HIDDEN = "*"
+TOTAL = "total"
+
+
+def mask_threshold(wh) -> int:
+    """The warehouse's threshold (setting `mask_below`, default 10)."""
+    value = get_setting(wh, MASK_BELOW)
+    return int(value) if value else DEFAULT_THRESHOLD
+
+
+def set_mask_threshold(wh, threshold: int) -> None:
+    """Set the warehouse's threshold (at least 1; 1 shows every count)."""
+    if int(threshold) < 1:
+        raise ValueError("the mask threshold must be at least 1")
+    set_setting(wh, MASK_BELOW, str(int(threshold)))
+
+
+def mask_count(count: int, threshold: int = DEFAULT_THRESHOLD) -> int | str:
+    """`count`, or "<threshold" when it is from 1 to threshold - 1 (0 stays 0)."""
+    return f"<{threshold}" if 0 < count < threshold else count
+
+
+def masker(threshold: int = DEFAULT_THRESHOLD) -> Callable[[int], int | str]:
+    """`mask_count` with its threshold fixed (quality's `Mask` rule)."""
+    return lambda count: mask_count(count, threshold)
+
+
+def mask_counts(counts, threshold: int = DEFAULT_THRESHOLD):
+    """Every integer of a count, a mapping or a list of counts masked.
+
+    For counts that add up to a shown total, use `suppress` instead.
+    """
+    if isinstance(counts, bool) or not isinstance(counts, int | Mapping | list):
+        return counts
+    if isinstance(counts, int):
+        return mask_count(counts, threshold)
+    if isinstance(counts, Mapping):
+        return {k: mask_counts(v, threshold) for k, v in counts.items()}
+    return [mask_counts(v, threshold) for v in counts]
+
+
+@dataclass
+class Suppressed:
+    """A table of counts with its margins, small and complementary cells hidden."""
+
+    cells: dict[Hashable, dict[Hashable, int | str]]
+    row_totals: dict[Hashable, int | str]
+    column_totals: dict[Hashable, int | str]
+    total: int | str
+    hidden: list[tuple[Hashable, Hashable]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Rows with their total, then a total row ("total" keys)."""
+        rows = {r: {**c, TOTAL: self.row_totals[r]} for r, c in self.cells.items()}
+        return rows | {TOTAL: {**self.column_totals, TOTAL: self.total}}
+
+
+def suppress(
+    table: Mapping[Hashable, Mapping[Hashable, int] | int],
+    threshold: int = DEFAULT_THRESHOLD,
+) -> Suppressed:
+    """Mask small cells and enough others that none can be recovered from margins.
+
+    `table` is `{row: {column: count}}`, or `{category: count}` (one column);
+    totals are the sums. Returns the cells, row totals, column totals and
+    grand total, as ints, "<threshold" (small) or "*" (hidden to protect).
+    """
+    grid = _grid(table)
+    rows = list(grid)
+    columns = list(dict.fromkeys(c for r in rows for c in grid[r]))
+    values = {(r, c): int(grid[r].get(c, 0)) for r in rows for c in columns}
+    for r in rows:
+        values[(r, TOTAL)] = sum(values[(r, c)] for c in columns)
+    for c in [*columns, TOTAL]:
+        values[(TOTAL, c)] = sum(values[(r, c)] for r in rows)
+    small = {k for k, v in values.items() if 0 < v < threshold}
+    hidden = _complete(values, small, threshold)
+
+    def shown(key) -> int | str:
+        if key in small:
+            return f"<{threshold}"
+        return HIDDEN if key in hidden else values[key]
+
+    return Suppressed(
+        cells={r: {c: shown((r, c)) for c in columns} for r in rows},
+        row_totals={r: shown((r, TOTAL)) for r in rows},
+        column_totals={c: shown((TOTAL, c)) for c in columns},
+        total=shown((TOTAL, TOTAL)),
+        hidden=sorted(small | hidden, key=str),
+    )
+
+
+def _grid(table) -> dict[Hashable, Mapping[Hashable, int]]:
+    if all(isinstance(v, Mapping) for v in table.values()):
+        return dict(table)
+    return {r: {"count": v} for r, v in table.items()}
+
+
+def _complete(values: dict, small: set, threshold: int) -> set:
+    """Complementary cells: for each small cell, a rectangle of hidden cells
+    along which it can take every value from 1 to threshold - 1 (or as many
+    as the table allows) while every row and column keeps its sum and every
+    hidden cell stays within what its mark says."""
+    rows = list(dict.fromkeys(k[0] for k in values))
+    columns = list(dict.fromkeys(k[1] for k in values))
+    hidden: set = set()
+    for cell in sorted(small, key=str):
+        options = []
+        for r in rows:
+            for c in columns:
+                if r != cell[0] and c != cell[1]:
+                    corners = [(cell[0], c), (r, cell[1]), (r, c)]
+                    width = _width(values, small | hidden, cell, corners, threshold)
+                    new = [k for k in corners if k not in small | hidden]
+                    cost = (len(new), sum(values[k] for k in new))
+                    options.append((-width, cost, str(corners), corners))
+        best = min(options, default=None)
+        if best is None or best[0] == 0:  # nothing protects it: hide all
+            return {k for k in values if k not in small and values[k] > 0}
+        hidden |= {k for k in best[3] if k not in small}
+    return hidden
+
+
+def _sign(key) -> int:
+    """How a cell moves when a rectangle shifts (totals count negatively)."""
+    return (-1 if key[0] == TOTAL else 1) * (-1 if key[1] == TOTAL else 1)
+
+
+def _width(values, hidden, cell, corners, threshold) -> int:
+    """How many other values `cell` can take along this rectangle."""
+    low, high = 1 - values[cell], threshold - 1 - values[cell]
+    for key, turn in zip(corners, (-1, -1, 1), strict=True):
+        value = values[key]
+        if key not in hidden and value == 0:
+            return 0
+        small = key in hidden and value < threshold
+        bottom, top = (1, threshold - 1) if small else (threshold, math.inf)
+        if turn * _sign(key) * _sign(cell) > 0:
+            low, high = max(low, bottom - value), min(high, top - value)
+        else:
+            low, high = max(low, value - top), min(high, value - bottom)
+    return max(high - low, 0)

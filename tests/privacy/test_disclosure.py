@@ -1,0 +1,129 @@
+import itertools
+
+import pytest
+
+from entrepot.privacy import mask_count, mask_counts, suppress
+
+#: A cohort's "Table 1": age band x sex. Two cells are small.
+TABLE_1 = {
+    "0-17": {"F": 3, "M": 40},
+    "18-44": {"F": 25, "M": 31},
+    "45-64": {"F": 52, "M": 47},
+    "65+": {"F": 12, "M": 2},
+}
+
+
+def test_small_counts_are_shown_below_the_threshold():
+    assert [mask_count(n) for n in (0, 1, 9, 10)] == [0, "<10", "<10", 10]
+    assert mask_count(4, threshold=5) == "<5"
+    assert mask_counts({"persons": 7, "sex": {"F": 3, "M": 30}, "name": "x"}) == {
+        "persons": "<10",
+        "sex": {"F": "<10", "M": 30},
+        "name": "x",
+    }
+
+
+def _shown(table) -> dict:
+    """Every cell as published, totals included: (row, column) -> value."""
+    return {(r, c): v for r, row in table.items() for c, v in row.items()}
+
+
+def recover(shown: dict, threshold: int = 10) -> dict:
+    """The attacker: every value a published table allows for each hidden cell.
+
+    Hidden cells are "<10" (1 to 9) or "*" (at least 10, at most the largest
+    total); every row and column adds up to its total.
+    """
+    rows = sorted({r for r, _ in shown})
+    columns = sorted({c for _, c in shown})
+    hidden = [k for k, v in shown.items() if isinstance(v, str)]
+    ceiling = max(v for v in shown.values() if isinstance(v, int))
+    ranges = {
+        k: range(1, threshold)
+        if shown[k].startswith("<")
+        else range(threshold, ceiling + 1)
+        for k in hidden
+    }
+    small = [k for k in hidden if shown[k].startswith("<")]
+    others = [k for k in hidden if k not in small]
+    possible = {k: set() for k in hidden}
+    for values in itertools.product(*(ranges[k] for k in small)):
+        for solution in _solve(
+            shown, dict(zip(small, values, strict=True)), others, rows, columns
+        ):
+            if all(solution[k] in ranges[k] for k in others):
+                for k in hidden:
+                    possible[k].add(solution[k])
+    return possible
+
+
+def _solve(shown, known, unknown, rows, columns):
+    """Fill `unknown` cells from lines with one unknown left (peeling), then
+    enumerate what remains (none in these tables)."""
+    cells = {k: v for k, v in shown.items() if isinstance(v, int)} | known
+    left = list(unknown)
+    lines = [([(r, c) for c in columns if c != "total"], (r, "total")) for r in rows]
+    lines += [([(r, c) for r in rows if r != "total"], ("total", c)) for c in columns]
+    moved = True
+    while left and moved:
+        moved = False
+        for members, total in lines:
+            missing = [k for k in [*members, total] if k not in cells]
+            if len(missing) == 1:
+                k = missing[0]
+                others = sum(cells[m] for m in members if m != k)
+                cells[k] = others if k == total else cells[total] - others
+                left.remove(k)
+                moved = True
+    if not left and all(
+        sum(cells[m] for m in members) == cells[total] for members, total in lines
+    ):
+        yield cells
+
+
+def test_masking_small_cells_alone_lets_totals_give_them_back():
+    naive = {
+        r: {c: mask_count(v) for c, v in row.items()} for r, row in TABLE_1.items()
+    }
+    for r, row in TABLE_1.items():
+        naive[r]["total"] = sum(row.values())
+    naive["total"] = {c: sum(TABLE_1[r][c] for r in TABLE_1) for c in ("F", "M")}
+    naive["total"]["total"] = sum(naive["total"].values())
+    possible = recover(_shown(naive))
+    assert possible[("0-17", "F")] == {3} and possible[("65+", "M")] == {2}
+
+
+def test_complementary_suppression_leaves_every_small_cell_unknown():
+    published = suppress(TABLE_1).to_dict()
+    assert published["0-17"]["F"] == "<10" and published["65+"]["M"] == "<10"
+    assert published["total"]["total"] == 212  # margins stay published
+    assert sum(isinstance(v, str) for v in _shown(published).values()) > 2
+    possible = recover(_shown(published))
+    assert possible[("0-17", "F")] == set(range(1, 10))
+    assert possible[("65+", "M")] == set(range(1, 10))
+
+
+def test_a_small_total_is_masked_and_protected():
+    published = suppress(
+        {"A": {"F": 4, "M": 3}, "B": {"F": 30, "M": 41}, "C": {"F": 25, "M": 28}}
+    )
+    assert published.row_totals["A"] == "<10"
+    assert published.cells["A"] == {"F": "<10", "M": "<10"}
+    shown = _shown(published.to_dict())
+    possible = recover(shown)
+    # a total of at most 9 made of two cells of at least 1: F, M <= 8 anyway
+    assert possible[("A", "F")] == possible[("A", "M")] == set(range(1, 9))
+    assert len(possible[("A", "total")]) > 1
+
+
+def test_one_column_counts_and_threshold():
+    published = suppress({"female": 12, "male": 30, "unknown": 3}, threshold=5)
+    assert published.cells["unknown"] == {"count": "<5"}
+    assert published.total == 45
+    assert published.cells["female"]["count"] == "*"  # the complement
+
+
+@pytest.mark.parametrize("threshold", [1, 2])
+def test_a_low_threshold_hides_nothing_it_need_not(threshold):
+    published = suppress(TABLE_1, threshold=threshold)
+    assert published.hidden == []
