@@ -6,7 +6,16 @@ import sys
 
 import typer
 
-from entrepot.cli import _cohort, _demo, _drugs, _privacy, _synth, _vocab, _warehouse
+from entrepot.cli import (
+    _cohort,
+    _demo,
+    _drugs,
+    _privacy,
+    _quality,
+    _synth,
+    _vocab,
+    _warehouse,
+)
 from entrepot.errors import EntrepotError
 
 app = typer.Typer(
@@ -24,6 +33,8 @@ for command in (
     _warehouse.tables,
     _warehouse.export,
     _synth.synth,
+    _quality.quality,
+    _quality.describe,
 ):
     app.command()(command)
 app.add_typer(_vocab.app, name="vocab")

@@ -1,0 +1,63 @@
+"""Re-runs recompute only tables whose row count or largest id changed."""
+
+from __future__ import annotations
+
+from entrepot.quality import run_checks
+
+from .conftest import TODAY, sql
+
+FAMILIES = ["before_birth", "end_before_start", "required_field"]
+
+
+def test_rerun_reuses_unchanged_tables_and_sees_new_rows(synthetic):
+    first = run_checks(synthetic, only=FAMILIES, today=TODAY)
+    assert first.summary["incremental"]["saved"] is True
+    assert first.summary["incremental"]["reused_tables"] == []
+    state = dict(
+        sql(synthetic, "SELECT table_name, max_id FROM entrepot.quality_state")
+    )
+    assert (
+        state["measurement"]
+        == sql(synthetic, "SELECT max(measurement_id) FROM measurement")[0][0]
+    )
+
+    again = run_checks(synthetic, only=FAMILIES, today=TODAY)
+    assert again.summary["incremental"]["recomputed_tables"] == []
+    assert all(c.reused for c in again.checks)
+    assert [(c.id, c.status) for c in again.checks] == [
+        (c.id, c.status) for c in first.checks
+    ]
+
+    sql(  # a new lab result, dated before its patient's birth
+        synthetic,
+        "INSERT INTO measurement SELECT * REPLACE (99999999 AS measurement_id, "
+        "DATE '1901-01-01' AS measurement_date) FROM measurement WHERE measurement_id = 1",
+    )
+    third = run_checks(synthetic, only=FAMILIES, today=TODAY)
+    assert third.summary["incremental"]["recomputed_tables"] == ["measurement"]
+    assert "drug_exposure" in third.summary["incremental"]["reused_tables"]
+    found = third.by_id()["before_birth:measurement.measurement_date"]
+    assert (found.status, found.violating_rows, found.examples) == (
+        "fail",
+        1,
+        [99999999],
+    )
+    assert not found.reused
+
+
+def test_person_change_invalidates_tables_that_join_it(synthetic):
+    run_checks(synthetic, only=["before_birth"], today=TODAY)
+    sql(
+        synthetic,
+        "INSERT INTO person SELECT * REPLACE (99999 AS person_id) FROM person LIMIT 1",
+    )
+    again = run_checks(synthetic, only=["before_birth"], today=TODAY)
+    assert "measurement" in again.summary["incremental"]["recomputed_tables"]
+
+
+def test_full_run_stores_nothing(synthetic):
+    report = run_checks(
+        synthetic, only=["end_before_start"], incremental=False, today=TODAY
+    )
+    assert report.summary["incremental"]["saved"] is False
+    assert sql(synthetic, "SELECT count(*) FROM entrepot.quality_state") == [(0,)]
