@@ -132,9 +132,17 @@ def drug_exposure(rows: Rows, s: Stays, person_id, chunk: int) -> pa.Table:
         np.concatenate(getattr(rows, f))
         for f in ("person", "visit", "drug", "start", "end", "kind")
     )
-    order = np.lexsort((drug, start, person))
+    order = np.lexsort((kind, end, visit, drug, start, person))
     person, visit, drug, start, end, kind = (
         a[order] for a in (person, visit, drug, start, end, kind)
+    )
+    # two modules may give the same drug on the same day: one row, not two
+    repeat = np.zeros(len(person), bool)
+    repeat[1:] = np.logical_and.reduce(
+        [a[1:] == a[:-1] for a in (person, visit, drug, start, end, kind)]
+    )
+    person, visit, drug, start, end, kind = (
+        a[~repeat] for a in (person, visit, drug, start, end, kind)
     )
     catalog = rows.catalog
     concept = np.array([atc_concept(d.atc) if d.atc else 0 for d in catalog], np.int64)

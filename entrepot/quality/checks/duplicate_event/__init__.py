@@ -1,7 +1,8 @@
 """Plausibility: no event recorded twice.
 
 Two rows are the same event when they agree on what defines it: the fields the
-CDM requires (person, concept, date, type), times, end, visit and value.
+CDM requires (person, concept, date, type), times, end, visit, value and source
+values (two unmapped rows, concept 0, with different source codes are two events).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ def _defining(table: str) -> list[str]:
         for f in cdm_table(table).fields
         if not f.primary_key
         and (
-            f.required or f.name in _ALSO or f.name.endswith(("_datetime", "_end_date"))
+            f.required
+            or f.name in _ALSO
+            or f.name.endswith(("_datetime", "_end_date", "_source_value"))
         )
     ]
 
