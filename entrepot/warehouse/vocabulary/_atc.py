@@ -41,6 +41,8 @@ def _lexicon() -> dict[str, list[str]]:
     lexicon: dict[str, list[str]] = {}
     for code, names in raw.items():
         lexicon.setdefault(normalise(code), []).extend(names)
+    for row in read_csv("atc_brands.csv"):  # common brands edsnlp's lexicon lacks
+        lexicon.setdefault(row["code"], []).append(row["brand"])
     return lexicon
 
 
