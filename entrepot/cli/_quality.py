@@ -93,7 +93,7 @@ def describe(
         typer.Option(
             "--mask-below",
             envvar="ENTREPOT_MASK_BELOW",
-            help="Show counts under this as '<N' [default: 10].",
+            help="Show counts under this as '<N' [default: the privacy setting, 10].",
             show_default=False,
         ),
     ] = None,

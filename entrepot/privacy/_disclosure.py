@@ -26,6 +26,8 @@ TOTAL = "total"
 
 def mask_threshold(wh) -> int:
     """The warehouse's threshold (setting `mask_below`, default 10)."""
+    if not wh.has_table("privacy_settings"):  # a CDM entrepot did not create
+        return DEFAULT_THRESHOLD
     value = get_setting(wh, MASK_BELOW)
     return int(value) if value else DEFAULT_THRESHOLD
 

@@ -7,15 +7,11 @@ from collections.abc import Callable
 from datetime import date
 
 from entrepot.errors import first_line
+from entrepot.privacy import mask_threshold, masker
 from entrepot.quality._config import load_config
 from entrepot.quality._context import Context
 from entrepot.quality.characterization._analyses import ANALYSES, NEEDS, Analysis
-from entrepot.quality.characterization._mask import (
-    Mask,
-    default_mask_below,
-    is_masked,
-    small_counts,
-)
+from entrepot.quality.characterization._mask import Mask, is_masked
 
 #: Statistics of a group too small to show (they would describe few patients).
 _GROUP_STATISTICS = ("min", "p05", "p25", "p50", "p75", "p95", "max")
@@ -45,12 +41,12 @@ def describe(
 ) -> dict:
     """`{"analyses": [{name, title, columns, rows, seconds}], "summary": {...}}`.
 
-    Counts under `mask_below` (default: the setting, 10) read "<10"; `mask`
-    replaces that rule altogether (the privacy module's, for instance).
+    Counts under `mask_below` (default: the warehouse's privacy threshold, 10
+    unless set) read "<10"; `mask` replaces that rule altogether.
     """
     started = time.perf_counter()
-    mask_below = default_mask_below() if mask_below is None else mask_below
-    mask = mask or small_counts(mask_below)
+    mask_below = mask_threshold(wh) if mask_below is None else mask_below
+    mask = mask or masker(mask_below)
     ctx = Context(wh, load_config(), today or date.today())
     step = progress or (lambda label: None)
     analyses = []
