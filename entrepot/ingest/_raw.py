@@ -31,31 +31,33 @@ from entrepot.privacy import (
     visit_id,
 )
 from entrepot.privacy.deid import DeidConfig, Identity
+from entrepot.warehouse.vocabulary._standard import (
+    DEATH_CERTIFICATE,
+    EHR,
+    EHR_ADMINISTRATION,
+    EHR_PRESCRIPTION,
+    EMERGENCY,
+    ER_INPATIENT,
+    FEMALE,
+    FRENCH,
+    INPATIENT,
+    LAB,
+    MALE,
+    OUTPATIENT,
+    PRIMARY,
+    ROUTES,
+    SECONDARY,
+    UTF8,
+)
 
 SOURCES = ("patients", "stays", "pmsi", "lab", "drugs", "documents")
 REQUIRED = ("patients", "stays")
-MALE, FEMALE = 8507, 8532
-EHR, EHR_ADMINISTRATION, EHR_PRESCRIPTION, LAB, DEATH_RECORD = (
-    32817,
-    32818,
-    32838,
-    32856,
-    32815,
-)
-PRIMARY, SECONDARY = 32902, 32908
-VISIT_CONCEPTS = {"MCO": 9201, "HDJ": 9202, "CONSULT": 9202, "URG": 9203}
-ER_INPATIENT = 262
-ROUTES = {
-    "oral": 4132161,
-    "iv": 4171047,
-    "im": 4302612,
-    "sc": 4142048,
-    "topical": 4263689,
-    "rectal": 4290759,
-    "nasal": 4262914,
-    "transdermal": 4262099,
+VISIT_CONCEPTS = {
+    "MCO": INPATIENT,
+    "HDJ": OUTPATIENT,
+    "CONSULT": OUTPATIENT,
+    "URG": EMERGENCY,
 }
-ENGLISH, UTF8 = 4180190, 32678  # language and encoding concepts of notes
 
 
 @dataclass
@@ -383,7 +385,9 @@ def _deaths(ctx: _Context, patients: pa.Table) -> pa.Table:
         {
             "person_id": ctx.persons(dead["ipp"]),
             "death_date": _day(_shifted(ctx, dead, "death_date")),
-            "death_type_concept_id": pa.array([DEATH_RECORD] * len(dead), pa.int64()),
+            "death_type_concept_id": pa.array(
+                [DEATH_CERTIFICATE] * len(dead), pa.int64()
+            ),
         }
     )
 
@@ -603,7 +607,7 @@ def _notes(ctx: _Context, rows: pa.Table, stays: pa.Table) -> pa.Table:
             "note_title": rows["title"],
             "note_text": rows["text"],
             "encoding_concept_id": pa.array([UTF8] * len(rows), pa.int64()),
-            "language_concept_id": pa.array([ENGLISH] * len(rows), pa.int64()),
+            "language_concept_id": pa.array([FRENCH] * len(rows), pa.int64()),
             "visit_occurrence_id": _visit_ids(ctx, rows["nda"]),
             "_ipp": rows["ipp"],
         }

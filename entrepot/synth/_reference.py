@@ -18,28 +18,24 @@ import numpy as np
 from entrepot.warehouse.vocabulary import lab_tests, local_concept_id
 from entrepot.warehouse.vocabulary._concept import read_csv as read_vocabulary_csv
 from entrepot.warehouse.vocabulary._concept import read_text as read_vocabulary_text
-
-#: Concept ids of the OMOP standard concepts the hospital uses (official ids).
-MALE, FEMALE = 8507, 8532
-INPATIENT, OUTPATIENT, EMERGENCY, ER_INPATIENT, ICU = 9201, 9202, 9203, 262, 32037
-EHR, EHR_ADMINISTRATION, EHR_PRESCRIPTION, LAB, DEATH_CERTIFICATE = (
-    32817,
-    32818,
-    32838,
-    32856,
-    32815,
+from entrepot.warehouse.vocabulary._standard import (  # noqa: F401  (re-exported)
+    DEATH_CERTIFICATE,
+    EHR,
+    EHR_ADMINISTRATION,
+    EHR_PRESCRIPTION,
+    EMERGENCY,
+    ER_INPATIENT,
+    FEMALE,
+    ICU,
+    INPATIENT,
+    LAB,
+    MALE,
+    OUTPATIENT,
+    PRIMARY,
+    ROUTES,
+    SECONDARY,
 )
-PRIMARY, SECONDARY = 32902, 32908
-ROUTES = {
-    "oral": 4132161,
-    "iv": 4171047,
-    "im": 4302612,
-    "sc": 4142048,
-    "topical": 4263689,
-    "rectal": 4290759,
-    "nasal": 4262914,
-    "transdermal": 4262099,
-}
+
 #: Visit kinds, in the order of their integer codes.
 KINDS = ("MCO", "HDJ", "CONSULT", "URG")
 MCO, HDJ, CONSULT, URG = range(4)

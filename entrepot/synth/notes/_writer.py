@@ -22,10 +22,11 @@ from entrepot.synth.notes._documents import (
 from entrepot.synth.notes._record import lexicon, read_record
 from entrepot.synth.notes._text import Doc
 from entrepot.warehouse.cdm import cdm_table
+from entrepot.warehouse.vocabulary._standard import FRENCH, UTF8
 
 EHR = 32817
-UTF8 = 32678
-FRENCH = 4180190
+
+
 #: note_title of each kind of document (note_source_value).
 TITLES = {
     "CRH": "Compte rendu d'hospitalisation",

@@ -1,7 +1,8 @@
 """Vocabularies: the bundled one (CIM-10, ATC, LOINC, UCUM, OMOP metadata)."""
 
+from entrepot.warehouse.vocabulary import _standard as standard
 from entrepot.warehouse.vocabulary._bundled import bundled_vocabulary
 from entrepot.warehouse.vocabulary._concept import local_concept_id
 from entrepot.warehouse.vocabulary._lab import LabTest, lab_tests
 
-__all__ = ["LabTest", "bundled_vocabulary", "lab_tests", "local_concept_id"]
+__all__ = ["LabTest", "bundled_vocabulary", "lab_tests", "local_concept_id", "standard"]
