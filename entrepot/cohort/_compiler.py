@@ -38,21 +38,30 @@ class Compiled:
     def rules(self) -> list[str]:
         return [f"rule_{i}" for i in range(len(self.definition.inclusion_rules))]
 
-    def periods(self, flagged: ir.Table | None = None) -> ir.Table:
-        """Cohort periods (person_id, start_date, end_date) from the flagged events
-        (pass a materialised copy to reuse it)."""
-        flagged = self.flagged if flagged is None else flagged
-        included = flagged
-        for rule in self.rules:
-            included = included.filter(included[rule])
+    @property
+    def single(self) -> bool:
+        """At most one entry per person (a first or last limit somewhere)."""
+        d = self.definition
+        return (
+            d.entry.limit != "all"
+            or d.limit != "all"
+            or (d.entry.criteria is not None and d.entry.criteria_limit != "all")
+        )
+
+    def periods(self) -> ir.Table:
+        """Cohort periods (person_id, start_date, end_date) from the flagged events."""
+        included = self.flagged
+        if self.rules:
+            included = included.filter(*[included[rule] for rule in self.rules])
         included = first_per_person(
             included.select(*INDEX_COLUMNS), self.definition.limit, "event_id"
         )
-        return cohort_periods(self.context, self.definition.exit, included)
+        return cohort_periods(self.context, self.definition.exit, included, self.single)
 
-    def attrition(self, flagged: ir.Table | None = None) -> ir.Table:
-        """One row: persons and entries before the rules and after each one."""
-        t = self.flagged if flagged is None else flagged
+    def attrition(self) -> ir.Table:
+        """One row: persons and entries before the rules and after each one,
+        in one aggregate over the rule flags."""
+        t = self.flagged
         figures = {"persons_0": t.person_id.nunique(), "entries_0": t.count()}
         passed = ibis.literal(True)
         for i, rule in enumerate(self.rules, start=1):
@@ -63,26 +72,39 @@ class Compiled:
 
 
 def compile_definition(
-    wh,
-    definition: CohortDefinition,
-    source: str = "definition",
-    materialize: Callable[[ir.Table], ir.Table] | None = None,
+    wh, definition: CohortDefinition, source: str = "definition"
 ) -> Compiled:
-    """Resolve the concept sets (unknown codes are errors) and build the expressions.
+    """Resolve the concept sets (unknown codes are errors) and build the
+    expressions: nothing is computed but the concept sets."""
+    return build(resolve(wh, definition, source), definition)
 
-    With `materialize` (the store's), the events each later step reads several
-    times are computed once, as Circe's temporary tables: smaller queries,
-    compiled faster, with nothing computed twice.
+
+def resolve(wh, definition: CohortDefinition, source: str) -> Context:
+    """The compilation's context, with the concept sets resolved (one query)."""
+    ctx = Context(wh)
+    ctx.concepts = resolve_concept_sets(ctx, definition.concept_sets, source)
+    return ctx
+
+
+def build(
+    ctx: Context,
+    definition: CohortDefinition,
+    keep: Callable[[ir.Table], ir.Table] | None = None,
+) -> Compiled:
+    """The expressions of a definition (nothing computed).
+
+    `keep` stands for a temporary table: it is given the events read several
+    times (the qualified events, read by each inclusion rule; the flagged
+    events, read by the cohort rows and by the attrition).
     """
-    concepts = resolve_concept_sets(wh, definition.concept_sets, source)
-    ctx = Context(wh, concepts)
-    keep = materialize or (lambda rows: rows)
-    primary = keep(primary_events(ctx, definition.entry))
-    flagged = qualified_events(ctx, definition.entry, primary)
-    if definition.entry.criteria is not None and definition.inclusion_rules:
-        flagged = keep(flagged)
+    keep = keep or (lambda rows: rows)
+    primary = primary_events(ctx, definition.entry)
+    qualified = qualified_events(ctx, definition.entry, primary)
+    if definition.inclusion_rules:
+        qualified = keep(qualified)
+    flagged = qualified
     for i, rule in enumerate(definition.inclusion_rules):
-        hits = group_hits(ctx, rule.criteria, flagged).mutate(
+        hits = group_hits(ctx, rule.criteria, qualified).mutate(
             **{f"hit_{i}": ibis.literal(True)}
         )
         joined = flagged.left_join(hits, KEY)
@@ -90,4 +112,4 @@ def compile_definition(
             *[flagged[c] for c in flagged.columns],
             **{f"rule_{i}": ibis.coalesce(hits[f"hit_{i}"], False)},
         )
-    return Compiled(ctx, definition, flagged)
+    return Compiled(ctx, definition, keep(flagged))

@@ -10,25 +10,29 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from entrepot.cohort._context import Context
 from entrepot.cohort._model import ConceptItem, ConceptSet
+from entrepot.cohort._statements import fetch
 from entrepot.errors import UnknownCodeError
 
 
-def code_ids(wh, items: list[ConceptItem], source: str) -> dict[tuple[str, str], int]:
+def code_ids(
+    ctx: Context, items: list[ConceptItem], source: str
+) -> dict[tuple[str, str], int]:
     """Concept ids of (vocabulary, code) items; every unknown code is listed."""
     wanted = sorted({(i.vocabulary, i.code) for i in items if i.code is not None})
     if not wanted:
         return {}
-    concept = wh.table("concept")
-    rows = (
-        concept.filter(
+
+    def lookup() -> ir.Table:
+        concept = ctx.table("concept")
+        return concept.filter(
             concept.vocabulary_id.isin(sorted({v for v, _ in wanted}))
             & concept.concept_code.isin(sorted({c for _, c in wanted}))
-        )
-        .select("vocabulary_id", "concept_code", "concept_id")
-        .to_pyarrow()
-        .to_pylist()
-    )
+        ).select("vocabulary_id", "concept_code", "concept_id")
+
+    con = ctx.wh.store.con
+    rows = fetch(con, ("codes", tuple(wanted)), lookup).to_pylist()
     found = {
         (r["vocabulary_id"], r["concept_code"]): int(r["concept_id"]) for r in rows
     }
@@ -44,20 +48,20 @@ def code_ids(wh, items: list[ConceptItem], source: str) -> dict[tuple[str, str],
 class _Vocabulary:
     """The three vocabulary tables, read once, with concept ids as int64."""
 
-    def __init__(self, wh) -> None:
-        concept = wh.table("concept")
+    def __init__(self, ctx: Context) -> None:
+        concept = ctx.table("concept")
         self.concept = concept.select(
             concept_id=concept.concept_id.cast("int64"),
             invalid_reason=concept.invalid_reason,
         )
-        ca = wh.table("concept_ancestor")
+        ca = ctx.table("concept_ancestor")
         self.ancestor = ca.select(
             ancestor=ca.ancestor_concept_id.cast("int64"),
             descendant=ca.descendant_concept_id.cast("int64"),
         )
         self.relationship = None
-        if wh.has_table("concept_relationship"):
-            cr = wh.table("concept_relationship")
+        if ctx.has("concept_relationship"):
+            cr = ctx.table("concept_relationship")
             self.relationship = cr.filter(
                 (cr.relationship_id == "Maps to") & cr.invalid_reason.isnull()
             ).select(
@@ -117,15 +121,26 @@ def _set_expression(
 
 
 def resolve_concept_sets(
-    wh, sets: dict[str, ConceptSet], source: str
+    ctx: Context, sets: dict[str, ConceptSet], source: str
 ) -> dict[str, list[int]]:
     """Every concept set of a definition, by name: its sorted concept ids."""
     if not sets:
         return {}
-    codes = code_ids(wh, [i for s in sets.values() for i in s.items], source)
-    vocab = _Vocabulary(wh)
-    parts = [_set_expression(vocab, name, s, codes) for name, s in sets.items()]
-    rows = ibis.union(*parts, distinct=False).to_pyarrow().to_pylist()
+    codes = code_ids(ctx, [i for s in sets.values() for i in s.items], source)
+
+    def expression() -> ir.Table:
+        vocab = _Vocabulary(ctx)
+        parts = [_set_expression(vocab, name, s, codes) for name, s in sets.items()]
+        return ibis.union(*parts, distinct=False)
+
+    key = (
+        "concepts",
+        tuple((name, s.model_dump_json()) for name, s in sets.items()),
+        tuple(sorted(codes.items())),
+        any(i.mapped for s in sets.values() for i in s.items)
+        and ctx.has("concept_relationship"),
+    )
+    rows = fetch(ctx.wh.store.con, key, expression).to_pylist()
     resolved: dict[str, list[int]] = {name: [] for name in sets}
     for row in rows:
         resolved[row["concept_set"]].append(int(row["concept_id"]))

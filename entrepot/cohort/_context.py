@@ -12,8 +12,15 @@ class Context:
     """The warehouse, the concept ids of each concept set, and tables read once."""
 
     wh: object
-    concepts: dict[str, list[int]]
+    concepts: dict[str, list[int]] = field(default_factory=dict)
     _tables: dict[str, ir.Table] = field(default_factory=dict)
+    _present: list[str] | None = None
+
+    def has(self, name: str) -> bool:
+        """Whether the CDM holds a table (listed once per compilation)."""
+        if self._present is None:
+            self._present = self.wh.store.list_tables("cdm")
+        return name in self._present
 
     def table(self, name: str) -> ir.Table:
         """A CDM table, read once per compilation (columns lower-case)."""

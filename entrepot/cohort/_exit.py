@@ -13,59 +13,67 @@ from entrepot.cohort.criteria.drug import exposure_end
 END_KEY = ["event_id", "person_id"]
 
 
-def cohort_periods(ctx: Context, exit: Exit, included: ir.Table) -> ir.Table:
-    """(person_id, start_date, end_date): one period per included event, merged."""
-    ends = [_strategy_end(ctx, exit, included)]
-    if exit.offset is None:
-        ends.append(included.select(*END_KEY, end_date=included.op_end_date))
-    ends += [_censor_end(ctx, c, included) for c in exit.censoring]
-    ends = [e for e in ends if e is not None]
-    candidates = ibis.union(*ends, distinct=False) if len(ends) > 1 else ends[0]
-    joined = included.join(
-        candidates,
-        (included.event_id == candidates.event_id)
-        & (included.person_id == candidates.person_id)
-        & (candidates.end_date >= included.start_date),
-    )
-    rows = joined.group_by(
-        [included.person_id, included.event_id, included.start_date]
-    ).aggregate(end_date=candidates.end_date.min())
-    periods = merge_periods(
-        rows.select("person_id", "start_date", "end_date"), exit.era_pad
-    )
+def cohort_periods(
+    ctx: Context, exit: Exit, included: ir.Table, single: bool = False
+) -> ir.Table:
+    """(person_id, start_date, end_date): one period per included event, merged.
+
+    Each event ends at the earliest of its strategy's end (when not before its
+    start) and its censoring events: columns and left joins, no self-join.
+    `single` (at most one event per person) skips the merge, a no-op then.
+    """
+    rows = _strategy_end(ctx, exit, included)
+    if exit.censoring:
+        first = _first_censor(ctx, exit.censoring, included)
+        joined = rows.left_join(first, END_KEY)
+        rows = joined.select(
+            rows.person_id,
+            rows.start_date,
+            end_date=_earliest(rows.end_date, first.censor_date),
+        )
+    rows = rows.filter(rows.end_date.notnull())
+    periods = rows.select("person_id", "start_date", "end_date")
+    if not single:
+        periods = merge_periods(periods, exit.era_pad)
     return _clip(periods, exit)
 
 
-def _strategy_end(ctx: Context, exit: Exit, included: ir.Table) -> ir.Table | None:
+def _earliest(a: ir.DateValue, b: ir.DateValue) -> ir.DateValue:
+    """The earlier of two dates, ignoring a null one (null when both are)."""
+    return ibis.least(ibis.coalesce(a, b), ibis.coalesce(b, a))
+
+
+def _strategy_end(ctx: Context, exit: Exit, included: ir.Table) -> ir.Table:
+    """(person_id, event_id, start_date, end_date): the end before censoring,
+    null when none is on or after the start."""
     if exit.offset is not None:
-        return _offset_end(exit.offset, included)
-    if exit.drug_era is not None:
+        end = _offset_end(exit.offset, included)
+    elif exit.drug_era is not None:
         return _drug_era_end(ctx, exit.drug_era, included)
-    return None
+    else:
+        end = included.op_end_date
+    return included.select("person_id", "event_id", "start_date", end_date=end)
 
 
-def _offset_end(offset: DateOffset, included: ir.Table) -> ir.Table:
+def _offset_end(offset: DateOffset, included: ir.Table) -> ir.DateValue:
     """A fixed offset from the start or end date, never past the observation."""
     date = included.end_date if offset.date == "end" else included.start_date
     end = date + ibis.interval(days=offset.days)
     end = ibis.ifelse(end > included.op_end_date, included.op_end_date, end)
-    return included.select(*END_KEY, end_date=end)
+    return ibis.ifelse(end >= included.start_date, end, ibis.null("date"))
 
 
 def _drug_era_end(ctx: Context, era: DrugEra, included: ir.Table) -> ir.Table:
-    """The end of the era of exposure (gap days allowed) that holds the start."""
+    """The end of the era of exposure (gap days allowed) that holds the start,
+    or of the observation if earlier (eras are disjoint: one at most)."""
     ids = ctx.ids(era.concept_set)
     persons = included.select("person_id").distinct()
     drugs = ctx.table("drug_exposure")
     drugs = drugs.mutate(person_id=drugs.person_id.cast("int64"))
     drugs = drugs.semi_join(persons, "person_id")
-    exposures = ibis.union(
-        *[
-            drugs.filter(drugs[column].isin(ids))
-            for column in ("drug_concept_id", "drug_source_concept_id")
-        ],
-        distinct=False,
-    )
+    exposures = drugs.filter(
+        drugs.drug_concept_id.isin(ids) | drugs.drug_source_concept_id.isin(ids)
+    )  # one row for both: duplicates would merge into the same eras
     stretch = ibis.interval(days=era.offset)  # the gap is merge_periods' pad
     exposures = exposures.select(
         "person_id",
@@ -73,12 +81,26 @@ def _drug_era_end(ctx: Context, era: DrugEra, included: ir.Table) -> ir.Table:
         end_date=(exposure_end(exposures, era.days_supply) + stretch).cast("date"),
     )
     eras = merge_periods(exposures, era.gap_days)
-    joined = included.join(
+    joined = included.left_join(
         eras,
         (included.person_id == eras.person_id)
         & included.start_date.between(eras.start_date, eras.end_date),
     )
-    return joined.select(included.event_id, included.person_id, end_date=eras.end_date)
+    return joined.select(
+        included.person_id,
+        included.event_id,
+        included.start_date,
+        end_date=_earliest(eras.end_date, included.op_end_date),
+    )
+
+
+def _first_censor(ctx: Context, censoring: list, included: ir.Table) -> ir.Table:
+    """(event_id, person_id, censor_date): the earliest of every censoring."""
+    found = [_censor_end(ctx, c, included) for c in censoring]
+    if len(found) == 1:
+        return found[0]
+    rows = ibis.union(*found, distinct=False)
+    return rows.group_by(END_KEY).aggregate(censor_date=rows.censor_date.min())
 
 
 def _censor_end(ctx: Context, censor, included: ir.Table) -> ir.Table:
@@ -91,7 +113,7 @@ def _censor_end(ctx: Context, censor, included: ir.Table) -> ir.Table:
         & (rows.start_date <= included.op_end_date),
     )
     return joined.group_by([included.event_id, included.person_id]).aggregate(
-        end_date=rows.start_date.min()
+        censor_date=rows.start_date.min()
     )
 
 

@@ -1,17 +1,23 @@
 """Cohorts in the results schema: `cohort`, `cohort_definition`, `cohort_attrition`.
 
 Never in the CDM's own tables. Every write replaces one cohort's rows in all
-three tables in one transaction: a failed run leaves them as they were.
+three tables in one transaction (DuckDB: deletes and appends of that cohort's
+rows only): a failed run leaves them as they were.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import ibis
 import ibis.expr.types as ir
+import sqlglot as sg
+import sqlglot.expressions as sge
 
+from entrepot.cohort._statements import direct
 from entrepot.errors import CohortNotFoundError
 from entrepot.warehouse.cdm import cdm_table
 
@@ -35,15 +41,24 @@ def _schemas() -> dict[str, ibis.Schema]:
     }
 
 
-def results_table(wh, name: str) -> ir.Table:
-    """A results table, created empty when missing (columns lower-case)."""
+def stored_tables(wh) -> dict[str, ir.Table]:
+    """The three results tables as stored, created empty when missing (one listing)."""
     missing = sorted(set(_schemas()) - set(wh.store.list_tables(RESULTS)))
     if missing and wh.store.read_only:
         raise CohortNotFoundError(f"no cohorts in warehouse {wh.uri} (read-only)")
     for table in missing:
         wh.store.create_table(RESULTS, table, _schemas()[table])
-    t = wh.store.table(RESULTS, name)
+    return {name: wh.store.table(RESULTS, name) for name in _schemas()}
+
+
+def lower(t: ir.Table) -> ir.Table:
+    """`t` with lower-case column names."""
     return t.rename(str.lower) if any(c != c.lower() for c in t.columns) else t
+
+
+def results_table(wh, name: str) -> ir.Table:
+    """A results table, created empty when missing (columns lower-case)."""
+    return lower(stored_tables(wh)[name])
 
 
 def next_cohort_id(wh, name: str) -> int:
@@ -59,12 +74,9 @@ def next_cohort_id(wh, name: str) -> int:
     return max(ids, default=0) + 1
 
 
-def replace_cohort(
-    wh, cohort_id: int, rows: ir.Table, definition: dict, attrition: list[dict]
-) -> None:
-    """Replace one cohort's rows, definition and attrition, atomically."""
-    store = wh.store
-    header = {
+def definition_row(cohort_id: int, definition: dict) -> dict[str, list]:
+    """The `cohort_definition` row of a cohort, column by column."""
+    return {
         "cohort_definition_id": [cohort_id],
         "cohort_definition_name": [definition["name"][:255]],
         "cohort_definition_description": [definition.get("description")],
@@ -73,21 +85,99 @@ def replace_cohort(
         "subject_concept_id": [0],
         "cohort_initiation_date": [date.today()],
     }
-    attrition_rows = {
-        column: [row[column] for row in attrition] for column in ATTRITION.names
+
+
+def header_rows(header: dict, attrition: list[dict], cohort_id: int) -> dict:
+    """The definition and attrition rows of a cohort, column by column."""
+    rows = [row | {"cohort_definition_id": cohort_id} for row in attrition]
+    return {
+        "cohort_definition": header,
+        "cohort_attrition": {c: [row[c] for row in rows] for c in ATTRITION.names},
     }
-    new = {
-        "cohort": rows,
-        "cohort_definition": _typed(store, header, _schemas()["cohort_definition"]),
-        "cohort_attrition": _typed(store, attrition_rows, ATTRITION),
+
+
+@contextmanager
+def sql_transaction(con) -> Iterator[None]:
+    """BEGIN ... COMMIT on a SQL engine's connection; ROLLBACK on any error."""
+    con.raw_sql("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.raw_sql("ROLLBACK")
+        raise
+    con.raw_sql("COMMIT")
+
+
+def delete_rows(con, stored: ir.Table, cohort_id: int) -> None:
+    """Delete one cohort's rows from a stored results table."""
+    column = next(c for c in stored.columns if c.lower() == "cohort_definition_id")
+    condition = sge.column(column, quoted=True).eq(sge.convert(int(cohort_id)))
+    con.raw_sql(sge.delete(_target(stored), where=condition))
+
+
+def insert_values(con, stored: ir.Table, columns: dict[str, list]) -> None:
+    """Append a few rows, given column by column, as bound parameters."""
+    n = len(next(iter(columns.values())))
+    if n == 0:
+        return
+    names = {c.lower(): c for c in stored.columns}
+    row = "(" + ", ".join("?" for _ in columns) + ")"
+    con.raw_sql(
+        f"INSERT INTO {_target(stored).sql(con.name)}"
+        f" ({', '.join(quoted(con, names[c]) for c in columns)})"
+        f" VALUES {', '.join([row] * n)}",
+        parameters=[col[i] for i in range(n) for col in columns.values()],
+    )
+
+
+def insert_sql(con, stored: ir.Table, added: ir.Table) -> str:
+    """The INSERT of rows (lower-case columns, no in-memory tables) into a
+    stored results table, typed as it."""
+    names = {c.lower(): c for c in stored.columns}
+    added = added.select(
+        **{names[c]: added[c].cast(t) for c, t in lower(stored).schema().items()}
+    )
+    columns = ", ".join(quoted(con, c) for c in added.columns)
+    target = _target(stored).sql(con.name)
+    return f"INSERT INTO {target} ({columns}) {con.compile(added)}"
+
+
+def quoted(con, name: str) -> str:
+    """A table or column name, quoted for the engine."""
+    return sg.to_identifier(name, quoted=True).sql(con.name)
+
+
+def _target(stored: ir.Table) -> sge.Table:
+    """The stored table's full name, for a statement."""
+    op = stored.op()
+    return sg.table(
+        op.name, db=op.namespace.database, catalog=op.namespace.catalog, quoted=True
+    )
+
+
+def rewrite_cohort(wh, cohort_id: int, rows: ir.Table, headers: dict) -> None:
+    """Engines without deletes: each results table rewritten in one transaction,
+    its rows of other cohorts then this cohort's new ones (`rows`, and the
+    definition and attrition `headers` column by column)."""
+    new = {"cohort": rows} | {
+        name: _typed(wh.store, columns, _schemas()[name])
+        for name, columns in headers.items()
     }
+    _rewrite(wh, stored_tables(wh), cohort_id, new)
+
+
+def _rewrite(wh, stored: dict, cohort_id: int, new: dict[str, ir.Table]) -> None:
     contents = {}
-    for name, added in new.items():
-        old = results_table(wh, name)
+    for name, old in stored.items():
+        old = lower(old)
         kept = old.filter(old.cohort_definition_id != cohort_id)
-        added = added.select(*[added[c].cast(t) for c, t in old.schema().items()])
-        contents[name] = store.materialize(ibis.union(kept, added, distinct=False))
-    with store.transaction() as tx:
+        if name in new:
+            added = new[name].select(
+                *[new[name][c].cast(t) for c, t in old.schema().items()]
+            )
+            kept = ibis.union(kept, added, distinct=False)
+        contents[name] = kept
+    with wh.store.transaction() as tx:
         for name, content in contents.items():
             tx.replace(RESULTS, name, content)
 
@@ -101,15 +191,13 @@ def _typed(store, columns: dict, schema: ibis.Schema) -> ir.Table:
 def delete_cohort(wh, cohort_id: int) -> None:
     """Remove a cohort from the three results tables, atomically."""
     cohort_definition(wh, cohort_id)  # raises when unknown
-    contents = {}
-    for name in ("cohort", "cohort_definition", "cohort_attrition"):
-        old = results_table(wh, name)
-        contents[name] = wh.store.materialize(
-            old.filter(old.cohort_definition_id != cohort_id)
-        )
-    with wh.store.transaction() as tx:
-        for name, content in contents.items():
-            tx.replace(RESULTS, name, content)
+    stored = stored_tables(wh)
+    if direct(wh.store.con):
+        with sql_transaction(wh.store.con):
+            for table in stored.values():
+                delete_rows(wh.store.con, table, cohort_id)
+        return
+    _rewrite(wh, stored, cohort_id, {})
 
 
 def cohort_definition(wh, cohort_id: int) -> dict:

@@ -70,3 +70,51 @@ def test_unknown_codes_are_listed(tiny_duckdb):
     ):
         run_cohort(tiny_duckdb, definition)
     assert tiny_duckdb.count("person") == 5
+
+
+def _temporary_tables(wh) -> list[str]:
+    return [
+        r[0]
+        for r in wh.con.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary"
+        ).fetchall()
+    ]
+
+
+RULED = {
+    "entry": {"events": [{"condition": {"concept_set": "gi"}}], "limit": "all"},
+    "inclusion_rules": [
+        {"name": "adult", "criteria": {"demographics": [{"age": {"gte": 18}}]}}
+    ],
+    "exit": {"offset": {"days": 30}},
+}
+
+
+def test_reruns_replace_only_their_rows_and_leave_no_temporary_table(tiny_duckdb):
+    """A run deletes and appends its own rows only; its SQL, compiled once per
+    connection, gives the same cohort again; no temporary table is left, even
+    after a failure."""
+    wh = tiny_duckdb
+    other = run_cohort(wh, define(name="other", entry=FIRST), cohort_id=20)
+    first = run_cohort(wh, define(name="ruled", **RULED), cohort_id=21)
+    before = rows(wh, 21)
+    again = run_cohort(wh, define(name="ruled", **RULED), cohort_id=21)
+    assert rows(wh, 21) == before and len(before) == 3
+    assert (
+        again.attrition
+        == first.attrition
+        == [
+            {"rule": "entry events", "persons": 3, "entries": 4},
+            {"rule": "adult", "persons": 2, "entries": 3},
+        ]
+    )
+    assert (again.count, again.entries) == (first.count, first.entries) == (2, 3)
+    assert rows(wh, 20) and len(rows(wh, 20)) == other.entries
+    assert show_cohort(wh, 21)["attrition"] == first.attrition
+    overflowing = define(
+        name="ruled", **(RULED | {"exit": {"offset": {"days": 2_000_000_000}}})
+    )
+    with pytest.raises(CohortRunError):
+        run_cohort(wh, overflowing, cohort_id=21)
+    assert rows(wh, 21) == before
+    assert _temporary_tables(wh) == []
