@@ -113,8 +113,12 @@ def show(
 def describe(
     cohort_id: CohortId,
     mask_below: Annotated[
-        int, typer.Option(help="Show counts below this as '<N' (0: no masking).")
-    ] = 10,
+        int | None,
+        typer.Option(
+            help="Show counts below this as '<N' [default: the privacy setting, 10].",
+            show_default=False,
+        ),
+    ] = None,
     top: Annotated[int, typer.Option(help="Concepts listed per domain.")] = 10,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,

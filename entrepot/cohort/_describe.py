@@ -1,7 +1,7 @@
 """A cohort's "Table 1": age, sex, top conditions, drugs and labs.
 
-Counts below `mask_below` are shown as "<N" (the privacy module's rule will
-replace this one when it exists). Age is at each person's first entry; the
+Counts below `mask_below` (default: the warehouse's privacy threshold) are
+shown as "<N", by the privacy module's rule. Age is at each person's first entry; the
 top concepts are those recorded during a cohort period, by persons.
 """
 
@@ -11,6 +11,8 @@ import ibis
 import ibis.expr.types as ir
 
 from entrepot.cohort._results import cohort_definition, results_table
+from entrepot.privacy import mask_count as mask
+from entrepot.privacy import mask_threshold
 
 AGE_BANDS = ((0, 17), (18, 44), (45, 64), (65, 74), (75, 200))
 SEXES = {8532: "female", 8507: "male"}
@@ -25,13 +27,12 @@ TOPICS = {
 }
 
 
-def mask(count: int, below: int) -> int | str:
-    """A count, or "<below" when it is small enough to identify someone."""
-    return f"<{below}" if 0 < count < below else count
-
-
-def describe_cohort(wh, cohort_id: int, *, mask_below: int = 10, top: int = 10) -> dict:
+def describe_cohort(
+    wh, cohort_id: int, *, mask_below: int | None = None, top: int = 10
+) -> dict:
     """Table 1 of a generated cohort."""
+    if mask_below is None:
+        mask_below = mask_threshold(wh)
     name = cohort_definition(wh, cohort_id)["cohort_definition_name"]
     cohort = results_table(wh, "cohort")
     periods = cohort.filter(cohort.cohort_definition_id == cohort_id).select(
