@@ -100,3 +100,19 @@ class DisclosureError(PrivacyError):
 
 class AuthenticationError(AccessDeniedError):
     """Unknown user or wrong password (the message never says which)."""
+
+
+class TerminologyError(EntrepotError, ValueError):
+    """A user terminology file (YAML `{label: [terms]}`) cannot be read."""
+
+
+class NlpInputError(EntrepotError, ValueError):
+    """Documents given to the text pipeline cannot be read (not JSON lines)."""
+
+
+class SearchQueryError(EntrepotError, ValueError):
+    """A search query cannot be parsed, or its filters are not valid."""
+
+
+class SearchIndexError(EntrepotError, RuntimeError):
+    """The search index is missing or does not belong to this warehouse."""

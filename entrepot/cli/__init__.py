@@ -10,6 +10,7 @@ from entrepot.cli import (
     _cohort,
     _demo,
     _drugs,
+    _nlp,
     _privacy,
     _quality,
     _synth,
@@ -41,6 +42,7 @@ app.add_typer(_vocab.app, name="vocab")
 app.add_typer(_drugs.app, name="drugs")
 _privacy.register(app)
 app.add_typer(_cohort.app, name="cohort")
+_nlp.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,7 @@ from entrepot.cli._common import (
     progress,
     stdout,
 )
+from entrepot.errors import MissingDependencyError
 
 KeyFileOption = Annotated[
     Path | None,
@@ -132,6 +134,9 @@ def optout_add(
 ) -> None:
     """Register objections and erase these patients' data from every table now."""
     from entrepot.privacy import optout_add as add
+
+    with suppress(MissingDependencyError):  # the search index, when installed, is
+        import entrepot.search  # noqa: F401  told through its opt-out hook
 
     with open_warehouse(warehouse) as wh:
         data = add(wh, _key(key_file), ipp, user=user)

@@ -1,0 +1,206 @@
+"""Clinical text pipeline: edsnlp's default pipeline vs entrepot's, side by side.
+
+Both run on the same 5,000-character documents (a synthetic hospital's notes
+of each patient, joined), one process each, then entrepot's over several
+processes. Qualifier accuracy is measured for both on the gold mentions each
+one finds (edsnlp's matcher is given the gold mentions' words: its default
+pipeline has no terminology of its own). Target: entrepot >= 5x edsnlp's
+documents/s per core, with qualifier accuracy no worse.
+
+    python bench/nlp.py [--documents 300] [--chars 5000] [--workers 4] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from entrepot.nlp import Entity, Gold, Pipeline, warehouse_gold
+
+QUALIFIERS = ("negation", "hypothesis", "family", "history")
+TARGET_RATIO = 5.0
+
+
+def documents(golds: list[Gold], count: int, chars: int) -> list[Gold]:
+    """Notes joined into documents of about `chars` characters, gold spans shifted."""
+    out: list[Gold] = []
+    text, spans = "", []
+    for gold in golds * (1 + count * chars // max(sum(len(g.text) for g in golds), 1)):
+        shift = len(text)
+        text += gold.text + "\n\n"
+        spans += [_shifted(e, shift) for e in gold.entities]
+        if len(text) >= chars:
+            out.append(Gold(len(out), text, tuple(spans)))
+            text, spans = "", []
+            if len(out) == count:
+                break
+    return out
+
+
+def _shifted(e: Entity, shift: int) -> Entity:
+    return Entity(e.start + shift, e.end + shift, e.text, e.label, e.concept_code,
+                  e.negation, e.hypothesis, e.family, e.history)  # fmt: skip
+
+
+def edsnlp_default(golds: list[Gold]):
+    """edsnlp's default pipeline, its matcher given the gold mentions' words."""
+    import edsnlp
+    import edsnlp.pipes as eds
+
+    terms: dict[str, set[str]] = {}
+    for gold in golds:
+        for e in gold.entities:
+            terms.setdefault(e.label.lower(), set()).add(e.text)
+    nlp = edsnlp.blank("eds")
+    nlp.add_pipe(eds.sentences())
+    nlp.add_pipe(eds.normalizer())
+    nlp.add_pipe(
+        eds.matcher(terms={k: sorted(v) for k, v in terms.items()}, attr="NORM")
+    )
+    nlp.add_pipe(eds.negation())
+    nlp.add_pipe(eds.hypothesis())
+    nlp.add_pipe(eds.family())
+    nlp.add_pipe(eds.history())
+    nlp.add_pipe(eds.dates())
+    return nlp
+
+
+def _edsnlp_entities(doc) -> list[Entity]:
+    return [
+        Entity(e.start_char, e.end_char, e.text, e.label_.upper(), None,
+               bool(e._.negation), bool(e._.hypothesis), bool(e._.family),
+               bool(e._.history))
+        for e in doc.ents
+    ]  # fmt: skip
+
+
+def accuracy(pairs: list[tuple[list[Entity], tuple[Entity, ...]]]) -> dict:
+    """Per qualifier: accuracy on the gold mentions found (exact span)."""
+    right = dict.fromkeys(QUALIFIERS, 0)
+    found = total = 0
+    for predicted, gold in pairs:
+        by_span = {(e.start, e.end): e for e in predicted}
+        total += len(gold)
+        for g in gold:
+            e = by_span.get((g.start, g.end))
+            if e is None:
+                continue
+            found += 1
+            for q in QUALIFIERS:
+                right[q] += getattr(e, q) == getattr(g, q)
+    return {"gold_mentions": total, "found": found} | {
+        q: round(right[q] / max(found, 1), 4) for q in QUALIFIERS
+    }
+
+
+def _timed(run, docs: list[Gold]) -> tuple[float, list]:
+    started = time.perf_counter()
+    results = [run(d.text) for d in docs]
+    return time.perf_counter() - started, results
+
+
+_worker_pipeline: Pipeline | None = None
+
+
+def _entrepot_count(texts: list[str]) -> int:
+    global _worker_pipeline
+    _worker_pipeline = _worker_pipeline or Pipeline()
+    return sum(len(_worker_pipeline(t).entities) for t in texts)
+
+
+def scaling(docs: list[Gold], workers: int) -> dict:
+    """entrepot's documents/s over `workers` processes (pipelines loaded first)."""
+    texts = [d.text for d in docs]
+    chunks = [texts[i :: workers * 4] for i in range(workers * 4)]
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_entrepot_count, [texts[:1]] * workers))  # warm up
+        started = time.perf_counter()
+        list(pool.map(_entrepot_count, chunks))
+        seconds = time.perf_counter() - started
+    return {"workers": workers, "docs_per_s": round(len(texts) / seconds, 1)}
+
+
+def run(
+    golds: list[Gold], count: int = 300, chars: int = 5_000, workers: int = 4
+) -> dict:
+    """Both pipelines on the same documents: throughput and qualifier accuracy."""
+    docs = documents(golds, count, chars)
+    eds_docs = docs[: max(len(docs) // 4, 1)]  # edsnlp is slow: a quarter will do
+    eds = edsnlp_default(golds)
+    eds(docs[0].text)  # warm up
+    eds_seconds, eds_docs_out = _timed(eds, eds_docs)
+    ours = Pipeline()
+    ours(docs[0].text)
+    our_seconds, our_out = _timed(ours, docs)
+    eds_rate = len(eds_docs) / eds_seconds
+    our_rate = len(docs) / our_seconds
+    eds_acc = accuracy(
+        [
+            (_edsnlp_entities(d), g.entities)
+            for d, g in zip(eds_docs_out, eds_docs, strict=True)
+        ]
+    )
+    our_acc = accuracy(
+        [(d.entities, g.entities) for d, g in zip(our_out, docs, strict=True)]
+    )
+    return {
+        "documents": len(docs),
+        "mean_chars": round(sum(len(d.text) for d in docs) / len(docs)),
+        "edsnlp": {"documents": len(eds_docs), "docs_per_s": round(eds_rate, 2)}
+        | eds_acc,
+        "entrepot": {"documents": len(docs), "docs_per_s": round(our_rate, 2)}
+        | our_acc,
+        "ratio": round(our_rate / eds_rate, 2),
+        "target_ratio": TARGET_RATIO,
+        "accuracy_no_worse": all(our_acc[q] >= eds_acc[q] for q in QUALIFIERS),
+        "scaling": [scaling(docs, w) for w in sorted({1, workers})],
+    }
+
+
+def _golds(warehouse: str | None, patients: int, folder: Path) -> list[Gold]:
+    from entrepot.synth import generate_hospital
+    from entrepot.warehouse import Warehouse
+
+    if warehouse is None:
+        warehouse = str(folder / "bench.duckdb")
+        generate_hospital(warehouse, patients=patients, seed=3, notes=True)
+    with Warehouse.open(warehouse, read_only=True) as wh:
+        return warehouse_gold(wh)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=300)
+    parser.add_argument("--chars", type=int, default=5_000)
+    parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
+    parser.add_argument("--patients", type=int, default=150)
+    parser.add_argument("--warehouse", help="Use this synthetic hospital's notes.")
+    parser.add_argument("--json", type=Path, help="Write the figures here.")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        golds = _golds(args.warehouse, args.patients, Path(tmp))
+    figures = run(golds, args.documents, args.chars, args.workers)
+    e, o = figures["edsnlp"], figures["entrepot"]
+    print(f"{figures['documents']} documents of ~{figures['mean_chars']} characters")
+    print(f"{'':10} {'docs/s/core':>12} " + " ".join(f"{q:>10}" for q in QUALIFIERS))
+    for name, f in (("edsnlp", e), ("entrepot", o)):
+        print(
+            f"{name:10} {f['docs_per_s']:>12} "
+            + " ".join(f"{f[q]:>10}" for q in QUALIFIERS)
+        )
+    print(f"ratio {figures['ratio']}x (target >= {TARGET_RATIO}x), qualifier accuracy "
+          f"no worse: {figures['accuracy_no_worse']}")  # fmt: skip
+    for s in figures["scaling"]:
+        print(f"entrepot on {s['workers']} processes: {s['docs_per_s']} docs/s")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    return figures
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+"""Commands of clinical text: `nlp extract|run|evaluate`, `index`, `search`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from entrepot.cli._common import (
+    JsonOption,
+    QuietOption,
+    WarehouseOption,
+    emit,
+    open_warehouse,
+    progress,
+    stderr,
+    stdout,
+)
+
+app = typer.Typer(
+    help="Clinical text: mentions in French reports, into note_nlp.",
+    no_args_is_help=True,
+)
+TermsOption = Annotated[
+    Path | None,
+    typer.Option("--terms", help="Your own terms, YAML {label: [terms...]}."),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, help="Processes [default: every core]."),
+]
+
+
+@app.command()
+def extract(
+    as_json: JsonOption = False,
+    terms: TermsOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Read JSON lines {"id", "text"} on stdin, write one line of mentions per input."""
+    from entrepot.nlp import Pipeline, extract_lines
+
+    pipeline = Pipeline(terms)
+    skipped: Counter = Counter()
+    for result in extract_lines(sys.stdin.buffer, pipeline, skipped):
+        if as_json:
+            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        else:
+            for e in result["entities"]:
+                flags = [
+                    q for q in ("negation", "hypothesis", "family", "history") if e[q]
+                ]
+                stdout.print(
+                    f"{result['id']}\t{e['start']}-{e['end']}\t{e['label']}\t"
+                    f"{e['concept_code'] or ''}\t{e['text']}\t{','.join(flags)}",
+                    markup=False,
+                    highlight=False,
+                )
+    if skipped and not quiet:
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items()))
+        stderr.print(f"skipped {sum(skipped.values())} documents ({reasons})")
+
+
+@app.command()
+def run(
+    warehouse: WarehouseOption = None,
+    terms: TermsOption = None,
+    workers: WorkersOption = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Notes per transaction.")
+    ] = 5_000,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Process new and changed notes into note_nlp (in parallel, resumable)."""
+    from entrepot.nlp import run_nlp
+
+    with open_warehouse(warehouse) as wh, progress(quiet) as step:
+        result = run_nlp(
+            wh, terms=terms, workers=workers, batch_size=batch_size, progress=step
+        )
+
+    def human() -> None:
+        stdout.print(
+            f"{result['processed']} notes processed, {result['mentions']} mentions, "
+            f"{result['skipped']} skipped {result['skipped_by_reason'] or ''}"
+        )
+
+    emit(result, as_json, human)
+
+
+@app.command()
+def evaluate(
+    warehouse: WarehouseOption = None,
+    gold: Annotated[
+        Path | None,
+        typer.Option(
+            "--gold", help="Gold documents with <ent ...> marks, not the notes."
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Score the first N notes.")
+    ] = None,
+    terms: TermsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Precision, recall and F1 per label and per qualifier against gold mentions."""
+    from entrepot.nlp import Pipeline, evaluate, read_marked, warehouse_gold
+
+    if gold is not None:
+        golds = read_marked(gold)
+    else:
+        with open_warehouse(warehouse, read_only=True) as wh:
+            golds = warehouse_gold(wh, limit)
+    result = evaluate(golds, Pipeline(terms))
+    emit(result, as_json, lambda: _show_scores(result))
+
+
+def _show_scores(result: dict) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{result['documents']} documents")
+    for column in ("", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="right" if column else "left")
+    for group in ("entities", "qualifiers"):
+        for name, s in result[group].items():
+            support = s["tp"] + s["fn"]
+            table.add_row(
+                f"{'entity' if group == 'entities' else 'qualifier'} {name}",
+                f"{s['precision']:.3f}",
+                f"{s['recall']:.3f}",
+                f"{s['f1']:.3f}",
+                str(support),
+            )
+    stdout.print(table)
+    c = result["concepts"]
+    stdout.print(f"concepts: {c['exact']:.3f} exact, {c['category']:.3f} same category")
+
+
+def index(
+    warehouse: WarehouseOption = None,
+    workers: WorkersOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Build or update the full-text index of notes (only new and changed ones)."""
+    from entrepot.search import update_index
+
+    with open_warehouse(warehouse, read_only=True) as wh, progress(quiet) as step:
+        result = update_index(wh, workers=workers, progress=step)
+
+    def human() -> None:
+        stdout.print(
+            f"{result['indexed']} notes indexed, {result['removed']} removed, "
+            f"{result['skipped']} skipped; {result['notes']} in {result['index']}"
+        )
+
+    emit(result, as_json, human)
+
+
+def _day(value: str | None, option: str) -> date | None:
+    from entrepot.errors import SearchQueryError
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise SearchQueryError(
+            f"{option}: {value!r} is not a date (YYYY-MM-DD)"
+        ) from None
+
+
+def search(
+    query: Annotated[
+        str, typer.Argument(help='Words, "phrases", AND, OR, NOT, (...).')
+    ],
+    warehouse: WarehouseOption = None,
+    exclude: Annotated[
+        str | None,
+        typer.Option(
+            "--exclude",
+            help="Contexts left out: negated, hypothesis, family, history, or none "
+            "[default: negated,hypothesis,family].",
+            show_default=False,
+        ),
+    ] = None,
+    note_type: Annotated[
+        str | None, typer.Option("--note-type", help="Notes of this title only.")
+    ] = None,
+    start: Annotated[str | None, typer.Option("--from", help="From this date.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Up to this date.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Hits shown.")] = 20,
+    save_cohort: Annotated[
+        str | None,
+        typer.Option("--save-cohort", help="Save the persons found as a cohort."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Search the notes; by default negated, hypothetical and family text is left out."""
+    from entrepot.search import (
+        SearchFilters,
+        parse_exclude,
+        save_search_cohort,
+        search_notes,
+    )
+
+    filters = SearchFilters(
+        parse_exclude(exclude), note_type, _day(start, "--from"), _day(end, "--to")
+    )
+    with open_warehouse(warehouse, read_only=save_cohort is None) as wh:
+        result = search_notes(wh, query, filters, limit=limit)
+        if save_cohort:
+            result["cohort"] = save_search_cohort(wh, query, filters, save_cohort)
+
+    def human() -> None:
+        stdout.print(f"{result['notes']} notes, {result['persons']} persons")
+        for hit in result["hits"]:
+            snippet = hit["snippet"].replace("<b>", "[bold]").replace("</b>", "[/bold]")
+            stdout.print(
+                f"[dim]{hit['note_date']} note {hit['note_id']} "
+                f"person {hit['person_id']}[/dim]  {snippet}"
+            )
+        if "cohort" in result:
+            c = result["cohort"]
+            stdout.print(f"saved as cohort {c['cohort_definition_id']} ({c['name']})")
+
+    emit(result, as_json, human)
+
+
+def register(root: typer.Typer) -> None:
+    """Add `nlp`, `index` and `search` to the `entrepot` command."""
+    root.add_typer(app, name="nlp")
+    root.command("index")(index)
+    root.command("search")(search)

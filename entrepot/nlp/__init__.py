@@ -1,0 +1,39 @@
+"""Clinical text: mentions of diseases, drugs and lab tests in French reports,
+with their qualifiers (negation, hypothesis, family, history), into note_nlp.
+
+>>> from entrepot.nlp import Pipeline                 # doctest: +SKIP
+>>> doc = Pipeline()("Pas de sclérodermie.")           # doctest: +SKIP
+>>> doc.entities[0].negation                          # doctest: +SKIP
+True
+"""
+
+from entrepot.nlp._evaluate import (
+    Gold,
+    evaluate,
+    parse_marked,
+    read_marked,
+    score,
+    warehouse_gold,
+)
+from entrepot.nlp._extract import extract_lines
+from entrepot.nlp._pipeline import VERSION, Document, Entity, Pipeline
+from entrepot.nlp._run import run_nlp
+from entrepot.nlp._terms import build_matcher, bundled_matcher, cache_dir
+
+__all__ = [
+    "VERSION",
+    "Document",
+    "Entity",
+    "Gold",
+    "Pipeline",
+    "build_matcher",
+    "bundled_matcher",
+    "cache_dir",
+    "evaluate",
+    "extract_lines",
+    "parse_marked",
+    "read_marked",
+    "run_nlp",
+    "score",
+    "warehouse_gold",
+]

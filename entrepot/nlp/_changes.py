@@ -1,0 +1,48 @@
+"""Which notes changed since they were last processed, found by the engine.
+
+Each note gets a fingerprint: the engine's hash of the columns a result
+depends on, salted with the version of what processes them. Only note ids and
+fingerprints travel to Python; texts are read for the notes to redo alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import ibis
+
+
+def note_fingerprints(wh, columns: tuple[str, ...], salt: str) -> dict[int, str]:
+    """note_id -> fingerprint of these columns of `note` (the engine's hash)."""
+    note = wh.table("note")
+    joined = ibis.literal(salt)
+    for column in columns:
+        joined = joined + "|" + note[column].cast("string").fill_null("")
+    rows = note.select("note_id", fingerprint=joined.hash()).to_pyarrow()
+    return dict(
+        zip(
+            rows["note_id"].to_pylist(),
+            (str(v) for v in rows["fingerprint"].to_pylist()),
+            strict=True,
+        )
+    )
+
+
+def changes(
+    current: dict[int, str], known: dict[int, str]
+) -> tuple[dict[int, str], list[int]]:
+    """(notes new or changed, with their fingerprint; notes gone)."""
+    todo = {i: fp for i, fp in current.items() if known.get(i) != fp}
+    return todo, sorted(set(known) - set(current))
+
+
+def read_notes(
+    wh, ids: list[int], columns: tuple[str, ...], size: int
+) -> Iterator[list[dict]]:
+    """The notes with these ids, `size` at a time, in the order of `ids`."""
+    note = wh.table("note")
+    for i in range(0, len(ids), size):
+        wanted = ids[i : i + size]
+        rows = note.filter(note.note_id.isin(wanted)).select("note_id", *columns)
+        by_id = {r["note_id"]: r for r in rows.to_pyarrow().to_pylist()}
+        yield [by_id[j] for j in wanted if j in by_id]

@@ -1,0 +1,258 @@
+"""The warehouse's notes -> note_nlp, incrementally and on every core.
+
+A note is processed again only when its text or the pipeline changed: each
+processed note leaves a fingerprint in `entrepot.note_nlp_state`. Each batch
+is written in one transaction (its mentions, with the state of its notes), so
+that a run stopped midway leaves note_nlp consistent and the next run goes on
+where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+
+from entrepot.nlp._changes import changes, note_fingerprints, read_notes
+from entrepot.nlp._pipeline import VERSION, Pipeline
+from entrepot.nlp._text import unreadable
+
+STATE = "note_nlp_state"
+STATE_SCHEMA = ibis.schema(
+    {
+        "note_id": "int64",
+        "fingerprint": "string",
+        "status": "string",  # "ok" or why the note was skipped
+        "mentions": "int64",
+        "processed_at": "timestamp",
+    }
+)
+_CHUNK = 64  # notes sent to a worker at once
+_SNIPPET = 120  # characters of context on each side, at most
+_VOCABULARIES = {"CIM10": "CIM10", "ATC": "ATC", "LOINC": "LOINC"}
+_pipeline: Pipeline | None = None
+
+
+def system_name(terms: str | os.PathLike | None) -> str:
+    """nlp_system: the pipeline's version and, with user terms, their hash."""
+    if terms is None:
+        return VERSION
+    digest = hashlib.sha256(Path(terms).read_bytes()).hexdigest()[:12]
+    return f"{VERSION} + terms {digest}"
+
+
+def _init(terms: str | None) -> None:
+    global _pipeline
+    if _pipeline is None or terms is not None:
+        _pipeline = Pipeline(terms)
+
+
+def _process(chunk: list[tuple[int, str | None]]) -> list[tuple[int, str, list[tuple]]]:
+    """(note_id, status, mentions) for each note of a chunk (in a worker)."""
+    assert _pipeline is not None
+    out = []
+    for note_id, text in chunk:
+        why = unreadable(text)
+        if why is not None:
+            out.append((note_id, why, []))
+            continue
+        doc = _pipeline(text)
+        mentions = [
+            (e.start, e.end, e.text, e.label, e.concept_code, e.negation,
+             e.hypothesis, e.family, e.history, e.reported, e.section,
+             _snippet(text, e.start, e.end))
+            for e in doc.entities
+        ]  # fmt: skip
+        out.append((note_id, "ok", mentions))
+    return out
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    a = max(text.rfind("\n", 0, start) + 1, start - _SNIPPET)
+    b = text.find("\n", end)
+    b = min(b if b >= 0 else len(text), end + _SNIPPET)
+    return text[a:b].strip()[:250]
+
+
+def _modifiers(m: tuple) -> str:
+    flags = ("negation", "hypothesis", "family", "history", "reported")
+    parts = [f"label={m[3]}"] + [
+        f"{name}={'true' if value else 'false'}"
+        for name, value in zip(flags, m[5:10], strict=True)
+    ]
+    if m[10]:
+        parts.append(f"section={m[10]}")
+    return ",".join(parts)
+
+
+def _state_table(wh):
+    if STATE not in wh.store.list_tables("entrepot"):
+        wh.store.create_table("entrepot", STATE, STATE_SCHEMA)
+    return wh.store.table("entrepot", STATE)
+
+
+def _concepts(wh) -> dict[str, int]:
+    """'CIM10:M34' -> concept_id, for the vocabularies mentions are coded in."""
+    c = wh.table("concept")
+    rows = (
+        c.filter(c.vocabulary_id.isin(list(_VOCABULARIES)))
+        .select("vocabulary_id", "concept_code", "concept_id")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    return {f"{r['vocabulary_id']}:{r['concept_code']}": r["concept_id"] for r in rows}
+
+
+def run_nlp(
+    wh,
+    *,
+    terms: str | os.PathLike | None = None,
+    workers: int | None = None,
+    batch_size: int = 5_000,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, object]:
+    """Process new and changed notes into note_nlp; return counts.
+
+    `workers` processes (default: every core); `progress(label)` is called
+    after each batch is written.
+    """
+    system = system_name(terms)
+    terms_path = None if terms is None else str(terms)
+    state = _state_table(wh).select("note_id", "fingerprint").to_pyarrow()
+    known = dict(
+        zip(state["note_id"].to_pylist(), state["fingerprint"].to_pylist(), strict=True)
+    )
+    todo, gone = changes(note_fingerprints(wh, ("note_text",), system), known)
+    concepts = _concepts(wh)
+    workers = max(1, workers or os.cpu_count() or 1)
+    _init(terms_path)  # in the parent too: forked workers inherit it loaded
+    counts: Counter = Counter()
+    next_id = _next_id(wh)
+    if gone:
+        _forget(wh, gone)
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    pool = (
+        ProcessPoolExecutor(workers, mp_context=context, initializer=_init,
+                            initargs=(terms_path,))
+        if workers > 1 else None
+    )  # fmt: skip
+    try:
+        for notes in read_notes(wh, list(todo), ("note_text",), batch_size):
+            batch = [(n["note_id"], n["note_text"]) for n in notes]
+            chunks = [batch[i : i + _CHUNK] for i in range(0, len(batch), _CHUNK)]
+            results = pool.map(_process, chunks) if pool else map(_process, chunks)
+            processed = [r for chunk in results for r in chunk]
+            next_id = _write(wh, processed, todo, system, concepts, next_id)
+            for _, status, mentions in processed:
+                counts[status] += 1
+                counts["mentions"] += len(mentions)
+            if progress:
+                progress(f"{sum(counts[k] for k in counts if k != 'mentions')} notes")
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    skipped = {k: v for k, v in counts.items() if k not in ("ok", "mentions")}
+    return {
+        "notes": len(todo),
+        "processed": counts["ok"],
+        "skipped": sum(skipped.values()),
+        "skipped_by_reason": skipped,
+        "mentions": counts["mentions"],
+        "removed_notes": len(gone),
+        "nlp_system": system,
+    }
+
+
+def _next_id(wh) -> int:
+    value = wh.table("note_nlp").note_nlp_id.max().to_pyarrow().as_py()
+    return (value or 0) + 1
+
+
+def _forget(wh, note_ids: list[int]) -> None:
+    """Remove mentions and state of notes, in one transaction."""
+    nlp = wh.table("note_nlp")
+    state = wh.store.table("entrepot", STATE)
+    kept_nlp = wh.store.materialize(nlp.filter(~nlp.note_id.isin(note_ids)))
+    kept_state = wh.store.materialize(state.filter(~state.note_id.isin(note_ids)))
+    with wh.store.transaction() as tx:
+        tx.replace("cdm", "note_nlp", kept_nlp)
+        tx.replace("entrepot", STATE, kept_state)
+
+
+def _write(
+    wh,
+    processed: list,
+    fingerprints: dict[int, str],
+    system: str,
+    concepts: dict[str, int],
+    next_id: int,
+) -> int:
+    """Write one batch: its mentions and states replace the notes' old ones."""
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    # the CDM's DDL quotes this reserved word: some engines keep the quotes
+    offset = next(c for c in wh.table("note_nlp").columns if c.strip('"') == "offset")
+    texts = {}
+    rows, states = [], []
+    for note_id, status, mentions in processed:
+        for m in mentions:
+            rows.append(
+                {
+                    "note_nlp_id": next_id,
+                    "note_id": note_id,
+                    "section_concept_id": 0,
+                    "snippet": m[11],
+                    offset: f"{m[0]}-{m[1]}",
+                    "lexical_variant": m[2][:250],
+                    "note_nlp_concept_id": concepts.get(m[4] or "", 0),
+                    "note_nlp_source_concept_id": 0,
+                    "nlp_system": system,
+                    "nlp_date": now.date(),
+                    "nlp_datetime": now,
+                    "term_exists": "N" if m[5] or m[6] or m[7] else "Y",
+                    "term_temporal": "past" if m[8] else "present",
+                    "term_modifiers": _modifiers(m),
+                }
+            )
+            next_id += 1
+        texts[note_id] = status
+    for note_id, status, mentions in processed:
+        states.append(
+            {
+                "note_id": note_id,
+                "fingerprint": fingerprints[note_id],
+                "status": status,
+                "mentions": len(mentions),
+                "processed_at": now,
+            }
+        )
+    ids = list(texts)
+    state = wh.store.table("entrepot", STATE)
+    known = state.filter(state.note_id.isin(ids)).count().to_pyarrow().as_py()
+    nlp_schema = wh.table("note_nlp").schema().to_pyarrow()
+
+    new_rows = wh.store.from_arrow(pa.Table.from_pylist(rows, schema=nlp_schema))
+    new_states = wh.store.from_arrow(
+        pa.Table.from_pylist(states, schema=STATE_SCHEMA.to_pyarrow())
+    )
+    if known:  # changed notes: their old mentions go
+        nlp = wh.table("note_nlp")
+        kept_nlp = wh.store.materialize(nlp.filter(~nlp.note_id.isin(ids)))
+        kept_state = wh.store.materialize(state.filter(~state.note_id.isin(ids)))
+        with wh.store.transaction() as tx:
+            tx.replace("cdm", "note_nlp", kept_nlp)
+            tx.append("cdm", "note_nlp", new_rows)
+            tx.replace("entrepot", STATE, kept_state)
+            tx.append("entrepot", STATE, new_states)
+    else:
+        with wh.store.transaction() as tx:
+            tx.append("cdm", "note_nlp", new_rows)
+            tx.append("entrepot", STATE, new_states)
+    return next_id

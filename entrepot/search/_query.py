@@ -1,0 +1,193 @@
+"""Search the notes' index: by context, with filters, as hits or as a cohort."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import tantivy
+
+from entrepot.errors import SearchQueryError
+from entrepot.search._index import require_index
+from entrepot.search._schema import (
+    DEFAULT_EXCLUDE,
+    EXCLUDABLE,
+    FIELDS,
+    day_number,
+    from_day_number,
+    note_type_key,
+)
+
+_SNIPPET_CHARS = 200
+#: tantivy reads "a AND NOT b" as "a and (nothing but not b)": say it its way.
+_AND_NOT = re.compile(r"(?:\bAND\s+)?(?<![\w:])NOT\s+")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Which text and which notes a query searches."""
+
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    note_type: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+def parse_exclude(value: str | None) -> tuple[str, ...]:
+    """'negated,family' -> ('negated', 'family'); 'none' -> (); None -> default."""
+    if value is None:
+        return DEFAULT_EXCLUDE
+    names = [v.strip().lower() for v in value.split(",") if v.strip()]
+    if names == ["none"]:
+        return ()
+    unknown = [n for n in names if n not in EXCLUDABLE]
+    if unknown:
+        raise SearchQueryError(
+            f"--exclude: unknown context {unknown[0]!r}; expected none or some of "
+            + ", ".join(sorted(set(EXCLUDABLE.values())))
+        )
+    return tuple(dict.fromkeys(EXCLUDABLE[n] for n in names))
+
+
+def searched_fields(exclude: tuple[str, ...]) -> list[str]:
+    return [f for f in FIELDS if f not in exclude]
+
+
+def _parse(index: tantivy.Index, text: str, fields: list[str]) -> tantivy.Query:
+    if not text.strip():
+        raise SearchQueryError("empty search query")
+    try:
+        return index.parse_query(
+            _AND_NOT.sub("-", text), fields, conjunction_by_default=True
+        )
+    except ValueError as e:
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else "syntax error"
+        raise SearchQueryError(f"cannot read query {text!r}: {detail}") from None
+
+
+def build_query(index, schema, text: str, filters: SearchFilters) -> tantivy.Query:
+    """The user's query within the searched contexts, with the note filters."""
+    fields = searched_fields(filters.exclude)
+    parts = [(tantivy.Occur.Must, _parse(index, text, fields))]
+    if filters.note_type:
+        parts.append(
+            (
+                tantivy.Occur.Must,
+                tantivy.Query.term_query(
+                    schema, "note_type", note_type_key(filters.note_type)
+                ),
+            )
+        )
+    if filters.start or filters.end:
+        if filters.start and filters.end and filters.start > filters.end:
+            raise SearchQueryError(
+                f"--from {filters.start} comes after --to {filters.end}"
+            )
+        parts.append(
+            (
+                tantivy.Occur.Must,
+                tantivy.Query.range_query(
+                    schema,
+                    "note_day",
+                    tantivy.FieldType.Integer,
+                    day_number(filters.start) if filters.start else None,
+                    day_number(filters.end) if filters.end else None,
+                ),
+            )
+        )
+    return tantivy.Query.boolean_query(parts)
+
+
+_OPTOUT_TTL = 5.0  # seconds an opt-out list is trusted (the hook also clears it)
+_optout_cache: dict[str, tuple[float, list[int]]] = {}
+
+
+def forget_cached_optouts() -> None:
+    _optout_cache.clear()
+
+
+def _opted_out_ids(wh) -> list[int]:
+    """Opted-out persons, read at most every few seconds per warehouse."""
+    key = str(wh.uri)
+    cached = _optout_cache.get(key)
+    if cached and time.monotonic() - cached[0] < _OPTOUT_TTL:
+        return cached[1]
+    ids = []
+    if "optout" in wh.store.list_tables("entrepot"):
+        ids = wh.store.table("entrepot", "optout").person_id.to_pyarrow().to_pylist()
+    _optout_cache[key] = (time.monotonic(), ids)
+    return ids
+
+
+def _without_opted_out(wh, schema, query: tantivy.Query) -> tantivy.Query:
+    """Leave out patients who objected, even before the index forgot them."""
+    ids = _opted_out_ids(wh)
+    if not ids:
+        return query
+    gone = tantivy.Query.term_set_query(schema, "person_id", ids)
+    return tantivy.Query.boolean_query(
+        [(tantivy.Occur.Must, query), (tantivy.Occur.MustNot, gone)]
+    )
+
+
+def _snippet(generators, doc) -> str:
+    for generator in generators:
+        html = generator.snippet_from_doc(doc).to_html()
+        if "<b>" in html:
+            return html.replace("\n", " ")
+    return ""
+
+
+def search_notes(
+    wh,
+    text: str,
+    filters: SearchFilters | None = None,
+    *,
+    limit: int = 20,
+) -> dict[str, object]:
+    """`{"notes", "persons", "hits": [{note_id, person_id, note_date, snippet}]}`:
+    counts over every matching note, hits for the best `limit`, with snippets
+    (matches in <b>...</b>)."""
+    filters = filters or SearchFilters()
+    index = require_index(wh)
+    searcher = index.searcher()
+    query = build_query(index, index.schema, text, filters)
+    query = _without_opted_out(wh, index.schema, query)
+    everything = searcher.search(query, limit=max(searcher.num_docs, 1))
+    addresses = [a for _, a in everything.hits]
+    persons = set(searcher.fast_field_values("person_id", addresses))
+    generators = []
+    for field in searched_fields(filters.exclude):
+        generator = tantivy.SnippetGenerator.create(
+            searcher, query, index.schema, field
+        )
+        generator.set_max_num_chars(_SNIPPET_CHARS)
+        generators.append(generator)
+    hits = []
+    for _, address in everything.hits[:limit]:
+        doc = searcher.doc(address)
+        hits.append(
+            {
+                "note_id": doc["note_id"][0],
+                "person_id": doc["person_id"][0],
+                "note_date": from_day_number(doc["note_day"][0]).isoformat(),
+                "snippet": _snippet(generators, doc),
+            }
+        )
+    return {"notes": len(addresses), "persons": len(persons), "hits": hits}
+
+
+def matching_notes(wh, text: str, filters: SearchFilters) -> list[tuple[int, int]]:
+    """(person_id, day number) of every matching note."""
+    index = require_index(wh)
+    searcher = index.searcher()
+    query = build_query(index, index.schema, text, filters)
+    query = _without_opted_out(wh, index.schema, query)
+    addresses = [
+        a for _, a in searcher.search(query, limit=max(searcher.num_docs, 1)).hits
+    ]
+    persons = searcher.fast_field_values("person_id", addresses)
+    days = searcher.fast_field_values("note_day", addresses)
+    return list(zip(persons, days, strict=True))

@@ -1,0 +1,20 @@
+"""A small run of bench/nlp.py, so that it cannot rot (no timing assertion)."""
+
+from __future__ import annotations
+
+from bench import nlp as bench
+
+
+def test_nlp_benchmark_runs_small(hospital_file):
+    figures = bench.main(
+        ["--warehouse", str(hospital_file), "--documents", "8", "--chars", "3000",
+         "--workers", "2"]
+    )  # fmt: skip
+    assert figures["documents"] == 8
+    assert figures["mean_chars"] >= 3000
+    for name in ("edsnlp", "entrepot"):
+        f = figures[name]
+        assert f["docs_per_s"] > 0 and f["found"] > 0
+        assert 0.5 < f["negation"] <= 1.0
+    assert figures["entrepot"]["found"] == figures["entrepot"]["gold_mentions"]
+    assert [s["workers"] for s in figures["scaling"]] == [1, 2]

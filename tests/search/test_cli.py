@@ -1,0 +1,74 @@
+"""`entrepot index` and `entrepot search`: JSON, one-line errors, cohorts."""
+
+from __future__ import annotations
+
+import json
+
+from entrepot.cli import main
+
+
+def run(capsys, *args: str) -> tuple[int, dict | None, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if "--json" in args else None), err
+
+
+def test_index_then_search(notes_warehouse, capsys):
+    path = str(notes_warehouse.uri.path)
+    notes_warehouse.close()
+    code, result, _ = run(capsys, "index", "-w", path, "--json")
+    assert (code, result["indexed"]) == (0, 5)
+    code, result, _ = run(capsys, "search", "sclérodermie", "-w", path, "--json")
+    assert code == 0
+    assert (result["notes"], result["persons"]) == (2, 1)
+    assert [h["note_id"] for h in result["hits"]] == [1, 5] or [
+        h["note_id"] for h in result["hits"]
+    ] == [5, 1]
+    _, everything, _ = run(
+        capsys, "search", "sclérodermie", "-w", path, "--json", "--exclude", "none",
+        "--note-type", "Compte rendu d'hospitalisation", "--from", "2022-01-01",
+        "--to", "2022-12-31",
+    )  # fmt: skip
+    assert [h["note_id"] for h in everything["hits"]] == [3]
+
+
+def test_errors_are_one_line(notes_warehouse, capsys):
+    path = str(notes_warehouse.uri.path)
+    notes_warehouse.close()
+    code, _, err = run(capsys, "search", "toux", "-w", path)
+    assert code == 2 and "entrepot index" in err and err.count("\n") == 1
+    run(capsys, "index", "-w", path)
+    for args in (
+        ['"toux'],
+        ["toux", "--from", "2024-13-01"],
+        ["toux", "--exclude", "x"],
+    ):
+        code, _, err = run(capsys, "search", *args, "-w", path)
+        assert (
+            code == 2 and err.startswith("entrepot: error: ") and err.count("\n") == 1
+        )
+
+
+def test_search_saved_as_cohort(notes_warehouse, capsys):
+    from entrepot.cohort import show_cohort
+    from entrepot.warehouse import Warehouse
+
+    path = str(notes_warehouse.uri.path)
+    notes_warehouse.close()
+    run(capsys, "index", "-w", path)
+    code, result, _ = run(
+        capsys, "search", "sclérodermie", "-w", path, "--json", "--exclude",
+        "negated", "--save-cohort", "sclérodermie (textes)",
+    )  # fmt: skip
+    assert code == 0
+    cohort = result["cohort"]
+    assert cohort["persons"] == 3
+    with Warehouse.open(path) as wh:
+        rows = wh.table("cohort").order_by("cohort_start_date").to_pyarrow().to_pylist()
+        shown = show_cohort(wh, cohort["cohort_definition_id"])
+    assert [(str(r["cohort_start_date"]), str(r["cohort_end_date"])) for r in rows] == [
+        ("2020-03-01", "2024-01-05"),
+        ("2022-07-03", "2022-07-03"),
+        ("2023-09-04", "2023-09-04"),
+    ]
+    assert shown  # listed with the warehouse's cohorts

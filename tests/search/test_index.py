@@ -1,0 +1,75 @@
+"""The index follows the warehouse: new, changed, removed and opted-out notes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from entrepot.privacy import optout_add
+from entrepot.search import index_path, search_notes, update_index
+from tests.search.conftest import KEY, PATIENTS, add_notes
+
+
+def test_index_is_incremental(notes_warehouse):
+    wh = notes_warehouse
+    assert update_index(wh, workers=1)["indexed"] == 5
+    assert update_index(wh, workers=1)["indexed"] == 0
+    wh.con.raw_sql("UPDATE note SET note_text = 'Pas de toux.' WHERE note_id = 3")
+    wh.con.raw_sql("DELETE FROM note WHERE note_id = 2")
+    add_notes(wh, {6: ("IPP2", date(2024, 2, 2), "Ordonnance", "Toux sèche.")})
+    result = update_index(wh, workers=1)
+    assert (result["indexed"], result["removed"], result["notes"]) == (2, 1, 5)
+    assert [h["note_id"] for h in search_notes(wh, "toux")["hits"]] == [6]
+    assert search_notes(wh, "lupus")["notes"] == 0
+    assert index_path(wh).name == "eds.duckdb.search"
+
+
+def test_bad_notes_are_skipped_with_a_count(notes_warehouse):
+    add_notes(
+        notes_warehouse,
+        {
+            7: ("IPP1", date(2024, 1, 1), "Vide", ""),
+            8: ("IPP1", date(2024, 1, 1), "Binaire", "toux\x01\x02"),
+        },
+    )
+    result = update_index(notes_warehouse, workers=1)
+    assert result["skipped_by_reason"] == {"empty": 1, "control-characters": 1}
+    assert update_index(notes_warehouse, workers=1)["indexed"] == 0
+
+
+def test_opted_out_patients_leave_the_index(indexed):
+    assert search_notes(indexed, "sclérodermie")["persons"] == 1
+    optout_add(indexed, KEY, ["IPP1"])  # the hook of entrepot.search runs
+    assert search_notes(indexed, "sclérodermie")["notes"] == 0
+    import tantivy
+
+    from entrepot.search._schema import open_index
+
+    searcher = open_index(index_path(indexed)).searcher()
+    query = tantivy.Query.term_query(
+        searcher_schema(indexed), "person_id", PATIENTS["IPP1"]
+    )
+    assert searcher.search(query, limit=10).count == 0
+    assert update_index(indexed, workers=1)["indexed"] == 0
+
+
+def searcher_schema(wh):
+    from entrepot.search._schema import schema
+
+    return schema()
+
+
+def test_parallel_indexing_gives_the_same_results(notes_warehouse):
+    many = {
+        100 + i: (
+            "IPP3",
+            date(2020, 1, 1),
+            "Note",
+            f"Note {i}. Pas de fièvre. Toux {i}.",
+        )
+        for i in range(600)
+    }
+    add_notes(notes_warehouse, many)
+    result = update_index(notes_warehouse, workers=3, batch_size=250)
+    assert result["indexed"] == 605
+    assert search_notes(notes_warehouse, "toux")["notes"] == 601
+    assert search_notes(notes_warehouse, "fièvre")["notes"] == 0

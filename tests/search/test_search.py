@@ -1,0 +1,89 @@
+"""Search by context: negated, hypothetical and family text left out by default."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from entrepot.errors import SearchIndexError, SearchQueryError
+from entrepot.search import SearchFilters, parse_exclude, search_notes, split_by_context
+
+
+def found(wh, query: str, exclude: str | None = None, **filters) -> list[int]:
+    result = search_notes(wh, query, SearchFilters(parse_exclude(exclude), **filters))
+    assert result["notes"] == len(result["hits"])
+    return sorted(h["note_id"] for h in result["hits"])
+
+
+def test_text_is_split_by_context():
+    fields = split_by_context(
+        "Pas de sclérodermie. Sa sœur a un lupus. Suspicion de goutte. Toux."
+    )
+    assert fields == {
+        "negated": "Pas de sclérodermie.",
+        "family": "Sa sœur a un lupus.",
+        "hypothesis": "Suspicion de goutte.",
+        "affirmed": "Toux.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "exclude", "notes"),
+    [
+        ("sclérodermie", None, [1, 5]),  # not "pas de", not the sister's
+        ("sclérodermie", "none", [1, 2, 3, 4, 5]),
+        ("sclérodermie", "negated", [1, 3, 4, 5]),
+        ("sclérodermie", "negated,hypothesis,family,history", [1]),
+        ("SCLERODERMIE", None, [1, 5]),  # accents and case do not matter
+        ('"sclérodermie systémique"', "none", [1, 4]),
+        ('"systémique sclérodermie"', "none", []),
+        ("sclérodermie AND NOT systémique", "none", [3, 5]),  # 2: lupus systémique
+        ("sclérodermie -systémique", "none", [3, 5]),
+        ("lupus OR toux", None, [2, 3]),
+        ("(lupus OR raynaud) AND systémique", None, [1, 2]),
+    ],
+)
+def test_queries(indexed, query, exclude, notes):
+    assert found(indexed, query, exclude) == notes
+
+
+def test_filters(indexed):
+    assert found(
+        indexed, "sclérodermie", "none", note_type="compte rendu D'HOSPITALISATION"
+    ) == [3, 4]
+    assert found(
+        indexed, "sclérodermie", "none", start=date(2021, 5, 2), end=date(2023, 9, 4)
+    ) == [2, 3, 4]
+    assert found(indexed, "sclérodermie", "none", start=date(2023, 1, 1)) == [4, 5]
+
+
+def test_hits_and_counts(indexed):
+    result = search_notes(indexed, "sclérodermie", limit=1)
+    assert (result["notes"], result["persons"], len(result["hits"])) == (2, 1, 1)
+    hit = result["hits"][0]
+    assert set(hit) == {"note_id", "person_id", "note_date", "snippet"}
+    assert "<b>" in hit["snippet"] and "clérodermie</b>" in hit["snippet"].lower()
+    everything = search_notes(indexed, "sclérodermie", SearchFilters(exclude=()))
+    assert (everything["notes"], everything["persons"]) == (5, 4)
+    note_3 = next(h for h in everything["hits"] if h["note_id"] == 3)
+    assert note_3["snippet"] == "Sa sœur a une <b>sclérodermie</b>"
+    assert note_3["note_date"] == "2022-07-03"
+
+
+@pytest.mark.parametrize("query", ['"sclérodermie', "(lupus", "lupus AND", "  "])
+def test_malformed_queries(indexed, query):
+    with pytest.raises(SearchQueryError):
+        search_notes(indexed, query)
+
+
+def test_bad_options():
+    with pytest.raises(SearchQueryError, match="unknown context 'bogus'"):
+        parse_exclude("negated,bogus")
+    assert parse_exclude("none") == ()
+    assert parse_exclude(None) == ("negated", "hypothesis", "family")
+
+
+def test_no_index(notes_warehouse):
+    with pytest.raises(SearchIndexError, match="entrepot index"):
+        search_notes(notes_warehouse, "toux")
