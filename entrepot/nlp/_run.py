@@ -18,23 +18,15 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-import ibis
 import pyarrow as pa
 
 from entrepot.nlp._changes import changes, note_fingerprints, read_notes
 from entrepot.nlp._pipeline import VERSION, Pipeline
 from entrepot.nlp._text import unreadable
+from entrepot.warehouse._warehouse import BOOKKEEPING
 
 STATE = "note_nlp_state"
-STATE_SCHEMA = ibis.schema(
-    {
-        "note_id": "int64",
-        "fingerprint": "string",
-        "status": "string",  # "ok" or why the note was skipped
-        "mentions": "int64",
-        "processed_at": "timestamp",
-    }
-)
+STATE_SCHEMA = BOOKKEEPING[STATE]
 _CHUNK = 64  # notes sent to a worker at once
 _SNIPPET = 120  # characters of context on each side, at most
 _VOCABULARIES = {"CIM10": "CIM10", "ATC": "ATC", "LOINC": "LOINC"}

@@ -49,6 +49,15 @@ BOOKKEEPING = {
             "onset_date": "date",
         }
     ),
+    "note_nlp_state": ibis.schema(  # which notes the text pipeline has read (entrepot.nlp)
+        {
+            "note_id": "int64",
+            "fingerprint": "string",
+            "status": "string",  # "ok" or why the note was skipped
+            "mentions": "int64",
+            "processed_at": "timestamp",
+        }
+    ),
     "quality_state": ibis.schema(  # incremental data quality runs (entrepot.quality)
         {
             "table_name": "string",
