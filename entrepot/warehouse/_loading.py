@@ -172,7 +172,8 @@ def _check(
             *key, _repeated=ibis.literal(True)
         )
         rows = rows.left_join(repeated, key).select(*rows.columns, "_repeated")
-    if _may_be_known(wh, spec.name, key, bounds):
+    present = wh.count(spec.name)  # rows already in the target, counted once
+    if present and _may_be_known(wh, spec.name, key, bounds):
         known = (
             wh.table(spec.name)
             .select(*key)
@@ -193,7 +194,7 @@ def _check(
     if problem_rows:
         clear = clear.anti_join(problems.select(*key).distinct(), key)
     resolved = wh.store.materialize(
-        _mark_present(wh, _dedupe(problems, spec.key), spec)
+        _mark_present(wh, _dedupe(problems, spec.key), spec, present)
     )
     stats = (
         resolved.aggregate(
@@ -243,9 +244,7 @@ def _increasing_bounds(typed: ir.Table, key: list[str]) -> tuple[int, int] | Non
 def _may_be_known(
     wh, name: str, key: list[str], bounds: tuple[int, int] | None
 ) -> bool:
-    """Whether some keys of the source may already be in the warehouse."""
-    if wh.count(name) == 0:
-        return False
+    """Whether some keys of the source may be in the (non-empty) target table."""
     if bounds is None:
         return True
     column = wh.table(name)[key[0]]
@@ -396,12 +395,13 @@ def _dedupe(rows: ir.Table, key: tuple[str, ...]) -> ir.Table:
     ).drop("_v")
 
 
-def _mark_present(wh, rows: ir.Table, spec: Table) -> ir.Table:
-    """Add `_present` (key already loaded) and fold key conflicts into `_reason`."""
+def _mark_present(wh, rows: ir.Table, spec: Table, present: int) -> ir.Table:
+    """Add `_present` (key already loaded) and fold key conflicts into `_reason`;
+    `present` is the number of rows already in the target."""
+    if not present:
+        return rows.mutate(_present=ibis.literal(False))
     target = wh.table(spec.name)
     key = list(spec.key)
-    if wh.count(spec.name) == 0:
-        return rows.mutate(_present=ibis.literal(False))
     data = list(target.columns)
     same = target.select(*data).mutate(_same=ibis.literal(True))
     keys = target.select(*key).distinct().mutate(_key=ibis.literal(True))

@@ -246,9 +246,14 @@ class Warehouse:
     def table(self, name: str) -> ir.Table:
         """A table as an Ibis expression, with lower-case column names."""
         name = name.lower()
-        if not self.has_table(name):
-            raise UnknownTableError(f"table {name!r} is not in warehouse {self.uri}")
-        t = self.store.table(_schema_of(name), name)
+        try:  # no catalog listing on this hot path: ask only when the engine refuses
+            t = self.store.table(_schema_of(name), name)
+        except Exception:
+            if self.has_table(name):
+                raise
+            raise UnknownTableError(
+                f"table {name!r} is not in warehouse {self.uri}"
+            ) from None
         if any(c != c.lower() for c in t.columns):
             t = t.rename(str.lower)
         return t
