@@ -15,11 +15,15 @@ class WarehouseURIError(EntrepotError, ValueError):
     """The warehouse URI cannot be understood."""
 
 
-class UnknownTableError(EntrepotError, KeyError):
-    """A table that is neither in the OMOP CDM nor in the warehouse."""
+class NotFoundError(EntrepotError, KeyError):
+    """Something asked for by name or id does not exist (HTTP 404)."""
 
     def __str__(self) -> str:  # KeyError quotes its message; we want plain text
         return str(self.args[0]) if self.args else ""
+
+
+class UnknownTableError(NotFoundError):
+    """A table that is neither in the OMOP CDM nor in the warehouse."""
 
 
 class InputFileError(EntrepotError, ValueError):
@@ -56,11 +60,8 @@ class UnknownCodeError(CohortDefinitionError):
     """Codes of a concept set are not in the warehouse's vocabulary: all of them listed."""
 
 
-class CohortNotFoundError(EntrepotError, KeyError):
+class CohortNotFoundError(NotFoundError):
     """No cohort with that id in the results schema."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
 
 
 class CohortRunError(EntrepotError, RuntimeError):

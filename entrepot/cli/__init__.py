@@ -16,6 +16,7 @@ from entrepot.cli import (
     _synth,
     _vocab,
     _warehouse,
+    _web,
 )
 from entrepot.errors import EntrepotError
 
@@ -36,6 +37,7 @@ for command in (
     _synth.synth,
     _quality.quality,
     _quality.describe,
+    _web.serve,
 ):
     app.command()(command)
 app.add_typer(_vocab.app, name="vocab")

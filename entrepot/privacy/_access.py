@@ -243,13 +243,22 @@ def authenticate(wh, name: str, password: str) -> str:
     return users[-1]["role"]
 
 
-def authorise(wh, user: str, action: str, project: str | None = None) -> Decision:
-    """Decide what `user` may see doing `action` in `project`; audited.
+def authorise(
+    wh,
+    user: str,
+    action: str,
+    project: str | None = None,
+    *,
+    target: str | None = None,
+) -> Decision:
+    """Decide what `user` may see doing `action` in `project`; audited, with
+    `target` (what was asked: a command, an endpoint) when given.
 
     Raises AccessDeniedError for an unknown user or action, a role without
     the right, a project the user is not a member of, or (for researchers
     and viewers) no project at all.
     """
+    asked = {"target": target} if target else {}
     try:
         decision = _decide(wh, user, action, project)
     except AccessDeniedError as e:
@@ -257,7 +266,7 @@ def authorise(wh, user: str, action: str, project: str | None = None) -> Decisio
             wh,
             user,
             f"authorise.{action}",
-            {"allowed": False, "reason": str(e)},
+            asked | {"allowed": False, "reason": str(e)},
             project=project,
         )
         raise
@@ -265,7 +274,7 @@ def authorise(wh, user: str, action: str, project: str | None = None) -> Decisio
         wh,
         user,
         f"authorise.{action}",
-        {"allowed": True, "mask_below": decision.mask_below},
+        asked | {"allowed": True, "mask_below": decision.mask_below},
         project=project,
     )
     return decision

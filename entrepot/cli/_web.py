@@ -1,0 +1,27 @@
+"""`entrepot serve`: the web app and HTTP API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from entrepot.cli._common import WarehouseOption, stderr
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(help="Port to listen on.", min=1, max=65535)
+    ] = 8000,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Serve the web app and the JSON API (/api/, /openapi.json) until Ctrl-C."""
+    from entrepot.web import serve as run_server
+
+    run_server(
+        warehouse,
+        host=host,
+        port=port,
+        ready=lambda url: stderr.print(f"entrepot serves {url} (Ctrl-C stops)"),
+    )

@@ -1,0 +1,43 @@
+"""The FastAPI application: API routers, pages, static files, guards."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from entrepot import __version__
+from entrepot.web import _security, api, pages
+from entrepot.web._state import WebState
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(wh, *, close: bool = False) -> FastAPI:
+    """The web app over an open warehouse (closed with the app when `close`)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        app.state.web.jobs.close()
+        if close:
+            wh.close()
+
+    app = FastAPI(
+        title="entrepot",
+        version=__version__,
+        summary="A health data warehouse (OMOP CDM): cohorts, reports, prescriptions.",
+        docs_url=None,  # the interactive docs load scripts from elsewhere
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.web = WebState(wh)
+    for router in api.ROUTERS:
+        app.include_router(router, prefix="/api")
+    for router in pages.ROUTERS:
+        app.include_router(router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _security.install(app)
+    return app

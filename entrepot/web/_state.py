@@ -1,0 +1,61 @@
+"""What the server holds between requests: the warehouse, its lock, a cache."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from fastapi import Request
+
+from entrepot.web._jobs import Jobs
+from entrepot.web._sessions import Sessions
+
+T = TypeVar("T")
+
+
+class WebState:
+    """One warehouse shared by every request.
+
+    DuckDB takes one writer, and the audit log is a hash chain: every use of
+    the warehouse goes through `use`, which holds one lock. Read-only
+    answers (counts, plots) are cached until something writes
+    (`changed()`).
+    """
+
+    def __init__(self, wh) -> None:
+        self.wh = wh
+        self.sessions = Sessions()
+        self.jobs = Jobs()
+        self._lock = threading.RLock()
+        self._cache: dict[Hashable, Any] = {}
+        self._generation = 0
+
+    def use(self, work: Callable[..., T], *args, **kwargs) -> T:
+        """Run `work(wh, *args, **kwargs)` alone on the warehouse."""
+        with self._lock:
+            return work(self.wh, *args, **kwargs)
+
+    def cached(self, key: Hashable, work: Callable[..., T], *args, **kwargs) -> T:
+        """`use(work, ...)`, remembered under `key` until the warehouse changes."""
+        generation = self._generation
+        hit = self._cache.get((generation, key))
+        if hit is not None:
+            return hit
+        value = self.use(work, *args, **kwargs)
+        self._cache[(generation, key)] = value
+        return value
+
+    def changed(self) -> None:
+        """Forget cached answers: the warehouse was written to."""
+        with self._lock:
+            self._generation += 1
+            self._cache.clear()
+
+    def close(self) -> None:
+        self.jobs.close()
+        self.wh.close()
+
+
+def state(request: Request) -> WebState:
+    return request.app.state.web

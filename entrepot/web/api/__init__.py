@@ -1,0 +1,26 @@
+"""The JSON API, one router per area, all under `/api/`."""
+
+from entrepot.web.api import (
+    _admin,
+    _cohorts,
+    _overview,
+    _patients,
+    _prescriptions,
+    _search,
+    _session,
+    _vocabulary,
+)
+
+ROUTERS = [
+    m.router
+    for m in (
+        _session,
+        _overview,
+        _vocabulary,
+        _cohorts,
+        _search,
+        _patients,
+        _prescriptions,
+        _admin,
+    )
+]

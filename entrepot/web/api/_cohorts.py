@@ -1,0 +1,5 @@
+"""API: cohorts (to be written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["cohorts"])

@@ -1,0 +1,5 @@
+"""API: overview (to be written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["overview"])

@@ -1,0 +1,5 @@
+"""API: patients (to be written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["patients"])

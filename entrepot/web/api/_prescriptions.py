@@ -1,0 +1,5 @@
+"""API: prescriptions (to be written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["prescriptions"])

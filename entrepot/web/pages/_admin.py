@@ -1,0 +1,5 @@
+"""Page: admin (to be written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

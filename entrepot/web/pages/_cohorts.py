@@ -1,0 +1,5 @@
+"""Page: cohorts (to be written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Page: patients (to be written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Page: prescriptions (to be written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

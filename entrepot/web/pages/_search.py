@@ -1,0 +1,5 @@
+"""Page: search (to be written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,95 @@
+// What every page shares: calling the API, the project selector, small DOM helpers.
+"use strict";
+
+const entrepot = (() => {
+  const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content;
+  const projectKey = "entrepot.project";
+
+  function project() {
+    const select = document.getElementById("project");
+    return select ? select.value : "";
+  }
+
+  // Call the JSON API with the session cookie; `project` is added unless given.
+  async function api(path, { method = "GET", body, query = {}, form } = {}) {
+    const url = new URL(path, location.origin);
+    const p = "project" in query ? query.project : project();
+    if (p) url.searchParams.set("project", p);
+    for (const [k, v] of Object.entries(query)) {
+      if (k !== "project" && v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
+    }
+    const headers = { "X-CSRF-Token": csrf() || "" };
+    let payload;
+    if (form) payload = form;
+    else if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    const response = await fetch(url, { method, headers, body: payload, credentials: "same-origin" });
+    if (response.status === 401) { location.href = "/login?next=" + encodeURIComponent(location.pathname); throw new Error("not logged in"); }
+    const type = response.headers.get("content-type") || "";
+    const data = type.includes("json") ? await response.json() : await response.text();
+    if (!response.ok) throw new Error((data && data.detail) ? (typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail)) : response.statusText);
+    return data;
+  }
+
+  // Poll a background job until it ends; `onProgress(job)` on each step.
+  async function wait(jobId, onProgress) {
+    for (;;) {
+      const job = await api(`/api/jobs/${jobId}`);
+      if (onProgress) onProgress(job);
+      if (job.state === "done") return job.result;
+      if (job.state === "failed") throw new Error(job.error);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  // Create an element: el("td", {class: "n"}, "text", child...). Text is never parsed as HTML.
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : v);
+    }
+    for (const c of children.flat()) if (c !== undefined && c !== null) node.append(c instanceof Node ? c : String(c));
+    return node;
+  }
+
+  // A snippet from the search index: text with <b>…</b> around matches. Everything else is escaped.
+  function highlighted(snippet) {
+    const span = document.createElement("span");
+    snippet.split(/(<b>.*?<\/b>)/).forEach((part) => {
+      const m = part.match(/^<b>(.*)<\/b>$/);
+      span.append(m ? el("mark", {}, m[1]) : part);
+    });
+    return span;
+  }
+
+  function fmt(n) { return typeof n === "number" ? n.toLocaleString("fr-FR") : String(n); }
+
+  function showError(where, error) {
+    where.replaceChildren(el("p", { class: "error", role: "alert" }, error.message || String(error)));
+  }
+
+  async function fillProjects() {
+    const select = document.getElementById("project");
+    if (!select) return;
+    const me = await api("/api/me", { query: { project: "" } });
+    const wide = ["admin", "data_engineer"].includes(me.role);
+    const options = (wide ? [["", "whole warehouse"]] : []).concat(me.projects.map((p) => [p, p]));
+    if (!options.length) options.push(["", "no project"]);
+    select.replaceChildren(...options.map(([v, t]) => el("option", { value: v }, t)));
+    const fromUrl = new URLSearchParams(location.search).get("project");
+    const saved = fromUrl ?? localStorage.getItem(projectKey);
+    if (saved !== null && options.some(([v]) => v === saved)) select.value = saved;
+    select.addEventListener("change", () => {
+      localStorage.setItem(projectKey, select.value);
+      document.dispatchEvent(new CustomEvent("entrepot:project", { detail: select.value }));
+    });
+    document.dispatchEvent(new CustomEvent("entrepot:ready", { detail: select.value }));
+  }
+
+  document.addEventListener("DOMContentLoaded", fillProjects);
+  return { api, wait, el, highlighted, fmt, showError, project };
+})();
