@@ -19,19 +19,38 @@ def demo(
     warehouse: Annotated[
         str, typer.Option("--warehouse", "-w", help="Where to build it.")
     ] = DEMO_WAREHOUSE,
+    serve: Annotated[
+        bool,
+        typer.Option(help="End by serving the web app (never with --json)."),
+    ] = True,
+    port: Annotated[
+        int, typer.Option(help="Port of the web app.", min=1, max=65535)
+    ] = 8000,
     json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Build a synthetic French hospital (once), tour it and answer research questions."""
+    """Build a synthetic French hospital (once), tour it, answer research questions,
+    then serve the web app on it with a demo login."""
     from entrepot.demo import build_demo, tour
+    from entrepot.demo._web import demo_login, index_notes
     from entrepot.synth import steps
     from entrepot.warehouse import Warehouse
 
     with progress(quiet, total=steps(patients)) as step:
         built = build_demo(warehouse, patients=patients, seed=seed, progress=step)
-    with Warehouse.open(warehouse, read_only=True) as wh:
-        result = tour(wh) | {"built": built}
+    with Warehouse.open(warehouse) as wh:
+        with progress(quiet) as step:
+            indexed = index_notes(wh, progress=step)
+        web = demo_login(wh, warehouse) | {
+            "address": f"http://127.0.0.1:{port}/",
+            "notes_indexed": indexed,
+        }
+        result = tour(wh) | {"built": built, "web": web}
     emit(result, json, lambda: quiet or _print(result))
+    if serve and not json:
+        from entrepot.web import serve as run_server
+
+        run_server(warehouse, port=port, ready=lambda url: _print_login(web))
 
 
 def _print(result: dict) -> None:
@@ -56,4 +75,13 @@ def _print(result: dict) -> None:
     stdout.print(
         f"Explore it: `entrepot tables -w {result['warehouse']}`, or from Python "
         f"with entrepot.Warehouse.open({result['warehouse']!r})."
+    )
+    if result["web"]["notes_indexed"] is None:
+        stdout.print("Search in reports needs the nlp extra: pip install -e '.[nlp]'.")
+
+
+def _print_login(web: dict) -> None:
+    stdout.print(
+        f"[bold]The web app: {web['address']}[/bold] — log in as {web['user']}, "
+        f"password {web['password']} (this synthetic warehouse only). Ctrl-C stops."
     )

@@ -250,9 +250,11 @@ def authorise(
     project: str | None = None,
     *,
     target: str | None = None,
+    model: AccessModel | None = None,
 ) -> Decision:
     """Decide what `user` may see doing `action` in `project`; audited, with
-    `target` (what was asked: a command, an endpoint) when given.
+    `target` (what was asked: a command, an endpoint) when given; `model`:
+    the access tables already read (`access_model`), else they are read now.
 
     Raises AccessDeniedError for an unknown user or action, a role without
     the right, a project the user is not a member of, or (for researchers
@@ -260,7 +262,7 @@ def authorise(
     """
     asked = {"target": target} if target else {}
     try:
-        decision = _decide(wh, user, action, project)
+        decision = _decide(model or access_model(wh), user, action, project)
     except AccessDeniedError as e:
         audit(
             wh,
@@ -280,34 +282,54 @@ def authorise(
     return decision
 
 
-def _decide(wh, user: str, action: str, project: str | None) -> Decision:
-    users = _rows(wh, "access_user", name=user)
-    if not users:
+@dataclass(frozen=True)
+class AccessModel:
+    """The access tables at one moment: roles, projects, members, threshold.
+
+    A server reads it once and passes it to `authorise` until users or
+    projects change; each decision is still audited.
+    """
+
+    roles: dict[str, str]
+    projects: dict[str, dict]
+    members: frozenset[tuple[str, str]]
+    threshold: int
+
+
+def access_model(wh) -> AccessModel:
+    """Read the access tables (the last row of a name wins)."""
+    return AccessModel(
+        {u["name"]: u["role"] for u in _rows(wh, "access_user")},
+        {p["name"]: p for p in _rows(wh, "access_project")},
+        frozenset((m["user_name"], m["project"]) for m in _rows(wh, "access_member")),
+        mask_threshold(wh),
+    )
+
+
+def _decide(model: AccessModel, user: str, action: str, project: str | None):
+    role = model.roles.get(user)
+    if role is None:
         raise AccessDeniedError(f"user {user!r} is not known")
-    role = users[-1]["role"]
     if action not in PERMISSIONS.get(role, ()):
         raise AccessDeniedError(f"a {role} may not {action}")
     if project is None:
         if role not in WAREHOUSE_WIDE:
             raise AccessDeniedError(f"a {role} acts only within a project")
-        return Decision(user, role, action, None, None, _mask(wh, action, None))
-    found = _rows(wh, "access_project", name=project)
-    if not found:
+        return Decision(user, role, action, None, None, _mask(model, action, None))
+    row = model.projects.get(project)
+    if row is None:
         raise AccessDeniedError(f"project {project!r} does not exist")
-    if role != "admin" and not _rows(
-        wh, "access_member", user_name=user, project=project
-    ):
+    if role != "admin" and (user, project) not in model.members:
         raise AccessDeniedError(f"user {user!r} is not a member of project {project!r}")
-    row = found[-1]
     return Decision(
-        user, role, action, project, Perimeter.of(row), _mask(wh, action, row)
+        user, role, action, project, Perimeter.of(row), _mask(model, action, row)
     )
 
 
-def _mask(wh, action: str, project: dict | None) -> int | None:
+def _mask(model: AccessModel, action: str, project: dict | None) -> int | None:
     """Rows are read as they are; every count or export leaving is masked."""
     if action in ("read", "ingest", "manage"):
         return None
     if project is not None and project["mask_below"]:
         return int(project["mask_below"])
-    return mask_threshold(wh)
+    return model.threshold

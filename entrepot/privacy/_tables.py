@@ -25,8 +25,11 @@ def person_tables(wh) -> dict[str, str]:
 
 def ensure_table(wh, name: str):
     """An entrepot bookkeeping table, created empty in a warehouse made before it."""
+    from entrepot.errors import UnknownTableError
     from entrepot.warehouse._warehouse import BOOKKEEPING
 
-    if not wh.has_table(name):
+    try:
+        return wh.table(name)
+    except UnknownTableError:
         wh.store.create_table("entrepot", name, BOOKKEEPING[name])
-    return wh.table(name)
+        return wh.table(name)

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from entrepot.errors import AccessDeniedError, AuthenticationError
-from entrepot.privacy import Decision, audit, authorise
+from entrepot.privacy import Decision, access_model, audit, authorise
 from entrepot.web._sessions import Session
 from entrepot.web._state import WebState, state
 
@@ -62,13 +62,26 @@ def target(request: Request) -> str:
     return f"{request.method} {getattr(route, 'path', request.url.path)}"
 
 
+def _authorise(request: Request, session: Session, action: str, project: str | None):
+    """The privacy module's decision, audited, on the access tables as last read
+    (re-read when the server changes them, and at least every minute)."""
+    web = state(request)
+    model = web.cached("access-model", access_model, max_age=60)
+    return web.use(
+        authorise,
+        session.user,
+        action,
+        project,
+        target=target(request),
+        model=model,
+    )
+
+
 def allowed(action: str) -> Callable[..., Decision]:
     """A dependency: the caller's `Decision` for `action` in `?project=`."""
 
     def decide(request: Request, session: CurrentSession, project: Project = None):
-        return state(request).use(
-            authorise, session.user, action, project or None, target=target(request)
-        )
+        return _authorise(request, session, action, project or None)
 
     return decide
 
@@ -83,9 +96,7 @@ def logged(request: Request, session: CurrentSession) -> Session:
 
 def admin(request: Request, session: CurrentSession) -> Decision:
     """A dependency for administration: the `manage` right, warehouse-wide."""
-    return state(request).use(
-        authorise, session.user, "manage", None, target=target(request)
-    )
+    return _authorise(request, session, "manage", None)
 
 
 Counting = Annotated[Decision, Depends(allowed("count"))]

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
+
+from entrepot.errors import EntrepotError
+
+
+def _check_free(host: str, port: int) -> None:
+    """One line instead of uvicorn's log when the address is taken."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise EntrepotError(
+                f"cannot listen on {host}:{port} ({e.strerror}): choose another --port"
+            ) from None
 
 
 def serve(
@@ -18,6 +32,7 @@ def serve(
     from entrepot.warehouse import Warehouse
     from entrepot.web._app import create_app
 
+    _check_free(host, port)
     wh = Warehouse.open(uri)
     app = create_app(wh, close=True)
     config = uvicorn.Config(
@@ -32,4 +47,7 @@ def serve(
     server = uvicorn.Server(config)
     if ready is not None:
         ready(f"http://{host}:{port}/")
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down
+        pass

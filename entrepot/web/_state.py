@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -36,14 +37,23 @@ class WebState:
         with self._lock:
             return work(self.wh, *args, **kwargs)
 
-    def cached(self, key: Hashable, work: Callable[..., T], *args, **kwargs) -> T:
-        """`use(work, ...)`, remembered under `key` until the warehouse changes."""
+    def cached(
+        self,
+        key: Hashable,
+        work: Callable[..., T],
+        *args,
+        max_age: float | None = None,
+        **kwargs,
+    ) -> T:
+        """`use(work, ...)`, remembered under `key` until the warehouse changes
+        (or for `max_age` seconds at most)."""
         generation = self._generation
         hit = self._cache.get((generation, key))
-        if hit is not None:
-            return hit
+        now = time.monotonic()
+        if hit is not None and (max_age is None or now - hit[0] <= max_age):
+            return hit[1]
         value = self.use(work, *args, **kwargs)
-        self._cache[(generation, key)] = value
+        self._cache[(generation, key)] = (now, value)
         return value
 
     def changed(self) -> None:

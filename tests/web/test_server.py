@@ -52,7 +52,7 @@ def test_security_headers_on_every_response(server):
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["x-frame-options"] == "DENY"
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"
     assert httpx.get(f"{server.url}/api/me").headers["cache-control"] == "no-store"
 
 
