@@ -9,9 +9,12 @@ from rich.table import Table
 
 from entrepot.cli._common import (
     JsonOption,
+    MaskedOption,
     QuietOption,
     WarehouseOption,
     emit,
+    masked,
+    number,
     open_warehouse,
     stdout,
 )
@@ -21,6 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 CohortId = Annotated[int, typer.Argument(help="The cohort_definition_id.")]
+#: The counts of persons and entries that --masked hides when small.
+COUNTS = {"count", "persons", "entries"}
 
 
 @app.command()
@@ -40,6 +45,7 @@ def run(
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
+    mask: MaskedOption = False,
 ) -> None:
     """Generate a cohort into results.cohort (replacing an earlier run of it)."""
     from entrepot.cohort import run_cohort
@@ -47,13 +53,14 @@ def run(
 
     with open_warehouse(warehouse) as wh:
         result = run_cohort(wh, definition_path(file), cohort_id=cohort_id).as_dict()
+        result = masked(wh, result, COUNTS, mask)
     emit(result, json, lambda: quiet or _print_run(result))
 
 
 def _print_run(result: dict) -> None:
     stdout.print(
-        f"Cohort {result['cohort_definition_id']}: {result['count']:,} persons, "
-        f"{result['entries']:,} entries, {result['person_days']:,} person-days "
+        f"Cohort {result['cohort_definition_id']}: {number(result['count'])} persons, "
+        f"{number(result['entries'])} entries, {result['person_days']:,} person-days "
         f"({result['seconds']:.2f} s)."
     )
     _print_attrition(result["attrition"])
@@ -62,17 +69,21 @@ def _print_run(result: dict) -> None:
 def _print_attrition(steps: list[dict]) -> None:
     table = Table("rule", "persons", "entries", title="Attrition")
     for step in steps:
-        table.add_row(step["rule"], f"{step['persons']:,}", f"{step['entries']:,}")
+        table.add_row(step["rule"], number(step["persons"]), number(step["entries"]))
     stdout.print(table)
 
 
 @app.command("list")
-def list_(warehouse: WarehouseOption = None, json: JsonOption = False) -> None:
+def list_(
+    warehouse: WarehouseOption = None,
+    json: JsonOption = False,
+    mask: MaskedOption = False,
+) -> None:
     """Cohorts generated in the warehouse."""
     from entrepot.cohort import list_cohorts
 
     with open_warehouse(warehouse) as wh:
-        rows = list_cohorts(wh)
+        rows = masked(wh, list_cohorts(wh), COUNTS, mask)
 
     def human() -> None:
         table = Table("id", "name", "persons", "entries", "generated")
@@ -80,8 +91,8 @@ def list_(warehouse: WarehouseOption = None, json: JsonOption = False) -> None:
             table.add_row(
                 str(r["id"]),
                 r["name"],
-                f"{r['persons']:,}",
-                f"{r['entries']:,}",
+                number(r["persons"]),
+                number(r["entries"]),
                 r["generated"],
             )
         stdout.print(table)
@@ -91,18 +102,21 @@ def list_(warehouse: WarehouseOption = None, json: JsonOption = False) -> None:
 
 @app.command()
 def show(
-    cohort_id: CohortId, warehouse: WarehouseOption = None, json: JsonOption = False
+    cohort_id: CohortId,
+    warehouse: WarehouseOption = None,
+    json: JsonOption = False,
+    mask: MaskedOption = False,
 ) -> None:
     """A cohort's definition, counts and attrition."""
     from entrepot.cohort import show_cohort
 
     with open_warehouse(warehouse) as wh:
-        result = show_cohort(wh, cohort_id)
+        result = masked(wh, show_cohort(wh, cohort_id), COUNTS, mask)
 
     def human() -> None:
         stdout.print(
             f"[bold]{result['id']}. {result['name']}[/bold]: "
-            f"{result['persons']:,} persons, {result['entries']:,} entries"
+            f"{number(result['persons'])} persons, {number(result['entries'])} entries"
         )
         _print_attrition(result["attrition"])
 

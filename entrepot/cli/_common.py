@@ -35,6 +35,15 @@ QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress or messages.")
 ]
 
+MaskedOption = Annotated[
+    bool,
+    typer.Option(
+        "--masked",
+        help='Counts below the privacy threshold shown as "<N", for results '
+        "that leave the warehouse team.",
+    ),
+]
+
 stderr = Console(stderr=True)
 stdout = Console()
 
@@ -81,3 +90,18 @@ def open_warehouse(uri: str | None, *, read_only: bool = False):
     from entrepot.warehouse import Warehouse
 
     return Warehouse.open(uri, read_only=read_only)
+
+
+def masked(wh, data, fields: set[str], on: bool):
+    """`data` with the counts under `fields` masked by the warehouse's threshold
+    when `on` (the privacy module's rule)."""
+    if not on:
+        return data
+    from entrepot.privacy import mask_fields, mask_threshold
+
+    return mask_fields(data, fields, mask_threshold(wh))
+
+
+def number(value: int | str) -> str:
+    """A count for people: 12,345, or a masked "<10" as it is."""
+    return f"{value:,}" if isinstance(value, int) else str(value)

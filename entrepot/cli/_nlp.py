@@ -16,6 +16,7 @@ from entrepot.cli._common import (
     QuietOption,
     WarehouseOption,
     emit,
+    masked,
     open_warehouse,
     progress,
     stderr,
@@ -201,6 +202,14 @@ def search(
         typer.Option("--save-cohort", help="Save the persons found as a cohort."),
     ] = None,
     as_json: JsonOption = False,
+    mask: Annotated[
+        bool,
+        typer.Option(
+            "--masked",
+            help='Counts only, those below the privacy threshold shown as "<N" '
+            "(no hits: they are rows).",
+        ),
+    ] = False,
 ) -> None:
     """Search the notes; by default negated, hypothetical and family text is left out."""
     from entrepot.search import (
@@ -217,6 +226,8 @@ def search(
         result = search_notes(wh, query, filters, limit=limit)
         if save_cohort:
             result["cohort"] = save_search_cohort(wh, query, filters, save_cohort)
+        if mask:
+            result = masked(wh, result | {"hits": []}, {"notes", "persons"}, True)
 
     def human() -> None:
         stdout.print(f"{result['notes']} notes, {result['persons']} persons")

@@ -32,6 +32,7 @@ from entrepot.privacy._disclosure import (
     Suppressed,
     mask_count,
     mask_counts,
+    mask_fields,
     mask_threshold,
     masker,
     set_mask_threshold,
@@ -52,6 +53,7 @@ from entrepot.privacy._optout import (
     optout_add,
     optout_list,
     optout_remove,
+    optout_withdraw,
 )
 from entrepot.privacy._pseudonym import person_id, pseudonym, pseudonym_id, visit_id
 from entrepot.privacy._release import release_count
@@ -89,6 +91,7 @@ __all__ = [
     "load_key",
     "mask_count",
     "mask_counts",
+    "mask_fields",
     "mask_threshold",
     "masker",
     "on_optout",
@@ -96,6 +99,7 @@ __all__ = [
     "optout_add",
     "optout_list",
     "optout_remove",
+    "optout_withdraw",
     "person_id",
     "prune",
     "pseudonym",

@@ -63,6 +63,21 @@ def mask_counts(counts, threshold: int = DEFAULT_THRESHOLD):
     return [mask_counts(v, threshold) for v in counts]
 
 
+def mask_fields(data, fields: frozenset[str] | set[str], threshold: int):
+    """`data` (JSON-like) with the integers under the keys `fields` masked, at
+    any depth: `mask_fields(result, {"count", "persons"}, 10)`."""
+    if isinstance(data, Mapping):
+        return {
+            k: mask_counts(v, threshold)
+            if k in fields and isinstance(v, int)
+            else mask_fields(v, fields, threshold)
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [mask_fields(v, fields, threshold) for v in data]
+    return data
+
+
 @dataclass
 class Suppressed:
     """A table of counts with its margins, small and complementary cells hidden."""

@@ -82,6 +82,23 @@ def test_describe_masks_small_counts(cli, capsys, tmp_path):
     assert [(c["name"], c["persons"]) for c in table["drugs"]] == [("Drug A", 1)]
 
 
+def test_masked_outputs_hide_small_counts(cli, capsys, tmp_path):
+    path = tmp_path / "gi.yaml"
+    path.write_text(YAML)
+    _, out, _ = cli("cohort", "run", str(path), "--json", "--masked", capsys=capsys)
+    assert (out["count"], out["entries"]) == ("<10", "<10")
+    assert out["attrition"] == [
+        {"rule": "entry events", "persons": "<10", "entries": "<10"}
+    ]
+    cohort_id = str(out["cohort_definition_id"])
+    _, listed, _ = cli("cohort", "list", "--json", "--masked", capsys=capsys)
+    assert {(r["persons"], r["entries"]) for r in listed} == {("<10", "<10")}
+    _, shown, _ = cli("cohort", "show", cohort_id, "--json", "--masked", capsys=capsys)
+    assert (shown["persons"], shown["attrition"][0]["persons"]) == ("<10", "<10")
+    code, text, _ = cli("cohort", "show", cohort_id, "--masked", capsys=capsys)
+    assert code == 0 and "<10 persons, <10 entries" in text
+
+
 def test_delete_and_errors_are_one_line(cli, capsys):
     code, _, err = cli("cohort", "delete", "424242", capsys=capsys)
     assert (

@@ -32,6 +32,17 @@ def test_index_then_search(notes_warehouse, capsys):
     assert [h["note_id"] for h in everything["hits"]] == [3]
 
 
+def test_masked_search_gives_counts_only(notes_warehouse, capsys):
+    path = str(notes_warehouse.uri.path)
+    notes_warehouse.close()
+    run(capsys, "index", "-w", path)
+    code, result, _ = run(
+        capsys, "search", "sclérodermie", "-w", path, "--json", "--masked"
+    )
+    assert code == 0
+    assert result == {"notes": "<10", "persons": "<10", "hits": []}
+
+
 def test_errors_are_one_line(notes_warehouse, capsys):
     path = str(notes_warehouse.uri.path)
     notes_warehouse.close()
