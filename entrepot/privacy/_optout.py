@@ -66,7 +66,12 @@ def optout_remove(
     wh, key: SecretKey, ipps: Iterable[str], *, user: str = "entrepot"
 ) -> int:
     """Withdraw objections: later ingestions load these patients again."""
-    ids = sorted({person_id(key, ipp) for ipp in ipps})
+    return optout_withdraw(wh, [person_id(key, ipp) for ipp in ipps], user=user)
+
+
+def optout_withdraw(wh, ids: Iterable[int], *, user: str = "entrepot") -> int:
+    """Withdraw objections by pseudonym (the person_id `optout_list` shows)."""
+    ids = sorted(set(ids))
     t = wh.table("optout")
     kept = wh.store.materialize(t.filter(~t.person_id.isin(ids)))
     before = wh.count("optout")
