@@ -23,10 +23,14 @@ def build_demo(
     seed: int = 42,
     progress: Callable[[str], None] | None = None,
 ) -> dict | None:
-    """Generate the synthetic hospital unless the warehouse already holds one.
+    """Generate the synthetic hospital unless the warehouse already holds one,
+    then de-identify its notes (written with fake names, IPP, addresses) as
+    `entrepot ingest` would: the web app shows them.
 
-    Returns the generation figures, or None when the warehouse was already built.
+    Returns the generation figures (with `notes_deidentified`, the figures of
+    `deidentify_notes`), or None when the warehouse was already built.
     """
+    from entrepot.privacy import deidentify_notes
     from entrepot.synth import generate_hospital
     from entrepot.warehouse import Warehouse
 
@@ -37,7 +41,11 @@ def build_demo(
     result = generate_hospital(
         str(warehouse), patients=patients, seed=seed, progress=progress
     )
-    return result.as_dict()
+    if progress:
+        progress("de-identifying notes")
+    with Warehouse.open(warehouse) as wh:
+        deid = deidentify_notes(wh)
+    return result.as_dict() | {"notes_deidentified": deid}
 
 
 def tour(wh) -> dict:

@@ -46,6 +46,7 @@ from entrepot.privacy._keys import (
     load_key,
     read_key_file,
 )
+from entrepot.privacy._notes import deidentify_notes
 from entrepot.privacy._optout import (
     erase_persons,
     on_optout,
@@ -82,6 +83,7 @@ __all__ = [
     "authorise",
     "check_key",
     "deidentify",
+    "deidentify_notes",
     "entries",
     "erase_persons",
     "generalise",

@@ -76,8 +76,12 @@ def add_user(
 ) -> dict:
     """Create a user (argon2id-hashed password), member of `projects`."""
     role = _role(role)
-    if not name.strip() or _rows(wh, "access_user", name=name):
-        raise PrivacyError(f"user: {name!r} is empty or exists already")
+    if not _plain(name) or not name.strip():
+        raise PrivacyError(
+            f"user: {name!r} is not a printable name of 1 to 200 characters"
+        )
+    if _rows(wh, "access_user", name=name):
+        raise PrivacyError(f"user: {name!r} exists already")
     if len(password) < 8:
         raise PrivacyError("password: at least 8 characters are needed")
     hashed = _hasher.hash(_secret(name, password))
@@ -92,8 +96,10 @@ def add_user(
     return {"name": name, "role": role, "projects": list(projects)}
 
 
-def _secret(name: str, password: str) -> str:
-    return f"{name}\x00{password}"
+def _secret(name: str, password: str) -> bytes:
+    """What is hashed: the name and the password (any string, even one that
+    is not valid Unicode text)."""
+    return f"{name}\x00{password}".encode("utf-8", "surrogatepass")
 
 
 def add_member(wh, user: str, project: str, *, by: str = "entrepot") -> None:
@@ -225,12 +231,23 @@ class Decision:
         return count if self.mask_below is None else mask_count(count, self.mask_below)
 
 
+def _plain(name: str) -> bool:
+    """A user name is printable text of at most 200 characters."""
+    return 0 < len(name) <= 200 and name.isprintable()
+
+
 def authenticate(wh, name: str, password: str) -> str:
     """The user's role when the password is right; else AuthenticationError."""
+    if not _plain(name):  # no such user can exist; never sent to the engine
+        _hasher.hash(_secret(name, password))
+        audit(wh, "(unprintable name)", "login", {"allowed": False})
+        raise AuthenticationError("unknown user or wrong password")
     users = _rows(wh, "access_user", name=name)
     try:
         if not users:
-            _hasher.hash(password)  # the same time whether the user exists or not
+            _hasher.hash(
+                _secret(name, password)
+            )  # the same time whether the user exists or not
             raise AuthenticationError("unknown user or wrong password")
         _hasher.verify(users[-1]["password_hash"], _secret(name, password))
     except (Argon2Error, InvalidHashError):

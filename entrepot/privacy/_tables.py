@@ -15,7 +15,8 @@ def person_tables(wh) -> dict[str, str]:
     out = {}
     for schema in ("cdm", "results", "entrepot"):
         for name in wh.tables(schema):
-            columns = wh.table(name).columns
+            # by schema: results also holds tables outside the CDM (cohort_attrition)
+            columns = [c.lower() for c in wh.store.table(schema, name).columns]
             if "person_id" in columns:
                 out[name] = "person_id"
             elif name == "cohort" and "subject_id" in columns:

@@ -33,6 +33,8 @@ class SearchFilters:
     note_type: str | None = None
     start: date | None = None
     end: date | None = None
+    #: Only these persons' notes (a project's perimeter); None: everyone's.
+    persons: frozenset[int] | None = None
 
 
 def parse_exclude(value: str | None) -> tuple[str, ...]:
@@ -94,6 +96,15 @@ def build_query(index, schema, text: str, filters: SearchFilters) -> tantivy.Que
                     tantivy.FieldType.Integer,
                     day_number(filters.start) if filters.start else None,
                     day_number(filters.end) if filters.end else None,
+                ),
+            )
+        )
+    if filters.persons is not None:
+        parts.append(
+            (
+                tantivy.Occur.Must,
+                tantivy.Query.term_set_query(
+                    schema, "person_id", sorted(filters.persons)
                 ),
             )
         )

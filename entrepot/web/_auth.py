@@ -57,9 +57,16 @@ CurrentSession = Annotated[Session, Depends(current_session)]
 
 
 def target(request: Request) -> str:
-    """What was asked, for the audit log: method and route, no values."""
+    """What was asked, for the audit log: method and route template, no values
+    (`GET /api/patients/{person_id}`)."""
+    path = request.url.path
     route = request.scope.get("route")
-    return f"{request.method} {getattr(route, 'path', request.url.path)}"
+    template = getattr(route, "path", None)
+    if template:  # the route's path lacks the prefix of its router
+        filled = template.format(**request.path_params)
+        if path.endswith(filled):
+            path = path[: len(path) - len(filled)] + template
+    return f"{request.method} {path}"
 
 
 def _authorise(request: Request, session: Session, action: str, project: str | None):

@@ -20,8 +20,8 @@ class WebState:
 
     DuckDB takes one writer, and the audit log is a hash chain: every use of
     the warehouse goes through `use`, which holds one lock. Read-only
-    answers (counts, plots) are cached until something writes
-    (`changed()`).
+    answers (counts, plots) are cached under keys whose first element says
+    what they are about, until a write says it changed that (`changed()`).
     """
 
     def __init__(self, wh) -> None:
@@ -56,15 +56,24 @@ class WebState:
         self._cache[(generation, key)] = (now, value)
         return value
 
-    def changed(self) -> None:
-        """Forget cached answers: the warehouse was written to."""
+    def changed(self, *kinds: str) -> None:
+        """Forget cached answers after a write: those whose key starts with one
+        of `kinds` (`changed("cohorts", "describe")`), or all of them."""
         with self._lock:
-            self._generation += 1
-            self._cache.clear()
+            if not kinds:
+                self._generation += 1
+                self._cache.clear()
+                return
+            for key in [k for k in self._cache if _kind(k[1]) in kinds]:
+                del self._cache[key]
 
     def close(self) -> None:
         self.jobs.close()
         self.wh.close()
+
+
+def _kind(key: Hashable) -> Hashable:
+    return key[0] if isinstance(key, tuple) and key else key
 
 
 def state(request: Request) -> WebState:

@@ -63,3 +63,19 @@ def test_answers_match_the_source_codes(demo):
     assert answers["systemic_sclerosis"] == sclerosis > 0
     assert answers["skin_reactions_since_2015"] == skin
     assert answers["immunosuppressed_2021_08"] <= answers["immunosuppressed"]
+
+
+def test_notes_deidentified(demo):
+    """The synthetic notes name their patients ("IPP 3654435761"); the demo's do not."""
+    path, result, _ = demo
+    deid = result["built"]["notes_deidentified"]
+    assert deid["notes"] == result["rows"]["note"] > 0 and deid["changed"] > 0
+    con = duckdb.connect(str(path), read_only=True)
+    ipps = con.sql(
+        "SELECT count(*) FROM note WHERE regexp_matches(note_text, "
+        "'(IPP|N° patient)\\s*:?\\s*[0-9]')"
+    ).fetchone()[0]
+    tagged = con.sql(
+        "SELECT count(*) FROM note WHERE contains(note_text, '[IPP]')"
+    ).fetchone()[0]
+    assert ipps == 0 and tagged > 0

@@ -149,3 +149,23 @@ def test_cli_user_and_project(ingested, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("a good long password\n"))
     assert main(["user", "add", "zed", "--role", "king", *w]) == 2
     assert "role: 'king' is not one of" in capsys.readouterr().err
+
+
+def test_unprintable_names_and_invalid_text_are_refused_cleanly(tmp_path):
+    from entrepot.errors import AuthenticationError, PrivacyError
+    from entrepot.privacy import add_user, authenticate
+    from entrepot.warehouse import Warehouse
+
+    with Warehouse.create(tmp_path / "eds.duckdb") as wh:
+        add_user(wh, "nina", "viewer", "long enough \ud800 password")
+        assert authenticate(wh, "nina", "long enough \ud800 password") == "viewer"
+        for name, password in (
+            ("ni\x00na", "long enough"),
+            ("\ud800", "long enough"),
+            ("x" * 201, "long enough"),
+            ("nina", "wrong \udfff"),
+        ):
+            with pytest.raises(AuthenticationError):
+                authenticate(wh, name, password)
+        with pytest.raises(PrivacyError, match="not a printable name"):
+            add_user(wh, "bad\nname", "viewer", "long enough")

@@ -1,5 +1,284 @@
-"""API: cohorts (to be written)."""
+"""API: cohorts built from a definition (ours or an ATLAS/Circe export), run in
+the background, listed, described (Table 1), exported and deleted, each
+counted within the project's perimeter and masked."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, ValidationError
+
+from entrepot.cohort import delete_cohort, describe_cohort, run_cohort, show_cohort
+from entrepot.cohort._files import parse_text
+from entrepot.cohort._model import CohortDefinition
+from entrepot.errors import AccessDeniedError
+from entrepot.privacy import Decision, audit
+from entrepot.web._auth import Counting, Exporting
+from entrepot.web._state import state
+from entrepot.web.api._cohort_scope import (
+    SOURCE,
+    Within,
+    attrition_within,
+    checked_definition,
+    cohort_rows,
+    figures,
+    listed,
+    refuse_perimeter,
+    restricts_persons,
+)
 
 router = APIRouter(tags=["cohorts"])
+
+Count = int | str
+CohortId = Annotated[int, Path(ge=1, le=2**62)]
+BODY = {  # a raw JSON body (read as text, so a malformed one is a one-line 400)
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "an entrepot cohort definition, or a Circe (ATLAS) export",
+                }
+            }
+        },
+    }
+}
+
+
+class Started(BaseModel):
+    job: int
+
+
+class Step(BaseModel):
+    rule: str
+    persons: Count
+    entries: Count
+
+
+class CohortRun(BaseModel):
+    """A background job's result once the cohort is generated."""
+
+    cohort_definition_id: int
+    count: Count
+    entries: Count
+    person_days: int | None  # null when the count is masked
+    attrition: list[Step]
+
+
+class CohortSummary(BaseModel):
+    id: int
+    name: str
+    persons: Count
+    entries: Count
+    generated: str | None
+
+
+class CohortShown(CohortSummary):
+    description: str | None
+    attrition: list[Step]
+    definition: dict | None
+
+
+async def definition_body(request: Request) -> object:
+    """The request's JSON, parsed; malformed JSON is a one-line error."""
+    return parse_text(
+        (await request.body()).decode("utf-8", "replace"), SOURCE, json_only=True
+    )
+
+
+def _masked_steps(decision: Decision, steps: list[dict]) -> list[dict]:
+    return [
+        s
+        | {
+            "persons": decision.mask(s["persons"]),
+            "entries": decision.mask(s["entries"]),
+        }
+        for s in steps
+    ]
+
+
+def _run(wh, decision: Decision, definition: CohortDefinition, cohort_id: int) -> dict:
+    result = run_cohort(wh, definition, cohort_id=cohort_id, source=SOURCE)
+    found = result.as_dict()
+    steps = result.attrition
+    if restricts_persons(decision):
+        found |= figures(wh, decision, cohort_id)
+        steps = attrition_within(wh, decision, definition)
+    audit(
+        wh,
+        decision.user,
+        "cohort.run",
+        {"cohort_definition_id": cohort_id, "name": definition.name},
+        project=decision.project,
+        persons=found["count"],
+    )
+    count = decision.mask(found["count"])
+    return {
+        "cohort_definition_id": cohort_id,
+        "count": count,
+        "entries": decision.mask(found["entries"]),
+        "person_days": found["person_days"] if isinstance(count, int) else None,
+        "attrition": _masked_steps(decision, steps),
+    }
+
+
+@router.post("/cohorts", status_code=202, response_model=Started, openapi_extra=BODY)
+def create_cohort(
+    request: Request,
+    decision: Counting,
+    data: Annotated[object, Depends(definition_body)],
+    name: Annotated[str | None, Query(min_length=1, max_length=255)] = None,
+) -> Started:
+    """Generate a cohort in the background (a cohort of the same name is
+    replaced); `name` overrides the definition's. The job's result is a
+    `CohortRun`. An invalid definition, an unknown code or a table outside
+    the perimeter is refused at once."""
+    web = state(request)
+    definition, cohort_id = web.use(checked_definition, decision, data, name)
+
+    def work(job) -> dict:
+        job.report(f"generating cohort {definition.name!r}", 0.1)
+        try:
+            return web.use(_run, decision, definition, cohort_id)
+        finally:
+            web.changed("cohorts", "describe")
+
+    job = web.jobs.start("cohort", decision.user, decision.project, work)
+    return Started(job=job.id)
+
+
+def _summary(decision: Decision, row: dict) -> dict:
+    return row | {
+        "persons": decision.mask(row["persons"]),
+        "entries": decision.mask(row["entries"]),
+    }
+
+
+@router.get("/cohorts", response_model=list[CohortSummary])
+def cohorts(request: Request, decision: Counting) -> list[CohortSummary]:
+    """Every cohort with its persons inside the perimeter (masked)."""
+    key = ("cohorts", decision.project, decision.perimeter, decision.mask_below)
+    rows = state(request).cached(key, listed, decision)
+    return [CohortSummary(**_summary(decision, r)) for r in rows]
+
+
+def _shown(wh, decision: Decision, cohort_id: int) -> dict:
+    shown = show_cohort(wh, cohort_id)
+    if restricts_persons(decision):
+        found = figures(wh, decision, cohort_id)
+        shown |= {"persons": found["count"], "entries": found["entries"]}
+        try:
+            definition = CohortDefinition.model_validate(shown["definition"])
+        except ValidationError:  # not from a definition (a saved search...)
+            first = (shown["attrition"] or [{"rule": "cohort"}])[0]
+            shown["attrition"] = [
+                first | {"persons": shown["persons"], "entries": shown["entries"]}
+            ]
+        else:
+            shown["attrition"] = attrition_within(wh, decision, definition)
+    return shown
+
+
+@router.get("/cohorts/{cohort_id}", response_model=CohortShown)
+def cohort(request: Request, decision: Counting, cohort_id: CohortId) -> CohortShown:
+    """A cohort's definition, figures and attrition (masked)."""
+    shown = state(request).use(_shown, decision, cohort_id)
+    shown["attrition"] = _masked_steps(decision, shown["attrition"])
+    return CohortShown(**_summary(decision, shown))
+
+
+@router.get("/cohorts/{cohort_id}/describe")
+def describe(request: Request, decision: Counting, cohort_id: CohortId) -> dict:
+    """Table 1 of the cohort's persons inside the perimeter: age, sex, top
+    conditions, drugs and labs of tables the perimeter holds (masked)."""
+    key = (
+        "describe",
+        cohort_id,
+        decision.project,
+        decision.perimeter,
+        decision.mask_below,
+    )
+    return state(request).cached(
+        key,
+        lambda wh: describe_cohort(
+            Within(wh, decision), cohort_id, mask_below=decision.mask_below
+        ),
+    )
+
+
+def _export(wh, decision: Decision, cohort_id: int) -> str:
+    show_cohort(wh, cohort_id)  # 404 when unknown
+    rows = cohort_rows(wh, decision, cohort_id).order_by(
+        ["subject_id", "cohort_start_date"]
+    )
+    found = (
+        rows.select("subject_id", "cohort_start_date", "cohort_end_date")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    persons = len({r["subject_id"] for r in found})
+    if decision.mask_below and 0 < persons < decision.mask_below:
+        raise AccessDeniedError(
+            f"cohort {cohort_id}: fewer than {decision.mask_below} persons, not exported"
+        )
+    audit(
+        wh,
+        decision.user,
+        "cohort.export",
+        {"cohort_definition_id": cohort_id},
+        project=decision.project,
+        rows=len(found),
+        persons=persons,
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["subject_id", "cohort_start_date", "cohort_end_date"])
+    for r in found:
+        writer.writerow([r["subject_id"], r["cohort_start_date"], r["cohort_end_date"]])
+    return out.getvalue()
+
+
+@router.get(
+    "/cohorts/{cohort_id}/export",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export(request: Request, decision: Exporting, cohort_id: CohortId) -> Response:
+    """The cohort's rows as CSV (subject_id is the pseudonymised person id),
+    persons inside the perimeter only; a cohort under the mask threshold is
+    not exported."""
+    text = state(request).use(_export, decision, cohort_id)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="cohort-{cohort_id}.csv"'
+        },
+    )
+
+
+def _delete(wh, decision: Decision, cohort_id: int) -> None:
+    refuse_perimeter(wh, cohort_id)
+    delete_cohort(wh, cohort_id)
+    audit(
+        wh,
+        decision.user,
+        "cohort.delete",
+        {"cohort_definition_id": cohort_id},
+        project=decision.project,
+    )
+
+
+@router.delete("/cohorts/{cohort_id}", status_code=204, response_class=Response)
+def delete(request: Request, decision: Exporting, cohort_id: CohortId) -> Response:
+    """Remove a cohort (not a project's perimeter); those who may export may delete."""
+    web = state(request)
+    try:
+        web.use(_delete, decision, cohort_id)
+    finally:
+        web.changed("cohorts", "describe")
+    return Response(status_code=204)

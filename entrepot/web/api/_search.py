@@ -1,5 +1,165 @@
-"""API: search (to be written)."""
+"""API: search in reports, within the project's perimeter, and save a search
+as a cohort. Everyone who may count gets the counts (masked); hits (snippets
+of text) only go to those who may also read rows."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from entrepot.errors import AccessDeniedError, SearchQueryError
+from entrepot.privacy import Decision, list_projects
+from entrepot.privacy._access import PERMISSIONS
+from entrepot.web._auth import Counting, CurrentSession, _authorise
+from entrepot.web._state import state
 
 router = APIRouter(tags=["search"])
+
+MAX_HITS = 100
+
+
+class Hit(BaseModel):
+    note_id: int
+    person_id: int
+    note_date: str
+    snippet: str  # text with <b>...</b> around the matches, nothing else marked
+
+
+class SearchResult(BaseModel):
+    notes: int | str
+    persons: int | str
+    exclude: list[str]
+    hits: list[Hit]
+    hits_allowed: bool
+
+
+class SearchCohort(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    q: str = Field(min_length=1, max_length=500)
+    exclude: str | list[str] | None = None
+    note_type: str | None = Field(None, max_length=200)
+    start: date | None = Field(None, alias="from")
+    end: date | None = Field(None, alias="to")
+    name: str = Field(min_length=1, max_length=255)
+
+
+class SavedCohort(BaseModel):
+    cohort_definition_id: int
+    name: str
+    count: int | str
+
+
+def filters_of(exclude, note_type, start, end):
+    """The library's filters from the request's fields ("none" or [] = all text)."""
+    from entrepot.search import SearchFilters, parse_exclude
+
+    if isinstance(exclude, list):
+        exclude = ",".join(exclude) or "none"
+    if start and end and start > end:
+        raise SearchQueryError(f"from {start} comes after to {end}")
+    try:
+        contexts = parse_exclude(exclude)
+    except SearchQueryError as e:
+        raise SearchQueryError(str(e).removeprefix("--")) from None
+    return SearchFilters(contexts, note_type or None, start, end)
+
+
+def within(wh, decision: Decision, filters):
+    """`filters` narrowed to the project's perimeter (its persons and dates);
+    None when nothing can match. 403 when the project may not see notes."""
+    decision.table(wh, "note")  # refuses a project whose domains leave notes out
+    p = decision.perimeter
+    if p is None:
+        return filters
+    starts = [d for d in (filters.start, p.start) if d]
+    ends = [d for d in (filters.end, p.end) if d]
+    start, end = max(starts, default=None), min(ends, default=None)
+    if start and end and start > end:
+        return None
+    persons = None
+    if p.cohort_id is not None:
+        ids = decision.table(wh, "person").person_id.to_pyarrow().to_pylist()
+        persons = frozenset(ids)
+    return replace(filters, start=start, end=end, persons=persons)
+
+
+def _search(wh, decision: Decision, q: str, filters, limit: int) -> dict:
+    from entrepot.search import search_notes
+
+    narrowed = within(wh, decision, filters)
+    if narrowed is None:
+        return {"notes": 0, "persons": 0, "hits": []}
+    return search_notes(wh, q, narrowed, limit=limit)
+
+
+def may_read(request: Request, session, decision: Decision) -> bool:
+    """Whether the caller may read rows in the decision's project (asked, and
+    audited, only when the role has that right)."""
+    if "read" not in PERMISSIONS.get(decision.role, ()):
+        return False
+    _authorise(request, session, "read", decision.project)
+    return True
+
+
+@router.get("/search", response_model=SearchResult)
+def search(
+    request: Request,
+    decision: Counting,
+    session: CurrentSession,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    exclude: Annotated[str | None, Query(max_length=200)] = None,
+    note_type: Annotated[str | None, Query(max_length=200)] = None,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=0, le=MAX_HITS)] = 20,
+) -> SearchResult:
+    """Notes and persons whose reports match `q` (words, "phrases", AND, OR,
+    NOT), leaving out negated, hypothetical and family text unless `exclude`
+    says otherwise (`none`: all text); hits for those who may read rows."""
+    filters = filters_of(exclude, note_type, start, end)
+    reading = may_read(request, session, decision)
+    found = state(request).use(_search, decision, q, filters, limit if reading else 0)
+    return SearchResult(
+        notes=decision.mask(found["notes"]),
+        persons=decision.mask(found["persons"]),
+        exclude=list(filters.exclude),
+        hits=found["hits"] if reading else [],
+        hits_allowed=reading,
+    )
+
+
+def _save(wh, decision: Decision, body: SearchCohort, filters) -> dict:
+    from entrepot.cohort._results import next_cohort_id
+    from entrepot.search import save_search_cohort
+
+    cohort_id = next_cohort_id(wh, body.name)
+    if any(p["cohort_id"] == cohort_id for p in list_projects(wh)):
+        raise AccessDeniedError(
+            f"cohort {body.name!r} is a project's perimeter: choose another name"
+        )
+    narrowed = within(wh, decision, filters)
+    if narrowed is None:
+        narrowed = replace(filters, persons=frozenset())
+    return save_search_cohort(wh, body.q, narrowed, body.name)
+
+
+@router.post("/search/cohort", response_model=SavedCohort)
+def save_cohort(
+    request: Request, decision: Counting, body: SearchCohort
+) -> SavedCohort:
+    """Save the persons a search finds (in the perimeter) as a cohort; a cohort
+    of the same name is replaced."""
+    filters = filters_of(body.exclude, body.note_type, body.start, body.end)
+    web = state(request)
+    saved = web.use(_save, decision, body, filters)
+    web.changed("cohorts", "describe")
+    return SavedCohort(
+        cohort_definition_id=saved["cohort_definition_id"],
+        name=saved["name"],
+        count=decision.mask(saved["persons"]),
+    )

@@ -1,5 +1,12 @@
-"""Page: cohorts (to be written)."""
+"""Page: the cohort builder, saved cohorts, ATLAS/Circe import."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+
+from entrepot.web.pages import PageSession, render
 
 router = APIRouter()
+
+
+@router.get("/cohorts")
+def cohorts(request: Request, session: PageSession):
+    return render(request, "cohorts.html", session, title="Cohorts")

@@ -56,12 +56,17 @@ const entrepot = (() => {
     return node;
   }
 
-  // A snippet from the search index: text with <b>…</b> around matches. Everything else is escaped.
+  // A snippet from the search index: text with <b>…</b> around matches. Everything else is escaped
+  // (as HTML entities, decoded here into text: nothing is ever parsed as HTML).
+  const entity = (s) => s.replace(/&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot|apos);/gi, (_, e) => {
+    const named = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }[e.toLowerCase()];
+    return named ?? String.fromCodePoint(e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
+  });
   function highlighted(snippet) {
     const span = document.createElement("span");
     snippet.split(/(<b>.*?<\/b>)/).forEach((part) => {
       const m = part.match(/^<b>(.*)<\/b>$/);
-      span.append(m ? el("mark", {}, m[1]) : part);
+      span.append(m ? el("mark", {}, entity(m[1])) : entity(part));
     });
     return span;
   }

@@ -1,0 +1,132 @@
+"""De-identifying the notes already in a warehouse, in place and atomically.
+
+`entrepot ingest` de-identifies each note as it loads it, with its patient's
+identity; a warehouse filled another way (the synthetic demo hospital writes
+its notes as written, names and IPP included) is de-identified afterwards with
+`deidentify_notes`, from the rules and lexicons alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import ibis
+import pyarrow as pa
+
+from entrepot.privacy._audit import audit
+from entrepot.privacy._tables import schema_of
+from entrepot.privacy.deid import DeidConfig, deidentify
+from entrepot.privacy.deid._deid import _replacement
+
+_NAMES = ("NOM", "PRENOM")
+
+
+def deidentify_notes(
+    wh,
+    *,
+    config: DeidConfig | None = None,
+    batch_size: int = 5_000,
+    progress: Callable[[str], None] | None = None,
+    user: str = "entrepot",
+) -> dict[str, int]:
+    """De-identify `note.note_text` of every note in place, in one transaction.
+
+    Identifiers are found by the rules and lexicons of `deidentify` (no
+    patient identity: the warehouse holds none); a name found once in a note is
+    then removed wherever else it appears in that note ("La patiente Dupuy").
+    With the default `DeidConfig` (tags: `[NOM]`, `[IPP]`...) a second run
+    changes nothing. `note_title` is left as is: titles name a kind of
+    document ("Compte rendu d'hospitalisation"), not a patient.
+
+    Gold annotations (`note_annotation`) give offsets into the text as written
+    and identifier annotations hold the identifier itself: every annotation of
+    a changed note, and every identifier annotation, is deleted in the same
+    transaction. `note_nlp` is left untouched (run the NLP again afterwards).
+
+    Returns `{"notes": read, "changed": rewritten, "spans": identifiers replaced}`.
+    """
+    config = config or DeidConfig()
+    if not wh.has_table("note"):
+        return {"notes": 0, "changed": 0, "spans": 0}
+    note = wh.table("note")
+    ids: list[int] = []
+    texts: list[str] = []
+    read = spans = 0
+    for batch in note.select("note_id", "note_text").to_pyarrow_batches(
+        chunk_size=batch_size
+    ):
+        for note_id, text in zip(
+            batch.column("note_id").to_pylist(),
+            batch.column("note_text").to_pylist(),
+            strict=True,
+        ):
+            new, found = _deidentified(text or "", config)
+            if found and new != (text or ""):
+                ids.append(note_id)
+                texts.append(new)
+                spans += found
+        read += batch.num_rows
+        if progress:
+            progress(f"de-identifying notes ({read:,})")
+    result = {"notes": read, "changed": len(ids), "spans": spans}
+    if not ids:
+        return result
+    changes = wh.store.from_arrow(
+        pa.table(
+            {
+                "note_id": pa.array(ids, pa.int64()),
+                "_deid_text": pa.array(texts, pa.string()),
+            }
+        )
+    )
+    joined = note.left_join(changes, note.note_id == changes.note_id)
+    rewritten = joined.select(
+        *[
+            ibis.coalesce(changes._deid_text, note.note_text).name(c)
+            if c == "note_text"
+            else note[c]
+            for c in note.columns
+        ]
+    )
+    writes = {"note": wh.store.materialize(rewritten)}
+    if wh.has_table("note_annotation"):
+        gold = wh.table("note_annotation")
+        kept = gold.filter(gold.kind != "identifier").anti_join(
+            changes.select("note_id"), "note_id"
+        )
+        writes["note_annotation"] = wh.store.materialize(kept)
+    with wh.store.transaction() as tx:
+        for name, rows in writes.items():
+            tx.replace(schema_of(name), name, rows)
+    audit(
+        wh,
+        user,
+        "deid.notes",
+        {"mode": config.mode, "labels": sorted(config.labels)},
+        rows=len(ids),
+    )
+    return result
+
+
+def _deidentified(text: str, config: DeidConfig) -> tuple[str, int]:
+    """`text` de-identified, and how many identifiers were replaced."""
+    result = deidentify(text, None, config)
+    names: dict[str, str] = {}
+    for s in result.spans:
+        value = text[s["start"] : s["end"]].strip()
+        if s["label"] in _NAMES and len(value) > 1:
+            for form in (value, value.upper(), value.title()):
+                names.setdefault(form, s["label"])
+    if not names:
+        return result.text, len(result.spans)
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    again = re.compile(rf"(?<![\w\[])(?:{alternatives})(?![\w\]])")
+    found = len(result.spans)
+
+    def replace(m: re.Match) -> str:
+        nonlocal found
+        found += 1
+        return _replacement(m.group(), names[m.group()], config)
+
+    return again.sub(replace, result.text), found

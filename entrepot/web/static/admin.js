@@ -1,0 +1,130 @@
+// Administration: users, projects and members, the audit log and its chain, opt-out.
+"use strict";
+
+(() => {
+  const { api, el, fmt, showError } = entrepot;
+  const $ = (id) => document.getElementById(id);
+  const list = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
+
+  function status(form, text) {
+    form.querySelector(".admin-status").replaceChildren(el("p", { class: "muted" }, text));
+  }
+
+  function rows(table, items, cells, empty) {
+    const body = table.tBodies[0];
+    const span = table.tHead.rows[0].cells.length;
+    body.replaceChildren(...(items.length
+      ? items.map((item) => el("tr", {}, cells(item).map((c) => (c instanceof Node && c.tagName === "TD" ? c : el("td", {}, c)))))
+      : [el("tr", {}, el("td", { colspan: span, class: "muted" }, empty))]));
+  }
+
+  function options(select, values) {
+    const kept = select.value;
+    select.replaceChildren(...values.map((v) => el("option", { value: v }, v)));
+    if (values.includes(kept)) select.value = kept;
+  }
+
+  async function loadUsers() {
+    const users = await api("/api/admin/users");
+    rows($("users"), users, (u) => [u.name, u.role, u.projects.join(", ") || "—"], "No user.");
+    options($("member-user"), users.map((u) => u.name));
+  }
+
+  function perimeter(p) {
+    const parts = [];
+    if (p.cohort_id !== null) parts.push(`cohort ${p.cohort_id}`);
+    parts.push(p.domains ? p.domains.join(", ") : "all tables");
+    if (p.start || p.end) parts.push(`${p.start || "…"} – ${p.end || "…"}`);
+    return parts.join("; ");
+  }
+
+  async function loadProjects() {
+    const projects = await api("/api/admin/projects");
+    rows($("projects"), projects, (p) => [p.name, perimeter(p),
+      el("td", { class: "n" }, p.mask_below ?? "default"), p.members.join(", ") || "—"], "No project.");
+    options($("member-project"), projects.map((p) => p.name));
+  }
+
+  async function loadAudit() {
+    const query = { project: "", user: $("audit-user").value.trim(), action: $("audit-action").value.trim(), limit: $("audit-limit").value || 100 };
+    const entries = await api("/api/admin/audit", { query });
+    rows($("audit"), entries, (e) => [el("td", { class: "n" }, e.seq), e.at.replace("T", " "), e.user, e.action,
+      e.project || "—", el("td", { class: "admin-params" }, JSON.stringify(e.parameters))], "No entry.");
+  }
+
+  async function loadOptouts() {
+    const optouts = await api("/api/admin/optout");
+    rows($("optout"), optouts, (o) => [String(o.person_id), o.added_at.replace("T", " "), o.added_by,
+      el("button", { type: "button", class: "secondary", "aria-label": `Withdraw the objection of ${o.person_id}`,
+        onclick: () => withdraw(o.person_id) }, "Withdraw")], "No objection registered.");
+  }
+
+  async function withdraw(personId) {
+    try {
+      await api(`/api/admin/optout/${personId}`, { method: "DELETE" });
+      await loadOptouts();
+    } catch (err) { showError($("add-optout").querySelector(".admin-status"), err); }
+  }
+
+  // A form posts its JSON, then reloads what it changed; errors are shown beside it.
+  function submit(form, send, reload) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const where = form.querySelector(".admin-status");
+      try {
+        status(form, await send());
+        form.reset();
+        await reload();
+      } catch (err) { showError(where, err); }
+    });
+  }
+
+  function wire() {
+    submit($("add-user"), async () => {
+      const u = await api("/api/admin/users", { method: "POST", body: {
+        name: $("user-name").value.trim(), role: $("user-role").value, password: $("user-password").value, projects: list($("user-projects").value) } });
+      return `User ${u.name} (${u.role}) added.`;
+    }, () => Promise.all([loadUsers(), loadProjects()]));
+    submit($("add-project"), async () => {
+      const number = (v) => (v === "" ? null : Number(v));
+      const domains = list($("project-domains").value);
+      const p = await api("/api/admin/projects", { method: "POST", body: {
+        name: $("project-name").value.trim(), cohort_id: number($("project-cohort").value),
+        domains: domains.length ? domains : null, start: $("project-start").value || null,
+        end: $("project-end").value || null, mask_below: number($("project-mask").value) } });
+      return `Project ${p.name} added.`;
+    }, loadProjects);
+    submit($("add-member"), async () => {
+      const m = await api(`/api/admin/projects/${encodeURIComponent($("member-project").value)}/members`, {
+        method: "POST", body: { user: $("member-user").value } });
+      return `${m.user} may now work in ${m.project} (their sessions were closed).`;
+    }, () => Promise.all([loadUsers(), loadProjects()]));
+    submit($("add-optout"), async () => {
+      const r = await api("/api/admin/optout", { method: "POST", body: { ipps: list($("optout-ipps").value) } });
+      const rowsRemoved = Object.values(r.rows_removed).reduce((a, b) => a + b, 0);
+      return `${fmt(r.patients)} patient(s) opted out (${fmt(r.new)} new); ${fmt(rowsRemoved)} rows erased.`;
+    }, loadOptouts);
+    $("audit-filter").addEventListener("submit", (event) => {
+      event.preventDefault();
+      loadAudit().catch((err) => showError($("verify-result"), err));
+    });
+    $("verify-audit").addEventListener("click", async () => {
+      const out = $("verify-result");
+      out.replaceChildren("Verifying…");
+      try {
+        const v = await api("/api/admin/audit/verify");
+        out.replaceChildren(v.ok
+          ? el("span", { class: "admin-ok", "data-ok": "true" }, `Chain intact: ${fmt(v.entries)} entries.`)
+          : el("span", { class: "error", "data-ok": "false", "data-first-bad": v.first_bad },
+            `Chain BROKEN at entry ${fmt(v.first_bad)} of ${fmt(v.entries)}.`));
+      } catch (err) { showError(out, err); }
+    });
+  }
+
+  document.addEventListener("entrepot:ready", () => {
+    wire();
+    for (const load of [loadUsers, loadProjects, loadAudit, loadOptouts]) {
+      load().catch((err) => showError($("verify-result"), err));
+    }
+  });
+})();

@@ -1,0 +1,119 @@
+// Virtual prescription: interactions by level, and a wheel of the interacting pairs.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const { el } = entrepot;
+  const SVG = "http://www.w3.org/2000/svg";
+  const COLOURS = {
+    "contre-indication": "#b42318",
+    "association-deconseillee": "#b54708",
+    "precaution-emploi": "#d4a000",
+    "a-prendre-en-compte": "#667085",
+  };
+  const levelClass = (level) => `level-${level === "precaution-emploi" ? "precaution-d-emploi" : level}`;
+
+  function svg(tag, attrs = {}, ...children) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    for (const c of children) node.append(c);
+    return node;
+  }
+
+  const drugName = (d) => d.name || d.input;
+
+  function table(result) {
+    if (!result.interactions.length) return el("p", {}, "No interaction found between these lines.");
+    const groups = Object.keys(result.levels)
+      .map((level) => [level, result.interactions.filter((it) => it.level === level)])
+      .filter(([, items]) => items.length);
+    return el("div", {}, groups.map(([level, items]) => el("section", { class: "level-group" },
+      el("h3", {}, el("span", { class: `badge ${levelClass(level)}` }, result.levels[level]), ` (${items.length})`),
+      el("table", {},
+        el("thead", {}, el("tr", {}, el("th", {}, "Drugs"), el("th", {}, "Risk"), el("th", {}, "What to do"))),
+        el("tbody", {}, items.map((it) => el("tr", { class: "interaction", "data-level": it.level },
+          el("td", {}, `${drugName(result.drugs[it.a])} + ${drugName(result.drugs[it.b])}`,
+            el("div", { class: "muted" }, it.rules.map((r) => r.join(" + ")).join("; "))),
+          el("td", {}, it.risk),
+          el("td", {}, [it.condition, it.conduct, it.why].filter(Boolean).join(" ") || "—"))))))));
+  }
+
+  function wheel(result) {
+    const involved = [...new Set(result.interactions.flatMap((it) => [it.a, it.b]))];
+    const shown = result.drugs.filter((d) => d.recognized).map((d) => d.line);
+    const nodes = [...new Set([...shown, ...involved])];
+    if (nodes.length < 2) return el("p", { class: "muted" }, "Two recognised drugs are needed.");
+    const size = 360, c = size / 2, r = 120;
+    const at = new Map(nodes.map((line, i) => {
+      const angle = (2 * Math.PI * i) / nodes.length - Math.PI / 2;
+      return [line, [c + r * Math.cos(angle), c + r * Math.sin(angle), angle]];
+    }));
+    const root = svg("svg", { viewBox: `0 0 ${size} ${size}`, role: "img", "aria-label": "Interactions between the drugs", class: "wheel" });
+    root.append(svg("circle", { cx: c, cy: c, r, fill: "none", stroke: "#d7dde4" }));
+    for (const it of [...result.interactions].reverse()) { // most severe drawn last, on top
+      const [x1, y1] = at.get(it.a), [x2, y2] = at.get(it.b);
+      const path = svg("path", {
+        d: `M ${x1} ${y1} Q ${c} ${c} ${x2} ${y2}`, fill: "none",
+        stroke: COLOURS[it.level], "stroke-width": 4, "stroke-linecap": "round", class: "arc",
+        "data-level": it.level,
+      }, svg("title", {}, document.createTextNode(
+        `${result.levels[it.level]}: ${drugName(result.drugs[it.a])} + ${drugName(result.drugs[it.b])}. ${it.risk}`)));
+      root.append(path);
+    }
+    for (const line of nodes) {
+      const [x, y, angle] = at.get(line);
+      const d = result.drugs[line];
+      const right = Math.cos(angle) >= 0;
+      const label = svg("text", {
+        x: c + (r + 10) * Math.cos(angle), y: c + (r + 10) * Math.sin(angle) + 4,
+        "text-anchor": Math.abs(Math.cos(angle)) < 0.2 ? "middle" : right ? "start" : "end",
+      }, document.createTextNode(drugName(d).slice(0, 28)));
+      root.append(svg("g", {},
+        svg("circle", { cx: x, cy: y, r: 6, fill: "#0b5cad" }, svg("title", {}, document.createTextNode(`${d.input} (${d.atc.join(", ")})`))),
+        label));
+    }
+    return root;
+  }
+
+  function swatch(level) {
+    const node = el("span", { class: "swatch", "aria-hidden": "true" });
+    node.style.background = COLOURS[level];
+    return node;
+  }
+
+  function legend(result) {
+    return Object.entries(result.levels).map(([level, name]) => el("li", {},
+      swatch(level), " ", name));
+  }
+
+  function drugs(result) {
+    return result.drugs.map((d) => el("tr", { class: d.recognized ? "" : "unrecognized" },
+      el("td", { class: "n" }, d.line + 1), el("td", {}, d.input),
+      el("td", {}, d.recognized ? d.substances.join(", ") : "not recognised"),
+      el("td", {}, d.atc.slice(0, 3).join(", ")), el("td", {}, d.route || "")));
+  }
+
+  async function check(event) {
+    event.preventDefault();
+    const text = $("prescription-lines").value;
+    if (!text.trim()) return;
+    $("prescription-error").replaceChildren();
+    $("check-button").disabled = true;
+    try {
+      const result = await entrepot.api("/api/prescriptions/check", { method: "POST", body: { text }, query: { project: "" } });
+      const unknown = result.unrecognized.length
+        ? el("p", { class: "error" }, `Not recognised: ${result.unrecognized.map((d) => `line ${d.line + 1} “${d.input}”`).join(", ")}`)
+        : null;
+      $("interactions").replaceChildren(...[unknown, table(result)].filter(Boolean));
+      $("interaction-wheel").replaceChildren(wheel(result));
+      $("wheel-legend").replaceChildren(...legend(result));
+      document.querySelector("#prescription-drugs tbody").replaceChildren(...drugs(result));
+    } catch (e) {
+      entrepot.showError($("prescription-error"), e);
+    } finally {
+      $("check-button").disabled = false;
+    }
+  }
+
+  $("prescription-form").addEventListener("submit", check);
+})();

@@ -1,0 +1,83 @@
+// Search in reports: counts for everyone who may count, hits for those who may read.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const { el } = entrepot;
+  let last = null; // the parameters of the search shown
+
+  function params() {
+    const boxes = ["negated", "hypothesis", "family", "history"].map((n) => $(`exclude-${n}`));
+    const chosen = boxes.filter((b) => b.checked).map((b) => b.value);
+    return {
+      q: $("search-query").value.trim(),
+      exclude: chosen.length ? chosen.join(",") : "none",
+      note_type: $("search-note-type").value.trim(),
+      from: $("search-from").value,
+      to: $("search-to").value,
+    };
+  }
+
+  function hit(h, project) {
+    const href = `/patients/${h.person_id}?project=${encodeURIComponent(project)}`;
+    return el("li", {},
+      el("div", { class: "muted" }, `${h.note_date} · note ${h.note_id} · `,
+        el("a", { href }, `patient ${h.person_id}`)),
+      el("div", {}, entrepot.highlighted(h.snippet)));
+  }
+
+  async function search(event) {
+    if (event) event.preventDefault();
+    const p = params();
+    if (!p.q) return;
+    $("search-error").replaceChildren();
+    $("search-saved").textContent = "";
+    $("search-button").disabled = true;
+    try {
+      const r = await entrepot.api("/api/search", { query: p });
+      last = p;
+      $("search-notes").textContent = entrepot.fmt(r.notes);
+      $("search-persons").textContent = entrepot.fmt(r.persons);
+      const project = entrepot.project();
+      const items = r.hits.map((h) => hit(h, project));
+      if (!r.hits_allowed) items.push(el("li", { class: "muted" }, "Your role shows counts only."));
+      else if (!r.hits.length) items.push(el("li", { class: "muted" }, "No report matches."));
+      $("search-hits").replaceChildren(...items);
+      $("save-search").disabled = false;
+      if (!$("search-cohort-name").value) $("search-cohort-name").value = `search: ${p.q}`.slice(0, 255);
+    } catch (e) {
+      last = null;
+      $("save-search").disabled = true;
+      $("search-notes").textContent = $("search-persons").textContent = "–";
+      $("search-hits").replaceChildren();
+      entrepot.showError($("search-error"), e);
+    } finally {
+      $("search-button").disabled = false;
+    }
+  }
+
+  async function save() {
+    if (!last) return;
+    const name = $("search-cohort-name").value.trim() || `search: ${last.q}`;
+    const body = { ...last, name };
+    for (const k of ["note_type", "from", "to"]) if (!body[k]) delete body[k];
+    $("save-search").disabled = true;
+    try {
+      const r = await entrepot.api("/api/search/cohort", { method: "POST", body });
+      $("search-saved").textContent =
+        `Saved as cohort ${r.cohort_definition_id} (${entrepot.fmt(r.count)} patients).`;
+    } catch (e) {
+      entrepot.showError($("search-error"), e);
+    } finally {
+      $("save-search").disabled = false;
+    }
+  }
+
+  $("search-form").addEventListener("submit", search);
+  $("save-search").addEventListener("click", save);
+  document.addEventListener("entrepot:project", () => { if (last) search(); });
+  document.addEventListener("entrepot:ready", () => {
+    const q = new URLSearchParams(location.search).get("q");
+    if (q) { $("search-query").value = q; search(); }
+  });
+})();

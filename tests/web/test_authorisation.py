@@ -1,0 +1,180 @@
+"""The authorisation matrix: every role, and no token, on every endpoint of the
+API. The endpoints are read from the app at run time, so a new one cannot
+escape: it must be in `EXPECTED`, else the test fails naming it.
+
+Researchers and viewers call with `?project=cardio` (rita and vic are members,
+dora is not); the admin and the data engineer call warehouse-wide. "Allowed"
+means authorised: the answer is neither 401 nor 403 nor a server error (the
+request may still be refused further on, e.g. 422 for a body left empty, as
+authorisation runs before validation). Every call with a token is audited.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from tests.web.conftest import USERS
+
+EVERYONE = frozenset(USERS)
+#: Who may do what, by the privacy policy (see the module docstring).
+ALLOWED = {
+    "count": frozenset({"ada", "eve", "rita", "vic"}),  # dora: not in cardio
+    "read": frozenset({"ada", "eve", "rita"}),  # a viewer only counts
+    "export": frozenset({"ada", "eve", "rita"}),
+    "manage": frozenset({"ada"}),
+    "logged": EVERYONE,  # no patient data: any logged-in user
+}
+PROJECT = {"ada": None, "eve": None, "rita": "cardio", "vic": "cardio", "dora": "cardio"}  # fmt: skip
+#: "METHOD /path" -> the right it needs. Rows for endpoints other helpers are
+#: still writing are kept: `test_every_row_is_served` names those not served.
+EXPECTED = {
+    "POST /api/logout": "logged",
+    "GET /api/me": "logged",
+    "GET /api/jobs/{job_id}": "logged",
+    # overview and vocabulary
+    "GET /api/overview": "count",
+    "GET /api/vocabulary": "logged",
+    # cohorts (deleting one takes the export right)
+    "POST /api/cohorts": "count",
+    "GET /api/cohorts": "count",
+    "GET /api/cohorts/{cohort_id}": "count",
+    "GET /api/cohorts/{cohort_id}/describe": "count",
+    "GET /api/cohorts/{cohort_id}/export": "export",
+    "DELETE /api/cohorts/{cohort_id}": "export",
+    # search in reports
+    "GET /api/search": "count",
+    "POST /api/search/cohort": "count",
+    # patients
+    "GET /api/patients/{person_id}": "read",
+    "GET /api/patients/{person_id}/notes/{note_id}": "read",
+    # prescriptions
+    "POST /api/prescriptions/check": "logged",
+    # administration
+    "GET /api/admin/users": "manage",
+    "POST /api/admin/users": "manage",
+    "GET /api/admin/projects": "manage",
+    "POST /api/admin/projects": "manage",
+    "POST /api/admin/projects/{name}/members": "manage",
+    "GET /api/admin/audit": "manage",
+    "GET /api/admin/audit/verify": "manage",
+    "GET /api/admin/optout": "manage",
+    "POST /api/admin/optout": "manage",
+    "DELETE /api/admin/optout/{person_id}": "manage",
+}
+#: Open without a token: logging in.
+PUBLIC = {"POST /api/token"}
+#: Calls the frame answers without an audit entry (no patient data, no right
+#: decided): the session itself. Anything else must be audited.
+NOT_AUDITED = {"POST /api/logout", "GET /api/me", "GET /api/jobs/{job_id}"}
+#: Queries that make a call valid, so that "allowed" is a real answer.
+QUERIES = {
+    "GET /api/search": {"q": "insuffisance", "limit": 1},
+    "GET /api/vocabulary": {"q": "diabete"},
+}
+
+
+def api_endpoints(app) -> list[str]:
+    """Every JSON endpoint the app serves, as "METHOD /path"."""
+    return sorted(
+        f"{method} {c.path}"
+        for c in iter_route_contexts(app.routes)
+        if isinstance(c.original_route, APIRoute) and c.path.startswith("/api/")
+        for method in c.methods
+    )
+
+
+@pytest.fixture(scope="module")
+def ids(server) -> dict[str, str]:
+    """Values for path parameters: a real person, one of their notes, a
+    project; no cohort (nothing of other tests' is deleted)."""
+
+    def first_note(wh):
+        n = wh.table("note")
+        return n.order_by(n.note_id).limit(1).to_pyarrow().to_pylist()[0]
+
+    note = server.web.use(first_note)
+    return {"person_id": str(note["person_id"]), "note_id": str(note["note_id"]),
+            "name": "cardio", "job_id": "1", "cohort_id": "999999"}  # fmt: skip
+
+
+def _url(path: str, ids: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: ids.get(m.group(1), "1"), path)
+
+
+def _audited(server) -> int:
+    return server.web.use(lambda wh: wh.count("audit_log"))
+
+
+def test_every_endpoint_is_in_the_table(server):
+    missing = [e for e in api_endpoints(server.app) if e not in EXPECTED | dict.fromkeys(PUBLIC)]  # fmt: skip
+    assert not missing, f"endpoints missing from the authorisation table: {missing}"
+
+
+def test_every_row_is_served(server):
+    served = set(api_endpoints(server.app))
+    absent = sorted(set(EXPECTED) - served)
+    if absent:
+        pytest.xfail(f"in the table but not served (yet): {absent}")
+
+
+def test_no_token_no_api(server):
+    for endpoint in api_endpoints(server.app):
+        if endpoint in PUBLIC:
+            continue
+        method, path = endpoint.split(" ", 1)
+        r = httpx.request(method, server.url + _url(path, {}), json=_body(method))
+        assert r.status_code == 401, f"{endpoint} answered {r.status_code} without a token"  # fmt: skip
+        assert r.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("user", sorted(USERS))
+def test_the_matrix(server, ids, user):
+    token = server.token(user)
+    headers = {"Authorization": f"Bearer {token}"}
+    wrong = []
+    for endpoint in api_endpoints(server.app):
+        if endpoint in PUBLIC or endpoint not in EXPECTED:
+            continue  # the table's completeness is asserted above
+        method, path = endpoint.split(" ", 1)
+        if endpoint == "POST /api/logout":  # would end the session the matrix uses
+            headers = {"Authorization": f"Bearer {server.token(user)}"}
+        params = dict(QUERIES.get(endpoint, {}))
+        if PROJECT[user]:
+            params["project"] = PROJECT[user]
+        before = _audited(server)
+        r = httpx.request(method, server.url + _url(path, ids), params=params, json=_body(method), headers=headers, timeout=60)  # fmt: skip
+        allowed = user in ALLOWED[EXPECTED[endpoint]]
+        got = "allowed" if r.status_code not in (401, 403) else str(r.status_code)
+        if r.status_code >= 500 or got != ("allowed" if allowed else "403"):
+            wrong.append(f"{endpoint}: {r.status_code} {r.text[:120]}")
+        if endpoint not in NOT_AUDITED and _audited(server) <= before:
+            wrong.append(f"{endpoint}: no audit entry")
+        headers = {"Authorization": f"Bearer {token}"}
+    assert not wrong, f"{user} ({USERS[user][0]}): " + "; ".join(wrong)
+
+
+def test_researchers_and_viewers_act_only_in_a_project(server, ids):
+    served = set(api_endpoints(server.app))
+    for user in ("rita", "vic"):
+        role = USERS[user][0]
+        with server.client(user) as api:
+            for endpoint, right in EXPECTED.items():
+                if right not in ("count", "read", "export") or endpoint not in served:
+                    continue
+                method, path = endpoint.split(" ", 1)
+                r = api.request(method, _url(path, ids), params=QUERIES.get(endpoint, {}), json=_body(method))  # fmt: skip
+                detail = (
+                    f"a {role} acts only within a project"
+                    if user in ALLOWED[right]
+                    else f"a {role} may not {right}"
+                )
+                assert (r.status_code, r.json()) == (403, {"detail": detail}), endpoint
+
+
+def _body(method: str) -> dict | None:
+    """An empty JSON object for calls that take a body (invalid: nothing is written)."""
+    return {} if method in ("POST", "PUT", "PATCH") else None

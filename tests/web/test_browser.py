@@ -1,0 +1,176 @@
+"""End to end in a real browser: Playwright driving Debian's Chromium (never a
+downloaded one). Screenshots go to `test-artifacts/browser/`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium")
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "browser"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=FLAGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page_as(browser, server):
+    """A fresh browser context logged in through the login form."""
+    contexts = []
+
+    def login(user: str):
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(f"{server.url}/")
+        assert page.url.endswith("/login?next=/")
+        page.fill("#username", user)
+        page.fill("#password", PASSWORD)
+        page.keyboard.press("Enter")  # usable with the keyboard
+        page.wait_for_url(f"{server.url}/")
+        return page
+
+    yield login
+    for context in contexts:
+        context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def test_login_fails_then_succeeds(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server.url}/login")
+    page.fill("#username", "rita")
+    page.fill("#password", "not the password")
+    page.click("button[type=submit]")
+    assert page.locator(".error").inner_text() == "unknown user or wrong password"
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.url}/")
+    assert page.locator(".user").inner_text() == "rita"
+    page.wait_for_selector("#pyramid svg")
+    assert page.locator("#top-diagnoses tr").count() > 1
+    shot(page, "overview")
+    context.close()
+
+
+def test_a_page_outside_the_role_is_refused(page_as, server):
+    page = page_as("rita")
+    response = page.goto(f"{server.url}/admin")
+    assert response.status == 403
+    assert page.locator("[data-status='403']").count() == 1
+    shot(page, "refused")
+
+
+def shown(count: int) -> re.Pattern:
+    """The count as a page writes it, whatever its thousands separator."""
+    return re.compile(r"^\s*" + r"\D?".join(str(count)) + r"\s*$")
+
+
+def test_build_a_cohort_and_get_its_count(page_as, server):
+    page = page_as("rita")
+    page.goto(f"{server.url}/cohorts")
+    page.fill("#cohort-name", "hypertension (browser)")
+    page.select_option("#concept-vocabulary", "CIM10")
+    page.fill("#concept-search", "hypertension essentielle")
+    page.wait_for_selector("#concept-suggestions option")
+    page.select_option("#concept-suggestions", index=0)
+    chosen = page.locator("#concept-suggestions option").first.inner_text()
+    assert "I10" in chosen
+    page.click("#add-concept")
+    page.click("#count-button")
+    expected = server.web.use(
+        lambda wh: wh.con.raw_sql(
+            "SELECT count(DISTINCT person_id) FROM condition_occurrence "
+            "WHERE condition_source_value LIKE 'I10%'"
+        ).fetchone()[0]
+    )
+    assert expected >= 10
+    expect(page.locator("#cohort-count")).to_have_text(shown(expected))
+    assert page.locator("#attrition tr").count() >= 2  # header and the entry events
+    shot(page, "cohort")
+
+
+def test_search_with_and_without_negated_mentions(page_as, server):
+    from entrepot.search import SearchFilters, search_notes
+
+    default = server.web.use(search_notes, "sclérodermie")["notes"]
+    everything = server.web.use(
+        search_notes, "sclérodermie", SearchFilters(exclude=())
+    )["notes"]
+    assert everything > default >= 10
+    page = page_as("rita")
+    page.goto(f"{server.url}/search")
+    page.fill("#search-query", "sclérodermie")
+    page.click("#search-button")
+    expect(page.locator("#search-notes")).to_have_text(shown(default))
+    assert page.locator("#search-hits mark").count() >= 1
+    shot(page, "search")
+    for box in ("#exclude-negated", "#exclude-hypothesis", "#exclude-family"):
+        page.uncheck(box)
+    page.click("#search-button")
+    expect(page.locator("#search-notes")).to_have_text(shown(everything))
+
+
+def test_check_a_prescription_and_see_its_interactions(page_as, server):
+    page = page_as("vic")  # no patient data: any role may
+    page.goto(f"{server.url}/prescription")
+    page.fill(
+        "#prescription-lines", "simvastatine 20 mg 1/j\nclarithromycine 500 mg 2/j"
+    )
+    page.click("#check-button")
+    page.wait_for_selector("#interactions tr.interaction")
+    assert page.locator("tr.interaction").first.get_attribute("data-level") == (
+        "contre-indication"
+    )
+    assert page.locator("#interaction-wheel path.arc").count() == 1
+    shot(page, "prescription")
+
+
+def test_a_patient_outside_the_project_is_refused(page_as, server):
+    person = server.web.use(
+        lambda wh: wh.con.raw_sql("SELECT min(person_id) FROM person").fetchone()[0]
+    )
+    page = page_as("rita")
+    allowed = page.goto(f"{server.url}/patients/{person}?project=cardio")
+    assert allowed.status == 200
+    page.wait_for_selector("#timeline svg")
+    shot(page, "patient")
+    page = page_as("dora")
+    refused = page.goto(f"{server.url}/patients/{person}?project=cardio")
+    assert refused.status == 403
+    assert "not a member of project 'cardio'" in page.locator(".error").inner_text()

@@ -1,0 +1,210 @@
+"""The overview and the vocabulary search, against the live server."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from entrepot.errors import AccessDeniedError
+from entrepot.privacy import entries, mask_count
+from entrepot.privacy._access import Perimeter
+
+
+def _direct(wh) -> dict:
+    """The figures the overview shows, read straight from the warehouse."""
+    persons = wh.table("person").select("year_of_birth", "gender_concept_id")
+    people = persons.to_pyarrow().to_pylist()
+    c = wh.table("condition_occurrence")
+    years = c.group_by(y=c.condition_start_date.year()).aggregate(n=c.count())
+    top = (
+        c.group_by("condition_concept_id")
+        .aggregate(p=c.person_id.nunique(), n=c.count())
+        .order_by(
+            [c.person_id.nunique().desc(), c.count().desc(), "condition_concept_id"]
+        )
+    )
+    return {
+        "people": people,
+        "conditions": wh.count("condition_occurrence"),
+        "drugs": wh.count("drug_exposure"),
+        "death": wh.count("death"),
+        "years": {r["y"]: r["n"] for r in years.to_pyarrow().to_pylist()},
+        "top": top.limit(3).to_pyarrow().to_pylist(),
+    }
+
+
+@pytest.fixture(scope="module")
+def direct(server):
+    return server.web.use(_direct)
+
+
+def test_overview_numbers_are_the_warehouse_s_masked(server, direct):
+    with server.client("rita") as api:
+        r = api.get("/api/overview", params={"project": "cardio"})
+    assert r.status_code == 200
+    o = r.json()
+    assert o["project"] == "cardio" and o["mask_below"] == 10
+    assert o["persons"] == len(direct["people"]) == 300
+    rows = {t["table"]: t["rows"] for t in o["tables"]}
+    assert rows["condition_occurrence"] == direct["conditions"]
+    assert rows["drug_exposure"] == direct["drugs"]
+    assert rows["death"] == mask_count(direct["death"], 10)
+    # the pyramid: 5-year bands of age this year, by sex, masked
+    year = date.today().year
+    bands = Counter(
+        (min((year - p["year_of_birth"]) // 5, 19), p["gender_concept_id"])
+        for p in direct["people"]
+    )
+    assert [b["band"] for b in o["pyramid"]][:2] == ["0-4", "5-9"]
+    assert o["pyramid"][-1]["band"] == "95+"
+    for i, band in enumerate(o["pyramid"]):
+        assert band["female"] == mask_count(bands[(i, 8532)], 10)
+        assert band["male"] == mask_count(bands[(i, 8507)], 10)
+    assert any(b["female"] == "<10" for b in o["pyramid"])
+    per_year = dict(
+        zip(o["per_year"]["years"], o["per_year"]["domains"]["conditions"], strict=True)
+    )
+    assert per_year == {y: mask_count(n, 10) for y, n in direct["years"].items()}
+    assert set(o["per_year"]["domains"]) == {
+        "conditions",
+        "drugs",
+        "measurements",
+        "visits",
+        "notes",
+    }
+    top = o["top"]["diagnoses"]
+    assert len(top) == 10
+    assert [t["concept_id"] for t in top[:3]] == [
+        t["condition_concept_id"] for t in direct["top"]
+    ]
+    assert top[0]["persons"] == direct["top"][0]["p"]
+    assert top[0]["vocabulary_id"] == "CIM10" and top[0]["concept_name"]
+    assert o["top"]["drugs"][0]["vocabulary_id"] == "ATC"
+    assert o["top"]["labs"][0]["vocabulary_id"] == "LOINC"
+    assert o["quality"] is None  # no quality run stored in this warehouse
+
+
+def test_derma_sees_only_its_domains(server, direct):
+    # the library refuses tables outside the domains, and keeps every person
+    perimeter = Perimeter(domains=frozenset({"condition_occurrence", "note"}))
+    with pytest.raises(AccessDeniedError):
+        server.web.use(perimeter.table, "drug_exposure")
+    with server.client("dora") as api:
+        o = api.get("/api/overview", params={"project": "derma"}).json()
+    assert {t["table"] for t in o["tables"]} == {
+        "person",
+        "condition_occurrence",
+        "note",
+    }
+    assert o["persons"] == 300
+    assert o["top"]["drugs"] is None and o["top"]["labs"] is None
+    assert (
+        o["top"]["diagnoses"][0]["concept_id"]
+        == direct["top"][0]["condition_concept_id"]
+    )
+    domains = o["per_year"]["domains"]
+    assert domains["drugs"] is None and domains["measurements"] is None
+    assert domains["visits"] is None and domains["conditions"] is not None
+
+
+def test_overview_is_authorised_audited_and_fast_once_cached(server):
+    with server.client("rita") as api:
+        assert api.get("/api/overview").status_code == 403  # no project
+        assert api.get("/api/overview", params={"project": "derma"}).status_code == 403
+        api.get("/api/overview", params={"project": "cardio"})
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            assert (
+                api.get("/api/overview", params={"project": "cardio"}).status_code
+                == 200
+            )
+            times.append(time.perf_counter() - started)
+    assert statistics.median(times) < 0.05
+    with server.client("vic") as api:  # a viewer may count
+        assert api.get("/api/overview", params={"project": "cardio"}).status_code == 200
+    last = server.web.use(entries, user="rita", action="authorise.count")[-1]
+    assert '"target": "GET /api/overview"' in last["parameters"]
+    assert last["project"] == "cardio"
+
+
+def test_overview_shows_the_stored_quality_run(fresh_server):
+    from entrepot.quality import run_checks
+
+    report = fresh_server.web.use(run_checks)
+    fresh_server.web.changed()
+    with fresh_server.client("eve") as api:
+        q = api.get("/api/overview").json()["quality"]
+    assert q["checks"] == len(report.checks)
+    assert q["fail"] == report.summary["fail"] and q["pass"] == report.summary["pass"]
+    assert {f["id"] for f in q["failing"]} <= {r.id for r in report.failing}
+
+
+# -- vocabulary ----------------------------------------------------------------
+def test_vocabulary_finds_a_cim10_code_by_french_label_with_or_without_accents(server):
+    with server.client("vic") as api:
+        for q in ("Diabète sucré de type 2", "diabete SUCRE de type 2"):
+            r = api.get("/api/vocabulary", params={"q": q, "vocabulary": "CIM10"})
+            assert r.status_code == 200
+            found = r.json()
+            assert found[0]["concept_code"] == "E11"
+            assert found[0]["concept_name"] == "Diabète sucré de type 2"
+            assert {c["vocabulary_id"] for c in found} == {"CIM10"}
+        by_code = api.get("/api/vocabulary", params={"q": "i10"}).json()
+        assert by_code[0]["concept_code"] == "I10"
+        assert by_code[0]["domain_id"] == "Condition"
+        drugs = api.get(
+            "/api/vocabulary", params={"q": "paracetamol", "limit": 3}
+        ).json()
+        assert len(drugs) == 3 and drugs[0]["concept_code"] == "N02BE01"
+    last = server.web.use(entries, user="vic", action="web.call")[-1]
+    assert last["parameters"] == '{"target": "GET /api/vocabulary"}'
+
+
+def test_vocabulary_takes_hostile_strings_literally_and_checks_bounds(server):
+    with server.client("rita") as api:
+        percent = api.get("/api/vocabulary", params={"q": "%", "limit": 100}).json()
+        assert percent and all(
+            "%" in c["concept_name"] or "%" in c["concept_code"] for c in percent
+        )
+        under = api.get("/api/vocabulary", params={"q": "_", "limit": 100}).json()
+        assert all("_" in c["concept_name"] or "_" in c["concept_code"] for c in under)
+        for q in ("'; DROP TABLE concept; --", '" OR 1=1', "zz%zz"):
+            r = api.get("/api/vocabulary", params={"q": q})
+            assert r.status_code == 200 and r.json() == []
+        assert api.get("/api/vocabulary", params={"q": "E11"}).json()  # still there
+        assert api.get("/api/vocabulary", params={"q": ""}).status_code == 422
+        assert api.get("/api/vocabulary", params={"q": "x" * 201}).status_code == 422
+        assert (
+            api.get("/api/vocabulary", params={"q": "e", "limit": 101}).status_code
+            == 422
+        )
+        assert (
+            api.get("/api/vocabulary", params={"q": "e", "limit": 0}).status_code == 422
+        )
+    with server.client() as anonymous:
+        assert anonymous.get("/api/vocabulary", params={"q": "e"}).status_code == 401
+
+
+def test_overview_and_cohort_pages_render(server):
+    with server.client("rita") as api:
+        home = api.get("/")
+        assert home.status_code == 200 and 'src="/static/overview.js"' in home.text
+        page = api.get("/cohorts")
+        assert page.status_code == 200
+        for element in (
+            "cohort-name",
+            "concept-search",
+            "add-concept",
+            "count-button",
+            "cohort-count",
+            "attrition",
+            "import-circe",
+            "import-button",
+        ):
+            assert f'id="{element}"' in page.text
+        assert api.get("/static/cohorts.js").status_code == 200

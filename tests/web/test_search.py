@@ -1,0 +1,199 @@
+"""Search in reports over HTTP: contexts, masking by role, perimeters, errors,
+saving a search as a cohort."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from entrepot.nlp._text import fold
+
+TERM = "sclérodermie"  # affirmed in some notes, negated ("pas de ...") in others
+
+
+def _direct(server, q, exclude=None, **filters):
+    from entrepot.search import SearchFilters, parse_exclude, search_notes
+
+    f = SearchFilters(parse_exclude(exclude), **filters)
+    return server.web.use(search_notes, q, f, limit=1000)
+
+
+def _note_texts(server, ids):
+    def read(wh):
+        t = wh.table("note")
+        rows = t.filter(t.note_id.isin(list(ids))).to_pyarrow().to_pylist()
+        return {r["note_id"]: r["note_text"] for r in rows}
+
+    return server.web.use(read)
+
+
+def test_default_search_leaves_out_negated_text(server):
+    from entrepot.search import split_by_context
+
+    with server.client("rita") as api:
+        kept = api.get(
+            "/api/search", params={"q": TERM, "project": "cardio", "limit": 100}
+        )
+        every = api.get(
+            "/api/search",
+            params={"q": TERM, "project": "cardio", "limit": 100, "exclude": "none"},
+        )
+    assert kept.status_code == every.status_code == 200
+    kept, every = kept.json(), every.json()
+    direct, direct_all = _direct(server, TERM), _direct(server, TERM, "none")
+    assert kept["notes"] == direct["notes"] == 17  # >= 10: shown as it is
+    assert every["notes"] == direct_all["notes"] == 30
+    assert kept["persons"] == every["persons"] == "<10"  # 2 and 7 persons: masked
+    assert kept["exclude"] == ["negated", "hypothesis", "family"]
+    assert every["exclude"] == []
+    ids = {h["note_id"] for h in kept["hits"]}
+    all_ids = {h["note_id"] for h in every["hits"]}
+    assert len(ids) == 17 and len(all_ids) == 30 and ids < all_ids
+    assert all("<b>" in h["snippet"] for h in kept["hits"])
+    texts = _note_texts(server, all_ids)
+
+    def asserted(note_id):  # the term in affirmed or history text
+        parts = split_by_context(texts[note_id])
+        return any(
+            "sclerodermie" in fold(parts.get(f, "")) for f in ("affirmed", "history")
+        )
+
+    assert all(asserted(i) for i in ids)
+    assert not any(asserted(i) for i in all_ids - ids)  # only negated & co.
+
+
+def test_viewer_gets_masked_counts_and_no_hits(server):
+    from entrepot.privacy import entries
+
+    before = max(e["seq"] for e in server.web.use(entries, limit=1))
+    with server.client("vic") as vic, server.client("rita") as rita:
+        params = {"q": "dyspnée", "project": "cardio"}
+        seen = vic.get("/api/search", params=params).json()
+        read = rita.get("/api/search", params=params).json()
+        rare = vic.get("/api/search", params={"q": TERM, "project": "cardio"}).json()
+    assert seen["notes"] == read["notes"] == 184
+    assert seen["persons"] == read["persons"] == 47
+    assert seen["hits"] == [] and seen["hits_allowed"] is False
+    assert len(read["hits"]) == 20 and read["hits_allowed"] is True
+    assert rare["notes"] == 17 and rare["persons"] == "<10" and rare["hits"] == []
+    reads = server.web.use(entries, user="vic", action="authorise.read")
+    assert [e for e in reads if e["seq"] > before] == []  # not even asked for rows
+
+
+def test_search_stays_in_the_project(server):
+    with server.client("dora") as dora:
+        derma = dora.get("/api/search", params={"q": "dyspnée", "project": "derma"})
+        cardio = dora.get("/api/search", params={"q": "dyspnée", "project": "cardio"})
+        nowhere = dora.get("/api/search", params={"q": "dyspnée"})
+    assert derma.status_code == 200 and derma.json()["notes"] == 184  # every person
+    assert cardio.status_code == 403
+    assert cardio.json() == {
+        "detail": "user 'dora' is not a member of project 'cardio'"
+    }
+    assert nowhere.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"q": '"unclosed'}, "cannot read query"),
+        ({"q": "toux:"}, "cannot read query"),
+        ({"q": "nofield:toux"}, "Field does not exist"),
+        ({"q": "toux", "exclude": "bogus"}, "exclude: unknown context 'bogus'"),
+        ({"q": "toux", "from": "2024-05-01", "to": "2024-01-01"}, "comes after"),
+    ],
+)
+def test_malformed_searches_get_one_line_400(server, params, words):
+    with server.client("rita") as api:
+        r = api.get("/api/search", params={"project": "cardio", **params})
+    assert r.status_code == 400
+    detail = r.json()["detail"]
+    assert words in detail and "\n" not in detail
+
+
+def test_query_length_and_dates_are_checked(server):
+    with server.client("rita") as api:
+        for params in ({"q": ""}, {"q": "x" * 501}, {"q": "toux", "from": "May"}):
+            r = api.get("/api/search", params={"project": "cardio", **params})
+            assert r.status_code == 422
+        r = api.get(
+            "/api/search",
+            params={"project": "cardio", "q": "dyspnée", "from": "2023-01-01",
+                    "to": "2023-12-31", "exclude": "none"},
+        )  # fmt: skip
+    from datetime import date
+
+    d = _direct(
+        server, "dyspnée", "none", start=date(2023, 1, 1), end=date(2023, 12, 31)
+    )
+    assert d["notes"] >= 10 and r.json()["notes"] == d["notes"]
+    assert all("2023-01-01" <= h["note_date"] <= "2023-12-31" for h in r.json()["hits"])
+
+
+def test_search_page_has_its_controls(server):
+    with server.client("rita") as api:
+        page = api.get("/search").text
+    for id_ in ("search-query", "search-button", "exclude-negated", "exclude-hypothesis",
+                "exclude-family", "search-notes", "search-persons", "search-hits",
+                "save-search"):  # fmt: skip
+        assert f'id="{id_}"' in page
+    assert "/static/search.js" in page
+
+
+def test_saved_search_and_a_cohort_perimeter(fresh_server):
+    from entrepot.privacy import add_member, add_project
+    from entrepot.search import index_path
+
+    server = fresh_server
+    with server.client("rita") as rita:
+        r = rita.post(
+            "/api/search/cohort?project=cardio", json={"q": TERM, "name": "sclero"}
+        )
+        assert r.status_code == 200, r.text
+        saved = r.json()
+        assert saved["name"] == "sclero" and saved["count"] == "<10"
+        found = {h["person_id"] for h in _direct(server, TERM)["hits"]}
+
+        def members(wh):
+            c = wh.table("cohort")
+            c = c.filter(c.cohort_definition_id == saved["cohort_definition_id"])
+            return set(c.subject_id.to_pyarrow().to_pylist())
+
+        assert server.web.use(members) == found and len(found) == 2
+        # a project whose perimeter is that cohort, and one without notes
+        server.web.use(add_project, "sclero", cohort_id=saved["cohort_definition_id"])
+        server.web.use(add_project, "labs", domains=["measurement"])
+        for project in ("sclero", "labs"):
+            server.web.use(add_member, "rita", project)
+        server.web.changed()
+        r = rita.get(
+            "/api/search",
+            params={
+                "q": "dyspnée",
+                "project": "sclero",
+                "exclude": "none",
+                "limit": 100,
+            },
+        )
+        assert r.status_code == 200
+        persons = {h["person_id"] for h in r.json()["hits"]}
+        assert persons and persons <= found
+        every = _direct(server, "dyspnée", "none")["hits"]
+        assert len(r.json()["hits"]) == sum(h["person_id"] in found for h in every)
+        outside = next(h["person_id"] for h in every if h["person_id"] not in found)
+        r = rita.get(f"/api/patients/{outside}", params={"project": "sclero"})
+        assert r.status_code == 404
+        assert r.json()["detail"].endswith("no such patient in this project")
+        inside = sorted(found)[0]
+        r = rita.get(f"/api/patients/{inside}", params={"project": "sclero"})
+        assert r.status_code == 200 and r.json()["person"]["person_id"] == inside
+        r = rita.post(
+            "/api/search/cohort?project=cardio", json={"q": "toux", "name": "sclero"}
+        )
+        assert r.status_code == 403  # a project's perimeter is not overwritten
+        r = rita.get("/api/search", params={"q": "toux", "project": "labs"})
+        assert r.status_code == 403 and "outside the project" in r.json()["detail"]
+        shutil.rmtree(index_path(server.wh))
+        r = rita.get("/api/search", params={"q": "toux", "project": "cardio"})
+        assert r.status_code == 400 and "entrepot index" in r.json()["detail"]
