@@ -13,6 +13,7 @@ import ibis.expr.types as ir
 from entrepot.cohort._results import cohort_definition, results_table
 from entrepot.privacy import mask_count as mask
 from entrepot.privacy import mask_threshold
+from entrepot.warehouse.vocabulary import with_labels
 
 AGE_BANDS = ((0, 17), (18, 44), (45, 64), (65, 74), (75, 200))
 SEXES = {8532: "female", 8507: "male"}
@@ -123,14 +124,7 @@ def _top(
         .order_by([ibis.desc("persons"), "concept_id"])
         .limit(top)
     )
-    concept = wh.table("concept")
-    concept = concept.select(
-        cid=concept.concept_id.cast("int64"),
-        concept_name=concept.concept_name,
-        vocabulary_id=concept.vocabulary_id,
-        concept_code=concept.concept_code,
-    )
-    named = counts.left_join(concept, counts.concept_id == concept.cid).order_by(
+    named = with_labels(wh, counts, "concept_id").order_by(
         [ibis.desc("persons"), "concept_id"]
     )
     return [

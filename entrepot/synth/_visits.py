@@ -255,7 +255,9 @@ def visit_detail(s: Stays, person_id: np.ndarray, chunk: int) -> pa.Table:
                 np.full(len(i), order),
             )
         )
-    i, concept, unit, begin, finish, order = (np.concatenate(p) for p in zip(*parts, strict=True))
+    i, concept, unit, begin, finish, order = (
+        np.concatenate(p) for p in zip(*parts, strict=True)
+    )
     sort = np.lexsort((order, i))
     i, concept, unit, begin, finish = (
         i[sort],

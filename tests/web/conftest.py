@@ -95,10 +95,9 @@ class LiveServer:
         self.thread.join(30)
 
 
-@pytest.fixture(scope="session")
-def server(web_file, tmp_path_factory):
-    """One server for the session's read-mostly tests."""
-    path = tmp_path_factory.mktemp("served") / "eds.duckdb"
+def _serve_copy(web_file: Path, folder: Path):
+    """A live server on a copy of the warehouse and its search index."""
+    path = folder / "eds.duckdb"
     shutil.copy(web_file, path)
     shutil.copytree(
         web_file.parent / "eds.duckdb.search", path.parent / "eds.duckdb.search"
@@ -106,16 +105,15 @@ def server(web_file, tmp_path_factory):
     live = LiveServer(path)
     yield live
     live.stop()
+
+
+@pytest.fixture(scope="session")
+def server(web_file, tmp_path_factory):
+    """One server for the session's read-mostly tests."""
+    yield from _serve_copy(web_file, tmp_path_factory.mktemp("served"))
 
 
 @pytest.fixture
 def fresh_server(web_file, tmp_path):
     """A server of the test's own, on a copy it may change."""
-    path = tmp_path / "eds.duckdb"
-    shutil.copy(web_file, path)
-    shutil.copytree(
-        web_file.parent / "eds.duckdb.search", path.parent / "eds.duckdb.search"
-    )
-    live = LiveServer(path)
-    yield live
-    live.stop()
+    yield from _serve_copy(web_file, tmp_path)

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from entrepot.errors import AccessDeniedError
 from entrepot.privacy import Decision
 from entrepot.warehouse.cdm._schema import CLINICAL_TABLES
+from entrepot.warehouse.vocabulary import with_labels
 from entrepot.web._auth import Counting
 from entrepot.web._state import state
 
@@ -137,14 +138,7 @@ def _top(wh, t, column: str, mask) -> list[dict]:
         .order_by([ibis.desc("persons"), ibis.desc("records"), "concept_id"])
         .limit(TOP)
     )
-    c = wh.table("concept")
-    c = c.select(
-        cid=c.concept_id.cast("int64"),
-        concept_code=c.concept_code,
-        vocabulary_id=c.vocabulary_id,
-        concept_name=c.concept_name,
-    )
-    named = counts.left_join(c, counts.concept_id == c.cid).drop("cid")
+    named = with_labels(wh, counts, "concept_id")
     rows = _rows(
         named.order_by([ibis.desc("persons"), ibis.desc("records"), "concept_id"])
     )

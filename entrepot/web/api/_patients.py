@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Request
 
 from entrepot.errors import NotFoundError
 from entrepot.privacy import Decision
+from entrepot.warehouse.vocabulary import with_labels
 from entrepot.web._auth import Reading
 from entrepot.web._state import state
 
@@ -27,9 +28,7 @@ def _visible(decision: Decision, name: str) -> bool:
 
 def _named(wh, t, column: str, *keep):
     """Rows of `t` with the name (and code) of the concept in `column`."""
-    c = wh.table("concept").select("concept_id", "concept_name", "concept_code")
-    joined = t.left_join(c, t[column] == c.concept_id)
-    return joined.select(*keep, "concept_name", "concept_code")
+    return with_labels(wh, t, column).select(*keep, "concept_name", "concept_code")
 
 
 def _rows(expr, order: str) -> list[dict]:
