@@ -13,6 +13,8 @@ from entrepot.web._jobs import Jobs
 from entrepot.web._sessions import Sessions
 
 T = TypeVar("T")
+#: Answers kept at most (searches and vocabulary look-ups are many).
+MAX_CACHED = 2_000
 
 
 class WebState:
@@ -53,7 +55,10 @@ class WebState:
         if hit is not None and (max_age is None or now - hit[0] <= max_age):
             return hit[1]
         value = self.use(work, *args, **kwargs)
-        self._cache[(generation, key)] = (now, value)
+        with self._lock:
+            self._cache[(generation, key)] = (now, value)
+            while len(self._cache) > MAX_CACHED:  # the oldest answers go first
+                del self._cache[next(iter(self._cache))]
         return value
 
     def changed(self, *kinds: str) -> None:

@@ -14,11 +14,7 @@ from pydantic import BaseModel, ValidationError
 from entrepot.cohort import delete_cohort, describe_cohort, run_cohort, show_cohort
 from entrepot.cohort._files import parse_text
 from entrepot.cohort._model import CohortDefinition
-from entrepot.errors import AccessDeniedError
-from entrepot.privacy import Decision, audit
-from entrepot.web._auth import Counting, Exporting
-from entrepot.web._state import state
-from entrepot.web.api._cohort_scope import (
+from entrepot.cohort._perimeter import (
     SOURCE,
     Within,
     attrition_within,
@@ -29,6 +25,10 @@ from entrepot.web.api._cohort_scope import (
     refuse_perimeter,
     restricts_persons,
 )
+from entrepot.errors import AccessDeniedError
+from entrepot.privacy import Decision, audit
+from entrepot.web._auth import Counting, Exporting
+from entrepot.web._state import state
 
 router = APIRouter(tags=["cohorts"])
 

@@ -123,7 +123,9 @@ def search(
     says otherwise (`none`: all text); hits for those who may read rows."""
     filters = filters_of(exclude, note_type, start, end)
     reading = may_read(request, session, decision)
-    found = state(request).use(_search, decision, q, filters, limit if reading else 0)
+    shown = limit if reading else 0
+    key = ("search", decision.project, decision.perimeter, q, filters, shown)
+    found = state(request).cached(key, _search, decision, q, filters, shown)
     return SearchResult(
         notes=decision.mask(found["notes"]),
         persons=decision.mask(found["persons"]),

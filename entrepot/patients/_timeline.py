@@ -1,0 +1,180 @@
+"""One patient's timeline (stays, diagnoses, drugs, labs, notes), read within a
+project's perimeter: a person outside it does not exist there."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from entrepot.errors import NotFoundError
+from entrepot.privacy import Decision
+from entrepot.warehouse.vocabulary import with_labels
+
+MAX_LABS = 12  # tests shown: the most frequent ones
+EXCERPT = 300  # characters of each note in the timeline
+
+
+def _visible(decision: Decision, name: str) -> bool:
+    p = decision.perimeter
+    return p is None or p.domains is None or name in p.domains
+
+
+def _named(wh, t, column: str, *keep):
+    """Rows of `t` with the name (and code) of the concept in `column`."""
+    return with_labels(wh, t, column).select(*keep, "concept_name", "concept_code")
+
+
+def _rows(expr, order: str) -> list[dict]:
+    return expr.order_by(order).to_pyarrow().to_pylist()
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _person(wh, decision: Decision, person_id: int) -> dict:
+    t = decision.table(wh, "person")
+    t = t.filter(t.person_id == person_id)
+    rows = _rows(
+        _named(wh, t, "gender_concept_id", "person_id", "year_of_birth"), "person_id"
+    )
+    if not rows:
+        raise NotFoundError(f"person {person_id}: no such patient in this project")
+    row = rows[0]
+    return {
+        "person_id": row["person_id"],
+        "year_of_birth": row["year_of_birth"],
+        "sex": row["concept_code"] or None,
+    }
+
+
+def _of(wh, decision: Decision, name: str, person_id: int):
+    t = decision.table(wh, name)
+    return t.filter(t.person_id == person_id)
+
+
+def _visits(wh, decision, person_id) -> list[dict]:
+    t = _of(wh, decision, "visit_occurrence", person_id)
+    rows = _rows(
+        _named(wh, t, "visit_concept_id", "visit_occurrence_id",
+               "visit_start_date", "visit_end_date"),
+        "visit_start_date",
+    )  # fmt: skip
+    return [
+        {
+            "id": r["visit_occurrence_id"],
+            "start": _day(r["visit_start_date"]),
+            "end": _day(r["visit_end_date"]),
+            "type": r["concept_name"],
+        }
+        for r in rows
+    ]
+
+
+def _conditions(wh, decision, person_id) -> list[dict]:
+    t = _of(wh, decision, "condition_occurrence", person_id)
+    rows = _rows(
+        _named(wh, t, "condition_concept_id", "condition_start_date",
+               "condition_source_value"),
+        "condition_start_date",
+    )  # fmt: skip
+    return [
+        {
+            "date": _day(r["condition_start_date"]),
+            "code": r["concept_code"] or r["condition_source_value"],
+            "name": r["concept_name"],
+        }
+        for r in rows
+    ]
+
+
+def _drugs(wh, decision, person_id) -> list[dict]:
+    t = _of(wh, decision, "drug_exposure", person_id)
+    rows = _rows(
+        _named(wh, t, "drug_concept_id", "drug_exposure_start_date",
+               "drug_exposure_end_date", "drug_source_value"),
+        "drug_exposure_start_date",
+    )  # fmt: skip
+    return [
+        {
+            "start": _day(r["drug_exposure_start_date"]),
+            "end": _day(r["drug_exposure_end_date"]),
+            "name": r["concept_name"] or r["drug_source_value"],
+            "atc": r["concept_code"],
+            "label": r["drug_source_value"],
+        }
+        for r in rows
+    ]
+
+
+def _labs(wh, decision, person_id) -> list[dict]:
+    """One series per test (the most frequent MAX_LABS): its points in time."""
+    t = _of(wh, decision, "measurement", person_id)
+    t = t.filter(t.value_as_number.notnull())
+    rows = _rows(
+        _named(wh, t, "measurement_concept_id", "measurement_concept_id",
+               "measurement_date", "value_as_number", "unit_source_value",
+               "range_low", "range_high"),
+        "measurement_date",
+    )  # fmt: skip
+    counts = Counter(r["measurement_concept_id"] for r in rows)
+    kept = [c for c, _ in counts.most_common(MAX_LABS)]
+    series = {c: None for c in kept}
+    for r in rows:
+        c = r["measurement_concept_id"]
+        if c not in series:
+            continue
+        if series[c] is None:
+            series[c] = {
+                "concept_id": c,
+                "name": r["concept_name"] or r["concept_code"] or str(c),
+                "unit": r["unit_source_value"],
+                "low": r["range_low"],
+                "high": r["range_high"],
+                "points": [],
+            }
+        series[c]["points"].append([_day(r["measurement_date"]), r["value_as_number"]])
+    return list(series.values())
+
+
+def _notes(wh, decision, person_id) -> list[dict]:
+    t = _of(wh, decision, "note", person_id)
+    t = t.select(
+        "note_id", "note_date", "note_title", text=t.note_text.substr(0, EXCERPT)
+    )
+    return [
+        {"id": r["note_id"], "date": _day(r["note_date"]), "title": r["note_title"],
+         "text": r["text"]}
+        for r in _rows(t, "note_date")
+    ]  # fmt: skip
+
+
+SECTIONS = {
+    "visits": ("visit_occurrence", _visits),
+    "conditions": ("condition_occurrence", _conditions),
+    "drugs": ("drug_exposure", _drugs),
+    "labs": ("measurement", _labs),
+    "notes": ("note", _notes),
+}
+
+
+def timeline(wh, decision: Decision, person_id: int) -> dict:
+    """The patient's data in the perimeter; sections of tables the project may
+    not see are null."""
+    found = {"person": _person(wh, decision, person_id)}
+    for key, (table, read) in SECTIONS.items():
+        found[key] = (
+            read(wh, decision, person_id) if _visible(decision, table) else None
+        )
+    return found
+
+
+def patient_note(wh, decision: Decision, person_id: int, note_id: int) -> dict:
+    """One note of the patient, whole (NotFoundError outside the perimeter)."""
+    _person(wh, decision, person_id)
+    t = _of(wh, decision, "note", person_id)
+    rows = t.filter(t.note_id == note_id).to_pyarrow().to_pylist()
+    if not rows:
+        raise NotFoundError(f"note {note_id}: no such note of this patient")
+    r = rows[0]
+    return {"id": note_id, "date": _day(r["note_date"]), "title": r["note_title"],
+            "text": r["note_text"]}  # fmt: skip
