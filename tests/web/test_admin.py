@@ -265,3 +265,21 @@ def test_the_admin_page_in_a_browser(fresh_server):
         page.screenshot(path=artifacts / "admin.png", full_page=True)
         browser.close()
     assert problems == []
+
+
+def test_text_processing_runs_in_the_background(fresh_server):
+    with fresh_server.client("ada") as ada:
+        started = ada.post("/api/admin/text")
+        assert started.status_code == 202
+        job = started.json()["job"]
+        fresh_server.web.jobs.wait(job, timeout=300)
+        done = ada.get(f"/api/jobs/{job}").json()
+        assert done["state"] == "done" and done["progress"] == 1.0
+        notes = fresh_server.web.use(lambda wh: wh.count("note"))
+        assert done["result"]["note_nlp"]["processed"] == notes
+        assert done["result"]["index"]["indexed"] == 0  # the index was up to date
+        mentions = fresh_server.web.use(lambda wh: wh.count("note_nlp"))
+        assert mentions == done["result"]["note_nlp"]["mentions"] > notes
+        with fresh_server.client("rita") as rita:
+            assert rita.get(f"/api/jobs/{job}").status_code == 404  # not hers
+            assert rita.post("/api/admin/text").status_code == 403

@@ -8,6 +8,7 @@ from entrepot.web.api import (
     _prescriptions,
     _search,
     _session,
+    _text,
     _vocabulary,
 )
 
@@ -22,5 +23,6 @@ ROUTERS = [
         _patients,
         _prescriptions,
         _admin,
+        _text,
     )
 ]

@@ -121,8 +121,21 @@
     });
   }
 
+  function wireText() {
+    $("process-text").addEventListener("click", async () => {
+      const out = $("verify-result");
+      try {
+        const { job } = await api("/api/admin/text", { method: "POST" });
+        const done = await entrepot.wait(job, (j) => out.replaceChildren(`Notes: ${j.message}`));
+        out.replaceChildren(el("span", { "data-text-done": "true" },
+          `Notes processed: ${fmt(done.note_nlp.processed ?? 0)}; index: ${fmt(done.index.indexed ?? 0)} indexed.`));
+      } catch (err) { showError(out, err); }
+    });
+  }
+
   document.addEventListener("entrepot:ready", () => {
     wire();
+    wireText();
     for (const load of [loadUsers, loadProjects, loadAudit, loadOptouts]) {
       load().catch((err) => showError($("verify-result"), err));
     }
