@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from entrepot.errors import AuthenticationError, NotFoundError
 from entrepot.privacy import authenticate, list_users
-from entrepot.web._auth import CurrentSession
+from entrepot.web._auth import LoggedIn
 from entrepot.web._state import state
 
 router = APIRouter(tags=["session"])
@@ -62,7 +62,7 @@ def token(
 
 
 @router.post("/logout", status_code=204)
-def logout(request: Request, session: CurrentSession) -> None:
+def logout(request: Request, session: LoggedIn) -> None:
     """End this session."""
     state(request).sessions.close(session.token)
 
@@ -75,7 +75,7 @@ def projects_of(wh, user: str) -> list[str]:
 
 
 @router.get("/me", response_model=Me)
-def me(request: Request, session: CurrentSession) -> Me:
+def me(request: Request, session: LoggedIn) -> Me:
     """The logged-in user, role and projects."""
     projects = state(request).use(projects_of, session.user)
     return Me(user=session.user, role=session.role, projects=projects)
@@ -84,7 +84,7 @@ def me(request: Request, session: CurrentSession) -> Me:
 @router.get("/jobs/{job_id}", response_model=JobStatus)
 def job(
     request: Request,
-    session: CurrentSession,
+    session: LoggedIn,
     job_id: Annotated[int, Path(ge=1, le=2**62)],
 ) -> JobStatus:
     """A background job's progress and, once done, its result (owner only)."""
