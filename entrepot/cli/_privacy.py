@@ -185,26 +185,67 @@ def optout_list(warehouse: WarehouseOption = None, as_json: JsonOption = False) 
 audit_app = typer.Typer(help="The append-only, hash-chained audit log.")
 
 
+AnchorOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--anchor",
+        help="Anchor file of recorded heads [default: $ENTREPOT_AUDIT_ANCHOR, "
+        "else beside the warehouse].",
+        show_default=False,
+    ),
+]
+
+
 @audit_app.command("verify")
 def audit_verify(
-    warehouse: WarehouseOption = None, as_json: JsonOption = False
+    warehouse: WarehouseOption = None,
+    expect_head: Annotated[
+        str | None,
+        typer.Option(help="A head hash recorded earlier: it must still be in the log."),
+    ] = None,
+    anchor: AnchorOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Check the chain: any modified, deleted or reordered entry is found (exit 1)."""
+    """Check the chain and the anchor: any modified, deleted, reordered or cut
+    entry is found (exit 1)."""
     from entrepot.privacy import verify
 
     with open_warehouse(warehouse, read_only=True) as wh:
-        data = verify(wh)
-    emit(
-        data,
-        as_json,
-        lambda: stdout.print(
-            f"audit log intact: {data['entries']} entries"
-            if data["ok"]
-            else f"audit log BROKEN at entry {data['first_bad']} of {data['entries']}"
-        ),
-    )
+        data = verify(wh, expect_head=expect_head, anchor=anchor)
+    emit(data, as_json, lambda: _print_verified(data))
     if not data["ok"]:
         raise typer.Exit(1)
+
+
+def _print_verified(data: dict) -> None:
+    if not data["ok"]:
+        cut = data["first_bad"] > data["entries"]
+        stdout.print(
+            f"audit log BROKEN: entries missing after entry {data['entries']}"
+            if cut
+            else f"audit log BROKEN at entry {data['first_bad']} of {data['entries']}"
+        )
+        return
+    anchor = data["anchor"]
+    stdout.print(
+        f"audit log intact: {data['entries']} entries, "
+        + (
+            f"up to the anchor's last head ({anchor['entries']})"
+            if anchor["ok"]
+            else f"no anchor at {anchor['file']}: entries cut from the end "
+            "would not be seen"
+        )
+    )
+
+
+@audit_app.command("head")
+def audit_head(warehouse: WarehouseOption = None, as_json: JsonOption = False) -> None:
+    """The log's head (entries appended, last hash), to record somewhere else."""
+    from entrepot.privacy import audit_head as last
+
+    with open_warehouse(warehouse, read_only=True) as wh:
+        data = last(wh).as_dict()
+    emit(data, as_json, lambda: stdout.print(f"{data['entries']} {data['hash']}"))
 
 
 @audit_app.command("show")
@@ -320,13 +361,17 @@ def privacy_rotate_key(
     user: UserOption = "entrepot",
     as_json: JsonOption = False,
 ) -> None:
-    """Re-key every pseudonym of the warehouse, atomically."""
+    """Re-key every pseudonym of the warehouse, and move shifted dates to the
+    new key's shifts, atomically."""
+    from entrepot.ingest import raw_files, read_extract
     from entrepot.ingest._raw import rekey_maps
     from entrepot.privacy import read_key_file, rotate_key
 
     old, new = read_key_file(old_key_file), read_key_file(new_key_file)
+    maps = rekey_maps(source, old, new)
+    ipps = read_extract(raw_files(source)["patients"])["ipp"].to_pylist()
     with open_warehouse(warehouse) as wh:
-        counts = rotate_key(wh, old, new, rekey_maps(source, old, new), user=user)
+        counts = rotate_key(wh, old, new, maps, ipps=ipps, user=user)
     data = {"rewritten": counts, "fingerprint": new.fingerprint}
     emit(
         data,

@@ -22,6 +22,7 @@ from entrepot.errors import InputFileError
 from entrepot.privacy import (
     SecretKey,
     audit,
+    check_date_shifting,
     check_key,
     deidentify,
     opted_out,
@@ -131,6 +132,7 @@ def ingest_raw(
 ) -> IngestResult:
     """Pseudonymise, de-identify and load the extracts of `folder`, atomically."""
     check_key(wh, key)
+    check_date_shifting(wh, shift_dates)
     files = raw_files(folder)
     source = {name: read_extract(path) for name, path in files.items()}
     ctx = _Context(key, shift_dates, opted_out(wh), source["patients"])

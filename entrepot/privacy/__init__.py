@@ -19,6 +19,7 @@ from entrepot.privacy._access import (
     list_projects,
     list_users,
 )
+from entrepot.privacy._anchor import ANCHOR_ENV, anchor_path
 from entrepot.privacy._audit import (
     audit,
     entries,
@@ -27,6 +28,7 @@ from entrepot.privacy._audit import (
     set_retention,
     verify,
 )
+from entrepot.privacy._audit import head as audit_head
 from entrepot.privacy._dates import shift_days, shifted
 from entrepot.privacy._disclosure import (
     Suppressed,
@@ -60,10 +62,12 @@ from entrepot.privacy._pseudonym import person_id, pseudonym, pseudonym_id, visi
 from entrepot.privacy._release import release_count
 from entrepot.privacy._rotation import rotate_key
 from entrepot.privacy._settings import check_key
+from entrepot.privacy._shifting import check_date_shifting, date_shifting
 from entrepot.privacy.deid import DeidConfig, Identity, deidentify
 
 __all__ = [
     "ACTIONS",
+    "ANCHOR_ENV",
     "KEY_ENV",
     "KEY_FILE_ENV",
     "ROLES",
@@ -78,10 +82,14 @@ __all__ = [
     "add_member",
     "add_project",
     "add_user",
+    "anchor_path",
     "audit",
+    "audit_head",
     "authenticate",
     "authorise",
+    "check_date_shifting",
     "check_key",
+    "date_shifting",
     "deidentify",
     "deidentify_notes",
     "entries",

@@ -2,20 +2,32 @@
 
 Each entry holds the SHA-256 of the previous entry's hash and its own
 content, so a modified, deleted or reordered entry breaks the chain from
-that point. Pruning old entries (retention) records the last pruned hash
-as the new anchor, in an entry of its own.
+that point. Entries cut from the end (or a chain rewritten from some point
+on) are found with the anchor, the heads recorded outside the warehouse
+(`_anchor`). Pruning old entries (retention) records the last pruned hash
+as the new start, in an entry of its own.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import ibis
 import pyarrow as pa
 
+from entrepot.errors import PrivacyError
+from entrepot.privacy._anchor import (
+    Head,
+    anchor_path,
+    check_heads,
+    read_heads,
+    record_head,
+)
 from entrepot.privacy._settings import AUDIT_RETENTION_DAYS, get_setting, set_setting
 
 GENESIS = "0" * 64
@@ -34,10 +46,14 @@ def entry_hash(previous: str, entry: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _last(wh) -> tuple[int, str]:
+def head(wh) -> Head:
+    """The log's last entry: entries ever appended (its seq) and its hash, to
+    record elsewhere and check later with `verify(expect_head=...)`."""
+    if not wh.has_table("audit_log"):  # a warehouse made by another tool
+        return Head(0, GENESIS)
     t = wh.table("audit_log")
     rows = t.order_by(ibis.desc(t.seq)).limit(1).to_pyarrow().to_pylist()
-    return (rows[0]["seq"], rows[0]["hash"]) if rows else (0, GENESIS)
+    return Head(rows[0]["seq"], rows[0]["hash"]) if rows else Head(0, GENESIS)
 
 
 def audit(
@@ -49,10 +65,12 @@ def audit(
     rows: int | None = None,
     persons: int | None = None,
 ) -> dict[str, Any]:
-    """Append one entry (who, what, which project, how much was returned)."""
-    seq, previous = _last(wh)
+    """Append one entry (who, what, which project, how much was returned),
+    then its hash to the anchor."""
+    last = head(wh)
+    previous = last.hash
     entry = {
-        "seq": seq + 1,
+        "seq": last.entries + 1,
         "at": _now(),
         "user": user,
         "action": action,
@@ -65,6 +83,7 @@ def audit(
     table = pa.Table.from_pylist([entry], schema=_arrow_schema(wh))
     with wh.store.transaction() as tx:
         tx.append("entrepot", "audit_log", wh.store.from_arrow(table))
+    record_head(anchor_path(wh), Head(entry["seq"], entry["hash"]))
     return entry
 
 
@@ -82,7 +101,10 @@ def entries(
     until: datetime | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Entries in order, filtered (an action filter matches its prefix)."""
+    """Entries in order, filtered (an action filter matches its prefix); none
+    in a warehouse made by another tool (it has no audit log)."""
+    if not wh.has_table("audit_log"):
+        return []
     t = wh.table("audit_log")
     if user:
         t = t.filter(t.user == user)
@@ -99,27 +121,80 @@ def entries(
     return rows[-limit:] if limit else rows
 
 
-def verify(wh) -> dict[str, Any]:
-    """`{"ok", "entries", "first_bad"}`: first_bad is the position (1-based, in
-    stored order by seq) of the first entry that breaks the chain, or None."""
+def verify(
+    wh, *, expect_head: str | None = None, anchor: Path | None = None
+) -> dict[str, Any]:
+    """`{"ok", "entries", "first_bad", "anchor"}` (and `"expected"` with
+    `expect_head`).
+
+    first_bad is the position (1-based, in stored order by seq) of the first
+    entry that breaks the chain or differs from a head the anchor recorded;
+    `entries + 1` when entries were cut from the end. `anchor`:
+    `{"file", "entries", "ok"}` for the anchor file (default `anchor_path`),
+    ok None when there is none; `expect_head`: a head hash recorded earlier
+    (`head`), which must still be in the chain.
+    """
     rows = entries(wh)
-    anchors = _anchors(rows)
+    path = anchor or anchor_path(wh)
+    heads = read_heads(path)
+    anchored = check_heads(rows, heads)
+    bad = [p for p in (_chain_break(rows), anchored) if p is not None]
+    result: dict[str, Any] = {
+        "anchor": {
+            "file": str(path),
+            "entries": heads[-1].entries if heads else None,
+            "ok": anchored is None if heads else None,
+        }
+    }
+    if expect_head is not None:
+        expect_head = expect_head.strip().lower()
+        found = _find(rows, expect_head)
+        result["expected"] = {
+            "hash": expect_head,
+            "entries": found,
+            "ok": found is not None,
+        }
+        if found is None:
+            bad.append(len(rows) + 1)
+    first_bad = min(bad, default=None)
+    summary = {"ok": first_bad is None, "entries": len(rows), "first_bad": first_bad}
+    return summary | result
+
+
+def _chain_break(rows: list[dict]) -> int | None:
+    """The position of the first entry that breaks the chain, or None."""
+    starts = _prune_starts(rows)
     previous = None
     for i, row in enumerate(rows, start=1):
         expected_prev = (
-            previous["hash"] if previous else anchors.get(row["seq"], GENESIS)
+            previous["hash"] if previous else starts.get(row["seq"], GENESIS)
         )
         if previous is not None and row["seq"] != previous["seq"] + 1:
-            return {"ok": False, "entries": len(rows), "first_bad": i}
+            return i
         if row["prev_hash"] != expected_prev or row["hash"] != entry_hash(
             row["prev_hash"], row
         ):
-            return {"ok": False, "entries": len(rows), "first_bad": i}
+            return i
         previous = row
-    return {"ok": True, "entries": len(rows), "first_bad": None}
+    return None
 
 
-def _anchors(rows: list[dict]) -> dict[int, str]:
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def _find(rows: list[dict], expected: str) -> int | None:
+    """The seq of the entry whose hash is `expected`, or None."""
+    if not _HASH.fullmatch(expected):
+        raise PrivacyError(
+            f"expected head {expected[:80]!r}: a head is 64 hexadecimal digits, "
+            "as `entrepot audit head` prints it"
+        )
+    if expected == GENESIS:  # the head of an empty log
+        return 0
+    return next((row["seq"] for row in rows if row["hash"] == expected), None)
+
+
+def _prune_starts(rows: list[dict]) -> dict[int, str]:
     """seq → prev_hash allowed for the first entry kept after a retention prune."""
     out = {}
     for row in rows:

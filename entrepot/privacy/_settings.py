@@ -4,6 +4,7 @@ key's fingerprint (never the key) and the audit retention."""
 from __future__ import annotations
 
 import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 
 from entrepot.errors import KeyFileError
@@ -22,11 +23,16 @@ def get_setting(wh, name: str) -> str | None:
 
 def set_setting(wh, name: str, value: str) -> None:
     """Set one setting (the table is replaced whole: it holds a few rows)."""
-    t = wh.table("privacy_settings")
-    others = t.filter(t.name != name)
-    new = wh.store.from_arrow(pa.table({"name": [name], "value": [value]}))
     with wh.store.transaction() as tx:
-        tx.replace("entrepot", "privacy_settings", others.union(new.cast(t.schema())))
+        tx.replace("entrepot", "privacy_settings", settings_with(wh, name, value))
+
+
+def settings_with(wh, name: str, value: str) -> ir.Table:
+    """Every setting, `name` set to `value`: computed now, as the table it
+    replaces cannot be read while it is overwritten."""
+    t = wh.table("privacy_settings")
+    new = wh.store.from_arrow(pa.table({"name": [name], "value": [value]}))
+    return wh.store.materialize(t.filter(t.name != name).union(new.cast(t.schema())))
 
 
 def check_key(wh, key: SecretKey) -> None:

@@ -1,9 +1,13 @@
-"""A small synthetic hospital with its raw extracts, made once per test run."""
+"""A small synthetic hospital with its raw extracts, made once per test run,
+and the warehouses `ingest` makes of them on each engine."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,17 @@ from entrepot.privacy import SecretKey
 from entrepot.warehouse import Warehouse
 
 KEY = SecretKey(bytes.fromhex("8f" * 16 + "3c" * 16))
+#: The tables ingestion fills with patients' rows.
+PERSON_TABLES = [
+    "person",
+    "death",
+    "visit_occurrence",
+    "observation_period",
+    "condition_occurrence",
+    "measurement",
+    "drug_exposure",
+    "note",
+]
 
 
 @pytest.fixture(scope="session")
@@ -47,9 +62,54 @@ def ingested(ingested_file, tmp_path) -> Warehouse:
     wh.close()
 
 
+@pytest.fixture(scope="session")
+def spark_ingested(hospital, tmp_path_factory, spark_session) -> tuple[Path, dict]:
+    """A Spark warehouse made by the `entrepot ingest` command from the raw
+    extracts (copied per test), and what the command printed."""
+    folder = tmp_path_factory.mktemp("spark-ingested")
+    Warehouse.create(f"spark:{folder / 'eds'}", vocabulary=False).close()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "entrepot",
+            "ingest",
+            str(hospital / "raw"),
+            "--warehouse",
+            f"spark:{folder / 'eds'}",
+            "--key-file",
+            str(_write_key(folder / "key")),
+            "--json",
+            "--quiet",
+        ],
+        cwd=folder,  # Spark's own files (metastore, logs) stay out of the tree
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return folder / "eds", json.loads(done.stdout)
+
+
 @pytest.fixture
-def key_file(tmp_path) -> Path:
-    path = tmp_path / "key"
+def ingested_on(engine, request, tmp_path) -> Warehouse:
+    """A private copy of the ingested warehouse on each engine, open."""
+    if engine == "duckdb":
+        yield request.getfixturevalue("ingested")
+        return
+    source, _ = request.getfixturevalue("spark_ingested")
+    shutil.copytree(source, tmp_path / "eds")
+    wh = Warehouse.open(f"spark:{tmp_path / 'eds'}")
+    yield wh
+    wh.close()
+
+
+def _write_key(path: Path) -> Path:
     path.write_text(("8f" * 16 + "3c" * 16) + "\n")
     os.chmod(path, 0o600)
     return path
+
+
+@pytest.fixture
+def key_file(tmp_path) -> Path:
+    return _write_key(tmp_path / "key")

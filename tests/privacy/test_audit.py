@@ -1,55 +1,169 @@
-from datetime import datetime, timedelta
+"""The audit log on each engine: the chain finds changed, deleted and reordered
+entries; the anchor outside the warehouse finds entries cut from its end."""
 
+import json
+import logging
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
-from entrepot.privacy import audit, entries, prune, set_retention, verify
+from entrepot.errors import PrivacyError
+from entrepot.privacy import (
+    ANCHOR_ENV,
+    anchor_path,
+    audit,
+    audit_head,
+    entries,
+    prune,
+    set_retention,
+    verify,
+)
+from entrepot.privacy._audit import entry_hash
 from entrepot.warehouse import Warehouse
 
 
 @pytest.fixture
-def logged(tmp_path):
-    wh = Warehouse.create(tmp_path / "a.duckdb", vocabulary=False)
+def logged(make_warehouse):
+    wh = make_warehouse("a")
     for i in range(5):
         audit(
             wh, f"user{i % 2}", "cohort.count", {"cohort": i}, "P1", rows=i, persons=i
         )
-    yield wh
+    return wh
+
+
+def _chain(result: dict) -> dict:
+    return {k: result[k] for k in ("ok", "entries", "first_bad")}
+
+
+def _rewrite(wh, change) -> None:
+    """Replace the log by `change(log)`, as someone with write access could."""
+    t = wh.table("audit_log")
+    rows = wh.store.materialize(change(t))
+    with wh.store.transaction() as tx:
+        tx.replace("entrepot", "audit_log", rows)
+
+
+def _cut(wh, keep: int) -> Warehouse:
+    """Delete the entries after `keep` from the stored log, then reopen the
+    warehouse as a later process would: SQL on DuckDB, Parquet files on Spark."""
+    if wh.engine == "duckdb":
+        wh.con.raw_sql(f"DELETE FROM entrepot.audit_log WHERE seq > {keep}")
+        return wh
+    for part in (wh.uri.path / "entrepot" / "audit_log").glob("*.parquet"):
+        rows = pq.read_table(part)
+        kept = rows.filter(pc.less_equal(rows["seq"], keep))
+        if len(kept) < len(rows):
+            part.unlink()
+            if len(kept):
+                pq.write_table(kept, part)
     wh.close()
-
-
-def _sql(wh, statement: str) -> None:
-    wh.con.raw_sql(statement)
+    return Warehouse.open(str(wh.uri))
 
 
 def test_an_untouched_log_verifies(logged):
-    assert verify(logged) == {"ok": True, "entries": 5, "first_bad": None}
+    result = verify(logged)
+    assert _chain(result) == {"ok": True, "entries": 5, "first_bad": None}
+    assert result["anchor"] == {
+        "file": str(anchor_path(logged)),
+        "entries": 5,
+        "ok": True,
+    }
     assert [e["seq"] for e in entries(logged, user="user1")] == [2, 4]
     assert len(entries(logged, action="cohort", project="P1", limit=2)) == 2
 
 
 def test_a_modified_entry_is_found(logged):
-    _sql(logged, "UPDATE entrepot.audit_log SET persons = 0 WHERE seq = 3")
-    assert verify(logged) == {"ok": False, "entries": 5, "first_bad": 3}
+    _rewrite(logged, lambda t: t.mutate(persons=ibis.ifelse(t.seq == 3, 0, t.persons)))
+    assert _chain(verify(logged)) == {"ok": False, "entries": 5, "first_bad": 3}
 
 
 def test_a_deleted_entry_is_found(logged):
-    _sql(logged, "DELETE FROM entrepot.audit_log WHERE seq = 2")
+    _rewrite(logged, lambda t: t.filter(t.seq != 2))
     assert verify(logged)["first_bad"] == 2
 
 
 def test_reordered_entries_are_found(logged):
-    _sql(logged, "UPDATE entrepot.audit_log SET seq = 10 - seq WHERE seq IN (4, 6)")
-    _sql(
+    swapped = {2: 3, 3: 2}
+    _rewrite(
         logged,
-        "UPDATE entrepot.audit_log SET seq = CASE seq WHEN 2 THEN 3 "
-        "WHEN 3 THEN 2 ELSE seq END",
+        lambda t: t.mutate(seq=t.seq.substitute(swapped, else_=t.seq)),
     )
-    assert verify(logged)["ok"] is False
+    assert [e["seq"] for e in entries(logged)] == [1, 2, 3, 4, 5]
+    assert verify(logged)["first_bad"] == 2
 
 
 def test_a_rewritten_hash_is_found(logged):
-    _sql(logged, "UPDATE entrepot.audit_log SET rows = 99, hash = 'f' WHERE seq = 5")
+    _rewrite(
+        logged,
+        lambda t: t.mutate(
+            rows=ibis.ifelse(t.seq == 5, 99, t.rows),
+            hash=ibis.ifelse(t.seq == 5, "f", t.hash),
+        ),
+    )
     assert verify(logged)["first_bad"] == 5
+
+
+def test_entries_cut_from_the_end_are_found_by_the_anchor(logged):
+    assert verify(logged)["ok"] is True
+    after = _cut(logged, keep=3)
+    assert [e["seq"] for e in entries(after)] == [1, 2, 3]
+    result = verify(after)
+    assert _chain(result) == {"ok": False, "entries": 3, "first_bad": 4}
+    assert result["anchor"]["entries"] == 5 and result["anchor"]["ok"] is False
+    after.close()
+
+
+def _forge(wh, seq: int, previous: str, persons: int) -> str:
+    """Append an entry with a valid hash, behind entrepot's back (no anchor)."""
+    t = wh.table("audit_log")
+    row = t.filter(t.seq == 1).to_pyarrow().to_pylist()[0]
+    row |= {"seq": seq, "persons": persons, "prev_hash": previous}
+    row["hash"] = entry_hash(previous, row)
+    forged = pa.Table.from_pylist([row], schema=t.schema().to_pyarrow())
+    with wh.store.transaction() as tx:
+        tx.append("entrepot", "audit_log", wh.store.from_arrow(forged))
+    return row["hash"]
+
+
+def test_a_chain_rewritten_from_some_entry_is_found_by_the_anchor(logged):
+    kept = entries(logged)[2]["hash"]
+    _rewrite(logged, lambda t: t.filter(t.seq <= 3))
+    previous = kept
+    for seq in (4, 5, 6):
+        previous = _forge(logged, seq, previous, persons=0)
+    result = verify(logged)
+    assert result["anchor"]["ok"] is False
+    assert _chain(result) == {"ok": False, "entries": 6, "first_bad": 4}
+    anchor_path(logged).unlink()  # the chain itself is valid: only the anchor tells
+    assert _chain(verify(logged)) == {"ok": True, "entries": 6, "first_bad": None}
+
+
+def test_an_expected_head_must_still_be_in_the_log(logged):
+    head = audit_head(logged)
+    assert head.entries == 5 and head.hash == entries(logged)[-1]["hash"]
+    audit(logged, "user0", "cohort.count")
+    result = verify(logged, expect_head=head.hash)
+    assert result["ok"] and result["expected"] == {
+        "hash": head.hash,
+        "entries": 5,
+        "ok": True,
+    }
+    anchor_path(logged).unlink()
+    _rewrite(logged, lambda t: t.filter(t.seq <= 4))
+    result = verify(logged, expect_head=head.hash)
+    assert _chain(result) == {"ok": False, "entries": 4, "first_bad": 5}
+    assert result["anchor"]["ok"] is None and result["expected"]["ok"] is False
+    with pytest.raises(PrivacyError, match="64 hexadecimal digits"):
+        verify(logged, expect_head="abc")
 
 
 def test_retention_keeps_a_valid_chain(logged):
@@ -57,5 +171,98 @@ def test_retention_keeps_a_valid_chain(logged):
     removed = prune(logged, "admin", now=datetime.now() + timedelta(days=40))
     assert removed == 5
     result = verify(logged)
-    assert result == {"ok": True, "entries": 1, "first_bad": None}
+    assert _chain(result) == {"ok": True, "entries": 1, "first_bad": None}
+    assert (result["anchor"]["entries"], result["anchor"]["ok"]) == (6, True)
     assert entries(logged)[0]["action"] == "audit.prune"
+
+
+def test_an_unwritable_anchor_is_reported_and_the_entry_kept(
+    logged, tmp_path, monkeypatch, caplog
+):
+    monkeypatch.setenv(ANCHOR_ENV, str(tmp_path / "absent" / "anchor"))
+    caplog.set_level(logging.WARNING)
+    audit(logged, "user0", "cohort.count")
+    assert "cannot be written" in caplog.text and "entry 6" in caplog.text
+    assert _chain(verify(logged)) == {"ok": True, "entries": 6, "first_bad": None}
+    assert verify(logged)["anchor"]["ok"] is None
+
+
+def test_a_malformed_anchor_is_an_error_naming_the_line(logged):
+    with anchor_path(logged).open("a") as f:
+        f.write("not json\n")
+    with pytest.raises(PrivacyError, match=r"audit-anchor line 6"):
+        verify(logged)
+
+
+def _entrepot(*args: str, env: dict, code: int = 0) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "entrepot", *args, "--json"],
+        capture_output=True,
+        text=True,
+        env=os.environ | env,
+        timeout=120,
+    )
+    assert done.returncode == code, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_cli_head_and_verify_with_an_anchor_kept_elsewhere(tmp_path, monkeypatch):
+    path, anchor = tmp_path / "w.duckdb", tmp_path / "elsewhere" / "w.anchor"
+    anchor.parent.mkdir()
+    env = {ANCHOR_ENV: str(anchor), "ENTREPOT_WAREHOUSE": str(path)}
+    monkeypatch.setenv(ANCHOR_ENV, str(anchor))
+    with Warehouse.create(path, vocabulary=False) as wh:
+        for i in range(4):
+            audit(wh, "dpo", "optout.list", {"i": i})
+    monkeypatch.delenv(ANCHOR_ENV)
+    assert not Path(f"{path}.audit-anchor").exists()
+    assert len(anchor.read_text().splitlines()) == 4
+    head = _entrepot("audit", "head", env=env)
+    assert head["entries"] == 4
+    verified = _entrepot("audit", "verify", "--expect-head", head["hash"], env=env)
+    assert verified["ok"] and verified["anchor"]["file"] == str(anchor)
+
+    with Warehouse.open(path) as wh:
+        wh.con.raw_sql("DELETE FROM entrepot.audit_log WHERE seq = 4")
+    broken = _entrepot("audit", "verify", env=env, code=1)
+    assert broken["first_bad"] == 4 and broken["anchor"]["entries"] == 4
+    other = tmp_path / "copy.anchor"
+    other.write_text("".join(anchor.read_text().splitlines(True)[:3]))
+    partial = _entrepot("audit", "verify", "--anchor", str(other), env=env)
+    assert partial["ok"] and partial["anchor"]["entries"] == 3
+    cut = _entrepot(
+        "audit",
+        "verify",
+        "--anchor",
+        str(other),
+        "--expect-head",
+        head["hash"],
+        env=env,
+        code=1,
+    )
+    assert cut["expected"]["ok"] is False and cut["first_bad"] == 4
+
+
+def test_a_read_only_warehouse_without_a_log_verifies_and_writes_nothing(
+    eunomia_file, tmp_path
+):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "eunomia.duckdb"
+    path.write_bytes(eunomia_file.read_bytes())
+    path.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        env = {"ENTREPOT_WAREHOUSE": str(path)}
+        result = _entrepot("audit", "verify", env=env)
+        assert result == {
+            "ok": True,
+            "entries": 0,
+            "first_bad": None,
+            "anchor": {"file": f"{path}.audit-anchor", "entries": None, "ok": None},
+        }
+        assert _entrepot("audit", "head", env=env) == {"entries": 0, "hash": "0" * 64}
+        assert _entrepot("audit", "show", env=env) == []
+        assert [p.name for p in folder.iterdir()] == ["eunomia.duckdb"]
+    finally:
+        folder.chmod(0o755)

@@ -5,20 +5,18 @@ import pytest
 
 from entrepot.errors import KeyFileError
 from entrepot.ingest import ingest_raw, read_extract
-from entrepot.privacy import SecretKey, person_id, shift_days
+from entrepot.privacy import (
+    SecretKey,
+    mask_threshold,
+    person_id,
+    retention,
+    set_mask_threshold,
+    set_retention,
+    shift_days,
+    verify,
+)
 from entrepot.warehouse import Warehouse
-from tests.privacy.conftest import KEY
-
-PERSON_TABLES = [
-    "person",
-    "death",
-    "visit_occurrence",
-    "observation_period",
-    "condition_occurrence",
-    "measurement",
-    "drug_exposure",
-    "note",
-]
+from tests.privacy.conftest import KEY, PERSON_TABLES
 
 
 def test_counts_per_table_equal_the_synthetic_reference(hospital, ingested):
@@ -70,6 +68,14 @@ def test_another_key_is_refused_without_showing_it(hospital, ingested):
     assert "kkkk" not in str(e.value)
 
 
+def test_other_settings_keep_the_key_check(hospital, ingested):
+    set_mask_threshold(ingested, 5)
+    set_retention(ingested, 30)
+    with pytest.raises(KeyFileError, match="another key"):
+        ingest_raw(ingested, hospital / "raw", key=SecretKey(b"k" * 32))
+    assert (mask_threshold(ingested), retention(ingested)) == (5, 30)
+
+
 def test_date_shifting_keeps_intervals(hospital, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     with Warehouse.create(tmp_path / "s.duckdb") as wh:
@@ -89,3 +95,23 @@ def test_date_shifting_keeps_intervals(hospital, tmp_path, caplog):
         match[0]["visit_end_datetime"] - match[0]["visit_start_datetime"] == end - start
     )
     assert "8f8f" not in caplog.text
+
+
+@pytest.mark.spark
+def test_the_ingest_command_on_spark_loads_what_duckdb_loads(spark_ingested, ingested):
+    folder, printed = spark_ingested
+    assert sum(printed["loaded"].values()) > 10_000 and printed["notes_deidentified"]
+    with Warehouse.open(f"spark:{folder}") as wh:
+        for table, n in printed["loaded"].items():
+            assert wh.count(table) == ingested.count(table) == n, table
+        for table, column in (("person", "person_id"), ("note", "note_text")):
+            spark = wh.table(table)[column].to_pyarrow().to_pylist()
+            duckdb = ingested.table(table)[column].to_pyarrow().to_pylist()
+            assert sorted(spark) == sorted(duckdb), table
+        result = verify(wh)
+    assert result["ok"] and result["entries"] == 1
+    assert result["anchor"] == {
+        "file": f"{folder}.audit-anchor",
+        "entries": 1,
+        "ok": True,
+    }

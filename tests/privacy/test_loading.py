@@ -22,13 +22,16 @@ def _measurements(pid: int, first_id: int, date: str = "2021-01-02") -> pa.Table
     )
 
 
-def test_load_skips_opted_out_patients_and_quarantine_forgets_them(hospital, ingested):
+def test_load_skips_opted_out_patients_and_quarantine_forgets_them(
+    hospital, ingested_on
+):
+    wh = ingested_on
     ipps = read_extract(hospital / "raw" / "patients.csv")["ipp"].to_pylist()
     gone, kept = person_id(KEY, ipps[0]), person_id(KEY, ipps[1])
-    ingested.load({"measurement": _measurements(gone, 1)})
-    assert "not a date" in str(ingested.table("quarantine").to_pyarrow().to_pylist())
-    optout_add(ingested, KEY, [ipps[0]])
-    assert ingested.count("quarantine") == 0
+    wh.load({"measurement": _measurements(gone, 1)})
+    assert "not a date" in str(wh.table("quarantine").to_pyarrow().to_pylist())
+    optout_add(wh, KEY, [ipps[0]])
+    assert wh.count("quarantine") == 0
     person = pa.table(
         {
             "person_id": [gone],
@@ -38,10 +41,10 @@ def test_load_skips_opted_out_patients_and_quarantine_forgets_them(hospital, ing
             "ethnicity_concept_id": [0],
         }
     )
-    result = ingested.load({"person": person, "measurement": _measurements(gone, 10)})
+    result = wh.load({"person": person, "measurement": _measurements(gone, 10)})
     assert result.loaded == {"person": 0, "measurement": 0}
-    assert ingested.count("quarantine") == 0
-    result = ingested.load({"measurement": _measurements(kept, 20)})
+    assert wh.count("quarantine") == 0
+    result = wh.load({"measurement": _measurements(kept, 20)})
     assert result.loaded["measurement"] == 1 and result.quarantined["measurement"] == 1
 
 

@@ -1,21 +1,32 @@
+"""Opt-out on each engine: a patient erased from every table at once, and
+left out of every later load."""
+
 import pyarrow as pa
 
 from entrepot.ingest import ingest_raw, read_extract
 from entrepot.privacy import (
+    entries,
     on_optout,
     optout_add,
     optout_list,
     optout_remove,
     person_id,
+    verify,
 )
+from entrepot.privacy._tables import person_tables
 from tests.privacy.conftest import KEY
+
+FILLED = ("person", "visit_occurrence", "measurement", "note", "drug_exposure")
 
 
 def _rows_of(wh, pid: int) -> dict[str, int]:
+    """Rows of this person in every table that holds persons (but the registry)."""
     out = {}
-    for name in ("person", "visit_occurrence", "measurement", "note", "drug_exposure"):
+    for name, column in person_tables(wh).items():
+        if name == "optout":
+            continue
         t = wh.table(name)
-        out[name] = int(t.filter(t.person_id == pid).count().execute())
+        out[name] = int(t.filter(t[column] == pid).count().to_pyarrow().as_py())
     return out
 
 
@@ -25,11 +36,12 @@ def _busy_patient(hospital) -> str:
 
 
 def test_an_opted_out_patient_is_erased_everywhere_and_never_comes_back(
-    hospital, ingested
+    hospital, ingested_on
 ):
+    wh = ingested_on
     ipp = _busy_patient(hospital)
     pid = person_id(KEY, ipp)
-    notes = ingested.table("note")
+    notes = wh.table("note")
     note_ids = notes.filter(notes.person_id == pid).note_id.to_pyarrow().to_pylist()
     cohort = pa.table(
         {
@@ -39,25 +51,30 @@ def test_an_opted_out_patient_is_erased_everywhere_and_never_comes_back(
             "cohort_end_date": pa.array([None, None], pa.date32()),
         }
     )
-    with ingested.store.transaction() as tx:
-        tx.append("results", "cohort", ingested.store.from_arrow(cohort))
+    with wh.store.transaction() as tx:
+        tx.append("results", "cohort", wh.store.from_arrow(cohort))
     called = []
     on_optout(lambda wh, ids: called.append(ids))
-    assert all(_rows_of(ingested, pid).values())
+    before = _rows_of(wh, pid)
+    assert all(before[name] for name in (*FILLED, "cohort"))
+    others = wh.count("measurement") - before["measurement"]
 
-    result = optout_add(ingested, KEY, [ipp], user="dpo")
+    result = optout_add(wh, KEY, [ipp], user="dpo")
     assert result["patients"] == 1 and result["rows_removed"]["note"] == len(note_ids)
-    assert not any(_rows_of(ingested, pid).values())
-    assert ingested.count("cohort") == 1
+    assert result["rows_removed"] == {n: c for n, c in before.items() if c}
+    assert not any(_rows_of(wh, pid).values())
+    assert wh.count("cohort") == 1 and wh.count("measurement") == others
     assert called[-1] == [pid]
-    assert [r["person_id"] for r in optout_list(ingested)] == [pid]
-    assert ipp not in str(optout_list(ingested))
+    assert [r["person_id"] for r in optout_list(wh)] == [pid]
+    assert ipp not in str(optout_list(wh))
 
-    ingest_raw(ingested, hospital / "raw", key=KEY)  # a later reload
-    assert not any(_rows_of(ingested, pid).values())
-    actions = ingested.table("audit_log").action.to_pyarrow().to_pylist()
-    assert "optout.add" in actions
+    reload = ingest_raw(wh, hospital / "raw", key=KEY)  # a later load
+    assert reload.opted_out_rows > 0 and sum(reload.loaded.values()) == 0
+    assert not any(_rows_of(wh, pid).values())
+    actions = [e["action"] for e in entries(wh)]
+    assert "optout.add" in actions and actions[-1] == "ingest"
+    assert verify(wh)["ok"] is True
 
-    optout_remove(ingested, KEY, [ipp], user="dpo")
-    ingest_raw(ingested, hospital / "raw", key=KEY)
-    assert _rows_of(ingested, pid)["note"] == len(note_ids)
+    optout_remove(wh, KEY, [ipp], user="dpo")
+    ingest_raw(wh, hospital / "raw", key=KEY)
+    assert _rows_of(wh, pid)["note"] == len(note_ids)

@@ -100,6 +100,8 @@ def test_the_audit_viewer_shows_logins_newest_first(server):
         stored = server.web.use(entries)
         assert verified["ok"] is True and verified["first_bad"] is None
         assert verified["entries"] >= len(stored) - 1
+        assert verified["anchor"]["ok"] is True  # the head kept beside the warehouse
+        assert verified["anchor"]["entries"] >= len(stored) - 1
 
 
 def test_verify_finds_a_tampered_entry(fresh_server):

@@ -119,7 +119,7 @@ def _replacement(value: str, label: str, config: DeidConfig) -> str:
     if config.mode == "tag":
         return f"[{label}]"
     if label in ("DATE", "DATE_NAISSANCE") and config.shift_days is not None:
-        return _shifted_date(value, config.shift_days) or f"[{label}]"
+        return shifted_date(value, config.shift_days) or f"[{label}]"
     pool = {"NOM": surnames(), "PRENOM": first_names()}.get(label)
     if pool is None:
         return f"[{label}]"
@@ -132,7 +132,7 @@ def _replacement(value: str, label: str, config: DeidConfig) -> str:
 _NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2,4})$")
 
 
-def _shifted_date(value: str, days: int) -> str | None:
+def shifted_date(value: str, days: int) -> str | None:
     """A dd/mm/yyyy date moved by `days`, written the same way; else None."""
     m = _NUMERIC.match(value.strip())
     if not m:

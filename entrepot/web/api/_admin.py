@@ -98,6 +98,7 @@ class Verified(BaseModel):
     ok: bool
     entries: int
     first_bad: int | None
+    anchor: dict | None = None  # the head kept outside the warehouse, checked
 
 
 class OptOut(BaseModel):
