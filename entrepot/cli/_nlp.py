@@ -33,7 +33,11 @@ TermsOption = Annotated[
 ]
 WorkersOption = Annotated[
     int | None,
-    typer.Option("--workers", min=1, help="Processes [default: every core]."),
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Processes [default: every core; on Spark, its executors].",
+    ),
 ]
 
 

@@ -2,9 +2,11 @@
 about a relative, in the patient's history or reported speech.
 
 Cues are found once per document on folded text. A negation or hypothesis
-cue covers its clause (up to a termination word) forward, or backward for
-cues that follow what they qualify ("... non retrouvée", "... ?"); family,
-history and reported speech cues cover their sentence; sections
+cue covers its clause forward, up to a termination word or a comma or "et"
+after which no list goes on ("pas de fièvre, toux productive" vs "pas de
+fièvre, de toux ni de dyspnée"), or backward to a comma for cues that follow
+what they qualify ("... non retrouvée", "... ?"); family, history and reported
+speech cues cover their sentence (not a surname: "Mme Cousin"); sections
 ("Antécédents familiaux :") cover every sentence under them.
 """
 
@@ -19,6 +21,8 @@ from entrepot.nlp import _patterns as p
 from entrepot.nlp._text import Sentence, sentences
 
 QUALIFIERS = ("negation", "hypothesis", "family", "history", "reported")
+_WORD = re.compile(r"\w+")
+_ITEM_WORDS = 4  # a longer item after a separator starts a new clause
 _SCOPED = (
     ("negation", p.NEGATION_BEFORE, True),
     ("negation", p.NEGATION_AFTER, False),
@@ -74,6 +78,41 @@ def _starts(matches: list[re.Match[str]]) -> list[int]:
     return [m.start() for m in matches]
 
 
+def _a_name(folded: str, start: int) -> bool:
+    """Whether the cue at `start` is a person's name after a title ("Mme Cousin")."""
+    return p.TITLE_BEFORE.search(folded, max(start - 12, 0), start) is not None
+
+
+def _list_end(
+    folded: str,
+    separators: list[re.Match[str]],
+    starts: list[int],
+    begin: int,
+    stop: int,
+) -> int:
+    """Where a forward scope from `begin` ends, given its clause ends at `stop`:
+    at the first separator (comma, "et") after which no list goes on, else at
+    `stop`.
+
+    An item goes on with the list when it opens with "de", "ni" or "ou", or
+    holds "ou"/"ni" among its first words (it closes the list); short items
+    (a few words) go on only when a later item does."""
+    pending = None  # the first separator of short items not yet known to be a list
+    i = bisect_left(starts, begin)
+    while i < len(starts) and starts[i] < stop:
+        after = starts[i + 1] if i + 1 < len(starts) else stop
+        item = folded[separators[i].end() : min(after, stop)]
+        words = _WORD.findall(item, 0, 200)[: _ITEM_WORDS + 1]
+        if p.LIST_GOES_ON.match(item) or p.LIST_CLOSERS.intersection(words):
+            pending = None
+        else:
+            pending = starts[i] if pending is None else pending
+            if len(words) > _ITEM_WORDS:
+                return pending
+        i += 1
+    return stop if pending is None else pending
+
+
 class Context:
     """The qualifiers of every position of one text."""
 
@@ -101,11 +140,15 @@ class Context:
         for flag, pattern in _SENTENCE_WIDE:
             for m in pattern.finditer(folded):
                 ctx = self._at(m.start())
-                if ctx is not None:
+                if ctx is not None and not _a_name(folded, m.start()):
                     ctx.flags.add(flag)
         pseudo = [(m.start(), m.end()) for m in p.PSEUDO_NEGATION.finditer(folded)]
         ends = _starts(list(p.TERMINATION.finditer(folded)))
-        commas = sorted(ends + [m.start() for m in re.finditer(",", folded)])
+        separators = list(p.LIST_SEPARATOR.finditer(folded))
+        cuts = sorted(
+            ends + [m.start() for m in separators if folded[m.start()] == ","]
+        )
+        seps = _starts(separators)
         for flag, pattern, forward in _SCOPED:
             for m in pattern.finditer(folded):
                 if flag == "negation" and any(a <= m.start() < b for a, b in pseudo):
@@ -114,13 +157,14 @@ class Context:
                 if ctx is None:
                     continue
                 s = ctx.sentence
-                if forward:  # to the next termination word
+                if forward:  # to the next termination word or end of a list
                     i = bisect_left(ends, m.end())
                     stop = ends[i] if i < len(ends) and ends[i] < s.end else s.end
+                    stop = _list_end(folded, separators, seps, m.end(), stop)
                     ctx.scopes.append(_Scope(m.start(), stop, flag))
                 else:  # back to the previous comma or termination word
-                    i = bisect_left(commas, m.start()) - 1
-                    begin = commas[i] if i >= 0 and commas[i] >= s.start else s.start
+                    i = bisect_left(cuts, m.start()) - 1
+                    begin = cuts[i] if i >= 0 and cuts[i] >= s.start else s.start
                     ctx.scopes.append(_Scope(begin, m.end(), flag))
         for ctx in self._sentences:
             if "family" in ctx.flags:

@@ -103,6 +103,10 @@ FAMILY = _words(
     r"maternel(?:le)?",
     r"paternel(?:le)?",
 )
+#: A title just before a cue makes it a surname ("M. Cousin", "Mme Lafille").
+TITLE_BEFORE = re.compile(
+    r"(?<!\w)(?:m|mr|mme|mlle|monsieur|madame|dr|pr|docteur|professeur)\.?\s+$"
+)
 #: Past events of the patient.
 HISTORY = _words(
     r"antecedents?",
@@ -140,6 +144,16 @@ TERMINATION = _words(
     r"puis",
     marks=r"[;:]|\s-\s",
 )
+#: What may end a negation or hypothesis or go on with a list: a comma (not
+#: the decimal comma of "38,5") or "et".
+LIST_SEPARATOR = re.compile(r"(?<!\d),|,(?!\d)|(?<!\w)et(?!\w)")
+#: What, just after a separator, carries a negation or hypothesis on over a list:
+#: under a negation French writes "de" for the article and coordinates with
+#: "ni" or "ou" ("pas de fièvre, de toux ni de dyspnée"); "de la", "des", "une"
+#: are affirmed again ("pas de fièvre, une toux").
+LIST_GOES_ON = re.compile(r"\s*(?:(?:ni|ou|de)(?!\w)(?! la\b| l')|d')")
+#: Words that close a list under a negation: "pas de fièvre, toux ou dyspnée".
+LIST_CLOSERS = frozenset({"ou", "ni"})
 
 #: Section titles: folded title -> section name; names of the qualifying ones below.
 SECTIONS: dict[str, str] = {
@@ -185,10 +199,9 @@ SECTIONS: dict[str, str] = {
         ("biologie", "bilan biologique", "biologie d'entree", "examens biologiques"),
         "biologie",
     ),
+    **dict.fromkeys(("evolution", "evolution dans le service"), "evolution"),
     **dict.fromkeys(
         (
-            "evolution",
-            "evolution dans le service",
             "au total",
             "conclusion",
             "diagnostics retenus",
@@ -203,18 +216,43 @@ SECTIONS: dict[str, str] = {
             "traitement habituel",
             "traitement a l'entree",
             "ttt habituel",
-            "traitement de sortie",
-            "ordonnance de sortie",
             "traitements",
         ),
         "traitement",
+    ),  # fmt: skip
+    **dict.fromkeys(
+        ("traitement de sortie", "ordonnance de sortie"), "traitement_de_sortie"
+    ),
+    **dict.fromkeys(
+        (
+            "mode de vie",
+            "habitus",
+            "histoire sociale",
+            "contexte social",
+            "contexte de vie",
+        ),
+        "mode_de_vie",
+    ),  # fmt: skip
+    **dict.fromkeys(
+        ("allergies", "allergie", "allergies connues", "allergies medicamenteuses"),
+        "allergies",
+    ),
+    **dict.fromkeys(
+        (
+            "conduite a tenir",
+            "cat",
+            "projet",
+            "projet therapeutique",
+            "plan de soins",
+            "suite de prise en charge",
+        ),
+        "conduite_a_tenir",
     ),  # fmt: skip
     **dict.fromkeys(
         (
             "comorbidites",
             "diagnostics associes",
             "par ailleurs",
-            "mode de vie",
             "indication",
             "technique",
             "renseignements cliniques",
@@ -233,6 +271,24 @@ SECTION_TITLE = re.compile(
     + r")[ \t]*(?::|$)",
     re.MULTILINE,
 )
+#: The LOINC document-section code of each section ("autre" has none); codes
+#: of the HL7 document-section value set, concepts of the bundled vocabulary.
+SECTION_LOINC: dict[str, str] = {
+    "motif": "29299-5",
+    "histoire_de_la_maladie": "10164-2",
+    "antecedents": "11348-0",
+    "antecedents_familiaux": "10157-6",
+    "mode_de_vie": "29762-2",
+    "allergies": "48765-2",
+    "traitement": "10160-0",
+    "examen_clinique": "29545-1",
+    "biologie": "30954-2",
+    "evolution": "8648-8",
+    "hypotheses": "51848-0",
+    "conclusion": "51848-0",
+    "conduite_a_tenir": "18776-5",
+    "traitement_de_sortie": "10183-2",
+}
 HISTORY_SECTIONS = frozenset({"antecedents"})
 FAMILY_SECTIONS = frozenset({"antecedents_familiaux"})
 HYPOTHESIS_SECTIONS = frozenset({"hypotheses"})

@@ -18,7 +18,7 @@ from entrepot.nlp._terms import VERSION as TERMS_VERSION
 from entrepot.nlp._terms import bundled_matcher, user_terms
 from entrepot.nlp._text import fold, tokens
 
-VERSION = f"entrepot-nlp 0.1 (terms {TERMS_VERSION})"
+VERSION = f"entrepot-nlp 0.2 (terms {TERMS_VERSION})"
 _MEASURE_AFTER = 30  # characters: a value this close after a lab test is its result
 
 

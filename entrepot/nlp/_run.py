@@ -13,7 +13,7 @@ import hashlib
 import multiprocessing
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from entrepot.nlp._changes import changes, note_fingerprints, read_notes
+from entrepot.nlp._patterns import SECTION_LOINC
 from entrepot.nlp._pipeline import VERSION, Pipeline
 from entrepot.nlp._text import unreadable
 from entrepot.warehouse._warehouse import BOOKKEEPING
@@ -43,8 +44,7 @@ def system_name(terms: str | os.PathLike | None) -> str:
 
 def _init(terms: str | None) -> None:
     global _pipeline
-    if _pipeline is None or terms is not None:
-        _pipeline = Pipeline(terms)
+    _pipeline = Pipeline(terms)  # cheap: the bundled matcher loads once a process
 
 
 def _process(chunk: list[tuple[int, str | None]]) -> list[tuple[int, str, list[tuple]]]:
@@ -85,6 +85,12 @@ def _modifiers(m: tuple) -> str:
     return ",".join(parts)
 
 
+def _section_concept(concepts: dict[str, int], section: str | None) -> int:
+    """The concept of a note section (its LOINC code), 0 when it has none."""
+    code = SECTION_LOINC.get(section or "")
+    return concepts.get(f"LOINC:{code}", 0) if code else 0
+
+
 def _state_table(wh):
     if STATE not in wh.store.list_tables("entrepot"):
         wh.store.create_table("entrepot", STATE, STATE_SCHEMA)
@@ -113,8 +119,8 @@ def run_nlp(
 ) -> dict[str, object]:
     """Process new and changed notes into note_nlp; return counts.
 
-    `workers` processes (default: every core); `progress(label)` is called
-    after each batch is written.
+    `workers` processes (default: every core; on a Spark warehouse, Spark's
+    executors); `progress(label)` is called after each batch is written.
     """
     system = system_name(terms)
     terms_path = None if terms is None else str(terms)
@@ -134,14 +140,16 @@ def run_nlp(
     pool = (
         ProcessPoolExecutor(workers, mp_context=context, initializer=_init,
                             initargs=(terms_path,))
-        if workers > 1 else None
+        if workers > 1 and wh.engine != "spark" else None
     )  # fmt: skip
+    if wh.engine == "spark":
+        from entrepot.nlp._spark import spark_batches
+
+        batches = spark_batches(wh, list(todo), terms_path, batch_size)
+    else:
+        batches = _in_pool(pool, read_notes(wh, list(todo), ("note_text",), batch_size))
     try:
-        for notes in read_notes(wh, list(todo), ("note_text",), batch_size):
-            batch = [(n["note_id"], n["note_text"]) for n in notes]
-            chunks = [batch[i : i + _CHUNK] for i in range(0, len(batch), _CHUNK)]
-            results = pool.map(_process, chunks) if pool else map(_process, chunks)
-            processed = [r for chunk in results for r in chunk]
+        for processed in batches:
             next_id = _write(wh, processed, todo, system, concepts, next_id)
             for _, status, mentions in processed:
                 counts[status] += 1
@@ -161,6 +169,15 @@ def run_nlp(
         "removed_notes": len(gone),
         "nlp_system": system,
     }
+
+
+def _in_pool(pool, batches: Iterator[list[dict]]) -> Iterator[list]:
+    """(note_id, status, mentions) of each batch of notes, in chunks over the pool."""
+    for notes in batches:
+        batch = [(n["note_id"], n["note_text"]) for n in notes]
+        chunks = [batch[i : i + _CHUNK] for i in range(0, len(batch), _CHUNK)]
+        results = pool.map(_process, chunks) if pool else map(_process, chunks)
+        yield [r for chunk in results for r in chunk]
 
 
 def _next_id(wh) -> int:
@@ -199,7 +216,7 @@ def _write(
                 {
                     "note_nlp_id": next_id,
                     "note_id": note_id,
-                    "section_concept_id": 0,
+                    "section_concept_id": _section_concept(concepts, m[10]),
                     "snippet": m[11],
                     offset: f"{m[0]}-{m[1]}",
                     "lexical_variant": m[2][:250],

@@ -24,7 +24,7 @@ from entrepot.errors import TerminologyError
 from entrepot.nlp._matcher import Matcher
 from entrepot.warehouse.vocabulary._atc import normalise
 
-VERSION = "1"  # bump when the way terms are built changes: old caches are ignored
+VERSION = "2"  # bump when the way terms are built changes: old caches are ignored
 _VOCABULARY = "entrepot.data.vocabulary"
 _NLP_DATA = "entrepot.data.nlp"
 #: Endings CIM-10 labels add that clinicians do not write.
@@ -34,6 +34,9 @@ _VAGUE = re.compile(
     re.IGNORECASE,
 )
 _BRACKETS = re.compile(r"\s*\([^)]*\)")
+#: Words in brackets of lab test names that say how a test is done, not what
+#: it is called ("Hématies (numération)"): common words of notes, not names.
+_HOW = frozenset("numération calculé bandelette culture dépistage titre".split())
 #: Names of pharmaceutical forms the ATC lexicon lists as products: not drugs.
 _FORMS = frozenset(
     "solution gel collyre creme crème pommade poudre sirop comprimé comprime "
@@ -95,7 +98,9 @@ def _atc(matcher: Matcher) -> None:
 def _loinc(matcher: Matcher) -> None:
     for row in _csv(_VOCABULARY, "lab_tests.csv"):
         name = row["name_fr"]
-        acronyms = re.findall(r"\(([^)]*)\)", name)
+        acronyms = [
+            a for a in re.findall(r"\(([^)]*)\)", name) if a.lower() not in _HOW
+        ]
         for term in (name, _BRACKETS.sub("", name), *acronyms):
             matcher.add(term, "LAB", f"LOINC:{row['loinc']}")
 
@@ -104,6 +109,7 @@ def _curated(matcher: Matcher) -> None:
     """Clinicians' names and abbreviations: `{code: [terms]}` per label file."""
     for label, name, prefix in (
         ("DISEASE", "diseases.yaml", "CIM10"),
+        ("DISEASE", "adjectives.yaml", "CIM10"),
         ("DRUG", "drugs.yaml", "ATC"),
         ("LAB", "labs.yaml", "LOINC"),
     ):
@@ -130,6 +136,7 @@ def _fingerprint() -> str:
         (_VOCABULARY, "atc_names.csv"),
         (_VOCABULARY, "lab_tests.csv"),
         (_NLP_DATA, "diseases.yaml"),
+        (_NLP_DATA, "adjectives.yaml"),
         (_NLP_DATA, "drugs.yaml"),
         (_NLP_DATA, "labs.yaml"),
     ):

@@ -22,6 +22,7 @@ import tantivy
 
 from entrepot.errors import SearchIndexError
 from entrepot.nlp._changes import changes, note_fingerprints, read_notes
+from entrepot.nlp._pipeline import VERSION as PIPELINE_VERSION
 from entrepot.nlp._text import unreadable
 from entrepot.search._schema import (
     VERSION,
@@ -99,7 +100,9 @@ def update_index(
                 stale.unlink()
     index = open_index(path, create=True)
     state = _read_state(path)
-    current = note_fingerprints(wh, _COLUMNS, f"index {VERSION}")
+    current = note_fingerprints(
+        wh, _COLUMNS, f"index {VERSION} pipeline {PIPELINE_VERSION}"
+    )
     if wh.has_table("optout"):
         note = wh.table("note")
         optout = wh.table("optout")

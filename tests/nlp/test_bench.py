@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from bench import nlp as bench
 
 
@@ -17,4 +19,9 @@ def test_nlp_benchmark_runs_small(hospital_file):
         assert f["docs_per_s"] > 0 and f["found"] > 0
         assert 0.5 < f["negation"] <= 1.0
     assert figures["entrepot"]["found"] == figures["entrepot"]["gold_mentions"]
-    assert [s["workers"] for s in figures["scaling"]] == [1, 2]
+    one, two = figures["scaling"]
+    assert (one["workers"], two["workers"]) == (1, 2)
+    assert one["found"] == two["found"] > 0  # the same notes on both
+    assert one["speedup"] == 1.0
+    assert two["speedup"] == round(two["docs_per_s"] / one["docs_per_s"], 2)
+    assert figures["cpu_count"] == os.cpu_count()

@@ -22,6 +22,63 @@ def found(nlp: Pipeline, marked: str) -> tuple[list, list]:
     return [key(e) for e in doc.entities], [key(e) for e in gold.entities]
 
 
+#: Negation and hypothesis over lists: a comma or "et" ends them when a new
+#: clause follows, not when the list goes on ("de", "ni", "ou").
+OVER_LISTS = [
+    # a comma ends a negation when a new clause follows it...
+    "Pas de <ent code=CIM10:R50.9 negation>fièvre</ent>, <ent code=CIM10:R05>"
+    "toux</ent> productive.",
+    "Patient sans <ent code=CIM10:R50.9 negation>fièvre</ent>, <ent "
+    "code=CIM10:R05>toux</ent> productive depuis 3 jours, <ent code=CIM10:R06.0>"
+    "dyspnée</ent> d'effort.",
+    "Absence de <ent code=CIM10:R50.9 negation>fièvre</ent>, une <ent "
+    "code=CIM10:R05>toux</ent>.",
+    "Pas de <ent code=CIM10:R50.9 negation>fièvre</ent>, des <ent code=CIM10:R51>"
+    "céphalées</ent>.",
+    "Pas de <ent code=CIM10:R50.9 negation>fièvre</ent> et <ent code=CIM10:R05>"
+    "toux</ent> productive.",
+    # ... not when a list under the negation goes on ("de", "ni", "ou")
+    "Pas de <ent code=CIM10:R50.9 negation>fièvre</ent>, ni de <ent "
+    "code=CIM10:R05 negation>toux</ent>.",
+    "Pas de <ent code=CIM10:R50.9 negation>fièvre</ent>, de <ent code=CIM10:R05 "
+    "negation>toux</ent> ni de <ent code=CIM10:R06.0 negation>dyspnée</ent>.",
+    "Pas de <ent code=CIM10:R50.9 negation>fièvre</ent>, <ent code=CIM10:R05 "
+    "negation>toux</ent>, <ent code=CIM10:R06.0 negation>dyspnée</ent> ou <ent "
+    "code=CIM10:R11 negation>nausées</ent>.",
+    "Pas de <ent code=CIM10:R50.9 negation>fièvre</ent> et de <ent "
+    "code=CIM10:R05 negation>toux</ent>.",
+    "Pas de <ent code=CIM10:R50.9 negation>fièvre</ent> > 38,5 °C ni de <ent "
+    "code=CIM10:R05 negation>toux</ent>.",
+    "Pas de <ent code=CIM10:R50.9 negation>fièvre</ent>, pas de <ent "
+    "code=CIM10:R05 negation>toux</ent>, <ent code=CIM10:R06.0>dyspnée</ent> "
+    "stade 2.",
+    # hypothesis shares the scope
+    "Suspicion de <ent code=CIM10:M32 hypothesis>lupus</ent> ou de <ent "
+    "code=CIM10:M34 hypothesis>sclérodermie</ent>, <ent code=CIM10:R05>toux</ent> "
+    "depuis 3 jours.",
+]
+#: Adjectives name their disease; qualifiers still apply to them.
+ADJECTIVES = [
+    "Patient <ent code=CIM10:E11>diabétique de type 2</ent>, <ent code=CIM10:I10>"
+    "hypertendu</ent> et <ent code=CIM10:J45.9>asthmatique</ent>.",
+    "Patiente <ent code=CIM10:I10>hypertendue</ent>, <ent code=CIM10:E66>obèse"
+    "</ent>, <ent code=CIM10:K74.6>cirrhotique</ent> et <ent code=CIM10:G40.9>"
+    "épileptique</ent>.",
+    "Patient <ent code=CIM10:N18>insuffisant rénal chronique</ent>, <ent "
+    "code=CIM10:I50>insuffisant cardiaque</ent>.",
+    "<ent code=CIM10:N19>Insuffisante rénale</ent> connue.",
+    "Mère <ent code=CIM10:E14 family>diabétique</ent>.",
+    "Son père est <ent code=CIM10:I10 family>hypertendu</ent>.",
+    "Patient non <ent code=CIM10:E14 negation>diabétique</ent>, <ent "
+    "code=CIM10:I10>hypertendu</ent>.",
+    "Patiente ni <ent code=CIM10:E14 negation>diabétique</ent> ni <ent "
+    "code=CIM10:I10 negation>hypertendue</ent>.",
+    "Antécédents :\n- <ent code=CIM10:E10 history>diabétique de type 1</ent> "
+    "depuis 1998.",
+    "<ent code=CIM10:E11>DNID</ent> depuis 2010.",
+]
+
+
 @pytest.mark.parametrize(
     "marked",
     [
@@ -49,7 +106,11 @@ def found(nlp: Pipeline, marked: str) -> tuple[list, list]:
         "pulmonaire</ent>.",
         "<ent code=CIM10:I26.9 negation>Embolie pulmonaire</ent> éliminée.",
         "Bilan négatif pour une <ent code=CIM10:K50 negation>maladie de Crohn</ent>.",
-    ],
+        "Mme Cousin, 23 ans, suivie pour une <ent code=CIM10:D64.9>anémie</ent>.",
+        "Son cousin a une <ent code=CIM10:D64.9 family>anémie</ent>.",
+    ]
+    + OVER_LISTS
+    + ADJECTIVES,
 )
 def test_diseases_and_qualifiers(nlp, marked):
     got, want = found(nlp, marked)

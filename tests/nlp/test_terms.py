@@ -51,6 +51,7 @@ def test_curated_codes_are_in_the_bundled_vocabulary(hospital_file):
         }
     for name, vocabulary in (
         ("diseases", "CIM10"),
+        ("adjectives", "CIM10"),
         ("drugs", "ATC"),
         ("labs", "LOINC"),
     ):

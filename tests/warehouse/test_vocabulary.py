@@ -89,7 +89,7 @@ def test_counts_per_vocabulary_and_class(rows):
     assert counts[("ATC", "ATC 4th")] == 623
     assert counts[("ATC", "ATC 5th")] == 1847
     assert counts[("LOINC", "Lab Test")] == 109
-    assert counts[("LOINC", "Clinical Observation")] == 12
+    assert counts[("LOINC", "Clinical Observation")] == 12 + 13  # vitals, sections
     assert counts[("UCUM", "Unit")] == 70
     assert len(rows["vocabulary"]) == 15
     assert len(rows["relationship"]) == 4

@@ -73,14 +73,21 @@ def lab_tests() -> list[LabTest]:
 
 
 def loinc_part() -> Part:
-    """LOINC concepts (standard, domain Measurement), French names as synonyms."""
+    """LOINC concepts, French names as synonyms: lab tests and vital signs
+    (domain Measurement) and the sections of clinical notes (Observation),
+    which note_nlp.section_concept_id points to."""
     part = Part()
-    for test in _lab_tests():
-        concept = local_concept(
-            "LOINC", test.loinc, test.name, "Measurement", test.concept_class, "S"
-        )
+    rows = [
+        (t.loinc, t.name, t.name_fr, "Measurement", t.concept_class)
+        for t in _lab_tests()
+    ] + [
+        (r["loinc"], r["name"], r["name_fr"], "Observation", "Clinical Observation")
+        for r in read_csv("loinc_sections.csv")
+    ]
+    for code, name, name_fr, domain, concept_class in rows:
+        concept = local_concept("LOINC", code, name, domain, concept_class, "S")
         part.concepts.append(concept)
-        part.add_synonym(concept.concept_id, test.name_fr)
+        part.add_synonym(concept.concept_id, name_fr)
     return part
 
 
