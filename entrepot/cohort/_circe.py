@@ -15,15 +15,126 @@ from entrepot.cohort._files import describe_errors
 from entrepot.cohort._model import CohortDefinition
 from entrepot.errors import CohortDefinitionError, UnsupportedCirceFeatureError
 
-DOMAINS = {
-    "ConditionOccurrence": ("condition", "Condition"),
-    "DrugExposure": ("drug", "Drug"),
-    "ProcedureOccurrence": ("procedure", "Procedure"),
-    "Measurement": ("measurement", "Measurement"),
-    "Observation": ("observation", "Observation"),
-    "VisitOccurrence": ("visit", "Visit"),
-    "Death": ("death", "Death"),
-    "ObservationPeriod": ("observation_period", "Period"),
+# Each criteria type: its entrepot domain, and each Circe attribute it runs as
+# (entrepot field, how the value converts). Attributes not listed are refused.
+OCCURRENCE = {
+    "CodesetId": ("concept_set", "codeset"),
+    "OccurrenceStartDate": ("start_date", "date"),
+    "OccurrenceEndDate": ("end_date", "date"),
+    "Age": ("age", "integer"),
+    "Gender": ("gender", "ids"),
+    "VisitType": ("visit_type", "ids"),
+}
+ERA = {
+    "CodesetId": ("concept_set", "codeset"),
+    "EraStartDate": ("start_date", "date"),
+    "EraEndDate": ("end_date", "date"),
+    "EraLength": ("length", "integer"),
+    "AgeAtStart": ("age", "integer"),
+    "AgeAtEnd": ("age_at_end", "integer"),
+    "Gender": ("gender", "ids"),
+}
+PERIOD = {
+    "PeriodStartDate": ("start_date", "date"),
+    "PeriodEndDate": ("end_date", "date"),
+    "PeriodLength": ("length", "integer"),
+    "AgeAtStart": ("age", "integer"),
+    "AgeAtEnd": ("age_at_end", "integer"),
+}
+VALUES = {
+    "ValueAsNumber": ("value", "number"),
+    "Unit": ("unit", "ids"),
+    "ValueAsConcept": ("value_concept", "ids"),
+}
+
+
+def _typed(prefix: str) -> dict[str, tuple[str, str]]:
+    """Source concept and type concept, named after the criteria type."""
+    return {
+        f"{prefix}SourceConcept": ("source_concept_set", "codeset"),
+        f"{prefix}Type": ("type_concept", "ids"),
+        f"{prefix}TypeExclude": ("type_exclude", "flag"),
+    }
+
+
+def _without(fields: dict, *names: str) -> dict:
+    return {k: v for k, v in fields.items() if k not in names}
+
+
+CRITERIA: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
+    "ConditionOccurrence": ("condition", OCCURRENCE | _typed("Condition")),
+    "DrugExposure": ("drug", OCCURRENCE | _typed("Drug")),
+    "ProcedureOccurrence": ("procedure", OCCURRENCE | _typed("Procedure")),
+    "Measurement": ("measurement", OCCURRENCE | _typed("Measurement") | VALUES),
+    "Observation": ("observation", OCCURRENCE | _typed("Observation") | VALUES),
+    "VisitOccurrence": ("visit", _without(OCCURRENCE, "VisitType") | _typed("Visit")),
+    "Death": ("death", _without(OCCURRENCE, "VisitType") | _typed("Death")),
+    "ObservationPeriod": (
+        "observation_period",
+        PERIOD | {"PeriodType": ("type_concept", "ids")},
+    ),
+    "ConditionEra": (
+        "condition_era",
+        ERA | {"OccurrenceCount": ("occurrence_count", "integer")},
+    ),
+    "DrugEra": ("drug_era", ERA | {"OccurrenceCount": ("occurrence_count", "integer")}),
+    "DoseEra": (
+        "dose_era",
+        ERA | {"DoseValue": ("value", "number"), "Unit": ("unit", "ids")},
+    ),
+    "DeviceExposure": (
+        "device",
+        OCCURRENCE
+        | _typed("Device")
+        | {
+            "Quantity": ("quantity", "integer"),
+            "UniqueDeviceId": ("unique_device_id", "text"),
+        },
+    ),
+    "Specimen": (
+        "specimen",
+        _without(OCCURRENCE, "OccurrenceEndDate", "VisitType")
+        | _without(_typed("Specimen"), "SpecimenSourceConcept")
+        | {
+            "Quantity": ("quantity", "number"),
+            "Unit": ("unit", "ids"),
+            "AnatomicSite": ("anatomic_site", "ids"),
+            "DiseaseStatus": ("disease_status", "ids"),
+            "SourceId": ("source_id", "text"),
+        },
+    ),
+    "VisitDetail": (
+        "visit_detail",
+        {
+            "CodesetId": ("concept_set", "codeset"),
+            "VisitDetailStartDate": ("start_date", "date"),
+            "VisitDetailEndDate": ("end_date", "date"),
+            "VisitDetailSourceConcept": ("source_concept_set", "codeset"),
+            "VisitDetailTypeCS": ("type_concept_set", "selection"),
+            "VisitDetailLength": ("length", "integer"),
+            "Age": ("age_at_end", "integer"),  # Circe: the age at the end
+        },
+    ),
+    "PayerPlanPeriod": (
+        "payer_plan_period",
+        PERIOD
+        | {
+            "Gender": ("gender", "ids"),
+            "PayerConcept": ("concept_set", "codeset"),
+            "PayerSourceConcept": ("source_concept_set", "codeset"),
+            "PlanConcept": ("plan_concept_set", "codeset"),
+        },
+    ),
+}
+#: why an attribute Circe offers is refused
+REASONS = {
+    "DrugEra.GapDays": " (Circe compares gap_days with the EraLength range)",
+}
+TEXT_OPS = {
+    "eq": "eq",
+    "startsWith": "starts_with",
+    "endsWith": "ends_with",
+    "contains": "contains",
 }
 TOP_LEVEL = {
     "ConceptSets",
@@ -68,7 +179,9 @@ class _Converter:
     def check_known(self, data: dict, known: set[str], path: str) -> None:
         for key, value in data.items():
             if key not in known and not _empty(value):
-                self.refuse(f"{path}.{key}" if path else key)
+                name = f"{path}.{key}" if path else key
+                why = (r for k, r in REASONS.items() if name.endswith(f".{k}"))
+                self.refuse(name, next(why, ""))
 
     # -- values -------------------------------------------------------------
     def number_range(self, r: dict | None, path: str, digits: int | None):
@@ -112,49 +225,50 @@ class _Converter:
         return [int(_pascal(c)["CONCEPT_ID"]) for c in concepts]
 
     # -- criteria -----------------------------------------------------------
+    def text(self, t: dict, path: str) -> dict:
+        t = _pascal(t)
+        op, text = t.get("Op"), t.get("Text")
+        name = TEXT_OPS.get((op or "").removeprefix("!"))
+        if name is None or text is None:
+            self.refuse(path, f" (operator {op!r})" if text is not None else "")
+        return {f"not_{name}" if op.startswith("!") else name: text}
+
+    def attribute(self, value, field: str, how: str, path: str) -> dict:
+        """One Circe attribute as entrepot fields (none when it is empty)."""
+        if _empty(value):
+            return {}
+        if how == "codeset":
+            return {field: f"codeset_{value}"}
+        if how == "selection":  # a concept set, included or excluded
+            chosen = value if isinstance(value, dict) else {"CodesetId": value}
+            chosen = _pascal(chosen)
+            return {
+                field: f"codeset_{chosen['CodesetId']}",
+                "type_exclude": bool(chosen.get("IsExclusion")),
+            }
+        converted = {
+            "date": lambda: self.date_range(value, path),
+            "integer": lambda: self.number_range(value, path, None),
+            "number": lambda: self.number_range(value, path, 4),
+            "ids": lambda: self.concept_ids(value),
+            "flag": lambda: bool(value),
+            "text": lambda: self.text(value, path),
+        }[how]()
+        return {field: converted}
+
     def event(self, wrapper: dict, path: str) -> dict:
         if not isinstance(wrapper, dict) or len(wrapper) != 1:
             self.refuse(path, " (one criterion per entry expected)")
         ((kind, data),) = wrapper.items()
-        if kind not in DOMAINS:
+        if kind not in CRITERIA:
             self.refuse(f"{path}.{kind}")
-        domain, prefix = DOMAINS[kind]
+        domain, fields = CRITERIA[kind]
         data = _pascal(data or {})
         path = f"{path}.{kind}"
+        self.check_known(data, {*fields, "First", "CorrelatedCriteria"}, path)
         out: dict = {"domain": domain, "first": bool(data.get("First"))}
-        known = {
-            "CodesetId",
-            "First",
-            "OccurrenceStartDate",
-            "OccurrenceEndDate",
-            "Age",
-            "Gender",
-            "CorrelatedCriteria",
-        }
-        if domain == "observation_period":
-            known -= {"CodesetId", "OccurrenceStartDate", "OccurrenceEndDate"}
-        if data.get("CodesetId") is not None:
-            out["concept_set"] = f"codeset_{data['CodesetId']}"
-        if data.get(f"{prefix}SourceConcept") is not None:
-            out["source_concept_set"] = f"codeset_{data[f'{prefix}SourceConcept']}"
-        known |= {f"{prefix}SourceConcept", f"{prefix}Type", f"{prefix}TypeExclude"}
-        out["type_concept"] = self.concept_ids(data.get(f"{prefix}Type"))
-        out["type_exclude"] = bool(data.get(f"{prefix}TypeExclude"))
-        if domain != "visit":
-            known.add("VisitType")
-            out["visit_type"] = self.concept_ids(data.get("VisitType"))
-        if domain in ("measurement", "observation"):
-            known |= {"ValueAsNumber", "Unit", "ValueAsConcept"}
-            out["value"] = self.number_range(
-                data.get("ValueAsNumber"), f"{path}.ValueAsNumber", 4
-            )
-            out["unit"] = self.concept_ids(data.get("Unit"))
-            out["value_concept"] = self.concept_ids(data.get("ValueAsConcept"))
-        self.check_known(data, known, path)
-        out["start_date"] = self.date_range(data.get("OccurrenceStartDate"), path)
-        out["end_date"] = self.date_range(data.get("OccurrenceEndDate"), path)
-        out["age"] = self.number_range(data.get("Age"), f"{path}.Age", None)
-        out["gender"] = self.concept_ids(data.get("Gender"))
+        for key, (field, how) in fields.items():
+            out |= self.attribute(data.get(key), field, how, f"{path}.{key}")
         if not _empty(data.get("CorrelatedCriteria")):
             out["criteria"] = self.group(
                 data["CorrelatedCriteria"], f"{path}.CorrelatedCriteria"

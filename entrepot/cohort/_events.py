@@ -27,7 +27,7 @@ COLUMNS = (
 def events(ctx: Context, event: Event) -> ir.Table:
     """The rows of `event`'s domain that it selects, with the standard columns."""
     domain = DOMAINS[event.domain]
-    t = ctx.table(domain.table)
+    t = domain.rows(ctx, event) if domain.rows else ctx.table(domain.table)
     if event.concept_set is not None:
         t = t.filter(t[domain.concept].isin(ctx.ids(event.concept_set)))
     if event.source_concept_set is not None:
@@ -42,14 +42,14 @@ def events(ctx: Context, event: Event) -> ir.Table:
         ),
         concept_id=_column(t, domain.concept),
         type_concept_id=_column(t, domain.type_concept),
-        **_value_columns(t, domain.has_value),
+        **{name: column(t) for name, column in domain.attributes.items()},
     )
     if event.first:
         order = ibis.row_number().over(
             group_by="person_id", order_by=["start_date", "event_id"]
         )
         rows = rows.filter(order == 0)
-    rows = where(rows, _filters(rows, event))
+    rows = where(rows, _filters(ctx, rows, event) + domain.conditions(ctx, rows, event))
     rows = _person_filters(ctx, rows, event)
     if event.visit_type is not None:
         visits = ctx.table("visit_occurrence")
@@ -74,40 +74,32 @@ def _column(t: ir.Table, name: str | None) -> ir.Value:
     return ibis.null("int64") if name is None else typed(t[name], "int64")
 
 
-def _value_columns(t: ir.Table, has_value: bool) -> dict:
-    if not has_value:
-        return {}
-    return {
-        "value_as_number": typed(t.value_as_number, "float64"),
-        "unit_concept_id": _column(t, "unit_concept_id"),
-        "value_as_concept_id": _column(t, "value_as_concept_id"),
-    }
-
-
-def _filters(rows: ir.Table, event: Event) -> list[ir.BooleanValue]:
-    """Conditions on the event's own columns."""
+def _filters(ctx: Context, rows: ir.Table, event: Event) -> list[ir.BooleanValue]:
+    """Conditions on the columns every domain has (dates, length, type)."""
     conditions = in_range(rows.start_date, event.start_date) + in_range(
         rows.end_date, event.end_date
     )
-    if event.type_concept is not None:
-        matches = rows.type_concept_id.isin(event.type_concept)
+    if event.length is not None:
+        days = rows.end_date.delta(rows.start_date, unit="day")
+        conditions += in_range(days, event.length)
+    types = event.type_concept
+    if event.type_concept_set is not None:
+        types = ctx.ids(event.type_concept_set)
+    if types is not None:
+        matches = rows.type_concept_id.isin(types)
         conditions.append(~matches if event.type_exclude else matches)
-    if event.value is not None:
-        conditions += in_range(rows.value_as_number, event.value)
-    if event.unit is not None:
-        conditions.append(rows.unit_concept_id.isin(event.unit))
-    if event.value_concept is not None:
-        conditions.append(rows.value_as_concept_id.isin(event.value_concept))
     return conditions
 
 
 def _person_filters(ctx: Context, rows: ir.Table, event: Event) -> ir.Table:
-    """Age at the event (difference of years, as Circe) and gender."""
-    if event.age is None and event.gender is None:
+    """Age at the event's start or end (difference of years, as Circe), gender."""
+    if event.age is None and event.age_at_end is None and event.gender is None:
         return rows
     person = ctx.persons()
     joined = rows.join(person, rows.person_id == person.pid)
-    conditions = in_range(joined.start_date.year() - joined.year_of_birth, event.age)
+    conditions = in_range(
+        joined.start_date.year() - joined.year_of_birth, event.age
+    ) + in_range(joined.end_date.year() - joined.year_of_birth, event.age_at_end)
     if event.gender is not None:
         conditions.append(joined.gender_concept_id.isin(gender_ids(event.gender)))
     return where(joined, conditions).select(rows.columns)

@@ -22,18 +22,41 @@ DOMAINS = (
     "visit",
     "death",
     "observation_period",
+    "note_mention",
+    "condition_era",
+    "drug_era",
+    "dose_era",
+    "device",
+    "specimen",
+    "visit_detail",
+    "payer_plan_period",
 )
-Domain = Literal[
-    "condition",
-    "drug",
-    "procedure",
-    "measurement",
-    "observation",
-    "visit",
-    "death",
-    "observation_period",
-]
+Domain = Literal[DOMAINS]  # type: ignore[valid-type]
 Limit = Literal["first", "last", "all"]
+Qualifier = Literal["negated", "hypothesis", "family", "history", "reported"]
+DEFAULT_EXCLUDED: tuple[Qualifier, ...] = ("negated", "hypothesis", "family")
+MENTION_FIELDS = ("label", "exclude", "note_title")
+#: fields that filter on columns of some domains only (see `criteria/`)
+ATTRIBUTES = (
+    "value",
+    "unit",
+    "value_concept",
+    "occurrence_count",
+    "gap_days",
+    "quantity",
+    "unique_device_id",
+    "anatomic_site",
+    "disease_status",
+    "source_id",
+    "plan_concept_set",
+)
+#: fields that name a concept set
+CONCEPT_SET_FIELDS = (
+    "concept_set",
+    "source_concept_set",
+    "type_concept_set",
+    "plan_concept_set",
+)
 GENDERS = {"female": 8532, "male": 8507}
 
 
@@ -64,6 +87,31 @@ class Range(Strict, Generic[T]):
             if pair is not None and pair[0] > pair[1]:
                 raise ValueError(f"impossible range: {name} {pair[0]} > {pair[1]}")
         return self
+
+
+class Text(Strict):
+    """One condition on a text, taken literally: `{contains: ABC}`, `{not_eq: x}`."""
+
+    eq: str | None = None
+    not_eq: str | None = None
+    starts_with: str | None = None
+    not_starts_with: str | None = None
+    ends_with: str | None = None
+    not_ends_with: str | None = None
+    contains: str | None = None
+    not_contains: str | None = None
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Text:
+        if sum(v is not None for v in self.__dict__.values()) != 1:
+            raise ValueError("give one condition (eq, contains, starts_with...)")
+        return self
+
+    @property
+    def condition(self) -> tuple[str, str]:
+        """(operator, text) of the condition given."""
+        ((op, text),) = self.model_dump(exclude_none=True).items()
+        return op, text
 
 
 class ConceptItem(Strict):
@@ -103,12 +151,28 @@ class Event(Strict):
     end_date: Range[date] | None = None
     age: Range[float] | None = None  # at the row's start (year difference)
     gender: list[Literal["female", "male"] | int] | None = None
-    value: Range[float] | None = None  # value_as_number (measurement, observation)
-    unit: list[int] | None = None  # unit_concept_id
+    value: Range[float] | None = None  # value_as_number; dose_era: dose_value
+    unit: list[int] | None = None  # unit_concept_id (+ dose_era, specimen)
     value_concept: list[int] | None = None  # value_as_concept_id
     type_concept: list[int] | None = None  # *_type_concept_id
     type_exclude: bool = False
     visit_type: list[int] | None = None  # visit_concept_id of the row's visit
+    age_at_end: Range[float] | None = None  # at the row's end (year difference)
+    length: Range[float] | None = None  # days from the row's start to its end
+    type_concept_set: str | None = None  # *_type_concept_id in a concept set
+    # only some domains have these columns (see criteria/)
+    occurrence_count: Range[float] | None = None  # rows an era merges
+    gap_days: Range[float] | None = None  # drug_era
+    quantity: Range[float] | None = None  # device, specimen
+    unique_device_id: Text | None = None  # device
+    anatomic_site: list[int] | None = None  # specimen: anatomic_site_concept_id
+    disease_status: list[int] | None = None  # specimen: disease_status_concept_id
+    source_id: Text | None = None  # specimen: specimen_source_id
+    plan_concept_set: str | None = None  # payer_plan_period: plan_concept_id
+    # note_mention only: which mentions found by text processing (note_nlp) count
+    label: list[str] | None = None  # DISEASE, DRUG, LAB or a user terminology's
+    exclude: list[Qualifier] | None = None  # default: negated, hypothesis, family
+    note_title: list[str] | None = None  # the note's title, any case
     criteria: Group | None = None  # criteria on the rows themselves (Circe)
 
     @model_validator(mode="before")
@@ -120,6 +184,31 @@ class Event(Strict):
             if key in DOMAINS:
                 return {"domain": key, **(value or {})}
         return data
+
+    @model_validator(mode="after")
+    def _mention_fields(self) -> Event:
+        given = [f for f in MENTION_FIELDS if getattr(self, f) is not None]
+        if self.domain != "note_mention" and given:
+            raise ValueError(f"{', '.join(given)}: only for note_mention events")
+        if self.domain == "note_mention" and not (self.concept_set or self.label):
+            raise ValueError("a note_mention needs a concept_set or a label")
+        return self
+
+    @model_validator(mode="after")
+    def _domain_columns(self) -> Event:
+        from entrepot.cohort.criteria import DOMAINS  # they read events
+
+        unsupported = DOMAINS[self.domain].unsupported(self)
+        if unsupported:
+            raise ValueError(f"{', '.join(unsupported)}: not for {self.domain} events")
+        if self.type_concept is not None and self.type_concept_set is not None:
+            raise ValueError("give type_concept or type_concept_set, not both")
+        return self
+
+    @property
+    def excluded(self) -> tuple[str, ...]:
+        """The qualifiers whose mentions do not count (note_mention)."""
+        return DEFAULT_EXCLUDED if self.exclude is None else tuple(self.exclude)
 
 
 Bound = int | Literal["observation_start", "observation_end"]
@@ -292,7 +381,7 @@ def _concept_set_names(definition: CohortDefinition) -> set[str]:
     names = {
         name
         for e in _events(definition)
-        for name in (e.concept_set, e.source_concept_set)
+        for name in (getattr(e, field) for field in CONCEPT_SET_FIELDS)
         if name is not None
     }
     if definition.exit.drug_era is not None:

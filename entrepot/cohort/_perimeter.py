@@ -9,21 +9,11 @@ from entrepot.cohort._compiler import Compiled, compile_definition, resolve
 from entrepot.cohort._files import definition_from_data
 from entrepot.cohort._model import CohortDefinition
 from entrepot.cohort._results import next_cohort_id, results_table
+from entrepot.cohort.criteria import DOMAINS
 from entrepot.errors import AccessDeniedError
 from entrepot.privacy import Decision, list_projects
 from entrepot.warehouse.cdm._schema import CLINICAL_TABLES
 
-#: The table each event domain of a definition reads.
-DOMAIN_TABLES = {
-    "condition": "condition_occurrence",
-    "drug": "drug_exposure",
-    "procedure": "procedure_occurrence",
-    "measurement": "measurement",
-    "observation": "observation",
-    "visit": "visit_occurrence",
-    "death": "death",
-    "observation_period": "observation_period",
-}
 SOURCE = "request body"
 
 
@@ -77,7 +67,8 @@ def checked_definition(wh, decision: Decision, data: object, name: str | None):
     if name:
         definition = definition.model_copy(update={"name": name})
     for domain in sorted(_domains(definition.model_dump(mode="json"))):
-        decision.table(wh, DOMAIN_TABLES[domain])  # refuses one outside
+        for table in DOMAINS[domain].tables:
+            decision.table(wh, table)  # refuses one outside
     resolve(wh, definition, SOURCE)  # unknown codes: every one listed
     cohort_id = definition.id or next_cohort_id(wh, definition.name)
     refuse_perimeter(wh, cohort_id)

@@ -90,11 +90,17 @@ def tiny_tables() -> dict[str, pa.Table]:
 
 
 def build_tiny(uri: str) -> Warehouse:
-    """The tiny warehouse at `uri`, written in one transaction (no load checks:
-    the rows are known good, and Spark runs fewer jobs)."""
+    """The tiny warehouse at `uri`."""
     wh = Warehouse.create(uri, vocabulary=False)
+    write_tables(wh, tiny_tables())
+    return wh
+
+
+def write_tables(wh: Warehouse, tables: dict[str, pa.Table]) -> None:
+    """Append hand-written rows in one transaction (no load checks: the rows
+    are known good, and Spark runs fewer jobs); missing columns are null."""
     with wh.store.transaction() as tx:
-        for name, data in tiny_tables().items():
+        for name, data in tables.items():
             rows = wh.store.from_arrow(data)
             columns = wh.table(name).schema()
             tx.append(
@@ -107,7 +113,6 @@ def build_tiny(uri: str) -> Warehouse:
                     ]
                 ),
             )
-    return wh
 
 
 @pytest.fixture(scope="module", params=ENGINES)

@@ -5,25 +5,16 @@ import json
 
 import pytest
 
-from bench.cohort import circe_rows, circe_sql, entrepot_rows, run_circe
 from entrepot.cohort import load_definition, run_cohort
 from entrepot.errors import CohortDefinitionError, UnsupportedCirceFeatureError
 
-from .circe_cases import CASES, SETS, primary
+from .circe_cases import CASES, SETS, assert_same_rows_as_circe, primary
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_same_rows_as_circe_sql(eunomia, name, tmp_path):
-    path = tmp_path / "atlas-export.json"
-    path.write_text(json.dumps(CASES[name]))
     cohort_id = list(CASES).index(name) + 1
-    result = run_cohort(eunomia, path, cohort_id=cohort_id)
-    run_circe(eunomia, circe_sql(CASES[name], cohort_id))
-    expected = circe_rows(eunomia, cohort_id)
-    assert entrepot_rows(eunomia, cohort_id) == expected
-    assert result.entries == len(expected) > 0
-    assert result.count == len({row[0] for row in expected})
-    assert result.person_days == sum((end - start).days for _, start, end in expected)
+    assert_same_rows_as_circe(eunomia, CASES[name], cohort_id, tmp_path)
 
 
 def test_first_gi_hemorrhage_is_479_persons(eunomia):
@@ -41,8 +32,8 @@ def load_definition_from(expression: dict):
     ("change", "named"),
     [
         (
-            {"PrimaryCriteria": primary("ConditionEra", 0)},
-            "PrimaryCriteria.CriteriaList[0].ConditionEra",
+            {"PrimaryCriteria": primary("Episode", 0)},
+            "PrimaryCriteria.CriteriaList[0].Episode",
         ),
         (
             {"PrimaryCriteria": primary("ConditionOccurrence", 0, StopReason="x")},

@@ -234,6 +234,13 @@ def test_derma_builds_cohorts_only_on_its_domains(live):
         ).json()
     assert t1["persons"] == result["count"]
     assert "conditions" in t1 and "drugs" not in t1 and "labs" not in t1
+    mention = {
+        "name": "derma hypertension in reports",
+        "concept_sets": body["concept_sets"],
+        "entry": {"events": [{"note_mention": {"concept_set": "htn"}}]},
+    }
+    with live.client("dora") as api:  # mentions reveal notes, which derma may read
+        assert generate(api, mention, project="derma")["count"] == 0  # no note_nlp
 
 
 def test_list_show_describe_export_and_delete(live):

@@ -2,13 +2,21 @@
 
 from entrepot.cohort.criteria import (
     condition,
+    condition_era,
     death,
+    device,
+    dose_era,
     drug,
+    drug_era,
     measurement,
+    note_mention,
     observation,
     observation_period,
+    payer_plan_period,
     procedure,
+    specimen,
     visit,
+    visit_detail,
 )
 from entrepot.cohort.criteria._domain import Domain
 
@@ -23,6 +31,14 @@ DOMAINS: dict[str, Domain] = {
         visit,
         death,
         observation_period,
+        note_mention,
+        condition_era,
+        drug_era,
+        dose_era,
+        device,
+        specimen,
+        visit_detail,
+        payer_plan_period,
     )
 }
 

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
 
+from entrepot.cohort._model import ATTRIBUTES, Range, Text
+from entrepot.cohort._ranges import in_range
+
+if TYPE_CHECKING:
+    from entrepot.cohort._context import Context
+    from entrepot.cohort._model import Event
+
 ONE_DAY = ibis.interval(days=1)
+Column = Callable[[ir.Table], ir.Value]
 
 
 @dataclass(frozen=True)
@@ -16,26 +25,101 @@ class Domain:
     """A CDM table read as events: who, which row, when, which concept.
 
     `end` computes each row's end date the way Circe does (a missing end is
-    the day after the start).
+    the day after the start). `attributes` are the columns of this table only
+    that an event can filter on, by the name of the event's field (`quantity`,
+    `unit`...): a range, a text, concept ids or a concept set's name.
     """
 
     name: str
     table: str
     id: str
     start: str
-    end: Callable[[ir.Table], ir.DateValue]
+    end: Column
     concept: str | None = None
     source_concept: str | None = None
     type_concept: str | None = None
     has_visit: bool = True
-    has_value: bool = False
+    attributes: dict[str, Column] = field(default_factory=dict)
+    #: the rows to read, when not the table as it is: (context, event) -> table
+    rows: Callable[[Context, Event], ir.Table] | None = None
+    #: the CDM tables whose rows its events reveal, when not `table` alone
+    reveals: tuple[str, ...] | None = None
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The CDM tables a project must allow for the domain's events."""
+        return self.reveals or (self.table,)
+
+    def unsupported(self, event: Event) -> list[str]:
+        """The fields `event` gives that this domain has no column for."""
+        lacking = {
+            "concept_set": self.concept is None,
+            "source_concept_set": self.source_concept is None,
+            "type_concept": self.type_concept is None,
+            "type_concept_set": self.type_concept is None,
+            "visit_type": not self.has_visit,
+            **{name: name not in self.attributes for name in ATTRIBUTES},
+        }
+        return [
+            name
+            for name, lacks in lacking.items()
+            if lacks and getattr(event, name) is not None
+        ]
+
+    def conditions(
+        self, ctx: Context, rows: ir.Table, event: Event
+    ) -> list[ir.BooleanValue]:
+        """`event`'s conditions on this domain's attributes (columns of `rows`)."""
+        found: list[ir.BooleanValue] = []
+        for name in self.attributes:
+            wanted, column = getattr(event, name), rows[name]
+            if wanted is None:
+                continue
+            if isinstance(wanted, Range):
+                found += in_range(column, wanted)
+            elif isinstance(wanted, Text):
+                found.append(matches(column, wanted))
+            elif isinstance(wanted, str):  # a concept set
+                found.append(column.isin(ctx.ids(wanted)))
+            else:  # concept ids
+                found.append(column.isin(wanted))
+        return found
 
 
-def next_day(column: str) -> Callable[[ir.Table], ir.DateValue]:
+_TEXT = {
+    "eq": lambda column, text: column == text,
+    "starts_with": lambda column, text: column.startswith(text),
+    "ends_with": lambda column, text: column.endswith(text),
+    "contains": lambda column, text: column.contains(text),
+}
+
+
+def matches(column: ir.StringValue, text: Text) -> ir.BooleanValue:
+    """Whether `column` satisfies a text condition (literal text, no wildcards)."""
+    op, value = text.condition
+    if op.startswith("not_"):
+        return ~_TEXT[op.removeprefix("not_")](column, value)
+    return _TEXT[op](column, value)
+
+
+def next_day(column: str) -> Column:
     """End date: the day after `column` (Circe's end of one-day events)."""
     return lambda t: t[column] + ONE_DAY
 
 
-def end_or_next_day(end: str, start: str) -> Callable[[ir.Table], ir.DateValue]:
+def end_or_next_day(end: str, start: str) -> Column:
     """End date: `end`, or the day after `start` when it is missing."""
     return lambda t: ibis.coalesce(t[end], t[start] + ONE_DAY)
+
+
+def column(name: str) -> Column:
+    """A column as it is (an end date, an attribute)."""
+    return lambda t: t[name]
+
+
+#: value, unit and value as concept (measurement, observation)
+VALUES = {
+    "value": column("value_as_number"),
+    "unit": column("unit_concept_id"),
+    "value_concept": column("value_as_concept_id"),
+}

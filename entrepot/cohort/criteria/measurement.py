@@ -1,6 +1,6 @@
 """Measurements (lab results, vital signs), with value and unit."""
 
-from entrepot.cohort.criteria._domain import Domain, next_day
+from entrepot.cohort.criteria._domain import VALUES, Domain, next_day
 
 DOMAIN = Domain(
     name="measurement",
@@ -11,5 +11,5 @@ DOMAIN = Domain(
     concept="measurement_concept_id",
     source_concept="measurement_source_concept_id",
     type_concept="measurement_type_concept_id",
-    has_value=True,
+    attributes=VALUES,
 )

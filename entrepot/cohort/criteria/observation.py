@@ -1,6 +1,6 @@
 """Observations (facts that are neither conditions nor measurements)."""
 
-from entrepot.cohort.criteria._domain import Domain, next_day
+from entrepot.cohort.criteria._domain import VALUES, Domain, next_day
 
 DOMAIN = Domain(
     name="observation",
@@ -11,5 +11,5 @@ DOMAIN = Domain(
     concept="observation_concept_id",
     source_concept="observation_source_concept_id",
     type_concept="observation_type_concept_id",
-    has_value=True,
+    attributes=VALUES,
 )

@@ -62,7 +62,7 @@
   }
 
   // -- criteria -------------------------------------------------------------
-  const DOMAINS = ["condition", "drug", "measurement", "procedure", "observation", "visit"];
+  const DOMAINS = ["condition", "drug", "measurement", "procedure", "observation", "visit", "note_mention"];
   let criterionIds = 0;
 
   function addCriterion() {
