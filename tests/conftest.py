@@ -21,6 +21,7 @@ def spark_session(tmp_path_factory):
     session = (
         SparkSession.builder.master("local[1]")
         .appName("entrepot-tests")
+        .config("spark.driver.memory", "2g")
         .config("spark.sql.shuffle.partitions", "1")
         .config("spark.default.parallelism", "1")
         .config("spark.ui.enabled", "false")

@@ -53,6 +53,7 @@ class SparkStore(Store):
         self._prefix = f"entrepot{next(_instances)}_{uuid.uuid4().hex[:6]}"
         self._views: dict[tuple[str, str], ir.Table] = {}
         self._temp = itertools.count()
+        self._scratch: list[tuple[str, object]] = []  # (view, frame) to release
 
     def _dir(self, schema: str, name: str) -> Path:
         return self.root / schema / name
@@ -95,7 +96,7 @@ class SparkStore(Store):
         if self._views.pop((schema, name), None) is not None:
             self.session.catalog.dropTempView(f"{self._prefix}_{schema}_{name}")
 
-    def _frame(self, rows: ir.Table):
+    def frame(self, rows: ir.Table):
         """A Spark DataFrame computing `rows`."""
         self.con._run_pre_execute_hooks(rows)  # registers in-memory tables
         return self.session.sql(self.con.compile(rows))
@@ -114,7 +115,7 @@ class SparkStore(Store):
                         for c, t in columns.items()
                     ]
                 )  # every file holds every column, with the table's types
-                self._frame(full).write.parquet(str(out))
+                self.frame(full).write.parquet(str(out))
                 staged.append((schema, name, target, out, replace))
             for schema, name, target, out, replace in staged:
                 self._commit(target, out, replace)
@@ -134,18 +135,21 @@ class SparkStore(Store):
         for part in staged.glob("*.parquet"):
             part.rename(target / f"{tag}-{part.name}")
 
-    def materialize(self, rows: ir.Table) -> ir.Table:
-        frame = self._frame(rows).cache()
-        frame.count()
-        view = f"{self._prefix}_tmp{next(self._temp)}"
+    def _scratch_view(self, frame, kind: str) -> ir.Table:
+        """Register `frame` as a temporary view, released when the store closes."""
+        view = f"{self._prefix}_{kind}{next(self._temp)}"
         frame.createOrReplaceTempView(view)
+        self._scratch.append((view, frame))
         return self.con.table(view)
+
+    def materialize(self, rows: ir.Table) -> ir.Table:
+        frame = self.frame(rows).cache()
+        frame.count()
+        return self._scratch_view(frame, "tmp")
 
     def from_arrow(self, data: pa.Table) -> ir.Table:
         """Through Spark's Arrow path: Ibis's pandas route turns nullable integers to null."""
-        view = f"{self._prefix}_arrow{next(self._temp)}"
-        self.session.createDataFrame(data).createOrReplaceTempView(view)
-        return self.con.table(view)
+        return self._scratch_view(self.session.createDataFrame(data), "arrow")
 
     def read_file(
         self, path: Path, *, delimiter: str = ",", quoted: bool = True
@@ -161,9 +165,7 @@ class SparkStore(Store):
                 quote='"' if quoted else "\u0000",
                 escape='"' if quoted else None,
             )
-        view = f"{self._prefix}_file{next(self._temp)}"
-        frame.createOrReplaceTempView(view)
-        return self.con.table(view)
+        return self._scratch_view(frame, "file")
 
     def write_file(self, rows: ir.Table, path: Path) -> None:
         import pyarrow.csv as pacsv
@@ -180,5 +182,10 @@ class SparkStore(Store):
                     writer.write_batch(batch)
 
     def close(self) -> None:
+        """Drop this store's views and free what it cached, so a shared session does not fill up."""
         for schema, name in list(self._views):
             self._forget(schema, name)
+        for view, frame in self._scratch:
+            self.session.catalog.dropTempView(view)
+            frame.unpersist()
+        self._scratch.clear()
