@@ -32,6 +32,7 @@ for command in (
     _warehouse.init,
     _warehouse.load,
     _warehouse.validate,
+    _warehouse.eras,
     _warehouse.tables,
     _warehouse.export,
     _synth.synth,

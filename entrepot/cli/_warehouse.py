@@ -121,6 +121,28 @@ def _print_problems(result: dict) -> None:
     stdout.print(table)
 
 
+def eras(
+    warehouse: WarehouseOption = None,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Rebuild condition_era and drug_era from the clinical tables (after a load)."""
+    from entrepot.warehouse.eras import build_eras
+
+    with open_warehouse(warehouse) as wh:
+        rows = build_eras(wh)
+    emit(
+        rows,
+        json,
+        lambda: (
+            quiet
+            or stdout.print(
+                ", ".join(f"{n:,} rows in {name}" for name, n in rows.items())
+            )
+        ),
+    )
+
+
 def tables(
     warehouse: WarehouseOption = None,
     json: JsonOption = False,

@@ -8,7 +8,7 @@ import ibis.expr.types as ir
 from entrepot.cohort._context import Context
 from entrepot.cohort._events import events
 from entrepot.cohort._model import DateOffset, DrugEra, Exit
-from entrepot.cohort.criteria.drug import exposure_end
+from entrepot.warehouse.eras import exposure_end, merge_periods
 
 END_KEY = ["event_id", "person_id"]
 
@@ -115,29 +115,6 @@ def _censor_end(ctx: Context, censor, included: ir.Table) -> ir.Table:
     return joined.group_by([included.event_id, included.person_id]).aggregate(
         censor_date=rows.start_date.min()
     )
-
-
-def merge_periods(rows: ir.Table, pad: int) -> ir.Table:
-    """Overlapping periods of a person merged, after padding their ends by `pad`
-    days (then removed): Circe's era constructor."""
-    padding = ibis.interval(days=pad)
-    rows = rows.select("person_id", "start_date", end_date=rows.end_date + padding)
-    before = ibis.window(
-        group_by="person_id", order_by=["start_date", "end_date"], rows=(None, -1)
-    )
-    rows = rows.mutate(
-        is_start=ibis.ifelse(rows.end_date.max().over(before) >= rows.start_date, 0, 1)
-    )
-    running = ibis.window(
-        group_by="person_id",
-        order_by=["start_date", ibis.desc("is_start"), "end_date"],
-        rows=(None, 0),
-    )
-    rows = rows.mutate(group_idx=rows.is_start.sum().over(running))
-    merged = rows.group_by(["person_id", "group_idx"]).aggregate(
-        start_date=rows.start_date.min(), end_date=rows.end_date.max() - padding
-    )
-    return merged.select("person_id", "start_date", "end_date")
 
 
 def _clip(periods: ir.Table, exit: Exit) -> ir.Table:

@@ -171,8 +171,10 @@ def _part(folder: Path, chunk: int, table) -> None:
 
 
 def _load(wh, folder: Path) -> dict[str, int]:
-    """Every table in one validated load; entrepot's own tables replaced after it."""
+    """Every table in one validated load, then the eras derived from it;
+    entrepot's own tables replaced after them."""
     from entrepot.synth._people import care_site, location
+    from entrepot.warehouse.eras import build_eras
 
     names = [
         p.name for p in sorted(folder.iterdir()) if p.is_dir() and p.name != RAW_PARTS
@@ -185,11 +187,14 @@ def _load(wh, folder: Path) -> dict[str, int]:
     if any(result.quarantined.values()):
         bad = {k: v for k, v in result.quarantined.items() if v}
         raise LoadError(f"synthetic rows were quarantined (a bug): {bad}")
+    eras = build_eras(wh)
     extra = {
         n: wh.store.read_file(folder / n) for n in names if n in BOOKKEEPING_TABLES
     }
     if extra:
         wh.replace_tables(extra)
-    return {n: result.loaded[n] for n in sorted(result.loaded)} | {
-        n: int(t.count().to_pyarrow().as_py()) for n, t in sorted(extra.items())
-    }
+    return (
+        {n: result.loaded[n] for n in sorted(result.loaded)}
+        | eras
+        | {n: int(t.count().to_pyarrow().as_py()) for n, t in sorted(extra.items())}
+    )

@@ -231,3 +231,26 @@ def test_raw_extracts_describe_the_same_hospital(hospital_result, sql):
     with open(folder / "pmsi.csv", encoding="utf-8") as f:
         header = f.readline().strip().split(",")
     assert header == ["nda", "ipp", "type", "cim10", "date"]
+
+
+def test_eras_hold_every_mapped_event_once(sql):
+    [(conditions, in_eras)] = sql(
+        """SELECT (SELECT count(*) FROM condition_occurrence WHERE condition_concept_id <> 0),
+                  (SELECT sum(condition_occurrence_count) FROM condition_era)"""
+    )
+    assert conditions > 0 and in_eras == conditions
+    [(exposures, in_eras, negative_gaps)] = sql(
+        """SELECT (SELECT count(*) FROM drug_exposure WHERE drug_concept_id <> 0),
+                  (SELECT sum(drug_exposure_count) FROM drug_era),
+                  (SELECT count(*) FROM drug_era WHERE gap_days < 0
+                      OR drug_era_end_date < drug_era_start_date)"""
+    )  # every drug is coded with its ATC level-5 concept: one ingredient each
+    assert exposures > 0 and in_eras == exposures and negative_gaps == 0
+    [(overlapping,)] = sql(
+        """SELECT count(*) FROM condition_era a JOIN condition_era b
+             ON a.person_id = b.person_id AND a.condition_concept_id = b.condition_concept_id
+            AND a.condition_era_id < b.condition_era_id
+            AND b.condition_era_start_date <= a.condition_era_end_date + 30
+            AND a.condition_era_start_date <= b.condition_era_end_date + 30"""
+    )
+    assert overlapping == 0  # eras of one condition are more than 30 days apart

@@ -62,7 +62,7 @@
   }
 
   // -- criteria -------------------------------------------------------------
-  const DOMAINS = ["condition", "drug", "measurement", "procedure", "observation", "visit", "note_mention"];
+  const DOMAINS = ["condition", "drug", "measurement", "procedure", "observation", "visit", "note_mention", "condition_era", "drug_era"];
   let criterionIds = 0;
 
   function addCriterion() {
