@@ -35,7 +35,8 @@ def _ints(wh) -> set[int]:
     return out
 
 
-def test_rotation_leaves_no_old_pseudonym_and_keeps_joins(hospital, ingested):
+def test_rotation_leaves_no_old_pseudonym_and_keeps_joins(hospital, ingested_on):
+    ingested = ingested_on
     raw = hospital / "raw"
     ipps = read_extract(raw / "patients.csv")["ipp"].to_pylist()
     optout_add(ingested, KEY, [ipps[0]])
