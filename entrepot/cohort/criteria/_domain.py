@@ -11,12 +11,12 @@ import ibis.expr.types as ir
 
 from entrepot.cohort._model import ATTRIBUTES, Range, Text
 from entrepot.cohort._ranges import in_range
+from entrepot.warehouse.eras import ONE_DAY
 
 if TYPE_CHECKING:
     from entrepot.cohort._context import Context
     from entrepot.cohort._model import Event
 
-ONE_DAY = ibis.interval(days=1)
 Column = Callable[[ir.Table], ir.Value]
 
 
