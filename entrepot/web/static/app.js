@@ -4,6 +4,10 @@
 const entrepot = (() => {
   const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content;
   const projectKey = "entrepot.project";
+  // Settled once the project selector is filled: a call made before (a quick click) waits for it,
+  // instead of going out without the project and being refused.
+  let settle;
+  const ready = new Promise((resolve) => { settle = resolve; });
 
   function project() {
     const select = document.getElementById("project");
@@ -13,6 +17,7 @@ const entrepot = (() => {
   // Call the JSON API with the session cookie; `project` is added unless given.
   async function api(path, { method = "GET", body, query = {}, form } = {}) {
     const url = new URL(path, location.origin);
+    if (!("project" in query)) await ready;
     const p = "project" in query ? query.project : project();
     if (p) url.searchParams.set("project", p);
     for (const [k, v] of Object.entries(query)) {
@@ -78,6 +83,14 @@ const entrepot = (() => {
   }
 
   async function fillProjects() {
+    try {
+      await chooseProject();
+    } finally {
+      settle();
+    }
+  }
+
+  async function chooseProject() {
     const select = document.getElementById("project");
     if (!select) return;
     const me = await api("/api/me", { query: { project: "" } });
