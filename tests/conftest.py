@@ -14,7 +14,7 @@ ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
 
 @pytest.fixture(scope="session")
 def spark_session(tmp_path_factory):
-    """One local Spark session for the whole run (as Ibis's own test suite does)."""
+    """One local Spark session per test process (as Ibis's own test suite does)."""
     from pyspark.sql import SparkSession
 
     folder = tmp_path_factory.mktemp("spark")

@@ -12,24 +12,10 @@ from entrepot.warehouse.cdm import CLINICAL_TABLES
 from ..conftest import warehouse_uri
 from .conftest import TODAY, sql
 
-#: One family per kind of relation checks are measured on (rows, persons, values,
-#: observation periods, lab ranges, sexed concepts, duplicates).
-QUICK = [
-    "primary_key",
-    "before_birth",
-    "outside_observation",
-    "lab_value_range",
-    "sex_specific",
-    "duplicate_event",
-    "age_over_120",
-]
-
 
 @pytest.mark.spark
-@pytest.mark.parametrize(
-    "only", [QUICK, pytest.param(None, marks=pytest.mark.slow)], ids=["quick", "all"]
-)
-def test_same_results_on_duckdb_and_spark(synthetic, spark_session, tmp_path, only):
+@pytest.mark.slow
+def test_same_results_on_duckdb_and_spark(synthetic, spark_session, tmp_path):
     sql(  # one planted defect, to compare examples too
         synthetic,
         "UPDATE measurement SET measurement_date = DATE '1900-01-01' WHERE measurement_id = 1",
@@ -37,9 +23,9 @@ def test_same_results_on_duckdb_and_spark(synthetic, spark_session, tmp_path, on
     with Warehouse.create(warehouse_uri("spark", tmp_path, "copy")) as spark:
         filled = [t for t in CLINICAL_TABLES if synthetic.count(t)]
         spark.replace_tables({t: synthetic.table(t).to_pyarrow() for t in filled})
-        on_spark = run_checks(spark, only=only, today=TODAY, incremental=False)
-        described = describe(spark, today=TODAY) if only is None else None
-    on_duckdb = run_checks(synthetic, only=only, today=TODAY, incremental=False)
+        on_spark = run_checks(spark, today=TODAY, incremental=False)
+        described = describe(spark, today=TODAY)
+    on_duckdb = run_checks(synthetic, today=TODAY, incremental=False)
     assert on_spark.summary["error"] == 0, [
         c for c in on_spark.checks if c.status == "error"
     ]
@@ -53,8 +39,6 @@ def test_same_results_on_duckdb_and_spark(synthetic, spark_session, tmp_path, on
     assert results(on_spark) == results(on_duckdb)
     found = on_spark.by_id()["before_birth:measurement.measurement_date"]
     assert (found.status, found.violating_rows, found.examples) == ("fail", 1, [1])
-    if described is None:  # the characterization: in the full run only
-        return
     spark_tables = {a["name"]: a for a in described["analyses"]}
     duck_tables = {a["name"]: a for a in describe(synthetic, today=TODAY)["analyses"]}
     assert not [a for a in spark_tables.values() if a.get("error")]
