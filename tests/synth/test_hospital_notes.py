@@ -20,33 +20,44 @@ def one(con, query: str):
 
 
 def test_every_gold_span_is_the_text_at_its_offsets(con):
-    total, wrong = one(con, """
+    total, wrong = one(
+        con,
+        """
         SELECT count(*), count(*) FILTER (WHERE substr(n.note_text, a.start + 1, a."end" - a.start)
                                           <> a.text)
-        FROM entrepot.note_annotation a JOIN note n USING (note_id)""")
+        FROM entrepot.note_annotation a JOIN note n USING (note_id)""",
+    )
     assert total > 10_000 and wrong == 0
 
 
 def test_notes_belong_to_their_stays_and_dates(con):
-    orphans, outside = one(con, """
+    orphans, outside = one(
+        con,
+        """
         SELECT count(*) FILTER (WHERE v.visit_occurrence_id IS NULL),
                count(*) FILTER (WHERE n.note_date < v.visit_start_date
                                    OR n.note_date > v.visit_end_date + 1)
-        FROM note n LEFT JOIN visit_occurrence v USING (visit_occurrence_id)""")
+        FROM note n LEFT JOIN visit_occurrence v USING (visit_occurrence_id)""",
+    )
     assert orphans == 0 and outside == 0
 
 
 def test_about_six_documents_per_hospital_stay(con):
-    per_stay = one(con, """
+    per_stay = one(
+        con,
+        """
         SELECT count(n.note_id) / count(DISTINCT v.visit_occurrence_id)
         FROM visit_occurrence v JOIN note n USING (visit_occurrence_id)
-        WHERE v.visit_concept_id IN (9201, 262)""")[0]
+        WHERE v.visit_concept_id IN (9201, 262)""",
+    )[0]
     assert 4 <= per_stay <= 9
 
 
 def test_affirmed_diseases_are_coded_in_the_stay(con):
     """An affirmed, non-historical disease mention is one of the stay's diagnoses."""
-    mentions, coded = one(con, """
+    mentions, coded = one(
+        con,
+        """
         SELECT count(*), count(c.condition_occurrence_id)
         FROM entrepot.note_annotation a JOIN note n USING (note_id)
         LEFT JOIN condition_occurrence c
@@ -56,5 +67,6 @@ def test_affirmed_diseases_are_coded_in_the_stay(con):
                      THEN '.' || substr(c.condition_source_value, 4) ELSE '' END
              = a.concept_code
         WHERE a.label = 'DISEASE' AND n.note_source_value = 'CRH'
-          AND NOT (a.negation OR a.hypothesis OR a.family OR a.history)""")
+          AND NOT (a.negation OR a.hypothesis OR a.family OR a.history)""",
+    )
     assert mentions > 0 and coded >= mentions

@@ -47,7 +47,9 @@ def test_export_writes_one_file_per_table(make_warehouse, tmp_path):
     import pyarrow.parquet as pq
 
     wh = make_warehouse(vocabulary=True)
-    assert wh.export("vocabulary", tmp_path / "vocabulary.parquet") == wh.count("vocabulary")
+    assert wh.export("vocabulary", tmp_path / "vocabulary.parquet") == wh.count(
+        "vocabulary"
+    )
     exported = pq.read_table(tmp_path / "vocabulary.parquet")
     assert exported.column_names == list(wh.table("vocabulary").columns)
     assert "CIM10" in exported["vocabulary_id"].to_pylist()
