@@ -191,29 +191,30 @@ def _check(
     )
     problem_rows = int(problems.count().to_pyarrow().as_py())
     clear = typed.filter(ibis.and_(*[typed[k].notnull() for k in key]))
+    resolved, stats = problems, {}  # a clean source: nothing to resolve
     if problem_rows:
         clear = clear.anti_join(problems.select(*key).distinct(), key)
-    resolved = wh.store.materialize(
-        _mark_present(wh, _dedupe(problems, spec.key), spec, present)
-    )
-    stats = (
-        resolved.aggregate(
-            bad=resolved._reason.notnull().sum(),
-            skipped=(resolved._reason.isnull() & resolved._present).sum(),
-            good=(resolved._reason.isnull() & ~resolved._present).sum(),
+        resolved = wh.store.materialize(
+            _mark_present(wh, _dedupe(problems, spec.key), spec, present)
         )
-        .to_pyarrow()
-        .to_pylist()[0]
-    )
+        stats = (
+            resolved.aggregate(
+                bad=resolved._reason.notnull().sum(),
+                skipped=(resolved._reason.isnull() & resolved._present).sum(),
+                good=(resolved._reason.isnull() & ~resolved._present).sum(),
+            )
+            .to_pyarrow()
+            .to_pylist()[0]
+        )
     given = [c for c in typed.columns if c in {n.lower() for n in source_columns}]
     return _Checked(
         clear=clear.drop("_reason"),
         resolved=resolved,
         columns=given,
         clear_rows=int(typed.count().to_pyarrow().as_py()) - problem_rows,
-        fixed_rows=int(stats["good"] or 0),
-        skipped=int(stats["skipped"] or 0),
-        quarantined=int(stats["bad"] or 0),
+        fixed_rows=int(stats.get("good") or 0),
+        skipped=int(stats.get("skipped") or 0),
+        quarantined=int(stats.get("bad") or 0),
     )
 
 
