@@ -17,6 +17,7 @@ import pyarrow as pa
 from entrepot.privacy._audit import audit
 from entrepot.privacy._keys import SecretKey
 from entrepot.privacy._pseudonym import person_id
+from entrepot.privacy._settings import require_key
 from entrepot.privacy._tables import person_tables, schema_of
 
 OptOutHook = Callable[[object, list[int]], None]
@@ -40,6 +41,7 @@ def optout_add(
     wh, key: SecretKey, ipps: Iterable[str], *, user: str = "entrepot"
 ) -> dict:
     """Register patients (by IPP) as opted out and erase their data now."""
+    require_key(wh, key)
     ids = sorted({person_id(key, ipp) for ipp in ipps})
     new = [i for i in ids if i not in opted_out(wh)]
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
@@ -66,6 +68,7 @@ def optout_remove(
     wh, key: SecretKey, ipps: Iterable[str], *, user: str = "entrepot"
 ) -> int:
     """Withdraw objections: later ingestions load these patients again."""
+    require_key(wh, key)
     return optout_withdraw(wh, [person_id(key, ipp) for ipp in ipps], user=user)
 
 

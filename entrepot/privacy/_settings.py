@@ -35,25 +35,39 @@ def settings_with(wh, name: str, value: str) -> ir.Table:
     return wh.store.materialize(t.filter(t.name != name).union(new.cast(t.schema())))
 
 
-def check_key(wh, key: SecretKey) -> None:
-    """Refuse a key other than the one the warehouse was pseudonymised with.
-
-    Two keys in one warehouse would give one patient two person_ids. The first
-    load records the key's fingerprint; rotation (`rotate_key`) changes it.
-    """
+def require_key(wh, key: SecretKey) -> None:
+    """Refuse a key other than the one the warehouse records (nothing recorded:
+    any key). Pseudonyms made with another key would match no one."""
     known = get_setting(wh, KEY_FINGERPRINT)
-    if known is None:
-        if wh.count("person"):
-            persons = wh.table("person")
-            pseudonymised = persons.filter(persons.person_id > ibis.literal(1 << 40))
-            if pseudonymised.count().to_pyarrow().as_py() == 0:
-                raise KeyFileError(
-                    "this warehouse holds persons not loaded by `entrepot ingest`; "
-                    "ingest into an empty warehouse"
-                )
-        set_setting(wh, KEY_FINGERPRINT, key.fingerprint)
-    elif known != key.fingerprint:
+    if known is not None and known != key.fingerprint:
         raise KeyFileError(
             f"this warehouse was pseudonymised with another key (fingerprint {known}, "
             f"given {key.fingerprint}); see key rotation in the documentation"
         )
+
+
+def check_key(wh, key: SecretKey) -> None:
+    """Refuse a key other than the one the warehouse was pseudonymised with.
+
+    Two keys in one warehouse would give one patient two person_ids. The first
+    load records the key's fingerprint; rotation (`rotate_key`) changes it. A
+    fingerprint recorded by a first load that failed (no person, no opt-out
+    since) is replaced.
+    """
+    known = get_setting(wh, KEY_FINGERPRINT)
+    if known == key.fingerprint:
+        return
+    unused = not wh.count("person") and not (
+        wh.has_table("optout") and wh.count("optout")
+    )
+    if known is not None and not unused:
+        require_key(wh, key)
+    if known is None and wh.count("person"):
+        persons = wh.table("person")
+        pseudonymised = persons.filter(persons.person_id > ibis.literal(1 << 40))
+        if pseudonymised.count().to_pyarrow().as_py() == 0:
+            raise KeyFileError(
+                "this warehouse holds persons not loaded by `entrepot ingest`; "
+                "ingest into an empty warehouse"
+            )
+    set_setting(wh, KEY_FINGERPRINT, key.fingerprint)

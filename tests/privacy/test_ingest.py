@@ -1,9 +1,10 @@
 import logging
+import shutil
 from datetime import timedelta
 
 import pytest
 
-from entrepot.errors import KeyFileError
+from entrepot.errors import InputFileError, KeyFileError
 from entrepot.ingest import ingest_raw, read_extract
 from entrepot.privacy import (
     SecretKey,
@@ -74,6 +75,22 @@ def test_other_settings_keep_the_key_check(hospital, ingested):
     with pytest.raises(KeyFileError, match="another key"):
         ingest_raw(ingested, hospital / "raw", key=SecretKey(b"k" * 32))
     assert (mask_threshold(ingested), retention(ingested)) == (5, 30)
+
+
+def test_a_failed_first_ingestion_does_not_bind_its_key(hospital, tmp_path):
+    partial = tmp_path / "raw"
+    partial.mkdir()
+    shutil.copy(hospital / "raw" / "patients.csv", partial)  # no stays.csv
+    with Warehouse.create(tmp_path / "w.duckdb") as wh:
+        with pytest.raises(InputFileError, match="missing stays.csv"):
+            ingest_raw(wh, partial, key=SecretKey(b"k" * 32))
+        assert wh.count("person") == 0
+        ingest_raw(wh, hospital / "raw", key=KEY)  # the right key, this time
+        assert wh.count("person") == len(
+            read_extract(hospital / "raw" / "patients.csv")
+        )
+        with pytest.raises(KeyFileError, match="another key"):
+            ingest_raw(wh, hospital / "raw", key=SecretKey(b"k" * 32))
 
 
 def test_date_shifting_keeps_intervals(hospital, tmp_path, caplog):

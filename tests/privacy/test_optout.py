@@ -2,9 +2,12 @@
 left out of every later load."""
 
 import pyarrow as pa
+import pytest
 
+from entrepot.errors import KeyFileError
 from entrepot.ingest import ingest_raw, read_extract
 from entrepot.privacy import (
+    SecretKey,
     entries,
     on_optout,
     optout_add,
@@ -78,3 +81,17 @@ def test_an_opted_out_patient_is_erased_everywhere_and_never_comes_back(
     optout_remove(wh, KEY, [ipp], user="dpo")
     ingest_raw(wh, hospital / "raw", key=KEY)
     assert _rows_of(wh, pid)["note"] == len(note_ids)
+
+
+def test_another_key_is_refused_and_changes_nothing(hospital, ingested):
+    """Its pseudonyms would match no one: the patient would stay, and come back."""
+    ipp = _busy_patient(hospital)
+    other = SecretKey(b"k" * 32)
+    before = ingested.counts()
+    with pytest.raises(KeyFileError, match="another key"):
+        optout_add(ingested, other, [ipp], user="dpo")
+    assert ingested.counts() == before and optout_list(ingested) == []
+    optout_add(ingested, KEY, [ipp], user="dpo")
+    with pytest.raises(KeyFileError, match="another key"):
+        optout_remove(ingested, other, [ipp], user="dpo")
+    assert [r["person_id"] for r in optout_list(ingested)] == [person_id(KEY, ipp)]
