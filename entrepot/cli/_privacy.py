@@ -363,8 +363,7 @@ def privacy_rotate_key(
 ) -> None:
     """Re-key every pseudonym of the warehouse, and move shifted dates to the
     new key's shifts, atomically."""
-    from entrepot.ingest import raw_files, read_extract
-    from entrepot.ingest._raw import rekey_maps
+    from entrepot.ingest import raw_files, read_extract, rekey_maps
     from entrepot.privacy import read_key_file, rotate_key
 
     old, new = read_key_file(old_key_file), read_key_file(new_key_file)

@@ -1,7 +1,13 @@
 """Producers that bring outside data into the warehouse."""
 
 from entrepot.ingest._files import load_directory, omop_files
-from entrepot.ingest._raw import IngestResult, ingest_raw, raw_files, read_extract
+from entrepot.ingest._raw import (
+    IngestResult,
+    ingest_raw,
+    raw_files,
+    read_extract,
+    rekey_maps,
+)
 
 __all__ = [
     "IngestResult",
@@ -10,4 +16,5 @@ __all__ = [
     "omop_files",
     "raw_files",
     "read_extract",
+    "rekey_maps",
 ]

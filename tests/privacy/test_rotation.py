@@ -4,8 +4,7 @@ import pyarrow as pa
 import pytest
 
 from entrepot.errors import KeyFileError, PrivacyError
-from entrepot.ingest import ingest_raw, read_extract
-from entrepot.ingest._raw import rekey_maps
+from entrepot.ingest import ingest_raw, read_extract, rekey_maps
 from entrepot.privacy import (
     DeidConfig,
     SecretKey,
