@@ -40,10 +40,7 @@ def require_key(wh, key: SecretKey) -> None:
     any key). Pseudonyms made with another key would match no one."""
     known = get_setting(wh, KEY_FINGERPRINT)
     if known is not None and known != key.fingerprint:
-        raise KeyFileError(
-            f"this warehouse was pseudonymised with another key (fingerprint {known}, "
-            f"given {key.fingerprint}); see key rotation in the documentation"
-        )
+        raise _another_key(known, key)
 
 
 def check_key(wh, key: SecretKey) -> None:
@@ -57,17 +54,23 @@ def check_key(wh, key: SecretKey) -> None:
     known = get_setting(wh, KEY_FINGERPRINT)
     if known == key.fingerprint:
         return
-    unused = not wh.count("person") and not (
-        wh.has_table("optout") and wh.count("optout")
-    )
-    if known is not None and not unused:
-        require_key(wh, key)
-    if known is None and wh.count("person"):
-        persons = wh.table("person")
-        pseudonymised = persons.filter(persons.person_id > ibis.literal(1 << 40))
+    persons = wh.count("person")
+    if known is not None:
+        if persons or (wh.has_table("optout") and wh.count("optout")):
+            raise _another_key(known, key)
+    elif persons:
+        t = wh.table("person")
+        pseudonymised = t.filter(t.person_id > ibis.literal(1 << 40))
         if pseudonymised.count().to_pyarrow().as_py() == 0:
             raise KeyFileError(
                 "this warehouse holds persons not loaded by `entrepot ingest`; "
                 "ingest into an empty warehouse"
             )
     set_setting(wh, KEY_FINGERPRINT, key.fingerprint)
+
+
+def _another_key(known: str, key: SecretKey) -> KeyFileError:
+    return KeyFileError(
+        f"this warehouse was pseudonymised with another key (fingerprint {known}, "
+        f"given {key.fingerprint}); see key rotation in the documentation"
+    )
