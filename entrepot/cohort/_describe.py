@@ -1,6 +1,6 @@
 """A cohort's "Table 1": age, sex, top conditions, drugs and labs.
 
-Counts below `mask_below` (default: the warehouse's privacy threshold) are
+Counts below the warehouse's privacy threshold (or a higher `mask_below`) are
 shown as "<N", by the privacy module's rule. Age is at each person's first entry; the
 top concepts are those recorded during a cohort period, by persons.
 """
@@ -12,7 +12,7 @@ import ibis.expr.types as ir
 
 from entrepot.cohort._results import cohort_definition, results_table
 from entrepot.privacy import mask_count as mask
-from entrepot.privacy import mask_threshold
+from entrepot.privacy import threshold_for
 from entrepot.warehouse.vocabulary import with_labels
 
 AGE_BANDS = ((0, 17), (18, 44), (45, 64), (65, 74), (75, 200))
@@ -32,8 +32,7 @@ def describe_cohort(
     wh, cohort_id: int, *, mask_below: int | None = None, top: int = 10
 ) -> dict:
     """Table 1 of a generated cohort."""
-    if mask_below is None:
-        mask_below = mask_threshold(wh)
+    mask_below = threshold_for(wh, mask_below)  # raised, never lowered
     name = cohort_definition(wh, cohort_id)["cohort_definition_name"]
     cohort = results_table(wh, "cohort")
     periods = cohort.filter(cohort.cohort_definition_id == cohort_id).select(

@@ -39,6 +39,7 @@ from entrepot.privacy._disclosure import (
     masker,
     set_mask_threshold,
     suppress,
+    threshold_for,
 )
 from entrepot.privacy._kanon import generalise, kanon
 from entrepot.privacy._keys import (
@@ -119,6 +120,7 @@ __all__ = [
     "retention",
     "rotate_key",
     "set_mask_threshold",
+    "threshold_for",
     "set_retention",
     "shift_days",
     "shifted",
