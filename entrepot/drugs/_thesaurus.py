@@ -146,10 +146,7 @@ class Thesaurus:
         return cls(
             edition=data["edition"],
             source=data["source"],
-            substances={
-                fold(name): Substance(name, tuple(classes), tuple(atc))
-                for name, classes, atc in data["substances"]
-            },
+            substances=_merged(data["substances"]),
             rules=[
                 Rule(
                     a=r["a"],
@@ -171,6 +168,22 @@ class Thesaurus:
                 for r in data["rules"]
             ],
         )
+
+
+def _merged(rows: list) -> dict[str, Substance]:
+    """Substances by folded name; a name listed twice ("everolimus", "évérolimus")
+    is one substance with the classes and ATC codes of both, named with its accents."""
+    out: dict[str, Substance] = {}
+    for name, classes, atc in rows:
+        key = fold(name)
+        if known := out.get(key):
+            name = name if fold(known.name) == known.name else known.name
+            classes = [*known.classes, *classes]
+            atc = [*known.atc, *atc]
+        out[key] = Substance(
+            name, tuple(dict.fromkeys(classes)), tuple(sorted(set(atc)))
+        )
+    return out
 
 
 @cache

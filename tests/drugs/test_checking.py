@@ -180,3 +180,29 @@ def test_level_for_the_substances_its_condition_names():
     assert _levels("morphine 10 mg", "zopiclone 7,5 mg cp") == [
         (0, 1, "a-prendre-en-compte")
     ]
+
+
+@pytest.mark.parametrize(
+    ("lines", "level", "rule"),
+    [
+        (
+            ["CERTICAN 0,75 mg cp", "MILLEPERTUIS"],
+            "contre-indication",
+            ["IMMUNOSUPPRESSEURS", "MILLEPERTUIS"],
+        ),
+        (
+            ["everolimus 10 mg cp", "clarithromycine 500 mg cp"],
+            "association-deconseillee",
+            ["IMMUNOSUPPRESSEURS", "CLARITHROMYCINE"],
+        ),
+        (
+            ["TAZOCILLINE 4 g/500 mg pdre p sol p perf", "méthotrexate 20 mg cp"],
+            "association-deconseillee",
+            ["PÉNICILLINES", "METHOTREXATE"],
+        ),
+    ],
+)
+def test_substances_listed_twice_keep_the_classes_of_both(lines, level, rule):
+    (found,) = check(lines).interactions
+    assert found.level == level
+    assert rule in found.rules

@@ -120,3 +120,14 @@ def test_load_thesaurus(tmp_path, capsys, monkeypatch):
         == 2
     )
     assert "no file" in capsys.readouterr().err
+
+
+def test_check_finds_the_contraindication_of_a_substance_listed_twice(capsys):
+    # everolimus is listed as "everolimus" and "évérolimus": both keep their classes
+    out = _json(
+        capsys, ["drugs", "check", "--json", "CERTICAN 0,75 mg cp", "MILLEPERTUIS"]
+    )
+    (found,) = out["interactions"]
+    assert found["level"] == "contre-indication"
+    assert found["rules"] == [["IMMUNOSUPPRESSEURS", "MILLEPERTUIS"]]
+    assert out["drugs"][0]["substances"] == ["évérolimus"]
