@@ -31,7 +31,11 @@ def test_check_json(capsys):
         "atc",
         "dose",
         "route",
+        "form",
+        "route_doubt",
     }
+    assert (out["drugs"][0]["route"], out["drugs"][0]["form"]) == ("buccal", "gel")
+    assert out["drugs"][0]["route_doubt"] is None
     assert out["unrecognized"] == [1]
     (found,) = out["interactions"]
     assert (found["a"], found["b"], found["level"]) == (0, 2, "contre-indication")
