@@ -18,7 +18,7 @@ from hashlib import blake2b
 import ibis
 import pyarrow as pa
 
-from entrepot.drugs._checking import interaction
+from entrepot.drugs._checking import interaction, unmet
 from entrepot.drugs._recognition import Drug, recognize
 from entrepot.drugs._thesaurus import LEVELS, Thesaurus, level_rank
 from entrepot.errors import DrugInputError
@@ -179,11 +179,11 @@ def _product_pairs(wh, exposures, thesaurus: Thesaurus):
                     partners |= {j for j in by_interactant.get(other, ()) if j > i}
         for j in sorted(partners):
             hit = interaction(drug, drugs[keys[j]], thesaurus)
-            if hit:
+            if hit and not unmet(hit["dose_condition"]):  # below its doses: no risk
                 names = sorted({*drug.substances, *drugs[keys[j]].substances})
                 pair_rows["product_a"].append(i)
                 pair_rows["product_b"].append(j)
-                pair_rows["rank"].append(level_rank(hit[0]))
+                pair_rows["rank"].append(level_rank(hit["level"]))
                 pair_rows["pair"].append(" + ".join(names))
     products = wh.store.from_arrow(
         pa.table(

@@ -53,6 +53,7 @@ _CONDITION_START = re.compile(
     r"[-:(]|[a-zàâéèêëîïôùûç]|(?i:avec|pour|dans|en cas|en l'absence|chez|lorsque|la contre)"
 )
 _SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])")
+_DOSE_CLAUSE = re.compile(r"(?i)pour des doses.*?(?=\s:\s)|pour des doses.*\)")
 
 
 def level_rank(level: str) -> int:
@@ -291,6 +292,16 @@ def _rule(a: str, b: str, entry: dict, named: list) -> dict:
 def _doses(folded: str) -> list[str]:
     """The aspirin dose ranges a text names."""
     return [c for c, ws in _DOSE_WORDS if any(w in folded for w in ws)]
+
+
+def dose_text(rule: Rule, level: Level) -> str:
+    """The thesaurus's words for the aspirin doses a level is for: its condition
+    when it names them, else the clause of the risk that does ("Pour des doses
+    anti-inflammatoires d'acide acétylsalicylique (>= 1g par prise…)")."""
+    if _doses(fold(level.condition)):
+        return level.condition
+    found = _DOSE_CLAUSE.search(rule.risk)
+    return found.group() if found else ", ".join(level.doses)
 
 
 def _side_named(a: str, b: str, texts: list[str]) -> str | None:
