@@ -28,7 +28,7 @@ _ROUTE_WORDS = (
     (None, "ophthalmic", r"ophtalm\w*|opht|oculaires?"),
     ("collyre", "ophthalmic", r"collyres?"),
     (None, "otic", r"auric\w*|otiques?|otologiques?"),
-    (None, "nasal", r"nas|nasa(?:l|le|les|ux)"),
+    (None, "nasal", r"nas|nasa(?:l|le|les|ux)|nez"),
     (None, "vaginal", r"vagin\w*|vag"),
     ("ovule", "vaginal", r"ovules?"),
     ("anneau vaginal", "vaginal", r"anneaux? vagina\w*"),

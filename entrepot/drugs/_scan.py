@@ -199,11 +199,12 @@ def _product_pairs(wh, exposures, thesaurus: Thesaurus):
 
 def _product(row: dict, thesaurus: Thesaurus) -> Drug:
     """A product as recognised from its label, else from its ATC code; an OMOP
-    route concept that is local overrides the label's route."""
+    route concept that is local is added to the label as a route word (a label
+    that names another route makes the route a guess)."""
     label = row["label"]
     route = _LOCAL_ROUTES.get(row["route"])
     if route:
-        label = f"{label} {'creme' if route == 'cutaneous' else 'nasal'}"
+        label = f"{label} {'cutanée' if route == 'cutaneous' else 'nasal'}"
     drug = recognize(label, thesaurus) if label.strip() else None
     if (drug is None or not drug.recognized) and row.get("code"):
         drug = recognize(f"{row['code']} {label}", thesaurus)
