@@ -71,7 +71,7 @@ _SURE_FORMS = (
         "comprimé",
         "oral",
         r"efferv\w*|pellic\w*|s[ée]c|s[ée]cables?|dispers\w*|"
-        r"gastro-?r[ée]sist\w*",
+        r"gastro-?r[ée]s\w*",
     ),
     ("gel", "cutaneous", r"gels?"),
     ("crème", "cutaneous", r"cr[èe]mes?"),
