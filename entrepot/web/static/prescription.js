@@ -35,7 +35,19 @@
           el("td", {}, `${drugName(result.drugs[it.a])} + ${drugName(result.drugs[it.b])}`,
             el("div", { class: "muted" }, it.rules.map((r) => r.join(" + ")).join("; "))),
           el("td", {}, it.risk),
-          el("td", {}, [it.condition, it.conduct, it.why].filter(Boolean).join(" ") || "—"))))))));
+          el("td", {}, [it.condition, it.conduct, it.why].filter(Boolean).join(" ") || "—", notes(it)))))))));
+  }
+
+  // The dose condition of the level (unmet: shown as a warning) and a route that is a guess.
+  function notes(it) {
+    const out = [];
+    if (it.dose_condition) {
+      const met = { true: "Dose condition met", false: "Dose condition NOT met", null: "Dose condition not checked (dose not read)" };
+      out.push(el("div", { class: it.dose_condition.met === false ? "error" : "muted" },
+        `${met[it.dose_condition.met]}: ${it.dose_condition.text}`));
+    }
+    if (it.route_doubt) out.push(el("div", { class: "error" }, `Route uncertain, interaction shown: ${it.route_doubt}`));
+    return out;
   }
 
   function wheel(result) {
@@ -90,7 +102,8 @@
     return result.drugs.map((d) => el("tr", { class: d.recognized ? "" : "unrecognized" },
       el("td", { class: "n" }, d.line + 1), el("td", {}, d.input),
       el("td", {}, d.recognized ? d.substances.join(", ") : "not recognised"),
-      el("td", {}, d.atc.slice(0, 3).join(", ")), el("td", {}, d.route || "")));
+      el("td", {}, d.atc.slice(0, 3).join(", ")),
+      el("td", { title: d.route_doubt }, `${d.route || ""}${d.route_doubt ? " ?" : ""}`)));
   }
 
   async function check(event) {
