@@ -14,8 +14,11 @@ from entrepot.privacy._access import (
     add_member,
     add_project,
     add_user,
+    audit_login,
     authenticate,
     authorise,
+    check_password,
+    credentials,
     list_projects,
     list_users,
 )
@@ -64,6 +67,7 @@ from entrepot.privacy._release import release_count
 from entrepot.privacy._rotation import rotate_key
 from entrepot.privacy._settings import check_key
 from entrepot.privacy._shifting import check_date_shifting, date_shifting
+from entrepot.privacy._throttle import LoginThrottle
 from entrepot.privacy.deid import DeidConfig, Identity, deidentify
 
 __all__ = [
@@ -86,7 +90,11 @@ __all__ = [
     "anchor_path",
     "audit",
     "audit_head",
+    "LoginThrottle",
+    "audit_login",
     "authenticate",
+    "check_password",
+    "credentials",
     "authorise",
     "check_date_shifting",
     "check_key",
