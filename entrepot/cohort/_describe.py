@@ -12,7 +12,7 @@ import ibis.expr.types as ir
 
 from entrepot.cohort._results import cohort_definition, results_table
 from entrepot.privacy import mask_count as mask
-from entrepot.privacy import threshold_for
+from entrepot.privacy import suppress, threshold_for
 from entrepot.warehouse.vocabulary import with_labels
 
 AGE_BANDS = ((0, 17), (18, 44), (45, 64), (65, 74), (75, 200))
@@ -58,24 +58,32 @@ def describe_cohort(
             low=people.age.min(),
             high=people.age.max(),
             **{
-                f"band_{lo}": people.age.between(lo, hi).cast("int64").sum()
+                f"n_{lo}_{sex}": (people.age.between(lo, hi) & matches)
+                .cast("int64")
+                .sum()
                 for lo, hi in AGE_BANDS
-            },
-            **{
-                f"sex_{cid}": (people.gender == cid).cast("int64").sum()
-                for cid in SEXES
+                for sex, matches in _sexes(people.gender).items()
             },
         )
         .to_pyarrow()
         .to_pylist()[0]
     )
     persons = int(stats["persons"] or 0)
-    sexes = {label: int(stats[f"sex_{cid}"] or 0) for cid, label in SEXES.items()}
-    sexes["other or unknown"] = persons - sum(sexes.values())
+    # age bands and sexes are the margins of one table whose total is the
+    # persons: released together, so that no masked margin follows from the others
+    released = suppress(
+        {
+            _band(lo, hi): {
+                sex: int(stats[f"n_{lo}_{sex}"] or 0) for sex in _sexes(people.gender)
+            }
+            for lo, hi in AGE_BANDS
+        },
+        mask_below,
+    )
     return {
         "cohort_definition_id": cohort_id,
         "name": name,
-        "persons": mask(persons, mask_below),
+        "persons": released.total,
         "mask_below": mask_below,
         "age": {
             "mean": (
@@ -85,20 +93,25 @@ def describe_cohort(
             ),
             "min": stats["low"] if persons >= mask_below else None,
             "max": stats["high"] if persons >= mask_below else None,
-            "bands": {
-                (f"{lo}-{hi}" if hi < 200 else f"{lo}+"): mask(
-                    int(stats[f"band_{lo}"] or 0), mask_below
-                )
-                for lo, hi in AGE_BANDS
-            },
+            "bands": released.row_totals,
         },
-        "sex": {k: mask(v, mask_below) for k, v in sexes.items()},
+        "sex": released.column_totals,
         **{
             topic: _top(wh, periods, spec, top, mask_below)
             for topic, spec in TOPICS.items()
             if wh.has_table(spec[0])
         },
     }
+
+
+def _band(lo: int, hi: int) -> str:
+    return f"{lo}-{hi}" if hi < 200 else f"{lo}+"
+
+
+def _sexes(gender: ir.Column) -> dict[str, ir.BooleanColumn]:
+    """Each sex shown, as a condition on the gender concept."""
+    known = {label: gender == cid for cid, label in SEXES.items()}
+    return known | {"other or unknown": gender.isnull() | ~gender.isin(list(SEXES))}
 
 
 def _top(
