@@ -137,6 +137,11 @@ def test_build_a_cohort_and_get_its_count(page_as, server):
     expect(page.locator("#cohort-count")).to_have_text(shown(expected))
     assert page.locator("#attrition tr").count() >= 2  # header and the entry events
     shot(page, "cohort")
+    page.locator("#saved-cohorts tr", has_text="hypertension (browser)").locator(
+        "button.describe"
+    ).click()
+    expect(page.locator("#table-one caption").nth(1)).to_have_text("Sexe")
+    assert page.locator("#table-one th", has_text="femme").count() == 1
 
 
 def test_search_with_and_without_negated_mentions(page_as, server):

@@ -261,6 +261,8 @@
       el("tbody", {}, rows.map((r) => el("tr", {}, el("td", {}, r.code || r.concept_id), el("td", {}, r.name || ""), el("td", { class: "n" }, fmt(r.persons))))));
   }
 
+  const SEXES = { female: t("sex.female"), male: t("sex.male"), "other or unknown": t("sex.other") }; // Table 1's keys
+
   async function describe(c) {
     const out = $("table-one");
     out.replaceChildren(el("p", { class: "muted" }, t("co.describing")));
@@ -269,7 +271,7 @@
       const age = one.age.mean === null ? t("co.age_hidden") : t("co.age_mean", { mean: one.age.mean, min: one.age.min, max: one.age.max });
       const parts = [
         el("p", {}, el("strong", {}, one.name), ` · ${t("co.t1_summary", { n: fmt(one.persons), age })}`),
-        el("div", { class: "grid" }, counts(t("co.age_band"), Object.entries(one.age.bands)), counts(t("co.sex"), Object.entries(one.sex))),
+        el("div", { class: "grid" }, counts(t("co.age_band"), Object.entries(one.age.bands)), counts(t("co.sex"), Object.entries(one.sex).map(([k, n]) => [SEXES[k] || k, n]))),
       ];
       const tops = [["conditions", t("top.diagnoses")], ["drugs", t("top.drugs")], ["labs", t("top.labs")]].filter(([k]) => one[k]);
       parts.push(el("div", { class: "grid" }, tops.map(([k, title]) => topTable(title, one[k]))));
