@@ -71,3 +71,26 @@ def test_files_the_readme_names_are_in_the_repository():
     named = ["DESIGN.md", "constraints.txt", "entrepot/synth/RAW_FORMAT.md"]
     missing = [p for p in linked + named if not (ROOT / p).exists()]
     assert linked and not missing
+
+
+def test_every_file_the_package_reads_is_shipped_with_it():
+    """A non-editable install ships only what package-data names: templates,
+    scripts and message catalogues too, not only entrepot/data."""
+    from fnmatch import fnmatch
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"][
+        "setuptools"
+    ]["package-data"]["entrepot"]
+    package = ROOT / "entrepot"
+    unshipped = [
+        str(path.relative_to(package))
+        for path in package.rglob("*")
+        if path.is_file()
+        and path.suffix not in (".py", ".pyc")
+        and "__pycache__" not in path.parts
+        and not any(
+            fnmatch(str(path.relative_to(package)), p.replace("**/", "*"))
+            for p in patterns
+        )
+    ]
+    assert unshipped == []
