@@ -79,6 +79,7 @@ def describe_cohort(
             for lo, hi in AGE_BANDS
         },
         mask_below,
+        public_total=True,  # the cohort's count is shown in its list
     )
     return {
         "cohort_definition_id": cohort_id,

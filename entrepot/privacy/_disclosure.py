@@ -104,12 +104,16 @@ class Suppressed:
 def suppress(
     table: Mapping[Hashable, Mapping[Hashable, int] | int],
     threshold: int = DEFAULT_THRESHOLD,
+    *,
+    public_total: bool = False,
 ) -> Suppressed:
     """Mask small cells and enough others that none can be recovered from margins.
 
     `table` is `{row: {column: count}}`, or `{category: count}` (one column);
     totals are the sums. Returns the cells, row totals, column totals and
     grand total, as ints, "<threshold" (small) or "*" (hidden to protect).
+    `public_total`: the grand total is released elsewhere too (a cohort's
+    count), so it is never hidden; other cells are hidden instead.
     """
     grid = _grid(table)
     rows = list(grid)
@@ -120,7 +124,8 @@ def suppress(
     for c in [*columns, TOTAL]:
         values[(TOTAL, c)] = sum(values[(r, c)] for r in rows)
     small = {k for k, v in values.items() if 0 < v < threshold}
-    hidden = _complete(values, small, threshold)
+    public = {(TOTAL, TOTAL)} - small if public_total else set()
+    hidden = _complete(values, small, threshold, public)
 
     def shown(key) -> int | str:
         if key in small:
@@ -142,11 +147,12 @@ def _grid(table) -> dict[Hashable, Mapping[Hashable, int]]:
     return {r: {"count": v} for r, v in table.items()}
 
 
-def _complete(values: dict, small: set, threshold: int) -> set:
+def _complete(values: dict, small: set, threshold: int, public: set) -> set:
     """Complementary cells: for each small cell, a rectangle of hidden cells
     along which it can take every value from 1 to threshold - 1 (or as many
     as the table allows) while every row and column keeps its sum and every
-    hidden cell stays within what its mark says."""
+    hidden cell stays within what its mark says. `public` cells are never
+    hidden."""
     rows = list(dict.fromkeys(k[0] for k in values))
     columns = list(dict.fromkeys(k[1] for k in values))
     hidden: set = set()
@@ -156,13 +162,15 @@ def _complete(values: dict, small: set, threshold: int) -> set:
             for c in columns:
                 if r != cell[0] and c != cell[1]:
                     corners = [(cell[0], c), (r, cell[1]), (r, c)]
+                    if public & set(corners):
+                        continue
                     width = _width(values, small | hidden, cell, corners, threshold)
                     new = [k for k in corners if k not in small | hidden]
                     cost = (len(new), sum(values[k] for k in new))
                     options.append((-width, cost, str(corners), corners))
         best = min(options, default=None)
         if best is None or best[0] == 0:  # nothing protects it: hide all
-            return {k for k in values if k not in small and values[k] > 0}
+            return {k for k in values if k not in small | public and values[k] > 0}
         hidden |= {k for k in best[3] if k not in small}
     return hidden
 

@@ -127,3 +127,20 @@ def test_one_column_counts_and_threshold():
 def test_a_low_threshold_hides_nothing_it_need_not(threshold):
     published = suppress(TABLE_1, threshold=threshold)
     assert published.hidden == []
+
+
+def test_a_total_published_elsewhere_is_never_hidden_and_still_protects():
+    """A cohort's count is in its list: Table 1 cannot hide it, so it hides
+    other cells ("total 10: 18-44 = 8, 45-64 = 2" with the total known)."""
+    table = {
+        "18-44": {"F": 5, "M": 3},
+        "45-64": {"F": 1, "M": 1},
+        "65+": {"F": 0, "M": 0},
+    }
+    plain = suppress(table)
+    public = suppress(table, public_total=True)
+    assert public.total == 10
+    assert plain.total == "*"  # without the flag the total was the complement
+    possible = recover(_shown(public.to_dict()))
+    for key in [("18-44", "M"), ("45-64", "F"), ("45-64", "M"), ("45-64", "total")]:
+        assert len(possible[key]) > 1, key

@@ -89,7 +89,7 @@ def test_the_audit_viewer_shows_logins_newest_first(server):
         logins = api.get("/api/admin/audit", params={"user": "vic", "action": "login"}).json()  # fmt: skip
         assert len(logins) >= 2
         assert {(e["user"], e["action"]) for e in logins} == {("vic", "login")}
-        assert logins[0]["parameters"] == {"allowed": True}
+        assert logins[0]["parameters"] == {"allowed": True, "address": "127.0.0.1"}
         assert [e["seq"] for e in logins] == sorted((e["seq"] for e in logins), reverse=True)  # fmt: skip
         one = api.get("/api/admin/audit", params={"limit": 1}).json()
         assert len(one) == 1 and one[0]["action"] == "authorise.manage"  # this call

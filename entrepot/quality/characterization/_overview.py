@@ -53,8 +53,9 @@ def _rows(expr) -> list[dict]:
 
 def _released(decision: Decision, table: dict) -> Suppressed:
     """A table of counts and its margins as they may leave: small cells and
-    enough others hidden that none can be worked out from the totals."""
-    return suppress(table, decision.mask_below or 1)
+    enough others hidden that none can be worked out from the totals (the
+    total itself is shown elsewhere too: never hidden)."""
+    return suppress(table, decision.mask_below or 1, public_total=True)
 
 
 def _pyramid(person, decision: Decision) -> tuple[list[dict], int | str]:

@@ -42,9 +42,9 @@
   function notes(it) {
     const out = [];
     if (it.dose_condition) {
-      const met = { true: "rx.dose_met", false: "rx.dose_unmet", null: "rx.dose_unknown" };
-      out.push(el("div", { class: it.dose_condition.met === false ? "error" : "muted" },
-        t(met[it.dose_condition.met], { text: it.dose_condition.text })));
+      const text = { text: it.dose_condition.text };
+      const met = { true: t("rx.dose_met", text), false: t("rx.dose_unmet", text), null: t("rx.dose_unknown", text) };
+      out.push(el("div", { class: it.dose_condition.met === false ? "error" : "muted" }, met[it.dose_condition.met]));
     }
     if (it.route_doubt) out.push(el("div", { class: "error" }, t("rx.route_doubt", { doubt: it.route_doubt })));
     return out;
