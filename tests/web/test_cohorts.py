@@ -75,8 +75,8 @@ def reference(web_file, tmp_path_factory):
         yield wh
 
 
-def generate(api, body, project="cardio", **params) -> dict:
-    """POST a definition, wait for its job, return the result."""
+def run_job(api, body, project="cardio", **params) -> dict:
+    """POST a definition, wait for its job to end, return the job."""
     r = api.post("/api/cohorts", params={"project": project, **params}, json=body)
     assert r.status_code == 202, r.text
     job = r.json()["job"]
@@ -85,6 +85,12 @@ def generate(api, body, project="cardio", **params) -> dict:
         if status["state"] in ("done", "failed"):
             break
         time.sleep(0.05)
+    return status
+
+
+def generate(api, body, project="cardio", **params) -> dict:
+    """POST a definition, wait for its job, return the result."""
+    status = run_job(api, body, project, **params)
     assert status["state"] == "done", status
     return status["result"]
 
@@ -446,3 +452,44 @@ def _table_1_reference(live, cohort_id: int, perimeter: int) -> dict:
             had.setdefault(c["condition_concept_id"], set()).add(c["person_id"])
     top = min(had.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     return {"persons": len(persons), "sex": sex, "top": (top[0], len(top[1]))}
+
+
+def test_a_failed_generation_saves_no_cohort(live):
+    """A job whose generation fails in the engine (dates out of range) fails
+    with one line, and leaves no cohort: none listed, no row in any results
+    table. A good definition's job is done and its cohort listed."""
+
+    def stored(wh, name):
+        d = wh.store.table("results", "cohort_definition")
+        ids = d.filter(d.cohort_definition_name == name).cohort_definition_id
+        ids = ids.to_pyarrow().to_pylist()
+        return ids, {
+            t: wh.store.table("results", t).filter(lambda r: r.cohort_definition_id.isin(ids)).count()
+            .to_pyarrow().as_py()
+            for t in ("cohort", "cohort_attrition")
+        }  # fmt: skip
+
+    broken = dict(
+        HYPERTENSION,
+        name="dates out of range",
+        exit={"offset": {"days": 2_000_000_000}},
+    )
+    with live.client("rita") as api:
+        failed = run_job(api, broken)
+        listed = api.get("/api/cohorts", params={"project": "cardio"}).json()
+        good = run_job(api, dict(HYPERTENSION, name="generated"))
+        after = api.get("/api/cohorts", params={"project": "cardio"}).json()
+    assert failed["state"] == "failed" and failed["result"] is None
+    assert failed["error"].startswith("request body: cohort not generated: ")
+    assert len(failed["error"].splitlines()) == 1
+    assert "dates out of range" not in {c["name"] for c in listed}
+    assert live.web.use(stored, "dates out of range") == (
+        [], {"cohort": 0, "cohort_attrition": 0}
+    )  # fmt: skip
+    assert good["state"] == "done", good
+    cid = good["result"]["cohort_definition_id"]
+    shown = {c["id"]: c for c in after}[cid]
+    assert (shown["name"], shown["persons"]) == ("generated", good["result"]["count"])
+    assert live.web.use(stored, "generated") == (
+        [cid], {"cohort": good["result"]["entries"], "cohort_attrition": 3}
+    )  # fmt: skip
