@@ -32,8 +32,8 @@ from entrepot.cohort._statements import compiled, forget
 class _Plan:
     """One generation's statements, prepared once."""
 
-    temporary: tuple[tuple[str, object], ...]  # (table, its rows), in order;
-    # the last: the cohort's rows, as results.cohort holds them
+    temporary: tuple[tuple[str, object], ...]  # (table, its rows), in order
+    cohort: object  # the cohort's rows (the last temporary table)
     summary: object  # attrition and figures, one row
 
 
@@ -52,7 +52,8 @@ def generate(
     plan = compiled(store, key, lambda: _plan(wh, ctx, definition, cohort_id))
     try:
         with store.temporary() as scratch:
-            kept = [scratch.keep(name, rows) for name, rows in plan.temporary]
+            for name, rows in plan.temporary:
+                scratch.keep(name, rows)
             row = store.fetch(plan.summary).to_pylist()[0]
             figures = {k: int(v or 0) for k, v in row.items()}
             attrition = attrition_rows(definition, figures)
@@ -60,7 +61,7 @@ def generate(
             with store.transaction() as tx:
                 for name in ("cohort", *headers):
                     tx.delete(RESULTS, name, {"cohort_definition_id": cohort_id})
-                tx.append(RESULTS, "cohort", kept[-1])  # the cohort's rows
+                tx.append(RESULTS, "cohort", plan.cohort)
                 for name, columns in headers.items():
                     tx.append(RESULTS, name, typed_rows(name, columns))
     except Exception:
@@ -85,6 +86,7 @@ def _plan(wh, ctx: Context, definition: CohortDefinition, cohort_id: int) -> _Pl
     cohort = keep(rows.select(*[rows[c].cast(t).name(c) for c, t in stored.items()]))
     return _Plan(
         temporary=tuple((name, wh.store.prepare(t)) for name, t in kept),
+        cohort=wh.store.prepare(cohort),
         summary=wh.store.prepare(_summary(expressions, cohort)),
     )
 

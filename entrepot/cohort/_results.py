@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import cache
 
 import ibis
 import ibis.expr.types as ir
@@ -29,6 +30,7 @@ ATTRITION = ibis.schema(
 )
 
 
+@cache
 def _schemas() -> dict[str, ibis.Schema]:
     return {
         "cohort": cdm_table("cohort").schema,
@@ -94,10 +96,13 @@ def header_rows(header: dict, attrition: list[dict], cohort_id: int) -> dict:
 
 def typed_rows(name: str, columns: dict[str, list]) -> pa.Table:
     """Rows of a results table, given column by column, with its types."""
-    schema = _schemas()[name]
-    return pa.table(
-        columns, schema=pa.schema([schema.to_pyarrow().field(c) for c in columns])
-    )
+    schema = _arrow_schemas()[name]
+    return pa.table(columns, schema=pa.schema([schema.field(c) for c in columns]))
+
+
+@cache
+def _arrow_schemas() -> dict[str, pa.Schema]:
+    return {name: schema.to_pyarrow() for name, schema in _schemas().items()}
 
 
 def delete_cohort(wh, cohort_id: int) -> None:

@@ -19,6 +19,7 @@ import pyarrow as pa
 from entrepot.warehouse._store import Store, Transaction, Write
 
 _temp_names = itertools.count()
+_FEW_ROWS = 100  # Arrow rows inserted as bound values, not scanned
 
 
 def _quoted(*names: str) -> str:
@@ -83,6 +84,8 @@ class DuckDBStore(Store):
         self.con.raw_sql("COMMIT")
 
     def _write(self, write: Write) -> None:
+        """One write; rows go to the table's columns of the same names (as on
+        Spark), the others null."""
         target = _quoted(*self._db(write.schema), write.name)
         if write.kind == "delete":
             where = " AND ".join(f"{_quoted(c)} = ?" for c in write.where)
@@ -91,11 +94,21 @@ class DuckDBStore(Store):
                 parameters=list(write.where.values()),
             )
             return
-        if isinstance(write.rows, pa.Table):  # scanned by DuckDB, no copy
-            if write.kind == "replace":
-                self.con.raw_sql(f"DELETE FROM {target}")
+        if write.kind == "replace":
+            self.con.raw_sql(f"DELETE FROM {target}")
+        if isinstance(write.rows, pa.Table):
+            self._insert_arrow(target, write.rows)
+            return
+        rows = write.rows
+        if not isinstance(rows, _Statement):
+            rows = self.prepare(rows)
+        self.con.raw_sql(f"INSERT INTO {target} BY NAME {rows.sql}")
+
+    def _insert_arrow(self, target: str, rows: pa.Table) -> None:
+        """A few rows as bound values; more scanned from Arrow by DuckDB."""
+        if rows.num_rows > _FEW_ROWS:
             view = f"_entrepot_arrow_{next(_temp_names)}"
-            self.con.con.register(view, write.rows)
+            self.con.con.register(view, rows)
             try:
                 self.con.raw_sql(
                     f"INSERT INTO {target} BY NAME SELECT * FROM {_quoted(view)}"
@@ -103,11 +116,13 @@ class DuckDBStore(Store):
             finally:
                 self.con.con.unregister(view)
             return
-        self.con.insert(
-            write.name,
-            write.rows,
-            database=self._db(write.schema),
-            overwrite=write.kind == "replace",
+        if rows.num_rows == 0:
+            return
+        row = "(" + ", ".join("?" * rows.num_columns) + ")"
+        self.con.raw_sql(
+            f"INSERT INTO {target} ({', '.join(map(_quoted, rows.column_names))})"
+            f" VALUES {', '.join([row] * rows.num_rows)}",
+            parameters=[v for r in rows.to_pylist() for v in r.values()],
         )
 
     keeps_prepared = True  # SQL naming tables that stay where they are

@@ -6,6 +6,7 @@ Queries are Ibis expressions, the same on every engine; only storage differs
 
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -24,13 +25,14 @@ Prepared = object
 
 @dataclass(frozen=True)
 class Write:
-    """One write of a transaction: rows appended or replacing a table's, or
-    the rows whose columns equal `where` deleted."""
+    """One write of a transaction: rows appended or replacing a table's (to
+    its columns of the same names, the others null), or the rows whose
+    columns equal `where` deleted."""
 
     schema: str
     name: str
     kind: str  # "append", "replace" or "delete"
-    rows: ir.Table | pa.Table | None = None
+    rows: ir.Table | pa.Table | Prepared | None = None
     where: Mapping[str, object] | None = None
 
 
@@ -40,7 +42,9 @@ class Transaction:
 
     writes: list[Write] = field(default_factory=list)
 
-    def append(self, schema: str, name: str, rows: ir.Table | pa.Table) -> None:
+    def append(
+        self, schema: str, name: str, rows: ir.Table | pa.Table | Prepared
+    ) -> None:
         self.writes.append(Write(schema, name, "append", rows))
 
     def replace(self, schema: str, name: str, rows: ir.Table | pa.Table) -> None:
@@ -114,13 +118,20 @@ class Store(ABC):
 
     @contextmanager
     def temporary(self) -> Iterator[Temporary]:
-        """Temporary tables for the block, dropped when it ends."""
+        """Temporary tables for the block, dropped when it ends. A table that
+        cannot be dropped is a warning: what the block committed stands, and
+        its outcome is reported as it is."""
         scratch = Temporary(self)
         try:
             yield scratch
         finally:
             for name in scratch.names:
-                self._release(name)
+                try:
+                    self._release(name)
+                except Exception as e:  # noqa: BLE001 - scratch space only
+                    warnings.warn(
+                        f"temporary table {name} not dropped: {e}", stacklevel=3
+                    )
 
     @abstractmethod
     def materialize(self, rows: ir.Table) -> ir.Table:
