@@ -31,8 +31,7 @@ def code_ids(
             & concept.concept_code.isin(sorted({c for _, c in wanted}))
         ).select("vocabulary_id", "concept_code", "concept_id")
 
-    con = ctx.wh.store.con
-    rows = fetch(con, ("codes", tuple(wanted)), lookup).to_pylist()
+    rows = fetch(ctx.wh.store, ("codes", tuple(wanted)), lookup).to_pylist()
     found = {
         (r["vocabulary_id"], r["concept_code"]): int(r["concept_id"]) for r in rows
     }
@@ -140,7 +139,7 @@ def resolve_concept_sets(
         any(i.mapped for s in sets.values() for i in s.items)
         and ctx.has("concept_relationship"),
     )
-    rows = fetch(ctx.wh.store.con, key, expression).to_pylist()
+    rows = fetch(ctx.wh.store, key, expression).to_pylist()
     resolved: dict[str, list[int]] = {name: [] for name in sets}
     for row in rows:
         resolved[row["concept_set"]].append(int(row["concept_id"]))

@@ -126,14 +126,15 @@ def _top(
         concept_id=t[concept_column].cast("int64"),
         day=t[date_column].cast("date"),
     )
+    spans = periods.select(
+        pid=periods.person_id, start=periods.start_date, end=periods.end_date
+    )  # names of its own: both sides may derive from the same perimeter tables
     during = rows.join(
-        periods,
-        (rows.person_id == periods.person_id)
-        & rows.day.between(periods.start_date, periods.end_date),
+        spans, (rows.person_id == spans.pid) & rows.day.between(spans.start, spans.end)
     )
     counts = (
-        during.group_by(rows.concept_id)
-        .aggregate(persons=rows.person_id.nunique())
+        during.group_by("concept_id")
+        .aggregate(persons=during.person_id.nunique())
         .order_by([ibis.desc("persons"), "concept_id"])
         .limit(top)
     )

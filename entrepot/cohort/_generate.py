@@ -1,8 +1,10 @@
-"""Generating a cohort into the results tables, as each engine allows.
+"""Generating a cohort into the results tables, on any engine.
 
-DuckDB: one transaction of SQL statements that Ibis compiled (kept per
-connection, see `_statements`). Other engines (Spark): Ibis expressions, and
-each results table rewritten.
+The events read several times, and the cohort's rows, are computed once into
+the store's temporary tables; the figures and attrition are read from them;
+then one transaction of the store replaces this cohort's rows in the three
+results tables. The statements are prepared once per store and key (see
+`_statements`).
 """
 
 from __future__ import annotations
@@ -12,24 +14,27 @@ from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
-import sqlglot as sg
-import sqlglot.expressions as sge
 
 from entrepot.cohort._compiler import Compiled, build
 from entrepot.cohort._context import Context
 from entrepot.cohort._model import CohortDefinition
 from entrepot.cohort._results import (
-    delete_rows,
+    RESULTS,
     header_rows,
-    insert_sql,
-    insert_values,
     lower,
-    quoted,
-    rewrite_cohort,
-    sql_transaction,
     stored_tables,
+    typed_rows,
 )
-from entrepot.cohort._statements import compiled, direct, forget
+from entrepot.cohort._statements import compiled, forget
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One generation's statements, prepared once."""
+
+    temporary: tuple[tuple[str, object], ...]  # (table, its rows), in order
+    cohort: object  # the cohort's rows (the last temporary table)
+    summary: object  # attrition and figures, one row
 
 
 def generate(
@@ -37,62 +42,37 @@ def generate(
 ) -> dict:
     """Write a cohort's rows, definition (`header`) and attrition, replacing
     its earlier ones atomically; its figures and attrition counts."""
-    if direct(wh.store.con):
-        return _generate_direct(wh, ctx, definition, cohort_id, header)
-    return _generate_rewrite(wh, ctx, definition, cohort_id, header)
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """One generation's statements on a SQL engine, compiled once."""
-
-    temporary: tuple[tuple[str, str], ...]  # (table, its SELECT), in order
-    insert: str  # the cohort's rows into results.cohort
-    summary: str  # attrition and figures, one row
-
-
-def _generate_direct(
-    wh, ctx: Context, definition: CohortDefinition, cohort_id: int, header: dict
-) -> dict:
-    """DuckDB: in one transaction, the events read twice computed once into
-    temporary tables, this cohort's old rows deleted and the new ones appended
-    (nothing copied), attrition and figures read; the temporary tables dropped."""
-    con = wh.store.con
-    stored = compiled(con, "results tables", lambda: stored_tables(wh))
+    store = wh.store
     key = (
         "generate",
         definition.model_dump_json(),
         tuple(sorted((name, tuple(ids)) for name, ids in ctx.concepts.items())),
         cohort_id,
     )
-    plan = compiled(con, key, lambda: _plan(con, ctx, definition, cohort_id, stored))
+    plan = compiled(store, key, lambda: _plan(wh, ctx, definition, cohort_id))
     try:
-        with sql_transaction(con):
-            for table, select in plan.temporary:
-                con.raw_sql(f"CREATE TEMPORARY TABLE {quoted(con, table)} AS {select}")
-            delete_rows(con, stored["cohort"], cohort_id)
-            con.raw_sql(plan.insert)
-            row = con.raw_sql(plan.summary).fetch_arrow_table().to_pylist()[0]
+        with store.temporary() as scratch:
+            for name, rows in plan.temporary:
+                scratch.keep(name, rows)
+            row = store.fetch(plan.summary).to_pylist()[0]
             figures = {k: int(v or 0) for k, v in row.items()}
             attrition = attrition_rows(definition, figures)
-            for name, columns in header_rows(header, attrition, cohort_id).items():
-                delete_rows(con, stored[name], cohort_id)
-                insert_values(con, stored[name], columns)
+            headers = header_rows(header, attrition, cohort_id)
+            with store.transaction() as tx:
+                for name in ("cohort", *headers):
+                    tx.delete(RESULTS, name, {"cohort_definition_id": cohort_id})
+                tx.append(RESULTS, "cohort", plan.cohort)
+                for name, columns in headers.items():
+                    tx.append(RESULTS, name, typed_rows(name, columns))
     except Exception:
-        forget(con)  # compiled for tables that may have changed
+        forget(store)  # prepared for tables that may have changed
         raise
-    finally:
-        for table, _ in plan.temporary:
-            temporary = sg.table(table, db="main", catalog="temp", quoted=True)
-            con.raw_sql(sge.Drop(this=temporary, kind="TABLE", exists=True))
     return figures
 
 
-def _plan(
-    con, ctx: Context, definition: CohortDefinition, cohort_id: int, stored: dict
-) -> _Plan:
-    """Build the expressions, with temporary tables for the events read twice,
-    and compile them."""
+def _plan(wh, ctx: Context, definition: CohortDefinition, cohort_id: int) -> _Plan:
+    """Build the expressions, with temporary tables for the events read
+    several times and for the cohort's rows, and prepare them."""
     kept: list[tuple[str, ir.Table]] = []
 
     def keep(rows: ir.Table) -> ir.Table:
@@ -101,27 +81,14 @@ def _plan(
         return ibis.table(rows.schema(), name=name)
 
     expressions = build(ctx, definition, keep)
-    cohort = lower(stored["cohort"])
-    mine = cohort.filter(cohort.cohort_definition_id == cohort_id)
+    stored = lower(stored_tables(wh)["cohort"]).schema()
+    rows = _rows(expressions, cohort_id)
+    cohort = keep(rows.select(*[rows[c].cast(t).name(c) for c, t in stored.items()]))
     return _Plan(
-        temporary=tuple((name, con.compile(rows)) for name, rows in kept),
-        insert=insert_sql(con, stored["cohort"], _rows(expressions, cohort_id)),
-        summary=con.compile(_summary(expressions, mine)),
+        temporary=tuple((name, wh.store.prepare(t)) for name, t in kept),
+        cohort=wh.store.prepare(cohort),
+        summary=wh.store.prepare(_summary(expressions, cohort)),
     )
-
-
-def _generate_rewrite(
-    wh, ctx: Context, definition: CohortDefinition, cohort_id: int, header: dict
-) -> dict:
-    """Other engines (Spark's Parquet folders have neither transactions nor
-    deletes): figures first, then each results table rewritten at once."""
-    compiled = build(ctx, definition)
-    rows = _rows(compiled, cohort_id)
-    row = _summary(compiled, rows).to_pyarrow().to_pylist()[0]
-    figures = {k: int(v or 0) for k, v in row.items()}
-    attrition = attrition_rows(definition, figures)
-    rewrite_cohort(wh, cohort_id, rows, header_rows(header, attrition, cohort_id))
-    return figures
 
 
 def _rows(compiled: Compiled, cohort_id: int) -> ir.Table:

@@ -1,23 +1,20 @@
 """Cohorts in the results schema: `cohort`, `cohort_definition`, `cohort_attrition`.
 
 Never in the CDM's own tables. Every write replaces one cohort's rows in all
-three tables in one transaction (DuckDB: deletes and appends of that cohort's
-rows only): a failed run leaves them as they were.
+three tables in one transaction of the warehouse's store: a failed run leaves
+them as they were.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
+from functools import cache
 
 import ibis
 import ibis.expr.types as ir
-import sqlglot as sg
-import sqlglot.expressions as sge
+import pyarrow as pa
 
-from entrepot.cohort._statements import direct
 from entrepot.errors import CohortNotFoundError
 from entrepot.warehouse.cdm import cdm_table
 
@@ -33,6 +30,7 @@ ATTRITION = ibis.schema(
 )
 
 
+@cache
 def _schemas() -> dict[str, ibis.Schema]:
     return {
         "cohort": cdm_table("cohort").schema,
@@ -96,108 +94,23 @@ def header_rows(header: dict, attrition: list[dict], cohort_id: int) -> dict:
     }
 
 
-@contextmanager
-def sql_transaction(con) -> Iterator[None]:
-    """BEGIN ... COMMIT on a SQL engine's connection; ROLLBACK on any error."""
-    con.raw_sql("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        con.raw_sql("ROLLBACK")
-        raise
-    con.raw_sql("COMMIT")
+def typed_rows(name: str, columns: dict[str, list]) -> pa.Table:
+    """Rows of a results table, given column by column, with its types."""
+    schema = _arrow_schemas()[name]
+    return pa.table(columns, schema=pa.schema([schema.field(c) for c in columns]))
 
 
-def delete_rows(con, stored: ir.Table, cohort_id: int) -> None:
-    """Delete one cohort's rows from a stored results table."""
-    column = next(c for c in stored.columns if c.lower() == "cohort_definition_id")
-    condition = sge.column(column, quoted=True).eq(sge.convert(int(cohort_id)))
-    con.raw_sql(sge.delete(_target(stored), where=condition))
-
-
-def insert_values(con, stored: ir.Table, columns: dict[str, list]) -> None:
-    """Append a few rows, given column by column, as bound parameters."""
-    n = len(next(iter(columns.values())))
-    if n == 0:
-        return
-    names = {c.lower(): c for c in stored.columns}
-    row = "(" + ", ".join("?" for _ in columns) + ")"
-    con.raw_sql(
-        f"INSERT INTO {_target(stored).sql(con.name)}"
-        f" ({', '.join(quoted(con, names[c]) for c in columns)})"
-        f" VALUES {', '.join([row] * n)}",
-        parameters=[col[i] for i in range(n) for col in columns.values()],
-    )
-
-
-def insert_sql(con, stored: ir.Table, added: ir.Table) -> str:
-    """The INSERT of rows (lower-case columns, no in-memory tables) into a
-    stored results table, typed as it."""
-    names = {c.lower(): c for c in stored.columns}
-    added = added.select(
-        **{names[c]: added[c].cast(t) for c, t in lower(stored).schema().items()}
-    )
-    columns = ", ".join(quoted(con, c) for c in added.columns)
-    target = _target(stored).sql(con.name)
-    return f"INSERT INTO {target} ({columns}) {con.compile(added)}"
-
-
-def quoted(con, name: str) -> str:
-    """A table or column name, quoted for the engine."""
-    return sg.to_identifier(name, quoted=True).sql(con.name)
-
-
-def _target(stored: ir.Table) -> sge.Table:
-    """The stored table's full name, for a statement."""
-    op = stored.op()
-    return sg.table(
-        op.name, db=op.namespace.database, catalog=op.namespace.catalog, quoted=True
-    )
-
-
-def rewrite_cohort(wh, cohort_id: int, rows: ir.Table, headers: dict) -> None:
-    """Engines without deletes: each results table rewritten in one transaction,
-    its rows of other cohorts then this cohort's new ones (`rows`, and the
-    definition and attrition `headers` column by column)."""
-    new = {"cohort": rows} | {
-        name: _typed(wh.store, columns, _schemas()[name])
-        for name, columns in headers.items()
-    }
-    _rewrite(wh, stored_tables(wh), cohort_id, new)
-
-
-def _rewrite(wh, stored: dict, cohort_id: int, new: dict[str, ir.Table]) -> None:
-    contents = {}
-    for name, old in stored.items():
-        old = lower(old)
-        kept = old.filter(old.cohort_definition_id != cohort_id)
-        if name in new:
-            added = new[name].select(
-                *[new[name][c].cast(t) for c, t in old.schema().items()]
-            )
-            kept = ibis.union(kept, added, distinct=False)
-        contents[name] = kept
-    with wh.store.transaction() as tx:
-        for name, content in contents.items():
-            tx.replace(RESULTS, name, content)
-
-
-def _typed(store, columns: dict, schema: ibis.Schema) -> ir.Table:
-    import pyarrow as pa
-
-    return store.from_arrow(pa.table(columns, schema=schema.to_pyarrow()))
+@cache
+def _arrow_schemas() -> dict[str, pa.Schema]:
+    return {name: schema.to_pyarrow() for name, schema in _schemas().items()}
 
 
 def delete_cohort(wh, cohort_id: int) -> None:
     """Remove a cohort from the three results tables, atomically."""
     cohort_definition(wh, cohort_id)  # raises when unknown
-    stored = stored_tables(wh)
-    if direct(wh.store.con):
-        with sql_transaction(wh.store.con):
-            for table in stored.values():
-                delete_rows(wh.store.con, table, cohort_id)
-        return
-    _rewrite(wh, stored, cohort_id, {})
+    with wh.store.transaction() as tx:
+        for name in stored_tables(wh):
+            tx.delete(RESULTS, name, {"cohort_definition_id": cohort_id})
 
 
 def cohort_definition(wh, cohort_id: int) -> dict:

@@ -1,11 +1,11 @@
-"""Ibis's SQL for a cohort's statements, compiled once per connection and key.
+"""A cohort's statements, prepared once per warehouse store and key.
 
 Building and compiling the Ibis expressions of a definition costs more than
-running them on DuckDB. The server holds long-lived connections and runs the
-same definitions again (counts, regenerations): the SQL that Ibis compiled for
-this engine is kept, keyed by everything it depends on (the definition, its
-resolved concept ids, the cohort id), and reused. Spark goes through Ibis as
-usual.
+running them on DuckDB. The server holds long-lived stores and runs the same
+definitions again (counts, regenerations): what the store prepared for its
+engine is kept, keyed by everything it depends on (the definition, its
+resolved concept ids, the cohort id), and reused where the store says that it
+stays valid (`Store.keeps_prepared`); elsewhere it is built each time.
 """
 
 from __future__ import annotations
@@ -18,37 +18,31 @@ from weakref import WeakKeyDictionary
 import ibis.expr.types as ir
 import pyarrow as pa
 
-MAX_STATEMENTS = 256  # per connection, least recently used dropped first
+MAX_STATEMENTS = 256  # per store, least recently used dropped first
 _kept: WeakKeyDictionary[object, OrderedDict[Hashable, Any]] = WeakKeyDictionary()
 T = TypeVar("T")
 
 
-def direct(con) -> bool:
-    """Whether statements run as compiled SQL on this engine (DuckDB)."""
-    return getattr(con, "name", None) == "duckdb"
-
-
-def compiled(con, key: Hashable, build: Callable[[], T]) -> T:
-    """What `build` gives (SQL statements), built once per connection and key."""
-    kept = _kept.setdefault(con, OrderedDict())
+def compiled(store, key: Hashable, build: Callable[[], T]) -> T:
+    """What `build` gives (prepared statements), built once per store and key."""
+    if not store.keeps_prepared:
+        return build()
+    kept = _kept.setdefault(store, OrderedDict())
     if key in kept:
         kept.move_to_end(key)
         return kept[key]
-    sql = kept[key] = build()
+    made = kept[key] = build()
     if len(kept) > MAX_STATEMENTS:
         kept.popitem(last=False)
-    return sql
+    return made
 
 
-def fetch(con, key: Hashable, build: Callable[[], ir.Table]) -> pa.Table:
-    """The rows of the expression `build` gives (compiled once per key)."""
-    if not direct(con):
-        return build().to_pyarrow()
-    sql = compiled(con, key, lambda: con.compile(build()))
-    return con.raw_sql(sql).fetch_arrow_table()
+def fetch(store, key: Hashable, build: Callable[[], ir.Table]) -> pa.Table:
+    """The rows of the expression `build` gives (prepared once per key)."""
+    return store.fetch(compiled(store, key, lambda: store.prepare(build())))
 
 
-def forget(con) -> None:
-    """Drop what was kept for a connection (after a failure: tables may have
+def forget(store) -> None:
+    """Drop what was kept for a store (after a failure: tables may have
     changed under it)."""
-    _kept.pop(con, None)
+    _kept.pop(store, None)

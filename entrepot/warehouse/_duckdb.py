@@ -1,16 +1,40 @@
-"""The default engine: one embedded DuckDB file, with real transactions."""
+"""The default engine: one embedded DuckDB file, with real transactions.
+
+Statements other than Ibis expressions (deletes, temporary tables, drops) are
+DuckDB's own, with bound values: none is built by sqlglot, whose output for
+some of them changed between releases (`DROP TABLE` lost its name in 30.19).
+"""
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
+import pyarrow as pa
 
-from entrepot.warehouse._store import Store, Transaction
+from entrepot.warehouse._store import Store, Transaction, Write
 
 _temp_names = itertools.count()
+_FEW_ROWS = 100  # Arrow rows inserted as bound values, not scanned
+
+
+def _quoted(*names: str) -> str:
+    """A table or column name, quoted (parts joined by dots)."""
+    return ".".join('"' + n.replace('"', '""') + '"' for n in names)
+
+
+@dataclass(frozen=True, eq=False)
+class _Statement:
+    """An expression compiled to DuckDB's SQL once, to run again (the
+    expression is held: its in-memory tables stay registered while it lives)."""
+
+    sql: str
+    schema: ibis.Schema
+    rows: ir.Table
 
 
 class DuckDBStore(Store):
@@ -47,19 +71,84 @@ class DuckDBStore(Store):
         self.con.create_table(name, schema=columns, database=(catalog, db))
 
     def drop_table(self, schema: str, name: str) -> None:
-        self.con.drop_table(name, database=self._db(schema), force=True)
+        self.con.raw_sql(f"DROP TABLE IF EXISTS {_quoted(*self._db(schema), name)}")
 
     def _apply(self, tx: Transaction) -> None:
         self.con.raw_sql("BEGIN TRANSACTION")
         try:
-            for schema, name, rows, replace in tx.writes:
-                self.con.insert(
-                    name, rows, database=self._db(schema), overwrite=replace
-                )
+            for write in tx.writes:
+                self._write(write)
         except BaseException:
             self.con.raw_sql("ROLLBACK")
             raise
         self.con.raw_sql("COMMIT")
+
+    def _write(self, write: Write) -> None:
+        """One write; rows go to the table's columns of the same names (as on
+        Spark), the others null."""
+        target = _quoted(*self._db(write.schema), write.name)
+        if write.kind == "delete":
+            where = " AND ".join(f"{_quoted(c)} = ?" for c in write.where)
+            self.con.raw_sql(
+                f"DELETE FROM {target} WHERE {where}",
+                parameters=list(write.where.values()),
+            )
+            return
+        if write.kind == "replace":
+            self.con.raw_sql(f"DELETE FROM {target}")
+        if isinstance(write.rows, pa.Table):
+            self._insert_arrow(target, write.rows)
+            return
+        rows = write.rows
+        if not isinstance(rows, _Statement):
+            rows = self.prepare(rows)
+        self.con.raw_sql(f"INSERT INTO {target} BY NAME {rows.sql}")
+
+    def _insert_arrow(self, target: str, rows: pa.Table) -> None:
+        """A few rows as bound values; more scanned from Arrow by DuckDB."""
+        if rows.num_rows > _FEW_ROWS:
+            view = f"_entrepot_arrow_{next(_temp_names)}"
+            self.con.con.register(view, rows)
+            try:
+                self.con.raw_sql(
+                    f"INSERT INTO {target} BY NAME SELECT * FROM {_quoted(view)}"
+                )
+            finally:
+                self.con.con.unregister(view)
+            return
+        if rows.num_rows == 0:
+            return
+        row = "(" + ", ".join("?" * rows.num_columns) + ")"
+        self.con.raw_sql(
+            f"INSERT INTO {target} ({', '.join(map(_quoted, rows.column_names))})"
+            f" VALUES {', '.join([row] * rows.num_rows)}",
+            parameters=[v for r in rows.to_pylist() for v in r.values()],
+        )
+
+    keeps_prepared = True  # SQL naming tables that stay where they are
+
+    def prepare(self, rows: ir.Table) -> _Statement:
+        self.con._run_pre_execute_hooks(rows)  # registers in-memory tables
+        return _Statement(self.con.compile(rows), rows.schema(), rows)
+
+    def fetch(self, rows: ir.Table | _Statement) -> pa.Table:
+        if isinstance(rows, _Statement):
+            return self.con.raw_sql(rows.sql).fetch_arrow_table()
+        return self.con.to_pyarrow(rows)
+
+    def _keep(self, name: str, rows: ir.Table | _Statement) -> ir.Table:
+        if not isinstance(rows, _Statement):
+            return self.con.create_table(name, rows, temp=True)
+        self.con.raw_sql(f"CREATE TEMPORARY TABLE {_quoted(name)} AS {rows.sql}")
+        return ops.DatabaseTable(
+            name,
+            schema=rows.schema,
+            source=self.con,
+            namespace=ops.Namespace(catalog="temp", database="main"),
+        ).to_expr()  # as `con.table` would give, without asking for the schema
+
+    def _release(self, name: str) -> None:
+        self.con.raw_sql(f"DROP TABLE IF EXISTS {_quoted('temp', 'main', name)}")
 
     def materialize(self, rows: ir.Table) -> ir.Table:
         return self.con.create_table(

@@ -22,6 +22,14 @@ from entrepot.warehouse._store import Store, Transaction
 _instances = itertools.count()
 
 
+def _matches(rows: ir.Table, where: dict[str, object]) -> ir.BooleanValue:
+    """Rows whose columns (named in any case) equal these values; never null."""
+    columns = {c.lower(): c for c in rows.columns}
+    return ibis.and_(
+        *(rows[columns[c.lower()]] == v for c, v in where.items())
+    ).fill_null(False)
+
+
 def spark_session(master: str = "local[*]"):
     """The active Spark session, or a new local one set up for a warehouse."""
     try:
@@ -54,6 +62,7 @@ class SparkStore(Store):
         self._views: dict[tuple[str, str], ir.Table] = {}
         self._temp = itertools.count()
         self._scratch: list[tuple[str, object]] = []  # (view, frame) to release
+        self._kept: dict[str, object] = {}  # temporary tables: name -> frame
 
     def _dir(self, schema: str, name: str) -> Path:
         return self.root / schema / name
@@ -105,23 +114,58 @@ class SparkStore(Store):
         staging = self.root / "_staging" / uuid.uuid4().hex
         try:
             staged = []
-            for i, (schema, name, rows, replace) in enumerate(tx.writes):
-                target = self._dir(schema, name)
-                columns = self.table(schema, name).schema()
+            for i, (schema, name, rows, replace) in enumerate(self._folded(tx)):
                 out = staging / str(i)
-                full = rows.select(
-                    *[
-                        rows[c].cast(t) if c in rows.columns else ibis.null(t).name(c)
-                        for c, t in columns.items()
-                    ]
-                )  # every file holds every column, with the table's types
-                self.frame(full).write.parquet(str(out))
-                staged.append((schema, name, target, out, replace))
+                self.frame(rows).write.parquet(str(out))
+                staged.append((schema, name, self._dir(schema, name), out, replace))
             for schema, name, target, out, replace in staged:
                 self._commit(target, out, replace)
                 self._forget(schema, name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    def _folded(self, tx: Transaction) -> list[tuple[str, str, ir.Table, bool]]:
+        """One write per table, (schema, name, rows, replace): a table whose
+        rows are deleted or replaced is rewritten whole (Parquet has no
+        deletes); rows only appended are added as new files. Every file holds
+        every column, with the table's types."""
+        tables: dict[tuple[str, str], tuple[ir.Table | None, list[ir.Table]]] = {}
+        for write in tx.writes:
+            key = (write.schema, write.name)
+            whole, added = tables.get(key, (None, []))
+            if write.kind == "append":
+                tables[key] = (whole, [*added, self._typed(key, write.rows)])
+            elif write.kind == "replace":
+                tables[key] = (self._typed(key, write.rows), [])
+            else:
+                current = self._union(
+                    [self.table(*key) if whole is None else whole, *added]
+                )
+                tables[key] = (current.filter(~_matches(current, write.where)), [])
+        return [
+            (
+                *key,
+                self._union([whole, *added] if whole is not None else added),
+                whole is not None,
+            )
+            for key, (whole, added) in tables.items()
+        ]
+
+    def _typed(self, key: tuple[str, str], rows: ir.Table | pa.Table) -> ir.Table:
+        """Rows with the stored table's columns and types (missing ones null)."""
+        if isinstance(rows, pa.Table):
+            rows = self.from_arrow(rows)
+        columns = self.table(*key).schema()
+        return rows.select(
+            *[
+                rows[c].cast(t).name(c) if c in rows.columns else ibis.null(t).name(c)
+                for c, t in columns.items()
+            ]
+        )
+
+    @staticmethod
+    def _union(parts: list[ir.Table]) -> ir.Table:
+        return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
 
     @staticmethod
     def _commit(target: Path, staged: Path, replace: bool) -> None:
@@ -141,6 +185,17 @@ class SparkStore(Store):
         frame.createOrReplaceTempView(view)
         self._scratch.append((view, frame))
         return self.con.table(view)
+
+    def _keep(self, name: str, rows: ir.Table) -> ir.Table:
+        frame = self.frame(rows).cache()
+        frame.count()
+        frame.createOrReplaceTempView(name)
+        self._kept[name] = frame
+        return self.con.table(name)
+
+    def _release(self, name: str) -> None:
+        self.session.catalog.dropTempView(name)
+        self._kept.pop(name).unpersist()
 
     def materialize(self, rows: ir.Table) -> ir.Table:
         frame = self.frame(rows).cache()

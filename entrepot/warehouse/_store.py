@@ -6,8 +6,9 @@ Queries are Ibis expressions, the same on every engine; only storage differs
 
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,19 +19,56 @@ import pyarrow as pa
 
 #: Logical schemas: the CDM's own tables, analysis results, entrepot's bookkeeping.
 SCHEMAS = ("cdm", "results", "entrepot")
+#: An expression as `Store.prepare` compiled it for the engine.
+Prepared = object
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write of a transaction: rows appended or replacing a table's (to
+    its columns of the same names, the others null), or the rows whose
+    columns equal `where` deleted."""
+
+    schema: str
+    name: str
+    kind: str  # "append", "replace" or "delete"
+    rows: ir.Table | pa.Table | Prepared | None = None
+    where: Mapping[str, object] | None = None
 
 
 @dataclass
 class Transaction:
-    """Writes collected inside `Store.transaction()`, applied all or nothing."""
+    """Writes collected inside `Store.transaction()`, applied all or nothing, in order."""
 
-    writes: list[tuple[str, str, ir.Table, bool]] = field(default_factory=list)
+    writes: list[Write] = field(default_factory=list)
 
-    def append(self, schema: str, name: str, rows: ir.Table) -> None:
-        self.writes.append((schema, name, rows, False))
+    def append(
+        self, schema: str, name: str, rows: ir.Table | pa.Table | Prepared
+    ) -> None:
+        self.writes.append(Write(schema, name, "append", rows))
 
-    def replace(self, schema: str, name: str, rows: ir.Table) -> None:
-        self.writes.append((schema, name, rows, True))
+    def replace(self, schema: str, name: str, rows: ir.Table | pa.Table) -> None:
+        self.writes.append(Write(schema, name, "replace", rows))
+
+    def delete(self, schema: str, name: str, where: Mapping[str, object]) -> None:
+        """Delete the rows whose columns equal these values (names in any case)."""
+        if not where:
+            raise ValueError("a delete names at least one column")
+        self.writes.append(Write(schema, name, "delete", where=dict(where)))
+
+
+class Temporary:
+    """Tables computed once for a block (`Store.temporary()`), then dropped."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.names: list[str] = []
+
+    def keep(self, name: str, rows: ir.Table | Prepared) -> ir.Table:
+        """Compute `rows` into the temporary table `name` (expressions may
+        name it with `ibis.table(schema, name)`); the table."""
+        self.names.append(name)
+        return self._store._keep(name, rows)
 
 
 class Store(ABC):
@@ -38,6 +76,9 @@ class Store(ABC):
 
     con: ibis.BaseBackend
     read_only: bool = False
+    #: Whether what `prepare` gives stays valid while the tables it reads
+    #: exist (worth keeping for the next run).
+    keeps_prepared: bool = False
 
     @abstractmethod
     def list_tables(self, schema: str) -> list[str]:
@@ -58,6 +99,39 @@ class Store(ABC):
     @abstractmethod
     def _apply(self, tx: Transaction) -> None:
         """Apply every write of `tx`, or none of them."""
+
+    @abstractmethod
+    def _keep(self, name: str, rows: ir.Table | Prepared) -> ir.Table:
+        """Compute rows into a temporary table of that name."""
+
+    @abstractmethod
+    def _release(self, name: str) -> None:
+        """Drop a temporary table made by `_keep`."""
+
+    def prepare(self, rows: ir.Table) -> ir.Table | Prepared:
+        """`rows` compiled for this engine, to run with `fetch` or `Temporary.keep`."""
+        return rows
+
+    def fetch(self, rows: ir.Table | Prepared) -> pa.Table:
+        """The rows of an expression, or of what `prepare` gave."""
+        return self.con.to_pyarrow(rows)
+
+    @contextmanager
+    def temporary(self) -> Iterator[Temporary]:
+        """Temporary tables for the block, dropped when it ends. A table that
+        cannot be dropped is a warning: what the block committed stands, and
+        its outcome is reported as it is."""
+        scratch = Temporary(self)
+        try:
+            yield scratch
+        finally:
+            for name in scratch.names:
+                try:
+                    self._release(name)
+                except Exception as e:  # noqa: BLE001 - scratch space only
+                    warnings.warn(
+                        f"temporary table {name} not dropped: {e}", stacklevel=3
+                    )
 
     @abstractmethod
     def materialize(self, rows: ir.Table) -> ir.Table:

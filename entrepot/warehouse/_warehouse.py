@@ -263,8 +263,12 @@ class Warehouse:
         return int(self.table(name).count().to_pyarrow().as_py())
 
     def counts(self, schema: str = "cdm") -> dict[str, int]:
-        """Rows per table of a logical schema."""
-        return {name: self.count(name) for name in self.tables(schema)}
+        """Rows per table of a logical schema (each read in that schema: a results
+        table such as `cohort_attrition` is no CDM table)."""
+        return {
+            name: int(self.store.table(schema, name).count().to_pyarrow().as_py())
+            for name in self.tables(schema)
+        }
 
     # -- writing ------------------------------------------------------------
     def replace_tables(self, data: dict[str, pa.Table | ir.Table]) -> None:

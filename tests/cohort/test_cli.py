@@ -8,6 +8,8 @@ import pytest
 
 from entrepot.cli import main
 
+from .conftest import build_tiny
+
 YAML = """\
 name: GI bleeds, first
 concept_sets:
@@ -142,3 +144,30 @@ def test_a_real_process_runs_a_shipped_definition(tmp_path):
     )
     assert done.returncode == 2
     assert done.stderr.startswith("entrepot: error: no warehouse at")
+
+
+def test_tables_lists_the_results_schema_of_a_warehouse_with_cohorts(tmp_path):
+    """`entrepot tables`, in a real process, counts the cohort tables where they are."""
+    uri = str(tmp_path / "eds.duckdb")
+    build_tiny(uri).close()
+    definition = tmp_path / "gi.yaml"
+    definition.write_text(YAML)
+
+    def entrepot(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "entrepot", *args, "-w", uri, "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert entrepot("cohort", "run", str(definition)).returncode == 0
+    done = entrepot("tables")
+    assert done.returncode == 0, done.stderr
+    counts = json.loads(done.stdout)
+    assert counts["results"] == {
+        "cohort": 3,
+        "cohort_attrition": 1,
+        "cohort_definition": 1,
+    }
+    assert counts["cdm"]["person"] == 5 and counts["cdm"]["condition_occurrence"] == 5

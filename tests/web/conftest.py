@@ -15,19 +15,30 @@ import pytest
 from entrepot.warehouse import Warehouse
 
 PASSWORD = "correct horse battery"
-#: name -> (role, projects). "cardio" holds every patient; "derma" a few.
+#: name -> (role, projects). "cardio" holds every patient; "derma" a few
+#: tables; "htn" the persons of a cohort (`PERIMETER`).
 USERS = {
     "ada": ("admin", ()),
     "eve": ("data_engineer", ()),
     "rita": ("researcher", ("cardio",)),
     "vic": ("viewer", ("cardio",)),
-    "dora": ("researcher", ("derma",)),
+    "dora": ("researcher", ("derma", "htn")),
+}
+#: The cohort that is project "htn"'s perimeter: persons with hypertension.
+PERIMETER = {
+    "name": "hypertension (project htn's perimeter)",
+    "concept_sets": {
+        "htn": {"items": [{"vocabulary": "CIM10", "code": "I10", "descendants": True}]}
+    },
+    "entry": {"events": [{"domain": "condition", "concept_set": "htn", "first": True}]},
 }
 
 
 @pytest.fixture(scope="session")
 def web_file(tmp_path_factory) -> Path:
     """A 300-patient synthetic hospital, indexed, with users and projects."""
+    from entrepot.cohort import run_cohort
+    from entrepot.cohort._files import definition_from_data
     from entrepot.privacy import add_project, add_user
     from entrepot.search import update_index
     from entrepot.synth import generate_hospital
@@ -39,6 +50,8 @@ def web_file(tmp_path_factory) -> Path:
         update_index(wh, workers=1)
         add_project(wh, "cardio")
         add_project(wh, "derma", start=None, domains=["condition_occurrence", "note"])
+        perimeter = definition_from_data(PERIMETER, "fixture")
+        add_project(wh, "htn", cohort_id=run_cohort(wh, perimeter).cohort_definition_id)
         for name, (role, projects) in USERS.items():
             add_user(wh, name, role, PASSWORD, projects=projects)
     return path

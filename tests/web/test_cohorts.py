@@ -13,7 +13,13 @@ import pytest
 
 from entrepot.cohort import run_cohort
 from entrepot.cohort._files import definition_from_data
-from entrepot.privacy import add_member, add_project, entries, mask_count
+from entrepot.privacy import (
+    add_member,
+    add_project,
+    entries,
+    list_projects,
+    mask_count,
+)
 from entrepot.warehouse import Warehouse
 from tests.cohort.circe_cases import CASES, concept_set, item, primary
 from tests.web.conftest import LiveServer
@@ -41,6 +47,11 @@ HYPERTENSION = {
     ],
     "exit": {"offset": {"date": "start", "days": 365}},
 }
+ENOXAPARIN = {
+    "name": "enoxaparin",
+    "concept_sets": {"enox": HYPERTENSION["concept_sets"]["enox"]},
+    "entry": {"events": [{"domain": "drug", "concept_set": "enox"}]},
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +75,8 @@ def reference(web_file, tmp_path_factory):
         yield wh
 
 
-def generate(api, body, project="cardio", **params) -> dict:
-    """POST a definition, wait for its job, return the result."""
+def run_job(api, body, project="cardio", **params) -> dict:
+    """POST a definition, wait for its job to end, return the job."""
     r = api.post("/api/cohorts", params={"project": project, **params}, json=body)
     assert r.status_code == 202, r.text
     job = r.json()["job"]
@@ -74,6 +85,12 @@ def generate(api, body, project="cardio", **params) -> dict:
         if status["state"] in ("done", "failed"):
             break
         time.sleep(0.05)
+    return status
+
+
+def generate(api, body, project="cardio", **params) -> dict:
+    """POST a definition, wait for its job, return the result."""
+    status = run_job(api, body, project, **params)
     assert status["state"] == "done", status
     return status["result"]
 
@@ -331,13 +348,8 @@ def test_a_cohort_perimeter_counts_only_its_persons(live, reference):
 
     live.web.use(setup)
     live.web.changed()
-    enox = {
-        "name": "enoxaparin",
-        "concept_sets": {"enox": HYPERTENSION["concept_sets"]["enox"]},
-        "entry": {"events": [{"domain": "drug", "concept_set": "enox"}]},
-    }
     with live.client("rita") as api:
-        inside = generate(api, enox, project="htn-study")
+        inside = generate(api, ENOXAPARIN, project="htn-study")
         whole = api.get(
             f"/api/cohorts/{inside['cohort_definition_id']}",
             params={"project": "cardio"},
@@ -366,3 +378,118 @@ def test_a_cohort_perimeter_counts_only_its_persons(live, reference):
     assert inside["count"] == mask_count(len(enoxaparin & perimeter), 10)
     assert whole["persons"] == len(enoxaparin)
     assert inside["attrition"][0]["persons"] == inside["count"]
+
+
+def test_table_1_of_a_project_whose_perimeter_is_a_cohort(live, reference):
+    """Project "htn" (the fixture's) keeps the persons of a cohort: its Table 1
+    counts them only, and names their conditions."""
+    perimeter = live.web.use(
+        lambda wh: next(p for p in list_projects(wh) if p["name"] == "htn")
+    )["cohort_id"]
+    with live.client("dora") as api:
+        made = generate(api, ENOXAPARIN, project="htn")
+        cid = made["cohort_definition_id"]
+        r = api.get(f"/api/cohorts/{cid}/describe", params={"project": "htn"})
+        assert r.status_code == 200, r.text
+        t1 = r.json()
+        whole = api.get(f"/api/cohorts/{perimeter}/describe", params={"project": "htn"})
+    expected = _table_1_reference(live, cid, perimeter)
+    assert expected["persons"] >= 10 and expected["top"][1] >= 10  # not masked
+    assert t1["persons"] == mask_count(expected["persons"], 10) == made["count"]
+    assert t1["sex"] == {k: mask_count(v, 10) for k, v in expected["sex"].items()}
+    assert t1["conditions"][0]["persons"] == mask_count(expected["top"][1], 10)
+    assert t1["conditions"][0]["concept_id"] == expected["top"][0]
+    assert whole.status_code == 200
+    htn = whole.json()
+    assert htn["conditions"][0]["code"] == "CIM10 I10"
+    assert (
+        htn["persons"]
+        == htn["conditions"][0]["persons"]
+        == mask_count(_table_1_reference(live, perimeter, perimeter)["persons"], 10)
+    )
+
+
+def _table_1_reference(live, cohort_id: int, perimeter: int) -> dict:
+    """Persons of a cohort inside a cohort perimeter, their sexes, and the
+    condition most of them had during a cohort period, counted in Python."""
+
+    def read(wh):
+        c = wh.table("cohort")
+        return (
+            c.filter(c.cohort_definition_id.isin([cohort_id, perimeter]))
+            .to_pyarrow()
+            .to_pylist(),
+            wh.table("person").select("person_id", "gender_concept_id").to_pyarrow(),
+            wh.table("condition_occurrence")
+            .select("person_id", "condition_concept_id", "condition_start_date")
+            .to_pyarrow()
+            .to_pylist(),
+        )
+
+    cohorts, person, conditions = live.web.use(read)
+    inside = {
+        r["subject_id"] for r in cohorts if r["cohort_definition_id"] == perimeter
+    }
+    periods = [
+        r
+        for r in cohorts
+        if r["cohort_definition_id"] == cohort_id and r["subject_id"] in inside
+    ]
+    persons = {r["subject_id"] for r in periods}
+    genders = dict(zip(*person.to_pydict().values(), strict=True))
+    sex = {"female": 0, "male": 0, "other or unknown": 0}
+    for p in persons:
+        sex[{8532: "female", 8507: "male"}.get(genders[p], "other or unknown")] += 1
+    had: dict[int, set] = {}
+    for c in conditions:
+        if any(
+            r["subject_id"] == c["person_id"]
+            and r["cohort_start_date"]
+            <= c["condition_start_date"]
+            <= r["cohort_end_date"]
+            for r in periods
+        ):
+            had.setdefault(c["condition_concept_id"], set()).add(c["person_id"])
+    top = min(had.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return {"persons": len(persons), "sex": sex, "top": (top[0], len(top[1]))}
+
+
+def test_a_failed_generation_saves_no_cohort(live):
+    """A job whose generation fails in the engine (dates out of range) fails
+    with one line, and leaves no cohort: none listed, no row in any results
+    table. A good definition's job is done and its cohort listed."""
+
+    def stored(wh, name):
+        d = wh.store.table("results", "cohort_definition")
+        ids = d.filter(d.cohort_definition_name == name).cohort_definition_id
+        ids = ids.to_pyarrow().to_pylist()
+        return ids, {
+            t: wh.store.table("results", t).filter(lambda r: r.cohort_definition_id.isin(ids)).count()
+            .to_pyarrow().as_py()
+            for t in ("cohort", "cohort_attrition")
+        }  # fmt: skip
+
+    broken = dict(
+        HYPERTENSION,
+        name="dates out of range",
+        exit={"offset": {"days": 2_000_000_000}},
+    )
+    with live.client("rita") as api:
+        failed = run_job(api, broken)
+        listed = api.get("/api/cohorts", params={"project": "cardio"}).json()
+        good = run_job(api, dict(HYPERTENSION, name="generated"))
+        after = api.get("/api/cohorts", params={"project": "cardio"}).json()
+    assert failed["state"] == "failed" and failed["result"] is None
+    assert failed["error"].startswith("request body: cohort not generated: ")
+    assert len(failed["error"].splitlines()) == 1
+    assert "dates out of range" not in {c["name"] for c in listed}
+    assert live.web.use(stored, "dates out of range") == (
+        [], {"cohort": 0, "cohort_attrition": 0}
+    )  # fmt: skip
+    assert good["state"] == "done", good
+    cid = good["result"]["cohort_definition_id"]
+    shown = {c["id"]: c for c in after}[cid]
+    assert (shown["name"], shown["persons"]) == ("generated", good["result"]["count"])
+    assert live.web.use(stored, "generated") == (
+        [cid], {"cohort": good["result"]["entries"], "cohort_attrition": 3}
+    )  # fmt: skip
