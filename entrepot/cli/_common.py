@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -87,9 +88,18 @@ def progress(quiet: bool, total: int | None = None) -> Iterator[Callable[[str], 
 
 def open_warehouse(uri: str | None, *, read_only: bool = False):
     """The warehouse a command works on (imported late: `--help` stays fast)."""
+    from entrepot.demo import DEMO_WAREHOUSE
+    from entrepot.errors import WarehouseNotFoundError
     from entrepot.warehouse import Warehouse
 
-    return Warehouse.open(uri, read_only=read_only)
+    try:
+        return Warehouse.open(uri, read_only=read_only)
+    except WarehouseNotFoundError as e:
+        if uri is not None or not Path(DEMO_WAREHOUSE).exists():
+            raise
+        raise WarehouseNotFoundError(
+            f"{e}, or did you mean -w {DEMO_WAREHOUSE}?"
+        ) from None
 
 
 def masked(wh, data, fields: set[str], on: bool):

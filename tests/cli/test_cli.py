@@ -1,6 +1,7 @@
 """The `entrepot` command, run as a user runs it: a real process, real files."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -100,3 +101,19 @@ def test_help_is_fast_and_light():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip().endswith("[]"), done.stdout
     assert "init" in done.stdout and "load" in done.stdout and "validate" in done.stdout
+
+
+def test_missing_default_warehouse_points_at_the_demo(tmp_path):
+    (tmp_path / "entrepot-demo.duckdb").touch()
+    env = {k: v for k, v in os.environ.items() if k != "ENTREPOT_WAREHOUSE"}
+    done = subprocess.run(
+        [sys.executable, "-m", "entrepot", "tables"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 2 and done.stderr == (
+        "entrepot: error: no warehouse at entrepot.duckdb: create one with "
+        "`entrepot init`, or did you mean -w entrepot-demo.duckdb?\n"
+    )
