@@ -30,6 +30,10 @@ class InputFileError(EntrepotError, ValueError):
     """An input file cannot be read: wrong name, format, or content."""
 
 
+class ParameterError(EntrepotError, ValueError):
+    """A parameter cannot be used: a reversed period, a file where a folder is needed."""
+
+
 class LoadError(EntrepotError, RuntimeError):
     """A load failed; the warehouse was left as it was."""
 

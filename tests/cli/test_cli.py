@@ -85,6 +85,15 @@ def test_warehouse_option_and_environment(workdir, tmp_path):
         (["load", "no-such-folder"], "no-such-folder: not a folder"),
         (["validate", "-w", "x.sqlite"], "a warehouse is a file ending in .duckdb"),
         (["export", "out", "--format", "xml"], "--format 'xml': use parquet or csv"),
+        (
+            ["synth", "--years", "2025-2008", "-w", "s.duckdb"],
+            "--years '2025-2008': the first year comes after the last",
+        ),
+        (["synth", "--years", "soon"], "--years 'soon': not a period like 2008-2025"),
+        (
+            ["export", "entrepot.duckdb"],
+            "entrepot.duckdb is a file: export writes one file per table in a folder",
+        ),
     ],
 )
 def test_user_errors_are_one_line_and_exit_2(workdir, args, message):
