@@ -53,6 +53,7 @@ def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
     """Print `data` as JSON on stdout, or let `human` render it."""
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.flush()  # a script reading a pipe sees each line at once
     else:
         human()
 
