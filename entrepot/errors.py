@@ -11,6 +11,10 @@ class WarehouseNotFoundError(EntrepotError, FileNotFoundError):
     """The warehouse URI points at nothing."""
 
 
+class WarehouseBusyError(EntrepotError, RuntimeError):
+    """Another process keeps the warehouse file (DuckDB has one writer): it is named."""
+
+
 class WarehouseURIError(EntrepotError, ValueError):
     """The warehouse URI cannot be understood."""
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import ibis
 import ibis.expr.types as ir
 
+from entrepot.warehouse._connect import connect
 from entrepot.warehouse._store import Store, Transaction
 
 _temp_names = itertools.count()
@@ -19,7 +20,7 @@ class DuckDBStore(Store):
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         self.read_only = read_only
-        self.con = ibis.duckdb.connect(str(path), read_only=read_only)
+        self.con = connect(path, read_only)
         self._schemas = {"cdm": "main", "results": "results", "entrepot": "entrepot"}
         self._catalog = self.con.current_catalog
 

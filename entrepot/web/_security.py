@@ -14,6 +14,7 @@ from entrepot.errors import (
     AuthenticationError,
     EntrepotError,
     NotFoundError,
+    WarehouseBusyError,
     first_line,
 )
 
@@ -92,6 +93,8 @@ def _status(error: EntrepotError) -> int:
         return 403
     if isinstance(error, NotFoundError):
         return 404
+    if isinstance(error, WarehouseBusyError):
+        return 503
     return 400
 
 

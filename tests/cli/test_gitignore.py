@@ -17,6 +17,7 @@ def test_files_beside_a_warehouse_are_ignored():
     beside = [
         "entrepot-demo.duckdb",
         "entrepot-demo.duckdb.wal",
+        "entrepot-demo.duckdb.waiting",  # a command waiting for a server
         "entrepot-demo.duckdb.credentials",  # the demo's login
         "entrepot-demo.duckdb.audit-anchor",  # the audit log's anchor
         "entrepot-demo.duckdb.search/entrepot.json",  # the search index
