@@ -17,9 +17,12 @@ from entrepot.web._sessions import Sessions
 T = TypeVar("T")
 #: Answers kept at most (searches and vocabulary look-ups are many).
 MAX_CACHED = 2_000
-#: Seconds a DuckDB file stays open after the last use: requests close together
-#: share one connection, and between bursts the file is free for commands.
-KEEP_OPEN = 0.2
+#: Seconds a DuckDB file stays open after its last use, unless an entrepot
+#: process waits for it (it is then let go at once): requests close together
+#: share one connection, and other tools find the file free after a pause.
+KEEP_OPEN = 5.0
+#: Seconds between two looks for a process waiting for the file.
+LOOK_EVERY = 0.05
 
 
 class WebState:
@@ -28,8 +31,9 @@ class WebState:
     DuckDB takes one writer, and the audit log is a hash chain: every use of
     the warehouse goes through `use`, which holds one lock. When the state
     owns a DuckDB warehouse (`own=True`, as `entrepot serve`), it opens the
-    file for each burst of uses and closes it `KEEP_OPEN` seconds after, so
-    that CLI commands can work on a served warehouse in between. Read-only
+    file for each burst of uses and closes it when another process waits for
+    it (or `KEEP_OPEN` seconds after), so that CLI commands can work on a
+    served warehouse between requests. Read-only
     answers (counts, plots) are cached under keys whose first element says
     what they are about, until a write says it changed that (`changed()`), or
     another process changed the file.
@@ -72,9 +76,9 @@ class WebState:
         forget every answer if another process wrote it."""
         from entrepot.warehouse import Warehouse
 
-        deadline = time.monotonic() + KEEP_OPEN * 10
+        deadline = time.monotonic() + KEEP_OPEN
         while someone_waits(self._uri.path) and time.monotonic() < deadline:
-            time.sleep(KEEP_OPEN / 10)
+            time.sleep(LOOK_EVERY)
         if _stamp(self._uri.path) != self._stamp:
             self.changed()
         self._wh = Warehouse.open(str(self._uri))
@@ -85,16 +89,17 @@ class WebState:
         self._stamp = _stamp(self._uri.path)
 
     def _release_when_idle(self) -> None:
-        """Close the file `KEEP_OPEN` seconds after its last use (a thread)."""
+        """Close the file `KEEP_OPEN` seconds after its last use, or as soon
+        as another process waits for it (a thread)."""
         with self._used:
             while self._releasing:
                 idle = time.monotonic() - self._last_use
                 if self._wh is None:
                     self._used.wait()
-                elif idle < KEEP_OPEN:
-                    self._used.wait(KEEP_OPEN - idle)
-                else:
+                elif idle >= KEEP_OPEN or someone_waits(self._uri.path):
                     self._release()
+                else:
+                    self._used.wait(min(KEEP_OPEN - idle, LOOK_EVERY))
 
     def cached(
         self,
