@@ -89,6 +89,15 @@ def _holder(message: str) -> str:
         args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:  # not Linux, or not ours to read
         return f"PID {pid} ({program})"
-    args = args.rstrip("\0").split("\0")
-    command = " ".join([Path(args[0]).name, *args[1:]])
-    return f"PID {pid} ({command[:120]})"
+    return f"PID {pid} ({_command(args.rstrip(chr(0)).split(chr(0)))[:120]})"
+
+
+def _command(args: list[str]) -> str:
+    """A command line as typed: `entrepot serve`, not `/usr/bin/python3
+    /venv/bin/entrepot serve` or `python -m entrepot serve`."""
+    if Path(args[0]).name.startswith("python") and len(args) > 1:
+        if args[1] == "-m":
+            args = args[2:]
+        elif not args[1].startswith("-"):
+            args = args[1:]
+    return " ".join([Path(args[0]).name, *args[1:]])
