@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 
-from entrepot.warehouse import someone_waits
+from entrepot.warehouse import Warehouse, someone_waits
 from entrepot.web._jobs import Jobs
 from entrepot.web._sessions import Sessions
 
@@ -33,10 +33,9 @@ class WebState:
     owns a DuckDB warehouse (`own=True`, as `entrepot serve`), it opens the
     file for each burst of uses and closes it when another process waits for
     it (or `KEEP_OPEN` seconds after), so that CLI commands can work on a
-    served warehouse between requests. Read-only
-    answers (counts, plots) are cached under keys whose first element says
-    what they are about, until a write says it changed that (`changed()`), or
-    another process changed the file.
+    served warehouse between requests. Read-only answers (counts, plots) are
+    cached under keys whose first element says what they are about, until a
+    write says it changed that (`changed()`), or another process wrote the file.
     """
 
     def __init__(self, wh, *, own: bool = False) -> None:
@@ -49,6 +48,7 @@ class WebState:
         self._cache: dict[Hashable, Any] = {}
         self._generation = 0
         self._last_use = 0.0
+        self._depth = 0  # uses running, one inside another
         self._releasing = own and wh.engine == "duckdb"
         if self._releasing:
             self._uri = wh.uri
@@ -60,13 +60,15 @@ class WebState:
     def use(self, work: Callable[..., T], *args, **kwargs) -> T:
         """Run `work(wh, *args, **kwargs)` alone on the warehouse."""
         with self._lock:
+            self._depth += 1
             try:
                 if self._wh is None:
                     self._reopen()
                 return work(self._wh, *args, **kwargs)
             finally:
+                self._depth -= 1
                 self._last_use = time.monotonic()
-                if self._releasing and self._wh is not None:
+                if self._releasing and not self._depth and self._wh is not None:
                     if someone_waits(self._uri.path):  # a command: its turn now
                         self._release()
                 self._used.notify()
@@ -74,8 +76,6 @@ class WebState:
     def _reopen(self) -> None:
         """Open the file again, after any process already waiting for it;
         forget every answer if another process wrote it."""
-        from entrepot.warehouse import Warehouse
-
         deadline = time.monotonic() + KEEP_OPEN
         while someone_waits(self._uri.path) and time.monotonic() < deadline:
             time.sleep(LOOK_EVERY)
