@@ -11,6 +11,10 @@ class WarehouseNotFoundError(EntrepotError, FileNotFoundError):
     """The warehouse URI points at nothing."""
 
 
+class WarehouseBusyError(EntrepotError, RuntimeError):
+    """Another process keeps the warehouse file (DuckDB has one writer): it is named."""
+
+
 class WarehouseURIError(EntrepotError, ValueError):
     """The warehouse URI cannot be understood."""
 
@@ -28,6 +32,10 @@ class UnknownTableError(NotFoundError):
 
 class InputFileError(EntrepotError, ValueError):
     """An input file cannot be read: wrong name, format, or content."""
+
+
+class ParameterError(EntrepotError, ValueError):
+    """A parameter cannot be used: a reversed period, a file where a folder is needed."""
 
 
 class LoadError(EntrepotError, RuntimeError):

@@ -77,6 +77,7 @@ def _print_attrition(steps: list[dict]) -> None:
 def list_(
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
+    quiet: QuietOption = False,
     mask: MaskedOption = False,
 ) -> None:
     """Cohorts generated in the warehouse."""
@@ -105,6 +106,7 @@ def show(
     cohort_id: CohortId,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
+    quiet: QuietOption = False,
     mask: MaskedOption = False,
 ) -> None:
     """A cohort's definition, counts and attrition."""
@@ -136,6 +138,7 @@ def describe(
     top: Annotated[int, typer.Option(help="Concepts listed per domain.")] = 10,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Table 1 of a cohort: age, sex, top conditions, drugs and labs."""
     from entrepot.cohort import describe_cohort

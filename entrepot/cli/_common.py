@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -52,6 +53,7 @@ def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
     """Print `data` as JSON on stdout, or let `human` render it."""
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.flush()  # a script reading a pipe sees each line at once
     else:
         human()
 
@@ -87,9 +89,18 @@ def progress(quiet: bool, total: int | None = None) -> Iterator[Callable[[str], 
 
 def open_warehouse(uri: str | None, *, read_only: bool = False):
     """The warehouse a command works on (imported late: `--help` stays fast)."""
+    from entrepot.demo import DEMO_WAREHOUSE
+    from entrepot.errors import WarehouseNotFoundError
     from entrepot.warehouse import Warehouse
 
-    return Warehouse.open(uri, read_only=read_only)
+    try:
+        return Warehouse.open(uri, read_only=read_only)
+    except WarehouseNotFoundError as e:
+        if uri is not None or not Path(DEMO_WAREHOUSE).exists():
+            raise
+        raise WarehouseNotFoundError(
+            f"{e}, or did you mean -w {DEMO_WAREHOUSE}?"
+        ) from None
 
 
 def masked(wh, data, fields: set[str], on: bool):

@@ -39,6 +39,7 @@ def load_thesaurus(
         typer.Option(help="Its substances.json [default: beside FILE]."),
     ] = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Install a newer thesaurus edition (same JSON shape as the bundled one)."""
     from entrepot.drugs import install_thesaurus
@@ -53,9 +54,13 @@ def load_thesaurus(
     emit(
         data,
         as_json,
-        lambda: stdout.print(
-            f"thesaurus {data['edition']}: {data['rules']} interacting pairs, "
-            f"{data['substances']} substances ({data['mapped_to_atc']:.0%} mapped to ATC)"
+        lambda: (
+            quiet
+            or stdout.print(
+                f"thesaurus {data['edition']}: {data['rules']} interacting pairs, "
+                f"{data['substances']} substances "
+                f"({data['mapped_to_atc']:.0%} mapped to ATC)"
+            )
         ),
     )
 
@@ -66,6 +71,7 @@ def check(
         list[str], typer.Argument(help="Prescription lines, one per argument.")
     ],
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Check prescription lines two by two against the thesaurus."""
     from entrepot.drugs import check as check_lines

@@ -96,7 +96,7 @@ def run(
             f"{result['skipped']} skipped {result['skipped_by_reason'] or ''}"
         )
 
-    emit(result, as_json, human)
+    emit(result, as_json, lambda: quiet or human())
 
 
 @app.command()
@@ -113,6 +113,7 @@ def evaluate(
     ] = None,
     terms: TermsOption = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Precision, recall and F1 per label and per qualifier against gold mentions."""
     from entrepot.nlp import Pipeline, evaluate, read_marked, warehouse_gold
@@ -165,7 +166,7 @@ def index(
             f"{result['skipped']} skipped; {result['notes']} in {result['index']}"
         )
 
-    emit(result, as_json, human)
+    emit(result, as_json, lambda: quiet or human())
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -206,6 +207,7 @@ def search(
         typer.Option("--save-cohort", help="Save the persons found as a cohort."),
     ] = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
     mask: Annotated[
         bool,
         typer.Option(

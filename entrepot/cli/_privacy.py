@@ -98,6 +98,7 @@ def deid(
     surrogates: Annotated[
         bool, typer.Option("--surrogates", help="Fake names instead of tags.")
     ] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """De-identify texts: JSON lines {"id","text","patient"?} on stdin → {"id","text","spans"}."""
     from entrepot.errors import InputFileError
@@ -131,6 +132,7 @@ def optout_add(
     key_file: KeyFileOption = None,
     user: UserOption = "entrepot",
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Register objections and erase these patients' data from every table now."""
     from entrepot.privacy import optout_add as add
@@ -143,8 +145,12 @@ def optout_add(
     emit(
         data,
         as_json,
-        lambda: stdout.print(
-            f"{data['patients']} patient(s) opted out; rows removed: {data['rows_removed']}"
+        lambda: (
+            quiet
+            or stdout.print(
+                f"{data['patients']} patient(s) opted out; "
+                f"rows removed: {data['rows_removed']}"
+            )
         ),
     )
 
@@ -156,17 +162,26 @@ def optout_remove(
     key_file: KeyFileOption = None,
     user: UserOption = "entrepot",
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Withdraw objections: later ingestions load these patients again."""
     from entrepot.privacy import optout_remove as remove
 
     with open_warehouse(warehouse) as wh:
         n = remove(wh, _key(key_file), ipp, user=user)
-    emit({"removed": n}, as_json, lambda: stdout.print(f"{n} objection(s) withdrawn"))
+    emit(
+        {"removed": n},
+        as_json,
+        lambda: quiet or stdout.print(f"{n} objection(s) withdrawn"),
+    )
 
 
 @optout_app.command("list")
-def optout_list(warehouse: WarehouseOption = None, as_json: JsonOption = False) -> None:
+def optout_list(
+    warehouse: WarehouseOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
     """Registered objections (pseudonyms, never IPPs)."""
     from entrepot.privacy import optout_list as listed
 
@@ -205,6 +220,7 @@ def audit_verify(
     ] = None,
     anchor: AnchorOption = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Check the chain and the anchor: any modified, deleted, reordered or cut
     entry is found (exit 1)."""
@@ -239,7 +255,11 @@ def _print_verified(data: dict) -> None:
 
 
 @audit_app.command("head")
-def audit_head(warehouse: WarehouseOption = None, as_json: JsonOption = False) -> None:
+def audit_head(
+    warehouse: WarehouseOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
     """The log's head (entries appended, last hash), to record somewhere else."""
     from entrepot.privacy import audit_head as last
 
@@ -258,6 +278,7 @@ def audit_show(
     project: Annotated[str | None, typer.Option(help="Only this project.")] = None,
     limit: Annotated[int | None, typer.Option(help="The last N entries.")] = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Entries of the audit log, filtered."""
     from entrepot.privacy import entries
@@ -284,6 +305,7 @@ def audit_retention(
     warehouse: WarehouseOption = None,
     user: UserOption = "entrepot",
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Set the retention and remove older entries (the chain still verifies)."""
     from entrepot.privacy import prune, set_retention
@@ -294,7 +316,9 @@ def audit_retention(
     emit(
         {"retention_days": days or None, "removed": removed},
         as_json,
-        lambda: stdout.print(f"retention {days or 'forever'}; {removed} removed"),
+        lambda: (
+            quiet or stdout.print(f"retention {days or 'forever'}; {removed} removed")
+        ),
     )
 
 
@@ -316,6 +340,7 @@ def privacy_kanon(
         typer.Option("--generalise", help="Write a k-anonymous copy to this CSV."),
     ] = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """k, l, classes and rows below k of an extract; --generalise to reach k."""
     from entrepot.privacy import _kanon
@@ -337,6 +362,7 @@ def privacy_mask_below(
     warehouse: WarehouseOption = None,
     user: UserOption = "entrepot",
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Set the warehouse's small-count threshold (default 10)."""
     from entrepot.errors import PrivacyError
@@ -347,7 +373,11 @@ def privacy_mask_below(
     with open_warehouse(warehouse) as wh:
         set_mask_threshold(wh, threshold)
         audit(wh, user, "privacy.mask-below", {"threshold": threshold})
-    emit({"mask_below": threshold}, as_json, lambda: stdout.print(f"<{threshold}"))
+    emit(
+        {"mask_below": threshold},
+        as_json,
+        lambda: quiet or stdout.print(f"<{threshold}"),
+    )
 
 
 @privacy_app.command("rotate-key")
@@ -360,6 +390,7 @@ def privacy_rotate_key(
     warehouse: WarehouseOption = None,
     user: UserOption = "entrepot",
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Re-key every pseudonym of the warehouse, and move shifted dates to the
     new key's shifts, atomically."""
@@ -375,8 +406,11 @@ def privacy_rotate_key(
     emit(
         data,
         as_json,
-        lambda: stdout.print(
-            f"{sum(counts.values()):,} rows re-keyed in {len(counts)} tables"
+        lambda: (
+            quiet
+            or stdout.print(
+                f"{sum(counts.values()):,} rows re-keyed in {len(counts)} tables"
+            )
         ),
     )
 
@@ -396,6 +430,7 @@ def user_add(
     warehouse: WarehouseOption = None,
     user: UserOption = "entrepot",
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Create a user; the password is read from the first line of stdin."""
     from entrepot.privacy import add_user
@@ -403,11 +438,19 @@ def user_add(
     password = sys.stdin.readline().rstrip("\r\n")
     with open_warehouse(warehouse) as wh:
         data = add_user(wh, name, role, password, projects=project or [], by=user)
-    emit(data, as_json, lambda: stdout.print(f"user {name} ({data['role']}) added"))
+    emit(
+        data,
+        as_json,
+        lambda: quiet or stdout.print(f"user {name} ({data['role']}) added"),
+    )
 
 
 @user_app.command("list")
-def user_list(warehouse: WarehouseOption = None, as_json: JsonOption = False) -> None:
+def user_list(
+    warehouse: WarehouseOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
     """Users, roles and projects (never password hashes)."""
     from entrepot.privacy import list_users
 
@@ -447,6 +490,7 @@ def project_add(
     warehouse: WarehouseOption = None,
     user: UserOption = "entrepot",
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Create a project with its perimeter (a cohort and/or tables and dates)."""
     from entrepot.privacy import add_project
@@ -462,12 +506,14 @@ def project_add(
             mask_below=mask_below,
             by=user,
         )
-    emit(data, as_json, lambda: stdout.print(f"project {name} added"))
+    emit(data, as_json, lambda: quiet or stdout.print(f"project {name} added"))
 
 
 @project_app.command("list")
 def project_list(
-    warehouse: WarehouseOption = None, as_json: JsonOption = False
+    warehouse: WarehouseOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Projects and their perimeters."""
     from entrepot.privacy import list_projects

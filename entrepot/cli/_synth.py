@@ -16,14 +16,18 @@ from entrepot.cli._common import (
     progress,
     stdout,
 )
+from entrepot.errors import ParameterError
 
 
 def _years(text: str) -> tuple[int, int]:
     first, _, last = text.partition("-")
     try:
-        return int(first), int(last or first)
+        years = int(first), int(last or first)
     except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a period like 2008-2025") from None
+        raise ParameterError(f"--years {text!r}: not a period like 2008-2025") from None
+    if years[0] > years[1]:
+        raise ParameterError(f"--years {text!r}: the first year comes after the last")
+    return years
 
 
 def synth(

@@ -17,7 +17,7 @@ from entrepot.cli._common import (
     progress,
     stdout,
 )
-from entrepot.errors import InputFileError
+from entrepot.errors import InputFileError, ParameterError
 
 
 def init(
@@ -180,6 +180,10 @@ def export(
     """Write tables to Parquet or CSV files, one file per table."""
     if format not in ("parquet", "csv"):
         raise InputFileError(f"--format {format!r}: use parquet or csv")
+    if folder.exists() and not folder.is_dir():
+        raise ParameterError(
+            f"{folder} is a file: export writes one file per table in a folder"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
     with open_warehouse(warehouse, read_only=True) as wh:

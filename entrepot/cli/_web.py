@@ -6,7 +6,13 @@ from typing import Annotated
 
 import typer
 
-from entrepot.cli._common import WarehouseOption, stderr
+from entrepot.cli._common import (
+    JsonOption,
+    QuietOption,
+    WarehouseOption,
+    emit,
+    stderr,
+)
 
 
 def serve(
@@ -15,13 +21,20 @@ def serve(
         int, typer.Option(help="Port to listen on.", min=1, max=65535)
     ] = 8000,
     warehouse: WarehouseOption = None,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
 ) -> None:
-    """Serve the web app and the JSON API (/api/, /openapi.json) until Ctrl-C."""
+    """Serve the web app and the JSON API (/api/, /openapi.json) until Ctrl-C;
+    with --json, one line {"url": ...} on stdout once it listens."""
     from entrepot.web import serve as run_server
 
     run_server(
         warehouse,
         host=host,
         port=port,
-        ready=lambda url: stderr.print(f"entrepot serves {url} (Ctrl-C stops)"),
+        ready=lambda url: emit(
+            {"url": url},
+            json,
+            lambda: quiet or stderr.print(f"entrepot serves {url} (Ctrl-C stops)"),
+        ),
     )

@@ -16,6 +16,7 @@ import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from entrepot.warehouse._connect import connect
 from entrepot.warehouse._store import Store, Transaction, Write
 
 _temp_names = itertools.count()
@@ -43,7 +44,7 @@ class DuckDBStore(Store):
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         self.read_only = read_only
-        self.con = ibis.duckdb.connect(str(path), read_only=read_only)
+        self.con = connect(path, read_only)
         self._schemas = {"cdm": "main", "results": "results", "entrepot": "entrepot"}
         self._catalog = self.con.current_catalog
 

@@ -8,6 +8,7 @@ files into place: a failure before the commit leaves every table as it was.
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import uuid
 from pathlib import Path
@@ -16,10 +17,14 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from entrepot.errors import MissingDependencyError
+from entrepot.errors import MissingDependencyError, ParameterError
 from entrepot.warehouse._store import Store, Transaction
 
 _instances = itertools.count()
+#: Spark's log level in the sessions entrepot starts (WARN, INFO... to debug).
+LOG_LEVEL = "ERROR"
+LOG_LEVEL_ENV = "ENTREPOT_SPARK_LOG_LEVEL"
+LOG_LEVELS = ("OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL")
 
 
 def _matches(rows: ir.Table, where: dict[str, object]) -> ir.BooleanValue:
@@ -31,7 +36,8 @@ def _matches(rows: ir.Table, where: dict[str, object]) -> ir.BooleanValue:
 
 
 def spark_session(master: str = "local[*]"):
-    """The active Spark session, or a new local one set up for a warehouse."""
+    """The active Spark session, or a new local one set up for a warehouse,
+    logging only errors unless $ENTREPOT_SPARK_LOG_LEVEL says otherwise."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as e:
@@ -41,7 +47,12 @@ def spark_session(master: str = "local[*]"):
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    return (
+    level = (os.environ.get(LOG_LEVEL_ENV) or LOG_LEVEL).upper()
+    if level not in LOG_LEVELS:
+        raise ParameterError(
+            f"{LOG_LEVEL_ENV}={level}: use one of {', '.join(LOG_LEVELS)}"
+        )
+    session = (
         SparkSession.builder.master(master)
         .appName("entrepot")
         .config("spark.ui.enabled", "false")
@@ -49,6 +60,8 @@ def spark_session(master: str = "local[*]"):
         .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate()
     )
+    session.sparkContext.setLogLevel(level)
+    return session
 
 
 class SparkStore(Store):

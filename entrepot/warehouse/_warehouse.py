@@ -287,8 +287,15 @@ class Warehouse:
 
         return load_tables(self, sources, **kwargs)
 
-    def export(self, name: str, path: Path) -> int:
-        """Write one table to a Parquet or CSV file; return its row count."""
+    def export(self, name: str, path: str | os.PathLike) -> int:
+        """Write one table to a Parquet file (`.parquet`) or else CSV; return its row count."""
+        from entrepot.errors import ParameterError
+
+        path = Path(path)
+        if not path.parent.is_dir():
+            raise ParameterError(
+                f"{path.parent}: no such folder to write {path.name} in"
+            )
         rows = self.table(name)
         self.store.write_file(rows, path)
         return self.count(name)

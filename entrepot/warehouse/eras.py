@@ -19,6 +19,8 @@ import ibis.expr.types as ir
 #: Days allowed between two occurrences (or exposures) of the same era.
 PERSISTENCE_DAYS = 30
 ONE_DAY = ibis.interval(days=1)
+#: Era ids are numbered in this many buckets of persons, in parallel.
+ID_BUCKETS = 64
 
 
 def merge_periods(
@@ -151,12 +153,26 @@ def _ingredients(wh) -> ir.Table:
 
 
 def _numbered(eras: ir.Table, id_column: str, **columns: ir.Value) -> ir.Table:
-    """Era rows with ids 1, 2, ... in (person, concept, start) order."""
+    """Era rows with ids 1, 2, ... in (person bucket, person, concept, start)
+    order: numbered within `ID_BUCKETS` buckets of persons, each bucket's ids
+    following the previous buckets', so that no window holds every row (one
+    Spark partition) and the same rows get the same ids on every engine."""
     rows = eras.select(**columns)
     names = list(columns)
-    order = ibis.window(order_by=[names[0], names[1], names[2]])
-    numbered = rows.mutate(**{id_column: ibis.row_number().over(order) + 1})
-    return numbered.select(id_column, *names)
+    rows = rows.mutate(_bucket=rows[names[0]] % ID_BUCKETS)
+    order = ibis.window(group_by="_bucket", order_by=names[:3])
+    rows = rows.mutate(_n=ibis.row_number().over(order) + 1)
+    sizes = rows.group_by("_bucket").aggregate(_size=rows.count())
+    before = sizes.view()
+    offsets = (
+        sizes.left_join(before, before._bucket < sizes._bucket)
+        .group_by(bucket=sizes._bucket)
+        .aggregate(_offset=before._size.sum().fill_null(0))
+    )
+    numbered = rows.join(offsets, rows._bucket == offsets.bucket)
+    return numbered.select(
+        (numbered._offset + numbered._n).cast("int64").name(id_column), *names
+    )
 
 
 def build_eras(wh) -> dict[str, int]:

@@ -16,14 +16,14 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(wh, *, close: bool = False) -> FastAPI:
-    """The web app over an open warehouse (closed with the app when `close`)."""
+    """The web app over an open warehouse. With `close`, the app owns it: a
+    DuckDB file is closed at once, then opened only while requests use it
+    (commands can work on it in between), and closed with the app."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
-        app.state.web.jobs.close()
-        if close:
-            wh.close()
+        app.state.web.close()
 
     app = FastAPI(
         title="entrepot",
@@ -33,7 +33,7 @@ def create_app(wh, *, close: bool = False) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.web = WebState(wh)
+    app.state.web = WebState(wh, own=close)
     for router in api.ROUTERS:
         app.include_router(router, prefix="/api")
     for router in pages.ROUTERS:

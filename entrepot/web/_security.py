@@ -15,6 +15,7 @@ from entrepot.errors import (
     EntrepotError,
     LoginThrottledError,
     NotFoundError,
+    WarehouseBusyError,
     first_line,
 )
 
@@ -95,6 +96,8 @@ def _status(error: EntrepotError) -> int:
         return 403
     if isinstance(error, NotFoundError):
         return 404
+    if isinstance(error, WarehouseBusyError):
+        return 503
     return 400
 
 

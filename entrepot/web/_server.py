@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 
+import uvicorn
+
 from entrepot.errors import EntrepotError
 
 
@@ -19,6 +21,19 @@ def _check_free(host: str, port: int) -> None:
             ) from None
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, calling `ready()` once its socket listens."""
+
+    def __init__(self, config: uvicorn.Config, ready: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._ready = ready
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self._ready()
+
+
 def serve(
     uri: str | None,
     *,
@@ -27,8 +42,6 @@ def serve(
     ready: Callable[[str], None] | None = None,
 ) -> None:
     """Open the warehouse and answer requests until interrupted."""
-    import uvicorn
-
     from entrepot.warehouse import Warehouse
     from entrepot.web._app import create_app
 
@@ -44,9 +57,8 @@ def serve(
         limit_concurrency=200,
         timeout_keep_alive=5,
     )
-    server = uvicorn.Server(config)
-    if ready is not None:
-        ready(f"http://{host}:{port}/")
+    url = f"http://{host}:{port}/"
+    server = _Server(config, lambda: ready is not None and ready(url))
     try:
         server.run()
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down

@@ -5,39 +5,101 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import Request
 
+from entrepot.warehouse import Warehouse, someone_waits
 from entrepot.web._jobs import Jobs
 from entrepot.web._sessions import Sessions
 
 T = TypeVar("T")
 #: Answers kept at most (searches and vocabulary look-ups are many).
 MAX_CACHED = 2_000
+#: Seconds a DuckDB file stays open after its last use, unless an entrepot
+#: process waits for it (it is then let go at once): requests close together
+#: share one connection, and other tools find the file free after a pause.
+KEEP_OPEN = 5.0
+#: Seconds between two looks for a process waiting for the file.
+LOOK_EVERY = 0.05
 
 
 class WebState:
     """One warehouse shared by every request.
 
     DuckDB takes one writer, and the audit log is a hash chain: every use of
-    the warehouse goes through `use`, which holds one lock. Read-only
-    answers (counts, plots) are cached under keys whose first element says
-    what they are about, until a write says it changed that (`changed()`).
+    the warehouse goes through `use`, which holds one lock. When the state
+    owns a DuckDB warehouse (`own=True`, as `entrepot serve`), it opens the
+    file for each burst of uses and closes it when another process waits for
+    it (or `KEEP_OPEN` seconds after), so that CLI commands can work on a
+    served warehouse between requests. Read-only answers (counts, plots) are
+    cached under keys whose first element says what they are about, until a
+    write says it changed that (`changed()`), or another process wrote the file.
     """
 
-    def __init__(self, wh) -> None:
-        self.wh = wh
+    def __init__(self, wh, *, own: bool = False) -> None:
         self.sessions = Sessions()
         self.jobs = Jobs()
+        self._wh = wh
+        self._own = own
         self._lock = threading.RLock()
+        self._used = threading.Condition(self._lock)
         self._cache: dict[Hashable, Any] = {}
         self._generation = 0
+        self._last_use = 0.0
+        self._depth = 0  # uses running, one inside another
+        self._releasing = own and wh.engine == "duckdb"
+        if self._releasing:
+            self._uri = wh.uri
+            self._release()
+            threading.Thread(
+                target=self._release_when_idle, name="entrepot-release", daemon=True
+            ).start()
 
     def use(self, work: Callable[..., T], *args, **kwargs) -> T:
         """Run `work(wh, *args, **kwargs)` alone on the warehouse."""
         with self._lock:
-            return work(self.wh, *args, **kwargs)
+            self._depth += 1
+            try:
+                if self._wh is None:
+                    self._reopen()
+                return work(self._wh, *args, **kwargs)
+            finally:
+                self._depth -= 1
+                self._last_use = time.monotonic()
+                if self._releasing and not self._depth and self._wh is not None:
+                    if someone_waits(self._uri.path):  # a command: its turn now
+                        self._release()
+                self._used.notify()
+
+    def _reopen(self) -> None:
+        """Open the file again, after any process already waiting for it;
+        forget every answer if another process wrote it."""
+        deadline = time.monotonic() + KEEP_OPEN
+        while someone_waits(self._uri.path) and time.monotonic() < deadline:
+            time.sleep(LOOK_EVERY)
+        if _stamp(self._uri.path) != self._stamp:
+            self.changed()
+        self._wh = Warehouse.open(str(self._uri))
+
+    def _release(self) -> None:
+        self._wh.close()
+        self._wh = None
+        self._stamp = _stamp(self._uri.path)
+
+    def _release_when_idle(self) -> None:
+        """Close the file `KEEP_OPEN` seconds after its last use, or as soon
+        as another process waits for it (a thread)."""
+        with self._used:
+            while self._releasing:
+                idle = time.monotonic() - self._last_use
+                if self._wh is None:
+                    self._used.wait()
+                elif idle >= KEEP_OPEN or someone_waits(self._uri.path):
+                    self._release()
+                else:
+                    self._used.wait(min(KEEP_OPEN - idle, LOOK_EVERY))
 
     def cached(
         self,
@@ -73,8 +135,26 @@ class WebState:
                 del self._cache[key]
 
     def close(self) -> None:
+        """Wait for the background jobs, then close the warehouse if owned."""
         self.jobs.close()
-        self.wh.close()
+        with self._used:
+            self._releasing = False
+            self._used.notify()
+            if self._own and self._wh is not None:
+                self._wh.close()
+
+
+def _stamp(path: Path) -> tuple:
+    """What changes when a process writes a DuckDB file or its log."""
+    found = []
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            st = file.stat()
+        except FileNotFoundError:
+            found.append(None)
+        else:
+            found.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(found)
 
 
 def _kind(key: Hashable) -> Hashable:

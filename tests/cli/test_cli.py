@@ -1,6 +1,7 @@
 """The `entrepot` command, run as a user runs it: a real process, real files."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -84,6 +85,15 @@ def test_warehouse_option_and_environment(workdir, tmp_path):
         (["load", "no-such-folder"], "no-such-folder: not a folder"),
         (["validate", "-w", "x.sqlite"], "a warehouse is a file ending in .duckdb"),
         (["export", "out", "--format", "xml"], "--format 'xml': use parquet or csv"),
+        (
+            ["synth", "--years", "2025-2008", "-w", "s.duckdb"],
+            "--years '2025-2008': the first year comes after the last",
+        ),
+        (["synth", "--years", "soon"], "--years 'soon': not a period like 2008-2025"),
+        (
+            ["export", "entrepot.duckdb"],
+            "entrepot.duckdb is a file: export writes one file per table in a folder",
+        ),
     ],
 )
 def test_user_errors_are_one_line_and_exit_2(workdir, args, message):
@@ -100,3 +110,19 @@ def test_help_is_fast_and_light():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip().endswith("[]"), done.stdout
     assert "init" in done.stdout and "load" in done.stdout and "validate" in done.stdout
+
+
+def test_missing_default_warehouse_points_at_the_demo(tmp_path):
+    (tmp_path / "entrepot-demo.duckdb").touch()
+    env = {k: v for k, v in os.environ.items() if k != "ENTREPOT_WAREHOUSE"}
+    done = subprocess.run(
+        [sys.executable, "-m", "entrepot", "tables"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 2 and done.stderr == (
+        "entrepot: error: no warehouse at entrepot.duckdb: create one with "
+        "`entrepot init`, or did you mean -w entrepot-demo.duckdb?\n"
+    )

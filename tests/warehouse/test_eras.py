@@ -4,13 +4,18 @@ on each engine; and the `entrepot eras` command."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pyarrow as pa
+import pytest
 from typer.testing import CliRunner
 
 from entrepot.cli import app
-from entrepot.warehouse.eras import build_eras
+from entrepot.warehouse.eras import ID_BUCKETS, build_eras
 from tests.cohort.conftest import write_tables
 
 CONDITION = 100
@@ -135,3 +140,76 @@ def test_the_eras_command(tmp_path):
     done = CliRunner().invoke(app, ["eras", "--warehouse", str(path), "--json"])
     assert done.exit_code == 0, done.output
     assert json.loads(done.output) == {"condition_era": 3, "drug_era": 3}
+
+
+def test_era_ids_are_numbered_in_buckets_of_persons(warehouse):
+    """Ids 1..N in (person bucket, person, concept, start) order, on each
+    engine alike, without a window over every row; the same after a rebuild."""
+    persons = range(1, 151)  # more persons than buckets
+    starts = [D(2020, 1, 1), D(2021, 6, 1)]  # far apart: two eras each
+    rows = [(p, s) for p in persons for s in starts]
+    write_tables(
+        warehouse,
+        _vocabulary()
+        | {
+            "condition_occurrence": pa.table(
+                {
+                    "condition_occurrence_id": list(range(1, len(rows) + 1)),
+                    "person_id": [p for p, _ in rows],
+                    "condition_concept_id": [CONDITION] * len(rows),
+                    "condition_start_date": [s for _, s in rows],
+                    "condition_type_concept_id": [32817] * len(rows),
+                }
+            )
+        },
+    )
+    build_eras(warehouse)
+    ids = {(r[1], r[3]): r[0] for r in _rows(warehouse, "condition_era")}
+    ordered = sorted(ids, key=lambda k: (k[0] % ID_BUCKETS, k[0], k[1]))
+    assert [ids[k] for k in ordered] == list(range(1, len(rows) + 1))
+    build_eras(warehouse)
+    assert {(r[1], r[3]): r[0] for r in _rows(warehouse, "condition_era")} == ids
+
+
+SPARK_LOGS = """
+import os, sys
+from entrepot.warehouse import Warehouse
+from entrepot.warehouse._spark import spark_session
+from entrepot.warehouse.eras import ID_BUCKETS, build_eras
+from tests.cohort.conftest import write_tables
+from tests.warehouse.test_eras import _clinical, _vocabulary
+
+def level(session):
+    jvm = session.sparkContext._jvm
+    return jvm.org.apache.logging.log4j.LogManager.getRootLogger().getLevel().name()
+
+session = spark_session("local[1]")
+print(level(session), flush=True)
+session.stop()
+os.environ["ENTREPOT_SPARK_LOG_LEVEL"] = "WARN"
+session = spark_session("local[1]")
+print(level(session), flush=True)
+with Warehouse.create("spark:" + sys.argv[1], vocabulary=False) as wh:
+    write_tables(wh, _vocabulary() | _clinical())
+    print(build_eras(wh), flush=True)
+"""
+
+
+@pytest.mark.spark
+def test_spark_logs_follow_the_variable_and_eras_warn_nothing(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "ENTREPOT_SPARK_LOG_LEVEL"}
+    done = subprocess.run(
+        [sys.executable, "-c", SPARK_LOGS, str(tmp_path / "eds")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "ERROR",  # by default
+        "WARN",  # ENTREPOT_SPARK_LOG_LEVEL=WARN
+        "{'condition_era': 3, 'drug_era': 3}",
+    ]
+    assert "No Partition Defined for Window operation" not in done.stderr
