@@ -7,6 +7,7 @@ entrepot does not run yet is refused with its path, never dropped.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from pydantic import ValidationError
@@ -136,7 +137,9 @@ TEXT_OPS = {
     "endsWith": "ends_with",
     "contains": "contains",
 }
-TOP_LEVEL = {
+#: keys of an expression that carry no logic: recorded as metadata
+METADATA = {"CdmVersionRange", "Title", "Id", "Name", "Description"}
+TOP_LEVEL = METADATA | {
     "ConceptSets",
     "PrimaryCriteria",
     "AdditionalCriteria",
@@ -147,8 +150,6 @@ TOP_LEVEL = {
     "CensoringCriteria",
     "CollapseSettings",
     "CensorWindow",
-    "Title",
-    "cdmVersionRange",
 }
 OCCURRENCE = {0: "exactly", 1: "at_most", 2: "at_least"}
 COUNT_COLUMNS = {
@@ -164,7 +165,11 @@ def _empty(value) -> bool:
 
 def _pascal(data: dict) -> dict:
     """Keys with an upper-case first letter (ATLAS writes both)."""
-    return {k[:1].upper() + k[1:]: v for k, v in data.items()}
+    return {_upper(k): v for k, v in data.items()}
+
+
+def _upper(key: str) -> str:
+    return key[:1].upper() + key[1:]
 
 
 class _Converter:
@@ -427,7 +432,11 @@ class _Converter:
             out["window_end"] = date.fromisoformat(window["EndDate"])
         return out
 
-    def definition(self, data: dict, name: str) -> dict:
+    def definition(self, data: dict, name: str, metadata: dict) -> dict:
+        """The entrepot definition; `metadata` (an export's keys outside the
+        expression) and the expression's own metadata are recorded as written."""
+        metadata = metadata | {k: v for k, v in data.items() if _upper(k) in METADATA}
+        named = _pascal(metadata)
         data = _pascal(data)
         self.check_known(data, TOP_LEVEL, "")
         primary = _pascal(data.get("PrimaryCriteria") or {})
@@ -451,7 +460,9 @@ class _Converter:
             entry["criteria"] = self.group(additional, "AdditionalCriteria")
             entry["criteria_limit"] = _limit(data.get("QualifiedLimit"), "all")
         return {
-            "name": data.get("Title") or name,
+            "name": named.get("Name") or named.get("Title") or name,
+            "description": named.get("Description"),
+            "metadata": metadata,
             "concept_sets": self.concept_sets(data.get("ConceptSets")),
             "entry": entry,
             "inclusion_rules": [
@@ -475,9 +486,30 @@ def _limit(value: dict | None, default: str) -> str:
     return kind.lower() if kind else default
 
 
+def _unwrap(data: dict, source: str) -> tuple[dict, dict]:
+    """The Circe expression of an export and the metadata around it: the file
+    itself, or the `expression` of ATLAS's whole definition (WebAPI), whose
+    other keys (id, name, description, dates...) are metadata."""
+    if "expression" not in data:
+        return data, {}
+    expression = data["expression"]
+    if isinstance(expression, str):  # WebAPI writes it as a JSON string
+        try:
+            expression = json.loads(expression)
+        except json.JSONDecodeError as e:
+            raise CohortDefinitionError(
+                f"{source}: expression: malformed JSON at line {e.lineno},"
+                f" column {e.colno}: {e.msg}"
+            ) from None
+    if not isinstance(expression, dict):
+        raise CohortDefinitionError(f"{source}: expression: not a Circe expression (a mapping)")
+    return expression, {k: v for k, v in data.items() if k != "expression"}
+
+
 def from_circe(data: dict, source: str, *, default_name: str = "cohort"):
     """A validated definition from Circe JSON (already parsed)."""
-    converted = _Converter(source).definition(data, default_name)
+    expression, metadata = _unwrap(data, source)
+    converted = _Converter(source).definition(expression, default_name, metadata)
     try:
         return CohortDefinition.model_validate(converted)
     except ValidationError as e:

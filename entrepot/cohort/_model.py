@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 T = TypeVar("T", float, date)
 
@@ -344,6 +344,8 @@ class CohortDefinition(Strict):
     inclusion_rules: list[InclusionRule] = []
     limit: Limit = "all"  # per person, after inclusion rules (expression limit)
     exit: Exit = Exit()
+    #: recorded with the cohort, read by no step (ATLAS's cdmVersionRange, id...)
+    metadata: dict[str, JsonValue] = {}
 
     @model_validator(mode="after")
     def _concept_sets_exist(self) -> CohortDefinition:

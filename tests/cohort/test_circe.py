@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from entrepot.cohort import load_definition, run_cohort
+from entrepot.cohort import load_definition, run_cohort, show_cohort
 from entrepot.errors import CohortDefinitionError, UnsupportedCirceFeatureError
 
 from .circe_cases import CASES, SETS, assert_same_rows_as_circe, primary
@@ -20,6 +20,68 @@ def test_same_rows_as_circe_sql(eunomia, name, tmp_path):
 def test_first_gi_hemorrhage_is_479_persons(eunomia):
     definition = load_definition_from(CASES["first GI hemorrhage"])
     assert run_cohort(eunomia, definition, cohort_id=50).count == 479
+
+
+ATLAS_EXPRESSION = {"cdmVersionRange": ">=5.0.0", "Title": "GI bleed, first"} | CASES[
+    "first GI hemorrhage"
+]
+WEBAPI_EXPORT = {  # ATLAS's "export" of a whole cohort definition (WebAPI)
+    "id": 1778213,
+    "name": "[P] First GI hemorrhage",
+    "description": "Persons with a first gastrointestinal hemorrhage",
+    "expressionType": "SIMPLE_EXPRESSION",
+    "createdBy": "atlas-user",
+    "createdDate": "2023-05-02 10:11:12",
+    "tags": [],
+}
+
+
+@pytest.mark.parametrize(
+    ("exported", "name", "description", "metadata"),
+    [
+        (
+            ATLAS_EXPRESSION,
+            "GI bleed, first",
+            None,
+            {"cdmVersionRange": ">=5.0.0", "Title": "GI bleed, first"},
+        ),
+        (
+            WEBAPI_EXPORT | {"expression": ATLAS_EXPRESSION},
+            "[P] First GI hemorrhage",
+            "Persons with a first gastrointestinal hemorrhage",
+            WEBAPI_EXPORT | {"cdmVersionRange": ">=5.0.0", "Title": "GI bleed, first"},
+        ),
+        (  # WebAPI sends the expression as a JSON string
+            WEBAPI_EXPORT | {"expression": json.dumps(ATLAS_EXPRESSION)},
+            "[P] First GI hemorrhage",
+            "Persons with a first gastrointestinal hemorrhage",
+            WEBAPI_EXPORT | {"cdmVersionRange": ">=5.0.0", "Title": "GI bleed, first"},
+        ),
+    ],
+    ids=["expression", "webapi", "webapi-string"],
+)
+def test_atlas_metadata_is_recorded_and_used_for_nothing(
+    eunomia, tmp_path, exported, name, description, metadata
+):
+    """cdmVersionRange, Title, the WebAPI's id, name, dates...: kept with the
+    stored definition; the cohort is that of the expression alone, under an id
+    of entrepot's (the ATLAS id is another server's)."""
+    path = tmp_path / "atlas.json"
+    path.write_text(json.dumps(exported))
+    result = run_cohort(eunomia, path, cohort_id=60)
+    assert (result.count, result.entries) == (479, 479)
+    shown = show_cohort(eunomia, 60)
+    assert (shown["name"], shown["description"]) == (name, description)
+    assert shown["definition"]["metadata"] == metadata
+
+
+def test_webapi_export_without_expression_is_refused(tmp_path):
+    path = tmp_path / "atlas.json"
+    path.write_text(json.dumps(WEBAPI_EXPORT | {"expression": "{not json"}))
+    with pytest.raises(
+        CohortDefinitionError, match=f"^{path}: expression: malformed JSON"
+    ):
+        load_definition(path)
 
 
 def load_definition_from(expression: dict):
