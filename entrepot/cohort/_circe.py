@@ -36,6 +36,7 @@ ERA = {
     "Gender": ("gender", "ids"),
 }
 PERIOD = {
+    "UserDefinedPeriod": ("user_period", "period"),
     "PeriodStartDate": ("start_date", "date"),
     "PeriodEndDate": ("end_date", "date"),
     "PeriodLength": ("length", "integer"),
@@ -127,9 +128,13 @@ CRITERIA: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
         },
     ),
 }
+#: every criteria type's own dates, moved (Circe's SQL ignores it for specimens)
+ADJUSTED = {kind for kind in CRITERIA if kind != "Specimen"}
+DATE_FIELDS = {"START_DATE": "start", "END_DATE": "end"}
 #: why an attribute Circe offers is refused
 REASONS = {
     "DrugEra.GapDays": " (Circe compares gap_days with the EraLength range)",
+    "Specimen.DateAdjustment": " (Circe's SQL ignores it for specimens)",
 }
 TEXT_OPS = {
     "eq": "eq",
@@ -223,6 +228,23 @@ class _Converter:
         name = {"!eq": "neq"}.get(op, op)
         return {name: date.fromisoformat(r["Value"])}
 
+    def adjustment(self, a: dict, path: str) -> dict:
+        a = _pascal(a)
+        self.check_known(a, {"StartWith", "StartOffset", "EndWith", "EndOffset"}, path)
+        out = {}
+        for name, default in (("Start", "START_DATE"), ("End", "END_DATE")):
+            field = a.get(f"{name}With") or default
+            if field not in DATE_FIELDS:
+                self.refuse(f"{path}.{name}With", f" ({field})")
+            out[f"{name.lower()}_with"] = DATE_FIELDS[field]
+            out[f"{name.lower()}_offset"] = int(a.get(f"{name}Offset") or 0)
+        return out
+
+    @staticmethod
+    def period(p: dict) -> dict:
+        p = _pascal(p)
+        return {"start": p.get("StartDate"), "end": p.get("EndDate")}
+
     @staticmethod
     def concept_ids(concepts: list | None) -> list[int] | None:
         if _empty(concepts):
@@ -252,6 +274,8 @@ class _Converter:
                 "type_exclude": bool(chosen.get("IsExclusion")),
             }
         converted = {
+            "adjustment": lambda: self.adjustment(value, path),
+            "period": lambda: self.period(value),
             "date": lambda: self.date_range(value, path),
             "integer": lambda: self.number_range(value, path, None),
             "number": lambda: self.number_range(value, path, 4),
@@ -268,6 +292,8 @@ class _Converter:
         if kind not in CRITERIA:
             self.refuse(f"{path}.{kind}")
         domain, fields = CRITERIA[kind]
+        if kind in ADJUSTED:
+            fields = fields | {"DateAdjustment": ("date_adjustment", "adjustment")}
         data = _pascal(data or {})
         path = f"{path}.{kind}"
         self.check_known(data, {*fields, "First", "CorrelatedCriteria"}, path)
@@ -502,7 +528,9 @@ def _unwrap(data: dict, source: str) -> tuple[dict, dict]:
                 f" column {e.colno}: {e.msg}"
             ) from None
     if not isinstance(expression, dict):
-        raise CohortDefinitionError(f"{source}: expression: not a Circe expression (a mapping)")
+        raise CohortDefinitionError(
+            f"{source}: expression: not a Circe expression (a mapping)"
+        )
     return expression, {k: v for k, v in data.items() if k != "expression"}
 
 

@@ -10,7 +10,7 @@ import ibis
 import ibis.expr.types as ir
 
 from entrepot.cohort._context import Context, typed, where
-from entrepot.cohort._model import Event, gender_ids
+from entrepot.cohort._model import DateAdjustment, Event, UserPeriod, gender_ids
 from entrepot.cohort._ranges import in_range
 from entrepot.cohort.criteria import DOMAINS
 
@@ -49,6 +49,8 @@ def events(ctx: Context, event: Event) -> ir.Table:
             group_by="person_id", order_by=["start_date", "event_id"]
         )
         rows = rows.filter(order == 0)
+    if event.date_adjustment is not None:
+        rows = _adjusted(rows, event.date_adjustment)
     rows = where(rows, _filters(ctx, rows, event) + domain.conditions(ctx, rows, event))
     rows = _person_filters(ctx, rows, event)
     if event.visit_type is not None:
@@ -59,6 +61,8 @@ def events(ctx: Context, event: Event) -> ir.Table:
             (rows.visit_occurrence_id == wanted.visit_occurrence_id)
             & (rows.person_id == wanted.person_id),
         )
+    if event.user_period is not None:
+        rows = _user_period(rows, event.user_period)
     rows = rows.select(*COLUMNS)
     if event.criteria is not None:
         from entrepot.cohort._groups import group_hits, with_observation
@@ -67,6 +71,30 @@ def events(ctx: Context, event: Event) -> ir.Table:
         hits = group_hits(ctx, event.criteria, framed)
         rows = rows.semi_join(hits, ["person_id", "event_id"])
     return rows
+
+
+def _adjusted(rows: ir.Table, adjustment: DateAdjustment) -> ir.Table:
+    """Rows with their dates moved; those that end before they start left out."""
+    dates = {"start": rows.start_date, "end": rows.end_date}
+
+    def moved(which: str, days: int) -> ir.DateValue:
+        return (dates[which] + ibis.interval(days=days)).cast("date")
+
+    rows = rows.mutate(
+        start_date=moved(adjustment.start_with, adjustment.start_offset),
+        end_date=moved(adjustment.end_with, adjustment.end_offset),
+    )
+    return rows.filter(rows.end_date >= rows.start_date)
+
+
+def _user_period(rows: ir.Table, period: UserPeriod) -> ir.Table:
+    """The periods that cover the user's dates, dated by them."""
+    given = {"start_date": period.start, "end_date": period.end}
+    given = {column: day for column, day in given.items() if day is not None}
+    rows = rows.filter(
+        *[(rows.start_date <= day) & (rows.end_date >= day) for day in given.values()]
+    )
+    return rows.mutate(**{column: ibis.literal(day) for column, day in given.items()})
 
 
 def _column(t: ir.Table, name: str | None) -> ir.Value:

@@ -140,6 +140,32 @@ class ConceptSet(Strict):
     items: list[ConceptItem] = Field(min_length=1)
 
 
+class DateAdjustment(Strict):
+    """Each row's dates moved (Circe's DateAdjustment): the start becomes the
+    row's `start_with` date plus `start_offset` days, the end its `end_with`
+    date plus `end_offset`; a row that then ends before it starts is left out.
+    `first` picks a row by its own dates; every other field reads the new ones."""
+
+    start_with: Literal["start", "end"] = "start"
+    start_offset: int = 0
+    end_with: Literal["start", "end"] = "end"
+    end_offset: int = 0
+
+
+class UserPeriod(Strict):
+    """Periods that cover these dates, dated by them (Circe's UserDefinedPeriod):
+    the other fields read the period's own dates."""
+
+    start: date | None = None
+    end: date | None = None
+
+    @model_validator(mode="after")
+    def _some_date(self) -> UserPeriod:
+        if self.start is None and self.end is None:
+            raise ValueError("a user period needs a start or an end")
+        return self
+
+
 class Event(Strict):
     """Rows of one domain: `{condition: {concept_set: gi, first: true}}`."""
 
@@ -160,6 +186,8 @@ class Event(Strict):
     age_at_end: Range[float] | None = None  # at the row's end (year difference)
     length: Range[float] | None = None  # days from the row's start to its end
     type_concept_set: str | None = None  # *_type_concept_id in a concept set
+    date_adjustment: DateAdjustment | None = None
+    user_period: UserPeriod | None = None  # observation and payer plan periods
     # only some domains have these columns (see criteria/)
     occurrence_count: Range[float] | None = None  # rows an era merges
     gap_days: Range[float] | None = None  # drug_era

@@ -445,6 +445,11 @@ entry: {events: [EVENT]}
         ),
         ("{drug: {gap_days: {lt: 3}}}", "gap_days: not for drug events"),
         (
+            "{condition: {user_period: {start: 2020-01-01}}}",
+            "user_period: not for condition events",
+        ),
+        ("{observation_period: {user_period: {}}}", "a user period needs a start"),
+        (
             "{payer_plan_period: {plan_concept_set: s, unit: [8576]}}",
             "unit: not for payer_plan_period events",
         ),
@@ -478,7 +483,16 @@ def refused(kind: str, named: str, **attributes):
             "GapDays (Circe compares gap_days with the EraLength range)",
             GapDays={"Value": 30, "Op": "lt"},
         ),
-        refused("ConditionEra", "DateAdjustment", DateAdjustment={"StartOffset": 1}),
+        refused(
+            "Specimen",
+            "DateAdjustment (Circe's SQL ignores it for specimens)",
+            DateAdjustment={"StartOffset": 1},
+        ),
+        refused(
+            "ConditionEra",
+            "DateAdjustment.StartWith (VISIT_DATE)",
+            DateAdjustment={"StartWith": "VISIT_DATE"},
+        ),
         refused("Specimen", "SpecimenSourceConcept", SpecimenSourceConcept=3),
         refused(
             "Specimen",
@@ -486,11 +500,6 @@ def refused(kind: str, named: str, **attributes):
             OccurrenceEndDate={"Value": "2020-01-01", "Op": "lt"},
         ),
         refused("VisitDetail", "GenderCS", GenderCS={"CodesetId": 1}),
-        refused(
-            "PayerPlanPeriod",
-            "UserDefinedPeriod",
-            UserDefinedPeriod={"StartDate": "2020-01-01"},
-        ),
         refused("PayerPlanPeriod", "SponsorConcept", SponsorConcept=1),
         refused(
             "DeviceExposure",

@@ -39,6 +39,8 @@ class Domain:
     source_concept: str | None = None
     type_concept: str | None = None
     has_visit: bool = True
+    #: its rows are periods that a user period can stand in for
+    periods: bool = False
     attributes: dict[str, Column] = field(default_factory=dict)
     #: the rows to read, when not the table as it is: (context, event) -> table
     rows: Callable[[Context, Event], ir.Table] | None = None
@@ -58,6 +60,7 @@ class Domain:
             "type_concept": self.type_concept is None,
             "type_concept_set": self.type_concept is None,
             "visit_type": not self.has_visit,
+            "user_period": not self.periods,
             **{name: name not in self.attributes for name in ATTRIBUTES},
         }
         return [

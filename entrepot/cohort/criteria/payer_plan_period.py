@@ -35,6 +35,7 @@ DOMAIN = Domain(
     concept="payer_concept_id",
     source_concept="payer_source_concept_id",
     has_visit=False,
+    periods=True,
     attributes={"plan_concept_set": column("plan_concept_id")},
     rows=periods,
 )
