@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import ibis
 import ibis.expr.types as ir
 
+from entrepot.cohort._context import typed
 from entrepot.cohort._model import ATTRIBUTES, Range, Text
 from entrepot.cohort._ranges import in_range
 from entrepot.warehouse.eras import ONE_DAY
@@ -121,8 +122,8 @@ def column(name: str) -> Column:
 
 
 #: value, unit and value as concept (measurement, observation)
-VALUES = {
-    "value": column("value_as_number"),
+VALUES = {  # a number even where a warehouse stores it as text (Eunomia)
+    "value": lambda t: typed(t.value_as_number, "float64"),
     "unit": column("unit_concept_id"),
     "value_concept": column("value_as_concept_id"),
 }
