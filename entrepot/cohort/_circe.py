@@ -79,7 +79,14 @@ CRITERIA: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
         "condition_era",
         ERA | {"OccurrenceCount": ("occurrence_count", "integer")},
     ),
-    "DrugEra": ("drug_era", ERA | {"OccurrenceCount": ("occurrence_count", "integer")}),
+    "DrugEra": (
+        "drug_era",
+        ERA
+        | {
+            "OccurrenceCount": ("occurrence_count", "integer"),
+            "GapDays": ("gap_days", "era_gap"),
+        },
+    ),
     "DoseEra": (
         "dose_era",
         ERA | {"DoseValue": ("value", "number"), "Unit": ("unit", "ids")},
@@ -133,7 +140,8 @@ ADJUSTED = {kind for kind in CRITERIA if kind != "Specimen"}
 DATE_FIELDS = {"START_DATE": "start", "END_DATE": "end"}
 #: why an attribute Circe offers is refused
 REASONS = {
-    "DrugEra.GapDays": " (Circe compares gap_days with the EraLength range)",
+    "DrugEra.GapDays": " without EraLength (Circe's SQL compares gap_days with"
+    " the EraLength range: it fails without one)",
     "Specimen.DateAdjustment": " (Circe's SQL ignores it for specimens)",
 }
 TEXT_OPS = {
@@ -285,6 +293,12 @@ class _Converter:
         }[how]()
         return {field: converted}
 
+    def era_gap(self, data: dict, path: str) -> dict:
+        """Circe's DrugEra GapDays: gap_days within the EraLength range (sic)."""
+        if _empty(data.get("EraLength")):
+            self.refuse(path, REASONS["DrugEra.GapDays"])
+        return self.number_range(data["EraLength"], path, None)
+
     def event(self, wrapper: dict, path: str) -> dict:
         if not isinstance(wrapper, dict) or len(wrapper) != 1:
             self.refuse(path, " (one criterion per entry expected)")
@@ -299,6 +313,9 @@ class _Converter:
         self.check_known(data, {*fields, "First", "CorrelatedCriteria"}, path)
         out: dict = {"domain": domain, "first": bool(data.get("First"))}
         for key, (field, how) in fields.items():
+            if how == "era_gap" and not _empty(data.get(key)):
+                out[field] = self.era_gap(data, f"{path}.{key}")
+                continue
             out |= self.attribute(data.get(key), field, how, f"{path}.{key}")
         if not _empty(data.get("CorrelatedCriteria")):
             out["criteria"] = self.group(

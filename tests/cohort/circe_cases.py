@@ -371,6 +371,13 @@ DOMAIN_CASES = {
         4,  # acetaminophen: 7, 14 or 21 days mostly
         DateAdjustment={"StartOffset": 10, "EndWith": "END_DATE", "EndOffset": 0},
     ),
+    # Circe filters gap_days with the EraLength range, not GapDays' own (sic)
+    "drug eras: gap days": entering(
+        "DrugEra",
+        9,
+        EraLength=between(30, 400),
+        GapDays={"Value": 5, "Op": "lt"},
+    ),
     "user-defined period: observation periods, ages on their own dates": entering(
         "ObservationPeriod",
         None,

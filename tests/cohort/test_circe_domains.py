@@ -480,7 +480,8 @@ def refused(kind: str, named: str, **attributes):
     [
         refused(
             "DrugEra",
-            "GapDays (Circe compares gap_days with the EraLength range)",
+            "GapDays without EraLength (Circe's SQL compares gap_days with the"
+            " EraLength range: it fails without one)",
             GapDays={"Value": 30, "Op": "lt"},
         ),
         refused(
@@ -536,3 +537,17 @@ def test_circe_attributes_become_entrepot_fields(tmp_path):
     assert (detail.type_concept_set, detail.type_exclude) == ("codeset_12", True)
     device = definition.exit.censoring[0]
     assert device.unique_device_id.condition == ("not_contains", "UDI")
+
+
+def test_circe_drug_era_gap_days_read_the_era_length_range(tmp_path):
+    """As Java Circe (and circepy) do: `GapDays` only switches the filter on."""
+    path = tmp_path / "cohort.json"
+    expression = entering(
+        "DrugEra",
+        9,
+        EraLength={"Value": 30, "Op": "gte"},
+        GapDays={"Value": 5, "Op": "lt"},
+    )
+    path.write_text(json.dumps(expression))
+    era = load_definition(path).entry.events[0]
+    assert era.gap_days == era.length == Range[float](gte=30)
