@@ -63,7 +63,7 @@ def _without(fields: dict, *names: str) -> dict:
     return {k: v for k, v in fields.items() if k not in names}
 
 
-CRITERIA: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
+KINDS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
     "ConditionOccurrence": ("condition", OCCURRENCE | _typed("Condition")),
     "DrugExposure": ("drug", OCCURRENCE | _typed("Drug")),
     "ProcedureOccurrence": ("procedure", OCCURRENCE | _typed("Procedure")),
@@ -119,7 +119,8 @@ CRITERIA: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
             "VisitDetailStartDate": ("start_date", "date"),
             "VisitDetailEndDate": ("end_date", "date"),
             "VisitDetailSourceConcept": ("source_concept_set", "codeset"),
-            "VisitDetailTypeCS": ("type_concept_set", "selection"),
+            "VisitDetailTypeCS": ("type_concept", "selection"),
+            "GenderCS": ("gender", "selection"),
             "VisitDetailLength": ("length", "integer"),
             "Age": ("age_at_end", "integer"),  # Circe: the age at the end
         },
@@ -134,6 +135,20 @@ CRITERIA: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
             "PlanConcept": ("plan_concept_set", "codeset"),
         },
     ),
+}
+
+
+def _with_selections(fields: dict[str, tuple[str, str]]) -> dict:
+    """Each list of concepts with its concept set variant (`UnitCS`...)."""
+    return fields | {
+        f"{key}CS": (field, "selection")
+        for key, (field, how) in fields.items()
+        if how == "ids"
+    }
+
+
+CRITERIA = {
+    kind: (domain, _with_selections(fields)) for kind, (domain, fields) in KINDS.items()
 }
 #: every criteria type's own dates, moved (Circe's SQL ignores it for specimens)
 ADJUSTED = {kind for kind in CRITERIA if kind != "Specimen"}
@@ -274,12 +289,14 @@ class _Converter:
             return {}
         if how == "codeset":
             return {field: f"codeset_{value}"}
-        if how == "selection":  # a concept set, included or excluded
-            chosen = value if isinstance(value, dict) else {"CodesetId": value}
-            chosen = _pascal(chosen)
+        if how == "selection":  # a concept set (or any concept), maybe excluded
+            chosen = _pascal(value)
+            codeset = chosen.get("CodesetId")
             return {
-                field: f"codeset_{chosen['CodesetId']}",
-                "type_exclude": bool(chosen.get("IsExclusion")),
+                field: {
+                    "concept_set": None if codeset is None else f"codeset_{codeset}",
+                    "exclude": bool(chosen.get("IsExclusion")),
+                }
             }
         converted = {
             "adjustment": lambda: self.adjustment(value, path),
@@ -312,11 +329,19 @@ class _Converter:
         path = f"{path}.{kind}"
         self.check_known(data, {*fields, "First", "CorrelatedCriteria"}, path)
         out: dict = {"domain": domain, "first": bool(data.get("First"))}
+        given: dict[str, str] = {}  # entrepot field -> the Circe attribute
         for key, (field, how) in fields.items():
             if how == "era_gap" and not _empty(data.get(key)):
-                out[field] = self.era_gap(data, f"{path}.{key}")
-                continue
-            out |= self.attribute(data.get(key), field, how, f"{path}.{key}")
+                converted = {field: self.era_gap(data, f"{path}.{key}")}
+            else:
+                converted = self.attribute(data.get(key), field, how, f"{path}.{key}")
+            for name in converted:
+                if name in given:
+                    self.refuse(f"{path}.{key}", f" together with {given[name]}")
+                given[name] = key
+            out |= converted
+        if isinstance(out.get("type_concept"), dict):  # Circe: for a list only
+            out.pop("type_exclude", None)
         if not _empty(data.get("CorrelatedCriteria")):
             out["criteria"] = self.group(
                 data["CorrelatedCriteria"], f"{path}.CorrelatedCriteria"
@@ -378,11 +403,16 @@ class _Converter:
     def demographics(self, d: dict, path: str) -> dict:
         d = _pascal(d)
         self.check_known(
-            d, {"Age", "Gender", "OccurrenceStartDate", "OccurrenceEndDate"}, path
+            d,
+            {"Age", "Gender", "GenderCS", "OccurrenceStartDate", "OccurrenceEndDate"},
+            path,
         )
+        if not _empty(d.get("Gender")) and not _empty(d.get("GenderCS")):
+            self.refuse(f"{path}.GenderCS", " together with Gender")
+        gender = self.attribute(d.get("GenderCS"), "gender", "selection", path)
         out = {
             "age": self.number_range(d.get("Age"), f"{path}.Age", None),
-            "gender": self.concept_ids(d.get("Gender")),
+            "gender": gender.get("gender") or self.concept_ids(d.get("Gender")),
             "start_date": self.date_range(d.get("OccurrenceStartDate"), path),
             "end_date": self.date_range(d.get("OccurrenceEndDate"), path),
         }

@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 
 from entrepot.cohort._context import Context, typed, where
 from entrepot.cohort._model import DateAdjustment, Event, UserPeriod, gender_ids
-from entrepot.cohort._ranges import in_range
+from entrepot.cohort._ranges import in_concepts, in_range
 from entrepot.cohort.criteria import DOMAINS
 
 COLUMNS = (
@@ -55,7 +55,9 @@ def events(ctx: Context, event: Event) -> ir.Table:
     rows = _person_filters(ctx, rows, event)
     if event.visit_type is not None:
         visits = ctx.table("visit_occurrence")
-        wanted = visits.filter(visits.visit_concept_id.isin(event.visit_type))
+        wanted = visits.filter(
+            in_concepts(visits.visit_concept_id, event.visit_type, ctx.ids)
+        )
         rows = rows.semi_join(
             wanted,
             (rows.visit_occurrence_id == wanted.visit_occurrence_id)
@@ -114,7 +116,7 @@ def _filters(ctx: Context, rows: ir.Table, event: Event) -> list[ir.BooleanValue
     if event.type_concept_set is not None:
         types = ctx.ids(event.type_concept_set)
     if types is not None:
-        matches = rows.type_concept_id.isin(types)
+        matches = in_concepts(rows.type_concept_id, types, ctx.ids)
         conditions.append(~matches if event.type_exclude else matches)
     return conditions
 
@@ -129,5 +131,7 @@ def _person_filters(ctx: Context, rows: ir.Table, event: Event) -> ir.Table:
         joined.start_date.year() - joined.year_of_birth, event.age
     ) + in_range(joined.end_date.year() - joined.year_of_birth, event.age_at_end)
     if event.gender is not None:
-        conditions.append(joined.gender_concept_id.isin(gender_ids(event.gender)))
+        conditions.append(
+            in_concepts(joined.gender_concept_id, gender_ids(event.gender), ctx.ids)
+        )
     return where(joined, conditions).select(rows.columns)

@@ -114,6 +114,20 @@ class Text(Strict):
         return op, text
 
 
+class ConceptSelection(Strict):
+    """Concepts of a concept set (`{concept_set: x}`), or without one any concept
+    at all; with `exclude`, every other (Circe's *CS attributes): a missing
+    concept is in neither a set nor its exclusion, and is what excluding
+    'any concept' keeps."""
+
+    concept_set: str | None = None
+    exclude: bool = False
+
+
+Gender = list[Literal["female", "male"] | int] | ConceptSelection
+Concepts = list[int] | ConceptSelection
+
+
 class ConceptItem(Strict):
     """One concept, by id or by code of a vocabulary (CIM10, ATC, LOINC...)."""
 
@@ -176,13 +190,13 @@ class Event(Strict):
     start_date: Range[date] | None = None
     end_date: Range[date] | None = None
     age: Range[float] | None = None  # at the row's start (year difference)
-    gender: list[Literal["female", "male"] | int] | None = None
+    gender: Gender | None = None
     value: Range[float] | None = None  # value_as_number; dose_era: dose_value
-    unit: list[int] | None = None  # unit_concept_id (+ dose_era, specimen)
-    value_concept: list[int] | None = None  # value_as_concept_id
-    type_concept: list[int] | None = None  # *_type_concept_id
-    type_exclude: bool = False
-    visit_type: list[int] | None = None  # visit_concept_id of the row's visit
+    unit: Concepts | None = None  # unit_concept_id (+ dose_era, specimen)
+    value_concept: Concepts | None = None  # value_as_concept_id
+    type_concept: Concepts | None = None  # *_type_concept_id
+    type_exclude: bool = False  # with a list of type concepts
+    visit_type: Concepts | None = None  # visit_concept_id of the row's visit
     age_at_end: Range[float] | None = None  # at the row's end (year difference)
     length: Range[float] | None = None  # days from the row's start to its end
     type_concept_set: str | None = None  # *_type_concept_id in a concept set
@@ -193,8 +207,8 @@ class Event(Strict):
     gap_days: Range[float] | None = None  # drug_era
     quantity: Range[float] | None = None  # device, specimen
     unique_device_id: Text | None = None  # device
-    anatomic_site: list[int] | None = None  # specimen: anatomic_site_concept_id
-    disease_status: list[int] | None = None  # specimen: disease_status_concept_id
+    anatomic_site: Concepts | None = None  # specimen: anatomic_site_concept_id
+    disease_status: Concepts | None = None  # specimen: disease_status_concept_id
     source_id: Text | None = None  # specimen: specimen_source_id
     plan_concept_set: str | None = None  # payer_plan_period: plan_concept_id
     # note_mention only: which mentions found by text processing (note_nlp) count
@@ -231,6 +245,8 @@ class Event(Strict):
             raise ValueError(f"{', '.join(unsupported)}: not for {self.domain} events")
         if self.type_concept is not None and self.type_concept_set is not None:
             raise ValueError("give type_concept or type_concept_set, not both")
+        if isinstance(self.type_concept, ConceptSelection) and self.type_exclude:
+            raise ValueError("type_exclude: give exclude in the type_concept selection")
         return self
 
     @property
@@ -287,7 +303,7 @@ class Demographics(Strict):
     """Conditions on the person at the index event."""
 
     age: Range[float] | None = None
-    gender: list[Literal["female", "male"] | int] | None = None
+    gender: Gender | None = None
     start_date: Range[date] | None = None
     end_date: Range[date] | None = None
 
@@ -407,6 +423,15 @@ def _events(node) -> list[Event]:
     return found
 
 
+def _demographics(node) -> list[Demographics]:
+    """Every demographic criterion of a definition, at any depth."""
+    if isinstance(node, Group):
+        return node.demographics + [d for g in node.groups for d in _demographics(g)]
+    groups = [e.criteria for e in _events(node)] + [node.entry.criteria]
+    groups += [r.criteria for r in node.inclusion_rules]
+    return [d for g in groups if g is not None for d in _demographics(g)]
+
+
 def _concept_set_names(definition: CohortDefinition) -> set[str]:
     names = {
         name
@@ -414,11 +439,19 @@ def _concept_set_names(definition: CohortDefinition) -> set[str]:
         for name in (getattr(e, field) for field in CONCEPT_SET_FIELDS)
         if name is not None
     }
+    names |= {
+        value.concept_set
+        for node in _events(definition) + _demographics(definition)
+        for value in node.__dict__.values()
+        if isinstance(value, ConceptSelection) and value.concept_set is not None
+    }
     if definition.exit.drug_era is not None:
         names.add(definition.exit.drug_era.concept_set)
     return names
 
 
-def gender_ids(values: list[str | int]) -> list[int]:
-    """Gender concept ids from names or ids."""
+def gender_ids(values: Gender) -> Concepts:
+    """Gender concept ids from names or ids (a selection as it is)."""
+    if isinstance(values, ConceptSelection):
+        return values
     return [GENDERS[v] if isinstance(v, str) else v for v in values]

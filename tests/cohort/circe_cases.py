@@ -371,6 +371,35 @@ DOMAIN_CASES = {
         4,  # acetaminophen: 7, 14 or 21 days mostly
         DateAdjustment={"StartOffset": 10, "EndWith": "END_DATE", "EndOffset": 0},
     ),
+    "concept set selections: the visit's, the type's, excluded": {
+        "ConceptSets": DOMAIN_SETS,
+        "PrimaryCriteria": primary(
+            "ConditionOccurrence",
+            0,
+            VisitTypeCS={"CodesetId": 5, "IsExclusion": False},
+            ConditionTypeCS={"CodesetId": 5, "IsExclusion": True},
+        ),
+        "InclusionRules": [
+            {
+                "name": "no inpatient visit the year before",
+                "expression": {
+                    "Type": "ALL",
+                    "CriteriaList": [
+                        occurring(
+                            "VisitOccurrence",
+                            None,
+                            -365,
+                            -1,
+                            0,
+                            0,
+                            attributes={"VisitTypeCS": {"CodesetId": 5}},
+                        )
+                    ],
+                },
+            }
+        ],
+        "EndStrategy": TO_EVENT_END,
+    },
     # Circe filters gap_days with the EraLength range, not GapDays' own (sic)
     "drug eras: gap days": entering(
         "DrugEra",

@@ -5,18 +5,26 @@ worked out by hand; and their refusal where Circe itself does not run them."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
+import pyarrow as pa
 import pytest
 
 from entrepot.cohort import run_cohort
 
 from .circe_cases import concept_set, item, primary
-from .conftest import DRUG, GI
+from .conftest import DRUG, GI, write_tables
 from .test_run import rows
 
 D = date.fromisoformat
-TINY_SETS = [concept_set(0, item(GI)), concept_set(1, item(DRUG))]
+ONE_DAY = timedelta(days=1)
+FEMALE, EHR, CLAIM = 8532, 32817, 32810
+TINY_SETS = [
+    concept_set(0, item(GI)),
+    concept_set(1, item(DRUG)),
+    concept_set(2, item(FEMALE, descendants=False)),
+    concept_set(3, item(EHR, descendants=False)),
+]
 TO_EVENT_END = {"DateOffset": {"DateField": "EndDate", "Offset": 0}}
 
 
@@ -110,3 +118,103 @@ def test_user_defined_period_worked_by_hand(tiny_duckdb, tmp_path):
         )
         == []
     )
+
+
+@pytest.fixture(scope="module")
+def tiny_typed(tiny_duckdb):
+    """The tiny warehouse with a gender and a type concept, and two more GI
+    bleeds: person 5's from a claim (2017), person 2's of no type (2018)."""
+    concepts = [(FEMALE, "FEMALE", "Gender"), (EHR, "EHR", "Type Concept")]
+    write_tables(
+        tiny_duckdb,
+        {
+            "concept": pa.table(
+                {
+                    "concept_id": [c for c, _, _ in concepts],
+                    "concept_name": [n for _, n, _ in concepts],
+                    "domain_id": [d for _, _, d in concepts],
+                    "vocabulary_id": [d for _, _, d in concepts],
+                    "concept_class_id": [d for _, _, d in concepts],
+                    "concept_code": [n for _, n, _ in concepts],
+                    "valid_start_date": [D("1970-01-01")] * 2,
+                    "valid_end_date": [D("2099-12-31")] * 2,
+                }
+            ),
+            "condition_occurrence": pa.table(
+                {
+                    "condition_occurrence_id": [6, 7],
+                    "person_id": [5, 2],
+                    "condition_concept_id": [GI, GI],
+                    "condition_start_date": [D("2017-07-07"), D("2018-08-08")],
+                    "condition_type_concept_id": pa.array([CLAIM, None], pa.int64()),
+                }
+            ),
+        },
+    )
+    return tiny_duckdb
+
+
+def selection(codeset: int | None, exclusion: bool = False) -> dict:
+    return {"CodesetId": codeset, "IsExclusion": exclusion}
+
+
+# GI bleeds in observation: person 1 (woman) in 2015 and 2016, person 2 (man)
+# in 2012 and 2018 (no type), person 3 (woman) in 2019, person 5 (woman) in
+# 2017 (claim); the others are of the EHR type. Set 2: female; set 3: EHR.
+SELECTIONS = {
+    "gender in a concept set": (
+        {"GenderCS": selection(2)},
+        [(1, "2015-03-01"), (1, "2016-01-01"), (3, "2019-01-01"), (5, "2017-07-07")],
+    ),
+    # a missing type is neither in the set nor out of it
+    "type outside a concept set": (
+        {"ConditionTypeCS": selection(3, exclusion=True)},
+        [(5, "2017-07-07")],
+    ),
+    "type missing (no concept set, excluded)": (
+        {"ConditionTypeCS": selection(None, exclusion=True)},
+        [(2, "2018-08-08")],
+    ),
+    "type present (no concept set)": (
+        {"ConditionTypeCS": selection(None)},
+        [(1, "2015-03-01"), (1, "2016-01-01"), (2, "2012-06-01")]
+        + [(3, "2019-01-01"), (5, "2017-07-07")],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(SELECTIONS))
+def test_concept_set_selections_worked_by_hand(tiny_typed, tmp_path, name):
+    attributes, expected = SELECTIONS[name]
+    cohort_id = 320 + list(SELECTIONS).index(name)
+    found = run_export(
+        tiny_typed, tmp_path, cohort_id, "ConditionOccurrence", 0, **attributes
+    )
+    assert found == [(p, D(s), D(s) + ONE_DAY) for p, s in sorted(expected)]
+
+
+def test_demographic_gender_selection_worked_by_hand(tiny_typed, tmp_path):
+    """Men only (not in the female set): person 2's GI bleeds."""
+    expression = {
+        "ConceptSets": TINY_SETS,
+        "PrimaryCriteria": primary("ConditionOccurrence", 0),
+        "InclusionRules": [
+            {
+                "name": "not a woman",
+                "expression": {
+                    "Type": "ALL",
+                    "DemographicCriteriaList": [
+                        {"GenderCS": selection(2, exclusion=True)}
+                    ],
+                },
+            }
+        ],
+        "EndStrategy": TO_EVENT_END,
+    }
+    path = tmp_path / "atlas.json"
+    path.write_text(json.dumps(expression))
+    run_cohort(tiny_typed, path, cohort_id=330)
+    assert rows(tiny_typed, 330) == [
+        (2, D("2012-06-01"), D("2012-06-02")),
+        (2, D("2018-08-08"), D("2018-08-09")),
+    ]

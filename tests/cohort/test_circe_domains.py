@@ -18,7 +18,7 @@ import pyarrow as pa
 import pytest
 
 from entrepot.cohort import CohortDefinition, load_definition, run_cohort
-from entrepot.cohort._model import Range
+from entrepot.cohort._model import ConceptSelection, Range
 from entrepot.errors import CohortDefinitionError, UnsupportedCirceFeatureError
 
 from .circe_cases import (
@@ -500,7 +500,17 @@ def refused(kind: str, named: str, **attributes):
             "OccurrenceEndDate",
             OccurrenceEndDate={"Value": "2020-01-01", "Op": "lt"},
         ),
-        refused("VisitDetail", "GenderCS", GenderCS={"CodesetId": 1}),
+        refused(
+            "ConditionOccurrence",
+            "ConditionStatusCS",
+            ConditionStatusCS={"CodesetId": 1},
+        ),
+        refused(
+            "ConditionOccurrence",
+            "ConditionTypeCS together with ConditionType",
+            ConditionType=[{"CONCEPT_ID": 32817}],
+            ConditionTypeCS={"CodesetId": 1},
+        ),
         refused("PayerPlanPeriod", "SponsorConcept", SponsorConcept=1),
         refused(
             "DeviceExposure",
@@ -519,7 +529,7 @@ def test_circe_attributes_not_run_are_refused(tmp_path, kind, attributes, named)
 
 def test_circe_attributes_become_entrepot_fields(tmp_path):
     """Circe's visit detail Age is the age at its end; a type concept set can be
-    excluded; text operators keep their negation."""
+    excluded (a selection); text operators keep their negation."""
     path = tmp_path / "cohort.json"
     expression = entering(
         "VisitDetail",
@@ -534,7 +544,9 @@ def test_circe_attributes_become_entrepot_fields(tmp_path):
     definition = load_definition(path)
     detail = definition.entry.events[0]
     assert (detail.age, detail.age_at_end) == (None, Range[float](gte=30))
-    assert (detail.type_concept_set, detail.type_exclude) == ("codeset_12", True)
+    assert detail.type_concept == ConceptSelection(
+        concept_set="codeset_12", exclude=True
+    )
     device = definition.exit.censoring[0]
     assert device.unique_device_id.condition == ("not_contains", "UDI")
 

@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 
 from entrepot.cohort._context import typed
 from entrepot.cohort._model import ATTRIBUTES, Range, Text
-from entrepot.cohort._ranges import in_range
+from entrepot.cohort._ranges import in_concepts, in_range
 from entrepot.warehouse.eras import ONE_DAY
 
 if TYPE_CHECKING:
@@ -85,8 +85,8 @@ class Domain:
                 found.append(matches(column, wanted))
             elif isinstance(wanted, str):  # a concept set
                 found.append(column.isin(ctx.ids(wanted)))
-            else:  # concept ids
-                found.append(column.isin(wanted))
+            else:  # concept ids, or a concept set's selection
+                found.append(in_concepts(column, wanted, ctx.ids))
         return found
 
 
