@@ -25,6 +25,7 @@ OCCURRENCE = {
     "Age": ("age", "integer"),
     "Gender": ("gender", "ids"),
     "VisitType": ("visit_type", "ids"),
+    "ProviderSpecialty": ("provider_specialty", "ids"),
 }
 ERA = {
     "CodesetId": ("concept_set", "codeset"),
@@ -69,8 +70,16 @@ KINDS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
     "ProcedureOccurrence": ("procedure", OCCURRENCE | _typed("Procedure")),
     "Measurement": ("measurement", OCCURRENCE | _typed("Measurement") | VALUES),
     "Observation": ("observation", OCCURRENCE | _typed("Observation") | VALUES),
-    "VisitOccurrence": ("visit", _without(OCCURRENCE, "VisitType") | _typed("Visit")),
-    "Death": ("death", _without(OCCURRENCE, "VisitType") | _typed("Death")),
+    "VisitOccurrence": (
+        "visit",
+        _without(OCCURRENCE, "VisitType")
+        | _typed("Visit")
+        | {"PlaceOfService": ("place_of_service", "ids")},
+    ),
+    "Death": (
+        "death",
+        _without(OCCURRENCE, "VisitType", "ProviderSpecialty") | _typed("Death"),
+    ),
     "ObservationPeriod": (
         "observation_period",
         PERIOD | {"PeriodType": ("type_concept", "ids")},
@@ -102,7 +111,7 @@ KINDS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
     ),
     "Specimen": (
         "specimen",
-        _without(OCCURRENCE, "OccurrenceEndDate", "VisitType")
+        _without(OCCURRENCE, "OccurrenceEndDate", "VisitType", "ProviderSpecialty")
         | _without(_typed("Specimen"), "SpecimenSourceConcept")
         | {
             "Quantity": ("quantity", "number"),
@@ -121,6 +130,8 @@ KINDS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
             "VisitDetailSourceConcept": ("source_concept_set", "codeset"),
             "VisitDetailTypeCS": ("type_concept", "selection"),
             "GenderCS": ("gender", "selection"),
+            "ProviderSpecialtyCS": ("provider_specialty", "selection"),
+            "PlaceOfServiceCS": ("place_of_service", "selection"),
             "VisitDetailLength": ("length", "integer"),
             "Age": ("age_at_end", "integer"),  # Circe: the age at the end
         },
@@ -153,11 +164,17 @@ CRITERIA = {
 #: every criteria type's own dates, moved (Circe's SQL ignores it for specimens)
 ADJUSTED = {kind for kind in CRITERIA if kind != "Specimen"}
 DATE_FIELDS = {"START_DATE": "start", "END_DATE": "end"}
-#: why an attribute Circe offers is refused
+NO_REGION = (
+    " (it reads location_history and a location's region_concept_id,"
+    " which CDM 5.4 does not have)"
+)
+#: why an attribute (or criteria type) Circe offers is refused
 REASONS = {
     "DrugEra.GapDays": " without EraLength (Circe's SQL compares gap_days with"
     " the EraLength range: it fails without one)",
     "Specimen.DateAdjustment": " (Circe's SQL ignores it for specimens)",
+    "PlaceOfServiceLocation": NO_REGION,
+    "LocationRegion": NO_REGION,
 }
 TEXT_OPS = {
     "eq": "eq",
@@ -321,7 +338,7 @@ class _Converter:
             self.refuse(path, " (one criterion per entry expected)")
         ((kind, data),) = wrapper.items()
         if kind not in CRITERIA:
-            self.refuse(f"{path}.{kind}")
+            self.refuse(f"{path}.{kind}", REASONS.get(kind, ""))
         domain, fields = CRITERIA[kind]
         if kind in ADJUSTED:
             fields = fields | {"DateAdjustment": ("date_adjustment", "adjustment")}

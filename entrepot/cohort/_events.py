@@ -13,6 +13,7 @@ from entrepot.cohort._context import Context, typed, where
 from entrepot.cohort._model import DateAdjustment, Event, UserPeriod, gender_ids
 from entrepot.cohort._ranges import in_concepts, in_range
 from entrepot.cohort.criteria import DOMAINS
+from entrepot.cohort.criteria._domain import LINKED
 
 COLUMNS = (
     "person_id",
@@ -32,6 +33,7 @@ def events(ctx: Context, event: Event) -> ir.Table:
         t = t.filter(t[domain.concept].isin(ctx.ids(event.concept_set)))
     if event.source_concept_set is not None:
         t = t.filter(t[domain.source_concept].isin(ctx.ids(event.source_concept_set)))
+    t = _linked(ctx, t, event)
     rows = t.select(
         person_id=typed(t.person_id, "int64"),
         event_id=typed(t[domain.id], "int64"),
@@ -43,6 +45,10 @@ def events(ctx: Context, event: Event) -> ir.Table:
         concept_id=_column(t, domain.concept),
         type_concept_id=_column(t, domain.type_concept),
         **{name: column(t) for name, column in domain.attributes.items()},
+        **{name: t[name] for name in LINKED if getattr(event, name) is not None},
+        **(
+            {"linked_site": t.linked_site} if event.place_of_service is not None else {}
+        ),
     )
     if event.first:
         order = ibis.row_number().over(
@@ -73,6 +79,27 @@ def events(ctx: Context, event: Event) -> ir.Table:
         hits = group_hits(ctx, event.criteria, framed)
         rows = rows.semi_join(hits, ["person_id", "event_id"])
     return rows
+
+
+def _linked(ctx: Context, t: ir.Table, event: Event) -> ir.Table:
+    """The rows with their provider's specialty and their care site's place of
+    service, if asked (left joins: a row without a care site is left out by
+    the filters, after `first`, as Circe's inner join does)."""
+    if event.provider_specialty is not None:
+        provider = ctx.table("provider")
+        provider = provider.select(
+            linked_provider=typed(provider.provider_id, "int64"),
+            provider_specialty=typed(provider.specialty_concept_id, "int64"),
+        )
+        t = t.left_join(provider, t.provider_id == provider.linked_provider)
+    if event.place_of_service is not None:
+        site = ctx.table("care_site")
+        site = site.select(
+            linked_site=typed(site.care_site_id, "int64"),
+            place_of_service=typed(site.place_of_service_concept_id, "int64"),
+        )
+        t = t.left_join(site, t.care_site_id == site.linked_site)
+    return t
 
 
 def _adjusted(rows: ir.Table, adjustment: DateAdjustment) -> ir.Table:
@@ -112,6 +139,11 @@ def _filters(ctx: Context, rows: ir.Table, event: Event) -> list[ir.BooleanValue
     if event.length is not None:
         days = rows.end_date.delta(rows.start_date, unit="day")
         conditions += in_range(days, event.length)
+    for name in LINKED:
+        if getattr(event, name) is not None:
+            conditions.append(in_concepts(rows[name], getattr(event, name), ctx.ids))
+    if event.place_of_service is not None:
+        conditions.append(rows.linked_site.notnull())
     types = event.type_concept
     if event.type_concept_set is not None:
         types = ctx.ids(event.type_concept_set)

@@ -197,6 +197,8 @@ class Event(Strict):
     type_concept: Concepts | None = None  # *_type_concept_id
     type_exclude: bool = False  # with a list of type concepts
     visit_type: Concepts | None = None  # visit_concept_id of the row's visit
+    provider_specialty: Concepts | None = None  # the row's provider's specialty
+    place_of_service: Concepts | None = None  # visits: their care site's
     age_at_end: Range[float] | None = None  # at the row's end (year difference)
     length: Range[float] | None = None  # days from the row's start to its end
     type_concept_set: str | None = None  # *_type_concept_id in a concept set

@@ -19,6 +19,7 @@ from .test_run import rows
 D = date.fromisoformat
 ONE_DAY = timedelta(days=1)
 FEMALE, EHR, CLAIM = 8532, 32817, 32810
+CARDIOLOGY, INPATIENT_HOSPITAL, OUTPATIENT_CLINIC = 38004451, 8717, 8756
 TINY_SETS = [
     concept_set(0, item(GI)),
     concept_set(1, item(DRUG)),
@@ -123,7 +124,10 @@ def test_user_defined_period_worked_by_hand(tiny_duckdb, tmp_path):
 @pytest.fixture(scope="module")
 def tiny_typed(tiny_duckdb):
     """The tiny warehouse with a gender and a type concept, and two more GI
-    bleeds: person 5's from a claim (2017), person 2's of no type (2018)."""
+    bleeds: person 5's from a claim (2017, by a cardiologist), person 2's of
+    no type (2018, by a provider of no specialty); and visits: person 1's
+    in 2014 (no care site) and 2015 (an inpatient hospital), person 2's in
+    2012 (an outpatient clinic), person 3's in 2019 (a site of no place)."""
     concepts = [(FEMALE, "FEMALE", "Gender"), (EHR, "EHR", "Type Concept")]
     write_tables(
         tiny_duckdb,
@@ -147,6 +151,48 @@ def tiny_typed(tiny_duckdb):
                     "condition_concept_id": [GI, GI],
                     "condition_start_date": [D("2017-07-07"), D("2018-08-08")],
                     "condition_type_concept_id": pa.array([CLAIM, None], pa.int64()),
+                    "provider_id": [1, 2],
+                }
+            ),
+            "provider": pa.table(
+                {
+                    "provider_id": [1, 2],
+                    "specialty_concept_id": pa.array([CARDIOLOGY, None], pa.int64()),
+                }
+            ),
+            "care_site": pa.table(
+                {
+                    "care_site_id": [1, 2, 3],
+                    "place_of_service_concept_id": pa.array(
+                        [INPATIENT_HOSPITAL, OUTPATIENT_CLINIC, None], pa.int64()
+                    ),
+                }
+            ),
+            "visit_occurrence": pa.table(
+                {
+                    "visit_occurrence_id": [1, 2, 3, 4],
+                    "person_id": [1, 1, 2, 3],
+                    "visit_concept_id": [9201, 9202, 9202, 9202],
+                    "visit_start_date": [
+                        D(d)
+                        for d in (
+                            "2014-01-01",
+                            "2015-03-01",
+                            "2012-06-01",
+                            "2019-01-01",
+                        )
+                    ],
+                    "visit_end_date": [
+                        D(d)
+                        for d in (
+                            "2014-01-02",
+                            "2015-03-05",
+                            "2012-06-03",
+                            "2019-01-02",
+                        )
+                    ],
+                    "visit_type_concept_id": [EHR] * 4,
+                    "care_site_id": pa.array([None, 1, 2, 3], pa.int64()),
                 }
             ),
         },
@@ -183,6 +229,20 @@ SELECTIONS = {
 }
 
 
+SELECTIONS |= {
+    "provider's specialty": (
+        {"ProviderSpecialty": [{"CONCEPT_ID": CARDIOLOGY}]},
+        [(5, "2017-07-07")],
+    ),
+    # a row without a provider has no specialty (Circe's left join)
+    "provider's specialty missing": (
+        {"ProviderSpecialtyCS": selection(None, exclusion=True)},
+        [(1, "2015-03-01"), (1, "2016-01-01"), (2, "2012-06-01")]
+        + [(2, "2018-08-08"), (3, "2019-01-01")],
+    ),
+}
+
+
 @pytest.mark.parametrize("name", list(SELECTIONS))
 def test_concept_set_selections_worked_by_hand(tiny_typed, tmp_path, name):
     attributes, expected = SELECTIONS[name]
@@ -191,6 +251,34 @@ def test_concept_set_selections_worked_by_hand(tiny_typed, tmp_path, name):
         tiny_typed, tmp_path, cohort_id, "ConditionOccurrence", 0, **attributes
     )
     assert found == [(p, D(s), D(s) + ONE_DAY) for p, s in sorted(expected)]
+
+
+PLACES = {
+    "a place of service": (
+        {"PlaceOfService": [{"CONCEPT_ID": INPATIENT_HOSPITAL}]},
+        [(1, "2015-03-01", "2015-03-05")],
+    ),
+    # a visit without a care site has no place at all (Circe's inner join)
+    "the place missing": (
+        {"PlaceOfServiceCS": selection(None, exclusion=True)},
+        [(3, "2019-01-01", "2019-01-02")],
+    ),
+    # person 1's first visit has no care site: the later one does not count
+    "first, then any place": (
+        {"First": True, "PlaceOfServiceCS": selection(None)},
+        [(2, "2012-06-01", "2012-06-03")],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(PLACES))
+def test_place_of_service_worked_by_hand(tiny_typed, tmp_path, name):
+    attributes, expected = PLACES[name]
+    cohort_id = 340 + list(PLACES).index(name)
+    found = run_export(
+        tiny_typed, tmp_path, cohort_id, "VisitOccurrence", None, **attributes
+    )
+    assert found == [(p, D(s), D(e)) for p, s, e in expected]
 
 
 def test_demographic_gender_selection_worked_by_hand(tiny_typed, tmp_path):

@@ -513,6 +513,15 @@ def refused(kind: str, named: str, **attributes):
         ),
         refused("PayerPlanPeriod", "SponsorConcept", SponsorConcept=1),
         refused(
+            "VisitOccurrence",
+            "PlaceOfServiceLocation (it reads location_history and a location's"
+            " region_concept_id, which CDM 5.4 does not have)",
+            PlaceOfServiceLocation=3,
+        ),
+        refused(
+            "Death", "ProviderSpecialty", ProviderSpecialty=[{"CONCEPT_ID": 38004451}]
+        ),
+        refused(
             "DeviceExposure",
             "UniqueDeviceId (operator 'matches')",
             UniqueDeviceId={"Text": "a", "Op": "matches"},

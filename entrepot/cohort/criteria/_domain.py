@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from entrepot.cohort._model import Event
 
 Column = Callable[[ir.Table], ir.Value]
+#: event fields read in a table that rows link to: field -> table
+LINKED = {"provider_specialty": "provider", "place_of_service": "care_site"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Domain:
     has_visit: bool = True
     #: its rows are periods that a user period can stand in for
     periods: bool = False
+    #: the tables its rows link to by id: provider, care_site
+    links: tuple[str, ...] = ()
     attributes: dict[str, Column] = field(default_factory=dict)
     #: the rows to read, when not the table as it is: (context, event) -> table
     rows: Callable[[Context, Event], ir.Table] | None = None
@@ -62,6 +66,7 @@ class Domain:
             "type_concept_set": self.type_concept is None,
             "visit_type": not self.has_visit,
             "user_period": not self.periods,
+            **{field: table not in self.links for field, table in LINKED.items()},
             **{name: name not in self.attributes for name in ATTRIBUTES},
         }
         return [

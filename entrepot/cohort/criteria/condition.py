@@ -11,4 +11,5 @@ DOMAIN = Domain(
     concept="condition_concept_id",
     source_concept="condition_source_concept_id",
     type_concept="condition_type_concept_id",
+    links=("provider",),
 )

@@ -12,4 +12,5 @@ DOMAIN = Domain(
     concept="drug_concept_id",
     source_concept="drug_source_concept_id",
     type_concept="drug_type_concept_id",
+    links=("provider",),
 )

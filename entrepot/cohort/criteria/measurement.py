@@ -11,5 +11,6 @@ DOMAIN = Domain(
     concept="measurement_concept_id",
     source_concept="measurement_source_concept_id",
     type_concept="measurement_type_concept_id",
+    links=("provider",),
     attributes=VALUES,
 )

@@ -11,5 +11,6 @@ DOMAIN = Domain(
     concept="observation_concept_id",
     source_concept="observation_source_concept_id",
     type_concept="observation_type_concept_id",
+    links=("provider",),
     attributes=VALUES,
 )

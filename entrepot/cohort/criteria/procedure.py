@@ -11,4 +11,5 @@ DOMAIN = Domain(
     concept="procedure_concept_id",
     source_concept="procedure_source_concept_id",
     type_concept="procedure_type_concept_id",
+    links=("provider",),
 )
