@@ -146,6 +146,19 @@ KINDS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
             "PlanConcept": ("plan_concept_set", "codeset"),
         },
     ),
+    "Episode": (  # circepy's (Java Circe has no Episode criteria yet)
+        "episode",
+        {
+            "CodesetId": ("concept_set", "codeset"),
+            "EpisodeStartDate": ("start_date", "date"),
+            "EpisodeEndDate": ("end_date", "date"),
+            "EpisodeNumber": ("episode_number", "integer"),
+            "Age": ("age", "integer"),
+            "GenderCS": ("gender", "selection"),
+            "EpisodeObjectConceptCS": ("object_concept", "selection"),
+            "EpisodeTypeCS": ("type_concept", "selection"),
+        },
+    ),
 }
 
 

@@ -18,12 +18,14 @@ class Context:
 
     def has(self, name: str) -> bool:
         """Whether the CDM holds a table (listed once per compilation)."""
-        if self._present is None:
-            self._present = self.wh.store.list_tables("cdm")
+        if self._present is None:  # any case: DuckDB reads names so
+            self._present = [t.lower() for t in self.wh.store.list_tables("cdm")]
         return name in self._present
 
     def table(self, name: str) -> ir.Table:
         """A CDM table, read once per compilation (columns lower-case)."""
+        if name not in self._tables and not self.has(name):
+            raise LookupError(f"the warehouse has no {name} table")
         if name not in self._tables:
             t = self.wh.store.table("cdm", name)
             if any(c != c.lower() for c in t.columns):

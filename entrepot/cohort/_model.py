@@ -30,6 +30,7 @@ DOMAINS = (
     "specimen",
     "visit_detail",
     "payer_plan_period",
+    "episode",
 )
 Domain = Literal[DOMAINS]  # type: ignore[valid-type]
 Limit = Literal["first", "last", "all"]
@@ -49,6 +50,8 @@ ATTRIBUTES = (
     "disease_status",
     "source_id",
     "plan_concept_set",
+    "episode_number",
+    "object_concept",
 )
 #: fields that name a concept set
 CONCEPT_SET_FIELDS = (
@@ -213,6 +216,8 @@ class Event(Strict):
     disease_status: Concepts | None = None  # specimen: disease_status_concept_id
     source_id: Text | None = None  # specimen: specimen_source_id
     plan_concept_set: str | None = None  # payer_plan_period: plan_concept_id
+    episode_number: Range[float] | None = None  # episode
+    object_concept: Concepts | None = None  # episode: episode_object_concept_id
     # note_mention only: which mentions found by text processing (note_nlp) count
     label: list[str] | None = None  # DISEASE, DRUG, LAB or a user terminology's
     exclude: list[Qualifier] | None = None  # default: negated, hypothesis, family

@@ -95,10 +95,6 @@ def load_definition_from(expression: dict):
     ("change", "named"),
     [
         (
-            {"PrimaryCriteria": primary("Episode", 0)},
-            "PrimaryCriteria.CriteriaList[0].Episode",
-        ),
-        (
             {"PrimaryCriteria": primary("LocationRegion", 0)},
             "PrimaryCriteria.CriteriaList[0].LocationRegion (it reads"
             " location_history and a location's region_concept_id, which CDM 5.4"

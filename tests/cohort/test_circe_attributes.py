@@ -11,9 +11,10 @@ import pyarrow as pa
 import pytest
 
 from entrepot.cohort import run_cohort
+from entrepot.errors import EntrepotError
 
 from .circe_cases import concept_set, item, primary
-from .conftest import DRUG, GI, write_tables
+from .conftest import DRUG, GI, GI_CHILD, write_tables
 from .test_run import rows
 
 D = date.fromisoformat
@@ -127,7 +128,9 @@ def tiny_typed(tiny_duckdb):
     bleeds: person 5's from a claim (2017, by a cardiologist), person 2's of
     no type (2018, by a provider of no specialty); and visits: person 1's
     in 2014 (no care site) and 2015 (an inpatient hospital), person 2's in
-    2012 (an outpatient clinic), person 3's in 2019 (a site of no place)."""
+    2012 (an outpatient clinic), person 3's in 2019 (a site of no place);
+    and GI bleed episodes: person 1's first (2015, about the ulcer bleed) and
+    second (2016, not ended), person 2's first (2013, from a claim)."""
     concepts = [(FEMALE, "FEMALE", "Gender"), (EHR, "EHR", "Type Concept")]
     write_tables(
         tiny_duckdb,
@@ -166,6 +169,20 @@ def tiny_typed(tiny_duckdb):
                     "place_of_service_concept_id": pa.array(
                         [INPATIENT_HOSPITAL, OUTPATIENT_CLINIC, None], pa.int64()
                     ),
+                }
+            ),
+            "episode": pa.table(
+                {
+                    "episode_id": [1, 2, 3],
+                    "person_id": [1, 1, 2],
+                    "episode_concept_id": [GI, GI, GI],
+                    "episode_start_date": [
+                        D(d) for d in ("2015-01-01", "2016-01-01", "2013-01-01")
+                    ],
+                    "episode_end_date": [D("2015-06-30"), None, D("2013-12-31")],
+                    "episode_number": [1, 2, 1],
+                    "episode_object_concept_id": [GI_CHILD, GI, GI],
+                    "episode_type_concept_id": [EHR, EHR, CLAIM],
                 }
             ),
             "visit_occurrence": pa.table(
@@ -306,3 +323,42 @@ def test_demographic_gender_selection_worked_by_hand(tiny_typed, tmp_path):
         (2, D("2012-06-01"), D("2012-06-02")),
         (2, D("2018-08-08"), D("2018-08-09")),
     ]
+
+
+EPISODES = {
+    "number": ({"EpisodeNumber": {"Value": 1, "Op": "eq"}}, [1, 3]),
+    "type outside a concept set": ({"EpisodeTypeCS": selection(3, True)}, [3]),
+    "first": ({"First": True}, [1, 3]),
+    "object concept": ({"EpisodeObjectConceptCS": selection(0), "First": True}, [1, 3]),
+    "age and dates": (
+        {
+            "Age": {"Value": 60, "Op": "gte"},
+            "EpisodeEndDate": {"Value": "2015-12-31", "Op": "lte"},
+        },
+        [1],
+    ),
+}
+EPISODE_DATES = {1: (1, "2015-01-01", "2015-06-30"), 3: (2, "2013-01-01", "2013-12-31")}
+
+
+@pytest.mark.parametrize("name", list(EPISODES))
+def test_episodes_worked_by_hand(tiny_typed, tmp_path, name):
+    """Episodes of the GI bleed set (Circe's Episode criteria, as circepy's)."""
+    attributes, episodes = EPISODES[name]
+    cohort_id = 350 + list(EPISODES).index(name)
+    found = run_export(tiny_typed, tmp_path, cohort_id, "Episode", 0, **attributes)
+    expected = [EPISODE_DATES[i] for i in episodes]
+    assert found == [(p, D(s), D(e)) for p, s, e in expected]
+
+
+def test_episodes_need_a_cdm_with_them(eunomia, tmp_path):
+    """Eunomia is CDM 5.3: no episode table, a one-line error."""
+    path = tmp_path / "atlas.json"
+    path.write_text(
+        json.dumps({"ConceptSets": TINY_SETS, "PrimaryCriteria": primary("Episode", 0)})
+    )
+    with pytest.raises(
+        EntrepotError,
+        match=f"^{path}: cohort not generated: the warehouse has no episode table$",
+    ):
+        run_cohort(eunomia, path, cohort_id=360)
