@@ -68,7 +68,20 @@ KINDS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
     "ConditionOccurrence": ("condition", OCCURRENCE | _typed("Condition")),
     "DrugExposure": ("drug", OCCURRENCE | _typed("Drug")),
     "ProcedureOccurrence": ("procedure", OCCURRENCE | _typed("Procedure")),
-    "Measurement": ("measurement", OCCURRENCE | _typed("Measurement") | VALUES),
+    "Measurement": (
+        "measurement",
+        OCCURRENCE
+        | _typed("Measurement")
+        | VALUES
+        | {
+            "Operator": ("operator", "ids"),
+            "RangeLow": ("range_low", "number"),
+            "RangeHigh": ("range_high", "number"),
+            "RangeLowRatio": ("range_low_ratio", "number"),
+            "RangeHighRatio": ("range_high_ratio", "number"),
+            "Abnormal": ("abnormal", "flag"),
+        },
+    ),
     "Observation": ("observation", OCCURRENCE | _typed("Observation") | VALUES),
     "VisitOccurrence": (
         "visit",

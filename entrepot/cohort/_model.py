@@ -52,6 +52,12 @@ ATTRIBUTES = (
     "plan_concept_set",
     "episode_number",
     "object_concept",
+    "operator",
+    "range_low",
+    "range_high",
+    "range_low_ratio",
+    "range_high_ratio",
+    "abnormal",
 )
 #: fields that name a concept set
 CONCEPT_SET_FIELDS = (
@@ -216,6 +222,12 @@ class Event(Strict):
     disease_status: Concepts | None = None  # specimen: disease_status_concept_id
     source_id: Text | None = None  # specimen: specimen_source_id
     plan_concept_set: str | None = None  # payer_plan_period: plan_concept_id
+    operator: Concepts | None = None  # measurement: operator_concept_id (<, >...)
+    range_low: Range[float] | None = None  # measurement: its reference range
+    range_high: Range[float] | None = None
+    range_low_ratio: Range[float] | None = None  # value over range_low
+    range_high_ratio: Range[float] | None = None  # value over range_high
+    abnormal: Literal[True] | None = None  # out of range, or an abnormal value
     episode_number: Range[float] | None = None  # episode
     object_concept: Concepts | None = None  # episode: episode_object_concept_id
     # note_mention only: which mentions found by text processing (note_nlp) count

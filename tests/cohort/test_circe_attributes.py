@@ -21,6 +21,7 @@ D = date.fromisoformat
 ONE_DAY = timedelta(days=1)
 FEMALE, EHR, CLAIM = 8532, 32817, 32810
 CARDIOLOGY, INPATIENT_HOSPITAL, OUTPATIENT_CLINIC = 38004451, 8717, 8756
+GREATER = 4172704  # the operator '>'
 TINY_SETS = [
     concept_set(0, item(GI)),
     concept_set(1, item(DRUG)),
@@ -183,6 +184,26 @@ def tiny_typed(tiny_duckdb):
                     "episode_number": [1, 2, 1],
                     "episode_object_concept_id": [GI_CHILD, GI, GI],
                     "episode_type_concept_id": [EHR, EHR, CLAIM],
+                }
+            ),
+            "measurement": pa.table(
+                {
+                    "measurement_id": [1, 2, 3, 4, 5],
+                    "person_id": [1, 2, 3, 5, 1],
+                    "measurement_concept_id": [GI] * 5,
+                    "measurement_date": [
+                        D(f"201{i}-0{i}-0{i}") for i in (5, 6, 7, 8, 9)
+                    ],
+                    "measurement_type_concept_id": [EHR] * 5,
+                    "operator_concept_id": pa.array(
+                        [None, GREATER, None, None, None], pa.int64()
+                    ),
+                    "value_as_number": [5.0, 6.0, 2.0, None, 4.0],
+                    "value_as_concept_id": pa.array(
+                        [None, None, None, 4155143, None], pa.int64()
+                    ),
+                    "range_low": [3.5, 3.5, 3.5, None, 0.0],
+                    "range_high": [5.1, 5.1, 5.1, None, 5.1],
                 }
             ),
             "visit_occurrence": pa.table(
@@ -362,3 +383,37 @@ def test_episodes_need_a_cdm_with_them(eunomia, tmp_path):
         match=f"^{path}: cohort not generated: the warehouse has no episode table$",
     ):
         run_cohort(eunomia, path, cohort_id=360)
+
+
+# Measurements (low 3.5, high 5.1): person 1's 5.0 in 2015, person 2's 6.0
+# ("> 6") in 2016, person 3's 2.0 in 2017, person 5's abnormal value concept
+# and no number in 2018, person 1's 4.0 with a low bound of 0 in 2019.
+MEASUREMENTS = {
+    "abnormal": ({"Abnormal": True}, [(2, 6), (3, 7), (5, 8)]),
+    "value over the high bound": (
+        {"RangeHighRatio": {"Value": 1.1, "Op": "gt"}},
+        [(2, 6)],
+    ),
+    # a low bound of 0 gives no ratio
+    "value over the low bound": (
+        {"RangeLowRatio": {"Value": 1, "Op": "lt"}},
+        [(3, 7)],
+    ),
+    "bounds": (
+        {
+            "RangeLow": {"Value": 3.5, "Op": "eq"},
+            "RangeHigh": {"Value": 6, "Op": "lt"},
+        },
+        [(1, 5), (2, 6), (3, 7)],
+    ),
+    "operator": ({"Operator": [{"CONCEPT_ID": GREATER}]}, [(2, 6)]),
+}
+
+
+@pytest.mark.parametrize("name", list(MEASUREMENTS))
+def test_measurement_ranges_worked_by_hand(tiny_typed, tmp_path, name):
+    attributes, expected = MEASUREMENTS[name]
+    cohort_id = 370 + list(MEASUREMENTS).index(name)
+    found = run_export(tiny_typed, tmp_path, cohort_id, "Measurement", 0, **attributes)
+    days = [(p, D(f"201{i}-0{i}-0{i}")) for p, i in expected]
+    assert found == [(p, day, day + ONE_DAY) for p, day in days]

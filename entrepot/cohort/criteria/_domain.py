@@ -88,6 +88,8 @@ class Domain:
                 found += in_range(column, wanted)
             elif isinstance(wanted, Text):
                 found.append(matches(column, wanted))
+            elif wanted is True:  # a flag the column computes (abnormal)
+                found.append(column)
             elif isinstance(wanted, str):  # a concept set
                 found.append(column.isin(ctx.ids(wanted)))
             else:  # concept ids, or a concept set's selection
