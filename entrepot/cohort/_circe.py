@@ -65,9 +65,34 @@ def _without(fields: dict, *names: str) -> dict:
 
 
 KINDS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
-    "ConditionOccurrence": ("condition", OCCURRENCE | _typed("Condition")),
-    "DrugExposure": ("drug", OCCURRENCE | _typed("Drug")),
-    "ProcedureOccurrence": ("procedure", OCCURRENCE | _typed("Procedure")),
+    "ConditionOccurrence": (
+        "condition",
+        OCCURRENCE
+        | _typed("Condition")
+        | {
+            "StopReason": ("stop_reason", "text"),
+            "ConditionStatus": ("condition_status", "ids"),
+        },
+    ),
+    "DrugExposure": (
+        "drug",
+        OCCURRENCE
+        | _typed("Drug")
+        | {
+            "StopReason": ("stop_reason", "text"),
+            "Refills": ("refills", "integer"),
+            "Quantity": ("quantity", "number"),
+            "DaysSupply": ("days_supply", "integer"),
+            "RouteConcept": ("route", "ids"),
+            "LotNumber": ("lot_number", "text"),
+        },
+    ),
+    "ProcedureOccurrence": (
+        "procedure",
+        OCCURRENCE
+        | _typed("Procedure")
+        | {"Modifier": ("modifier", "ids"), "Quantity": ("quantity", "integer")},
+    ),
     "Measurement": (
         "measurement",
         OCCURRENCE
@@ -82,7 +107,16 @@ KINDS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
             "Abnormal": ("abnormal", "flag"),
         },
     ),
-    "Observation": ("observation", OCCURRENCE | _typed("Observation") | VALUES),
+    "Observation": (
+        "observation",
+        OCCURRENCE
+        | _typed("Observation")
+        | VALUES
+        | {
+            "Qualifier": ("qualifier", "ids"),
+            "ValueAsString": ("value_text", "text"),
+        },
+    ),
     "VisitOccurrence": (
         "visit",
         _without(OCCURRENCE, "VisitType")
@@ -194,12 +228,16 @@ NO_REGION = (
     " (it reads location_history and a location's region_concept_id,"
     " which CDM 5.4 does not have)"
 )
+NOT_IN_CDM = " (a drug_exposure column of CDM 5.0 that CDM 5.4 does not have)"
 #: why an attribute (or criteria type) Circe offers is refused
 REASONS = {
     "DrugEra.GapDays": " without EraLength (Circe's SQL compares gap_days with"
     " the EraLength range: it fails without one)",
     "Specimen.DateAdjustment": " (Circe's SQL ignores it for specimens)",
     "PlaceOfServiceLocation": NO_REGION,
+    "DrugExposure.EffectiveDrugDose": NOT_IN_CDM,
+    "DrugExposure.DoseUnit": NOT_IN_CDM,
+    "DrugExposure.DoseUnitCS": NOT_IN_CDM,
     "LocationRegion": NO_REGION,
 }
 TEXT_OPS = {
@@ -445,17 +483,22 @@ class _Converter:
 
     def demographics(self, d: dict, path: str) -> dict:
         d = _pascal(d)
+        people = ("Gender", "Race", "Ethnicity")
         self.check_known(
             d,
-            {"Age", "Gender", "GenderCS", "OccurrenceStartDate", "OccurrenceEndDate"},
+            {"Age", "OccurrenceStartDate", "OccurrenceEndDate"}
+            | {f"{name}{cs}" for name in people for cs in ("", "CS")},
             path,
         )
-        if not _empty(d.get("Gender")) and not _empty(d.get("GenderCS")):
-            self.refuse(f"{path}.GenderCS", " together with Gender")
-        gender = self.attribute(d.get("GenderCS"), "gender", "selection", path)
-        out = {
+        out = {}
+        for name in people:
+            if not _empty(d.get(name)) and not _empty(d.get(f"{name}CS")):
+                self.refuse(f"{path}.{name}CS", f" together with {name}")
+            field = name.lower()
+            chosen = self.attribute(d.get(f"{name}CS"), field, "selection", path)
+            out[field] = chosen.get(field) or self.concept_ids(d.get(name))
+        out |= {
             "age": self.number_range(d.get("Age"), f"{path}.Age", None),
-            "gender": gender.get("gender") or self.concept_ids(d.get("Gender")),
             "start_date": self.date_range(d.get("OccurrenceStartDate"), path),
             "end_date": self.date_range(d.get("OccurrenceEndDate"), path),
         }

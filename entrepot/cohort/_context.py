@@ -34,12 +34,14 @@ class Context:
         return self._tables[name]
 
     def persons(self) -> ir.Table:
-        """person as (pid, year_of_birth, gender_concept_id), typed."""
+        """person as (pid, year_of_birth, gender, race and ethnicity concepts), typed."""
         person = self.table("person")
         return person.select(
             pid=typed(person.person_id, "int64"),
             year_of_birth=typed(person.year_of_birth, "int64"),
             gender_concept_id=typed(person.gender_concept_id, "int64"),
+            race_concept_id=typed(person.race_concept_id, "int64"),
+            ethnicity_concept_id=typed(person.ethnicity_concept_id, "int64"),
         )
 
     def ids(self, concept_set: str) -> list[int]:

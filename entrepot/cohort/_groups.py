@@ -136,7 +136,8 @@ def _bounds(
 
 
 def demographic_hits(ctx: Context, d: Demographics, index: ir.Table) -> ir.Table:
-    """Index events whose person matches age, gender and dates at the index."""
+    """Index events whose person matches age, gender, race, ethnicity and dates
+    at the index."""
     person = ctx.persons()
     j = index.join(person, index.person_id == person.pid)
     conditions = (
@@ -148,4 +149,8 @@ def demographic_hits(ctx: Context, d: Demographics, index: ir.Table) -> ir.Table
         conditions.append(
             in_concepts(j.gender_concept_id, gender_ids(d.gender), ctx.ids)
         )
+    for name in ("race", "ethnicity"):
+        if getattr(d, name) is not None:
+            column = j[f"{name}_concept_id"]
+            conditions.append(in_concepts(column, getattr(d, name), ctx.ids))
     return where(j, conditions).select(*KEY).distinct()

@@ -58,6 +58,15 @@ ATTRIBUTES = (
     "range_low_ratio",
     "range_high_ratio",
     "abnormal",
+    "stop_reason",
+    "condition_status",
+    "refills",
+    "days_supply",
+    "route",
+    "lot_number",
+    "modifier",
+    "qualifier",
+    "value_text",
 )
 #: fields that name a concept set
 CONCEPT_SET_FIELDS = (
@@ -228,6 +237,15 @@ class Event(Strict):
     range_low_ratio: Range[float] | None = None  # value over range_low
     range_high_ratio: Range[float] | None = None  # value over range_high
     abnormal: Literal[True] | None = None  # out of range, or an abnormal value
+    stop_reason: Text | None = None  # condition, drug
+    condition_status: Concepts | None = None  # condition_status_concept_id
+    refills: Range[float] | None = None  # drug
+    days_supply: Range[float] | None = None  # drug
+    route: Concepts | None = None  # drug: route_concept_id
+    lot_number: Text | None = None  # drug
+    modifier: Concepts | None = None  # procedure: modifier_concept_id
+    qualifier: Concepts | None = None  # observation: qualifier_concept_id
+    value_text: Text | None = None  # observation: value_as_string
     episode_number: Range[float] | None = None  # episode
     object_concept: Concepts | None = None  # episode: episode_object_concept_id
     # note_mention only: which mentions found by text processing (note_nlp) count
@@ -323,6 +341,8 @@ class Demographics(Strict):
 
     age: Range[float] | None = None
     gender: Gender | None = None
+    race: Concepts | None = None
+    ethnicity: Concepts | None = None
     start_date: Range[date] | None = None
     end_date: Range[date] | None = None
 

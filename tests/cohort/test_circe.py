@@ -101,8 +101,13 @@ def load_definition_from(expression: dict):
             " does not have)",
         ),
         (
-            {"PrimaryCriteria": primary("ConditionOccurrence", 0, StopReason="x")},
-            "PrimaryCriteria.CriteriaList[0].ConditionOccurrence.StopReason",
+            {
+                "PrimaryCriteria": primary(
+                    "DrugExposure", 0, EffectiveDrugDose={"Value": 1, "Op": "gt"}
+                )
+            },
+            "PrimaryCriteria.CriteriaList[0].DrugExposure.EffectiveDrugDose (a"
+            " drug_exposure column of CDM 5.0 that CDM 5.4 does not have)",
         ),
         (
             {
@@ -112,13 +117,13 @@ def load_definition_from(expression: dict):
                         "expression": {
                             "Type": "ALL",
                             "DemographicCriteriaList": [
-                                {"Race": [{"CONCEPT_ID": 8527}]}
+                                {"Races": [{"CONCEPT_ID": 8527}]}
                             ],
                         },
                     }
                 ]
             },
-            "InclusionRules[0].expression.DemographicCriteriaList[0].Race",
+            "InclusionRules[0].expression.DemographicCriteriaList[0].Races",
         ),
         ({"EndStrategy": {"Unknown": {}}}, "EndStrategy.Unknown"),
         ({"CollapseSettings": {"CollapseType": "NONE"}}, "CollapseSettings"),

@@ -22,6 +22,8 @@ ONE_DAY = timedelta(days=1)
 FEMALE, EHR, CLAIM = 8532, 32817, 32810
 CARDIOLOGY, INPATIENT_HOSPITAL, OUTPATIENT_CLINIC = 38004451, 8717, 8756
 GREATER = 4172704  # the operator '>'
+ORAL, MODIFIER, QUALIFIER, WHITE = 4132161, 4184637, 4188539, 8527
+PRIMARY = 32902  # a primary diagnosis (condition status)
 TINY_SETS = [
     concept_set(0, item(GI)),
     concept_set(1, item(DRUG)),
@@ -125,13 +127,11 @@ def test_user_defined_period_worked_by_hand(tiny_duckdb, tmp_path):
 
 @pytest.fixture(scope="module")
 def tiny_typed(tiny_duckdb):
-    """The tiny warehouse with a gender and a type concept, and two more GI
-    bleeds: person 5's from a claim (2017, by a cardiologist), person 2's of
-    no type (2018, by a provider of no specialty); and visits: person 1's
-    in 2014 (no care site) and 2015 (an inpatient hospital), person 2's in
-    2012 (an outpatient clinic), person 3's in 2019 (a site of no place);
-    and GI bleed episodes: person 1's first (2015, about the ulcer bleed) and
-    second (2016, not ended), person 2's first (2013, from a claim)."""
+    """The tiny warehouse with the rows the tests below read, each described
+    above its cases: a gender and a type concept, two more GI bleeds (person 5's
+    from a claim by a cardiologist, person 2's of no type by a provider of no
+    specialty), visits and their care sites, episodes, measurements, drug
+    exposures, a procedure and observations."""
     concepts = [(FEMALE, "FEMALE", "Gender"), (EHR, "EHR", "Type Concept")]
     write_tables(
         tiny_duckdb,
@@ -156,6 +156,9 @@ def tiny_typed(tiny_duckdb):
                     "condition_start_date": [D("2017-07-07"), D("2018-08-08")],
                     "condition_type_concept_id": pa.array([CLAIM, None], pa.int64()),
                     "provider_id": [1, 2],
+                    "condition_status_concept_id": pa.array(
+                        [PRIMARY, None], pa.int64()
+                    ),
                 }
             ),
             "provider": pa.table(
@@ -204,6 +207,44 @@ def tiny_typed(tiny_duckdb):
                     ),
                     "range_low": [3.5, 3.5, 3.5, None, 0.0],
                     "range_high": [5.1, 5.1, 5.1, None, 5.1],
+                }
+            ),
+            "drug_exposure": pa.table(
+                {
+                    "drug_exposure_id": [4, 5],
+                    "person_id": [3, 5],
+                    "drug_concept_id": [DRUG, DRUG],
+                    "drug_exposure_start_date": [D("2017-01-01"), D("2018-02-01")],
+                    "drug_exposure_end_date": [D("2017-01-31"), D("2018-02-10")],
+                    "drug_type_concept_id": [EHR, EHR],
+                    "refills": [2, 0],
+                    "quantity": [30.0, 10.5],
+                    "days_supply": [30, 10],
+                    "route_concept_id": pa.array([ORAL, None], pa.int64()),
+                    "lot_number": ["LOT-A", "B-7"],
+                    "stop_reason": ["Adverse event", None],
+                }
+            ),
+            "procedure_occurrence": pa.table(
+                {
+                    "procedure_occurrence_id": [1],
+                    "person_id": [1],
+                    "procedure_concept_id": [GI],
+                    "procedure_date": [D("2015-01-01")],
+                    "procedure_type_concept_id": [EHR],
+                    "modifier_concept_id": [MODIFIER],
+                    "quantity": [2],
+                }
+            ),
+            "observation": pa.table(
+                {
+                    "observation_id": [1, 2],
+                    "person_id": [2, 3],
+                    "observation_concept_id": [GI, GI],
+                    "observation_date": [D("2013-01-01"), D("2019-02-02")],
+                    "observation_type_concept_id": [EHR, EHR],
+                    "qualifier_concept_id": pa.array([QUALIFIER, None], pa.int64()),
+                    "value_as_string": ["positive", "negative"],
                 }
             ),
             "visit_occurrence": pa.table(
@@ -291,6 +332,9 @@ def test_concept_set_selections_worked_by_hand(tiny_typed, tmp_path, name):
     assert found == [(p, D(s), D(s) + ONE_DAY) for p, s in sorted(expected)]
 
 
+# Visits: person 1's in 2014 (no care site) and 2015 (an inpatient hospital),
+# person 2's in 2012 (an outpatient clinic), person 3's in 2019 (a care site
+# of no place of service).
 PLACES = {
     "a place of service": (
         {"PlaceOfService": [{"CONCEPT_ID": INPATIENT_HOSPITAL}]},
@@ -346,6 +390,8 @@ def test_demographic_gender_selection_worked_by_hand(tiny_typed, tmp_path):
     ]
 
 
+# GI bleed episodes: person 1's first (2015, about the ulcer bleed) and second
+# (2016, not ended), person 2's first (2013, from a claim).
 EPISODES = {
     "number": ({"EpisodeNumber": {"Value": 1, "Op": "eq"}}, [1, 3]),
     "type outside a concept set": ({"EpisodeTypeCS": selection(3, True)}, [3]),
@@ -417,3 +463,90 @@ def test_measurement_ranges_worked_by_hand(tiny_typed, tmp_path, name):
     found = run_export(tiny_typed, tmp_path, cohort_id, "Measurement", 0, **attributes)
     days = [(p, D(f"201{i}-0{i}-0{i}")) for p, i in expected]
     assert found == [(p, day, day + ONE_DAY) for p, day in days]
+
+
+# Drug A: person 3 in January 2017 (refilled twice, 30 units for 30 days, oral,
+# lot LOT-A, stopped for an adverse event), person 5 in February 2018 (10.5
+# units for 10 days, lot B-7); person 1's and 2's exposures carry none of these.
+JAN_2017, FEB_2018 = (3, "2017-01-01", "2017-01-31"), (5, "2018-02-01", "2018-02-10")
+DRUG_COLUMNS = {
+    "Refills": ({"Refills": {"Value": 1, "Op": "gte"}}, [JAN_2017]),
+    "Quantity": ({"Quantity": {"Value": 10, "Op": "bt", "Extent": 11}}, [FEB_2018]),
+    "DaysSupply": ({"DaysSupply": {"Value": 15, "Op": "gt"}}, [JAN_2017]),
+    "LotNumber": ({"LotNumber": {"Text": "LOT", "Op": "startsWith"}}, [JAN_2017]),
+    "StopReason": ({"StopReason": {"Text": "Adverse", "Op": "contains"}}, [JAN_2017]),
+    "RouteConceptCS": (
+        {"RouteConceptCS": selection(None, exclusion=True)},
+        [
+            (1, "2015-02-01", "2015-02-28"),
+            (1, "2015-03-10", "2015-04-10"),
+            (2, "2013-01-01", "2013-01-31"),
+            FEB_2018,
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(DRUG_COLUMNS))
+def test_drug_exposure_columns_worked_by_hand(tiny_typed, tmp_path, name):
+    attributes, expected = DRUG_COLUMNS[name]
+    cohort_id = 380 + list(DRUG_COLUMNS).index(name)
+    found = run_export(tiny_typed, tmp_path, cohort_id, "DrugExposure", 1, **attributes)
+    assert found == [(p, D(s), D(e)) for p, s, e in expected]
+
+
+OTHER_COLUMNS = {
+    "condition status": (
+        "ConditionOccurrence",
+        {"ConditionStatus": [{"CONCEPT_ID": PRIMARY}]},
+        [(5, "2017-07-07")],
+    ),
+    "procedure modifier and quantity": (
+        "ProcedureOccurrence",
+        {"Modifier": [{"CONCEPT_ID": MODIFIER}], "Quantity": {"Value": 2, "Op": "eq"}},
+        [(1, "2015-01-01")],
+    ),
+    "observation qualifier": (
+        "Observation",
+        {"QualifierCS": selection(None)},
+        [(2, "2013-01-01")],
+    ),
+    "observation text value": (
+        "Observation",
+        {"ValueAsString": {"Text": "neg", "Op": "startsWith"}},
+        [(3, "2019-02-02")],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(OTHER_COLUMNS))
+def test_other_columns_worked_by_hand(tiny_typed, tmp_path, name):
+    kind, attributes, expected = OTHER_COLUMNS[name]
+    cohort_id = 390 + list(OTHER_COLUMNS).index(name)
+    found = run_export(tiny_typed, tmp_path, cohort_id, kind, 0, **attributes)
+    assert found == [(p, D(s), D(s) + ONE_DAY) for p, s in expected]
+
+
+@pytest.mark.parametrize(
+    ("demographic", "persons"),
+    [
+        ({"Race": [{"CONCEPT_ID": 0}], "EthnicityCS": selection(None)}, [1, 2, 3, 5]),
+        ({"Race": [{"CONCEPT_ID": WHITE}]}, []),
+    ],
+)
+def test_race_and_ethnicity_worked_by_hand(tiny_typed, tmp_path, demographic, persons):
+    """Every tiny person's race and ethnicity is concept 0 (none is white)."""
+    expression = {
+        "ConceptSets": TINY_SETS,
+        "PrimaryCriteria": primary("ConditionOccurrence", 0, First=True),
+        "InclusionRules": [
+            {
+                "name": "race and ethnicity",
+                "expression": {"Type": "ALL", "DemographicCriteriaList": [demographic]},
+            }
+        ],
+    }
+    path = tmp_path / "atlas.json"
+    path.write_text(json.dumps(expression))
+    run_cohort(tiny_typed, path, cohort_id=399)
+    assert sorted({p for p, _, _ in rows(tiny_typed, 399)}) == persons

@@ -501,9 +501,9 @@ def refused(kind: str, named: str, **attributes):
             OccurrenceEndDate={"Value": "2020-01-01", "Op": "lt"},
         ),
         refused(
-            "ConditionOccurrence",
-            "ConditionStatusCS",
-            ConditionStatusCS={"CodesetId": 1},
+            "DrugExposure",
+            "DoseUnitCS (a drug_exposure column of CDM 5.0 that CDM 5.4 does not have)",
+            DoseUnitCS={"CodesetId": 1},
         ),
         refused(
             "ConditionOccurrence",
