@@ -191,6 +191,11 @@ KINDS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
             "PayerConcept": ("concept_set", "codeset"),
             "PayerSourceConcept": ("source_concept_set", "codeset"),
             "PlanConcept": ("plan_concept_set", "codeset"),
+            "SponsorConcept": ("sponsor_concept_set", "codeset"),
+            "StopReasonConcept": ("stop_reason_concept_set", "codeset"),
+            "PlanSourceConcept": ("plan_source_concept_set", "codeset"),
+            "SponsorSourceConcept": ("sponsor_source_concept_set", "codeset"),
+            "StopReasonSourceConcept": ("stop_reason_source_concept_set", "codeset"),
         },
     ),
     "Episode": (  # circepy's (Java Circe has no Episode criteria yet)
@@ -234,6 +239,8 @@ REASONS = {
     "DrugEra.GapDays": " without EraLength (Circe's SQL compares gap_days with"
     " the EraLength range: it fails without one)",
     "Specimen.DateAdjustment": " (Circe's SQL ignores it for specimens)",
+    "Specimen.SpecimenSourceConcept": " (Circe's SQL ignores it: a CDM 5.4 specimen"
+    " has no source concept)",
     "PlaceOfServiceLocation": NO_REGION,
     "DrugExposure.EffectiveDrugDose": NOT_IN_CDM,
     "DrugExposure.DoseUnit": NOT_IN_CDM,

@@ -50,6 +50,11 @@ ATTRIBUTES = (
     "disease_status",
     "source_id",
     "plan_concept_set",
+    "sponsor_concept_set",
+    "stop_reason_concept_set",
+    "plan_source_concept_set",
+    "sponsor_source_concept_set",
+    "stop_reason_source_concept_set",
     "episode_number",
     "object_concept",
     "operator",
@@ -74,6 +79,11 @@ CONCEPT_SET_FIELDS = (
     "source_concept_set",
     "type_concept_set",
     "plan_concept_set",
+    "sponsor_concept_set",
+    "stop_reason_concept_set",
+    "plan_source_concept_set",
+    "sponsor_source_concept_set",
+    "stop_reason_source_concept_set",
 )
 GENDERS = {"female": 8532, "male": 8507}
 
@@ -231,6 +241,12 @@ class Event(Strict):
     disease_status: Concepts | None = None  # specimen: disease_status_concept_id
     source_id: Text | None = None  # specimen: specimen_source_id
     plan_concept_set: str | None = None  # payer_plan_period: plan_concept_id
+    # payer_plan_period: sponsor_concept_id... (its *_concept_id in a concept set)
+    sponsor_concept_set: str | None = None
+    stop_reason_concept_set: str | None = None
+    plan_source_concept_set: str | None = None
+    sponsor_source_concept_set: str | None = None
+    stop_reason_source_concept_set: str | None = None
     operator: Concepts | None = None  # measurement: operator_concept_id (<, >...)
     range_low: Range[float] | None = None  # measurement: its reference range
     range_high: Range[float] | None = None

@@ -24,11 +24,14 @@ CARDIOLOGY, INPATIENT_HOSPITAL, OUTPATIENT_CLINIC = 38004451, 8717, 8756
 GREATER = 4172704  # the operator '>'
 ORAL, MODIFIER, QUALIFIER, WHITE = 4132161, 4184637, 4188539, 8527
 PRIMARY = 32902  # a primary diagnosis (condition status)
+SPONSOR, STOPPED = 900, 910
 TINY_SETS = [
     concept_set(0, item(GI)),
     concept_set(1, item(DRUG)),
     concept_set(2, item(FEMALE, descendants=False)),
     concept_set(3, item(EHR, descendants=False)),
+    concept_set(4, item(SPONSOR, descendants=False)),
+    concept_set(5, item(STOPPED, descendants=False)),
 ]
 TO_EVENT_END = {"DateOffset": {"DateField": "EndDate", "Offset": 0}}
 
@@ -133,6 +136,10 @@ def tiny_typed(tiny_duckdb):
     specialty), visits and their care sites, episodes, measurements, drug
     exposures, a procedure and observations."""
     concepts = [(FEMALE, "FEMALE", "Gender"), (EHR, "EHR", "Type Concept")]
+    concepts += [
+        (SPONSOR, "SPONSOR", "Sponsor"),
+        (STOPPED, "STOPPED", "Plan Stop Reason"),
+    ]
     write_tables(
         tiny_duckdb,
         {
@@ -144,8 +151,8 @@ def tiny_typed(tiny_duckdb):
                     "vocabulary_id": [d for _, _, d in concepts],
                     "concept_class_id": [d for _, _, d in concepts],
                     "concept_code": [n for _, n, _ in concepts],
-                    "valid_start_date": [D("1970-01-01")] * 2,
-                    "valid_end_date": [D("2099-12-31")] * 2,
+                    "valid_start_date": [D("1970-01-01")] * len(concepts),
+                    "valid_end_date": [D("2099-12-31")] * len(concepts),
                 }
             ),
             "condition_occurrence": pa.table(
@@ -245,6 +252,16 @@ def tiny_typed(tiny_duckdb):
                     "observation_type_concept_id": [EHR, EHR],
                     "qualifier_concept_id": pa.array([QUALIFIER, None], pa.int64()),
                     "value_as_string": ["positive", "negative"],
+                }
+            ),
+            "payer_plan_period": pa.table(
+                {
+                    "payer_plan_period_id": [1, 2],
+                    "person_id": [1, 2],
+                    "payer_plan_period_start_date": [D("2010-01-01"), D("2011-01-01")],
+                    "payer_plan_period_end_date": [D("2012-12-31"), D("2020-12-31")],
+                    "sponsor_concept_id": [SPONSOR, 0],
+                    "stop_reason_concept_id": pa.array([None, STOPPED], pa.int64()),
                 }
             ),
             "visit_occurrence": pa.table(
@@ -550,3 +567,20 @@ def test_race_and_ethnicity_worked_by_hand(tiny_typed, tmp_path, demographic, pe
     path.write_text(json.dumps(expression))
     run_cohort(tiny_typed, path, cohort_id=399)
     assert sorted({p for p, _, _ in rows(tiny_typed, 399)}) == persons
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        ({"SponsorConcept": 4}, [(1, "2010-01-01", "2012-12-31")]),
+        ({"StopReasonConcept": 5}, [(2, "2011-01-01", "2020-12-31")]),
+    ],
+    ids=["sponsor", "stop reason"],
+)
+def test_payer_plan_concepts_worked_by_hand(tiny_typed, tmp_path, attributes, expected):
+    """Person 1's plan (2010-2012) has the sponsor; person 2's (2011-2020) stopped."""
+    cohort_id = 401 if "SponsorConcept" in attributes else 402
+    found = run_export(
+        tiny_typed, tmp_path, cohort_id, "PayerPlanPeriod", None, **attributes
+    )
+    assert found == [(p, D(s), D(e)) for p, s, e in expected]

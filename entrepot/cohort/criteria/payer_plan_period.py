@@ -36,6 +36,16 @@ DOMAIN = Domain(
     source_concept="payer_source_concept_id",
     has_visit=False,
     periods=True,
-    attributes={"plan_concept_set": column("plan_concept_id")},
+    attributes={
+        f"{name}_concept_set": column(f"{name}_concept_id")
+        for name in (
+            "plan",
+            "sponsor",
+            "stop_reason",
+            "plan_source",
+            "sponsor_source",
+            "stop_reason_source",
+        )
+    },
     rows=periods,
 )
