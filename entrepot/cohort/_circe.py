@@ -671,7 +671,13 @@ def _unwrap(data: dict, source: str) -> tuple[dict, dict]:
         raise CohortDefinitionError(
             f"{source}: expression: not a Circe expression (a mapping)"
         )
-    return expression, {k: v for k, v in data.items() if k != "expression"}
+    wrapper = {k: v for k, v in data.items() if k != "expression"}
+    logic = sorted(k for k in wrapper if _upper(k) in TOP_LEVEL - METADATA)
+    if logic:  # never recorded as metadata: they would be dropped
+        raise CohortDefinitionError(
+            f"{source}: {', '.join(logic)}: outside the expression of an export"
+        )
+    return expression, wrapper
 
 
 def from_circe(data: dict, source: str, *, default_name: str = "cohort"):

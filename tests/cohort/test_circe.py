@@ -76,11 +76,21 @@ def test_atlas_metadata_is_recorded_and_used_for_nothing(
     assert shown["definition"]["metadata"] == metadata
 
 
-def test_webapi_export_without_expression_is_refused(tmp_path):
+@pytest.mark.parametrize(
+    ("export", "message"),
+    [
+        ({"expression": "{not json"}, "expression: malformed JSON"),
+        (
+            {"expression": ATLAS_EXPRESSION, "InclusionRules": []},
+            "InclusionRules: outside the expression of an export",
+        ),
+    ],
+)
+def test_webapi_export_without_its_expression_is_refused(tmp_path, export, message):
     path = tmp_path / "atlas.json"
-    path.write_text(json.dumps(WEBAPI_EXPORT | {"expression": "{not json"}))
+    path.write_text(json.dumps(WEBAPI_EXPORT | export))
     with pytest.raises(
-        CohortDefinitionError, match=f"^{path}: expression: malformed JSON"
+        CohortDefinitionError, match=f"^{re.escape(str(path))}: {message}"
     ):
         load_definition(path)
 
