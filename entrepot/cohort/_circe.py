@@ -7,6 +7,7 @@ entrepot does not run yet is refused with its path, never dropped.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from pydantic import ValidationError
@@ -24,6 +25,7 @@ OCCURRENCE = {
     "Age": ("age", "integer"),
     "Gender": ("gender", "ids"),
     "VisitType": ("visit_type", "ids"),
+    "ProviderSpecialty": ("provider_specialty", "ids"),
 }
 ERA = {
     "CodesetId": ("concept_set", "codeset"),
@@ -35,6 +37,7 @@ ERA = {
     "Gender": ("gender", "ids"),
 }
 PERIOD = {
+    "UserDefinedPeriod": ("user_period", "period"),
     "PeriodStartDate": ("start_date", "date"),
     "PeriodEndDate": ("end_date", "date"),
     "PeriodLength": ("length", "integer"),
@@ -61,14 +64,69 @@ def _without(fields: dict, *names: str) -> dict:
     return {k: v for k, v in fields.items() if k not in names}
 
 
-CRITERIA: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
-    "ConditionOccurrence": ("condition", OCCURRENCE | _typed("Condition")),
-    "DrugExposure": ("drug", OCCURRENCE | _typed("Drug")),
-    "ProcedureOccurrence": ("procedure", OCCURRENCE | _typed("Procedure")),
-    "Measurement": ("measurement", OCCURRENCE | _typed("Measurement") | VALUES),
-    "Observation": ("observation", OCCURRENCE | _typed("Observation") | VALUES),
-    "VisitOccurrence": ("visit", _without(OCCURRENCE, "VisitType") | _typed("Visit")),
-    "Death": ("death", _without(OCCURRENCE, "VisitType") | _typed("Death")),
+KINDS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
+    "ConditionOccurrence": (
+        "condition",
+        OCCURRENCE
+        | _typed("Condition")
+        | {
+            "StopReason": ("stop_reason", "text"),
+            "ConditionStatus": ("condition_status", "ids"),
+        },
+    ),
+    "DrugExposure": (
+        "drug",
+        OCCURRENCE
+        | _typed("Drug")
+        | {
+            "StopReason": ("stop_reason", "text"),
+            "Refills": ("refills", "integer"),
+            "Quantity": ("quantity", "number"),
+            "DaysSupply": ("days_supply", "integer"),
+            "RouteConcept": ("route", "ids"),
+            "LotNumber": ("lot_number", "text"),
+        },
+    ),
+    "ProcedureOccurrence": (
+        "procedure",
+        OCCURRENCE
+        | _typed("Procedure")
+        | {"Modifier": ("modifier", "ids"), "Quantity": ("quantity", "integer")},
+    ),
+    "Measurement": (
+        "measurement",
+        OCCURRENCE
+        | _typed("Measurement")
+        | VALUES
+        | {
+            "Operator": ("operator", "ids"),
+            "RangeLow": ("range_low", "number"),
+            "RangeHigh": ("range_high", "number"),
+            "RangeLowRatio": ("range_low_ratio", "number"),
+            "RangeHighRatio": ("range_high_ratio", "number"),
+            "Abnormal": ("abnormal", "flag"),
+        },
+    ),
+    "Observation": (
+        "observation",
+        OCCURRENCE
+        | _typed("Observation")
+        | VALUES
+        | {
+            "Qualifier": ("qualifier", "ids"),
+            "ValueAsString": ("value_text", "text"),
+        },
+    ),
+    "VisitOccurrence": (
+        "visit",
+        _without(OCCURRENCE, "VisitType")
+        | _typed("Visit")
+        | {"PlaceOfService": ("place_of_service", "ids")},
+    ),
+    "Death": (
+        "death",
+        _without(OCCURRENCE, "VisitType", "ProviderSpecialty") | _typed("Death"),
+    ),
     "ObservationPeriod": (
         "observation_period",
         PERIOD | {"PeriodType": ("type_concept", "ids")},
@@ -77,7 +135,14 @@ CRITERIA: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
         "condition_era",
         ERA | {"OccurrenceCount": ("occurrence_count", "integer")},
     ),
-    "DrugEra": ("drug_era", ERA | {"OccurrenceCount": ("occurrence_count", "integer")}),
+    "DrugEra": (
+        "drug_era",
+        ERA
+        | {
+            "OccurrenceCount": ("occurrence_count", "integer"),
+            "GapDays": ("gap_days", "era_gap"),
+        },
+    ),
     "DoseEra": (
         "dose_era",
         ERA | {"DoseValue": ("value", "number"), "Unit": ("unit", "ids")},
@@ -93,7 +158,7 @@ CRITERIA: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
     ),
     "Specimen": (
         "specimen",
-        _without(OCCURRENCE, "OccurrenceEndDate", "VisitType")
+        _without(OCCURRENCE, "OccurrenceEndDate", "VisitType", "ProviderSpecialty")
         | _without(_typed("Specimen"), "SpecimenSourceConcept")
         | {
             "Quantity": ("quantity", "number"),
@@ -110,7 +175,10 @@ CRITERIA: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
             "VisitDetailStartDate": ("start_date", "date"),
             "VisitDetailEndDate": ("end_date", "date"),
             "VisitDetailSourceConcept": ("source_concept_set", "codeset"),
-            "VisitDetailTypeCS": ("type_concept_set", "selection"),
+            "VisitDetailTypeCS": ("type_concept", "selection"),
+            "GenderCS": ("gender", "selection"),
+            "ProviderSpecialtyCS": ("provider_specialty", "selection"),
+            "PlaceOfServiceCS": ("place_of_service", "selection"),
             "VisitDetailLength": ("length", "integer"),
             "Age": ("age_at_end", "integer"),  # Circe: the age at the end
         },
@@ -123,12 +191,61 @@ CRITERIA: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
             "PayerConcept": ("concept_set", "codeset"),
             "PayerSourceConcept": ("source_concept_set", "codeset"),
             "PlanConcept": ("plan_concept_set", "codeset"),
+            "SponsorConcept": ("sponsor_concept_set", "codeset"),
+            "StopReasonConcept": ("stop_reason_concept_set", "codeset"),
+            "PlanSourceConcept": ("plan_source_concept_set", "codeset"),
+            "SponsorSourceConcept": ("sponsor_source_concept_set", "codeset"),
+            "StopReasonSourceConcept": ("stop_reason_source_concept_set", "codeset"),
+        },
+    ),
+    "Episode": (  # circepy's (Java Circe has no Episode criteria yet)
+        "episode",
+        {
+            "CodesetId": ("concept_set", "codeset"),
+            "EpisodeStartDate": ("start_date", "date"),
+            "EpisodeEndDate": ("end_date", "date"),
+            "EpisodeNumber": ("episode_number", "integer"),
+            "Age": ("age", "integer"),
+            "GenderCS": ("gender", "selection"),
+            "EpisodeObjectConceptCS": ("object_concept", "selection"),
+            "EpisodeTypeCS": ("type_concept", "selection"),
         },
     ),
 }
-#: why an attribute Circe offers is refused
+
+
+def _with_selections(fields: dict[str, tuple[str, str]]) -> dict:
+    """Each list of concepts with its concept set variant (`UnitCS`...)."""
+    return fields | {
+        f"{key}CS": (field, "selection")
+        for key, (field, how) in fields.items()
+        if how == "ids"
+    }
+
+
+CRITERIA = {
+    kind: (domain, _with_selections(fields)) for kind, (domain, fields) in KINDS.items()
+}
+#: every criteria type's own dates, moved (Circe's SQL ignores it for specimens)
+ADJUSTED = {kind for kind in CRITERIA if kind != "Specimen"}
+DATE_FIELDS = {"START_DATE": "start", "END_DATE": "end"}
+NO_REGION = (
+    " (it reads location_history and a location's region_concept_id,"
+    " which CDM 5.4 does not have)"
+)
+NOT_IN_CDM = " (a drug_exposure column of CDM 5.0 that CDM 5.4 does not have)"
+#: why an attribute (or criteria type) Circe offers is refused
 REASONS = {
-    "DrugEra.GapDays": " (Circe compares gap_days with the EraLength range)",
+    "DrugEra.GapDays": " without EraLength (Circe's SQL compares gap_days with"
+    " the EraLength range: it fails without one)",
+    "Specimen.DateAdjustment": " (Circe's SQL ignores it for specimens)",
+    "Specimen.SpecimenSourceConcept": " (Circe's SQL ignores it: a CDM 5.4 specimen"
+    " has no source concept)",
+    "PlaceOfServiceLocation": NO_REGION,
+    "DrugExposure.EffectiveDrugDose": NOT_IN_CDM,
+    "DrugExposure.DoseUnit": NOT_IN_CDM,
+    "DrugExposure.DoseUnitCS": NOT_IN_CDM,
+    "LocationRegion": NO_REGION,
 }
 TEXT_OPS = {
     "eq": "eq",
@@ -136,7 +253,9 @@ TEXT_OPS = {
     "endsWith": "ends_with",
     "contains": "contains",
 }
-TOP_LEVEL = {
+#: keys of an expression that carry no logic: recorded as metadata
+METADATA = {"CdmVersionRange", "Title", "Id", "Name", "Description"}
+TOP_LEVEL = METADATA | {
     "ConceptSets",
     "PrimaryCriteria",
     "AdditionalCriteria",
@@ -147,8 +266,6 @@ TOP_LEVEL = {
     "CensoringCriteria",
     "CollapseSettings",
     "CensorWindow",
-    "Title",
-    "cdmVersionRange",
 }
 OCCURRENCE = {0: "exactly", 1: "at_most", 2: "at_least"}
 COUNT_COLUMNS = {
@@ -164,7 +281,11 @@ def _empty(value) -> bool:
 
 def _pascal(data: dict) -> dict:
     """Keys with an upper-case first letter (ATLAS writes both)."""
-    return {k[:1].upper() + k[1:]: v for k, v in data.items()}
+    return {_upper(k): v for k, v in data.items()}
+
+
+def _upper(key: str) -> str:
+    return key[:1].upper() + key[1:]
 
 
 class _Converter:
@@ -218,6 +339,23 @@ class _Converter:
         name = {"!eq": "neq"}.get(op, op)
         return {name: date.fromisoformat(r["Value"])}
 
+    def adjustment(self, a: dict, path: str) -> dict:
+        a = _pascal(a)
+        self.check_known(a, {"StartWith", "StartOffset", "EndWith", "EndOffset"}, path)
+        out = {}
+        for name, default in (("Start", "START_DATE"), ("End", "END_DATE")):
+            field = a.get(f"{name}With") or default
+            if field not in DATE_FIELDS:
+                self.refuse(f"{path}.{name}With", f" ({field})")
+            out[f"{name.lower()}_with"] = DATE_FIELDS[field]
+            out[f"{name.lower()}_offset"] = int(a.get(f"{name}Offset") or 0)
+        return out
+
+    @staticmethod
+    def period(p: dict) -> dict:
+        p = _pascal(p)
+        return {"start": p.get("StartDate"), "end": p.get("EndDate")}
+
     @staticmethod
     def concept_ids(concepts: list | None) -> list[int] | None:
         if _empty(concepts):
@@ -239,14 +377,18 @@ class _Converter:
             return {}
         if how == "codeset":
             return {field: f"codeset_{value}"}
-        if how == "selection":  # a concept set, included or excluded
-            chosen = value if isinstance(value, dict) else {"CodesetId": value}
-            chosen = _pascal(chosen)
+        if how == "selection":  # a concept set (or any concept), maybe excluded
+            chosen = _pascal(value)
+            codeset = chosen.get("CodesetId")
             return {
-                field: f"codeset_{chosen['CodesetId']}",
-                "type_exclude": bool(chosen.get("IsExclusion")),
+                field: {
+                    "concept_set": None if codeset is None else f"codeset_{codeset}",
+                    "exclude": bool(chosen.get("IsExclusion")),
+                }
             }
         converted = {
+            "adjustment": lambda: self.adjustment(value, path),
+            "period": lambda: self.period(value),
             "date": lambda: self.date_range(value, path),
             "integer": lambda: self.number_range(value, path, None),
             "number": lambda: self.number_range(value, path, 4),
@@ -256,19 +398,38 @@ class _Converter:
         }[how]()
         return {field: converted}
 
+    def era_gap(self, data: dict, path: str) -> dict:
+        """Circe's DrugEra GapDays: gap_days within the EraLength range (sic)."""
+        if _empty(data.get("EraLength")):
+            self.refuse(path, REASONS["DrugEra.GapDays"])
+        return self.number_range(data["EraLength"], path, None)
+
     def event(self, wrapper: dict, path: str) -> dict:
         if not isinstance(wrapper, dict) or len(wrapper) != 1:
             self.refuse(path, " (one criterion per entry expected)")
         ((kind, data),) = wrapper.items()
         if kind not in CRITERIA:
-            self.refuse(f"{path}.{kind}")
+            self.refuse(f"{path}.{kind}", REASONS.get(kind, ""))
         domain, fields = CRITERIA[kind]
+        if kind in ADJUSTED:
+            fields = fields | {"DateAdjustment": ("date_adjustment", "adjustment")}
         data = _pascal(data or {})
         path = f"{path}.{kind}"
         self.check_known(data, {*fields, "First", "CorrelatedCriteria"}, path)
         out: dict = {"domain": domain, "first": bool(data.get("First"))}
+        given: dict[str, str] = {}  # entrepot field -> the Circe attribute
         for key, (field, how) in fields.items():
-            out |= self.attribute(data.get(key), field, how, f"{path}.{key}")
+            if how == "era_gap" and not _empty(data.get(key)):
+                converted = {field: self.era_gap(data, f"{path}.{key}")}
+            else:
+                converted = self.attribute(data.get(key), field, how, f"{path}.{key}")
+            for name in converted:
+                if name in given:
+                    self.refuse(f"{path}.{key}", f" together with {given[name]}")
+                given[name] = key
+            out |= converted
+        if isinstance(out.get("type_concept"), dict):  # Circe: for a list only
+            out.pop("type_exclude", None)
         if not _empty(data.get("CorrelatedCriteria")):
             out["criteria"] = self.group(
                 data["CorrelatedCriteria"], f"{path}.CorrelatedCriteria"
@@ -329,12 +490,22 @@ class _Converter:
 
     def demographics(self, d: dict, path: str) -> dict:
         d = _pascal(d)
+        people = ("Gender", "Race", "Ethnicity")
         self.check_known(
-            d, {"Age", "Gender", "OccurrenceStartDate", "OccurrenceEndDate"}, path
+            d,
+            {"Age", "OccurrenceStartDate", "OccurrenceEndDate"}
+            | {f"{name}{cs}" for name in people for cs in ("", "CS")},
+            path,
         )
-        out = {
+        out = {}
+        for name in people:
+            if not _empty(d.get(name)) and not _empty(d.get(f"{name}CS")):
+                self.refuse(f"{path}.{name}CS", f" together with {name}")
+            field = name.lower()
+            chosen = self.attribute(d.get(f"{name}CS"), field, "selection", path)
+            out[field] = chosen.get(field) or self.concept_ids(d.get(name))
+        out |= {
             "age": self.number_range(d.get("Age"), f"{path}.Age", None),
-            "gender": self.concept_ids(d.get("Gender")),
             "start_date": self.date_range(d.get("OccurrenceStartDate"), path),
             "end_date": self.date_range(d.get("OccurrenceEndDate"), path),
         }
@@ -427,7 +598,11 @@ class _Converter:
             out["window_end"] = date.fromisoformat(window["EndDate"])
         return out
 
-    def definition(self, data: dict, name: str) -> dict:
+    def definition(self, data: dict, name: str, metadata: dict) -> dict:
+        """The entrepot definition; `metadata` (an export's keys outside the
+        expression) and the expression's own metadata are recorded as written."""
+        metadata = metadata | {k: v for k, v in data.items() if _upper(k) in METADATA}
+        named = _pascal(metadata)
         data = _pascal(data)
         self.check_known(data, TOP_LEVEL, "")
         primary = _pascal(data.get("PrimaryCriteria") or {})
@@ -451,7 +626,9 @@ class _Converter:
             entry["criteria"] = self.group(additional, "AdditionalCriteria")
             entry["criteria_limit"] = _limit(data.get("QualifiedLimit"), "all")
         return {
-            "name": data.get("Title") or name,
+            "name": named.get("Name") or named.get("Title") or name,
+            "description": named.get("Description"),
+            "metadata": metadata,
             "concept_sets": self.concept_sets(data.get("ConceptSets")),
             "entry": entry,
             "inclusion_rules": [
@@ -475,9 +652,38 @@ def _limit(value: dict | None, default: str) -> str:
     return kind.lower() if kind else default
 
 
+def _unwrap(data: dict, source: str) -> tuple[dict, dict]:
+    """The Circe expression of an export and the metadata around it: the file
+    itself, or the `expression` of ATLAS's whole definition (WebAPI), whose
+    other keys (id, name, description, dates...) are metadata."""
+    if "expression" not in data:
+        return data, {}
+    expression = data["expression"]
+    if isinstance(expression, str):  # WebAPI writes it as a JSON string
+        try:
+            expression = json.loads(expression)
+        except json.JSONDecodeError as e:
+            raise CohortDefinitionError(
+                f"{source}: expression: malformed JSON at line {e.lineno},"
+                f" column {e.colno}: {e.msg}"
+            ) from None
+    if not isinstance(expression, dict):
+        raise CohortDefinitionError(
+            f"{source}: expression: not a Circe expression (a mapping)"
+        )
+    wrapper = {k: v for k, v in data.items() if k != "expression"}
+    logic = sorted(k for k in wrapper if _upper(k) in TOP_LEVEL - METADATA)
+    if logic:  # never recorded as metadata: they would be dropped
+        raise CohortDefinitionError(
+            f"{source}: {', '.join(logic)}: outside the expression of an export"
+        )
+    return expression, wrapper
+
+
 def from_circe(data: dict, source: str, *, default_name: str = "cohort"):
     """A validated definition from Circe JSON (already parsed)."""
-    converted = _Converter(source).definition(data, default_name)
+    expression, metadata = _unwrap(data, source)
+    converted = _Converter(source).definition(expression, default_name, metadata)
     try:
         return CohortDefinition.model_validate(converted)
     except ValidationError as e:

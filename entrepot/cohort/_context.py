@@ -18,12 +18,14 @@ class Context:
 
     def has(self, name: str) -> bool:
         """Whether the CDM holds a table (listed once per compilation)."""
-        if self._present is None:
-            self._present = self.wh.store.list_tables("cdm")
+        if self._present is None:  # any case: DuckDB reads names so
+            self._present = [t.lower() for t in self.wh.store.list_tables("cdm")]
         return name in self._present
 
     def table(self, name: str) -> ir.Table:
         """A CDM table, read once per compilation (columns lower-case)."""
+        if name not in self._tables and not self.has(name):
+            raise LookupError(f"the warehouse has no {name} table")
         if name not in self._tables:
             t = self.wh.store.table("cdm", name)
             if any(c != c.lower() for c in t.columns):
@@ -32,12 +34,14 @@ class Context:
         return self._tables[name]
 
     def persons(self) -> ir.Table:
-        """person as (pid, year_of_birth, gender_concept_id), typed."""
+        """person as (pid, year_of_birth, gender, race and ethnicity concepts), typed."""
         person = self.table("person")
         return person.select(
             pid=typed(person.person_id, "int64"),
             year_of_birth=typed(person.year_of_birth, "int64"),
             gender_concept_id=typed(person.gender_concept_id, "int64"),
+            race_concept_id=typed(person.race_concept_id, "int64"),
+            ethnicity_concept_id=typed(person.ethnicity_concept_id, "int64"),
         )
 
     def ids(self, concept_set: str) -> list[int]:

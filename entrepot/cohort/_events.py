@@ -10,9 +10,10 @@ import ibis
 import ibis.expr.types as ir
 
 from entrepot.cohort._context import Context, typed, where
-from entrepot.cohort._model import Event, gender_ids
-from entrepot.cohort._ranges import in_range
+from entrepot.cohort._model import DateAdjustment, Event, UserPeriod, gender_ids
+from entrepot.cohort._ranges import in_concepts, in_range
 from entrepot.cohort.criteria import DOMAINS
+from entrepot.cohort.criteria._domain import LINKED
 
 COLUMNS = (
     "person_id",
@@ -32,6 +33,7 @@ def events(ctx: Context, event: Event) -> ir.Table:
         t = t.filter(t[domain.concept].isin(ctx.ids(event.concept_set)))
     if event.source_concept_set is not None:
         t = t.filter(t[domain.source_concept].isin(ctx.ids(event.source_concept_set)))
+    t = _linked(ctx, t, event)
     rows = t.select(
         person_id=typed(t.person_id, "int64"),
         event_id=typed(t[domain.id], "int64"),
@@ -43,22 +45,32 @@ def events(ctx: Context, event: Event) -> ir.Table:
         concept_id=_column(t, domain.concept),
         type_concept_id=_column(t, domain.type_concept),
         **{name: column(t) for name, column in domain.attributes.items()},
+        **{name: t[name] for name in LINKED if getattr(event, name) is not None},
+        **(
+            {"linked_site": t.linked_site} if event.place_of_service is not None else {}
+        ),
     )
     if event.first:
         order = ibis.row_number().over(
             group_by="person_id", order_by=["start_date", "event_id"]
         )
         rows = rows.filter(order == 0)
+    if event.date_adjustment is not None:
+        rows = _adjusted(rows, event.date_adjustment)
     rows = where(rows, _filters(ctx, rows, event) + domain.conditions(ctx, rows, event))
     rows = _person_filters(ctx, rows, event)
     if event.visit_type is not None:
         visits = ctx.table("visit_occurrence")
-        wanted = visits.filter(visits.visit_concept_id.isin(event.visit_type))
+        wanted = visits.filter(
+            in_concepts(visits.visit_concept_id, event.visit_type, ctx.ids)
+        )
         rows = rows.semi_join(
             wanted,
             (rows.visit_occurrence_id == wanted.visit_occurrence_id)
             & (rows.person_id == wanted.person_id),
         )
+    if event.user_period is not None:
+        rows = _user_period(rows, event.user_period)
     rows = rows.select(*COLUMNS)
     if event.criteria is not None:
         from entrepot.cohort._groups import group_hits, with_observation
@@ -67,6 +79,51 @@ def events(ctx: Context, event: Event) -> ir.Table:
         hits = group_hits(ctx, event.criteria, framed)
         rows = rows.semi_join(hits, ["person_id", "event_id"])
     return rows
+
+
+def _linked(ctx: Context, t: ir.Table, event: Event) -> ir.Table:
+    """The rows with their provider's specialty and their care site's place of
+    service, if asked (left joins: a row without a care site is left out by
+    the filters, after `first`, as Circe's inner join does)."""
+    if event.provider_specialty is not None:
+        provider = ctx.table("provider")
+        provider = provider.select(
+            linked_provider=typed(provider.provider_id, "int64"),
+            provider_specialty=typed(provider.specialty_concept_id, "int64"),
+        )
+        t = t.left_join(provider, t.provider_id == provider.linked_provider)
+    if event.place_of_service is not None:
+        site = ctx.table("care_site")
+        site = site.select(
+            linked_site=typed(site.care_site_id, "int64"),
+            place_of_service=typed(site.place_of_service_concept_id, "int64"),
+        )
+        t = t.left_join(site, t.care_site_id == site.linked_site)
+    return t
+
+
+def _adjusted(rows: ir.Table, adjustment: DateAdjustment) -> ir.Table:
+    """Rows with their dates moved; those that end before they start left out."""
+    dates = {"start": rows.start_date, "end": rows.end_date}
+
+    def moved(which: str, days: int) -> ir.DateValue:
+        return (dates[which] + ibis.interval(days=days)).cast("date")
+
+    rows = rows.mutate(
+        start_date=moved(adjustment.start_with, adjustment.start_offset),
+        end_date=moved(adjustment.end_with, adjustment.end_offset),
+    )
+    return rows.filter(rows.end_date >= rows.start_date)
+
+
+def _user_period(rows: ir.Table, period: UserPeriod) -> ir.Table:
+    """The periods that cover the user's dates, dated by them."""
+    given = {"start_date": period.start, "end_date": period.end}
+    given = {column: day for column, day in given.items() if day is not None}
+    rows = rows.filter(
+        *[(rows.start_date <= day) & (rows.end_date >= day) for day in given.values()]
+    )
+    return rows.mutate(**{column: ibis.literal(day) for column, day in given.items()})
 
 
 def _column(t: ir.Table, name: str | None) -> ir.Value:
@@ -82,11 +139,16 @@ def _filters(ctx: Context, rows: ir.Table, event: Event) -> list[ir.BooleanValue
     if event.length is not None:
         days = rows.end_date.delta(rows.start_date, unit="day")
         conditions += in_range(days, event.length)
+    for name in LINKED:
+        if getattr(event, name) is not None:
+            conditions.append(in_concepts(rows[name], getattr(event, name), ctx.ids))
+    if event.place_of_service is not None:
+        conditions.append(rows.linked_site.notnull())
     types = event.type_concept
     if event.type_concept_set is not None:
         types = ctx.ids(event.type_concept_set)
     if types is not None:
-        matches = rows.type_concept_id.isin(types)
+        matches = in_concepts(rows.type_concept_id, types, ctx.ids)
         conditions.append(~matches if event.type_exclude else matches)
     return conditions
 
@@ -101,5 +163,7 @@ def _person_filters(ctx: Context, rows: ir.Table, event: Event) -> ir.Table:
         joined.start_date.year() - joined.year_of_birth, event.age
     ) + in_range(joined.end_date.year() - joined.year_of_birth, event.age_at_end)
     if event.gender is not None:
-        conditions.append(joined.gender_concept_id.isin(gender_ids(event.gender)))
+        conditions.append(
+            in_concepts(joined.gender_concept_id, gender_ids(event.gender), ctx.ids)
+        )
     return where(joined, conditions).select(rows.columns)

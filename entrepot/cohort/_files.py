@@ -12,10 +12,12 @@ from entrepot.cohort._model import CohortDefinition
 from entrepot.errors import CohortDefinitionError
 
 CIRCE_KEYS = {"PrimaryCriteria", "primaryCriteria", "ConceptSets", "conceptSets"}
+CIRCE_KEYS |= {"expression"}  # ATLAS's whole definition, as WebAPI exports it
 
 
 def is_circe(data: object) -> bool:
-    """Whether parsed JSON is a Circe cohort expression (ATLAS export)."""
+    """Whether parsed JSON is a Circe cohort expression or ATLAS's export of a
+    whole definition."""
     return isinstance(data, dict) and bool(CIRCE_KEYS & set(data))
 
 

@@ -15,7 +15,7 @@ import ibis.expr.types as ir
 from entrepot.cohort._context import Context, typed, where
 from entrepot.cohort._events import events
 from entrepot.cohort._model import Criterion, Demographics, Group, Window, gender_ids
-from entrepot.cohort._ranges import in_range
+from entrepot.cohort._ranges import in_concepts, in_range
 
 KEY = ["person_id", "event_id"]
 _COMPARE = {"at_least": operator.ge, "at_most": operator.le, "exactly": operator.eq}
@@ -136,7 +136,8 @@ def _bounds(
 
 
 def demographic_hits(ctx: Context, d: Demographics, index: ir.Table) -> ir.Table:
-    """Index events whose person matches age, gender and dates at the index."""
+    """Index events whose person matches age, gender, race, ethnicity and dates
+    at the index."""
     person = ctx.persons()
     j = index.join(person, index.person_id == person.pid)
     conditions = (
@@ -145,5 +146,11 @@ def demographic_hits(ctx: Context, d: Demographics, index: ir.Table) -> ir.Table
         + in_range(j.end_date, d.end_date)
     )
     if d.gender is not None:
-        conditions.append(j.gender_concept_id.isin(gender_ids(d.gender)))
+        conditions.append(
+            in_concepts(j.gender_concept_id, gender_ids(d.gender), ctx.ids)
+        )
+    for name in ("race", "ethnicity"):
+        if getattr(d, name) is not None:
+            column = j[f"{name}_concept_id"]
+            conditions.append(in_concepts(column, getattr(d, name), ctx.ids))
     return where(j, conditions).select(*KEY).distinct()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 T = TypeVar("T", float, date)
 
@@ -30,6 +30,7 @@ DOMAINS = (
     "specimen",
     "visit_detail",
     "payer_plan_period",
+    "episode",
 )
 Domain = Literal[DOMAINS]  # type: ignore[valid-type]
 Limit = Literal["first", "last", "all"]
@@ -49,6 +50,28 @@ ATTRIBUTES = (
     "disease_status",
     "source_id",
     "plan_concept_set",
+    "sponsor_concept_set",
+    "stop_reason_concept_set",
+    "plan_source_concept_set",
+    "sponsor_source_concept_set",
+    "stop_reason_source_concept_set",
+    "episode_number",
+    "object_concept",
+    "operator",
+    "range_low",
+    "range_high",
+    "range_low_ratio",
+    "range_high_ratio",
+    "abnormal",
+    "stop_reason",
+    "condition_status",
+    "refills",
+    "days_supply",
+    "route",
+    "lot_number",
+    "modifier",
+    "qualifier",
+    "value_text",
 )
 #: fields that name a concept set
 CONCEPT_SET_FIELDS = (
@@ -56,6 +79,11 @@ CONCEPT_SET_FIELDS = (
     "source_concept_set",
     "type_concept_set",
     "plan_concept_set",
+    "sponsor_concept_set",
+    "stop_reason_concept_set",
+    "plan_source_concept_set",
+    "sponsor_source_concept_set",
+    "stop_reason_source_concept_set",
 )
 GENDERS = {"female": 8532, "male": 8507}
 
@@ -114,6 +142,20 @@ class Text(Strict):
         return op, text
 
 
+class ConceptSelection(Strict):
+    """Concepts of a concept set (`{concept_set: x}`), or without one any concept
+    at all; with `exclude`, every other (Circe's *CS attributes): a missing
+    concept is in neither a set nor its exclusion, and is what excluding
+    'any concept' keeps."""
+
+    concept_set: str | None = None
+    exclude: bool = False
+
+
+Gender = list[Literal["female", "male"] | int] | ConceptSelection
+Concepts = list[int] | ConceptSelection
+
+
 class ConceptItem(Strict):
     """One concept, by id or by code of a vocabulary (CIM10, ATC, LOINC...)."""
 
@@ -140,6 +182,32 @@ class ConceptSet(Strict):
     items: list[ConceptItem] = Field(min_length=1)
 
 
+class DateAdjustment(Strict):
+    """Each row's dates moved (Circe's DateAdjustment): the start becomes the
+    row's `start_with` date plus `start_offset` days, the end its `end_with`
+    date plus `end_offset`; a row that then ends before it starts is left out.
+    `first` picks a row by its own dates; every other field reads the new ones."""
+
+    start_with: Literal["start", "end"] = "start"
+    start_offset: int = 0
+    end_with: Literal["start", "end"] = "end"
+    end_offset: int = 0
+
+
+class UserPeriod(Strict):
+    """Periods that cover these dates, dated by them (Circe's UserDefinedPeriod):
+    the other fields read the period's own dates."""
+
+    start: date | None = None
+    end: date | None = None
+
+    @model_validator(mode="after")
+    def _some_date(self) -> UserPeriod:
+        if self.start is None and self.end is None:
+            raise ValueError("a user period needs a start or an end")
+        return self
+
+
 class Event(Strict):
     """Rows of one domain: `{condition: {concept_set: gi, first: true}}`."""
 
@@ -150,25 +218,52 @@ class Event(Strict):
     start_date: Range[date] | None = None
     end_date: Range[date] | None = None
     age: Range[float] | None = None  # at the row's start (year difference)
-    gender: list[Literal["female", "male"] | int] | None = None
+    gender: Gender | None = None
     value: Range[float] | None = None  # value_as_number; dose_era: dose_value
-    unit: list[int] | None = None  # unit_concept_id (+ dose_era, specimen)
-    value_concept: list[int] | None = None  # value_as_concept_id
-    type_concept: list[int] | None = None  # *_type_concept_id
-    type_exclude: bool = False
-    visit_type: list[int] | None = None  # visit_concept_id of the row's visit
+    unit: Concepts | None = None  # unit_concept_id (+ dose_era, specimen)
+    value_concept: Concepts | None = None  # value_as_concept_id
+    type_concept: Concepts | None = None  # *_type_concept_id
+    type_exclude: bool = False  # with a list of type concepts
+    visit_type: Concepts | None = None  # visit_concept_id of the row's visit
+    provider_specialty: Concepts | None = None  # the row's provider's specialty
+    place_of_service: Concepts | None = None  # visits: their care site's
     age_at_end: Range[float] | None = None  # at the row's end (year difference)
     length: Range[float] | None = None  # days from the row's start to its end
     type_concept_set: str | None = None  # *_type_concept_id in a concept set
+    date_adjustment: DateAdjustment | None = None
+    user_period: UserPeriod | None = None  # observation and payer plan periods
     # only some domains have these columns (see criteria/)
     occurrence_count: Range[float] | None = None  # rows an era merges
     gap_days: Range[float] | None = None  # drug_era
     quantity: Range[float] | None = None  # device, specimen
     unique_device_id: Text | None = None  # device
-    anatomic_site: list[int] | None = None  # specimen: anatomic_site_concept_id
-    disease_status: list[int] | None = None  # specimen: disease_status_concept_id
+    anatomic_site: Concepts | None = None  # specimen: anatomic_site_concept_id
+    disease_status: Concepts | None = None  # specimen: disease_status_concept_id
     source_id: Text | None = None  # specimen: specimen_source_id
     plan_concept_set: str | None = None  # payer_plan_period: plan_concept_id
+    # payer_plan_period: sponsor_concept_id... (its *_concept_id in a concept set)
+    sponsor_concept_set: str | None = None
+    stop_reason_concept_set: str | None = None
+    plan_source_concept_set: str | None = None
+    sponsor_source_concept_set: str | None = None
+    stop_reason_source_concept_set: str | None = None
+    operator: Concepts | None = None  # measurement: operator_concept_id (<, >...)
+    range_low: Range[float] | None = None  # measurement: its reference range
+    range_high: Range[float] | None = None
+    range_low_ratio: Range[float] | None = None  # value over range_low
+    range_high_ratio: Range[float] | None = None  # value over range_high
+    abnormal: Literal[True] | None = None  # out of range, or an abnormal value
+    stop_reason: Text | None = None  # condition, drug
+    condition_status: Concepts | None = None  # condition_status_concept_id
+    refills: Range[float] | None = None  # drug
+    days_supply: Range[float] | None = None  # drug
+    route: Concepts | None = None  # drug: route_concept_id
+    lot_number: Text | None = None  # drug
+    modifier: Concepts | None = None  # procedure: modifier_concept_id
+    qualifier: Concepts | None = None  # observation: qualifier_concept_id
+    value_text: Text | None = None  # observation: value_as_string
+    episode_number: Range[float] | None = None  # episode
+    object_concept: Concepts | None = None  # episode: episode_object_concept_id
     # note_mention only: which mentions found by text processing (note_nlp) count
     label: list[str] | None = None  # DISEASE, DRUG, LAB or a user terminology's
     exclude: list[Qualifier] | None = None  # default: negated, hypothesis, family
@@ -203,6 +298,8 @@ class Event(Strict):
             raise ValueError(f"{', '.join(unsupported)}: not for {self.domain} events")
         if self.type_concept is not None and self.type_concept_set is not None:
             raise ValueError("give type_concept or type_concept_set, not both")
+        if isinstance(self.type_concept, ConceptSelection) and self.type_exclude:
+            raise ValueError("type_exclude: give exclude in the type_concept selection")
         return self
 
     @property
@@ -259,7 +356,9 @@ class Demographics(Strict):
     """Conditions on the person at the index event."""
 
     age: Range[float] | None = None
-    gender: list[Literal["female", "male"] | int] | None = None
+    gender: Gender | None = None
+    race: Concepts | None = None
+    ethnicity: Concepts | None = None
     start_date: Range[date] | None = None
     end_date: Range[date] | None = None
 
@@ -344,6 +443,8 @@ class CohortDefinition(Strict):
     inclusion_rules: list[InclusionRule] = []
     limit: Limit = "all"  # per person, after inclusion rules (expression limit)
     exit: Exit = Exit()
+    #: recorded with the cohort, read by no step (ATLAS's cdmVersionRange, id...)
+    metadata: dict[str, JsonValue] = {}
 
     @model_validator(mode="after")
     def _concept_sets_exist(self) -> CohortDefinition:
@@ -377,6 +478,15 @@ def _events(node) -> list[Event]:
     return found
 
 
+def _demographics(node) -> list[Demographics]:
+    """Every demographic criterion of a definition, at any depth."""
+    if isinstance(node, Group):
+        return node.demographics + [d for g in node.groups for d in _demographics(g)]
+    groups = [e.criteria for e in _events(node)] + [node.entry.criteria]
+    groups += [r.criteria for r in node.inclusion_rules]
+    return [d for g in groups if g is not None for d in _demographics(g)]
+
+
 def _concept_set_names(definition: CohortDefinition) -> set[str]:
     names = {
         name
@@ -384,11 +494,19 @@ def _concept_set_names(definition: CohortDefinition) -> set[str]:
         for name in (getattr(e, field) for field in CONCEPT_SET_FIELDS)
         if name is not None
     }
+    names |= {
+        value.concept_set
+        for node in _events(definition) + _demographics(definition)
+        for value in node.__dict__.values()
+        if isinstance(value, ConceptSelection) and value.concept_set is not None
+    }
     if definition.exit.drug_era is not None:
         names.add(definition.exit.drug_era.concept_set)
     return names
 
 
-def gender_ids(values: list[str | int]) -> list[int]:
-    """Gender concept ids from names or ids."""
+def gender_ids(values: Gender) -> Concepts:
+    """Gender concept ids from names or ids (a selection as it is)."""
+    if isinstance(values, ConceptSelection):
+        return values
     return [GENDERS[v] if isinstance(v, str) else v for v in values]

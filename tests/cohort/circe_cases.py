@@ -353,6 +353,67 @@ DOMAIN_CASES = {
             Age=at_least(50),
         ),
     },
+    "date adjustment: first, from the end, filters on the new dates": entering(
+        "ConditionOccurrence",
+        0,
+        First=True,
+        DateAdjustment={
+            "StartWith": "END_DATE",
+            "StartOffset": -3,
+            "EndWith": "END_DATE",
+            "EndOffset": 30,
+        },
+        OccurrenceStartDate={"Value": "1990-01-01", "Op": "gte"},
+        Age=at_least(40),
+    ),
+    "date adjustment: drug exposures, some end before they start": entering(
+        "DrugExposure",
+        4,  # acetaminophen: 7, 14 or 21 days mostly
+        DateAdjustment={"StartOffset": 10, "EndWith": "END_DATE", "EndOffset": 0},
+    ),
+    "concept set selections: the visit's, the type's, excluded": {
+        "ConceptSets": DOMAIN_SETS,
+        "PrimaryCriteria": primary(
+            "ConditionOccurrence",
+            0,
+            VisitTypeCS={"CodesetId": 5, "IsExclusion": False},
+            ConditionTypeCS={"CodesetId": 5, "IsExclusion": True},
+        ),
+        "InclusionRules": [
+            {
+                "name": "no inpatient visit the year before",
+                "expression": {
+                    "Type": "ALL",
+                    "CriteriaList": [
+                        occurring(
+                            "VisitOccurrence",
+                            None,
+                            -365,
+                            -1,
+                            0,
+                            0,
+                            attributes={"VisitTypeCS": {"CodesetId": 5}},
+                        )
+                    ],
+                },
+            }
+        ],
+        "EndStrategy": TO_EVENT_END,
+    },
+    # Circe filters gap_days with the EraLength range, not GapDays' own (sic)
+    "drug eras: gap days": entering(
+        "DrugEra",
+        9,
+        EraLength=between(30, 400),
+        GapDays={"Value": 5, "Op": "lt"},
+    ),
+    "user-defined period: observation periods, ages on their own dates": entering(
+        "ObservationPeriod",
+        None,
+        UserDefinedPeriod={"StartDate": "2005-01-01", "EndDate": "2006-06-30"},
+        AgeAtStart=between(0, 10),
+        PeriodLength=at_least(3650),
+    ),
 }
 # circepy 0.3.0 (the reference above) gets these wrong: its SQL for them does
 # not run, or drops `First`; Java Circe's semantics give the rows worked out by

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pytest
 
 from entrepot.cohort import CohortDefinition, load_definition, run_cohort
-from entrepot.cohort._model import Range
+from entrepot.cohort._model import ConceptSelection, Range
 from entrepot.errors import CohortDefinitionError, UnsupportedCirceFeatureError
 
 from .circe_cases import (
@@ -445,6 +445,11 @@ entry: {events: [EVENT]}
         ),
         ("{drug: {gap_days: {lt: 3}}}", "gap_days: not for drug events"),
         (
+            "{condition: {user_period: {start: 2020-01-01}}}",
+            "user_period: not for condition events",
+        ),
+        ("{observation_period: {user_period: {}}}", "a user period needs a start"),
+        (
             "{payer_plan_period: {plan_concept_set: s, unit: [8576]}}",
             "unit: not for payer_plan_period events",
         ),
@@ -475,23 +480,51 @@ def refused(kind: str, named: str, **attributes):
     [
         refused(
             "DrugEra",
-            "GapDays (Circe compares gap_days with the EraLength range)",
+            "GapDays without EraLength (Circe's SQL compares gap_days with the"
+            " EraLength range: it fails without one)",
             GapDays={"Value": 30, "Op": "lt"},
         ),
-        refused("ConditionEra", "DateAdjustment", DateAdjustment={"StartOffset": 1}),
-        refused("Specimen", "SpecimenSourceConcept", SpecimenSourceConcept=3),
+        refused(
+            "Specimen",
+            "DateAdjustment (Circe's SQL ignores it for specimens)",
+            DateAdjustment={"StartOffset": 1},
+        ),
+        refused(
+            "ConditionEra",
+            "DateAdjustment.StartWith (VISIT_DATE)",
+            DateAdjustment={"StartWith": "VISIT_DATE"},
+        ),
+        refused(
+            "Specimen",
+            "SpecimenSourceConcept (Circe's SQL ignores it: a CDM 5.4 specimen has"
+            " no source concept)",
+            SpecimenSourceConcept=3,
+        ),
         refused(
             "Specimen",
             "OccurrenceEndDate",
             OccurrenceEndDate={"Value": "2020-01-01", "Op": "lt"},
         ),
-        refused("VisitDetail", "GenderCS", GenderCS={"CodesetId": 1}),
         refused(
-            "PayerPlanPeriod",
-            "UserDefinedPeriod",
-            UserDefinedPeriod={"StartDate": "2020-01-01"},
+            "DrugExposure",
+            "DoseUnitCS (a drug_exposure column of CDM 5.0 that CDM 5.4 does not have)",
+            DoseUnitCS={"CodesetId": 1},
         ),
-        refused("PayerPlanPeriod", "SponsorConcept", SponsorConcept=1),
+        refused(
+            "ConditionOccurrence",
+            "ConditionTypeCS together with ConditionType",
+            ConditionType=[{"CONCEPT_ID": 32817}],
+            ConditionTypeCS={"CodesetId": 1},
+        ),
+        refused(
+            "VisitOccurrence",
+            "PlaceOfServiceLocation (it reads location_history and a location's"
+            " region_concept_id, which CDM 5.4 does not have)",
+            PlaceOfServiceLocation=3,
+        ),
+        refused(
+            "Death", "ProviderSpecialty", ProviderSpecialty=[{"CONCEPT_ID": 38004451}]
+        ),
         refused(
             "DeviceExposure",
             "UniqueDeviceId (operator 'matches')",
@@ -509,7 +542,7 @@ def test_circe_attributes_not_run_are_refused(tmp_path, kind, attributes, named)
 
 def test_circe_attributes_become_entrepot_fields(tmp_path):
     """Circe's visit detail Age is the age at its end; a type concept set can be
-    excluded; text operators keep their negation."""
+    excluded (a selection); text operators keep their negation."""
     path = tmp_path / "cohort.json"
     expression = entering(
         "VisitDetail",
@@ -524,6 +557,22 @@ def test_circe_attributes_become_entrepot_fields(tmp_path):
     definition = load_definition(path)
     detail = definition.entry.events[0]
     assert (detail.age, detail.age_at_end) == (None, Range[float](gte=30))
-    assert (detail.type_concept_set, detail.type_exclude) == ("codeset_12", True)
+    assert detail.type_concept == ConceptSelection(
+        concept_set="codeset_12", exclude=True
+    )
     device = definition.exit.censoring[0]
     assert device.unique_device_id.condition == ("not_contains", "UDI")
+
+
+def test_circe_drug_era_gap_days_read_the_era_length_range(tmp_path):
+    """As Java Circe (and circepy) do: `GapDays` only switches the filter on."""
+    path = tmp_path / "cohort.json"
+    expression = entering(
+        "DrugEra",
+        9,
+        EraLength={"Value": 30, "Op": "gte"},
+        GapDays={"Value": 5, "Op": "lt"},
+    )
+    path.write_text(json.dumps(expression))
+    era = load_definition(path).entry.events[0]
+    assert era.gap_days == era.length == Range[float](gte=30)

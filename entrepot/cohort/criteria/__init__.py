@@ -8,6 +8,7 @@ from entrepot.cohort.criteria import (
     dose_era,
     drug,
     drug_era,
+    episode,
     measurement,
     note_mention,
     observation,
@@ -39,6 +40,7 @@ DOMAINS: dict[str, Domain] = {
         specimen,
         visit_detail,
         payer_plan_period,
+        episode,
     )
 }
 

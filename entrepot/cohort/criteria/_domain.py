@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 import ibis
 import ibis.expr.types as ir
 
+from entrepot.cohort._context import typed
 from entrepot.cohort._model import ATTRIBUTES, Range, Text
-from entrepot.cohort._ranges import in_range
+from entrepot.cohort._ranges import in_concepts, in_range
 from entrepot.warehouse.eras import ONE_DAY
 
 if TYPE_CHECKING:
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from entrepot.cohort._model import Event
 
 Column = Callable[[ir.Table], ir.Value]
+#: event fields read in a table that rows link to: field -> table
+LINKED = {"provider_specialty": "provider", "place_of_service": "care_site"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,10 @@ class Domain:
     source_concept: str | None = None
     type_concept: str | None = None
     has_visit: bool = True
+    #: its rows are periods that a user period can stand in for
+    periods: bool = False
+    #: the tables its rows link to by id: provider, care_site
+    links: tuple[str, ...] = ()
     attributes: dict[str, Column] = field(default_factory=dict)
     #: the rows to read, when not the table as it is: (context, event) -> table
     rows: Callable[[Context, Event], ir.Table] | None = None
@@ -58,6 +65,8 @@ class Domain:
             "type_concept": self.type_concept is None,
             "type_concept_set": self.type_concept is None,
             "visit_type": not self.has_visit,
+            "user_period": not self.periods,
+            **{field: table not in self.links for field, table in LINKED.items()},
             **{name: name not in self.attributes for name in ATTRIBUTES},
         }
         return [
@@ -79,10 +88,12 @@ class Domain:
                 found += in_range(column, wanted)
             elif isinstance(wanted, Text):
                 found.append(matches(column, wanted))
+            elif wanted is True:  # a flag the column computes (abnormal)
+                found.append(column)
             elif isinstance(wanted, str):  # a concept set
                 found.append(column.isin(ctx.ids(wanted)))
-            else:  # concept ids
-                found.append(column.isin(wanted))
+            else:  # concept ids, or a concept set's selection
+                found.append(in_concepts(column, wanted, ctx.ids))
         return found
 
 
@@ -118,8 +129,8 @@ def column(name: str) -> Column:
 
 
 #: value, unit and value as concept (measurement, observation)
-VALUES = {
-    "value": column("value_as_number"),
+VALUES = {  # a number even where a warehouse stores it as text (Eunomia)
+    "value": lambda t: typed(t.value_as_number, "float64"),
     "unit": column("unit_concept_id"),
     "value_concept": column("value_as_concept_id"),
 }

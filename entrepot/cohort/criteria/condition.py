@@ -1,6 +1,6 @@
 """Condition occurrences (diagnoses)."""
 
-from entrepot.cohort.criteria._domain import Domain, end_or_next_day
+from entrepot.cohort.criteria._domain import Domain, column, end_or_next_day
 
 DOMAIN = Domain(
     name="condition",
@@ -11,4 +11,9 @@ DOMAIN = Domain(
     concept="condition_concept_id",
     source_concept="condition_source_concept_id",
     type_concept="condition_type_concept_id",
+    links=("provider",),
+    attributes={
+        "stop_reason": column("stop_reason"),
+        "condition_status": column("condition_status_concept_id"),
+    },
 )

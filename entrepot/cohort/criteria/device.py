@@ -12,6 +12,7 @@ DOMAIN = Domain(
     concept="device_concept_id",
     source_concept="device_source_concept_id",
     type_concept="device_type_concept_id",
+    links=("provider",),
     attributes={
         "quantity": column("quantity"),
         "unique_device_id": column("unique_device_id"),

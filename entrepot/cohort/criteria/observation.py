@@ -1,6 +1,6 @@
 """Observations (facts that are neither conditions nor measurements)."""
 
-from entrepot.cohort.criteria._domain import VALUES, Domain, next_day
+from entrepot.cohort.criteria._domain import VALUES, Domain, column, next_day
 
 DOMAIN = Domain(
     name="observation",
@@ -11,5 +11,10 @@ DOMAIN = Domain(
     concept="observation_concept_id",
     source_concept="observation_source_concept_id",
     type_concept="observation_type_concept_id",
-    attributes=VALUES,
+    links=("provider",),
+    attributes=VALUES
+    | {
+        "qualifier": column("qualifier_concept_id"),
+        "value_text": column("value_as_string"),
+    },
 )

@@ -10,4 +10,5 @@ DOMAIN = Domain(
     end=lambda t: t.observation_period_end_date,
     type_concept="period_type_concept_id",
     has_visit=False,
+    periods=True,
 )

@@ -35,6 +35,17 @@ DOMAIN = Domain(
     concept="payer_concept_id",
     source_concept="payer_source_concept_id",
     has_visit=False,
-    attributes={"plan_concept_set": column("plan_concept_id")},
+    periods=True,
+    attributes={
+        f"{name}_concept_set": column(f"{name}_concept_id")
+        for name in (
+            "plan",
+            "sponsor",
+            "stop_reason",
+            "plan_source",
+            "sponsor_source",
+            "stop_reason_source",
+        )
+    },
     rows=periods,
 )

@@ -1,6 +1,6 @@
 """Procedure occurrences (acts: CCAM...)."""
 
-from entrepot.cohort.criteria._domain import Domain, next_day
+from entrepot.cohort.criteria._domain import Domain, column, next_day
 
 DOMAIN = Domain(
     name="procedure",
@@ -11,4 +11,9 @@ DOMAIN = Domain(
     concept="procedure_concept_id",
     source_concept="procedure_source_concept_id",
     type_concept="procedure_type_concept_id",
+    links=("provider",),
+    attributes={
+        "modifier": column("modifier_concept_id"),
+        "quantity": column("quantity"),
+    },
 )

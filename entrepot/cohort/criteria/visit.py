@@ -11,4 +11,5 @@ DOMAIN = Domain(
     concept="visit_concept_id",
     source_concept="visit_source_concept_id",
     type_concept="visit_type_concept_id",
+    links=("provider", "care_site"),
 )

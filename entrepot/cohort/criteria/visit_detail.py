@@ -11,4 +11,5 @@ DOMAIN = Domain(
     concept="visit_detail_concept_id",
     source_concept="visit_detail_source_concept_id",
     type_concept="visit_detail_type_concept_id",
+    links=("provider", "care_site"),
 )
