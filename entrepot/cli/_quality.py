@@ -63,6 +63,9 @@ def quality(
         raise typer.Exit(1)
 
 
+_METHODS = {"content_hash": "content hash of every row"}
+
+
 def _print_quality(report, html: Path | None) -> None:
     s = report.summary
     stdout.print(
@@ -70,6 +73,11 @@ def _print_quality(report, html: Path | None) -> None:
         f"[red]{s['fail']} failed[/red], {s['error']} errors, "
         f"{s['not_applicable']} not applicable."
     )
+    if reused := s["incremental"]["reused_tables"]:
+        stdout.print(
+            f"The results of {len(reused)} unchanged tables were reused (proven "
+            f"unchanged by a {_METHODS[s['incremental']['method']]}; --full recomputes)."
+        )
     if report.failing:
         table = Table("status", "check", "violating", "rows", "%", "examples")
         for c in report.failing:
