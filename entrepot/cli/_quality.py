@@ -49,6 +49,10 @@ def quality(
     from entrepot.quality import load_config, run_checks
 
     settings = load_config(config)
+    if html is not None:
+        from entrepot.quality.report import check_target
+
+        check_target(html)  # before the checks run, not after
     with open_warehouse(warehouse) as wh, progress(quiet) as step:
         report = run_checks(
             wh, config=settings, only=only, incremental=not full, progress=step

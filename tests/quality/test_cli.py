@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from entrepot.cli import main
+from entrepot.warehouse import Warehouse
 
 
 def test_quality_json_and_html(synthetic, tmp_path, capsys):
@@ -65,3 +66,22 @@ def test_bad_configuration_is_one_line_and_status_2(synthetic, tmp_path, capsys)
     assert main(["quality", "-w", str(synthetic.uri), "--config", str(bad)]) == 2
     err = capsys.readouterr().err
     assert f"{bad}: thresholds.before_birth: Input should be a valid number" in err
+
+
+def test_html_into_a_missing_folder_is_refused_before_any_check(
+    synthetic, tmp_path, capsys
+):
+    path = str(synthetic.uri)
+    synthetic.close()
+    target = tmp_path / "missing" / "report.html"
+    assert main(["quality", "-w", path, "--html", str(target)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [
+        f"entrepot: error: cannot write {target}: folder {target.parent} does not exist"
+    ]
+    with Warehouse.open(path, read_only=True) as wh:
+        assert wh.count("quality_state") == 0  # no check ran
+    assert main(["quality", "-w", path, "--html", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"entrepot: error: cannot write {tmp_path}: it is a folder"
+    )
