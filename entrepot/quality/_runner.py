@@ -64,6 +64,7 @@ def _status(check: Check, rows: int, bad: int) -> CheckResult:
         rows=rows,
         violating_rows=bad,
         violating_percent=round(share, 4),
+        reason=check.reason,
     )
 
 

@@ -2,7 +2,8 @@
 
 Bookkeeping table `entrepot.quality_state`, one row per table checked: its
 row count and largest id, a fingerprint of everything its checks read (the
-content hash of every table they join, and the configuration) and the results.
+columns and content hash of every table they join, and the configuration) and
+the results.
 A table whose fingerprint did not change is not checked again: its results
 are reused.
 
@@ -42,6 +43,7 @@ class TableStats:
     rows: int
     max_id: int | None
     content: tuple[int, int]  # two sums of salted row hashes
+    columns: tuple[str, ...]  # names and types: a renamed column is a change
 
 
 def _row_hashes(t: ir.Table) -> tuple[ir.IntegerColumn, ir.IntegerColumn]:
@@ -78,6 +80,7 @@ def table_stats(ctx: Context, tables: set[str]) -> dict[str, TableStats | None]:
             int(row["rows"]),
             None if top is None else int(top),
             (int(row["first"] or 0), int(row["second"] or 0)),
+            tuple(f"{c} {type_}" for c, type_ in t.schema().items()),
         )
     return stats
 

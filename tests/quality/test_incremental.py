@@ -109,3 +109,16 @@ def test_cli_says_how_unchanged_tables_were_proven(synthetic, capsys):
     assert main([*args, "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)["summary"]
     assert summary["incremental"]["method"] == "content_hash"
+
+
+def test_renamed_column_is_a_change(synthetic):
+    """Same values under another name: the table's structure is part of its hash."""
+    run_checks(synthetic, only=["required_field"], today=TODAY)
+    sql(synthetic, "ALTER TABLE person RENAME COLUMN year_of_birth TO column2")
+    again = run_checks(synthetic, only=["required_field"], today=TODAY)
+    found = again.by_id()["required_field:person.year_of_birth"]
+    assert (found.status, found.reason, found.reused) == (
+        "fail",
+        "person.year_of_birth is missing",
+        False,
+    )
