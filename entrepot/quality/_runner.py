@@ -156,7 +156,9 @@ def run_checks(
     reads = {
         t: {t} | {r for c in cs for r in c.source.tables} for t, cs in by_table.items()
     }
-    stats = _state.table_stats(ctx, set().union(*reads.values()) if reads else set())
+    stats = _state.table_stats(
+        ctx, set().union(*reads.values()) if reads else set(), content=incremental
+    )
     prints = {t: _state.fingerprint(ctx, reads[t], stats) for t in by_table}
     stored = _state.load_state(wh) if incremental else {}
     reused, to_run = {}, []

@@ -55,8 +55,11 @@ def _row_hashes(t: ir.Table) -> tuple[ir.IntegerColumn, ir.IntegerColumn]:
     )
 
 
-def table_stats(ctx: Context, tables: set[str]) -> dict[str, TableStats | None]:
-    """Row count, largest id and content hash of each table (None when absent)."""
+def table_stats(
+    ctx: Context, tables: set[str], content: bool = True
+) -> dict[str, TableStats | None]:
+    """Row count, largest id and (unless `content` is False: a run that
+    stores nothing) content hash of each table; None when it is absent."""
     stats: dict[str, TableStats | None] = {}
     for name in sorted(tables):
         if not ctx.has(name):
@@ -65,12 +68,12 @@ def table_stats(ctx: Context, tables: set[str]) -> dict[str, TableStats | None]:
         t = ctx.wh.table(name)
         key = t[ctx.key(name)]
         first, second = _row_hashes(t)
+        sums = {"first": first.sum(), "second": second.sum()} if content else {}
         row = (
             t.aggregate(
                 rows=t.count(),
                 max_id=key.max() if key.type().is_numeric() else key.count(),
-                first=first.sum(),
-                second=second.sum(),
+                **sums,
             )
             .to_pyarrow()
             .to_pylist()[0]
@@ -79,7 +82,7 @@ def table_stats(ctx: Context, tables: set[str]) -> dict[str, TableStats | None]:
         stats[name] = TableStats(
             int(row["rows"]),
             None if top is None else int(top),
-            (int(row["first"] or 0), int(row["second"] or 0)),
+            (int(row.get("first") or 0), int(row.get("second") or 0)),
             tuple(f"{c} {type_}" for c, type_ in t.schema().items()),
         )
     return stats
