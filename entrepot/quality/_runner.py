@@ -187,9 +187,8 @@ def run_checks(
     summary = _summary(wh, ctx, results, time.perf_counter() - started)
     summary["incremental"] = {
         "enabled": incremental,
-        "method": _state.METHOD
-        if incremental
-        else None,  # how tables are proven unchanged
+        # how unchanged tables are proven unchanged
+        "method": _state.METHOD if incremental else None,
         "saved": saved,
         "recomputed_tables": sorted({c.table for c in to_run}),
         "reused_tables": sorted({r.table for r in results if r.reused}),
