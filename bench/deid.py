@@ -3,8 +3,11 @@
 Scores recall per label, precision, F1 and the share of fully de-identified
 documents against the gold identifier spans (`entrepot.note_annotation`),
 with each patient's identity from the raw extracts, and the speed in notes
-per second on one core. The baseline is AP-HP's published rules-only system
-(F1 0.887, 32 % of documents fully redacted).
+per second on one core. AP-HP's rules-only system is shown beside it as
+context only (F1 0.887, 32 % of documents fully redacted: a published figure
+measured on real clinical notes, not comparable with a score on template-written
+synthetic notes, so no ratio is taken). The measurement on held-out, real-style
+notes is the privacy issue's.
 
     python bench/deid.py [--patients 300] [--json out.json]
 """
@@ -17,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-BASELINE = {"f1": 0.887, "fully_deidentified": 0.32}
+#: Published, on real notes (AP-HP, rules only): context, not a baseline.
+PUBLISHED = {"f1": 0.887, "fully_deidentified": 0.32}
 
 
 def run(patients: int, seed: int = 1) -> dict:
@@ -55,31 +59,22 @@ def run(patients: int, seed: int = 1) -> dict:
     result["notes_per_second"] = round(len(docs) / seconds)
     rules_only = {int(d["document_id"]): find_identifiers(d["text"]) for d in docs}
     result["rules_only"] = score(gold, rules_only)
-    result["baseline"] = BASELINE
-    result["ratio_to_baseline"] = {
-        k: round(result[k] / v, 2) for k, v in BASELINE.items()
-    }
+    result["published_on_real_notes"] = PUBLISHED
     return result
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=300)
     parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     result = run(args.patients)
     for label, value in result["recall"].items():
         print(f"recall {label:<15} {value:.4f}")
     print(f"recall (all)          {result['recall_all']:.4f}")
     print(f"precision             {result['precision']:.4f}")
-    print(
-        f"F1                    {result['f1']:.4f}  "
-        f"(x{result['ratio_to_baseline']['f1']} AP-HP rules-only 0.887)"
-    )
-    print(
-        f"fully de-identified   {result['fully_deidentified']:.2%}  "
-        f"(x{result['ratio_to_baseline']['fully_deidentified']} AP-HP rules-only 32%)"
-    )
+    print(f"F1                    {result['f1']:.4f}")
+    print(f"fully de-identified   {result['fully_deidentified']:.2%}")
     print(f"speed                 {result['notes_per_second']} notes/s (one core)")
     rules = result["rules_only"]
     print(
@@ -87,8 +82,14 @@ def main() -> None:
         f"precision {rules['precision']:.4f}, "
         f"fully de-identified {rules['fully_deidentified']:.2%}"
     )
+    print(
+        "published figure, for context (real notes, not comparable: no ratio): "
+        f"AP-HP rules-only F1 {PUBLISHED['f1']}, "
+        f"{PUBLISHED['fully_deidentified']:.0%} of documents fully de-identified"
+    )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
+    return result
 
 
 if __name__ == "__main__":

@@ -80,6 +80,10 @@ class QualityConfigError(EntrepotError, ValueError):
     """A data quality configuration file (thresholds, extra checks) is not valid."""
 
 
+class OutputPathError(EntrepotError, ValueError):
+    """A file cannot be written at the path given: no such folder, or a folder."""
+
+
 class ThesaurusError(EntrepotError, ValueError):
     """A drug interaction thesaurus file cannot be read or converted."""
 

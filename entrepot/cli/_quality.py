@@ -49,6 +49,10 @@ def quality(
     from entrepot.quality import load_config, run_checks
 
     settings = load_config(config)
+    if html is not None:
+        from entrepot.quality.report import check_target
+
+        check_target(html)  # before the checks run, not after
     with open_warehouse(warehouse) as wh, progress(quiet) as step:
         report = run_checks(
             wh, config=settings, only=only, incremental=not full, progress=step
@@ -63,6 +67,9 @@ def quality(
         raise typer.Exit(1)
 
 
+_METHODS = {"content_hash": "content hash of every row"}
+
+
 def _print_quality(report, html: Path | None) -> None:
     s = report.summary
     stdout.print(
@@ -70,6 +77,11 @@ def _print_quality(report, html: Path | None) -> None:
         f"[red]{s['fail']} failed[/red], {s['error']} errors, "
         f"{s['not_applicable']} not applicable."
     )
+    if reused := s["incremental"]["reused_tables"]:
+        stdout.print(
+            f"The results of {len(reused)} unchanged tables were reused (proven "
+            f"unchanged by a {_METHODS[s['incremental']['method']]}; --full recomputes)."
+        )
     if report.failing:
         table = Table("status", "check", "violating", "rows", "%", "examples")
         for c in report.failing:

@@ -2,20 +2,53 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
+from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from entrepot.errors import QualityConfigError
+from entrepot.warehouse.cdm import cdm_tables
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _unknown(what: str, name: str, known: Iterable[str]) -> str:
+    """Why a name is refused, with the nearest known name when there is one."""
+    near = difflib.get_close_matches(name, list(known), n=1)
+    return f"{what} '{name}'" + (f" (did you mean {near[0]}?)" if near else "")
+
+
+def _table_problem(table: str, field: str | None = None) -> str | None:
+    """Why `table` (and `field`) is not in the CDM specification, or None."""
+    tables = cdm_tables()
+    if table not in tables:
+        return _unknown("unknown CDM table", table, tables)
+    if field is not None and field not in tables[table].columns:
+        return _unknown(f"{table} has no field", field, tables[table].columns)
+    return None
+
+
+def _refuse(problem: str | None) -> None:
+    if problem is not None:
+        raise PydanticCustomError("unknown_name", problem)
 
 
 class SexRule(_Model):
@@ -40,6 +73,19 @@ class ExtraCheck(_Model):
     minimum: float | None = None
     maximum: float | None = None
     values: list[str | int] | None = None
+
+    @field_validator("table")
+    @classmethod
+    def _known_table(cls, table: str) -> str:
+        _refuse(_table_problem(table))
+        return table
+
+    @field_validator("field")
+    @classmethod
+    def _known_field(cls, field: str, info: ValidationInfo) -> str:
+        if "table" in info.data:  # else the table's own error is reported
+            _refuse(_table_problem(info.data["table"], field))
+        return field
 
     @model_validator(mode="after")
     def _complete(self) -> ExtraCheck:
@@ -70,6 +116,32 @@ class QualityConfig(_Model):
             if key in self.thresholds:
                 return self.thresholds[key]
         return default
+
+    def unknown_name(self) -> tuple[str, str] | None:
+        """(place, reason) of the first family, table or field that does not
+        exist, in thresholds, disabled or should_be_filled; None if all do."""
+        from entrepot.quality._registry import families
+
+        known = set(families())
+        with_extra = known | {e.name for e in self.extra_checks}
+        for key in self.thresholds:
+            family, _, place = key.partition(":")
+            table, _, field = place.partition(".")
+            problem = (
+                _unknown("unknown check family", family, with_extra)
+                if family not in with_extra
+                else place and _table_problem(table, field or None)
+            )
+            if problem:
+                return f"thresholds.{key}", problem
+        for i, family in enumerate(self.disabled):
+            if family not in known:
+                return f"disabled.{i}", _unknown("unknown check family", family, known)
+        for i, name in enumerate(self.should_be_filled):
+            table, _, field = name.partition(".")
+            if problem := _table_problem(table, field):
+                return f"should_be_filled.{i}", problem
+        return None
 
     @property
     def fingerprint(self) -> str:
@@ -109,8 +181,11 @@ def load_config(path: str | os.PathLike | None = None) -> QualityConfig:
         where = str(path)
         data = _merge(data, _read(path.read_text(encoding="utf-8"), where))
     try:
-        return QualityConfig.model_validate(data)
+        config = QualityConfig.model_validate(data)
     except ValidationError as e:
         first = e.errors()[0]
         place = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise QualityConfigError(f"{where}: {place}: {first['msg']}") from None
+    if unknown := config.unknown_name():
+        raise QualityConfigError(f"{where}: {unknown[0]}: {unknown[1]}")
+    return config

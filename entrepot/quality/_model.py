@@ -57,6 +57,7 @@ class Check:
     violators: Callable[[ir.Table], ir.Table] | None = None
     qualifier: str | None = None  # tells apart checks of one family on one field
     examples: bool = True  # False where every row violates alike (a wrong type)
+    reason: str | None = None  # why every row violates (a missing column)
 
     @property
     def id(self) -> str:

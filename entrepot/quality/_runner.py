@@ -64,6 +64,7 @@ def _status(check: Check, rows: int, bad: int) -> CheckResult:
         rows=rows,
         violating_rows=bad,
         violating_percent=round(share, 4),
+        reason=check.reason,
     )
 
 
@@ -155,7 +156,9 @@ def run_checks(
     reads = {
         t: {t} | {r for c in cs for r in c.source.tables} for t, cs in by_table.items()
     }
-    stats = _state.table_stats(ctx, set().union(*reads.values()) if reads else set())
+    stats = _state.table_stats(
+        ctx, set().union(*reads.values()) if reads else set(), content=incremental
+    )
     prints = {t: _state.fingerprint(ctx, reads[t], stats) for t in by_table}
     stored = _state.load_state(wh) if incremental else {}
     reused, to_run = {}, []
@@ -184,6 +187,8 @@ def run_checks(
     summary = _summary(wh, ctx, results, time.perf_counter() - started)
     summary["incremental"] = {
         "enabled": incremental,
+        # how unchanged tables are proven unchanged
+        "method": _state.METHOD if incremental else None,
         "saved": saved,
         "recomputed_tables": sorted({c.table for c in to_run}),
         "reused_tables": sorted({r.table for r in results if r.reused}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench.quality import run
 
 
@@ -16,3 +18,6 @@ def test_bench_reports_its_figures(tmp_path):
     }
     assert abs(f["total_seconds"] - f["checks_seconds"] - f["describe_seconds"]) < 0.02
     assert f["target_seconds"] == 120 * 30 / 100_000
+    b = f["baseline"]
+    assert b["same_counts"] is True and b["checks"] > 50
+    assert b["ratio"] == pytest.approx(b["entrepot_seconds"] / b["sql_seconds"], 0.02)

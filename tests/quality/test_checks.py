@@ -298,3 +298,31 @@ def test_eunomia_planted_defect_fails_clean_passes(
     ids = [r[0] for r in sql(eunomia_units, expected)]  # Eunomia repeats some ids
     assert (found.status, found.violating_rows) == ("fail", len(ids))
     assert found.examples == sorted(set(ids))[:5]
+
+
+def test_absent_required_columns_fail_as_dqd_cdm_field(eunomia):
+    """Eunomia's malformed death table has column0.. in place of its columns."""
+    report = run_checks(eunomia, only=["required_field"], today=TODAY)
+    found = report.by_id()
+    for field in ("person_id", "death_date"):
+        check = found[f"required_field:death.{field}"]
+        assert (
+            check.category,
+            check.status,
+            check.violating_rows,
+            check.rows,
+            check.examples,
+            check.reason,
+        ) == ("conformance", "fail", 1, 1, [], f"death.{field} is missing")
+    cdm_version = found["required_field:cdm_source.cdm_version_concept_id"]
+    assert (cdm_version.status, cdm_version.reason) == (
+        "fail",
+        "cdm_source.cdm_version_concept_id is missing",
+    )
+    person = found["required_field:person.person_id"]
+    assert (person.status, person.violating_rows, person.rows) == ("pass", 0, 2694)
+    absent = found["required_field:episode.episode_id"]  # no episode table at all
+    assert (absent.status, absent.reason) == (
+        "not_applicable",
+        "table episode is missing",
+    )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from entrepot.cli import main
+from entrepot.warehouse import Warehouse
 
 
 def test_quality_json_and_html(synthetic, tmp_path, capsys):
@@ -87,3 +90,73 @@ def test_describe_cannot_be_unmasked_from_the_command_line(
     assert bands("--mask-below", "1") == default
     monkeypatch.setenv("ENTREPOT_MASK_BELOW", "1")
     assert bands() == default
+
+
+def test_html_into_a_missing_folder_is_refused_before_any_check(
+    synthetic, tmp_path, capsys
+):
+    path = str(synthetic.uri)
+    synthetic.close()
+    target = tmp_path / "missing" / "report.html"
+    assert main(["quality", "-w", path, "--html", str(target)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [
+        f"entrepot: error: cannot write {target}: folder {target.parent} does not exist"
+    ]
+    with Warehouse.open(path, read_only=True) as wh:
+        assert wh.count("quality_state") == 0  # no check ran
+    assert main(["quality", "-w", path, "--html", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"entrepot: error: cannot write {tmp_path}: it is a folder"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "thresholds: {befor_birth: 1}\n",
+            "thresholds.befor_birth: unknown check family 'befor_birth' "
+            "(did you mean before_birth?)",
+        ),
+        (
+            "thresholds: {'before_birth:measurment': 1}\n",
+            "thresholds.before_birth:measurment: unknown CDM table 'measurment' "
+            "(did you mean measurement?)",
+        ),
+        (
+            "thresholds: {'before_birth:measurement.measurment_date': 1}\n",
+            "thresholds.before_birth:measurement.measurment_date: measurement has "
+            "no field 'measurment_date' (did you mean measurement_date?)",
+        ),
+        (
+            "disabled: [duplicate_events]\n",
+            "disabled.0: unknown check family 'duplicate_events' "
+            "(did you mean duplicate_event?)",
+        ),
+        (
+            "should_be_filled: [visit_occurence.care_site_id]\n",
+            "should_be_filled.0: unknown CDM table 'visit_occurence' "
+            "(did you mean visit_occurrence?)",
+        ),
+        (
+            "extra_checks:\n  - {name: k, kind: not_null, table: measurment, "
+            "field: value_as_number}\n",
+            "extra_checks.0.table: unknown CDM table 'measurment' "
+            "(did you mean measurement?)",
+        ),
+        (
+            "extra_checks:\n  - {name: k, kind: not_null, table: measurement, "
+            "field: value_as_numbr}\n",
+            "extra_checks.0.field: measurement has no field 'value_as_numbr' "
+            "(did you mean value_as_number?)",
+        ),
+    ],
+)
+def test_misspelt_names_in_the_configuration_are_refused(
+    synthetic, tmp_path, capsys, text, message
+):
+    bad = tmp_path / "q.yaml"
+    bad.write_text(text)
+    assert main(["quality", "-w", str(synthetic.uri), "--config", str(bad)]) == 2
+    assert capsys.readouterr().err.strip() == f"entrepot: error: {bad}: {message}"

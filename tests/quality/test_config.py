@@ -38,7 +38,8 @@ def test_defaults_then_user_file_most_specific_threshold_wins(tmp_path):
         ),
         ("colour: red\n", r"quality.yaml: colour: Extra inputs are not permitted"),
         (
-            "extra_checks:\n  - {name: w, kind: value_range, table: measurement, field: x}\n",
+            "extra_checks:\n  - {name: w, kind: value_range, table: measurement,\n"
+            "     field: value_as_number}\n",
             r"quality.yaml: extra_checks.0: Value error, a value_range check needs minimum",
         ),
         ("a: [\n", r"quality.yaml: not valid YAML"),

@@ -7,6 +7,7 @@ from collections import defaultdict
 from html import escape
 from pathlib import Path
 
+from entrepot.errors import OutputPathError
 from entrepot.quality._model import CATEGORIES
 from entrepot.quality._runner import QualityReport
 from entrepot.quality.report import _svg
@@ -137,10 +138,22 @@ def render_html(report: QualityReport, description: dict) -> str:
     )
 
 
+def check_target(path: str | os.PathLike) -> Path:
+    """The report's path, refused before any work if a file cannot be written there."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputPathError(f"cannot write {path}: it is a folder")
+    if not path.parent.is_dir():
+        raise OutputPathError(
+            f"cannot write {path}: folder {path.parent} does not exist"
+        )
+    return path
+
+
 def write_report(
     report: QualityReport, description: dict, path: str | os.PathLike
 ) -> Path:
     """Write the HTML report to `path`; return it."""
-    path = Path(path)
+    path = check_target(path)
     path.write_text(render_html(report, description), encoding="utf-8")
     return path
