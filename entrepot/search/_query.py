@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -11,18 +10,19 @@ import tantivy
 
 from entrepot.errors import SearchQueryError
 from entrepot.search._index import require_index
+from entrepot.search._language import user_query
 from entrepot.search._schema import (
     DEFAULT_EXCLUDE,
     EXCLUDABLE,
     FIELDS,
+    analyzer,
     day_number,
     from_day_number,
     note_type_key,
 )
 
 _SNIPPET_CHARS = 200
-#: tantivy reads "a AND NOT b" as "a and (nothing but not b)": say it its way.
-_AND_NOT = re.compile(r"(?:\bAND\s+)?(?<![\w:])NOT\s+")
+_ANALYZER = analyzer()  # the index's own: a query's words are read as its text
 
 
 @dataclass(frozen=True)
@@ -57,22 +57,10 @@ def searched_fields(exclude: tuple[str, ...]) -> list[str]:
     return [f for f in FIELDS if f not in exclude]
 
 
-def _parse(index: tantivy.Index, text: str, fields: list[str]) -> tantivy.Query:
-    if not text.strip():
-        raise SearchQueryError("empty search query")
-    try:
-        return index.parse_query(
-            _AND_NOT.sub("-", text), fields, conjunction_by_default=True
-        )
-    except ValueError as e:
-        detail = str(e).strip().splitlines()[0] if str(e).strip() else "syntax error"
-        raise SearchQueryError(f"cannot read query {text!r}: {detail}") from None
-
-
-def build_query(index, schema, text: str, filters: SearchFilters) -> tantivy.Query:
+def build_query(schema, text: str, filters: SearchFilters) -> tantivy.Query:
     """The user's query within the searched contexts, with the note filters."""
     fields = searched_fields(filters.exclude)
-    parts = [(tantivy.Occur.Must, _parse(index, text, fields))]
+    parts = [(tantivy.Occur.Must, user_query(text, schema, _ANALYZER, fields))]
     if filters.note_type:
         parts.append(
             (
@@ -164,7 +152,7 @@ def search_notes(
     filters = filters or SearchFilters()
     index = require_index(wh)
     searcher = index.searcher()
-    query = build_query(index, index.schema, text, filters)
+    query = build_query(index.schema, text, filters)
     query = _without_opted_out(wh, index.schema, query)
     everything = searcher.search(query, limit=max(searcher.num_docs, 1))
     addresses = [a for _, a in everything.hits]
@@ -194,7 +182,7 @@ def matching_notes(wh, text: str, filters: SearchFilters) -> list[tuple[int, int
     """(person_id, day number) of every matching note."""
     index = require_index(wh)
     searcher = index.searcher()
-    query = build_query(index, index.schema, text, filters)
+    query = build_query(index.schema, text, filters)
     query = _without_opted_out(wh, index.schema, query)
     addresses = [
         a for _, a in searcher.search(query, limit=max(searcher.num_docs, 1)).hits

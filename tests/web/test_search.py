@@ -97,9 +97,9 @@ def test_search_stays_in_the_project(server):
 @pytest.mark.parametrize(
     ("params", "words"),
     [
-        ({"q": '"unclosed'}, "cannot read query"),
-        ({"q": "toux:"}, "cannot read query"),
-        ({"q": "nofield:toux"}, "Field does not exist"),
+        ({"q": '"unclosed'}, "unclosed quote"),
+        ({"q": "(toux"}, "missing )"),
+        ({"q": "toux AND"}, "AND needs a word"),
         ({"q": "toux", "exclude": "bogus"}, "exclude: unknown context 'bogus'"),
         ({"q": "toux", "from": "2024-05-01", "to": "2024-01-01"}, "comes after"),
     ],
@@ -110,6 +110,24 @@ def test_malformed_searches_get_one_line_400(server, params, words):
     assert r.status_code == 400
     detail = r.json()["detail"]
     assert words in detail and "\n" not in detail
+
+
+def test_fields_are_text_over_http(server):
+    """`person_id:N AND word` must not count one patient's notes: the query
+    language searches text only; patients, dates and types are filters."""
+    one = _direct(server, "dyspnée", "none")["hits"][0]["person_id"]
+    with server.client("rita") as api:
+
+        def notes(q):
+            r = api.get("/api/search", params={"project": "cardio", "q": q,
+                                               "exclude": "none"})  # fmt: skip
+            assert r.status_code == 200, r.text
+            return r.json()["notes"]
+
+        assert notes(f"person_id:{one} AND dyspnée") == 0  # the words "person id N"
+        assert notes(f"dyspnée AND person_id:[{one} TO {one}]") == 0
+        assert notes("note_day:[0 TO 99999]") == 0
+        assert notes("dyspnée:") == notes("dyspnée") == notes("DYSPNEE") >= 10
 
 
 def test_query_length_and_dates_are_checked(server):
@@ -197,3 +215,37 @@ def test_saved_search_and_a_cohort_perimeter(fresh_server):
         shutil.rmtree(index_path(server.wh))
         r = rita.get("/api/search", params={"q": "toux", "project": "cardio"})
         assert r.status_code == 400 and "entrepot index" in r.json()["detail"]
+
+
+def test_readme_curl_example_is_answered(server):
+    """The README's curl search, run as written (URL-encoded by curl): 200."""
+    import re
+    import shlex
+    import subprocess
+    from pathlib import Path
+
+    if not shutil.which("curl"):
+        pytest.skip("curl is not installed")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    line = next(
+        x for x in readme.splitlines() if x.startswith("curl") and "/api/search" in x
+    )
+    args = [
+        a.replace("Bearer …", f"Bearer {server.token('rita')}")
+        .replace("http://127.0.0.1:8000", server.url)
+        .replace("project=sepsis", "project=cardio")
+        for a in shlex.split(line)
+    ]
+    done = subprocess.run(
+        [*args, "-w", "\n%{http_code}"], capture_output=True, text=True, timeout=60
+    )
+    body, status = done.stdout.rsplit("\n", 1)
+    assert status == "200", body
+    assert re.search(r'"notes":(\d+|"<10")', body)
+    raw = subprocess.run(  # the same URL unencoded, as the README used to write it
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+         "-H", f"Authorization: Bearer {server.token('rita')}",
+         f"{server.url}/api/search?q=sclérodermie&project=cardio"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert raw.stdout == "400"
