@@ -139,23 +139,37 @@ def _snippet(generators, doc) -> str:
     return ""
 
 
+def _titles(wh, note_ids: list[int]) -> dict[int, str | None]:
+    """The note types (titles) of a page of hits, from the warehouse."""
+    if not note_ids:
+        return {}
+    note = wh.table("note")
+    rows = note.filter(note.note_id.isin(note_ids)).select("note_id", "note_title")
+    return {r["note_id"]: r["note_title"] for r in rows.to_pyarrow().to_pylist()}
+
+
 def search_notes(
     wh,
     text: str,
     filters: SearchFilters | None = None,
     *,
     limit: int = 20,
+    offset: int = 0,
 ) -> dict[str, object]:
-    """`{"notes", "persons", "hits": [{note_id, person_id, note_date, snippet}]}`:
-    counts over every matching note, hits for the best `limit`, with snippets
-    (matches in <b>...</b>)."""
+    """`{"notes", "persons", "offset", "hits": [{note_id, person_id, note_date,
+    note_title, snippet}]}`: counts over every matching note, hits for the
+    page of `limit` from `offset` (best first), with snippets (matches in
+    <b>...</b>)."""
+    if limit < 0 or offset < 0:
+        raise SearchQueryError(f"limit {limit} and offset {offset}: at least 0")
     filters = filters or SearchFilters()
     index = require_index(wh)
     searcher = index.searcher()
     query = build_query(index.schema, text, filters)
     query = _without_opted_out(wh, index.schema, query)
-    everything = searcher.search(query, limit=max(searcher.num_docs, 1))
-    addresses = [a for _, a in everything.hits]
+    everything = searcher.search(query, limit=max(searcher.num_docs, 1)).hits
+    everything.sort(key=lambda h: (-h[0], h[1].segment_ord, h[1].doc))  # stable pages
+    addresses = [a for _, a in everything]
     persons = set(searcher.fast_field_values("person_id", addresses))
     generators = []
     for field in searched_fields(filters.exclude):
@@ -164,18 +178,24 @@ def search_notes(
         )
         generator.set_max_num_chars(_SNIPPET_CHARS)
         generators.append(generator)
-    hits = []
-    for _, address in everything.hits[:limit]:
-        doc = searcher.doc(address)
-        hits.append(
-            {
-                "note_id": doc["note_id"][0],
-                "person_id": doc["person_id"][0],
-                "note_date": from_day_number(doc["note_day"][0]).isoformat(),
-                "snippet": _snippet(generators, doc),
-            }
-        )
-    return {"notes": len(addresses), "persons": len(persons), "hits": hits}
+    docs = [searcher.doc(a) for a in addresses[offset : offset + limit]]
+    titles = _titles(wh, [doc["note_id"][0] for doc in docs])
+    hits = [
+        {
+            "note_id": doc["note_id"][0],
+            "person_id": doc["person_id"][0],
+            "note_date": from_day_number(doc["note_day"][0]).isoformat(),
+            "note_title": titles.get(doc["note_id"][0]),
+            "snippet": _snippet(generators, doc),
+        }
+        for doc in docs
+    ]
+    return {
+        "notes": len(addresses),
+        "persons": len(persons),
+        "offset": offset,
+        "hits": hits,
+    }
 
 
 def matching_notes(wh, text: str, filters: SearchFilters) -> list[tuple[int, int]]:

@@ -127,3 +127,24 @@ def test_one_column_counts_and_threshold():
 def test_a_low_threshold_hides_nothing_it_need_not(threshold):
     published = suppress(TABLE_1, threshold=threshold)
     assert published.hidden == []
+
+
+def test_counts_about_masked_persons_are_hidden_with_them():
+    from entrepot.privacy import mask_with_persons
+
+    assert mask_with_persons({"notes": 17, "persons": 2}, 10) == {
+        "notes": "*",
+        "persons": "<10",
+    }
+    assert mask_with_persons({"notes": 3, "persons": 2}, 10) == {
+        "notes": "<10",
+        "persons": "<10",
+    }
+    assert mask_with_persons({"notes": 40, "persons": 12}, 10) == {
+        "notes": 40,
+        "persons": 12,
+    }
+    assert mask_with_persons({"notes": 0, "persons": 0}, 10) == {
+        "notes": 0,
+        "persons": 0,
+    }
