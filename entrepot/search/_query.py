@@ -139,15 +139,6 @@ def _snippet(generators, doc) -> str:
     return ""
 
 
-def _titles(wh, note_ids: list[int]) -> dict[int, str | None]:
-    """The note types (titles) of a page of hits, from the warehouse."""
-    if not note_ids:
-        return {}
-    note = wh.table("note")
-    rows = note.filter(note.note_id.isin(note_ids)).select("note_id", "note_title")
-    return {r["note_id"]: r["note_title"] for r in rows.to_pyarrow().to_pylist()}
-
-
 def search_notes(
     wh,
     text: str,
@@ -178,18 +169,18 @@ def search_notes(
         )
         generator.set_max_num_chars(_SNIPPET_CHARS)
         generators.append(generator)
-    docs = [searcher.doc(a) for a in addresses[offset : offset + limit]]
-    titles = _titles(wh, [doc["note_id"][0] for doc in docs])
-    hits = [
-        {
-            "note_id": doc["note_id"][0],
-            "person_id": doc["person_id"][0],
-            "note_date": from_day_number(doc["note_day"][0]).isoformat(),
-            "note_title": titles.get(doc["note_id"][0]),
-            "snippet": _snippet(generators, doc),
-        }
-        for doc in docs
-    ]
+    hits = []
+    for address in addresses[offset : offset + limit]:
+        doc = searcher.doc(address)
+        hits.append(
+            {
+                "note_id": doc["note_id"][0],
+                "person_id": doc["person_id"][0],
+                "note_date": from_day_number(doc["note_day"][0]).isoformat(),
+                "note_title": doc["note_title"][0] or None,
+                "snippet": _snippet(generators, doc),
+            }
+        )
     return {
         "notes": len(addresses),
         "persons": len(persons),
