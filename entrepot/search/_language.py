@@ -11,18 +11,17 @@ qu'...) and hyphens do not matter.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import tantivy
 
 from entrepot.errors import SearchQueryError
+from entrepot.nlp._text import fold
 
 OPERATORS = ("AND", "OR", "NOT")
 #: Opening quote -> the quotes that close it.
 _QUOTES = {'"': '"', "“": '”"', "«": "»", "„": '“"'}
 _SPECIAL = set("()") | set(_QUOTES)
-_APOSTROPHE = re.compile(r"['’ʼ‘`´]")
 #: Articles and conjunctions that French writes elided before a vowel.
 _ELIDED = frozenset(
     "c d j l m n s t qu jusqu lorsqu puisqu quoiqu presqu quelqu".split()
@@ -154,7 +153,7 @@ def _positions(analyzer: tantivy.TextAnalyzer, text: str) -> list[tuple[int, str
     out: list[tuple[int, str]] = []
     position = 0
     for chunk in text.split():
-        pieces = _APOSTROPHE.split(chunk)
+        pieces = fold(chunk).split("'")  # fold: typographic apostrophes too
         for k, piece in enumerate(pieces):
             terms = analyzer.analyze(piece)
             if k < len(pieces) - 1 and terms and terms[-1] in _ELIDED:
