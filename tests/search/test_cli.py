@@ -130,3 +130,30 @@ def test_search_pages(notes_warehouse, capsys):
     assert code == 0
     assert out.startswith("hits 4–5 of 5 notes, 4 persons")
     assert "2022-07-03 Compte rendu d'hospitalisation" in out
+
+
+def test_search_as_typed_and_fields_as_text(notes_warehouse, capsys):
+    from tests.search.conftest import PATIENTS, add_notes
+    from tests.search.test_language import FRENCH
+
+    add_notes(notes_warehouse, FRENCH)
+    path = str(notes_warehouse.uri.path)
+    notes_warehouse.close()
+    run(capsys, "index", "-w", path)
+    for query in (
+        "maladie d'Alzheimer",
+        "maladie d’Alzheimer",
+        "« MALADIE D’ALZHEIMER »",
+    ):
+        code, result, _ = run(capsys, "search", query, "-w", path, "--json")
+        assert (code, sorted(h["note_id"] for h in result["hits"])) == (0, [6, 7])
+    attack = f"person_id:{PATIENTS['IPP2']} AND systémique"
+    code, result, _ = run(
+        capsys, "search", attack, "-w", path, "--json", "--exclude", "none"
+    )
+    assert (code, result["notes"], result["hits"]) == (0, 0, [])
+    code, _, err = run(capsys, "search", "(alzheimer", "-w", path)
+    assert (
+        code == 2
+        and err == "entrepot: error: cannot read query '(alzheimer': missing )\n"
+    )

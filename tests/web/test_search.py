@@ -141,6 +141,14 @@ def test_fields_are_text_over_http(server):
         assert notes(f"dyspnée AND person_id:[{one} TO {one}]") == 0
         assert notes("note_day:[0 TO 99999]") == 0
         assert notes("dyspnée:") == notes("dyspnée") == notes("DYSPNEE") >= 10
+        alzheimer = notes("alzheimer")  # a relative's, in the synthetic notes
+        assert alzheimer >= 10
+        for typed in (
+            "maladie d'Alzheimer",
+            "maladie d’Alzheimer",
+            "« Maladie D’ALZHEIMER »",
+        ):
+            assert notes(typed) == alzheimer
 
 
 def test_query_length_and_dates_are_checked(server):
