@@ -103,6 +103,14 @@ class AuthenticationError(AccessDeniedError):
     """Unknown user or wrong password (the message never says which)."""
 
 
+class LoginThrottledError(AuthenticationError):
+    """Too many failed logins: the next attempt must wait `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class TerminologyError(EntrepotError, ValueError):
     """A user terminology file (YAML `{label: [terms]}`) cannot be read."""
 

@@ -129,7 +129,7 @@ def describe(
     mask_below: Annotated[
         int | None,
         typer.Option(
-            help="Show counts below this as '<N' [default: the privacy setting, 10].",
+            help="Mask counts below this as '<N' (at least the privacy setting, 10: it may be raised, never lowered).",
             show_default=False,
         ),
     ] = None,

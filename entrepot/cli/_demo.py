@@ -68,9 +68,14 @@ def _print(result: dict) -> None:
     for name, n in result["rows"].items():
         rows.add_row(name, f"{n:,}")
     stdout.print(rows)
-    answers = Table("question", "patients", title="Research questions")
+    answers = Table(
+        "question", "patients", title="Research questions (small counts masked)"
+    )
     for q in result["questions"]:
-        answers.add_row(q["question"], f"{q['patients']:,}")
+        patients = q["patients"]  # "<10" when masked
+        answers.add_row(
+            q["question"], f"{patients:,}" if patients != str(patients) else patients
+        )
     stdout.print(answers)
     stdout.print(
         f"Explore it: `entrepot tables -w {result['warehouse']}`, or from Python "

@@ -74,6 +74,13 @@ def check(
     emit(result.to_dict(), as_json, lambda: _show_check(result))
 
 
+_MET = {
+    True: "condition de dose remplie",
+    False: "condition de dose NON remplie",
+    None: "condition de dose non vérifiée (dose non lue)",
+}
+
+
 def _show_check(result) -> None:
     from entrepot.drugs import LEVELS
 
@@ -86,7 +93,7 @@ def _show_check(result) -> None:
             Text(d.input[:80]),  # Text: a line is never read as rich markup
             Text(", ".join(d.substances) if d.recognized else "non reconnue"),
             ", ".join(d.atc[:3]),
-            d.route or "",
+            f"{d.route or ''}{' ?' if d.route_doubt else ''}",
         )
     stdout.print(drugs)
     if not result.interactions:
@@ -95,15 +102,26 @@ def _show_check(result) -> None:
     found = Table(title="Interactions", show_lines=True)
     for column in ("lignes", "niveau", "règles", "risque", "conduite"):
         found.add_column(column)
+    notes = []
     for it in result.interactions:
+        unmet = it.dose_condition and it.dose_condition["met"] is False
         found.add_row(
             f"{it.a}+{it.b}",
-            LEVELS[it.level],
+            LEVELS[it.level] + (" (dose non atteinte)" if unmet else ""),
             Text("\n".join(" + ".join(r) for r in it.rules)),
             Text(it.risk),
             Text(" ".join(p for p in (it.condition, it.conduct, it.why or "") if p)),
         )
+        if it.dose_condition:
+            met = _MET[it.dose_condition["met"]]
+            notes.append(f"{it.a}+{it.b}: {met}: {it.dose_condition['text']}")
+        if it.route_doubt:
+            notes.append(
+                f"{it.a}+{it.b}: voie incertaine, interaction affichée: {it.route_doubt}"
+            )
     stdout.print(found)
+    for note in notes:  # whole lines: a terminal's width never splits them
+        stdout.print(Text(f"! {note}"), soft_wrap=True)
 
 
 def _date(text: str | None, option: str) -> date | None:

@@ -93,7 +93,7 @@ def describe(
         typer.Option(
             "--mask-below",
             envvar="ENTREPOT_MASK_BELOW",
-            help="Show counts under this as '<N' [default: the privacy setting, 10].",
+            help="Mask counts under this as '<N' (at least the privacy setting, 10: it may be raised, never lowered).",
             show_default=False,
         ),
     ] = None,

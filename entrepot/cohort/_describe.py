@@ -1,6 +1,6 @@
 """A cohort's "Table 1": age, sex, top conditions, drugs and labs.
 
-Counts below `mask_below` (default: the warehouse's privacy threshold) are
+Counts below the warehouse's privacy threshold (or a higher `mask_below`) are
 shown as "<N", by the privacy module's rule. Age is at each person's first entry; the
 top concepts are those recorded during a cohort period, by persons.
 """
@@ -12,7 +12,7 @@ import ibis.expr.types as ir
 
 from entrepot.cohort._results import cohort_definition, results_table
 from entrepot.privacy import mask_count as mask
-from entrepot.privacy import mask_threshold
+from entrepot.privacy import suppress, threshold_for
 from entrepot.warehouse.vocabulary import with_labels
 
 AGE_BANDS = ((0, 17), (18, 44), (45, 64), (65, 74), (75, 200))
@@ -32,8 +32,7 @@ def describe_cohort(
     wh, cohort_id: int, *, mask_below: int | None = None, top: int = 10
 ) -> dict:
     """Table 1 of a generated cohort."""
-    if mask_below is None:
-        mask_below = mask_threshold(wh)
+    mask_below = threshold_for(wh, mask_below)  # raised, never lowered
     name = cohort_definition(wh, cohort_id)["cohort_definition_name"]
     cohort = results_table(wh, "cohort")
     periods = cohort.filter(cohort.cohort_definition_id == cohort_id).select(
@@ -59,24 +58,32 @@ def describe_cohort(
             low=people.age.min(),
             high=people.age.max(),
             **{
-                f"band_{lo}": people.age.between(lo, hi).cast("int64").sum()
+                f"n_{lo}_{sex}": (people.age.between(lo, hi) & matches)
+                .cast("int64")
+                .sum()
                 for lo, hi in AGE_BANDS
-            },
-            **{
-                f"sex_{cid}": (people.gender == cid).cast("int64").sum()
-                for cid in SEXES
+                for sex, matches in _sexes(people.gender).items()
             },
         )
         .to_pyarrow()
         .to_pylist()[0]
     )
     persons = int(stats["persons"] or 0)
-    sexes = {label: int(stats[f"sex_{cid}"] or 0) for cid, label in SEXES.items()}
-    sexes["other or unknown"] = persons - sum(sexes.values())
+    # age bands and sexes are the margins of one table whose total is the
+    # persons: released together, so that no masked margin follows from the others
+    released = suppress(
+        {
+            _band(lo, hi): {
+                sex: int(stats[f"n_{lo}_{sex}"] or 0) for sex in _sexes(people.gender)
+            }
+            for lo, hi in AGE_BANDS
+        },
+        mask_below,
+    )
     return {
         "cohort_definition_id": cohort_id,
         "name": name,
-        "persons": mask(persons, mask_below),
+        "persons": released.total,
         "mask_below": mask_below,
         "age": {
             "mean": (
@@ -86,20 +93,25 @@ def describe_cohort(
             ),
             "min": stats["low"] if persons >= mask_below else None,
             "max": stats["high"] if persons >= mask_below else None,
-            "bands": {
-                (f"{lo}-{hi}" if hi < 200 else f"{lo}+"): mask(
-                    int(stats[f"band_{lo}"] or 0), mask_below
-                )
-                for lo, hi in AGE_BANDS
-            },
+            "bands": released.row_totals,
         },
-        "sex": {k: mask(v, mask_below) for k, v in sexes.items()},
+        "sex": released.column_totals,
         **{
             topic: _top(wh, periods, spec, top, mask_below)
             for topic, spec in TOPICS.items()
             if wh.has_table(spec[0])
         },
     }
+
+
+def _band(lo: int, hi: int) -> str:
+    return f"{lo}-{hi}" if hi < 200 else f"{lo}+"
+
+
+def _sexes(gender: ir.Column) -> dict[str, ir.BooleanColumn]:
+    """Each sex shown, as a condition on the gender concept."""
+    known = {label: gender == cid for cid, label in SEXES.items()}
+    return known | {"other or unknown": gender.isnull() | ~gender.isin(list(SEXES))}
 
 
 def _top(

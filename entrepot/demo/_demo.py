@@ -7,6 +7,7 @@ from pathlib import Path
 
 from entrepot.demo import DEMO_WAREHOUSE
 from entrepot.demo._questions import QUESTIONS
+from entrepot.privacy import mask_fields, mask_threshold
 
 _KINDS = {
     9201: "hospital stays",
@@ -87,8 +88,12 @@ def tour(wh) -> dict:
         },
         "period": [str(period["first"]), str(period["last"])],
         "valid": wh.validate()["ok"],
-        "questions": [
-            {"question": q.text, "key": q.key, "patients": q.answer(wh)}
-            for q in QUESTIONS
-        ],
+        "questions": mask_fields(  # patient counts, masked as the web app masks them
+            [
+                {"question": q.text, "key": q.key, "patients": q.answer(wh)}
+                for q in QUESTIONS
+            ],
+            {"patients"},
+            mask_threshold(wh),
+        ),
     }

@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from entrepot.drugs._recognition import Drug, recognize
-from entrepot.drugs._thesaurus import LEVELS, Level, Rule, Thesaurus, level_rank
+from entrepot.drugs._thesaurus import (
+    LEVELS,
+    Level,
+    Rule,
+    Thesaurus,
+    dose_text,
+    level_rank,
+)
 
 ASPIRIN = "acide acetylsalicylique"
 _DOSE_NAMES = {
@@ -18,7 +25,11 @@ _DOSE_NAMES = {
 
 @dataclass(frozen=True)
 class Interaction:
-    """One interacting pair of lines (`a`, `b`: their 0-based indexes)."""
+    """One interacting pair of lines (`a`, `b`: their 0-based indexes).
+
+    `dose_condition`: the thesaurus's dose text for the level and whether the
+    prescription meets it (None: not read); `route_doubt`: the lines whose route
+    is a guess, the interaction being shown all the same."""
 
     a: int
     b: int
@@ -28,6 +39,8 @@ class Interaction:
     conduct: str
     condition: str
     why: str | None = None
+    dose_condition: dict | None = None
+    route_doubt: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -55,7 +68,8 @@ class Check:
 
 
 def check(lines: list[str], thesaurus: Thesaurus | None = None) -> Check:
-    """Check prescription lines two by two; interactions most severe first.
+    """Check prescription lines two by two; interactions most severe first, those
+    whose dose condition is not met after the others of their level.
     Unrecognised lines are reported and the others still checked."""
     thesaurus = thesaurus or Thesaurus.current()
     drugs = [recognize(line, thesaurus) for line in lines]
@@ -63,13 +77,22 @@ def check(lines: list[str], thesaurus: Thesaurus | None = None) -> Check:
     for i, x in enumerate(drugs):
         for j in range(i + 1, len(drugs)):
             if (hit := interaction(x, drugs[j], thesaurus)) is not None:
-                found.append(Interaction(i, j, *hit))
-    found.sort(key=lambda it: (level_rank(it.level), it.a, it.b))
+                found.append(Interaction(i, j, **hit))
+    found.sort(
+        key=lambda it: (level_rank(it.level), unmet(it.dose_condition), it.a, it.b)
+    )
     return Check(thesaurus.edition, drugs, found)
 
 
-def interaction(x: Drug, y: Drug, thesaurus: Thesaurus) -> tuple | None:
-    """(level, rules, risk, conduct, condition, why) of two drugs, or None."""
+def unmet(dose_condition: dict | None) -> bool:
+    """Whether a dose condition is known not to be met."""
+    return dose_condition is not None and dose_condition["met"] is False
+
+
+def interaction(x: Drug, y: Drug, thesaurus: Thesaurus) -> dict | None:
+    """The fields of the interaction of two drugs (`Interaction` without the
+    indexes), or None. Of the rules that apply, the most severe whose dose
+    condition is not known to be unmet gives the level."""
     matched: dict[int, list[str]] = {}
     for sx, kx in x.interactants:
         for sy, ky in y.interactants:
@@ -81,32 +104,38 @@ def interaction(x: Drug, y: Drug, thesaurus: Thesaurus) -> tuple | None:
                     if rule.keys[1 - side] in ky and index not in matched:
                         names = [rule.a, rule.b] if side == 0 else [rule.b, rule.a]
                         matched[index] = names
+    if not matched:
+        return None
     applied = []
     for index, names in matched.items():
         rule = thesaurus.rules[index]
-        level, why = _applicable(rule, x, y)
-        if level is not None:
-            applied.append((level_rank(level.level), names, rule, level, why))
-    if not applied:
-        return None
-    applied.sort(key=lambda a: (a[0], a[1]))
-    _, _, rule, level, _ = applied[0]
-    whys = [w for *_, w in applied if w]
-    return (
-        level.level,
-        [names for _, names, *_ in applied],
-        rule.risk,
-        level.conduct,
-        level.condition,
-        " ".join(dict.fromkeys(whys)) or None,
-    )
+        level, why, dose = _applicable(rule, x, y)
+        applied.append(
+            (unmet(dose), level_rank(level.level), names, rule, level, why, dose)
+        )
+    applied.sort(key=lambda a: a[:3])
+    *_, rule, level, _, dose = applied[0]
+    whys = [a[5] for a in applied if a[5]]
+    doubts = [f"« {d.input} »: {d.route_doubt}" for d in (x, y) if d.route_doubt]
+    return {
+        "level": level.level,
+        "rules": [a[2] for a in applied],
+        "risk": rule.risk,
+        "conduct": level.conduct,
+        "condition": level.condition,
+        "why": " ".join(dict.fromkeys(whys)) or None,
+        "dose_condition": dose,
+        "route_doubt": "; ".join(doubts) or None,
+    }
 
 
-def _applicable(rule: Rule, x: Drug, y: Drug) -> tuple[Level | None, str | None]:
-    """The most severe level of a rule that applies to these two drugs, and why
-    it was chosen when a dose or a route decided (None: the rule does not apply)."""
+def _applicable(rule: Rule, x: Drug, y: Drug) -> tuple[Level, str | None, dict | None]:
+    """The level of a rule for these two drugs, why it was chosen when a dose or
+    a route decided, and its dose condition. A level is never dropped for a dose
+    below it (its condition is then unmet), nor for a route that is a guess."""
     levels = list(rule.levels)
-    why = None
+    whys = []
+    met = None  # whether the aspirin dose is one the levels are for; None: not read
     present = {s for drug in (x, y) for s, _ in drug.interactants}
     if any(lv.substances for lv in levels):  # "- avec la nimodipine", "les autres"
         named = [
@@ -117,24 +146,36 @@ def _applicable(rule: Rule, x: Drug, y: Drug) -> tuple[Level | None, str | None]
         aspirin = _holding(ASPIRIN, x, y)
         category = aspirin_dose(aspirin) if aspirin else None
         if category:
-            levels = [lv for lv in levels if not lv.doses or category in lv.doses]
-            dose = aspirin.dose or {}
-            said = f"{dose.get('mg_per_day') or dose.get('mg'):g} mg"
-            why = f"acide acétylsalicylique {said}: dose {_DOSE_NAMES[category]}."
-            if not levels:
-                return None, None
+            kept = [lv for lv in levels if not lv.doses or category in lv.doses]
+            met = bool(kept)
+            levels = kept or levels
+            dose_said = aspirin.dose or {}
+            said = f"{dose_said.get('mg_per_day') or dose_said.get('mg'):g} mg"
+            whys.append(
+                f"acide acétylsalicylique {said}: dose {_DOSE_NAMES[category]}."
+            )
         else:
-            why = (
+            whys.append(
                 "Dose d'acide acétylsalicylique non lue: niveau le plus sévère retenu."
             )
     if rule.route_of and any(lv.routes for lv in levels):
         holder = _holding(rule.route_of, x, y)
         route = {"buccal": "oral"}.get(holder.route, holder.route) if holder else None
         kept = [lv for lv in levels if not lv.routes or route in lv.routes]
-        if route and kept:
+        if route is None:
+            whys.append(
+                f"Voie de {rule.route_of} non lue: niveau le plus sévère retenu."
+            )
+        elif holder.route_doubt:
+            whys.append(
+                f"Voie de {rule.route_of} incertaine: niveau le plus sévère retenu."
+            )
+        elif kept:
             levels = kept
-            why = f"{rule.route_of} par voie {holder.route}."
-    return min(levels, key=lambda lv: level_rank(lv.level)), why
+            whys.append(f"{rule.route_of} par voie {holder.route}.")
+    level = min(levels, key=lambda lv: level_rank(lv.level))
+    dose = {"text": dose_text(rule, level), "met": met} if level.doses else None
+    return level, " ".join(whys) or None, dose
 
 
 def _holding(key: str, x: Drug, y: Drug) -> Drug | None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
+from entrepot.drugs._galenic import Galenic, read_galenic
 from entrepot.drugs._mapping import aliases, atc_names, components
 from entrepot.drugs._text import fold, name_key, words
 from entrepot.drugs._thesaurus import Thesaurus
@@ -24,29 +25,17 @@ _MAX_NAME_WORDS = 6
 _FORM_WORDS = frozenset(
     {"solution", "gel", "collyre", "creme", "pommade", "poudre", "sirop", "comprime"}
 )
-#: Routes read from the label, first match wins (injectable before cutaneous:
-#: "sous-cutanée"; buccal before the plain "gel" of cutaneous gels).
-_ROUTES = (
-    ("buccal", r"buccal|bain de bouche|oromucos|gingiva|collutoire"),
-    ("sublingual", r"sublingu|\bsl\b"),
-    ("ophthalmic", r"collyre|ophtalm|oculaire"),
-    ("nasal", r"nasal|\bnez\b"),
-    ("otic", r"auriculaire|otique"),
-    ("vaginal", r"vaginal|ovule"),
-    ("rectal", r"suppositoire|rectal|lavement"),
-    ("inhaled", r"inhal|aerosol|nebulis"),
-    ("transdermal", r"transdermique|patch"),
-    ("injectable", r"inject|perfusion|\biv\b|\bim\b|\bsc\b|intraveineu|sous-cutane"),
-    ("cutaneous", r"cutane|creme|pommade|\bgel\b|lotion|shampo|vernis|topique"),
-    (
-        "oral",
-        r"\bcp\b|comprime|gelule|capsule|sachet|buvable|\bbuv\b|sirop|per os|"
-        r"\bpdre\b|orodispersible|lyoc|granule|\bgel\b oral|voie orale",
-    ),
-)
-_ROUTE_PATTERNS = [(route, re.compile(p)) for route, p in _ROUTES]
 #: ATC groups given by one local route only, when the label says none.
 _ATC_ROUTES = (("S01", "ophthalmic"), ("S02", "otic"), ("G01", "vaginal"))
+#: ATC groups with forms of a local route: a label's local route that none of its
+#: codes has ("AMLODIPINE 5 mg GEL": a capsule?) is not trusted.
+_LOCAL_ATC = {
+    "cutaneous": ("D", "M02", "C05", "N01B"),
+    "ophthalmic": ("S01", "S03"),
+    "otic": ("S02", "S03"),
+    "nasal": ("R01",),
+    "vaginal": ("G01", "G02C"),
+}
 #: Local routes, and the word a thesaurus class must name to apply through them
 #: ("BÊTA-BLOQUANTS ... (Y COMPRIS COLLYRES)"); None: no interaction at all.
 LOCAL_ROUTES = {
@@ -76,6 +65,8 @@ class Drug:
     atc: tuple[str, ...] = ()
     dose: dict | None = None
     route: str | None = None
+    form: str | None = None  # the galenic form read ("gélule")
+    route_doubt: str | None = None  # why the route is a guess (None: it is not)
     #: (folded substance, the thesaurus names it interacts through on this route)
     interactants: tuple[tuple[str, frozenset[str]], ...] = field(
         default=(), repr=False, compare=False
@@ -89,6 +80,8 @@ class Drug:
             "atc": list(self.atc),
             "dose": self.dose,
             "route": self.route,
+            "form": self.form,
+            "route_doubt": self.route_doubt,
         }
 
     @property
@@ -162,7 +155,7 @@ def recognize(line: str, thesaurus: Thesaurus | None = None) -> Drug:
             i += 1
     if not (atc or substances):
         return Drug(input=line, recognized=False)
-    route = route_of(line, atc)
+    galenic = route_of(line, atc)
     shown = sorted(names.display.get(s, s) for s in substances) or sorted(
         {part for code in atc for part in components(atc_names()[code][0])}
     )
@@ -172,25 +165,37 @@ def recognize(line: str, thesaurus: Thesaurus | None = None) -> Drug:
         substances=tuple(shown),
         atc=tuple(sorted(atc)),
         dose=dose_of(line),
-        route=route,
-        interactants=_interactants(thesaurus, substances, classes, route),
+        route=galenic.route,
+        form=galenic.form,
+        route_doubt=galenic.doubt,
+        interactants=_interactants(
+            thesaurus, substances, classes, galenic.route, galenic.doubt is None
+        ),
     )
 
 
-def route_of(line: str, atc: set[str] | frozenset[str] = frozenset()) -> str | None:
-    """The route a label names; else the one its ATC groups imply; else None."""
-    folded = fold(line)
-    for route, pattern in _ROUTE_PATTERNS:
-        if pattern.search(folded):
-            return route
+def route_of(line: str, atc: set[str] | frozenset[str] = frozenset()) -> Galenic:
+    """The form and route a label states, doubted when none of its ATC codes has
+    forms of that local route; else the local route its ATC groups imply (a guess)."""
+    read = read_galenic(line)
+    allowed = _LOCAL_ATC.get(read.route)
+    if allowed and atc and read.doubt is None:
+        if not any(c.startswith(allowed) for c in atc):
+            codes = ", ".join(sorted(atc))
+            doubt = f"« {read.said} » lu voie {read.route}, forme que {codes} n'a pas"
+            return replace(read, doubt=doubt)
+    if read.route:
+        return read
     implied = {r for prefix, r in _ATC_ROUTES for c in atc if c.startswith(prefix)}
     if (
         atc
         and len(implied) == 1
         and all(any(c.startswith(p) for p, _ in _ATC_ROUTES) for c in atc)
     ):
-        return implied.pop()
-    return None
+        route = implied.pop()
+        codes = ", ".join(sorted(atc))
+        return replace(read, route=route, doubt=f"voie {route} déduite de {codes}")
+    return read
 
 
 def dose_of(line: str) -> dict | None:
@@ -217,18 +222,23 @@ def dose_of(line: str) -> dict | None:
 
 
 def _interactants(
-    thesaurus: Thesaurus, substances: set[str], classes: set[str], route: str | None
+    thesaurus: Thesaurus,
+    substances: set[str],
+    classes: set[str],
+    route: str | None,
+    sure: bool,
 ) -> tuple[tuple[str, frozenset[str]], ...]:
     """The thesaurus names each substance interacts through by this route: a
-    cutaneous gel through none, eye drops through classes that name them."""
+    cutaneous gel through none, eye drops through classes that name them. A route
+    that is not sure only adds names: it never removes one."""
     out = []
     for substance in sorted(substances) + sorted(classes):
         keys = thesaurus.keys_of(substance)
         if route == "oral":
             keys.add(ORAL_CLASS)
         elif route == "vaginal":
-            keys = {VAGINAL_CLASS}
-        if route in LOCAL_ROUTES:
+            keys = {VAGINAL_CLASS} | (set() if sure else keys)
+        if route in LOCAL_ROUTES and sure:
             word = LOCAL_ROUTES[route]
             keys = {k for k in keys if word and word in k}
         if keys:

@@ -18,7 +18,7 @@ from hashlib import blake2b
 import ibis
 import pyarrow as pa
 
-from entrepot.drugs._checking import interaction
+from entrepot.drugs._checking import interaction, unmet
 from entrepot.drugs._recognition import Drug, recognize
 from entrepot.drugs._thesaurus import LEVELS, Thesaurus, level_rank
 from entrepot.errors import DrugInputError
@@ -179,11 +179,11 @@ def _product_pairs(wh, exposures, thesaurus: Thesaurus):
                     partners |= {j for j in by_interactant.get(other, ()) if j > i}
         for j in sorted(partners):
             hit = interaction(drug, drugs[keys[j]], thesaurus)
-            if hit:
+            if hit and not unmet(hit["dose_condition"]):  # below its doses: no risk
                 names = sorted({*drug.substances, *drugs[keys[j]].substances})
                 pair_rows["product_a"].append(i)
                 pair_rows["product_b"].append(j)
-                pair_rows["rank"].append(level_rank(hit[0]))
+                pair_rows["rank"].append(level_rank(hit["level"]))
                 pair_rows["pair"].append(" + ".join(names))
     products = wh.store.from_arrow(
         pa.table(
@@ -199,11 +199,12 @@ def _product_pairs(wh, exposures, thesaurus: Thesaurus):
 
 def _product(row: dict, thesaurus: Thesaurus) -> Drug:
     """A product as recognised from its label, else from its ATC code; an OMOP
-    route concept that is local overrides the label's route."""
+    route concept that is local is added to the label as a route word (a label
+    that names another route makes the route a guess)."""
     label = row["label"]
     route = _LOCAL_ROUTES.get(row["route"])
     if route:
-        label = f"{label} {'creme' if route == 'cutaneous' else 'nasal'}"
+        label = f"{label} {'cutanée' if route == 'cutaneous' else 'nasal'}"
     drug = recognize(label, thesaurus) if label.strip() else None
     if (drug is None or not drug.recognized) and row.get("code"):
         drug = recognize(f"{row['code']} {label}", thesaurus)

@@ -53,6 +53,7 @@ _CONDITION_START = re.compile(
     r"[-:(]|[a-zàâéèêëîïôùûç]|(?i:avec|pour|dans|en cas|en l'absence|chez|lorsque|la contre)"
 )
 _SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])")
+_DOSE_CLAUSE = re.compile(r"(?i)pour des doses.*?(?=\s:\s)|pour des doses.*\)")
 
 
 def level_rank(level: str) -> int:
@@ -146,10 +147,7 @@ class Thesaurus:
         return cls(
             edition=data["edition"],
             source=data["source"],
-            substances={
-                fold(name): Substance(name, tuple(classes), tuple(atc))
-                for name, classes, atc in data["substances"]
-            },
+            substances=_merged(data["substances"]),
             rules=[
                 Rule(
                     a=r["a"],
@@ -171,6 +169,22 @@ class Thesaurus:
                 for r in data["rules"]
             ],
         )
+
+
+def _merged(rows: list) -> dict[str, Substance]:
+    """Substances by folded name; a name listed twice ("everolimus", "évérolimus")
+    is one substance with the classes and ATC codes of both, named with its accents."""
+    out: dict[str, Substance] = {}
+    for name, classes, atc in rows:
+        key = fold(name)
+        if known := out.get(key):
+            name = name if fold(known.name) == known.name else known.name
+            classes = [*known.classes, *classes]
+            atc = [*known.atc, *atc]
+        out[key] = Substance(
+            name, tuple(dict.fromkeys(classes)), tuple(sorted(set(atc)))
+        )
+    return out
 
 
 @cache
@@ -278,6 +292,16 @@ def _rule(a: str, b: str, entry: dict, named: list) -> dict:
 def _doses(folded: str) -> list[str]:
     """The aspirin dose ranges a text names."""
     return [c for c, ws in _DOSE_WORDS if any(w in folded for w in ws)]
+
+
+def dose_text(rule: Rule, level: Level) -> str:
+    """The thesaurus's words for the aspirin doses a level is for: its condition
+    when it names them, else the clause of the risk that does ("Pour des doses
+    anti-inflammatoires d'acide acétylsalicylique (>= 1g par prise…)")."""
+    if _doses(fold(level.condition)):
+        return level.condition
+    found = _DOSE_CLAUSE.search(rule.risk)
+    return found.group() if found else ", ".join(level.doses)
 
 
 def _side_named(a: str, b: str, texts: list[str]) -> str | None:

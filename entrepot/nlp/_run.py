@@ -206,7 +206,7 @@ def _write(
 ) -> int:
     """Write one batch: its mentions and states replace the notes' old ones."""
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    # the CDM's DDL quotes this reserved word: some engines keep the quotes
+    # warehouses created before the spec's quotes were dropped name it '"offset"'
     offset = next(c for c in wh.table("note_nlp").columns if c.strip('"') == "offset")
     texts = {}
     rows, states = [], []

@@ -7,7 +7,7 @@ from collections import Counter
 
 from entrepot.errors import NotFoundError
 from entrepot.privacy import Decision
-from entrepot.warehouse.vocabulary import with_labels
+from entrepot.warehouse.vocabulary import standard, with_labels
 
 MAX_LABS = 12  # tests shown: the most frequent ones
 EXCERPT = 300  # characters of each note in the timeline
@@ -107,24 +107,28 @@ def _drugs(wh, decision, person_id) -> list[dict]:
 
 
 def _labs(wh, decision, person_id) -> list[dict]:
-    """One series per test (the most frequent MAX_LABS): its points in time."""
+    """Lab results per stay, each stay with its own dates (a 5-day stay is not
+    a line on a 10-year axis): one series per test of the patient's most
+    frequent MAX_LABS, named in French where the vocabulary has the name."""
     t = _of(wh, decision, "measurement", person_id)
     t = t.filter(t.value_as_number.notnull())
+    named = with_labels(wh, t, "measurement_concept_id", language=standard.FRENCH)
     rows = _rows(
-        _named(wh, t, "measurement_concept_id", "measurement_concept_id",
-               "measurement_date", "value_as_number", "unit_source_value",
-               "range_low", "range_high"),
+        named.select("measurement_concept_id", "visit_occurrence_id",
+                     "measurement_date", "value_as_number", "unit_source_value",
+                     "range_low", "range_high", "concept_name", "concept_code"),
         "measurement_date",
     )  # fmt: skip
     counts = Counter(r["measurement_concept_id"] for r in rows)
-    kept = [c for c, _ in counts.most_common(MAX_LABS)]
-    series = {c: None for c in kept}
+    kept = {c: i for i, (c, _) in enumerate(counts.most_common(MAX_LABS))}
+    stays: dict[int | None, dict] = {}
     for r in rows:
         c = r["measurement_concept_id"]
-        if c not in series:
+        if c not in kept:
             continue
-        if series[c] is None:
-            series[c] = {
+        stay = stays.setdefault(r["visit_occurrence_id"], {})
+        if c not in stay:
+            stay[c] = {
                 "concept_id": c,
                 "name": r["concept_name"] or r["concept_code"] or str(c),
                 "unit": r["unit_source_value"],
@@ -132,8 +136,30 @@ def _labs(wh, decision, person_id) -> list[dict]:
                 "high": r["range_high"],
                 "points": [],
             }
-        series[c]["points"].append([_day(r["measurement_date"]), r["value_as_number"]])
-    return list(series.values())
+        stay[c]["points"].append([_day(r["measurement_date"]), r["value_as_number"]])
+    spans = _spans(wh, decision, person_id)
+    found = [_stay(v, series, spans, kept) for v, series in stays.items()]
+    return sorted(found, key=lambda s: (s["start"], s["end"]))
+
+
+def _spans(wh, decision, person_id) -> dict[int, tuple[str, str | None]]:
+    """Each stay's dates, where the perimeter shows stays."""
+    if not _visible(decision, "visit_occurrence"):
+        return {}
+    return {v["id"]: (v["start"], v["end"]) for v in _visits(wh, decision, person_id)}
+
+
+def _stay(visit, series: dict, spans: dict, order: dict) -> dict:
+    """One stay's lab series and its dates: the stay's, else its results' (no
+    stay recorded, or one outside the perimeter)."""
+    days = [d for s in series.values() for d, _ in s["points"]]
+    start, end = spans.get(visit, (min(days), max(days)))
+    return {
+        "visit_id": visit,
+        "start": start,
+        "end": end or max(days),
+        "series": sorted(series.values(), key=lambda s: order[s["concept_id"]]),
+    }
 
 
 def _notes(wh, decision, person_id) -> list[dict]:

@@ -14,8 +14,11 @@ from entrepot.privacy._access import (
     add_member,
     add_project,
     add_user,
+    audit_login,
     authenticate,
     authorise,
+    check_password,
+    credentials,
     list_projects,
     list_users,
 )
@@ -40,6 +43,7 @@ from entrepot.privacy._disclosure import (
     masker,
     set_mask_threshold,
     suppress,
+    threshold_for,
 )
 from entrepot.privacy._kanon import generalise, kanon
 from entrepot.privacy._keys import (
@@ -64,6 +68,7 @@ from entrepot.privacy._release import release_count
 from entrepot.privacy._rotation import rotate_key
 from entrepot.privacy._settings import check_key
 from entrepot.privacy._shifting import check_date_shifting, date_shifting
+from entrepot.privacy._throttle import LoginThrottle
 from entrepot.privacy.deid import DeidConfig, Identity, deidentify
 
 __all__ = [
@@ -86,7 +91,11 @@ __all__ = [
     "anchor_path",
     "audit",
     "audit_head",
+    "LoginThrottle",
+    "audit_login",
     "authenticate",
+    "check_password",
+    "credentials",
     "authorise",
     "check_date_shifting",
     "check_key",
@@ -121,6 +130,7 @@ __all__ = [
     "retention",
     "rotate_key",
     "set_mask_threshold",
+    "threshold_for",
     "set_retention",
     "shift_days",
     "shifted",

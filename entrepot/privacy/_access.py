@@ -242,28 +242,55 @@ def _plain(name: str) -> bool:
     return 0 < len(name) <= 200 and name.isprintable()
 
 
-def authenticate(wh, name: str, password: str) -> str:
-    """The user's role when the password is right; else AuthenticationError."""
+@dataclass(frozen=True)
+class Credentials:
+    """What a login is checked against: a user's password hash and role (or
+    none, for an unknown or unprintable name)."""
+
+    name: str
+    password_hash: str | None
+    role: str | None
+
+
+def credentials(wh, name: str) -> Credentials:
+    """The stored credentials of `name` (a quick read; nothing is checked)."""
     if not _plain(name):  # no such user can exist; never sent to the engine
-        _hasher.hash(_secret(name, password))
-        audit(wh, "(unprintable name)", "login", {"allowed": False})
-        raise AuthenticationError("unknown user or wrong password")
+        return Credentials("(unprintable name)", None, None)
     users = _rows(wh, "access_user", name=name)
+    last = users[-1] if users else {}
+    return Credentials(name, last.get("password_hash"), last.get("role"))
+
+
+def check_password(found: Credentials, password: str) -> str:
+    """The role when the password is right; else AuthenticationError. The
+    slow part of a login, and it needs no warehouse: a server runs it outside
+    its lock. It takes as long whether the user exists or not."""
     try:
-        if not users:
-            _hasher.hash(
-                _secret(name, password)
-            )  # the same time whether the user exists or not
+        if found.password_hash is None:
+            _hasher.hash(_secret(found.name, password))
             raise AuthenticationError("unknown user or wrong password")
-        _hasher.verify(users[-1]["password_hash"], _secret(name, password))
+        _hasher.verify(found.password_hash, _secret(found.name, password))
     except (Argon2Error, InvalidHashError):
-        audit(wh, name, "login", {"allowed": False})
         raise AuthenticationError("unknown user or wrong password") from None
+    return found.role
+
+
+def audit_login(wh, name: str, allowed: bool, **details) -> None:
+    """The audit entry of a login attempt (and of throttling, when it started)."""
+    audit(wh, name, "login", {"allowed": allowed} | details)
+
+
+def authenticate(wh, name: str, password: str) -> str:
+    """The user's role when the password is right; else AuthenticationError.
+    Audited either way."""
+    found = credentials(wh, name)
+    try:
+        role = check_password(found, password)
     except AuthenticationError:
-        audit(wh, name, "login", {"allowed": False})
+        audit_login(wh, found.name, False)
         raise
-    audit(wh, name, "login", {"allowed": True})
-    return users[-1]["role"]
+    audit_login(wh, found.name, True)
+    return role
 
 
 def authorise(
@@ -340,10 +367,11 @@ def _decide(model: AccessModel, user: str, action: str, project: str | None):
             raise AccessDeniedError(f"a {role} acts only within a project")
         return Decision(user, role, action, None, None, _mask(model, action, None))
     row = model.projects.get(project)
+    if role != "admin" and (user, project) not in model.members:
+        # the same answer whether the project exists or not: outsiders learn no names
+        raise AccessDeniedError(f"user {user!r} is not a member of project {project!r}")
     if row is None:
         raise AccessDeniedError(f"project {project!r} does not exist")
-    if role != "admin" and (user, project) not in model.members:
-        raise AccessDeniedError(f"user {user!r} is not a member of project {project!r}")
     return Decision(
         user, role, action, project, Perimeter.of(row), _mask(model, action, row)
     )

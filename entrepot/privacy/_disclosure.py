@@ -32,6 +32,13 @@ def mask_threshold(wh) -> int:
     return int(value) if value else DEFAULT_THRESHOLD
 
 
+def threshold_for(wh, requested: int | None = None) -> int:
+    """The threshold counts are masked with: the warehouse's, or a higher one a
+    caller asks for. A caller may raise it, never lower it."""
+    floor = mask_threshold(wh)
+    return floor if requested is None else max(floor, int(requested))
+
+
 def set_mask_threshold(wh, threshold: int) -> None:
     """Set the warehouse's threshold (at least 1; 1 shows every count)."""
     if int(threshold) < 1:

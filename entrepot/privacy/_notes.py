@@ -17,7 +17,7 @@ import pyarrow as pa
 from entrepot.privacy._audit import audit
 from entrepot.privacy._tables import schema_of
 from entrepot.privacy.deid import DeidConfig, deidentify
-from entrepot.privacy.deid._deid import _replacement
+from entrepot.privacy.deid._deid import replacement
 
 _NAMES = ("NOM", "PRENOM")
 
@@ -127,6 +127,6 @@ def _deidentified(text: str, config: DeidConfig) -> tuple[str, int]:
     def replace(m: re.Match) -> str:
         nonlocal found
         found += 1
-        return _replacement(m.group(), names[m.group()], config)
+        return replacement(m.group(), names[m.group()], config, 0)  # names only
 
     return again.sub(replace, result.text), found

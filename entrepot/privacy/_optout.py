@@ -101,6 +101,8 @@ def erase_persons(wh, ids: list[int], *, registry: pa.Table | None = None) -> di
         notes = wh.store.materialize(n.filter(n.person_id.isin(ids)).select("note_id"))
     plans: dict[str, object] = {}
     for name, column in person_tables(wh).items():
+        if name == "optout":  # erasure never touches the registry itself
+            continue
         t = wh.table(name)
         plans[name] = t.filter(~t[column].isin(ids) | t[column].isnull())
     if notes is not None:

@@ -37,7 +37,7 @@ from entrepot.privacy._pseudonym import person_id
 from entrepot.privacy._settings import KEY_FINGERPRINT, get_setting, settings_with
 from entrepot.privacy._shifting import date_shifting
 from entrepot.privacy._tables import person_tables, schema_of
-from entrepot.privacy.deid._deid import shifted_date
+from entrepot.privacy.deid._surrogates import WRITTEN_DATE, shifted_date
 
 #: Columns that hold an id under another name.
 ALIASES = {
@@ -243,13 +243,9 @@ def _count(t: ir.Table) -> int:
     return int(t.count().to_pyarrow().as_py())
 
 
-#: A date as de-identification writes a shifted one in a note (`shifted_date`).
-_NOTE_DATE = re.compile(r"(?<!\d)\d{2}([/.-])\d{2}\1\d{4}(?!\d)")
-
-
 def _notes_reshifted(wh, notes: ir.Table, by_new: dict[int, int]) -> ir.Table:
     """Notes with the dates written in their text moved by their patient's
-    change of shift, as de-identification wrote them (dd/mm/yyyy)."""
+    change of shift, as de-identification wrote them (`shifted_date`)."""
     rows = notes.to_pyarrow()
     texts = []
     for text, pid in zip(
@@ -257,7 +253,9 @@ def _notes_reshifted(wh, notes: ir.Table, by_new: dict[int, int]) -> ir.Table:
     ):
         days = by_new.get(pid, 0)
         if text and days:
-            text = _NOTE_DATE.sub(lambda m, d=days: shifted_date(m[0], d) or m[0], text)
+            text = WRITTEN_DATE.sub(
+                lambda m, d=days: shifted_date(m[0], d) or m[0], text
+            )
         texts.append(text)
     index = rows.column_names.index("note_text")
     return wh.store.from_arrow(rows.set_column(index, "note_text", pa.array(texts)))

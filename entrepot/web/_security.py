@@ -13,6 +13,7 @@ from entrepot.errors import (
     AccessDeniedError,
     AuthenticationError,
     EntrepotError,
+    LoginThrottledError,
     NotFoundError,
     first_line,
 )
@@ -86,6 +87,8 @@ async def _too_large(scope, receive, send, limit: int) -> None:
 
 
 def _status(error: EntrepotError) -> int:
+    if isinstance(error, LoginThrottledError):
+        return 429
     if isinstance(error, AuthenticationError):
         return 401
     if isinstance(error, AccessDeniedError):
@@ -112,6 +115,8 @@ def install(app: FastAPI) -> None:
 
             return error_page(request, status, first_line(error))
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(error, LoginThrottledError):
+            headers = {"Retry-After": str(error.retry_after)}
         return JSONResponse(
             {"detail": first_line(error)}, status_code=status, headers=headers
         )

@@ -2,7 +2,7 @@
 
 A token names a user, its role, a CSRF token for cookie-borne requests and
 an expiry. Nothing is written to disk: restarting the server logs everyone
-out.
+out. Logins that open sessions are throttled (`entrepot.privacy.LoginThrottle`).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+
+from entrepot.privacy import LoginThrottle
 
 SESSION_SECONDS = 8 * 3600
 
@@ -27,6 +29,7 @@ class Session:
 class Sessions:
     def __init__(self, seconds: int = SESSION_SECONDS) -> None:
         self.seconds = seconds
+        self.throttle = LoginThrottle()
         self._by_token: dict[str, Session] = {}
         self._lock = threading.Lock()
 

@@ -68,9 +68,20 @@ def test_describe_masks_small_counts(cli, capsys, tmp_path):
     _, masked, _ = cli("cohort", "describe", cohort_id, "--json", capsys=capsys)
     assert masked["persons"] == "<10" and masked["sex"]["female"] == "<10"
     assert masked["age"]["min"] is None and masked["age"]["mean"] is None
-    _, table, _ = cli(
-        "cohort", "describe", cohort_id, "--mask-below", "0", "--json", capsys=capsys
-    )
+    for lower in ("1", "0"):  # a caller may raise the threshold, never lower it
+        _, asked, _ = cli(
+            "cohort",
+            "describe",
+            cohort_id,
+            "--mask-below",
+            lower,
+            "--json",
+            capsys=capsys,
+        )
+        assert asked == masked
+    cli("privacy", "mask-below", "1", capsys=capsys)  # the administrator's setting
+    _, table, _ = cli("cohort", "describe", cohort_id, "--json", capsys=capsys)
+    cli("privacy", "mask-below", "10", capsys=capsys)
     assert table["persons"] == 3
     assert table["sex"] == {"female": 2, "male": 1, "other or unknown": 0}
     assert (table["age"]["min"], table["age"]["max"]) == (9, 65)  # 2019-2010, 2015-1950

@@ -35,8 +35,22 @@ def demo(tmp_path_factory):
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
-    first = run()
-    return path, first, run()
+    first = run()  # the warehouse's threshold: 10
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "entrepot",
+            "privacy",
+            "mask-below",
+            "1",
+            "-w",
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return path, first, run()  # every count shown
 
 
 def test_built_once_then_reused(demo):
@@ -48,7 +62,7 @@ def test_built_once_then_reused(demo):
 
 def test_answers_match_the_source_codes(demo):
     """The answers go through concept_ancestor; the check reads the PMSI source codes."""
-    path, result, _ = demo
+    path, _, result = demo
     answers = {q["key"]: q["patients"] for q in result["questions"]}
     con = duckdb.connect(str(path), read_only=True)
     sclerosis = con.sql(
@@ -63,6 +77,17 @@ def test_answers_match_the_source_codes(demo):
     assert answers["systemic_sclerosis"] == sclerosis > 0
     assert answers["skin_reactions_since_2015"] == skin
     assert answers["immunosuppressed_2021_08"] <= answers["immunosuppressed"]
+
+
+def test_answers_are_masked_as_the_web_app_masks_them(demo):
+    """One rule: a patient count shown to a person reads <10 below the threshold."""
+    _, masked, shown = demo
+    pairs = [
+        (m["patients"], s["patients"])
+        for m, s in zip(masked["questions"], shown["questions"], strict=True)
+    ]
+    assert any(0 < s < 10 for _, s in pairs)  # the small demo has small answers
+    assert all(m == ("<10" if 0 < s < 10 else s) for m, s in pairs)
 
 
 def test_notes_deidentified(demo):

@@ -124,12 +124,20 @@ def test_aspirin_dose_chooses_the_level(aspirin, level, why):
     assert why in found.why
 
 
-def test_aspirin_at_antiplatelet_dose_has_no_renal_interaction():
-    # the thesaurus restricts aspirin + ARA II to analgesic and anti-inflammatory doses
-    assert _levels("KARDEGIC 75 mg", "losartan 50 mg cp") == []
-    assert _levels("aspirine 1 g x 3/j", "losartan 50 mg cp") == [
-        (0, 1, "precaution-emploi")
-    ]
+def test_aspirin_at_antiplatelet_dose_shows_the_renal_rule_with_its_unmet_dose():
+    # the thesaurus restricts aspirin + ARA II to analgesic and anti-inflammatory
+    # doses: below them the rule is shown, its dose condition not met
+    (low,) = check(["KARDEGIC 75 mg", "losartan 50 mg cp"]).interactions
+    assert low.level == "precaution-emploi"
+    assert low.dose_condition["met"] is False
+    assert low.dose_condition["text"].startswith(
+        "Pour des doses anti-inflammatoires d'acide acétylsalicylique (>= 1g par prise"
+    )
+    (high,) = check(["aspirine 1 g x 3/j", "losartan 50 mg cp"]).interactions
+    assert high.level == "precaution-emploi"
+    assert high.dose_condition == {**low.dose_condition, "met": True}
+    (unread,) = check(["aspirine", "losartan 50 mg cp"]).interactions
+    assert unread.dose_condition["met"] is None
 
 
 def test_most_severe_first_and_indexes():
@@ -180,3 +188,105 @@ def test_level_for_the_substances_its_condition_names():
     assert _levels("morphine 10 mg", "zopiclone 7,5 mg cp") == [
         (0, 1, "a-prendre-en-compte")
     ]
+
+
+@pytest.mark.parametrize(
+    ("lines", "level", "rule"),
+    [
+        (
+            ["CERTICAN 0,75 mg cp", "MILLEPERTUIS"],
+            "contre-indication",
+            ["IMMUNOSUPPRESSEURS", "MILLEPERTUIS"],
+        ),
+        (
+            ["everolimus 10 mg cp", "clarithromycine 500 mg cp"],
+            "association-deconseillee",
+            ["IMMUNOSUPPRESSEURS", "CLARITHROMYCINE"],
+        ),
+        (
+            ["TAZOCILLINE 4 g/500 mg pdre p sol p perf", "méthotrexate 20 mg cp"],
+            "association-deconseillee",
+            ["PÉNICILLINES", "METHOTREXATE"],
+        ),
+    ],
+)
+def test_substances_listed_twice_keep_the_classes_of_both(lines, level, rule):
+    (found,) = check(lines).interactions
+    assert found.level == level
+    assert rule in found.rules
+
+
+SEED = [
+    "ATENOLOL 50 mg cp",
+    "AMLODIPINE (bésilate) 5 mg gél",
+    "KARDEGIC 75 mg pdre p sol buv",
+    "FUROSEMIDE 20 mg cp séc",
+    "DICLOFENAC 1 % gel",
+    "LANSOPRAZOLE 30 mg cp orodispers",
+]
+
+
+def test_the_seed_prescription_gives_the_two_interactions_vidal_shows():
+    result = check(SEED)
+    assert [d.route for d in result.drugs] == [
+        "oral",
+        "oral",
+        "oral",
+        "oral",
+        "cutaneous",
+        "oral",
+    ]
+    aspirin, beta = result.interactions
+    assert (aspirin.a, aspirin.b, aspirin.level) == (2, 3, "precaution-emploi")
+    assert aspirin.rules == [["ACIDE ACETYLSALICYLIQUE", "DIURÉTIQUES"]]
+    assert aspirin.dose_condition == {
+        "text": "Pour des doses anti-inflammatoires d'acide acétylsalicylique "
+        "(>= 1g par prise et/ou >= 3g par jour) ou pour des doses antalgiques ou "
+        "antipyrétiques (>= 500 mg par prise et/ou < 3g par jour)",
+        "met": False,
+    }
+    assert "antiagrégante" in aspirin.why
+    assert (beta.a, beta.b, beta.level) == (0, 1, "a-prendre-en-compte")
+    assert beta.rules == [
+        ["BÊTA-BLOQUANTS (SAUF ESMOLOL) (Y COMPRIS COLLYRES)", "DIHYDROPYRIDINES"]
+    ]
+    assert beta.dose_condition is None
+    assert all(it.route_doubt is None for it in result.interactions)
+
+
+def test_the_cutaneous_gel_of_the_seed_is_what_keeps_diclofenac_out():
+    tablets = check([*SEED[:4], "DICLOFENAC 50 mg cp", *SEED[5:]])
+    assert {(it.a, it.b) for it in tablets.interactions if 4 in (it.a, it.b)} == {
+        (0, 4),
+        (2, 4),
+        (3, 4),
+    }
+
+
+def test_a_guessed_route_never_removes_an_interaction():
+    # "GEL" without its accent: amlodipine has no cutaneous form, it may be a capsule
+    (found,) = check(["ATENOLOL 50 mg cp", "AMLODIPINE 5 mg GEL"]).interactions
+    assert found.level == "a-prendre-en-compte"
+    assert found.route_doubt == (
+        "« AMLODIPINE 5 mg GEL »: « gel » lu voie cutaneous, forme que C08CA01 n'a pas"
+    )
+    # a sure cutaneous gel still carries no systemic interaction
+    assert check(["ATENOLOL 50 mg cp", "DICLOFENAC 1 % gel"]).interactions == []
+    # eye drops read from the ATC code only: the beta-blocker's systemic rules stay
+    (eye,) = check(["TIMOPTOL 0,25 %", "VERAPAMIL 120 mg cp"]).interactions
+    assert "voie ophthalmic déduite de S01ED01" in eye.route_doubt
+
+
+def test_a_guessed_route_does_not_choose_a_lower_level():
+    # a strong CYP3A4 inhibitor + midazolam: déconseillée per os, précaution IV
+    sure = ["clarithromycine 500 mg cp", "midazolam 5 mg/ml sol inj"]
+    guessed = ["clarithromycine 500 mg cp", "midazolam 5 mg amp"]
+    (iv,) = check(sure).interactions
+    (guess,) = check(guessed).interactions
+    assert iv.level == "precaution-emploi" and iv.route_doubt is None
+    assert guess.level == "association-deconseillee"
+    assert "Voie de midazolam incertaine: niveau le plus sévère retenu." in guess.why
+    assert guess.route_doubt == (
+        "« midazolam 5 mg amp »: « amp »: forme de plusieurs voies, "
+        "voie injectable supposée"
+    )

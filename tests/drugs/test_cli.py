@@ -31,7 +31,11 @@ def test_check_json(capsys):
         "atc",
         "dose",
         "route",
+        "form",
+        "route_doubt",
     }
+    assert (out["drugs"][0]["route"], out["drugs"][0]["form"]) == ("buccal", "gel")
+    assert out["drugs"][0]["route_doubt"] is None
     assert out["unrecognized"] == [1]
     (found,) = out["interactions"]
     assert (found["a"], found["b"], found["level"]) == (0, 2, "contre-indication")
@@ -120,3 +124,51 @@ def test_load_thesaurus(tmp_path, capsys, monkeypatch):
         == 2
     )
     assert "no file" in capsys.readouterr().err
+
+
+def test_check_finds_the_contraindication_of_a_substance_listed_twice(capsys):
+    # everolimus is listed as "everolimus" and "évérolimus": both keep their classes
+    out = _json(
+        capsys, ["drugs", "check", "--json", "CERTICAN 0,75 mg cp", "MILLEPERTUIS"]
+    )
+    (found,) = out["interactions"]
+    assert found["level"] == "contre-indication"
+    assert found["rules"] == [["IMMUNOSUPPRESSEURS", "MILLEPERTUIS"]]
+    assert out["drugs"][0]["substances"] == ["évérolimus"]
+
+
+SEED = [
+    "ATENOLOL 50 mg cp",
+    "AMLODIPINE (bésilate) 5 mg gél",
+    "KARDEGIC 75 mg pdre p sol buv",
+    "FUROSEMIDE 20 mg cp séc",
+    "DICLOFENAC 1 % gel",
+    "LANSOPRAZOLE 30 mg cp orodispers",
+]
+
+
+def test_check_json_of_the_seed_prescription(capsys):
+    out = _json(capsys, ["drugs", "check", "--json", *SEED])
+    assert [(i["a"], i["b"], i["level"]) for i in out["interactions"]] == [
+        (2, 3, "precaution-emploi"),
+        (0, 1, "a-prendre-en-compte"),
+    ]
+    aspirin, beta = out["interactions"]
+    assert aspirin["dose_condition"]["met"] is False
+    assert aspirin["dose_condition"]["text"].startswith("Pour des doses anti-inflam")
+    assert beta["dose_condition"] is None and beta["route_doubt"] is None
+    assert out["drugs"][1]["form"] == "gélule"
+
+
+def test_check_table_states_an_unmet_dose_and_a_route_doubt(capsys):
+    assert main(["drugs", "check", *SEED[:4], "AMLODIPINE 5 mg GEL"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "! 2+3: condition de dose NON remplie: Pour des doses anti-inflammatoires "
+        "d'acide acétylsalicylique (>= 1g par prise" in out
+    )
+    assert (
+        "! 0+4: voie incertaine, interaction affichée: « AMLODIPINE 5 mg GEL »: "
+        "« gel » lu voie cutaneous, forme que C08CA01 n'a pas\n" in out
+    )
+    assert "cutaneous ?" in out  # the guessed route in the table of lines

@@ -65,24 +65,24 @@ EXPOSURES = [
 ]
 
 
-def _load(wh) -> None:
-    n = len(EXPOSURES)
+def _load(wh, exposures=EXPOSURES) -> None:
+    n = len(exposures)
     table = pa.table(
         {
             "drug_exposure_id": pa.array(range(1, n + 1), pa.int64()),
-            "person_id": pa.array([e[0] for e in EXPOSURES], pa.int64()),
+            "person_id": pa.array([e[0] for e in exposures], pa.int64()),
             "drug_concept_id": pa.array(
-                [local_concept_id("ATC", e[2]) if e[2] else 0 for e in EXPOSURES],
+                [local_concept_id("ATC", e[2]) if e[2] else 0 for e in exposures],
                 pa.int64(),
             ),
-            "drug_source_value": [e[1] or None for e in EXPOSURES],
-            "route_concept_id": pa.array([e[3] for e in EXPOSURES], pa.int64()),
-            "drug_exposure_start_date": pa.array([D(e[4]) for e in EXPOSURES]),
-            "drug_exposure_end_date": pa.array([D(e[5]) for e in EXPOSURES]),
+            "drug_source_value": [e[1] or None for e in exposures],
+            "route_concept_id": pa.array([e[3] for e in exposures], pa.int64()),
+            "drug_exposure_start_date": pa.array([D(e[4]) for e in exposures]),
+            "drug_exposure_end_date": pa.array([D(e[5]) for e in exposures]),
             "drug_type_concept_id": pa.array([32817] * n, pa.int64()),
         }
     )
-    concepts = sorted({e[2] for e in EXPOSURES if e[2]})
+    concepts = sorted({e[2] for e in exposures if e[2]})
     concept = pa.table(
         {
             "concept_id": pa.array(
@@ -194,3 +194,30 @@ def test_scan_rejects_a_period_that_ends_before_it_starts(duckdb_warehouse):
     warehouse = duckdb_warehouse
     with pytest.raises(DrugInputError, match="after it ends"):
         scan(warehouse, start=D("2023-02-01"), end=D("2023-01-01"))
+
+
+def test_scan_counts_no_rule_below_its_aspirin_doses(duckdb_warehouse):
+    # aspirin + diuretics is for analgesic and anti-inflammatory doses only
+    rows = [
+        (
+            1,
+            "KARDEGIC 75 mg, poudre pour solution buvable",
+            "B01AC06",
+            0,
+            "2023-01-01",
+            "2023-01-31",
+        ),
+        (1, "FUROSEMIDE 20 mg cp séc", "C03CA01", 0, "2023-01-01", "2023-01-31"),
+        (2, "ASPIRINE 1 g x 3/j", "N02BA01", 0, "2023-01-01", "2023-01-31"),
+        (2, "FUROSEMIDE 20 mg cp séc", "C03CA01", 0, "2023-01-01", "2023-01-31"),
+    ]
+    _load(duckdb_warehouse, rows)
+    result = scan(duckdb_warehouse)
+    assert result.patients == 1
+    assert result.by_pair == [
+        {
+            "pair": "acide acetylsalicylique + furosemide",
+            "level": "precaution-emploi",
+            "patients": 1,
+        }
+    ]

@@ -6,6 +6,7 @@ import pytest
 
 from entrepot.drugs import LEVELS, Thesaurus, install_thesaurus
 from entrepot.drugs._mapping import aliases, map_to_atc
+from entrepot.drugs._text import fold
 from entrepot.errors import ThesaurusError
 
 SOURCE = "/work/shared/data/ansm-thesaurus-2020"
@@ -122,3 +123,25 @@ def test_bad_thesaurus_files(tmp_path, monkeypatch, content, message):
 def test_edition_date_is_required(tmp_path):
     with pytest.raises(ThesaurusError, match="--edition"):
         install_thesaurus(tmp_path / "thesaurus.json")
+
+
+def test_every_source_substance_survives_with_all_its_classes(thesaurus):
+    # everolimus, piperacillin and demeclocycline are listed twice, with and without
+    # accents and with different classes: both entries' classes are kept
+    source = json.loads(open(f"{SOURCE}/substances.json").read())
+    assert len(source) == 1084
+    for entry in source:
+        kept = thesaurus.substances[fold(entry["substance"])]
+        assert set(entry["drug_classes"]) <= set(kept.classes), entry["substance"]
+    assert len(thesaurus.substances) == 1081
+    assert set(thesaurus.substances["everolimus"].classes) == {
+        "immunosuppresseurs",
+        "substrats à risque du CYP3A4",
+        "médicaments, bradykinine et angio-œdème",
+        "autres médicaments à risque d'angio-œdème",
+    }
+    assert thesaurus.substances["everolimus"].name == "évérolimus"
+    assert set(thesaurus.substances["piperacilline"].classes) == {
+        "pénicillines",
+        "pipéracilline/tazobactam",
+    }

@@ -93,6 +93,9 @@ def test_a_viewer_cannot_read_rows_nor_another_project(governed):
         authorise(wh, "vic", "read", "sepsis")
     with pytest.raises(AccessDeniedError, match="not a member"):
         authorise(wh, "vic", "count", "diagnoses-2021")
+    with pytest.raises(AccessDeniedError, match="not a member") as unknown:
+        authorise(wh, "vic", "count", "no-such-project")  # no hint that it is unknown
+    assert "exist" not in str(unknown.value)
     with pytest.raises(AccessDeniedError, match="only within a project"):
         authorise(wh, "vic", "count")
     with pytest.raises(AccessDeniedError, match="not known"):
@@ -102,7 +105,7 @@ def test_a_viewer_cannot_read_rows_nor_another_project(governed):
         for e in entries(wh, action="authorise")
         if not json.loads(e["parameters"])["allowed"]
     ]
-    assert len(refused) == 4
+    assert len(refused) == 5
     assert entries(wh, action="authorise.count", user="vic")[0]["project"] == "sepsis"
 
 

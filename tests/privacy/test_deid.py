@@ -2,6 +2,7 @@ import json
 import re
 import subprocess
 import sys
+from datetime import date
 
 import pytest
 
@@ -83,6 +84,40 @@ def test_surrogates_and_shifted_dates():
     )
     assert "Renaud" not in result.text and "01/04/2011" in result.text
     assert re.match(r"M\. [A-Z][a-zé]+ vu", result.text)
+
+
+LETTER = (
+    "Mme Annie RENAUD, née le 17/04/1941, 118 rue Saint-Martin, 78000 Versailles. "
+    "Tél. : 06.40.59.22.54 - a.renaud@orange.fr - N° SS : 241047864676452 - "
+    "IPP 3654435761 - NDA 224444444432. Hôpital Louise-Michel, entrée le "
+    "3 mars 2011, sortie le 22/03/2011. Revue le 22/03/2011."
+)
+
+
+def test_surrogates_replace_every_label_with_a_fake_value():
+    """No tag is left: each label gets a plausible value that points at no one."""
+    spans = find_identifiers(LETTER)
+    assert {s["label"] for s in spans} >= {
+        "PRENOM", "NOM", "DATE_NAISSANCE", "ADRESSE", "ZIP", "VILLE", "TEL",
+        "MAIL", "NSS", "IPP", "NDA", "HOPITAL", "DATE",
+    }  # fmt: skip
+    text = deidentify(LETTER, None, DeidConfig("surrogate")).text
+    assert "[" not in text
+    for original in ("RENAUD", "Saint-Martin", "Versailles", "59 22 54", "orange.fr",
+                     "241047864676452", "3654435761", "224444444432", "Louise-Michel"):  # fmt: skip
+        assert original not in text
+    assert re.search(r"Tél\. : 01\.99\.00\.\d\d\.\d\d", text)  # ARCEP's fiction range
+    assert re.search(r"@example\.org", text)
+    nir = re.search(r"N° SS : (\d{13}) (\d\d)", text)
+    assert 97 - int(nir[1]) % 97 == int(nir[2])  # a well-formed NIR
+    # one shift for the whole text: the stay still lasts 19 days, in the same words
+    months = "janvier février mars avril mai juin juillet août septembre octobre"
+    entry = re.search(r"entrée le (\d+) (\w+) (\d{4})", text)
+    entered = date(int(entry[3]), months.split().index(entry[2]) + 1, int(entry[1]))
+    left = re.findall(r"(?:sortie|Revue) le (\d\d)/(\d\d)/(\d{4})", text)
+    assert left[0] == left[1]
+    assert (date(*map(int, reversed(left[0]))) - entered).days == 19
+    assert entered != date(2011, 3, 3)
 
 
 def test_deid_command_reads_and_writes_json_lines():

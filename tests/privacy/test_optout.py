@@ -95,3 +95,27 @@ def test_another_key_is_refused_and_changes_nothing(hospital, ingested):
     with pytest.raises(KeyFileError, match="another key"):
         optout_remove(ingested, other, [ipp], user="dpo")
     assert [r["person_id"] for r in optout_list(ingested)] == [person_id(KEY, ipp)]
+
+
+def test_opt_out_is_idempotent_and_final(hospital, ingested_on):
+    """Add, add again, reload, re-ingest, rotate the key: the patient never
+    comes back, and the registry keeps exactly one registration."""
+    from entrepot.ingest import rekey_maps
+    from entrepot.privacy import rotate_key
+
+    wh = ingested_on
+    ipp = _busy_patient(hospital)
+    first = optout_add(wh, KEY, [ipp], user="dpo")
+    again = optout_add(wh, KEY, [ipp], user="dpo")
+    assert (first["new"], again["new"]) == (1, 0)
+    assert [r["person_id"] for r in optout_list(wh)] == [person_id(KEY, ipp)]
+    for _ in range(2):  # a reload, then a re-ingestion of the same extracts
+        ingest_raw(wh, hospital / "raw", key=KEY)
+        assert not any(_rows_of(wh, person_id(KEY, ipp)).values())
+    new = SecretKey(bytes.fromhex("5a" * 32))
+    rotate_key(wh, KEY, new, rekey_maps(hospital / "raw", KEY, new), user="dpo")
+    assert [r["person_id"] for r in optout_list(wh)] == [person_id(new, ipp)]
+    ingest_raw(wh, hospital / "raw", key=new)
+    assert not any(_rows_of(wh, person_id(new, ipp)).values())
+    assert optout_add(wh, new, [ipp], user="dpo")["new"] == 0
+    assert len(optout_list(wh)) == 1

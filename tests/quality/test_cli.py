@@ -65,3 +65,25 @@ def test_bad_configuration_is_one_line_and_status_2(synthetic, tmp_path, capsys)
     assert main(["quality", "-w", str(synthetic.uri), "--config", str(bad)]) == 2
     err = capsys.readouterr().err
     assert f"{bad}: thresholds.before_birth: Input should be a valid number" in err
+
+
+def test_describe_cannot_be_unmasked_from_the_command_line(
+    synthetic, capsys, monkeypatch
+):
+    """Neither --mask-below 1 nor ENTREPOT_MASK_BELOW=1 lowers the warehouse's 10."""
+    path = str(synthetic.uri)
+    synthetic.close()
+
+    def bands(*args: str) -> list:
+        assert main(["describe", "-w", path, "--json", *args]) == 0
+        out = json.loads(capsys.readouterr().out)
+        analysis = next(
+            a for a in out["analyses"] if a["name"] == "persons_by_age_band_and_sex"
+        )
+        return [r["persons"] for r in analysis["rows"]]
+
+    default = bands()
+    assert "<10" in default
+    assert bands("--mask-below", "1") == default
+    monkeypatch.setenv("ENTREPOT_MASK_BELOW", "1")
+    assert bands() == default

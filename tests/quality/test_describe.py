@@ -14,7 +14,8 @@ def _tables(result) -> dict[str, list[dict]]:
 
 
 def test_counts_add_up_unmasked(synthetic):
-    t = _tables(describe(synthetic, mask_below=0, today=TODAY))
+    set_mask_threshold(synthetic, 1)  # the administrator's setting: show every count
+    t = _tables(describe(synthetic, today=TODAY))
     persons = synthetic.count("person")
     assert sum(r["persons"] for r in t["persons_by_sex"]) == persons
     assert {r["sex"] for r in t["persons_by_sex"]} == {"FEMALE", "MALE"}
@@ -79,10 +80,25 @@ def test_statistics_of_small_groups_are_hidden(synthetic):
 
 
 def test_eunomia_is_described(eunomia):
-    t = _tables(describe(eunomia, mask_below=0))
+    t = _tables(describe(eunomia))  # its counts are all 10 or more
     assert sum(r["persons"] for r in t["persons_by_sex"]) == 2694
     assert t["lab_distributions"] == []  # Eunomia's values are all empty text
     conditions = next(
         r for r in t["mapping_coverage"] if r["domain"] == "condition_occurrence"
     )
     assert conditions["rows"] == 65332
+
+
+def test_a_caller_may_raise_the_threshold_never_lower_it(synthetic):
+    def smallest_sex_count(**asked) -> object:
+        rows = _tables(describe(synthetic, today=TODAY, **asked))[
+            "persons_by_age_band_and_sex"
+        ]
+        return [r["persons"] for r in rows]
+
+    default = smallest_sex_count()
+    assert "<10" in default
+    assert smallest_sex_count(mask_below=1) == default  # asking lower changes nothing
+    assert smallest_sex_count(mask_below=0) == default
+    raised = smallest_sex_count(mask_below=1000)
+    assert raised and all(c in ("<1000", 0) for c in raised)

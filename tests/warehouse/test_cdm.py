@@ -43,7 +43,7 @@ def test_fields_match_the_official_specification():
     theirs = [
         (
             r["cdmTableName"].lower(),
-            r["cdmFieldName"].lower(),
+            r["cdmFieldName"].lower().strip('"'),  # '"offset"': quoted for its DDL
             r["isRequired"] == "Yes",
             r["isPrimaryKey"] == "Yes",
         )
@@ -82,3 +82,22 @@ def test_unknown_table_named_in_the_error():
         UnknownTableError, match="'persons' is not an OMOP CDM v5.4 table"
     ):
         cdm_table("persons")
+
+
+def test_note_nlp_offset_is_named_as_omop_files_name_it(warehouse, tmp_path):
+    """The specification quotes the reserved word for its DDL; the field is `offset`."""
+    assert "offset" in warehouse.table("note_nlp").columns
+    note = tmp_path / "note_nlp.csv"
+    note.write_text(
+        "note_nlp_id,note_id,section_concept_id,snippet,offset,lexical_variant,"
+        "note_nlp_concept_id,note_nlp_source_concept_id,nlp_system,nlp_date,"
+        "nlp_datetime,term_exists,term_temporal,term_modifiers\n"
+        "1,10,0,fièvre,4-10,fièvre,0,0,test,2024-01-02,,Y,,\n"
+    )
+    from entrepot.warehouse import load_tables
+
+    result = load_tables(warehouse, {"note_nlp": warehouse.store.read_file(note)})
+    assert result.loaded == {"note_nlp": 1}
+    rows = warehouse.table("note_nlp").to_pyarrow().to_pylist()
+    assert rows[0]["offset"] == "4-10"
+    assert warehouse.validate()["ok"]

@@ -245,7 +245,22 @@ def test_ids_are_unique_local_ones_follow_the_formula(rows):
             expected = local_concept_id(c["vocabulary_id"], c["concept_code"])
             assert c["concept_id"] == expected
     # the same on every machine and every run
-    assert local_concept_id("CIM10", "M34.0") == 221950492600965
+    assert local_concept_id("CIM10", "M34.0") == 2_032_531_626
+
+
+def test_local_ids_are_32_bit_in_omops_local_range_and_registered(rows):
+    """OHDSI's tools read concept ids as 32-bit integers; OMOP reserves
+    2,000,000,000-2,147,483,647 for local concepts."""
+    from entrepot.warehouse.vocabulary._ids import UNREGISTERED, registered
+
+    local = [c for c in rows["concept"] if c["concept_id"] >= 2_000_000_000]
+    assert len(local) > 46_000
+    assert max(c["concept_id"] for c in local) <= 2_147_483_647
+    assert not UNREGISTERED, "run python -m entrepot.warehouse.vocabulary._ids"
+    taken = set(registered().values())
+    assert len(taken) == len(registered())  # collisions were moved on
+    unbundled = local_concept_id("CIM10", "not-a-code")
+    assert 2_000_000_000 <= unbundled <= 2_147_483_647 and unbundled not in taken
 
 
 def test_a_fresh_build_gives_the_same_tables_fast(vocabulary):

@@ -26,6 +26,8 @@ FLAGS = [
     "--disable-sync",
     "--disable-default-apps",
 ]
+#: The browser of a French clinician (Chromium's own default asks for English).
+LOCALE = "fr-FR"
 #: As long as a page's own actions may wait (CI machines are slow and shared).
 TIMEOUT_MS = 20_000
 expect.set_options(timeout=TIMEOUT_MS)
@@ -51,7 +53,9 @@ def page_as(browser, server):
     contexts = []
 
     def login(user: str):
-        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        context = browser.new_context(
+            viewport={"width": 1366, "height": 768}, locale=LOCALE
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
@@ -74,17 +78,24 @@ def shot(page, name: str) -> None:
 
 
 def test_login_fails_then_succeeds(browser, server):
-    context = browser.new_context()
+    context = browser.new_context(locale=LOCALE)
     page = context.new_page()
     page.goto(f"{server.url}/login")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("button[type=submit]").inner_text() == "Se connecter"
     page.fill("#username", "rita")
     page.fill("#password", "not the password")
     page.click("button[type=submit]")
-    assert page.locator(".error").inner_text() == "unknown user or wrong password"
+    assert page.locator(".error").inner_text() == (
+        "Utilisateur inconnu ou mot de passe erroné"
+    )
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{server.url}/")
     assert page.locator(".user").inner_text() == "rita"
+    nav = page.locator("nav a")
+    assert nav.all_inner_texts()[:3] == ["Vue d'ensemble", "Cohortes", "Recherche"]
+    expect(page.locator("#overview-summary")).to_contain_text("patients dans")
     page.wait_for_selector("#pyramid svg")
     assert page.locator("#top-diagnoses tr").count() > 1
     shot(page, "overview")
@@ -126,6 +137,11 @@ def test_build_a_cohort_and_get_its_count(page_as, server):
     expect(page.locator("#cohort-count")).to_have_text(shown(expected))
     assert page.locator("#attrition tr").count() >= 2  # header and the entry events
     shot(page, "cohort")
+    page.locator("#saved-cohorts tr", has_text="hypertension (browser)").locator(
+        "button.describe"
+    ).click()
+    expect(page.locator("#table-one caption").nth(1)).to_have_text("Sexe")
+    assert page.locator("#table-one th", has_text="femme").count() == 1
 
 
 def test_search_with_and_without_negated_mentions(page_as, server):
@@ -147,19 +163,19 @@ def test_search_with_and_without_negated_mentions(page_as, server):
     held[0].continue_()
     page.unroute("**/api/me*")
     expect(page.locator("#search-notes")).to_have_text("*")
-    expect(page.locator("#search-shown")).to_have_text(f"{default} of *")
+    expect(page.locator("#search-shown")).to_have_text(f"{default} sur *")
     assert page.locator("#search-hits mark").count() >= 1
     assert page.locator("#search-next").is_hidden()
     shot(page, "search")
     for box in ("#exclude-negated", "#exclude-hypothesis", "#exclude-family"):
         page.uncheck(box)
     page.click("#search-button")
-    expect(page.locator("#search-shown")).to_have_text("20 of *")
+    expect(page.locator("#search-shown")).to_have_text("20 sur *")
     page.click("#search-next")  # the rest of the hits, each with its type and date
-    expect(page.locator("#search-shown")).to_have_text(f"21–{everything} of *")
+    expect(page.locator("#search-shown")).to_have_text(f"21–{everything} sur *")
     assert page.locator("#search-hits > li").count() == everything - 20
     first = page.locator("#search-hits > li .muted").first.inner_text()
-    assert re.match(r"\d{4}-\d{2}-\d{2} · \S.* · note \d+ · patient \d+", first)
+    assert re.match(r"\d{4}-\d{2}-\d{2} · \S.* · document \d+ · patient \d+", first)
 
 
 def test_check_a_prescription_and_see_its_interactions(page_as, server):
@@ -190,3 +206,81 @@ def test_a_patient_outside_the_project_is_refused(page_as, server):
     refused = page.goto(f"{server.url}/patients/{person}?project=cardio")
     assert refused.status == 403
     assert "not a member of project 'cardio'" in page.locator(".error").inner_text()
+
+
+def test_the_app_speaks_english_on_request_and_remembers_it(page_as, server):
+    page = page_as("rita")
+    page.click("a[hreflang=en]")
+    expect(page.locator("h1")).to_have_text("Overview")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.goto(f"{server.url}/search")  # kept in a cookie
+    expect(page.locator("#search-button")).to_have_text("Search")
+    page.click("a[hreflang=fr]")
+    expect(page.locator("#search-button")).to_have_text("Rechercher")
+
+
+def _add_concept(page, vocabulary: str, words: str, code: str) -> None:
+    page.select_option("#concept-vocabulary", vocabulary)
+    page.fill("#concept-search", words)
+    option = page.locator("#concept-suggestions option", has_text=code).first
+    expect(option).to_be_attached()
+    page.select_option("#concept-suggestions", option.get_attribute("value"))
+    page.click("#add-concept")
+
+
+def test_an_atc_code_makes_the_entry_a_drug_entry(page_as, server):
+    """The entry's domain follows its concepts: furosemide (ATC) counted as
+    a diagnosis found no one."""
+    page = page_as("rita")
+    page.goto(f"{server.url}/cohorts")
+    page.fill("#cohort-name", "furosémide (browser)")
+    assert page.locator("#entry-domain").input_value() == "condition"
+    _add_concept(page, "ATC", "furosemide", "C03CA01")
+    assert page.locator("#entry-domain").input_value() == "drug"
+    expect(page.locator("#entry-domain-note")).to_contain_text("médicament")
+    page.click("#count-button")
+    expected = server.web.use(
+        lambda wh: wh.con.raw_sql(
+            "SELECT count(DISTINCT d.person_id) FROM drug_exposure d JOIN concept c"
+            " ON c.concept_id = d.drug_concept_id WHERE c.concept_code = 'C03CA01'"
+        ).fetchone()[0]
+    )
+    assert expected >= 10
+    expect(page.locator("#cohort-count")).to_have_text(shown(expected))
+
+
+def test_a_concept_set_mixing_domains_is_refused(page_as, server):
+    page = page_as("rita")
+    page.goto(f"{server.url}/cohorts")
+    page.fill("#cohort-name", "mélange (browser)")
+    _add_concept(page, "CIM10", "hypertension essentielle", "I10")
+    _add_concept(page, "ATC", "furosemide", "C03CA01")
+    page.click("#count-button")
+    expect(page.locator("#cohort-error .error")).to_contain_text("mélange des domaines")
+    assert page.locator("#cohort-count").inner_text() == "–"  # nothing ran
+
+
+def test_labs_are_drawn_one_stay_at_a_time_on_its_axis(page_as, server):
+    def busiest(wh):
+        m = wh.table("measurement")
+        top = m.group_by("person_id").agg(n=m.visit_occurrence_id.nunique())
+        return int(top.order_by(top.n.desc()).limit(1).to_pyarrow()[0][0].as_py())
+
+    person = server.web.use(busiest)
+    with server.client("rita") as api:
+        labs = api.get(f"/api/patients/{person}?project=cardio").json()["labs"]
+    page = page_as("rita")
+    page.goto(f"{server.url}/patients/{person}?project=cardio")
+    charts = page.locator("#lab-curves svg.lab-chart")
+    expect(charts).to_have_count(len(labs[-1]["series"]))  # the latest stay
+    assert page.locator("#lab-stay option").count() == len(labs) > 1
+    page.select_option("#lab-stay", "0")
+    expect(charts).to_have_count(len(labs[0]["series"]))
+    days = charts.first.locator(".axis text").all_text_contents()
+    assert days[0] == labs[0]["start"] and days[-1] == labs[0]["end"]
+    assert (
+        charts.first.locator(".lab-name")
+        .text_content()
+        .startswith(labs[0]["series"][0]["name"])
+    )
+    shot(page, "patient-labs")

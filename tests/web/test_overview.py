@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from entrepot.errors import AccessDeniedError
-from entrepot.privacy import entries, mask_count
+from entrepot.privacy import entries, mask_count, suppress
 from entrepot.privacy._access import Perimeter
 
 
@@ -48,27 +48,42 @@ def test_overview_numbers_are_the_warehouse_s_masked(server, direct):
     assert r.status_code == 200
     o = r.json()
     assert o["project"] == "cardio" and o["mask_below"] == 10
-    assert o["persons"] == len(direct["people"]) == 300
-    rows = {t["table"]: t["rows"] for t in o["tables"]}
-    assert rows["condition_occurrence"] == direct["conditions"]
-    assert rows["drug_exposure"] == direct["drugs"]
-    assert rows["death"] == mask_count(direct["death"], 10)
-    # the pyramid: 5-year bands of age this year, by sex, masked
+    # the persons and the pyramid (5-year bands of age this year, by sex) are
+    # released together: small cells masked, and enough others hidden ("*")
+    # that no masked cell follows from the total
     year = date.today().year
     bands = Counter(
         (min((year - p["year_of_birth"]) // 5, 19), p["gender_concept_id"])
         for p in direct["people"]
     )
+    labels = [f"{5 * i}-{5 * i + 4}" for i in range(19)] + ["95+"]
+    grid = {
+        label: {s: bands[(i, c)] for s, c in (("female", 8532), ("male", 8507))}
+        | {"other": 0}
+        for i, label in enumerate(labels)
+    }
+    expected = suppress(grid, 10)
+    assert o["persons"] == expected.total == len(direct["people"]) == 300
     assert [b["band"] for b in o["pyramid"]][:2] == ["0-4", "5-9"]
     assert o["pyramid"][-1]["band"] == "95+"
-    for i, band in enumerate(o["pyramid"]):
-        assert band["female"] == mask_count(bands[(i, 8532)], 10)
-        assert band["male"] == mask_count(bands[(i, 8507)], 10)
-    assert any(b["female"] == "<10" for b in o["pyramid"])
+    for label, band in zip(labels, o["pyramid"], strict=True):
+        assert {s: band[s] for s in ("female", "male", "other")} == expected.cells[
+            label
+        ]
+    shown = [band[s] for band in o["pyramid"] for s in ("female", "male")]
+    assert "<10" in shown and "*" in shown  # small cells, and their complements
+    assert not any(isinstance(v, int) and 0 < v < 10 for v in shown)
+    rows = {t["table"]: t["rows"] for t in o["tables"]}
     per_year = dict(
         zip(o["per_year"]["years"], o["per_year"]["domains"]["conditions"], strict=True)
     )
-    assert per_year == {y: mask_count(n, 10) for y, n in direct["years"].items()}
+    conditions = suppress(
+        {y: direct["years"].get(y, 0) for y in [*o["per_year"]["years"], None]}, 10
+    )
+    assert per_year == {y: conditions.cells[y]["count"] for y in per_year}
+    assert rows["condition_occurrence"] == conditions.total
+    assert rows["drug_exposure"] == direct["drugs"]
+    assert rows["death"] == mask_count(direct["death"], 10)
     assert set(o["per_year"]["domains"]) == {
         "conditions",
         "drugs",

@@ -65,17 +65,22 @@ def test_timeline_values_equal_the_warehouse(server, busy):
     labs = [m for m in _rows(server, "measurement", busy, "measurement_date")
             if m["value_as_number"] is not None]  # fmt: skip
     counts = Counter(m["measurement_concept_id"] for m in labs)
-    assert 0 < len(p["labs"]) <= 12
-    assert {s["concept_id"] for s in p["labs"]} <= set(counts)
-    least = min(len(s["points"]) for s in p["labs"])
-    assert all(n <= least for c, n in counts.items() if c not in
-               {s["concept_id"] for s in p["labs"]})  # fmt: skip
-    for s in p["labs"]:
-        assert sorted(v for _, v in s["points"]) == sorted(
-            m["value_as_number"]
-            for m in labs
-            if m["measurement_concept_id"] == s["concept_id"]
-        )
+    shown = {s["concept_id"] for stay in p["labs"] for s in stay["series"]}
+    assert 0 < len(shown) <= 12 and shown <= set(counts)
+    least = min(counts[c] for c in shown)
+    assert all(n <= least for c, n in counts.items() if c not in shown)
+    points = Counter()
+    for stay in p["labs"]:
+        for s in stay["series"]:
+            points[s["concept_id"]] += len(s["points"])
+            for _, value in s["points"]:
+                assert value in {
+                    m["value_as_number"]
+                    for m in labs
+                    if m["measurement_concept_id"] == s["concept_id"]
+                    and m["visit_occurrence_id"] == stay["visit_id"]
+                }
+    assert points == {c: counts[c] for c in shown}
     notes = _rows(server, "note", busy, "note_date")
     assert sorted(n["id"] for n in p["notes"]) == sorted(n["note_id"] for n in notes)
     texts = {n["note_id"]: n["note_text"] for n in notes}
@@ -93,7 +98,9 @@ def test_timeline_holds_nothing_identifying(server, busy):
     assert set(p["visits"][0]) == {"id", "start", "end", "type"}
     assert set(p["conditions"][0]) == {"date", "code", "name"}
     assert set(p["drugs"][0]) == {"start", "end", "name", "atc", "label"}
-    assert set(p["labs"][0]) == {"concept_id", "name", "unit", "low", "high", "points"}
+    assert set(p["labs"][0]) == {"visit_id", "start", "end", "series"}
+    series = p["labs"][0]["series"][0]
+    assert set(series) == {"concept_id", "name", "unit", "low", "high", "points"}
     assert set(p["notes"][0]) == {"id", "date", "title", "text"}
 
 
@@ -119,3 +126,33 @@ def test_rights_and_perimeter(server, busy):
         p = dora.get(f"/api/patients/{busy}", params={"project": "derma"}).json()
     assert p["visits"] is None and p["drugs"] is None and p["labs"] is None
     assert p["conditions"] and p["notes"] and p["person"]["person_id"] == busy
+
+
+def _french_names(wh) -> dict[int, str]:
+    s = wh.table("concept_synonym")
+    s = s.filter(s.language_concept_id == 4180190)  # French
+    return {
+        r["concept_id"]: r["concept_synonym_name"] for r in s.to_pyarrow().to_pylist()
+    }
+
+
+def test_labs_come_per_stay_on_the_stays_axis_with_french_names(server, busy):
+    """Each stay's labs on its own axis (a 5-day stay is not a vertical line on
+    a 10-year record), named in French where the vocabulary has a French name."""
+    with server.client("rita") as api:
+        p = api.get(f"/api/patients/{busy}", params={"project": "cardio"}).json()
+    visits = {v["visit_occurrence_id"]: v
+              for v in _rows(server, "visit_occurrence", busy, "visit_start_date")}  # fmt: skip
+    assert len(p["labs"]) > 1
+    assert [s["start"] for s in p["labs"]] == sorted(s["start"] for s in p["labs"])
+    for stay in p["labs"]:
+        visit = visits[stay["visit_id"]]
+        assert stay["start"] == visit["visit_start_date"].isoformat()
+        assert stay["end"] == visit["visit_end_date"].isoformat()
+        assert stay["series"]
+        for s in stay["series"]:
+            assert all(stay["start"] <= day <= stay["end"] for day, _ in s["points"])
+    french = server.web.use(_french_names)
+    names = {s["concept_id"]: s["name"] for st in p["labs"] for s in st["series"]}
+    assert names == {c: french[c] for c in names}  # every bundled LOINC test has one
+    assert "Hémoglobine" in names.values()

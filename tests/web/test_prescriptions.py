@@ -96,3 +96,25 @@ def test_prescription_page_has_its_controls(server):
         "interaction-wheel",
     ):
         assert f'id="{id_}"' in page
+
+
+def test_dose_condition_and_route_doubt_are_returned(server):
+    lines = ["KARDEGIC 75 mg pdre p sol buv", "FUROSEMIDE 20 mg cp séc"]
+    with server.client("vic") as api:
+        body = api.post(
+            "/api/prescriptions/check", json={"lines": [*lines, "AMLODIPINE 5 mg GEL"]}
+        ).json()
+        beta = api.post(
+            "/api/prescriptions/check",
+            json={"lines": ["ATENOLOL 50 mg cp", "AMLODIPINE 5 mg GEL"]},
+        ).json()
+    (found,) = body["interactions"]
+    assert (found["a"], found["b"], found["level"]) == (0, 1, "precaution-emploi")
+    assert found["dose_condition"]["met"] is False
+    assert found["dose_condition"]["text"].startswith("Pour des doses anti-inflam")
+    assert found["route_doubt"] is None
+    assert body["drugs"][2]["route"] == "cutaneous"
+    assert body["drugs"][2]["route_doubt"].startswith("« gel » lu voie cutaneous")
+    (guess,) = beta["interactions"]
+    assert guess["level"] == "a-prendre-en-compte"
+    assert guess["route_doubt"].startswith("« AMLODIPINE 5 mg GEL »")

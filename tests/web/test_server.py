@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
+
 import httpx
 
 from tests.web.conftest import PASSWORD
@@ -22,7 +26,10 @@ def test_token_opens_the_api_and_is_audited(server):
     from entrepot.privacy import entries
 
     logins = server.web.use(entries, user="rita", action="login")
-    assert logins[-1]["parameters"] == '{"allowed": true}'
+    assert json.loads(logins[-1]["parameters"]) == {
+        "allowed": True,
+        "address": "127.0.0.1",
+    }
 
 
 def test_wrong_password_and_unknown_user_get_the_same_401(server):
@@ -32,6 +39,90 @@ def test_wrong_password_and_unknown_user_get_the_same_401(server):
         )
         assert r.status_code == 401
         assert r.json() == {"detail": "unknown user or wrong password"}
+
+
+def test_guessing_passwords_is_throttled_then_refused_and_audited(fresh_server):
+    """25 wrong passwords in a row were all answered, and the right one then
+    worked: now the 4th failure starts a wait, answered 429 with Retry-After,
+    during which even the right password is refused."""
+    from entrepot.privacy import LoginThrottle
+
+    now = [0.0]  # the throttle's clock: the machine's speed cannot open the window
+    fresh_server.web.sessions.throttle = LoginThrottle(clock=lambda: now[0])
+    url = f"{fresh_server.url}/api/token"
+    answers = [
+        httpx.post(url, data={"username": "rita", "password": f"guess {i}"})
+        for i in range(6)
+    ]
+    assert [r.status_code for r in answers] == [401, 401, 401, 401, 429, 429]
+    assert int(answers[-1].headers["Retry-After"]) >= 1
+    assert "try again in" in answers[-1].json()["detail"]
+    right = httpx.post(url, data={"username": "rita", "password": PASSWORD})
+    assert right.status_code == 429
+    assert httpx.post(url, data={"username": "ada", "password": PASSWORD}).is_success
+    from entrepot.privacy import entries
+
+    logins = [
+        json.loads(e["parameters"])
+        for e in fresh_server.web.use(entries, user="rita", action="login")
+    ]
+    assert [p.get("throttle") or p.get("refused") for p in logins[-7:]] == [
+        *[None] * 3,
+        *["throttled"] * 4,  # the 4th failure starts it; the three refusals
+    ]
+    now[0] += float(right.headers["Retry-After"])
+    assert httpx.post(url, data={"username": "rita", "password": PASSWORD}).is_success
+
+
+def test_password_checks_run_outside_the_warehouse_lock(fresh_server):
+    """A slow password check (here a hash made to cost ~1 s) must not hold up
+    other users: their requests do not wait for it."""
+    from argon2 import PasswordHasher
+
+    from entrepot.privacy import credentials
+
+    slow = PasswordHasher(time_cost=40, memory_cost=65536).hash("vic\x00" + "wrong")
+    found = fresh_server.web.use(credentials, "vic")
+    _set_password_hash(fresh_server, "vic", slow)
+    client = fresh_server.client("rita")
+    started = time.perf_counter()
+    PasswordHasher().verify(slow, "vic\x00" + "wrong")
+    cost = time.perf_counter() - started
+    assert cost > 0.4 and found.role == "viewer"
+
+    logins = [
+        threading.Thread(
+            target=httpx.post,
+            args=(f"{fresh_server.url}/api/token",),
+            kwargs={"data": {"username": "vic", "password": "not it"}, "timeout": 60},
+        )
+        for _ in range(2)
+    ]
+    for t in logins:
+        t.start()
+    time.sleep(0.1)  # the checks are under way
+    started = time.perf_counter()
+    assert client.get("/api/me").status_code == 200
+    waited = time.perf_counter() - started
+    for t in logins:
+        t.join()
+    assert waited < cost / 2, (waited, cost)
+
+
+def _set_password_hash(live, name: str, value: str) -> None:
+    import pyarrow as pa
+
+    def change(wh) -> None:
+        t = wh.table("access_user")
+        rows = t.to_pyarrow().to_pylist()
+        for row in rows:
+            if row["name"] == name:
+                row["password_hash"] = value
+        table = pa.Table.from_pylist(rows, schema=t.schema().to_pyarrow())
+        with wh.store.transaction() as tx:
+            tx.replace("entrepot", "access_user", wh.store.from_arrow(table))
+
+    live.web.use(change)
 
 
 def test_no_token_no_api_and_pages_redirect_to_login(server):

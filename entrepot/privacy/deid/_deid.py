@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
 from typing import Literal
 
 from entrepot.privacy.deid._detect import identity_values, names, patterns
 from entrepot.privacy.deid._identity import Identity
-from entrepot.privacy.deid._lexicons import first_names, surnames
+from entrepot.privacy.deid._surrogates import document_shift, surrogate
 
 LABELS = (
     "NOM",
@@ -54,9 +51,10 @@ _RANK = {
 class DeidConfig:
     """How identifiers are replaced.
 
-    `mode="tag"` writes `[NOM]`, `[DATE]`...; `mode="surrogate"` writes plausible
-    fake names and cities (the same for the same name in a text) and, when
-    `shift_days` is set, dates moved by that many days (as the structured data).
+    `mode="tag"` writes `[NOM]`, `[DATE]`...; `mode="surrogate"` writes a plausible
+    fake value for every label (the same for the same value in a text) and dates
+    moved by `shift_days` (as the structured data), or, when it is not set, by
+    one secret-free shift per text that keeps its intervals.
     `labels` limits what is removed (default: all).
     """
 
@@ -106,42 +104,17 @@ def deidentify(
     """`text` with its identifiers replaced (see `DeidConfig`)."""
     config = config or DeidConfig()
     spans = [s for s in find_identifiers(text, identity) if s["label"] in config.labels]
+    shift = config.shift_days if config.shift_days is not None else document_shift(text)
     parts, at = [], 0
     for s in spans:
+        value = text[s["start"] : s["end"]]
         parts.append(text[at : s["start"]])
-        parts.append(_replacement(text[s["start"] : s["end"]], s["label"], config))
+        parts.append(replacement(value, s["label"], config, shift))
         at = s["end"]
     parts.append(text[at:])
     return DeidResult("".join(parts), spans)
 
 
-def _replacement(value: str, label: str, config: DeidConfig) -> str:
-    if config.mode == "tag":
-        return f"[{label}]"
-    if label in ("DATE", "DATE_NAISSANCE") and config.shift_days is not None:
-        return shifted_date(value, config.shift_days) or f"[{label}]"
-    pool = {"NOM": surnames(), "PRENOM": first_names()}.get(label)
-    if pool is None:
-        return f"[{label}]"
-    choices = sorted(pool)
-    n = int.from_bytes(hashlib.blake2b(value.lower().encode(), digest_size=4).digest())
-    name = choices[n % len(choices)].title()
-    return name.upper() if value.isupper() else name
-
-
-_NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2,4})$")
-
-
-def shifted_date(value: str, days: int) -> str | None:
-    """A dd/mm/yyyy date moved by `days`, written the same way; else None."""
-    m = _NUMERIC.match(value.strip())
-    if not m:
-        return None
-    year = int(m.group(4))
-    year += 0 if len(m.group(4)) == 4 else (1900 if year > 30 else 2000)
-    try:
-        moved = date(year, int(m.group(3)), int(m.group(1))) + timedelta(days=days)
-    except ValueError:
-        return None
-    sep = m.group(2)
-    return f"{moved.day:02d}{sep}{moved.month:02d}{sep}{moved.year}"
+def replacement(value: str, label: str, config: DeidConfig, shift: int) -> str:
+    """What replaces one identifier: its tag, or a surrogate (dates moved by `shift`)."""
+    return f"[{label}]" if config.mode == "tag" else surrogate(value, label, shift)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 
 from entrepot.errors import first_line
-from entrepot.privacy import mask_threshold, masker
+from entrepot.privacy import masker, threshold_for
 from entrepot.quality._config import load_config
 from entrepot.quality._context import Context
 from entrepot.quality.characterization._analyses import ANALYSES, NEEDS, Analysis
@@ -41,11 +41,12 @@ def describe(
 ) -> dict:
     """`{"analyses": [{name, title, columns, rows, seconds}], "summary": {...}}`.
 
-    Counts under `mask_below` (default: the warehouse's privacy threshold, 10
-    unless set) read "<10"; `mask` replaces that rule altogether.
+    Counts under the warehouse's privacy threshold (10 unless set), or under a
+    higher `mask_below`, read "<10"; `mask` (a project's decision) replaces that
+    rule altogether.
     """
     started = time.perf_counter()
-    mask_below = mask_threshold(wh) if mask_below is None else mask_below
+    mask_below = threshold_for(wh, mask_below)
     mask = mask or masker(mask_below)
     ctx = Context(wh, load_config(), today or date.today())
     step = progress or (lambda label: None)

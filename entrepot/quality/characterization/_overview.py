@@ -2,8 +2,10 @@
 web app's overview): rows per table, age pyramid, records per year per
 domain, top concepts, the last data quality run.
 
-Every count goes through `decision.mask`; tables outside the perimeter are
-left out (their figures are None).
+Every count is masked with the project's threshold; counts shown with their
+totals (the pyramid and the persons, records per year and the table's rows)
+go through complementary suppression together. Tables outside the perimeter
+are left out (their figures are None).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date
 import ibis
 
 from entrepot.errors import AccessDeniedError
-from entrepot.privacy import Decision
+from entrepot.privacy import Decision, Suppressed, suppress
 from entrepot.warehouse.cdm._schema import CLINICAL_TABLES
 from entrepot.warehouse.vocabulary import with_labels
 
@@ -49,7 +51,14 @@ def _rows(expr) -> list[dict]:
     return expr.to_pyarrow().to_pylist()
 
 
-def _pyramid(person, mask) -> list[dict]:
+def _released(decision: Decision, table: dict) -> Suppressed:
+    """A table of counts and its margins as they may leave: small cells and
+    enough others hidden that none can be worked out from the totals."""
+    return suppress(table, decision.mask_below or 1)
+
+
+def _pyramid(person, decision: Decision) -> tuple[list[dict], int | str]:
+    """Persons by 5-year band and sex, and their total, suppressed together."""
     age = date.today().year - person.year_of_birth.cast("int64")
     band = ibis.greatest(ibis.least(age // 5, BANDS - 1), 0)
     counts = {
@@ -60,15 +69,20 @@ def _pyramid(person, mask) -> list[dict]:
             ).aggregate(n=person.count())
         )
     }
-    out = []
-    for b in range(BANDS):
-        label = f"{5 * b}-{5 * b + 4}" if b < BANDS - 1 else f"{5 * b}+"
-        sexes = {s: mask(counts.get((b, s), 0)) for s in ("female", "male", "other")}
-        out.append({"band": label} | sexes)
-    return out
+    labels = [f"{5 * b}-{5 * b + 4}" for b in range(BANDS - 1)] + [f"{5 * BANDS - 5}+"]
+    shown = _released(
+        decision,
+        {
+            label: {s: counts.get((b, s), 0) for s in ("female", "male", "other")}
+            for b, label in enumerate(labels)
+        },
+    )
+    return [{"band": label} | shown.cells[label] for label in labels], shown.total
 
 
-def _per_year(tables: dict, mask) -> dict:
+def _per_year(tables: dict, decision: Decision) -> tuple[dict, dict]:
+    """Records per year of each domain, each suppressed with its total (the
+    domain's table rows, shown beside them); and those totals."""
     counts, years = {}, set()
     for domain, (_, day, _) in DOMAINS.items():
         t = tables[domain]
@@ -76,16 +90,18 @@ def _per_year(tables: dict, mask) -> dict:
             counts[domain] = None
             continue
         rows = _rows(t.group_by(year=t[day].year()).aggregate(n=t.count()))
-        counts[domain] = {r["year"]: r["n"] for r in rows if r["year"] is not None}
-        years |= set(counts[domain])
+        counts[domain] = {r["year"]: r["n"] for r in rows}
+        years |= {y for y in counts[domain] if y is not None}
     ordered = sorted(years)
-    return {
-        "years": ordered,
-        "domains": {
-            d: None if c is None else [mask(c.get(y, 0)) for y in ordered]
-            for d, c in counts.items()
-        },
-    }
+    shown, totals = {}, {}
+    for domain, c in counts.items():
+        if c is None:
+            shown[domain] = None
+            continue
+        released = _released(decision, {y: c.get(y, 0) for y in [*ordered, None]})
+        shown[domain] = [released.cells[y]["count"] for y in ordered]
+        totals[DOMAINS[domain][0]] = released.total
+    return {"years": ordered, "domains": shown}, totals
 
 
 def _top(wh, t, column: str, mask) -> list[dict]:
@@ -141,23 +157,23 @@ def overview(wh, decision: Decision) -> dict:
     """Everything the overview page plots, masked, within the perimeter."""
     mask = decision.mask
     present = set(wh.tables("cdm"))
+    person = visible(wh, decision, "person")
+    domains = {d: visible(wh, decision, spec[0]) for d, spec in DOMAINS.items()}
+    pyramid, persons = _pyramid(person, decision) if person is not None else ([], 0)
+    per_year, totals = _per_year(domains, decision)
     tables = []
     for name in CLINICAL_TABLES:
         t = visible(wh, decision, name) if name in present else None
         n = 0 if t is None else int(t.count().to_pyarrow().as_py())
         if n:
-            tables.append({"table": name, "rows": mask(n)})
-    person = visible(wh, decision, "person")
-    domains = {d: visible(wh, decision, spec[0]) for d, spec in DOMAINS.items()}
+            tables.append({"table": name, "rows": totals.get(name, mask(n))})
     return {
         "project": decision.project,
         "mask_below": decision.mask_below,
-        "persons": mask(int(person.count().to_pyarrow().as_py()))
-        if person is not None
-        else 0,
+        "persons": persons,
         "tables": tables,
-        "pyramid": _pyramid(person, mask) if person is not None else [],
-        "per_year": _per_year(domains, mask),
+        "pyramid": pyramid,
+        "per_year": per_year,
         "top": {
             name: None
             if domains[d] is None

@@ -2,7 +2,7 @@
 
 from entrepot.warehouse.vocabulary import _standard as standard
 from entrepot.warehouse.vocabulary._bundled import bundled_vocabulary
-from entrepot.warehouse.vocabulary._concept import local_concept_id
+from entrepot.warehouse.vocabulary._ids import local_concept_id
 from entrepot.warehouse.vocabulary._lab import LabTest, lab_tests
 from entrepot.warehouse.vocabulary._labels import with_labels
 

@@ -47,15 +47,21 @@ def bundled_vocabulary() -> dict[str, pa.Table]:
     return dict(_build())
 
 
-@cache
-def _build() -> dict[str, pa.Table]:
+def parts() -> tuple[Part, dict[str, list[dict]], list[Concept]]:
+    """Every part's concepts, hierarchy and synonyms; the metadata tables' rows;
+    all the concepts (the metadata ones included)."""
     part = Part()
     for piece in (cim10_part(), atc_part(), loinc_part(), ucum_part(), omop_part()):
         part.concepts += piece.concepts
         part.parents += piece.parents
         part.synonyms += piece.synonyms
     rows, extra = metadata_tables(part.concepts)
-    concepts = part.concepts + extra
+    return part, rows, part.concepts + extra
+
+
+@cache
+def _build() -> dict[str, pa.Table]:
+    part, rows, concepts = parts()
     _check_unique(concepts)
 
     rows["concept"] = [

@@ -7,25 +7,15 @@ import gzip
 import io
 from dataclasses import dataclass, field
 from datetime import date
-from hashlib import blake2b
 from importlib.resources import files
 
-#: OMOP reserves concept ids from two billion up for local concepts.
-LOCAL_ID_BASE = 2_000_000_000
+from entrepot.warehouse.vocabulary._ids import local_concept_id
+
 FRENCH = 4180190  # language_concept_id of French
 VALID_START = date(1970, 1, 1)
 VALID_END = date(2099, 12, 31)
 NAME_LENGTH = 255  # concept.concept_name is varchar(255)
 SYNONYM_LENGTH = 1000  # concept_synonym.concept_synonym_name is varchar(1000)
-
-
-def local_concept_id(vocabulary_id: str, concept_code: str) -> int:
-    """The id of a local concept: two billion plus 48 bits of a hash of its code.
-
-    The same code always gets the same id, across builds and machines.
-    """
-    key = f"{vocabulary_id}|{concept_code}".encode()
-    return LOCAL_ID_BASE + int.from_bytes(blake2b(key, digest_size=6).digest(), "big")
 
 
 @dataclass(frozen=True, slots=True)

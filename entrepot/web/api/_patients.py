@@ -18,7 +18,9 @@ PersonId = Annotated[int, Path(ge=0, le=2**62)]
 @router.get("/patients/{person_id}")
 def patient(request: Request, decision: Reading, person_id: PersonId) -> dict:
     """A patient's timeline: person (year of birth, sex, pseudonymised id),
-    visits, conditions, drugs, labs (series per test), notes (excerpts)."""
+    visits, conditions, drugs, labs (per stay, with the stay's start and end:
+    one series per test, named in French where the vocabulary can), notes
+    (excerpts)."""
     web = state(request)
     key = ("patient", decision.project, person_id)
     return web.cached(key, timeline, decision, person_id)

@@ -51,6 +51,13 @@ class Line(BaseModel):
     substances: list[str]
     atc: list[str]
     route: str | None
+    form: str | None
+    route_doubt: str | None
+
+
+class DoseCondition(BaseModel):
+    text: str
+    met: bool | None
 
 
 class Found(BaseModel):
@@ -63,6 +70,8 @@ class Found(BaseModel):
     conduct: str
     condition: str
     why: str | None
+    dose_condition: DoseCondition | None
+    route_doubt: str | None
 
 
 class Checked(BaseModel):
@@ -75,9 +84,9 @@ class Checked(BaseModel):
 
 @router.post("/prescriptions/check", response_model=Checked)
 def check_prescription(session: LoggedIn, body: Prescription) -> Checked:
-    """Drugs recognised in each line (substances, ATC), lines not recognised,
-    and every interacting pair, most severe level first, with the
-    thesaurus's risk and what to do."""
+    """Drugs recognised in each line (substances, ATC, form, route), lines not
+    recognised, and every interacting pair, most severe level first, with the
+    thesaurus's risk and what to do, its dose condition and any route doubt."""
     from entrepot.drugs import LEVELS, check
 
     result = check(body.drug_lines())
@@ -90,6 +99,8 @@ def check_prescription(session: LoggedIn, body: Prescription) -> Checked:
             substances=list(d.substances),
             atc=list(d.atc),
             route=d.route,
+            form=d.form,
+            route_doubt=d.route_doubt,
         )
         for i, d in enumerate(result.drugs)
     ]

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from entrepot.errors import AuthenticationError, NotFoundError
-from entrepot.privacy import authenticate, list_users
+from entrepot.errors import AuthenticationError, LoginThrottledError, NotFoundError
+from entrepot.privacy import audit_login, check_password, credentials, list_users
 from entrepot.web._auth import LoggedIn
 from entrepot.web._state import state
 
@@ -41,11 +41,27 @@ class JobStatus(BaseModel):
 
 
 def login(request: Request, username: str, password: str):
-    """Check the password; open a session (both outcomes audited)."""
+    """Check the password, throttled per account and address, outside the
+    warehouse's lock; open a session. Every attempt is audited."""
     if not username or not password or len(username) > 200 or len(password) > 1000:
         raise AuthenticationError("unknown user or wrong password")
     web = state(request)
-    role = web.use(authenticate, username, password)
+    address = request.client.host if request.client else "unknown"
+    try:
+        web.sessions.throttle.check(username, address)
+    except LoginThrottledError as refused:
+        web.use(audit_login, username, False, address=address, refused="throttled")
+        raise refused
+    found = web.use(credentials, username)
+    try:
+        role = check_password(found, password)  # argon2: slow, and no lock held
+    except AuthenticationError:
+        event = web.sessions.throttle.failed(username, address)
+        details = {"address": address} | ({"throttle": event} if event else {})
+        web.use(audit_login, found.name, False, **details)
+        raise
+    web.sessions.throttle.succeeded(username, address)
+    web.use(audit_login, found.name, True, address=address)
     return web.sessions.open(username, role)
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from entrepot import __version__
+from entrepot.web import _i18n
 from entrepot.web._auth import current_session
 from entrepot.web._sessions import Session
 
@@ -24,22 +26,57 @@ def render(
     template: str,
     session: Session | None = None,
     status_code: int = 200,
+    *,
+    page: str,
     **context: Any,
 ) -> HTMLResponse:
-    """A page: the template with the session's user, role and CSRF token."""
-    return templates.TemplateResponse(
+    """A page in the user's language: the template with the session's user,
+    role and CSRF token, its title the catalogue's `page.<page>` (formatted
+    with `context`), the catalogue for its script. A language chosen by
+    `?lang=` is kept in a cookie."""
+    lang = _i18n.language(request)
+    t = _i18n.translator(lang)
+    response = templates.TemplateResponse(
         request,
         template,
-        {"session": session, "version": __version__, **context},
+        {
+            "session": session,
+            "version": __version__,
+            "page": page,
+            "title": t(f"page.{page}", **context),
+            "lang": lang,
+            "t": t,
+            "messages": _i18n.catalogue(lang),
+            "switch": _switch(request, lang),
+            **context,
+        },
         status_code=status_code,
     )
+    if _i18n.asked(request):
+        response.set_cookie(
+            _i18n.COOKIE, lang, max_age=365 * 86400, samesite="strict", path="/"
+        )
+    return response
+
+
+def _switch(request: Request, lang: str) -> list[tuple[str, str]]:
+    """The links to this page in the other languages: (language, URL)."""
+    return [
+        (
+            other,
+            f"{request.url.path}?{urlencode({**request.query_params, 'lang': other})}",
+        )
+        for other in _i18n.LANGUAGES
+        if other != lang
+    ]
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     session = getattr(request.state, "session", None)
     return render(
-        request, "error.html", session, status, status=status, message=message
-    )
+        request, "error.html", session, status, page="error", status=status,
+        message=message,
+    )  # fmt: skip
 
 
 from entrepot.web.pages import (  # noqa: E402 - the routers use the helpers above

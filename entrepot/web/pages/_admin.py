@@ -12,4 +12,4 @@ router = APIRouter()
 def admin(request: Request, decision: Managing):
     """Others get the 403 error page (the `manage` right is refused, audited)."""
     session = request.state.session
-    return render(request, "admin.html", session, title="Administration")
+    return render(request, "admin.html", session, page="admin")

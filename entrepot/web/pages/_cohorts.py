@@ -9,4 +9,4 @@ router = APIRouter()
 
 @router.get("/cohorts")
 def cohorts(request: Request, session: PageSession):
-    return render(request, "cohorts.html", session, title="Cohorts")
+    return render(request, "cohorts.html", session, page="cohorts")

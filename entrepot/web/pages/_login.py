@@ -34,7 +34,7 @@ def _same_origin(request: Request) -> bool:
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/"):
-    return render(request, "login.html", title="Log in", next=_local(next))
+    return render(request, "login.html", page="login", next=_local(next))
 
 
 @router.post("/login")
@@ -48,14 +48,14 @@ def login_form(
         raise AccessDeniedError("a login from another site is refused")
     try:
         session = login(request, username, password)
-    except AuthenticationError as e:
+    except AuthenticationError:
         return render(
             request,
             "login.html",
             status_code=401,
-            title="Log in",
+            page="login",
             next=_local(next),
-            error=str(e),
+            failed=True,
             username=username,
         )
     response = RedirectResponse(_local(next), status_code=303)

@@ -9,4 +9,4 @@ router = APIRouter()
 
 @router.get("/")
 def overview(request: Request, session: PageSession):
-    return render(request, "overview.html", session, title="Overview")
+    return render(request, "overview.html", session, page="overview")

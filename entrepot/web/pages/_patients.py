@@ -18,7 +18,7 @@ def patient(
         request,
         "patient.html",
         session,
-        title=f"Patient {person_id}",
+        page="patient",
         person_id=person_id,
         project=decision.project or "",
     )

@@ -9,4 +9,4 @@ router = APIRouter()
 
 @router.get("/prescription")
 def prescription(request: Request, session: PageSession):
-    return render(request, "prescription.html", session, title="Virtual prescription")
+    return render(request, "prescription.html", session, page="prescription")

@@ -9,4 +9,4 @@ router = APIRouter()
 
 @router.get("/search")
 def search(request: Request, session: PageSession):
-    return render(request, "search.html", session, title="Search in reports")
+    return render(request, "search.html", session, page="search")

@@ -2,7 +2,7 @@
 "use strict";
 
 (() => {
-  const { api, el, fmt, showError } = entrepot;
+  const { api, el, fmt, showError, t } = entrepot;
   const $ = (id) => document.getElementById(id);
   const list = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
 
@@ -26,14 +26,14 @@
 
   async function loadUsers() {
     const users = await api("/api/admin/users");
-    rows($("users"), users, (u) => [u.name, u.role, u.projects.join(", ") || "—"], "No user.");
+    rows($("users"), users, (u) => [u.name, t(`role.${u.role}`), u.projects.join(", ") || "—"], t("admin.no_user"));
     options($("member-user"), users.map((u) => u.name));
   }
 
   function perimeter(p) {
     const parts = [];
-    if (p.cohort_id !== null) parts.push(`cohort ${p.cohort_id}`);
-    parts.push(p.domains ? p.domains.join(", ") : "all tables");
+    if (p.cohort_id !== null) parts.push(t("admin.perimeter_cohort", { id: p.cohort_id }));
+    parts.push(p.domains ? p.domains.join(", ") : t("admin.all_tables"));
     if (p.start || p.end) parts.push(`${p.start || "…"} – ${p.end || "…"}`);
     return parts.join("; ");
   }
@@ -41,7 +41,7 @@
   async function loadProjects() {
     const projects = await api("/api/admin/projects");
     rows($("projects"), projects, (p) => [p.name, perimeter(p),
-      el("td", { class: "n" }, p.mask_below ?? "default"), p.members.join(", ") || "—"], "No project.");
+      el("td", { class: "n" }, p.mask_below ?? t("admin.default")), p.members.join(", ") || "—"], t("admin.no_project"));
     options($("member-project"), projects.map((p) => p.name));
   }
 
@@ -49,14 +49,14 @@
     const query = { project: "", user: $("audit-user").value.trim(), action: $("audit-action").value.trim(), limit: $("audit-limit").value || 100 };
     const entries = await api("/api/admin/audit", { query });
     rows($("audit"), entries, (e) => [el("td", { class: "n" }, e.seq), e.at.replace("T", " "), e.user, e.action,
-      e.project || "—", el("td", { class: "admin-params" }, JSON.stringify(e.parameters))], "No entry.");
+      e.project || "—", el("td", { class: "admin-params" }, JSON.stringify(e.parameters))], t("admin.no_entry"));
   }
 
   async function loadOptouts() {
     const optouts = await api("/api/admin/optout");
     rows($("optout"), optouts, (o) => [String(o.person_id), o.added_at.replace("T", " "), o.added_by,
-      el("button", { type: "button", class: "secondary", "aria-label": `Withdraw the objection of ${o.person_id}`,
-        onclick: () => withdraw(o.person_id) }, "Withdraw")], "No objection registered.");
+      el("button", { type: "button", class: "secondary", "aria-label": t("admin.withdraw_label", { id: o.person_id }),
+        onclick: () => withdraw(o.person_id) }, t("admin.withdraw"))], t("admin.no_optout"));
   }
 
   async function withdraw(personId) {
@@ -83,7 +83,7 @@
     submit($("add-user"), async () => {
       const u = await api("/api/admin/users", { method: "POST", body: {
         name: $("user-name").value.trim(), role: $("user-role").value, password: $("user-password").value, projects: list($("user-projects").value) } });
-      return `User ${u.name} (${u.role}) added.`;
+      return t("admin.user_added", { name: u.name, role: t(`role.${u.role}`) });
     }, () => Promise.all([loadUsers(), loadProjects()]));
     submit($("add-project"), async () => {
       const number = (v) => (v === "" ? null : Number(v));
@@ -92,17 +92,17 @@
         name: $("project-name").value.trim(), cohort_id: number($("project-cohort").value),
         domains: domains.length ? domains : null, start: $("project-start").value || null,
         end: $("project-end").value || null, mask_below: number($("project-mask").value) } });
-      return `Project ${p.name} added.`;
+      return t("admin.project_added", { name: p.name });
     }, loadProjects);
     submit($("add-member"), async () => {
       const m = await api(`/api/admin/projects/${encodeURIComponent($("member-project").value)}/members`, {
         method: "POST", body: { user: $("member-user").value } });
-      return `${m.user} may now work in ${m.project} (their sessions were closed).`;
+      return t("admin.member_added", { user: m.user, project: m.project });
     }, () => Promise.all([loadUsers(), loadProjects()]));
     submit($("add-optout"), async () => {
       const r = await api("/api/admin/optout", { method: "POST", body: { ipps: list($("optout-ipps").value) } });
       const rowsRemoved = Object.values(r.rows_removed).reduce((a, b) => a + b, 0);
-      return `${fmt(r.patients)} patient(s) opted out (${fmt(r.new)} new); ${fmt(rowsRemoved)} rows erased.`;
+      return t("admin.optout_done", { n: fmt(r.patients), new: fmt(r.new), rows: fmt(rowsRemoved) });
     }, loadOptouts);
     $("audit-filter").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -110,13 +110,13 @@
     });
     $("verify-audit").addEventListener("click", async () => {
       const out = $("verify-result");
-      out.replaceChildren("Verifying…");
+      out.replaceChildren(t("admin.verifying"));
       try {
         const v = await api("/api/admin/audit/verify");
         out.replaceChildren(v.ok
-          ? el("span", { class: "admin-ok", "data-ok": "true" }, `Chain intact: ${fmt(v.entries)} entries.`)
+          ? el("span", { class: "admin-ok", "data-ok": "true" }, t("admin.chain_ok", { n: fmt(v.entries) }))
           : el("span", { class: "error", "data-ok": "false", "data-first-bad": v.first_bad },
-            `Chain BROKEN at entry ${fmt(v.first_bad)} of ${fmt(v.entries)}.`));
+            t("admin.chain_broken", { bad: fmt(v.first_bad), n: fmt(v.entries) })));
       } catch (err) { showError(out, err); }
     });
   }
@@ -126,9 +126,9 @@
       const out = $("verify-result");
       try {
         const { job } = await api("/api/admin/text", { method: "POST" });
-        const done = await entrepot.wait(job, (j) => out.replaceChildren(`Notes: ${j.message}`));
+        const done = await entrepot.wait(job, (j) => out.replaceChildren(t("admin.text_progress", { message: j.message })));
         out.replaceChildren(el("span", { "data-text-done": "true" },
-          `Notes processed: ${fmt(done.note_nlp.processed ?? 0)}; index: ${fmt(done.index.indexed ?? 0)} indexed.`));
+          t("admin.text_done", { processed: fmt(done.note_nlp.processed ?? 0), indexed: fmt(done.index.indexed ?? 0) })));
       } catch (err) { showError(out, err); }
     });
   }

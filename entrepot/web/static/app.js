@@ -1,7 +1,18 @@
-// What every page shares: calling the API, the project selector, small DOM helpers.
+// What every page shares: calling the API, the project selector, small DOM helpers,
+// the page's messages in the user's language.
 "use strict";
 
 const entrepot = (() => {
+  // The message catalogue of the page's language (served by the page as JSON).
+  const messages = JSON.parse(document.getElementById("entrepot-messages")?.textContent || "{}");
+  const locale = document.documentElement.lang === "en" ? "en-GB" : "fr-FR";
+
+  // A message: t("co.saved_as", { id: 3 }); its {name} placeholders filled from `params`.
+  function t(key, params = {}) {
+    const text = messages[key] ?? key;
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  }
+
   const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content;
   const projectKey = "entrepot.project";
   // Settled once the project selector is filled: a call made before (a quick click) waits for it,
@@ -31,7 +42,7 @@ const entrepot = (() => {
       payload = JSON.stringify(body);
     }
     const response = await fetch(url, { method, headers, body: payload, credentials: "same-origin" });
-    if (response.status === 401) { location.href = "/login?next=" + encodeURIComponent(location.pathname); throw new Error("not logged in"); }
+    if (response.status === 401) { location.href = "/login?next=" + encodeURIComponent(location.pathname); throw new Error(t("app.logged_out")); }
     const type = response.headers.get("content-type") || "";
     const data = type.includes("json") ? await response.json() : await response.text();
     if (!response.ok) throw new Error((data && data.detail) ? (typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail)) : response.statusText);
@@ -76,7 +87,7 @@ const entrepot = (() => {
     return span;
   }
 
-  function fmt(n) { return typeof n === "number" ? n.toLocaleString("fr-FR") : String(n); }
+  function fmt(n) { return typeof n === "number" ? n.toLocaleString(locale) : String(n); }
 
   function showError(where, error) {
     where.replaceChildren(el("p", { class: "error", role: "alert" }, error.message || String(error)));
@@ -95,8 +106,8 @@ const entrepot = (() => {
     if (!select) return;
     const me = await api("/api/me", { query: { project: "" } });
     const wide = ["admin", "data_engineer"].includes(me.role);
-    const options = (wide ? [["", "whole warehouse"]] : []).concat(me.projects.map((p) => [p, p]));
-    if (!options.length) options.push(["", "no project"]);
+    const options = (wide ? [["", t("app.whole_warehouse")]] : []).concat(me.projects.map((p) => [p, p]));
+    if (!options.length) options.push(["", t("app.no_project")]);
     select.replaceChildren(...options.map(([v, t]) => el("option", { value: v }, t)));
     const fromUrl = new URLSearchParams(location.search).get("project");
     const saved = fromUrl ?? localStorage.getItem(projectKey);
@@ -109,5 +120,5 @@ const entrepot = (() => {
   }
 
   document.addEventListener("DOMContentLoaded", fillProjects);
-  return { api, wait, el, highlighted, fmt, showError, project };
+  return { api, wait, el, highlighted, fmt, showError, project, t, locale };
 })();

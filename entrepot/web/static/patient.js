@@ -1,20 +1,23 @@
-// One patient's timeline: stays, diagnoses, drugs and reports on one time axis; labs as small multiples.
+// One patient's timeline: stays, diagnoses, drugs and reports on one time axis;
+// labs as small multiples, one stay at a time on that stay's own axis.
 "use strict";
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  const { el } = entrepot;
+  const { el, t } = entrepot;
   const SVG = "http://www.w3.org/2000/svg";
   const root = $("patient");
   const person = root.dataset.person;
   const DAY = 86400000;
   const WIDTH = 1000, LEFT = 110, RIGHT = 20;
   const LANES = [
-    ["visits", "Stays", "#0b5cad"],
-    ["conditions", "Diagnoses", "#b42318"],
-    ["drugs", "Drugs", "#067647"],
-    ["notes", "Reports", "#b54708"],
+    ["visits", t("patient.lane.visits"), "#0b5cad"],
+    ["conditions", t("patient.lane.conditions"), "#b42318"],
+    ["drugs", t("patient.lane.drugs"), "#067647"],
+    ["notes", t("patient.lane.notes"), "#b54708"],
   ];
+  const SEX = { M: t("sex.male"), F: t("sex.female") };
+  let labStays = [];
 
   function svg(tag, attrs = {}, ...children) {
     const node = document.createElementNS(SVG, tag);
@@ -25,65 +28,83 @@
   const title = (text) => svg("title", {}, text);
   const time = (d) => new Date(d + "T00:00:00Z").getTime();
 
+  // A time scale from `lo` to `hi` (milliseconds) onto the chart's width.
+  function scaleOf(lo, hi) {
+    return { lo, hi, x: (d) => LEFT + ((time(d) - lo) / (hi - lo)) * (WIDTH - LEFT - RIGHT) };
+  }
+
   function domain(p) {
     const days = [];
     for (const v of p.visits || []) days.push(v.start, v.end || v.start);
     for (const c of p.conditions || []) days.push(c.date);
     for (const d of p.drugs || []) days.push(d.start, d.end || d.start);
     for (const n of p.notes || []) days.push(n.date);
-    for (const s of p.labs || []) for (const [d] of s.points) days.push(d);
-    const t = days.filter(Boolean).map(time);
-    if (!t.length) return null;
-    const lo = Math.min(...t) - DAY, hi = Math.max(...t) + DAY;
-    return { lo, hi, x: (d) => LEFT + ((time(d) - lo) / (hi - lo)) * (WIDTH - LEFT - RIGHT) };
+    for (const s of p.labs || []) days.push(s.start, s.end);
+    const found = days.filter(Boolean).map(time);
+    if (!found.length) return null;
+    return scaleOf(Math.min(...found) - DAY, Math.max(...found) + DAY);
   }
 
-  function axis(scale, y, height) {
+  // Dates under the chart: every day of a short span (a stay), else 6 evenly spaced.
+  function axis(scale, y) {
     const g = svg("g", { class: "axis" });
-    const span = scale.hi - scale.lo;
-    const ticks = 6;
-    for (let i = 0; i <= ticks; i++) {
-      const t = new Date(scale.lo + (span * i) / ticks).toISOString().slice(0, 10);
-      const x = scale.x(t);
+    const first = Math.ceil(scale.lo / DAY) * DAY;
+    const daily = (scale.hi - first) / DAY <= 14;
+    const count = daily ? Math.floor((scale.hi - first) / DAY) : 6;
+    for (let i = 0; i <= count; i++) {
+      const at = daily ? first + i * DAY : scale.lo + ((scale.hi - scale.lo) * i) / count;
+      const day = new Date(at).toISOString().slice(0, 10);
+      const x = scale.x(day);
+      const anchor = daily ? "middle" : i === 0 ? "start" : i === count ? "end" : "middle";
       g.append(svg("line", { x1: x, x2: x, y1: 0, y2: y, stroke: "#e4e7ec" }),
-        svg("text", { x, y: y + 14, "text-anchor": i === 0 ? "start" : i === ticks ? "end" : "middle" }, t));
+        svg("text", { x, y: y + 14, "text-anchor": anchor }, day));
     }
     g.append(svg("line", { x1: LEFT, x2: WIDTH - RIGHT, y1: y, y2: y, stroke: "#5b6775" }));
     return g;
   }
 
   function showNote(note) {
-    $("note-title").textContent = note.title || "Report";
-    $("note-meta").textContent = `${note.date} · note ${note.id}`;
+    $("note-title").textContent = note.title || t("patient.report");
+    $("note-meta").textContent = t("patient.note_meta", { date: note.date, id: note.id });
+    $("note-meta").dataset.note = note.id;
     $("note-text").textContent = note.text;
     entrepot.api(`/api/patients/${person}/notes/${note.id}`)
-      .then((full) => { if ($("note-meta").textContent.endsWith(` ${note.id}`)) $("note-text").textContent = full.text; })
+      .then((full) => { if ($("note-meta").dataset.note === String(note.id)) $("note-text").textContent = full.text; })
       .catch((e) => entrepot.showError($("note-text"), e));
   }
 
-  function clickable(node, note) {
+  function clickable(node, action) {
     node.setAttribute("tabindex", "0");
     node.setAttribute("role", "button");
-    node.addEventListener("click", () => showNote(note));
-    node.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); showNote(note); } });
+    node.addEventListener("click", action);
+    node.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); action(); } });
     return node;
+  }
+
+  function stayMark(item, mid, colour, scale) {
+    const x1 = scale.x(item.start), x2 = Math.max(scale.x(item.end || item.start), x1 + 3);
+    const text = t("patient.stay_tip", { type: item.type || t("patient.stay"), start: item.start, end: item.end || "?" });
+    const mark = svg("rect", { x: x1, y: mid - 9, width: x2 - x1, height: 18, fill: colour, "fill-opacity": 0.35, stroke: colour }, title(text));
+    const labs = labStays.findIndex((s) => s.visit_id === item.id);
+    return labs < 0 ? mark : clickable(mark, () => { $("lab-stay").value = String(labs); showLabs(); });
   }
 
   function timeline(p, scale) {
     const lanes = LANES.filter(([key]) => p[key]);
     const laneH = 34, top = 8, height = top + lanes.length * laneH;
-    const chart = svg("svg", { viewBox: `0 0 ${WIDTH} ${height + 24}`, role: "img", "aria-label": "Patient timeline", class: "timeline-chart" });
-    chart.append(axis(scale, height, height));
+    const chart = svg("svg", { viewBox: `0 0 ${WIDTH} ${height + 24}`, role: "img", "aria-label": t("patient.timeline"), class: "timeline-chart" });
+    chart.append(axis(scale, height));
     lanes.forEach(([key, label, colour], i) => {
       const y = top + i * laneH;
       const mid = y + laneH / 2;
       chart.append(svg("text", { x: 4, y: mid + 4 }, label));
       const g = svg("g", { class: `lane lane-${key}` });
       for (const item of p[key]) {
-        if (key === "visits" || key === "drugs") {
+        if (key === "visits") g.append(stayMark(item, mid, colour, scale));
+        else if (key === "drugs") {
           const x1 = scale.x(item.start), x2 = Math.max(scale.x(item.end || item.start), x1 + 3);
-          g.append(svg("rect", { x: x1, y: mid - (key === "visits" ? 9 : 5), width: x2 - x1, height: key === "visits" ? 18 : 10, fill: colour, "fill-opacity": key === "visits" ? 0.35 : 0.5, stroke: colour },
-            title(key === "visits" ? `${item.type || "stay"}: ${item.start} → ${item.end || "?"}` : `${item.name}: ${item.start} → ${item.end || "?"}`)));
+          g.append(svg("rect", { x: x1, y: mid - 5, width: x2 - x1, height: 10, fill: colour, "fill-opacity": 0.5, stroke: colour },
+            title(`${item.name}: ${item.start} → ${item.end || "?"}`)));
         } else if (key === "conditions") {
           const x = scale.x(item.date);
           g.append(svg("path", { d: `M ${x} ${mid - 7} L ${x + 6} ${mid} L ${x} ${mid + 7} L ${x - 6} ${mid} Z`, fill: colour, "fill-opacity": 0.7 },
@@ -91,7 +112,7 @@
         } else {
           const x = scale.x(item.date);
           g.append(clickable(svg("circle", { cx: x, cy: mid, r: 6, fill: colour, class: "note-mark", "data-note": item.id },
-            title(`${item.date}: ${item.title || "report"}`)), item));
+            title(`${item.date}: ${item.title || t("patient.report")}`)), () => showNote(item)));
         }
       }
       chart.append(g);
@@ -100,31 +121,52 @@
   }
 
   function curve(series, scale) {
-    const H = 96, top = 24, bottom = 10;
+    const H = 116, top = 24, bottom = 30;
     const values = series.points.map(([, v]) => v);
     let lo = Math.min(...values), hi = Math.max(...values);
     if (lo === hi) { lo -= 1; hi += 1; }
     const y = (v) => top + (1 - (v - lo) / (hi - lo)) * (H - top - bottom);
-    const chart = svg("svg", { viewBox: `0 0 ${WIDTH} ${H}`, role: "img", "aria-label": `${series.name}, ${series.points.length} values`, class: "lab-chart" });
+    const chart = svg("svg", { viewBox: `0 0 ${WIDTH} ${H}`, role: "img", "aria-label": t("patient.curve_label", { name: series.name, n: series.points.length }), class: "lab-chart" });
+    chart.append(axis(scale, H - bottom + 6));
     chart.append(svg("text", { x: LEFT, y: 12, class: "lab-name" }, `${series.name}${series.unit ? ` (${series.unit})` : ""}`));
     if (series.low !== null && series.high !== null && series.low >= lo && series.high <= hi) {
-      chart.append(svg("rect", { x: LEFT, y: y(series.high), width: WIDTH - LEFT - RIGHT, height: Math.max(y(series.low) - y(series.high), 1), fill: "#067647", "fill-opacity": 0.08 }, title(`normal range ${series.low}–${series.high}`)));
+      chart.append(svg("rect", { x: LEFT, y: y(series.high), width: WIDTH - LEFT - RIGHT, height: Math.max(y(series.low) - y(series.high), 1), fill: "#067647", "fill-opacity": 0.08 },
+        title(t("patient.normal_range", { low: series.low, high: series.high }))));
     }
     chart.append(svg("text", { x: LEFT - 6, y: y(hi) + 4, "text-anchor": "end" }, String(+hi.toPrecision(4))),
       svg("text", { x: LEFT - 6, y: y(lo) + 4, "text-anchor": "end" }, String(+lo.toPrecision(4))));
-    const d = series.points.map(([t, v], i) => `${i ? "L" : "M"} ${scale.x(t).toFixed(1)} ${y(v).toFixed(1)}`).join(" ");
+    const d = series.points.map(([day, v], i) => `${i ? "L" : "M"} ${scale.x(day).toFixed(1)} ${y(v).toFixed(1)}`).join(" ");
     chart.append(svg("path", { d, fill: "none", stroke: "#0b5cad", "stroke-width": 1.5 }));
-    for (const [t, v] of series.points) {
-      chart.append(svg("circle", { cx: scale.x(t), cy: y(v), r: 2.5, fill: "#0b5cad" }, title(`${t}: ${v}${series.unit ? " " + series.unit : ""}`)));
+    for (const [day, v] of series.points) {
+      chart.append(svg("circle", { cx: scale.x(day), cy: y(v), r: 2.5, fill: "#0b5cad" }, title(`${day}: ${v}${series.unit ? " " + series.unit : ""}`)));
     }
     return chart;
   }
 
+  // The chosen stay's labs, on an axis from the stay's first to its last day.
+  function showLabs() {
+    const stay = labStays[Number($("lab-stay").value)];
+    if (!stay) return;
+    const scale = scaleOf(time(stay.start) - DAY / 2, time(stay.end) + DAY / 2);
+    $("lab-curves").replaceChildren(...stay.series.map((s) => curve(s, scale)));
+  }
+
+  function labs(p) {
+    labStays = p.labs || [];
+    $("lab-stay").replaceChildren(...labStays.map((s, i) => el("option", { value: i },
+      t("patient.stay_option", { start: s.start, end: s.end, n: s.series.reduce((n, x) => n + x.points.length, 0) }))));
+    $("lab-stay").disabled = !labStays.length;
+    if (labStays.length) {
+      $("lab-stay").value = String(labStays.length - 1); // the latest stay
+      showLabs();
+    } else $("lab-curves").replaceChildren(el("p", { class: "muted" }, p.labs ? t("patient.no_lab") : t("patient.labs_outside")));
+  }
+
   function notesList(p) {
-    if (!p.notes) return [el("li", { class: "muted" }, "Reports are outside this project's perimeter.")];
-    if (!p.notes.length) return [el("li", { class: "muted" }, "No report.")];
+    if (!p.notes) return [el("li", { class: "muted" }, t("patient.notes_outside"))];
+    if (!p.notes.length) return [el("li", { class: "muted" }, t("patient.no_report"))];
     return p.notes.map((n) => el("li", {},
-      el("button", { type: "button", class: "link", onclick: () => showNote(n) }, `${n.date} · ${n.title || "report"}`),
+      el("button", { type: "button", class: "link", onclick: () => showNote(n) }, `${n.date} · ${n.title || t("patient.report")}`),
       el("div", { class: "muted excerpt" }, n.text)));
   }
 
@@ -132,20 +174,21 @@
     try {
       const p = await entrepot.api(`/api/patients/${person}`, { query: { project: root.dataset.project } });
       const who = p.person;
-      $("patient-summary").textContent = `Patient ${who.person_id} · ${who.sex || "sex unknown"} · born ${who.year_of_birth ?? "?"} · ` +
-        `${(p.visits || []).length} stays, ${(p.conditions || []).length} diagnoses, ${(p.drugs || []).length} drug exposures, ${(p.notes || []).length} reports`;
+      $("patient-summary").textContent = t("patient.summary", {
+        id: who.person_id, sex: SEX[who.sex] || t("patient.sex_unknown"), born: who.year_of_birth ?? "?",
+        stays: (p.visits || []).length, diagnoses: (p.conditions || []).length, drugs: (p.drugs || []).length, reports: (p.notes || []).length });
+      labs(p);
       const scale = domain(p);
-      $("timeline").replaceChildren(scale ? timeline(p, scale) : el("p", { class: "muted" }, "Nothing dated to show."));
-      $("timeline-legend").replaceChildren(...LANES.filter(([k]) => p[k] === null).map(([, label]) => el("li", { class: "muted" }, `${label}: outside this project's perimeter`)));
+      $("timeline").replaceChildren(scale ? timeline(p, scale) : el("p", { class: "muted" }, t("patient.nothing_dated")));
+      $("timeline-legend").replaceChildren(...LANES.filter(([k]) => p[k] === null).map(([, label]) => el("li", { class: "muted" }, t("patient.lane_outside", { label }))));
       $("patient-notes").replaceChildren(...notesList(p));
-      const labs = p.labs || [];
-      $("lab-curves").replaceChildren(...(labs.length && scale ? labs.map((s) => curve(s, scale)) : [el("p", { class: "muted" }, p.labs ? "No lab result." : "Lab results are outside this project's perimeter.")]));
     } catch (e) {
       $("patient-summary").textContent = "";
       entrepot.showError($("patient-error"), e);
     }
   }
 
+  $("lab-stay").addEventListener("change", showLabs);
   document.addEventListener("entrepot:ready", load);
   document.addEventListener("entrepot:project", (e) => {
     location.href = `/patients/${person}?project=${encodeURIComponent(e.detail)}`;

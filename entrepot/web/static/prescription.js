@@ -3,7 +3,7 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  const { el } = entrepot;
+  const { el, t } = entrepot;
   const SVG = "http://www.w3.org/2000/svg";
   const COLOURS = {
     "contre-indication": "#b42318",
@@ -23,32 +23,44 @@
   const drugName = (d) => d.name || d.input;
 
   function table(result) {
-    if (!result.interactions.length) return el("p", {}, "No interaction found between these lines.");
+    if (!result.interactions.length) return el("p", {}, t("rx.none"));
     const groups = Object.keys(result.levels)
       .map((level) => [level, result.interactions.filter((it) => it.level === level)])
       .filter(([, items]) => items.length);
     return el("div", {}, groups.map(([level, items]) => el("section", { class: "level-group" },
       el("h3", {}, el("span", { class: `badge ${levelClass(level)}` }, result.levels[level]), ` (${items.length})`),
       el("table", {},
-        el("thead", {}, el("tr", {}, el("th", {}, "Drugs"), el("th", {}, "Risk"), el("th", {}, "What to do"))),
+        el("thead", {}, el("tr", {}, el("th", {}, t("rx.drugs")), el("th", {}, t("rx.risk")), el("th", {}, t("rx.conduct")))),
         el("tbody", {}, items.map((it) => el("tr", { class: "interaction", "data-level": it.level },
           el("td", {}, `${drugName(result.drugs[it.a])} + ${drugName(result.drugs[it.b])}`,
             el("div", { class: "muted" }, it.rules.map((r) => r.join(" + ")).join("; "))),
           el("td", {}, it.risk),
-          el("td", {}, [it.condition, it.conduct, it.why].filter(Boolean).join(" ") || "—"))))))));
+          el("td", {}, [it.condition, it.conduct, it.why].filter(Boolean).join(" ") || "—", notes(it)))))))));
+  }
+
+  // The dose condition of the level (unmet: shown as a warning) and a route that is a guess.
+  function notes(it) {
+    const out = [];
+    if (it.dose_condition) {
+      const met = { true: "rx.dose_met", false: "rx.dose_unmet", null: "rx.dose_unknown" };
+      out.push(el("div", { class: it.dose_condition.met === false ? "error" : "muted" },
+        t(met[it.dose_condition.met], { text: it.dose_condition.text })));
+    }
+    if (it.route_doubt) out.push(el("div", { class: "error" }, t("rx.route_doubt", { doubt: it.route_doubt })));
+    return out;
   }
 
   function wheel(result) {
     const involved = [...new Set(result.interactions.flatMap((it) => [it.a, it.b]))];
     const shown = result.drugs.filter((d) => d.recognized).map((d) => d.line);
     const nodes = [...new Set([...shown, ...involved])];
-    if (nodes.length < 2) return el("p", { class: "muted" }, "Two recognised drugs are needed.");
+    if (nodes.length < 2) return el("p", { class: "muted" }, t("rx.two_needed"));
     const size = 360, c = size / 2, r = 120;
     const at = new Map(nodes.map((line, i) => {
       const angle = (2 * Math.PI * i) / nodes.length - Math.PI / 2;
       return [line, [c + r * Math.cos(angle), c + r * Math.sin(angle), angle]];
     }));
-    const root = svg("svg", { viewBox: `0 0 ${size} ${size}`, role: "img", "aria-label": "Interactions between the drugs", class: "wheel" });
+    const root = svg("svg", { viewBox: `0 0 ${size} ${size}`, role: "img", "aria-label": t("rx.wheel_label"), class: "wheel" });
     root.append(svg("circle", { cx: c, cy: c, r, fill: "none", stroke: "#d7dde4" }));
     for (const it of [...result.interactions].reverse()) { // most severe drawn last, on top
       const [x1, y1] = at.get(it.a), [x2, y2] = at.get(it.b);
@@ -89,8 +101,9 @@
   function drugs(result) {
     return result.drugs.map((d) => el("tr", { class: d.recognized ? "" : "unrecognized" },
       el("td", { class: "n" }, d.line + 1), el("td", {}, d.input),
-      el("td", {}, d.recognized ? d.substances.join(", ") : "not recognised"),
-      el("td", {}, d.atc.slice(0, 3).join(", ")), el("td", {}, d.route || "")));
+      el("td", {}, d.recognized ? d.substances.join(", ") : t("rx.not_recognised")),
+      el("td", {}, d.atc.slice(0, 3).join(", ")),
+      el("td", { title: d.route_doubt }, `${d.route || ""}${d.route_doubt ? " ?" : ""}`)));
   }
 
   async function check(event) {
@@ -102,7 +115,7 @@
     try {
       const result = await entrepot.api("/api/prescriptions/check", { method: "POST", body: { text }, query: { project: "" } });
       const unknown = result.unrecognized.length
-        ? el("p", { class: "error" }, `Not recognised: ${result.unrecognized.map((d) => `line ${d.line + 1} “${d.input}”`).join(", ")}`)
+        ? el("p", { class: "error" }, t("rx.unrecognised", { lines: result.unrecognized.map((d) => t("rx.unrecognised_line", { n: d.line + 1, input: d.input })).join(", ") }))
         : null;
       $("interactions").replaceChildren(...[unknown, table(result)].filter(Boolean));
       $("interaction-wheel").replaceChildren(wheel(result));

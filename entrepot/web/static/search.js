@@ -3,7 +3,7 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  const { el } = entrepot;
+  const { el, t } = entrepot;
   let last = null; // the parameters of the search shown
   let offset = 0; // of the page of hits shown
 
@@ -22,8 +22,8 @@
   function hit(h, project) {
     const href = `/patients/${h.person_id}?project=${encodeURIComponent(project)}`;
     return el("li", {},
-      el("div", { class: "muted" }, `${h.note_date} · ${h.note_title || ""} · note ${h.note_id} · `,
-        el("a", { href }, `patient ${h.person_id}`)),
+      el("div", { class: "muted" }, `${h.note_date} · ${h.note_title || ""} · ${t("search.note", { id: h.note_id })} · `,
+        el("a", { href }, t("search.patient", { id: h.person_id }))),
       el("div", {}, entrepot.highlighted(h.snippet)));
   }
 
@@ -42,14 +42,16 @@
       $("search-persons").textContent = entrepot.fmt(r.persons);
       const project = entrepot.project();
       const items = r.hits.map((h) => hit(h, project));
-      if (!r.hits_allowed) items.push(el("li", { class: "muted" }, "Your role shows counts only."));
-      else if (!r.hits.length) items.push(el("li", { class: "muted" }, "No report matches."));
+      if (!r.hits_allowed) items.push(el("li", { class: "muted" }, t("search.counts_only")));
+      else if (!r.hits.length) items.push(el("li", { class: "muted" }, t("search.no_match")));
       $("search-hits").replaceChildren(...items);
       const n = r.hits.length, total = entrepot.fmt(r.notes);
-      $("search-shown").textContent = !n ? "" : offset ? `${offset + 1}–${offset + n} of ${total}` : `${n} of ${total}`;
+      $("search-shown").textContent = !n ? "" : offset
+        ? t("search.shown_range", { first: offset + 1, last: offset + n, total })
+        : t("search.shown", { n, total });
       $("search-next").hidden = !n || n < 20 || r.notes === offset + n;
       $("save-search").disabled = false;
-      if (!$("search-cohort-name").value) $("search-cohort-name").value = `search: ${p.q}`.slice(0, 255);
+      if (!$("search-cohort-name").value) $("search-cohort-name").value = t("search.cohort_default", { q: p.q }).slice(0, 255);
     } catch (e) {
       last = null;
       $("save-search").disabled = true;
@@ -65,14 +67,14 @@
 
   async function save() {
     if (!last) return;
-    const name = $("search-cohort-name").value.trim() || `search: ${last.q}`;
+    const name = $("search-cohort-name").value.trim() || t("search.cohort_default", { q: last.q });
     const body = { ...last, name };
     for (const k of ["note_type", "from", "to"]) if (!body[k]) delete body[k];
     $("save-search").disabled = true;
     try {
       const r = await entrepot.api("/api/search/cohort", { method: "POST", body });
       $("search-saved").textContent =
-        `Saved as cohort ${r.cohort_definition_id} (${entrepot.fmt(r.count)} patients).`;
+        t("search.saved", { id: r.cohort_definition_id, n: entrepot.fmt(r.count) });
     } catch (e) {
       entrepot.showError($("search-error"), e);
     } finally {
