@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from entrepot.cli._common import (
     JsonOption,
@@ -202,6 +203,9 @@ def search(
     start: Annotated[str | None, typer.Option("--from", help="From this date.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Up to this date.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Hits shown.")] = 20,
+    offset: Annotated[
+        int, typer.Option("--offset", min=0, help="Hits skipped (the next page).")
+    ] = 0,
     save_cohort: Annotated[
         str | None,
         typer.Option("--save-cohort", help="Save the persons found as a cohort."),
@@ -229,19 +233,25 @@ def search(
         parse_exclude(exclude), note_type, _day(start, "--from"), _day(end, "--to")
     )
     with open_warehouse(warehouse, read_only=save_cohort is None) as wh:
-        result = search_notes(wh, query, filters, limit=limit)
+        result = search_notes(wh, query, filters, limit=limit, offset=offset)
         if save_cohort:
             result["cohort"] = save_search_cohort(wh, query, filters, save_cohort)
         if mask:
-            result = masked(wh, result | {"hits": []}, {"notes", "persons"}, True)
+            from entrepot.privacy import mask_threshold, mask_with_persons
+
+            counts = {"notes": result["notes"], "persons": result["persons"]}
+            result = masked(wh, result | {"hits": []}, {"persons"}, True)
+            result |= mask_with_persons(counts, mask_threshold(wh))
 
     def human() -> None:
-        stdout.print(f"{result['notes']} notes, {result['persons']} persons")
-        for hit in result["hits"]:
+        hits = result["hits"]
+        shown = f"hits {offset + 1}–{offset + len(hits)} of " if hits else ""
+        stdout.print(f"{shown}{result['notes']} notes, {result['persons']} persons")
+        for hit in hits:
             snippet = hit["snippet"].replace("<b>", "[bold]").replace("</b>", "[/bold]")
             stdout.print(
-                f"[dim]{hit['note_date']} note {hit['note_id']} "
-                f"person {hit['person_id']}[/dim]  {snippet}"
+                f"[dim]{hit['note_date']} {escape(hit['note_title'] or '')} · note "
+                f"{hit['note_id']} person {hit['person_id']}[/dim]  {snippet}"
             )
         if "cohort" in result:
             c = result["cohort"]

@@ -21,7 +21,7 @@ from argon2.exceptions import Argon2Error, InvalidHashError
 
 from entrepot.errors import AccessDeniedError, AuthenticationError, PrivacyError
 from entrepot.privacy._audit import audit
-from entrepot.privacy._disclosure import mask_count, mask_threshold
+from entrepot.privacy._disclosure import mask_count, mask_threshold, mask_with_persons
 from entrepot.privacy._tables import ensure_table
 
 ROLES = ("admin", "data_engineer", "researcher", "viewer")
@@ -229,6 +229,12 @@ class Decision:
 
     def mask(self, count: int) -> int | str:
         return count if self.mask_below is None else mask_count(count, self.mask_below)
+
+    def mask_with_persons(self, counts: dict[str, int]) -> dict[str, int | str]:
+        """Counts about the same persons, masked together (`mask_with_persons`)."""
+        if self.mask_below is None:
+            return dict(counts)
+        return mask_with_persons(counts, self.mask_below)
 
 
 def _plain(name: str) -> bool:

@@ -85,6 +85,18 @@ def mask_fields(data, fields: frozenset[str] | set[str], threshold: int):
     return data
 
 
+def mask_with_persons(
+    counts: Mapping[str, int], threshold: int, persons: str = "persons"
+) -> dict[str, int | str]:
+    """Counts of one result about the same persons (`{"notes": 17, "persons":
+    2}`): each masked, and when the person count is masked every other count
+    is hidden too ("*"), since 17 notes would say how often those few were seen."""
+    shown = {k: mask_count(v, threshold) for k, v in counts.items()}
+    if shown[persons] != counts[persons]:
+        shown = {k: HIDDEN if v == counts[k] and v else v for k, v in shown.items()}
+    return shown
+
+
 @dataclass
 class Suppressed:
     """A table of counts with its margins, small and complementary cells hidden."""

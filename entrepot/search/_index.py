@@ -46,9 +46,14 @@ def index_path(wh) -> Path:
     return Path(wh.uri.path) / "search"
 
 
-def _read_state(path: Path) -> dict[int, str]:
+def _current(path: Path) -> bool:
+    """Whether an index of this layout is at `path`."""
     meta = path / _META
-    if not meta.exists() or json.loads(meta.read_text()).get("version") != VERSION:
+    return meta.exists() and json.loads(meta.read_text()).get("version") == VERSION
+
+
+def _read_state(path: Path) -> dict[int, str]:
+    if not _current(path):
         return {}
     state = path / _STATE
     if not state.exists():
@@ -168,6 +173,7 @@ def _index_batch(
             person_id=row["person_id"],
             note_day=day_number(row["note_date"]) if row["note_date"] else 0,
             note_type=note_type_key(row["note_title"]),
+            note_title=row["note_title"] or "",
         )
         for field, text in fields.items():
             doc.add_text(field, text)
@@ -197,8 +203,8 @@ def forget_persons(wh, person_ids: list[int]) -> int:
 
     forget_cached_optouts()
     path = index_path(wh)
-    if not (path / _META).exists() or not person_ids:
-        return 0
+    if not _current(path) or not person_ids:
+        return 0  # an older layout is rebuilt without them
     index = open_index(path)
     writer = index.writer(heap_size=50_000_000)
     for person in person_ids:
@@ -225,5 +231,10 @@ def require_index(wh, path: Path | None = None) -> tantivy.Index:
     if not (path / _META).exists():
         raise SearchIndexError(
             f"no search index at {path}: build it with `entrepot index`"
+        )
+    if not _current(path):
+        raise SearchIndexError(
+            f"the search index at {path} is of an older layout: rebuild it with "
+            "`entrepot index`"
         )
     return open_index(path)

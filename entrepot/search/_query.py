@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -11,18 +10,19 @@ import tantivy
 
 from entrepot.errors import SearchQueryError
 from entrepot.search._index import require_index
+from entrepot.search._language import user_query
 from entrepot.search._schema import (
     DEFAULT_EXCLUDE,
     EXCLUDABLE,
     FIELDS,
+    analyzer,
     day_number,
     from_day_number,
     note_type_key,
 )
 
 _SNIPPET_CHARS = 200
-#: tantivy reads "a AND NOT b" as "a and (nothing but not b)": say it its way.
-_AND_NOT = re.compile(r"(?:\bAND\s+)?(?<![\w:])NOT\s+")
+_ANALYZER = analyzer()  # the index's own: a query's words are read as its text
 
 
 @dataclass(frozen=True)
@@ -57,22 +57,10 @@ def searched_fields(exclude: tuple[str, ...]) -> list[str]:
     return [f for f in FIELDS if f not in exclude]
 
 
-def _parse(index: tantivy.Index, text: str, fields: list[str]) -> tantivy.Query:
-    if not text.strip():
-        raise SearchQueryError("empty search query")
-    try:
-        return index.parse_query(
-            _AND_NOT.sub("-", text), fields, conjunction_by_default=True
-        )
-    except ValueError as e:
-        detail = str(e).strip().splitlines()[0] if str(e).strip() else "syntax error"
-        raise SearchQueryError(f"cannot read query {text!r}: {detail}") from None
-
-
-def build_query(index, schema, text: str, filters: SearchFilters) -> tantivy.Query:
+def build_query(schema, text: str, filters: SearchFilters) -> tantivy.Query:
     """The user's query within the searched contexts, with the note filters."""
     fields = searched_fields(filters.exclude)
-    parts = [(tantivy.Occur.Must, _parse(index, text, fields))]
+    parts = [(tantivy.Occur.Must, user_query(text, schema, _ANALYZER, fields))]
     if filters.note_type:
         parts.append(
             (
@@ -157,17 +145,22 @@ def search_notes(
     filters: SearchFilters | None = None,
     *,
     limit: int = 20,
+    offset: int = 0,
 ) -> dict[str, object]:
-    """`{"notes", "persons", "hits": [{note_id, person_id, note_date, snippet}]}`:
-    counts over every matching note, hits for the best `limit`, with snippets
-    (matches in <b>...</b>)."""
+    """`{"notes", "persons", "offset", "hits": [{note_id, person_id, note_date,
+    note_title, snippet}]}`: counts over every matching note, hits for the
+    page of `limit` from `offset` (best first), with snippets (matches in
+    <b>...</b>)."""
+    if limit < 0 or offset < 0:
+        raise SearchQueryError(f"limit {limit} and offset {offset}: at least 0")
     filters = filters or SearchFilters()
     index = require_index(wh)
     searcher = index.searcher()
-    query = build_query(index, index.schema, text, filters)
+    query = build_query(index.schema, text, filters)
     query = _without_opted_out(wh, index.schema, query)
-    everything = searcher.search(query, limit=max(searcher.num_docs, 1))
-    addresses = [a for _, a in everything.hits]
+    everything = searcher.search(query, limit=max(searcher.num_docs, 1)).hits
+    everything.sort(key=lambda h: (-h[0], h[1].segment_ord, h[1].doc))  # stable pages
+    addresses = [a for _, a in everything]
     persons = set(searcher.fast_field_values("person_id", addresses))
     generators = []
     for field in searched_fields(filters.exclude):
@@ -177,24 +170,30 @@ def search_notes(
         generator.set_max_num_chars(_SNIPPET_CHARS)
         generators.append(generator)
     hits = []
-    for _, address in everything.hits[:limit]:
+    for address in addresses[offset : offset + limit]:
         doc = searcher.doc(address)
         hits.append(
             {
                 "note_id": doc["note_id"][0],
                 "person_id": doc["person_id"][0],
                 "note_date": from_day_number(doc["note_day"][0]).isoformat(),
+                "note_title": doc["note_title"][0] or None,
                 "snippet": _snippet(generators, doc),
             }
         )
-    return {"notes": len(addresses), "persons": len(persons), "hits": hits}
+    return {
+        "notes": len(addresses),
+        "persons": len(persons),
+        "offset": offset,
+        "hits": hits,
+    }
 
 
 def matching_notes(wh, text: str, filters: SearchFilters) -> list[tuple[int, int]]:
     """(person_id, day number) of every matching note."""
     index = require_index(wh)
     searcher = index.searcher()
-    query = build_query(index, index.schema, text, filters)
+    query = build_query(index.schema, text, filters)
     query = _without_opted_out(wh, index.schema, query)
     addresses = [
         a for _, a in searcher.search(query, limit=max(searcher.num_docs, 1)).hits

@@ -16,7 +16,7 @@ import tantivy
 from entrepot.nlp._context import Context
 from entrepot.nlp._text import fold
 
-VERSION = "1"  # of the index layout: another one is rebuilt
+VERSION = "2"  # of the index layout: another one is rebuilt (2: note titles)
 ANALYZER = "folded"  # lower case, accents removed
 #: Context fields, in the order a piece's qualifiers pick one.
 FIELDS = ("family", "negated", "hypothesis", "history", "affirmed")
@@ -48,6 +48,7 @@ def schema() -> tantivy.Schema:
     builder.add_integer_field("person_id", stored=True, indexed=True, fast=True)
     builder.add_integer_field("note_day", stored=True, indexed=True, fast=True)
     builder.add_text_field("note_type", stored=True, tokenizer_name="raw")
+    builder.add_text_field("note_title", stored=True, index_option="basic")  # shown
     for field in FIELDS:
         builder.add_text_field(field, stored=True, tokenizer_name=ANALYZER)
     return builder.build()

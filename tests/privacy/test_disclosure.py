@@ -144,3 +144,24 @@ def test_a_total_published_elsewhere_is_never_hidden_and_still_protects():
     possible = recover(_shown(public.to_dict()))
     for key in [("18-44", "M"), ("45-64", "F"), ("45-64", "M"), ("45-64", "total")]:
         assert len(possible[key]) > 1, key
+
+
+def test_counts_about_masked_persons_are_hidden_with_them():
+    from entrepot.privacy import mask_with_persons
+
+    assert mask_with_persons({"notes": 17, "persons": 2}, 10) == {
+        "notes": "*",
+        "persons": "<10",
+    }
+    assert mask_with_persons({"notes": 3, "persons": 2}, 10) == {
+        "notes": "<10",
+        "persons": "<10",
+    }
+    assert mask_with_persons({"notes": 40, "persons": 12}, 10) == {
+        "notes": 40,
+        "persons": 12,
+    }
+    assert mask_with_persons({"notes": 0, "persons": 0}, 10) == {
+        "notes": 0,
+        "persons": 0,
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from entrepot.cli import main
 
@@ -40,7 +41,7 @@ def test_masked_search_gives_counts_only(notes_warehouse, capsys):
         capsys, "search", "sclérodermie", "-w", path, "--json", "--masked"
     )
     assert code == 0
-    assert result == {"notes": "<10", "persons": "<10", "hits": []}
+    assert result == {"notes": "<10", "persons": "<10", "offset": 0, "hits": []}
 
 
 def test_errors_are_one_line(notes_warehouse, capsys):
@@ -83,3 +84,76 @@ def test_search_saved_as_cohort(notes_warehouse, capsys):
         ("2023-09-04", "2023-09-04"),
     ]
     assert shown  # listed with the warehouse's cohorts
+
+
+def test_note_count_masked_with_the_person_count(notes_warehouse, capsys):
+    """13 notes of 2 patients: the note count would tell how often a masked
+    handful of patients were seen, so it is hidden with theirs."""
+    from tests.search.conftest import add_notes
+
+    add_notes(
+        notes_warehouse,
+        {100 + i: ("IPP1", date(2024, 2, 1 + i), "Ordonnance", "Lupus érythémateux.")
+         for i in range(12)},
+    )  # fmt: skip
+    path = str(notes_warehouse.uri.path)
+    notes_warehouse.close()
+    run(capsys, "index", "-w", path)
+    _, plain, _ = run(capsys, "search", "lupus", "-w", path, "--json")
+    assert (plain["notes"], plain["persons"]) == (13, 2)
+    _, result, _ = run(capsys, "search", "lupus", "-w", path, "--json", "--masked")
+    assert (result["notes"], result["persons"], result["hits"]) == ("*", "<10", [])
+
+
+def test_search_pages(notes_warehouse, capsys):
+    path = str(notes_warehouse.uri.path)
+    notes_warehouse.close()
+    run(capsys, "index", "-w", path)
+    pages = [
+        run(capsys, "search", "sclérodermie", "-w", path, "--json", "--exclude",
+            "none", "--limit", "3", "--offset", offset)[1]
+        for offset in ("0", "3")
+    ]  # fmt: skip
+    assert [(p["notes"], p["offset"], len(p["hits"])) for p in pages] == [
+        (5, 0, 3),
+        (5, 3, 2),
+    ]
+    hits = {h["note_id"]: h for p in pages for h in p["hits"]}
+    assert sorted(hits) == [1, 2, 3, 4, 5]
+    assert (hits[3]["note_title"], hits[3]["note_date"]) == (
+        "Compte rendu d'hospitalisation",
+        "2022-07-03",
+    )
+    code = main(["search", "sclérodermie", "-w", path, "--exclude", "none",
+                 "--limit", "3", "--offset", "3"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("hits 4–5 of 5 notes, 4 persons")
+    assert "2022-07-03 Compte rendu d'hospitalisation" in out
+
+
+def test_search_as_typed_and_fields_as_text(notes_warehouse, capsys):
+    from tests.search.conftest import PATIENTS, add_notes
+    from tests.search.test_language import FRENCH
+
+    add_notes(notes_warehouse, FRENCH)
+    path = str(notes_warehouse.uri.path)
+    notes_warehouse.close()
+    run(capsys, "index", "-w", path)
+    for query in (
+        "maladie d'Alzheimer",
+        "maladie d’Alzheimer",
+        "« MALADIE D’ALZHEIMER »",
+    ):
+        code, result, _ = run(capsys, "search", query, "-w", path, "--json")
+        assert (code, sorted(h["note_id"] for h in result["hits"])) == (0, [6, 7])
+    attack = f"person_id:{PATIENTS['IPP2']} AND systémique"
+    code, result, _ = run(
+        capsys, "search", attack, "-w", path, "--json", "--exclude", "none"
+    )
+    assert (code, result["notes"], result["hits"]) == (0, 0, [])
+    code, _, err = run(capsys, "search", "(alzheimer", "-w", path)
+    assert (
+        code == 2
+        and err == "entrepot: error: cannot read query '(alzheimer': missing )\n"
+    )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
+import pytest
+
+from entrepot.errors import SearchIndexError
 from entrepot.privacy import optout_add
 from entrepot.search import index_path, search_notes, update_index
 from tests.search.conftest import KEY, PATIENTS, add_notes
@@ -73,3 +77,17 @@ def test_parallel_indexing_gives_the_same_results(notes_warehouse):
     assert result["indexed"] == 605
     assert search_notes(notes_warehouse, "toux")["notes"] == 601
     assert search_notes(notes_warehouse, "fièvre")["notes"] == 0
+
+
+def test_an_index_of_an_older_layout_is_rebuilt(indexed):
+    """Version 1 stored no note titles: searching it says to rebuild; `index`
+    rebuilds it whole."""
+    meta = index_path(indexed) / "entrepot.json"
+    meta.write_text(json.dumps({"version": "1"}))
+    with pytest.raises(
+        SearchIndexError, match="older layout: rebuild it with `entrepot index`"
+    ):
+        search_notes(indexed, "sclérodermie")
+    assert update_index(indexed, workers=1)["indexed"] == 5
+    hits = search_notes(indexed, "méthotrexate")["hits"]
+    assert [(h["note_id"], h["note_title"]) for h in hits] == [(5, "Ordonnance")]

@@ -8,6 +8,7 @@ import pytest
 
 from entrepot.errors import SearchIndexError, SearchQueryError
 from entrepot.search import SearchFilters, parse_exclude, search_notes, split_by_context
+from tests.search.conftest import NOTES
 
 
 def found(wh, query: str, exclude: str | None = None, **filters) -> list[int]:
@@ -62,7 +63,7 @@ def test_hits_and_counts(indexed):
     result = search_notes(indexed, "sclérodermie", limit=1)
     assert (result["notes"], result["persons"], len(result["hits"])) == (2, 1, 1)
     hit = result["hits"][0]
-    assert set(hit) == {"note_id", "person_id", "note_date", "snippet"}
+    assert set(hit) == {"note_id", "person_id", "note_date", "note_title", "snippet"}
     assert "<b>" in hit["snippet"] and "clérodermie</b>" in hit["snippet"].lower()
     everything = search_notes(indexed, "sclérodermie", SearchFilters(exclude=()))
     assert (everything["notes"], everything["persons"]) == (5, 4)
@@ -87,3 +88,24 @@ def test_bad_options():
 def test_no_index(notes_warehouse):
     with pytest.raises(SearchIndexError, match="entrepot index"):
         search_notes(notes_warehouse, "toux")
+
+
+def test_pages_of_hits(indexed):
+    """Counts are over every matching note; hits are one page of them, each
+    with its note type and date."""
+    pages = [
+        search_notes(
+            indexed, "sclérodermie", SearchFilters(exclude=()), limit=2, offset=o
+        )
+        for o in (0, 2, 4, 6)
+    ]
+    assert [(p["notes"], p["persons"], p["offset"]) for p in pages] == [
+        (5, 4, 0), (5, 4, 2), (5, 4, 4), (5, 4, 6)
+    ]  # fmt: skip
+    ids = [[h["note_id"] for h in p["hits"]] for p in pages]
+    assert [len(i) for i in ids] == [2, 2, 1, 0]
+    assert sorted(sum(ids, [])) == [1, 2, 3, 4, 5]
+    hits = {h["note_id"]: h for p in pages for h in p["hits"]}
+    assert {i: (h["note_title"], h["note_date"]) for i, h in hits.items()} == {
+        i: (title, day.isoformat()) for i, (_, day, title, _) in NOTES.items()
+    }

@@ -42,14 +42,15 @@ def test_default_search_leaves_out_negated_text(server):
     assert kept.status_code == every.status_code == 200
     kept, every = kept.json(), every.json()
     direct, direct_all = _direct(server, TERM), _direct(server, TERM, "none")
-    assert kept["notes"] == direct["notes"] == 17  # >= 10: shown as it is
-    assert every["notes"] == direct_all["notes"] == 30
+    assert (direct["notes"], direct_all["notes"]) == (16, 29)
+    assert (direct["persons"], direct_all["persons"]) == (2, 7)
     assert kept["persons"] == every["persons"] == "<10"  # 2 and 7 persons: masked
+    assert kept["notes"] == every["notes"] == "*"  # hidden with their patients
     assert kept["exclude"] == ["negated", "hypothesis", "family"]
     assert every["exclude"] == []
     ids = {h["note_id"] for h in kept["hits"]}
     all_ids = {h["note_id"] for h in every["hits"]}
-    assert len(ids) == 17 and len(all_ids) == 30 and ids < all_ids
+    assert len(ids) == 16 and len(all_ids) == 29 and ids < all_ids
     assert all("<b>" in h["snippet"] for h in kept["hits"])
     texts = _note_texts(server, all_ids)
 
@@ -63,6 +64,18 @@ def test_default_search_leaves_out_negated_text(server):
     assert not any(asserted(i) for i in all_ids - ids)  # only negated & co.
 
 
+def test_default_search_finds_affirmed_cough(server):
+    """The synthetic notes affirm "toux" in some patients and rule it out in
+    others: the default search counts only the former."""
+    with server.client("vic") as vic:
+        kept = vic.get("/api/search", params={"q": "toux", "project": "cardio"})
+        every = vic.get(
+            "/api/search", params={"q": "toux", "project": "cardio", "exclude": "none"}
+        )
+    assert (kept.json()["notes"], kept.json()["persons"]) == (127, 99)
+    assert (every.json()["notes"], every.json()["persons"]) == (772, 252)
+
+
 def test_viewer_gets_masked_counts_and_no_hits(server):
     from entrepot.privacy import entries
 
@@ -72,11 +85,11 @@ def test_viewer_gets_masked_counts_and_no_hits(server):
         seen = vic.get("/api/search", params=params).json()
         read = rita.get("/api/search", params=params).json()
         rare = vic.get("/api/search", params={"q": TERM, "project": "cardio"}).json()
-    assert seen["notes"] == read["notes"] == 184
-    assert seen["persons"] == read["persons"] == 47
+    assert seen["notes"] == read["notes"] == 290
+    assert seen["persons"] == read["persons"] == 134
     assert seen["hits"] == [] and seen["hits_allowed"] is False
     assert len(read["hits"]) == 20 and read["hits_allowed"] is True
-    assert rare["notes"] == 17 and rare["persons"] == "<10" and rare["hits"] == []
+    assert rare["notes"] == "*" and rare["persons"] == "<10" and rare["hits"] == []
     reads = server.web.use(entries, user="vic", action="authorise.read")
     assert [e for e in reads if e["seq"] > before] == []  # not even asked for rows
 
@@ -86,7 +99,7 @@ def test_search_stays_in_the_project(server):
         derma = dora.get("/api/search", params={"q": "dyspnée", "project": "derma"})
         cardio = dora.get("/api/search", params={"q": "dyspnée", "project": "cardio"})
         nowhere = dora.get("/api/search", params={"q": "dyspnée"})
-    assert derma.status_code == 200 and derma.json()["notes"] == 184  # every person
+    assert derma.status_code == 200 and derma.json()["notes"] == 290  # every person
     assert cardio.status_code == 403
     assert cardio.json() == {
         "detail": "user 'dora' is not a member of project 'cardio'"
@@ -97,9 +110,9 @@ def test_search_stays_in_the_project(server):
 @pytest.mark.parametrize(
     ("params", "words"),
     [
-        ({"q": '"unclosed'}, "cannot read query"),
-        ({"q": "toux:"}, "cannot read query"),
-        ({"q": "nofield:toux"}, "Field does not exist"),
+        ({"q": '"unclosed'}, "unclosed quote"),
+        ({"q": "(toux"}, "missing )"),
+        ({"q": "toux AND"}, "AND needs a word"),
         ({"q": "toux", "exclude": "bogus"}, "exclude: unknown context 'bogus'"),
         ({"q": "toux", "from": "2024-05-01", "to": "2024-01-01"}, "comes after"),
     ],
@@ -110,6 +123,32 @@ def test_malformed_searches_get_one_line_400(server, params, words):
     assert r.status_code == 400
     detail = r.json()["detail"]
     assert words in detail and "\n" not in detail
+
+
+def test_fields_are_text_over_http(server):
+    """`person_id:N AND word` must not count one patient's notes: the query
+    language searches text only; patients, dates and types are filters."""
+    one = _direct(server, "dyspnée", "none")["hits"][0]["person_id"]
+    with server.client("rita") as api:
+
+        def notes(q):
+            r = api.get("/api/search", params={"project": "cardio", "q": q,
+                                               "exclude": "none"})  # fmt: skip
+            assert r.status_code == 200, r.text
+            return r.json()["notes"]
+
+        assert notes(f"person_id:{one} AND dyspnée") == 0  # the words "person id N"
+        assert notes(f"dyspnée AND person_id:[{one} TO {one}]") == 0
+        assert notes("note_day:[0 TO 99999]") == 0
+        assert notes("dyspnée:") == notes("dyspnée") == notes("DYSPNEE") >= 10
+        alzheimer = notes("alzheimer")  # a relative's, in the synthetic notes
+        assert alzheimer >= 10
+        for typed in (
+            "maladie d'Alzheimer",
+            "maladie d’Alzheimer",
+            "« Maladie D’ALZHEIMER »",
+        ):
+            assert notes(typed) == alzheimer
 
 
 def test_query_length_and_dates_are_checked(server):
@@ -131,12 +170,45 @@ def test_query_length_and_dates_are_checked(server):
     assert all("2023-01-01" <= h["note_date"] <= "2023-12-31" for h in r.json()["hits"])
 
 
+def test_pages_of_hits_over_http(server):
+    """ "20 of 290": the total, one page of hits, each with its type and date."""
+    with server.client("rita") as api:
+
+        def page(**more):
+            params = {"q": "dyspnée", "project": "cardio"} | more
+            r = api.get("/api/search", params=params)
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        first, second, last = page(), page(offset=20), page(offset=280)
+        assert api.get("/api/search", params={"q": "toux", "offset": -1,
+                                              "project": "cardio"}).status_code == 422  # fmt: skip
+    assert [(p["notes"], p["offset"], len(p["hits"])) for p in (first, second, last)] == [
+        (290, 0, 20), (290, 20, 20), (290, 280, 10)
+    ]  # fmt: skip
+    ids = [{h["note_id"] for h in p["hits"]} for p in (first, second, last)]
+    assert not ids[0] & ids[1] and not ids[1] & ids[2]
+    every = _direct(server, "dyspnée")["hits"]
+    assert [h["note_id"] for h in first["hits"] + second["hits"]] == [
+        h["note_id"] for h in every[:40]
+    ]
+
+    def titles(wh):
+        t = wh.table("note").select("note_id", "note_title", "note_date")
+        return {r["note_id"]: r for r in t.to_pyarrow().to_pylist()}
+
+    notes = server.web.use(titles)
+    for h in first["hits"] + last["hits"]:
+        assert h["note_title"] == notes[h["note_id"]]["note_title"]
+        assert h["note_date"] == notes[h["note_id"]]["note_date"].isoformat()
+
+
 def test_search_page_has_its_controls(server):
     with server.client("rita") as api:
         page = api.get("/search").text
     for id_ in ("search-query", "search-button", "exclude-negated", "exclude-hypothesis",
                 "exclude-family", "search-notes", "search-persons", "search-hits",
-                "save-search"):  # fmt: skip
+                "save-search", "search-shown", "search-next"):  # fmt: skip
         assert f'id="{id_}"' in page
     assert "/static/search.js" in page
 
@@ -197,3 +269,37 @@ def test_saved_search_and_a_cohort_perimeter(fresh_server):
         shutil.rmtree(index_path(server.wh))
         r = rita.get("/api/search", params={"q": "toux", "project": "cardio"})
         assert r.status_code == 400 and "entrepot index" in r.json()["detail"]
+
+
+def test_readme_curl_example_is_answered(server):
+    """The README's curl search, run as written (URL-encoded by curl): 200."""
+    import json
+    import shlex
+    import subprocess
+    from pathlib import Path
+
+    if not shutil.which("curl"):
+        pytest.skip("curl is not installed")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    line = next(
+        x for x in readme.splitlines() if x.startswith("curl") and "/api/search" in x
+    )
+    args = [
+        a.replace("Bearer …", f"Bearer {server.token('rita')}")
+        .replace("http://127.0.0.1:8000", server.url)
+        .replace("project=sepsis", "project=cardio")
+        for a in shlex.split(line)
+    ]
+    done = subprocess.run(
+        [*args, "-w", "\n%{http_code}"], capture_output=True, text=True, timeout=60
+    )
+    body, status = done.stdout.rsplit("\n", 1)
+    assert status == "200", body
+    assert json.loads(body)["persons"] == "<10"  # sclérodermie: 2 patients
+    raw = subprocess.run(  # the same URL unencoded, as the README used to write it
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+         "-H", f"Authorization: Bearer {server.token('rita')}",
+         f"{server.url}/api/search?q=sclérodermie&project=cardio"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert raw.stdout == "400"

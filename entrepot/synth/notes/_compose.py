@@ -15,6 +15,7 @@ from entrepot.synth.notes._lexicon import (
     MRI_FINDINGS,
     PAST_DISEASES,
     SKIN_BIOPSY,
+    SYMPTOMS,
     UNITS,
 )
 from entrepot.synth.notes._record import Lexicon, Stay, cim10_forms
@@ -76,11 +77,21 @@ class Writer:
         self.skin = any(c in SKIN_BIOPSY for c in cats)
         self.findings = [c for c in stay.diagnoses if c[:3] in MRI_FINDINGS]
         contexts = ["general", *(CONTEXT_OF[c] for c in cats if c in CONTEXT_OF)]
-        pool = [c for ctx in dict.fromkeys(contexts) for c in DIFFERENTIALS[ctx]]
+        contexts = list(dict.fromkeys(contexts))
+
+        def uncoded(table: dict[str, tuple[str, ...]]) -> list[str]:
+            pool = dict.fromkeys(c for ctx in contexts for c in table[ctx])
+            return [
+                c for c in pool if c not in person.codes and c[:3] not in person.codes
+            ]
+
+        felt = uncoded(SYMPTOMS)
+        #: What the patient presents with (affirmed); a note rules out the others.
+        self.symptoms = self.rng.sample(
+            felt, min(len(felt), 1 + (self.rng.random() < 0.5))
+        )
         self.differentials = [
-            c
-            for c in dict.fromkeys(pool)
-            if c not in person.codes and c[:3] not in person.codes
+            c for c in uncoded(DIFFERENTIALS) if c not in self.symptoms
         ]
 
     # --- words -------------------------------------------------------------
@@ -218,6 +229,12 @@ class Writer:
         for i, code in enumerate(self.pick_differentials(k)):
             doc.add(lead if i == 0 else " ")
             doc.say(self.rng, P[key], (True, False, False, False), **self.disease(code))
+
+    def presenting(self, doc: Doc) -> None:
+        """The findings the patient presents with, affirmed."""
+        for code in self.symptoms:
+            doc.add(" ")
+            doc.say(self.rng, P["symptom"], **self.disease(code))
 
     def hypothesis(self, doc: Doc, key: str = "hyp") -> None:
         codes = self.pick_differentials(2)

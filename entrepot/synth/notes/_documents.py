@@ -316,6 +316,7 @@ def _story(w: Writer, doc: Doc, principal: dict, head: bool = True) -> None:
     doc.say(rng, P["hdm" if head else "urg_hdm"], **principal)
     doc.add(" ")
     doc.say(rng, P["onset"], n=str(2 + int(rng.random() * 12)))
+    w.presenting(doc)
     before = [(s, d) for s, d in stay.person.drugs if s < stay.start]
     if before:
         start, drug = before[-1]

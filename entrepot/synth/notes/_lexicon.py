@@ -106,13 +106,24 @@ DISEASE_FORMS: dict[str, tuple[tuple[str, str], ...]] = {
 
 #: Diseases a patient may not have that a note rules out or considers, by context.
 DIFFERENTIALS: dict[str, tuple[str, ...]] = {
-    "general": ("R50.9", "R07.4", "R06.0", "R11", "R05", "R10.4"),
+    "general": ("R50.9", "R07.4", "R06.0", "R11", "R05", "R10.4", "R51"),
     "autoimmune": ("M32.9", "M33.1", "L94.0", "I27.0", "J84.1", "L94.3", "M35.3"),
     "skin": ("L51.1", "L51.2", "L50.9", "B09", "L95.9", "D72.1"),
     "headache": ("I60.9", "G03.9", "D43.2", "I67.6", "I63.9", "G35"),
     "cardio": ("I26.9", "I30.9", "I71.0", "J18.9", "I21.9"),
     "infection": ("J18.9", "J11.1", "N10", "A41.9", "U07.1", "I26.9"),
     "metabolic": ("N39.0", "I80.2", "E03.9", "A41.9"),
+}
+#: Findings a patient presents with, by context: affirmed in the story of a
+#: stay (not coded: symptoms seldom are), never also ruled out in it.
+SYMPTOMS: dict[str, tuple[str, ...]] = {
+    "general": ("R50.9", "R05", "R06.0", "R07.4", "R51", "R11", "R10.4"),
+    "autoimmune": ("R50.9", "R06.0", "R05"),
+    "skin": ("R50.9",),
+    "headache": ("R51", "R11"),
+    "cardio": ("R06.0", "R07.4"),
+    "infection": ("R50.9", "R05", "R06.0"),
+    "metabolic": ("R11", "R10.4"),
 }
 #: Which context a coded category puts a stay in.
 CONTEXT_OF: dict[str, str] = {

@@ -100,6 +100,13 @@ PHRASES: dict[str, list[str]] = {
         "Aggravation progressive depuis environ {n} jours.",
         "Installation brutale il y a {n} jours.",
     ],
+    "symptom": [
+        "{Il} se plaint {da}{x}.",
+        "{Il} rapporte {a}{x}.",
+        "{Patient} signale {a}{x}.",
+        "Apparition {da}{x}.",
+        "À l'interrogatoire, {il} décrit {a}{x}.",
+    ],
     "treated": [
         "{Il} est traité{e} par {drug} depuis {year}.",
         "Traitement par {drug} introduit en {year}.",

@@ -26,12 +26,14 @@ class Hit(BaseModel):
     note_id: int
     person_id: int
     note_date: str
+    note_title: str | None  # the note's type
     snippet: str  # text with <b>...</b> around the matches, nothing else marked
 
 
 class SearchResult(BaseModel):
     notes: int | str
     persons: int | str
+    offset: int  # hits are the page from there, best first
     exclude: list[str]
     hits: list[Hit]
     hits_allowed: bool
@@ -88,13 +90,13 @@ def within(wh, decision: Decision, filters):
     return replace(filters, start=start, end=end, persons=persons)
 
 
-def _search(wh, decision: Decision, q: str, filters, limit: int) -> dict:
+def _search(wh, decision: Decision, q: str, filters, limit: int, offset: int):
     from entrepot.search import search_notes
 
     narrowed = within(wh, decision, filters)
     if narrowed is None:
-        return {"notes": 0, "persons": 0, "hits": []}
-    return search_notes(wh, q, narrowed, limit=limit)
+        return {"notes": 0, "persons": 0, "offset": offset, "hits": []}
+    return search_notes(wh, q, narrowed, limit=limit, offset=offset)
 
 
 def may_read(request: Request, session, decision: Decision) -> bool:
@@ -117,18 +119,23 @@ def search(
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=0, le=MAX_HITS)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> SearchResult:
     """Notes and persons whose reports match `q` (words, "phrases", AND, OR,
-    NOT), leaving out negated, hypothetical and family text unless `exclude`
-    says otherwise (`none`: all text); hits for those who may read rows."""
+    NOT, parentheses; anything else is text), leaving out negated,
+    hypothetical and family text unless `exclude` says otherwise (`none`: all
+    text); a page of hits (`limit` from `offset`) for those who may read rows."""
     filters = filters_of(exclude, note_type, start, end)
     reading = may_read(request, session, decision)
     shown = limit if reading else 0
-    key = ("search", decision.project, decision.perimeter, q, filters, shown)
-    found = state(request).cached(key, _search, decision, q, filters, shown)
+    key = ("search", decision.project, decision.perimeter, q, filters, shown, offset)
+    found = state(request).cached(key, _search, decision, q, filters, shown, offset)
+    counts = decision.mask_with_persons(
+        {"notes": found["notes"], "persons": found["persons"]}
+    )
     return SearchResult(
-        notes=decision.mask(found["notes"]),
-        persons=decision.mask(found["persons"]),
+        **counts,
+        offset=offset,
         exclude=list(filters.exclude),
         hits=found["hits"] if reading else [],
         hits_allowed=reading,

@@ -5,6 +5,7 @@
   const $ = (id) => document.getElementById(id);
   const { el, t } = entrepot;
   let last = null; // the parameters of the search shown
+  let offset = 0; // of the page of hits shown
 
   function params() {
     const boxes = ["negated", "hypothesis", "family", "history"].map((n) => $(`exclude-${n}`));
@@ -21,20 +22,21 @@
   function hit(h, project) {
     const href = `/patients/${h.person_id}?project=${encodeURIComponent(project)}`;
     return el("li", {},
-      el("div", { class: "muted" }, `${h.note_date} · ${t("search.note", { id: h.note_id })} · `,
+      el("div", { class: "muted" }, `${h.note_date} · ${h.note_title || ""} · ${t("search.note", { id: h.note_id })} · `,
         el("a", { href }, t("search.patient", { id: h.person_id }))),
       el("div", {}, entrepot.highlighted(h.snippet)));
   }
 
-  async function search(event) {
+  async function search(event, from = 0) {
     if (event) event.preventDefault();
     const p = params();
     if (!p.q) return;
+    offset = from;
     $("search-error").replaceChildren();
     $("search-saved").textContent = "";
     $("search-button").disabled = true;
     try {
-      const r = await entrepot.api("/api/search", { query: p });
+      const r = await entrepot.api("/api/search", { query: { ...p, offset } });
       last = p;
       $("search-notes").textContent = entrepot.fmt(r.notes);
       $("search-persons").textContent = entrepot.fmt(r.persons);
@@ -43,6 +45,11 @@
       if (!r.hits_allowed) items.push(el("li", { class: "muted" }, t("search.counts_only")));
       else if (!r.hits.length) items.push(el("li", { class: "muted" }, t("search.no_match")));
       $("search-hits").replaceChildren(...items);
+      const n = r.hits.length, total = entrepot.fmt(r.notes);
+      $("search-shown").textContent = !n ? "" : offset
+        ? t("search.shown_range", { first: offset + 1, last: offset + n, total })
+        : t("search.shown", { n, total });
+      $("search-next").hidden = !n || n < 20 || r.notes === offset + n;
       $("save-search").disabled = false;
       if (!$("search-cohort-name").value) $("search-cohort-name").value = t("search.cohort_default", { q: p.q }).slice(0, 255);
     } catch (e) {
@@ -50,6 +57,8 @@
       $("save-search").disabled = true;
       $("search-notes").textContent = $("search-persons").textContent = "–";
       $("search-hits").replaceChildren();
+      $("search-shown").textContent = "";
+      $("search-next").hidden = true;
       entrepot.showError($("search-error"), e);
     } finally {
       $("search-button").disabled = false;
@@ -75,6 +84,7 @@
 
   $("search-form").addEventListener("submit", search);
   $("save-search").addEventListener("click", save);
+  $("search-next").addEventListener("click", () => search(null, offset + 20));
   document.addEventListener("entrepot:project", () => { if (last) search(); });
   document.addEventListener("entrepot:ready", () => {
     const q = new URLSearchParams(location.search).get("q");
