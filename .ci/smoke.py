@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-ATLAS_EXPORT = ROOT / "tests" / "cohort" / "atlas_exports" / "smoke_gi_bleed.json"
+ATLAS_EXPORT = ROOT / "tests" / "cohort" / "phenotype_library" / "482.json"  # GI hemorrhage
 SHIPPED = ROOT / "entrepot" / "data" / "cohorts" / "systemic_sclerosis.yaml"
 
 
