@@ -52,16 +52,36 @@ from entrepot.warehouse.vocabulary._standard import (
     UTF8,
 )
 
-SOURCES = (
-    "patients",
-    "stays",
-    "units",
-    "pmsi",
-    "procedures",
-    "lab",
-    "drugs",
-    "documents",
-)
+#: Each extract of RAW_FORMAT.md and the columns ingestion reads from it.
+SOURCES = {
+    "patients": ("ipp", "sex", "birth_date", "postcode", "city", "death_date"),
+    "stays": (
+        "nda",
+        "ipp",
+        "kind",
+        "hospital",
+        "unit",
+        "admission",
+        "discharge",
+        "via_emergency",
+    ),
+    "units": ("nda", "ipp", "hospital", "unit", "kind", "entry", "exit"),
+    "pmsi": ("nda", "ipp", "type", "cim10", "date"),
+    "procedures": ("nda", "ipp", "ccam", "done_at"),
+    "lab": ("nda", "ipp", "loinc", "value", "text", "unit", "low", "high", "taken_at"),
+    "drugs": (
+        "nda",
+        "ipp",
+        "kind",
+        "product",
+        "dose",
+        "dose_unit",
+        "route",
+        "start",
+        "end",
+    ),
+    "documents": ("nda", "ipp", "document_id", "written_at", "title", "text"),
+}
 REQUIRED = ("patients", "stays")
 VISIT_CONCEPTS = {
     "MCO": INPATIENT,
@@ -132,6 +152,21 @@ def read_extract(path: Path) -> pa.Table:
         raise InputFileError(f"{path}: cannot be read: {str(e).splitlines()[0]}") from e
 
 
+def read_extracts(files: dict[str, Path]) -> dict[str, pa.Table]:
+    """Every extract, each with the columns RAW_FORMAT.md gives it."""
+    out = {}
+    for name, path in files.items():
+        table = read_extract(path)
+        missing = [c for c in SOURCES[name] if c not in table.column_names]
+        if missing:
+            raise InputFileError(
+                f"{path}: missing column(s) {', '.join(missing)} "
+                "(see entrepot/synth/RAW_FORMAT.md)"
+            )
+        out[name] = table
+    return out
+
+
 def ingest_raw(
     wh,
     folder: str | os.PathLike,
@@ -146,7 +181,7 @@ def ingest_raw(
     check_key(wh, key)
     check_date_shifting(wh, shift_dates)
     files = raw_files(folder)
-    source = {name: read_extract(path) for name, path in files.items()}
+    source = read_extracts(files)
     ctx = _Context(key, shift_dates, opted_out(wh), source["patients"])
     tables, dropped = _omop_tables(ctx, source)
     config = (deid or DeidConfig()).with_shift(None)
@@ -265,7 +300,7 @@ def rekey_maps(
 
     Opted-out patients are included, so that the registry is re-keyed too.
     """
-    source = {name: read_extract(path) for name, path in raw_files(folder).items()}
+    source = read_extracts(raw_files(folder))
     before, _ = _omop_tables(_Context(old, False, set(), source["patients"]), source)
     after, _ = _omop_tables(_Context(new, False, set(), source["patients"]), source)
     pairs: dict[str, dict[int, int]] = {}

@@ -108,3 +108,34 @@ def test_each_code_is_in_the_table_of_its_domain(made, which, tmp_path, capsys):
         assert z.count().to_pyarrow().as_py() == 0
     assert codes and all(c[0] in "VWXYZ" for c in codes)
     assert {"Z000", "Z098"} <= codes
+
+
+@pytest.mark.parametrize(
+    ("source", "header", "missing"),
+    [
+        ("procedures", "nda,ipp,ccam", "done_at"),
+        ("units", "nda,ipp,unit,entry,exit", "hospital, kind"),
+        ("pmsi", "nda,ipp,type", "cim10, date"),
+    ],
+)
+def test_an_extract_without_its_columns_is_a_one_line_error(
+    made, tmp_path, capsys, source, header, missing
+):
+    _, _, raw = made
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    for name in ("patients", "stays"):
+        shutil.copy(raw / f"{name}.csv", folder / f"{name}.csv")
+    (folder / f"{source}.csv").write_text(header + "\n")
+    key = tmp_path / "key"
+    key.write_text("ab" * 32 + "\n")
+    os.chmod(key, 0o600)
+    eds = tmp_path / "eds.duckdb"
+    assert main(["init", "-w", str(eds), "--quiet"]) == 0
+    code = main(["ingest", str(folder), "--key-file", str(key), "-w", str(eds), "-q"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err == (
+        f"entrepot: error: {folder / (source + '.csv')}: missing column(s) {missing} "
+        "(see entrepot/synth/RAW_FORMAT.md)"
+    )
