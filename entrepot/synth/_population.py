@@ -26,12 +26,8 @@ class Population:
     dead: np.ndarray
     first_seen: np.ndarray  # first contact inside the period (else followed before it)
     censored: np.ndarray  # still followed when the period ends (alive, no last contact)
-    follow_start: (
-        np.ndarray
-    )  # first contact, even before the period (= obs_start if in it)
-    follow_end: (
-        np.ndarray
-    )  # last contact, even after the period (= obs_end if not censored)
+    follow_start: np.ndarray  # first contact, even before the period
+    follow_end: np.ndarray  # last contact, even after the period
     cause: np.ndarray  # CIM-10 (undotted) of the death, '' if alive
 
     def __len__(self) -> int:
