@@ -64,8 +64,12 @@ def by_domain(coded: pa.Table, chunk: int) -> dict[str, pa.Table]:
     observed = pc.is_in(source, pa.array(observations, pa.string()))
     rows = coded.filter(observed)
     status = rows["condition_status_concept_id"]
+    conditions = coded.filter(pc.invert(observed))
+    renumbered = pa.array(ids(chunk, len(conditions)), pa.int64())
     return {
-        "condition_occurrence": coded.filter(pc.invert(observed)),
+        "condition_occurrence": conditions.set_column(
+            0, "condition_occurrence_id", renumbered
+        ),
         "observation": cdm(
             "observation",
             {
