@@ -41,6 +41,7 @@ from entrepot.warehouse.vocabulary._standard import (
     ER_INPATIENT,
     FEMALE,
     FRENCH,
+    ICU,
     INPATIENT,
     LAB,
     MALE,
@@ -51,7 +52,36 @@ from entrepot.warehouse.vocabulary._standard import (
     UTF8,
 )
 
-SOURCES = ("patients", "stays", "pmsi", "lab", "drugs", "documents")
+#: Each extract of RAW_FORMAT.md and the columns ingestion reads from it.
+SOURCES = {
+    "patients": ("ipp", "sex", "birth_date", "postcode", "city", "death_date"),
+    "stays": (
+        "nda",
+        "ipp",
+        "kind",
+        "hospital",
+        "unit",
+        "admission",
+        "discharge",
+        "via_emergency",
+    ),
+    "units": ("nda", "ipp", "hospital", "unit", "kind", "entry", "exit"),
+    "pmsi": ("nda", "ipp", "type", "cim10", "date"),
+    "procedures": ("nda", "ipp", "ccam", "done_at"),
+    "lab": ("nda", "ipp", "loinc", "value", "text", "unit", "low", "high", "taken_at"),
+    "drugs": (
+        "nda",
+        "ipp",
+        "kind",
+        "product",
+        "dose",
+        "dose_unit",
+        "route",
+        "start",
+        "end",
+    ),
+    "documents": ("nda", "ipp", "document_id", "written_at", "title", "text"),
+}
 REQUIRED = ("patients", "stays")
 VISIT_CONCEPTS = {
     "MCO": INPATIENT,
@@ -59,6 +89,8 @@ VISIT_CONCEPTS = {
     "CONSULT": OUTPATIENT,
     "URG": EMERGENCY,
 }
+#: The visit_detail concept of a unit, by its kind in units.csv.
+UNIT_CONCEPTS = {"ward": INPATIENT, "icu": ICU, "emergency": EMERGENCY}
 
 
 @dataclass
@@ -120,6 +152,21 @@ def read_extract(path: Path) -> pa.Table:
         raise InputFileError(f"{path}: cannot be read: {str(e).splitlines()[0]}") from e
 
 
+def read_extracts(files: dict[str, Path]) -> dict[str, pa.Table]:
+    """Every extract, each with the columns RAW_FORMAT.md gives it."""
+    out = {}
+    for name, path in files.items():
+        table = read_extract(path)
+        missing = [c for c in SOURCES[name] if c not in table.column_names]
+        if missing:
+            raise InputFileError(
+                f"{path}: missing column(s) {', '.join(missing)} "
+                "(see entrepot/synth/RAW_FORMAT.md)"
+            )
+        out[name] = table
+    return out
+
+
 def ingest_raw(
     wh,
     folder: str | os.PathLike,
@@ -134,7 +181,7 @@ def ingest_raw(
     check_key(wh, key)
     check_date_shifting(wh, shift_dates)
     files = raw_files(folder)
-    source = {name: read_extract(path) for name, path in files.items()}
+    source = read_extracts(files)
     ctx = _Context(key, shift_dates, opted_out(wh), source["patients"])
     tables, dropped = _omop_tables(ctx, source)
     config = (deid or DeidConfig()).with_shift(None)
@@ -211,19 +258,21 @@ def _omop_tables(ctx: _Context, source: dict[str, pa.Table]) -> tuple[dict, int]
         "location": _locations(ctx, patients),
         "person": _persons(ctx, patients),
         "death": _deaths(ctx, patients),
-        "care_site": _care_sites(ctx, stays),
+        "care_site": _care_sites(ctx, stays, kept.get("units")),
         "visit_occurrence": _visits(ctx, stays),
         "observation_period": _periods(ctx, stays, patients),
     }
     builders = {
-        "pmsi": ("condition_occurrence", _conditions),
-        "lab": ("measurement", _measurements),
-        "drugs": ("drug_exposure", _drugs),
-        "documents": ("note", _notes),
+        "units": _visit_details,
+        "pmsi": _diagnoses,
+        "procedures": _procedures,
+        "lab": _measurements,
+        "drugs": _drugs,
+        "documents": _notes,
     }
-    for name, (table, build) in builders.items():
+    for name, build in builders.items():
         if name in kept:
-            tables[table] = build(ctx, kept[name], stays)
+            tables |= build(ctx, kept[name], stays)
     return tables, dropped
 
 
@@ -234,7 +283,10 @@ ID_COLUMNS = (
     "location_id",
     "care_site_id",
     "observation_period_id",
+    "visit_detail_id",
     "condition_occurrence_id",
+    "observation_id",
+    "procedure_occurrence_id",
     "measurement_id",
     "drug_exposure_id",
     "note_id",
@@ -248,7 +300,7 @@ def rekey_maps(
 
     Opted-out patients are included, so that the registry is re-keyed too.
     """
-    source = {name: read_extract(path) for name, path in raw_files(folder).items()}
+    source = read_extracts(raw_files(folder))
     before, _ = _omop_tables(_Context(old, False, set(), source["patients"]), source)
     after, _ = _omop_tables(_Context(new, False, set(), source["patients"]), source)
     pairs: dict[str, dict[int, int]] = {}
@@ -398,23 +450,34 @@ def _care_site_key(hospital: str | None, unit: str | None) -> str:
     return f"{unit or ''} - {hospital or ''}"
 
 
-def _care_sites(ctx: _Context, stays: pa.Table) -> pa.Table:
-    sites = sorted(
-        set(zip(stays["hospital"].to_pylist(), stays["unit"].to_pylist(), strict=True)),
-        key=lambda s: (s[0] or "", s[1] or ""),
+def _care_sites(ctx: _Context, stays: pa.Table, units: pa.Table | None) -> pa.Table:
+    """The units that stays and unit movements name, on their sites."""
+    sites = set(
+        zip(stays["hospital"].to_pylist(), stays["unit"].to_pylist(), strict=True)
     )
+    if units is not None:
+        sites |= set(
+            zip(units["hospital"].to_pylist(), units["unit"].to_pylist(), strict=True)
+        )
+    sites = sorted(sites, key=lambda s: (s[0] or "", s[1] or ""))
     return pa.table(
         {
-            "care_site_id": pa.array(
-                [
-                    pseudonym_id(ctx.key, "care_site", _care_site_key(h, u))
-                    for h, u in sites
-                ],
-                pa.int64(),
+            "care_site_id": _care_site_ids(
+                ctx, pa.array([h for h, _ in sites]), pa.array([u for _, u in sites])
             ),
             "care_site_name": [_care_site_key(h, u) for h, u in sites],
             "care_site_source_value": [u for _, u in sites],
         }
+    )
+
+
+def _care_site_ids(ctx: _Context, hospitals: pa.Array, units: pa.Array) -> pa.Array:
+    return pa.array(
+        [
+            pseudonym_id(ctx.key, "care_site", _care_site_key(h, u))
+            for h, u in zip(hospitals.to_pylist(), units.to_pylist(), strict=True)
+        ],
+        pa.int64(),
     )
 
 
@@ -438,17 +501,7 @@ def _visits(ctx: _Context, stays: pa.Table) -> pa.Table:
             "visit_end_date": _day(end),
             "visit_end_datetime": end,
             "visit_type_concept_id": pa.array([EHR] * len(stays), pa.int64()),
-            "care_site_id": pa.array(
-                [
-                    pseudonym_id(ctx.key, "care_site", _care_site_key(h, u))
-                    for h, u in zip(
-                        stays["hospital"].to_pylist(),
-                        stays["unit"].to_pylist(),
-                        strict=True,
-                    )
-                ],
-                pa.int64(),
-            ),
+            "care_site_id": _care_site_ids(ctx, stays["hospital"], stays["unit"]),
             "visit_source_value": stays["kind"],
         }
     )
@@ -486,31 +539,104 @@ def _visit_end(ctx: _Context, rows: pa.Table, stays: pa.Table) -> pa.Array:
     return pa.array([ends.get(n) for n in rows["nda"].to_pylist()], pa.date32())
 
 
-def _conditions(ctx: _Context, rows: pa.Table, stays: pa.Table) -> pa.Table:
-    from entrepot.warehouse.vocabulary import local_concept_id
+def _visit_details(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
+    """Unit movements: the emergency room, intensive care and wards a stay went through."""
+    entry, exit_ = _shifted(ctx, rows, "entry"), _shifted(ctx, rows, "exit")
+    return {
+        "visit_detail": pa.table(
+            {
+                "visit_detail_id": _row_ids(
+                    ctx,
+                    "unit",
+                    rows,
+                    ["nda", "ipp", "hospital", "unit", "entry", "exit"],
+                ),
+                "person_id": ctx.persons(rows["ipp"]),
+                "visit_detail_concept_id": _lookup(UNIT_CONCEPTS, rows["kind"]),
+                "visit_detail_start_date": _day(entry),
+                "visit_detail_start_datetime": entry,
+                "visit_detail_end_date": _day(exit_),
+                "visit_detail_end_datetime": exit_,
+                "visit_detail_type_concept_id": pa.array([EHR] * len(rows), pa.int64()),
+                "care_site_id": _care_site_ids(ctx, rows["hospital"], rows["unit"]),
+                "visit_detail_source_value": rows["unit"],
+                "visit_occurrence_id": _visit_ids(ctx, rows["nda"]),
+            }
+        )
+    }
+
+
+def _diagnoses(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
+    """PMSI codes, each in the table of its concept's domain (OMOP's rule):
+    `condition_occurrence`, or `observation` for chapters XX-XXI (V01-Z99)."""
+    from entrepot.warehouse.vocabulary import cim10_domain, local_concept_id
 
     codes = rows["cim10"].to_pylist()
     concept = pa.array(
         [local_concept_id("CIM10", _dotted(c)) if c else 0 for c in codes], pa.int64()
     )
-    return pa.table(
+    ids = _row_ids(ctx, "pmsi", rows, ["nda", "ipp", "type", "cim10", "date"])
+    status = _lookup({"DP": PRIMARY, "DAS": SECONDARY}, rows["type"])
+    start = _day(_shifted(ctx, rows, "date"))
+    observed = pa.array(
+        [bool(c) and cim10_domain(c) == "Observation" for c in codes], pa.bool_()
+    )
+    kept = pc.invert(observed)
+    persons, visits = ctx.persons(rows["ipp"]), _visit_ids(ctx, rows["nda"])
+    ehr = pa.array([EHR] * len(rows), pa.int64())
+    conditions = pa.table(
         {
-            "condition_occurrence_id": _row_ids(
-                ctx, "pmsi", rows, ["nda", "ipp", "type", "cim10", "date"]
-            ),
-            "person_id": ctx.persons(rows["ipp"]),
+            "condition_occurrence_id": ids,
+            "person_id": persons,
             "condition_concept_id": concept,
-            "condition_start_date": _day(_shifted(ctx, rows, "date")),
+            "condition_start_date": start,
             "condition_end_date": _visit_end(ctx, rows, stays),
-            "condition_type_concept_id": pa.array([EHR] * len(rows), pa.int64()),
-            "condition_status_concept_id": _lookup(
-                {"DP": PRIMARY, "DAS": SECONDARY}, rows["type"]
-            ),
-            "visit_occurrence_id": _visit_ids(ctx, rows["nda"]),
+            "condition_type_concept_id": ehr,
+            "condition_status_concept_id": status,
+            "visit_occurrence_id": visits,
             "condition_source_value": rows["cim10"],
             "condition_source_concept_id": concept,
         }
     )
+    observations = pa.table(
+        {
+            "observation_id": ids,
+            "person_id": persons,
+            "observation_concept_id": concept,
+            "observation_date": start,
+            "observation_type_concept_id": ehr,
+            "qualifier_concept_id": status,
+            "visit_occurrence_id": visits,
+            "observation_source_value": rows["cim10"],
+            "observation_source_concept_id": concept,
+            "qualifier_source_value": rows["type"],
+        }
+    )
+    return {
+        "condition_occurrence": conditions.filter(kept),
+        "observation": observations.filter(observed),
+    }
+
+
+def _procedures(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
+    """CCAM acts, kept as source codes (concept 0 unless the vocabulary has CCAM)."""
+    done = _shifted(ctx, rows, "done_at")
+    return {
+        "procedure_occurrence": pa.table(
+            {
+                "procedure_occurrence_id": _row_ids(
+                    ctx, "procedure", rows, ["nda", "ipp", "ccam", "done_at"]
+                ),
+                "person_id": ctx.persons(rows["ipp"]),
+                "procedure_concept_id": pa.array([0] * len(rows), pa.int64()),
+                "procedure_date": _day(done),
+                "procedure_datetime": done,
+                "procedure_type_concept_id": pa.array([EHR] * len(rows), pa.int64()),
+                "visit_occurrence_id": _visit_ids(ctx, rows["nda"]),
+                "procedure_source_value": rows["ccam"],
+            }
+        )
+    }
 
 
 def _dotted(code: str) -> str:
@@ -519,39 +645,45 @@ def _dotted(code: str) -> str:
     return code if len(code) <= 3 or "." in code else f"{code[:3]}.{code[3:]}"
 
 
-def _measurements(ctx: _Context, rows: pa.Table, stays: pa.Table) -> pa.Table:
+def _measurements(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
     from entrepot.warehouse.vocabulary import local_concept_id
 
     taken = _shifted(ctx, rows, "taken_at")
     units = rows["unit"].to_pylist()
-    return pa.table(
-        {
-            "measurement_id": _row_ids(
-                ctx, "lab", rows, ["nda", "ipp", "loinc", "taken_at", "value", "text"]
-            ),
-            "person_id": ctx.persons(rows["ipp"]),
-            "measurement_concept_id": pa.array(
-                [
-                    local_concept_id("LOINC", c) if c else 0
-                    for c in rows["loinc"].to_pylist()
-                ],
-                pa.int64(),
-            ),
-            "measurement_date": _day(taken),
-            "measurement_datetime": taken,
-            "measurement_type_concept_id": pa.array([LAB] * len(rows), pa.int64()),
-            "value_as_number": _number(rows["value"]),
-            "unit_concept_id": pa.array(
-                [local_concept_id("UCUM", u) if u else None for u in units], pa.int64()
-            ),
-            "range_low": _number(rows["low"]),
-            "range_high": _number(rows["high"]),
-            "visit_occurrence_id": _visit_ids(ctx, rows["nda"]),
-            "measurement_source_value": rows["loinc"],
-            "unit_source_value": rows["unit"],
-            "value_source_value": rows["text"],
-        }
-    )
+    return {
+        "measurement": pa.table(
+            {
+                "measurement_id": _row_ids(
+                    ctx,
+                    "lab",
+                    rows,
+                    ["nda", "ipp", "loinc", "taken_at", "value", "text"],
+                ),
+                "person_id": ctx.persons(rows["ipp"]),
+                "measurement_concept_id": pa.array(
+                    [
+                        local_concept_id("LOINC", c) if c else 0
+                        for c in rows["loinc"].to_pylist()
+                    ],
+                    pa.int64(),
+                ),
+                "measurement_date": _day(taken),
+                "measurement_datetime": taken,
+                "measurement_type_concept_id": pa.array([LAB] * len(rows), pa.int64()),
+                "value_as_number": _number(rows["value"]),
+                "unit_concept_id": pa.array(
+                    [local_concept_id("UCUM", u) if u else None for u in units],
+                    pa.int64(),
+                ),
+                "range_low": _number(rows["low"]),
+                "range_high": _number(rows["high"]),
+                "visit_occurrence_id": _visit_ids(ctx, rows["nda"]),
+                "measurement_source_value": rows["loinc"],
+                "unit_source_value": rows["unit"],
+                "value_source_value": rows["text"],
+            }
+        )
+    }
 
 
 def _atc_concepts(products: pa.Array) -> pa.Array:
@@ -567,53 +699,57 @@ def _atc_concepts(products: pa.Array) -> pa.Array:
     return _lookup(cache, products)
 
 
-def _drugs(ctx: _Context, rows: pa.Table, stays: pa.Table) -> pa.Table:
+def _drugs(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
     """Drug lines mapped to ATC by their product label (kept as source value)."""
     start, end = _shifted(ctx, rows, "start"), _shifted(ctx, rows, "end")
     kind = pc.if_else(
         pc.equal(rows["kind"], "administration"), EHR_ADMINISTRATION, EHR_PRESCRIPTION
     )
-    return pa.table(
-        {
-            "drug_exposure_id": _row_ids(
-                ctx, "drug", rows, ["nda", "ipp", "kind", "product", "start", "end"]
-            ),
-            "person_id": ctx.persons(rows["ipp"]),
-            "drug_concept_id": _atc_concepts(rows["product"]),
-            "drug_exposure_start_date": _day(start),
-            "drug_exposure_start_datetime": start,
-            "drug_exposure_end_date": _day(end),
-            "drug_exposure_end_datetime": end,
-            "drug_type_concept_id": pc.cast(kind, pa.int64()),
-            "quantity": _number(rows["dose"]),
-            "route_concept_id": _lookup(ROUTES, rows["route"], default=None),
-            "visit_occurrence_id": _visit_ids(ctx, rows["nda"]),
-            "drug_source_value": rows["product"],
-            "route_source_value": rows["route"],
-            "dose_unit_source_value": rows["dose_unit"],
-        }
-    )
+    return {
+        "drug_exposure": pa.table(
+            {
+                "drug_exposure_id": _row_ids(
+                    ctx, "drug", rows, ["nda", "ipp", "kind", "product", "start", "end"]
+                ),
+                "person_id": ctx.persons(rows["ipp"]),
+                "drug_concept_id": _atc_concepts(rows["product"]),
+                "drug_exposure_start_date": _day(start),
+                "drug_exposure_start_datetime": start,
+                "drug_exposure_end_date": _day(end),
+                "drug_exposure_end_datetime": end,
+                "drug_type_concept_id": pc.cast(kind, pa.int64()),
+                "quantity": _number(rows["dose"]),
+                "route_concept_id": _lookup(ROUTES, rows["route"], default=None),
+                "visit_occurrence_id": _visit_ids(ctx, rows["nda"]),
+                "drug_source_value": rows["product"],
+                "route_source_value": rows["route"],
+                "dose_unit_source_value": rows["dose_unit"],
+            }
+        )
+    }
 
 
-def _notes(ctx: _Context, rows: pa.Table, stays: pa.Table) -> pa.Table:
+def _notes(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
     """Notes as written (de-identified afterwards); ipp kept aside for that step."""
     written = _shifted(ctx, rows, "written_at")
-    return pa.table(
-        {
-            "note_id": _row_ids(ctx, "document", rows, ["document_id"]),
-            "person_id": ctx.persons(rows["ipp"]),
-            "note_date": _day(written),
-            "note_datetime": written,
-            "note_type_concept_id": pa.array([EHR] * len(rows), pa.int64()),
-            "note_class_concept_id": pa.array([0] * len(rows), pa.int64()),
-            "note_title": rows["title"],
-            "note_text": rows["text"],
-            "encoding_concept_id": pa.array([UTF8] * len(rows), pa.int64()),
-            "language_concept_id": pa.array([FRENCH] * len(rows), pa.int64()),
-            "visit_occurrence_id": _visit_ids(ctx, rows["nda"]),
-            "_ipp": rows["ipp"],
-        }
-    )
+    return {
+        "note": pa.table(
+            {
+                "note_id": _row_ids(ctx, "document", rows, ["document_id"]),
+                "person_id": ctx.persons(rows["ipp"]),
+                "note_date": _day(written),
+                "note_datetime": written,
+                "note_type_concept_id": pa.array([EHR] * len(rows), pa.int64()),
+                "note_class_concept_id": pa.array([0] * len(rows), pa.int64()),
+                "note_title": rows["title"],
+                "note_text": rows["text"],
+                "encoding_concept_id": pa.array([UTF8] * len(rows), pa.int64()),
+                "language_concept_id": pa.array([FRENCH] * len(rows), pa.int64()),
+                "visit_occurrence_id": _visit_ids(ctx, rows["nda"]),
+                "_ipp": rows["ipp"],
+            }
+        )
+    }
 
 
 def _deidentified_notes(

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from entrepot.synth import _people
 from entrepot.synth._arrow import dates
-from entrepot.synth._conditions import condition_occurrence
+from entrepot.synth._conditions import by_domain, diagnoses
 from entrepot.synth._diseases import plan
 from entrepot.synth._drugs import drug_exposure, drug_rows, transfuse
 from entrepot.synth._measurements import measurement
@@ -56,6 +56,7 @@ class Chunk:
     tables: dict[str, pa.Table]  # OMOP tables, and synth_truth / note_annotation
     identities: pa.Table
     stays: pa.Table
+    diagnoses: pa.Table  # every PMSI code, whatever its OMOP domain (notes, raw)
 
 
 def make_chunk(settings: Settings, chunk: int) -> Chunk:
@@ -70,13 +71,14 @@ def make_chunk(settings: Settings, chunk: int) -> Chunk:
     decided = plan(rng[1], people, list(settings.modules))
     background(rng[2], people, decided.visits)
     s = stays(rng[3], people, decided.visits, chunk)
+    coded = diagnoses(s, decided, person_id, chunk)
     tables = {
         "person": _people.person(people, person_id),
         "observation_period": _people.observation_period(people, person_id),
         "death": _people.death(rng[4], people, person_id),
         "visit_occurrence": visit_occurrence(s, person_id),
         "visit_detail": visit_detail(s, person_id, chunk),
-        "condition_occurrence": condition_occurrence(s, decided, person_id, chunk),
+        **by_domain(coded, chunk),
         "measurement": measurement(rng[5], s, people, decided, person_id, chunk),
     }
     anaemic = _anaemic_stays(tables["measurement"], s.id)
@@ -93,14 +95,14 @@ def make_chunk(settings: Settings, chunk: int) -> Chunk:
         from entrepot.synth.notes import write_notes
 
         note, annotations = write_notes(
-            tables,
+            tables | {"condition_occurrence": coded},
             identities,
             stay_table,
             seed=int(streams[0].generate_state(1)[0]),
             first_note_id=int(chunk * 100_000_000 + 1),
         )
         tables["note"], tables["note_annotation"] = note, annotations
-    return Chunk(tables, identities, stay_table)
+    return Chunk(tables, identities, stay_table, coded)
 
 
 def _anaemic_stays(rows: pa.Table, stay_ids: np.ndarray) -> np.ndarray:

@@ -16,7 +16,15 @@ import numpy as np
 from entrepot.errors import ModuleFileError
 from entrepot.synth._modules import Drug, LabEffect, Module, Procedure, Spread
 from entrepot.synth._population import YEAR, Population
-from entrepot.synth._reference import CONSULT, HDJ, KINDS, MCO, undotted, unit_index
+from entrepot.synth._reference import (
+    CONSULT,
+    HDJ,
+    KINDS,
+    MCO,
+    female_share,
+    undotted,
+    unit_index,
+)
 
 
 @dataclass
@@ -133,18 +141,22 @@ def _apply(rng, people: Population, module: Module, number: int, out: Plan) -> N
     weight = np.exp(
         -0.5 * ((age - module.onset_age.mean) / (module.onset_age.sd or 1e9)) ** 2
     )
+    women = female_share()
     weight *= np.where(
-        people.female, module.female_share / 0.516, (1 - module.female_share) / 0.484
+        people.female,
+        module.female_share / women,
+        (1 - module.female_share) / (1 - women),
     )
     for other, risk in module.risk_with.items():
         weight *= np.where(out.has.get(other, np.zeros(n, bool)), risk, 1.0)
-    weight[hi < lo] = 0.0
+    weight[(hi < lo) | (onset > people.obs_end)] = 0.0  # not yet when the period ends
     scale = module.prevalence * n / max(weight.sum(), 1e-12)
     has = rng.random(n) < np.minimum(1.0, scale * weight)
     onset = np.where(has, onset, -1)
 
     subtype = _subtypes(rng, module, has, out)
     dies = has & (rng.random(n) < _per_subtype(module, subtype, "death", module.death))
+    dies &= ~people.censored  # alive when the period ends
     people.dead |= dies
     code = _codes(module, subtype)
     people.cause[dies] = code[dies]
@@ -173,11 +185,12 @@ def _apply(rng, people: Population, module: Module, number: int, out: Plan) -> N
 
 
 def _window(people: Population, module: Module) -> tuple[np.ndarray, np.ndarray]:
-    """First and last possible onset day of each patient."""
-    lo = np.maximum(
-        people.obs_start, people.birth + int(YEAR * (module.onset_age.min or 0))
-    )
-    hi = people.obs_end.copy()
+    """First and last possible onset day of each patient: over the whole follow-up,
+    before and after the period too (onsets after it are dropped by `_apply`), so
+    that diseases are as frequent on the period's first and last days as between."""
+    first = people.obs_start if module.culprits else people.follow_start
+    lo = np.maximum(first, people.birth + int(YEAR * (module.onset_age.min or 0)))
+    hi = people.follow_end.copy()  # onsets after the period are left out: stationary
     if module.onset_age.max is not None:
         hi = np.minimum(hi, people.birth + int(YEAR * module.onset_age.max))
     if module.onset_period:
@@ -270,7 +283,7 @@ def _complications(rng, people, module: Module, disease: Span, subtype, out: Pla
         out.diagnoses.append((undotted(c.code), span))
         _effects(rng, c.labs, span, out)
         _drugs(rng, c.drugs, span, out)
-        who = np.flatnonzero(occurs)
+        who = np.flatnonzero(occurs & (day >= people.obs_start))
         out.visits.add(
             rng,
             who,
@@ -305,7 +318,8 @@ def _visits(rng, people, module, number, disease: Span, subtype, code, out: Plan
     """The visit at onset, then follow-up stays, day hospital and consultations."""
     care = module.care
     unit = unit_index(care.unit)
-    who = np.flatnonzero(disease.who)
+    seen = disease.who & (disease.start >= people.obs_start)  # onset inside the period
+    who = np.flatnonzero(seen)
     icu = _per_subtype(module, subtype, "icu", care.icu)[who]
     out.visits.add(
         rng,
@@ -320,7 +334,11 @@ def _visits(rng, people, module, number, disease: Span, subtype, code, out: Plan
     )
     if module.acute_days:
         return
-    years = (people.obs_end[who] - disease.start[who]) / YEAR
+    who = np.flatnonzero(disease.who)
+    since = np.maximum(
+        disease.start, people.obs_start - 1
+    )  # follow-up inside the period
+    years = (people.obs_end[who] - since[who]) / YEAR
     for kind, rate in (
         (MCO, care.stays_per_year),
         (HDJ, care.day_hospital_per_year),
@@ -328,7 +346,7 @@ def _visits(rng, people, module, number, disease: Span, subtype, code, out: Plan
     ):
         count = rng.poisson(rate * years)
         person = np.repeat(who, count)
-        first, last = disease.start[person], people.obs_end[person]
+        first, last = since[person], people.obs_end[person]
         day = first + 1 + (rng.random(len(person)) * (last - first)).astype(np.int64)
         day = np.minimum(day, last)
         out.visits.add(

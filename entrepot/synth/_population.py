@@ -6,18 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from entrepot.synth._reference import communes
+from entrepot.synth._reference import age_pyramid, communes, female_share
 
 YEAR = 365.25
-#: Share of women in France (INSEE, 2023).
-FEMALE_SHARE = 0.516
-#: Age pyramid of France in 5-year bands, 0-4 to 95-99, per cent (INSEE 2023,
-#: rounded). Ages at the first contact with the hospital follow it.
-AGE_PYRAMID = np.array(
-    [5.3, 5.8, 6.2, 6.1, 5.6, 5.5, 6.0, 6.2, 6.2, 6.5]
-    + [6.6, 6.6, 6.2, 5.8, 5.4, 4.0, 3.0, 2.0, 0.9, 0.25]
-)
-AGE_BANDS = np.arange(0, 100, 5)
 #: Share of patients seen for one episode only (first contact = last contact).
 SINGLE_EPISODE = 0.35
 FOLLOW_UP_YEARS = 5.0  # mean follow-up of the others (exponential)
@@ -33,6 +24,10 @@ class Population:
     obs_end: np.ndarray  # last contact, or death
     commune: np.ndarray  # row of communes()
     dead: np.ndarray
+    first_seen: np.ndarray  # first contact inside the period (else followed before it)
+    censored: np.ndarray  # still followed when the period ends (alive, no last contact)
+    follow_start: np.ndarray  # first contact, even before the period
+    follow_end: np.ndarray  # last contact, even after the period
     cause: np.ndarray  # CIM-10 (undotted) of the death, '' if alive
 
     def __len__(self) -> int:
@@ -44,20 +39,35 @@ class Population:
 
 
 def population(rng: np.random.Generator, n: int, start: int, end: int) -> Population:
-    """`n` patients whose contacts with the hospital fall within [start, end]."""
-    female = rng.random(n) < FEMALE_SHARE
-    band = rng.choice(len(AGE_BANDS), n, p=AGE_PYRAMID / AGE_PYRAMID.sum())
-    age = AGE_BANDS[band] + rng.random(n) * 5
-    obs_start = rng.integers(start, end - 30, n, endpoint=True)
-    follow = np.where(
-        rng.random(n) < SINGLE_EPISODE,
-        rng.integers(0, 15, n),
-        rng.exponential(FOLLOW_UP_YEARS * YEAR, n).astype(np.int64),
+    """`n` patients whose contacts with the hospital fall within [start, end].
+
+    The hospital is stationary: some patients are already followed on the first
+    day (as many as on any later day), and those still followed on the last day
+    are censored there, alive, without a last contact. Ages at the first contact
+    (or on the first day) follow the INSEE pyramid of each sex.
+    """
+    female = rng.random(n) < female_share()
+    bands, share = age_pyramid()
+    band = np.where(
+        female,
+        rng.choice(len(bands), n, p=share["F"]),
+        rng.choice(len(bands), n, p=share["M"]),
     )
+    age = bands[band] + rng.random(n) * 5
+    followed = FOLLOW_UP_YEARS * YEAR * (1 - SINGLE_EPISODE)  # mean days of follow-up
+    before = rng.random(n) < followed / (followed + end - start)
+    long = rng.exponential(FOLLOW_UP_YEARS * YEAR, n).astype(np.int64)
+    since = rng.exponential(FOLLOW_UP_YEARS * YEAR, n).astype(np.int64)  # before it
+    follow = np.where(
+        ~before & (rng.random(n) < SINGLE_EPISODE), rng.integers(0, 15, n), long
+    )
+    obs_start = np.where(before, start, rng.integers(start, end - 30, n, endpoint=True))
+    censored = obs_start + follow > end
     obs_end = np.minimum(obs_start + follow, end)
     birth = obs_start - (age * YEAR).astype(np.int64)
     age_end = (obs_end - birth) / YEAR
-    dead = rng.random(n) < np.clip(0.004 * np.exp((age_end - 50) / 11), 0, 0.5)
+    dying = np.clip(0.004 * np.exp((age_end - 50) / 11), 0, 0.5)
+    dead = ~censored & (rng.random(n) < dying)
     place = communes()
     return Population(
         female=female,
@@ -66,5 +76,9 @@ def population(rng: np.random.Generator, n: int, start: int, end: int) -> Popula
         obs_end=obs_end,
         commune=rng.choice(len(place.weight), n, p=place.weight),
         dead=dead,
+        first_seen=~before,
+        censored=censored,
+        follow_start=obs_start - np.where(before, since, 0),
+        follow_end=obs_start + follow,
         cause=np.full(n, "", dtype=object),
     )

@@ -10,9 +10,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from entrepot.synth._reference import EHR_ADMINISTRATION, PRIMARY
+from entrepot.synth._conditions import STATUS_CODES
+from entrepot.synth._reference import EHR_ADMINISTRATION, PRIMARY, SECONDARY, units
 
-SOURCES = ("patients", "stays", "pmsi", "lab", "drugs", "documents")
+SOURCES = (
+    "patients",
+    "stays",
+    "units",
+    "pmsi",
+    "procedures",
+    "lab",
+    "drugs",
+    "documents",
+)
 
 
 def raw_tables(chunk) -> dict[str, pa.Table]:
@@ -38,9 +48,10 @@ def raw_tables(chunk) -> dict[str, pa.Table]:
     death = t["death"]
     died = pc.index_in(who["person_id"], death["person_id"])
     visits = t["visit_occurrence"]
-    conditions = t["condition_occurrence"]
+    conditions = chunk.diagnoses
     lab = t["measurement"]
     drugs = t["drug_exposure"]
+    details, acts = t["visit_detail"], t["procedure_occurrence"]
     out = {
         "patients": who.drop_columns(["person_id"]).append_column(
             "death_date", death["death_date"].take(died)
@@ -58,14 +69,33 @@ def raw_tables(chunk) -> dict[str, pa.Table]:
                 "via_emergency": pc.equal(visits["visit_concept_id"], 262),
             }
         ),
+        "units": pa.table(
+            {
+                "nda": nda_of(details),
+                "ipp": ipp_of(details),
+                "hospital": _unit_field(details, "hospital"),
+                "unit": details["visit_detail_source_value"],
+                "kind": _unit_field(details, "kind"),
+                "entry": details["visit_detail_start_datetime"],
+                "exit": details["visit_detail_end_datetime"],
+            }
+        ),
+        "procedures": pa.table(
+            {
+                "nda": nda_of(acts),
+                "ipp": ipp_of(acts),
+                "ccam": acts["procedure_source_value"],
+                "done_at": acts["procedure_datetime"],
+            }
+        ),
         "pmsi": pa.table(
             {
                 "nda": nda_of(conditions),
                 "ipp": ipp_of(conditions),
                 "type": pc.if_else(
                     pc.equal(conditions["condition_status_concept_id"], PRIMARY),
-                    "DP",
-                    "DAS",
+                    STATUS_CODES[PRIMARY],
+                    STATUS_CODES[SECONDARY],
                 ),
                 "cim10": conditions["condition_source_value"],
                 "date": conditions["condition_start_date"],
@@ -122,6 +152,13 @@ def raw_tables(chunk) -> dict[str, pa.Table]:
         }
     )
     return out
+
+
+def _unit_field(details: pa.Table, name: str) -> pa.Array:
+    """A field of units.csv (hospital, kind) for each unit movement."""
+    by_name = {u.name: getattr(u, name) for u in units()}
+    names = details["visit_detail_source_value"].to_pylist()
+    return pa.array([by_name[n] for n in names], pa.string())
 
 
 def write_raw(parts: Path, folder: Path) -> dict[str, int]:

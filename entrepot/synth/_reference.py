@@ -236,6 +236,31 @@ def background_diagnoses() -> dict[str, Diagnoses]:
 
 
 @cache
+def age_pyramid() -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """First ages of the 5-year bands, and each sex's share in each band
+    ('M', 'F'), from the INSEE figures of reference_figures.csv."""
+    rows = [r for r in _rows("reference_figures.csv") if r["measure"] == "population"]
+    bands = sorted({int(r["key"].split("-")[0]) for r in rows})
+    share = {}
+    for sex in ("M", "F"):
+        persons = {
+            int(r["key"].split("-")[0]): int(r["value"])
+            for r in rows
+            if r["sex"] == sex
+        }
+        share[sex] = _weights([persons[b] for b in bands])
+    return np.array(bands), share
+
+
+@cache
+def female_share() -> float:
+    """Women among the French population (INSEE, reference_figures.csv)."""
+    rows = [r for r in _rows("reference_figures.csv") if r["measure"] == "population"]
+    women = sum(int(r["value"]) for r in rows if r["sex"] == "F")
+    return women / sum(int(r["value"]) for r in rows)
+
+
+@cache
 def background_drugs() -> list[dict[str, str]]:
     return _rows("background_drugs.csv")
 

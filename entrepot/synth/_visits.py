@@ -41,20 +41,21 @@ _NDA_FACTOR = 7_777_777_777  # coprime with 9e11: a bijection of visit ids onto 
 
 
 def background(rng: np.random.Generator, people: Population, visits: Visits) -> None:
-    """First and last contacts, and contacts in between, for every patient."""
+    """First and last contacts (inside the period), and contacts in between."""
     n = len(people)
     everyone = np.arange(n)
+    first = np.flatnonzero(people.first_seen)
     visits.add(
         rng,
-        everyone,
-        people.obs_start,
-        _kinds(rng, n),
+        first,
+        people.obs_start[first],
+        _kinds(rng, len(first)),
         -1,
         "",
         icu=ICU_SHARE,
         er=VIA_EMERGENCY,
     )
-    later = np.flatnonzero(people.obs_end > people.obs_start)
+    later = np.flatnonzero((people.obs_end > people.obs_start) & ~people.censored)
     visits.add(
         rng,
         later,

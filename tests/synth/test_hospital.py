@@ -13,6 +13,7 @@ EVENTS = {  # table -> (start date, end date) columns
     "visit_occurrence": ("visit_start_date", "visit_end_date"),
     "visit_detail": ("visit_detail_start_date", "visit_detail_end_date"),
     "condition_occurrence": ("condition_start_date", "condition_end_date"),
+    "observation": ("observation_date", "observation_date"),
     "drug_exposure": ("drug_exposure_start_date", "drug_exposure_end_date"),
     "measurement": ("measurement_date", "measurement_date"),
     "procedure_occurrence": ("procedure_date", "procedure_date"),
@@ -92,10 +93,15 @@ def test_icu_and_emergency_admissions_exist(sql):
 
 
 def test_one_principal_diagnosis_per_visit(sql):
+    """In condition_occurrence, or in observation for a reason for contact (Z code)."""
     assert sql(
         """SELECT count(*) FROM visit_occurrence v LEFT JOIN (
-             SELECT visit_occurrence_id, count(*) n FROM condition_occurrence
-             WHERE condition_status_concept_id = 32902 GROUP BY 1) c
+             SELECT visit_occurrence_id, count(*) n FROM (
+               SELECT visit_occurrence_id FROM condition_occurrence
+               WHERE condition_status_concept_id = 32902
+               UNION ALL SELECT visit_occurrence_id FROM observation
+               WHERE qualifier_concept_id = 32902 AND qualifier_source_value = 'DP')
+             GROUP BY 1) c
            USING (visit_occurrence_id) WHERE coalesce(n, 0) != 1"""
     ) == [(0,)]
 

@@ -1,5 +1,8 @@
 """The whole generator with notes: documents written from the record, gold spans exact."""
 
+import re
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -43,7 +46,10 @@ def test_notes_belong_to_their_stays_and_dates(con):
     assert orphans == 0 and outside == 0
 
 
-def test_about_six_documents_per_hospital_stay(con):
+def test_documents_per_hospital_stay_are_the_readme_figure(con):
+    """The README's "≈ N documents" per hospital stay is what is generated."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    stated = float(re.search(r"≈ (\d+(?:\.\d+)?) documents", readme).group(1))
     per_stay = one(
         con,
         """
@@ -51,7 +57,7 @@ def test_about_six_documents_per_hospital_stay(con):
         FROM visit_occurrence v JOIN note n USING (visit_occurrence_id)
         WHERE v.visit_concept_id IN (9201, 262)""",
     )[0]
-    assert 4 <= per_stay <= 9
+    assert abs(per_stay - stated) <= 0.4, (per_stay, stated)
 
 
 def test_affirmed_diseases_are_coded_in_the_stay(con):

@@ -2,6 +2,7 @@
 
 from entrepot.warehouse.vocabulary import _standard as standard
 from entrepot.warehouse.vocabulary._bundled import bundled_vocabulary
+from entrepot.warehouse.vocabulary._cim10 import cim10_domain
 from entrepot.warehouse.vocabulary._ids import local_concept_id
 from entrepot.warehouse.vocabulary._lab import LabTest, lab_tests
 from entrepot.warehouse.vocabulary._labels import with_labels
@@ -9,6 +10,7 @@ from entrepot.warehouse.vocabulary._labels import with_labels
 __all__ = [
     "LabTest",
     "bundled_vocabulary",
+    "cim10_domain",
     "lab_tests",
     "local_concept_id",
     "standard",

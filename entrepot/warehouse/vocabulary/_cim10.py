@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import cache
 
 from entrepot.warehouse.vocabulary._concept import (
     NAME_LENGTH,
@@ -53,6 +54,18 @@ def _key(block: dict[str, str]) -> str:
 
 def _domain(chapter: dict[str, str]) -> str:
     return "Observation" if chapter["chapter"] in OBSERVATION_CHAPTERS else "Condition"
+
+
+@cache
+def cim10_domain(code: str) -> str:
+    """The OMOP domain of a CIM-10 code, dotted or not: Observation for chapters
+    XX-XXI (V01-Z99: external causes, reasons for contact), else Condition. The
+    domain decides the table a code goes to (`observation` or `condition_occurrence`)."""
+    category = code.replace(".", "").strip().upper()[:3]
+    found = [
+        c for c in read_csv("cim10_chapters.csv") if c["first"] <= category <= c["last"]
+    ]
+    return _domain(found[0]) if found else "Condition"
 
 
 def cim10_part() -> Part:
