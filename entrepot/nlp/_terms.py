@@ -88,6 +88,8 @@ def _atc(matcher: Matcher) -> None:
         lexicon.setdefault(normalise(code), []).extend(terms)
     for row in _csv(_VOCABULARY, "atc_names.csv"):
         lexicon.setdefault(row["code"], []).insert(0, row["name"])
+    for row in _csv(_VOCABULARY, "atc_brands.csv"):  # brands edsnlp's lexicon lacks
+        lexicon.setdefault(row["code"], []).append(row["brand"])
     for code, terms in sorted(lexicon.items()):
         if len(code) == 7:  # substances only: group names are not drugs given
             for term in terms:
@@ -134,6 +136,7 @@ def _fingerprint() -> str:
         (_VOCABULARY, "cim10.csv.gz"),
         (_VOCABULARY, "drugs.json.gz"),
         (_VOCABULARY, "atc_names.csv"),
+        (_VOCABULARY, "atc_brands.csv"),
         (_VOCABULARY, "lab_tests.csv"),
         (_NLP_DATA, "diseases.yaml"),
         (_NLP_DATA, "adjectives.yaml"),

@@ -16,8 +16,22 @@ from entrepot.privacy._access import Perimeter
 
 def _direct(wh) -> dict:
     """The figures the overview shows, read straight from the warehouse."""
-    persons = wh.table("person").select("year_of_birth", "gender_concept_id")
+    persons = wh.table("person").select(
+        "person_id", "year_of_birth", "gender_concept_id"
+    )
     people = persons.to_pyarrow().to_pylist()
+    periods = wh.table("observation_period").to_pyarrow().to_pylist()
+    last = {}
+    for p in periods:
+        end = p["observation_period_end_date"]
+        last[p["person_id"]] = max(last.get(p["person_id"], end), end)
+    for p in people:  # the age the pyramid shows: at the end of follow-up
+        year = (
+            min(last[p["person_id"]].year, date.today().year)
+            if p["person_id"] in last
+            else date.today().year
+        )
+        p["age"] = year - p["year_of_birth"]
     c = wh.table("condition_occurrence")
     years = c.group_by(y=c.condition_start_date.year()).aggregate(n=c.count())
     top = (
@@ -51,9 +65,8 @@ def test_overview_numbers_are_the_warehouse_s_masked(server, direct):
     # the persons and the pyramid (5-year bands of age this year, by sex) are
     # released together: small cells masked, and enough others hidden ("*")
     # that no masked cell follows from the total
-    year = date.today().year
     bands = Counter(
-        (min((year - p["year_of_birth"]) // 5, 19), p["gender_concept_id"])
+        (min(max(p["age"] // 5, 0), 19), p["gender_concept_id"])
         for p in direct["people"]
     )
     labels = [f"{5 * i}-{5 * i + 4}" for i in range(19)] + ["95+"]

@@ -9,7 +9,7 @@ import pytest
 
 from entrepot.nlp._text import fold
 
-TERM = "sclérodermie"  # affirmed in some notes, negated ("pas de ...") in others
+TERM = "lupus"  # affirmed in the notes of a few, negated ("pas de ...") in many others
 
 
 def _direct(server, q, exclude=None, **filters):
@@ -42,22 +42,29 @@ def test_default_search_leaves_out_negated_text(server):
     assert kept.status_code == every.status_code == 200
     kept, every = kept.json(), every.json()
     direct, direct_all = _direct(server, TERM), _direct(server, TERM, "none")
-    assert (direct["notes"], direct_all["notes"]) == (16, 29)
-    assert (direct["persons"], direct_all["persons"]) == (2, 7)
-    assert kept["persons"] == every["persons"] == "<10"  # 2 and 7 persons: masked
-    assert kept["notes"] == every["notes"] == "*"  # hidden with their patients
+    assert 0 < direct["notes"] < direct_all["notes"]
+    assert 0 < direct["persons"] < 10 <= direct_all["persons"]  # a rare, negated term
+    assert (kept["persons"], kept["notes"]) == (
+        "<10",
+        "*",
+    )  # hidden with their patients
+    assert (every["notes"], every["persons"]) == (
+        direct_all["notes"],
+        direct_all["persons"],
+    )
     assert kept["exclude"] == ["negated", "hypothesis", "family"]
     assert every["exclude"] == []
     ids = {h["note_id"] for h in kept["hits"]}
-    all_ids = {h["note_id"] for h in every["hits"]}
-    assert len(ids) == 16 and len(all_ids) == 29 and ids < all_ids
+    all_ids = {h["note_id"] for h in direct_all["hits"]}
+    assert len(ids) == direct["notes"] and len(all_ids) == direct_all["notes"]
+    assert ids < all_ids and {h["note_id"] for h in every["hits"]} <= all_ids
     assert all("<b>" in h["snippet"] for h in kept["hits"])
     texts = _note_texts(server, all_ids)
 
     def asserted(note_id):  # the term in affirmed or history text
         parts = split_by_context(texts[note_id])
         return any(
-            "sclerodermie" in fold(parts.get(f, "")) for f in ("affirmed", "history")
+            fold(TERM) in fold(parts.get(f, "")) for f in ("affirmed", "history")
         )
 
     assert all(asserted(i) for i in ids)
@@ -72,8 +79,16 @@ def test_default_search_finds_affirmed_cough(server):
         every = vic.get(
             "/api/search", params={"q": "toux", "project": "cardio", "exclude": "none"}
         )
-    assert (kept.json()["notes"], kept.json()["persons"]) == (127, 99)
-    assert (every.json()["notes"], every.json()["persons"]) == (772, 252)
+    direct, direct_all = _direct(server, "toux"), _direct(server, "toux", "none")
+    assert direct["persons"] >= 10 and direct_all["persons"] > direct["persons"]
+    assert (kept.json()["notes"], kept.json()["persons"]) == (
+        direct["notes"],
+        direct["persons"],
+    )
+    assert (every.json()["notes"], every.json()["persons"]) == (
+        direct_all["notes"],
+        direct_all["persons"],
+    )
 
 
 def test_viewer_gets_masked_counts_and_no_hits(server):
@@ -85,8 +100,9 @@ def test_viewer_gets_masked_counts_and_no_hits(server):
         seen = vic.get("/api/search", params=params).json()
         read = rita.get("/api/search", params=params).json()
         rare = vic.get("/api/search", params={"q": TERM, "project": "cardio"}).json()
-    assert seen["notes"] == read["notes"] == 290
-    assert seen["persons"] == read["persons"] == 134
+    direct = _direct(server, "dyspnée")
+    assert seen["notes"] == read["notes"] == direct["notes"] >= 40
+    assert seen["persons"] == read["persons"] == direct["persons"] >= 10
     assert seen["hits"] == [] and seen["hits_allowed"] is False
     assert len(read["hits"]) == 20 and read["hits_allowed"] is True
     assert rare["notes"] == "*" and rare["persons"] == "<10" and rare["hits"] == []
@@ -99,7 +115,8 @@ def test_search_stays_in_the_project(server):
         derma = dora.get("/api/search", params={"q": "dyspnée", "project": "derma"})
         cardio = dora.get("/api/search", params={"q": "dyspnée", "project": "cardio"})
         nowhere = dora.get("/api/search", params={"q": "dyspnée"})
-    assert derma.status_code == 200 and derma.json()["notes"] == 290  # every person
+    every_person = _direct(server, "dyspnée")["notes"]
+    assert derma.status_code == 200 and derma.json()["notes"] == every_person
     assert cardio.status_code == 403
     assert cardio.json() == {
         "detail": "user 'dora' is not a member of project 'cardio'"
@@ -171,7 +188,9 @@ def test_query_length_and_dates_are_checked(server):
 
 
 def test_pages_of_hits_over_http(server):
-    """ "20 of 290": the total, one page of hits, each with its type and date."""
+    """ "20 of N": the total, one page of hits, each with its type and date."""
+    total = _direct(server, "dyspnée")["notes"]
+    end = (total - 1) // 20 * 20  # the last page's first hit
     with server.client("rita") as api:
 
         def page(**more):
@@ -180,11 +199,11 @@ def test_pages_of_hits_over_http(server):
             assert r.status_code == 200, r.text
             return r.json()
 
-        first, second, last = page(), page(offset=20), page(offset=280)
+        first, second, last = page(), page(offset=20), page(offset=end)
         assert api.get("/api/search", params={"q": "toux", "offset": -1,
                                               "project": "cardio"}).status_code == 422  # fmt: skip
     assert [(p["notes"], p["offset"], len(p["hits"])) for p in (first, second, last)] == [
-        (290, 0, 20), (290, 20, 20), (290, 280, 10)
+        (total, 0, 20), (total, 20, 20), (total, end, total - end)
     ]  # fmt: skip
     ids = [{h["note_id"] for h in p["hits"]} for p in (first, second, last)]
     assert not ids[0] & ids[1] and not ids[1] & ids[2]
@@ -232,7 +251,7 @@ def test_saved_search_and_a_cohort_perimeter(fresh_server):
             c = c.filter(c.cohort_definition_id == saved["cohort_definition_id"])
             return set(c.subject_id.to_pyarrow().to_pylist())
 
-        assert server.web.use(members) == found and len(found) == 2
+        assert server.web.use(members) == found and 0 < len(found) < 10
         # a project whose perimeter is that cohort, and one without notes
         server.web.use(add_project, "sclero", cohort_id=saved["cohort_definition_id"])
         server.web.use(add_project, "labs", domains=["measurement"])
@@ -295,7 +314,7 @@ def test_readme_curl_example_is_answered(server):
     )
     body, status = done.stdout.rsplit("\n", 1)
     assert status == "200", body
-    assert json.loads(body)["persons"] == "<10"  # sclérodermie: 2 patients
+    assert json.loads(body)["persons"] == "<10"  # sclérodermie: a few patients
     raw = subprocess.run(  # the same URL unencoded, as the README used to write it
         ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
          "-H", f"Authorization: Bearer {server.token('rita')}",

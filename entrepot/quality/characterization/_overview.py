@@ -58,10 +58,26 @@ def _released(decision: Decision, table: dict) -> Suppressed:
     return suppress(table, decision.mask_below or 1, public_total=True)
 
 
-def _pyramid(person, decision: Decision) -> tuple[list[dict], int | str]:
-    """Persons by 5-year band and sex, and their total, suppressed together."""
-    age = date.today().year - person.year_of_birth.cast("int64")
-    band = ibis.greatest(ibis.least(age // 5, BANDS - 1), 0)
+def _ages(person, periods):
+    """Each person's age at the end of their follow-up (their last observation
+    period; today without one), so that a patient seen once long ago, or dead,
+    does not grow old in the pyramid."""
+    today = ibis.literal(date.today().year)
+    if periods is None:
+        return person.mutate(age=today - person.year_of_birth.cast("int64"))
+    last = periods.group_by(pid=periods.person_id).aggregate(
+        end=periods.observation_period_end_date.max()
+    )
+    joined = person.left_join(last, person.person_id == last.pid)
+    end = ibis.least(ibis.coalesce(joined.end.year(), today), today)
+    return joined.mutate(age=end - joined.year_of_birth.cast("int64"))
+
+
+def _pyramid(person, periods, decision: Decision) -> tuple[list[dict], int | str]:
+    """Persons by 5-year band of age at their last follow-up and sex, and their
+    total, suppressed together."""
+    person = _ages(person, periods)
+    band = ibis.greatest(ibis.least(person.age // 5, BANDS - 1), 0)
     counts = {
         (r["band"], SEXES.get(r["sex"], "other")): r["n"]
         for r in _rows(
@@ -160,7 +176,10 @@ def overview(wh, decision: Decision) -> dict:
     present = set(wh.tables("cdm"))
     person = visible(wh, decision, "person")
     domains = {d: visible(wh, decision, spec[0]) for d, spec in DOMAINS.items()}
-    pyramid, persons = _pyramid(person, decision) if person is not None else ([], 0)
+    periods = visible(wh, decision, "observation_period")
+    pyramid, persons = (
+        _pyramid(person, periods, decision) if person is not None else ([], 0)
+    )
     per_year, totals = _per_year(domains, decision)
     tables = []
     for name in CLINICAL_TABLES:
