@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from entrepot.privacy import SecretKey
@@ -113,3 +114,15 @@ def _write_key(path: Path) -> Path:
 @pytest.fixture
 def key_file(tmp_path) -> Path:
     return _write_key(tmp_path / "key")
+
+
+def set_password_hash(wh, name: str, value: str) -> None:
+    """Write a user's stored password hash as it is (a tampered or a slow one)."""
+    t = wh.table("access_user")
+    rows = t.to_pyarrow().to_pylist()
+    for row in rows:
+        if row["name"] == name:
+            row["password_hash"] = value
+    table = pa.Table.from_pylist(rows, schema=t.schema().to_pyarrow())
+    with wh.store.transaction() as tx:
+        tx.replace("entrepot", "access_user", wh.store.from_arrow(table))

@@ -14,6 +14,7 @@ from entrepot.privacy import (
     entries,
     list_users,
 )
+from tests.privacy.conftest import set_password_hash
 
 
 @pytest.fixture
@@ -57,30 +58,19 @@ def test_passwords_are_argon2_hashes_and_checked(governed):
     assert "secret" not in str(stored) and "password" not in str(list_users(wh))
 
 
-def _set_hash(wh, name: str, value: str) -> None:
-    t = wh.table("access_user")
-    rows = t.to_pyarrow().to_pylist()
-    for row in rows:
-        if row["name"] == name:
-            row["password_hash"] = value
-    table = pa.Table.from_pylist(rows, schema=t.schema().to_pyarrow())
-    with wh.store.transaction() as tx:
-        tx.replace("entrepot", "access_user", wh.store.from_arrow(table))
-
-
 def test_a_tampered_or_copied_hash_opens_nothing(governed):
     wh, _ = governed
     hashes = {
         u["name"]: u["password_hash"]
         for u in wh.table("access_user").to_pyarrow().to_pylist()
     }
-    _set_hash(wh, "vic", hashes["ana"])  # ana's hash copied onto vic
+    set_password_hash(wh, "vic", hashes["ana"])  # ana's hash copied onto vic
     with pytest.raises(AuthenticationError):
         authenticate(wh, "vic", "ana's long secret")
-    _set_hash(wh, "vic", hashes["vic"][:-4] + "AAAA")  # a modified hash
+    set_password_hash(wh, "vic", hashes["vic"][:-4] + "AAAA")  # a modified hash
     with pytest.raises(AuthenticationError):
         authenticate(wh, "vic", "vic's long secret")
-    _set_hash(wh, "vic", "not a hash")
+    set_password_hash(wh, "vic", "not a hash")
     with pytest.raises(AuthenticationError):
         authenticate(wh, "vic", "vic's long secret")
 

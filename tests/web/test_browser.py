@@ -147,33 +147,43 @@ def test_build_a_cohort_and_get_its_count(page_as, server):
 def test_search_with_and_without_negated_mentions(page_as, server):
     from entrepot.search import SearchFilters, search_notes
 
-    default = server.web.use(search_notes, "sclérodermie")["notes"]
-    everything = server.web.use(
-        search_notes, "sclérodermie", SearchFilters(exclude=())
-    )["notes"]
-    assert everything > 20 > default >= 10  # of fewer than 10 patients: "*" notes
+    rare, common = "sclérose", "pneumopathie"  # a few patients; many
+    default = server.web.use(search_notes, rare)
+    everything = server.web.use(search_notes, rare, SearchFilters(exclude=()))
+    assert 0 < default["notes"] < everything["notes"] < 20
+    assert default["persons"] <= everything["persons"] < 10  # notes shown as "*"
+    many = server.web.use(search_notes, common, SearchFilters(exclude=()))
+    assert many["notes"] > 40 and many["persons"] >= 10
     page = page_as("rita")
     held = []  # the page's request for its projects, answered only when released
     page.route("**/api/me*", lambda route: held.append(route))
     page.goto(f"{server.url}/search")
-    page.fill("#search-query", "sclérodermie")
+    page.fill("#search-query", rare)
     page.click("#search-button")  # before the page knows rita's project
     page.wait_for_timeout(300)
     assert page.locator("#search-error").inner_text() == ""
     held[0].continue_()
     page.unroute("**/api/me*")
     expect(page.locator("#search-notes")).to_have_text("*")
-    expect(page.locator("#search-shown")).to_have_text(f"{default} sur *")
+    expect(page.locator("#search-shown")).to_have_text(f"{default['notes']} sur *")
     assert page.locator("#search-hits mark").count() >= 1
     assert page.locator("#search-next").is_hidden()
     shot(page, "search")
     for box in ("#exclude-negated", "#exclude-hypothesis", "#exclude-family"):
         page.uncheck(box)
+    page.click("#search-button")  # negated mentions too: more notes, still "*"
+    expect(page.locator("#search-shown")).to_have_text(f"{everything['notes']} sur *")
+    page.fill("#search-query", common)
     page.click("#search-button")
-    expect(page.locator("#search-shown")).to_have_text("20 sur *")
-    page.click("#search-next")  # the rest of the hits, each with its type and date
-    expect(page.locator("#search-shown")).to_have_text(f"21–{everything} sur *")
-    assert page.locator("#search-hits > li").count() == everything - 20
+    total = many["notes"]
+    expect(page.locator("#search-shown")).to_have_text(
+        f"20 sur {total:,}".replace(",", "\u202f")
+    )
+    page.click("#search-next")  # the next hits, each with its type and date
+    expect(page.locator("#search-shown")).to_have_text(
+        f"21–40 sur {total:,}".replace(",", "\u202f")
+    )
+    assert page.locator("#search-hits > li").count() == 20
     first = page.locator("#search-hits > li .muted").first.inner_text()
     assert re.match(r"\d{4}-\d{2}-\d{2} · \S.* · document \d+ · patient \d+", first)
 

@@ -8,6 +8,7 @@ import time
 
 import httpx
 
+from tests.privacy.conftest import set_password_hash
 from tests.web.conftest import PASSWORD
 
 
@@ -83,7 +84,7 @@ def test_password_checks_run_outside_the_warehouse_lock(fresh_server):
 
     slow = PasswordHasher(time_cost=40, memory_cost=65536).hash("vic\x00" + "wrong")
     found = fresh_server.web.use(credentials, "vic")
-    _set_password_hash(fresh_server, "vic", slow)
+    fresh_server.web.use(set_password_hash, "vic", slow)
     client = fresh_server.client("rita")
     started = time.perf_counter()
     PasswordHasher().verify(slow, "vic\x00" + "wrong")
@@ -107,22 +108,6 @@ def test_password_checks_run_outside_the_warehouse_lock(fresh_server):
     for t in logins:
         t.join()
     assert waited < cost / 2, (waited, cost)
-
-
-def _set_password_hash(live, name: str, value: str) -> None:
-    import pyarrow as pa
-
-    def change(wh) -> None:
-        t = wh.table("access_user")
-        rows = t.to_pyarrow().to_pylist()
-        for row in rows:
-            if row["name"] == name:
-                row["password_hash"] = value
-        table = pa.Table.from_pylist(rows, schema=t.schema().to_pyarrow())
-        with wh.store.transaction() as tx:
-            tx.replace("entrepot", "access_user", wh.store.from_arrow(table))
-
-    live.web.use(change)
 
 
 def test_no_token_no_api_and_pages_redirect_to_login(server):
