@@ -22,7 +22,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-ATLAS_EXPORT = ROOT / "tests" / "cohort" / "phenotype_library" / "482.json"  # GI hemorrhage
+# an ATLAS export as OHDSI ships it: gastrointestinal hemorrhage
+ATLAS_EXPORT = ROOT / "tests" / "cohort" / "phenotype_library" / "482.json"
 SHIPPED = ROOT / "entrepot" / "data" / "cohorts" / "systemic_sclerosis.yaml"
 
 
