@@ -1,5 +1,5 @@
 """Cohorts seen from a project: definitions checked against its perimeter,
-figures counted on its persons only."""
+figures counted on its persons only, and on the entries in its period."""
 
 from __future__ import annotations
 
@@ -43,8 +43,29 @@ class Within:
 
 
 def restricts_persons(decision: Decision) -> bool:
-    """Whether the perimeter keeps only some persons (a project's cohort)."""
-    return decision.perimeter is not None and decision.perimeter.cohort_id is not None
+    """Whether a cohort's figures differ inside the perimeter: it keeps only
+    some persons (a project's cohort) or a period (its dates)."""
+    perimeter = decision.perimeter
+    return perimeter is not None and (
+        perimeter.cohort_id is not None
+        or perimeter.start is not None
+        or perimeter.end is not None
+    )
+
+
+def _inside(wh, decision: Decision, rows: ir.Table, person: str, start: str):
+    """`rows` of persons inside the perimeter, starting inside its period."""
+    perimeter = decision.perimeter
+    if perimeter is None:
+        return rows
+    if perimeter.cohort_id is not None:
+        persons = decision.table(wh, "person")
+        rows = rows.semi_join(persons, rows[person] == persons.person_id)
+    if perimeter.start is not None:
+        rows = rows.filter(rows[start] >= perimeter.start)
+    if perimeter.end is not None:
+        rows = rows.filter(rows[start] <= perimeter.end)
+    return rows
 
 
 def _domains(node) -> set[str]:
@@ -83,13 +104,11 @@ def refuse_perimeter(wh, cohort_id: int) -> None:
 
 
 def cohort_rows(wh, decision: Decision, cohort_id: int) -> ir.Table:
-    """A cohort's rows (subject_id, dates) of persons inside the perimeter."""
+    """A cohort's rows (subject_id, dates) of persons inside the perimeter,
+    entering in its period."""
     c = results_table(wh, "cohort")
     rows = c.filter(c.cohort_definition_id == cohort_id)
-    if restricts_persons(decision):
-        persons = decision.table(wh, "person")
-        rows = rows.semi_join(persons, rows.subject_id == persons.person_id)
-    return rows
+    return _inside(wh, decision, rows, "subject_id", "cohort_start_date")
 
 
 def figures(wh, decision: Decision, cohort_id: int) -> dict:
@@ -112,11 +131,10 @@ def figures(wh, decision: Decision, cohort_id: int) -> dict:
 def attrition_within(
     wh, decision: Decision, definition: CohortDefinition
 ) -> list[dict]:
-    """The attrition of a definition counted on the perimeter's persons."""
+    """The attrition of a definition counted on the perimeter's persons and
+    the entries in its period."""
     compiled = compile_definition(wh, definition, SOURCE)
-    persons = decision.table(wh, "person")
-    flagged = compiled.flagged
-    flagged = flagged.semi_join(persons, flagged.person_id == persons.person_id)
+    flagged = _inside(wh, decision, compiled.flagged, "person_id", "start_date")
     row = Compiled(compiled.context, definition, flagged).attrition()
     counts = row.to_pyarrow().to_pylist()[0]
     names = ["entry events"] + [r.name for r in definition.inclusion_rules]
@@ -137,8 +155,7 @@ def listed(wh, decision: Decision) -> list[dict]:
     rows = list_cohorts(wh)
     if restricts_persons(decision):
         c = results_table(wh, "cohort")
-        persons = decision.table(wh, "person")
-        inside = c.semi_join(persons, c.subject_id == persons.person_id)
+        inside = _inside(wh, decision, c, "subject_id", "cohort_start_date")
         counts = inside.group_by("cohort_definition_id").aggregate(
             persons=inside.subject_id.nunique(), entries=inside.count()
         )

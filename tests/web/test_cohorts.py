@@ -380,6 +380,52 @@ def test_a_cohort_perimeter_counts_only_its_persons(live, reference):
     assert inside["attrition"][0]["persons"] == inside["count"]
 
 
+def test_a_project_limited_by_dates_counts_only_entries_in_its_period(live):
+    """A project limited to 2016-2020 got whole-warehouse counts: its figures,
+    list and attrition now count the entries that start in its period."""
+    from datetime import date
+
+    def setup(wh):
+        add_project(wh, "y2016", start=date(2016, 1, 1), end=date(2020, 12, 31))
+        add_member(wh, "rita", "y2016")
+
+    live.web.use(setup)
+    live.web.changed()
+    with live.client("rita") as api:
+        every_htn = {  # every hypertension event: many in the period
+            "name": "hypertension events, 2016-2020",
+            "concept_sets": {"htn": HYPERTENSION["concept_sets"]["htn"]},
+            "entry": {"events": [{"domain": "condition", "concept_set": "htn"}]},
+            "exit": {"offset": {"date": "start", "days": 1}},
+        }
+        made = generate(api, every_htn, project="y2016")
+        listed = {
+            c["id"]: c
+            for c in api.get("/api/cohorts", params={"project": "y2016"}).json()
+        }
+        whole = api.get(
+            f"/api/cohorts/{made['cohort_definition_id']}", params={"project": "cardio"}
+        ).json()
+
+    def entries_of(wh):
+        c = wh.table("cohort")
+        c = c.filter(c.cohort_definition_id == made["cohort_definition_id"])
+        return c.select("subject_id", "cohort_start_date").to_pyarrow().to_pylist()
+
+    rows = live.web.use(entries_of)
+    in_period = [
+        r
+        for r in rows
+        if date(2016, 1, 1) <= r["cohort_start_date"] <= date(2020, 12, 31)
+    ]
+    persons = len({r["subject_id"] for r in in_period})
+    assert 10 <= persons < len({r["subject_id"] for r in rows})  # the period matters
+    assert made["count"] == persons and made["entries"] == len(in_period)
+    assert listed[made["cohort_definition_id"]]["persons"] == persons
+    assert made["attrition"][0]["entries"] >= len(in_period)
+    assert whole["persons"] == len({r["subject_id"] for r in rows})
+
+
 def test_table_1_of_a_project_whose_perimeter_is_a_cohort(live, reference):
     """Project "htn" (the fixture's) keeps the persons of a cohort: its Table 1
     counts them only, and names their conditions."""
