@@ -3,6 +3,7 @@
 import pytest
 
 from entrepot.drugs import check, recognize
+from tests.drugs import SEED
 
 
 @pytest.mark.parametrize(
@@ -214,16 +215,6 @@ def test_substances_listed_twice_keep_the_classes_of_both(lines, level, rule):
     (found,) = check(lines).interactions
     assert found.level == level
     assert rule in found.rules
-
-
-SEED = [
-    "ATENOLOL 50 mg cp",
-    "AMLODIPINE (bésilate) 5 mg gél",
-    "KARDEGIC 75 mg pdre p sol buv",
-    "FUROSEMIDE 20 mg cp séc",
-    "DICLOFENAC 1 % gel",
-    "LANSOPRAZOLE 30 mg cp orodispers",
-]
 
 
 def test_the_seed_prescription_gives_the_two_interactions_vidal_shows():

@@ -3,6 +3,7 @@
 import json
 
 from entrepot.cli import main
+from tests.drugs import SEED
 from tests.drugs.test_scan import _load
 
 
@@ -135,16 +136,6 @@ def test_check_finds_the_contraindication_of_a_substance_listed_twice(capsys):
     assert found["level"] == "contre-indication"
     assert found["rules"] == [["IMMUNOSUPPRESSEURS", "MILLEPERTUIS"]]
     assert out["drugs"][0]["substances"] == ["évérolimus"]
-
-
-SEED = [
-    "ATENOLOL 50 mg cp",
-    "AMLODIPINE (bésilate) 5 mg gél",
-    "KARDEGIC 75 mg pdre p sol buv",
-    "FUROSEMIDE 20 mg cp séc",
-    "DICLOFENAC 1 % gel",
-    "LANSOPRAZOLE 30 mg cp orodispers",
-]
 
 
 def test_check_json_of_the_seed_prescription(capsys):
