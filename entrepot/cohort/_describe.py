@@ -51,6 +51,7 @@ def describe_cohort(
     )
     people = firsts.join(person, firsts.person_id == person.pid)
     people = people.mutate(age=people.start_date.year() - people.year_of_birth)
+    sexes = _sexes(people.gender)
     stats = (
         people.aggregate(
             persons=people.count(),
@@ -62,7 +63,7 @@ def describe_cohort(
                 .cast("int64")
                 .sum()
                 for lo, hi in AGE_BANDS
-                for sex, matches in _sexes(people.gender).items()
+                for sex, matches in sexes.items()
             },
         )
         .to_pyarrow()
@@ -73,9 +74,7 @@ def describe_cohort(
     # persons: released together, so that no masked margin follows from the others
     released = suppress(
         {
-            _band(lo, hi): {
-                sex: int(stats[f"n_{lo}_{sex}"] or 0) for sex in _sexes(people.gender)
-            }
+            _band(lo, hi): {sex: int(stats[f"n_{lo}_{sex}"] or 0) for sex in sexes}
             for lo, hi in AGE_BANDS
         },
         mask_below,

@@ -104,7 +104,9 @@ def deidentify(
     """`text` with its identifiers replaced (see `DeidConfig`)."""
     config = config or DeidConfig()
     spans = [s for s in find_identifiers(text, identity) if s["label"] in config.labels]
-    shift = config.shift_days if config.shift_days is not None else document_shift(text)
+    shift = config.shift_days
+    if shift is None and config.mode == "surrogate":  # tags need none: no hashing
+        shift = document_shift(text)
     parts, at = [], 0
     for s in spans:
         value = text[s["start"] : s["end"]]
@@ -115,6 +117,6 @@ def deidentify(
     return DeidResult("".join(parts), spans)
 
 
-def replacement(value: str, label: str, config: DeidConfig, shift: int) -> str:
+def replacement(value: str, label: str, config: DeidConfig, shift: int | None) -> str:
     """What replaces one identifier: its tag, or a surrogate (dates moved by `shift`)."""
     return f"[{label}]" if config.mode == "tag" else surrogate(value, label, shift)

@@ -94,6 +94,11 @@ def _phone(value: str) -> str:
     return sep.join(digits[i : i + 2] for i in range(0, 10, 2))
 
 
+def _same_length(value: str) -> str:
+    """As many digits as the number has (at least 6)."""
+    return _digits(value, max(len(re.sub(r"\D", "", value)), 6))
+
+
 def _nir(value: str) -> str:
     """A NIR with a valid key, born in month 20 (a number never given at birth)."""
     body = f"{1 + _number(value) % 2}{_digits(value, 2)}20{_digits(value + 'x', 8)}"
@@ -117,8 +122,8 @@ def surrogate(value: str, label: str, shift_days: int) -> str:
         "TEL": lambda: _phone(value),
         "MAIL": lambda: f"{_pick(value, first_names()).lower()}@example.org",
         "NSS": lambda: _nir(value),
-        "IPP": lambda: _digits(value, max(len(re.sub(r"\D", "", value)), 6)),
-        "NDA": lambda: _digits(value, max(len(re.sub(r"\D", "", value)), 6)),
+        "IPP": lambda: _same_length(value),
+        "NDA": lambda: _same_length(value),
         "HOPITAL": lambda: f"Centre hospitalier de {_pick(value, _TOWNS)}",
     }
     return fake[label]()

@@ -183,10 +183,12 @@ def overview(wh, decision: Decision) -> dict:
     per_year, totals = _per_year(domains, decision)
     tables = []
     for name in CLINICAL_TABLES:
-        t = visible(wh, decision, name) if name in present else None
-        n = 0 if t is None else int(t.count().to_pyarrow().as_py())
-        if n:
-            tables.append({"table": name, "rows": totals.get(name, mask(n))})
+        shown = totals.get(name)  # a domain's rows, counted with its years
+        if shown is None:
+            t = visible(wh, decision, name) if name in present else None
+            shown = mask(0 if t is None else int(t.count().to_pyarrow().as_py()))
+        if shown != 0:
+            tables.append({"table": name, "rows": shown})
     return {
         "project": decision.project,
         "mask_below": decision.mask_below,
