@@ -1,15 +1,15 @@
 """Every rule about identity: keyed pseudonyms, date shifting, de-identification
 of text, opt-out, small-count suppression, k-anonymity, access and the audit log.
 
-Other modules call these functions; none re-implements them.
+Other modules call these functions; none re-implements them. Every output
+for someone passes the release gate: `authorise` gives a `Decision`
+(`_gate`), which narrows, masks, suppresses and audits what leaves.
 """
 
 from entrepot.privacy._access import (
     ACTIONS,
     ROLES,
     AccessModel,
-    Decision,
-    Perimeter,
     access_model,
     add_member,
     add_project,
@@ -45,6 +45,7 @@ from entrepot.privacy._disclosure import (
     suppress,
     threshold_for,
 )
+from entrepot.privacy._gate import Decision, Perimeter
 from entrepot.privacy._kanon import generalise, kanon
 from entrepot.privacy._keys import (
     KEY_ENV,

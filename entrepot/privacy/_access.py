@@ -1,9 +1,8 @@
 """Who may see what: users, roles, projects and their authorised perimeter.
 
 Every output path (CLI, server, exports) calls `authorise(wh, user, action,
-project)`: it refuses with `AccessDeniedError`, or returns a `Decision`
-that says which rows the user may read (`Decision.table`) and the mask
-threshold to apply to counts. Each decision, allowed or refused, is written
+project)`: it refuses with `AccessDeniedError`, or returns a `Decision`, the
+release gate (`_gate`) through which the caller reads and releases. Each decision, allowed or refused, is written
 to the audit log. Passwords are stored as argon2id hashes of the user's name
 and password, so a hash copied onto another user does not open it.
 """
@@ -14,14 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-import ibis.expr.types as ir
 import pyarrow as pa
 from argon2 import PasswordHasher
 from argon2.exceptions import Argon2Error, InvalidHashError
 
 from entrepot.errors import AccessDeniedError, AuthenticationError, PrivacyError
 from entrepot.privacy._audit import audit
-from entrepot.privacy._disclosure import mask_count, mask_threshold, mask_with_persons
+from entrepot.privacy._disclosure import mask_threshold
+from entrepot.privacy._gate import Decision, Perimeter
 from entrepot.privacy._tables import ensure_table
 
 ROLES = ("admin", "data_engineer", "researcher", "viewer")
@@ -163,80 +162,6 @@ def list_projects(wh) -> list[dict]:
 
 
 # -- deciding ----------------------------------------------------------------
-@dataclass(frozen=True)
-class Perimeter:
-    """The rows a project may see: a cohort's persons, some tables, a period."""
-
-    cohort_id: int | None = None
-    domains: frozenset[str] | None = None
-    start: date | None = None
-    end: date | None = None
-
-    @classmethod
-    def of(cls, row: dict) -> Perimeter:
-        domains = row["domains"]
-        return cls(
-            row["cohort_id"],
-            frozenset(domains.split(",")) if domains else None,
-            row["start_date"],
-            row["end_date"],
-        )
-
-    def table(self, wh, name: str) -> ir.Table:
-        """The rows of a CDM table inside the perimeter."""
-        from entrepot.warehouse._warehouse import BOOKKEEPING
-
-        if name in BOOKKEEPING or (
-            self.domains is not None and name not in self.domains | {"person"}
-        ):
-            raise AccessDeniedError(f"table {name} is outside the project's perimeter")
-        t = wh.table(name)
-        if self.cohort_id is not None and "person_id" in t.columns:
-            c = wh.table("cohort")
-            members = c.filter(c.cohort_definition_id == self.cohort_id)
-            t = t.semi_join(members, t.person_id == members.subject_id)
-        day = _date_column(t)
-        if day is not None and self.start is not None:
-            t = t.filter(t[day] >= self.start)
-        if day is not None and self.end is not None:
-            t = t.filter(t[day] <= self.end)
-        return t
-
-
-def _date_column(t: ir.Table) -> str | None:
-    for suffix in ("_start_date", "_date"):
-        for column in t.columns:
-            if column.endswith(suffix) and t[column].type().is_date():
-                return column
-    return None
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What an authorised user may see for one action."""
-
-    user: str
-    role: str
-    action: str
-    project: str | None
-    perimeter: Perimeter | None
-    #: Counts from 1 to mask_below - 1 are shown as "<mask_below"; None: rows.
-    mask_below: int | None
-
-    def table(self, wh, name: str) -> ir.Table:
-        """A table restricted to the project's perimeter."""
-        return self.perimeter.table(wh, name) if self.perimeter else wh.table(name)
-
-    def mask(self, count: int) -> int | str:
-        return count if self.mask_below is None else mask_count(count, self.mask_below)
-
-    def mask_with_persons(self, counts: dict[str, int]) -> dict[str, int | str]:
-        """Counts about the same persons, masked together (`mask_with_persons`)."""
-        if self.mask_below is None:
-            return dict(counts)
-        return mask_with_persons(counts, self.mask_below)
-
-
 def _plain(name: str) -> bool:
     """A user name is printable text of at most 200 characters."""
     return 0 < len(name) <= 200 and name.isprintable()

@@ -10,8 +10,7 @@ from datetime import date
 import pytest
 
 from entrepot.errors import AccessDeniedError
-from entrepot.privacy import entries, mask_count, suppress
-from entrepot.privacy._access import Perimeter
+from entrepot.privacy import Perimeter, entries, mask_count, suppress
 
 
 def _direct(wh) -> dict:
