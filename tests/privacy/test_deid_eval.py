@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from entrepot.privacy.deid import LABELS
+from entrepot.privacy.deid import LABELS, score
 
 SET = Path(__file__).parent / "deid_eval" / "documents.jsonl"
 DOCS = [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines()]
@@ -45,7 +45,9 @@ def test_offsets_give_each_span_its_text(doc):
         assert span["text"] == span["text"].strip(), span
     assert {s["label"] for s in doc["identifiers"]} <= set(LABELS)
     spans = sorted(doc["identifiers"] + doc["medical_terms"], key=lambda s: s["start"])
-    assert all(a["end"] <= b["start"] for a, b in zip(spans, spans[1:])), doc["id"]
+    assert all(
+        a["end"] <= b["start"] for a, b in zip(spans, spans[1:], strict=False)
+    ), doc["id"]
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=[d["id"] for d in DOCS])
@@ -61,8 +63,10 @@ def test_a_value_annotated_once_is_annotated_everywhere_in_its_document(doc):
 
 def test_every_nir_carries_its_key_and_the_records_are_well_formed():
     nirs = [s["text"] for d in DOCS for s in d["identifiers"] if s["label"] == "NSS"]
-    assert len(nirs) >= 4 and any(" " in n for n in nirs) and any(
-        " " not in n for n in nirs
+    assert (
+        len(nirs) >= 4
+        and any(" " in n for n in nirs)
+        and any(" " not in n for n in nirs)
     )
     for nir in nirs + [d["patient"]["nir"] for d in DOCS if "nir" in d["patient"]]:
         digits = nir.replace(" ", "").replace("2A", "19").replace("2B", "18")
@@ -70,3 +74,27 @@ def test_every_nir_carries_its_key_and_the_records_are_well_formed():
     for doc in DOCS:
         assert date.fromisoformat(doc["patient"]["birth_date"]) < date(2025, 1, 1)
         assert doc["patient"]["last_name"].casefold() in doc["text"].casefold()
+
+
+def test_score_counts_kept_terms_and_lists_the_spans_left():
+    gold = {
+        1: [{"start": 0, "end": 6, "label": "NOM"}],
+        2: [
+            {"start": 0, "end": 4, "label": "NOM"},
+            {"start": 10, "end": 12, "label": "PRENOM"},
+        ],
+    }
+    keep = {1: [{"start": 10, "end": 15}], 2: [{"start": 20, "end": 25}]}
+    found = {
+        1: [{"start": 0, "end": 6, "label": "NOM"}, {"start": 12, "end": 14}],
+        2: [{"start": 0, "end": 4, "label": "NOM"}],
+    }
+    result = score(gold, found, keep)
+    assert result["medical_terms_intact"] == 0.5
+    assert result["fully_deidentified"] == 0.5
+    assert result["missed"] == [
+        {"document": 2, "start": 10, "end": 12, "label": "PRENOM"}
+    ]
+    assert result["recall"] == {"NOM": 1.0, "PRENOM": 0.0}
+    assert result["precision"] == round(2 / 3, 4)
+    assert "medical_terms_intact" not in score(gold, found)
