@@ -24,7 +24,7 @@ import argparse
 import json
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 HELD_OUT = (
@@ -67,8 +67,8 @@ def held_out() -> dict:
     """Scores on the hand-written set."""
     docs = [json.loads(line) for line in HELD_OUT.read_text("utf-8").splitlines()]
     notes = {
-        i: (d["text"], d["patient"], d["identifiers"], d["medical_terms"])
-        for i, d in enumerate(docs)
+        d["id"]: (d["text"], d["patient"], d["identifiers"], d["medical_terms"])
+        for d in docs
     }
     return _measure(notes)
 
@@ -106,7 +106,7 @@ def synthetic(patients: int, seed: int = 1) -> dict:
     return _measure(notes)
 
 
-def _measure(notes: dict[int, tuple]) -> dict:
+def _measure(notes: dict[Hashable, tuple]) -> dict:
     """Scores with each note's patient record, its speed, and the scores
     without the record."""
     from entrepot.privacy.deid import Identity, find_identifiers, score
@@ -118,7 +118,7 @@ def _measure(notes: dict[int, tuple]) -> dict:
     gold = {k: note[2] for k, note in notes.items()}
     keep = {k: note[3] for k, note in notes.items()}
 
-    def with_record() -> dict[int, list[dict]]:
+    def with_record() -> dict[Hashable, list[dict]]:
         return {k: find_identifiers(n[0], identities[k]) for k, n in notes.items()}
 
     found, seconds, rounds = _timed(with_record)
@@ -175,6 +175,7 @@ def report(name: str, result: dict) -> list[str]:
             against(result["precision"], TARGETS["precision"]),
         ),
         line("F1", f"{result['f1']:.4f}"),
+        line("identifiers left", f"{len(result['missed'])}", "(--json: 'missed')"),
     ]
     for key, what in (
         ("fully_deidentified", "fully de-identified"),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable
 
 
 def score(
-    gold: dict[int, list[dict]],
-    found: dict[int, list[dict]],
-    keep: dict[int, list[dict]] | None = None,
+    gold: dict[Hashable, list[dict]],
+    found: dict[Hashable, list[dict]],
+    keep: dict[Hashable, list[dict]] | None = None,
 ) -> dict:
     """Recall per label (a gold span counts when every character is removed),
     precision (found spans touching a gold span), F1, the share of documents
@@ -47,7 +48,9 @@ def score(
     return result
 
 
-def _intact(keep: dict[int, list[dict]], found: dict[int, list[dict]]) -> float:
+def _intact(
+    keep: dict[Hashable, list[dict]], found: dict[Hashable, list[dict]]
+) -> float:
     """The share of medical-term spans that no found span touches."""
     intact = terms = 0
     for doc, spans in keep.items():
