@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import NamedTuple
 
 HELD_OUT = (
     Path(__file__).resolve().parents[1]
@@ -63,11 +64,18 @@ SETS = {
 }
 
 
+class Note(NamedTuple):
+    text: str
+    record: dict | None  # the patient's, as `Identity.from_record` reads it
+    gold: list[dict]  # identifier spans
+    keep: list[dict]  # medical terms that must stay intact
+
+
 def held_out() -> dict:
     """Scores on the hand-written set."""
     docs = [json.loads(line) for line in HELD_OUT.read_text("utf-8").splitlines()]
     notes = {
-        d["id"]: (d["text"], d["patient"], d["identifiers"], d["medical_terms"])
+        d["id"]: Note(d["text"], d["patient"], d["identifiers"], d["medical_terms"])
         for d in docs
     }
     return _measure(notes)
@@ -95,7 +103,7 @@ def synthetic(patients: int, seed: int = 1) -> dict:
     for s in spans:
         (gold if s["kind"] == "identifier" else keep)[s["note_id"]].append(s)
     notes = {
-        int(d["document_id"]): (
+        int(d["document_id"]): Note(
             d["text"],
             people.get(d["ipp"]),
             gold[int(d["document_id"])],
@@ -106,25 +114,25 @@ def synthetic(patients: int, seed: int = 1) -> dict:
     return _measure(notes)
 
 
-def _measure(notes: dict[Hashable, tuple]) -> dict:
+def _measure(notes: dict[Hashable, Note]) -> dict:
     """Scores with each note's patient record, its speed, and the scores
     without the record."""
     from entrepot.privacy.deid import Identity, find_identifiers, score
 
     identities = {
-        k: Identity.from_record(record) if record else None
-        for k, (_, record, _, _) in notes.items()
+        k: Identity.from_record(n.record) if n.record else None
+        for k, n in notes.items()
     }
-    gold = {k: note[2] for k, note in notes.items()}
-    keep = {k: note[3] for k, note in notes.items()}
+    gold = {k: n.gold for k, n in notes.items()}
+    keep = {k: n.keep for k, n in notes.items()}
 
     def with_record() -> dict[Hashable, list[dict]]:
-        return {k: find_identifiers(n[0], identities[k]) for k, n in notes.items()}
+        return {k: find_identifiers(n.text, identities[k]) for k, n in notes.items()}
 
     found, seconds, rounds = _timed(with_record)
     result = score(gold, found, keep)
     result["notes_per_second"] = round(len(notes) * rounds / seconds)
-    without = {k: find_identifiers(n[0]) for k, n in notes.items()}
+    without = {k: find_identifiers(n.text) for k, n in notes.items()}
     result["without_record"] = score(gold, without, keep)
     return result
 
