@@ -73,7 +73,7 @@ def token(
     session = login(request, form.username, form.password)
     web = state(request)
     return Token(
-        access_token=session.token, role=session.role, expires_in=web.sessions.seconds
+        access_token=session.token, role=session.role, expires_in=round(web.sessions.maximum)
     )
 
 
