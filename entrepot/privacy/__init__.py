@@ -64,6 +64,13 @@ from entrepot.privacy._optout import (
     optout_remove,
     optout_withdraw,
 )
+from entrepot.privacy._ownership import (
+    Owner,
+    check_cohort_change,
+    claim_cohort,
+    cohort_owners,
+    cohort_visible,
+)
 from entrepot.privacy._pseudonym import person_id, pseudonym, pseudonym_id, visit_id
 from entrepot.privacy._release import release_count
 from entrepot.privacy._rotation import rotate_key
@@ -82,6 +89,7 @@ __all__ = [
     "Decision",
     "DeidConfig",
     "Identity",
+    "Owner",
     "Perimeter",
     "SecretKey",
     "Suppressed",
@@ -97,7 +105,11 @@ __all__ = [
     "authenticate",
     "check_password",
     "credentials",
+    "claim_cohort",
+    "cohort_owners",
+    "cohort_visible",
     "authorise",
+    "check_cohort_change",
     "check_date_shifting",
     "check_key",
     "date_shifting",
