@@ -1,5 +1,6 @@
 """Every rule about identity: keyed pseudonyms, date shifting, de-identification
-of text, opt-out, small-count suppression, k-anonymity, access and the audit log.
+of text, opt-out, small-count suppression, k-anonymity, access, who owns a cohort
+and the audit log.
 
 Other modules call these functions; none re-implements them. Every output
 for someone passes the release gate: `authorise` gives a `Decision`

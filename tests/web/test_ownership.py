@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 import time
 
 import httpx
@@ -44,6 +46,7 @@ def live(web_file, tmp_path_factory):
     index = "eds.duckdb.search"
     shutil.copytree(web_file.parent / index, path.parent / index)
     server = LiveServer(path)
+    server.path = path
     server.web.use(add_user, "remy", "researcher", PASSWORD, projects=["cardio"])
     server.web.changed()
     yield server
@@ -194,6 +197,33 @@ def test_a_job_is_seen_only_by_its_user_within_its_project(live):
     with live.client("remy") as remy:  # a colleague in the same project
         r = remy.get(f"/api/jobs/{job}", params={"project": "cardio"})
     assert (r.status_code, r.json()) == (404, {"detail": f"job {job}: no such job of yours"})  # fmt: skip
+
+
+def test_the_cli_saves_cohorts_of_no_project(live, tmp_path):
+    """`entrepot cohort run` acts warehouse-wide: a name used in a project
+    makes a cohort of no project, which it replaces when run again; projects
+    do not see it, an administrator without a project sees both."""
+    with live.client("rita") as rita:
+        mine = generate(rita, dict(ENOXAPARIN, name="shared"), "cardio")
+    file = tmp_path / "shared.json"
+    file.write_text(json.dumps(dict(ENOXAPARIN, name="shared")))
+
+    def cli() -> int:
+        run = subprocess.run(
+            [sys.executable, "-m", "entrepot", "cohort", "run", str(file), "--json",
+             "--warehouse", str(live.path)],
+            capture_output=True, text=True, timeout=300, check=True,
+        )  # fmt: skip
+        return json.loads(run.stdout)["cohort_definition_id"]
+
+    made = cli()
+    assert made != mine["cohort_definition_id"] and cli() == made
+    with live.client("rita") as rita:
+        assert made not in listed(rita, "cardio")
+        assert listed(rita, "cardio")[mine["cohort_definition_id"]] == "shared"
+    with live.client("ada") as ada:
+        every = {c["id"]: c["name"] for c in ada.get("/api/cohorts").json()}
+    assert every[made] == every[mine["cohort_definition_id"]] == "shared"
 
 
 def _routes_with_project(app) -> list[tuple[str, str]]:
