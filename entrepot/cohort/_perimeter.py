@@ -24,6 +24,7 @@ from entrepot.privacy import (
     cohort_owners,
     cohort_visible,
     list_projects,
+    release_cohort,
 )
 from entrepot.warehouse.cdm._schema import CLINICAL_TABLES
 
@@ -120,8 +121,15 @@ def saved_as(wh, decision: Decision, name: str, cohort_id: int | None = None) ->
     if cohort_id in owners or _stored(wh, cohort_id):
         check_cohort_change(wh, decision, cohort_id, owners.get(cohort_id))
     refuse_perimeter(wh, cohort_id)
-    claim_cohort(wh, decision, cohort_id)
+    claim_cohort(wh, decision, cohort_id, name)
     return cohort_id
+
+
+def unclaim(wh, cohort_id: int) -> None:
+    """Forget the claim on an id whose cohort was not generated (a failed
+    run), so that its name is free again."""
+    if not _stored(wh, cohort_id):
+        release_cohort(wh, cohort_id)
 
 
 def _stored(wh, cohort_id: int) -> bool:

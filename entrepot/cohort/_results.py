@@ -61,21 +61,27 @@ def results_table(wh, name: str) -> ir.Table:
 
 def next_cohort_id(wh, name: str, project: str | None = None) -> int:
     """The id of the cohort of that name in `project` (None: the cohorts of
-    no project), or the next id that no cohort has, nor was claimed for one
-    (names are unique within a project, not across projects)."""
+    no project), one being generated included, or the next id that no cohort
+    has, nor was claimed for one (names are unique within a project, not
+    across projects)."""
     from entrepot.privacy import cohort_owners
 
     owners = cohort_owners(wh)
     defs = results_table(wh, "cohort_definition")
     rows = defs.select("cohort_definition_id", "cohort_definition_name").to_pyarrow()
-    ids = rows["cohort_definition_id"].to_pylist()
-    for cid, existing in zip(
-        ids, rows["cohort_definition_name"].to_pylist(), strict=True
-    ):
+    names = {o: owner.name for o, owner in owners.items()}  # claimed, not yet stored
+    names |= dict(
+        zip(
+            rows["cohort_definition_id"].to_pylist(),
+            rows["cohort_definition_name"].to_pylist(),
+            strict=True,
+        )
+    )
+    for cid, existing in names.items():
         owner = owners.get(cid)
         if existing == name and (owner.project if owner else None) == project:
             return int(cid)
-    return max([*ids, *owners], default=0) + 1
+    return max(names, default=0) + 1
 
 
 def definition_row(cohort_id: int, definition: dict) -> dict[str, list]:

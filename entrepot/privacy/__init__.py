@@ -71,6 +71,7 @@ from entrepot.privacy._ownership import (
     claim_cohort,
     cohort_owners,
     cohort_visible,
+    release_cohort,
 )
 from entrepot.privacy._pseudonym import person_id, pseudonym, pseudonym_id, visit_id
 from entrepot.privacy._release import release_count
@@ -140,6 +141,7 @@ __all__ = [
     "pseudonym",
     "pseudonym_id",
     "read_key_file",
+    "release_cohort",
     "release_count",
     "retention",
     "rotate_key",

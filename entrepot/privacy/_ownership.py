@@ -31,13 +31,14 @@ OWNERS = "cohort_owner"
 class Owner:
     project: str | None
     user: str
+    name: str  # the name the id was claimed under (a cohort's own may differ)
 
 
 def cohort_owners(wh) -> dict[int, Owner]:
     """Every recorded cohort id → its owner (claimed ids included: a cohort
-    being generated, or one that failed)."""
+    still being generated)."""
     return {
-        r["cohort_definition_id"]: Owner(r["project"], r["owner"])
+        r["cohort_definition_id"]: Owner(r["project"], r["owner"], r["name"])
         for r in _rows(wh, OWNERS)
     }
 
@@ -74,14 +75,21 @@ def check_cohort_change(
     )
 
 
-def claim_cohort(wh, decision: Decision, cohort_id: int) -> None:
-    """Record the decision's project and user as a new cohort's owner (a
-    cohort that has one keeps it)."""
+def claim_cohort(wh, decision: Decision, cohort_id: int, name: str) -> None:
+    """Record the decision's project and user as the owner of a new cohort
+    named `name`, before it is generated (a cohort that has one keeps it)."""
     if not _rows(wh, OWNERS, cohort_definition_id=cohort_id):
         row = {
             "cohort_definition_id": cohort_id,
             "project": decision.project,
             "owner": decision.user,
+            "name": name,
             "created_at": _now(),
         }
         _append(wh, OWNERS, [row])
+
+
+def release_cohort(wh, cohort_id: int) -> None:
+    """Forget a cohort's owner (a claim whose cohort was never generated)."""
+    with wh.store.transaction() as tx:
+        tx.delete("entrepot", OWNERS, {"cohort_definition_id": cohort_id})

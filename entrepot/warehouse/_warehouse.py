@@ -113,6 +113,7 @@ BOOKKEEPING = {
             "cohort_definition_id": "int64",
             "project": "string",  # null: no project (the CLI, warehouse-wide)
             "owner": "string",
+            "name": "string",  # the name it was claimed under
             "created_at": "timestamp",
         }
     ),

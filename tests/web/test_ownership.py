@@ -199,6 +199,27 @@ def test_a_job_is_seen_only_by_its_user_within_its_project(live):
     assert (r.status_code, r.json()) == (404, {"detail": f"job {job}: no such job of yours"})  # fmt: skip
 
 
+def test_a_name_is_taken_from_its_claim_until_generation_fails(live):
+    """Two requests for one name in a project, the second before the first's
+    job ran, get one id (not two cohorts of that name); a run that fails
+    frees the name for the project's other users."""
+    from entrepot.cohort._perimeter import saved_as
+    from entrepot.privacy import authorise
+
+    rita = live.web.use(authorise, "rita", "write", "cardio")
+    first = live.web.use(saved_as, rita, "claimed")
+    assert live.web.use(saved_as, rita, "claimed") == first
+    dora = live.web.use(authorise, "dora", "write", "derma")
+    assert live.web.use(saved_as, dora, "claimed") != first
+    broken = dict(ENOXAPARIN, name="freed", exit={"offset": {"days": 2_000_000_000}})
+    with live.client("rita") as api:
+        r = api.post("/api/cohorts", params={"project": "cardio"}, json=broken)
+        assert job_of(api, r, "cardio")["state"] == "failed"
+    with live.client("remy") as api:
+        made = generate(api, dict(ENOXAPARIN, name="freed"), "cardio")
+    assert stored_name(live, made["cohort_definition_id"]) == ["freed"]
+
+
 def test_the_cli_saves_cohorts_of_no_project(live, tmp_path):
     """`entrepot cohort run` acts warehouse-wide: a name used in a project
     makes a cohort of no project, which it replaces when run again; projects

@@ -25,6 +25,7 @@ from entrepot.cohort._perimeter import (
     refuse_perimeter,
     restricts_persons,
     seen,
+    unclaim,
 )
 from entrepot.errors import AccessDeniedError
 from entrepot.privacy import Decision, audit, check_cohort_change
@@ -147,6 +148,9 @@ def create_cohort(
         job.report(f"generating cohort {definition.name!r}", 0.1)
         try:
             return web.use(_run, decision, definition, cohort_id)
+        except Exception:
+            web.use(unclaim, cohort_id)  # a new cohort that failed: its name is free
+            raise
         finally:
             web.changed("cohorts", "describe")
 

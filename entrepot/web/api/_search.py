@@ -143,14 +143,18 @@ def search(
 
 
 def _save(wh, decision: Decision, body: SearchCohort, filters) -> dict:
-    from entrepot.cohort._perimeter import saved_as
+    from entrepot.cohort._perimeter import saved_as, unclaim
     from entrepot.search import save_search_cohort
 
     narrowed = within(wh, decision, filters)
     if narrowed is None:
         narrowed = replace(filters, persons=frozenset())
     cohort_id = saved_as(wh, decision, body.name)
-    return save_search_cohort(wh, body.q, narrowed, body.name, cohort_id=cohort_id)
+    try:
+        return save_search_cohort(wh, body.q, narrowed, body.name, cohort_id=cohort_id)
+    except Exception:
+        unclaim(wh, cohort_id)
+        raise
 
 
 @router.post("/search/cohort", response_model=SavedCohort)
