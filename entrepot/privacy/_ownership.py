@@ -5,9 +5,11 @@ results schema; the `cohort_owner` bookkeeping table records each one's
 project and user. The rules, for a `Decision` from `authorise`:
 
 - within a project, only that project's cohorts (and its perimeter, when a
-  cohort) are seen; a decision without
-  a project (administrators and data engineers warehouse-wide, the CLI) sees
-  every cohort. A cohort out of sight answers as one that does not exist;
+  cohort) are seen; a decision without a project (administrators and data
+  engineers warehouse-wide, the CLI) sees every cohort. A cohort out of
+  sight answers as one that does not exist;
+- names are unique within a project (`next_cohort_id`): an id is claimed
+  with its name before the cohort is generated, and released if it fails;
 - a cohort is replaced or deleted only by its owner or an administrator (a
   project's other researchers see it, and may not change it); a cohort of no
   owner (made by the CLI, or before owners were recorded) only by an
