@@ -123,6 +123,23 @@ SIGNATURES = [
     ),  # fmt: skip
 ]
 
+SIGNATURES += [
+    case(
+        "Bien cordialement,\nDr Julie Martinez",
+        ("Julie", "PRENOM"),
+        ("Martinez", "NOM"),
+    ),
+    case("IDE : Sandrine R.", ("Sandrine", "PRENOM"), ("R.", "NOM")),
+    case(
+        "Rennes, le 14 février 2023", ("Rennes", "VILLE"), ("14 février 2023", "DATE")
+    ),
+    case("Fait à Rennes, le 3 mars.", ("Rennes", "VILLE"), ("3 mars", "DATE")),
+    case(
+        "CENTRE HOSPITALIER UNIVERSITAIRE DE RENNES",
+        ("CENTRE HOSPITALIER UNIVERSITAIRE DE RENNES", "HOPITAL"),
+    ),
+]
+
 SALUTATIONS = [
     case("Cher confrère,\nJe vous remercie de m'avoir adressé votre patiente."),
     case("Cher Paul,\nMerci pour ton courrier.", ("Paul", "PRENOM")),
@@ -211,6 +228,11 @@ NUMBERS = [
     case("N° de séjour : 224444444432", ("224444444432", "NDA")),
 ]
 
+DATES += [
+    case("Nuit du 23/03 au 24/03, calme.", ("23/03", "DATE"), ("24/03", "DATE")),
+]
+NUMBERS += [case("NDA : 2023-0045871", ("2023-0045871", "NDA"))]
+
 ADDRESSES = [
     case(
         "12 rue des Lilas 59000 Lille",
@@ -244,6 +266,9 @@ KEPT = [
     "Ferritine 2010 ng/mL, apports de 2000 kcal/j, PNN 1900 /mm3.",
     "Hb 10,2 g/dL, créatinine 85 µmol/L, TA 130/80 mmHg, INR 2,5, IMC 31 kg/m2.",
     "Leucocytes 12 000/mm3, MMS 24/30, Clairance de Cockcroft 45 mL/min.",
+    "EVA 2/10, TA 12/8, score 3/4 à J2.",
+    "Prise en charge d'une PR.\nSuspicion de sclérodactylie.",
+    "COMPTE RENDU D'HÔPITAL DE JOUR",
 ]
 
 

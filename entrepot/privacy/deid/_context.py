@@ -49,7 +49,7 @@ _STOP = COMMON | frozenset(
         "Novembre Décembre"
     ).split()
 )
-_TITLED = re.compile(rf"(?:{p.TITLE}\s+)?({p.NAME_SEQ})")
+_TITLED = re.compile(rf"(?:{p.TITLE}[ \t]+)?({p.NAME_SEQ})")
 _LIST_SEPARATOR = re.compile(r"\s*(?:,|;|/| et )\s*")
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)*")
 
@@ -70,7 +70,7 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
     for m in p.TITLE_NAME.finditer(text):
         spans += _name(m.start(1), m.group(1), "title", firsts)
     for m in p.FIELD.finditer(text):
-        kind = "nom" if m.group("nom") else "prenom" if m.group("prenom") else "title"
+        kind = "nom" if m.group("nom") else "prenom" if m.group("prenom") else "given"
         spans += _listed(text, m.end(), kind, firsts)
     for m in p.RELATIVE_BEFORE.finditer(text):
         kind = "title" if m.group("title") else "given"
@@ -95,7 +95,7 @@ def _listed(text: str, at: int, kind: str, firsts: frozenset[str]) -> list[Span]
     while m := _TITLED.match(text, at):
         spans += _name(m.start(1), m.group(1), kind, firsts)
         separator = _LIST_SEPARATOR.match(text, m.end())
-        if kind != "title" or not separator:
+        if kind != "given" or not separator:
             break
         at = separator.end()
     return spans

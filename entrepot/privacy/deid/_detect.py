@@ -55,6 +55,7 @@ def patterns(text: str) -> list[Span]:
     for m in p.AT_TOWN.finditer(text):
         if m.group("verb") or fold(m.group("town")) in cities():
             spans.append((m.start("town"), m.end("town"), "VILLE"))
+    spans += [(m.start(1), m.end(1), "VILLE") for m in p.LETTER_PLACE.finditer(text)]
     spans += [(m.start(), m.end(), "HOPITAL") for m in p.HOSPITAL.finditer(text)]
     for name in hospitals():
         start = text.find(name)

@@ -20,12 +20,15 @@ _LOWER_PARTICLE = (
 )
 NAME_UNIT = rf"(?:(?:{_LOWER_PARTICLE}) )*(?:[dD]['’])?{NAME_WORD}"
 #: One to five name units on one line, after an optional initial (`P. Marchand`).
-NAME_SEQ = rf"(?:[{UPPER}]\.(?:-[{UPPER}]\.)? )?{NAME_UNIT}(?:(?: {{1,3}}|\t){NAME_UNIT}){{0,4}}"
+NAME_SEQ = (
+    rf"(?:[{UPPER}]\.(?:-[{UPPER}]\.)? )?{NAME_UNIT}(?:(?: {{1,3}}|\t){NAME_UNIT}){{0,4}}"
+    rf"(?: [{UPPER}]\.(?![{UPPER}{LOWER}]))?"
+)
 TITLE = (
     r"\b(?:Dr\.?|DR\.?|Docteur|DOCTEUR|Pr\.?|PR\.?|Professeur|PROFESSEUR|M\.|Mr\.?|MR\.?|"
     r"Mme|MME|Mlle|MLLE|Monsieur|MONSIEUR|Madame|MADAME|Mademoiselle|Me|Maître)"
 )
-TITLE_NAME = re.compile(rf"(?=[DPM]){TITLE}\s+({NAME_SEQ})")
+TITLE_NAME = re.compile(rf"(?=[DPM]){TITLE}[ \t]+({NAME_SEQ})")
 #: Units written after a number: a year is never followed by one.
 UNITS = (
     r"mg|g|kg|µg|mcg|ng|pg|ml|mL|dL|cL|l|L|UI|U|mmol|µmol|mol|mEq|%|mmHg|cmH2O|kcal|"
@@ -44,7 +47,7 @@ NIR = re.compile(
     rf"{_START}(?=[12])[12][ .]?\d{{2}}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{{2}}|2[AB])"
     rf"[ .]?\d{{3}}[ .]?\d{{3}}(?:[ .]?\d{{2}})?{_END}"
 )
-DIGITS = re.compile(r"(?<![\d/])(?<!\d[.,])(?=\d)\d{7,13}(?![\d/]|[,.]\d)")
+DIGITS = re.compile(r"(?<![\d/])(?<!\d[-.,])(?=\d)\d{7,13}(?![\d/]|[,.]\d)")
 #: A number written in groups, or a short one, read only after an IPP or NDA label.
 CUED_NUMBER = re.compile(
     rf"{_START}(?=\d)(?:\d{{2,}}(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}"
@@ -56,6 +59,7 @@ DATE = re.compile(
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
     rf"|(?:(?:{WEEKDAYS}) )?{_DAY} (?:{MONTHS})(?: (?:19|20)\d{{2}})?"
     rf"|{_DAY}(?= (?:au|et) {_DAY} (?:{MONTHS}))"
+    r"|(?<=\ble |\bdu |\bau |\bet )(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])"
     rf"|(?:{MONTHS}) (?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}"
     r")(?![\d/])",
@@ -97,12 +101,16 @@ ZIP_CITY = re.compile(
 #: (`domiciliée à Wattrelos`), otherwise when it is a known commune.
 AT_TOWN = re.compile(
     r"(?=[hdrvnoàa])\b(?P<verb>(?:habite|domicilié|domiciliée|demeurant|résidant|réside|vit|"
-    r"n[ée](?:\(e\)|e)?|originaire) )?(?:à|au) "
+    r"n[ée](?:\(e\)|e)?|originaire|[Ff]ait) )?(?:à|au) "
     rf"(?P<town>{WORD}(?:-(?:{WORD}|sur|sous|en|lès|la|le))*)"
 )
+#: The place of a letter: `Rennes, le 14 février 2023`.
+LETTER_PLACE = re.compile(
+    rf"^[ \t]*({WORD}(?:[- ](?:{WORD}|sur|sous|en|lès|la|le))*), le ", re.MULTILINE
+)
 HOSPITAL = re.compile(
-    rf"(?=[HCGIP])\b(?:H[ôo]pital|Clinique|CHU|CHR|CHI|CH|Centre hospitalier(?: universitaire)?|"
-    rf"Groupe hospitalier|GHU?|Institut|Polyclinique|Hôpitaux)"
+    rf"(?=[HCGIP])\b(?:H[ôo]pital|HÔPITAL|Clinique|CLINIQUE|CENTRE HOSPITALIER(?: UNIVERSITAIRE)?|CHU|CHR|CHI|CH|Centre hospitalier(?: universitaire)?|"
+    rf"Groupe hospitalier|GHU?|Institut|Polyclinique|Hôpitaux)(?!(?i: de (?:jour|semaine|nuit)\b))"
     rf"(?: (?:de la|de l'|du|des|de|d'))? ?{WORD}(?:[- ](?:{WORD}|de|du|la|les|d'{WORD}))*"
 )
 _NUMBER_WORD = r"\s*(?:n°|no\.?)?\s*:?\s*$"
@@ -140,7 +148,7 @@ RELATIVE = (
 )
 RELATIVE_BEFORE = re.compile(
     rf"(?=[sSlL])\b(?i:sa|son|ses|leur)\s+(?i:{RELATIVE})s?(?: (?:aînée?|ainée?|cadette?|unique))?"
-    rf",? (?P<title>{TITLE}\s+)?(?P<name>{NAME_SEQ})"
+    rf",? (?P<title>{TITLE}[ \t]+)?(?P<name>{NAME_SEQ})"
 )
 RELATIVE_AFTER = re.compile(
     rf"(?<![\w'’])(?=[{UPPER}])({NAME_WORD}(?: {NAME_WORD})?), (?:sa|son) (?:{RELATIVE})\b"
@@ -155,7 +163,9 @@ SALUTATION = re.compile(
     rf"({NAME_SEQ}) ?[,!]"
 )
 #: A line holding only a name, as in signatures and address blocks.
-NAME_LINE = re.compile(rf"^[ \t]*({NAME_SEQ})[ \t]*,?[ \t]*$", re.MULTILINE)
+NAME_LINE = re.compile(
+    rf"^[ \t]*(?!{TITLE}[ \t])({NAME_SEQ})[ \t]*,?[ \t]*$", re.MULTILINE
+)
 #: Lines that follow a name in a signature or a letterhead: a function, a unit,
 #: an address, a salutation.
 FUNCTION_LINE = re.compile(
