@@ -247,8 +247,19 @@ ADDRESSES = [
         ("Paris", "VILLE"),
     ),
     case("Habite avenue de la République.", ("avenue de la République", "ADRESSE")),
-    case("CS 70001, 59037 Lille Cedex", ("59037", "ZIP"), ("Lille Cedex", "VILLE")),
+    case(
+        "CS 70001, 59037 Lille Cedex",
+        ("CS 70001", "ADRESSE"),
+        ("59037", "ZIP"),
+        ("Lille Cedex", "VILLE"),
+    ),
     case("domiciliée à Wattrelos", ("Wattrelos", "VILLE")),
+    case(
+        "Résidence Les Tilleuls, chemin des Vignes. BP 123.",
+        ("Résidence Les Tilleuls", "ADRESSE"),
+        ("chemin des Vignes", "ADRESSE"),
+        ("BP 123", "ADRESSE"),
+    ),
 ]
 
 KEPT = [

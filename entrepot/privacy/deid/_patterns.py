@@ -83,11 +83,13 @@ ADDRESS = re.compile(
     r"(?:\d{1,4}(?!\d)[-\w]*[^,\n\d]*)?",
     re.IGNORECASE,
 )
-#: A street named without its number (`avenue de la République`), for the kinds
-#: that are not also ordinary words of notes (`place`, `voie`, `cours`).
+#: A street named without its number (`avenue de la République`, `Résidence Les
+#: Tilleuls`), or a postal box (`BP 123`, `CS 70001`).
 STREET = re.compile(
-    rf"(?=[rabiqs])\b(?:rue|avenue|boulevard|allée|impasse|quai|square) "
-    rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?{WORD}(?:[- ](?:{WORD}|de|du|des|la))*"
+    r"(?=[rabiqscplhRABIQSCPLHB])\b(?:(?i:rue|avenue|boulevard|allée|impasse|quai|square|"
+    r"chemin|route|place|résidence|lotissement|hameau|lieu-dit) "
+    rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?{WORD}(?:[- ](?:{WORD}|de|du|des|la|les))*"
+    r"|(?:BP|CS|TSA) ?\d{3,5})"
 )
 _CITY = (
     rf"(?:{WORD}|L'|d'|de|du|des|la|le|les|sur|sous|en|lès|\d{{1,2}}(?:e|er))"
