@@ -34,6 +34,12 @@ TITLES = [
     case("MME DA COSTA PEREIRA", ("DA COSTA PEREIRA", "NOM")),
     case("Mme Dubois née Marchand", ("Dubois", "NOM"), ("Marchand", "NOM")),
     case("Dr Dubois du Service de Cardiologie", ("Dubois", "NOM")),
+    case("La patiente Ménard, âgée de 77 ans", ("Ménard", "NOM")),
+    case("Je revois votre patient M. Ben Ali.", ("Ben Ali", "NOM")),
+    case(
+        "Le patient Présente une dyspnée. Le patient Hospitalisé en 2020.",
+        ("2020", "DATE"),
+    ),
     case("Mme est hospitalisée, le Dr en garde est prévenu."),
 ]
 
@@ -255,6 +261,13 @@ ADDRESSES = [
     ),
     case("domiciliée à Wattrelos", ("Wattrelos", "VILLE")),
     case(
+        "94100 Saint-Maur-des-Fossés ou 94240 L'Haÿ-les-Roses",
+        ("94100", "ZIP"),
+        ("Saint-Maur-des-Fossés", "VILLE"),
+        ("94240", "ZIP"),
+        ("L'Haÿ-les-Roses", "VILLE"),
+    ),
+    case(
         "Résidence Les Tilleuls, chemin des Vignes. BP 123.",
         ("Résidence Les Tilleuls", "ADRESSE"),
         ("chemin des Vignes", "ADRESSE"),
@@ -278,6 +291,7 @@ KEPT = [
     "Hb 10,2 g/dL, créatinine 85 µmol/L, TA 130/80 mmHg, INR 2,5, IMC 31 kg/m2.",
     "Leucocytes 12 000/mm3, MMS 24/30, Clairance de Cockcroft 45 mL/min.",
     "EVA 2/10, TA 12/8, score 3/4 à J2.",
+    "Plaquettes à 15000 de base, puis 10000 et 20000 UI.",
     "Prise en charge d'une PR.\nSuspicion de sclérodactylie.",
     "COMPTE RENDU D'HÔPITAL DE JOUR",
 ]

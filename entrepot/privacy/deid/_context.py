@@ -75,6 +75,8 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
     for m in p.RELATIVE_BEFORE.finditer(text):
         kind = "title" if m.group("title") else "given"
         spans += _name(m.start("name"), m.group("name"), kind, firsts)
+    for m in p.PATIENT.finditer(text):
+        spans += _name(m.start("name"), m.group("name"), "title", firsts)
     for pattern, kind in (
         (p.RELATIVE_AFTER, "given"),
         (p.SALUTATION, "given"),

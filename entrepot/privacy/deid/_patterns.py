@@ -91,11 +91,8 @@ STREET = re.compile(
     rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?{WORD}(?:[- ](?:{WORD}|de|du|des|la|les))*"
     r"|(?:BP|CS|TSA) ?\d{3,5})"
 )
-_CITY = (
-    rf"(?:{WORD}|L'|d'|de|du|des|la|le|les|sur|sous|en|lès|\d{{1,2}}(?:e|er))"
-    rf"(?:[- ](?:{WORD}|L'{WORD}|d'{WORD}|l'{WORD}|de|du|des|la|le|les|sur|sous|en|lès|et|"
-    r"\d{1,2}(?:e|er)))*"
-)
+_CITY_LINK = r"(?:des|de|du|la|les|le|sur|sous|en|lès|et|\d{1,2}(?:er|e))(?![\w'’])"
+_CITY = rf"{WORD}(?:[- ](?:{WORD}|L'{WORD}|d'{WORD}|l'{WORD}|{_CITY_LINK}))*"
 ZIP_CITY = re.compile(
     rf"(?<!\d)(?=\d)((?:0[1-9]|[1-8]\d|9[0-8])\d{{3}})[ ,]+({_CITY}(?: (?:CEDEX|Cedex)(?: \d{{1,2}})?)?)"
 )
@@ -154,6 +151,13 @@ RELATIVE_BEFORE = re.compile(
 )
 RELATIVE_AFTER = re.compile(
     rf"(?<![\w'’])(?=[{UPPER}])({NAME_WORD}(?: {NAME_WORD})?), (?:sa|son) (?:{RELATIVE})\b"
+)
+#: `la patiente Dubois`, `votre patient M. Dubois`.
+PATIENT = re.compile(
+    r"(?=[lLvVnNdDaà])\b(?:[Ll]e|[Ll]a|[Vv]otre|[Nn]otre|du|de la|au|à la) "
+    r"(?:patiente?|malade|enfant|nourrisson|résidente?)"
+    rf" (?P<title>{TITLE}[ \t]+)?(?P<name>{NAME_SEQ})"
+    r"(?=[ \t]*(?:[,.;:()\n]|$)| (?:âgée?|née?|a|est|ayant|qui|que|vue?|revue?|admise?|\d))"
 )
 #: `née Marchand`, `épouse Dubois` after a name: the birth or married name.
 MAIDEN = re.compile(rf"(?=[névÉ])\b(?:née|ép\.|veuve|(?<![Ss]on )épouse) ({NAME_SEQ})")
