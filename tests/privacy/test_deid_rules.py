@@ -3,7 +3,7 @@ sentence per case (none comes from entrepot's note templates)."""
 
 import pytest
 
-from entrepot.privacy.deid import find_identifiers
+from entrepot.privacy.deid import deidentify, find_identifiers
 
 
 def found(text: str) -> list[tuple[str, str]]:
@@ -30,6 +30,11 @@ TITLES = [
     case("Docteur Jean-Marc LE GOFF", ("Jean-Marc", "PRENOM"), ("LE GOFF", "NOM")),
     case("Mlle Dubois-Marchand, 19 ans", ("Dubois-Marchand", "NOM")),
     case("Vus ensemble, M. et Mme Leclercq", ("Leclercq", "NOM")),
+    case(
+        "Vue par les Drs Aït-Ouarab et Hoarau.",
+        ("Aït-Ouarab", "NOM"),
+        ("Hoarau", "NOM"),
+    ),
     case("Dr P. Marchand", ("P.", "PRENOM"), ("Marchand", "NOM")),
     case("MME DA COSTA PEREIRA", ("DA COSTA PEREIRA", "NOM")),
     case("Mme Dubois née Marchand", ("Dubois", "NOM"), ("Marchand", "NOM")),
@@ -231,6 +236,7 @@ NUMBERS = [
     case("NDA : 2023-004567", ("2023-004567", "NDA")),
     case("IPP n° 800 123 4567", ("800 123 4567", "IPP")),
     case("N° de dossier : 123456", ("123456", "IPP")),
+    case("IPP=123456", ("123456", "IPP")),
     case("N° de séjour : 224444444432", ("224444444432", "NDA")),
 ]
 
@@ -313,6 +319,17 @@ def test_formats(text, expected):
 @pytest.mark.parametrize("text", KEPT)
 def test_medical_terms_are_kept(text):
     assert found(text) == []
+
+
+def test_tagged_text_has_nothing_left_to_find():
+    """De-identifying twice changes nothing (the in-place run is idempotent)."""
+    text = "Copie : Dr Claire Nicolas\nPatiente : Mme Sophie Marchand, sa fille Mme Leclercq"
+    once = deidentify(text).text
+    assert (
+        once
+        == "Copie : Dr [PRENOM] [NOM]\nPatiente : Mme [PRENOM] [NOM], sa fille Mme [NOM]"
+    )
+    assert find_identifiers(once) == []
 
 
 def test_a_nir_with_a_wrong_key_is_not_one():

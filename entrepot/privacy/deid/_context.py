@@ -46,7 +46,7 @@ _STOP = COMMON | frozenset(
         "Assistant Assistante Cadre Médecin Professeur Mademoiselle Prénoms Épouse Veuve "
         "Cedex Compte Rendu Objet Courrier Lundi Mardi Mercredi Jeudi Vendredi Samedi "
         "Dimanche Janvier Février Mars Avril Mai Juin Juillet Août Septembre Octobre "
-        "Novembre Décembre"
+        "Novembre Décembre Dr Drs Pr Prs Mme Mlle Mr Me Maître"
     ).split()
 )
 _TITLED = re.compile(rf"(?:{p.TITLE}[ \t]+)?({p.NAME_SEQ})")
@@ -68,10 +68,11 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
     """Name spans found from their context (NOM or PRENOM)."""
     spans: list[Span] = []
     for m in p.TITLE_NAME.finditer(text):
-        spans += _name(m.start(1), m.group(1), "title", firsts)
+        many = text.startswith(("Drs", "Prs"), m.start())  # `les Drs Hoarau et Nguyen`
+        spans += _listed(text, m.start(1), "title", firsts, many)
     for m in p.FIELD.finditer(text):
         kind = "nom" if m.group("nom") else "prenom" if m.group("prenom") else "given"
-        spans += _listed(text, m.end(), kind, firsts)
+        spans += _listed(text, m.end(), kind, firsts, kind == "given")
     for m in p.RELATIVE_BEFORE.finditer(text):
         kind = "title" if m.group("title") else "given"
         spans += _name(m.start("name"), m.group("name"), kind, firsts)
@@ -90,14 +91,16 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
     return spans
 
 
-def _listed(text: str, at: int, kind: str, firsts: frozenset[str]) -> list[Span]:
-    """The name after a field label, or the names of a list (`Praticiens
-    hospitaliers : Sophie Marchand, Dr Karim Benali`)."""
+def _listed(
+    text: str, at: int, kind: str, firsts: frozenset[str], many: bool
+) -> list[Span]:
+    """The name at `at`, and with `many` the names of a list that follows
+    (`Praticiens hospitaliers : Sophie Marchand, Dr Karim Benali`)."""
     spans: list[Span] = []
     while m := _TITLED.match(text, at):
         spans += _name(m.start(1), m.group(1), kind, firsts)
         separator = _LIST_SEPARATOR.match(text, m.end())
-        if kind != "given" or not separator:
+        if not many or not separator:
             break
         at = separator.end()
     return spans

@@ -25,7 +25,7 @@ NAME_SEQ = (
     rf"(?: [{UPPER}]\.(?![{UPPER}{LOWER}]))?"
 )
 TITLE = (
-    r"\b(?:Dr\.?|DR\.?|Docteur|DOCTEUR|Pr\.?|PR\.?|Professeur|PROFESSEUR|M\.|Mr\.?|MR\.?|"
+    r"\b(?:Drs?\.?|Prs\.?|DR\.?|Docteur|DOCTEUR|Pr\.?|PR\.?|Professeur|PROFESSEUR|M\.|Mr\.?|MR\.?|"
     r"Mme|MME|Mlle|MLLE|Monsieur|MONSIEUR|Madame|MADAME|Mademoiselle|Me|Maître)"
 )
 TITLE_NAME = re.compile(rf"(?=[DPM]){TITLE}[ \t]+({NAME_SEQ})")
@@ -112,7 +112,7 @@ HOSPITAL = re.compile(
     rf"Groupe hospitalier|GHU?|Institut|Polyclinique|Hôpitaux)(?!(?i: de (?:jour|semaine|nuit)\b))"
     rf"(?: (?:de la|de l'|du|des|de|d'))? ?{WORD}(?:[- ](?:{WORD}|de|du|la|les|d'{WORD}))*"
 )
-_NUMBER_WORD = r"\s*(?:n°|no\.?)?\s*:?\s*$"
+_NUMBER_WORD = r"\s*(?:n°|no\.?)?\s*[:=]?\s*$"
 IPP_CUE = re.compile(
     rf"(?:IPP|NIP|N° ?(?:de )?patient|n° ?patient|identifiant patient|dossier){_NUMBER_WORD}",
     re.IGNORECASE,
