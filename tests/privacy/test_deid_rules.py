@@ -3,7 +3,7 @@ sentence per case (none comes from entrepot's note templates)."""
 
 import pytest
 
-from entrepot.privacy.deid import deidentify, find_identifiers
+from entrepot.privacy.deid import DeidConfig, deidentify, find_identifiers
 
 
 def found(text: str) -> list[tuple[str, str]]:
@@ -330,6 +330,13 @@ def test_tagged_text_has_nothing_left_to_find():
         == "Copie : Dr [PRENOM] [NOM]\nPatiente : Mme [PRENOM] [NOM], sa fille Mme [NOM]"
     )
     assert find_identifiers(once) == []
+
+
+def test_iso_dates_are_shifted_as_written():
+    config = DeidConfig("surrogate", shift_days=10)
+    assert deidentify("Prélèvement du 2021-03-03.", None, config).text == (
+        "Prélèvement du 2021-03-13."
+    )
 
 
 def test_a_nir_with_a_wrong_key_is_not_one():
