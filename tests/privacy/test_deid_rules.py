@@ -300,6 +300,7 @@ KEPT = [
     "Plaquettes à 15000 de base, puis 10000 et 20000 UI.",
     "Prise en charge d'une PR.\nSuspicion de sclérodactylie.",
     "COMPTE RENDU D'HÔPITAL DE JOUR",
+    "Lundi, le patient est sorti. Passer au 1/2 comprimé le soir.",
 ]
 
 
