@@ -38,6 +38,13 @@ TITLES = [
     case("Dr P. Marchand", ("P.", "PRENOM"), ("Marchand", "NOM")),
     case("MME DA COSTA PEREIRA", ("DA COSTA PEREIRA", "NOM")),
     case("Mme Dubois née Marchand", ("Dubois", "NOM"), ("Marchand", "NOM")),
+    case(
+        "Mme BOUCHARD épouse KOWALSKI Marie-Thérèse",
+        ("BOUCHARD", "NOM"),
+        ("KOWALSKI", "NOM"),
+        ("Marie-Thérèse", "PRENOM"),
+    ),
+    case("Dr A.-S. Le Gall", ("A.-S.", "PRENOM"), ("Le Gall", "NOM")),
     case("Dr Dubois du Service de Cardiologie", ("Dubois", "NOM")),
     case("La patiente Ménard, âgée de 77 ans", ("Ménard", "NOM")),
     case("Je revois votre patient M. Ben Ali.", ("Ben Ali", "NOM")),

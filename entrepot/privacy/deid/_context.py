@@ -52,6 +52,7 @@ _STOP = COMMON | frozenset(
 _TITLED = re.compile(rf"(?:{p.TITLE}[ \t]+)?({p.NAME_SEQ})")
 _LIST_SEPARATOR = re.compile(r"\s*(?:,|;|/| et )\s*")
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)*")
+_INITIAL = re.compile(rf"[{p.UPPER}]\.(?:-[{p.UPPER}]\.)?")
 
 
 class _Unit(NamedTuple):
@@ -81,7 +82,7 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
     for pattern, kind in (
         (p.RELATIVE_AFTER, "given"),
         (p.SALUTATION, "given"),
-        (p.MAIDEN, "nom"),
+        (p.MAIDEN, "title"),
     ):
         for m in pattern.finditer(text):
             spans += _name(m.start(1), m.group(1), kind, firsts)
@@ -130,7 +131,7 @@ def _units(start: int, seq: str) -> list[_Unit]:
             continue
         if folded in _STOP or (word.isupper() and folded in NOT_NAMES):
             break
-        initial = len(word) <= 4 and word.endswith(".")
+        initial = bool(_INITIAL.fullmatch(word))
         particle = begin != w.start()
         units.append(_Unit(start + begin, start + w.end(), word, particle, initial))
         begin = None
