@@ -112,6 +112,20 @@ FIELDS = [
     ),
 ]
 
+FIELDS += [
+    case(
+        "Adressé par le Dr Jean-Luc Poirier, Béziers.",
+        ("Jean-Luc", "PRENOM"),
+        ("Poirier", "NOM"),
+    ),
+    case(
+        "Présents : Pr Cartron, Dr Quittet (Hématologie) ; Mme Salles, IDE.",
+        ("Cartron", "NOM"),
+        ("Quittet", "NOM"),
+        ("Salles", "NOM"),
+    ),
+]
+
 SIGNATURES = [
     case(
         "Claire MARCHAND\nPraticien hospitalier",
@@ -307,6 +321,7 @@ KEPT = [
     "Plaquettes à 15000 de base, puis 10000 et 20000 UI.",
     "Prise en charge d'une PR.\nSuspicion de sclérodactylie.",
     "COMPTE RENDU D'HÔPITAL DE JOUR",
+    "Proposition : 6 cycles R-CHOP 21, puis CHOP seul.",
     "Lundi, le patient est sorti. Passer au 1/2 comprimé le soir.",
 ]
 

@@ -49,7 +49,7 @@ _STOP = COMMON | frozenset(
         "Novembre Décembre Dr Drs Pr Prs Mme Mlle Mr Me Maître"
     ).split()
 )
-_TITLED = re.compile(rf"(?:{p.TITLE}[ \t]+)?({p.NAME_SEQ})")
+_TITLED = re.compile(rf"(?:(?:le|la|les) )?(?:{p.TITLE}[ \t]+)?({p.NAME_SEQ})")
 _LIST_SEPARATOR = re.compile(r"\s*(?:,|;|/| et )\s*")
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)*")
 _INITIAL = re.compile(rf"[{p.UPPER}]\.(?:-[{p.UPPER}]\.)?")
@@ -99,9 +99,12 @@ def _listed(
     (`Praticiens hospitaliers : Sophie Marchand, Dr Karim Benali`)."""
     spans: list[Span] = []
     while m := _TITLED.match(text, at):
-        spans += _name(m.start(1), m.group(1), kind, firsts)
+        found = _name(m.start(1), m.group(1), kind, firsts)
+        if spans and kind == "given" and m.start(1) == at and len(found) < 2:
+            break  # a list goes on with titles or full names: `Dr X, Béziers` does not
+        spans += found
         separator = _LIST_SEPARATOR.match(text, m.end())
-        if not many or not separator:
+        if not (many and found and found[-1][1] == m.end() and separator):
             break
         at = separator.end()
     return spans

@@ -111,7 +111,7 @@ LETTER_PLACE = re.compile(
 HOSPITAL = re.compile(
     rf"(?=[HCGIP])\b(?:H[ôo]pital|HÔPITAL|Clinique|CLINIQUE|CENTRE HOSPITALIER(?: UNIVERSITAIRE)?|CHU|CHR|CHI|CH|Centre hospitalier(?: universitaire)?|"
     rf"Groupe hospitalier|GHU?|Institut|Polyclinique|Hôpitaux)(?!(?i: de (?:jour|semaine|nuit)\b))"
-    rf"(?: (?:de la|de l'|du|des|de|d'))? ?{WORD}(?:[- ](?:{WORD}|de|du|la|les|d'{WORD}))*"
+    rf" (?:de la |du |des |de |de l'|d')?{WORD}(?:[- ](?:{WORD}|de|du|la|les|d'{WORD}))*"
 )
 _NUMBER_WORD = r"\s*(?:n°|no\.?)?\s*[:=]?\s*$"
 IPP_CUE = re.compile(
