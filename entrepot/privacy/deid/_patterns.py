@@ -54,7 +54,7 @@ CUED_NUMBER = re.compile(
 )
 _DAY = r"(?:1er|[12]?\d|3[01])"
 DATE = re.compile(
-    r"(?<![\d/])(?=[0-9adfjlmnosv])(?:"
+    r"(?<![\d/])\b(?=[0-9adfjlmnosv])(?:"
     r"(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d{2}"
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
     rf"|(?:(?:{WEEKDAYS}) )?{_DAY} (?:{MONTHS})(?: (?:19|20)\d{{2}})?"
@@ -128,7 +128,7 @@ NIR_CUE = re.compile(
 #: Field labels after which a name is written: the surname, the first name, or
 #: a person (patient, relative, member of staff).
 FIELD = re.compile(
-    r"(?=[npiesmacodrvNPIESMACODRV])(?i:\b(?:(?P<nom>nom(?: de naissance| d['’]usage| marital| de jeune fille| patronymique)?)"
+    r"\b(?=[npiesmacodrvNPIESMACODRV])(?i:(?:(?P<nom>nom(?: de naissance| d['’]usage| marital| de jeune fille| patronymique)?)"
     r"|(?P<prenom>pr[ée]noms?)"
     r"|patiente?|personne à prévenir|personne de confiance|internes?|externes?|signataire"
     r"|médecin(?: traitant| référent| adresseur| responsable| correspondant)?"
