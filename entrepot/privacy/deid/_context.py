@@ -117,8 +117,10 @@ def _signs(text: str, m: re.Match) -> bool:
     after = _BLANK_LINES.match(text, m.end())
     if after and p.FUNCTION_LINE.match(text, after.end()):
         return True
-    before = text[: m.start()].rstrip()
-    return bool(p.CLOSING.search(before, before.rfind("\n") + 1))
+    end = m.start()
+    while end and text[end - 1].isspace():
+        end -= 1
+    return bool(p.CLOSING.search(text, text.rfind("\n", 0, end) + 1, end))
 
 
 def _units(start: int, seq: str) -> list[_Unit]:

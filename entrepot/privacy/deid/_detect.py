@@ -7,13 +7,17 @@ import re
 from datetime import date
 
 from entrepot.privacy.deid import _patterns as p
-from entrepot.privacy.deid._context import COMMON, NOT_NAMES, PARTICLES, context_names
+from entrepot.privacy.deid._context import (
+    COMMON,
+    NOT_NAMES,
+    PARTICLES,
+    Span,
+    context_names,
+)
 from entrepot.privacy.deid._guard import eponyms
 from entrepot.privacy.deid._identity import Identity
 from entrepot.privacy.deid._lexicons import cities, first_names, hospitals, surnames
 from entrepot.privacy.deid._text import fold, within_one_edit
-
-Span = tuple[int, int, str]
 
 _TOKEN = re.compile(
     rf"[{p.UPPER}][{p.LOWER}{p.UPPER}'’]*(?:-[{p.UPPER}][{p.LOWER}{p.UPPER}'’]*)*"
