@@ -87,6 +87,11 @@ FIELDS = [
     case("Nom de jeune fille : Marchand", ("Marchand", "NOM")),
     case("Nom d'usage : Leclercq", ("Leclercq", "NOM")),
     case(
+        "Équipe de nuit (IDE : Laetitia, AS : Kévin)",
+        ("Laetitia", "PRENOM"),
+        ("Kévin", "PRENOM"),
+    ),
+    case(
         "Médecin traitant : Zbinden Sandrine",
         ("Zbinden", "NOM"),
         ("Sandrine", "PRENOM"),

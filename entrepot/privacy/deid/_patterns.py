@@ -132,7 +132,7 @@ FIELD = re.compile(
     r"|(?P<prenom>pr[ée]noms?)"
     r"|patiente?|personne à prévenir|personne de confiance|internes?|externes?|signataire"
     r"|médecin(?: traitant| référent| adresseur| responsable| correspondant)?"
-    r"|aide[- ]soignante?|cadre(?: de santé)?|ide|ibode|iade|infirmi[eè]re?|opérateur"
+    r"|aide[- ]soignante?|as|ash|cadre(?: de santé)?|ide|ibode|iade|infirmi[eè]re?|opérateur"
     r"|chirurgien|anesthésiste|aide opératoire|chef de (?:service|clinique|pôle)"
     r"|praticiens? hospitaliers?|assistante?s?|docteur junior|destinataire|copies?(?: à)?"
     r"|correspondant|secrétaire)\s*:"
