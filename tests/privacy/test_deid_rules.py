@@ -131,6 +131,23 @@ FIELDS += [
     ),
 ]
 
+UNTITLED = [
+    case("Vu avec Claire MARCHAND hier.", ("Claire", "PRENOM"), ("MARCHAND", "NOM")),
+    case("Vu avec Claire LE GOFF hier.", ("Claire", "PRENOM"), ("LE GOFF", "NOM")),
+    case(
+        "Vu avec Jeanne de La Fontaine hier.",
+        ("Jeanne", "PRENOM"),
+        ("de La Fontaine", "NOM"),
+    ),
+    case(
+        "Revue avec Marie-Claire Van der Meulen.",
+        ("Marie-Claire", "PRENOM"),
+        ("Van der Meulen", "NOM"),
+    ),
+    case("Appel de Louis d'Ornano.", ("Louis", "PRENOM"), ("d'Ornano", "NOM")),
+    case("Pierre HTA ancienne, Claire IRM normale."),
+]
+
 SIGNATURES = [
     case(
         "Claire MARCHAND\nPraticien hospitalier",
@@ -333,7 +350,7 @@ KEPT = [
 
 @pytest.mark.parametrize(
     "text, expected",
-    TITLES + BIRTH + FIELDS + SIGNATURES + SALUTATIONS + RELATIVES,
+    TITLES + UNTITLED + BIRTH + FIELDS + SIGNATURES + SALUTATIONS + RELATIVES,
 )
 def test_context_rules(text, expected):
     assert found(text) == expected

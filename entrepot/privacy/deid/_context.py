@@ -19,7 +19,10 @@ PARTICLES = frozenset(
 #: Upper-case words of notes that are never names.
 NOT_NAMES = frozenset(
     "ta fc fr spo2 crp irm ecg tdm atcd ttt ide hdj sau samu smur chu ch nda ipp "
-    "dr pr mme mr le la les de du des un une et ou en au aux pas avec sans sur".split()
+    "dr pr mme mr le la les de du des un une et ou en au aux pas avec sans sur "
+    "hta avc ait bpco ic irc ira ald ssr ehpad usld had vih vhc vhb covid nfs bnp "
+    "tsh inr tp ggt pal asat alat vs tep rcp ett eto fevg ok rdv cr crh cro as ash "
+    "aes oap ivg img sa pa ecbu pl dfg hba1c".split()
 )
 #: Capitalised words that start sentences of notes and are not surnames.
 COMMON = frozenset(
@@ -89,6 +92,17 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
     for m in p.NAME_LINE.finditer(text):
         if _signs(text, m):
             spans += _name(m.start(1), m.group(1), "line", firsts)
+    return spans
+
+
+def particle_names(text: str, firsts: frozenset[str]) -> list[Span]:
+    """A first name, then a surname with particles: `Jeanne de La Fontaine`,
+    `Marie-Claire Van der Meulen`."""
+    spans: list[Span] = []
+    for m in p.FIRST_THEN_PARTICLES.finditer(text):
+        first = _Unit(m.start(1), m.end(1), m.group(1), False, False)
+        if _is_first(first, firsts):
+            spans += [(m.start(1), m.end(1), "PRENOM"), (m.start(2), m.end(2), "NOM")]
     return spans
 
 

@@ -13,6 +13,7 @@ from entrepot.privacy.deid._context import (
     PARTICLES,
     Span,
     context_names,
+    particle_names,
 )
 from entrepot.privacy.deid._guard import eponyms
 from entrepot.privacy.deid._identity import Identity
@@ -95,6 +96,9 @@ def names(text: str, identity: Identity | None) -> list[Span]:
     firsts, lasts = first_names(), surnames()
     guarded = eponyms(text)
     spans = [s for s in context_names(text, firsts) if not _guarded(s, guarded, True)]
+    spans += [
+        s for s in particle_names(text, firsts) if not _guarded(s, guarded, False)
+    ]
     taken = bytearray(len(text))
     for start, end, _ in spans:
         taken[start:end] = b"\x01" * (end - start)
@@ -175,7 +179,21 @@ def _labels(group, words, own, firsts, lasts) -> list[str | None]:
             labels[k], labels[k + 1] = labels[k] or "PRENOM", labels[k + 1] or "NOM"
         elif words[k + 1] in lasts and labels[k] == "PRENOM":
             labels[k + 1] = "NOM"
+        elif words[k] in firsts and not a.isupper() and _upper_name(b, words[k + 1]):
+            labels[k] = labels[k] or "PRENOM"  # `Claire MARCHAND`, `Claire LE GOFF`
+            j = k + 1
+            while j < n and _upper_name(group[j][2], words[j]):
+                labels[j], j = "NOM", j + 1
     return labels
+
+
+def _upper_name(word: str, folded: str) -> bool:
+    """A surname in capitals (`MARCHAND`, `LE` of `LE GOFF`), not an acronym."""
+    return (
+        word.isupper()
+        and len(word) > 1
+        and (folded not in NOT_NAMES or folded in PARTICLES)
+    )
 
 
 def _own(word: str, own: dict[str, str]) -> str | None:

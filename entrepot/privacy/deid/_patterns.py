@@ -153,6 +153,13 @@ RELATIVE_BEFORE = re.compile(
 RELATIVE_AFTER = re.compile(
     rf"(?<![\w'’])(?=[{UPPER}])({NAME_WORD}(?: {NAME_WORD})?), (?:sa|son) (?:{RELATIVE})\b"
 )
+#: A word, then a surname with particles (`Jeanne de La Fontaine`): a name when
+#: the word is a first name.
+FIRST_THEN_PARTICLES = re.compile(
+    rf"(?<![\w'’])(?=[{UPPER}])({NAME_WORD}) "  # the surname in a lookahead: overlaps
+    r"(?=((?:(?:[Vv]an|[Vv]on|[Dd]e|[Dd]u|[Dd]es|[Ll]e|[Ll]a|[Dd]a|[Dd]os|[Dd]as|[Dd]el|[Dd]i"
+    rf"|[Ee]l|[Bb]en|[Aa]l|den|der|ter|ten) )+(?:[dD]['’])?{NAME_WORD}|[dD]['’]{NAME_WORD}))"
+)
 #: `la patiente Dubois`, `votre patient M. Dubois`.
 PATIENT = re.compile(
     r"(?=[lLvVnNdDaà])\b(?:[Ll]e|[Ll]a|[Vv]otre|[Nn]otre|du|de la|au|à la) "
