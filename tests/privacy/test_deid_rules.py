@@ -36,6 +36,7 @@ TITLES = [
         ("Hoarau", "NOM"),
     ),
     case("Dr P. Marchand", ("P.", "PRENOM"), ("Marchand", "NOM")),
+    case("Mme. Dubois et Melle Marchand", ("Dubois", "NOM"), ("Marchand", "NOM")),
     case("MME DA COSTA PEREIRA", ("DA COSTA PEREIRA", "NOM")),
     case("Mme Dubois née Marchand", ("Dubois", "NOM"), ("Marchand", "NOM")),
     case(

@@ -49,7 +49,7 @@ _STOP = COMMON | frozenset(
         "Assistant Assistante Cadre Médecin Professeur Mademoiselle Prénoms Épouse Veuve "
         "Cedex Compte Rendu Objet Courrier Lundi Mardi Mercredi Jeudi Vendredi Samedi "
         "Dimanche Janvier Février Mars Avril Mai Juin Juillet Août Septembre Octobre "
-        "Novembre Décembre Dr Drs Pr Prs Mme Mlle Mr Me Maître"
+        "Novembre Décembre Dr Drs Pr Prs Mme Mmes Mlle Melle Mr Me Maître"
     ).split()
 )
 _TITLED = re.compile(rf"(?:(?:le|la|les) )?(?:{p.TITLE}[ \t]+)?({p.NAME_SEQ})")

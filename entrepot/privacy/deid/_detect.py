@@ -25,7 +25,8 @@ _TOKEN = re.compile(
 )
 _GAP = re.compile(r"[ \t]{1,2}$")
 _TITLES = frozenset(
-    "dr pr m mr mme mlle docteur professeur monsieur madame mademoiselle me".split()
+    "dr drs pr m mr mme mmes mlle melle docteur professeur monsieur madame mademoiselle "
+    "me".split()
 )
 
 
