@@ -148,6 +148,28 @@ def attrition_within(
     ]
 
 
+def shown(wh, decision: Decision, cohort_id: int) -> dict:
+    """A cohort's definition, figures and attrition, inside the perimeter."""
+    from pydantic import ValidationError
+
+    from entrepot.cohort import show_cohort
+
+    found = show_cohort(wh, cohort_id)
+    if restricts_persons(decision):
+        inside = figures(wh, decision, cohort_id)
+        found |= {"persons": inside["count"], "entries": inside["entries"]}
+        try:
+            definition = CohortDefinition.model_validate(found["definition"])
+        except ValidationError:  # not from a definition (a saved search...)
+            first = (found["attrition"] or [{"rule": "cohort"}])[0]
+            found["attrition"] = [
+                first | {"persons": found["persons"], "entries": found["entries"]}
+            ]
+        else:
+            found["attrition"] = attrition_within(wh, decision, definition)
+    return found
+
+
 def listed(wh, decision: Decision) -> list[dict]:
     """Every cohort: id, name, persons inside the perimeter, date generated."""
     from entrepot.cohort import list_cohorts

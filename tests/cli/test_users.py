@@ -1,0 +1,352 @@
+"""The command line is a user too: every command that reads patient data goes
+through the release gate as someone (the OS account or `--user`), is audited,
+and shows a registered user their role's view: small counts masked, nothing
+outside the project's perimeter. Run for real: the CLI in this process as
+root (the administrator), and in a process of another OS account."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+import typer
+
+from entrepot.cli import app, main
+from entrepot.cohort import run_cohort
+from entrepot.privacy import add_project, add_user, entries, os_account
+from entrepot.warehouse import Warehouse
+
+from ..cohort.conftest import build_tiny
+
+PASSWORD = "correct horse battery"
+GI = """\
+name: GI bleeds
+concept_sets:
+  gi: {items: [{vocabulary: CIM10, code: K92, descendants: true}]}
+entry:
+  events: [{condition: {concept_set: gi}}]
+exit:
+  offset: {days: 30}
+"""
+PERIMETER = 900  # the GI cohort: persons 1, 2 and 3
+#: note_id -> (person_id, text); person 4 is outside the project's perimeter.
+NOTES = {
+    1: (1, "Lupus systémique connu."),
+    2: (2, "Lupus érythémateux disséminé."),
+    3: (4, "Lupus cutané, hors du projet."),
+}
+
+#: Every command that reads patient data -> (its arguments after the command,
+#: the audit action of what it released).
+PATIENT_DATA = {
+    "export": (["OUT", "--all"], "export"),
+    "tables": ([], "tables"),
+    "describe": (["--top", "2"], "describe"),
+    "quality": (["--only", "end_before_start"], "quality"),
+    "index": (["--workers", "1"], "index"),
+    "search": (["lupus"], "search"),
+    "cohort run": (["GI", "--id", "7"], "cohort.run"),
+    "cohort list": ([], "cohort.list"),
+    "cohort show": ([str(PERIMETER)], "cohort.show"),
+    "cohort describe": ([str(PERIMETER)], "cohort.describe"),
+    "drugs scan": ([], "drugs.scan"),
+    "nlp run": (["--workers", "1"], "nlp.run"),
+    "nlp evaluate": (["--limit", "2"], "nlp.evaluate"),
+}
+#: Every other command, and why it reads no patient data.
+OTHER = {
+    "demo": "builds and tours a synthetic hospital of its own",
+    "synth": "writes a synthetic hospital",
+    "init": "creates an empty warehouse",
+    "load": "writes the warehouse",
+    "ingest": "writes the warehouse",
+    "eras": "derives tables in the warehouse",
+    "validate": "checks the schema and references (counts of faulty rows)",
+    "serve": "the web app, whose every route passes the gate itself",
+    "vocab load-athena": "writes the vocabulary",
+    "drugs load-thesaurus": "installs a thesaurus",
+    "drugs check": "checks prescription lines given as arguments",
+    "nlp extract": "reads texts on stdin, never the warehouse",
+    "deid": "de-identifies texts on stdin",
+    "privacy kanon": "reads an extract file, never the warehouse",
+    "privacy mask-below": "governance: sets the threshold",
+    "privacy rotate-key": "governance: re-keys pseudonyms",
+    "optout add": "governance: erases patients",
+    "optout remove": "governance: withdraws objections",
+    "optout list": "governance: pseudonyms of objectors, no data",
+    "audit verify": "governance: the log's chain",
+    "audit head": "governance: the log's head",
+    "audit show": "governance: the log",
+    "audit retention": "governance: prunes the log",
+    "user add": "governance: users",
+    "user list": "governance: users",
+    "project add": "governance: projects",
+    "project list": "governance: projects",
+    "cohort delete": "removes a cohort, shows nothing of it",
+}
+
+
+def commands(group=None, prefix: str = "") -> list[str]:
+    """Every command of the `entrepot` app, by its full name."""
+    group = group or typer.main.get_command(app)
+    found = []
+    for name, command in group.commands.items():
+        full = f"{prefix}{name}"
+        if hasattr(command, "commands"):
+            found += commands(command, f"{full} ")
+        else:
+            found.append(full)
+    return found
+
+
+def test_every_command_is_classified():
+    listed = set(commands())
+    assert not listed - PATIENT_DATA.keys() - OTHER.keys(), "classify these commands"
+    assert not (PATIENT_DATA.keys() | OTHER.keys()) - listed, "no such command"
+
+
+def _notes(wh) -> None:
+    schema = wh.table("note").schema().to_pyarrow()
+    rows = [
+        {"note_id": i, "person_id": person, "note_date": date(2015, 1, 1),
+         "note_type_concept_id": 32817, "note_class_concept_id": 0,
+         "note_title": "Compte rendu", "note_text": text,
+         "encoding_concept_id": 0, "language_concept_id": 0}
+        for i, (person, text) in NOTES.items()
+    ]  # fmt: skip
+    with wh.store.transaction() as tx:
+        tx.append("cdm", "note", wh.store.from_arrow(pa.Table.from_pylist(rows, schema=schema)))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hospital(tmp_path_factory) -> Path:
+    """The tiny warehouse with notes, a project `gi` limited to the GI cohort,
+    a researcher rita and a viewer vera in it, a data engineer dora; indexed."""
+    folder = tmp_path_factory.mktemp("users")
+    (folder / "gi.yaml").write_text(GI)
+    with build_tiny(str(folder / "eds.duckdb")) as wh:
+        _notes(wh)
+        run_cohort(wh, folder / "gi.yaml", cohort_id=PERIMETER)
+        add_project(wh, "gi", cohort_id=PERIMETER)
+        add_user(wh, "rita", "researcher", PASSWORD, projects=["gi"])
+        add_user(wh, "vera", "viewer", PASSWORD, projects=["gi"])
+        add_user(wh, "dora", "data_engineer", PASSWORD)
+    assert main(["index", "-w", str(folder / "eds.duckdb"), "--quiet"]) == 0
+    return folder
+
+
+def cli(capsys, hospital: Path, command: str, *args: str, code: int = 0):
+    """Run `entrepot COMMAND ARGS --json` here: its JSON output (or stderr)."""
+    argv = [*command.split(), *args, "-w", str(hospital / "eds.duckdb"), "--json"]
+    argv = [str(hospital / "out" / command) if a == "OUT" else a for a in argv]
+    argv = [str(hospital / "gi.yaml") if a == "GI" else a for a in argv]
+    done = main(argv)
+    out, err = capsys.readouterr()
+    assert done == code, err
+    return json.loads(out.splitlines()[-1]) if code == 0 else err.strip()
+
+
+def last_entry(hospital: Path, action: str) -> dict:
+    with Warehouse.open(hospital / "eds.duckdb", read_only=True) as wh:
+        found = [e for e in entries(wh) if e["action"] == action]
+    assert found, f"no audit entry {action}"
+    return found[-1]
+
+
+@pytest.mark.parametrize("command", sorted(PATIENT_DATA))
+def test_the_administrator_is_audited(capsys, hospital, command):
+    """Root (or the file's owner) sees exact counts; every output is audited
+    under its OS account's name."""
+    args, action = PATIENT_DATA[command]
+    before = len(_all(hospital))
+    cli(capsys, hospital, command, *args)
+    entry = last_entry(hospital, action)
+    assert entry["user"] == os_account() == "root"
+    assert entry["seq"] > before
+
+
+def _all(hospital: Path) -> list[dict]:
+    with Warehouse.open(hospital / "eds.duckdb", read_only=True) as wh:
+        return entries(wh)
+
+
+def test_administrator_counts_are_exact(capsys, hospital):
+    counts = cli(capsys, hospital, "tables")
+    assert counts["cdm"]["person"] == 5
+    run = cli(capsys, hospital, "cohort", "run", str(hospital / "gi.yaml"), "--id", "8")
+    assert (run["count"], run["attrition"][0]["persons"]) == (3, 3)
+
+
+@pytest.fixture
+def as_user(monkeypatch):
+    """Claim a registered user's name with the right password."""
+    monkeypatch.setenv("ENTREPOT_PASSWORD", PASSWORD)
+    return lambda name: ["--user", name]
+
+
+def test_a_researcher_sees_the_project_masked(capsys, hospital, as_user):
+    rita = [*as_user("rita"), "--project", "gi"]
+    run = cli(capsys, hospital, "cohort", "run", str(hospital / "gi.yaml"), "--id", "9", *rita)  # fmt: skip
+    assert (run["count"], run["entries"]) == ("<10", "<10")
+    assert run["attrition"] == [{"rule": "entry events", "persons": "<10", "entries": "<10"}]  # fmt: skip
+    assert last_entry(hospital, "cohort.run")["user"] == "rita"
+    assert last_entry(hospital, "cohort.run")["project"] == "gi"
+    assert last_entry(hospital, "cohort.run")["persons"] == 3
+
+    listed = cli(capsys, hospital, "cohort", "list", *rita)
+    assert {r["persons"] for r in listed} == {"<10", 0}  # 0: the drug scan's
+    shown = cli(capsys, hospital, "cohort", "show", str(PERIMETER), *rita)
+    assert (shown["persons"], shown["entries"]) == ("<10", "<10")
+    table = cli(capsys, hospital, "cohort", "describe", str(PERIMETER), *rita)
+    assert table["persons"] == "<10"
+    assert last_entry(hospital, "cohort.describe")["user"] == "rita"
+
+    found = cli(capsys, hospital, "search", "lupus", *rita)
+    assert found["persons"] == "<10"
+    assert {h["person_id"] for h in found["hits"]} == {1, 2}  # not person 4's note
+    assert last_entry(hospital, "search")["user"] == "rita"
+
+
+def test_a_researcher_exports_the_perimeter_only(capsys, hospital, as_user):
+    out = hospital / "rita-export"
+    written = cli(capsys, hospital, "export", str(out), "--project", "gi", "--format", "csv", *as_user("rita"))  # fmt: skip
+    assert written["rows"]["person"] == 3 and "note" in written["rows"]
+    persons = (out / "person.csv").read_text().splitlines()[1:]
+    assert sorted(line.split(",")[0] for line in persons) == ["1", "2", "3"]
+    notes = (out / "note.csv").read_text()
+    assert "hors du projet" not in notes and "Lupus érythémateux" in notes
+    entry = last_entry(hospital, "export")
+    assert (entry["user"], entry["project"], entry["persons"]) == ("rita", "gi", 3)
+
+
+def test_export_needs_a_project_or_all(capsys, hospital, as_user):
+    err = cli(capsys, hospital, "export", str(hospital / "x"), code=2)
+    assert err == (
+        "entrepot: error: export: give --project P (its perimeter) or --all "
+        "(the whole warehouse)"
+    )
+    err = cli(capsys, hospital, "export", str(hospital / "x"), "--all", *as_user("rita"), code=2)  # fmt: skip
+    assert err == "entrepot: error: a researcher acts only within a project"
+
+
+def test_everything_exported_by_the_administrator_is_audited_as_such(capsys, hospital):
+    written = cli(capsys, hospital, "export", str(hospital / "all"), "--all")
+    assert written["rows"]["person"] == 5
+    entry = last_entry(hospital, "export")
+    assert (entry["user"], entry["project"], entry["persons"]) == ("root", None, 5)
+    assert json.loads(entry["parameters"])["all"] is True
+
+
+def test_a_data_engineer_gets_masked_counts(capsys, hospital, as_user):
+    dora = as_user("dora")
+    counts = cli(capsys, hospital, "tables", *dora)
+    assert counts["cdm"]["person"] == "<10" and counts["cdm"]["measurement"] == 0
+    described = cli(capsys, hospital, "describe", *dora)
+    assert described["summary"]["persons"] == "<10"
+    assert last_entry(hospital, "describe")["user"] == "dora"
+
+
+def test_thresholds_are_raised_never_lowered(capsys, hospital, as_user):
+    dora = as_user("dora")
+    raised = cli(capsys, hospital, "cohort", "describe", str(PERIMETER), "--mask-below", "1000", *as_user("rita"), "--project", "gi")  # fmt: skip
+    assert raised["persons"] == "<1000"
+    lowered = cli(capsys, hospital, "describe", "--mask-below", "1", *dora)
+    assert lowered["summary"]["persons"] == "<10"
+
+
+def test_a_viewer_never_reads_rows(capsys, hospital, as_user):
+    vera = [*as_user("vera"), "--project", "gi"]
+    err = cli(capsys, hospital, "search", "lupus", *vera, code=2)
+    assert err == "entrepot: error: a viewer may not read"
+    found = cli(capsys, hospital, "search", "lupus", "--masked", *vera)
+    assert (found["persons"], found["hits"]) == ("<10", [])
+
+
+def test_a_researcher_works_within_a_project(capsys, hospital, as_user):
+    err = cli(capsys, hospital, "tables", *as_user("rita"), code=2)
+    assert err == "entrepot: error: a researcher acts only within a project"
+
+
+def test_a_claim_needs_the_password(capsys, hospital, monkeypatch):
+    err = cli(capsys, hospital, "tables", "--user", "dora", code=2)
+    assert err == (
+        "entrepot: error: --user dora: give the password in $ENTREPOT_PASSWORD "
+        "(or run on a terminal)"
+    )
+    monkeypatch.setenv("ENTREPOT_PASSWORD", "wrong password")
+    err = cli(capsys, hospital, "tables", "--user", "dora", code=2)
+    assert err == "entrepot: error: unknown user or wrong password"
+    assert last_entry(hospital, "login")["user"] == "dora"
+    err = cli(capsys, hospital, "tables", "--user", "nemo", code=2)
+    assert err == "entrepot: error: user 'nemo' is not registered in this warehouse"
+
+
+# -- another OS account: a real process under uid 65534 (nobody) ---------------
+NOBODY = 65534
+
+
+@pytest.fixture
+def shared(hospital):
+    """A copy of the warehouse that the OS account nobody may read and write,
+    in a folder it may enter; removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="entrepot-shared-"))
+    folder.chmod(0o777)
+    copy = folder / "eds.duckdb"
+    shutil.copy(hospital / "eds.duckdb", copy)
+    copy.chmod(0o666)
+    yield copy
+    shutil.rmtree(folder)
+
+
+def as_nobody(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    def drop() -> None:
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
+
+    return subprocess.run(
+        [sys.executable, "-m", "entrepot", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=drop,
+        env={
+            "PATH": os.environ["PATH"],
+            "HOME": "/tmp",
+            "PYTHONPATH": os.pathsep.join(sys.path),
+        }
+        | (env or {}),  # fmt: skip
+        cwd="/tmp",
+    )
+
+
+def test_another_os_account_is_refused(shared):
+    done = as_nobody("tables", "-w", str(shared), "--json")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == (
+        "entrepot: error: OS account 'nobody' is neither the warehouse's owner "
+        "nor a registered user (--user NAME)"
+    )
+    claimed = as_nobody("tables", "-w", str(shared), "--json", "--user", "dora", env={"ENTREPOT_PASSWORD": PASSWORD})  # fmt: skip
+    assert claimed.returncode == 0, claimed.stderr
+    assert json.loads(claimed.stdout)["cdm"]["person"] == "<10"
+    with Warehouse.open(shared, read_only=True) as wh:
+        log = entries(wh)
+    assert log[-1]["user"] == "dora" and log[-1]["action"] == "tables"
+    assert any(e["user"] == "nobody" and e["action"] == "caller" for e in log)
+
+
+def test_the_owner_is_the_administrator(shared):
+    os.chown(shared, NOBODY, NOBODY)
+    done = as_nobody("tables", "-w", str(shared), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["cdm"]["person"] == 5
+    with Warehouse.open(shared, read_only=True) as wh:
+        assert entries(wh)[-1]["user"] == "nobody"
