@@ -56,7 +56,9 @@ def test_load_validate_tables_export(workdir):
 
     out = workdir / "out"
     exported = json.loads(
-        entrepot("export", str(out), "--format", "csv", "--json", cwd=workdir).stdout
+        entrepot(
+            "export", str(out), "--all", "--format", "csv", "--json", cwd=workdir
+        ).stdout
     )
     assert exported["rows"]["person"] == 3 and exported["rows"]["measurement"] == 2
     assert (out / "person.csv").read_text().splitlines()[0].startswith("person_id,")
