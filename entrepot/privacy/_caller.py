@@ -77,15 +77,16 @@ class Caller:
                     decision, mask_below=max(decision.mask_below, int(mask_below))
                 )
             return decision
-        perimeter, floor = None, mask_below
+        perimeter, floor = None, mask_below or 0
         if project is not None:
             rows = ensure_table(wh, "access_project")
             rows = rows.filter(rows.name == project).to_pyarrow().to_pylist()
             if not rows:
                 raise AccessDeniedError(f"project {project!r} does not exist")
             perimeter = Perimeter.of(rows[-1])
-            floor = max(floor or 0, rows[-1]["mask_below"] or 0) or None
-        threshold = threshold_for(wh, floor) if masked or floor else None
+            floor = max(floor, rows[-1]["mask_below"] or 0)
+        asked = masked or mask_below is not None
+        threshold = threshold_for(wh, floor or None) if asked else None
         audit(
             wh,
             self.name,

@@ -310,15 +310,15 @@ def shared(hospital):
 #: first runs a command as root on a throwaway copy (so that every module is
 #: imported), then drops to nobody for good (real and effective ids) and runs
 #: the command asked.
-AS_NOBODY = """
+AS_NOBODY = f"""
 import contextlib, io, os, sys
 import entrepot.cli
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     entrepot.cli.main(["tables", "-w", os.environ.pop("WARM_UP"), "--json"])
-os.setgid(%d)
-os.setuid(%d)
+os.setgid({NOBODY})
+os.setuid({NOBODY})
 sys.exit(entrepot.cli.main(sys.argv[1:]))
-""" % (NOBODY, NOBODY)
+"""
 
 
 def as_nobody(
@@ -359,3 +359,20 @@ def test_the_owner_is_the_administrator(shared):
     assert json.loads(done.stdout)["cdm"]["person"] == 5
     with Warehouse.open(shared, read_only=True) as wh:
         assert entries(wh)[-1]["user"] == "nobody"
+
+
+def test_the_administrator_within_a_project(capsys, hospital):
+    """--project narrows the administrator to the perimeter, counts still exact
+    unless masked on request."""
+    written = cli(capsys, hospital, "export", str(hospital / "gi"), "--project", "gi")
+    assert written["rows"]["person"] == 3 and written["rows"]["note"] == 2
+    entry = last_entry(hospital, "export")
+    assert (entry["user"], entry["project"], entry["persons"]) == ("root", "gi", 3)
+    shown = cli(capsys, hospital, "cohort", "show", str(PERIMETER), "--project", "gi")
+    assert shown["persons"] == 3
+    masked = cli(capsys, hospital, "cohort", "show", str(PERIMETER), "--project", "gi", "--masked")  # fmt: skip
+    assert masked["persons"] == "<10"
+    err = cli(capsys, hospital, "tables", "--project", "nowhere", code=2)
+    assert "No such option: --project" in err
+    err = cli(capsys, hospital, "cohort", "list", "--project", "nowhere", code=2)
+    assert err == "entrepot: error: project 'nowhere' does not exist"
