@@ -376,3 +376,17 @@ def test_the_administrator_within_a_project(capsys, hospital):
     assert "No such option: --project" in err
     err = cli(capsys, hospital, "cohort", "list", "--project", "nowhere", code=2)
     assert err == "entrepot: error: project 'nowhere' does not exist"
+
+
+@pytest.mark.spark
+def test_spark_folder_owner_is_the_administrator(spark_session, tmp_path, capsys):
+    """On Spark the warehouse is a folder: its owner (here root) is the
+    administrator, and the export of everything is audited."""
+    uri = f"spark:{tmp_path / 'eds'}"
+    build_tiny(uri).close()
+    argv = ["-w", uri, "--json"]
+    assert main(["export", str(tmp_path / "out"), "--all", *argv]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"]["person"] == 5
+    with Warehouse.open(uri, read_only=True) as wh:
+        entry = entries(wh)[-1]
+    assert (entry["user"], entry["action"], entry["persons"]) == ("root", "export", 5)
