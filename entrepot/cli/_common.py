@@ -113,6 +113,8 @@ def open_warehouse(uri: str | None, *, read_only: bool = False):
     from entrepot.errors import WarehouseNotFoundError
     from entrepot.warehouse import Warehouse
 
+    if not read_only:
+        _check_writable(uri)
     try:
         return Warehouse.open(uri, read_only=read_only)
     except WarehouseNotFoundError as e:
@@ -121,6 +123,23 @@ def open_warehouse(uri: str | None, *, read_only: bool = False):
         raise WarehouseNotFoundError(
             f"{e}, or did you mean -w {DEMO_WAREHOUSE}?"
         ) from None
+
+
+def _check_writable(uri: str | None) -> None:
+    """Refuse, in one line, a warehouse this OS account may read but not
+    write: commands that read patient data write their audit entry in it."""
+    from entrepot.errors import AccessDeniedError
+    from entrepot.privacy import os_account
+    from entrepot.warehouse import resolve
+
+    location = resolve(uri)
+    folder = location.path if location.engine == "spark" else location.path.parent
+    writable = os.access(location.path, os.W_OK) and os.access(folder, os.W_OK)
+    if location.path.exists() and not writable:
+        raise AccessDeniedError(
+            f"{location}: OS account {os_account()!r} may not write to it, and "
+            "every command that reads it writes an audit entry there"
+        )
 
 
 def _password(name: str) -> str | None:

@@ -352,6 +352,17 @@ def test_another_os_account_is_refused(shared):
     assert any(e["user"] == "nobody" and e["action"] == "caller" for e in log)
 
 
+def test_a_warehouse_it_may_not_write_is_refused_in_one_line(shared):
+    """Reading writes an audit entry: read-only access is refused, not a traceback."""
+    shared.chmod(0o644)
+    done = as_nobody(shared, "tables", "--json", "--user", "dora", env={"ENTREPOT_PASSWORD": PASSWORD})  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.strip() == (
+        f"entrepot: error: {shared}: OS account 'nobody' may not write to it, and "
+        "every command that reads it writes an audit entry there"
+    )
+
+
 def test_the_owner_is_the_administrator(shared):
     os.chown(shared, NOBODY, NOBODY)
     done = as_nobody(shared, "tables", "--json")
