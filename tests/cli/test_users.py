@@ -401,3 +401,18 @@ def test_spark_folder_owner_is_the_administrator(spark_session, tmp_path, capsys
     with Warehouse.open(uri, read_only=True) as wh:
         entry = entries(wh)[-1]
     assert (entry["user"], entry["action"], entry["persons"]) == ("root", "export", 5)
+
+
+def test_a_warehouse_made_by_another_tool_gets_an_audit_log(eunomia_file, tmp_path, capsys):  # fmt: skip
+    """Eunomia has no entrepot tables: its first output creates the audit log."""
+    copy = tmp_path / "eunomia.duckdb"
+    shutil.copy(eunomia_file, copy)
+    assert main(["tables", "-w", str(copy), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cdm"]["person"] == 2694
+    with Warehouse.open(copy, read_only=True) as wh:
+        entry = entries(wh)[-1]
+    assert (entry["user"], entry["action"], entry["persons"]) == (
+        "root",
+        "tables",
+        2694,
+    )
