@@ -82,13 +82,17 @@ def run(
             persons=result["count"],
         )
     result = decision.mask_fields(result, COUNTS)
+    if not isinstance(result["count"], int):  # the days would tell how many
+        result["person_days"] = None
     emit(result, json, lambda: quiet or _print_run(result))
 
 
 def _print_run(result: dict) -> None:
+    days = result["person_days"]
     stdout.print(
         f"Cohort {result['cohort_definition_id']}: {number(result['count'])} persons, "
-        f"{number(result['entries'])} entries, {result['person_days']:,} person-days "
+        f"{number(result['entries'])} entries, "
+        f"{'masked' if days is None else number(days)} person-days "
         f"({result['seconds']:.2f} s)."
     )
     _print_attrition(result["attrition"])

@@ -195,7 +195,7 @@ def as_user(monkeypatch):
 def test_a_researcher_sees_the_project_masked(capsys, hospital, as_user):
     rita = [*as_user("rita"), "--project", "gi"]
     run = cli(capsys, hospital, "cohort", "run", str(hospital / "gi.yaml"), "--id", "9", *rita)  # fmt: skip
-    assert (run["count"], run["entries"]) == ("<10", "<10")
+    assert (run["count"], run["entries"], run["person_days"]) == ("<10", "<10", None)
     assert run["attrition"] == [{"rule": "entry events", "persons": "<10", "entries": "<10"}]  # fmt: skip
     assert last_entry(hospital, "cohort.run")["user"] == "rita"
     assert last_entry(hospital, "cohort.run")["project"] == "gi"
@@ -416,3 +416,11 @@ def test_a_warehouse_made_by_another_tool_gets_an_audit_log(eunomia_file, tmp_pa
         "tables",
         2694,
     )
+
+
+def test_the_text_output_is_masked_too(capsys, hospital, as_user):
+    argv = ["cohort", "run", str(hospital / "gi.yaml"), "--id", "10", "--project", "gi"]
+    argv += [*as_user("rita"), "-w", str(hospital / "eds.duckdb")]
+    assert main(argv) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Cohort 10: <10 persons, <10 entries, masked person-days" in text
