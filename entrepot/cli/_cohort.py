@@ -57,6 +57,7 @@ def run(
     from entrepot.cohort._perimeter import (
         attrition_within,
         figures,
+        refuse_domains,
         refuse_perimeter,
         restricts_persons,
     )
@@ -69,6 +70,7 @@ def run(
         definition = load_definition(path)
         cohort_id = cohort_id or definition.id or next_cohort_id(wh, definition.name)
         if project is not None:
+            refuse_domains(wh, decision, definition)
             refuse_perimeter(wh, cohort_id)
         result = run_cohort(wh, definition, cohort_id=cohort_id, source=str(path))
         result = result.as_dict()

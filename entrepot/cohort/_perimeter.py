@@ -87,13 +87,18 @@ def checked_definition(wh, decision: Decision, data: object, name: str | None):
     )
     if name:
         definition = definition.model_copy(update={"name": name})
-    for domain in sorted(_domains(definition.model_dump(mode="json"))):
-        for table in DOMAINS[domain].tables:
-            decision.table(wh, table)  # refuses one outside
+    refuse_domains(wh, decision, definition)
     resolve(wh, definition, SOURCE)  # unknown codes: every one listed
     cohort_id = definition.id or next_cohort_id(wh, definition.name)
     refuse_perimeter(wh, cohort_id)
     return definition, cohort_id
+
+
+def refuse_domains(wh, decision: Decision, definition: CohortDefinition) -> None:
+    """Refuse a definition that reads a table outside the perimeter."""
+    for domain in sorted(_domains(definition.model_dump(mode="json"))):
+        for table in DOMAINS[domain].tables:
+            decision.table(wh, table)  # refuses one outside
 
 
 def refuse_perimeter(wh, cohort_id: int) -> None:

@@ -136,7 +136,8 @@ def hospital(tmp_path_factory) -> Path:
         _notes(wh)
         run_cohort(wh, folder / "gi.yaml", cohort_id=PERIMETER)
         add_project(wh, "gi", cohort_id=PERIMETER)
-        add_user(wh, "rita", "researcher", PASSWORD, projects=["gi"])
+        add_project(wh, "drugs", domains=["drug_exposure"])
+        add_user(wh, "rita", "researcher", PASSWORD, projects=["gi", "drugs"])
         add_user(wh, "vera", "viewer", PASSWORD, projects=["gi"])
         add_user(wh, "dora", "data_engineer", PASSWORD)
     assert main(["index", "-w", str(folder / "eds.duckdb"), "--quiet"]) == 0
@@ -202,7 +203,8 @@ def test_a_researcher_sees_the_project_masked(capsys, hospital, as_user):
     assert last_entry(hospital, "cohort.run")["persons"] == 3
 
     listed = cli(capsys, hospital, "cohort", "list", *rita)
-    assert {r["persons"] for r in listed} == {"<10", 0}  # 0: the drug scan's
+    persons = {r["id"]: r["persons"] for r in listed}
+    assert persons[PERIMETER] == "<10" and set(persons.values()) <= {"<10", 0}
     shown = cli(capsys, hospital, "cohort", "show", str(PERIMETER), *rita)
     assert (shown["persons"], shown["entries"]) == ("<10", "<10")
     table = cli(capsys, hospital, "cohort", "describe", str(PERIMETER), *rita)
@@ -424,3 +426,17 @@ def test_the_text_output_is_masked_too(capsys, hospital, as_user):
     assert main(argv) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "Cohort 10: <10 persons, <10 entries, masked person-days" in text
+
+
+def test_a_project_runs_no_cohort_on_tables_outside_it(capsys, hospital, as_user):
+    rita = [*as_user("rita"), "--project", "drugs"]
+    err = cli(capsys, hospital, "cohort", "run", str(hospital / "gi.yaml"), *rita, code=2)  # fmt: skip
+    assert err == (
+        "entrepot: error: table condition_occurrence is outside the project's perimeter"
+    )
+    rita = [*as_user("rita"), "--project", "gi"]
+    err = cli(capsys, hospital, "cohort", "run", str(hospital / "gi.yaml"), "--id", str(PERIMETER), *rita, code=2)  # fmt: skip
+    assert err == (
+        f"entrepot: error: cohort {PERIMETER} is a project's perimeter: it is not "
+        "changed here"
+    )
