@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -239,6 +240,8 @@ def search(
     """Search the notes; by default negated, hypothetical and family text is
     left out. Counts are masked unless you hold the right; hits are rows, for
     those who may read (within a project: its persons and period)."""
+    from entrepot.cohort._perimeter import refuse_perimeter
+    from entrepot.cohort._results import next_cohort_id
     from entrepot.search import (
         SearchFilters,
         parse_exclude,
@@ -254,12 +257,21 @@ def search(
         decision = who.decide(wh, "count", project, target="search", masked=mask)
         if not mask:  # hits are rows
             who.decide(wh, "read", project, target="search")
-        filters = _within(wh, decision, filters)
-        result = search_notes(wh, query, filters, limit=limit, offset=offset)
+        narrowed = _within(wh, decision, filters)
+        result = (
+            {"notes": 0, "persons": 0, "offset": offset, "hits": []}
+            if narrowed is None
+            else search_notes(wh, query, narrowed, limit=limit, offset=offset)
+        )
         if mask:
             result["hits"] = []
         if save_cohort:
-            result["cohort"] = save_search_cohort(wh, query, filters, save_cohort)
+            if project is not None:
+                refuse_perimeter(wh, next_cohort_id(wh, save_cohort))
+            empty = replace(filters, persons=frozenset())
+            result["cohort"] = save_search_cohort(
+                wh, query, narrowed or empty, save_cohort
+            )
         decision.released(
             wh,
             "search",
@@ -289,25 +301,21 @@ def search(
 
 def _within(wh, decision, filters):
     """The search's filters narrowed to the perimeter: its persons and period
-    (a perimeter without notes refuses)."""
-    from dataclasses import replace
-
+    (None when the periods do not meet; a perimeter without notes refuses)."""
+    decision.table(wh, "note")  # refuses a perimeter without notes
     perimeter = decision.perimeter
     if perimeter is None:
         return filters
-    decision.table(wh, "note")  # refuses a perimeter without notes
+    starts = [d for d in (filters.start, perimeter.start) if d is not None]
+    ends = [d for d in (filters.end, perimeter.end) if d is not None]
+    start, end = max(starts, default=None), min(ends, default=None)
+    if start and end and start > end:
+        return None
     persons = None
     if perimeter.cohort_id is not None:
         ids = decision.table(wh, "person").person_id.to_pyarrow().to_pylist()
         persons = frozenset(ids)
-    starts = [d for d in (filters.start, perimeter.start) if d is not None]
-    ends = [d for d in (filters.end, perimeter.end) if d is not None]
-    return replace(
-        filters,
-        persons=persons,
-        start=max(starts) if starts else None,
-        end=min(ends) if ends else None,
-    )
+    return replace(filters, start=start, end=end, persons=persons)
 
 
 def register(root: typer.Typer) -> None:

@@ -137,7 +137,8 @@ def hospital(tmp_path_factory) -> Path:
         run_cohort(wh, folder / "gi.yaml", cohort_id=PERIMETER)
         add_project(wh, "gi", cohort_id=PERIMETER)
         add_project(wh, "drugs", domains=["drug_exposure"])
-        add_user(wh, "rita", "researcher", PASSWORD, projects=["gi", "drugs"])
+        add_project(wh, "late", start=date(2016, 1, 1))
+        add_user(wh, "rita", "researcher", PASSWORD, projects=["gi", "drugs", "late"])
         add_user(wh, "vera", "viewer", PASSWORD, projects=["gi"])
         add_user(wh, "dora", "data_engineer", PASSWORD)
     assert main(["index", "-w", str(folder / "eds.duckdb"), "--quiet"]) == 0
@@ -440,3 +441,14 @@ def test_a_project_runs_no_cohort_on_tables_outside_it(capsys, hospital, as_user
         f"entrepot: error: cohort {PERIMETER} is a project's perimeter: it is not "
         "changed here"
     )
+
+
+def test_a_search_stays_within_the_project_s_period(capsys, hospital, as_user):
+    """The notes are of 2015; project late starts in 2016."""
+    rita = [*as_user("rita"), "--project", "late"]
+    found = cli(capsys, hospital, "search", "lupus", *rita)
+    assert (found["notes"], found["persons"], found["hits"]) == (0, 0, [])
+    found = cli(capsys, hospital, "search", "lupus", "--to", "2015-12-31", *rita)
+    assert (found["notes"], found["persons"], found["hits"]) == (0, 0, [])
+    err = cli(capsys, hospital, "search", "lupus", *as_user("rita"), "--project", "drugs", code=2)  # fmt: skip
+    assert err == "entrepot: error: table note is outside the project's perimeter"
