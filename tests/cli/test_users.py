@@ -180,6 +180,28 @@ def _all(hospital: Path) -> list[dict]:
         return entries(wh)
 
 
+def _options(name: str) -> set[str]:
+    command = typer.main.get_command(app)
+    for part in name.split():
+        command = command.commands[part]
+    return {o for p in command.params for o in getattr(p, "opts", ())}
+
+
+@pytest.mark.parametrize("command", sorted(PATIENT_DATA))
+def test_a_registered_user_is_audited(capsys, hospital, command, monkeypatch):
+    """Within project gi as researcher rita where the command takes a project,
+    else as data engineer dora: audited under that name (and project)."""
+    monkeypatch.setenv("ENTREPOT_PASSWORD", PASSWORD)
+    args, action = PATIENT_DATA[command]
+    within = "--project" in _options(command)
+    if within:
+        args = [a for a in args if a != "--all"] + ["--project", "gi"]
+    user = "rita" if within else "dora"
+    cli(capsys, hospital, command, *args, "--user", user)
+    entry = last_entry(hospital, action)
+    assert (entry["user"], entry["project"]) == (user, "gi" if within else None)
+
+
 def test_administrator_counts_are_exact(capsys, hospital):
     counts = cli(capsys, hospital, "tables")
     assert counts["cdm"]["person"] == 5
