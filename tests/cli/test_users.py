@@ -474,3 +474,35 @@ def test_a_search_stays_within_the_project_s_period(capsys, hospital, as_user):
     assert (found["notes"], found["persons"], found["hits"]) == (0, 0, [])
     err = cli(capsys, hospital, "search", "lupus", *as_user("rita"), "--project", "drugs", code=2)  # fmt: skip
     assert err == "entrepot: error: table note is outside the project's perimeter"
+
+
+def test_on_a_terminal_the_password_is_asked(hospital):
+    """A real terminal (a pty): the claim's password is asked, not echoed."""
+    import pty
+
+    argv = [sys.executable, "-m", "entrepot", "tables", "--json", "--user", "dora"]
+    argv += ["-w", str(hospital / "eds.duckdb")]
+    env = {k: v for k, v in os.environ.items() if k != "ENTREPOT_PASSWORD"}
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child, on the terminal
+        try:
+            os.execve(sys.executable, argv, env)
+        finally:
+            os._exit(127)
+    seen = b""
+    while b"password of dora: " not in seen:
+        seen += os.read(terminal, 1024)
+    os.write(terminal, PASSWORD.encode() + b"\n")
+    while True:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # the child has ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, seen
+    text = seen.decode()
+    assert PASSWORD not in text
+    assert json.loads(text.strip().splitlines()[-1])["cdm"]["person"] == "<10"
