@@ -77,19 +77,19 @@ OTHER = {
     "nlp extract": "reads texts on stdin, never the warehouse",
     "deid": "de-identifies texts on stdin",
     "privacy kanon": "reads an extract file, never the warehouse",
-    "privacy mask-below": "governance: sets the threshold",
-    "privacy rotate-key": "governance: re-keys pseudonyms",
-    "optout add": "governance: erases patients",
-    "optout remove": "governance: withdraws objections",
-    "optout list": "governance: pseudonyms of objectors, no data",
+    "privacy mask-below": "governance (manage): sets the threshold",
+    "privacy rotate-key": "governance (manage): re-keys pseudonyms",
+    "optout add": "governance (manage): erases patients",
+    "optout remove": "governance (manage): withdraws objections",
+    "optout list": "governance (manage): pseudonyms of objectors, audited",
     "audit verify": "governance: the log's chain",
     "audit head": "governance: the log's head",
     "audit show": "governance: the log",
-    "audit retention": "governance: prunes the log",
-    "user add": "governance: users",
-    "user list": "governance: users",
-    "project add": "governance: projects",
-    "project list": "governance: projects",
+    "audit retention": "governance (manage): prunes the log",
+    "user add": "governance (manage): users",
+    "user list": "governance (manage): users",
+    "project add": "governance (manage): projects",
+    "project list": "governance (manage): projects",
     "cohort delete": "removes a cohort, shows nothing of it",
 }
 
@@ -506,3 +506,18 @@ def test_on_a_terminal_the_password_is_asked(hospital):
     text = seen.decode()
     assert PASSWORD not in text
     assert json.loads(text.strip().splitlines()[-1])["cdm"]["person"] == "<10"
+
+
+def test_governance_needs_the_right_to_manage(capsys, hospital, as_user):
+    """Users, projects, opt-outs, thresholds: the administrator, or a registered
+    user whose role may manage; others are refused in one line."""
+    err = cli(capsys, hospital, "project", "list", *as_user("rita"), code=2)
+    assert err == "entrepot: error: a researcher may not manage"
+    err = cli(capsys, hospital, "optout", "list", *as_user("dora"), code=2)
+    assert err == "entrepot: error: a data_engineer may not manage"
+    assert last_entry(hospital, "authorise.manage")["user"] == "dora"
+    assert cli(capsys, hospital, "optout", "list") == []
+    entry = last_entry(hospital, "optout.list")
+    assert (entry["user"], entry["rows"]) == ("root", 0)
+    listed = cli(capsys, hospital, "user", "list")
+    assert {u["name"] for u in listed} == {"rita", "vera", "dora"}
