@@ -101,9 +101,7 @@ def checked_definition(wh, decision: Decision, data: object, name: str | None):
     )
     if name:
         definition = definition.model_copy(update={"name": name})
-    for domain in sorted(_domains(definition.model_dump(mode="json"))):
-        for table in DOMAINS[domain].tables:
-            decision.table(wh, table)  # refuses one outside
+    refuse_domains(wh, decision, definition)
     resolve(wh, definition, SOURCE)  # unknown codes: every one listed
     return definition, saved_as(wh, decision, definition.name, definition.id)
 
@@ -147,6 +145,13 @@ def seen(wh, decision: Decision, cohort_id: int) -> Owner | None:
     if not cohort_visible(decision, cohort_id, owner) or not _stored(wh, cohort_id):
         raise missing(wh, cohort_id)
     return owner
+
+
+def refuse_domains(wh, decision: Decision, definition: CohortDefinition) -> None:
+    """Refuse a definition that reads a table outside the perimeter."""
+    for domain in sorted(_domains(definition.model_dump(mode="json"))):
+        for table in DOMAINS[domain].tables:
+            decision.table(wh, table)  # refuses one outside
 
 
 def refuse_perimeter(wh, cohort_id: int) -> None:
@@ -199,6 +204,28 @@ def attrition_within(
         }
         for i, n in enumerate(names)
     ]
+
+
+def shown(wh, decision: Decision, cohort_id: int) -> dict:
+    """A cohort's definition, figures and attrition, inside the perimeter."""
+    from pydantic import ValidationError
+
+    from entrepot.cohort import show_cohort
+
+    found = show_cohort(wh, cohort_id)
+    if restricts_persons(decision):
+        inside = figures(wh, decision, cohort_id)
+        found |= {"persons": inside["count"], "entries": inside["entries"]}
+        try:
+            definition = CohortDefinition.model_validate(found["definition"])
+        except ValidationError:  # not from a definition (a saved search...)
+            first = (found["attrition"] or [{"rule": "cohort"}])[0]
+            found["attrition"] = [
+                first | {"persons": found["persons"], "entries": found["entries"]}
+            ]
+        else:
+            found["attrition"] = attrition_within(wh, decision, definition)
+    return found
 
 
 def listed(wh, decision: Decision) -> list[dict]:

@@ -33,6 +33,13 @@ from entrepot.privacy._audit import (
     verify,
 )
 from entrepot.privacy._audit import head as audit_head
+from entrepot.privacy._caller import (
+    PASSWORD_ENV,
+    USER_ENV,
+    Caller,
+    identify,
+    os_account,
+)
 from entrepot.privacy._dates import shift_days, shifted
 from entrepot.privacy._disclosure import (
     Suppressed,
@@ -84,6 +91,11 @@ from entrepot.privacy.deid import DeidConfig, Identity, deidentify
 __all__ = [
     "ACTIONS",
     "ANCHOR_ENV",
+    "PASSWORD_ENV",
+    "USER_ENV",
+    "Caller",
+    "identify",
+    "os_account",
     "KEY_ENV",
     "KEY_FILE_ENV",
     "ROLES",
