@@ -7,9 +7,15 @@ import re
 from datetime import date
 
 from entrepot.privacy.deid import _patterns as p
-from entrepot.privacy.deid._identity import Identity
-from entrepot.privacy.deid._lexicons import cities, first_names, hospitals, surnames
-from entrepot.privacy.deid._text import fold, within_one_edit
+from entrepot.privacy.deid._identity import Identity, OwnNames
+from entrepot.privacy.deid._lexicons import (
+    cities,
+    first_names,
+    hospitals,
+    sure_names,
+    surnames,
+)
+from entrepot.privacy.deid._text import fold
 
 Span = tuple[int, int, str]
 
@@ -88,7 +94,7 @@ def names(text: str, identity: Identity | None) -> list[Span]:
         for m in _TOKEN.finditer(text)
         if m.group().lower().rstrip(".") not in _TITLES
     ]
-    own = identity.name_tokens() if identity else {}
+    own = identity.names() if identity else OwnNames({})
     firsts, lasts = first_names(), surnames()
     spans: list[Span] = []
     cued = _cued(text)
@@ -148,7 +154,7 @@ def _group(text: str, tokens: list, i: int, cued: dict) -> list:
 def _labels(group, words, cue, own, firsts, lasts) -> list[str | None]:
     """The label of each word of a group, or None for an ordinary word."""
     n = len(words)
-    labels: list[str | None] = [_own(w, own) for w in words]
+    labels: list[str | None] = [own.label(w) for w in words]
     if cue == "nom":
         return ["NOM"] * n
     if cue == "prenom":
@@ -175,21 +181,27 @@ def _labels(group, words, cue, own, firsts, lasts) -> list[str | None]:
             labels[k], labels[k + 1] = labels[k] or "PRENOM", labels[k + 1] or "NOM"
         elif words[k + 1] in lasts and labels[k] == "PRENOM":
             labels[k + 1] = "NOM"
-    return labels
+    return _sure(group, words, labels)
 
 
-def _own(word: str, own: dict[str, str]) -> str | None:
-    """The patient's own name words, exactly or within one edit (5+ letters)."""
-    if word in own:
-        return own[word]
-    if len(word) >= 5:
-        for name, label in own.items():
-            if len(name) >= 5 and name[0] == word[0] and within_one_edit(word, name):
-                return label
-    return None
+def _sure(group, words, labels: list[str | None]) -> list[str | None]:
+    """Words left unlabelled that are names and nothing else (`Leclercq`, not
+    `Blanc`): names without context. Acronyms (upper case, 3 letters) are not."""
+    sure = sure_names()
+    return [
+        label
+        or (
+            sure.get(word)
+            if word not in _COMMON
+            and word not in _NOT_NAMES
+            and len(word) >= (4 if token[2].isupper() else 3)
+            else None
+        )
+        for token, word, label in zip(group, words, labels, strict=True)
+    ]
 
 
-def _namelike(word: str, lasts: frozenset[str], own: dict[str, str]) -> bool:
+def _namelike(word: str, lasts: frozenset[str], own: OwnNames) -> bool:
     return word in lasts or word in own or word not in _COMMON
 
 
