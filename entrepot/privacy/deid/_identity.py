@@ -84,7 +84,9 @@ class Identity:
         return out
 
     def names(self) -> OwnNames:
-        return OwnNames(self.name_tokens())
+        """The name words, ready to match (the same object for equal identities,
+        as a patient's notes are read one after another)."""
+        return _own_names(self)
 
 
 class OwnNames:
@@ -120,6 +122,11 @@ class OwnNames:
 
     def __contains__(self, word: str) -> bool:
         return self.label(word) is not None
+
+
+@lru_cache(maxsize=256)
+def _own_names(identity: Identity) -> OwnNames:
+    return OwnNames(identity.name_tokens())
 
 
 def _person_name(text: str) -> tuple[str | None, str | None]:
