@@ -142,3 +142,21 @@ def test_sound_alike_does_not_reach_other_names():
     who = Identity.from_record({"first_name": "Odile", "last_name": "Renaud"})
     text = "Avis de Rendu et de Renoir, puis Odette et Odilon, pour Renaut."
     assert tagged(text, who) == tagged(text).replace("Renaut", "[NOM]")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("PINA Djamel - IPP 3654435761", "[NOM] [PRENOM] - IPP [IPP]"),
+        (
+            "Transmissions : ARDOIN Claudette, ch. 12",
+            "Transmissions : [NOM] [PRENOM], ch. 12",
+        ),
+        ("AVC Ischémique. HTA Essentielle. BPCO Stade 3.", None),
+        ("TDM Thoracique : pas d'embolie. DOLIPRANE Comprimé.", None),
+    ],
+)
+def test_a_first_name_after_a_surname_in_capitals_is_any_word_not_a_known_word(
+    text, expected
+):
+    assert tagged(text) == (expected or text)

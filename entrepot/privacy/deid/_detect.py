@@ -14,6 +14,7 @@ from entrepot.privacy.deid._lexicons import (
     hospitals,
     sure_names,
     surnames,
+    unknown_word,
 )
 from entrepot.privacy.deid._text import fold
 
@@ -167,7 +168,7 @@ def _labels(group, words, cue, own, firsts, lasts) -> list[str | None]:
             a.isupper()
             and len(a) > 1
             and words[k] not in _NOT_NAMES
-            and words[k + 1] in firsts
+            and _first_name(words[k], words[k + 1], b, firsts)
         ):
             labels[k], labels[k + 1] = "NOM", "PRENOM"
             j = k - 1
@@ -182,6 +183,19 @@ def _labels(group, words, cue, own, firsts, lasts) -> list[str | None]:
         elif words[k + 1] in lasts and labels[k] == "PRENOM":
             labels[k + 1] = "NOM"
     return _sure(group, words, labels)
+
+
+def _first_name(upper: str, word: str, token: str, firsts: frozenset[str]) -> bool:
+    """After an upper-case surname: a first name of the lexicon, or a capitalised
+    word where neither word is a known word (`PINA Djamel`, not `AVC Ischémique`,
+    `DOLIPRANE Comprimé`)."""
+    return word in firsts or (
+        not token.isupper()
+        and len(word) >= 3
+        and word not in _COMMON
+        and unknown_word(word)
+        and unknown_word(upper)
+    )
 
 
 def _sure(group, words, labels: list[str | None]) -> list[str | None]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 from collections.abc import Iterator
 from functools import cache
 from importlib.resources import files
@@ -23,11 +24,20 @@ _DATA = "entrepot.data.privacy"
 #: Folding without fold's cache: each list is folded once, and would evict the text's words.
 _fold = fold.__wrapped__
 _KIND = {"NOM": "surnames", "PRENOM": "first_names"}
+_VOCABULARY, _NLP = "entrepot.data.vocabulary", "entrepot.data.nlp"
+_MEDICAL = (
+    "cim10.csv.gz",
+    "drugs.json.gz",
+    "atc_brands.csv",
+    "atc_names.csv",
+    "lab_tests.csv",
+)
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
-def _lines(name: str) -> Iterator[str]:
+def _lines(name: str, package: str = _DATA) -> Iterator[str]:
     """The non-blank lines of a data file, read as a stream (gunzipped)."""
-    with files(_DATA).joinpath(name).open("rb") as raw:
+    with files(package).joinpath(name).open("rb") as raw:
         stream = gzip.open(raw) if name.endswith(".gz") else raw
         for line in io.TextIOWrapper(stream, encoding="utf-8"):
             if line.strip():
@@ -84,6 +94,31 @@ def surrogate_names(label: str) -> tuple[str, ...]:
     if label == "NOM":
         return tuple(sorted({_fold(n) for n in hand}))
     return tuple(sorted(_folded(hand)))
+
+
+@cache
+def medical_words() -> frozenset[str]:
+    """Folded words of the bundled medical vocabularies (CIM-10 labels, drug and
+    lab names, the text-mining lexicons): words a name is not."""
+    nlp = [f.name for f in files(_NLP).iterdir() if f.name.endswith(".yaml")]
+    raw: set[str] = set()
+    for package, names in ((_VOCABULARY, _MEDICAL), (_NLP, nlp)):
+        for name in names:
+            for line in _lines(name, package):
+                raw.update(_WORD.findall(line))
+    return frozenset(_fold(w) for w in raw)
+
+
+def unknown_word(word: str) -> bool:
+    """Whether a folded word is neither a medical word nor a name that is also a
+    word or a place (what is left may be a name the lexicons lack)."""
+    return word not in medical_words() and word not in _word_names()
+
+
+@cache
+def _word_names() -> frozenset[str]:
+    kinds = ("first_names", "surnames")
+    return frozenset(_fold(n) for k in kinds for n, word in _names(k).items() if word)
 
 
 @cache
