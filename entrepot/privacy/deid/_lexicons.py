@@ -35,7 +35,7 @@ _MEDICAL = (
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
-def _lines(name: str, package: str = _DATA) -> Iterator[str]:
+def _lines(package: str, name: str) -> Iterator[str]:
     """The non-blank lines of a data file, read as a stream (gunzipped)."""
     with files(package).joinpath(name).open("rb") as raw:
         stream = gzip.open(raw) if name.endswith(".gz") else raw
@@ -46,7 +46,7 @@ def _lines(name: str, package: str = _DATA) -> Iterator[str]:
 
 def _rows(name: str) -> Iterator[list[str]]:
     """The rows of a tab-separated file, less its header."""
-    lines = _lines(name)
+    lines = _lines(_DATA, name)
     next(lines)
     return (line.split("\t") for line in lines)
 
@@ -104,7 +104,7 @@ def medical_words() -> frozenset[str]:
     raw: set[str] = set()
     for package, names in ((_VOCABULARY, _MEDICAL), (_NLP, nlp)):
         for name in names:
-            for line in _lines(name, package):
+            for line in _lines(package, name):
                 raw.update(_WORD.findall(line))
     return frozenset(_fold(w) for w in raw)
 
@@ -124,10 +124,10 @@ def _word_names() -> frozenset[str]:
 @cache
 def hospitals() -> tuple[str, ...]:
     """Hospital names, longest first."""
-    return tuple(sorted(_lines("hospitals.txt"), key=len, reverse=True))
+    return tuple(sorted(_lines(_DATA, "hospitals.txt"), key=len, reverse=True))
 
 
 @cache
 def cities() -> frozenset[str]:
     """Folded names of every French commune (INSEE's geographic code)."""
-    return frozenset(_fold(n) for n in _lines("communes_france.txt.gz"))
+    return frozenset(_fold(n) for n in _lines(_DATA, "communes_france.txt.gz"))
