@@ -120,7 +120,13 @@ def communes() -> Communes:
 
 @cache
 def names(kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """Names of a kind ('F', 'M' first names, 'last') and their probabilities."""
+    """Names of a kind ('F', 'M' first names, 'last') and their probabilities.
+
+    None of them is in the de-identifier's lexicons (rarer surnames, less given
+    first names), so that the notes test it on names it has never seen. Changing
+    this list renames the hospital's patients and physicians (same draws, other
+    strings): figures that count names or words of notes move with it.
+    """
     rows = [r for r in _rows("names.csv") if r["kind"] == kind]
     return np.array([r["name"] for r in rows]), _weights([r["weight"] for r in rows])
 

@@ -16,9 +16,16 @@ from entrepot.privacy.deid._context import (
     particle_names,
 )
 from entrepot.privacy.deid._guard import eponyms
-from entrepot.privacy.deid._identity import Identity
-from entrepot.privacy.deid._lexicons import cities, first_names, hospitals, surnames
-from entrepot.privacy.deid._text import fold, within_one_edit
+from entrepot.privacy.deid._identity import Identity, OwnNames
+from entrepot.privacy.deid._lexicons import (
+    cities,
+    first_names,
+    hospitals,
+    sure_names,
+    surnames,
+    unknown_word,
+)
+from entrepot.privacy.deid._text import fold
 
 _TOKEN = re.compile(
     rf"[{p.UPPER}][{p.LOWER}{p.UPPER}'’]*(?:-[{p.UPPER}][{p.LOWER}{p.UPPER}'’]*)*"
@@ -108,7 +115,7 @@ def names(text: str, identity: Identity | None) -> list[Span]:
         for m in _TOKEN.finditer(text)
         if not taken[m.start()] and m.group().lower().rstrip(".") not in _TITLES
     ]
-    own = identity.name_tokens() if identity else {}
+    own = identity.names() if identity else OwnNames({})
     i = 0
     while i < len(tokens):
         group = _group(text, tokens, i)
@@ -159,14 +166,14 @@ def _group(text: str, tokens: list, i: int) -> list:
 def _labels(group, words, own, firsts, lasts) -> list[str | None]:
     """The label of each word of a group, or None for an ordinary word."""
     n = len(words)
-    labels: list[str | None] = [_own(w, own) for w in words]
+    labels: list[str | None] = [own.label(w) for w in words]
     for k in range(n - 1):
         a, b = group[k][2], group[k + 1][2]
         if (
             a.isupper()
             and len(a) > 1
             and words[k] not in NOT_NAMES
-            and words[k + 1] in firsts
+            and _first_name(words[k], words[k + 1], b, firsts)
         ):
             labels[k], labels[k + 1] = "NOM", "PRENOM"
             j = k - 1
@@ -185,7 +192,7 @@ def _labels(group, words, own, firsts, lasts) -> list[str | None]:
             j = k + 1
             while j < n and _upper_name(group[j][2], words[j]):
                 labels[j], j = "NOM", j + 1
-    return labels
+    return _sure(group, words, labels)
 
 
 def _upper_name(word: str, folded: str) -> bool:
@@ -197,18 +204,37 @@ def _upper_name(word: str, folded: str) -> bool:
     )
 
 
-def _own(word: str, own: dict[str, str]) -> str | None:
-    """The patient's own name words, exactly or within one edit (5+ letters)."""
-    if word in own:
-        return own[word]
-    if len(word) >= 5:
-        for name, label in own.items():
-            if len(name) >= 5 and name[0] == word[0] and within_one_edit(word, name):
-                return label
-    return None
+def _first_name(upper: str, word: str, token: str, firsts: frozenset[str]) -> bool:
+    """After an upper-case surname: a first name of the lexicon, or a capitalised
+    word where neither word is a known word (`PINA Djamel`, not `AVC Ischémique`,
+    `DOLIPRANE Comprimé`)."""
+    return word in firsts or (
+        not token.isupper()
+        and len(word) >= 3
+        and word not in COMMON
+        and unknown_word(word)
+        and unknown_word(upper)
+    )
 
 
-def _namelike(word: str, lasts: frozenset[str], own: dict[str, str]) -> bool:
+def _sure(group, words, labels: list[str | None]) -> list[str | None]:
+    """Words left unlabelled that are names and nothing else (`Leclercq`, not
+    `Blanc`): names without context. Acronyms (upper case, 3 letters) are not."""
+    sure = sure_names()
+    return [
+        label
+        or (
+            sure.get(word)
+            if word not in COMMON
+            and word not in NOT_NAMES
+            and len(word) >= (4 if token[2].isupper() else 3)
+            else None
+        )
+        for token, word, label in zip(group, words, labels, strict=True)
+    ]
+
+
+def _namelike(word: str, lasts: frozenset[str], own: OwnNames) -> bool:
     return word in lasts or word in own or word not in COMMON
 
 

@@ -9,7 +9,7 @@ import hashlib
 import re
 from datetime import date, timedelta
 
-from entrepot.privacy.deid._lexicons import first_names, surnames
+from entrepot.privacy.deid._lexicons import surrogate_names
 
 _MONTHS = (
     "janvier février mars avril mai juin juillet août septembre octobre novembre "
@@ -119,14 +119,14 @@ def surrogate(value: str, label: str, shift_days: int) -> str:
             _written(made_up, "numeric/"), shift_days
         )  # also shifted, so that a change of shift moves both kinds alike
     if label in ("NOM", "PRENOM"):
-        name = _pick(value, surnames() if label == "NOM" else first_names()).title()
+        name = _pick(value, surrogate_names(label)).title()
         return name.upper() if value.isupper() else name
     fake = {
         "VILLE": lambda: _pick(value, _TOWNS),
         "ZIP": lambda: "99" + _digits(value, 3),
         "ADRESSE": lambda: f"{1 + _number(value) % 120} {_pick(value, _STREETS)}",
         "TEL": lambda: _phone(value),
-        "MAIL": lambda: f"{_pick(value, first_names()).lower()}@example.org",
+        "MAIL": lambda: f"{_pick(value, surrogate_names('PRENOM'))}@example.org",
         "NSS": lambda: _nir(value),
         "IPP": lambda: _same_length(value),
         "NDA": lambda: _same_length(value),
