@@ -78,9 +78,10 @@ class Perimeter:
         """`rows` of the perimeter's persons (column `person`) that start in
         its period (column `day`)."""
         if self.cohort_id is not None and person is not None:
-            c = wh.table("cohort")
+            c = wh.table("cohort").view()  # `rows` may be the cohort table too
             members = c.filter(c.cohort_definition_id == self.cohort_id)
-            rows = rows.semi_join(members, rows[person] == members.subject_id)
+            members = members.select(member=members.subject_id)
+            rows = rows.semi_join(members, rows[person] == members.member)
         if day is not None and self.start is not None:
             rows = rows.filter(rows[day] >= self.start)
         if day is not None and self.end is not None:

@@ -16,14 +16,12 @@ from entrepot.cohort._files import parse_text
 from entrepot.cohort._model import CohortDefinition
 from entrepot.cohort._perimeter import (
     SOURCE,
-    Within,
     attrition_within,
     checked_definition,
     cohort_rows,
     figures,
     listed,
     refuse_perimeter,
-    restricts_persons,
 )
 from entrepot.errors import AccessDeniedError
 from entrepot.privacy import Decision, audit
@@ -105,18 +103,12 @@ def _run(wh, decision: Decision, definition: CohortDefinition, cohort_id: int) -
     result = run_cohort(wh, definition, cohort_id=cohort_id, source=SOURCE)
     found = result.as_dict()
     steps = result.attrition
-    if restricts_persons(decision):
+    if decision.narrows:
         found |= figures(wh, decision, cohort_id)
         steps = attrition_within(wh, decision, definition)
-    audit(
-        wh,
-        decision.user,
-        "cohort.run",
-        {"cohort_definition_id": cohort_id, "name": definition.name},
-        project=decision.project,
-        persons=found["count"],
-    )
-    count = decision.mask(found["count"])
+    asked = {"cohort_definition_id": cohort_id, "name": definition.name}
+    persons = cohort_rows(wh, decision, cohort_id).subject_id
+    count = decision.persons(wh, persons, "cohort.run", asked)
     return {
         "cohort_definition_id": cohort_id,
         "count": count,
@@ -162,13 +154,17 @@ def _summary(decision: Decision, row: dict) -> dict:
 def cohorts(request: Request, decision: Counting) -> list[CohortSummary]:
     """Every cohort with its persons inside the perimeter (masked)."""
     key = ("cohorts", decision.project, decision.perimeter, decision.mask_below)
-    rows = state(request).cached(key, listed, decision)
+    web = state(request)
+    rows = web.cached(key, listed, decision)
+    web.use(decision.released, "cohort.list", None, rows=len(rows))
     return [CohortSummary(**_summary(decision, r)) for r in rows]
 
 
 def _shown(wh, decision: Decision, cohort_id: int) -> dict:
+    """A cohort's definition, figures and attrition as the project sees them:
+    its persons released through the gate (safe from differencing)."""
     shown = show_cohort(wh, cohort_id)
-    if restricts_persons(decision):
+    if decision.narrows:
         found = figures(wh, decision, cohort_id)
         shown |= {"persons": found["count"], "entries": found["entries"]}
         try:
@@ -180,15 +176,25 @@ def _shown(wh, decision: Decision, cohort_id: int) -> dict:
             ]
         else:
             shown["attrition"] = attrition_within(wh, decision, definition)
-    return shown
+    persons = cohort_rows(wh, decision, cohort_id).subject_id
+    asked = {"cohort_definition_id": cohort_id}
+    return shown | {
+        "persons": decision.persons(wh, persons, "cohort.show", asked),
+        "entries": decision.mask(shown["entries"]),
+        "attrition": _masked_steps(decision, shown["attrition"]),
+    }
 
 
 @router.get("/cohorts/{cohort_id}", response_model=CohortShown)
 def cohort(request: Request, decision: Counting, cohort_id: CohortId) -> CohortShown:
     """A cohort's definition, figures and attrition (masked)."""
-    shown = state(request).use(_shown, decision, cohort_id)
-    shown["attrition"] = _masked_steps(decision, shown["attrition"])
-    return CohortShown(**_summary(decision, shown))
+    return CohortShown(**state(request).use(_shown, decision, cohort_id))
+
+
+def _described(wh, decision: Decision, cohort_id: int) -> tuple[dict, int]:
+    """Table 1 within the perimeter, and its persons (for the audit log)."""
+    persons = figures(wh, decision, cohort_id)["count"]
+    return describe_cohort(wh, cohort_id, decision), persons
 
 
 @router.get("/cohorts/{cohort_id}/describe")
@@ -202,12 +208,11 @@ def describe(request: Request, decision: Counting, cohort_id: CohortId) -> dict:
         decision.perimeter,
         decision.mask_below,
     )
-    return state(request).cached(
-        key,
-        lambda wh: describe_cohort(
-            Within(wh, decision), cohort_id, mask_below=decision.mask_below
-        ),
-    )
+    web = state(request)
+    shown, persons = web.cached(key, _described, decision, cohort_id)
+    asked = {"cohort_definition_id": cohort_id}
+    web.use(decision.released, "cohort.describe", asked, persons=persons)
+    return shown
 
 
 def _export(wh, decision: Decision, cohort_id: int) -> str:
@@ -221,19 +226,12 @@ def _export(wh, decision: Decision, cohort_id: int) -> str:
         .to_pylist()
     )
     persons = len({r["subject_id"] for r in found})
-    if decision.mask_below and 0 < persons < decision.mask_below:
+    if decision.mask(persons) != persons:
         raise AccessDeniedError(
             f"cohort {cohort_id}: fewer than {decision.mask_below} persons, not exported"
         )
-    audit(
-        wh,
-        decision.user,
-        "cohort.export",
-        {"cohort_definition_id": cohort_id},
-        project=decision.project,
-        rows=len(found),
-        persons=persons,
-    )
+    asked = {"cohort_definition_id": cohort_id}
+    decision.released(wh, "cohort.export", asked, rows=len(found), persons=persons)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["subject_id", "cohort_start_date", "cohort_end_date"])

@@ -72,22 +72,19 @@ def filters_of(exclude, note_type, start, end):
 
 
 def within(wh, decision: Decision, filters):
-    """`filters` narrowed to the project's perimeter (its persons and dates);
-    None when nothing can match. 403 when the project may not see notes."""
-    decision.table(wh, "note")  # refuses a project whose domains leave notes out
-    p = decision.perimeter
-    if p is None:
-        return filters
-    starts = [d for d in (filters.start, p.start) if d]
-    ends = [d for d in (filters.end, p.end) if d]
-    start, end = max(starts, default=None), min(ends, default=None)
-    if start and end and start > end:
+    """`filters` narrowed to where the release gate lets the search look (the
+    project's persons and dates, never opted-out persons); None when nothing
+    can match. 403 when the project may not see notes."""
+    scope = decision.scope(wh, filters.start, filters.end)
+    if scope is None:
         return None
-    persons = None
-    if p.cohort_id is not None:
-        ids = decision.table(wh, "person").person_id.to_pyarrow().to_pylist()
-        persons = frozenset(ids)
-    return replace(filters, start=start, end=end, persons=persons)
+    return replace(
+        filters,
+        start=scope.start,
+        end=scope.end,
+        persons=scope.persons,
+        hidden=scope.hidden,
+    )
 
 
 def _search(wh, decision: Decision, q: str, filters, limit: int, offset: int):
@@ -129,7 +126,14 @@ def search(
     reading = may_read(request, session, decision)
     shown = limit if reading else 0
     key = ("search", decision.project, decision.perimeter, q, filters, shown, offset)
-    found = state(request).cached(key, _search, decision, q, filters, shown, offset)
+    web = state(request)
+    found = web.cached(key, _search, decision, q, filters, shown, offset)
+    hits = found["hits"] if reading else []
+    asked = {"q": q, "exclude": list(filters.exclude), "note_type": note_type,
+             "from": start, "to": end, "offset": offset}  # fmt: skip
+    web.use(
+        decision.released, "search", asked, rows=len(hits), persons=found["persons"]
+    )
     counts = decision.mask_with_persons(
         {"notes": found["notes"], "persons": found["persons"]}
     )
@@ -137,12 +141,13 @@ def search(
         **counts,
         offset=offset,
         exclude=list(filters.exclude),
-        hits=found["hits"] if reading else [],
+        hits=hits,
         hits_allowed=reading,
     )
 
 
 def _save(wh, decision: Decision, body: SearchCohort, filters) -> dict:
+    from entrepot.cohort._perimeter import cohort_rows
     from entrepot.cohort._results import next_cohort_id
     from entrepot.search import save_search_cohort
 
@@ -154,7 +159,12 @@ def _save(wh, decision: Decision, body: SearchCohort, filters) -> dict:
     narrowed = within(wh, decision, filters)
     if narrowed is None:
         narrowed = replace(filters, persons=frozenset())
-    return save_search_cohort(wh, body.q, narrowed, body.name)
+    saved = save_search_cohort(wh, body.q, narrowed, body.name)
+    rows = cohort_rows(wh, decision, saved["cohort_definition_id"])
+    asked = {"q": body.q, "cohort_definition_id": saved["cohort_definition_id"]}
+    return saved | {
+        "count": decision.persons(wh, rows.subject_id, "search.cohort", asked)
+    }
 
 
 @router.post("/search/cohort", response_model=SavedCohort)
@@ -170,5 +180,5 @@ def save_cohort(
     return SavedCohort(
         cohort_definition_id=saved["cohort_definition_id"],
         name=saved["name"],
-        count=decision.mask(saved["persons"]),
+        count=saved["count"],
     )
