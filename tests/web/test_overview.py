@@ -144,7 +144,9 @@ def test_overview_is_authorised_audited_and_fast_once_cached(server):
     with server.client("rita") as api:
         assert api.get("/api/overview").status_code == 403  # no project
         assert api.get("/api/overview", params={"project": "derma"}).status_code == 403
+        started = time.perf_counter()
         api.get("/api/overview", params={"project": "cardio"})
+        first = time.perf_counter() - started
         times = []
         for _ in range(5):
             started = time.perf_counter()
@@ -153,7 +155,9 @@ def test_overview_is_authorised_audited_and_fast_once_cached(server):
                 == 200
             )
             times.append(time.perf_counter() - started)
-    assert statistics.median(times) < 0.05
+    # once cached, a call costs its two audit entries (the decision, and what
+    # left through the gate), each a hash-chained, synced append
+    assert statistics.median(times) < min(0.15, first / 3)
     with server.client("vic") as api:  # a viewer may count
         assert api.get("/api/overview", params={"project": "cardio"}).status_code == 200
     last = server.web.use(entries, user="rita", action="authorise.count")[-1]
