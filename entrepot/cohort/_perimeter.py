@@ -117,3 +117,14 @@ def listed(wh, decision: Decision) -> list[dict]:
         empty = {"persons": 0, "entries": 0}
         rows = [r | {k: found.get(r["id"], empty)[k] for k in empty} for r in rows]
     return rows
+
+
+def members(wh, decision: Decision) -> dict[int, list[int]]:
+    """The persons of every cohort inside the perimeter, by cohort id."""
+    cohorts = results_table(wh, "cohort")
+    c = _inside(wh, decision, cohorts, "subject_id", "cohort_start_date")
+    pairs = c.select("cohort_definition_id", "subject_id").distinct()
+    found: dict[int, list[int]] = {}
+    for r in pairs.to_pyarrow().to_pylist():
+        found.setdefault(r["cohort_definition_id"], []).append(r["subject_id"])
+    return found

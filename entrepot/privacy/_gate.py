@@ -8,10 +8,10 @@ through it, and nothing else masks, narrows a perimeter or audits:
   (persons, dates, data domains); `visible` the same or None, `narrow`
   any rows about persons (a cohort's), `scope` where a search may look;
 - `Decision.mask` / `mask_with_persons`: small counts shown as "<N";
-- `Decision.suppress`: a table with margins (Table 1, a pyramid, attrition)
-  masked with complementary suppression;
-- `Decision.persons`: a count of persons released within a project, safe
-  from differencing (`release_count`);
+- `Decision.suppress`: a table with margins (Table 1, a pyramid) masked
+  with complementary suppression; `attrition` the steps of a cohort;
+- `Decision.persons` (`persons_each` for a list): a count of persons
+  released within a project, safe from differencing (`release_count`);
 - `Decision.released`: the audit entry of what left: who, what, parameters,
   project, rows and persons returned.
 """
@@ -28,6 +28,7 @@ import ibis.expr.types as ir
 from entrepot.errors import AccessDeniedError
 from entrepot.privacy._audit import audit
 from entrepot.privacy._disclosure import (
+    HIDDEN,
     Suppressed,
     mask_count,
     mask_with_persons,
@@ -35,7 +36,7 @@ from entrepot.privacy._disclosure import (
     threshold_for,
 )
 from entrepot.privacy._optout import on_optout
-from entrepot.privacy._release import release_count
+from entrepot.privacy._release import release_count, release_counts
 
 _OPTOUT_TTL = 5.0  # seconds an opt-out list is trusted (opting out clears it)
 _optouts: dict[str, tuple[float, frozenset[int]]] = {}
@@ -234,6 +235,48 @@ class Decision:
             count = len(set(persons))
         self.released(wh, what, parameters, persons=count)
         return self.mask(count)
+
+    def attrition(self, steps: list[dict]) -> list[dict]:
+        """Attrition steps (`{"rule", "persons", "entries"}`, each counting
+        what is left after its rule) masked so that no step's losses are
+        worked out small: a count is shown only when it differs from the last
+        one shown by 0 or by the threshold at least; others read "*" (or
+        "<N", small themselves)."""
+        shown = [dict(s) for s in steps]
+        for column in ("persons", "entries"):
+            last = None
+            for step in shown:
+                value = step[column]
+                masked = self.mask(value)
+                if masked != value:
+                    step[column] = masked
+                elif last is not None and 0 < last - value < (self.mask_below or 1):
+                    step[column] = HIDDEN
+                else:
+                    last = value
+        return shown
+
+    def persons_each(
+        self,
+        wh,
+        sets: Mapping[Hashable, Iterable[int]],
+        what: str,
+        parameters: dict | None = None,
+    ) -> dict[Hashable, int | str]:
+        """The persons of several sets shown together (each cohort of a list),
+        like `persons`, in one audit entry: rows, one per set; persons, all
+        the distinct persons counted."""
+        keys = list(sets)
+        everyone = len(set().union(*(set(v) for v in sets.values())))
+        if self.project is not None and self.mask_below is not None:
+            found = release_counts(
+                wh, self.project, [sets[k] for k in keys], self.mask_below
+            )
+            shown = {k: f[0] for k, f in zip(keys, found, strict=True)}
+        else:
+            shown = {k: self.mask(len(set(sets[k]))) for k in keys}
+        self.released(wh, what, parameters, rows=len(keys), persons=everyone)
+        return shown
 
     @classmethod
     def unscoped(cls, wh, mask_below: int | None = None) -> Decision:

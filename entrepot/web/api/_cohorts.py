@@ -21,6 +21,7 @@ from entrepot.cohort._perimeter import (
     cohort_rows,
     figures,
     listed,
+    members,
     refuse_perimeter,
 )
 from entrepot.errors import AccessDeniedError
@@ -88,17 +89,6 @@ async def definition_body(request: Request) -> object:
     )
 
 
-def _masked_steps(decision: Decision, steps: list[dict]) -> list[dict]:
-    return [
-        s
-        | {
-            "persons": decision.mask(s["persons"]),
-            "entries": decision.mask(s["entries"]),
-        }
-        for s in steps
-    ]
-
-
 def _run(wh, decision: Decision, definition: CohortDefinition, cohort_id: int) -> dict:
     result = run_cohort(wh, definition, cohort_id=cohort_id, source=SOURCE)
     found = result.as_dict()
@@ -114,7 +104,7 @@ def _run(wh, decision: Decision, definition: CohortDefinition, cohort_id: int) -
         "count": count,
         "entries": decision.mask(found["entries"]),
         "person_days": found["person_days"] if isinstance(count, int) else None,
-        "attrition": _masked_steps(decision, steps),
+        "attrition": decision.attrition(steps),
     }
 
 
@@ -155,9 +145,15 @@ def cohorts(request: Request, decision: Counting) -> list[CohortSummary]:
     """Every cohort with its persons inside the perimeter (masked)."""
     key = ("cohorts", decision.project, decision.perimeter, decision.mask_below)
     web = state(request)
-    rows = web.cached(key, listed, decision)
-    web.use(decision.released, "cohort.list", None, rows=len(rows))
-    return [CohortSummary(**_summary(decision, r)) for r in rows]
+    rows, persons = web.cached(
+        key, lambda wh: (listed(wh, decision), members(wh, decision))
+    )
+    sets = {r["id"]: persons.get(r["id"], []) for r in rows}
+    shown = web.use(decision.persons_each, sets, "cohort.list")
+    return [
+        CohortSummary(**_summary(decision, r) | {"persons": shown[r["id"]]})
+        for r in rows
+    ]
 
 
 def _shown(wh, decision: Decision, cohort_id: int) -> dict:
@@ -181,7 +177,7 @@ def _shown(wh, decision: Decision, cohort_id: int) -> dict:
     return shown | {
         "persons": decision.persons(wh, persons, "cohort.show", asked),
         "entries": decision.mask(shown["entries"]),
-        "attrition": _masked_steps(decision, shown["attrition"]),
+        "attrition": decision.attrition(shown["attrition"]),
     }
 
 
