@@ -144,9 +144,7 @@ def test_overview_is_authorised_audited_and_fast_once_cached(server):
     with server.client("rita") as api:
         assert api.get("/api/overview").status_code == 403  # no project
         assert api.get("/api/overview", params={"project": "derma"}).status_code == 403
-        started = time.perf_counter()
         api.get("/api/overview", params={"project": "cardio"})
-        first = time.perf_counter() - started
         times = []
         for _ in range(5):
             started = time.perf_counter()
@@ -157,12 +155,15 @@ def test_overview_is_authorised_audited_and_fast_once_cached(server):
             times.append(time.perf_counter() - started)
     # once cached, a call costs its two audit entries (the decision, and what
     # left through the gate), each a hash-chained, synced append
-    assert statistics.median(times) < min(0.15, first / 3)
+    assert statistics.median(times) < 0.15
     with server.client("vic") as api:  # a viewer may count
         assert api.get("/api/overview", params={"project": "cardio"}).status_code == 200
     last = server.web.use(entries, user="rita", action="authorise.count")[-1]
     assert '"target": "GET /api/overview"' in last["parameters"]
     assert last["project"] == "cardio"
+    shown = server.web.use(entries, user="rita", action="overview")
+    assert len(shown) >= 6  # what left, at every call, cached or not
+    assert shown[-1]["project"] == "cardio" and shown[-1]["persons"] == 300
 
 
 def test_overview_shows_the_stored_quality_run(fresh_server):
