@@ -152,7 +152,7 @@ class Client(FastHttpUser):
             if state not in ("queued", "running"):
                 break
             time.sleep(POLL)
-            r = self.session.get(self.host + "/api/jobs/%d" % r.json().get("job", r.json().get("id")))
+            r = self.session.get(self.host + "/api/jobs/%d" % r.json().get("job", r.json().get("id")), params={"project": query.get("project", "")})
         return None if state == "done" else "job " + state
 
     def ask(self, name, method, path, variants):
@@ -304,7 +304,10 @@ def _ask(client: httpx.Client, method: str, path: str, query: dict, body) -> str
         if state not in ("queued", "running"):
             return None if state == "done" else f"job {state}"
         time.sleep(POLL_SECONDS)
-        r = client.get(f"/api/jobs/{r.json().get('job', r.json().get('id'))}")
+        r = client.get(
+            f"/api/jobs/{r.json().get('job', r.json().get('id'))}",
+            params={"project": query.get("project", "")},
+        )
     return f"{r.status_code} {r.text[:100]}" if r.status_code >= 400 else None
 
 

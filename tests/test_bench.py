@@ -1,6 +1,9 @@
 """Small runs of the benchmarks, so they cannot rot (no timing assertion: machines are noisy)."""
 
+import json
+
 from bench import deid, load
+from entrepot.privacy.deid import LABELS
 
 
 def test_load_benchmark_runs_small():
@@ -13,10 +16,34 @@ def test_load_benchmark_runs_small():
     )
 
 
-def test_deid_benchmark_shows_the_published_figure_without_a_ratio(capsys):
-    result = deid.main(["--patients", "20"])
+def test_deid_benchmark_reports_each_set_labelled_beside_the_targets(capsys, tmp_path):
+    """Structure and ranges only: the de-identifier is being improved, so its
+    figures are the benchmark's to report, not this test's to fix."""
+    result = deid.main(["--patients", "20", "--json", str(tmp_path / "d.json")])
     out = capsys.readouterr().out
-    assert 0 < result["f1"] <= 1 and 0 < result["recall_all"] <= 1
+    assert json.loads((tmp_path / "d.json").read_text()) == result
+    assert result["held_out"]["documents"] >= 36
+    for name, tag in (
+        ("held_out", "held-out, hand-written"),
+        ("synthetic", "synthetic (smoke)"),
+    ):
+        figures = result[name]
+        for scores in (figures, figures["without_record"]):
+            shares = [scores[k] for k in ("recall_all", "precision", "f1")]
+            shares += [scores["fully_deidentified"], scores["medical_terms_intact"]]
+            shares += scores["recall"].values()
+            assert all(0 <= v <= 1 for v in shares), (name, scores)
+        assert set(result["targets"]["recall"]) <= set(figures["recall"])
+        assert figures["notes_per_second"] > 0
+        assert all(m["label"] in LABELS for m in figures["missed"])
+        for what in ("recall NOM", "precision", "fully de-identified"):
+            assert any(
+                line.startswith(f"[{tag}] {what}") and "target >= " in line
+                for line in out.splitlines()
+            ), (tag, what)
+        assert f"[{tag}] medical terms intact" in out
+        assert f"[{tag}] notes/s (one core)" in out
+    assert result["targets"]["precision"] == 0.95
     assert result["published_on_real_notes"] == {
         "f1": 0.887,
         "fully_deidentified": 0.32,

@@ -8,12 +8,14 @@ import typer
 from rich.table import Table
 
 from entrepot.cli._common import (
+    CallerOption,
     JsonOption,
     MaskedOption,
+    ProjectOption,
     QuietOption,
     WarehouseOption,
+    decide,
     emit,
-    masked,
     number,
     open_warehouse,
     stdout,
@@ -42,25 +44,56 @@ def run(
             "--id", help="cohort_definition_id [default: the file's, or by name]."
         ),
     ] = None,
+    user: CallerOption = None,
+    project: ProjectOption = None,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
     mask: MaskedOption = False,
 ) -> None:
-    """Generate a cohort into results.cohort (replacing an earlier run of it)."""
-    from entrepot.cohort import run_cohort
+    """Generate a cohort into results.cohort (replacing an earlier run of it);
+    within a project, its figures count the project's persons and period."""
+    from entrepot.cohort import load_definition, run_cohort
+    from entrepot.cohort._perimeter import (
+        attrition_within,
+        figures,
+        refuse_domains,
+        refuse_perimeter,
+    )
+    from entrepot.cohort._results import next_cohort_id
     from entrepot.cohort._shipped import definition_path
 
+    path = definition_path(file)
     with open_warehouse(warehouse) as wh:
-        result = run_cohort(wh, definition_path(file), cohort_id=cohort_id).as_dict()
-        result = masked(wh, result, COUNTS, mask)
+        decision = decide(wh, user, "count", project, "cohort run", masked=mask)
+        definition = load_definition(path)
+        cohort_id = cohort_id or definition.id or next_cohort_id(wh, definition.name)
+        if project is not None:
+            refuse_domains(wh, decision, definition)
+            refuse_perimeter(wh, cohort_id)
+        result = run_cohort(wh, definition, cohort_id=cohort_id, source=str(path))
+        result = result.as_dict()
+        if decision.narrows:
+            result |= figures(wh, decision, result["cohort_definition_id"])
+            result["attrition"] = attrition_within(wh, decision, definition)
+        decision.released(
+            wh,
+            "cohort.run",
+            {"cohort_definition_id": result["cohort_definition_id"], "file": file},
+            persons=result["count"],
+        )
+    result = decision.mask_fields(result, COUNTS)
+    if not isinstance(result["count"], int):  # the days would tell how many
+        result["person_days"] = None
     emit(result, json, lambda: quiet or _print_run(result))
 
 
 def _print_run(result: dict) -> None:
+    days = result["person_days"]
     stdout.print(
         f"Cohort {result['cohort_definition_id']}: {number(result['count'])} persons, "
-        f"{number(result['entries'])} entries, {result['person_days']:,} person-days "
+        f"{number(result['entries'])} entries, "
+        f"{'masked' if days is None else number(days)} person-days "
         f"({result['seconds']:.2f} s)."
     )
     _print_attrition(result["attrition"])
@@ -75,16 +108,21 @@ def _print_attrition(steps: list[dict]) -> None:
 
 @app.command("list")
 def list_(
+    user: CallerOption = None,
+    project: ProjectOption = None,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
     mask: MaskedOption = False,
 ) -> None:
-    """Cohorts generated in the warehouse."""
-    from entrepot.cohort import list_cohorts
+    """Cohorts generated in the warehouse (within a project: its persons)."""
+    from entrepot.cohort._perimeter import listed
 
     with open_warehouse(warehouse) as wh:
-        rows = masked(wh, list_cohorts(wh), COUNTS, mask)
+        decision = decide(wh, user, "count", project, "cohort list", masked=mask)
+        rows = listed(wh, decision)
+        decision.released(wh, "cohort.list", rows=len(rows))
+    rows = decision.mask_fields(rows, COUNTS)
 
     def human() -> None:
         table = Table("id", "name", "persons", "entries", "generated")
@@ -104,16 +142,26 @@ def list_(
 @app.command()
 def show(
     cohort_id: CohortId,
+    user: CallerOption = None,
+    project: ProjectOption = None,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
     mask: MaskedOption = False,
 ) -> None:
-    """A cohort's definition, counts and attrition."""
-    from entrepot.cohort import show_cohort
+    """A cohort's definition, counts and attrition (within a project: its persons)."""
+    from entrepot.cohort._perimeter import shown
 
     with open_warehouse(warehouse) as wh:
-        result = masked(wh, show_cohort(wh, cohort_id), COUNTS, mask)
+        decision = decide(wh, user, "count", project, "cohort show", masked=mask)
+        result = shown(wh, decision, cohort_id)
+        decision.released(
+            wh,
+            "cohort.show",
+            {"cohort_definition_id": cohort_id},
+            persons=result["persons"],
+        )
+    result = decision.mask_fields(result, COUNTS)
 
     def human() -> None:
         stdout.print(
@@ -136,15 +184,34 @@ def describe(
         ),
     ] = None,
     top: Annotated[int, typer.Option(help="Concepts listed per domain.")] = 10,
+    user: CallerOption = None,
+    project: ProjectOption = None,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Table 1 of a cohort: age, sex, top conditions, drugs and labs."""
+    """Table 1 of a cohort: age, sex, top conditions, drugs and labs, always
+    masked (within a project: its persons)."""
     from entrepot.cohort import describe_cohort
+    from entrepot.cohort._perimeter import figures
 
-    with open_warehouse(warehouse, read_only=True) as wh:
-        result = describe_cohort(wh, cohort_id, mask_below=mask_below, top=top)
+    with open_warehouse(warehouse) as wh:
+        decision = decide(
+            wh,
+            user,
+            "count",
+            project,
+            "cohort describe",
+            masked=True,
+            mask_below=mask_below,
+        )
+        result = describe_cohort(wh, cohort_id, decision, top=top)
+        decision.released(
+            wh,
+            "cohort.describe",
+            {"cohort_definition_id": cohort_id, "top": top},
+            persons=figures(wh, decision, cohort_id)["count"],
+        )
     emit(result, json, lambda: _print_table_one(result))
 
 

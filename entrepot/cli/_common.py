@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,25 @@ QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress or messages.")
 ]
 
+CallerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--user",
+        envvar="ENTREPOT_USER",
+        help="Who asks: a registered user, whose password is read from "
+        "$ENTREPOT_PASSWORD or asked on a terminal [default: the OS account; "
+        "the warehouse's owner and root are its administrator].",
+        show_default=False,
+    ),
+]
+ProjectOption = Annotated[
+    str | None,
+    typer.Option(
+        "--project",
+        help="The project worked in: its perimeter and its threshold.",
+        show_default=False,
+    ),
+]
 MaskedOption = Annotated[
     bool,
     typer.Option(
@@ -93,6 +113,8 @@ def open_warehouse(uri: str | None, *, read_only: bool = False):
     from entrepot.errors import WarehouseNotFoundError
     from entrepot.warehouse import Warehouse
 
+    if not read_only:
+        _check_writable(uri)
     try:
         return Warehouse.open(uri, read_only=read_only)
     except WarehouseNotFoundError as e:
@@ -103,14 +125,54 @@ def open_warehouse(uri: str | None, *, read_only: bool = False):
         ) from None
 
 
-def masked(wh, data, fields: set[str], on: bool):
-    """`data` with the counts under `fields` masked by the warehouse's threshold
-    when `on` (the privacy module's rule)."""
-    if not on:
-        return data
-    from entrepot.privacy import mask_fields, mask_threshold
+def _check_writable(uri: str | None) -> None:
+    """Refuse, in one line, a warehouse this OS account may read but not
+    write: commands that read patient data write their audit entry in it."""
+    from entrepot.errors import AccessDeniedError
+    from entrepot.privacy import os_account
+    from entrepot.warehouse import resolve
 
-    return mask_fields(data, fields, mask_threshold(wh))
+    location = resolve(uri)
+    folder = location.path if location.engine == "spark" else location.path.parent
+    writable = os.access(location.path, os.W_OK) and os.access(folder, os.W_OK)
+    if location.path.exists() and not writable:
+        raise AccessDeniedError(
+            f"{location}: OS account {os_account()!r} may not write to it, and "
+            "every command that reads it writes an audit entry there"
+        )
+
+
+def _password(name: str) -> str | None:
+    """A registered user's password: $ENTREPOT_PASSWORD, else asked on a terminal."""
+    from entrepot.privacy import PASSWORD_ENV
+
+    if PASSWORD_ENV in os.environ:
+        return os.environ[PASSWORD_ENV]
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"password of {name}: ")
+    return None
+
+
+def caller(wh, user: str | None):
+    """Who runs the command (`--user`, else the OS account), its claim proven."""
+    from entrepot.privacy import identify
+
+    return identify(wh, user, _password)
+
+
+def decide(
+    wh,
+    user: str | None,
+    action: str,
+    project: str | None,
+    target: str,
+    **masking,
+):
+    """The release gate's decision for the caller of command `target`
+    (`Caller.decide`; `masking`: `masked`, `mask_below`)."""
+    return caller(wh, user).decide(wh, action, project, target=target, **masking)
 
 
 def number(value: int | str) -> str:

@@ -11,16 +11,22 @@ from rich.table import Table
 from rich.text import Text
 
 from entrepot.cli._common import (
+    CallerOption,
     JsonOption,
+    MaskedOption,
     QuietOption,
     WarehouseOption,
+    decide,
     emit,
+    number,
     open_warehouse,
     stderr,
     stdout,
 )
 from entrepot.errors import DrugInputError
 
+#: The counts of persons and exposures a scan shows, masked when small.
+SCAN_COUNTS = {"patients", "exposures", "by_level"}
 app = typer.Typer(
     help="Drug interactions by the ANSM thesaurus: one prescription, or the warehouse.",
     no_args_is_help=True,
@@ -148,12 +154,15 @@ def scan(
     end: Annotated[
         str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")
     ] = None,
+    user: CallerOption = None,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
+    mask: MaskedOption = False,
 ) -> None:
     """Patients exposed at the same time to interacting drugs, by level, pair and
-    year; written as cohorts (one per level) in results.cohort."""
+    year; written as cohorts (one per level) in results.cohort. Counts are
+    masked unless you hold the right."""
     from entrepot.drugs import LEVELS
     from entrepot.drugs import scan as scan_warehouse
 
@@ -168,26 +177,34 @@ def scan(
         )
     )
     with open_warehouse(warehouse) as wh:
+        decision = decide(wh, user, "count", None, "drugs scan", masked=mask)
         if not quiet and not as_json:
             stderr.print(f"scanning drug_exposure of {wh.uri}…")
         result = scan_warehouse(wh, start=first, end=last)
+        decision.released(
+            wh,
+            "drugs.scan",
+            {"from": first, "to": last},
+            persons=result.patients,
+        )
+    data = decision.mask_fields(result.to_dict(), SCAN_COUNTS)
 
     def human() -> None:
         stdout.print(
-            f"{result.patients} patients with interacting drugs at the same time "
-            f"({result.exposures} exposures, thesaurus {result.thesaurus})"
+            f"{number(data['patients'])} patients with interacting drugs at the same "
+            f"time ({number(data['exposures'])} exposures, thesaurus {result.thesaurus})"
         )
         table = Table()
         for column in ("niveau", "patients", "cohort_definition_id"):
             table.add_column(column)
-        for level, n in result.by_level.items():
-            table.add_row(LEVELS[level], str(n), str(result.cohorts[level]))
+        for level, n in data["by_level"].items():
+            table.add_row(LEVELS[level], number(n), str(result.cohorts[level]))
         stdout.print(table)
         pairs = Table(title="Paires les plus fréquentes")
         for column in ("paire", "niveau", "patients"):
             pairs.add_column(column)
-        for p in result.by_pair[:20]:
-            pairs.add_row(Text(p["pair"]), LEVELS[p["level"]], str(p["patients"]))
+        for p in data["by_pair"][:20]:
+            pairs.add_row(Text(p["pair"]), LEVELS[p["level"]], number(p["patients"]))
         stdout.print(pairs)
 
-    emit(result.to_dict(), as_json, human)
+    emit(data, as_json, human)

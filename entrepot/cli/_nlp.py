@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -13,11 +14,14 @@ import typer
 from rich.markup import escape
 
 from entrepot.cli._common import (
+    CallerOption,
     JsonOption,
+    ProjectOption,
     QuietOption,
     WarehouseOption,
+    caller,
+    decide,
     emit,
-    masked,
     open_warehouse,
     progress,
     stderr,
@@ -80,6 +84,7 @@ def run(
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Notes per transaction.")
     ] = 5_000,
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -87,9 +92,11 @@ def run(
     from entrepot.nlp import run_nlp
 
     with open_warehouse(warehouse) as wh, progress(quiet) as step:
+        decision = decide(wh, user, "ingest", None, "nlp run")
         result = run_nlp(
             wh, terms=terms, workers=workers, batch_size=batch_size, progress=step
         )
+        decision.released(wh, "nlp.run", rows=result["processed"])
 
     def human() -> None:
         stdout.print(
@@ -113,17 +120,21 @@ def evaluate(
         int | None, typer.Option("--limit", min=1, help="Score the first N notes.")
     ] = None,
     terms: TermsOption = None,
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Precision, recall and F1 per label and per qualifier against gold mentions."""
+    """Precision, recall and F1 per label and per qualifier against gold
+    mentions (of a file, or of the warehouse's synthetic notes)."""
     from entrepot.nlp import Pipeline, evaluate, read_marked, warehouse_gold
 
     if gold is not None:
         golds = read_marked(gold)
     else:
-        with open_warehouse(warehouse, read_only=True) as wh:
+        with open_warehouse(warehouse) as wh:
+            decision = decide(wh, user, "read", None, "nlp evaluate")
             golds = warehouse_gold(wh, limit)
+            decision.released(wh, "nlp.evaluate", {"limit": limit}, rows=len(golds))
     result = evaluate(golds, Pipeline(terms))
     emit(result, as_json, lambda: _show_scores(result))
 
@@ -152,14 +163,17 @@ def _show_scores(result: dict) -> None:
 def index(
     warehouse: WarehouseOption = None,
     workers: WorkersOption = None,
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Build or update the full-text index of notes (only new and changed ones)."""
     from entrepot.search import update_index
 
-    with open_warehouse(warehouse, read_only=True) as wh, progress(quiet) as step:
+    with open_warehouse(warehouse) as wh, progress(quiet) as step:
+        decision = decide(wh, user, "ingest", None, "index")
         result = update_index(wh, workers=workers, progress=step)
+        decision.released(wh, "index", rows=result["indexed"])
 
     def human() -> None:
         stdout.print(
@@ -210,6 +224,8 @@ def search(
         str | None,
         typer.Option("--save-cohort", help="Save the persons found as a cohort."),
     ] = None,
+    user: CallerOption = None,
+    project: ProjectOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
     mask: Annotated[
@@ -221,7 +237,11 @@ def search(
         ),
     ] = False,
 ) -> None:
-    """Search the notes; by default negated, hypothetical and family text is left out."""
+    """Search the notes; by default negated, hypothetical and family text is
+    left out. Counts are masked unless you hold the right; hits are rows, for
+    those who may read (within a project: its persons and period)."""
+    from entrepot.cohort._perimeter import refuse_perimeter
+    from entrepot.cohort._results import next_cohort_id
     from entrepot.search import (
         SearchFilters,
         parse_exclude,
@@ -232,16 +252,35 @@ def search(
     filters = SearchFilters(
         parse_exclude(exclude), note_type, _day(start, "--from"), _day(end, "--to")
     )
-    with open_warehouse(warehouse, read_only=save_cohort is None) as wh:
-        result = search_notes(wh, query, filters, limit=limit, offset=offset)
-        if save_cohort:
-            result["cohort"] = save_search_cohort(wh, query, filters, save_cohort)
+    with open_warehouse(warehouse) as wh:
+        who = caller(wh, user)
+        decision = who.decide(wh, "count", project, target="search", masked=mask)
+        if not mask:  # hits are rows
+            who.decide(wh, "read", project, target="search")
+        narrowed = _within(wh, decision, filters)
+        result = (
+            {"notes": 0, "persons": 0, "offset": offset, "hits": []}
+            if narrowed is None
+            else search_notes(wh, query, narrowed, limit=limit, offset=offset)
+        )
         if mask:
-            from entrepot.privacy import mask_threshold, mask_with_persons
-
-            counts = {"notes": result["notes"], "persons": result["persons"]}
-            result = masked(wh, result | {"hits": []}, {"persons"}, True)
-            result |= mask_with_persons(counts, mask_threshold(wh))
+            result["hits"] = []
+        if save_cohort:
+            if project is not None:
+                refuse_perimeter(wh, next_cohort_id(wh, save_cohort))
+            empty = replace(filters, persons=frozenset())
+            result["cohort"] = save_search_cohort(
+                wh, query, narrowed or empty, save_cohort
+            )
+        decision.released(
+            wh,
+            "search",
+            {"query": query, "exclude": filters.exclude, "note_type": note_type},
+            rows=len(result["hits"]),
+            persons=result["persons"],
+        )
+    counts = {"notes": result["notes"], "persons": result["persons"]}
+    result |= decision.mask_with_persons(counts)
 
     def human() -> None:
         hits = result["hits"]
@@ -258,6 +297,13 @@ def search(
             stdout.print(f"saved as cohort {c['cohort_definition_id']} ({c['name']})")
 
     emit(result, as_json, human)
+
+
+def _within(wh, decision, filters):
+    """The search's filters where the release gate lets it look: the
+    perimeter's persons and period, never opted-out persons (None when the
+    periods do not meet; a perimeter without notes refuses)."""
+    return filters.within(decision.scope(wh, filters.start, filters.end))
 
 
 def register(root: typer.Typer) -> None:

@@ -13,9 +13,11 @@ from typing import Annotated
 import typer
 
 from entrepot.cli._common import (
+    CallerOption,
     JsonOption,
     QuietOption,
     WarehouseOption,
+    decide,
     emit,
     open_warehouse,
     progress,
@@ -34,6 +36,12 @@ KeyFileOption = Annotated[
 UserOption = Annotated[
     str, typer.Option("--user", envvar="USER", help="Who acts (for the audit log).")
 ]
+
+
+def _manager(wh, user: str | None, target: str):
+    """The decision of a governance command: the administrator, or a
+    registered user who may manage (refused otherwise)."""
+    return decide(wh, user, "manage", None, target)
 
 
 def _key(path: Path | None):
@@ -130,7 +138,7 @@ def optout_add(
     ipp: Annotated[list[str], typer.Argument(help="Patient numbers (IPP).")],
     warehouse: WarehouseOption = None,
     key_file: KeyFileOption = None,
-    user: UserOption = "entrepot",
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -141,7 +149,8 @@ def optout_add(
         import entrepot.search  # noqa: F401  told through its opt-out hook
 
     with open_warehouse(warehouse) as wh:
-        data = add(wh, _key(key_file), ipp, user=user)
+        who = _manager(wh, user, "optout add").user
+        data = add(wh, _key(key_file), ipp, user=who)
     emit(
         data,
         as_json,
@@ -160,7 +169,7 @@ def optout_remove(
     ipp: Annotated[list[str], typer.Argument(help="Patient numbers (IPP).")],
     warehouse: WarehouseOption = None,
     key_file: KeyFileOption = None,
-    user: UserOption = "entrepot",
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -168,7 +177,8 @@ def optout_remove(
     from entrepot.privacy import optout_remove as remove
 
     with open_warehouse(warehouse) as wh:
-        n = remove(wh, _key(key_file), ipp, user=user)
+        who = _manager(wh, user, "optout remove").user
+        n = remove(wh, _key(key_file), ipp, user=who)
     emit(
         {"removed": n},
         as_json,
@@ -178,6 +188,7 @@ def optout_remove(
 
 @optout_app.command("list")
 def optout_list(
+    user: CallerOption = None,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -185,8 +196,10 @@ def optout_list(
     """Registered objections (pseudonyms, never IPPs)."""
     from entrepot.privacy import optout_list as listed
 
-    with open_warehouse(warehouse, read_only=True) as wh:
+    with open_warehouse(warehouse) as wh:
+        decision = _manager(wh, user, "optout list")
         rows = listed(wh)
+        decision.released(wh, "optout.list", rows=len(rows), persons=len(rows))
     emit(
         rows,
         as_json,
@@ -303,7 +316,7 @@ def audit_show(
 def audit_retention(
     days: Annotated[int, typer.Argument(help="Days to keep entries (0: forever).")],
     warehouse: WarehouseOption = None,
-    user: UserOption = "entrepot",
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -311,8 +324,9 @@ def audit_retention(
     from entrepot.privacy import prune, set_retention
 
     with open_warehouse(warehouse) as wh:
+        who = _manager(wh, user, "audit retention").user
         set_retention(wh, days or None)
-        removed = prune(wh, user)
+        removed = prune(wh, who)
     emit(
         {"retention_days": days or None, "removed": removed},
         as_json,
@@ -360,19 +374,20 @@ def privacy_kanon(
 def privacy_mask_below(
     threshold: Annotated[int, typer.Argument(help="Counts below it show as <N.")],
     warehouse: WarehouseOption = None,
-    user: UserOption = "entrepot",
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Set the warehouse's small-count threshold (default 10)."""
     from entrepot.errors import PrivacyError
-    from entrepot.privacy import audit, set_mask_threshold
+    from entrepot.privacy import set_mask_threshold
 
     if threshold < 1:
         raise PrivacyError(f"mask-below: must be at least 1 (got {threshold})")
     with open_warehouse(warehouse) as wh:
+        decision = _manager(wh, user, "privacy mask-below")
         set_mask_threshold(wh, threshold)
-        audit(wh, user, "privacy.mask-below", {"threshold": threshold})
+        decision.released(wh, "privacy.mask-below", {"threshold": threshold})
     emit(
         {"mask_below": threshold},
         as_json,
@@ -388,7 +403,7 @@ def privacy_rotate_key(
         Path, typer.Option(help="The identified extracts the warehouse was made of.")
     ],
     warehouse: WarehouseOption = None,
-    user: UserOption = "entrepot",
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -401,7 +416,8 @@ def privacy_rotate_key(
     maps = rekey_maps(source, old, new)
     ipps = read_extract(raw_files(source)["patients"])["ipp"].to_pylist()
     with open_warehouse(warehouse) as wh:
-        counts = rotate_key(wh, old, new, maps, ipps=ipps, user=user)
+        who = _manager(wh, user, "privacy rotate-key").user
+        counts = rotate_key(wh, old, new, maps, ipps=ipps, user=who)
     data = {"rewritten": counts, "fingerprint": new.fingerprint}
     emit(
         data,
@@ -428,7 +444,7 @@ def user_add(
         list[str] | None, typer.Option(help="Project the user may work in.")
     ] = None,
     warehouse: WarehouseOption = None,
-    user: UserOption = "entrepot",
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -437,7 +453,8 @@ def user_add(
 
     password = sys.stdin.readline().rstrip("\r\n")
     with open_warehouse(warehouse) as wh:
-        data = add_user(wh, name, role, password, projects=project or [], by=user)
+        who = _manager(wh, user, "user add").user
+        data = add_user(wh, name, role, password, projects=project or [], by=who)
     emit(
         data,
         as_json,
@@ -447,6 +464,7 @@ def user_add(
 
 @user_app.command("list")
 def user_list(
+    user: CallerOption = None,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -454,7 +472,8 @@ def user_list(
     """Users, roles and projects (never password hashes)."""
     from entrepot.privacy import list_users
 
-    with open_warehouse(warehouse, read_only=True) as wh:
+    with open_warehouse(warehouse) as wh:
+        _manager(wh, user, "user list")
         rows = list_users(wh)
     emit(
         rows,
@@ -488,7 +507,7 @@ def project_add(
         int | None, typer.Option(help="This project's small-count threshold.")
     ] = None,
     warehouse: WarehouseOption = None,
-    user: UserOption = "entrepot",
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -496,6 +515,7 @@ def project_add(
     from entrepot.privacy import add_project
 
     with open_warehouse(warehouse) as wh:
+        who = _manager(wh, user, "project add").user
         data = add_project(
             wh,
             name,
@@ -504,13 +524,14 @@ def project_add(
             start=start.date() if start else None,
             end=end.date() if end else None,
             mask_below=mask_below,
-            by=user,
+            by=who,
         )
     emit(data, as_json, lambda: quiet or stdout.print(f"project {name} added"))
 
 
 @project_app.command("list")
 def project_list(
+    user: CallerOption = None,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -518,7 +539,8 @@ def project_list(
     """Projects and their perimeters."""
     from entrepot.privacy import list_projects
 
-    with open_warehouse(warehouse, read_only=True) as wh:
+    with open_warehouse(warehouse) as wh:
+        _manager(wh, user, "project list")
         rows = list_projects(wh)
     emit(rows, as_json, lambda: [stdout.print(str(r)) for r in rows])
 

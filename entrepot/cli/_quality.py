@@ -9,9 +9,11 @@ import typer
 from rich.table import Table
 
 from entrepot.cli._common import (
+    CallerOption,
     JsonOption,
     QuietOption,
     WarehouseOption,
+    decide,
     emit,
     open_warehouse,
     progress,
@@ -42,10 +44,12 @@ def quality(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit with status 1 when a check fails.")
     ] = False,
+    user: CallerOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Check data quality: conformance, completeness and plausibility of every CDM table."""
+    """Check data quality: conformance, completeness and plausibility of every
+    CDM table (examples are rows: for those who may read the warehouse)."""
     from entrepot.quality import load_config, run_checks
 
     settings = load_config(config)
@@ -54,6 +58,7 @@ def quality(
 
         check_target(html)  # before the checks run, not after
     with open_warehouse(warehouse) as wh, progress(quiet) as step:
+        decision = decide(wh, user, "read", None, "quality")
         report = run_checks(
             wh, config=settings, only=only, incremental=not full, progress=step
         )
@@ -62,6 +67,12 @@ def quality(
             from entrepot.quality.report import write_report
 
             write_report(report, describe(wh, progress=step), html)
+        decision.released(
+            wh,
+            "quality",
+            {"only": only, "html": str(html) if html else None},
+            rows=sum(len(c.examples) for c in report.checks),
+        )
     emit(report.as_dict(), json, lambda: quiet or _print_quality(report, html))
     if strict and report.summary["fail"]:
         raise typer.Exit(1)
@@ -112,14 +123,22 @@ def describe(
     top: Annotated[
         int, typer.Option("--top", help="Concepts and tests listed per domain.")
     ] = 20,
+    user: CallerOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Characterize the warehouse: persons, follow-up, records per year, top concepts, labs."""
+    """Characterize the warehouse: persons, follow-up, records per year, top
+    concepts, labs; always masked."""
     from entrepot.quality.characterization import describe as describe_warehouse
 
-    with open_warehouse(warehouse, read_only=True) as wh, progress(quiet) as step:
-        result = describe_warehouse(wh, mask_below=mask_below, top=top, progress=step)
+    with open_warehouse(warehouse) as wh, progress(quiet) as step:
+        decision = decide(
+            wh, user, "count", None, "describe", masked=True, mask_below=mask_below
+        )
+        result = describe_warehouse(
+            wh, mask_below=decision.mask_below, top=top, progress=step
+        )
+        decision.released(wh, "describe", {"top": top}, persons=wh.count("person"))
     emit(result, json, lambda: quiet or _print_describe(result))
 
 

@@ -9,10 +9,15 @@ import typer
 from rich.table import Table
 
 from entrepot.cli._common import (
+    CallerOption,
     JsonOption,
+    MaskedOption,
+    ProjectOption,
     QuietOption,
     WarehouseOption,
+    decide,
     emit,
+    number,
     open_warehouse,
     progress,
     stdout,
@@ -144,21 +149,26 @@ def eras(
 
 
 def tables(
+    user: CallerOption = None,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
+    mask: MaskedOption = False,
 ) -> None:
     """Rows in each table of the warehouse."""
-    with open_warehouse(warehouse, read_only=True) as wh:
+    with open_warehouse(warehouse) as wh:
+        decision = decide(wh, user, "count", None, "tables", masked=mask)
         counts = {
             schema: wh.counts(schema) for schema in ("cdm", "results", "entrepot")
         }
+        decision.released(wh, "tables", persons=counts["cdm"].get("person"))
+    counts = {s: {t: decision.mask(n) for t, n in c.items()} for s, c in counts.items()}
 
     def human() -> None:
         table = Table("schema", "table", "rows")
         for schema, rows in counts.items():
             for name, n in rows.items():
-                table.add_row(schema, name, f"{n:,}")
+                table.add_row(schema, name, number(n))
         stdout.print(table)
 
     emit(counts, json, human)
@@ -173,25 +183,49 @@ def export(
         ),
     ] = None,
     format: Annotated[str, typer.Option(help="parquet or csv")] = "parquet",
+    project: ProjectOption = None,
+    everything: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="The whole warehouse (its administrator), audited as such."
+        ),
+    ] = False,
+    user: CallerOption = None,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Write tables to Parquet or CSV files, one file per table."""
+    """Write a project's perimeter (--project P), or the whole warehouse (--all),
+    to Parquet or CSV files, one file per table; audited."""
+    if (project is None) == (not everything):
+        raise ParameterError(
+            "export: give --project P (its perimeter) or --all (the whole warehouse)"
+            if project is None
+            else "export: give --project P or --all, not both"
+        )
     if format not in ("parquet", "csv"):
         raise InputFileError(f"--format {format!r}: use parquet or csv")
     if folder.exists() and not folder.is_dir():
         raise ParameterError(
             f"{folder} is a file: export writes one file per table in a folder"
         )
-    folder.mkdir(parents=True, exist_ok=True)
-    written = {}
-    with open_warehouse(warehouse, read_only=True) as wh:
-        names = table or [n for n, c in wh.counts("cdm").items() if c]
+    with open_warehouse(warehouse) as wh:
+        decision = decide(wh, user, "export", project, "export")
+        if table:
+            names = [n for n in table if decision.table(wh, n) is not None]
+        else:  # the non-empty tables inside the perimeter
+            names = [n for n, c in wh.counts("cdm").items() if c]
+            names = [n for n in names if _inside(wh, decision, n)]
+        folder.mkdir(parents=True, exist_ok=True)
         with progress(quiet, total=len(names)) as step:
-            for name in names:
-                step(name)
-                written[name] = wh.export(name, folder / f"{name.lower()}.{format}")
+            written = decision.export(
+                wh,
+                names,
+                folder,
+                format,
+                {"all": everything, "format": format},
+                progress=step,
+            )
     emit(
         {"folder": str(folder), "rows": written},
         json,
@@ -202,3 +236,13 @@ def export(
             )
         ),
     )
+
+
+def _inside(wh, decision, name: str) -> bool:
+    from entrepot.errors import AccessDeniedError
+
+    try:
+        decision.table(wh, name)
+    except AccessDeniedError:
+        return False
+    return True

@@ -20,6 +20,14 @@ def serve(
     port: Annotated[
         int, typer.Option(help="Port to listen on.", min=1, max=65535)
     ] = 8000,
+    session_idle: Annotated[
+        float,
+        typer.Option(help="Minutes after which an unused session ends.", min=0.01),
+    ] = 30,
+    session_max: Annotated[
+        float,
+        typer.Option(help="Minutes after the login when a session ends.", min=0.01),
+    ] = 480,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
@@ -32,6 +40,8 @@ def serve(
         warehouse,
         host=host,
         port=port,
+        session_idle=session_idle * 60,
+        session_max=session_max * 60,
         ready=lambda url: emit(
             {"url": url},
             json,

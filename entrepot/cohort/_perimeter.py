@@ -8,10 +8,24 @@ import ibis.expr.types as ir
 from entrepot.cohort._compiler import Compiled, compile_definition, resolve
 from entrepot.cohort._files import definition_from_data
 from entrepot.cohort._model import CohortDefinition
-from entrepot.cohort._results import next_cohort_id, results_table
+from entrepot.cohort._results import (
+    cohort_definition,
+    missing,
+    next_cohort_id,
+    results_table,
+)
 from entrepot.cohort.criteria import DOMAINS
-from entrepot.errors import AccessDeniedError
-from entrepot.privacy import Decision, list_projects
+from entrepot.errors import AccessDeniedError, CohortNotFoundError
+from entrepot.privacy import (
+    Decision,
+    Owner,
+    check_cohort_change,
+    claim_cohort,
+    cohort_owners,
+    cohort_visible,
+    list_projects,
+    release_cohort,
+)
 
 SOURCE = "request body"
 
@@ -34,20 +48,64 @@ def _domains(node) -> set[str]:
 
 def checked_definition(wh, decision: Decision, data: object, name: str | None):
     """A definition from the request (ours or Circe), its concept codes known,
-    its tables inside the perimeter, its cohort id no project's perimeter:
+    its tables inside the perimeter, saved as `saved_as` says:
     (definition, cohort id)."""
     definition = definition_from_data(
         data, SOURCE, default_name=name or "imported cohort"
     )
     if name:
         definition = definition.model_copy(update={"name": name})
+    refuse_domains(wh, decision, definition)
+    resolve(wh, definition, SOURCE)  # unknown codes: every one listed
+    return definition, saved_as(wh, decision, definition.name, definition.id)
+
+
+def saved_as(wh, decision: Decision, name: str, cohort_id: int | None = None) -> int:
+    """The id a cohort made under `decision` is saved as, claimed at once for
+    its project and user: `cohort_id` when given and seen, else the
+    project's cohort of that name, else a new id. Replacing a cohort needs
+    the right to change it; a project's perimeter is never replaced."""
+    owners = cohort_owners(wh)
+    if cohort_id is None:
+        cohort_id = next_cohort_id(wh, name, decision.project)
+    elif not cohort_visible(decision, cohort_id, owners.get(cohort_id)):
+        raise missing(wh, cohort_id)
+    if cohort_id in owners or _stored(wh, cohort_id):
+        check_cohort_change(wh, decision, cohort_id, owners.get(cohort_id))
+    refuse_perimeter(wh, cohort_id)
+    claim_cohort(wh, decision, cohort_id, name)
+    return cohort_id
+
+
+def unclaim(wh, cohort_id: int) -> None:
+    """Forget the claim on an id whose cohort was not generated (a failed
+    run), so that its name is free again."""
+    if not _stored(wh, cohort_id):
+        release_cohort(wh, cohort_id)
+
+
+def _stored(wh, cohort_id: int) -> bool:
+    try:
+        cohort_definition(wh, cohort_id)
+    except CohortNotFoundError:
+        return False
+    return True
+
+
+def seen(wh, decision: Decision, cohort_id: int) -> Owner | None:
+    """The owner of a cohort that exists and that the decision sees; else the
+    error of a cohort that does not exist."""
+    owner = cohort_owners(wh).get(cohort_id)
+    if not cohort_visible(decision, cohort_id, owner) or not _stored(wh, cohort_id):
+        raise missing(wh, cohort_id)
+    return owner
+
+
+def refuse_domains(wh, decision: Decision, definition: CohortDefinition) -> None:
+    """Refuse a definition that reads a table outside the perimeter."""
     for domain in sorted(_domains(definition.model_dump(mode="json"))):
         for table in DOMAINS[domain].tables:
             decision.table(wh, table)  # refuses one outside
-    resolve(wh, definition, SOURCE)  # unknown codes: every one listed
-    cohort_id = definition.id or next_cohort_id(wh, definition.name)
-    refuse_perimeter(wh, cohort_id)
-    return definition, cohort_id
 
 
 def refuse_perimeter(wh, cohort_id: int) -> None:
@@ -102,11 +160,39 @@ def attrition_within(
     ]
 
 
+def shown(wh, decision: Decision, cohort_id: int) -> dict:
+    """A cohort's definition, figures and attrition, inside the perimeter."""
+    from pydantic import ValidationError
+
+    from entrepot.cohort import show_cohort
+
+    found = show_cohort(wh, cohort_id)
+    if decision.narrows:
+        inside = figures(wh, decision, cohort_id)
+        found |= {"persons": inside["count"], "entries": inside["entries"]}
+        try:
+            definition = CohortDefinition.model_validate(found["definition"])
+        except ValidationError:  # not from a definition (a saved search...)
+            first = (found["attrition"] or [{"rule": "cohort"}])[0]
+            found["attrition"] = [
+                first | {"persons": found["persons"], "entries": found["entries"]}
+            ]
+        else:
+            found["attrition"] = attrition_within(wh, decision, definition)
+    return found
+
+
 def listed(wh, decision: Decision) -> list[dict]:
-    """Every cohort: id, name, persons inside the perimeter, date generated."""
+    """Every cohort the decision sees: id, name, persons inside the
+    perimeter, date generated."""
     from entrepot.cohort import list_cohorts
 
-    rows = list_cohorts(wh)
+    owners = cohort_owners(wh)
+    rows = [
+        r
+        for r in list_cohorts(wh)
+        if cohort_visible(decision, r["id"], owners.get(r["id"]))
+    ]
     if decision.narrows:
         c = results_table(wh, "cohort")
         inside = _inside(wh, decision, c, "subject_id", "cohort_start_date")

@@ -59,17 +59,29 @@ def results_table(wh, name: str) -> ir.Table:
     return lower(stored_tables(wh)[name])
 
 
-def next_cohort_id(wh, name: str) -> int:
-    """The id of the cohort of that name, or the next free one."""
+def next_cohort_id(wh, name: str, project: str | None = None) -> int:
+    """The id of the cohort of that name in `project` (None: the cohorts of
+    no project), one being generated included, or the next id that no cohort
+    has, nor was claimed for one (names are unique within a project, not
+    across projects)."""
+    from entrepot.privacy import cohort_owners
+
+    owners = cohort_owners(wh)
     defs = results_table(wh, "cohort_definition")
     rows = defs.select("cohort_definition_id", "cohort_definition_name").to_pyarrow()
-    ids = rows["cohort_definition_id"].to_pylist()
-    for cid, existing in zip(
-        ids, rows["cohort_definition_name"].to_pylist(), strict=True
-    ):
-        if existing == name:
+    names = {o: owner.name for o, owner in owners.items()}  # claimed, not yet stored
+    names |= dict(
+        zip(
+            rows["cohort_definition_id"].to_pylist(),
+            rows["cohort_definition_name"].to_pylist(),
+            strict=True,
+        )
+    )
+    for cid, existing in names.items():
+        owner = owners.get(cid)
+        if existing == name and (owner.project if owner else None) == project:
             return int(cid)
-    return max(ids, default=0) + 1
+    return max(names, default=0) + 1
 
 
 def definition_row(cohort_id: int, definition: dict) -> dict[str, list]:
@@ -118,8 +130,13 @@ def cohort_definition(wh, cohort_id: int) -> dict:
     defs = results_table(wh, "cohort_definition")
     rows = defs.filter(defs.cohort_definition_id == cohort_id).to_pyarrow().to_pylist()
     if not rows:
-        raise CohortNotFoundError(f"no cohort {cohort_id} in warehouse {wh.uri}")
+        raise missing(wh, cohort_id)
     return rows[0]
+
+
+def missing(wh, cohort_id: int) -> CohortNotFoundError:
+    """The error for a cohort that does not exist (or is out of sight)."""
+    return CohortNotFoundError(f"no cohort {cohort_id} in warehouse {wh.uri}")
 
 
 def list_cohorts(wh) -> list[dict]:

@@ -1,5 +1,6 @@
 """Every rule about identity: keyed pseudonyms, date shifting, de-identification
-of text, opt-out, small-count suppression, k-anonymity, access and the audit log.
+of text, opt-out, small-count suppression, k-anonymity, access, who owns a cohort
+and the audit log.
 
 Other modules call these functions; none re-implements them. Every output
 for someone passes the release gate: `authorise` gives a `Decision`
@@ -32,6 +33,13 @@ from entrepot.privacy._audit import (
     verify,
 )
 from entrepot.privacy._audit import head as audit_head
+from entrepot.privacy._caller import (
+    PASSWORD_ENV,
+    USER_ENV,
+    Caller,
+    identify,
+    os_account,
+)
 from entrepot.privacy._dates import shift_days, shifted
 from entrepot.privacy._disclosure import (
     Suppressed,
@@ -64,6 +72,14 @@ from entrepot.privacy._optout import (
     optout_remove,
     optout_withdraw,
 )
+from entrepot.privacy._ownership import (
+    Owner,
+    check_cohort_change,
+    claim_cohort,
+    cohort_owners,
+    cohort_visible,
+    release_cohort,
+)
 from entrepot.privacy._pseudonym import person_id, pseudonym, pseudonym_id, visit_id
 from entrepot.privacy._release import release_count
 from entrepot.privacy._rotation import rotate_key
@@ -75,6 +91,11 @@ from entrepot.privacy.deid import DeidConfig, Identity, deidentify
 __all__ = [
     "ACTIONS",
     "ANCHOR_ENV",
+    "PASSWORD_ENV",
+    "USER_ENV",
+    "Caller",
+    "identify",
+    "os_account",
     "KEY_ENV",
     "KEY_FILE_ENV",
     "ROLES",
@@ -82,6 +103,7 @@ __all__ = [
     "Decision",
     "DeidConfig",
     "Identity",
+    "Owner",
     "Perimeter",
     "Scope",
     "SecretKey",
@@ -98,7 +120,11 @@ __all__ = [
     "authenticate",
     "check_password",
     "credentials",
+    "claim_cohort",
+    "cohort_owners",
+    "cohort_visible",
     "authorise",
+    "check_cohort_change",
     "check_date_shifting",
     "check_key",
     "date_shifting",
@@ -128,6 +154,7 @@ __all__ = [
     "pseudonym",
     "pseudonym_id",
     "read_key_file",
+    "release_cohort",
     "release_count",
     "retention",
     "rotate_key",

@@ -25,12 +25,13 @@ from entrepot.privacy._tables import ensure_table
 
 ROLES = ("admin", "data_engineer", "researcher", "viewer")
 #: count: aggregate counts; read: rows; export: files leaving the warehouse;
-#: ingest: load data; manage: users and projects.
-ACTIONS = ("count", "read", "export", "ingest", "manage")
+#: write: save cohorts, searches and jobs; ingest: load data; manage: users
+#: and projects.
+ACTIONS = ("count", "read", "export", "write", "ingest", "manage")
 PERMISSIONS = {
     "admin": frozenset(ACTIONS),
-    "data_engineer": frozenset({"count", "read", "export", "ingest"}),
-    "researcher": frozenset({"count", "read", "export"}),
+    "data_engineer": frozenset({"count", "read", "export", "write", "ingest"}),
+    "researcher": frozenset({"count", "read", "export", "write"}),
     "viewer": frozenset({"count"}),
 }
 #: Roles that may act on the whole warehouse, outside any project.

@@ -29,6 +29,7 @@ from entrepot.privacy._anchor import (
     record_head,
 )
 from entrepot.privacy._settings import AUDIT_RETENTION_DAYS, get_setting, set_setting
+from entrepot.privacy._tables import ensure_table
 
 GENESIS = "0" * 64
 _FIELDS = ("seq", "at", "user", "action", "parameters", "project", "rows", "persons")
@@ -88,7 +89,8 @@ def audit(
 
 
 def _arrow_schema(wh) -> pa.Schema:
-    return wh.table("audit_log").schema().to_pyarrow()
+    # created in a warehouse made by another tool: its first output is audited too
+    return ensure_table(wh, "audit_log").schema().to_pyarrow()
 
 
 def entries(

@@ -13,16 +13,19 @@ through it, and nothing else masks, narrows a perimeter or audits:
 - `Decision.persons` (`persons_each` for a list): a count of persons
   released within a project, safe from differencing (`release_count`);
 - `Decision.released`: the audit entry of what left: who, what, parameters,
-  project, rows and persons returned.
+  project, rows and persons returned;
+- `Decision.export`: tables written to files, inside the perimeter, audited.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
+import ibis
 import ibis.expr.types as ir
 
 from entrepot.errors import AccessDeniedError
@@ -31,6 +34,7 @@ from entrepot.privacy._disclosure import (
     HIDDEN,
     Suppressed,
     mask_count,
+    mask_fields,
     mask_with_persons,
     suppress,
     threshold_for,
@@ -192,6 +196,13 @@ class Decision:
     def mask(self, count: int) -> int | str:
         return count if self.mask_below is None else mask_count(count, self.mask_below)
 
+    def mask_fields(self, data, fields: set[str] | frozenset[str]):
+        """`data` (JSON-like) with the counts under the keys `fields` masked,
+        at any depth (`mask_fields`)."""
+        if self.mask_below is None:
+            return data
+        return mask_fields(data, fields, self.mask_below)
+
     def mask_with_persons(self, counts: dict[str, int]) -> dict[str, int | str]:
         """Counts about the same persons, masked together (`mask_with_persons`)."""
         if self.mask_below is None:
@@ -307,3 +318,37 @@ class Decision:
             rows=rows,
             persons=persons,
         )
+
+    def export(
+        self,
+        wh,
+        tables: Iterable[str],
+        folder: Path,
+        format: str,
+        parameters: dict | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> dict[str, int]:
+        """Write each table's rows inside the perimeter to `folder/name.format`
+        (parquet or csv), and audit the export with the rows and distinct
+        persons written: {table: rows}."""
+        written: dict[str, int] = {}
+        ids = []
+        for name in tables:
+            if progress:
+                progress(name)
+            rows = self.table(wh, name)
+            wh.store.write_file(rows, folder / f"{name.lower()}.{format}")
+            written[name] = int(rows.count().to_pyarrow().as_py())
+            if "person_id" in rows.columns:
+                ids.append(rows.select(person_id=rows.person_id.cast("int64")))
+        persons = 0
+        if ids:
+            persons = int(ibis.union(*ids).person_id.nunique().to_pyarrow().as_py())
+        self.released(
+            wh,
+            "export",
+            (parameters or {}) | {"tables": sorted(written), "folder": str(folder)},
+            rows=sum(written.values()),
+            persons=persons,
+        )
+        return written

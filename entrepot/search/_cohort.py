@@ -27,15 +27,16 @@ def _rows(wh, name: str, columns: dict[str, list]) -> object:
 
 
 def save_search_cohort(
-    wh, text: str, filters: SearchFilters, name: str
+    wh, text: str, filters: SearchFilters, name: str, *, cohort_id: int | None = None
 ) -> dict[str, object]:
     """Save the persons a search finds as a cohort (results.cohort), one entry
-    per person from their first matching note to their last; a cohort of the
-    same name is replaced, atomically."""
+    per person from their first matching note to their last; `cohort_id`
+    (default: the cohort of that name of no project, or a new one) is
+    replaced, atomically."""
     from entrepot.cohort._results import next_cohort_id, results_table
 
     spans = _spans(wh, text, filters)
-    cohort_id = next_cohort_id(wh, name)
+    cohort_id = cohort_id or next_cohort_id(wh, name)
     definition = {
         "name": name,
         "search": {"query": text, "exclude": list(filters.exclude),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import tantivy
@@ -36,6 +36,19 @@ class SearchFilters:
     persons: frozenset[int] | None = None
     #: Never these persons' notes (opted out; the release gate's `Scope`).
     hidden: frozenset[int] = frozenset()
+
+    def within(self, scope) -> SearchFilters | None:
+        """These filters where the release gate's `Scope` lets a search look
+        (`Decision.scope`); None when nothing can match."""
+        if scope is None:
+            return None
+        return replace(
+            self,
+            start=scope.start,
+            end=scope.end,
+            persons=scope.persons,
+            hidden=scope.hidden,
+        )
 
 
 def parse_exclude(value: str | None) -> tuple[str, ...]:

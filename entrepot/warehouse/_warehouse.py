@@ -108,6 +108,15 @@ BOOKKEEPING = {
         }
     ),
     "access_member": ibis.schema({"user_name": "string", "project": "string"}),
+    "cohort_owner": ibis.schema(  # each cohort's project and user (entrepot.privacy)
+        {
+            "cohort_definition_id": "int64",
+            "project": "string",  # null: no project (the CLI, warehouse-wide)
+            "owner": "string",
+            "name": "string",  # the name it was claimed under
+            "created_at": "timestamp",
+        }
+    ),
     "released_persons": ibis.schema(  # counts released per project (differencing)
         {"project": "string", "release_id": "int64", "person_id": "int64"}
     ),

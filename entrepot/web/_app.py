@@ -10,15 +10,24 @@ from fastapi.staticfiles import StaticFiles
 
 from entrepot import __version__
 from entrepot.web import _security, api, pages
+from entrepot.web._sessions import IDLE_SECONDS, SESSION_SECONDS, Sessions
 from entrepot.web._state import WebState
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(wh, *, close: bool = False) -> FastAPI:
+def create_app(
+    wh,
+    *,
+    close: bool = False,
+    session_idle: float = IDLE_SECONDS,
+    session_max: float = SESSION_SECONDS,
+) -> FastAPI:
     """The web app over an open warehouse. With `close`, the app owns it: a
     DuckDB file is closed at once, then opened only while requests use it
-    (commands can work on it in between), and closed with the app."""
+    (commands can work on it in between), and closed with the app. Sessions
+    end `session_idle` seconds after their last use, and `session_max`
+    seconds after the login."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -33,7 +42,9 @@ def create_app(wh, *, close: bool = False) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.state.web = WebState(wh, own=close)
+    app.state.web = WebState(
+        wh, own=close, sessions=Sessions(idle=session_idle, maximum=session_max)
+    )
     for router in api.ROUTERS:
         app.include_router(router, prefix="/api")
     for router in pages.ROUTERS:

@@ -109,5 +109,6 @@ def admin(request: Request, session: CurrentSession) -> Decision:
 Counting = Annotated[Decision, Depends(allowed("count"))]
 Reading = Annotated[Decision, Depends(allowed("read"))]
 Exporting = Annotated[Decision, Depends(allowed("export"))]
+Writing = Annotated[Decision, Depends(allowed("write"))]
 Managing = Annotated[Decision, Depends(admin)]
 LoggedIn = Annotated[Session, Depends(logged)]

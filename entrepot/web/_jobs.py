@@ -85,10 +85,12 @@ class Jobs:
         else:
             job.progress, job.state = 1.0, "done"
 
-    def get(self, job_id: int, user: str) -> Job | None:
-        """A job, only for the user who started it."""
+    def get(self, job_id: int, user: str, project: str | None) -> Job | None:
+        """A job, only for the user who started it, asking within its project."""
         job = self._jobs.get(job_id)
-        return job if job is not None and job.user == user else None
+        if job is None or (job.user, job.project) != (user, project):
+            return None
+        return job
 
     def wait(self, job_id: int, timeout: float = 60.0) -> Job:
         """Block until a job ends (tests and scripts)."""

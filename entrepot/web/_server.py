@@ -40,14 +40,16 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     ready: Callable[[str], None] | None = None,
+    **sessions: float,
 ) -> None:
-    """Open the warehouse and answer requests until interrupted."""
+    """Open the warehouse and answer requests until interrupted; `sessions`:
+    `create_app`'s session lifetimes."""
     from entrepot.warehouse import Warehouse
     from entrepot.web._app import create_app
 
     _check_free(host, port)
     wh = Warehouse.open(uri)
-    app = create_app(wh, close=True)
+    app = create_app(wh, close=True, **sessions)
     config = uvicorn.Config(
         app,
         host=host,

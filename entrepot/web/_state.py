@@ -38,8 +38,10 @@ class WebState:
     write says it changed that (`changed()`), or another process wrote the file.
     """
 
-    def __init__(self, wh, *, own: bool = False) -> None:
-        self.sessions = Sessions()
+    def __init__(
+        self, wh, *, own: bool = False, sessions: Sessions | None = None
+    ) -> None:
+        self.sessions = sessions or Sessions()
         self.jobs = Jobs()
         self._wh = wh
         self._own = own

@@ -56,7 +56,9 @@ def test_load_validate_tables_export(workdir):
 
     out = workdir / "out"
     exported = json.loads(
-        entrepot("export", str(out), "--format", "csv", "--json", cwd=workdir).stdout
+        entrepot(
+            "export", str(out), "--all", "--format", "csv", "--json", cwd=workdir
+        ).stdout
     )
     assert exported["rows"]["person"] == 3 and exported["rows"]["measurement"] == 2
     assert (out / "person.csv").read_text().splitlines()[0].startswith("person_id,")
@@ -84,14 +86,17 @@ def test_warehouse_option_and_environment(workdir, tmp_path):
         (["validate", "-w", "absent.duckdb"], "no warehouse at absent.duckdb"),
         (["load", "no-such-folder"], "no-such-folder: not a folder"),
         (["validate", "-w", "x.sqlite"], "a warehouse is a file ending in .duckdb"),
-        (["export", "out", "--format", "xml"], "--format 'xml': use parquet or csv"),
+        (
+            ["export", "out", "--all", "--format", "xml"],
+            "--format 'xml': use parquet or csv",
+        ),
         (
             ["synth", "--years", "2025-2008", "-w", "s.duckdb"],
             "--years '2025-2008': the first year comes after the last",
         ),
         (["synth", "--years", "soon"], "--years 'soon': not a period like 2008-2025"),
         (
-            ["export", "entrepot.duckdb"],
+            ["export", "entrepot.duckdb", "--all"],
             "entrepot.duckdb is a file: export writes one file per table in a folder",
         ),
     ],

@@ -18,8 +18,10 @@ from tests.privacy.conftest import set_password_hash
 
 
 @pytest.fixture
-def governed(ingested):
-    """Two projects: one on a cohort of three persons, one on 2021 diagnoses."""
+def governed(ingested_on):
+    """Two projects: one on a cohort of three persons, one on 2021 diagnoses
+    (on each engine)."""
+    ingested = ingested_on
     persons = ingested.table("person").person_id.to_pyarrow().to_pylist()[:3]
     cohort = pa.table(
         {

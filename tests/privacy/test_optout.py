@@ -83,8 +83,9 @@ def test_an_opted_out_patient_is_erased_everywhere_and_never_comes_back(
     assert _rows_of(wh, pid)["note"] == len(note_ids)
 
 
-def test_another_key_is_refused_and_changes_nothing(hospital, ingested):
+def test_another_key_is_refused_and_changes_nothing(hospital, ingested_on):
     """Its pseudonyms would match no one: the patient would stay, and come back."""
+    ingested = ingested_on
     ipp = _busy_patient(hospital)
     other = SecretKey(b"k" * 32)
     before = ingested.counts()

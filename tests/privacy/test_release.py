@@ -3,7 +3,6 @@
 import pytest
 
 from entrepot.privacy import mask_count, release_count
-from entrepot.warehouse import Warehouse
 
 DIABETICS = list(range(1, 101))
 TARGET = 57  # the attacker knows she is diabetic, and wants to know about HIV
@@ -11,9 +10,9 @@ OTHERS = list(range(200, 215))  # 15 patients the attacker uses as padding
 
 
 @pytest.fixture
-def wh(tmp_path):
-    with Warehouse.create(tmp_path / "w.duckdb", vocabulary=False) as wh:
-        yield wh
+def wh(make_warehouse):
+    """An empty warehouse on each engine."""
+    return make_warehouse("w")
 
 
 def _worlds(query):

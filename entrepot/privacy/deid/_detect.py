@@ -7,51 +7,61 @@ import re
 from datetime import date
 
 from entrepot.privacy.deid import _patterns as p
+from entrepot.privacy.deid._context import (
+    COMMON,
+    NOT_NAMES,
+    PARTICLES,
+    Span,
+    context_names,
+    particle_names,
+)
+from entrepot.privacy.deid._guard import eponyms
 from entrepot.privacy.deid._identity import Identity
 from entrepot.privacy.deid._lexicons import cities, first_names, hospitals, surnames
 from entrepot.privacy.deid._text import fold, within_one_edit
-
-Span = tuple[int, int, str]
 
 _TOKEN = re.compile(
     rf"[{p.UPPER}][{p.LOWER}{p.UPPER}'’]*(?:-[{p.UPPER}][{p.LOWER}{p.UPPER}'’]*)*"
 )
 _GAP = re.compile(r"[ \t]{1,2}$")
 _TITLES = frozenset(
-    "dr pr m mr mme mlle docteur professeur monsieur madame mademoiselle me".split()
-)
-_PARTICLES = frozenset(
-    "le la de da das do dos du des del della di ben ibn el al van von ter".split()
-)
-#: Upper-case words of notes that are never names.
-_NOT_NAMES = frozenset(
-    "ta fc fr spo2 crp irm ecg tdm atcd ttt ide hdj sau samu smur chu ch nda ipp "
-    "dr pr mme mr le la les de du des un une et ou en au aux pas avec sans sur".split()
+    "dr drs pr m mr mme mmes mlle melle docteur professeur monsieur madame mademoiselle "
+    "me".split()
 )
 
 
 def patterns(text: str) -> list[Span]:
     """Identifiers with a recognisable shape: e-mail, phone, NIR, numbers, dates,
     addresses, postcodes and cities, hospitals."""
-    spans: list[Span] = [(m.start(), m.end(), "MAIL") for m in p.MAIL.finditer(text)]
+    spans: list[Span] = []
+    if "@" in text:
+        spans += [(m.start(), m.end(), "MAIL") for m in p.MAIL.finditer(text)]
     spans += [(m.start(), m.end(), "TEL") for m in p.PHONE.finditer(text)]
     for m in p.NIR.finditer(text):
         if p.nir_key_ok(m.group()) or p.NIR_CUE.search(text, 0, m.start()):
             spans.append((m.start(), m.end(), "NSS"))
     for m in p.DIGITS.finditer(text):
         spans.append((m.start(), m.end(), _number_label(text, m)))
-    for m in p.DATE.finditer(text):
+    for m in p.CUED_NUMBER.finditer(text):
+        before = _before(text, m.start())
+        if p.NDA_CUE.search(before) or p.IPP_CUE.search(before):
+            spans.append((m.start(), m.end(), _number_label(text, m)))
+    for m in (*p.DATE.finditer(text), *p.YEAR.finditer(text)):
         spans.append((m.start(), m.end(), _date_label(text, m.start())))
-    spans += [(m.start(), m.end(), "DATE") for m in p.YEAR.finditer(text)]
     for m in p.ADDRESS.finditer(text):
         end = m.start() + len(m.group().rstrip(" -'"))
         if any(c.isupper() for c in text[m.start() : end]):
             spans.append((m.start(), end, "ADRESSE"))
+    spans += [(m.start(), m.end(), "ADRESSE") for m in p.STREET.finditer(text)]
     for m in p.ZIP_CITY.finditer(text):
         city = m.group(2)
         if fold(city) in cities() or any(c.islower() for c in city.split()[0]):
             spans.append((m.start(1), m.end(1), "ZIP"))
             spans.append((m.start(2), m.end(2), "VILLE"))
+    for m in p.AT_TOWN.finditer(text):
+        if m.group("verb") or fold(m.group("town")) in cities():
+            spans.append((m.start("town"), m.end("town"), "VILLE"))
+    spans += [(m.start(1), m.end(1), "VILLE") for m in p.LETTER_PLACE.finditer(text)]
     spans += [(m.start(), m.end(), "HOPITAL") for m in p.HOSPITAL.finditer(text)]
     for name in hospitals():
         start = text.find(name)
@@ -77,29 +87,45 @@ def _number_label(text: str, m: re.Match) -> str:
 
 
 def _date_label(text: str, start: int) -> str:
-    return "DATE_NAISSANCE" if p.BIRTH_CUE.search(_before(text, start)) else "DATE"
+    return "DATE_NAISSANCE" if p.BIRTH_CUE.search(_before(text, start, 50)) else "DATE"
 
 
 def names(text: str, identity: Identity | None) -> list[Span]:
-    """Names: after titles and field labels, first name + surname pairs, upper-case
-    surnames beside a first name, and the patient's own names (fuzzy)."""
+    """Names: from context (titles, field labels, relatives, signatures,
+    salutations), then first name + surname pairs, upper-case surnames beside a
+    first name, and the patient's own names (fuzzy); never an eponym."""
+    firsts, lasts = first_names(), surnames()
+    guarded = eponyms(text)
+    spans = [s for s in context_names(text, firsts) if not _guarded(s, guarded, True)]
+    spans += [
+        s for s in particle_names(text, firsts) if not _guarded(s, guarded, False)
+    ]
+    taken = bytearray(len(text))
+    for start, end, _ in spans:
+        taken[start:end] = b"\x01" * (end - start)
     tokens = [
         (m.start(), m.end(), m.group())
         for m in _TOKEN.finditer(text)
-        if m.group().lower().rstrip(".") not in _TITLES
+        if not taken[m.start()] and m.group().lower().rstrip(".") not in _TITLES
     ]
     own = identity.name_tokens() if identity else {}
-    firsts, lasts = first_names(), surnames()
-    spans: list[Span] = []
-    cued = _cued(text)
     i = 0
     while i < len(tokens):
-        group = _group(text, tokens, i, cued)
+        group = _group(text, tokens, i)
         words = [fold(t[2]) for t in group]
-        labels = _labels(group, words, cued.get(group[0][0]), own, firsts, lasts)
-        spans += _runs(group, labels)
+        labels = _labels(group, words, own, firsts, lasts)
+        spans += [s for s in _runs(group, labels) if not _guarded(s, guarded, False)]
         i += len(group)
     return spans
+
+
+def _guarded(span: Span, guarded: list, head_only: bool) -> bool:
+    """Whether a name span touches an eponym (after a medical head word only,
+    for names found from their context)."""
+    return any(
+        a < span[1] and span[0] < b and (head or not head_only)
+        for a, b, head in guarded
+    )
 
 
 def _runs(group: list, labels: list[str | None]) -> list[Span]:
@@ -107,7 +133,7 @@ def _runs(group: list, labels: list[str | None]) -> list[Span]:
     (`Le`, `Da`, `Ben`) joining the surname that follows them."""
     labels = list(labels)
     for k in range(len(labels) - 2, -1, -1):
-        if labels[k] is None and fold(group[k][2]) in _PARTICLES:
+        if labels[k] is None and fold(group[k][2]) in PARTICLES:
             labels[k] = "NOM" if labels[k + 1] == "NOM" else None
     spans: list[Span] = []
     for token, label in zip(group, labels, strict=True):
@@ -118,54 +144,33 @@ def _runs(group: list, labels: list[str | None]) -> list[Span]:
     return spans
 
 
-def _cued(text: str) -> dict[int, str]:
-    """Positions where a name must start: after a title or a field label."""
-    out = {m.end(): "title" for m in p.TITLE.finditer(text)}
-    for m in p.FIELD.finditer(text):
-        word = m.group().lower()
-        out[m.end()] = (
-            "nom"
-            if word.startswith("nom")
-            else ("prenom" if word.startswith("prénom") else "title")
-        )
-    return out
-
-
-def _group(text: str, tokens: list, i: int, cued: dict) -> list:
-    """Capitalised words that follow each other on a line (at most four), a cue
-    (title, field label) starting a new group."""
+def _group(text: str, tokens: list, i: int) -> list:
+    """Capitalised words that follow each other on a line (at most four)."""
     group = [tokens[i]]
     while (
         len(group) < 4
         and i + len(group) < len(tokens)
         and _GAP.match(text[group[-1][1] : tokens[i + len(group)][0]])
-        and tokens[i + len(group)][0] not in cued
     ):
         group.append(tokens[i + len(group)])
     return group
 
 
-def _labels(group, words, cue, own, firsts, lasts) -> list[str | None]:
+def _labels(group, words, own, firsts, lasts) -> list[str | None]:
     """The label of each word of a group, or None for an ordinary word."""
     n = len(words)
     labels: list[str | None] = [_own(w, own) for w in words]
-    if cue == "nom":
-        return ["NOM"] * n
-    if cue == "prenom":
-        return ["PRENOM"] * n
-    if cue == "title":
-        return _after_title(group, words, firsts)
     for k in range(n - 1):
         a, b = group[k][2], group[k + 1][2]
         if (
             a.isupper()
             and len(a) > 1
-            and words[k] not in _NOT_NAMES
+            and words[k] not in NOT_NAMES
             and words[k + 1] in firsts
         ):
             labels[k], labels[k + 1] = "NOM", "PRENOM"
             j = k - 1
-            while j >= 0 and group[j][2].isupper() and words[j] not in _NOT_NAMES:
+            while j >= 0 and group[j][2].isupper() and words[j] not in NOT_NAMES:
                 labels[j], j = "NOM", j - 1
         elif (
             words[k] in firsts
@@ -175,7 +180,21 @@ def _labels(group, words, cue, own, firsts, lasts) -> list[str | None]:
             labels[k], labels[k + 1] = labels[k] or "PRENOM", labels[k + 1] or "NOM"
         elif words[k + 1] in lasts and labels[k] == "PRENOM":
             labels[k + 1] = "NOM"
+        elif words[k] in firsts and not a.isupper() and _upper_name(b, words[k + 1]):
+            labels[k] = labels[k] or "PRENOM"  # `Claire MARCHAND`, `Claire LE GOFF`
+            j = k + 1
+            while j < n and _upper_name(group[j][2], words[j]):
+                labels[j], j = "NOM", j + 1
     return labels
+
+
+def _upper_name(word: str, folded: str) -> bool:
+    """A surname in capitals (`MARCHAND`, `LE` of `LE GOFF`), not an acronym."""
+    return (
+        word.isupper()
+        and len(word) > 1
+        and (folded not in NOT_NAMES or folded in PARTICLES)
+    )
 
 
 def _own(word: str, own: dict[str, str]) -> str | None:
@@ -190,38 +209,7 @@ def _own(word: str, own: dict[str, str]) -> str | None:
 
 
 def _namelike(word: str, lasts: frozenset[str], own: dict[str, str]) -> bool:
-    return word in lasts or word in own or word not in _COMMON
-
-
-def _after_title(group, words, firsts) -> list[str | None]:
-    """`Dr Gilles VINCENT`, `M. Thomas`, `Dr MARTIN Claire`: first names, then surname."""
-    n = len(words)
-    if n == 1:
-        return ["NOM"]
-    if group[0][2].isupper() and words[-1] in firsts:
-        return ["NOM"] * (n - 1) + ["PRENOM"]
-    if words[0] in firsts:
-        return ["PRENOM"] + ["NOM"] * (n - 1)
-    return ["NOM"] * n
-
-
-#: Capitalised words that start sentences of notes and are not surnames.
-_COMMON = frozenset(
-    fold(w)
-    for w in (
-        "Le La Les Un Une Des Au Aux Pas Absence Sous Sur Pour Avec Sans Dans Par "
-        "Patient Patiente Poursuite Suivi Suivie Consultation Hospitalisation Examen "
-        "Conclusion Traitement Antécédents Évolution Biologie Motif Cible Constantes "
-        "Notion Hôpital Service Urgences Médecine Chirurgie Cardiologie Néphrologie "
-        "Neurologie Rhumatologie Dermatologie Pneumologie Gastro-entérologie Réanimation "
-        "Gériatrie Diabétologie Endocrinologie Maladies Infectieuses Interne Imagerie "
-        "Arrivée Admission Orientation Sortie Diagnostic Renseignements Technique "
-        "Résultats Prélèvement Microscopie Macroscopie Ordonnance Mise Aspect Lésion "
-        "Indication Rendez-vous Prochaine Venue Nous Je Il Elle Bien Chère Cher Madame "
-        "Monsieur Docteur Tél Téléphone Courriel Mail E-mail Adresse Domicile Copie "
-        "Né Née Date Nom Prénom Famille Son Sa Ses"
-    ).split()
-)
+    return word in lasts or word in own or word not in COMMON
 
 
 def identity_values(text: str, identity: Identity | None) -> list[Span]:

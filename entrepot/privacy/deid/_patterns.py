@@ -8,32 +8,70 @@ MONTHS = (
     "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|"
     "octobre|novembre|décembre|decembre|janv\\.?|févr\\.?|sept\\.?|oct\\.?|nov\\.?|déc\\.?"
 )
+WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
 UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
 LOWER = "a-zàâäçéèêëîïôöùûüÿæœ"
 WORD = f"[{UPPER}][{LOWER}{UPPER}'’]+"  # a capitalised word
-NAME = f"{WORD}(?:[- ]{WORD})?"
+#: A word of a name: `Goff`, `O'Neill`, `Gougerot-Sjögren`, `LE`.
+NAME_WORD = f"[{UPPER}](?:[{LOWER}{UPPER}]|['’][{UPPER}])+(?:-[{UPPER}](?:[{LOWER}{UPPER}]|['’][{UPPER}])+)*"
+#: Particles written in lower case inside a name (`de La Fontaine`, `Van den Berghe`).
+_LOWER_PARTICLE = (
+    "de|du|des|la|le|van|von|den|der|da|das|dos|do|del|della|di|el|al|ben|ter|ten"
+)
+NAME_UNIT = rf"(?:(?:{_LOWER_PARTICLE}) )*(?:[dD]['’])?{NAME_WORD}"
+#: One to five name units on one line, after an optional initial (`P. Marchand`).
+NAME_SEQ = (
+    rf"(?:[{UPPER}]\.(?:-[{UPPER}]\.)? )?{NAME_UNIT}(?:(?: {{1,3}}|\t){NAME_UNIT}){{0,4}}"
+    rf"(?: [{UPPER}]\.(?![{UPPER}{LOWER}]))?"
+)
+TITLE = (
+    r"\b(?:Drs?\.?|Prs\.?|DR\.?|Docteur|DOCTEUR|Pr\.?|PR\.?|Professeur|PROFESSEUR|M\.|Mr\.?|MR\.?|"
+    r"Mmes?\.?|MME\.?|Mlle\.?|MLLE\.?|Melle\.?|MELLE\.?|Monsieur|MONSIEUR|Madame|MADAME|Mademoiselle|Me|Maître)"
+)
+TITLE_NAME = re.compile(rf"(?=[DPM]){TITLE}[ \t]+({NAME_SEQ})")
+#: Units written after a number: a year is never followed by one.
+UNITS = (
+    r"mg|g|kg|µg|mcg|ng|pg|ml|mL|dL|cL|l|L|UI|U|mmol|µmol|mol|mEq|%|mmHg|cmH2O|kcal|"
+    r"cal|G|T|mm3|mm|cm|m|km|j|h|min|cp|gél|amp|ans?|mois|jours?|fois"
+)
+#: Digits not inside a longer number (`1,5`, `12.3`, `06 33 21 87 54, ...` is fine).
+_START = r"(?<!\d)(?<!\d[.,])"
+_END = r"(?!\d|[,.]\d)"
 
 MAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-PHONE = re.compile(r"(?<![\d.,])(?:\+33 ?\(?0?\)? ?|0)[1-9](?:[ .-]?\d{2}){4}(?![\d,])")
-NIR = re.compile(
-    r"(?<![\d.,])[12][ .]?\d{2}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{2}|2[AB])"
-    r"[ .]?\d{3}[ .]?\d{3}(?:[ .]?\d{2})?(?![\d,])"
+PHONE = re.compile(
+    rf"{_START}(?=[+0(])(?:(?:\+|00) ?33 ?(?:\(0\) ?)?|\(\+33\) ?|0)[1-9](?:[ .\-/]?\d{{2}}){{4}}"
+    rf"{_END}(?:,? (?:poste|p\.|ext\.?|DECT) ?:? ?\d{{2,6}}\b)?"
 )
-DIGITS = re.compile(r"(?<![\d.,/])\d{7,13}(?![\d,/]|\.\d)")
+NIR = re.compile(
+    rf"{_START}(?=[12])[12][ .]?\d{{2}}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{{2}}|2[AB])"
+    rf"[ .]?\d{{3}}[ .]?\d{{3}}(?:[ .]?\d{{2}})?{_END}"
+)
+DIGITS = re.compile(r"(?<![\d/])(?<!\d[-.,])(?=\d)\d{7,13}(?![\d/]|[,.]\d)")
+#: A number written in groups, or a short one, read only after an IPP or NDA label.
+CUED_NUMBER = re.compile(
+    rf"{_START}(?=\d)(?:\d{{2,}}(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}"
+)
+_DAY = r"(?:1er|[12]?\d|3[01])"
 DATE = re.compile(
-    r"(?<![\d/])(?:"
+    r"(?<![\d/])\b(?=[0-9adfjlmnosv])(?:"
     r"(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d{2}"
-    rf"|(?:1er|[12]?\d|3[01]) (?:{MONTHS})(?: (?:19|20)\d{{2}})?"
+    r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+    rf"|(?:(?:{WEEKDAYS}) )?{_DAY} (?:{MONTHS})(?: (?:19|20)\d{{2}})?"
+    rf"|{_DAY}(?= (?:au|et) {_DAY} (?:{MONTHS}))"
+    r"|(?<=\ble |\bdu |\bau |\bet )(?:0?[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])"
     rf"|(?:{MONTHS}) (?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}"
     r")(?![\d/])",
     re.IGNORECASE,
 )
 YEAR = re.compile(
-    r"(?<![\d,./])(?:19[0-9]{2}|20[0-9]{2})(?![\d/]|[,.]\d| ?(?:mg|g|ml|mL|UI|µg|%))"
+    rf"(?<![\d,./])(?=[12])(?:19[0-9]{{2}}|20[0-9]{{2}})(?![\d/]|[,.]\d| ?(?:{UNITS})\b| ?/)"
 )
 BIRTH_CUE = re.compile(
-    r"(?:n[ée]e?s? le|DDN|date de naissance|naissance)\s*:?\s*$", re.IGNORECASE
+    r"(?:n[ée](?:\(e\)|e)?s?(?: à [^,\n]{1,30})? (?:le|en)|DDN|date de naissance|naissance)"
+    r"\s*:?\s*$",
+    re.IGNORECASE,
 )
 STREET_KINDS = (
     "rue|avenue|av\\.|boulevard|bd|place|allée|allee|impasse|chemin|route|quai|"
@@ -41,38 +79,120 @@ STREET_KINDS = (
     "faubourg|esplanade|promenade|voie|hameau|lieu-dit|parvis|chaussée"
 )
 ADDRESS = re.compile(
-    rf"\b\d{{1,4}}(?: ?(?:bis|ter|b))?,? (?:{STREET_KINDS})\b[^,\n\d]*"
-    r"(?:\d+[-\w]*[^,\n\d]*)?",
+    rf"(?=\d)\b\d{{1,4}}(?: ?(?:bis|ter|b))?,? (?:{STREET_KINDS})\b[^,\n\d]*"
+    r"(?:\d{1,4}(?!\d)[-\w]*[^,\n\d]*)?",
     re.IGNORECASE,
 )
+#: A street named without its number (`avenue de la République`, `Résidence Les
+#: Tilleuls`), or a postal box (`BP 123`, `CS 70001`).
+STREET = re.compile(
+    r"(?=[rabiqscplhRABIQSCPLHB])\b(?:(?i:rue|avenue|boulevard|allée|impasse|quai|square|"
+    r"chemin|route|place|résidence|lotissement|hameau|lieu-dit) "
+    rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?{WORD}(?:[- ](?:{WORD}|de|du|des|la|les))*"
+    r"|(?:BP|CS|TSA) ?\d{3,5})"
+)
+_CITY_LINK = r"(?:des|de|du|la|les|le|sur|sous|en|lès|et|\d{1,2}(?:er|e))(?![\w'’])"
+_CITY = rf"{WORD}(?:[- ](?:{WORD}|L'{WORD}|d'{WORD}|l'{WORD}|{_CITY_LINK}))*"
 ZIP_CITY = re.compile(
-    rf"(?<!\d)((?:0[1-9]|[1-8]\d|9[0-8])\d{{3}})[ ,]+((?:{WORD}|L'|d'|de|du|des|la|le|les|sur|sous|en|lès|\d{{1,2}}(?:e|er))"
-    rf"(?:[- ](?:{WORD}|L'{WORD}|d'{WORD}|l'{WORD}|de|du|des|la|le|les|sur|sous|en|lès|et|\d{{1,2}}(?:e|er)))*)"
+    rf"(?<!\d)(?=\d)((?:0[1-9]|[1-8]\d|9[0-8])\d{{3}})[ ,]+({_CITY}(?: (?:CEDEX|Cedex)(?: \d{{1,2}})?)?)"
+)
+#: A town after `à`: always after a verb of living or being born
+#: (`domiciliée à Wattrelos`), otherwise when it is a known commune.
+AT_TOWN = re.compile(
+    r"(?=[hdrvnoàa])\b(?P<verb>(?:habite|domicilié|domiciliée|demeurant|résidant|réside|vit|"
+    r"n[ée](?:\(e\)|e)?|originaire|[Ff]ait) )?(?:à|au) "
+    rf"(?P<town>{WORD}(?:-(?:{WORD}|sur|sous|en|lès|la|le))*)"
+)
+#: The place of a letter: `Rennes, le 14 février 2023`.
+LETTER_PLACE = re.compile(
+    rf"^[ \t]*({WORD}(?:[- ](?:{WORD}|sur|sous|en|lès|la|le))*), le (?=\d|1er)",
+    re.MULTILINE,
 )
 HOSPITAL = re.compile(
-    rf"\b(?:H[ôo]pital|Clinique|CHU|CHR|CHI|CH|Centre hospitalier(?: universitaire)?|"
-    rf"Groupe hospitalier|GHU?|Institut|Polyclinique|Hôpitaux)"
-    rf"(?: (?:de la|de l'|du|des|de|d'))? ?{WORD}(?:[- ](?:{WORD}|de|du|la|les|d'{WORD}))*"
+    rf"(?=[HCGIP])\b(?:H[ôo]pital|HÔPITAL|Clinique|CLINIQUE|CENTRE HOSPITALIER(?: UNIVERSITAIRE)?|CHU|CHR|CHI|CH|Centre hospitalier(?: universitaire)?|"
+    rf"Groupe hospitalier|GHU?|Institut|Polyclinique|Hôpitaux)(?!(?i: de (?:jour|semaine|nuit)\b))"
+    rf" (?:de la |du |des |de |de l'|d')?{WORD}(?:[- ](?:{WORD}|de|du|la|les|d'{WORD}))*"
 )
+_NUMBER_WORD = r"\s*(?:n°|no\.?)?\s*[:=]?\s*$"
 IPP_CUE = re.compile(
-    r"(?:IPP|N° ?(?:de )?patient|n° ?patient|identifiant patient|dossier)\s*:?\s*$",
+    rf"(?:IPP|NIP|N° ?(?:de )?patient|n° ?patient|identifiant patient|dossier){_NUMBER_WORD}",
     re.IGNORECASE,
 )
 NDA_CUE = re.compile(
-    r"(?:NDA|N° ?(?:de )?séjour|n° ?séjour|venue|N° ?(?:d')?admission)\s*:?\s*$",
+    rf"(?:NDA|N° ?(?:de )?séjour|n° ?séjour|venue|N° ?(?:d')?admission){_NUMBER_WORD}",
     re.IGNORECASE,
 )
 NIR_CUE = re.compile(
     r"(?:NIR|N° ?SS|sécurité sociale|INS|n° ?d'assuré)\s*:?\s*$", re.IGNORECASE
 )
-TITLE = re.compile(
-    r"\b(?:Dr\.?|Docteur|Pr\.?|Professeur|M\.|Mr\.?|Mme|Mlle|Monsieur|Madame|"
-    r"Mademoiselle|Me)\s+"
-)
+#: Field labels after which a name is written: the surname, the first name, or
+#: a person (patient, relative, member of staff).
 FIELD = re.compile(
-    r"(?:\bNom(?: de naissance| d'usage| marital)?|Prénoms?|IDE|Infirmi[eè]re?|"
-    r"Patient(?:e)?|Personne à prévenir|Interne|Externe|Médecin|Signataire|Rédigé par|"
-    r"Validé par|Dicté par|Aide-soignante?|Cadre)\s*:\s*"
+    r"\b(?=[npiesmacodrvNPIESMACODRV])(?i:(?:(?P<nom>nom(?: de naissance| d['’]usage| marital| de jeune fille| patronymique)?)"
+    r"|(?P<prenom>pr[ée]noms?)"
+    r"|patiente?|personne à prévenir|personne de confiance|internes?|externes?|signataire"
+    r"|médecin(?: traitant| référent| adresseur| responsable| correspondant)?"
+    r"|aide[- ]soignante?|as|ash|cadre(?: de santé)?|ide|ibode|iade|infirmi[eè]re?|opérateur"
+    r"|chirurgien|anesthésiste|aide opératoire|chef de (?:service|clinique|pôle)"
+    r"|praticiens? hospitaliers?|assistante?s?|docteur junior|destinataire|copies?(?: à)?"
+    r"|correspondant|secrétaire)\s*:"
+    r"|\b(?:rédigée?|validée?|dictée?|signée?(?: électroniquement)?|adressée?) par\s*:?)\s*"
+)
+#: Relatives before their name: `sa fille Mme …`, `son époux, Jean …`.
+RELATIVE = (
+    r"fille|fils|mère|père|époux|épouse|mari|femme|conjointe?|compagne|compagnon|frère|"
+    r"sœur|soeur|nièce|neveu|petite-fille|petit-fils|tante|oncle|cousine?|belle-fille|"
+    r"belle-sœur|belle-soeur|beau-frère|gendre|beau-fils|belle-mère|beau-père|"
+    r"grand-mère|grand-père|voisine?|tut(?:eur|rice)|curat(?:eur|rice)|aidante?|amie?|"
+    r"concubine?|filleule?|parrain|marraine"
+)
+RELATIVE_BEFORE = re.compile(
+    rf"(?=[sSlL])\b(?i:sa|son|ses|leur)\s+(?i:{RELATIVE})s?(?: (?:aînée?|ainée?|cadette?|unique))?"
+    rf",? (?P<title>{TITLE}[ \t]+)?(?P<name>{NAME_SEQ})"
+)
+RELATIVE_AFTER = re.compile(
+    rf"(?<![\w'’])(?=[{UPPER}])({NAME_WORD}(?: {NAME_WORD})?), (?:sa|son) (?:{RELATIVE})\b"
+)
+#: A word, then a surname with particles (`Jeanne de La Fontaine`): a name when
+#: the word is a first name.
+FIRST_THEN_PARTICLES = re.compile(
+    rf"(?<![\w'’])(?=[{UPPER}])({NAME_WORD}) "  # the surname in a lookahead: overlaps
+    r"(?=((?:(?:[Vv]an|[Vv]on|[Dd]e|[Dd]u|[Dd]es|[Ll]e|[Ll]a|[Dd]a|[Dd]os|[Dd]as|[Dd]el|[Dd]i"
+    rf"|[Ee]l|[Bb]en|[Aa]l|den|der|ter|ten) )+(?:[dD]['’])?{NAME_WORD}|[dD]['’]{NAME_WORD}))"
+)
+#: `la patiente Dubois`, `votre patient M. Dubois`.
+PATIENT = re.compile(
+    r"(?=[lLvVnNdDaà])\b(?:[Ll]e|[Ll]a|[Vv]otre|[Nn]otre|du|de la|au|à la) "
+    r"(?:patiente?|malade|enfant|nourrisson|résidente?)"
+    rf" (?P<title>{TITLE}[ \t]+)?(?P<name>{NAME_SEQ})"
+    r"(?=[ \t]*(?:[,.;:()\n]|$)| (?:âgée?|née?|a|est|ayant|qui|que|vue?|revue?|admise?|\d))"
+)
+#: `née Marchand`, `épouse Dubois` after a name: the birth or married name.
+MAIDEN = re.compile(rf"(?=[névÉ])\b(?:née|ép\.|veuve|(?<![Ss]on )épouse) ({NAME_SEQ})")
+#: `Cher Paul,`: a salutation to someone by their name.
+SALUTATION = re.compile(
+    r"(?=[cC])\b(?:Cher|Chère|cher|chère|CHER|CHÈRE) "
+    r"(?!(?i:confrères?|consœurs?|consoeurs?|collègues?|amie?s?|patiente?|monsieur|madame|"
+    r"mademoiselle|docteur|professeur|maître|tous|toutes)\b)"
+    rf"({NAME_SEQ}) ?[,!]"
+)
+#: A line holding only a name, as in signatures and address blocks.
+NAME_LINE = re.compile(
+    rf"^[ \t]*(?!{TITLE}[ \t])({NAME_SEQ})[ \t]*,?[ \t]*$", re.MULTILINE
+)
+#: Lines that follow a name in a signature or a letterhead: a function, a unit,
+#: an address, a salutation.
+FUNCTION_LINE = re.compile(
+    r"[ \t]*(?i:praticien|ph\b|chef de|interne|externe|médecin|docteur|assistante?|"
+    r"professeur|pu-ph|mcu|maître de conf|cadre|infirmi|ide\b|ibode|iade|sage-femme|kiné|"
+    r"psycholog|diététicien|secrétaire|ergothérap|orthophon|pharmacien|anesthési|chirurgi|"
+    r"\w+logue\b|service|unité|pôle|département|h[ôo]pital|chu\b|centre hospitalier|"
+    rf"clinique|rpps|adeli|tél|fax|cher|chère|madame|\d{{1,4}}(?: ?(?:bis|ter))?,? (?:{STREET_KINDS})\b|"
+    r"\d{5} )"
+)
+#: A closing line, before the signatory's name.
+CLOSING = re.compile(
+    r"(?i:confraternel|cordial|amical|bien à vous|salutations|respectueu|dévoué|sentiments)"
 )
 
 

@@ -19,6 +19,7 @@ _IN_WORDS = re.compile(
     r"(\d{1,2})(?:er)?\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})", re.I
 )
 _NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2,4})$")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})$")
 #: A date as surrogates write one in a text (numeric, or in words).
 WRITTEN_DATE = re.compile(
     r"(?<!\d)\d{2}([/.-])\d{2}\1\d{4}(?!\d)"
@@ -51,13 +52,16 @@ def _digits(value: str, count: int) -> str:
 
 
 def _parse(value: str) -> tuple[date, str] | None:
-    """A French date and how it was written ('numeric' with its separator, or 'words')."""
+    """A French date and how it was written ('numeric' with its separator, 'iso',
+    or 'words')."""
     text = value.strip()
     if m := _NUMERIC.match(text):
         year = int(m.group(4))
         year += 0 if len(m.group(4)) == 4 else (1900 if year > 30 else 2000)
         parts = (year, int(m.group(3)), int(m.group(1)))
         style = "numeric" + m.group(2)
+    elif m := _ISO.match(text):
+        parts, style = (int(m.group(1)), int(m.group(2)), int(m.group(3))), "iso"
     elif m := _IN_WORDS.search(text):
         month = _MONTHS.index(m.group(2).lower()) + 1
         parts, style = (int(m.group(3)), month, int(m.group(1))), "words"
@@ -73,6 +77,8 @@ def _written(day: date, style: str) -> str:
     if style == "words":
         first = "1er" if day.day == 1 else str(day.day)
         return f"{first} {_MONTHS[day.month - 1]} {day.year}"
+    if style == "iso":
+        return day.isoformat()
     sep = style.removeprefix("numeric")
     return f"{day.day:02d}{sep}{day.month:02d}{sep}{day.year}"
 

@@ -9,7 +9,7 @@ import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from entrepot.cohort import delete_cohort, describe_cohort, run_cohort, show_cohort
 from entrepot.cohort._files import parse_text
@@ -23,10 +23,13 @@ from entrepot.cohort._perimeter import (
     listed,
     members,
     refuse_perimeter,
+    seen,
+    shown,
+    unclaim,
 )
 from entrepot.errors import AccessDeniedError
-from entrepot.privacy import Decision, audit
-from entrepot.web._auth import Counting, Exporting
+from entrepot.privacy import Decision, check_cohort_change
+from entrepot.web._auth import Counting, Exporting, Writing
 from entrepot.web._state import state
 
 router = APIRouter(tags=["cohorts"])
@@ -111,14 +114,16 @@ def _run(wh, decision: Decision, definition: CohortDefinition, cohort_id: int) -
 @router.post("/cohorts", status_code=202, response_model=Started, openapi_extra=BODY)
 def create_cohort(
     request: Request,
-    decision: Counting,
+    decision: Writing,
     data: Annotated[object, Depends(definition_body)],
     name: Annotated[str | None, Query(min_length=1, max_length=255)] = None,
 ) -> Started:
-    """Generate a cohort in the background (a cohort of the same name is
-    replaced); `name` overrides the definition's. The job's result is a
-    `CohortRun`. An invalid definition, an unknown code or a table outside
-    the perimeter is refused at once."""
+    """Generate a cohort of the project in the background; `name` overrides
+    the definition's. A cohort of the same name in the project (or the
+    definition's `id`, one of the project's) is replaced, when the caller
+    owns it or is an administrator. The job's result is a `CohortRun`. An
+    invalid definition, an unknown code or a table outside the perimeter is
+    refused at once."""
     web = state(request)
     definition, cohort_id = web.use(checked_definition, decision, data, name)
 
@@ -126,6 +131,9 @@ def create_cohort(
         job.report(f"generating cohort {definition.name!r}", 0.1)
         try:
             return web.use(_run, decision, definition, cohort_id)
+        except Exception:
+            web.use(unclaim, cohort_id)  # a new cohort that failed: its name is free
+            raise
         finally:
             web.changed("cohorts", "describe")
 
@@ -159,31 +167,20 @@ def cohorts(request: Request, decision: Counting) -> list[CohortSummary]:
 def _shown(wh, decision: Decision, cohort_id: int) -> dict:
     """A cohort's definition, figures and attrition as the project sees them:
     its persons released through the gate (safe from differencing)."""
-    shown = show_cohort(wh, cohort_id)
-    if decision.narrows:
-        found = figures(wh, decision, cohort_id)
-        shown |= {"persons": found["count"], "entries": found["entries"]}
-        try:
-            definition = CohortDefinition.model_validate(shown["definition"])
-        except ValidationError:  # not from a definition (a saved search...)
-            first = (shown["attrition"] or [{"rule": "cohort"}])[0]
-            shown["attrition"] = [
-                first | {"persons": shown["persons"], "entries": shown["entries"]}
-            ]
-        else:
-            shown["attrition"] = attrition_within(wh, decision, definition)
+    found = shown(wh, decision, cohort_id)
     persons = cohort_rows(wh, decision, cohort_id).subject_id
     asked = {"cohort_definition_id": cohort_id}
-    return shown | {
+    return found | {
         "persons": decision.persons(wh, persons, "cohort.show", asked),
-        "entries": decision.mask(shown["entries"]),
-        "attrition": decision.attrition(shown["attrition"]),
+        "entries": decision.mask(found["entries"]),
+        "attrition": decision.attrition(found["attrition"]),
     }
 
 
 @router.get("/cohorts/{cohort_id}", response_model=CohortShown)
 def cohort(request: Request, decision: Counting, cohort_id: CohortId) -> CohortShown:
     """A cohort's definition, figures and attrition (masked)."""
+    state(request).use(seen, decision, cohort_id)
     return CohortShown(**state(request).use(_shown, decision, cohort_id))
 
 
@@ -197,6 +194,7 @@ def _described(wh, decision: Decision, cohort_id: int) -> tuple[dict, int]:
 def describe(request: Request, decision: Counting, cohort_id: CohortId) -> dict:
     """Table 1 of the cohort's persons inside the perimeter: age, sex, top
     conditions, drugs and labs of tables the perimeter holds (masked)."""
+    state(request).use(seen, decision, cohort_id)
     key = (
         "describe",
         cohort_id,
@@ -245,6 +243,7 @@ def export(request: Request, decision: Exporting, cohort_id: CohortId) -> Respon
     """The cohort's rows as CSV (subject_id is the pseudonymised person id),
     persons inside the perimeter only; a cohort under the mask threshold is
     not exported."""
+    state(request).use(seen, decision, cohort_id)
     text = state(request).use(_export, decision, cohort_id)
     return Response(
         text,
@@ -256,20 +255,16 @@ def export(request: Request, decision: Exporting, cohort_id: CohortId) -> Respon
 
 
 def _delete(wh, decision: Decision, cohort_id: int) -> None:
+    check_cohort_change(wh, decision, cohort_id, seen(wh, decision, cohort_id))
     refuse_perimeter(wh, cohort_id)
     delete_cohort(wh, cohort_id)
-    audit(
-        wh,
-        decision.user,
-        "cohort.delete",
-        {"cohort_definition_id": cohort_id},
-        project=decision.project,
-    )
+    decision.released(wh, "cohort.delete", {"cohort_definition_id": cohort_id})
 
 
 @router.delete("/cohorts/{cohort_id}", status_code=204, response_class=Response)
-def delete(request: Request, decision: Exporting, cohort_id: CohortId) -> Response:
-    """Remove a cohort (not a project's perimeter); those who may export may delete."""
+def delete(request: Request, decision: Writing, cohort_id: CohortId) -> Response:
+    """Remove a cohort of the project (not a project's perimeter): its owner
+    or an administrator may."""
     web = state(request)
     try:
         web.use(_delete, decision, cohort_id)

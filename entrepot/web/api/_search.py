@@ -11,10 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from entrepot.errors import AccessDeniedError, SearchQueryError
-from entrepot.privacy import Decision, list_projects
+from entrepot.errors import SearchQueryError
+from entrepot.privacy import Decision
 from entrepot.privacy._access import PERMISSIONS
-from entrepot.web._auth import Counting, CurrentSession, _authorise
+from entrepot.web._auth import Counting, CurrentSession, Writing, _authorise
 from entrepot.web._state import state
 
 router = APIRouter(tags=["search"])
@@ -75,16 +75,7 @@ def within(wh, decision: Decision, filters):
     """`filters` narrowed to where the release gate lets the search look (the
     project's persons and dates, never opted-out persons); None when nothing
     can match. 403 when the project may not see notes."""
-    scope = decision.scope(wh, filters.start, filters.end)
-    if scope is None:
-        return None
-    return replace(
-        filters,
-        start=scope.start,
-        end=scope.end,
-        persons=scope.persons,
-        hidden=scope.hidden,
-    )
+    return filters.within(decision.scope(wh, filters.start, filters.end))
 
 
 def _search(wh, decision: Decision, q: str, filters, limit: int, offset: int):
@@ -147,19 +138,18 @@ def search(
 
 
 def _save(wh, decision: Decision, body: SearchCohort, filters) -> dict:
-    from entrepot.cohort._perimeter import cohort_rows
-    from entrepot.cohort._results import next_cohort_id
+    from entrepot.cohort._perimeter import cohort_rows, saved_as, unclaim
     from entrepot.search import save_search_cohort
 
-    cohort_id = next_cohort_id(wh, body.name)
-    if any(p["cohort_id"] == cohort_id for p in list_projects(wh)):
-        raise AccessDeniedError(
-            f"cohort {body.name!r} is a project's perimeter: choose another name"
-        )
     narrowed = within(wh, decision, filters)
     if narrowed is None:
         narrowed = replace(filters, persons=frozenset())
-    saved = save_search_cohort(wh, body.q, narrowed, body.name)
+    cohort_id = saved_as(wh, decision, body.name)
+    try:
+        saved = save_search_cohort(wh, body.q, narrowed, body.name, cohort_id=cohort_id)
+    except Exception:
+        unclaim(wh, cohort_id)
+        raise
     rows = cohort_rows(wh, decision, saved["cohort_definition_id"])
     asked = {"q": body.q, "cohort_definition_id": saved["cohort_definition_id"]}
     return saved | {
@@ -168,11 +158,10 @@ def _save(wh, decision: Decision, body: SearchCohort, filters) -> dict:
 
 
 @router.post("/search/cohort", response_model=SavedCohort)
-def save_cohort(
-    request: Request, decision: Counting, body: SearchCohort
-) -> SavedCohort:
-    """Save the persons a search finds (in the perimeter) as a cohort; a cohort
-    of the same name is replaced."""
+def save_cohort(request: Request, decision: Writing, body: SearchCohort) -> SavedCohort:
+    """Save the persons a search finds (in the perimeter) as a cohort of the
+    project; a cohort of the same name in the project is replaced, when the
+    caller owns it or is an administrator."""
     filters = filters_of(body.exclude, body.note_type, body.start, body.end)
     web = state(request)
     saved = web.use(_save, decision, body, filters)

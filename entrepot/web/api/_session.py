@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from entrepot.errors import AuthenticationError, LoginThrottledError, NotFoundError
 from entrepot.privacy import audit_login, check_password, credentials, list_users
-from entrepot.web._auth import LoggedIn
+from entrepot.web._auth import LoggedIn, Project, _authorise
 from entrepot.web._state import state
 
 router = APIRouter(tags=["session"])
@@ -73,7 +73,9 @@ def token(
     session = login(request, form.username, form.password)
     web = state(request)
     return Token(
-        access_token=session.token, role=session.role, expires_in=web.sessions.seconds
+        access_token=session.token,
+        role=session.role,
+        expires_in=round(web.sessions.maximum),
     )
 
 
@@ -102,9 +104,14 @@ def job(
     request: Request,
     session: LoggedIn,
     job_id: Annotated[int, Path(ge=1, le=2**62)],
+    project: Project = None,
 ) -> JobStatus:
-    """A background job's progress and, once done, its result (owner only)."""
-    found = state(request).jobs.get(job_id, session.user)
+    """A background job's progress and, once done, its result: only to the
+    user who started it, asking within its project (`?project=`), while
+    still allowed there."""
+    found = state(request).jobs.get(job_id, session.user, project or None)
     if found is None:
         raise NotFoundError(f"job {job_id}: no such job of yours")
+    if found.project is not None:
+        _authorise(request, session, "count", found.project)
     return JobStatus(**found.as_dict())

@@ -62,7 +62,7 @@ def login_form(
     response.set_cookie(
         COOKIE,
         session.token,
-        max_age=state(request).sessions.seconds,
+        max_age=round(state(request).sessions.maximum),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",

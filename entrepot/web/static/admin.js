@@ -126,7 +126,7 @@
       const out = $("verify-result");
       try {
         const { job } = await api("/api/admin/text", { method: "POST" });
-        const done = await entrepot.wait(job, (j) => out.replaceChildren(t("admin.text_progress", { message: j.message })));
+        const done = await entrepot.wait(job, (j) => out.replaceChildren(t("admin.text_progress", { message: j.message })), { project: "" });
         out.replaceChildren(el("span", { "data-text-done": "true" },
           t("admin.text_done", { processed: fmt(done.note_nlp.processed ?? 0), indexed: fmt(done.index.indexed ?? 0) })));
       } catch (err) { showError(out, err); }

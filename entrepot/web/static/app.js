@@ -49,10 +49,11 @@ const entrepot = (() => {
     return data;
   }
 
-  // Poll a background job until it ends; `onProgress(job)` on each step.
-  async function wait(jobId, onProgress) {
+  // Poll a background job until it ends; `onProgress(job)` on each step. A job is asked for within
+  // the project it was started in: `query` ({project: ""} for one started warehouse-wide).
+  async function wait(jobId, onProgress, query = {}) {
     for (;;) {
-      const job = await api(`/api/jobs/${jobId}`);
+      const job = await api(`/api/jobs/${jobId}`, { query });
       if (onProgress) onProgress(job);
       if (job.state === "done") return job.result;
       if (job.state === "failed") throw new Error(job.error);

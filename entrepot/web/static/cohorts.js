@@ -182,7 +182,8 @@
     progress(0.05, t("co.starting"));
     try {
       const started = await entrepot.api("/api/cohorts", { method: "POST", body, query });
-      const r = await entrepot.wait(started.job, (job) => progress(Math.max(0.05, job.progress), job.state === "queued" ? t("co.queued") : t("co.generating")));
+      const r = await entrepot.wait(started.job, (job) => progress(Math.max(0.05, job.progress), job.state === "queued" ? t("co.queued") : t("co.generating")),
+        { project: query.project ?? entrepot.project() });
       progress(1, t("co.saved_as", { id: r.cohort_definition_id }));
       $("cohort-count").textContent = fmt(r.count);
       $("cohort-entries").textContent = fmt(r.entries);

@@ -1,0 +1,217 @@
+"""Names found from their context: after a title or a field label, beside a
+relative's word, in a signature or an address block, after a salutation."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from entrepot.privacy.deid import _patterns as p
+from entrepot.privacy.deid._text import fold
+
+Span = tuple[int, int, str]
+
+#: Particles of surnames (`Le Goff`, `Da Silva`, `Van den Berghe`, `Ben Salah`).
+PARTICLES = frozenset(
+    "le la de da das do dos du des del della di ben bin ibn el al van von den der ter "
+    "ten mac mc".split()
+)
+#: Upper-case words of notes that are never names.
+NOT_NAMES = frozenset(
+    "ta fc fr spo2 crp irm ecg tdm atcd ttt ide hdj sau samu smur chu ch nda ipp "
+    "dr pr mme mr le la les de du des un une et ou en au aux pas avec sans sur "
+    "hta avc ait bpco ic irc ira ald ssr ehpad usld had vih vhc vhb covid nfs bnp "
+    "tsh inr tp ggt pal asat alat vs tep rcp ett eto fevg ok rdv cr crh cro as ash "
+    "aes oap ivg img sa pa ecbu pl dfg hba1c".split()
+)
+#: Capitalised words that start sentences of notes and are not surnames.
+COMMON = frozenset(
+    fold(w)
+    for w in (
+        "Le La Les Un Une Des Au Aux Pas Absence Sous Sur Pour Avec Sans Dans Par "
+        "Patient Patiente Poursuite Suivi Suivie Consultation Hospitalisation Examen "
+        "Conclusion Traitement Antécédents Évolution Biologie Motif Cible Constantes "
+        "Notion Hôpital Service Urgences Médecine Chirurgie Cardiologie Néphrologie "
+        "Neurologie Rhumatologie Dermatologie Pneumologie Gastro-entérologie Réanimation "
+        "Gériatrie Diabétologie Endocrinologie Maladies Infectieuses Interne Imagerie "
+        "Arrivée Admission Orientation Sortie Diagnostic Renseignements Technique "
+        "Résultats Prélèvement Microscopie Macroscopie Ordonnance Mise Aspect Lésion "
+        "Indication Rendez-vous Prochaine Venue Nous Je Il Elle Bien Chère Cher Madame "
+        "Monsieur Docteur Tél Téléphone Courriel Mail E-mail Adresse Domicile Copie "
+        "Né Née Date Nom Prénom Famille Son Sa Ses"
+    ).split()
+)
+#: Words that end a name found from its context (`Dr Dubois du Service de …`).
+_STOP = COMMON | frozenset(
+    fold(w)
+    for w in (
+        "Praticien Chef Externe Fax Clinique CHU Unité Pôle Département Secrétariat "
+        "Assistant Assistante Cadre Médecin Professeur Mademoiselle Prénoms Épouse Veuve "
+        "Cedex Compte Rendu Objet Courrier Lundi Mardi Mercredi Jeudi Vendredi Samedi "
+        "Dimanche Janvier Février Mars Avril Mai Juin Juillet Août Septembre Octobre "
+        "Novembre Décembre Dr Drs Pr Prs Mme Mmes Mlle Melle Mr Me Maître"
+    ).split()
+)
+_TITLED = re.compile(rf"(?:(?:le|la|les) )?(?:{p.TITLE}[ \t]+)?({p.NAME_SEQ})")
+_LIST_SEPARATOR = re.compile(r"\s*(?:,|;|/| et )\s*")
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)*")
+_INITIAL = re.compile(rf"[{p.UPPER}]\.(?:-[{p.UPPER}]\.)?")
+
+
+class _Unit(NamedTuple):
+    """One name: its particles and its word (`de La Fontaine`), or an initial."""
+
+    start: int
+    end: int
+    word: str
+    particle: bool
+    initial: bool
+
+
+def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
+    """Name spans found from their context (NOM or PRENOM)."""
+    spans: list[Span] = []
+    for m in p.TITLE_NAME.finditer(text):
+        many = text.startswith(("Drs", "Prs"), m.start())  # `les Drs Hoarau et Nguyen`
+        spans += _listed(text, m.start(1), "title", firsts, many)
+    for m in p.FIELD.finditer(text):
+        kind = "nom" if m.group("nom") else "prenom" if m.group("prenom") else "given"
+        spans += _listed(text, m.end(), kind, firsts, kind == "given")
+    for m in p.RELATIVE_BEFORE.finditer(text):
+        kind = "title" if m.group("title") else "given"
+        spans += _name(m.start("name"), m.group("name"), kind, firsts)
+    for m in p.PATIENT.finditer(text):
+        spans += _name(m.start("name"), m.group("name"), "title", firsts)
+    for pattern, kind in (
+        (p.RELATIVE_AFTER, "given"),
+        (p.SALUTATION, "given"),
+        (p.MAIDEN, "title"),
+    ):
+        for m in pattern.finditer(text):
+            spans += _name(m.start(1), m.group(1), kind, firsts)
+    for m in p.NAME_LINE.finditer(text):
+        if _signs(text, m):
+            spans += _name(m.start(1), m.group(1), "line", firsts)
+    return spans
+
+
+def particle_names(text: str, firsts: frozenset[str]) -> list[Span]:
+    """A first name, then a surname with particles: `Jeanne de La Fontaine`,
+    `Marie-Claire Van der Meulen`."""
+    spans: list[Span] = []
+    for m in p.FIRST_THEN_PARTICLES.finditer(text):
+        first = _Unit(m.start(1), m.end(1), m.group(1), False, False)
+        if _is_first(first, firsts):
+            spans += [(m.start(1), m.end(1), "PRENOM"), (m.start(2), m.end(2), "NOM")]
+    return spans
+
+
+def _listed(
+    text: str, at: int, kind: str, firsts: frozenset[str], many: bool
+) -> list[Span]:
+    """The name at `at`, and with `many` the names of a list that follows
+    (`Praticiens hospitaliers : Sophie Marchand, Dr Karim Benali`)."""
+    spans: list[Span] = []
+    while m := _TITLED.match(text, at):
+        found = _name(m.start(1), m.group(1), kind, firsts)
+        if spans and kind == "given" and m.start(1) == at and len(found) < 2:
+            break  # a list goes on with titles or full names: `Dr X, Béziers` does not
+        spans += found
+        separator = _LIST_SEPARATOR.match(text, m.end())
+        if not (many and found and found[-1][1] == m.end() and separator):
+            break
+        at = separator.end()
+    return spans
+
+
+def _signs(text: str, m: re.Match) -> bool:
+    """Whether a line holding only a name is a signature or an address block: a
+    function, a unit, an address or a salutation follows it, or a closing
+    formula precedes it."""
+    after = _BLANK_LINES.match(text, m.end())
+    if after and p.FUNCTION_LINE.match(text, after.end()):
+        return True
+    end = m.start()
+    while end and text[end - 1].isspace():
+        end -= 1
+    return bool(p.CLOSING.search(text, text.rfind("\n", 0, end) + 1, end))
+
+
+def _units(start: int, seq: str) -> list[_Unit]:
+    """The names of a sequence, cut at the first word that is not a name."""
+    units: list[_Unit] = []
+    begin = None
+    for w in re.finditer(r"\S+", seq):
+        word = w.group()
+        folded = fold(word)
+        if begin is None:
+            begin = w.start()
+        if folded in PARTICLES:
+            continue
+        if folded in _STOP or (word.isupper() and folded in NOT_NAMES):
+            break
+        initial = bool(_INITIAL.fullmatch(word))
+        particle = begin != w.start()
+        units.append(_Unit(start + begin, start + w.end(), word, particle, initial))
+        begin = None
+    return units
+
+
+def _is_first(unit: _Unit, firsts: frozenset[str]) -> bool:
+    if unit.initial:
+        return True
+    word = fold(unit.word)
+    return not unit.particle and (
+        word in firsts or all(part in firsts for part in word.split("-"))
+    )
+
+
+def _name(start: int, seq: str, kind: str, firsts: frozenset[str]) -> list[Span]:
+    """Spans of the names of one sequence, labelled by `kind` (`nom`, `prenom`),
+    or else by case and the first-name lexicon."""
+    units = _units(start, seq)
+    if kind == "line" and not _whole_name(units, seq, firsts):
+        return []
+    spans: list[Span] = []
+    for unit, label in zip(units, _unit_labels(units, kind, firsts), strict=True):
+        if spans and spans[-1][2] == label:
+            spans[-1] = (spans[-1][0], unit.end, label)
+        else:
+            spans.append((unit.start, unit.end, label))
+    return spans
+
+
+def _whole_name(units: list[_Unit], seq: str, firsts: frozenset[str]) -> bool:
+    """Whether a line is one person's name: two to four names, none an ordinary
+    word, with a known first name or a surname in capitals beside a first name."""
+    words = [w for w in seq.split() if fold(w) not in PARTICLES]
+    upper = {u.word.isupper() for u in units}
+    return 2 <= len(units) == len(words) <= 4 and (
+        any(_is_first(u, firsts) for u in units) or upper == {True, False}
+    )
+
+
+def _unit_labels(units: list[_Unit], kind: str, firsts: frozenset[str]) -> list[str]:
+    """`Claire MARCHAND`, `LECLERCQ Chloé`: case tells; else leading first names,
+    or a trailing one (`Dubois Marie`); else a first name then the surname."""
+    n = len(units)
+    if n == 0:
+        return []
+    if kind in ("nom", "prenom"):
+        return [kind.upper()] * n
+    upper = [u.word.isupper() and not u.initial for u in units]
+    if any(upper) and not all(upper):
+        return ["NOM" if up else "PRENOM" for up in upper]
+    first = [_is_first(u, firsts) for u in units]
+    if n == 1:
+        return ["PRENOM" if kind == "given" and first[0] else "NOM"]
+    k = 0
+    while k < n - 1 and first[k]:
+        k += 1
+    if k:
+        return ["PRENOM"] * k + ["NOM"] * (n - k)
+    if first[-1]:
+        return ["NOM"] * (n - 1) + ["PRENOM"]
+    if all(upper) or units[0].particle:
+        return ["NOM"] * n
+    return ["PRENOM"] + ["NOM"] * (n - 1)

@@ -1,0 +1,523 @@
+"""The command line is a user too: every command that reads patient data goes
+through the release gate as someone (the OS account or `--user`), is audited,
+and shows a registered user their role's view: small counts masked, nothing
+outside the project's perimeter. Run for real: the CLI in this process as
+root (the administrator), and in a process of another OS account."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+import typer
+
+from entrepot.cli import app, main
+from entrepot.cohort import run_cohort
+from entrepot.privacy import add_project, add_user, entries, os_account
+from entrepot.warehouse import Warehouse
+
+from ..cohort.conftest import build_tiny
+
+PASSWORD = "correct horse battery"
+GI = """\
+name: GI bleeds
+concept_sets:
+  gi: {items: [{vocabulary: CIM10, code: K92, descendants: true}]}
+entry:
+  events: [{condition: {concept_set: gi}}]
+exit:
+  offset: {days: 30}
+"""
+PERIMETER = 900  # the GI cohort: persons 1, 2 and 3
+#: note_id -> (person_id, text); person 4 is outside the project's perimeter.
+NOTES = {
+    1: (1, "Lupus systémique connu."),
+    2: (2, "Lupus érythémateux disséminé."),
+    3: (4, "Lupus cutané, hors du projet."),
+}
+
+#: Every command that reads patient data -> (its arguments after the command,
+#: the audit action of what it released).
+PATIENT_DATA = {
+    "export": (["OUT", "--all"], "export"),
+    "tables": ([], "tables"),
+    "describe": (["--top", "2"], "describe"),
+    "quality": (["--only", "end_before_start"], "quality"),
+    "index": (["--workers", "1"], "index"),
+    "search": (["lupus"], "search"),
+    "cohort run": (["GI", "--id", "7"], "cohort.run"),
+    "cohort list": ([], "cohort.list"),
+    "cohort show": ([str(PERIMETER)], "cohort.show"),
+    "cohort describe": ([str(PERIMETER)], "cohort.describe"),
+    "drugs scan": ([], "drugs.scan"),
+    "nlp run": (["--workers", "1"], "nlp.run"),
+    "nlp evaluate": (["--limit", "2"], "nlp.evaluate"),
+}
+#: Every other command, and why it reads no patient data.
+OTHER = {
+    "demo": "builds and tours a synthetic hospital of its own",
+    "synth": "writes a synthetic hospital",
+    "init": "creates an empty warehouse",
+    "load": "writes the warehouse",
+    "ingest": "writes the warehouse",
+    "eras": "derives tables in the warehouse",
+    "validate": "checks the schema and references (counts of faulty rows)",
+    "serve": "the web app, whose every route passes the gate itself",
+    "vocab load-athena": "writes the vocabulary",
+    "drugs load-thesaurus": "installs a thesaurus",
+    "drugs check": "checks prescription lines given as arguments",
+    "nlp extract": "reads texts on stdin, never the warehouse",
+    "deid": "de-identifies texts on stdin",
+    "privacy kanon": "reads an extract file, never the warehouse",
+    "privacy mask-below": "governance (manage): sets the threshold",
+    "privacy rotate-key": "governance (manage): re-keys pseudonyms",
+    "optout add": "governance (manage): erases patients",
+    "optout remove": "governance (manage): withdraws objections",
+    "optout list": "governance (manage): pseudonyms of objectors, audited",
+    "audit verify": "governance: the log's chain",
+    "audit head": "governance: the log's head",
+    "audit show": "governance: the log",
+    "audit retention": "governance (manage): prunes the log",
+    "user add": "governance (manage): users",
+    "user list": "governance (manage): users",
+    "project add": "governance (manage): projects",
+    "project list": "governance (manage): projects",
+    "cohort delete": "removes a cohort, shows nothing of it",
+}
+
+
+def commands(group=None, prefix: str = "") -> list[str]:
+    """Every command of the `entrepot` app, by its full name."""
+    group = group or typer.main.get_command(app)
+    found = []
+    for name, command in group.commands.items():
+        full = f"{prefix}{name}"
+        if hasattr(command, "commands"):
+            found += commands(command, f"{full} ")
+        else:
+            found.append(full)
+    return found
+
+
+def test_every_command_is_classified():
+    listed = set(commands())
+    assert not listed - PATIENT_DATA.keys() - OTHER.keys(), "classify these commands"
+    assert not (PATIENT_DATA.keys() | OTHER.keys()) - listed, "no such command"
+
+
+def _notes(wh) -> None:
+    schema = wh.table("note").schema().to_pyarrow()
+    rows = [
+        {"note_id": i, "person_id": person, "note_date": date(2015, 1, 1),
+         "note_type_concept_id": 32817, "note_class_concept_id": 0,
+         "note_title": "Compte rendu", "note_text": text,
+         "encoding_concept_id": 0, "language_concept_id": 0}
+        for i, (person, text) in NOTES.items()
+    ]  # fmt: skip
+    with wh.store.transaction() as tx:
+        tx.append("cdm", "note", wh.store.from_arrow(pa.Table.from_pylist(rows, schema=schema)))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hospital(tmp_path_factory) -> Path:
+    """The tiny warehouse with notes, a project `gi` limited to the GI cohort,
+    a researcher rita and a viewer vera in it, a data engineer dora; indexed."""
+    folder = tmp_path_factory.mktemp("users")
+    (folder / "gi.yaml").write_text(GI)
+    with build_tiny(str(folder / "eds.duckdb")) as wh:
+        _notes(wh)
+        run_cohort(wh, folder / "gi.yaml", cohort_id=PERIMETER)
+        add_project(wh, "gi", cohort_id=PERIMETER)
+        add_project(wh, "drugs", domains=["drug_exposure"])
+        add_project(wh, "late", start=date(2016, 1, 1))
+        add_user(wh, "rita", "researcher", PASSWORD, projects=["gi", "drugs", "late"])
+        add_user(wh, "vera", "viewer", PASSWORD, projects=["gi"])
+        add_user(wh, "dora", "data_engineer", PASSWORD)
+    assert main(["index", "-w", str(folder / "eds.duckdb"), "--quiet"]) == 0
+    return folder
+
+
+def cli(capsys, hospital: Path, command: str, *args: str, code: int = 0):
+    """Run `entrepot COMMAND ARGS --json` here: its JSON output (or stderr)."""
+    argv = [*command.split(), *args, "-w", str(hospital / "eds.duckdb"), "--json"]
+    argv = [str(hospital / "out" / command) if a == "OUT" else a for a in argv]
+    argv = [str(hospital / "gi.yaml") if a == "GI" else a for a in argv]
+    done = main(argv)
+    out, err = capsys.readouterr()
+    assert done == code, err
+    return json.loads(out.splitlines()[-1]) if code == 0 else err.strip()
+
+
+def last_entry(hospital: Path, action: str) -> dict:
+    with Warehouse.open(hospital / "eds.duckdb", read_only=True) as wh:
+        found = [e for e in entries(wh) if e["action"] == action]
+    assert found, f"no audit entry {action}"
+    return found[-1]
+
+
+@pytest.mark.parametrize("command", sorted(PATIENT_DATA))
+def test_the_administrator_is_audited(capsys, hospital, command):
+    """Root (or the file's owner) sees exact counts; every output is audited
+    under its OS account's name."""
+    args, action = PATIENT_DATA[command]
+    before = len(_all(hospital))
+    cli(capsys, hospital, command, *args)
+    entry = last_entry(hospital, action)
+    assert entry["user"] == os_account() == "root"
+    assert entry["seq"] > before
+
+
+def _all(hospital: Path) -> list[dict]:
+    with Warehouse.open(hospital / "eds.duckdb", read_only=True) as wh:
+        return entries(wh)
+
+
+def _options(name: str) -> set[str]:
+    command = typer.main.get_command(app)
+    for part in name.split():
+        command = command.commands[part]
+    return {o for p in command.params for o in getattr(p, "opts", ())}
+
+
+@pytest.mark.parametrize("command", sorted(PATIENT_DATA))
+def test_a_registered_user_is_audited(capsys, hospital, command, monkeypatch):
+    """Within project gi as researcher rita where the command takes a project,
+    else as data engineer dora: audited under that name (and project)."""
+    monkeypatch.setenv("ENTREPOT_PASSWORD", PASSWORD)
+    args, action = PATIENT_DATA[command]
+    within = "--project" in _options(command)
+    if within:
+        args = [a for a in args if a != "--all"] + ["--project", "gi"]
+    user = "rita" if within else "dora"
+    cli(capsys, hospital, command, *args, "--user", user)
+    entry = last_entry(hospital, action)
+    assert (entry["user"], entry["project"]) == (user, "gi" if within else None)
+
+
+def test_administrator_counts_are_exact(capsys, hospital):
+    counts = cli(capsys, hospital, "tables")
+    assert counts["cdm"]["person"] == 5
+    run = cli(capsys, hospital, "cohort", "run", str(hospital / "gi.yaml"), "--id", "8")
+    assert (run["count"], run["attrition"][0]["persons"]) == (3, 3)
+
+
+@pytest.fixture
+def as_user(monkeypatch):
+    """Claim a registered user's name with the right password."""
+    monkeypatch.setenv("ENTREPOT_PASSWORD", PASSWORD)
+    return lambda name: ["--user", name]
+
+
+def test_a_researcher_sees_the_project_masked(capsys, hospital, as_user):
+    rita = [*as_user("rita"), "--project", "gi"]
+    run = cli(capsys, hospital, "cohort", "run", str(hospital / "gi.yaml"), "--id", "9", *rita)  # fmt: skip
+    assert (run["count"], run["entries"], run["person_days"]) == ("<10", "<10", None)
+    assert run["attrition"] == [{"rule": "entry events", "persons": "<10", "entries": "<10"}]  # fmt: skip
+    assert last_entry(hospital, "cohort.run")["user"] == "rita"
+    assert last_entry(hospital, "cohort.run")["project"] == "gi"
+    assert last_entry(hospital, "cohort.run")["persons"] == 3
+
+    listed = cli(capsys, hospital, "cohort", "list", *rita)
+    persons = {r["id"]: r["persons"] for r in listed}
+    assert persons[PERIMETER] == "<10" and set(persons.values()) <= {"<10", 0}
+    shown = cli(capsys, hospital, "cohort", "show", str(PERIMETER), *rita)
+    assert (shown["persons"], shown["entries"]) == ("<10", "<10")
+    table = cli(capsys, hospital, "cohort", "describe", str(PERIMETER), *rita)
+    assert table["persons"] == "<10"
+    assert last_entry(hospital, "cohort.describe")["user"] == "rita"
+
+    found = cli(capsys, hospital, "search", "lupus", *rita)
+    assert found["persons"] == "<10"
+    assert {h["person_id"] for h in found["hits"]} == {1, 2}  # not person 4's note
+    assert last_entry(hospital, "search")["user"] == "rita"
+
+
+def test_a_researcher_exports_the_perimeter_only(capsys, hospital, as_user):
+    out = hospital / "rita-export"
+    written = cli(capsys, hospital, "export", str(out), "--project", "gi", "--format", "csv", *as_user("rita"))  # fmt: skip
+    assert written["rows"]["person"] == 3 and "note" in written["rows"]
+    persons = (out / "person.csv").read_text().splitlines()[1:]
+    assert sorted(line.split(",")[0] for line in persons) == ["1", "2", "3"]
+    notes = (out / "note.csv").read_text()
+    assert "hors du projet" not in notes and "Lupus érythémateux" in notes
+    entry = last_entry(hospital, "export")
+    assert (entry["user"], entry["project"], entry["persons"]) == ("rita", "gi", 3)
+
+
+def test_export_needs_a_project_or_all(capsys, hospital, as_user):
+    err = cli(capsys, hospital, "export", str(hospital / "x"), code=2)
+    assert err == (
+        "entrepot: error: export: give --project P (its perimeter) or --all "
+        "(the whole warehouse)"
+    )
+    err = cli(capsys, hospital, "export", str(hospital / "x"), "--all", *as_user("rita"), code=2)  # fmt: skip
+    assert err == "entrepot: error: a researcher acts only within a project"
+
+
+def test_everything_exported_by_the_administrator_is_audited_as_such(capsys, hospital):
+    written = cli(capsys, hospital, "export", str(hospital / "all"), "--all")
+    assert written["rows"]["person"] == 5
+    entry = last_entry(hospital, "export")
+    assert (entry["user"], entry["project"], entry["persons"]) == ("root", None, 5)
+    assert json.loads(entry["parameters"])["all"] is True
+
+
+def test_a_data_engineer_gets_masked_counts(capsys, hospital, as_user):
+    dora = as_user("dora")
+    counts = cli(capsys, hospital, "tables", *dora)
+    assert counts["cdm"]["person"] == "<10" and counts["cdm"]["measurement"] == 0
+    described = cli(capsys, hospital, "describe", *dora)
+    assert described["summary"]["persons"] == "<10"
+    assert last_entry(hospital, "describe")["user"] == "dora"
+
+
+def test_thresholds_are_raised_never_lowered(capsys, hospital, as_user):
+    dora = as_user("dora")
+    raised = cli(capsys, hospital, "cohort", "describe", str(PERIMETER), "--mask-below", "1000", *as_user("rita"), "--project", "gi")  # fmt: skip
+    assert raised["persons"] == "<1000"
+    lowered = cli(capsys, hospital, "describe", "--mask-below", "1", *dora)
+    assert lowered["summary"]["persons"] == "<10"
+
+
+def test_a_viewer_never_reads_rows(capsys, hospital, as_user):
+    vera = [*as_user("vera"), "--project", "gi"]
+    err = cli(capsys, hospital, "search", "lupus", *vera, code=2)
+    assert err == "entrepot: error: a viewer may not read"
+    found = cli(capsys, hospital, "search", "lupus", "--masked", *vera)
+    assert (found["persons"], found["hits"]) == ("<10", [])
+
+
+def test_a_researcher_works_within_a_project(capsys, hospital, as_user):
+    err = cli(capsys, hospital, "tables", *as_user("rita"), code=2)
+    assert err == "entrepot: error: a researcher acts only within a project"
+
+
+def test_a_claim_needs_the_password(capsys, hospital, monkeypatch):
+    err = cli(capsys, hospital, "tables", "--user", "dora", code=2)
+    assert err == (
+        "entrepot: error: --user dora: give the password in $ENTREPOT_PASSWORD "
+        "(or run on a terminal)"
+    )
+    monkeypatch.setenv("ENTREPOT_PASSWORD", "wrong password")
+    err = cli(capsys, hospital, "tables", "--user", "dora", code=2)
+    assert err == "entrepot: error: unknown user or wrong password"
+    assert last_entry(hospital, "login")["user"] == "dora"
+    err = cli(capsys, hospital, "tables", "--user", "nemo", code=2)
+    assert err == "entrepot: error: user 'nemo' is not registered in this warehouse"
+
+
+# -- another OS account: a real process under uid 65534 (nobody) ---------------
+NOBODY = 65534
+
+
+@pytest.fixture
+def shared(hospital):
+    """A copy of the warehouse that the OS account nobody may read and write,
+    in a folder it may enter; removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="entrepot-shared-"))
+    folder.chmod(0o777)
+    copy = folder / "eds.duckdb"
+    shutil.copy(hospital / "eds.duckdb", copy)
+    copy.chmod(0o666)
+    yield copy
+    shutil.rmtree(folder)
+
+
+#: The interpreter lives under /root, which nobody may not enter: the child
+#: first runs a command as root on a throwaway copy (so that every module is
+#: imported), then drops to nobody for good (real and effective ids) and runs
+#: the command asked.
+AS_NOBODY = f"""
+import contextlib, io, os, sys
+import entrepot.cli
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    entrepot.cli.main(["tables", "-w", os.environ.pop("WARM_UP"), "--json"])
+os.setgid({NOBODY})
+os.setuid({NOBODY})
+sys.exit(entrepot.cli.main(sys.argv[1:]))
+"""
+
+
+def as_nobody(
+    copy: Path, *args: str, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    warm = copy.with_name("warm.duckdb")
+    shutil.copy(copy, warm)
+    return subprocess.run(
+        [sys.executable, "-c", AS_NOBODY, *args, "-w", str(copy)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ | {"HOME": "/tmp", "WARM_UP": str(warm)} | (env or {}),
+        cwd="/tmp",
+    )
+
+
+def test_another_os_account_is_refused(shared):
+    done = as_nobody(shared, "tables", "--json")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == (
+        "entrepot: error: OS account 'nobody' is neither the warehouse's owner "
+        "nor a registered user (--user NAME)"
+    )
+    claimed = as_nobody(shared, "tables", "--json", "--user", "dora", env={"ENTREPOT_PASSWORD": PASSWORD})  # fmt: skip
+    assert claimed.returncode == 0, claimed.stderr
+    assert json.loads(claimed.stdout)["cdm"]["person"] == "<10"
+    with Warehouse.open(shared, read_only=True) as wh:
+        log = entries(wh)
+    assert log[-1]["user"] == "dora" and log[-1]["action"] == "tables"
+    assert any(e["user"] == "nobody" and e["action"] == "caller" for e in log)
+
+
+def test_a_warehouse_it_may_not_write_is_refused_in_one_line(shared):
+    """Reading writes an audit entry: read-only access is refused, not a traceback."""
+    shared.chmod(0o644)
+    done = as_nobody(shared, "tables", "--json", "--user", "dora", env={"ENTREPOT_PASSWORD": PASSWORD})  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.strip() == (
+        f"entrepot: error: {shared}: OS account 'nobody' may not write to it, and "
+        "every command that reads it writes an audit entry there"
+    )
+
+
+def test_the_owner_is_the_administrator(shared):
+    os.chown(shared, NOBODY, NOBODY)
+    done = as_nobody(shared, "tables", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["cdm"]["person"] == 5
+    with Warehouse.open(shared, read_only=True) as wh:
+        assert entries(wh)[-1]["user"] == "nobody"
+
+
+def test_the_administrator_within_a_project(capsys, hospital):
+    """--project narrows the administrator to the perimeter, counts still exact
+    unless masked on request."""
+    written = cli(capsys, hospital, "export", str(hospital / "gi"), "--project", "gi")
+    assert written["rows"]["person"] == 3 and written["rows"]["note"] == 2
+    entry = last_entry(hospital, "export")
+    assert (entry["user"], entry["project"], entry["persons"]) == ("root", "gi", 3)
+    shown = cli(capsys, hospital, "cohort", "show", str(PERIMETER), "--project", "gi")
+    assert shown["persons"] == 3
+    masked = cli(capsys, hospital, "cohort", "show", str(PERIMETER), "--project", "gi", "--masked")  # fmt: skip
+    assert masked["persons"] == "<10"
+    err = cli(capsys, hospital, "tables", "--project", "nowhere", code=2)
+    assert "No such option: --project" in err
+    err = cli(capsys, hospital, "cohort", "list", "--project", "nowhere", code=2)
+    assert err == "entrepot: error: project 'nowhere' does not exist"
+
+
+@pytest.mark.spark
+def test_spark_folder_owner_is_the_administrator(spark_session, tmp_path, capsys):
+    """On Spark the warehouse is a folder: its owner (here root) is the
+    administrator, and the export of everything is audited."""
+    uri = f"spark:{tmp_path / 'eds'}"
+    build_tiny(uri).close()
+    argv = ["-w", uri, "--json"]
+    assert main(["export", str(tmp_path / "out"), "--all", *argv]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"]["person"] == 5
+    with Warehouse.open(uri, read_only=True) as wh:
+        entry = entries(wh)[-1]
+    assert (entry["user"], entry["action"], entry["persons"]) == ("root", "export", 5)
+
+
+def test_a_warehouse_made_by_another_tool_gets_an_audit_log(eunomia_file, tmp_path, capsys):  # fmt: skip
+    """Eunomia has no entrepot tables: its first output creates the audit log."""
+    copy = tmp_path / "eunomia.duckdb"
+    shutil.copy(eunomia_file, copy)
+    assert main(["tables", "-w", str(copy), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cdm"]["person"] == 2694
+    with Warehouse.open(copy, read_only=True) as wh:
+        entry = entries(wh)[-1]
+    assert (entry["user"], entry["action"], entry["persons"]) == (
+        "root",
+        "tables",
+        2694,
+    )
+
+
+def test_the_text_output_is_masked_too(capsys, hospital, as_user):
+    argv = ["cohort", "run", str(hospital / "gi.yaml"), "--id", "10", "--project", "gi"]
+    argv += [*as_user("rita"), "-w", str(hospital / "eds.duckdb")]
+    assert main(argv) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Cohort 10: <10 persons, <10 entries, masked person-days" in text
+
+
+def test_a_project_runs_no_cohort_on_tables_outside_it(capsys, hospital, as_user):
+    rita = [*as_user("rita"), "--project", "drugs"]
+    err = cli(capsys, hospital, "cohort", "run", str(hospital / "gi.yaml"), *rita, code=2)  # fmt: skip
+    assert err == (
+        "entrepot: error: table condition_occurrence is outside the project's perimeter"
+    )
+    rita = [*as_user("rita"), "--project", "gi"]
+    err = cli(capsys, hospital, "cohort", "run", str(hospital / "gi.yaml"), "--id", str(PERIMETER), *rita, code=2)  # fmt: skip
+    assert err == (
+        f"entrepot: error: cohort {PERIMETER} is a project's perimeter: it is not "
+        "changed here"
+    )
+
+
+def test_a_search_stays_within_the_project_s_period(capsys, hospital, as_user):
+    """The notes are of 2015; project late starts in 2016."""
+    rita = [*as_user("rita"), "--project", "late"]
+    found = cli(capsys, hospital, "search", "lupus", *rita)
+    assert (found["notes"], found["persons"], found["hits"]) == (0, 0, [])
+    found = cli(capsys, hospital, "search", "lupus", "--to", "2015-12-31", *rita)
+    assert (found["notes"], found["persons"], found["hits"]) == (0, 0, [])
+    err = cli(capsys, hospital, "search", "lupus", *as_user("rita"), "--project", "drugs", code=2)  # fmt: skip
+    assert err == "entrepot: error: table note is outside the project's perimeter"
+
+
+def test_on_a_terminal_the_password_is_asked(hospital):
+    """A real terminal (a pty): the claim's password is asked, not echoed."""
+    import pty
+
+    argv = [sys.executable, "-m", "entrepot", "tables", "--json", "--user", "dora"]
+    argv += ["-w", str(hospital / "eds.duckdb")]
+    env = {k: v for k, v in os.environ.items() if k != "ENTREPOT_PASSWORD"}
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child, on the terminal
+        try:
+            os.execve(sys.executable, argv, env)
+        finally:
+            os._exit(127)
+    seen = b""
+    while b"password of dora: " not in seen:
+        seen += os.read(terminal, 1024)
+    os.write(terminal, PASSWORD.encode() + b"\n")
+    while True:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # the child has ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, seen
+    text = seen.decode()
+    assert PASSWORD not in text
+    assert json.loads(text.strip().splitlines()[-1])["cdm"]["person"] == "<10"
+
+
+def test_governance_needs_the_right_to_manage(capsys, hospital, as_user):
+    """Users, projects, opt-outs, thresholds: the administrator, or a registered
+    user whose role may manage; others are refused in one line."""
+    err = cli(capsys, hospital, "project", "list", *as_user("rita"), code=2)
+    assert err == "entrepot: error: a researcher may not manage"
+    err = cli(capsys, hospital, "optout", "list", *as_user("dora"), code=2)
+    assert err == "entrepot: error: a data_engineer may not manage"
+    assert last_entry(hospital, "authorise.manage")["user"] == "dora"
+    assert cli(capsys, hospital, "optout", "list") == []
+    entry = last_entry(hospital, "optout.list")
+    assert (entry["user"], entry["rows"]) == ("root", 0)
+    listed = cli(capsys, hospital, "user", "list")
+    assert {u["name"] for u in listed} == {"rita", "vera", "dora"}

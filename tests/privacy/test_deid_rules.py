@@ -1,0 +1,389 @@
+"""The de-identifier's context rules, formats and guards, one hand-written
+sentence per case (none comes from entrepot's note templates)."""
+
+import pytest
+
+from entrepot.privacy.deid import DeidConfig, deidentify, find_identifiers
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    """Each identifier span as (its text, its label), in order."""
+    return [(text[s["start"] : s["end"]], s["label"]) for s in find_identifiers(text)]
+
+
+def case(text: str, *spans: tuple[str, str]):
+    return pytest.param(text, list(spans), id=text[:40])
+
+
+TITLES = [
+    case("Mme de La Fontaine, 72 ans, hospitalisée.", ("de La Fontaine", "NOM")),
+    case("M. Van den Berghe est hospitalisé.", ("Van den Berghe", "NOM")),
+    case(
+        "Mme Marie-Claire Van der Meulen, sa voisine.",
+        ("Marie-Claire", "PRENOM"),
+        ("Van der Meulen", "NOM"),
+    ),
+    case("Vu par le Dr Le Goff en consultation.", ("Le Goff", "NOM")),
+    case("Courrier de M. d'Ornano reçu.", ("d'Ornano", "NOM")),
+    case("Pr Mac Gregor et Dr Ben Salah", ("Mac Gregor", "NOM"), ("Ben Salah", "NOM")),
+    case("Mme DE LA FONTAINE Jeanne", ("DE LA FONTAINE", "NOM"), ("Jeanne", "PRENOM")),
+    case("Docteur Jean-Marc LE GOFF", ("Jean-Marc", "PRENOM"), ("LE GOFF", "NOM")),
+    case("Mlle Dubois-Marchand, 19 ans", ("Dubois-Marchand", "NOM")),
+    case("Vus ensemble, M. et Mme Leclercq", ("Leclercq", "NOM")),
+    case(
+        "Vue par les Drs Aït-Ouarab et Hoarau.",
+        ("Aït-Ouarab", "NOM"),
+        ("Hoarau", "NOM"),
+    ),
+    case("Dr P. Marchand", ("P.", "PRENOM"), ("Marchand", "NOM")),
+    case("Mme. Dubois et Melle Marchand", ("Dubois", "NOM"), ("Marchand", "NOM")),
+    case("MME DA COSTA PEREIRA", ("DA COSTA PEREIRA", "NOM")),
+    case("Mme Dubois née Marchand", ("Dubois", "NOM"), ("Marchand", "NOM")),
+    case(
+        "Mme BOUCHARD épouse KOWALSKI Marie-Thérèse",
+        ("BOUCHARD", "NOM"),
+        ("KOWALSKI", "NOM"),
+        ("Marie-Thérèse", "PRENOM"),
+    ),
+    case("Dr A.-S. Le Gall", ("A.-S.", "PRENOM"), ("Le Gall", "NOM")),
+    case("Dr Dubois du Service de Cardiologie", ("Dubois", "NOM")),
+    case("La patiente Ménard, âgée de 77 ans", ("Ménard", "NOM")),
+    case("Je revois votre patient M. Ben Ali.", ("Ben Ali", "NOM")),
+    case(
+        "Le patient Présente une dyspnée. Le patient Hospitalisé en 2020.",
+        ("2020", "DATE"),
+    ),
+    case("Mme est hospitalisée, le Dr en garde est prévenu."),
+]
+
+BIRTH = [
+    case(
+        "né le 3 mars 1956 à Lille",
+        ("3 mars 1956", "DATE_NAISSANCE"),
+        ("Lille", "VILLE"),
+    ),
+    case("Né(e) le 03/03/1956", ("03/03/1956", "DATE_NAISSANCE")),
+    case("née le : 12.05.1948", ("12.05.1948", "DATE_NAISSANCE")),
+    case("Patiente née en 1948.", ("1948", "DATE_NAISSANCE")),
+    case("Date de naissance : 04-04-1962", ("04-04-1962", "DATE_NAISSANCE")),
+    case(
+        "née à Roubaix le 1er janvier 1950",
+        ("Roubaix", "VILLE"),
+        ("1er janvier 1950", "DATE_NAISSANCE"),
+    ),  # fmt: skip
+]
+
+FIELDS = [
+    case("Nom : DUBOIS Prénom : Marie", ("DUBOIS", "NOM"), ("Marie", "PRENOM")),
+    case(
+        "Nom : de La Fontaine   Prénom : Jean-Pierre",
+        ("de La Fontaine", "NOM"),
+        ("Jean-Pierre", "PRENOM"),
+    ),
+    case(
+        "NOM : VAN DEN BERGHE\nPRÉNOM : Anne",
+        ("VAN DEN BERGHE", "NOM"),
+        ("Anne", "PRENOM"),
+    ),
+    case("Nom de jeune fille : Marchand", ("Marchand", "NOM")),
+    case("Nom d'usage : Leclercq", ("Leclercq", "NOM")),
+    case(
+        "Équipe de nuit (IDE : Laetitia, AS : Kévin)",
+        ("Laetitia", "PRENOM"),
+        ("Kévin", "PRENOM"),
+    ),
+    case(
+        "Médecin traitant : Zbinden Sandrine",
+        ("Zbinden", "NOM"),
+        ("Sandrine", "PRENOM"),
+    ),
+    case(
+        "Opérateur : Karim Benali. Aide opératoire : Lucie Ferrand.",
+        ("Karim", "PRENOM"),
+        ("Benali", "NOM"),
+        ("Lucie", "PRENOM"),
+        ("Ferrand", "NOM"),
+    ),  # fmt: skip
+    case(
+        "Praticiens hospitaliers : Sophie Marchand, Dr Karim Benali",
+        ("Sophie", "PRENOM"),
+        ("Marchand", "NOM"),
+        ("Karim", "PRENOM"),
+        ("Benali", "NOM"),
+    ),
+    case(
+        "Signé électroniquement par Claire Leclercq",
+        ("Claire", "PRENOM"),
+        ("Leclercq", "NOM"),
+    ),
+]
+
+FIELDS += [
+    case(
+        "Adressé par le Dr Jean-Luc Poirier, Béziers.",
+        ("Jean-Luc", "PRENOM"),
+        ("Poirier", "NOM"),
+    ),
+    case(
+        "Présents : Pr Cartron, Dr Quittet (Hématologie) ; Mme Salles, IDE.",
+        ("Cartron", "NOM"),
+        ("Quittet", "NOM"),
+        ("Salles", "NOM"),
+    ),
+]
+
+UNTITLED = [
+    case("Vu avec Claire MARCHAND hier.", ("Claire", "PRENOM"), ("MARCHAND", "NOM")),
+    case("Vu avec Claire LE GOFF hier.", ("Claire", "PRENOM"), ("LE GOFF", "NOM")),
+    case(
+        "Vu avec Jeanne de La Fontaine hier.",
+        ("Jeanne", "PRENOM"),
+        ("de La Fontaine", "NOM"),
+    ),
+    case(
+        "Revue avec Marie-Claire Van der Meulen.",
+        ("Marie-Claire", "PRENOM"),
+        ("Van der Meulen", "NOM"),
+    ),
+    case("Appel de Louis d'Ornano.", ("Louis", "PRENOM"), ("d'Ornano", "NOM")),
+    case("Pierre HTA ancienne, Claire IRM normale."),
+]
+
+SIGNATURES = [
+    case(
+        "Claire MARCHAND\nPraticien hospitalier",
+        ("Claire", "PRENOM"),
+        ("MARCHAND", "NOM"),
+    ),
+    case(
+        "Jean-Baptiste Van der Linden\nChef de clinique assistant",
+        ("Jean-Baptiste", "PRENOM"),
+        ("Van der Linden", "NOM"),
+    ),
+    case(
+        "Bien confraternellement,\n\nSophie Girardot",
+        ("Sophie", "PRENOM"),
+        ("Girardot", "NOM"),
+    ),
+    case(
+        "Dr Jeanne Leclercq — Service de Néphrologie",
+        ("Jeanne", "PRENOM"),
+        ("Leclercq", "NOM"),
+    ),
+    case("Interne : Thomas Girardot", ("Thomas", "PRENOM"), ("Girardot", "NOM")),
+    case(
+        "Compte Rendu Opératoire\nChirurgien : Pr Alain Rousseau",
+        ("Alain", "PRENOM"),
+        ("Rousseau", "NOM"),
+    ),  # fmt: skip
+]
+
+SIGNATURES += [
+    case(
+        "Bien cordialement,\nDr Julie Martinez",
+        ("Julie", "PRENOM"),
+        ("Martinez", "NOM"),
+    ),
+    case("IDE : Sandrine R.", ("Sandrine", "PRENOM"), ("R.", "NOM")),
+    case(
+        "Rennes, le 14 février 2023", ("Rennes", "VILLE"), ("14 février 2023", "DATE")
+    ),
+    case("Fait à Rennes, le 3 mars.", ("Rennes", "VILLE"), ("3 mars", "DATE")),
+    case(
+        "CENTRE HOSPITALIER UNIVERSITAIRE DE RENNES",
+        ("CENTRE HOSPITALIER UNIVERSITAIRE DE RENNES", "HOPITAL"),
+    ),
+]
+
+SALUTATIONS = [
+    case("Cher confrère,\nJe vous remercie de m'avoir adressé votre patiente."),
+    case("Cher Paul,\nMerci pour ton courrier.", ("Paul", "PRENOM")),
+    case("Chère Consœur, chère Sophie,", ("Sophie", "PRENOM")),
+    case("Cher Docteur Marchand,", ("Marchand", "NOM")),
+    case(
+        "Paul MARCHAND\n3 place de la Mairie\n59000 Lille\n\nCher confrère,",
+        ("Paul", "PRENOM"),
+        ("MARCHAND", "NOM"),
+        ("3 place de la Mairie", "ADRESSE"),
+        ("59000", "ZIP"),
+        ("Lille", "VILLE"),
+    ),
+    case(
+        "Joseph Girardot\n\nChère consœur,", ("Joseph", "PRENOM"), ("Girardot", "NOM")
+    ),
+]
+
+RELATIVES = [
+    case("Accompagnée de sa fille Mme Dubois.", ("Dubois", "NOM")),
+    case("Prévenir son époux M. Marchand.", ("Marchand", "NOM")),
+    case(
+        "sa mère, Jeanne Leclercq, l'accompagne.",
+        ("Jeanne", "PRENOM"),
+        ("Leclercq", "NOM"),
+    ),
+    case("Venue avec sa fille Sophie ce matin.", ("Sophie", "PRENOM")),
+    case(
+        "Appeler son fils aîné Kevin Marchand.",
+        ("Kevin", "PRENOM"),
+        ("Marchand", "NOM"),
+    ),
+    case("Vit avec sa femme, Mme Van den Berghe.", ("Van den Berghe", "NOM")),
+    case("Présence de Ginette, sa voisine.", ("Ginette", "PRENOM")),
+    case("Sa fille est infirmière, son mari est décédé."),
+]
+
+PHONES = [
+    case("Tél : 0633218754", ("0633218754", "TEL")),
+    case("Tél : 06 33 21 87 54, portable", ("06 33 21 87 54", "TEL")),
+    case("Tél.06.33.21.87.54", ("06.33.21.87.54", "TEL")),
+    case("joignable au 06-33-21-87-54.", ("06-33-21-87-54", "TEL")),
+    case("au +33 6 33 21 87 54", ("+33 6 33 21 87 54", "TEL")),
+    case("au +33 (0)6 33 21 87 54", ("+33 (0)6 33 21 87 54", "TEL")),
+    case("au 0033 6 33 21 87 54", ("0033 6 33 21 87 54", "TEL")),
+    case("au +33633218754", ("+33633218754", "TEL")),
+    case(
+        "Secrétariat : 01 42 34 56 78 poste 1234 - Fax : 01 42 34 56 79",
+        ("01 42 34 56 78 poste 1234", "TEL"),
+        ("01 42 34 56 79", "TEL"),
+    ),
+]
+
+MAILS = [
+    case(
+        "jean-pierre.van-den-berghe@chu-lille.fr",
+        ("jean-pierre.van-den-berghe@chu-lille.fr", "MAIL"),
+    ),
+    case("écrire à M.DUBOIS@WANADOO.FR, merci", ("M.DUBOIS@WANADOO.FR", "MAIL")),
+]
+
+DATES = [
+    case("Vue le 3 mars 2021.", ("3 mars 2021", "DATE")),
+    case(
+        "Revue le 3 mars, puis en mars 2021.", ("3 mars", "DATE"), ("mars 2021", "DATE")
+    ),
+    case("Depuis le 1er janvier.", ("1er janvier", "DATE")),
+    case("Opérée le lundi 3 mars 2021.", ("lundi 3 mars 2021", "DATE")),
+    case("Prélèvement du 2021-03-03.", ("2021-03-03", "DATE")),
+    case("Hospitalisée du 3 au 5 mars 2021.", ("3", "DATE"), ("5 mars 2021", "DATE")),
+]
+
+NUMBERS = [
+    case("NIR 1 85 05 78 006 084 91", ("1 85 05 78 006 084 91", "NSS")),
+    case("assurée 269029912345614, ALD", ("269029912345614", "NSS")),
+    case("NIR 1 85 05 2A 006 084 35", ("1 85 05 2A 006 084 35", "NSS")),
+    case(
+        "IPP : 8001234567, NDA 224444444432, ok",
+        ("8001234567", "IPP"),
+        ("224444444432", "NDA"),
+    ),  # fmt: skip
+    case("NDA 2023004567", ("2023004567", "NDA")),
+    case("NDA : 2023-004567", ("2023-004567", "NDA")),
+    case("IPP n° 800 123 4567", ("800 123 4567", "IPP")),
+    case("N° de dossier : 123456", ("123456", "IPP")),
+    case("IPP=123456", ("123456", "IPP")),
+    case("N° de séjour : 224444444432", ("224444444432", "NDA")),
+]
+
+DATES += [
+    case("Nuit du 23/03 au 24/03, calme.", ("23/03", "DATE"), ("24/03", "DATE")),
+]
+NUMBERS += [case("NDA : 2023-0045871", ("2023-0045871", "NDA"))]
+
+ADDRESSES = [
+    case(
+        "12 rue des Lilas 59000 Lille",
+        ("12 rue des Lilas", "ADRESSE"),
+        ("59000", "ZIP"),
+        ("Lille", "VILLE"),
+    ),
+    case(
+        "3 bis, avenue Jean Jaurès, 75019 Paris",
+        ("3 bis, avenue Jean Jaurès", "ADRESSE"),
+        ("75019", "ZIP"),
+        ("Paris", "VILLE"),
+    ),
+    case("Habite avenue de la République.", ("avenue de la République", "ADRESSE")),
+    case(
+        "CS 70001, 59037 Lille Cedex",
+        ("CS 70001", "ADRESSE"),
+        ("59037", "ZIP"),
+        ("Lille Cedex", "VILLE"),
+    ),
+    case("domiciliée à Wattrelos", ("Wattrelos", "VILLE")),
+    case(
+        "94100 Saint-Maur-des-Fossés ou 94240 L'Haÿ-les-Roses",
+        ("94100", "ZIP"),
+        ("Saint-Maur-des-Fossés", "VILLE"),
+        ("94240", "ZIP"),
+        ("L'Haÿ-les-Roses", "VILLE"),
+    ),
+    case(
+        "Résidence Les Tilleuls, chemin des Vignes. BP 123.",
+        ("Résidence Les Tilleuls", "ADRESSE"),
+        ("chemin des Vignes", "ADRESSE"),
+        ("BP 123", "ADRESSE"),
+    ),
+]
+
+KEPT = [
+    "Maladie de Crohn iléale, signe de Babinski bilatéral.",
+    "Syndrome de Gougerot-Sjögren et syndrome de Guillain-Barré.",
+    "Maladie de Parkinson, démence de type Alzheimer, lymphome de Hodgkin.",
+    "Maladie de Basedow puis maladie de Horton.",
+    "Syndrome de Claude Bernard-Horner gauche.",
+    "Syndrome de Gilles de la Tourette, angine de Vincent.",
+    "Stade II de Leriche et Fontaine, classification de Child-Pugh B.",
+    "Épanchement du cul-de-sac de Douglas, manœuvre de Valsalva positive.",
+    "Un Parkinson évolué. Score de Glasgow à 15.",
+    "KARDEGIC 75 mg : 1 sachet. LASILIX 40 mg le matin. Xarelto 20 mg le soir.",
+    "Levothyrox 75 µg, Lovenox 4000 UI/0,4 mL, INEXIUM 20 mg.",
+    "Ferritine 2010 ng/mL, apports de 2000 kcal/j, PNN 1900 /mm3.",
+    "Hb 10,2 g/dL, créatinine 85 µmol/L, TA 130/80 mmHg, INR 2,5, IMC 31 kg/m2.",
+    "Leucocytes 12 000/mm3, MMS 24/30, Clairance de Cockcroft 45 mL/min.",
+    "EVA 2/10, TA 12/8, score 3/4 à J2.",
+    "Plaquettes à 15000 de base, puis 10000 et 20000 UI.",
+    "Prise en charge d'une PR.\nSuspicion de sclérodactylie.",
+    "COMPTE RENDU D'HÔPITAL DE JOUR",
+    "Proposition : 6 cycles R-CHOP 21, puis CHOP seul.",
+    "Lundi, le patient est sorti. Passer au 1/2 comprimé le soir.",
+]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    TITLES + UNTITLED + BIRTH + FIELDS + SIGNATURES + SALUTATIONS + RELATIVES,
+)
+def test_context_rules(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", PHONES + MAILS + DATES + NUMBERS + ADDRESSES)
+def test_formats(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_medical_terms_are_kept(text):
+    assert found(text) == []
+
+
+def test_tagged_text_has_nothing_left_to_find():
+    """De-identifying twice changes nothing (the in-place run is idempotent)."""
+    text = "Copie : Dr Claire Nicolas\nPatiente : Mme Sophie Marchand, sa fille Mme Leclercq"
+    once = deidentify(text).text
+    assert (
+        once
+        == "Copie : Dr [PRENOM] [NOM]\nPatiente : Mme [PRENOM] [NOM], sa fille Mme [NOM]"
+    )
+    assert find_identifiers(once) == []
+
+
+def test_iso_dates_are_shifted_as_written():
+    config = DeidConfig("surrogate", shift_days=10)
+    assert deidentify("Prélèvement du 2021-03-03.", None, config).text == (
+        "Prélèvement du 2021-03-13."
+    )
+
+
+def test_a_nir_with_a_wrong_key_is_not_one():
+    assert found("lot 1 85 05 78 006 084 92") == []
