@@ -112,7 +112,9 @@ def _generate(live) -> dict:
         r = api.post("/api/cohorts", params={"project": PROJECT}, json=DEFINITION)
         assert r.status_code == 202, r.text
         for _ in range(1200):
-            status = api.get(f"/api/jobs/{r.json()['job']}").json()
+            status = api.get(
+                f"/api/jobs/{r.json()['job']}", params={"project": PROJECT}
+            ).json()
             if status["state"] in ("done", "failed"):
                 break
             time.sleep(0.05)
@@ -305,7 +307,7 @@ def test_two_cohorts_one_person_apart_show_the_same_count(live, cohort_id):
         r = api.post("/api/cohorts", params={"project": PROJECT}, json=without)
         job = r.json()["job"]
         for _ in range(1200):
-            status = api.get(f"/api/jobs/{job}").json()
+            status = api.get(f"/api/jobs/{job}", params={"project": PROJECT}).json()
             if status["state"] in ("done", "failed"):
                 break
             time.sleep(0.05)
