@@ -59,7 +59,6 @@ def run(
         figures,
         refuse_domains,
         refuse_perimeter,
-        restricts_persons,
     )
     from entrepot.cohort._results import next_cohort_id
     from entrepot.cohort._shipped import definition_path
@@ -74,7 +73,7 @@ def run(
             refuse_perimeter(wh, cohort_id)
         result = run_cohort(wh, definition, cohort_id=cohort_id, source=str(path))
         result = result.as_dict()
-        if restricts_persons(decision):
+        if decision.narrows:
             result |= figures(wh, decision, result["cohort_definition_id"])
             result["attrition"] = attrition_within(wh, decision, definition)
         decision.released(
@@ -194,7 +193,7 @@ def describe(
     """Table 1 of a cohort: age, sex, top conditions, drugs and labs, always
     masked (within a project: its persons)."""
     from entrepot.cohort import describe_cohort
-    from entrepot.cohort._perimeter import Within, figures
+    from entrepot.cohort._perimeter import figures
 
     with open_warehouse(warehouse) as wh:
         decision = decide(
@@ -206,9 +205,7 @@ def describe(
             masked=True,
             mask_below=mask_below,
         )
-        result = describe_cohort(
-            Within(wh, decision), cohort_id, mask_below=decision.mask_below, top=top
-        )
+        result = describe_cohort(wh, cohort_id, decision, top=top)
         decision.released(
             wh,
             "cohort.describe",

@@ -300,22 +300,10 @@ def search(
 
 
 def _within(wh, decision, filters):
-    """The search's filters narrowed to the perimeter: its persons and period
-    (None when the periods do not meet; a perimeter without notes refuses)."""
-    decision.table(wh, "note")  # refuses a perimeter without notes
-    perimeter = decision.perimeter
-    if perimeter is None:
-        return filters
-    starts = [d for d in (filters.start, perimeter.start) if d is not None]
-    ends = [d for d in (filters.end, perimeter.end) if d is not None]
-    start, end = max(starts, default=None), min(ends, default=None)
-    if start and end and start > end:
-        return None
-    persons = None
-    if perimeter.cohort_id is not None:
-        ids = decision.table(wh, "person").person_id.to_pyarrow().to_pylist()
-        persons = frozenset(ids)
-    return replace(filters, start=start, end=end, persons=persons)
+    """The search's filters where the release gate lets it look: the
+    perimeter's persons and period, never opted-out persons (None when the
+    periods do not meet; a perimeter without notes refuses)."""
+    return filters.within(decision.scope(wh, filters.start, filters.end))
 
 
 def register(root: typer.Typer) -> None:

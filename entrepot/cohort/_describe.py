@@ -1,8 +1,9 @@
 """A cohort's "Table 1": age, sex, top conditions, drugs and labs.
 
-Counts below the warehouse's privacy threshold (or a higher `mask_below`) are
-shown as "<N", by the privacy module's rule. Age is at each person's first entry; the
-top concepts are those recorded during a cohort period, by persons.
+Counted within the release gate's `Decision`: its perimeter's persons, period
+and tables, its threshold, and age bands by sex suppressed with their margins.
+Age is at each person's first entry; the top concepts are those recorded
+during a cohort period, by persons.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import ibis
 import ibis.expr.types as ir
 
 from entrepot.cohort._results import cohort_definition, results_table
-from entrepot.privacy import mask_count as mask
-from entrepot.privacy import suppress, threshold_for
+from entrepot.privacy import Decision
 from entrepot.warehouse.vocabulary import with_labels
 
 AGE_BANDS = ((0, 17), (18, 44), (45, 64), (65, 74), (75, 200))
@@ -29,12 +29,20 @@ TOPICS = {
 
 
 def describe_cohort(
-    wh, cohort_id: int, *, mask_below: int | None = None, top: int = 10
+    wh,
+    cohort_id: int,
+    decision: Decision | None = None,
+    *,
+    mask_below: int | None = None,
+    top: int = 10,
 ) -> dict:
-    """Table 1 of a generated cohort."""
-    mask_below = threshold_for(wh, mask_below)  # raised, never lowered
+    """Table 1 of a generated cohort, as `decision` may see it (without one:
+    the whole warehouse, masked with its threshold or a higher `mask_below`)."""
+    decision = decision or Decision.unscoped(wh, mask_below)
+    mask_below = decision.mask_below or 1
     name = cohort_definition(wh, cohort_id)["cohort_definition_name"]
     cohort = results_table(wh, "cohort")
+    cohort = decision.narrow(wh, cohort, "subject_id", "cohort_start_date")
     periods = cohort.filter(cohort.cohort_definition_id == cohort_id).select(
         person_id=cohort.subject_id.cast("int64"),
         start_date=cohort.cohort_start_date,
@@ -43,7 +51,7 @@ def describe_cohort(
     firsts = periods.group_by("person_id").aggregate(
         start_date=periods.start_date.min()
     )
-    person = wh.table("person")
+    person = decision.table(wh, "person")
     person = person.select(
         pid=person.person_id.cast("int64"),
         gender=person.gender_concept_id.cast("int64"),
@@ -72,19 +80,18 @@ def describe_cohort(
     persons = int(stats["persons"] or 0)
     # age bands and sexes are the margins of one table whose total is the
     # persons: released together, so that no masked margin follows from the others
-    released = suppress(
+    released = decision.suppress(
         {
             _band(lo, hi): {sex: int(stats[f"n_{lo}_{sex}"] or 0) for sex in sexes}
             for lo, hi in AGE_BANDS
         },
-        mask_below,
         public_total=True,  # the cohort's count is shown in its list
     )
     return {
         "cohort_definition_id": cohort_id,
         "name": name,
         "persons": released.total,
-        "mask_below": mask_below,
+        "mask_below": decision.mask_below,
         "age": {
             "mean": (
                 round(stats["mean"], 1)
@@ -97,9 +104,9 @@ def describe_cohort(
         },
         "sex": released.column_totals,
         **{
-            topic: _top(wh, periods, spec, top, mask_below)
+            topic: _top(wh, t, periods, spec, top, decision)
             for topic, spec in TOPICS.items()
-            if wh.has_table(spec[0])
+            if (t := decision.visible(wh, spec[0])) is not None
         },
     }
 
@@ -115,11 +122,15 @@ def _sexes(gender: ir.Column) -> dict[str, ir.BooleanColumn]:
 
 
 def _top(
-    wh, periods: ir.Table, spec: tuple[str, str, str], top: int, mask_below: int
+    wh,
+    t: ir.Table,
+    periods: ir.Table,
+    spec: tuple[str, str, str],
+    top: int,
+    decision: Decision,
 ) -> list[dict]:
-    """The concepts most persons had during a cohort period."""
-    table, concept_column, date_column = spec
-    t = wh.table(table)
+    """The concepts most persons had during a cohort period (rows of `t`)."""
+    _, concept_column, date_column = spec
     rows = t.select(
         person_id=t.person_id.cast("int64"),
         concept_id=t[concept_column].cast("int64"),
@@ -149,7 +160,7 @@ def _top(
                 if r["vocabulary_id"]
                 else None
             ),
-            "persons": mask(int(r["persons"]), mask_below),
+            "persons": decision.mask(int(r["persons"])),
         }
         for r in named.to_pyarrow().to_pylist()
     ]

@@ -26,60 +26,14 @@ from entrepot.privacy import (
     list_projects,
     release_cohort,
 )
-from entrepot.warehouse.cdm._schema import CLINICAL_TABLES
 
 SOURCE = "request body"
 
 
-class Within:
-    """A warehouse whose clinical tables are the project's perimeter (for the
-    library's read-only analyses, e.g. `describe_cohort`)."""
-
-    def __init__(self, wh, decision: Decision) -> None:
-        self._wh, self._decision = wh, decision
-
-    def __getattr__(self, name: str):
-        return getattr(self._wh, name)
-
-    def table(self, name: str) -> ir.Table:
-        if name.lower() in CLINICAL_TABLES:
-            return self._decision.table(self._wh, name)
-        return self._wh.table(name)
-
-    def has_table(self, name: str) -> bool:
-        if not self._wh.has_table(name):
-            return False
-        try:
-            self.table(name)
-        except AccessDeniedError:
-            return False
-        return True
-
-
-def restricts_persons(decision: Decision) -> bool:
-    """Whether a cohort's figures differ inside the perimeter: it keeps only
-    some persons (a project's cohort) or a period (its dates)."""
-    perimeter = decision.perimeter
-    return perimeter is not None and (
-        perimeter.cohort_id is not None
-        or perimeter.start is not None
-        or perimeter.end is not None
-    )
-
-
 def _inside(wh, decision: Decision, rows: ir.Table, person: str, start: str):
-    """`rows` of persons inside the perimeter, starting inside its period."""
-    perimeter = decision.perimeter
-    if perimeter is None:
-        return rows
-    if perimeter.cohort_id is not None:
-        persons = decision.table(wh, "person")
-        rows = rows.semi_join(persons, rows[person] == persons.person_id)
-    if perimeter.start is not None:
-        rows = rows.filter(rows[start] >= perimeter.start)
-    if perimeter.end is not None:
-        rows = rows.filter(rows[start] <= perimeter.end)
-    return rows
+    """`rows` of persons inside the perimeter, starting inside its period (the
+    release gate's rule)."""
+    return decision.narrow(wh, rows, person, start)
 
 
 def _domains(node) -> set[str]:
@@ -213,7 +167,7 @@ def shown(wh, decision: Decision, cohort_id: int) -> dict:
     from entrepot.cohort import show_cohort
 
     found = show_cohort(wh, cohort_id)
-    if restricts_persons(decision):
+    if decision.narrows:
         inside = figures(wh, decision, cohort_id)
         found |= {"persons": inside["count"], "entries": inside["entries"]}
         try:
@@ -239,7 +193,7 @@ def listed(wh, decision: Decision) -> list[dict]:
         for r in list_cohorts(wh)
         if cohort_visible(decision, r["id"], owners.get(r["id"]))
     ]
-    if restricts_persons(decision):
+    if decision.narrows:
         c = results_table(wh, "cohort")
         inside = _inside(wh, decision, c, "subject_id", "cohort_start_date")
         counts = inside.group_by("cohort_definition_id").aggregate(
@@ -249,3 +203,14 @@ def listed(wh, decision: Decision) -> list[dict]:
         empty = {"persons": 0, "entries": 0}
         rows = [r | {k: found.get(r["id"], empty)[k] for k in empty} for r in rows]
     return rows
+
+
+def members(wh, decision: Decision) -> dict[int, list[int]]:
+    """The persons of every cohort inside the perimeter, by cohort id."""
+    cohorts = results_table(wh, "cohort")
+    c = _inside(wh, decision, cohorts, "subject_id", "cohort_start_date")
+    pairs = c.select("cohort_definition_id", "subject_id").distinct()
+    found: dict[int, list[int]] = {}
+    for r in pairs.to_pyarrow().to_pylist():
+        found.setdefault(r["cohort_definition_id"], []).append(r["subject_id"])
+    return found

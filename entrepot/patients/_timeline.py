@@ -13,11 +13,6 @@ MAX_LABS = 12  # tests shown: the most frequent ones
 EXCERPT = 300  # characters of each note in the timeline
 
 
-def _visible(decision: Decision, name: str) -> bool:
-    p = decision.perimeter
-    return p is None or p.domains is None or name in p.domains
-
-
 def _named(wh, t, column: str, *keep):
     """Rows of `t` with the name (and code) of the concept in `column`."""
     return with_labels(wh, t, column).select(*keep, "concept_name", "concept_code")
@@ -144,7 +139,7 @@ def _labs(wh, decision, person_id) -> list[dict]:
 
 def _spans(wh, decision, person_id) -> dict[int, tuple[str, str | None]]:
     """Each stay's dates, where the perimeter shows stays."""
-    if not _visible(decision, "visit_occurrence"):
+    if decision.visible(wh, "visit_occurrence") is None:
         return {}
     return {v["id"]: (v["start"], v["end"]) for v in _visits(wh, decision, person_id)}
 
@@ -189,7 +184,9 @@ def timeline(wh, decision: Decision, person_id: int) -> dict:
     found = {"person": _person(wh, decision, person_id)}
     for key, (table, read) in SECTIONS.items():
         found[key] = (
-            read(wh, decision, person_id) if _visible(decision, table) else None
+            read(wh, decision, person_id)
+            if decision.visible(wh, table) is not None
+            else None
         )
     return found
 

@@ -53,7 +53,7 @@ from entrepot.privacy._disclosure import (
     suppress,
     threshold_for,
 )
-from entrepot.privacy._gate import Decision, Perimeter
+from entrepot.privacy._gate import Decision, Perimeter, Scope
 from entrepot.privacy._kanon import generalise, kanon
 from entrepot.privacy._keys import (
     KEY_ENV,
@@ -105,6 +105,7 @@ __all__ = [
     "Identity",
     "Owner",
     "Perimeter",
+    "Scope",
     "SecretKey",
     "Suppressed",
     "access_model",

@@ -5,12 +5,13 @@ HTTP API, web pages, export files) then reads through it and releases
 through it, and nothing else masks, narrows a perimeter or audits:
 
 - `Decision.table(wh, name)`: the rows of a table inside the perimeter
-  (persons, dates, data domains);
+  (persons, dates, data domains); `visible` the same or None, `narrow`
+  any rows about persons (a cohort's), `scope` where a search may look;
 - `Decision.mask` / `mask_with_persons`: small counts shown as "<N";
-- `Decision.suppress`: a table with margins (Table 1, a pyramid, attrition)
-  masked with complementary suppression;
-- `Decision.persons`: a count of persons released within a project, safe
-  from differencing (`release_count`);
+- `Decision.suppress`: a table with margins (Table 1, a pyramid) masked
+  with complementary suppression; `attrition` the steps of a cohort;
+- `Decision.persons` (`persons_each` for a list): a count of persons
+  released within a project, safe from differencing (`release_count`);
 - `Decision.released`: the audit entry of what left: who, what, parameters,
   project, rows and persons returned;
 - `Decision.export`: tables written to files, inside the perimeter, audited.
@@ -18,6 +19,7 @@ through it, and nothing else masks, narrows a perimeter or audits:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -29,13 +31,19 @@ import ibis.expr.types as ir
 from entrepot.errors import AccessDeniedError
 from entrepot.privacy._audit import audit
 from entrepot.privacy._disclosure import (
+    HIDDEN,
     Suppressed,
     mask_count,
     mask_fields,
     mask_with_persons,
     suppress,
+    threshold_for,
 )
-from entrepot.privacy._release import release_count
+from entrepot.privacy._optout import on_optout
+from entrepot.privacy._release import release_count, release_counts
+
+_OPTOUT_TTL = 5.0  # seconds an opt-out list is trusted (opting out clears it)
+_optouts: dict[str, tuple[float, frozenset[int]]] = {}
 
 
 @dataclass(frozen=True)
@@ -66,16 +74,24 @@ class Perimeter:
         ):
             raise AccessDeniedError(f"table {name} is outside the project's perimeter")
         t = wh.table(name)
-        if self.cohort_id is not None and "person_id" in t.columns:
-            c = wh.table("cohort")
+        person = "person_id" if "person_id" in t.columns else None
+        return self.narrow(wh, t, person, _date_column(t))
+
+    def narrow(
+        self, wh, rows: ir.Table, person: str | None, day: str | None
+    ) -> ir.Table:
+        """`rows` of the perimeter's persons (column `person`) that start in
+        its period (column `day`)."""
+        if self.cohort_id is not None and person is not None:
+            c = wh.table("cohort").view()  # `rows` may be the cohort table too
             members = c.filter(c.cohort_definition_id == self.cohort_id)
-            t = t.semi_join(members, t.person_id == members.subject_id)
-        day = _date_column(t)
+            members = members.select(member=members.subject_id)
+            rows = rows.semi_join(members, rows[person] == members.member)
         if day is not None and self.start is not None:
-            t = t.filter(t[day] >= self.start)
+            rows = rows.filter(rows[day] >= self.start)
         if day is not None and self.end is not None:
-            t = t.filter(t[day] <= self.end)
-        return t
+            rows = rows.filter(rows[day] <= self.end)
+        return rows
 
 
 def _date_column(t: ir.Table) -> str | None:
@@ -84,6 +100,36 @@ def _date_column(t: ir.Table) -> str | None:
             if column.endswith(suffix) and t[column].type().is_date():
                 return column
     return None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a search may look: a period, some persons (None: everyone), and
+    persons it must never show (opted out, even before an index forgot them)."""
+
+    start: date | None
+    end: date | None
+    persons: frozenset[int] | None
+    hidden: frozenset[int]
+
+
+def _opted_out(wh) -> frozenset[int]:
+    """Opted-out persons, read at most every few seconds per warehouse."""
+    key = str(wh.uri)
+    cached = _optouts.get(key)
+    if cached and time.monotonic() - cached[0] < _OPTOUT_TTL:
+        return cached[1]
+    ids = frozenset()
+    if "optout" in wh.store.list_tables("entrepot"):
+        t = wh.store.table("entrepot", "optout")
+        ids = frozenset(t.person_id.to_pyarrow().to_pylist())
+    _optouts[key] = (time.monotonic(), ids)
+    return ids
+
+
+@on_optout
+def _forget_optouts(wh, person_ids) -> None:
+    _optouts.clear()
 
 
 @dataclass(frozen=True)
@@ -101,6 +147,51 @@ class Decision:
     def table(self, wh, name: str) -> ir.Table:
         """A table restricted to the project's perimeter."""
         return self.perimeter.table(wh, name) if self.perimeter else wh.table(name)
+
+    def visible(self, wh, name: str) -> ir.Table | None:
+        """The table inside the perimeter, or None (absent, or outside)."""
+        if not wh.has_table(name):
+            return None
+        try:
+            return self.table(wh, name)
+        except AccessDeniedError:
+            return None
+
+    def narrow(
+        self,
+        wh,
+        rows: ir.Table,
+        person: str | None = "person_id",
+        day: str | None = None,
+    ) -> ir.Table:
+        """Rows about persons (a cohort's) kept to the perimeter's persons and
+        to those starting in its period (`day`)."""
+        return self.perimeter.narrow(wh, rows, person, day) if self.perimeter else rows
+
+    @property
+    def narrows(self) -> bool:
+        """Whether the perimeter keeps some persons or a period (so counts
+        differ from the whole warehouse's)."""
+        p = self.perimeter
+        return p is not None and (
+            p.cohort_id is not None or p.start is not None or p.end is not None
+        )
+
+    def scope(self, wh, start: date | None = None, end: date | None = None):
+        """Where a search of notes from `start` to `end` may look (a `Scope`),
+        or None when nothing can match. Refuses a project without notes."""
+        self.table(wh, "note")
+        p = self.perimeter or Perimeter()
+        starts = [d for d in (start, p.start) if d]
+        ends = [d for d in (end, p.end) if d]
+        start, end = max(starts, default=None), min(ends, default=None)
+        if start and end and start > end:
+            return None
+        persons = None
+        if p.cohort_id is not None:
+            ids = self.table(wh, "person").person_id.to_pyarrow().to_pylist()
+            persons = frozenset(ids)
+        return Scope(start, end, persons, _opted_out(wh))
 
     def mask(self, count: int) -> int | str:
         return count if self.mask_below is None else mask_count(count, self.mask_below)
@@ -155,6 +246,57 @@ class Decision:
             count = len(set(persons))
         self.released(wh, what, parameters, persons=count)
         return self.mask(count)
+
+    def attrition(self, steps: list[dict]) -> list[dict]:
+        """Attrition steps (`{"rule", "persons", "entries"}`, each counting
+        what is left after its rule) masked so that no step's losses are
+        worked out small: a count is shown only when it differs from the last
+        one shown by 0 or by the threshold at least; others read "*" (or
+        "<N", small themselves)."""
+        shown = [dict(s) for s in steps]
+        for column in ("persons", "entries"):
+            last = None
+            for step in shown:
+                value = step[column]
+                masked = self.mask(value)
+                if masked != value:
+                    step[column] = masked
+                elif last is not None and 0 < last - value < (self.mask_below or 1):
+                    step[column] = HIDDEN
+                else:
+                    last = value
+        return shown
+
+    def persons_each(
+        self,
+        wh,
+        sets: Mapping[Hashable, Iterable[int]],
+        what: str,
+        parameters: dict | None = None,
+    ) -> dict[Hashable, int | str]:
+        """The persons of several sets shown together (each cohort of a list),
+        like `persons`, in one audit entry: rows, one per set; persons, all
+        the distinct persons counted."""
+        keys = list(sets)
+        everyone = len(set().union(*(set(v) for v in sets.values())))
+        if self.project is not None and self.mask_below is not None:
+            found = release_counts(
+                wh, self.project, [sets[k] for k in keys], self.mask_below
+            )
+            shown = {k: f[0] for k, f in zip(keys, found, strict=True)}
+        else:
+            shown = {k: self.mask(len(set(sets[k]))) for k in keys}
+        self.released(wh, what, parameters, rows=len(keys), persons=everyone)
+        return shown
+
+    @classmethod
+    def unscoped(cls, wh, mask_below: int | None = None) -> Decision:
+        """The decision of a caller that was not authorised (the library
+        called directly): the whole warehouse, counts masked with the
+        warehouse's threshold or a higher one asked for, never lower."""
+        return cls(
+            "entrepot", "admin", "count", None, None, threshold_for(wh, mask_below)
+        )
 
     def released(
         self,

@@ -41,20 +41,36 @@ def release_count(
 ) -> int | str:
     """The number of distinct persons to show a project, safe from differencing."""
     wanted = _ids(persons)
-    released = _released(wh, project)
-    answer, adjusted = _safe_set(wanted, released, threshold)
-    shown = mask_count(len(answer), threshold)
-    if isinstance(shown, int) and shown:
-        _remember(wh, project, answer, len(released))
+    ((shown, answer, adjusted),) = release_counts(wh, project, [wanted], threshold)
     audit(
         wh,
         user,
         f"release.{action}",
         {**(parameters or {}), "adjusted": adjusted, "count": len(wanted)},
         project=project,
-        persons=len(answer),
+        persons=answer,
     )
     return shown
+
+
+def release_counts(
+    wh, project: str, sets: list[Iterable[int]], threshold: int
+) -> list[tuple[int | str, int, bool]]:
+    """Several counts shown together (a list of cohorts), each safe from
+    differencing with the others and every earlier one: (shown, persons
+    counted, adjusted) each. Not audited: the caller audits what it shows."""
+    released = _released(wh, project)
+    out = []
+    for persons in sets:
+        wanted = _ids(persons)
+        answer, adjusted = _safe_set(wanted, released, threshold)
+        shown = mask_count(len(answer), threshold)
+        known = any(np.array_equal(answer, r) for r in released)
+        if isinstance(shown, int) and shown and not known:  # a repeat tells nothing
+            _remember(wh, project, answer, len(released))
+            released.append(answer)
+        out.append((shown, len(answer), adjusted))
+    return out
 
 
 def _ids(persons) -> np.ndarray:

@@ -199,9 +199,6 @@ def _pool(workers: int | None, notes: int):
 
 def forget_persons(wh, person_ids: list[int]) -> int:
     """Remove every note of these persons from the index (the opt-out hook)."""
-    from entrepot.search._query import forget_cached_optouts
-
-    forget_cached_optouts()
     path = index_path(wh)
     if not _current(path) or not person_ids:
         return 0  # an older layout is rebuilt without them

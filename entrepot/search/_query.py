@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import tantivy
@@ -35,6 +34,21 @@ class SearchFilters:
     end: date | None = None
     #: Only these persons' notes (a project's perimeter); None: everyone's.
     persons: frozenset[int] | None = None
+    #: Never these persons' notes (opted out; the release gate's `Scope`).
+    hidden: frozenset[int] = frozenset()
+
+    def within(self, scope) -> SearchFilters | None:
+        """These filters where the release gate's `Scope` lets a search look
+        (`Decision.scope`); None when nothing can match."""
+        if scope is None:
+            return None
+        return replace(
+            self,
+            start=scope.start,
+            end=scope.end,
+            persons=scope.persons,
+            hidden=scope.hidden,
+        )
 
 
 def parse_exclude(value: str | None) -> tuple[str, ...]:
@@ -96,39 +110,16 @@ def build_query(schema, text: str, filters: SearchFilters) -> tantivy.Query:
                 ),
             )
         )
+    if filters.hidden:
+        parts.append(
+            (
+                tantivy.Occur.MustNot,
+                tantivy.Query.term_set_query(
+                    schema, "person_id", sorted(filters.hidden)
+                ),
+            )
+        )
     return tantivy.Query.boolean_query(parts)
-
-
-_OPTOUT_TTL = 5.0  # seconds an opt-out list is trusted (the hook also clears it)
-_optout_cache: dict[str, tuple[float, list[int]]] = {}
-
-
-def forget_cached_optouts() -> None:
-    _optout_cache.clear()
-
-
-def _opted_out_ids(wh) -> list[int]:
-    """Opted-out persons, read at most every few seconds per warehouse."""
-    key = str(wh.uri)
-    cached = _optout_cache.get(key)
-    if cached and time.monotonic() - cached[0] < _OPTOUT_TTL:
-        return cached[1]
-    ids = []
-    if "optout" in wh.store.list_tables("entrepot"):
-        ids = wh.store.table("entrepot", "optout").person_id.to_pyarrow().to_pylist()
-    _optout_cache[key] = (time.monotonic(), ids)
-    return ids
-
-
-def _without_opted_out(wh, schema, query: tantivy.Query) -> tantivy.Query:
-    """Leave out patients who objected, even before the index forgot them."""
-    ids = _opted_out_ids(wh)
-    if not ids:
-        return query
-    gone = tantivy.Query.term_set_query(schema, "person_id", ids)
-    return tantivy.Query.boolean_query(
-        [(tantivy.Occur.Must, query), (tantivy.Occur.MustNot, gone)]
-    )
 
 
 def _snippet(generators, doc) -> str:
@@ -157,7 +148,6 @@ def search_notes(
     index = require_index(wh)
     searcher = index.searcher()
     query = build_query(index.schema, text, filters)
-    query = _without_opted_out(wh, index.schema, query)
     everything = searcher.search(query, limit=max(searcher.num_docs, 1)).hits
     everything.sort(key=lambda h: (-h[0], h[1].segment_ord, h[1].doc))  # stable pages
     addresses = [a for _, a in everything]
@@ -194,7 +184,6 @@ def matching_notes(wh, text: str, filters: SearchFilters) -> list[tuple[int, int
     index = require_index(wh)
     searcher = index.searcher()
     query = build_query(index.schema, text, filters)
-    query = _without_opted_out(wh, index.schema, query)
     addresses = [
         a for _, a in searcher.search(query, limit=max(searcher.num_docs, 1)).hits
     ]

@@ -125,10 +125,13 @@ def test_a_definition_runs_in_the_background_and_counts_as_the_library(live, ref
         {k: mask_count(s[k], 10) if k != "rule" else s[k] for k in s}
         for s in expected.attrition
     ]
-    runs = live.web.use(entries, user="rita", action="cohort.run")
+    # released within a project: through the differencing defence
+    runs = live.web.use(entries, user="rita", action="release.cohort.run")
     assert json.loads(runs[-1]["parameters"]) == {
         "cohort_definition_id": result["cohort_definition_id"],
         "name": HYPERTENSION["name"],
+        "adjusted": False,
+        "count": expected.count,
     }
     assert runs[-1]["persons"] == expected.count and runs[-1]["project"] == "cardio"
     asked = live.web.use(entries, user="rita", action="authorise.write")

@@ -153,12 +153,17 @@ def test_overview_is_authorised_audited_and_fast_once_cached(server):
                 == 200
             )
             times.append(time.perf_counter() - started)
-    assert statistics.median(times) < 0.05
+    # once cached, a call costs its two audit entries (the decision, and what
+    # left through the gate), each a hash-chained, synced append
+    assert statistics.median(times) < 0.15
     with server.client("vic") as api:  # a viewer may count
         assert api.get("/api/overview", params={"project": "cardio"}).status_code == 200
     last = server.web.use(entries, user="rita", action="authorise.count")[-1]
     assert '"target": "GET /api/overview"' in last["parameters"]
     assert last["project"] == "cardio"
+    shown = server.web.use(entries, user="rita", action="overview")
+    assert len(shown) >= 6  # what left, at every call, cached or not
+    assert shown[-1]["project"] == "cardio" and shown[-1]["persons"] == 300
 
 
 def test_overview_shows_the_stored_quality_run(fresh_server):

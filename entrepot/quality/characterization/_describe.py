@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 
 from entrepot.errors import first_line
-from entrepot.privacy import masker, threshold_for
+from entrepot.privacy import Decision
 from entrepot.quality._config import load_config
 from entrepot.quality._context import Context
 from entrepot.quality.characterization._analyses import ANALYSES, NEEDS, Analysis
@@ -32,6 +32,7 @@ def _masked(rows: list[dict], analysis: Analysis, mask: Mask) -> list[dict]:
 
 def describe(
     wh,
+    decision: Decision | None = None,
     *,
     mask_below: int | None = None,
     mask: Mask | None = None,
@@ -41,13 +42,13 @@ def describe(
 ) -> dict:
     """`{"analyses": [{name, title, columns, rows, seconds}], "summary": {...}}`.
 
-    Counts under the warehouse's privacy threshold (10 unless set), or under a
-    higher `mask_below`, read "<10"; `mask` (a project's decision) replaces that
-    rule altogether.
+    Counts are masked by the release gate's `decision` (without one: the
+    warehouse's threshold, 10 unless set, or a higher `mask_below`); `mask`
+    replaces that rule for the counts of the analyses and the persons.
     """
     started = time.perf_counter()
-    mask_below = threshold_for(wh, mask_below)
-    mask = mask or masker(mask_below)
+    decision = decision or Decision.unscoped(wh, mask_below)
+    mask = mask or decision.mask
     ctx = Context(wh, load_config(), today or date.today())
     step = progress or (lambda label: None)
     analyses = []
@@ -74,7 +75,7 @@ def describe(
             "warehouse": str(wh.uri),
             "engine": wh.engine,
             "persons": mask(persons),
-            "mask_below": mask_below,
+            "mask_below": decision.mask_below,
             "seconds": round(time.perf_counter() - started, 3),
         },
     }

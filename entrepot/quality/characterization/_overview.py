@@ -14,8 +14,7 @@ from datetime import date
 
 import ibis
 
-from entrepot.errors import AccessDeniedError
-from entrepot.privacy import Decision, Suppressed, suppress
+from entrepot.privacy import Decision, Suppressed
 from entrepot.warehouse.cdm._schema import CLINICAL_TABLES
 from entrepot.warehouse.vocabulary import with_labels
 
@@ -37,16 +36,6 @@ BANDS = 20  # 0-4 ... 90-94, 95+
 TOP = 10
 
 
-def visible(wh, decision: Decision, name: str):
-    """The table inside the perimeter, or None (absent or outside)."""
-    if not wh.has_table(name):
-        return None
-    try:
-        return decision.table(wh, name)
-    except AccessDeniedError:
-        return None
-
-
 def _rows(expr) -> list[dict]:
     return expr.to_pyarrow().to_pylist()
 
@@ -55,7 +44,7 @@ def _released(decision: Decision, table: dict) -> Suppressed:
     """A table of counts and its margins as they may leave: small cells and
     enough others hidden that none can be worked out from the totals (the
     total itself is shown elsewhere too: never hidden)."""
-    return suppress(table, decision.mask_below or 1, public_total=True)
+    return decision.suppress(table, public_total=True)
 
 
 def _ages(person, periods):
@@ -174,9 +163,9 @@ def overview(wh, decision: Decision) -> dict:
     """Everything the overview page plots, masked, within the perimeter."""
     mask = decision.mask
     present = set(wh.tables("cdm"))
-    person = visible(wh, decision, "person")
-    domains = {d: visible(wh, decision, spec[0]) for d, spec in DOMAINS.items()}
-    periods = visible(wh, decision, "observation_period")
+    person = decision.visible(wh, "person")
+    domains = {d: decision.visible(wh, spec[0]) for d, spec in DOMAINS.items()}
+    periods = decision.visible(wh, "observation_period")
     pyramid, persons = (
         _pyramid(person, periods, decision) if person is not None else ([], 0)
     )
@@ -185,7 +174,7 @@ def overview(wh, decision: Decision) -> dict:
     for name in CLINICAL_TABLES:
         shown = totals.get(name)  # a domain's rows, counted with its years
         if shown is None:
-            t = visible(wh, decision, name) if name in present else None
+            t = decision.visible(wh, name) if name in present else None
             shown = mask(0 if t is None else int(t.count().to_pyarrow().as_py()))
         if shown != 0:
             tables.append({"table": name, "rows": shown})

@@ -9,26 +9,26 @@ import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from entrepot.cohort import delete_cohort, describe_cohort, run_cohort, show_cohort
 from entrepot.cohort._files import parse_text
 from entrepot.cohort._model import CohortDefinition
 from entrepot.cohort._perimeter import (
     SOURCE,
-    Within,
     attrition_within,
     checked_definition,
     cohort_rows,
     figures,
     listed,
+    members,
     refuse_perimeter,
-    restricts_persons,
     seen,
+    shown,
     unclaim,
 )
 from entrepot.errors import AccessDeniedError
-from entrepot.privacy import Decision, audit, check_cohort_change
+from entrepot.privacy import Decision, check_cohort_change
 from entrepot.web._auth import Counting, Exporting, Writing
 from entrepot.web._state import state
 
@@ -92,39 +92,22 @@ async def definition_body(request: Request) -> object:
     )
 
 
-def _masked_steps(decision: Decision, steps: list[dict]) -> list[dict]:
-    return [
-        s
-        | {
-            "persons": decision.mask(s["persons"]),
-            "entries": decision.mask(s["entries"]),
-        }
-        for s in steps
-    ]
-
-
 def _run(wh, decision: Decision, definition: CohortDefinition, cohort_id: int) -> dict:
     result = run_cohort(wh, definition, cohort_id=cohort_id, source=SOURCE)
     found = result.as_dict()
     steps = result.attrition
-    if restricts_persons(decision):
+    if decision.narrows:
         found |= figures(wh, decision, cohort_id)
         steps = attrition_within(wh, decision, definition)
-    audit(
-        wh,
-        decision.user,
-        "cohort.run",
-        {"cohort_definition_id": cohort_id, "name": definition.name},
-        project=decision.project,
-        persons=found["count"],
-    )
-    count = decision.mask(found["count"])
+    asked = {"cohort_definition_id": cohort_id, "name": definition.name}
+    persons = cohort_rows(wh, decision, cohort_id).subject_id
+    count = decision.persons(wh, persons, "cohort.run", asked)
     return {
         "cohort_definition_id": cohort_id,
         "count": count,
         "entries": decision.mask(found["entries"]),
         "person_days": found["person_days"] if isinstance(count, int) else None,
-        "attrition": _masked_steps(decision, steps),
+        "attrition": decision.attrition(steps),
     }
 
 
@@ -169,34 +152,42 @@ def _summary(decision: Decision, row: dict) -> dict:
 def cohorts(request: Request, decision: Counting) -> list[CohortSummary]:
     """Every cohort with its persons inside the perimeter (masked)."""
     key = ("cohorts", decision.project, decision.perimeter, decision.mask_below)
-    rows = state(request).cached(key, listed, decision)
-    return [CohortSummary(**_summary(decision, r)) for r in rows]
+    web = state(request)
+    rows, persons = web.cached(
+        key, lambda wh: (listed(wh, decision), members(wh, decision))
+    )
+    sets = {r["id"]: persons.get(r["id"], []) for r in rows}
+    shown = web.use(decision.persons_each, sets, "cohort.list")
+    return [
+        CohortSummary(**_summary(decision, r) | {"persons": shown[r["id"]]})
+        for r in rows
+    ]
 
 
 def _shown(wh, decision: Decision, cohort_id: int) -> dict:
-    shown = show_cohort(wh, cohort_id)
-    if restricts_persons(decision):
-        found = figures(wh, decision, cohort_id)
-        shown |= {"persons": found["count"], "entries": found["entries"]}
-        try:
-            definition = CohortDefinition.model_validate(shown["definition"])
-        except ValidationError:  # not from a definition (a saved search...)
-            first = (shown["attrition"] or [{"rule": "cohort"}])[0]
-            shown["attrition"] = [
-                first | {"persons": shown["persons"], "entries": shown["entries"]}
-            ]
-        else:
-            shown["attrition"] = attrition_within(wh, decision, definition)
-    return shown
+    """A cohort's definition, figures and attrition as the project sees them:
+    its persons released through the gate (safe from differencing)."""
+    found = shown(wh, decision, cohort_id)
+    persons = cohort_rows(wh, decision, cohort_id).subject_id
+    asked = {"cohort_definition_id": cohort_id}
+    return found | {
+        "persons": decision.persons(wh, persons, "cohort.show", asked),
+        "entries": decision.mask(found["entries"]),
+        "attrition": decision.attrition(found["attrition"]),
+    }
 
 
 @router.get("/cohorts/{cohort_id}", response_model=CohortShown)
 def cohort(request: Request, decision: Counting, cohort_id: CohortId) -> CohortShown:
     """A cohort's definition, figures and attrition (masked)."""
     state(request).use(seen, decision, cohort_id)
-    shown = state(request).use(_shown, decision, cohort_id)
-    shown["attrition"] = _masked_steps(decision, shown["attrition"])
-    return CohortShown(**_summary(decision, shown))
+    return CohortShown(**state(request).use(_shown, decision, cohort_id))
+
+
+def _described(wh, decision: Decision, cohort_id: int) -> tuple[dict, int]:
+    """Table 1 within the perimeter, and its persons (for the audit log)."""
+    persons = figures(wh, decision, cohort_id)["count"]
+    return describe_cohort(wh, cohort_id, decision), persons
 
 
 @router.get("/cohorts/{cohort_id}/describe")
@@ -211,12 +202,11 @@ def describe(request: Request, decision: Counting, cohort_id: CohortId) -> dict:
         decision.perimeter,
         decision.mask_below,
     )
-    return state(request).cached(
-        key,
-        lambda wh: describe_cohort(
-            Within(wh, decision), cohort_id, mask_below=decision.mask_below
-        ),
-    )
+    web = state(request)
+    shown, persons = web.cached(key, _described, decision, cohort_id)
+    asked = {"cohort_definition_id": cohort_id}
+    web.use(decision.released, "cohort.describe", asked, persons=persons)
+    return shown
 
 
 def _export(wh, decision: Decision, cohort_id: int) -> str:
@@ -230,19 +220,12 @@ def _export(wh, decision: Decision, cohort_id: int) -> str:
         .to_pylist()
     )
     persons = len({r["subject_id"] for r in found})
-    if decision.mask_below and 0 < persons < decision.mask_below:
+    if decision.mask(persons) != persons:
         raise AccessDeniedError(
             f"cohort {cohort_id}: fewer than {decision.mask_below} persons, not exported"
         )
-    audit(
-        wh,
-        decision.user,
-        "cohort.export",
-        {"cohort_definition_id": cohort_id},
-        project=decision.project,
-        rows=len(found),
-        persons=persons,
-    )
+    asked = {"cohort_definition_id": cohort_id}
+    decision.released(wh, "cohort.export", asked, rows=len(found), persons=persons)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["subject_id", "cohort_start_date", "cohort_end_date"])

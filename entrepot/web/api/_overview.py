@@ -52,10 +52,19 @@ class Overview(BaseModel):
     quality: dict | None  # the last data quality run's summary, if any
 
 
+def _overview(wh, decision) -> tuple[dict, int]:
+    """What the page plots, and the persons it is about (for the audit log)."""
+    persons = decision.table(wh, "person").count().to_pyarrow().as_py()
+    return overview_of(wh, decision), persons
+
+
 @router.get("/overview", response_model=Overview)
 def overview(request: Request, decision: Counting) -> Overview:
     """Rows per CDM table, age pyramid (5-year bands by sex, age this year),
     records per year per domain, top 10 diagnoses, drugs and labs (by persons),
     and the data quality summary: all within the project's perimeter, masked."""
     key = ("overview", decision.project, decision.perimeter, decision.mask_below)
-    return Overview(**state(request).cached(key, overview_of, decision))
+    web = state(request)
+    shown, persons = web.cached(key, _overview, decision)
+    web.use(decision.released, "overview", None, persons=persons)
+    return Overview(**shown)

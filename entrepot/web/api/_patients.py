@@ -23,7 +23,11 @@ def patient(request: Request, decision: Reading, person_id: PersonId) -> dict:
     (excerpts)."""
     web = state(request)
     key = ("patient", decision.project, person_id)
-    return web.cached(key, timeline, decision, person_id)
+    found = web.cached(key, timeline, decision, person_id)
+    rows = sum(len(v) for k, v in found.items() if k != "person" and v)
+    asked = {"person_id": person_id}
+    web.use(decision.released, "patient.timeline", asked, rows=rows, persons=1)
+    return found
 
 
 @router.get("/patients/{person_id}/notes/{note_id}")
@@ -31,4 +35,8 @@ def note(
     request: Request, decision: Reading, person_id: PersonId, note_id: PersonId
 ) -> dict:
     """One note of the patient, whole."""
-    return state(request).use(patient_note, decision, person_id, note_id)
+    web = state(request)
+    found = web.use(patient_note, decision, person_id, note_id)
+    asked = {"person_id": person_id, "note_id": note_id}
+    web.use(decision.released, "patient.note", asked, rows=1, persons=1)
+    return found

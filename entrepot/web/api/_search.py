@@ -72,22 +72,10 @@ def filters_of(exclude, note_type, start, end):
 
 
 def within(wh, decision: Decision, filters):
-    """`filters` narrowed to the project's perimeter (its persons and dates);
-    None when nothing can match. 403 when the project may not see notes."""
-    decision.table(wh, "note")  # refuses a project whose domains leave notes out
-    p = decision.perimeter
-    if p is None:
-        return filters
-    starts = [d for d in (filters.start, p.start) if d]
-    ends = [d for d in (filters.end, p.end) if d]
-    start, end = max(starts, default=None), min(ends, default=None)
-    if start and end and start > end:
-        return None
-    persons = None
-    if p.cohort_id is not None:
-        ids = decision.table(wh, "person").person_id.to_pyarrow().to_pylist()
-        persons = frozenset(ids)
-    return replace(filters, start=start, end=end, persons=persons)
+    """`filters` narrowed to where the release gate lets the search look (the
+    project's persons and dates, never opted-out persons); None when nothing
+    can match. 403 when the project may not see notes."""
+    return filters.within(decision.scope(wh, filters.start, filters.end))
 
 
 def _search(wh, decision: Decision, q: str, filters, limit: int, offset: int):
@@ -129,7 +117,14 @@ def search(
     reading = may_read(request, session, decision)
     shown = limit if reading else 0
     key = ("search", decision.project, decision.perimeter, q, filters, shown, offset)
-    found = state(request).cached(key, _search, decision, q, filters, shown, offset)
+    web = state(request)
+    found = web.cached(key, _search, decision, q, filters, shown, offset)
+    hits = found["hits"] if reading else []
+    asked = {"q": q, "exclude": list(filters.exclude), "note_type": note_type,
+             "from": start, "to": end, "offset": offset}  # fmt: skip
+    web.use(
+        decision.released, "search", asked, rows=len(hits), persons=found["persons"]
+    )
     counts = decision.mask_with_persons(
         {"notes": found["notes"], "persons": found["persons"]}
     )
@@ -137,13 +132,13 @@ def search(
         **counts,
         offset=offset,
         exclude=list(filters.exclude),
-        hits=found["hits"] if reading else [],
+        hits=hits,
         hits_allowed=reading,
     )
 
 
 def _save(wh, decision: Decision, body: SearchCohort, filters) -> dict:
-    from entrepot.cohort._perimeter import saved_as, unclaim
+    from entrepot.cohort._perimeter import cohort_rows, saved_as, unclaim
     from entrepot.search import save_search_cohort
 
     narrowed = within(wh, decision, filters)
@@ -151,10 +146,15 @@ def _save(wh, decision: Decision, body: SearchCohort, filters) -> dict:
         narrowed = replace(filters, persons=frozenset())
     cohort_id = saved_as(wh, decision, body.name)
     try:
-        return save_search_cohort(wh, body.q, narrowed, body.name, cohort_id=cohort_id)
+        saved = save_search_cohort(wh, body.q, narrowed, body.name, cohort_id=cohort_id)
     except Exception:
         unclaim(wh, cohort_id)
         raise
+    rows = cohort_rows(wh, decision, saved["cohort_definition_id"])
+    asked = {"q": body.q, "cohort_definition_id": saved["cohort_definition_id"]}
+    return saved | {
+        "count": decision.persons(wh, rows.subject_id, "search.cohort", asked)
+    }
 
 
 @router.post("/search/cohort", response_model=SavedCohort)
@@ -169,5 +169,5 @@ def save_cohort(request: Request, decision: Writing, body: SearchCohort) -> Save
     return SavedCohort(
         cohort_definition_id=saved["cohort_definition_id"],
         name=saved["name"],
-        count=decision.mask(saved["persons"]),
+        count=saved["count"],
     )

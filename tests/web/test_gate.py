@@ -1,0 +1,324 @@
+"""Every route passes the release gate: each route of the app is classified,
+and each one that returns patient-derived data, called by a project member
+on the live server, leaves an audit entry of what it returned (user,
+project, rows or persons), shows no count from 1 to the threshold - 1, and
+nothing outside the project's perimeter (its persons, its dates)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from datetime import date
+
+import pytest
+
+from entrepot.privacy import Perimeter, add_member, add_project, add_user, entries
+from entrepot.privacy import audit_head as head
+from tests.web.conftest import PASSWORD, _serve_copy
+
+PROJECT, MEMBER = "gate", "gina"
+START, END = date(2016, 1, 1), date(2020, 12, 31)
+THRESHOLD = 10
+#: Keys whose integers are counts of persons or records.
+COUNTS = {"count", "persons", "entries", "notes", "rows", "records"}
+#: Keys whose mappings or lists hold nothing but counts.
+ALL_COUNTS = {"bands", "sex", "domains", "pyramid"}
+#: Keys of dates that the perimeter's period bounds (where rows start).
+STARTS = {"date", "start", "note_date", "cohort_start_date"}
+#: Keys of person ids.
+PERSONS = {"person_id", "subject_id"}
+
+DEFINITION = {
+    "name": "gate: hypertension events",
+    "concept_sets": {
+        "htn": {"items": [{"vocabulary": "CIM10", "code": "I10", "descendants": True}]}
+    },
+    "entry": {"events": [{"domain": "condition", "concept_set": "htn"}]},
+    "exit": {"offset": {"date": "start", "days": 1}},
+}
+
+#: Routes that return no patient-derived data, and why.
+NOT_PATIENT_DATA = {
+    ("POST", "/api/token"): "a session token",
+    ("POST", "/api/logout"): "ends a session",
+    ("GET", "/api/me"): "the user's own name, role and projects",
+    ("GET", "/api/jobs/{job_id}"): "what a job released (audited when it ran)",
+    ("GET", "/api/vocabulary"): "concepts of the vocabulary",
+    ("POST", "/api/prescriptions/check"): "a prescription typed in",
+    ("DELETE", "/api/cohorts/{cohort_id}"): "removes a cohort, returns nothing",
+    ("GET", "/login"): "page",
+    ("POST", "/login"): "page",
+    ("POST", "/logout"): "page",
+    ("GET", "/"): "page (its data comes from /api/overview)",
+    ("GET", "/cohorts"): "page (its data comes from /api/cohorts)",
+    ("GET", "/search"): "page (its data comes from /api/search)",
+    ("GET", "/patients/{person_id}"): "page (its data comes from /api/patients)",
+    ("GET", "/prescription"): "page",
+    ("GET", "/admin"): "page (administration)",
+}
+#: Administration: the `manage` right, warehouse-wide, never a project's.
+ADMINISTRATION = "/api/admin/"
+
+
+@pytest.fixture(scope="module")
+def live(web_file, tmp_path_factory):
+    """A server of this module's own, with project "gate": the persons of
+    project htn's cohort, from 2016 to 2020; "gina", a researcher, in it."""
+    serving = _serve_copy(web_file, tmp_path_factory.mktemp("gate"))
+    server = next(serving)
+
+    def setup(wh):
+        htn = next(p for p in _projects(wh) if p["name"] == "htn")
+        add_project(wh, PROJECT, cohort_id=htn["cohort_id"], start=START, end=END)
+        add_user(wh, MEMBER, "researcher", PASSWORD)
+        add_member(wh, MEMBER, PROJECT)
+
+    server.web.use(setup)
+    server.web.changed()
+    yield server
+    next(serving, None)
+
+
+def _projects(wh):
+    from entrepot.privacy import list_projects
+
+    return list_projects(wh)
+
+
+@pytest.fixture(scope="module")
+def inside(live) -> dict:
+    """The perimeter's persons, and a person with a note inside it."""
+
+    def read(wh):
+        project = next(p for p in _projects(wh) if p["name"] == PROJECT)
+        perimeter = Perimeter.of(project)
+        persons = set(perimeter.table(wh, "person").person_id.to_pyarrow().to_pylist())
+        note = perimeter.table(wh, "note").order_by("note_id").limit(1)
+        first = note.to_pyarrow().to_pylist()[0]
+        return {"persons": persons, "note": first}
+
+    return live.web.use(read)
+
+
+@pytest.fixture(scope="module")
+def cohort_id(live) -> int:
+    """A cohort generated in the project (by the route under test)."""
+    return _generate(live)["cohort_definition_id"]
+
+
+def _generate(live) -> dict:
+    with live.client(MEMBER) as api:
+        r = api.post("/api/cohorts", params={"project": PROJECT}, json=DEFINITION)
+        assert r.status_code == 202, r.text
+        for _ in range(1200):
+            status = api.get(
+                f"/api/jobs/{r.json()['job']}", params={"project": PROJECT}
+            ).json()
+            if status["state"] in ("done", "failed"):
+                break
+            time.sleep(0.05)
+    assert status["state"] == "done", status
+    return status["result"]
+
+
+def _get(path: str, **params):
+    def call(api, ctx):
+        r = api.get(path.format(**ctx), params={"project": PROJECT, **params})
+        assert r.status_code == 200, r.text
+        if r.headers["content-type"].startswith("text/csv"):
+            return list(csv.DictReader(io.StringIO(r.text)))
+        return r.json()
+
+    return call
+
+
+def _save_search(api, ctx):
+    r = api.post(
+        "/api/search/cohort",
+        params={"project": PROJECT},
+        json={"q": "toux", "name": "gate: cough"},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _run_cohort(api, ctx):
+    return ctx["run"]
+
+
+#: Routes that return patient-derived data: how a member calls each.
+PATIENT_DATA = {
+    ("GET", "/api/overview"): _get("/api/overview"),
+    ("GET", "/api/cohorts"): _get("/api/cohorts"),
+    ("POST", "/api/cohorts"): _run_cohort,
+    ("GET", "/api/cohorts/{cohort_id}"): _get("/api/cohorts/{cohort_id}"),
+    ("GET", "/api/cohorts/{cohort_id}/describe"): _get(
+        "/api/cohorts/{cohort_id}/describe"
+    ),
+    ("GET", "/api/cohorts/{cohort_id}/export"): _get("/api/cohorts/{cohort_id}/export"),
+    ("GET", "/api/search"): _get("/api/search", q="toux", limit=100),
+    ("POST", "/api/search/cohort"): _save_search,
+    ("GET", "/api/patients/{person_id}"): _get("/api/patients/{person_id}"),
+    ("GET", "/api/patients/{person_id}/notes/{note_id}"): _get(
+        "/api/patients/{person_id}/notes/{note_id}"
+    ),
+}
+
+
+def _routes(app) -> set[tuple[str, str]]:
+    """The API's routes (the real app's OpenAPI schema) and the pages'."""
+    from entrepot.web import pages
+
+    found = {
+        (method.upper(), path)
+        for path, methods in app.openapi()["paths"].items()
+        for method in methods
+    }
+    for router in pages.ROUTERS:
+        for route in router.routes:
+            found |= {(m, route.path) for m in route.methods - {"HEAD"}}
+    return found
+
+
+def test_every_route_is_classified(server):
+    routes = _routes(server.app)
+    assert ("GET", "/api/overview") in routes and ("GET", "/") in routes
+    unclassified = {
+        r
+        for r in routes
+        if r not in PATIENT_DATA
+        and r not in NOT_PATIENT_DATA
+        and not r[1].startswith(ADMINISTRATION)
+    }
+    assert not unclassified, f"classify these routes: {sorted(unclassified)}"
+    gone = (PATIENT_DATA.keys() | NOT_PATIENT_DATA.keys()) - routes
+    assert not gone, f"no such routes: {sorted(gone)}"
+
+
+def _walk(data, key=None, counts=False):
+    """(key, value, is a count) of every leaf of a JSON answer."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _walk(v, k, counts or k in ALL_COUNTS)
+    elif isinstance(data, list):
+        for v in data:
+            yield from _walk(v, key, counts)
+    else:
+        yield key, data, counts or key in COUNTS
+
+
+def _small(data) -> list:
+    return [
+        (k, v)
+        for k, v, count in _walk(data)
+        if count and isinstance(v, int) and not isinstance(v, bool)
+        and 0 < v < THRESHOLD
+    ]  # fmt: skip
+
+
+def _outside(data, persons: set[int]) -> list:
+    found = []
+    for k, v, _ in _walk(data):
+        if k in PERSONS and v is not None and int(v) not in persons:
+            found.append((k, v))
+        if k in STARTS and isinstance(v, str) and len(v) == 10:
+            if not START <= date.fromisoformat(v) <= END:
+                found.append((k, v))
+    return found
+
+
+@pytest.mark.parametrize("route", sorted(PATIENT_DATA), ids=" ".join)
+def test_patient_data_passes_the_gate(live, inside, cohort_id, route):
+    ctx = {
+        "cohort_id": cohort_id,
+        "person_id": inside["note"]["person_id"],
+        "note_id": inside["note"]["note_id"],
+    }
+    before = live.web.use(head).entries
+    if route == ("POST", "/api/cohorts"):
+        ctx["run"] = _generate(live)
+        answer = PATIENT_DATA[route](None, ctx)
+    else:
+        with live.client(MEMBER) as api:
+            answer = PATIENT_DATA[route](api, ctx)
+    logged = [
+        e
+        for e in live.web.use(entries, user=MEMBER, project=PROJECT)
+        if e["seq"] > before and not e["action"].startswith("authorise.")
+    ]
+    assert any(e["rows"] is not None or e["persons"] is not None for e in logged), (
+        f"{route}: no audit entry of what it returned ({logged})"
+    )
+    assert not _small(answer), f"{route}: unmasked small counts {_small(answer)}"
+    outside = _outside(answer, inside["persons"])
+    assert not outside, f"{route}: outside the perimeter: {outside[:5]}"
+
+
+def _code_of_one(wh, cohort: int) -> str:
+    """A CIM-10 code that exactly one person of the project's entries of
+    `cohort` has (and no one else of them)."""
+    project = next(p for p in _projects(wh) if p["name"] == PROJECT)
+    perimeter = Perimeter.of(project)
+    c = wh.table("cohort")
+    rows = c.filter(c.cohort_definition_id == cohort)
+    rows = perimeter.narrow(wh, rows, "subject_id", "cohort_start_date")
+    persons = rows.select(pid=rows.subject_id).distinct()
+    events = wh.table("condition_occurrence")
+    events = events.join(persons, events.person_id == persons.pid)
+    concept = wh.table("concept")
+    counts = events.group_by("condition_concept_id").aggregate(
+        p=events.person_id.nunique()
+    )
+    one = counts.filter(counts.p == 1).join(
+        concept, counts.condition_concept_id == concept.concept_id
+    )
+    one = one.filter(one.vocabulary_id == "CIM10")
+    return one.order_by("concept_code").concept_code.to_pyarrow().to_pylist()[0]
+
+
+def test_two_cohorts_one_person_apart_show_the_same_count(live, cohort_id):
+    """Differencing: the project's cohort, then the same without the one
+    person who has code C, would tell that this person has C. Released
+    through the gate, both show the same count (run, figures and list), and
+    the attrition hides the one person lost."""
+    code = live.web.use(_code_of_one, cohort_id)
+    without = DEFINITION | {
+        "name": f"gate: hypertension events, never {code}",
+        "concept_sets": DEFINITION["concept_sets"]
+        | {"c": {"items": [{"vocabulary": "CIM10", "code": code}]}},
+        "inclusion_rules": [
+            {
+                "name": f"never {code}",
+                "criteria": {
+                    "criteria": [
+                        {
+                            "event": {"domain": "condition", "concept_set": "c"},
+                            "occurrence": {"type": "at_most", "count": 0},
+                        }
+                    ]
+                },
+            }
+        ],
+    }
+    with live.client(MEMBER) as api:
+        first = api.get(f"/api/cohorts/{cohort_id}", params={"project": PROJECT})
+        whole = first.json()["persons"]
+        r = api.post("/api/cohorts", params={"project": PROJECT}, json=without)
+        job = r.json()["job"]
+        for _ in range(1200):
+            status = api.get(f"/api/jobs/{job}", params={"project": PROJECT}).json()
+            if status["state"] in ("done", "failed"):
+                break
+            time.sleep(0.05)
+        made = status["result"]
+        shown = api.get(
+            f"/api/cohorts/{made['cohort_definition_id']}", params={"project": PROJECT}
+        ).json()
+        listed = api.get("/api/cohorts", params={"project": PROJECT}).json()
+    assert isinstance(whole, int) and whole >= THRESHOLD
+    assert made["count"] == shown["persons"] == whole
+    assert {c["id"]: c["persons"] for c in listed}[
+        made["cohort_definition_id"]
+    ] == whole
+    assert made["attrition"][-1]["persons"] == "*"
