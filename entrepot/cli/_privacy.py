@@ -47,8 +47,14 @@ def ingest(
     warehouse: WarehouseOption = None,
     key_file: KeyFileOption = None,
     shift_dates: Annotated[
-        bool, typer.Option("--shift-dates", help="Shift each patient's dates secretly.")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--shift-dates/--no-shift-dates",
+            help="Shift each patient's dates secretly [default: the warehouse's "
+            "choice; on for a new warehouse].",
+            show_default=False,
+        ),
+    ] = None,
     surrogates: Annotated[
         bool, typer.Option("--surrogates", help="Fake names in notes instead of tags.")
     ] = False,

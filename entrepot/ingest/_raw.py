@@ -172,14 +172,18 @@ def ingest_raw(
     folder: str | os.PathLike,
     *,
     key: SecretKey,
-    shift_dates: bool = False,
+    shift_dates: bool | None = None,
     deid: DeidConfig | None = None,
     user: str = "entrepot",
     progress=None,
 ) -> IngestResult:
-    """Pseudonymise, de-identify and load the extracts of `folder`, atomically."""
+    """Pseudonymise, de-identify and load the extracts of `folder`, atomically.
+
+    Dates are shifted (`shift_dates`) as the warehouse's earlier ingestions
+    were, and in a new warehouse unless `shift_dates` is False.
+    """
     check_key(wh, key)
-    check_date_shifting(wh, shift_dates)
+    shift_dates = check_date_shifting(wh, shift_dates)
     files = raw_files(folder)
     source = read_extracts(files)
     ctx = _Context(key, shift_dates, opted_out(wh), source["patients"])
