@@ -24,8 +24,8 @@ from entrepot.privacy import (
     audit,
     check_date_shifting,
     check_key,
+    consenting,
     deidentify,
-    opted_out,
     person_id,
     pseudonym_id,
     shift_days,
@@ -186,7 +186,7 @@ def ingest_raw(
     shift_dates = check_date_shifting(wh, shift_dates)
     files = raw_files(folder)
     source = read_extracts(files)
-    ctx = _Context(key, shift_dates, opted_out(wh), source["patients"])
+    ctx = _Context(key, shift_dates, consenting(wh), source["patients"])
     tables, dropped = _omop_tables(ctx, source)
     config = (deid or DeidConfig()).with_shift(None)
     notes, removed = _deidentified_notes(ctx, tables.get("note"), config)
@@ -220,11 +220,11 @@ class _Context:
     """The key, the patients' pseudonyms and shifts, and who opted out."""
 
     def __init__(
-        self, key: SecretKey, shift: bool, out: set[int], patients: pa.Table
+        self, key: SecretKey, shift: bool, consenting, patients: pa.Table
     ) -> None:
         self.key = key
         self.shift = shift
-        self.out = out
+        self.consenting = consenting
         self._ids: dict[str, int] = {}
         self.patients = patients
 
@@ -247,10 +247,7 @@ class _Context:
 
     def keep(self, table: pa.Table) -> pa.Table:
         """Rows of patients who did not opt out."""
-        if not self.out:
-            return table
-        ids = self.persons(table["ipp"])
-        return table.filter(pc.invert(pc.is_in(ids, pa.array(self.out, pa.int64()))))
+        return self.consenting(table, self.persons(table["ipp"]))
 
 
 def _omop_tables(ctx: _Context, source: dict[str, pa.Table]) -> tuple[dict, int]:
@@ -305,8 +302,10 @@ def rekey_maps(
     Opted-out patients are included, so that the registry is re-keyed too.
     """
     source = read_extracts(raw_files(folder))
-    before, _ = _omop_tables(_Context(old, False, set(), source["patients"]), source)
-    after, _ = _omop_tables(_Context(new, False, set(), source["patients"]), source)
+    before, _ = _omop_tables(
+        _Context(old, False, _everyone, source["patients"]), source
+    )
+    after, _ = _omop_tables(_Context(new, False, _everyone, source["patients"]), source)
     pairs: dict[str, dict[int, int]] = {}
     for table, rows in before.items():
         for column in ID_COLUMNS:
@@ -328,6 +327,11 @@ def rekey_maps(
 
 
 # -- helpers ---------------------------------------------------------------
+def _everyone(rows: pa.Table, person_ids: pa.Array) -> pa.Table:
+    """No filter: re-keying maps opted-out patients' ids too."""
+    return rows
+
+
 def _ts(column: pa.Array) -> pa.Array:
     return pc.cast(column, pa.timestamp("us"))
 

@@ -56,6 +56,7 @@ from entrepot.privacy._keys import (
 )
 from entrepot.privacy._notes import deidentify_notes
 from entrepot.privacy._optout import (
+    consenting,
     erase_persons,
     on_optout,
     opted_out,
@@ -63,6 +64,7 @@ from entrepot.privacy._optout import (
     optout_list,
     optout_remove,
     optout_withdraw,
+    without_opted_out,
 )
 from entrepot.privacy._pseudonym import person_id, pseudonym, pseudonym_id, visit_id
 from entrepot.privacy._release import release_count
@@ -100,6 +102,7 @@ __all__ = [
     "authorise",
     "check_date_shifting",
     "check_key",
+    "consenting",
     "date_shifting",
     "deidentify",
     "deidentify_notes",
@@ -138,4 +141,5 @@ __all__ = [
     "suppress",
     "verify",
     "visit_id",
+    "without_opted_out",
 ]
