@@ -21,6 +21,7 @@ import pyarrow.csv as pv
 from entrepot.errors import InputFileError
 from entrepot.privacy import (
     SecretKey,
+    apply_optout_requests,
     audit,
     check_date_shifting,
     check_key,
@@ -28,6 +29,7 @@ from entrepot.privacy import (
     deidentify,
     person_id,
     pseudonym_id,
+    publish_optout_key,
     shift_days,
     visit_id,
 )
@@ -102,6 +104,7 @@ class IngestResult:
     skipped: dict[str, int] = field(default_factory=dict)
     quarantined: dict[str, int] = field(default_factory=dict)
     opted_out_rows: int = 0
+    optout_requests: int = 0
     notes_deidentified: int = 0
     identifiers_removed: int = 0
     date_shifting: bool = False
@@ -113,6 +116,7 @@ class IngestResult:
             "skipped": self.skipped,
             "quarantined": self.quarantined,
             "opted_out_rows": self.opted_out_rows,
+            "optout_requests": self.optout_requests,
             "notes_deidentified": self.notes_deidentified,
             "identifiers_removed": self.identifiers_removed,
             "date_shifting": self.date_shifting,
@@ -180,10 +184,13 @@ def ingest_raw(
     """Pseudonymise, de-identify and load the extracts of `folder`, atomically.
 
     Dates are shifted (`shift_dates`) as the warehouse's earlier ingestions
-    were, and in a new warehouse unless `shift_dates` is False.
+    were, and in a new warehouse unless `shift_dates` is False. Pending
+    opt-out requests (sealed by a server without the key) are applied first.
     """
     check_key(wh, key)
     shift_dates = check_date_shifting(wh, shift_dates)
+    publish_optout_key(wh, key)
+    requests = apply_optout_requests(wh, key, user=user)["requests"]
     files = raw_files(folder)
     source = read_extracts(files)
     ctx = _Context(key, shift_dates, consenting(wh), source["patients"])
@@ -201,6 +208,7 @@ def ingest_raw(
         skipped=result.skipped,
         quarantined=result.quarantined,
         opted_out_rows=dropped,
+        optout_requests=requests,
         notes_deidentified=0 if notes is None else len(notes),
         identifiers_removed=removed,
         date_shifting=shift_dates,

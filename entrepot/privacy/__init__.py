@@ -69,6 +69,12 @@ from entrepot.privacy._optout import (
 from entrepot.privacy._pseudonym import person_id, pseudonym, pseudonym_id, visit_id
 from entrepot.privacy._release import release_count
 from entrepot.privacy._rotation import rotate_key
+from entrepot.privacy._sealed import (
+    apply_optout_requests,
+    pending_optouts,
+    publish_optout_key,
+    request_optout,
+)
 from entrepot.privacy._settings import check_key
 from entrepot.privacy._shifting import check_date_shifting, date_shifting
 from entrepot.privacy._throttle import LoginThrottle
@@ -92,6 +98,7 @@ __all__ = [
     "add_project",
     "add_user",
     "anchor_path",
+    "apply_optout_requests",
     "audit",
     "audit_head",
     "LoginThrottle",
@@ -125,12 +132,15 @@ __all__ = [
     "optout_list",
     "optout_remove",
     "optout_withdraw",
+    "pending_optouts",
     "person_id",
     "prune",
     "pseudonym",
     "pseudonym_id",
+    "publish_optout_key",
     "read_key_file",
     "release_count",
+    "request_optout",
     "retention",
     "rotate_key",
     "set_mask_threshold",
