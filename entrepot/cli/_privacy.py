@@ -66,6 +66,9 @@ def ingest(
     from entrepot.ingest import ingest_raw
     from entrepot.privacy import DeidConfig
 
+    with suppress(MissingDependencyError):  # the search index forgets patients
+        import entrepot.search  # noqa: F401  whose pending opt-out is applied
+
     key = _key(key_file)
     config = DeidConfig(mode="surrogate" if surrogates else "tag")
     with open_warehouse(warehouse) as wh, progress(quiet) as step:
@@ -93,7 +96,8 @@ def _print_ingest(data: dict, quiet: bool) -> None:
     stdout.print(
         f"{data['notes_deidentified']:,} notes de-identified "
         f"({data['identifiers_removed']:,} identifiers removed); "
-        f"{data['opted_out_rows']:,} rows of opted-out patients left out"
+        f"{data['opted_out_rows']:,} rows of opted-out patients left out "
+        f"({data['optout_requests']:,} pending opt-out request(s) applied first)"
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -228,7 +229,11 @@ class _Context:
     """The key, the patients' pseudonyms and shifts, and who opted out."""
 
     def __init__(
-        self, key: SecretKey, shift: bool, consenting, patients: pa.Table
+        self,
+        key: SecretKey,
+        shift: bool,
+        consenting: Callable[[pa.Table, pa.Array], pa.Table],
+        patients: pa.Table,
     ) -> None:
         self.key = key
         self.shift = shift
