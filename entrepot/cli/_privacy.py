@@ -55,8 +55,14 @@ def ingest(
     warehouse: WarehouseOption = None,
     key_file: KeyFileOption = None,
     shift_dates: Annotated[
-        bool, typer.Option("--shift-dates", help="Shift each patient's dates secretly.")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--shift-dates/--no-shift-dates",
+            help="Shift each patient's dates secretly [default: the warehouse's "
+            "choice; on for a new warehouse].",
+            show_default=False,
+        ),
+    ] = None,
     surrogates: Annotated[
         bool, typer.Option("--surrogates", help="Fake names in notes instead of tags.")
     ] = False,
@@ -67,6 +73,9 @@ def ingest(
     """Pseudonymise, de-identify and load identified extracts (atomic, idempotent)."""
     from entrepot.ingest import ingest_raw
     from entrepot.privacy import DeidConfig
+
+    with suppress(MissingDependencyError):  # the search index forgets patients
+        import entrepot.search  # noqa: F401  whose pending opt-out is applied
 
     key = _key(key_file)
     config = DeidConfig(mode="surrogate" if surrogates else "tag")
@@ -95,7 +104,8 @@ def _print_ingest(data: dict, quiet: bool) -> None:
     stdout.print(
         f"{data['notes_deidentified']:,} notes de-identified "
         f"({data['identifiers_removed']:,} identifiers removed); "
-        f"{data['opted_out_rows']:,} rows of opted-out patients left out"
+        f"{data['opted_out_rows']:,} rows of opted-out patients left out "
+        f"({data['optout_requests']:,} pending opt-out request(s) applied first)"
     )
 
 
@@ -161,6 +171,76 @@ def optout_add(
                 f"rows removed: {data['rows_removed']}"
             )
         ),
+    )
+
+
+@optout_app.command("keys")
+def optout_keys(
+    warehouse: WarehouseOption = None,
+    key_file: KeyFileOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Publish the public key that seals opt-out requests for this key (a server
+    without the key can then take objections); ingestion publishes it too."""
+    from entrepot.privacy import publish_optout_key
+
+    with open_warehouse(warehouse) as wh:
+        public = publish_optout_key(wh, _key(key_file))
+    emit(
+        {"public_key": public},
+        as_json,
+        lambda: quiet or stdout.print(f"opt-out requests are sealed for {public}"),
+    )
+
+
+@optout_app.command("apply")
+def optout_apply(
+    warehouse: WarehouseOption = None,
+    key_file: KeyFileOption = None,
+    user: UserOption = "entrepot",
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Open the pending opt-out requests, register them and erase those patients."""
+    from entrepot.privacy import apply_optout_requests
+
+    with suppress(MissingDependencyError):  # the search index forgets them too
+        import entrepot.search  # noqa: F401
+
+    with open_warehouse(warehouse) as wh:
+        data = apply_optout_requests(wh, _key(key_file), user=user)
+    emit(
+        data,
+        as_json,
+        lambda: (
+            quiet
+            or stdout.print(
+                f"{data['requests']} request(s) applied: {data['patients']} "
+                f"patient(s) opted out; rows removed: {data['rows_removed']}"
+            )
+        ),
+    )
+
+
+@optout_app.command("pending")
+def optout_pending(
+    warehouse: WarehouseOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Opt-out requests not applied yet (sealed: no IPP is shown or readable)."""
+    from entrepot.privacy import pending_optouts
+
+    with open_warehouse(warehouse, read_only=True) as wh:
+        rows = pending_optouts(wh)
+    emit(
+        rows,
+        as_json,
+        lambda: [
+            stdout.print(f"{r['request_id']}  {r['requested_at']}  {r['requested_by']}")
+            for r in rows
+        ],
     )
 
 

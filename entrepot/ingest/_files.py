@@ -6,6 +6,7 @@ import difflib
 from pathlib import Path
 
 from entrepot.errors import InputFileError, first_line
+from entrepot.privacy import without_opted_out
 from entrepot.warehouse import LoadResult, Warehouse
 from entrepot.warehouse.cdm import cdm_tables
 
@@ -51,7 +52,8 @@ def omop_files(folder: Path) -> dict[str, Path]:
 
 
 def load_directory(wh: Warehouse, folder: Path, *, progress=None) -> LoadResult:
-    """Load every OMOP-named file of `folder` in one atomic, idempotent load."""
+    """Load every OMOP-named file of `folder` in one atomic, idempotent load;
+    opted-out patients' rows are left out."""
     files = omop_files(folder)
     sources = {}
     for table, path in files.items():
@@ -60,5 +62,7 @@ def load_directory(wh: Warehouse, folder: Path, *, progress=None) -> LoadResult:
         except Exception as e:  # the engine's reader names the problem
             raise InputFileError(f"{path}: cannot be read: {first_line(e)}") from e
     return wh.load(
-        sources, names={t: p.name for t, p in files.items()}, progress=progress
+        without_opted_out(wh, sources),
+        names={t: p.name for t, p in files.items()},
+        progress=progress,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,13 +22,15 @@ import pyarrow.csv as pv
 from entrepot.errors import InputFileError
 from entrepot.privacy import (
     SecretKey,
+    apply_optout_requests,
     audit,
     check_date_shifting,
     check_key,
+    consenting,
     deidentify,
-    opted_out,
     person_id,
     pseudonym_id,
+    publish_optout_key,
     shift_days,
     visit_id,
 )
@@ -102,6 +105,7 @@ class IngestResult:
     skipped: dict[str, int] = field(default_factory=dict)
     quarantined: dict[str, int] = field(default_factory=dict)
     opted_out_rows: int = 0
+    optout_requests: int = 0
     notes_deidentified: int = 0
     identifiers_removed: int = 0
     date_shifting: bool = False
@@ -113,6 +117,7 @@ class IngestResult:
             "skipped": self.skipped,
             "quarantined": self.quarantined,
             "opted_out_rows": self.opted_out_rows,
+            "optout_requests": self.optout_requests,
             "notes_deidentified": self.notes_deidentified,
             "identifiers_removed": self.identifiers_removed,
             "date_shifting": self.date_shifting,
@@ -172,17 +177,24 @@ def ingest_raw(
     folder: str | os.PathLike,
     *,
     key: SecretKey,
-    shift_dates: bool = False,
+    shift_dates: bool | None = None,
     deid: DeidConfig | None = None,
     user: str = "entrepot",
     progress=None,
 ) -> IngestResult:
-    """Pseudonymise, de-identify and load the extracts of `folder`, atomically."""
+    """Pseudonymise, de-identify and load the extracts of `folder`, atomically.
+
+    Dates are shifted (`shift_dates`) as the warehouse's earlier ingestions
+    were, and in a new warehouse unless `shift_dates` is False. Pending
+    opt-out requests (sealed by a server without the key) are applied first.
+    """
     check_key(wh, key)
-    check_date_shifting(wh, shift_dates)
+    shift_dates = check_date_shifting(wh, shift_dates)
+    publish_optout_key(wh, key)
+    requests = apply_optout_requests(wh, key, user=user)["requests"]
     files = raw_files(folder)
     source = read_extracts(files)
-    ctx = _Context(key, shift_dates, opted_out(wh), source["patients"])
+    ctx = _Context(key, shift_dates, consenting(wh), source["patients"])
     tables, dropped = _omop_tables(ctx, source)
     config = (deid or DeidConfig()).with_shift(None)
     notes, removed = _deidentified_notes(ctx, tables.get("note"), config)
@@ -197,6 +209,7 @@ def ingest_raw(
         skipped=result.skipped,
         quarantined=result.quarantined,
         opted_out_rows=dropped,
+        optout_requests=requests,
         notes_deidentified=0 if notes is None else len(notes),
         identifiers_removed=removed,
         date_shifting=shift_dates,
@@ -216,11 +229,15 @@ class _Context:
     """The key, the patients' pseudonyms and shifts, and who opted out."""
 
     def __init__(
-        self, key: SecretKey, shift: bool, out: set[int], patients: pa.Table
+        self,
+        key: SecretKey,
+        shift: bool,
+        consenting: Callable[[pa.Table, pa.Array], pa.Table],
+        patients: pa.Table,
     ) -> None:
         self.key = key
         self.shift = shift
-        self.out = out
+        self.consenting = consenting
         self._ids: dict[str, int] = {}
         self.patients = patients
 
@@ -243,10 +260,7 @@ class _Context:
 
     def keep(self, table: pa.Table) -> pa.Table:
         """Rows of patients who did not opt out."""
-        if not self.out:
-            return table
-        ids = self.persons(table["ipp"])
-        return table.filter(pc.invert(pc.is_in(ids, pa.array(self.out, pa.int64()))))
+        return self.consenting(table, self.persons(table["ipp"]))
 
 
 def _omop_tables(ctx: _Context, source: dict[str, pa.Table]) -> tuple[dict, int]:
@@ -301,8 +315,10 @@ def rekey_maps(
     Opted-out patients are included, so that the registry is re-keyed too.
     """
     source = read_extracts(raw_files(folder))
-    before, _ = _omop_tables(_Context(old, False, set(), source["patients"]), source)
-    after, _ = _omop_tables(_Context(new, False, set(), source["patients"]), source)
+    before, _ = _omop_tables(
+        _Context(old, False, _everyone, source["patients"]), source
+    )
+    after, _ = _omop_tables(_Context(new, False, _everyone, source["patients"]), source)
     pairs: dict[str, dict[int, int]] = {}
     for table, rows in before.items():
         for column in ID_COLUMNS:
@@ -324,6 +340,11 @@ def rekey_maps(
 
 
 # -- helpers ---------------------------------------------------------------
+def _everyone(rows: pa.Table, person_ids: pa.Array) -> pa.Table:
+    """No filter: re-keying maps opted-out patients' ids too."""
+    return rows
+
+
 def _ts(column: pa.Array) -> pa.Array:
     return pc.cast(column, pa.timestamp("us"))
 

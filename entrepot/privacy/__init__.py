@@ -64,6 +64,7 @@ from entrepot.privacy._keys import (
 )
 from entrepot.privacy._notes import deidentify_notes
 from entrepot.privacy._optout import (
+    consenting,
     erase_persons,
     on_optout,
     opted_out,
@@ -71,6 +72,7 @@ from entrepot.privacy._optout import (
     optout_list,
     optout_remove,
     optout_withdraw,
+    without_opted_out,
 )
 from entrepot.privacy._ownership import (
     Owner,
@@ -83,6 +85,12 @@ from entrepot.privacy._ownership import (
 from entrepot.privacy._pseudonym import person_id, pseudonym, pseudonym_id, visit_id
 from entrepot.privacy._release import release_count
 from entrepot.privacy._rotation import rotate_key
+from entrepot.privacy._sealed import (
+    apply_optout_requests,
+    pending_optouts,
+    publish_optout_key,
+    request_optout,
+)
 from entrepot.privacy._settings import check_key
 from entrepot.privacy._shifting import check_date_shifting, date_shifting
 from entrepot.privacy._throttle import LoginThrottle
@@ -113,6 +121,7 @@ __all__ = [
     "add_project",
     "add_user",
     "anchor_path",
+    "apply_optout_requests",
     "audit",
     "audit_head",
     "LoginThrottle",
@@ -127,6 +136,7 @@ __all__ = [
     "check_cohort_change",
     "check_date_shifting",
     "check_key",
+    "consenting",
     "date_shifting",
     "deidentify",
     "deidentify_notes",
@@ -149,13 +159,16 @@ __all__ = [
     "optout_list",
     "optout_remove",
     "optout_withdraw",
+    "pending_optouts",
     "person_id",
     "prune",
     "pseudonym",
     "pseudonym_id",
+    "publish_optout_key",
     "read_key_file",
     "release_cohort",
     "release_count",
+    "request_optout",
     "retention",
     "rotate_key",
     "set_mask_threshold",
@@ -166,4 +179,5 @@ __all__ = [
     "suppress",
     "verify",
     "visit_id",
+    "without_opted_out",
 ]

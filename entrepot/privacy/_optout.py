@@ -3,8 +3,9 @@ their keyed pseudonym, the person_id), applied at once to every table.
 
 Adding a patient removes their rows from every table holding a person_id
 (notes and their NLP results, cohorts, gold annotations included) in one
-transaction; ingestion skips them afterwards. Other modules (a search index)
-register a hook with `on_optout` to forget them too.
+transaction. Loaders never load them again: ingestion filters its extracts
+with `consenting`, the loading of OMOP files with `without_opted_out`. Other
+modules (a search index) register a hook with `on_optout` to forget them too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
+import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from entrepot.privacy._audit import audit
 from entrepot.privacy._keys import SecretKey
@@ -35,6 +38,38 @@ def opted_out(wh) -> set[int]:
     """The person_ids of every opted-out patient."""
     t = wh.table("optout")
     return set(t.person_id.to_pyarrow().to_pylist())
+
+
+def consenting(wh) -> Callable[[pa.Table, pa.Array], pa.Table]:
+    """A filter `keep(rows, person_ids)` (one person_id per row) that drops
+    the rows of opted-out patients; the registry is read once, now."""
+    out = pa.array(sorted(opted_out(wh)), pa.int64())
+
+    def keep(rows: pa.Table, person_ids: pa.Array) -> pa.Table:
+        if not len(out):
+            return rows
+        return rows.filter(pc.invert(pc.is_in(person_ids, out)))
+
+    return keep
+
+
+def without_opted_out(
+    wh, sources: dict[str, ir.Table | pa.Table]
+) -> dict[str, ir.Table | pa.Table]:
+    """OMOP rows to load (table name → rows) less those of opted-out patients,
+    filtered in the engine: a source without person_id is kept whole."""
+    if not wh.has_table("optout") or not wh.count("optout"):
+        return sources
+    registry = wh.table("optout").person_id
+    out = {}
+    for name, rows in sources.items():
+        if "person_id" not in rows.columns:
+            out[name] = rows
+            continue
+        t = wh.store.from_arrow(rows) if isinstance(rows, pa.Table) else rows
+        pid = t.person_id.try_cast("int64")
+        out[name] = t.filter(pid.isnull() | ~pid.isin(registry))
+    return out
 
 
 def optout_add(

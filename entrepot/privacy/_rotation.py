@@ -15,7 +15,8 @@ When dates are shifted, each patient's shift is drawn from the key too: in
 the same transaction every date of a patient (clinical tables, cohorts,
 quarantined records, dates written in notes) moves by new shift − old
 shift, so that it equals the source date plus the new shift and intervals
-are kept.
+are kept. Pending opt-out requests are applied first (they are sealed for
+the old key), and the public key that seals new ones is the new key's.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ from entrepot.privacy._audit import audit
 from entrepot.privacy._dates import shift_days, shifted
 from entrepot.privacy._keys import SecretKey
 from entrepot.privacy._pseudonym import person_id
+from entrepot.privacy._sealed import (
+    OPTOUT_PUBLIC_KEY,
+    apply_optout_requests,
+    publish_optout_key,
+)
 from entrepot.privacy._settings import KEY_FINGERPRINT, get_setting, settings_with
 from entrepot.privacy._shifting import date_shifting
 from entrepot.privacy._tables import person_tables, schema_of
@@ -78,6 +84,7 @@ def rotate_key(
         )
     if old.fingerprint == new.fingerprint:
         raise KeyFileError("the new key is the old key")
+    apply_optout_requests(wh, old, user=user)  # sealed for the old key: open them now
     shifts = _shift_changes(wh, old, new, ipps)
     pairs = {k: _pairs(v) for k, v in mappings.items()}
     pairs["*"] = {o: n for p in pairs.values() for o, n in p.items()}
@@ -106,6 +113,8 @@ def rotate_key(
         if quarantine is not None:
             tx.replace("entrepot", "quarantine", quarantine)
         tx.replace("entrepot", "privacy_settings", settings)
+    if get_setting(wh, OPTOUT_PUBLIC_KEY) is not None:
+        publish_optout_key(wh, new)  # new requests are sealed for the new key
     audit(
         wh,
         user,

@@ -1,8 +1,9 @@
 """Whether a warehouse's dates are shifted, kept as a setting (`date_shifting`).
 
-All of a patient's dates must move by the same shift, so a warehouse is
-ingested either always with date shifting or never; key rotation reads the
-setting to know whether dates must move with the key.
+Dates are shifted unless the first ingestion of a warehouse says not to
+(`--no-shift-dates`). All of a patient's dates must move by the same shift, so
+a warehouse is ingested either always with date shifting or never; key
+rotation reads the setting to know whether dates must move with the key.
 """
 
 from __future__ import annotations
@@ -37,16 +38,23 @@ def date_shifting(wh) -> bool | None:
     return seen.pop() if seen else None
 
 
-def check_date_shifting(wh, shift: bool) -> None:
-    """Refuse an ingestion whose date shifting differs from the warehouse's
-    (a patient's new rows would not move as their earlier ones); record it
-    on the first one."""
-    known = date_shifting(wh)
-    if known is not None and known != shift and wh.count("person"):
+def check_date_shifting(wh, asked: bool | None) -> bool:
+    """The date shifting of an ingestion, recorded on the first one: the
+    warehouse's own once it holds persons, else on unless `asked` is False.
+
+    An explicit choice other than the warehouse's is refused (a patient's new
+    rows would not move as their earlier ones); no choice follows the
+    warehouse, so a warehouse never flips between ingestions.
+    """
+    known = date_shifting(wh) if wh.count("person") else None
+    if known is not None and asked is not None and known != asked:
         said = "with" if known else "without"
+        flag = "--shift-dates" if asked else "--no-shift-dates"
         raise PrivacyError(
-            f"this warehouse was ingested {said} date shifting: ingest {said} "
-            "--shift-dates, so that each patient's dates move together"
+            f"this warehouse was ingested {said} date shifting, and each "
+            f"patient's dates must move together: leave out {flag}"
         )
+    shift = known if known is not None else asked is not False
     if get_setting(wh, DATE_SHIFTING) != ("on" if shift else "off"):
         set_setting(wh, DATE_SHIFTING, "on" if shift else "off")
+    return shift

@@ -63,7 +63,6 @@ def load_tables(
     result = LoadResult(load_id=uuid.uuid4().hex)
     now = datetime.now(UTC).replace(tzinfo=None)
     checked: dict[str, _Checked] = {}
-    optout = _opted_out(wh)
     for name in load_order(list(sources)):
         spec = cdm_table(name)
         rows = sources[name]
@@ -75,9 +74,6 @@ def load_tables(
         if name != "person" and "person_id" in spec.columns:
             persons = _known_persons(wh, checked.get("person"))
         typed = _typed_rows(rows, spec, source)
-        if optout is not None and "person_id" in spec.columns:
-            pid = typed.person_id
-            typed = typed.filter(pid.isnull() | ~pid.isin(optout.person_id))
         try:
             checked[name] = table = _check(wh, typed, spec, persons, rows.columns)
         except Exception as e:  # the engine could not read or convert the source
@@ -90,13 +86,6 @@ def load_tables(
     except Exception as e:
         raise LoadError(f"commit failed, nothing was loaded: {first_line(e)}") from e
     return result
-
-
-def _opted_out(wh) -> ir.Table | None:
-    """The opt-out registry (entrepot.privacy) when it holds anyone: never loaded."""
-    if not wh.has_table("optout") or wh.count("optout") == 0:
-        return None
-    return wh.table("optout").select("person_id")
 
 
 @dataclass

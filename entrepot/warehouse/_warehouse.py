@@ -85,6 +85,14 @@ BOOKKEEPING = {
     "optout": ibis.schema(  # patients who object, as pseudonyms (entrepot.privacy)
         {"person_id": "int64", "added_at": "timestamp", "added_by": "string"}
     ),
+    "optout_request": ibis.schema(  # objections sealed for the key holder
+        {
+            "request_id": "string",
+            "sealed": "string",
+            "requested_at": "timestamp",
+            "requested_by": "string",
+        }
+    ),
     "privacy_settings": ibis.schema(  # key fingerprint, audit retention
         {"name": "string", "value": "string"}
     ),

@@ -114,7 +114,9 @@ def test_opt_out_is_idempotent_and_final(hospital, ingested_on):
         ingest_raw(wh, hospital / "raw", key=KEY)
         assert not any(_rows_of(wh, person_id(KEY, ipp)).values())
     new = SecretKey(bytes.fromhex("5a" * 32))
-    rotate_key(wh, KEY, new, rekey_maps(hospital / "raw", KEY, new), user="dpo")
+    ipps = read_extract(hospital / "raw" / "patients.csv")["ipp"].to_pylist()
+    maps = rekey_maps(hospital / "raw", KEY, new)
+    rotate_key(wh, KEY, new, maps, ipps=ipps, user="dpo")  # dates are shifted
     assert [r["person_id"] for r in optout_list(wh)] == [person_id(new, ipp)]
     ingest_raw(wh, hospital / "raw", key=new)
     assert not any(_rows_of(wh, person_id(new, ipp)).values())

@@ -54,7 +54,7 @@ def test_rotation_leaves_no_old_pseudonym_and_keeps_joins(hospital, ingested_on)
     old_ids = {v for m in maps.values() for v in m["old"].to_pylist()}
     assert old_ids & _ints(ingested)
 
-    rotate_key(ingested, KEY, NEW, maps, user="dpo")
+    rotate_key(ingested, KEY, NEW, maps, ipps=ipps, user="dpo")  # dates shifted
     assert not old_ids & _ints(ingested)
     assert ingested.counts() == before
     persons = set(ingested.table("person").person_id.to_pyarrow().to_pylist())
@@ -223,5 +223,5 @@ def test_a_shifted_warehouse_refuses_an_unshifted_ingestion(hospital, tmp_path):
     with _shifted_warehouse(tmp_path / "s.duckdb", hospital / "raw", KEY) as wh:
         before = wh.counts()
         with pytest.raises(PrivacyError, match="ingested with date shifting"):
-            ingest_raw(wh, hospital / "raw", key=KEY)
+            ingest_raw(wh, hospital / "raw", key=KEY, shift_dates=False)
         assert wh.counts() == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from entrepot.privacy import entries, person_id, read_key_file
+from entrepot.privacy import entries, person_id
 from tests.web.conftest import PASSWORD
 
 
@@ -121,36 +121,56 @@ def test_verify_finds_a_tampered_entry(fresh_server):
         assert verified["ok"] is False and verified["first_bad"] == position
 
 
-def test_optout_needs_the_key_then_erases_and_withdraws(fresh_server, tmp_path, monkeypatch):  # fmt: skip
+def _no_key_in_the_environment(monkeypatch) -> None:
+    monkeypatch.delenv("ENTREPOT_KEY", raising=False)
+    monkeypatch.delenv("ENTREPOT_KEY_FILE", raising=False)
+
+
+def test_optout_is_sealed_for_the_key_holder_then_applied_and_withdrawn(fresh_server, monkeypatch):  # fmt: skip
+    """The server has no key: an objection waits, sealed, for the key holder."""
+    from entrepot.privacy import SecretKey, apply_optout_requests, publish_optout_key
+
+    _no_key_in_the_environment(monkeypatch)
     with fresh_server.client("ada") as api:
-        monkeypatch.delenv("ENTREPOT_KEY", raising=False)
-        monkeypatch.delenv("ENTREPOT_KEY_FILE", raising=False)
         r = api.post("/api/admin/optout", json={"ipps": ["8000000001"]})
         assert r.status_code == 400
-        assert r.json()["detail"].startswith("opt-out needs the pseudonymisation key")
-        key_file = tmp_path / "key"
-        key_file.write_text("ab" * 32)
-        key_file.chmod(0o600)
-        monkeypatch.setenv("ENTREPOT_KEY_FILE", str(key_file))
-        pid = person_id(read_key_file(key_file), "8000000001")
+        assert r.json()["detail"].startswith(
+            "opt-out requests need the key holder's public key"
+        )
+        key = SecretKey(bytes.fromhex("ab" * 32))
+        fresh_server.web.use(publish_optout_key, key)  # `entrepot optout keys`
         r = api.post("/api/admin/optout", json={"ipps": ["8000000001", "8000000001"]})
-        assert (r.status_code, r.json()["patients"], r.json()["new"]) == (201, 1, 1)
+        assert (r.status_code, r.json()["pending"]) == (202, 1)
+        pending = api.get("/api/admin/optout/pending").json()
+        assert [(p["request_id"], p["requested_by"]) for p in pending] == [
+            (r.json()["requests"][0], "ada")
+        ]
+        assert "8000000001" not in api.get("/api/admin/optout/pending").text
+        assert api.get("/api/admin/optout").json() == []  # not applied yet
+
+        done = fresh_server.web.use(apply_optout_requests, key, user="dpo")
+        assert (done["requests"], done["patients"], done["new"]) == (1, 1, 1)
+        pid = person_id(key, "8000000001")
         listed = api.get("/api/admin/optout").json()
-        assert [(o["person_id"], o["added_by"]) for o in listed] == [(pid, "ada")]
+        assert [(o["person_id"], o["added_by"]) for o in listed] == [(pid, "dpo")]
+        assert api.get("/api/admin/optout/pending").json() == []
         r = api.delete(f"/api/admin/optout/{pid}")
         assert (r.status_code, r.json()) == (200, {"removed": 1})
         assert api.get("/api/admin/optout").json() == []
         r = api.delete(f"/api/admin/optout/{pid}")
         assert r.status_code == 404
+    actions = [e["action"] for e in fresh_server.web.use(entries)]
+    assert actions.count("optout.request") == 1 and "optout.apply" in actions
 
 
-def test_optout_erases_a_patients_rows(fresh_server, monkeypatch):
+def test_optout_erases_a_patients_rows_once_the_key_holder_applies_it(fresh_server, monkeypatch):  # fmt: skip
     """Patients of the synthetic hospital have no IPP here: their erasure is
     checked through the key the test picks, on a person it makes exist."""
-    monkeypatch.setenv("ENTREPOT_KEY", "cd" * 32)
-    from entrepot.privacy import load_key
+    from entrepot.privacy import SecretKey, apply_optout_requests, publish_optout_key
 
-    pid = person_id(load_key(), "8000000002")
+    _no_key_in_the_environment(monkeypatch)
+    key = SecretKey(bytes.fromhex("cd" * 32))
+    pid = person_id(key, "8000000002")
     fresh_server.web.use(
         lambda wh: wh.con.con.execute(
             "UPDATE person SET person_id = "
@@ -160,10 +180,15 @@ def test_optout_erases_a_patients_rows(fresh_server, monkeypatch):
     from entrepot.cohort._results import stored_tables
 
     fresh_server.web.use(stored_tables)  # results tables outside the CDM exist
+    fresh_server.web.use(publish_optout_key, key)
     before = fresh_server.web.use(lambda wh: wh.count("person"))
     with fresh_server.client("ada") as api:
         r = api.post("/api/admin/optout", json={"ipps": ["8000000002"]})
-        assert r.status_code == 201 and r.json()["rows_removed"]["person"] == 1
+        assert r.status_code == 202
+    # the server cannot tell who 8000000002 is: the patient is still there
+    assert fresh_server.web.use(lambda wh: wh.count("person")) == before
+    done = fresh_server.web.use(apply_optout_requests, key, user="dpo")
+    assert done["rows_removed"]["person"] == 1
     assert fresh_server.web.use(lambda wh: wh.count("person")) == before - 1
 
 

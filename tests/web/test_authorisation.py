@@ -67,6 +67,7 @@ EXPECTED = {
     "GET /api/admin/optout": "manage",
     "POST /api/admin/optout": "manage",
     "DELETE /api/admin/optout/{person_id}": "manage",
+    "GET /api/admin/optout/pending": "manage",
     "POST /api/admin/text": "manage",
 }
 #: Open without a token: logging in.

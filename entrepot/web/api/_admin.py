@@ -1,11 +1,13 @@
 """API: administration (admin only): users, projects and members, the audit
-log and its chain, patients' opt-out."""
+log and its chain, patients' opt-out.
+
+The server holds no pseudonymisation key: an objection is sealed for the key
+holder (`request_optout`) and applied by their next ingestion or `entrepot
+optout apply`; until then it is listed as pending."""
 
 from __future__ import annotations
 
 import json
-import os
-from contextlib import suppress
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -13,23 +15,20 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from entrepot.errors import (
-    MissingDependencyError,
     NotFoundError,
     PrivacyError,
 )
 from entrepot.privacy import (
-    KEY_ENV,
-    KEY_FILE_ENV,
     add_member,
     add_project,
     add_user,
     entries,
     list_projects,
     list_users,
-    load_key,
-    optout_add,
     optout_list,
     optout_withdraw,
+    pending_optouts,
+    request_optout,
     verify,
 )
 from entrepot.web._auth import Managing
@@ -111,10 +110,15 @@ class NewOptOut(BaseModel):
     ipps: Annotated[list[Name], Field(min_length=1, max_length=1000)]
 
 
-class OptedOut(BaseModel):
-    patients: int
-    new: int
-    rows_removed: dict[str, int]
+class OptOutRequested(BaseModel):
+    pending: int  # requests sealed for the key holder, applied by them later
+    requests: list[str]
+
+
+class PendingOptOut(BaseModel):
+    request_id: str
+    requested_at: datetime
+    requested_by: str
 
 
 class Withdrawn(BaseModel):
@@ -256,27 +260,18 @@ def optouts(request: Request, decision: Managing) -> list[dict]:
     return state(request).use(optout_list)
 
 
-def _key():
-    """The key, read as the CLI reads it (from the server's environment)."""
-    if not (os.environ.get(KEY_FILE_ENV) or os.environ.get(KEY_ENV)):
-        raise PrivacyError(
-            "opt-out needs the pseudonymisation key: start the server with "
-            f"{KEY_FILE_ENV} or {KEY_ENV} set"
-        )
-    return load_key()
+@router.get("/optout/pending", response_model=list[PendingOptOut])
+def pending(request: Request, decision: Managing) -> list[dict]:
+    """Objections taken but not applied yet (sealed: never an IPP)."""
+    return state(request).use(pending_optouts)
 
 
-@router.post("/optout", response_model=OptedOut, status_code=201)
+@router.post("/optout", response_model=OptOutRequested, status_code=202)
 def new_optout(request: Request, decision: Managing, body: NewOptOut) -> dict:
-    """Register objections by IPP and erase these patients' data from every
-    table (and the search index) now."""
-    key = _key()
-    with suppress(MissingDependencyError):  # the search index forgets them too
-        import entrepot.search  # noqa: F401
-    web = state(request)
-    done = web.use(optout_add, key, body.ipps, user=decision.user)
-    web.changed()
-    return done
+    """Take objections by IPP, sealed for the key holder, who applies them (the
+    erasure) at their next ingestion or `entrepot optout apply`: the server has
+    no key, so it cannot tell which person an IPP is, nor hide them before."""
+    return state(request).use(request_optout, body.ipps, user=decision.user)
 
 
 @router.delete("/optout/{person_id}", response_model=Withdrawn)

@@ -1,4 +1,5 @@
-// Administration: users, projects and members, the audit log and its chain, opt-out.
+// Administration: users, projects and members, the audit log and its chain,
+// opt-out (objections are sealed for the key holder and listed as pending).
 "use strict";
 
 (() => {
@@ -59,6 +60,12 @@
         onclick: () => withdraw(o.person_id) }, t("admin.withdraw"))], t("admin.no_optout"));
   }
 
+  async function loadPending() {
+    const pending = await api("/api/admin/optout/pending");
+    rows($("optout-pending"), pending, (r) => [r.request_id, r.requested_at.replace("T", " "), r.requested_by],
+      t("admin.no_pending"));
+  }
+
   async function withdraw(personId) {
     try {
       await api(`/api/admin/optout/${personId}`, { method: "DELETE" });
@@ -101,9 +108,8 @@
     }, () => Promise.all([loadUsers(), loadProjects()]));
     submit($("add-optout"), async () => {
       const r = await api("/api/admin/optout", { method: "POST", body: { ipps: list($("optout-ipps").value) } });
-      const rowsRemoved = Object.values(r.rows_removed).reduce((a, b) => a + b, 0);
-      return t("admin.optout_done", { n: fmt(r.patients), new: fmt(r.new), rows: fmt(rowsRemoved) });
-    }, loadOptouts);
+      return t("admin.optout_requested", { n: fmt(r.pending) });
+    }, loadPending);
     $("audit-filter").addEventListener("submit", (event) => {
       event.preventDefault();
       loadAudit().catch((err) => showError($("verify-result"), err));
@@ -136,7 +142,7 @@
   document.addEventListener("entrepot:ready", () => {
     wire();
     wireText();
-    for (const load of [loadUsers, loadProjects, loadAudit, loadOptouts]) {
+    for (const load of [loadUsers, loadProjects, loadAudit, loadOptouts, loadPending]) {
       load().catch((err) => showError($("verify-result"), err));
     }
   });
