@@ -178,6 +178,7 @@ def optout_add(
 def optout_keys(
     warehouse: WarehouseOption = None,
     key_file: KeyFileOption = None,
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -186,6 +187,7 @@ def optout_keys(
     from entrepot.privacy import publish_optout_key
 
     with open_warehouse(warehouse) as wh:
+        _manager(wh, user, "optout keys")
         public = publish_optout_key(wh, _key(key_file))
     emit(
         {"public_key": public},
@@ -198,7 +200,7 @@ def optout_keys(
 def optout_apply(
     warehouse: WarehouseOption = None,
     key_file: KeyFileOption = None,
-    user: UserOption = "entrepot",
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -209,7 +211,8 @@ def optout_apply(
         import entrepot.search  # noqa: F401
 
     with open_warehouse(warehouse) as wh:
-        data = apply_optout_requests(wh, _key(key_file), user=user)
+        who = _manager(wh, user, "optout apply").user
+        data = apply_optout_requests(wh, _key(key_file), user=who)
     emit(
         data,
         as_json,
@@ -225,6 +228,7 @@ def optout_apply(
 
 @optout_app.command("pending")
 def optout_pending(
+    user: CallerOption = None,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -232,8 +236,10 @@ def optout_pending(
     """Opt-out requests not applied yet (sealed: no IPP is shown or readable)."""
     from entrepot.privacy import pending_optouts
 
-    with open_warehouse(warehouse, read_only=True) as wh:
+    with open_warehouse(warehouse) as wh:
+        decision = _manager(wh, user, "optout pending")
         rows = pending_optouts(wh)
+        decision.released(wh, "optout.pending", rows=len(rows))
     emit(
         rows,
         as_json,
