@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from entrepot.cli._common import JsonOption, QuietOption, emit, progress, stdout
+from entrepot.cli._common import (
+    JsonOption,
+    QuietOption,
+    decide,
+    emit,
+    progress,
+    stdout,
+)
 from entrepot.demo import DEMO_WAREHOUSE
 
 
@@ -45,7 +52,8 @@ def demo(
             "address": f"http://127.0.0.1:{port}/",
             "notes_indexed": indexed,
         }
-        result = tour(wh) | {"built": built, "web": web}
+        decision = decide(wh, None, "count", None, "demo", masked=True)
+        result = tour(wh, decision) | {"built": built, "web": web}
     emit(result, json, lambda: quiet or _print(result))
     if serve and not json:
         from entrepot.web import serve as run_server

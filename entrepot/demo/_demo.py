@@ -7,7 +7,7 @@ from pathlib import Path
 
 from entrepot.demo import DEMO_WAREHOUSE
 from entrepot.demo._questions import QUESTIONS
-from entrepot.privacy import mask_fields, mask_threshold
+from entrepot.privacy import Decision
 
 _KINDS = {
     9201: "hospital stays",
@@ -49,8 +49,9 @@ def build_demo(
     return result.as_dict() | {"notes_deidentified": deid}
 
 
-def tour(wh) -> dict:
-    """What the warehouse holds, and the answers to the research questions."""
+def tour(wh, decision: Decision) -> dict:
+    """What the warehouse holds, and the answers to the research questions,
+    released through `decision` (masked and audited)."""
     visits = wh.table("visit_occurrence")
     by_kind = (
         visits.group_by("visit_concept_id").aggregate(n=visits.count()).to_pyarrow()
@@ -62,6 +63,10 @@ def tour(wh) -> dict:
         .to_pyarrow()
         .to_pylist()[0]
     )
+    answers = [
+        {"question": q.text, "key": q.key, "patients": q.answer(wh)} for q in QUESTIONS
+    ]
+    decision.released(wh, "demo.tour", {"questions": len(answers)}, rows=len(answers))
     return {
         "warehouse": str(wh.uri),
         "rows": {
@@ -88,12 +93,5 @@ def tour(wh) -> dict:
         },
         "period": [str(period["first"]), str(period["last"])],
         "valid": wh.validate()["ok"],
-        "questions": mask_fields(  # patient counts, masked as the web app masks them
-            [
-                {"question": q.text, "key": q.key, "patients": q.answer(wh)}
-                for q in QUESTIONS
-            ],
-            {"patients"},
-            mask_threshold(wh),
-        ),
+        "questions": decision.mask_fields(answers, {"patients"}),
     }
