@@ -201,6 +201,12 @@ def check_password(found: Credentials, password: str) -> str:
     return found.role
 
 
+def audit_call(wh, user: str, target: str) -> None:
+    """The audit entry of a call that reads no patient data (the vocabulary,
+    a prescription typed in)."""
+    audit(wh, user, "web.call", {"target": target})
+
+
 def audit_login(wh, name: str, allowed: bool, **details) -> None:
     """The audit entry of a login attempt (and of throttling, when it started)."""
     audit(wh, name, "login", {"allowed": allowed} | details)

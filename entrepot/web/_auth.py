@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from entrepot.errors import AccessDeniedError, AuthenticationError
-from entrepot.privacy import Decision, access_model, audit, authorise
+from entrepot.privacy import Decision, access_model, audit_call, authorise
 from entrepot.web._sessions import Session
 from entrepot.web._state import WebState, state
 
@@ -97,7 +97,7 @@ def logged(request: Request, session: CurrentSession) -> Session:
     """A dependency for calls that read no patient data (the vocabulary, a
     prescription typed in): any logged-in user, audited."""
     web: WebState = state(request)
-    web.use(audit, session.user, "web.call", {"target": target(request)})
+    web.use(audit_call, session.user, target(request))
     return session
 
 
