@@ -349,6 +349,117 @@ KEPT = [
 ]
 
 
+CITIES = [
+    case("Patient originaire de Tourcoing, vit seul.", ("Tourcoing", "VILLE")),
+    case(
+        "Transférée vers Valenciennes puis à Maubeuge.",
+        ("Valenciennes", "VILLE"),
+        ("Maubeuge", "VILLE"),
+    ),
+    case("Adressée par son médecin traitant de Douai.", ("Douai", "VILLE")),
+    case("Suivi au CMP d'Armentières.", ("Armentières", "VILLE")),
+    case(
+        "Boulogne-sur-Mer, le 3 mars 2021",
+        ("Boulogne-sur-Mer", "VILLE"),
+        ("3 mars 2021", "DATE"),
+    ),
+    case("Vit à La Roche-sur-Yon avec son épouse.", ("La Roche-sur-Yon", "VILLE")),
+    case(
+        "Habite Le Touquet-Paris-Plage depuis 2010.",
+        ("Le Touquet-Paris-Plage", "VILLE"),
+        ("2010", "DATE"),
+    ),
+    case("Née à Saint-Pol-sur-Ternoise.", ("Saint-Pol-sur-Ternoise", "VILLE")),
+    case("Retour à domicile sur Villeneuve-d'Ascq.", ("Villeneuve-d'Ascq", "VILLE")),
+]
+
+HOSPITALS = [
+    case(
+        "Transféré au Centre Hospitalier de Roubaix.",
+        ("Centre Hospitalier de Roubaix", "HOPITAL"),
+    ),
+    case(
+        "Centre Hospitalier Régional Universitaire de Lille",
+        ("Centre Hospitalier Régional Universitaire de Lille", "HOPITAL"),
+    ),
+    case("Sortie vers le CHRU de Tours.", ("CHRU de Tours", "HOPITAL")),
+    case("Vue au CH de Lens hier.", ("CH de Lens", "HOPITAL")),
+    case(
+        "Hospitalisé à l'Hôpital Claude Huriez en 2019.",
+        ("Hôpital Claude Huriez", "HOPITAL"),
+        ("2019", "DATE"),
+    ),
+    case(
+        "Opérée à la Clinique du Parc à Lyon.",
+        ("Clinique du Parc", "HOPITAL"),
+        ("Lyon", "VILLE"),
+    ),
+    case("Suivie au Centre Oscar Lambret.", ("Centre Oscar Lambret", "HOPITAL")),
+    case(
+        "Résidente de l'EHPAD Les Jardins de Flore.",
+        ("EHPAD Les Jardins de Flore", "HOPITAL"),
+    ),
+    case(
+        "Rééducation au SSR Les Hauts de Flandre.",
+        ("SSR Les Hauts de Flandre", "HOPITAL"),
+    ),
+    case("Dossier partagé du GHT de l'Artois.", ("GHT de l'Artois", "HOPITAL")),
+    case(
+        "Vue à la maison de santé de Wattrelos.",
+        ("maison de santé de Wattrelos", "HOPITAL"),
+    ),
+    case("Cabinet médical de Lesquin", ("Cabinet médical de Lesquin", "HOPITAL")),
+    case(
+        "Centre de rééducation de Berck.", ("Centre de rééducation de Berck", "HOPITAL")
+    ),
+]
+
+DATES += [
+    case(
+        "Le 1er mars, mardi 2 mars 2021.",
+        ("1er mars", "DATE"),
+        ("mardi 2 mars 2021", "DATE"),
+    ),
+    case("22/03 14h : patiente calme.", ("22/03", "DATE")),
+    case("Revue depuis le 3 mars 21.", ("3 mars 21", "DATE")),
+    case("Consultation du trente et un mars 2021.", ("trente et un mars 2021", "DATE")),
+]
+
+BIRTH += [
+    case("né le trois mars 1950", ("trois mars 1950", "DATE_NAISSANCE")),
+    case("Date de naiss. : 03/03/1950", ("03/03/1950", "DATE_NAISSANCE")),
+    case("D.D.N. : 03/03/1950", ("03/03/1950", "DATE_NAISSANCE")),
+    case("Né(e) : 03/03/1950", ("03/03/1950", "DATE_NAISSANCE")),
+]
+
+ADDRESSES += [
+    case(
+        "Domicile : 14 boulevard Tanguy Prigent, bât. B, appt 12.",
+        ("14 boulevard Tanguy Prigent, bât. B, appt 12", "ADRESSE"),
+    ),
+    case(
+        "Vit bd Victor Hugo, puis cours Lafayette.",
+        ("bd Victor Hugo", "ADRESSE"),
+        ("cours Lafayette", "ADRESSE"),
+    ),
+    case("Au 3 ter impasse des Peupliers.", ("3 ter impasse des Peupliers", "ADRESSE")),
+    case(
+        "Hameau de Kerbiquet, route de Brest.",
+        ("Hameau de Kerbiquet", "ADRESSE"),
+        ("route de Brest", "ADRESSE"),
+    ),
+]
+
+KEPT += [
+    "Hospitalisé en hôpital de jour, puis au centre de rééducation.",
+    "Suivi dans le service de cardiologie du centre hospitalier.",
+    "Patiente âgée de 72 ans, revue à 3 mois, 2 fois par jour.",
+    "Retour à domicile, vue de profil, test de Mars négatif.",
+    "Prise en charge au Centre de rééducation fonctionnelle.",
+    "Transfert en Réanimation puis en Cardiologie, hôpital de semaine.",
+]
+
+
 @pytest.mark.parametrize(
     "text, expected",
     TITLES + UNTITLED + BIRTH + FIELDS + SIGNATURES + SALUTATIONS + RELATIVES,
@@ -357,7 +468,9 @@ def test_context_rules(text, expected):
     assert found(text) == expected
 
 
-@pytest.mark.parametrize("text, expected", PHONES + MAILS + DATES + NUMBERS + ADDRESSES)
+@pytest.mark.parametrize(
+    "text, expected", PHONES + MAILS + DATES + NUMBERS + ADDRESSES + CITIES + HOSPITALS
+)
 def test_formats(text, expected):
     assert found(text) == expected
 

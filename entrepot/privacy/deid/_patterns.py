@@ -53,13 +53,22 @@ CUED_NUMBER = re.compile(
     rf"{_START}(?=\d)(?:\d{{2,}}(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}"
 )
 _DAY = r"(?:1er|[12]?\d|3[01])"
+#: A day in words: `trois`, `trente et un`, `premier`.
+_DAY_WORD = (
+    r"(?:premier|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|"
+    r"quatorze|quinze|seize|dix-sept|dix-huit|dix-neuf|vingt(?:(?: et |-et-)un|-deux|"
+    r"-trois|-quatre|-cinq|-six|-sept|-huit|-neuf)?|trente(?:(?: et |-et-)un)?)"
+)
 DATE = re.compile(
-    r"(?<![\d/])\b(?=[0-9adfjlmnosv])(?:"
+    r"(?<![\d/])\b(?=[0-9acdfhjlmnopqstv])(?:"
     r"(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d{2}"
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-    rf"|(?:(?:{WEEKDAYS}) )?{_DAY} (?:{MONTHS})(?: (?:19|20)\d{{2}})?"
+    rf"|(?:(?:{WEEKDAYS}) )?{_DAY} (?:{MONTHS})"
+    rf"(?: (?:19|20)\d{{2}}| \d{{2}}(?! ?(?:{UNITS}|heures?|[/:])(?!\w)))?"
+    rf"|(?:(?:{WEEKDAYS}) )?{_DAY_WORD} (?:{MONTHS})(?: (?:19|20)\d{{2}})?"
     rf"|{_DAY}(?= (?:au|et) {_DAY} (?:{MONTHS}))"
     r"|(?<=\ble |\bdu |\bau |\bet )(?:0?[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])"
+    r"|(?<![^\n])(?:0[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])(?=[ ,:])"
     rf"|(?:{MONTHS}) (?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}"
     r")(?![\d/])",
@@ -69,7 +78,8 @@ YEAR = re.compile(
     rf"(?<![\d,./])(?=[12])(?:19[0-9]{{2}}|20[0-9]{{2}})(?![\d/]|[,.]\d| ?(?:{UNITS})\b| ?/)"
 )
 BIRTH_CUE = re.compile(
-    r"(?:n[ée](?:\(e\)|e)?s?(?: à [^,\n]{1,30})? (?:le|en)|DDN|date de naissance|naissance)"
+    r"(?:n[ée](?:\(e\)|e)?s?(?: à [^,\n]{1,30})?(?: (?:le|en)|(?= ?:))|D\.?D\.?N\.?"
+    r"|date de naiss(?:ance|\.)|naissance)"
     r"\s*:?\s*$",
     re.IGNORECASE,
 )
