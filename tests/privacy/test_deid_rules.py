@@ -457,6 +457,7 @@ KEPT += [
     "Retour à domicile, vue de profil, test de Mars négatif.",
     "Prise en charge au Centre de rééducation fonctionnelle.",
     "Transfert en Réanimation puis en Cardiologie, hôpital de semaine.",
+    "Au cours de la nuit, au cours du Traitement.",
 ]
 
 

@@ -88,16 +88,25 @@ STREET_KINDS = (
     "cours|square|passage|villa|cité|cite|résidence|residence|sentier|rond-point|"
     "faubourg|esplanade|promenade|voie|hameau|lieu-dit|parvis|chaussée"
 )
+#: Words of a street's name: a dot only after an abbreviation (`St.`), not
+#: after the name's last word (`des Peupliers.`).
+_STREET_NAME = r"(?:[^,\n\d.;:()]|(?<![a-zà-ÿ]{4})\.)*"
+#: What follows a street: `bât. B`, `appt 12`, `escalier C`, `3e étage`.
+_COMPLEMENT = (
+    r"(?:,? (?:bât(?:iment)?\.?|bat\.?|appt?\.?|appartement|esc(?:alier)?\.?|porte|"
+    r"logement|log\.?) ?[A-Z0-9]{1,4}\b)*"
+)
 ADDRESS = re.compile(
-    rf"(?=\d)\b\d{{1,4}}(?: ?(?:bis|ter|b))?,? (?:{STREET_KINDS})\b[^,\n\d]*"
-    r"(?:\d{1,4}(?!\d)[-\w]*[^,\n\d]*)?",
+    rf"(?=\d)\b\d{{1,4}}(?: ?(?:bis|ter|b))?,? (?:{STREET_KINDS})\b{_STREET_NAME}"
+    rf"(?:\d{{1,4}}(?!\d)[-\w]*{_STREET_NAME})?{_COMPLEMENT}",
     re.IGNORECASE,
 )
 #: A street named without its number (`avenue de la République`, `Résidence Les
 #: Tilleuls`), or a postal box (`BP 123`, `CS 70001`).
 STREET = re.compile(
-    r"(?=[rabiqscplhRABIQSCPLHB])\b(?:(?i:rue|avenue|boulevard|allée|impasse|quai|square|"
-    r"chemin|route|place|résidence|lotissement|hameau|lieu-dit) "
+    r"(?=[rabiqscplhfeRABIQSCPLHFEB])(?<!\b[Aa]u )(?<!\b[Ee]n )\b(?:(?i:rue|avenue|av\.?|boulevard|bd|allée|impasse|"
+    r"quai|square|chemin|route|place|résidence|lotissement|hameau|lieu-dit|cours|sentier|"
+    r"cité|esplanade|promenade|parvis|faubourg|rond-point) "
     rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?{WORD}(?:[- ](?:{WORD}|de|du|des|la|les))*"
     r"|(?:BP|CS|TSA) ?\d{3,5})"
 )
