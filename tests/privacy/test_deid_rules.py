@@ -357,7 +357,13 @@ CITIES = [
         ("Maubeuge", "VILLE"),
     ),
     case("Adressée par son médecin traitant de Douai.", ("Douai", "VILLE")),
-    case("Suivi au CMP d'Armentières.", ("Armentières", "VILLE")),
+    case("Infirmière libérale d'Armentières.", ("Armentières", "VILLE")),
+    case(
+        "Vu avec Mme de Montmorency et Marie de Montmorency.",
+        ("de Montmorency", "NOM"),
+        ("Marie", "PRENOM"),
+        ("de Montmorency", "NOM"),
+    ),
     case(
         "Boulogne-sur-Mer, le 3 mars 2021",
         ("Boulogne-sur-Mer", "VILLE"),
@@ -408,6 +414,7 @@ HOSPITALS = [
         "Vue à la maison de santé de Wattrelos.",
         ("maison de santé de Wattrelos", "HOPITAL"),
     ),
+    case("Suivi au CMP d'Armentières.", ("CMP d'Armentières", "HOPITAL")),
     case("Cabinet médical de Lesquin", ("Cabinet médical de Lesquin", "HOPITAL")),
     case(
         "Centre de rééducation de Berck.", ("Centre de rééducation de Berck", "HOPITAL")

@@ -21,6 +21,7 @@ from entrepot.privacy.deid._lexicons import (
     cities,
     first_names,
     hospitals,
+    medical_words,
     sure_names,
     surnames,
     unknown_word,
@@ -31,6 +32,7 @@ _TOKEN = re.compile(
     rf"[{p.UPPER}][{p.LOWER}{p.UPPER}'’]*(?:-[{p.UPPER}][{p.LOWER}{p.UPPER}'’]*)*"
 )
 _GAP = re.compile(r"[ \t]{1,2}$")
+_WORD_BEFORE = re.compile(r"(\w+\.?) $")
 _TITLES = frozenset(
     "dr drs pr m mr mme mmes mlle melle docteur professeur monsieur madame mademoiselle "
     "me".split()
@@ -65,9 +67,7 @@ def patterns(text: str) -> list[Span]:
         if fold(city) in cities() or any(c.islower() for c in city.split()[0]):
             spans.append((m.start(1), m.end(1), "ZIP"))
             spans.append((m.start(2), m.end(2), "VILLE"))
-    for m in p.AT_TOWN.finditer(text):
-        if m.group("verb") or fold(m.group("town")) in cities():
-            spans.append((m.start("town"), m.end("town"), "VILLE"))
+    spans += towns(text)
     spans += [(m.start(1), m.end(1), "VILLE") for m in p.LETTER_PLACE.finditer(text)]
     spans += [(m.start(), m.end(), "HOPITAL") for m in p.HOSPITAL.finditer(text)]
     for name in hospitals():
@@ -76,6 +76,37 @@ def patterns(text: str) -> list[Span]:
             spans.append((start, start + len(name), "HOPITAL"))
             start = text.find(name, start + 1)
     return spans
+
+
+def towns(text: str) -> list[Span]:
+    """Towns after a word of living or birth (any capitalised name), or after a
+    preposition when they are communes: not a word of notes (`à Orange` is, `de
+    Mars` is not), not an eponym, and not after a first name or a title (`Marie
+    de Montmorency`)."""
+    guarded = eponyms(text)
+    spans: list[Span] = []
+    for m in p.TOWN_AFTER.finditer(text):
+        start, end = m.span("town")
+        if not m.group("verb") and not _commune(text, m):
+            continue
+        if not any(a < end and start < b for a, b, _ in guarded):
+            spans.append((start, end, "VILLE"))
+    return spans
+
+
+def _commune(text: str, m: re.Match) -> bool:
+    town = fold(m.group("town"))
+    if town not in cities():
+        return False
+    if m.group("cue") not in ("à", "au") and (
+        town in COMMON or town in medical_words() or len(town) < 3
+    ):
+        return False
+    before = _WORD_BEFORE.search(text, 0, m.start())
+    return not before or (
+        fold(before.group(1)) not in first_names()
+        and before.group(1).lower().rstrip(".") not in _TITLES
+    )
 
 
 def _before(text: str, start: int, width: int = 30) -> str:

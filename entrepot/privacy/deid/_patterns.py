@@ -115,22 +115,46 @@ _CITY = rf"{WORD}(?:[- ](?:{WORD}|L'{WORD}|d'{WORD}|l'{WORD}|{_CITY_LINK}))*"
 ZIP_CITY = re.compile(
     rf"(?<!\d)(?=\d)((?:0[1-9]|[1-8]\d|9[0-8])\d{{3}})[ ,]+({_CITY}(?: (?:CEDEX|Cedex)(?: \d{{1,2}})?)?)"
 )
-#: A town after `à`: always after a verb of living or being born
-#: (`domiciliée à Wattrelos`), otherwise when it is a known commune.
-AT_TOWN = re.compile(
-    r"(?=[hdrvnoàa])\b(?P<verb>(?:habite|domicilié|domiciliée|demeurant|résidant|réside|vit|"
-    r"n[ée](?:\(e\)|e)?|originaire|[Ff]ait) )?(?:à|au) "
-    rf"(?P<town>{WORD}(?:-(?:{WORD}|sur|sous|en|lès|la|le))*)"
+#: A town's name: `Lille`, `La Roche-sur-Yon`, `Villeneuve-d'Ascq`, `L'Haÿ-les-Roses`.
+TOWN = (
+    rf"(?:(?:Les?|La) |L['’])?{WORD}"
+    rf"(?:-(?:{WORD}|sur|sous|en|lès|les|la|le|de|des|du|et|[dl]['’]{WORD}))*"
+)
+#: A town after a word that says where someone lives or comes from (`domiciliée
+#: à`, `originaire de`, `habite`): any capitalised word; after a preposition
+#: (`à`, `vers`, `sur`, `de`): a commune, read in `_detect`.
+TOWN_AFTER = re.compile(
+    r"(?<![\w'’])(?=[hdrvnoàasHDRVNOÀAS])(?:(?P<verb>(?i:habite|habitant|"
+    r"(?:(?:domicilié|demeurant|résidant|réside|vit|vivant|installée?s?|n[ée](?:\(e\)|e)?s?) "
+    r"(?:à|au|sur))|(?:originaire|natif|native) (?:de |d['’]))) ?"
+    r"|(?P<cue>à|au|vers|sur|de|d['’]|(?i:près de|proche de)) ?)"
+    rf"(?P<town>{TOWN})"
 )
 #: The place of a letter: `Rennes, le 14 février 2023`.
 LETTER_PLACE = re.compile(
     rf"^[ \t]*({WORD}(?:[- ](?:{WORD}|sur|sous|en|lès|la|le))*), le (?=\d|1er)",
     re.MULTILINE,
 )
+#: A place's or a person's name after a facility (`du Parc`, `Claude Huriez`,
+#: `Les Jardins de Flore`, `de l'Artois`).
+_PLACE = (
+    rf"(?:(?:de la|du|des|de|Les|Le|La) |(?:de l|d|L)['’])?{WORD}"
+    rf"(?:[- ](?:(?:de|du|des|la|les|le|sur|en)[- ])*(?:{WORD}|[dl]['’]{WORD}))*"
+)
+#: A facility with its name; the whole of it is the hospital.
 HOSPITAL = re.compile(
-    rf"(?=[HCGIP])\b(?:H[ôo]pital|HÔPITAL|Clinique|CLINIQUE|CENTRE HOSPITALIER(?: UNIVERSITAIRE)?|CHU|CHR|CHI|CH|Centre hospitalier(?: universitaire)?|"
-    rf"Groupe hospitalier|GHU?|Institut|Polyclinique|Hôpitaux)(?!(?i: de (?:jour|semaine|nuit)\b))"
-    rf" (?:de la |du |des |de |de l'|d')?{WORD}(?:[- ](?:{WORD}|de|du|la|les|d'{WORD}))*"
+    r"(?=[HCGIPESUMcm])\b(?:"
+    r"(?:(?i:maison de santé(?: pluriprofessionnelle| pluridisciplinaire)?|cabinet médical|"
+    r"centre de rééducation(?: fonctionnelle)?|centre de soins(?: de suite)?|centre médical|"
+    r"centre de santé|centre de dialyse|centre médico-psychologique)|CMPP?) (?=d)"
+    r"|(?:Centre|CENTRE) (?:Hospitalier|hospitalier|HOSPITALIER)"
+    r"(?: (?i:régional|universitaire|intercommunal|général|départemental|spécialisé))*"
+    r"(?!(?i: de (?:jour|semaine|nuit)\b)) "
+    r"|Centre (?!(?i:de|du|des|hospitalier|médical)\b)(?=[A-ZÀ-Ý])"
+    r"|(?:H[ôo]pital|HÔPITAL|Hôpitaux|Clinique|CLINIQUE|Polyclinique|Institut|CHRU|CHU|CHR|"
+    r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|EHPAD|Ehpad|SSR|USLD)"
+    r"(?!(?i: de (?:jour|semaine|nuit)\b)) )"
+    rf"{_PLACE}"
 )
 _NUMBER_WORD = r"\s*(?:n°|no\.?)?\s*[:=]?\s*$"
 IPP_CUE = re.compile(
