@@ -358,6 +358,7 @@ CITIES = [
     ),
     case("Adressée par son médecin traitant de Douai.", ("Douai", "VILLE")),
     case("Infirmière libérale d'Armentières.", ("Armentières", "VILLE")),
+    case("Vit chez la fille de Nicole, à Albert.", ("Albert", "VILLE")),
     case(
         "Vu avec Mme de Montmorency et Marie de Montmorency.",
         ("de Montmorency", "NOM"),
@@ -428,6 +429,7 @@ DATES += [
         ("mardi 2 mars 2021", "DATE"),
     ),
     case("22/03 14h : patiente calme.", ("22/03", "DATE")),
+    case("Revue le jeudi 03/03/2022.", ("jeudi 03/03/2022", "DATE")),
     case("Revue depuis le 3 mars 21.", ("3 mars 21", "DATE")),
     case("Consultation du trente et un mars 2021.", ("trente et un mars 2021", "DATE")),
 ]
@@ -448,6 +450,11 @@ ADDRESSES += [
         "Vit bd Victor Hugo, puis cours Lafayette.",
         ("bd Victor Hugo", "ADRESSE"),
         ("cours Lafayette", "ADRESSE"),
+    ),
+    case(
+        "Résidence Les Tilleuls, bât. C, 12-14 rue Pasteur.",
+        ("Résidence Les Tilleuls, bât. C", "ADRESSE"),
+        ("12-14 rue Pasteur", "ADRESSE"),
     ),
     case("Au 3 ter impasse des Peupliers.", ("3 ter impasse des Peupliers", "ADRESSE")),
     case(

@@ -80,9 +80,10 @@ def patterns(text: str) -> list[Span]:
 
 def towns(text: str) -> list[Span]:
     """Towns after a word of living or birth (any capitalised name), or after a
-    preposition when they are communes: not a word of notes (`à Orange` is, `de
-    Mars` is not), not an eponym, and not after a first name or a title (`Marie
-    de Montmorency`)."""
+    preposition when they are communes: after `à` any commune, after another
+    preposition one that is no word of notes (`de Mars`) nor a first name (`de
+    Nicole`); never an eponym, nor after a first name or a title (`Marie de
+    Montmorency`)."""
     guarded = eponyms(text)
     spans: list[Span] = []
     for m in p.TOWN_AFTER.finditer(text):
@@ -99,7 +100,10 @@ def _commune(text: str, m: re.Match) -> bool:
     if town not in cities():
         return False
     if m.group("cue") not in ("à", "au") and (
-        town in COMMON or town in medical_words() or len(town) < 3
+        town in COMMON
+        or town in medical_words()
+        or town in first_names()
+        or len(town) < 3
     ):
         return False
     before = _WORD_BEFORE.search(text, 0, m.start())

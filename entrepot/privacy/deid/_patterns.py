@@ -61,7 +61,7 @@ _DAY_WORD = (
 )
 DATE = re.compile(
     r"(?<![\d/])\b(?=[0-9acdfhjlmnopqstv])(?:"
-    r"(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d{2}"
+    rf"(?:(?:{WEEKDAYS}) )?(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d{{2}}"
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
     rf"|(?:(?:{WEEKDAYS}) )?{_DAY} (?:{MONTHS})"
     rf"(?: (?:19|20)\d{{2}}| \d{{2}}(?! ?(?:{UNITS}|heures?|[/:])(?!\w)))?"
@@ -97,7 +97,7 @@ _COMPLEMENT = (
     r"logement|log\.?) ?[A-Z0-9]{1,4}\b)*"
 )
 ADDRESS = re.compile(
-    rf"(?=\d)\b\d{{1,4}}(?: ?(?:bis|ter|b))?,? (?:{STREET_KINDS})\b{_STREET_NAME}"
+    rf"(?=\d)\b\d{{1,4}}(?:-\d{{1,4}})?(?: ?(?:bis|ter|b))?,? (?:{STREET_KINDS})\b{_STREET_NAME}"
     rf"(?:\d{{1,4}}(?!\d)[-\w]*{_STREET_NAME})?{_COMPLEMENT}",
     re.IGNORECASE,
 )
@@ -109,6 +109,7 @@ STREET = re.compile(
     r"cité|esplanade|promenade|parvis|faubourg|rond-point) "
     rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?{WORD}(?:[- ](?:{WORD}|de|du|des|la|les))*"
     r"|(?:BP|CS|TSA) ?\d{3,5})"
+    rf"(?i:{_COMPLEMENT})"
 )
 _CITY_LINK = r"(?:des|de|du|la|les|le|sur|sous|en|lès|et|\d{1,2}(?:er|e))(?![\w'’])"
 _CITY = rf"{WORD}(?:[- ](?:{WORD}|L'{WORD}|d'{WORD}|l'{WORD}|{_CITY_LINK}))*"
