@@ -360,6 +360,16 @@ CITIES = [
     case("Infirmière libérale d'Armentières.", ("Armentières", "VILLE")),
     case("Vit chez la fille de Nicole, à Albert.", ("Albert", "VILLE")),
     case(
+        "Villeneuve d'Ascq, le lundi 3 mars 2021",
+        ("Villeneuve d'Ascq", "VILLE"),
+        ("lundi 3 mars 2021", "DATE"),
+    ),
+    case(
+        "Vit au Havre, l'été aux Sables-d'Olonne.",
+        ("Havre", "VILLE"),
+        ("Sables-d'Olonne", "VILLE"),
+    ),
+    case(
         "Vu avec Mme de Montmorency et Marie de Montmorency.",
         ("de Montmorency", "NOM"),
         ("Marie", "PRENOM"),
@@ -388,6 +398,11 @@ HOSPITALS = [
     case(
         "Centre Hospitalier Régional Universitaire de Lille",
         ("Centre Hospitalier Régional Universitaire de Lille", "HOPITAL"),
+    ),
+    case(
+        "CENTRE HOSPITALIER DE ROUBAIX - POLYCLINIQUE DU BOIS",
+        ("CENTRE HOSPITALIER DE ROUBAIX", "HOPITAL"),
+        ("POLYCLINIQUE DU BOIS", "HOPITAL"),
     ),
     case("Sortie vers le CHRU de Tours.", ("CHRU de Tours", "HOPITAL")),
     case("Vue au CH de Lens hier.", ("CH de Lens", "HOPITAL")),
@@ -430,6 +445,7 @@ DATES += [
     ),
     case("22/03 14h : patiente calme.", ("22/03", "DATE")),
     case("Revue le jeudi 03/03/2022.", ("jeudi 03/03/2022", "DATE")),
+    case("Hospitalisée du 12 au 15/03/2021.", ("12", "DATE"), ("15/03/2021", "DATE")),
     case("Revue depuis le 3 mars 21.", ("3 mars 21", "DATE")),
     case("Consultation du trente et un mars 2021.", ("trente et un mars 2021", "DATE")),
 ]

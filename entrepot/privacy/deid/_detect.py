@@ -97,7 +97,8 @@ def towns(text: str) -> list[Span]:
 
 def _commune(text: str, m: re.Match) -> bool:
     town = fold(m.group("town"))
-    if town not in cities():
+    article = {"au": "le ", "aux": "les "}.get(m.group("cue"), "")
+    if town not in cities() and article + town not in cities():
         return False
     if m.group("cue") not in ("à", "au") and (
         town in COMMON

@@ -66,7 +66,7 @@ DATE = re.compile(
     rf"|(?:(?:{WEEKDAYS}) )?{_DAY} (?:{MONTHS})"
     rf"(?: (?:19|20)\d{{2}}| \d{{2}}(?! ?(?:{UNITS}|heures?|[/:])(?!\w)))?"
     rf"|(?:(?:{WEEKDAYS}) )?{_DAY_WORD} (?:{MONTHS})(?: (?:19|20)\d{{2}})?"
-    rf"|{_DAY}(?= (?:au|et) {_DAY} (?:{MONTHS}))"
+    rf"|{_DAY}(?= (?:au|et) (?:{_DAY} (?:{MONTHS})|{_DAY}[/.](?:0?[1-9]|1[0-2])\b))"
     r"|(?<=\ble |\bdu |\bau |\bet )(?:0?[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])"
     r"|(?<![^\n])(?:0[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])(?=[ ,:])"
     rf"|(?:{MONTHS}) (?:19|20)\d{{2}}"
@@ -128,19 +128,20 @@ TOWN_AFTER = re.compile(
     r"(?<![\w'’])(?=[hdrvnoàasHDRVNOÀAS])(?:(?P<verb>(?i:habite|habitant|"
     r"(?:(?:domicilié|demeurant|résidant|réside|vit|vivant|installée?s?|n[ée](?:\(e\)|e)?s?) "
     r"(?:à|au|sur))|(?:originaire|natif|native) (?:de |d['’]))) ?"
-    r"|(?P<cue>à|au|vers|sur|de|d['’]|(?i:près de|proche de)) ?)"
+    r"|(?P<cue>à|aux?|vers|sur|de|d['’]|(?i:près de|proche de)) ?)"
     rf"(?P<town>{TOWN})"
 )
 #: The place of a letter: `Rennes, le 14 février 2023`.
 LETTER_PLACE = re.compile(
-    rf"^[ \t]*({WORD}(?:[- ](?:{WORD}|sur|sous|en|lès|la|le))*), le (?=\d|1er)",
+    rf"^[ \t]*({WORD}(?:[- ](?:{WORD}|sur|sous|en|lès|la|le|[dl]['’]{WORD}))*), le "
+    rf"(?=\d|1er|(?:{WEEKDAYS}) )",
     re.MULTILINE,
 )
 #: A place's or a person's name after a facility (`du Parc`, `Claude Huriez`,
 #: `Les Jardins de Flore`, `de l'Artois`).
 _PLACE = (
-    rf"(?:(?:de la|du|des|de|Les|Le|La) |(?:de l|d|L)['’])?{WORD}"
-    rf"(?:[- ](?:(?:de|du|des|la|les|le|sur|en)[- ])*(?:{WORD}|[dl]['’]{WORD}))*"
+    rf"(?:(?i:de la|du|des|de|les|le|la) |(?i:de l|d|l)['’])?{WORD}"
+    rf"(?:[- ](?:(?i:de|du|des|la|les|le|sur|en)[- ])*(?:{WORD}|[dl]['’]{WORD}))*"
 )
 #: A facility with its name; the whole of it is the hospital.
 HOSPITAL = re.compile(
@@ -152,7 +153,8 @@ HOSPITAL = re.compile(
     r"(?: (?i:régional|universitaire|intercommunal|général|départemental|spécialisé))*"
     r"(?!(?i: de (?:jour|semaine|nuit)\b)) "
     r"|Centre (?!(?i:de|du|des|hospitalier|médical)\b)(?=[A-ZÀ-Ý])"
-    r"|(?:H[ôo]pital|HÔPITAL|Hôpitaux|Clinique|CLINIQUE|Polyclinique|Institut|CHRU|CHU|CHR|"
+    r"|(?:H[ôo]pital|H[ÔO]PITAL|Hôpitaux|Clinique|CLINIQUE|Polyclinique|POLYCLINIQUE|Institut|"
+    r"INSTITUT|CHRU|CHU|CHR|"
     r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|EHPAD|Ehpad|SSR|USLD)"
     r"(?!(?i: de (?:jour|semaine|nuit)\b)) )"
     rf"{_PLACE}"
