@@ -404,6 +404,15 @@ HOSPITALS = [
         ("CENTRE HOSPITALIER DE ROUBAIX", "HOPITAL"),
         ("POLYCLINIQUE DU BOIS", "HOPITAL"),
     ),
+    case(
+        "Vue à l'hôpital privé de la Louvière puis à la clinique Pasteur.",
+        ("hôpital privé de la Louvière", "HOPITAL"),
+        ("clinique Pasteur", "HOPITAL"),
+    ),
+    case(
+        "Suivi au centre hospitalier de Roubaix.",
+        ("centre hospitalier de Roubaix", "HOPITAL"),
+    ),
     case("Sortie vers le CHRU de Tours.", ("CHRU de Tours", "HOPITAL")),
     case("Vue au CH de Lens hier.", ("CH de Lens", "HOPITAL")),
     case(
@@ -445,6 +454,7 @@ DATES += [
     ),
     case("22/03 14h : patiente calme.", ("22/03", "DATE")),
     case("Revue le jeudi 03/03/2022.", ("jeudi 03/03/2022", "DATE")),
+    case("Vue le 22.03 à J1 (23/03).", ("22.03", "DATE"), ("23/03", "DATE")),
     case("Hospitalisée du 12 au 15/03/2021.", ("12", "DATE"), ("15/03/2021", "DATE")),
     case("Revue depuis le 3 mars 21.", ("3 mars 21", "DATE")),
     case("Consultation du trente et un mars 2021.", ("trente et un mars 2021", "DATE")),
@@ -472,6 +482,11 @@ ADDRESSES += [
         ("Résidence Les Tilleuls, bât. C", "ADRESSE"),
         ("12-14 rue Pasteur", "ADRESSE"),
     ),
+    case(
+        "Vit avenue du 8 Mai 1945, près de la place du 11 Novembre.",
+        ("avenue du 8 Mai 1945", "ADRESSE"),
+        ("place du 11 Novembre", "ADRESSE"),
+    ),
     case("Au 3 ter impasse des Peupliers.", ("3 ter impasse des Peupliers", "ADRESSE")),
     case(
         "Hameau de Kerbiquet, route de Brest.",
@@ -488,6 +503,7 @@ KEPT += [
     "Prise en charge au Centre de rééducation fonctionnelle.",
     "Transfert en Réanimation puis en Cardiologie, hôpital de semaine.",
     "Au cours de la nuit, au cours du Traitement.",
+    "Examen clinique Normal, bilan hospitalier complet.",
 ]
 
 

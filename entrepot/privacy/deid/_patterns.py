@@ -67,7 +67,7 @@ DATE = re.compile(
     rf"(?: (?:19|20)\d{{2}}| \d{{2}}(?! ?(?:{UNITS}|heures?|[/:])(?!\w)))?"
     rf"|(?:(?:{WEEKDAYS}) )?{_DAY_WORD} (?:{MONTHS})(?: (?:19|20)\d{{2}})?"
     rf"|{_DAY}(?= (?:au|et) (?:{_DAY} (?:{MONTHS})|{_DAY}[/.](?:0?[1-9]|1[0-2])\b))"
-    r"|(?<=\ble |\bdu |\bau |\bet )(?:0?[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])"
+    r"|(?:(?<=\ble |\bdu |\bau |\bet )|(?<=\())(?:0?[1-9]|[12]\d|3[01])[/.](?:0[1-9]|1[0-2])"
     r"|(?<![^\n])(?:0[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])(?=[ ,:])"
     rf"|(?:{MONTHS}) (?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}"
@@ -107,7 +107,8 @@ STREET = re.compile(
     r"(?=[rabiqscplhfeRABIQSCPLHFEB])(?<!\b[Aa]u )(?<!\b[Ee]n )\b(?:(?i:rue|avenue|av\.?|boulevard|bd|allée|impasse|"
     r"quai|square|chemin|route|place|résidence|lotissement|hameau|lieu-dit|cours|sentier|"
     r"cité|esplanade|promenade|parvis|faubourg|rond-point) "
-    rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?{WORD}(?:[- ](?:{WORD}|de|du|des|la|les))*"
+    rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?(?:\d{{1,2}}(?:er)? )?{WORD}"
+    rf"(?:[- ](?:{WORD}|de|du|des|la|les))*(?: (?:1[89]|20)\d\d(?!\d))?"
     r"|(?:BP|CS|TSA) ?\d{3,5})"
     rf"(?i:{_COMPLEMENT})"
 )
@@ -145,17 +146,18 @@ _PLACE = (
 )
 #: A facility with its name; the whole of it is the hospital.
 HOSPITAL = re.compile(
-    r"(?=[HCGIPESUMcm])\b(?:"
+    r"(?=[HCGIPESUMcmh])\b(?:"
     r"(?:(?i:maison de santé(?: pluriprofessionnelle| pluridisciplinaire)?|cabinet médical|"
     r"centre de rééducation(?: fonctionnelle)?|centre de soins(?: de suite)?|centre médical|"
     r"centre de santé|centre de dialyse|centre médico-psychologique)|CMPP?) (?=d)"
-    r"|(?:Centre|CENTRE) (?:Hospitalier|hospitalier|HOSPITALIER)"
+    r"|(?:Centre|CENTRE|centre) (?:Hospitalier|hospitalier|HOSPITALIER)"
     r"(?: (?i:régional|universitaire|intercommunal|général|départemental|spécialisé))*"
     r"(?!(?i: de (?:jour|semaine|nuit)\b)) "
     r"|Centre (?!(?i:de|du|des|hospitalier|médical)\b)(?=[A-ZÀ-Ý])"
-    r"|(?:H[ôo]pital|H[ÔO]PITAL|Hôpitaux|Clinique|CLINIQUE|Polyclinique|POLYCLINIQUE|Institut|"
-    r"INSTITUT|CHRU|CHU|CHR|"
+    r"|(?:[Hh][ôo]pital|H[ÔO]PITAL|Hôpitaux|Clinique|CLINIQUE|(?<=la )clinique|Polyclinique|"
+    r"POLYCLINIQUE|Institut|INSTITUT|CHRU|CHU|CHR|"
     r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|EHPAD|Ehpad|SSR|USLD)"
+    r"(?: (?i:privée?|mutualiste|militaire|psychiatrique|local))?"
     r"(?!(?i: de (?:jour|semaine|nuit)\b)) )"
     rf"{_PLACE}"
 )
