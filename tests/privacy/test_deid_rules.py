@@ -47,6 +47,11 @@ TITLES = [
     ),
     case("Dr A.-S. Le Gall", ("A.-S.", "PRENOM"), ("Le Gall", "NOM")),
     case("Dr Dubois du Service de Cardiologie", ("Dubois", "NOM")),
+    case(
+        "Adressée par le Dr Lemaire de Seclin.",
+        ("Lemaire", "NOM"),
+        ("Seclin", "VILLE"),
+    ),
     case("La patiente Ménard, âgée de 77 ans", ("Ménard", "NOM")),
     case("Je revois votre patient M. Ben Ali.", ("Ben Ali", "NOM")),
     case(
@@ -412,6 +417,15 @@ HOSPITALS = [
     case(
         "Suivi au centre hospitalier de Roubaix.",
         ("centre hospitalier de Roubaix", "HOPITAL"),
+    ),
+    case(
+        "Sortie vers l'EHPAD Résidence du Lac.",
+        ("EHPAD Résidence du Lac", "HOPITAL"),
+    ),
+    case(
+        "Polyclinique du Bois, Lille.",
+        ("Polyclinique du Bois", "HOPITAL"),
+        ("Lille", "VILLE"),
     ),
     case("Sortie vers le CHRU de Tours.", ("CHRU de Tours", "HOPITAL")),
     case("Vue au CH de Lens hier.", ("CH de Lens", "HOPITAL")),

@@ -33,6 +33,7 @@ _TOKEN = re.compile(
 )
 _GAP = re.compile(r"[ \t]{1,2}$")
 _WORD_BEFORE = re.compile(r"(\w+\.?) $")
+_HOSPITAL_TOWN = re.compile(rf",? (?:à )?({p.TOWN})")
 _TITLES = frozenset(
     "dr drs pr m mr mme mmes mlle melle docteur professeur monsieur madame mademoiselle "
     "me".split()
@@ -69,7 +70,11 @@ def patterns(text: str) -> list[Span]:
             spans.append((m.start(2), m.end(2), "VILLE"))
     spans += towns(text)
     spans += [(m.start(1), m.end(1), "VILLE") for m in p.LETTER_PLACE.finditer(text)]
-    spans += [(m.start(), m.end(), "HOPITAL") for m in p.HOSPITAL.finditer(text)]
+    for m in p.HOSPITAL.finditer(text):
+        spans.append((m.start(), m.end(), "HOPITAL"))
+        town = _HOSPITAL_TOWN.match(text, m.end())
+        if town and fold(town.group(1)) in cities():
+            spans.append((town.start(1), town.end(1), "VILLE"))  # `Clinique X, Lille`
     for name in hospitals():
         start = text.find(name)
         while start >= 0:

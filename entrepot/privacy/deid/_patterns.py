@@ -104,7 +104,8 @@ ADDRESS = re.compile(
 #: A street named without its number (`avenue de la République`, `Résidence Les
 #: Tilleuls`), or a postal box (`BP 123`, `CS 70001`).
 STREET = re.compile(
-    r"(?=[rabiqscplhfeRABIQSCPLHFEB])(?<!\b[Aa]u )(?<!\b[Ee]n )\b(?:(?i:rue|avenue|av\.?|boulevard|bd|allée|impasse|"
+    r"(?=[rabiqscplhfeRABIQSCPLHFEB])(?<!\b[Aa]u )(?<!\b[Ee]n )(?<!EHPAD )(?<!Ehpad )"
+    r"\b(?:(?i:rue|avenue|av\.?|boulevard|bd|allée|impasse|"
     r"quai|square|chemin|route|place|résidence|lotissement|hameau|lieu-dit|cours|sentier|"
     r"cité|esplanade|promenade|parvis|faubourg|rond-point) "
     rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?(?:\d{{1,2}}(?:er)? )?{WORD}"
