@@ -365,6 +365,13 @@ CITIES = [
     case("Infirmière libérale d'Armentières.", ("Armentières", "VILLE")),
     case("Vit chez la fille de Nicole, à Albert.", ("Albert", "VILLE")),
     case(
+        "Enfants à Roubaix, Wattrelos et Croix.",
+        ("Roubaix", "VILLE"),
+        ("Wattrelos", "VILLE"),
+        ("Croix", "VILLE"),
+    ),
+    case("Douai, 3 mars 2021", ("Douai", "VILLE"), ("3 mars 2021", "DATE")),
+    case(
         "Villeneuve d'Ascq, le lundi 3 mars 2021",
         ("Villeneuve d'Ascq", "VILLE"),
         ("lundi 3 mars 2021", "DATE"),
@@ -518,6 +525,7 @@ KEPT += [
     "Transfert en Réanimation puis en Cardiologie, hôpital de semaine.",
     "Au cours de la nuit, au cours du Traitement.",
     "Examen clinique Normal, bilan hospitalier complet.",
+    "Kardegic, 75 mg.\nHémoglobine, 12 g/dL.\nVu à Jeun, et Sous Kardegic.",
 ]
 
 

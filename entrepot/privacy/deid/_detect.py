@@ -69,7 +69,9 @@ def patterns(text: str) -> list[Span]:
             spans.append((m.start(1), m.end(1), "ZIP"))
             spans.append((m.start(2), m.end(2), "VILLE"))
     spans += towns(text)
-    spans += [(m.start(1), m.end(1), "VILLE") for m in p.LETTER_PLACE.finditer(text)]
+    for m in p.LETTER_PLACE.finditer(text):
+        if m.group(2) or fold(m.group(1)) in cities():
+            spans.append((m.start(1), m.end(1), "VILLE"))
     for m in p.HOSPITAL.finditer(text):
         spans.append((m.start(), m.end(), "HOPITAL"))
         town = _HOSPITAL_TOWN.match(text, m.end())
@@ -95,27 +97,36 @@ def towns(text: str) -> list[Span]:
         start, end = m.span("town")
         if not m.group("verb") and not _commune(text, m):
             continue
-        if not any(a < end and start < b for a, b, _ in guarded):
+        while not any(a < end and start < b for a, b, _ in guarded):
             spans.append((start, end, "VILLE"))
+            more = p.TOWN_LIST.match(text, end)
+            if not more or not _common_town(fold(more.group(1)), "list"):
+                break
+            start, end = more.span(1)
     return spans
 
 
 def _commune(text: str, m: re.Match) -> bool:
-    town = fold(m.group("town"))
-    article = {"au": "le ", "aux": "les "}.get(m.group("cue"), "")
-    if town not in cities() and article + town not in cities():
-        return False
-    if m.group("cue") not in ("à", "au") and (
-        town in COMMON
-        or town in medical_words()
-        or town in first_names()
-        or len(town) < 3
-    ):
+    if not _common_town(fold(m.group("town")), m.group("cue")):
         return False
     before = _WORD_BEFORE.search(text, 0, m.start())
     return not before or (
         fold(before.group(1)) not in first_names()
         and before.group(1).lower().rstrip(".") not in _TITLES
+    )
+
+
+def _common_town(town: str, cue: str) -> bool:
+    """Whether a folded name after `cue` is a commune: after `à` or `au` any,
+    otherwise one that is no word of notes and no first name."""
+    article = {"au": "le ", "aux": "les "}.get(cue, "")
+    if town not in cities() and article + town not in cities():
+        return False
+    return cue in ("à", "au") or not (
+        town in COMMON
+        or town in medical_words()
+        or town in first_names()
+        or len(town) < 3
     )
 
 

@@ -133,9 +133,12 @@ TOWN_AFTER = re.compile(
     r"|(?P<cue>à|aux?|vers|sur|de|d['’]|(?i:près de|proche de)) ?)"
     rf"(?P<town>{TOWN})"
 )
-#: The place of a letter: `Rennes, le 14 février 2023`.
+#: More towns after one: `à Roubaix, Wattrelos et Croix`.
+TOWN_LIST = re.compile(rf"(?:, | et | ou )({TOWN})")
+#: The place of a letter: `Rennes, le 14 février 2023` (`Rennes, 14 février
+#: 2023` when it is a commune).
 LETTER_PLACE = re.compile(
-    rf"^[ \t]*({WORD}(?:[- ](?:{WORD}|sur|sous|en|lès|la|le|[dl]['’]{WORD}))*), le "
+    rf"^[ \t]*({WORD}(?:[- ](?:{WORD}|sur|sous|en|lès|la|le|[dl]['’]{WORD}))*), (le )?"
     rf"(?=\d|1er|(?:{WEEKDAYS}) )",
     re.MULTILINE,
 )
