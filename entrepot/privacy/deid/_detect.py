@@ -91,12 +91,13 @@ def towns(text: str) -> list[Span]:
     preposition one that is no word of notes (`de Mars`) nor a first name (`de
     Nicole`); never an eponym, nor after a first name or a title (`Marie de
     Montmorency`)."""
-    guarded = eponyms(text)
+    guarded = None  # eponyms, found when a town is
     spans: list[Span] = []
     for m in p.TOWN_AFTER.finditer(text):
         start, end = m.span("town")
         if not m.group("verb") and not _commune(text, m):
             continue
+        guarded = eponyms(text) if guarded is None else guarded
         while not any(a < end and start < b for a, b, _ in guarded):
             spans.append((start, end, "VILLE"))
             more = p.TOWN_LIST.match(text, end)
