@@ -434,6 +434,11 @@ HOSPITALS = [
         ("Polyclinique du Bois", "HOPITAL"),
         ("Lille", "VILLE"),
     ),
+    case(
+        "Greffe aux Hospices Civils de Lyon, suivi à l'AP-HP.",
+        ("Hospices Civils de Lyon", "HOPITAL"),
+        ("AP-HP", "HOPITAL"),
+    ),
     case("Sortie vers le CHRU de Tours.", ("CHRU de Tours", "HOPITAL")),
     case("Vue au CH de Lens hier.", ("CH de Lens", "HOPITAL")),
     case(

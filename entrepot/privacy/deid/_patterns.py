@@ -150,7 +150,7 @@ _PLACE = (
 )
 #: A facility with its name; the whole of it is the hospital.
 HOSPITAL = re.compile(
-    r"(?=[HCGIPESUMcmh])\b(?:"
+    r"(?=[HCGIPESUMcmhA])\b(?:"
     r"(?:(?i:maison de santé(?: pluriprofessionnelle| pluridisciplinaire)?|cabinet médical|"
     r"centre de rééducation(?: fonctionnelle)?|centre de soins(?: de suite)?|centre médical|"
     r"centre de santé|centre de dialyse|centre médico-psychologique)|CMPP?) (?=d)"
@@ -162,8 +162,8 @@ HOSPITAL = re.compile(
     r"POLYCLINIQUE|Institut|INSTITUT|CHRU|CHU|CHR|"
     r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|EHPAD|Ehpad|SSR|USLD)"
     r"(?: (?i:privée?|mutualiste|militaire|psychiatrique|local))?"
-    r"(?!(?i: de (?:jour|semaine|nuit)\b)) )"
-    rf"{_PLACE}"
+    r"(?!(?i: de (?:jour|semaine|nuit)\b)) |Hospices [Cc]ivils )"
+    rf"{_PLACE}|\bAP-?H[PM]\b"
 )
 _NUMBER_WORD = r"\s*(?:n°|no\.?)?\s*[:=]?\s*$"
 IPP_CUE = re.compile(
