@@ -491,6 +491,12 @@ BIRTH += [
     case("Date de naiss. : 03/03/1950", ("03/03/1950", "DATE_NAISSANCE")),
     case("D.D.N. : 03/03/1950", ("03/03/1950", "DATE_NAISSANCE")),
     case("Né(e) : 03/03/1950", ("03/03/1950", "DATE_NAISSANCE")),
+    case(
+        "Née à Saint-Pol-sur-Ternoise (Pas-de-Calais) le 3 mars 1950.",
+        ("Saint-Pol-sur-Ternoise", "VILLE"),
+        ("3 mars 1950", "DATE_NAISSANCE"),
+    ),
+    case("Naissance le 03/03/1950.", ("03/03/1950", "DATE_NAISSANCE")),
 ]
 
 ADDRESSES += [

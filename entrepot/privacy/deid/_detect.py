@@ -147,7 +147,7 @@ def _number_label(text: str, m: re.Match) -> str:
 
 
 def _date_label(text: str, start: int) -> str:
-    return "DATE_NAISSANCE" if p.BIRTH_CUE.search(_before(text, start, 50)) else "DATE"
+    return "DATE_NAISSANCE" if p.BIRTH_CUE.search(_before(text, start, 70)) else "DATE"
 
 
 def names(text: str, identity: Identity | None) -> list[Span]:

@@ -78,8 +78,8 @@ YEAR = re.compile(
     rf"(?<![\d,./])(?=[12])(?:19[0-9]{{2}}|20[0-9]{{2}})(?![\d/]|[,.]\d| ?(?:{UNITS})\b| ?/)"
 )
 BIRTH_CUE = re.compile(
-    r"(?:n[ée](?:\(e\)|e)?s?(?: à [^,\n]{1,30})?(?: (?:le|en)|(?= ?:))|D\.?D\.?N\.?"
-    r"|date de naiss(?:ance|\.)|naissance)"
+    r"(?:n[ée](?:\(e\)|e)?s?(?: à [^,\n]{1,50})?(?: (?:le|en)|(?= ?:))|D\.?D\.?N\.?"
+    r"|date de naiss(?:ance|\.)|naissance(?: le)?)"
     r"\s*:?\s*$",
     re.IGNORECASE,
 )
