@@ -371,6 +371,7 @@ CITIES = [
         ("Croix", "VILLE"),
     ),
     case("Douai, 3 mars 2021", ("Douai", "VILLE"), ("3 mars 2021", "DATE")),
+    case("Transférée vers St-Omer.", ("St-Omer", "VILLE")),
     case(
         "Villeneuve d'Ascq, le lundi 3 mars 2021",
         ("Villeneuve d'Ascq", "VILLE"),
@@ -536,6 +537,7 @@ KEPT += [
     "Transfert en Réanimation puis en Cardiologie, hôpital de semaine.",
     "Au cours de la nuit, au cours du Traitement.",
     "Examen clinique Normal, bilan hospitalier complet.",
+    "Rendez-vous à l'Hôtel de Ville, fin de Mars, sortie de Bains.",
     "Kardegic, 75 mg.\nHémoglobine, 12 g/dL.\nVu à Jeun, et Sous Kardegic.",
 ]
 

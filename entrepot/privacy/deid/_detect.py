@@ -33,6 +33,12 @@ _TOKEN = re.compile(
 )
 _GAP = re.compile(r"[ \t]{1,2}$")
 _WORD_BEFORE = re.compile(r"(\w+\.?) $")
+_SAINT = re.compile(r"\b(ste?)(?=-)")
+#: Communes that are words written with a capital in notes (`Hôtel de Ville`).
+_PLACE_WORDS = frozenset(
+    "ville mars mai bois port vert verte montagne mont bains charme roche nuits "
+    "bonnes vignes moulins sauve".split()
+)
 _HOSPITAL_TOWN = re.compile(rf",? (?:à )?({p.TOWN})")
 _TITLES = frozenset(
     "dr drs pr m mr mme mmes mlle melle docteur professeur monsieur madame mademoiselle "
@@ -118,13 +124,16 @@ def _commune(text: str, m: re.Match) -> bool:
 
 
 def _common_town(town: str, cue: str) -> bool:
-    """Whether a folded name after `cue` is a commune: after `à` or `au` any,
-    otherwise one that is no word of notes and no first name."""
+    """Whether a folded name after `cue` is a commune (`St-Omer` read as
+    `Saint-Omer`): after `à` or `au` any, otherwise one that is no word of notes
+    and no first name."""
+    town = _SAINT.sub(lambda m: "saint" + m.group(1)[2:], town)
     article = {"au": "le ", "aux": "les "}.get(cue, "")
     if town not in cities() and article + town not in cities():
         return False
     return cue in ("à", "au") or not (
         town in COMMON
+        or town in _PLACE_WORDS
         or town in medical_words()
         or town in first_names()
         or len(town) < 3
