@@ -373,6 +373,12 @@ CITIES = [
     case("Douai, 3 mars 2021", ("Douai", "VILLE"), ("3 mars 2021", "DATE")),
     case("Transférée vers St-Omer.", ("St-Omer", "VILLE")),
     case(
+        "12 rue Nationale, 59 000 Lille",
+        ("12 rue Nationale", "ADRESSE"),
+        ("59 000", "ZIP"),
+        ("Lille", "VILLE"),
+    ),
+    case(
         "Villeneuve d'Ascq, le lundi 3 mars 2021",
         ("Villeneuve d'Ascq", "VILLE"),
         ("lundi 3 mars 2021", "DATE"),
@@ -537,6 +543,7 @@ KEPT += [
     "Transfert en Réanimation puis en Cardiologie, hôpital de semaine.",
     "Au cours de la nuit, au cours du Traitement.",
     "Examen clinique Normal, bilan hospitalier complet.",
+    "Leucocytes 12 000 Neutrophiles, puis 3 12 000 Plaquettes.",
     "Rendez-vous à l'Hôtel de Ville, fin de Mars, sortie de Bains.",
     "Kardegic, 75 mg.\nHémoglobine, 12 g/dL.\nVu à Jeun, et Sous Kardegic.",
 ]

@@ -71,7 +71,10 @@ def patterns(text: str) -> list[Span]:
     spans += [(m.start(), m.end(), "ADRESSE") for m in p.STREET.finditer(text)]
     for m in p.ZIP_CITY.finditer(text):
         city = m.group(2)
-        if fold(city) in cities() or any(c.islower() for c in city.split()[0]):
+        spaced = " " in m.group(1)  # `59 000 Lille`: only before a commune
+        if fold(city) in cities() or (
+            not spaced and any(c.islower() for c in city.split()[0])
+        ):
             spans.append((m.start(1), m.end(1), "ZIP"))
             spans.append((m.start(2), m.end(2), "VILLE"))
     spans += towns(text)
