@@ -543,6 +543,7 @@ KEPT += [
     "Transfert en Réanimation puis en Cardiologie, hôpital de semaine.",
     "Au cours de la nuit, au cours du Traitement.",
     "Examen clinique Normal, bilan hospitalier complet.",
+    "Habite en Centre Ville près du Centre Commercial.",
     "Leucocytes 12 000 Neutrophiles, puis 3 12 000 Plaquettes.",
     "Rendez-vous à l'Hôtel de Ville, fin de Mars, sortie de Bains.",
     "Kardegic, 75 mg.\nHémoglobine, 12 g/dL.\nVu à Jeun, et Sous Kardegic.",
