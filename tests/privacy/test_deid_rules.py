@@ -373,6 +373,11 @@ CITIES = [
     case("Douai, 3 mars 2021", ("Douai", "VILLE"), ("3 mars 2021", "DATE")),
     case("Transférée vers St-Omer.", ("St-Omer", "VILLE")),
     case(
+        "Famille proche : Bailleul (59) et Hazebrouck (59).",
+        ("Bailleul", "VILLE"),
+        ("Hazebrouck", "VILLE"),
+    ),
+    case(
         "12 rue Nationale, 59 000 Lille",
         ("12 rue Nationale", "ADRESSE"),
         ("59 000", "ZIP"),

@@ -78,6 +78,10 @@ def patterns(text: str) -> list[Span]:
             spans.append((m.start(1), m.end(1), "ZIP"))
             spans.append((m.start(2), m.end(2), "VILLE"))
     spans += towns(text)
+    if "(" in text:
+        for m in p.TOWN_DEPARTMENT.finditer(text):
+            if _saint(fold(m.group(1))) in cities():
+                spans.append((m.start(1), m.end(1), "VILLE"))
     for m in p.LETTER_PLACE.finditer(text):
         if m.group(2) or fold(m.group(1)) in cities():
             spans.append((m.start(1), m.end(1), "VILLE"))
@@ -130,7 +134,7 @@ def _common_town(town: str, cue: str) -> bool:
     """Whether a folded name after `cue` is a commune (`St-Omer` read as
     `Saint-Omer`): after `à` or `au` any, otherwise one that is no word of notes
     and no first name."""
-    town = _SAINT.sub(lambda m: "saint" + m.group(1)[2:], town)
+    town = _saint(town)
     article = {"au": "le ", "aux": "les "}.get(cue, "")
     if town not in cities() and article + town not in cities():
         return False
@@ -141,6 +145,11 @@ def _common_town(town: str, cue: str) -> bool:
         or town in first_names()
         or len(town) < 3
     )
+
+
+def _saint(town: str) -> str:
+    """A folded town with `st-`, `ste-` written out (`saint-omer`)."""
+    return _SAINT.sub(lambda m: "saint" + m.group(1)[2:], town)
 
 
 def _before(text: str, start: int, width: int = 30) -> str:

@@ -133,6 +133,10 @@ TOWN_AFTER = re.compile(
     r"|(?P<cue>à|aux?|vers|sur|de|d['’]|(?i:près de|proche de)) ?)"
     rf"(?P<town>{TOWN})"
 )
+#: A town before its département: `Bailleul (59)`, `Ajaccio (2A)`.
+TOWN_DEPARTMENT = re.compile(
+    rf"(?<![\w'’-])({TOWN}) \((?:0[1-9]|[1-8]\d|9[0-5]|97\d|2[AB])\)"
+)
 #: More towns after one: `à Roubaix, Wattrelos et Croix`.
 TOWN_LIST = re.compile(rf"(?:, | et | ou )({TOWN})")
 #: The place of a letter: `Rennes, le 14 février 2023` (`Rennes, 14 février
