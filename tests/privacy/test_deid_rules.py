@@ -47,6 +47,11 @@ TITLES = [
     ),
     case("Dr A.-S. Le Gall", ("A.-S.", "PRENOM"), ("Le Gall", "NOM")),
     case("Dr Dubois du Service de Cardiologie", ("Dubois", "NOM")),
+    case(
+        "Adressée par le Dr Lemaire de Seclin.",
+        ("Lemaire", "NOM"),
+        ("Seclin", "VILLE"),
+    ),
     case("La patiente Ménard, âgée de 77 ans", ("Ménard", "NOM")),
     case("Je revois votre patient M. Ben Ali.", ("Ben Ali", "NOM")),
     case(
@@ -349,6 +354,213 @@ KEPT = [
 ]
 
 
+CITIES = [
+    case("Patient originaire de Tourcoing, vit seul.", ("Tourcoing", "VILLE")),
+    case(
+        "Transférée vers Valenciennes puis à Maubeuge.",
+        ("Valenciennes", "VILLE"),
+        ("Maubeuge", "VILLE"),
+    ),
+    case("Adressée par son médecin traitant de Douai.", ("Douai", "VILLE")),
+    case("Infirmière libérale d'Armentières.", ("Armentières", "VILLE")),
+    case("Vit chez la fille de Nicole, à Albert.", ("Albert", "VILLE")),
+    case(
+        "Enfants à Roubaix, Wattrelos et Croix.",
+        ("Roubaix", "VILLE"),
+        ("Wattrelos", "VILLE"),
+        ("Croix", "VILLE"),
+    ),
+    case("Douai, 3 mars 2021", ("Douai", "VILLE"), ("3 mars 2021", "DATE")),
+    case("Transférée vers St-Omer.", ("St-Omer", "VILLE")),
+    case(
+        "Famille proche : Bailleul (59) et Hazebrouck (59).",
+        ("Bailleul", "VILLE"),
+        ("Hazebrouck", "VILLE"),
+    ),
+    case(
+        "12 rue Nationale, 59 000 Lille",
+        ("12 rue Nationale", "ADRESSE"),
+        ("59 000", "ZIP"),
+        ("Lille", "VILLE"),
+    ),
+    case(
+        "Villeneuve d'Ascq, le lundi 3 mars 2021",
+        ("Villeneuve d'Ascq", "VILLE"),
+        ("lundi 3 mars 2021", "DATE"),
+    ),
+    case(
+        "Vit au Havre, l'été aux Sables-d'Olonne.",
+        ("Havre", "VILLE"),
+        ("Sables-d'Olonne", "VILLE"),
+    ),
+    case(
+        "Vu avec Mme de Montmorency et Marie de Montmorency.",
+        ("de Montmorency", "NOM"),
+        ("Marie", "PRENOM"),
+        ("de Montmorency", "NOM"),
+    ),
+    case(
+        "Boulogne-sur-Mer, le 3 mars 2021",
+        ("Boulogne-sur-Mer", "VILLE"),
+        ("3 mars 2021", "DATE"),
+    ),
+    case("Vit à La Roche-sur-Yon avec son épouse.", ("La Roche-sur-Yon", "VILLE")),
+    case(
+        "Habite Le Touquet-Paris-Plage depuis 2010.",
+        ("Le Touquet-Paris-Plage", "VILLE"),
+        ("2010", "DATE"),
+    ),
+    case("Née à Saint-Pol-sur-Ternoise.", ("Saint-Pol-sur-Ternoise", "VILLE")),
+    case("Retour à domicile sur Villeneuve-d'Ascq.", ("Villeneuve-d'Ascq", "VILLE")),
+]
+
+HOSPITALS = [
+    case(
+        "Transféré au Centre Hospitalier de Roubaix.",
+        ("Centre Hospitalier de Roubaix", "HOPITAL"),
+    ),
+    case(
+        "Centre Hospitalier Régional Universitaire de Lille",
+        ("Centre Hospitalier Régional Universitaire de Lille", "HOPITAL"),
+    ),
+    case(
+        "CENTRE HOSPITALIER DE ROUBAIX - POLYCLINIQUE DU BOIS",
+        ("CENTRE HOSPITALIER DE ROUBAIX", "HOPITAL"),
+        ("POLYCLINIQUE DU BOIS", "HOPITAL"),
+    ),
+    case(
+        "Vue à l'hôpital privé de la Louvière puis à la clinique Pasteur.",
+        ("hôpital privé de la Louvière", "HOPITAL"),
+        ("clinique Pasteur", "HOPITAL"),
+    ),
+    case(
+        "Suivi au centre hospitalier de Roubaix.",
+        ("centre hospitalier de Roubaix", "HOPITAL"),
+    ),
+    case(
+        "Sortie vers l'EHPAD Résidence du Lac.",
+        ("EHPAD Résidence du Lac", "HOPITAL"),
+    ),
+    case(
+        "Polyclinique du Bois, Lille.",
+        ("Polyclinique du Bois", "HOPITAL"),
+        ("Lille", "VILLE"),
+    ),
+    case(
+        "Greffe aux Hospices Civils de Lyon, suivi à l'AP-HP.",
+        ("Hospices Civils de Lyon", "HOPITAL"),
+        ("AP-HP", "HOPITAL"),
+    ),
+    case("Sortie vers le CHRU de Tours.", ("CHRU de Tours", "HOPITAL")),
+    case("Vue au CH de Lens hier.", ("CH de Lens", "HOPITAL")),
+    case(
+        "Hospitalisé à l'Hôpital Claude Huriez en 2019.",
+        ("Hôpital Claude Huriez", "HOPITAL"),
+        ("2019", "DATE"),
+    ),
+    case(
+        "Opérée à la Clinique du Parc à Lyon.",
+        ("Clinique du Parc", "HOPITAL"),
+        ("Lyon", "VILLE"),
+    ),
+    case("Suivie au Centre Oscar Lambret.", ("Centre Oscar Lambret", "HOPITAL")),
+    case(
+        "Résidente de l'EHPAD Les Jardins de Flore.",
+        ("EHPAD Les Jardins de Flore", "HOPITAL"),
+    ),
+    case(
+        "Rééducation au SSR Les Hauts de Flandre.",
+        ("SSR Les Hauts de Flandre", "HOPITAL"),
+    ),
+    case("Dossier partagé du GHT de l'Artois.", ("GHT de l'Artois", "HOPITAL")),
+    case(
+        "Vue à la maison de santé de Wattrelos.",
+        ("maison de santé de Wattrelos", "HOPITAL"),
+    ),
+    case("Suivi au CMP d'Armentières.", ("CMP d'Armentières", "HOPITAL")),
+    case("Cabinet médical de Lesquin", ("Cabinet médical de Lesquin", "HOPITAL")),
+    case(
+        "Centre de rééducation de Berck.", ("Centre de rééducation de Berck", "HOPITAL")
+    ),
+]
+
+DATES += [
+    case(
+        "Le 1er mars, mardi 2 mars 2021.",
+        ("1er mars", "DATE"),
+        ("mardi 2 mars 2021", "DATE"),
+    ),
+    case("22/03 14h : patiente calme.", ("22/03", "DATE")),
+    case("Revue le jeudi 03/03/2022.", ("jeudi 03/03/2022", "DATE")),
+    case(
+        "Revue le lundi 3 au matin, puis mardi 4.",
+        ("lundi 3", "DATE"),
+        ("mardi 4", "DATE"),
+    ),
+    case("Vue le 22.03 à J1 (23/03).", ("22.03", "DATE"), ("23/03", "DATE")),
+    case("Hospitalisée du 12 au 15/03/2021.", ("12", "DATE"), ("15/03/2021", "DATE")),
+    case("Revue depuis le 3 mars 21.", ("3 mars 21", "DATE")),
+    case("Consultation du trente et un mars 2021.", ("trente et un mars 2021", "DATE")),
+]
+
+BIRTH += [
+    case("né le trois mars 1950", ("trois mars 1950", "DATE_NAISSANCE")),
+    case("Date de naiss. : 03/03/1950", ("03/03/1950", "DATE_NAISSANCE")),
+    case("D.D.N. : 03/03/1950", ("03/03/1950", "DATE_NAISSANCE")),
+    case("Né(e) : 03/03/1950", ("03/03/1950", "DATE_NAISSANCE")),
+    case(
+        "Née à Saint-Pol-sur-Ternoise (Pas-de-Calais) le 3 mars 1950.",
+        ("Saint-Pol-sur-Ternoise", "VILLE"),
+        ("3 mars 1950", "DATE_NAISSANCE"),
+    ),
+    case("Naissance le 03/03/1950.", ("03/03/1950", "DATE_NAISSANCE")),
+]
+
+ADDRESSES += [
+    case(
+        "Domicile : 14 boulevard Tanguy Prigent, bât. B, appt 12.",
+        ("14 boulevard Tanguy Prigent, bât. B, appt 12", "ADRESSE"),
+    ),
+    case(
+        "Vit bd Victor Hugo, puis cours Lafayette.",
+        ("bd Victor Hugo", "ADRESSE"),
+        ("cours Lafayette", "ADRESSE"),
+    ),
+    case(
+        "Résidence Les Tilleuls, bât. C, 12-14 rue Pasteur.",
+        ("Résidence Les Tilleuls, bât. C", "ADRESSE"),
+        ("12-14 rue Pasteur", "ADRESSE"),
+    ),
+    case(
+        "Vit avenue du 8 Mai 1945, près de la place du 11 Novembre.",
+        ("avenue du 8 Mai 1945", "ADRESSE"),
+        ("place du 11 Novembre", "ADRESSE"),
+    ),
+    case("Au 3 ter impasse des Peupliers.", ("3 ter impasse des Peupliers", "ADRESSE")),
+    case(
+        "Hameau de Kerbiquet, route de Brest.",
+        ("Hameau de Kerbiquet", "ADRESSE"),
+        ("route de Brest", "ADRESSE"),
+    ),
+]
+
+KEPT += [
+    "Hospitalisé en hôpital de jour, puis au centre de rééducation.",
+    "Suivi dans le service de cardiologie du centre hospitalier.",
+    "Patiente âgée de 72 ans, revue à 3 mois, 2 fois par jour.",
+    "Retour à domicile, vue de profil, test de Mars négatif.",
+    "Prise en charge au Centre de rééducation fonctionnelle.",
+    "Transfert en Réanimation puis en Cardiologie, hôpital de semaine.",
+    "Au cours de la nuit, au cours du Traitement.",
+    "Examen clinique Normal, bilan hospitalier complet.",
+    "Lundi 3 comprimés, mardi 2 fois, jeudi 10 h.",
+    "Habite en Centre Ville près du Centre Commercial.",
+    "Leucocytes 12 000 Neutrophiles, puis 3 12 000 Plaquettes.",
+    "Rendez-vous à l'Hôtel de Ville, fin de Mars, sortie de Bains.",
+    "Kardegic, 75 mg.\nHémoglobine, 12 g/dL.\nVu à Jeun, et Sous Kardegic.",
+]
+
+
 @pytest.mark.parametrize(
     "text, expected",
     TITLES + UNTITLED + BIRTH + FIELDS + SIGNATURES + SALUTATIONS + RELATIVES,
@@ -357,7 +569,9 @@ def test_context_rules(text, expected):
     assert found(text) == expected
 
 
-@pytest.mark.parametrize("text, expected", PHONES + MAILS + DATES + NUMBERS + ADDRESSES)
+@pytest.mark.parametrize(
+    "text, expected", PHONES + MAILS + DATES + NUMBERS + ADDRESSES + CITIES + HOSPITALS
+)
 def test_formats(text, expected):
     assert found(text) == expected
 

@@ -7,6 +7,7 @@ import re
 from typing import NamedTuple
 
 from entrepot.privacy.deid import _patterns as p
+from entrepot.privacy.deid._lexicons import cities, surnames
 from entrepot.privacy.deid._text import fold
 
 Span = tuple[int, int, str]
@@ -138,14 +139,20 @@ def _signs(text: str, m: re.Match) -> bool:
 
 
 def _units(start: int, seq: str) -> list[_Unit]:
-    """The names of a sequence, cut at the first word that is not a name."""
+    """The names of a sequence, cut at the first word that is not a name, or at
+    `de` before a commune that is no surname."""
     units: list[_Unit] = []
     begin = None
-    for w in re.finditer(r"\S+", seq):
+    words = list(re.finditer(r"\S+", seq))
+    for k, w in enumerate(words):
         word = w.group()
         folded = fold(word)
         if begin is None:
             begin = w.start()
+        if units and folded == "de" and k + 1 < len(words):
+            town = fold(words[k + 1].group())
+            if town in cities() and town not in surnames():
+                break  # `Dr Lemaire de Seclin`: where the doctor works
         if folded in PARTICLES:
             continue
         if folded in _STOP or (word.isupper() and folded in NOT_NAMES):

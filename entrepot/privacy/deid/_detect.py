@@ -21,6 +21,7 @@ from entrepot.privacy.deid._lexicons import (
     cities,
     first_names,
     hospitals,
+    medical_words,
     sure_names,
     surnames,
     unknown_word,
@@ -31,6 +32,14 @@ _TOKEN = re.compile(
     rf"[{p.UPPER}][{p.LOWER}{p.UPPER}'’]*(?:-[{p.UPPER}][{p.LOWER}{p.UPPER}'’]*)*"
 )
 _GAP = re.compile(r"[ \t]{1,2}$")
+_WORD_BEFORE = re.compile(r"(\w+\.?) $")
+_SAINT = re.compile(r"\b(ste?)(?=-)")
+#: Communes that are words written with a capital in notes (`Hôtel de Ville`).
+_PLACE_WORDS = frozenset(
+    "ville mars mai bois port vert verte montagne mont bains charme roche nuits "
+    "bonnes vignes moulins sauve".split()
+)
+_HOSPITAL_TOWN = re.compile(rf",? (?:à )?({p.TOWN})")
 _TITLES = frozenset(
     "dr drs pr m mr mme mmes mlle melle docteur professeur monsieur madame mademoiselle "
     "me".split()
@@ -62,20 +71,85 @@ def patterns(text: str) -> list[Span]:
     spans += [(m.start(), m.end(), "ADRESSE") for m in p.STREET.finditer(text)]
     for m in p.ZIP_CITY.finditer(text):
         city = m.group(2)
-        if fold(city) in cities() or any(c.islower() for c in city.split()[0]):
+        spaced = " " in m.group(1)  # `59 000 Lille`: only before a commune
+        if fold(city) in cities() or (
+            not spaced and any(c.islower() for c in city.split()[0])
+        ):
             spans.append((m.start(1), m.end(1), "ZIP"))
             spans.append((m.start(2), m.end(2), "VILLE"))
-    for m in p.AT_TOWN.finditer(text):
-        if m.group("verb") or fold(m.group("town")) in cities():
-            spans.append((m.start("town"), m.end("town"), "VILLE"))
-    spans += [(m.start(1), m.end(1), "VILLE") for m in p.LETTER_PLACE.finditer(text)]
-    spans += [(m.start(), m.end(), "HOPITAL") for m in p.HOSPITAL.finditer(text)]
+    spans += towns(text)
+    if "(" in text:
+        for m in p.TOWN_DEPARTMENT.finditer(text):
+            if _saint(fold(m.group(1))) in cities():
+                spans.append((m.start(1), m.end(1), "VILLE"))
+    for m in p.LETTER_PLACE.finditer(text):
+        if m.group(2) or fold(m.group(1)) in cities():
+            spans.append((m.start(1), m.end(1), "VILLE"))
+    for m in p.HOSPITAL.finditer(text):
+        spans.append((m.start(), m.end(), "HOPITAL"))
+        town = _HOSPITAL_TOWN.match(text, m.end())
+        if town and fold(town.group(1)) in cities():
+            spans.append((town.start(1), town.end(1), "VILLE"))  # `Clinique X, Lille`
     for name in hospitals():
         start = text.find(name)
         while start >= 0:
             spans.append((start, start + len(name), "HOPITAL"))
             start = text.find(name, start + 1)
     return spans
+
+
+def towns(text: str) -> list[Span]:
+    """Towns after a word of living or birth (any capitalised name), or after a
+    preposition when they are communes: after `à` any commune, after another
+    preposition one that is no word of notes (`de Mars`) nor a first name (`de
+    Nicole`); never an eponym, nor after a first name or a title (`Marie de
+    Montmorency`)."""
+    guarded = None  # eponyms, found when a town is
+    spans: list[Span] = []
+    for m in p.TOWN_AFTER.finditer(text):
+        start, end = m.span("town")
+        if not m.group("verb") and not _commune(text, m):
+            continue
+        guarded = eponyms(text) if guarded is None else guarded
+        while not any(a < end and start < b for a, b, _ in guarded):
+            spans.append((start, end, "VILLE"))
+            more = p.TOWN_LIST.match(text, end)
+            if not more or not _common_town(fold(more.group(1)), "list"):
+                break
+            start, end = more.span(1)
+    return spans
+
+
+def _commune(text: str, m: re.Match) -> bool:
+    if not _common_town(fold(m.group("town")), m.group("cue")):
+        return False
+    before = _WORD_BEFORE.search(text, 0, m.start())
+    return not before or (
+        fold(before.group(1)) not in first_names()
+        and before.group(1).lower().rstrip(".") not in _TITLES
+    )
+
+
+def _common_town(town: str, cue: str) -> bool:
+    """Whether a folded name after `cue` is a commune (`St-Omer` read as
+    `Saint-Omer`): after `à` or `au` any, otherwise one that is no word of notes
+    and no first name."""
+    town = _saint(town)
+    article = {"au": "le ", "aux": "les "}.get(cue, "")
+    if town not in cities() and article + town not in cities():
+        return False
+    return cue in ("à", "au") or not (
+        town in COMMON
+        or town in _PLACE_WORDS
+        or town in medical_words()
+        or town in first_names()
+        or len(town) < 3
+    )
+
+
+def _saint(town: str) -> str:
+    """A folded town with `st-`, `ste-` written out (`saint-omer`)."""
+    return _SAINT.sub(lambda m: "saint" + m.group(1)[2:], town)
 
 
 def _before(text: str, start: int, width: int = 30) -> str:
@@ -94,7 +168,7 @@ def _number_label(text: str, m: re.Match) -> str:
 
 
 def _date_label(text: str, start: int) -> str:
-    return "DATE_NAISSANCE" if p.BIRTH_CUE.search(_before(text, start, 50)) else "DATE"
+    return "DATE_NAISSANCE" if p.BIRTH_CUE.search(_before(text, start, 70)) else "DATE"
 
 
 def names(text: str, identity: Identity | None) -> list[Span]:

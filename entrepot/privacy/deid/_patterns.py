@@ -53,13 +53,23 @@ CUED_NUMBER = re.compile(
     rf"{_START}(?=\d)(?:\d{{2,}}(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}"
 )
 _DAY = r"(?:1er|[12]?\d|3[01])"
+#: A day in words: `trois`, `trente et un`, `premier`.
+_DAY_WORD = (
+    r"(?:premier|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|"
+    r"quatorze|quinze|seize|dix-sept|dix-huit|dix-neuf|vingt(?:(?: et |-et-)un|-deux|"
+    r"-trois|-quatre|-cinq|-six|-sept|-huit|-neuf)?|trente(?:(?: et |-et-)un)?)"
+)
 DATE = re.compile(
-    r"(?<![\d/])\b(?=[0-9adfjlmnosv])(?:"
-    r"(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d{2}"
+    r"(?<![\d/])\b(?=[0-9acdfhjlmnopqstv])(?:"
+    rf"(?:(?:{WEEKDAYS}) )?(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d{{2}}"
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-    rf"|(?:(?:{WEEKDAYS}) )?{_DAY} (?:{MONTHS})(?: (?:19|20)\d{{2}})?"
-    rf"|{_DAY}(?= (?:au|et) {_DAY} (?:{MONTHS}))"
-    r"|(?<=\ble |\bdu |\bau |\bet )(?:0?[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])"
+    rf"|(?:(?:{WEEKDAYS}) )?{_DAY} (?:{MONTHS})"
+    rf"(?: (?:19|20)\d{{2}}| \d{{2}}(?! ?(?:{UNITS}|heures?|[/:])(?!\w)))?"
+    rf"|(?:(?:{WEEKDAYS}) )?{_DAY_WORD} (?:{MONTHS})(?: (?:19|20)\d{{2}})?"
+    rf"|(?:{WEEKDAYS}) {_DAY}(?! ?(?:{UNITS}|heures?|comprimés?|[/:.,]\d)(?!\w))"
+    rf"|{_DAY}(?= (?:au|et) (?:{_DAY} (?:{MONTHS})|{_DAY}[/.](?:0?[1-9]|1[0-2])\b))"
+    r"|(?:(?<=\ble |\bdu |\bau |\bet )|(?<=\())(?:0?[1-9]|[12]\d|3[01])[/.](?:0[1-9]|1[0-2])"
+    r"|(?<![^\n])(?:0[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])(?=[ ,:])"
     rf"|(?:{MONTHS}) (?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}"
     r")(?![\d/])",
@@ -69,7 +79,8 @@ YEAR = re.compile(
     rf"(?<![\d,./])(?=[12])(?:19[0-9]{{2}}|20[0-9]{{2}})(?![\d/]|[,.]\d| ?(?:{UNITS})\b| ?/)"
 )
 BIRTH_CUE = re.compile(
-    r"(?:n[ée](?:\(e\)|e)?s?(?: à [^,\n]{1,30})? (?:le|en)|DDN|date de naissance|naissance)"
+    r"(?:n[ée](?:\(e\)|e)?s?(?: à [^,\n]{1,50})?(?: (?:le|en)|(?= ?:))|D\.?D\.?N\.?"
+    r"|date de naiss(?:ance|\.)|naissance(?: le)?)"
     r"\s*:?\s*$",
     re.IGNORECASE,
 )
@@ -78,40 +89,87 @@ STREET_KINDS = (
     "cours|square|passage|villa|cité|cite|résidence|residence|sentier|rond-point|"
     "faubourg|esplanade|promenade|voie|hameau|lieu-dit|parvis|chaussée"
 )
+#: Words of a street's name: a dot only after an abbreviation (`St.`), not
+#: after the name's last word (`des Peupliers.`).
+_STREET_NAME = r"(?:[^,\n\d.;:()]|(?<![a-zà-ÿ]{4})\.)*"
+#: What follows a street: `bât. B`, `appt 12`, `escalier C`, `3e étage`.
+_COMPLEMENT = (
+    r"(?:,? (?:bât(?:iment)?\.?|bat\.?|appt?\.?|appartement|esc(?:alier)?\.?|porte|"
+    r"logement|log\.?) ?[A-Z0-9]{1,4}\b)*"
+)
 ADDRESS = re.compile(
-    rf"(?=\d)\b\d{{1,4}}(?: ?(?:bis|ter|b))?,? (?:{STREET_KINDS})\b[^,\n\d]*"
-    r"(?:\d{1,4}(?!\d)[-\w]*[^,\n\d]*)?",
+    rf"(?=\d)\b\d{{1,4}}(?:-\d{{1,4}})?(?: ?(?:bis|ter|b))?,? (?:{STREET_KINDS})\b{_STREET_NAME}"
+    rf"(?:\d{{1,4}}(?!\d)[-\w]*{_STREET_NAME})?{_COMPLEMENT}",
     re.IGNORECASE,
 )
 #: A street named without its number (`avenue de la République`, `Résidence Les
 #: Tilleuls`), or a postal box (`BP 123`, `CS 70001`).
 STREET = re.compile(
-    r"(?=[rabiqscplhRABIQSCPLHB])\b(?:(?i:rue|avenue|boulevard|allée|impasse|quai|square|"
-    r"chemin|route|place|résidence|lotissement|hameau|lieu-dit) "
-    rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?{WORD}(?:[- ](?:{WORD}|de|du|des|la|les))*"
+    r"(?=[rabiqscplhfeRABIQSCPLHFEB])(?<!\b[Aa]u )(?<!\b[Ee]n )(?<!EHPAD )(?<!Ehpad )"
+    r"\b(?:(?i:rue|avenue|av\.?|boulevard|bd|allée|impasse|"
+    r"quai|square|chemin|route|place|résidence|lotissement|hameau|lieu-dit|cours|sentier|"
+    r"cité|esplanade|promenade|parvis|faubourg|rond-point) "
+    rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?(?:\d{{1,2}}(?:er)? )?{WORD}"
+    rf"(?:[- ](?:{WORD}|de|du|des|la|les))*(?: (?:1[89]|20)\d\d(?!\d))?"
     r"|(?:BP|CS|TSA) ?\d{3,5})"
+    rf"(?i:{_COMPLEMENT})"
 )
 _CITY_LINK = r"(?:des|de|du|la|les|le|sur|sous|en|lès|et|\d{1,2}(?:er|e))(?![\w'’])"
 _CITY = rf"{WORD}(?:[- ](?:{WORD}|L'{WORD}|d'{WORD}|l'{WORD}|{_CITY_LINK}))*"
 ZIP_CITY = re.compile(
-    rf"(?<!\d)(?=\d)((?:0[1-9]|[1-8]\d|9[0-8])\d{{3}})[ ,]+({_CITY}(?: (?:CEDEX|Cedex)(?: \d{{1,2}})?)?)"
+    rf"(?<!\d)(?=\d)((?:0[1-9]|[1-8]\d|9[0-8])(?:(?<!\d \d\d) )?\d{{3}})(?!\d)[ ,]+({_CITY}(?: (?:CEDEX|Cedex)(?: \d{{1,2}})?)?)"
 )
-#: A town after `à`: always after a verb of living or being born
-#: (`domiciliée à Wattrelos`), otherwise when it is a known commune.
-AT_TOWN = re.compile(
-    r"(?=[hdrvnoàa])\b(?P<verb>(?:habite|domicilié|domiciliée|demeurant|résidant|réside|vit|"
-    r"n[ée](?:\(e\)|e)?|originaire|[Ff]ait) )?(?:à|au) "
-    rf"(?P<town>{WORD}(?:-(?:{WORD}|sur|sous|en|lès|la|le))*)"
+#: A town's name: `Lille`, `La Roche-sur-Yon`, `Villeneuve-d'Ascq`, `L'Haÿ-les-Roses`.
+TOWN = (
+    rf"(?:(?:Les?|La) |L['’])?{WORD}"
+    rf"(?:-(?:{WORD}|sur|sous|en|lès|les|la|le|de|des|du|et|[dl]['’]{WORD}))*"
 )
-#: The place of a letter: `Rennes, le 14 février 2023`.
+#: A town after a word that says where someone lives or comes from (`domiciliée
+#: à`, `originaire de`, `habite`): any capitalised word; after a preposition
+#: (`à`, `vers`, `sur`, `de`): a commune, read in `_detect`.
+TOWN_AFTER = re.compile(
+    r"(?<![\w'’])(?=[hdrvnoàasHDRVNOÀAS])(?:(?P<verb>(?i:habite|habitant|"
+    r"(?:(?:domicilié|demeurant|résidant|réside|vit|vivant|installée?s?|n[ée](?:\(e\)|e)?s?) "
+    r"(?:à|au|sur))|(?:originaire|natif|native) (?:de |d['’]))) ?"
+    r"|(?P<cue>à|aux?|vers|sur|de|d['’]|(?i:près de|proche de)) ?)"
+    rf"(?P<town>{TOWN})"
+)
+#: A town before its département: `Bailleul (59)`, `Ajaccio (2A)`.
+TOWN_DEPARTMENT = re.compile(
+    rf"(?<![\w'’-])({TOWN}) \((?:0[1-9]|[1-8]\d|9[0-5]|97\d|2[AB])\)"
+)
+#: More towns after one: `à Roubaix, Wattrelos et Croix`.
+TOWN_LIST = re.compile(rf"(?:, | et | ou )({TOWN})")
+#: The place of a letter: `Rennes, le 14 février 2023` (`Rennes, 14 février
+#: 2023` when it is a commune).
 LETTER_PLACE = re.compile(
-    rf"^[ \t]*({WORD}(?:[- ](?:{WORD}|sur|sous|en|lès|la|le))*), le (?=\d|1er)",
+    rf"^[ \t]*({WORD}(?:[- ](?:{WORD}|sur|sous|en|lès|la|le|[dl]['’]{WORD}))*), (le )?"
+    rf"(?=\d|1er|(?:{WEEKDAYS}) )",
     re.MULTILINE,
 )
+#: A place's or a person's name after a facility (`du Parc`, `Claude Huriez`,
+#: `Les Jardins de Flore`, `de l'Artois`).
+_PLACE = (
+    rf"(?:(?i:de la|du|des|de|les|le|la) |(?i:de l|d|l)['’])?{WORD}"
+    rf"(?:[- ](?:(?i:de|du|des|la|les|le|sur|en)[- ])*(?:{WORD}|[dl]['’]{WORD}))*"
+)
+#: A facility with its name; the whole of it is the hospital.
 HOSPITAL = re.compile(
-    rf"(?=[HCGIP])\b(?:H[ôo]pital|HÔPITAL|Clinique|CLINIQUE|CENTRE HOSPITALIER(?: UNIVERSITAIRE)?|CHU|CHR|CHI|CH|Centre hospitalier(?: universitaire)?|"
-    rf"Groupe hospitalier|GHU?|Institut|Polyclinique|Hôpitaux)(?!(?i: de (?:jour|semaine|nuit)\b))"
-    rf" (?:de la |du |des |de |de l'|d')?{WORD}(?:[- ](?:{WORD}|de|du|la|les|d'{WORD}))*"
+    r"(?=[HCGIPESUMcmhA])\b(?:"
+    r"(?:(?i:maison de santé(?: pluriprofessionnelle| pluridisciplinaire)?|cabinet médical|"
+    r"centre de rééducation(?: fonctionnelle)?|centre de soins(?: de suite)?|centre médical|"
+    r"centre de santé|centre de dialyse|centre médico-psychologique)|CMPP?) (?=d)"
+    r"|(?:Centre|CENTRE|centre) (?:Hospitalier|hospitalier|HOSPITALIER)"
+    r"(?: (?i:régional|universitaire|intercommunal|général|départemental|spécialisé))*"
+    r"(?!(?i: de (?:jour|semaine|nuit)\b)) "
+    r"|Centre (?!(?i:de|du|des|hospitalier|médical|ville|commercial|social|communal|sportif|"
+    r"culturel|aquatique|administratif|historique)\b)(?=[A-ZÀ-Ý])"
+    r"|(?:[Hh][ôo]pital|H[ÔO]PITAL|Hôpitaux|Clinique|CLINIQUE|(?<=la )clinique|Polyclinique|"
+    r"POLYCLINIQUE|Institut|INSTITUT|CHRU|CHU|CHR|"
+    r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|EHPAD|Ehpad|SSR|USLD)"
+    r"(?: (?i:privée?|mutualiste|militaire|psychiatrique|local))?"
+    r"(?!(?i: de (?:jour|semaine|nuit)\b)) |Hospices [Cc]ivils )"
+    rf"{_PLACE}|\bAP-?H[PM]\b"
 )
 _NUMBER_WORD = r"\s*(?:n°|no\.?)?\s*[:=]?\s*$"
 IPP_CUE = re.compile(
