@@ -55,10 +55,9 @@ def run(
     within a project, its figures count the project's persons and period."""
     from entrepot.cohort import load_definition, run_cohort
     from entrepot.cohort._perimeter import (
-        attrition_within,
-        figures,
         refuse_domains,
         refuse_perimeter,
+        released_run,
     )
     from entrepot.cohort._results import next_cohort_id
     from entrepot.cohort._shipped import definition_path
@@ -71,20 +70,9 @@ def run(
         if project is not None:
             refuse_domains(wh, decision, definition)
             refuse_perimeter(wh, cohort_id)
-        result = run_cohort(wh, definition, cohort_id=cohort_id, source=str(path))
-        result = result.as_dict()
-        if decision.narrows:
-            result |= figures(wh, decision, result["cohort_definition_id"])
-            result["attrition"] = attrition_within(wh, decision, definition)
-        decision.released(
-            wh,
-            "cohort.run",
-            {"cohort_definition_id": result["cohort_definition_id"], "file": file},
-            persons=result["count"],
-        )
-    result = decision.mask_fields(result, COUNTS)
-    if not isinstance(result["count"], int):  # the days would tell how many
-        result["person_days"] = None
+        found = run_cohort(wh, definition, cohort_id=cohort_id, source=str(path))
+        asked = {"cohort_definition_id": found.cohort_definition_id, "file": file}
+        result = released_run(wh, decision, definition, found.as_dict(), asked)
     emit(result, json, lambda: quiet or _print_run(result))
 
 

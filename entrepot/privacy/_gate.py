@@ -226,8 +226,8 @@ class Decision:
         what: str,
         parameters: dict | None = None,
     ) -> int | str:
-        """The number of distinct persons shown, audited as `what`: within a
-        masked project, safe from differencing (`release_count`)."""
+        """The number of distinct persons shown, audited as `release.{what}`:
+        within a masked project, safe from differencing (`release_count`)."""
         if self.project is not None and self.mask_below is not None:
             return release_count(
                 wh,
@@ -244,7 +244,7 @@ class Decision:
             count = persons.nunique().to_pyarrow().as_py()
         else:
             count = len(set(persons))
-        self.released(wh, what, parameters, persons=count)
+        self.released(wh, f"release.{what}", parameters, persons=count)
         return self.mask(count)
 
     def attrition(self, steps: list[dict]) -> list[dict]:

@@ -53,7 +53,7 @@ PATIENT_DATA = {
     "quality": (["--only", "end_before_start"], "quality"),
     "index": (["--workers", "1"], "index"),
     "search": (["lupus"], "search"),
-    "cohort run": (["GI", "--id", "7"], "cohort.run"),
+    "cohort run": (["GI", "--id", "7"], "release.cohort.run"),
     "cohort list": ([], "cohort.list"),
     "cohort show": ([str(PERIMETER)], "cohort.show"),
     "cohort describe": ([str(PERIMETER)], "cohort.describe"),
@@ -224,9 +224,8 @@ def test_a_researcher_sees_the_project_masked(capsys, hospital, as_user):
     run = cli(capsys, hospital, "cohort", "run", str(hospital / "gi.yaml"), "--id", "9", *rita)  # fmt: skip
     assert (run["count"], run["entries"], run["person_days"]) == ("<10", "<10", None)
     assert run["attrition"] == [{"rule": "entry events", "persons": "<10", "entries": "<10"}]  # fmt: skip
-    assert last_entry(hospital, "cohort.run")["user"] == "rita"
-    assert last_entry(hospital, "cohort.run")["project"] == "gi"
-    assert last_entry(hospital, "cohort.run")["persons"] == 3
+    released = last_entry(hospital, "release.cohort.run")  # the differencing defence
+    assert (released["user"], released["project"], released["persons"]) == ("rita", "gi", 3)
 
     listed = cli(capsys, hospital, "cohort", "list", *rita)
     persons = {r["id"]: r["persons"] for r in listed}

@@ -16,13 +16,13 @@ from entrepot.cohort._files import parse_text
 from entrepot.cohort._model import CohortDefinition
 from entrepot.cohort._perimeter import (
     SOURCE,
-    attrition_within,
     checked_definition,
     cohort_rows,
     figures,
     listed,
     members,
     refuse_perimeter,
+    released_run,
     seen,
     shown,
     unclaim,
@@ -93,22 +93,10 @@ async def definition_body(request: Request) -> object:
 
 
 def _run(wh, decision: Decision, definition: CohortDefinition, cohort_id: int) -> dict:
-    result = run_cohort(wh, definition, cohort_id=cohort_id, source=SOURCE)
-    found = result.as_dict()
-    steps = result.attrition
-    if decision.narrows:
-        found |= figures(wh, decision, cohort_id)
-        steps = attrition_within(wh, decision, definition)
+    found = run_cohort(wh, definition, cohort_id=cohort_id, source=SOURCE).as_dict()
     asked = {"cohort_definition_id": cohort_id, "name": definition.name}
-    persons = cohort_rows(wh, decision, cohort_id).subject_id
-    count = decision.persons(wh, persons, "cohort.run", asked)
-    return {
-        "cohort_definition_id": cohort_id,
-        "count": count,
-        "entries": decision.mask(found["entries"]),
-        "person_days": found["person_days"] if isinstance(count, int) else None,
-        "attrition": decision.attrition(steps),
-    }
+    released = released_run(wh, decision, definition, found, asked)
+    return {k: released[k] for k in CohortRun.model_fields}
 
 
 @router.post("/cohorts", status_code=202, response_model=Started, openapi_extra=BODY)
