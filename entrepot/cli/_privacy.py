@@ -155,23 +155,31 @@ def optout_add(
     """Register objections and erase these patients' data from every table now."""
     from entrepot.privacy import optout_add as add
 
-    with suppress(MissingDependencyError):  # the search index, when installed, is
-        import entrepot.search  # noqa: F401  told through its opt-out hook
+    _erase(
+        warehouse,
+        user,
+        "optout add",
+        lambda wh, who: add(wh, _key(key_file), ipp, user=who),
+        lambda data: (
+            f"{data['patients']} patient(s) opted out; "
+            f"rows removed: {data['rows_removed']}"
+        ),
+        as_json,
+        quiet,
+    )
+
+
+def _erase(warehouse, user, target: str, erase, message, as_json, quiet) -> None:
+    """Run `erase(wh, manager)`, an opt-out command that erases patients, for a
+    caller who may manage; the search index, when installed, is told through
+    its opt-out hook."""
+    with suppress(MissingDependencyError):
+        import entrepot.search  # noqa: F401
 
     with open_warehouse(warehouse) as wh:
-        who = _manager(wh, user, "optout add").user
-        data = add(wh, _key(key_file), ipp, user=who)
-    emit(
-        data,
-        as_json,
-        lambda: (
-            quiet
-            or stdout.print(
-                f"{data['patients']} patient(s) opted out; "
-                f"rows removed: {data['rows_removed']}"
-            )
-        ),
-    )
+        who = _manager(wh, user, target).user
+        data = erase(wh, who)
+    emit(data, as_json, lambda: quiet or stdout.print(message(data)))
 
 
 @optout_app.command("keys")
@@ -207,22 +215,17 @@ def optout_apply(
     """Open the pending opt-out requests, register them and erase those patients."""
     from entrepot.privacy import apply_optout_requests
 
-    with suppress(MissingDependencyError):  # the search index forgets them too
-        import entrepot.search  # noqa: F401
-
-    with open_warehouse(warehouse) as wh:
-        who = _manager(wh, user, "optout apply").user
-        data = apply_optout_requests(wh, _key(key_file), user=who)
-    emit(
-        data,
-        as_json,
-        lambda: (
-            quiet
-            or stdout.print(
-                f"{data['requests']} request(s) applied: {data['patients']} "
-                f"patient(s) opted out; rows removed: {data['rows_removed']}"
-            )
+    _erase(
+        warehouse,
+        user,
+        "optout apply",
+        lambda wh, who: apply_optout_requests(wh, _key(key_file), user=who),
+        lambda data: (
+            f"{data['requests']} request(s) applied: {data['patients']} "
+            f"patient(s) opted out; rows removed: {data['rows_removed']}"
         ),
+        as_json,
+        quiet,
     )
 
 
