@@ -220,15 +220,19 @@ def _print_table_one(result: dict) -> None:
 @app.command()
 def delete(
     cohort_id: CohortId,
+    user: CallerOption = None,
+    project: ProjectOption = None,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Remove a cohort's rows, definition and attrition."""
-    from entrepot.cohort import delete_cohort
+    """Remove a cohort's rows, definition and attrition: its owner or an
+    administrator (never a project's perimeter), audited."""
+    from entrepot.cohort._perimeter import delete_within
 
     with open_warehouse(warehouse) as wh:
-        delete_cohort(wh, cohort_id)
+        decision = decide(wh, user, "write", project, "cohort delete")
+        delete_within(wh, decision, cohort_id)
     emit(
         {"deleted": cohort_id},
         json,

@@ -10,6 +10,7 @@ from entrepot.cohort._files import definition_from_data
 from entrepot.cohort._model import CohortDefinition
 from entrepot.cohort._results import (
     cohort_definition,
+    delete_cohort,
     missing,
     next_cohort_id,
     results_table,
@@ -113,6 +114,15 @@ def refuse_perimeter(wh, cohort_id: int) -> None:
         raise AccessDeniedError(
             f"cohort {cohort_id} is a project's perimeter: it is not changed here"
         )
+
+
+def delete_within(wh, decision: Decision, cohort_id: int) -> None:
+    """Delete a cohort the decision sees and may change (its owner, or an
+    administrator; never a project's perimeter), audited."""
+    check_cohort_change(wh, decision, cohort_id, seen(wh, decision, cohort_id))
+    refuse_perimeter(wh, cohort_id)
+    delete_cohort(wh, cohort_id)
+    decision.released(wh, "cohort.delete", {"cohort_definition_id": cohort_id})
 
 
 def cohort_rows(wh, decision: Decision, cohort_id: int) -> ir.Table:

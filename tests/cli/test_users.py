@@ -93,7 +93,8 @@ OTHER = {
     "user list": "governance (manage): users",
     "project add": "governance (manage): projects",
     "project list": "governance (manage): projects",
-    "cohort delete": "removes a cohort, shows nothing of it",
+    "cohort delete": "removes a cohort (the right to write, as its owner or an "
+    "administrator), audited; shows nothing of it",
 }
 
 
@@ -205,6 +206,24 @@ def test_a_registered_user_is_audited(capsys, hospital, command, monkeypatch):
     assert (entry["user"], entry["project"]) == (user, "gi" if within else None)
 
 
+def test_cohort_delete_needs_the_right_in_the_project(capsys, hospital, as_user):
+    """A cohort outside the project is unknown there, a viewer never writes, a
+    project's perimeter is never deleted; the administrator's deletion is audited."""
+    cli(capsys, hospital, "cohort", "run", "GI", "--id", "31")  # the CLI's: no project
+    rita = [*as_user("rita"), "--project", "gi"]
+    refused = cli(capsys, hospital, "cohort", "delete", "31", *rita, code=2)
+    assert "no cohort 31 in warehouse" in refused
+    vera = [*as_user("vera"), "--project", "gi"]
+    refused = cli(capsys, hospital, "cohort", "delete", "31", *vera, code=2)
+    assert "a viewer may not write" in refused
+    refused = cli(capsys, hospital, "cohort", "delete", str(PERIMETER), code=2)
+    assert "is a project's perimeter" in refused
+    assert cli(capsys, hospital, "cohort", "delete", "31") == {"deleted": 31}
+    assert last_entry(hospital, "cohort.delete")["user"] == "root"
+    refused = cli(capsys, hospital, "cohort", "delete", "31", code=2)
+    assert "no cohort 31 in warehouse" in refused
+
+
 def test_administrator_counts_are_exact(capsys, hospital):
     counts = cli(capsys, hospital, "tables")
     assert counts["cdm"]["person"] == 5
@@ -225,7 +244,11 @@ def test_a_researcher_sees_the_project_masked(capsys, hospital, as_user):
     assert (run["count"], run["entries"], run["person_days"]) == ("<10", "<10", None)
     assert run["attrition"] == [{"rule": "entry events", "persons": "<10", "entries": "<10"}]  # fmt: skip
     released = last_entry(hospital, "release.cohort.run")  # the differencing defence
-    assert (released["user"], released["project"], released["persons"]) == ("rita", "gi", 3)
+    assert (released["user"], released["project"], released["persons"]) == (
+        "rita",
+        "gi",
+        3,
+    )
 
     listed = cli(capsys, hospital, "cohort", "list", *rita)
     persons = {r["id"]: r["persons"] for r in listed}

@@ -11,24 +11,24 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
-from entrepot.cohort import delete_cohort, describe_cohort, run_cohort, show_cohort
+from entrepot.cohort import describe_cohort, run_cohort, show_cohort
 from entrepot.cohort._files import parse_text
 from entrepot.cohort._model import CohortDefinition
 from entrepot.cohort._perimeter import (
     SOURCE,
     checked_definition,
     cohort_rows,
+    delete_within,
     figures,
     listed,
     members,
-    refuse_perimeter,
     released_run,
     seen,
     shown,
     unclaim,
 )
 from entrepot.errors import AccessDeniedError
-from entrepot.privacy import Decision, check_cohort_change
+from entrepot.privacy import Decision
 from entrepot.web._auth import Counting, Exporting, Writing
 from entrepot.web._state import state
 
@@ -242,20 +242,13 @@ def export(request: Request, decision: Exporting, cohort_id: CohortId) -> Respon
     )
 
 
-def _delete(wh, decision: Decision, cohort_id: int) -> None:
-    check_cohort_change(wh, decision, cohort_id, seen(wh, decision, cohort_id))
-    refuse_perimeter(wh, cohort_id)
-    delete_cohort(wh, cohort_id)
-    decision.released(wh, "cohort.delete", {"cohort_definition_id": cohort_id})
-
-
 @router.delete("/cohorts/{cohort_id}", status_code=204, response_class=Response)
 def delete(request: Request, decision: Writing, cohort_id: CohortId) -> Response:
     """Remove a cohort of the project (not a project's perimeter): its owner
     or an administrator may."""
     web = state(request)
     try:
-        web.use(_delete, decision, cohort_id)
+        web.use(delete_within, decision, cohort_id)
     finally:
         web.changed("cohorts", "describe")
     return Response(status_code=204)
