@@ -33,11 +33,6 @@ KeyFileOption = Annotated[
         show_default=False,
     ),
 ]
-UserOption = Annotated[
-    str, typer.Option("--user", envvar="USER", help="Who acts (for the audit log).")
-]
-
-
 def _manager(wh, user: str | None, target: str):
     """The decision of a governance command: the administrator, or a
     registered user who may manage (refused otherwise)."""
@@ -66,11 +61,12 @@ def ingest(
     surrogates: Annotated[
         bool, typer.Option("--surrogates", help="Fake names in notes instead of tags.")
     ] = False,
-    user: UserOption = "entrepot",
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Pseudonymise, de-identify and load identified extracts (atomic, idempotent)."""
+    """Pseudonymise, de-identify and load identified extracts (atomic, idempotent);
+    the administrator or a registered user who may ingest."""
     from entrepot.ingest import ingest_raw
     from entrepot.privacy import DeidConfig
 
@@ -80,13 +76,14 @@ def ingest(
     key = _key(key_file)
     config = DeidConfig(mode="surrogate" if surrogates else "tag")
     with open_warehouse(warehouse) as wh, progress(quiet) as step:
+        who = decide(wh, user, "ingest", None, "ingest").user
         result = ingest_raw(
             wh,
             source_dir,
             key=key,
             shift_dates=shift_dates,
             deid=config,
-            user=user,
+            user=who,
             progress=step,
         )
     data = result.as_dict()

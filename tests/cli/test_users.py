@@ -224,6 +224,19 @@ def test_cohort_delete_needs_the_right_in_the_project(capsys, hospital, as_user)
     assert "no cohort 31 in warehouse" in refused
 
 
+def test_ingest_needs_the_right_to_ingest(capsys, hospital, as_user, monkeypatch):
+    """A researcher may not load data: refused before the extracts are read,
+    and the refusal is audited under the claimed name."""
+    monkeypatch.setenv("ENTREPOT_KEY", "8f" * 16 + "3c" * 16)
+    refused = cli(capsys, hospital, "ingest", "OUT", *as_user("rita"), code=2)
+    assert refused == "entrepot: error: a researcher may not ingest"
+    entry = last_entry(hospital, "authorise.ingest")
+    assert (entry["user"], json.loads(entry["parameters"])["allowed"]) == (
+        "rita",
+        False,
+    )
+
+
 def test_administrator_counts_are_exact(capsys, hospital):
     counts = cli(capsys, hospital, "tables")
     assert counts["cdm"]["person"] == 5
