@@ -9,6 +9,7 @@ from entrepot.errors import InputFileError, KeyFileError
 from entrepot.ingest import ingest_raw, read_extract
 from entrepot.privacy import (
     SecretKey,
+    entries,
     mask_threshold,
     person_id,
     retention,
@@ -128,9 +129,14 @@ def test_the_ingest_command_on_spark_loads_what_duckdb_loads(spark_ingested, ing
             duckdb = ingested.table(table)[column].to_pyarrow().to_pylist()
             assert sorted(spark) == sorted(duckdb), table
         result = verify(wh)
-    assert result["ok"] and result["entries"] == 1
+        actions = [e["action"] for e in entries(wh)]
+    assert actions == [
+        "authorise.ingest",
+        "ingest",
+    ]  # the caller's right, then the load
+    assert result["ok"] and result["entries"] == 2
     assert result["anchor"] == {
         "file": f"{folder}.audit-anchor",
-        "entries": 1,
+        "entries": 2,
         "ok": True,
     }
