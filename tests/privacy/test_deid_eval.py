@@ -65,9 +65,18 @@ def test_each_set_holds_enough_documents_in_each_style(name):
     assert {s: kinds.count(s) >= 2 for s in styles} == dict.fromkeys(styles, True)
 
 
-def test_the_held_out_set_shares_no_document_with_the_development_set():
+def test_the_held_out_set_shares_no_document_and_no_surname_with_the_development_set():
+    def surnames(name):
+        return {
+            s["text"].casefold()
+            for d in DOCS[name]
+            for s in d["identifiers"]
+            if s["label"] == "NOM"
+        }
+
     texts = {d["text"] for d in DOCS["development"]}
     assert not texts & {d["text"] for d in DOCS["held_out"]}
+    assert surnames("development") & surnames("held_out") == set()
 
 
 @pytest.mark.parametrize(("name", "doc"), EACH_DOC, ids=DOC_IDS)
