@@ -90,6 +90,7 @@ class FeatureTable:
         if path.is_dir():
             raise OutputPathError(f"cannot write {path}: it is a folder")
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(self.table, path)
         except OSError as e:
             raise OutputPathError(f"cannot write {path}: {e.strerror or e}") from None
