@@ -163,5 +163,7 @@ def test_the_readme_s_example_spec_runs(capsys, hospital, tmp_path):
         "raynaud_years": "since_first",
     }
     table = pq.read_table(tmp_path / "f")
-    assert table.column("raynaud_noted").to_pylist() == [False] * report["n"]  # no NLP run
+    assert (
+        table.column("raynaud_noted").to_pylist() == [False] * report["n"]
+    )  # no NLP run
     assert table.column("stays").null_count == 0
