@@ -181,7 +181,9 @@ def _feature(
     if kind == "positive":
         return _positive(rows, domain), None
     valued = rows.filter(rows.value.notnull())
-    return _value(valued, kind), valued.select(unit_concept_id=valued.unit)
+    return _value(valued, kind), valued.select(
+        unit_concept_id=valued.unit.cast("int64")
+    )
 
 
 def _in_window(rows: ir.Table, index: ir.Table, window: Window | None) -> ir.Table:
