@@ -38,7 +38,7 @@ exit:
   offset: {days: 30}
 """
 PERIMETER = 900  # the GI cohort: persons 1, 2 and 3
-FEATURES = """\
+SPEC = """\
 name: GI
 concept_sets:
   gi: {items: [{vocabulary: CIM10, code: K92, descendants: true}]}
@@ -68,7 +68,7 @@ PATIENT_DATA = {
     "cohort list": ([], "cohort.list"),
     "cohort show": ([str(PERIMETER)], "cohort.show"),
     "cohort describe": ([str(PERIMETER)], "cohort.describe"),
-    "features": ([str(PERIMETER), "--spec", "FEATURES", "--out", "OUT"], "features"),
+    "features": ([str(PERIMETER), "--spec", "SPEC", "--out", "OUT"], "features"),
     "drugs scan": ([], "drugs.scan"),
     "nlp run": (["--workers", "1"], "nlp.run"),
     "nlp evaluate": (["--limit", "2"], "nlp.evaluate"),
@@ -148,7 +148,6 @@ def hospital(tmp_path_factory) -> Path:
     a researcher rita and a viewer vera in it, a data engineer dora; indexed."""
     folder = tmp_path_factory.mktemp("users")
     (folder / "gi.yaml").write_text(GI)
-    (folder / "features.yaml").write_text(FEATURES)
     with build_tiny(str(folder / "eds.duckdb")) as wh:
         _notes(wh)
         run_cohort(wh, folder / "gi.yaml", cohort_id=PERIMETER)
@@ -158,6 +157,7 @@ def hospital(tmp_path_factory) -> Path:
         add_user(wh, "rita", "researcher", PASSWORD, projects=["gi", "drugs", "late"])
         add_user(wh, "vera", "viewer", PASSWORD, projects=["gi"])
         add_user(wh, "dora", "data_engineer", PASSWORD)
+    (folder / "spec.yaml").write_text(SPEC)
     assert main(["index", "-w", str(folder / "eds.duckdb"), "--quiet"]) == 0
     return folder
 
@@ -165,9 +165,9 @@ def hospital(tmp_path_factory) -> Path:
 def cli(capsys, hospital: Path, command: str, *args: str, code: int = 0):
     """Run `entrepot COMMAND ARGS --json` here: its JSON output (or stderr)."""
     argv = [*command.split(), *args, "-w", str(hospital / "eds.duckdb"), "--json"]
+    argv = [str(hospital / "spec.yaml") if a == "SPEC" else a for a in argv]
     argv = [str(hospital / "out" / command) if a == "OUT" else a for a in argv]
     argv = [str(hospital / "gi.yaml") if a == "GI" else a for a in argv]
-    argv = [str(hospital / "features.yaml") if a == "FEATURES" else a for a in argv]
     done = main(argv)
     out, err = capsys.readouterr()
     assert done == code, err
@@ -308,7 +308,7 @@ def test_features_stay_within_the_project(capsys, hospital, as_user):
     """Rows of the project's persons only, audited with them; a viewer never
     takes rows out."""
     out = hospital / "rita-features.parquet"
-    argv = ["features", str(PERIMETER), "--spec", "FEATURES", "--out", str(out)]
+    argv = ["features", str(PERIMETER), "--spec", "SPEC", "--out", str(out)]
     report = cli(capsys, hospital, *argv, *as_user("rita"), "--project", "gi")
     assert report["n"] == 3
     assert pq.read_table(out).to_pylist() == [
