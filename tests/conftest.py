@@ -86,7 +86,7 @@ def eunomia_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def ssc_hospital(tmp_path_factory) -> Path:
-    """A synthetic hospital of 300 patients, a third with systemic sclerosis
+    """A synthetic hospital of 200 patients, a third with systemic sclerosis
     (the built-in module at a higher prevalence), no notes: its DuckDB file,
     to copy before writing to it."""
     from importlib.resources import files
@@ -104,6 +104,6 @@ def ssc_hospital(tmp_path_factory) -> Path:
     (modules / "systemic_sclerosis.yaml").write_text(yaml.safe_dump(module))
     path = folder / "ssc.duckdb"
     generate_hospital(
-        str(path), patients=300, seed=5, notes=False, modules=modules, workers=1
+        str(path), patients=200, seed=5, notes=False, modules=modules, workers=1
     )
     return path
