@@ -215,7 +215,8 @@ def _value(rows: ir.Table, kind: str) -> ir.Table:
 
 def _positive(rows: ir.Table, domain: str) -> ir.Table:
     """Whether each tested person had a positive or raised result (persons
-    whose rows hold no result at all were not tested)."""
+    whose rows hold no result at all, value concept 0 included, were not
+    tested)."""
     text = rows.value_source_value
     if domain == "observation":
         text = ibis.coalesce(rows.value_text, text)
@@ -226,7 +227,7 @@ def _positive(rows: ir.Table, domain: str) -> ir.Table:
         | (rows.value > high.cast("float64"))
     ).fill_null(False)
     tested = rows.filter(
-        rows.value.notnull() | rows.value_concept.notnull() | text.notnull()
+        rows.value.notnull() | (rows.value_concept.fill_null(0) != 0) | text.notnull()
     )
     tested = tested.mutate(positive=positive)
     return tested.group_by("person_id").aggregate(value=tested.positive.any())
