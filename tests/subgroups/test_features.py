@@ -12,6 +12,7 @@ from entrepot.cohort import CohortDefinition, run_cohort
 from entrepot.errors import (
     CohortNotFoundError,
     FeatureSpecError,
+    ParameterError,
     UnknownCodeError,
 )
 from entrepot.subgroups import build_features, load_spec, spec_from_data
@@ -471,3 +472,15 @@ def test_spec_files_shipped_or_the_user_s(tmp_path):
         load_spec(broken)
     with pytest.raises(FeatureSpecError, match=r"^lupus: no such file, nor a shipped spec \(shipped: systemic_sclerosis\)$"):  # fmt: skip
         load_spec("lupus")
+
+
+def test_a_name_that_several_cohorts_share_needs_the_id(on_duckdb):
+    run_cohort(on_duckdb, CohortDefinition.model_validate(COHORT), cohort_id=8)
+    with pytest.raises(ParameterError) as e:
+        build_features(on_duckdb, "Scleroderma", spec_from_data(SPEC, "spec"))
+    assert str(e.value) == (
+        "several cohorts are named 'Scleroderma' (ids 3, 8): give its id"
+    )
+    assert (
+        build_features(on_duckdb, 8, spec_from_data(SPEC, "spec")).table.num_rows == 4
+    )
