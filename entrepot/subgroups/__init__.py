@@ -1,6 +1,8 @@
-"""Patient subgroups: features of a cohort's persons from OMOP (`features`)."""
+"""Patient subgroups: features of a cohort's persons from OMOP (`features`);
+profiles and survival of clusters (`profile_clusters`)."""
 
 from entrepot.subgroups._features import FeatureTable, build_features
+from entrepot.subgroups._profiling import profile_clusters, read_parquet
 from entrepot.subgroups._spec import FeatureSpec, load_spec, shipped_specs
 
 __all__ = [
@@ -8,5 +10,7 @@ __all__ = [
     "FeatureTable",
     "build_features",
     "load_spec",
+    "profile_clusters",
+    "read_parquet",
     "shipped_specs",
 ]
