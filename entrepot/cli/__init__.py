@@ -10,6 +10,7 @@ from entrepot.cli import (
     _cohort,
     _demo,
     _drugs,
+    _features,
     _nlp,
     _privacy,
     _quality,
@@ -38,6 +39,7 @@ for command in (
     _synth.synth,
     _quality.quality,
     _quality.describe,
+    _features.features,
     _web.serve,
 ):
     app.command()(command)

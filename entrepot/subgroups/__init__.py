@@ -3,7 +3,12 @@ profiles and survival of clusters (`profile_clusters`)."""
 
 from entrepot.subgroups._features import FeatureTable, build_features
 from entrepot.subgroups._profiling import profile_clusters, read_parquet
-from entrepot.subgroups._spec import FeatureSpec, load_spec, shipped_specs
+from entrepot.subgroups._spec import (
+    FeatureSpec,
+    load_spec,
+    shipped_specs,
+    spec_from_data,
+)
 
 __all__ = [
     "FeatureSpec",
@@ -13,4 +18,5 @@ __all__ = [
     "profile_clusters",
     "read_parquet",
     "shipped_specs",
+    "spec_from_data",
 ]

@@ -10,19 +10,22 @@ Missing values stay missing: a lab never measured is null, not 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from entrepot.cohort import EventReader, find_cohort, index_dates
-from entrepot.errors import FeatureSpecError
+from entrepot.errors import FeatureSpecError, OutputPathError
 from entrepot.privacy import Decision
 from entrepot.subgroups._spec import Feature, FeatureSpec, Window
 
 #: OMOP answers that read as positive: Positive, Detected, Present, High
 POSITIVE_CONCEPTS = (9191, 45884084, 4126681, 45877985, 4181412, 45879438, 4328749)
-#: result texts (value_source_value, value_as_string) that read as positive
+#: result texts (value_source_value, value_as_string), spaces left out, that
+#: read as positive (not `strip`: Ibis's PySpark backend strips "f", "t"...)
 POSITIVE_TEXTS = ("positif", "positive", "pos", "+", "présent", "present", "détecté")
 SEXES = {8532: "female", 8507: "male"}
 DAYS_PER_YEAR = 365.25
@@ -79,6 +82,17 @@ class FeatureTable:
             "n": n,
             "features": features,
         }
+
+    def write(self, path: str | Path) -> None:
+        """The table as a Parquet file (the person_ids are the warehouse's
+        pseudonyms)."""
+        path = Path(path)
+        if path.is_dir():
+            raise OutputPathError(f"cannot write {path}: it is a folder")
+        try:
+            pq.write_table(self.table, path)
+        except OSError as e:
+            raise OutputPathError(f"cannot write {path}: {e.strerror or e}") from None
 
 
 def feature_type(feature: Feature) -> str:
@@ -199,7 +213,7 @@ def _positive(rows: ir.Table, domain: str) -> ir.Table:
     high = rows.range_high if "range_high" in rows.columns else ibis.null("float64")
     positive = (
         rows.value_concept.isin(POSITIVE_CONCEPTS)
-        | text.strip().lower().isin(POSITIVE_TEXTS)
+        | text.replace(" ", "").lower().isin(POSITIVE_TEXTS)
         | (rows.value > high.cast("float64"))
     ).fill_null(False)
     tested = rows.filter(
