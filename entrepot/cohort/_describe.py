@@ -40,7 +40,7 @@ def describe_cohort(
     """Table 1 of a generated cohort, as `decision` may see it (without one:
     the whole warehouse, masked with its threshold or a higher `mask_below`).
     `persons` (a `person_id` column): a subgroup's Table 1, only those of the
-    cohort's persons, whose count is not public (it may be hidden)."""
+    cohort's persons (their count shown beside it, as a cohort's is)."""
     decision = decision or Decision.unscoped(wh, mask_below)
     mask_below = decision.mask_below or 1
     name = cohort_definition(wh, cohort_id)["cohort_definition_name"]
@@ -90,7 +90,7 @@ def describe_cohort(
             _band(lo, hi): {sex: int(stats[f"n_{lo}_{sex}"] or 0) for sex in sexes}
             for lo, hi in AGE_BANDS
         },
-        public_total=persons is None,  # the cohort's count is shown in its list
+        public_total=True,  # the cohort's count is shown in its list
     )
     return {
         "cohort_definition_id": cohort_id,

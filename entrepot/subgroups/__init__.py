@@ -3,6 +3,7 @@ profiles and survival of clusters (`profile_clusters`)."""
 
 from entrepot.subgroups._features import FeatureTable, build_features
 from entrepot.subgroups._profiling import profile_clusters, read_parquet
+from entrepot.subgroups._report import render_report, write_report
 from entrepot.subgroups._spec import (
     FeatureSpec,
     load_spec,
@@ -17,6 +18,8 @@ __all__ = [
     "load_spec",
     "profile_clusters",
     "read_parquet",
+    "render_report",
     "shipped_specs",
     "spec_from_data",
+    "write_report",
 ]

@@ -80,7 +80,7 @@ def profile_clusters(
         )
     if features is not None:
         found = _apart(found, shown, features, ids, labels, decision, top)
-    survival = _survival(wh, decision, index, ids, labels, shown, members)
+    survival = _survival(wh, decision, index, ids, labels, sizes)
     for c, km in survival.pop("km", {}).items():
         found[c] |= km
     return {
@@ -151,7 +151,7 @@ def _apart(found, shown, features, ids, labels, decision, top) -> dict:
     return found
 
 
-def _survival(wh, decision, index, ids, labels, shown, members) -> dict:
+def _survival(wh, decision, index, ids, labels, sizes) -> dict:
     """Kaplan-Meier curves and Cox hazard ratios of the shown clusters, and
     the log-rank test across all; `{"followup": None}` without deaths."""
     follow = followup(wh, decision, index)
@@ -160,30 +160,34 @@ def _survival(wh, decision, index, ids, labels, shown, members) -> dict:
     follow = follow.take(pc.index_in(pa.array(ids), value_set=follow["person_id"]))
     days = follow["days"].to_numpy()
     died = follow["died"].to_numpy(zero_copy_only=False)
+    reference = max(sizes, key=lambda c: int((labels == c).sum()))
+    ratios = cox(days, died, labels, reference)
+    curves = _curves(decision, days, died, labels, sizes)
+    return {
+        "followup": {"rule": RULE, "unit": "years", "reference": reference},
+        "logrank": logrank(days, died, labels),
+        "km": {c: {"km": curve, "cox": ratios[c]} for c, curve in curves.items()},
+    }
+
+
+def _curves(decision: Decision, days, died, labels, sizes: dict) -> dict:
+    """The curves of the clusters whose size is shown, each stopping where
+    its persons at risk are too few; those at risk after the index date
+    suppressed together (years x clusters), at the index date the sizes."""
+    shown = [c for c, n in sizes.items() if isinstance(n, int)]
     years = grid(days)
     curves = {
         c: kaplan_meier(days[labels == c], died[labels == c], years) for c in shown
     }
-    at_risk = decision.suppress(
-        {t: {c: curves[c]["at_risk"][i] for c in shown} for i, t in enumerate(years)}
-    ).cells
-    reference = max(members, key=lambda c: len(members[c]))
-    ratios = cox(days, died, labels, reference)
-    km = {}
-    for c in shown:
-        curve = curves[c]
-        cells = [at_risk[t][c] for t in years]
-        small = [
-            decision.mask(n) != n for n in curve["at_risk"]
-        ]  # the curve stops there
+    later = {
+        t: {c: curves[c]["at_risk"][i] for c in shown} for i, t in enumerate(years) if i
+    }
+    cells = decision.suppress(later).cells if later and shown else {}
+    for c, curve in curves.items():
+        stops = [decision.mask(n) != n for n in curve["at_risk"]]
         for key in ("survival", "ci_low", "ci_high"):
             curve[key] = [
-                None if s else v for v, s in zip(curve[key], small, strict=True)
+                None if s else v for v, s in zip(curve[key], stops, strict=True)
             ]
-        curve["at_risk"] = cells
-        km[c] = {"km": curve, "cox": ratios[c]}
-    return {
-        "followup": {"rule": RULE, "unit": "years", "reference": reference},
-        "logrank": logrank(days, died, labels),
-        "km": km,
-    }
+        curve["at_risk"] = [sizes[c], *(cells[t][c] for t in years[1:])]
+    return curves
