@@ -44,9 +44,12 @@ def kaplan_meier(days: np.ndarray, died: np.ndarray, years: np.ndarray) -> dict:
     }
 
 
-def logrank(days: np.ndarray, died: np.ndarray, labels: np.ndarray) -> dict:
-    """The log-rank test that all clusters share one survival curve."""
+def logrank(days: np.ndarray, died: np.ndarray, labels: np.ndarray) -> dict | None:
+    """The log-rank test that all clusters share one survival curve (None
+    without a death)."""
     test = multivariate_logrank_test(days, labels, died)
+    if not np.isfinite(test.p_value):  # no death at all
+        return None
     return {
         "statistic": round(float(test.test_statistic), 4),
         "df": int(test.degrees_of_freedom),

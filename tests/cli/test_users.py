@@ -57,6 +57,7 @@ PATIENT_DATA = {
     "cohort list": ([], "cohort.list"),
     "cohort show": ([str(PERIMETER)], "cohort.show"),
     "cohort describe": ([str(PERIMETER)], "cohort.describe"),
+    "profiles": (["CLUSTERS", "--cohort", str(PERIMETER)], "profiles"),
     "drugs scan": ([], "drugs.scan"),
     "nlp run": (["--workers", "1"], "nlp.run"),
     "nlp evaluate": (["--limit", "2"], "nlp.evaluate"),
@@ -145,6 +146,10 @@ def hospital(tmp_path_factory) -> Path:
         add_user(wh, "rita", "researcher", PASSWORD, projects=["gi", "drugs", "late"])
         add_user(wh, "vera", "viewer", PASSWORD, projects=["gi"])
         add_user(wh, "dora", "data_engineer", PASSWORD)
+    from pyarrow import parquet
+
+    clusters = pa.table({"person_id": [1, 2, 3], "cluster": [1, 1, 2]})
+    parquet.write_table(clusters, folder / "clusters.parquet")  # of the GI cohort
     assert main(["index", "-w", str(folder / "eds.duckdb"), "--quiet"]) == 0
     return folder
 
@@ -154,6 +159,7 @@ def cli(capsys, hospital: Path, command: str, *args: str, code: int = 0):
     argv = [*command.split(), *args, "-w", str(hospital / "eds.duckdb"), "--json"]
     argv = [str(hospital / "out" / command) if a == "OUT" else a for a in argv]
     argv = [str(hospital / "gi.yaml") if a == "GI" else a for a in argv]
+    argv = [str(hospital / "clusters.parquet") if a == "CLUSTERS" else a for a in argv]
     done = main(argv)
     out, err = capsys.readouterr()
     assert done == code, err
