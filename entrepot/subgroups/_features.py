@@ -90,6 +90,7 @@ class FeatureTable:
         if path.is_dir():
             raise OutputPathError(f"cannot write {path}: it is a folder")
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(self.table, path)
         except OSError as e:
             raise OutputPathError(f"cannot write {path}: {e.strerror or e}") from None
@@ -118,14 +119,21 @@ def build_features(
         if feature.event is not None:
             _check_tables(wh, decision, reader, name, feature)
     index = index_dates(wh, decision, cohort_id)
-    result, units = index, []
-    for name, feature in spec.features.items():
+    joined, units = index, []
+    for i, (name, feature) in enumerate(spec.features.items()):
         column, unit = _feature(wh, decision, reader, index, feature)
-        joined = result.left_join(column, "person_id")
-        result = joined.select(*result.columns, **{name: _filled(feature, column)})
+        column = column.rename({f"_key{i}": "person_id", f"_value{i}": "value"})
+        joined = joined.left_join(column, index.person_id == column[f"_key{i}"])
         if unit is not None:
             units.append(unit.mutate(feature=ibis.literal(name)))
-    table = result.drop("index_date").order_by("person_id").to_pyarrow()
+    result = joined.select(
+        index.person_id,
+        **{
+            name: _filled(feature, joined[f"_value{i}"])
+            for i, (name, feature) in enumerate(spec.features.items())
+        },
+    )
+    table = result.order_by("person_id").to_pyarrow()
     return FeatureTable(cohort_id, _typed(table, spec), _units(reader, units), spec)
 
 
@@ -139,10 +147,9 @@ def _check_tables(wh, decision: Decision, reader: EventReader, name: str, featur
         decision.table(wh, table)  # refuses one outside the perimeter
 
 
-def _filled(feature: Feature, column: ir.Table) -> ir.Value:
+def _filled(feature: Feature, value: ir.Value) -> ir.Value:
     """The feature's value after the left join: presence false and counts 0
     for persons without events; every other kind stays missing."""
-    value = column["value"]
     if feature.kind == "presence":
         return value.fill_null(False)
     if feature.kind == "count":

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import typer
 
@@ -37,6 +38,16 @@ exit:
   offset: {days: 30}
 """
 PERIMETER = 900  # the GI cohort: persons 1, 2 and 3
+FEATURES = """\
+name: GI
+concept_sets:
+  gi: {items: [{vocabulary: CIM10, code: K92, descendants: true}]}
+  drug: {items: [{vocabulary: ATC, code: X01}]}
+features:
+  age: age
+  drug: {presence: {drug: {concept_set: drug}}}
+  gi_before: {count: {condition: {concept_set: gi}}, window: {end: -1}}
+"""
 #: note_id -> (person_id, text); person 4 is outside the project's perimeter.
 NOTES = {
     1: (1, "Lupus systémique connu."),
@@ -57,6 +68,7 @@ PATIENT_DATA = {
     "cohort list": ([], "cohort.list"),
     "cohort show": ([str(PERIMETER)], "cohort.show"),
     "cohort describe": ([str(PERIMETER)], "cohort.describe"),
+    "features": ([str(PERIMETER), "--spec", "FEATURES", "--out", "OUT"], "features"),
     "profiles": (["CLUSTERS", "--cohort", str(PERIMETER)], "profiles"),
     "drugs scan": ([], "drugs.scan"),
     "nlp run": (["--workers", "1"], "nlp.run"),
@@ -137,6 +149,7 @@ def hospital(tmp_path_factory) -> Path:
     a researcher rita and a viewer vera in it, a data engineer dora; indexed."""
     folder = tmp_path_factory.mktemp("users")
     (folder / "gi.yaml").write_text(GI)
+    (folder / "features.yaml").write_text(FEATURES)
     with build_tiny(str(folder / "eds.duckdb")) as wh:
         _notes(wh)
         run_cohort(wh, folder / "gi.yaml", cohort_id=PERIMETER)
@@ -159,6 +172,7 @@ def cli(capsys, hospital: Path, command: str, *args: str, code: int = 0):
     argv = [*command.split(), *args, "-w", str(hospital / "eds.duckdb"), "--json"]
     argv = [str(hospital / "out" / command) if a == "OUT" else a for a in argv]
     argv = [str(hospital / "gi.yaml") if a == "GI" else a for a in argv]
+    argv = [str(hospital / "features.yaml") if a == "FEATURES" else a for a in argv]
     argv = [str(hospital / "clusters.parquet") if a == "CLUSTERS" else a for a in argv]
     done = main(argv)
     out, err = capsys.readouterr()
@@ -294,6 +308,29 @@ def test_a_researcher_exports_the_perimeter_only(capsys, hospital, as_user):
     assert "hors du projet" not in notes and "Lupus érythémateux" in notes
     entry = last_entry(hospital, "export")
     assert (entry["user"], entry["project"], entry["persons"]) == ("rita", "gi", 3)
+
+
+def test_features_stay_within_the_project(capsys, hospital, as_user):
+    """Rows of the project's persons only, audited with them; a viewer never
+    takes rows out."""
+    out = hospital / "rita-features.parquet"
+    argv = ["features", str(PERIMETER), "--spec", "FEATURES", "--out", str(out)]
+    report = cli(capsys, hospital, *argv, *as_user("rita"), "--project", "gi")
+    assert report["n"] == 3
+    assert pq.read_table(out).to_pylist() == [
+        {"person_id": 1, "age": 65.0, "drug": True, "gi_before": 0.0},
+        {"person_id": 2, "age": 32.0, "drug": True, "gi_before": 0.0},
+        {"person_id": 3, "age": 9.0, "drug": False, "gi_before": 0.0},
+    ]
+    entry = last_entry(hospital, "features")
+    assert (entry["user"], entry["project"], entry["rows"], entry["persons"]) == (
+        "rita",
+        "gi",
+        3,
+        3,
+    )
+    err = cli(capsys, hospital, *argv, *as_user("vera"), "--project", "gi", code=2)
+    assert err == "entrepot: error: a viewer may not export"
 
 
 def test_export_needs_a_project_or_all(capsys, hospital, as_user):

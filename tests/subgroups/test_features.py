@@ -453,12 +453,11 @@ def test_spec_errors_name_the_field(data, message):
 
 #: The shipped spec's features, after Sobanski et al. 2019 (EUSTAR).
 SOBANSKI = [
-    "age", "sex", "disease_duration", "diffuse_skin", "limited_skin", "raynaud",
-    "digital_ulcers", "ana", "ana_titre", "anticentromere", "anti_scl70",
-    "lung_fibrosis", "pulmonary_hypertension", "nt_probnp", "heart_involvement",
-    "conduction_blocks", "troponin", "renal_crisis", "creatinine", "proteinuria",
-    "systolic_pressure", "creatine_kinase", "myositis", "joint_involvement",
-    "oesophagus_gut", "crp_raised",
+    "age", "sex", "disease_duration", "diffuse_skin", "raynaud", "digital_ulcers",
+    "ana", "anticentromere", "anti_scl70", "lung_fibrosis", "pulmonary_hypertension",
+    "nt_probnp", "heart_involvement", "conduction_blocks", "troponin",
+    "renal_crisis", "creatinine", "proteinuria", "creatine_kinase", "myositis",
+    "synovitis", "contractures", "oesophagus_gut", "crp",
 ]  # fmt: skip
 
 

@@ -141,3 +141,29 @@ def test_bad_input_is_one_line(capsys, hospital, tmp_path):
     )
     err = _run(capsys, hospital, "1", "--spec", "systemic_sclerosis", "--out", str(tmp_path), code=2)  # fmt: skip
     assert err == f"entrepot: error: cannot write {tmp_path}: it is a folder"
+
+
+def test_the_readme_s_example_spec_runs(capsys, hospital, tmp_path):
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("\n### Features\n", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "mine.yaml").write_text(example)
+    argv = ["1", "--spec", str(tmp_path / "mine.yaml"), "--out", str(tmp_path / "f")]
+    report = _run(capsys, hospital, *argv)
+    kinds = {name: f["kind"] for name, f in report["features"].items()}
+    assert kinds == {
+        "age": "age",
+        "sex": "sex",
+        "ild": "presence",
+        "ild_before": "presence",
+        "creatinine": "last",
+        "stays": "count",
+        "aca": "positive",
+        "raynaud_noted": "presence",
+        "raynaud_years": "since_first",
+    }
+    table = pq.read_table(tmp_path / "f")
+    assert (
+        table.column("raynaud_noted").to_pylist() == [False] * report["n"]
+    )  # no NLP run
+    assert table.column("stays").null_count == 0
