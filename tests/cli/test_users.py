@@ -159,10 +159,8 @@ def hospital(tmp_path_factory) -> Path:
         add_user(wh, "rita", "researcher", PASSWORD, projects=["gi", "drugs", "late"])
         add_user(wh, "vera", "viewer", PASSWORD, projects=["gi"])
         add_user(wh, "dora", "data_engineer", PASSWORD)
-    from pyarrow import parquet
-
     clusters = pa.table({"person_id": [1, 2, 3], "cluster": [1, 1, 2]})
-    parquet.write_table(clusters, folder / "clusters.parquet")  # of the GI cohort
+    pq.write_table(clusters, folder / "clusters.parquet")  # of the GI cohort
     assert main(["index", "-w", str(folder / "eds.duckdb"), "--quiet"]) == 0
     return folder
 
