@@ -4,8 +4,9 @@ known (missing values stay missing).
 
 Numbers: (mean - mean of the rest) / sqrt((variance + variance of the
 rest) / 2). Flags, and each level of a category (as a flag): the same with
-prevalences p, variances p (1 - p). An SMD whose pooled spread is 0 is
-undefined (None).
+prevalences p, variances p (1 - p). With no spread on either side, an SMD
+is infinite where the values differ (a flag all members have and no one
+else: it separates the cluster completely), undefined (None) where not.
 """
 
 from __future__ import annotations
@@ -74,7 +75,10 @@ def _difference(name, level, kind, values: np.ndarray, members: np.ndarray) -> d
     smd = None
     if None not in means and None not in spread:
         pooled = math.sqrt((spread[0] + spread[1]) / 2)
-        smd = round((means[0] - means[1]) / pooled, 4) if pooled > 0 else None
+        if pooled > 0:
+            smd = round((means[0] - means[1]) / pooled, 4)
+        elif means[0] != means[1]:  # all of one side and none of the other
+            smd = math.copysign(math.inf, means[0] - means[1])
     return {
         "feature": name,
         "level": level,

@@ -11,6 +11,7 @@ persons at risk are too few to show.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -142,13 +143,21 @@ def _apart(found, shown, features, ids, labels, decision, top) -> dict:
         if c not in shown:
             continue
         released = [
-            {k: v for k, v in r.items() if k != "counts"}
+            r
             for r in rows
             if r["smd"] is not None and all(decision.mask(n) == n for n in r["counts"])
         ]
         released.sort(key=lambda r: (-abs(r["smd"]), r["feature"], r["level"] or ""))
-        found[c]["features"] = released[:top]
+        found[c]["features"] = [_shown(r) for r in released[:top]]
     return found
+
+
+def _shown(row: dict) -> dict:
+    """A feature's row as released: an infinite SMD (complete separation)
+    shown as None with `complete` (JSON has no infinity)."""
+    complete = math.isinf(row["smd"])
+    shown = {k: v for k, v in row.items() if k != "counts"}
+    return shown | {"smd": None if complete else row["smd"], "complete": complete}
 
 
 def _survival(wh, decision, index, ids, labels, sizes) -> dict:

@@ -217,19 +217,32 @@ def test_distinguishing_features_by_smd(tiny_duckdb):
             "person_id": ids,
             "dlco": [40.0 + (p % 4) if p <= 20 else 70.0 + (p % 4) for p in ids],
             "ulcers": [p <= 14 or p > 31 for p in ids],
+            "calcinosis": [p in (5, 6, 7) for p in ids],
             "scl70": [None if p == 1 else ("yes" if p <= 20 else "no") for p in ids],
         }
     )
-    found = profile_clusters(tiny_duckdb, ROWS, "ssc", clusters(), features, top=2)
-    by = {c["cluster"]: c for c in found["clusters"]}
-    first = by[1]["features"]
-    assert [(f["feature"], f["level"]) for f in first] == [("dlco", None), ("ulcers", None)]  # fmt: skip
+    found = profile_clusters(tiny_duckdb, ROWS, "ssc", clusters(), features, top=4)
+    first = found["clusters"][0]["features"]
+    assert [(f["feature"], f["level"]) for f in first] == [
+        ("scl70", "no"),  # every member with it known is "yes", no one else
+        ("scl70", "yes"),
+        ("dlco", None),
+        ("ulcers", None),
+    ]
+    assert [(f["smd"], f["complete"]) for f in first[:2]] == [(None, True)] * 2
+    assert (first[1]["cluster"], first[1]["rest"]) == (1.0, 0.0)  # 19 of 19 known
     dlco = np.array([40.0 + (p % 4) for p in range(1, 21)])
     rest = np.array([70.0 + (p % 4) for p in range(21, 35)])
     pooled = np.sqrt((dlco.var(ddof=1) + rest.var(ddof=1)) / 2)
-    assert first[0]["smd"] == pytest.approx((dlco.mean() - rest.mean()) / pooled, abs=1e-4)  # fmt: skip
-    # a level of a category with no spread on both sides has no SMD
-    assert all(f["feature"] != "scl70" for f in first)
+    assert first[2]["smd"] == pytest.approx((dlco.mean() - rest.mean()) / pooled, abs=1e-4)  # fmt: skip
+    p, q = 14 / 20, 3 / 14
+    assert first[3]["smd"] == pytest.approx((p - q) / np.sqrt((p * (1 - p) + q * (1 - q)) / 2), abs=1e-4)  # fmt: skip
+    # masked: a figure that counts fewer than 10 persons on either side is
+    # withheld (6 of the others have no ulcer, 3 have calcinosis, 3 are "no")
+    found = profile_clusters(
+        tiny_duckdb, Decision.unscoped(tiny_duckdb), "ssc", clusters(), features
+    )
+    assert [f["feature"] for f in found["clusters"][1]["features"]] == ["dlco"]
 
 
 def test_bad_input_is_one_line(tiny_duckdb):
