@@ -2,7 +2,8 @@
 profiles and survival of clusters (`profile_clusters`)."""
 
 from entrepot.subgroups._features import FeatureTable, build_features
-from entrepot.subgroups._profiling import profile_clusters, read_parquet
+from entrepot.subgroups._inputs import read_parquet
+from entrepot.subgroups._profiling import profile_clusters
 from entrepot.subgroups._report import render_report, write_report
 from entrepot.subgroups._spec import (
     FeatureSpec,

@@ -12,39 +12,18 @@ persons at risk are too few to show.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from entrepot.cohort import describe_cohort, find_cohort, index_dates
-from entrepot.errors import InputFileError, ParameterError
+from entrepot.errors import ParameterError
 from entrepot.privacy import Decision
 from entrepot.subgroups._differences import differences
 from entrepot.subgroups._followup import RULE, followup
+from entrepot.subgroups._inputs import aligned, members_of
 from entrepot.subgroups._outcomes import cox, grid, kaplan_meier, logrank
-
-
-def read_parquet(path: str | Path, columns: tuple[str, ...], what: str) -> pa.Table:
-    """A Parquet file that has `columns` (one-line errors)."""
-    import pyarrow.parquet as pq
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such {what} file")
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as e:
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise InputFileError(f"{path}: not a Parquet file ({first})") from None
-    lacking = [c for c in columns if c not in table.column_names]
-    if lacking:
-        raise InputFileError(
-            f"{path}: a {what} file needs the column(s) {', '.join(columns)}; "
-            f"it lacks {', '.join(lacking)}"
-        )
-    return table
 
 
 def profile_clusters(
@@ -62,7 +41,7 @@ def profile_clusters(
     `features` (person_id first), as `decision` may see them; audited as
     `profiles`."""
     cohort_id = find_cohort(wh, decision, cohort)
-    ids, labels = _members(clusters)
+    ids, labels = members_of(clusters)
     index = index_dates(wh, decision, cohort_id)
     outside = np.setdiff1d(ids, index.person_id.to_pyarrow().to_numpy())
     if outside.size:
@@ -93,29 +72,6 @@ def profile_clusters(
     }
 
 
-def _members(clusters: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """Person ids and their cluster, one each, at least two clusters."""
-    if clusters.num_rows == 0:
-        raise InputFileError("the clusters file has no rows")
-    if clusters["person_id"].null_count or clusters["cluster"].null_count:
-        raise InputFileError("the clusters file has empty person_id or cluster cells")
-    try:
-        ids = clusters["person_id"].cast(pa.int64()).to_numpy()
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        raise InputFileError(
-            "the clusters file's person_id is not an integer"
-        ) from None
-    if np.unique(ids).size < ids.size:
-        raise InputFileError("the clusters file lists a person_id twice")
-    labels = np.array(clusters["cluster"].to_pylist())
-    if np.unique(labels).size < 2:
-        raise ParameterError(
-            "the clusters file has a single cluster: nothing to compare"
-        )
-    order = np.argsort(labels, kind="stable")
-    return ids[order], labels[order]
-
-
 def _sizes(wh, decision: Decision, members: dict, parameters: dict) -> dict:
     """Cluster sizes shown: counted by the gate (safe from differencing within
     a project, audited), and hidden where the others and the cohort's count
@@ -135,11 +91,7 @@ def _sizes(wh, decision: Decision, members: dict, parameters: dict) -> dict:
 def _apart(found, shown, features, ids, labels, decision, top) -> dict:
     """Each shown cluster's `top` features by |SMD| whose figures count no
     small number of persons (persons without a row: every value missing)."""
-    if "person_id" not in features.column_names:
-        raise InputFileError("the features file has no person_id column")
-    known = features["person_id"].cast(pa.int64())
-    aligned = features.take(pc.index_in(pa.array(ids), value_set=known))
-    for c, rows in differences(aligned, labels).items():
+    for c, rows in differences(aligned(features, ids), labels).items():
         if c not in shown:
             continue
         released = [

@@ -253,5 +253,8 @@ def test_bad_input_is_one_line(tiny_duckdb):
         profile_clusters(tiny_duckdb, ROWS, "ssc", stranger)
     with pytest.raises(ParameterError, match="a single cluster"):
         profile_clusters(tiny_duckdb, ROWS, "ssc", pa.table({"person_id": [1, 2], "cluster": [1, 1]}))  # fmt: skip
+    named = pa.table({"person_id": ["a"] * 34, "x": [1.0] * 34})
+    with pytest.raises(InputFileError, match="features file's person_id is not an integer"):  # fmt: skip
+        profile_clusters(tiny_duckdb, ROWS, "ssc", clusters(), named)
     with pytest.raises(InputFileError, match="lists a person_id twice"):
         profile_clusters(tiny_duckdb, ROWS, "ssc", pa.table({"person_id": [1, 1], "cluster": [1, 2]}))  # fmt: skip
