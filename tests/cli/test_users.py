@@ -366,6 +366,25 @@ def test_thresholds_are_raised_never_lowered(capsys, hospital, as_user):
     assert lowered["summary"]["persons"] == "<10"
 
 
+def test_profiles_show_a_project_masked(capsys, hospital, as_user, tmp_path):
+    """Clusters of the project's 3 persons: their sizes masked and nothing
+    else of them; a person outside the perimeter is an error."""
+    rita = [*as_user("rita"), "--project", "gi"]
+    found = cli(capsys, hospital, "profiles", "CLUSTERS", "--cohort", str(PERIMETER), *rita)  # fmt: skip
+    assert found["clusters"] == [
+        {"cluster": 1, "size": "<10"},
+        {"cluster": 2, "size": "<10"},
+    ]
+    assert last_entry(hospital, "profiles")["user"] == "rita"
+    outside = tmp_path / "outside.parquet"
+    pq.write_table(pa.table({"person_id": [1, 4], "cluster": [1, 2]}), outside)
+    err = cli(capsys, hospital, "profiles", str(outside), "--cohort", str(PERIMETER), *rita, code=2)  # fmt: skip
+    assert err == (
+        "entrepot: error: 1 person(s) of the clusters file are not in cohort 900 "
+        "(as this caller sees it)"
+    )
+
+
 def test_a_viewer_never_reads_rows(capsys, hospital, as_user):
     vera = [*as_user("vera"), "--project", "gi"]
     err = cli(capsys, hospital, "search", "lupus", *vera, code=2)
