@@ -13,6 +13,7 @@ from entrepot.cli import (
     _features,
     _nlp,
     _privacy,
+    _profiles,
     _quality,
     _synth,
     _vocab,
@@ -40,6 +41,7 @@ for command in (
     _quality.quality,
     _quality.describe,
     _features.features,
+    _profiles.profiles,
     _web.serve,
 ):
     app.command()(command)

@@ -69,6 +69,7 @@ PATIENT_DATA = {
     "cohort show": ([str(PERIMETER)], "cohort.show"),
     "cohort describe": ([str(PERIMETER)], "cohort.describe"),
     "features": ([str(PERIMETER), "--spec", "SPEC", "--out", "OUT"], "features"),
+    "profiles": (["CLUSTERS", "--cohort", str(PERIMETER)], "profiles"),
     "drugs scan": ([], "drugs.scan"),
     "nlp run": (["--workers", "1"], "nlp.run"),
     "nlp evaluate": (["--limit", "2"], "nlp.evaluate"),
@@ -158,6 +159,8 @@ def hospital(tmp_path_factory) -> Path:
         add_user(wh, "vera", "viewer", PASSWORD, projects=["gi"])
         add_user(wh, "dora", "data_engineer", PASSWORD)
     (folder / "spec.yaml").write_text(SPEC)
+    clusters = pa.table({"person_id": [1, 2, 3], "cluster": [1, 1, 2]})
+    pq.write_table(clusters, folder / "clusters.parquet")  # of the GI cohort
     assert main(["index", "-w", str(folder / "eds.duckdb"), "--quiet"]) == 0
     return folder
 
@@ -168,6 +171,7 @@ def cli(capsys, hospital: Path, command: str, *args: str, code: int = 0):
     argv = [str(hospital / "spec.yaml") if a == "SPEC" else a for a in argv]
     argv = [str(hospital / "out" / command) if a == "OUT" else a for a in argv]
     argv = [str(hospital / "gi.yaml") if a == "GI" else a for a in argv]
+    argv = [str(hospital / "clusters.parquet") if a == "CLUSTERS" else a for a in argv]
     done = main(argv)
     out, err = capsys.readouterr()
     assert done == code, err
@@ -360,6 +364,25 @@ def test_thresholds_are_raised_never_lowered(capsys, hospital, as_user):
     assert raised["persons"] == "<1000"
     lowered = cli(capsys, hospital, "describe", "--mask-below", "1", *dora)
     assert lowered["summary"]["persons"] == "<10"
+
+
+def test_profiles_show_a_project_masked(capsys, hospital, as_user, tmp_path):
+    """Clusters of the project's 3 persons: their sizes masked and nothing
+    else of them; a person outside the perimeter is an error."""
+    rita = [*as_user("rita"), "--project", "gi"]
+    found = cli(capsys, hospital, "profiles", "CLUSTERS", "--cohort", str(PERIMETER), *rita)  # fmt: skip
+    assert found["clusters"] == [
+        {"cluster": 1, "size": "<10"},
+        {"cluster": 2, "size": "<10"},
+    ]
+    assert last_entry(hospital, "profiles")["user"] == "rita"
+    outside = tmp_path / "outside.parquet"
+    pq.write_table(pa.table({"person_id": [1, 4], "cluster": [1, 2]}), outside)
+    err = cli(capsys, hospital, "profiles", str(outside), "--cohort", str(PERIMETER), *rita, code=2)  # fmt: skip
+    assert err == (
+        "entrepot: error: 1 person(s) of the clusters file are not in cohort 900 "
+        "(as this caller sees it)"
+    )
 
 
 def test_a_viewer_never_reads_rows(capsys, hospital, as_user):
