@@ -19,6 +19,7 @@ from .test_run import rows
 
 TOXI, LYELL, DRUG = 300, 301, 200
 CONSULT, STAY = "Compte rendu de consultation", "Compte rendu d'hospitalisation"
+STAFF = "Synthèse du staff"  # ends in "f", which Ibis's PySpark `strip` removes
 PERSONS = [1, 2, 3, 4, 5, 6]
 
 
@@ -39,7 +40,7 @@ MENTIONS = [
     (5, 4, date(2018, 2, 1), STAY, TOXI, flags(negation=True)),
     (6, 5, date(2019, 1, 1), STAY, TOXI, flags(hypothesis=True)),
     (7, 5, date(2019, 6, 1), STAY, TOXI, flags(history=True)),
-    (8, 6, date(2012, 1, 1), STAY, 0, flags("TOXIDERMIE")),
+    (8, 6, date(2012, 1, 1), STAFF, 0, flags("TOXIDERMIE")),
 ]
 
 
@@ -183,6 +184,10 @@ def test_note_title_history_and_user_labels(notes_wh):
         (4, date(2018, 5, 1)),
     ]
     assert mentioned(5, notes_wh, label=["TOXIDERMIE"]) == [(6, date(2012, 1, 1))]
+    in_staff = mentioned(
+        9, notes_wh, label=["TOXIDERMIE"], note_title=[" synthèse du STAFF"]
+    )
+    assert in_staff == [(6, date(2012, 1, 1))]
 
 
 def test_a_mention_as_an_inclusion_rule(notes_wh):

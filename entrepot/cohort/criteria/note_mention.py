@@ -38,7 +38,9 @@ def mentions(ctx: Context, event: Event) -> ir.Table:
     joined = nlp.join(note, nlp.note_id == note.note_id)
     if event.note_title is not None:
         titles = [title.strip().lower() for title in event.note_title]
-        joined = joined.filter(joined.note_title.strip().lower().isin(titles))
+        # not `strip()`: Ibis's PySpark backend also strips the letters f and v
+        title = joined.note_title.re_replace(r"^\s+|\s+$", "").lower()
+        joined = joined.filter(title.isin(titles))
     return joined.select(
         "person_id",
         "note_nlp_id",
