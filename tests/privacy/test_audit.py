@@ -21,6 +21,7 @@ from entrepot.privacy import (
     anchor_path,
     audit,
     audit_head,
+    defer_audit,
     entries,
     prune,
     set_retention,
@@ -265,3 +266,39 @@ def test_a_warehouse_without_a_log_gets_one_when_it_is_read(eunomia_file, tmp_pa
     assert [(e["user"], e["action"]) for e in shown] == [
         ("root", "authorise.manage")
     ] * 3
+
+
+def _stored(wh) -> int:
+    """Entries in the table itself, queued ones not written first."""
+    return wh.table("audit_log").count().to_pyarrow().as_py()
+
+
+def test_deferred_entries_are_written_in_order_in_one_go(make_warehouse):
+    """A server's entries wait in memory; a read of the log writes them first,
+    chained in the order they came, with one head in the anchor."""
+    wh = make_warehouse("q")
+    audit(wh, "ada", "user.add")
+    queue = defer_audit(wh)
+    try:
+        for i in range(5):
+            audit(wh, "rita", "overview", {"i": i}, "P1", persons=300)
+        assert (_stored(wh), len(queue)) == (1, 5)
+        assert len(anchor_path(wh).read_text().splitlines()) == 1
+        log = entries(wh)  # writes the queue first
+        assert [e["seq"] for e in log] == [1, 2, 3, 4, 5, 6]
+        assert [json.loads(e["parameters"]).get("i") for e in log] == [None, *range(5)]
+        assert (_stored(wh), len(queue)) == (6, 0)
+        assert len(anchor_path(wh).read_text().splitlines()) == 2
+        audit(wh, "rita", "overview", {"i": 5}, "P1")
+        assert audit_head(wh).entries == 7 and verify(wh)["ok"]
+        audit(wh, "rita", "overview", {"i": 6}, "P1")
+    finally:
+        queue.close(wh)  # writes what is left; later entries at once
+    assert _stored(wh) == 8
+    audit(wh, "ada", "user.list")
+    assert _stored(wh) == 9 and verify(wh) | {"anchor": None} == {
+        "ok": True,
+        "entries": 9,
+        "first_bad": None,
+        "anchor": None,
+    }
