@@ -64,11 +64,12 @@ class WebState:
         self._last_use = 0.0
         self._depth = 0  # uses running, one inside another
         self._releasing = own and wh.engine == "duckdb"
-        self._audit = defer_audit(wh)
         self._stopping = threading.Event()
-        threading.Thread(
-            target=self._write_audit, name="entrepot-audit", daemon=True
-        ).start()
+        self._audit = None if wh is None else defer_audit(wh)  # None: a schema's app
+        if self._audit is not None:
+            threading.Thread(
+                target=self._write_audit, name="entrepot-audit", daemon=True
+            ).start()
         if self._releasing:
             self._uri = wh.uri
             self._release()
@@ -176,7 +177,8 @@ class WebState:
         close the warehouse if owned."""
         self.jobs.close()
         self._stopping.set()
-        self.use(self._audit.close)
+        if self._audit is not None:
+            self.use(self._audit.close)
         with self._used:
             self._releasing = False
             self._used.notify()
