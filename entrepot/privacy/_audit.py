@@ -119,6 +119,7 @@ class AuditQueue:
     def __init__(self, place: tuple) -> None:
         self._place = place
         self._lock = threading.Lock()
+        self._writing = threading.Lock()  # one flush at a time: seqs in order
         self._pending: list[dict[str, Any]] = []
         self._since: float | None = None  # when the oldest pending was accepted
         self._open = True
@@ -142,18 +143,19 @@ class AuditQueue:
     def flush(self, wh) -> int:
         """Write the pending entries in one transaction; how many. Entries
         that could not be written stay queued, first."""
-        with self._lock:
-            taken, self._pending, self._since = self._pending, [], None
-        if not taken:
-            return 0
-        try:
-            _write(wh, taken)
-        except BaseException:
+        with self._writing:
             with self._lock:
-                self._pending[:0] = taken
-                self._since = time.monotonic()
-            raise
-        return len(taken)
+                taken, self._pending, self._since = self._pending, [], None
+            if not taken:
+                return 0
+            try:
+                _write(wh, taken)
+            except BaseException:
+                with self._lock:
+                    self._pending[:0] = taken
+                    self._since = time.monotonic()
+                raise
+            return len(taken)
 
     def close(self, wh) -> None:
         """Write what is pending, and write later entries at once."""
