@@ -107,16 +107,32 @@ def progress(quiet: bool, total: int | None = None) -> Iterator[Callable[[str], 
         yield step
 
 
-def open_warehouse(uri: str | None, *, read_only: bool = False):
-    """The warehouse a command works on (imported late: `--help` stays fast)."""
+def open_warehouse(
+    uri: str | None,
+    *,
+    read_only: bool = False,
+    create: bool = False,
+    user: str | None = None,
+):
+    """The warehouse a command works on (imported late: `--help` stays fast).
+
+    `create`: a missing one is created, only for the OS account (`user` None
+    or its name), which then owns it and is its administrator.
+    """
     from entrepot.demo import DEMO_WAREHOUSE
-    from entrepot.errors import WarehouseNotFoundError
-    from entrepot.warehouse import Warehouse
+    from entrepot.errors import AccessDeniedError, WarehouseNotFoundError
+    from entrepot.privacy import os_account
+    from entrepot.warehouse import Warehouse, resolve
 
     if not read_only:
         _check_writable(uri)
+    if create and user not in (None, os_account()) and not resolve(uri).path.exists():
+        raise AccessDeniedError(
+            f"user {user!r} is not registered in this warehouse: a new "
+            "warehouse's administrator is the OS account that creates it"
+        )
     try:
-        return Warehouse.open(uri, read_only=read_only)
+        return Warehouse.open(uri, read_only=read_only, create=create)
     except WarehouseNotFoundError as e:
         if uri is not None or not Path(DEMO_WAREHOUSE).exists():
             raise

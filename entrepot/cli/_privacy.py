@@ -33,6 +33,8 @@ KeyFileOption = Annotated[
         show_default=False,
     ),
 ]
+
+
 def _manager(wh, user: str | None, target: str):
     """The decision of a governance command: the administrator, or a
     registered user who may manage (refused otherwise)."""
@@ -318,6 +320,7 @@ def audit_verify(
         typer.Option(help="A head hash recorded earlier: it must still be in the log."),
     ] = None,
     anchor: AnchorOption = None,
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -325,7 +328,8 @@ def audit_verify(
     entry is found (exit 1)."""
     from entrepot.privacy import verify
 
-    with open_warehouse(warehouse, read_only=True) as wh:
+    with open_warehouse(warehouse) as wh:
+        _manager(wh, user, "audit verify")
         data = verify(wh, expect_head=expect_head, anchor=anchor)
     emit(data, as_json, lambda: _print_verified(data))
     if not data["ok"]:
@@ -356,13 +360,15 @@ def _print_verified(data: dict) -> None:
 @audit_app.command("head")
 def audit_head(
     warehouse: WarehouseOption = None,
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """The log's head (entries appended, last hash), to record somewhere else."""
     from entrepot.privacy import audit_head as last
 
-    with open_warehouse(warehouse, read_only=True) as wh:
+    with open_warehouse(warehouse) as wh:
+        _manager(wh, user, "audit head")  # the entry of this look is the head
         data = last(wh).as_dict()
     emit(data, as_json, lambda: stdout.print(f"{data['entries']} {data['hash']}"))
 
@@ -370,20 +376,26 @@ def audit_head(
 @audit_app.command("show")
 def audit_show(
     warehouse: WarehouseOption = None,
-    user: Annotated[str | None, typer.Option("--user", help="Only this user.")] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Only entries of this user.")
+    ] = None,
     action: Annotated[
         str | None, typer.Option(help="Only actions starting so.")
     ] = None,
     project: Annotated[str | None, typer.Option(help="Only this project.")] = None,
     limit: Annotated[int | None, typer.Option(help="The last N entries.")] = None,
+    user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Entries of the audit log, filtered."""
     from entrepot.privacy import entries
 
-    with open_warehouse(warehouse, read_only=True) as wh:
-        rows = entries(wh, user=user, action=action, project=project, limit=limit)
+    asked = {"by": by, "action": action, "project": project, "limit": limit}
+    with open_warehouse(warehouse) as wh:
+        decision = _manager(wh, user, "audit show")
+        rows = entries(wh, user=by, action=action, project=project, limit=limit)
+        decision.released(wh, "audit.show", asked, rows=len(rows))
     emit(
         rows,
         as_json,

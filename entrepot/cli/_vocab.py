@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 
 from entrepot.cli._common import (
+    CallerOption,
     JsonOption,
     QuietOption,
     WarehouseOption,
+    decide,
     emit,
     open_warehouse,
     progress,
@@ -31,14 +33,20 @@ def load_athena(
         ),
     ],
     warehouse: WarehouseOption = None,
+    user: CallerOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Replace the bundled vocabulary with your own Athena download, at full size."""
+    """Replace the bundled vocabulary with your own Athena download, at full
+    size; the right to ingest."""
     from entrepot.warehouse.vocabulary._athena import load_athena as load
 
     with open_warehouse(warehouse) as wh, progress(quiet) as step:
+        decision = decide(wh, user, "ingest", None, "vocab load-athena")
         counts = load(wh, folder, progress=step)
+        decision.released(
+            wh, "vocab.load-athena", {"folder": str(folder)}, rows=sum(counts.values())
+        )
     emit(
         {"loaded": counts},
         json,

@@ -33,12 +33,16 @@ def init(
             "--vocabulary/--no-vocabulary", help="Load the bundled vocabulary."
         ),
     ] = True,
+    user: CallerOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Create an empty OMOP CDM v5.4 warehouse with the bundled vocabulary."""
+    """Create an empty OMOP CDM v5.4 warehouse with the bundled vocabulary (its
+    creator is its administrator); complete an existing one (the right to ingest)."""
     from entrepot.warehouse import Warehouse
 
+    with open_warehouse(warehouse, create=True, user=user) as wh:
+        decision = decide(wh, user, "ingest", None, "init")
     with Warehouse.create(warehouse, vocabulary=vocabulary) as wh:
         result = {
             "warehouse": str(wh.uri),
@@ -46,6 +50,7 @@ def init(
             "tables": len(wh.tables()),
             "concepts": wh.count("concept"),
         }
+        decision.released(wh, "init", {"vocabulary": vocabulary})
     emit(
         result,
         json,
@@ -68,15 +73,25 @@ def load(
         ),
     ],
     warehouse: WarehouseOption = None,
+    user: CallerOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Load OMOP-shaped CSV/Parquet files: typed, validated, atomic and idempotent."""
+    """Load OMOP-shaped CSV/Parquet files: typed, validated, atomic and
+    idempotent; the right to ingest."""
     from entrepot.ingest import load_directory, omop_files
 
     files = omop_files(folder)
     with open_warehouse(warehouse) as wh, progress(quiet, total=len(files)) as step:
+        decision = decide(wh, user, "ingest", None, "load")
         result = load_directory(wh, folder, progress=step)
+        decision.released(
+            wh,
+            "load",
+            {"folder": str(folder), "load_id": result.load_id},
+            rows=sum(result.loaded.values()),
+            persons=result.loaded.get("person", 0),
+        )
     emit(result.as_dict(), json, lambda: quiet or _print_load(result))
 
 
@@ -99,12 +114,16 @@ def _print_load(result) -> None:
 
 def validate(
     warehouse: WarehouseOption = None,
+    user: CallerOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Check the warehouse against the OMOP CDM v5.4; exit status 1 when it departs."""
-    with open_warehouse(warehouse, read_only=True) as wh:
+    """Check the warehouse against the OMOP CDM v5.4; exit status 1 when it
+    departs. Counts of faulty rows: for those who may read it, as `quality`."""
+    with open_warehouse(warehouse) as wh:
+        decision = decide(wh, user, "read", None, "validate")
         result = wh.validate()
+        decision.released(wh, "validate", rows=len(result["problems"]))
     emit(result, json, lambda: quiet or _print_problems(result))
     if not result["ok"]:
         raise typer.Exit(1)
@@ -128,14 +147,18 @@ def _print_problems(result: dict) -> None:
 
 def eras(
     warehouse: WarehouseOption = None,
+    user: CallerOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Rebuild condition_era and drug_era from the clinical tables (after a load)."""
+    """Rebuild condition_era and drug_era from the clinical tables (after a
+    load); the right to ingest."""
     from entrepot.warehouse.eras import build_eras
 
     with open_warehouse(warehouse) as wh:
+        decision = decide(wh, user, "ingest", None, "eras")
         rows = build_eras(wh)
+        decision.released(wh, "eras", rows=sum(rows.values()))
     emit(
         rows,
         json,

@@ -26,7 +26,9 @@ from entrepot.privacy._access import (
 )
 from entrepot.privacy._anchor import ANCHOR_ENV, anchor_path
 from entrepot.privacy._audit import (
+    AuditQueue,
     audit,
+    defer_audit,
     entries,
     prune,
     retention,
@@ -123,6 +125,7 @@ __all__ = [
     "add_user",
     "anchor_path",
     "apply_optout_requests",
+    "AuditQueue",
     "audit",
     "audit_call",
     "audit_head",
@@ -140,6 +143,7 @@ __all__ = [
     "check_key",
     "consenting",
     "date_shifting",
+    "defer_audit",
     "deidentify",
     "deidentify_notes",
     "entries",

@@ -6,6 +6,11 @@ that point. Entries cut from the end (or a chain rewritten from some point
 on) are found with the anchor, the heads recorded outside the warehouse
 (`_anchor`). Pruning old entries (retention) records the last pruned hash
 as the new start, in an entry of its own.
+
+A server defers its entries (`defer_audit`): each is accepted at once, in
+memory, and the queue is written later, chained in order, in one
+transaction with one head in the anchor; before the log is read, and when
+the server lets the warehouse go or stops.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,6 +57,11 @@ def entry_hash(previous: str, entry: dict[str, Any]) -> str:
 def head(wh) -> Head:
     """The log's last entry: entries ever appended (its seq) and its hash, to
     record elsewhere and check later with `verify(expect_head=...)`."""
+    _flush(wh)
+    return _head(wh)
+
+
+def _head(wh) -> Head:
     if not wh.has_table("audit_log"):  # a warehouse made by another tool
         return Head(0, GENESIS)
     t = wh.table("audit_log")
@@ -67,11 +79,9 @@ def audit(
     persons: int | None = None,
 ) -> dict[str, Any]:
     """Append one entry (who, what, which project, how much was returned),
-    then its hash to the anchor."""
-    last = head(wh)
-    previous = last.hash
+    then its hash to the anchor; or queue it, when the warehouse's entries
+    are deferred (`defer_audit`)."""
     entry = {
-        "seq": last.entries + 1,
         "at": _now(),
         "user": user,
         "action": action,
@@ -80,12 +90,102 @@ def audit(
         "rows": rows,
         "persons": persons,
     }
-    entry |= {"prev_hash": previous, "hash": entry_hash(previous, entry)}
-    table = pa.Table.from_pylist([entry], schema=_arrow_schema(wh))
+    queue = _queues.get(_place(wh))
+    if queue is not None and queue.add(entry):
+        return entry
+    return _write(wh, [entry])[-1]
+
+
+def _write(wh, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Chain `new` after the log's head, append them in one transaction, then
+    record the last head in the anchor."""
+    last = _head(wh)
+    chained, previous = [], last.hash
+    for seq, entry in enumerate(new, start=last.entries + 1):
+        entry = {"seq": seq} | entry
+        entry |= {"prev_hash": previous, "hash": entry_hash(previous, entry)}
+        chained.append(entry)
+        previous = entry["hash"]
+    table = pa.Table.from_pylist(chained, schema=_arrow_schema(wh))
     with wh.store.transaction() as tx:
         tx.append("entrepot", "audit_log", wh.store.from_arrow(table))
-    record_head(anchor_path(wh), Head(entry["seq"], entry["hash"]))
-    return entry
+    record_head(anchor_path(wh), Head(chained[-1]["seq"], previous))
+    return chained
+
+
+class AuditQueue:
+    """The deferred entries of one warehouse, in the order they were accepted."""
+
+    def __init__(self, place: tuple) -> None:
+        self._place = place
+        self._lock = threading.Lock()
+        self._writing = threading.Lock()  # one flush at a time: seqs in order
+        self._pending: list[dict[str, Any]] = []
+        self._since: float | None = None  # when the oldest pending was accepted
+        self._open = True
+
+    def add(self, entry: dict[str, Any]) -> bool:
+        """Queue `entry`; False once the queue is closed (write it at once)."""
+        with self._lock:
+            if self._open:
+                self._pending.append(entry)
+                self._since = self._since or time.monotonic()
+            return self._open
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def age(self) -> float:
+        """Seconds since the oldest pending entry was accepted (0: none)."""
+        since = self._since
+        return 0.0 if since is None else time.monotonic() - since
+
+    def flush(self, wh) -> int:
+        """Write the pending entries in one transaction; how many. Entries
+        that could not be written stay queued, first."""
+        with self._writing:
+            with self._lock:
+                taken, self._pending, self._since = self._pending, [], None
+            if not taken:
+                return 0
+            try:
+                _write(wh, taken)
+            except BaseException:
+                with self._lock:
+                    self._pending[:0] = taken
+                    self._since = time.monotonic()
+                raise
+            return len(taken)
+
+    def close(self, wh) -> None:
+        """Write what is pending, and write later entries at once."""
+        with self._lock:
+            self._open = False
+        _queues.pop(self._place, None)
+        self.flush(wh)
+
+
+_queues: dict[tuple, AuditQueue] = {}
+
+
+def _place(wh) -> tuple:
+    return (wh.uri.engine, wh.uri.path.resolve())
+
+
+def defer_audit(wh) -> AuditQueue:
+    """Queue this process's entries of `wh` instead of writing each at once
+    (a server: its answers do not wait for the disk). The owner writes the
+    queue (`AuditQueue.flush`) off the request path, and `close`s it when it
+    stops; any read of the log writes it first."""
+    place = _place(wh)
+    return _queues.setdefault(place, AuditQueue(place))
+
+
+def _flush(wh) -> None:
+    """Write the entries of `wh` still queued, before the log is read."""
+    queue = _queues.get(_place(wh))
+    if queue is not None:
+        queue.flush(wh)
 
 
 def _arrow_schema(wh) -> pa.Schema:
@@ -105,6 +205,7 @@ def entries(
 ) -> list[dict[str, Any]]:
     """Entries in order, filtered (an action filter matches its prefix); none
     in a warehouse made by another tool (it has no audit log)."""
+    _flush(wh)
     if not wh.has_table("audit_log"):
         return []
     t = wh.table("audit_log")
@@ -225,6 +326,7 @@ def prune(wh, user: str = "entrepot", *, now: datetime | None = None) -> int:
     days = retention(wh)
     if days is None:
         return 0
+    _flush(wh)
     limit = (now or _now()) - timedelta(days=days)
     t = wh.table("audit_log")
     old = t.filter(t.at < limit).order_by(ibis.desc(t.seq)).limit(1)
@@ -240,6 +342,7 @@ def prune(wh, user: str = "entrepot", *, now: datetime | None = None) -> int:
         {"removed_through": through, "anchor": last[0]["hash"], "days": days},
         rows=removed,
     )
+    _flush(wh)  # written before the entries it follows are removed
     t = wh.table("audit_log")
     kept = wh.store.materialize(t.filter(t.seq > through))
     with wh.store.transaction() as tx:

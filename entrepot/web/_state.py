@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -10,6 +11,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 
+from entrepot.privacy import defer_audit
 from entrepot.warehouse import Warehouse, someone_waits
 from entrepot.web._jobs import Jobs
 from entrepot.web._sessions import Sessions
@@ -23,6 +25,13 @@ MAX_CACHED = 2_000
 KEEP_OPEN = 5.0
 #: Seconds between two looks for a process waiting for the file.
 LOOK_EVERY = 0.05
+#: Audit entries wait in memory until the warehouse has been unused this many
+#: seconds, or until the oldest has waited `AUDIT_EVERY`; then they are
+#: written together, off the path of any request.
+AUDIT_IDLE = 0.2
+AUDIT_EVERY = 1.0
+
+log = logging.getLogger(__name__)
 
 
 class WebState:
@@ -36,6 +45,9 @@ class WebState:
     served warehouse between requests. Read-only answers (counts, plots) are
     cached under keys whose first element says what they are about, until a
     write says it changed that (`changed()`), or another process wrote the file.
+    Audit entries are queued and written by a thread of their own, in one
+    transaction (`defer_audit`): before the file is let go, before the log is
+    read, and when the state closes.
     """
 
     def __init__(
@@ -52,6 +64,12 @@ class WebState:
         self._last_use = 0.0
         self._depth = 0  # uses running, one inside another
         self._releasing = own and wh.engine == "duckdb"
+        self._stopping = threading.Event()
+        self._audit = None if wh is None else defer_audit(wh)  # None: a schema's app
+        if self._audit is not None:
+            threading.Thread(
+                target=self._write_audit, name="entrepot-audit", daemon=True
+            ).start()
         if self._releasing:
             self._uri = wh.uri
             self._release()
@@ -86,6 +104,7 @@ class WebState:
         self._wh = Warehouse.open(str(self._uri))
 
     def _release(self) -> None:
+        self._flush_audit()  # another process may read the log next
         self._wh.close()
         self._wh = None
         self._stamp = _stamp(self._uri.path)
@@ -102,6 +121,23 @@ class WebState:
                     self._release()
                 else:
                     self._used.wait(min(KEEP_OPEN - idle, LOOK_EVERY))
+
+    def _write_audit(self) -> None:
+        """Write the queued audit entries when the warehouse has been unused
+        `AUDIT_IDLE` seconds, or the oldest has waited `AUDIT_EVERY` (a thread)."""
+        while not self._stopping.wait(LOOK_EVERY):
+            idle = time.monotonic() - self._last_use
+            if len(self._audit) and (
+                idle >= AUDIT_IDLE or self._audit.age() >= AUDIT_EVERY
+            ):
+                self.use(lambda wh: self._flush_audit())
+
+    def _flush_audit(self) -> None:
+        """Write the queued entries (they stay queued if that fails)."""
+        try:
+            self._audit.flush(self._wh)
+        except Exception as e:  # the request that queued them has been answered
+            log.warning("audit entries not written yet (%s): retried later", e)
 
     def cached(
         self,
@@ -137,8 +173,12 @@ class WebState:
                 del self._cache[key]
 
     def close(self) -> None:
-        """Wait for the background jobs, then close the warehouse if owned."""
+        """Wait for the background jobs, write the queued audit entries, then
+        close the warehouse if owned."""
         self.jobs.close()
+        self._stopping.set()
+        if self._audit is not None:
+            self.use(self._audit.close)
         with self._used:
             self._releasing = False
             self._used.notify()

@@ -6,6 +6,7 @@ root (the administrator), and in a process of another OS account."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -74,41 +75,50 @@ PATIENT_DATA = {
     "nlp run": (["--workers", "1"], "nlp.run"),
     "nlp evaluate": (["--limit", "2"], "nlp.evaluate"),
 }
-#: Every other command, and why it reads no patient data.
+#: Every command that works on the warehouse without showing patient data ->
+#: (its arguments after the command, the right it needs): the administrator,
+#: or a registered user with that right; refused otherwise, and audited.
+RIGHTS = {
+    "init": ([], "ingest"),
+    "load": (["OMOP"], "ingest"),
+    "eras": ([], "ingest"),
+    "vocab load-athena": (["ATHENA"], "ingest"),
+    "ingest": (["OUT"], "ingest"),
+    "validate": ([], "read"),
+    "audit show": ([], "manage"),
+    "audit head": ([], "manage"),
+    "audit verify": ([], "manage"),
+    "audit retention": (["0"], "manage"),
+    "privacy mask-below": (["10"], "manage"),
+    "optout add": (["IPP-1"], "manage"),
+    "optout remove": (["IPP-1"], "manage"),
+    "optout list": ([], "manage"),
+    "optout keys": ([], "manage"),
+    "optout apply": ([], "manage"),
+    "optout pending": ([], "manage"),
+    "user add": (["ursula", "--role", "viewer"], "manage"),
+    "user list": ([], "manage"),
+    "project add": (["p2"], "manage"),
+    "project list": ([], "manage"),
+}
+#: Every other command, and why it needs no right on the warehouse.
 OTHER = {
     "demo": "builds and tours a synthetic hospital of its own",
     "synth": "writes a synthetic hospital",
-    "init": "creates an empty warehouse",
-    "load": "writes the warehouse",
-    "ingest": "writes the warehouse",
-    "eras": "derives tables in the warehouse",
-    "validate": "checks the schema and references (counts of faulty rows)",
     "serve": "the web app, whose every route passes the gate itself",
-    "vocab load-athena": "writes the vocabulary",
-    "drugs load-thesaurus": "installs a thesaurus",
+    "drugs load-thesaurus": "installs a thesaurus, outside any warehouse",
     "drugs check": "checks prescription lines given as arguments",
     "nlp extract": "reads texts on stdin, never the warehouse",
     "deid": "de-identifies texts on stdin",
     "privacy kanon": "reads an extract file, never the warehouse",
-    "privacy mask-below": "governance (manage): sets the threshold",
-    "privacy rotate-key": "governance (manage): re-keys pseudonyms",
-    "optout add": "governance (manage): erases patients",
-    "optout remove": "governance (manage): withdraws objections",
-    "optout list": "governance (manage): pseudonyms of objectors, audited",
-    "optout keys": "governance (manage): publishes the sealing key, no patient data",
-    "optout apply": "governance (manage): erases the patients of sealed requests",
-    "optout pending": "governance (manage): sealed requests, no IPP readable",
-    "audit verify": "governance: the log's chain",
-    "audit head": "governance: the log's head",
-    "audit show": "governance: the log",
-    "audit retention": "governance (manage): prunes the log",
-    "user add": "governance (manage): users",
-    "user list": "governance (manage): users",
-    "project add": "governance (manage): projects",
-    "project list": "governance (manage): projects",
+    "privacy rotate-key": "governance (manage): re-keys pseudonyms; needs the "
+    "identified extracts (tests/privacy/test_rotation.py)",
     "cohort delete": "removes a cohort (the right to write, as its owner or an "
     "administrator), audited; shows nothing of it",
 }
+#: Who lacks each right, and so is refused (rita acts in no project here).
+LACKING = {"ingest": "rita", "read": "vera", "manage": "dora"}
+ROLES = {"rita": "researcher", "vera": "viewer", "dora": "data_engineer"}
 
 
 def commands(group=None, prefix: str = "") -> list[str]:
@@ -126,8 +136,10 @@ def commands(group=None, prefix: str = "") -> list[str]:
 
 def test_every_command_is_classified():
     listed = set(commands())
-    assert not listed - PATIENT_DATA.keys() - OTHER.keys(), "classify these commands"
-    assert not (PATIENT_DATA.keys() | OTHER.keys()) - listed, "no such command"
+    classified = [PATIENT_DATA.keys(), RIGHTS.keys(), OTHER.keys()]
+    assert not listed.difference(*classified), "classify these commands"
+    assert not set().union(*classified) - listed, "no such command"
+    assert sum(map(len, classified)) == len(listed), "classified twice"
 
 
 def _notes(wh) -> None:
@@ -162,6 +174,12 @@ def hospital(tmp_path_factory) -> Path:
     clusters = pa.table({"person_id": [1, 2, 3], "cluster": [1, 1, 2]})
     pq.write_table(clusters, folder / "clusters.parquet")  # of the GI cohort
     assert main(["index", "-w", str(folder / "eds.duckdb"), "--quiet"]) == 0
+    (folder / "omop").mkdir()  # person 1 again: loaded, it is already there
+    (folder / "omop" / "person.csv").write_text(
+        "person_id,gender_concept_id,year_of_birth,race_concept_id,"
+        "ethnicity_concept_id\n1,8532,1950,0,0\n"
+    )
+    (folder / "athena").mkdir()
     return folder
 
 
@@ -172,6 +190,7 @@ def cli(capsys, hospital: Path, command: str, *args: str, code: int = 0):
     argv = [str(hospital / "out" / command) if a == "OUT" else a for a in argv]
     argv = [str(hospital / "gi.yaml") if a == "GI" else a for a in argv]
     argv = [str(hospital / "clusters.parquet") if a == "CLUSTERS" else a for a in argv]
+    argv = [str(hospital / a.lower()) if a in ("OMOP", "ATHENA") else a for a in argv]
     done = main(argv)
     out, err = capsys.readouterr()
     assert done == code, err
@@ -253,6 +272,84 @@ def test_ingest_needs_the_right_to_ingest(capsys, hospital, as_user, monkeypatch
         "rita",
         False,
     )
+
+
+@pytest.mark.parametrize("command", sorted(RIGHTS))
+def test_a_command_needs_its_right(capsys, hospital, as_user, command, monkeypatch):
+    """A registered user without the command's right is refused in one line,
+    before anything is read or written, and the refusal is audited."""
+    monkeypatch.setenv("ENTREPOT_KEY", "8f" * 16 + "3c" * 16)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))  # user add
+    args, right = RIGHTS[command]
+    who = LACKING[right]
+    before = len(_all(hospital))
+    refused = cli(capsys, hospital, command, *args, *as_user(who), code=2)
+    assert refused == f"entrepot: error: a {ROLES[who]} may not {right}"
+    log = _all(hospital)[before:]  # the claim's proof, then the refusal
+    assert [e["action"] for e in log] == ["login", f"authorise.{right}"]
+    asked = json.loads(log[1]["parameters"])
+    assert (log[1]["user"], asked["allowed"], asked["target"]) == (who, False, command)
+
+
+#: The administrator runs these on a copy of the warehouse (exit status 1:
+#: validate finds the tiny warehouse departs from the CDM).
+RUN_BY_THE_ADMINISTRATOR = {
+    "init": 0, "load": 0, "eras": 0, "validate": 1,
+    "audit show": 0, "audit head": 0, "audit verify": 0,
+}  # fmt: skip
+
+
+@pytest.fixture
+def copy(hospital, tmp_path) -> Path:
+    """A copy of the warehouse, for commands that change it."""
+    shutil.copy(hospital / "eds.duckdb", tmp_path)
+    shutil.copytree(hospital / "omop", tmp_path / "omop")
+    return tmp_path
+
+
+@pytest.mark.parametrize("command", sorted(RUN_BY_THE_ADMINISTRATOR))
+def test_the_administrator_has_every_right(capsys, copy, command):
+    """Root (the administrator) may, and its authorisation is audited with the
+    command; what the command did or read is audited after it."""
+    args, right = RIGHTS[command]
+    before = len(_all(copy))
+    cli(capsys, copy, command, *args, code=RUN_BY_THE_ADMINISTRATOR[command])
+    log = _all(copy)[before:]
+    asked = json.loads(log[0]["parameters"])
+    assert (log[0]["action"], log[0]["user"]) == (f"authorise.{right}", "root")
+    assert (asked["allowed"], asked["target"]) == (True, command)
+    done = {e["action"] for e in log[1:]}
+    assert done <= {command.replace(" ", "."), "audit.prune"}
+
+
+def test_init_of_a_new_warehouse_by_another_name_is_refused(capsys, tmp_path, as_user):
+    """A new warehouse has no registered users: its creator (the OS account)
+    is its administrator, and a claim to another name creates nothing."""
+    new = tmp_path / "new.duckdb"
+    done = main(["init", "-w", str(new), "--no-vocabulary", *as_user("rita")])
+    assert done == 2 and not new.exists()
+    assert capsys.readouterr().err.strip() == (
+        "entrepot: error: user 'rita' is not registered in this warehouse: a new "
+        "warehouse's administrator is the OS account that creates it"
+    )
+    assert main(["init", "-w", str(new), "--no-vocabulary", "--quiet"]) == 0
+    with Warehouse.open(new, read_only=True) as wh:
+        log = entries(wh)
+    assert [(e["user"], e["action"]) for e in log] == [
+        ("root", "authorise.ingest"),
+        ("root", "init"),
+    ]
+
+
+def test_audit_show_filters_by_who_did_it(capsys, copy, as_user):
+    """--user is the caller, as everywhere; --by filters the log."""
+    cli(capsys, copy, "tables", *as_user("dora"))
+    shown = cli(capsys, copy, "audit", "show", "--by", "dora")
+    assert {e["user"] for e in shown} == {"dora"} and shown[-1]["action"] == "tables"
+    refused = cli(capsys, copy, "audit", "show", "--by", "dora", *as_user("dora"), code=2)  # fmt: skip
+    assert refused == "entrepot: error: a data_engineer may not manage"
+    last = _all(copy)[-1]
+    assert (last["user"], last["action"]) == ("dora", "authorise.manage")
 
 
 def test_administrator_counts_are_exact(capsys, hospital):

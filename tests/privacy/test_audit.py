@@ -21,6 +21,7 @@ from entrepot.privacy import (
     anchor_path,
     audit,
     audit_head,
+    defer_audit,
     entries,
     prune,
     set_retention,
@@ -217,19 +218,23 @@ def test_cli_head_and_verify_with_an_anchor_kept_elsewhere(tmp_path, monkeypatch
     monkeypatch.delenv(ANCHOR_ENV)
     assert not Path(f"{path}.audit-anchor").exists()
     assert len(anchor.read_text().splitlines()) == 4
+    # each look at the log is an entry of its own (the caller's authorisation)
     head = _entrepot("audit", "head", env=env)
-    assert head["entries"] == 4
+    assert head["entries"] == 5
     verified = _entrepot("audit", "verify", "--expect-head", head["hash"], env=env)
     assert verified["ok"] and verified["anchor"]["file"] == str(anchor)
+    assert verified["entries"] == verified["anchor"]["entries"] == 6
 
-    with Warehouse.open(path) as wh:
-        wh.con.raw_sql("DELETE FROM entrepot.audit_log WHERE seq = 4")
+    with Warehouse.open(path) as wh:  # entries cut from the end
+        wh.con.raw_sql("DELETE FROM entrepot.audit_log WHERE seq >= 4")
     broken = _entrepot("audit", "verify", env=env, code=1)
+    # the look's own entry is seq 4 again, with another hash than the anchor's
     assert broken["first_bad"] == 4 and broken["anchor"]["entries"] == 4
     other = tmp_path / "copy.anchor"
     other.write_text("".join(anchor.read_text().splitlines(True)[:3]))
     partial = _entrepot("audit", "verify", "--anchor", str(other), env=env)
     assert partial["ok"] and partial["anchor"]["entries"] == 3
+    assert partial["entries"] == 5
     cut = _entrepot(
         "audit",
         "verify",
@@ -240,29 +245,60 @@ def test_cli_head_and_verify_with_an_anchor_kept_elsewhere(tmp_path, monkeypatch
         env=env,
         code=1,
     )
-    assert cut["expected"]["ok"] is False and cut["first_bad"] == 4
+    assert cut["expected"]["ok"] is False and cut["first_bad"] == 7
 
 
-def test_a_read_only_warehouse_without_a_log_verifies_and_writes_nothing(
-    eunomia_file, tmp_path
-):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    path = folder / "eunomia.duckdb"
+def test_a_warehouse_without_a_log_gets_one_when_it_is_read(eunomia_file, tmp_path):
+    """Eunomia has no audit log: reading it (as its administrator) is audited,
+    so the log starts with that look."""
+    path = tmp_path / "eunomia.duckdb"
     path.write_bytes(eunomia_file.read_bytes())
-    path.chmod(0o444)
-    folder.chmod(0o555)
+    env = {"ENTREPOT_WAREHOUSE": str(path)}
+    result = _entrepot("audit", "verify", env=env)
+    assert result == {
+        "ok": True,
+        "entries": 1,
+        "first_bad": None,
+        "anchor": {"file": f"{path}.audit-anchor", "entries": 1, "ok": True},
+    }
+    assert _entrepot("audit", "head", env=env)["entries"] == 2
+    shown = _entrepot("audit", "show", env=env)
+    assert [(e["user"], e["action"]) for e in shown] == [
+        ("root", "authorise.manage")
+    ] * 3
+
+
+def _stored(wh) -> int:
+    """Entries in the table itself, queued ones not written first."""
+    return wh.table("audit_log").count().to_pyarrow().as_py()
+
+
+def test_deferred_entries_are_written_in_order_in_one_go(make_warehouse):
+    """A server's entries wait in memory; a read of the log writes them first,
+    chained in the order they came, with one head in the anchor."""
+    wh = make_warehouse("q")
+    audit(wh, "ada", "user.add")
+    queue = defer_audit(wh)
     try:
-        env = {"ENTREPOT_WAREHOUSE": str(path)}
-        result = _entrepot("audit", "verify", env=env)
-        assert result == {
-            "ok": True,
-            "entries": 0,
-            "first_bad": None,
-            "anchor": {"file": f"{path}.audit-anchor", "entries": None, "ok": None},
-        }
-        assert _entrepot("audit", "head", env=env) == {"entries": 0, "hash": "0" * 64}
-        assert _entrepot("audit", "show", env=env) == []
-        assert [p.name for p in folder.iterdir()] == ["eunomia.duckdb"]
+        for i in range(5):
+            audit(wh, "rita", "overview", {"i": i}, "P1", persons=300)
+        assert (_stored(wh), len(queue)) == (1, 5)
+        assert len(anchor_path(wh).read_text().splitlines()) == 1
+        log = entries(wh)  # writes the queue first
+        assert [e["seq"] for e in log] == [1, 2, 3, 4, 5, 6]
+        assert [json.loads(e["parameters"]).get("i") for e in log] == [None, *range(5)]
+        assert (_stored(wh), len(queue)) == (6, 0)
+        assert len(anchor_path(wh).read_text().splitlines()) == 2
+        audit(wh, "rita", "overview", {"i": 5}, "P1")
+        assert audit_head(wh).entries == 7 and verify(wh)["ok"]
+        audit(wh, "rita", "overview", {"i": 6}, "P1")
     finally:
-        folder.chmod(0o755)
+        queue.close(wh)  # writes what is left; later entries at once
+    assert _stored(wh) == 8
+    audit(wh, "ada", "user.list")
+    assert _stored(wh) == 9 and verify(wh) | {"anchor": None} == {
+        "ok": True,
+        "entries": 9,
+        "first_bad": None,
+        "anchor": None,
+    }

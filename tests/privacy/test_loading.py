@@ -63,13 +63,13 @@ def test_load_skips_opted_out_patients_and_quarantine_forgets_them(
     assert result.loaded["measurement"] == 1 and result.quarantined["measurement"] == 1
 
 
-def test_drug_labels_are_mapped_to_atc_like_the_reference(hospital, ingested):
+def test_drug_labels_are_mapped_to_atc_like_the_reference(hospital, ingested_on):
     with Warehouse.open(hospital / "synth.duckdb", read_only=True) as ref:
         expected = Counter(
             ref.table("drug_exposure").drug_concept_id.to_pyarrow().to_pylist()
         )
     got = Counter(
-        ingested.table("drug_exposure").drug_concept_id.to_pyarrow().to_pylist()
+        ingested_on.table("drug_exposure").drug_concept_id.to_pyarrow().to_pylist()
     )
     # ENTRESTO and PREVISCAN are not in the drug lexicon yet (6% of lines here)
     assert got[0] <= 0.1 * sum(got.values())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -24,12 +25,42 @@ def notes_file(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def spark_notes(notes_file, tmp_path_factory, spark_session) -> Path:
+    """The same hospital on Spark: every table that holds rows, copied."""
+    folder = tmp_path_factory.mktemp("spark-notes") / "eds"
+    with (
+        Warehouse.open(notes_file, read_only=True) as source,
+        Warehouse.create(f"spark:{folder}", vocabulary=False) as wh,
+    ):
+        filled = [t for t in wh.tables("cdm") + wh.tables("entrepot") if source.has_table(t) and source.count(t)]  # fmt: skip
+        wh.replace_tables({t: source.table(t).to_pyarrow() for t in filled})
+    return folder
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Each engine's hospital, de-identified once for the module's tests."""
+    made: dict[str, tuple] = {}
+    yield made
+    for wh, *_ in made.values():
+        wh.close()
+
+
 @pytest.fixture
-def wh(notes_file, tmp_path):
-    path = tmp_path / "eds.duckdb"
-    shutil.copy(notes_file, path)
-    with Warehouse.open(path) as wh:
-        yield wh
+def run(engine, runs, notes_file, tmp_path_factory, request):
+    """(warehouse, before, result): a private copy of the hospital on the
+    test's engine, what it held before, and what `deidentify_notes` returned."""
+    if engine not in runs:
+        folder = tmp_path_factory.mktemp(f"deid-{engine}")
+        if engine == "duckdb":
+            uri = shutil.copy(notes_file, folder / "eds.duckdb")
+        else:
+            uri = f"spark:{shutil.copytree(request.getfixturevalue('spark_notes'), folder / 'eds')}"  # fmt: skip
+        wh = Warehouse.open(uri)
+        before = {"texts": _texts(wh), "gold": _gold(wh), "rows": _others(wh)}
+        runs[engine] = (wh, before, deidentify_notes(wh))
+    return runs[engine]
 
 
 def _texts(wh) -> dict[int, str]:
@@ -44,14 +75,20 @@ def _gold(wh) -> list[dict]:
     return t.select("note_id", "kind", "label", "text").to_pyarrow().to_pylist()
 
 
+def _others(wh):
+    """Every column of the notes but their text, in order."""
+    note = wh.table("note")
+    columns = [c for c in note.columns if c != "note_text"]
+    return note.select(*columns).order_by("note_id").to_pyarrow()
+
+
 def _in(text: str, value: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text) is not None
 
 
-def test_identifiers_removed_medical_content_kept(wh):
-    gold = _gold(wh)
-    before = _texts(wh)
-    result = deidentify_notes(wh)
+def test_identifiers_removed_medical_content_kept(run):
+    wh, before, result = run
+    gold, before = before["gold"], before["texts"]
     after = _texts(wh)
     assert result["notes"] == len(before) == len(after) == wh.count("note") > 0
     assert result["changed"] == sum(before[i] != after[i] for i in before) > 0
@@ -76,44 +113,39 @@ def test_identifiers_removed_medical_content_kept(wh):
 IPP = re.compile(r"(?:IPP|N° patient)\s*:?\s*\d")
 
 
-def test_no_ipp_left(wh):
-    assert any(IPP.search(t) for t in _texts(wh).values())
-    deidentify_notes(wh)
+def test_no_ipp_left(run):
+    wh, before, _ = run
+    assert any(IPP.search(t) for t in before["texts"].values())
     assert not any(IPP.search(t) for t in _texts(wh).values())
 
 
-def test_second_run_changes_nothing(wh):
-    first = deidentify_notes(wh)
+def test_second_run_changes_nothing(run):
+    wh, _, first = run
     texts = _texts(wh)
     second = deidentify_notes(wh)
     assert second == {"notes": first["notes"], "changed": 0, "spans": 0}
     assert _texts(wh) == texts
 
 
-def test_gold_annotations_of_changed_notes_deleted(wh):
-    before = _texts(wh)
-    assert wh.count("note_annotation") > 0
-    deidentify_notes(wh)
+def test_gold_annotations_of_changed_notes_deleted(run):
+    wh, before, _ = run
+    assert before["gold"]
     after = _texts(wh)
-    changed = {i for i in before if before[i] != after[i]}
+    changed = {i for i in before["texts"] if before["texts"][i] != after[i]}
     gold = _gold(wh)
     assert not any(g["note_id"] in changed for g in gold)
     assert not any(g["kind"] == "identifier" for g in gold)
 
 
-def test_other_columns_untouched(wh):
-    columns = [c for c in wh.table("note").columns if c != "note_text"]
-    key = "note_id"
-    before = wh.table("note").select(*columns).order_by(key).to_pyarrow()
-    deidentify_notes(wh)
-    after = wh.table("note").select(*columns).order_by(key).to_pyarrow()
-    assert before.equals(after)
+def test_other_columns_untouched(run):
+    wh, before, _ = run
+    assert before["rows"].equals(_others(wh))
     assert wh.validate()["ok"]
 
 
-def test_audited(wh):
+def test_audited(run):
     from entrepot.privacy import entries
 
-    result = deidentify_notes(wh)
+    wh, _, result = run
     entry = entries(wh, action="deid.notes")[-1]
     assert entry["rows"] == result["changed"]
