@@ -7,6 +7,7 @@ import sys
 import typer
 
 from entrepot.cli import (
+    _cluster,
     _cohort,
     _demo,
     _drugs,
@@ -36,6 +37,7 @@ for command in (
     _warehouse.tables,
     _warehouse.export,
     _synth.synth,
+    _cluster.cluster,
     _quality.quality,
     _quality.describe,
     _web.serve,

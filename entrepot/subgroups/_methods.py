@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.cluster.hierarchy import cut_tree, linkage
 from scipy.spatial.distance import squareform
 
 from entrepot.subgroups._gower import gower, prototypes
@@ -25,7 +25,8 @@ def ward(sample: Sample, index: np.ndarray, ks: list[int], seed: int) -> Partiti
 def cut(distances: np.ndarray, how: str, ks: list[int]) -> Partitions:
     """A hierarchical clustering (`how`: scipy's linkage) cut at each k."""
     tree = linkage(squareform(distances, checks=False), how)
-    return {k: fcluster(tree, k, "maxclust") - 1 for k in ks}
+    cuts = cut_tree(tree, n_clusters=ks)  # exactly k, even with tied heights
+    return {k: cuts[:, i] for i, k in enumerate(ks)}
 
 
 def kprototypes(

@@ -25,7 +25,9 @@ class Sample:
 
     @cached_property
     def distances(self) -> np.ndarray:
-        return gower(self.matrix, self.matrix, self.scale)
+        d = gower(self.matrix, self.matrix, self.scale)
+        np.fill_diagonal(d, 0.0)  # a person with every feature missing
+        return d
 
     @cached_property
     def vectors(self) -> np.ndarray:
