@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.cluster.hierarchy import cut_tree, linkage
+from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
 
 from entrepot.subgroups._gower import gower, prototypes
@@ -25,8 +25,17 @@ def ward(sample: Sample, index: np.ndarray, ks: list[int], seed: int) -> Partiti
 def cut(distances: np.ndarray, how: str, ks: list[int]) -> Partitions:
     """A hierarchical clustering (`how`: scipy's linkage) cut at each k."""
     tree = linkage(squareform(distances, checks=False), how)
-    cuts = cut_tree(tree, n_clusters=ks)  # exactly k, even with tied heights
-    return {k: cuts[:, i] for i, k in enumerate(ks)}
+    return {k: _first_merges(tree, len(distances), k) for k in ks}
+
+
+def _first_merges(tree: np.ndarray, n: int, k: int) -> np.ndarray:
+    """The k clusters left after the tree's first n - k merges (exactly k,
+    even where merges tie in height, unlike a cut at a height)."""
+    merges = n - k
+    root = np.arange(n + merges)
+    for i in range(merges - 1, -1, -1):  # a merge's node is set before its parts
+        root[int(tree[i, 0])] = root[int(tree[i, 1])] = root[n + i]
+    return np.unique(root[:n], return_inverse=True)[1]
 
 
 def kprototypes(

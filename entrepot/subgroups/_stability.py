@@ -40,15 +40,19 @@ def consensus(n: int, resamples: list[Resample], k: int) -> np.ndarray:
     """The partition into k clusters that the resamples agree on: the share
     of resamples drawing two persons that put them together, clustered by
     average linkage (Monti's consensus clustering)."""
-    together = np.zeros((n, n), np.float32)
-    drawn = np.zeros((n, n), np.float32)
-    for r in resamples:
-        block = np.ix_(r.index, r.index)
-        drawn[block] += 1
-        labels = r.labels
-        same = (labels[:, None] == labels[None, :]) & (labels[:, None] >= 0)
-        together[block] += same
-    share = np.divide(together, drawn, out=np.zeros_like(drawn), where=drawn > 0)
+    drawn = np.zeros((n, len(resamples)), np.float32)
+    members = []
+    for b, r in enumerate(resamples):
+        drawn[r.index, b] = 1
+        clusters = np.unique(r.labels[r.labels >= 0])
+        block = np.zeros((n, clusters.size), np.float32)
+        kept = r.labels >= 0
+        block[r.index[kept], np.searchsorted(clusters, r.labels[kept])] = 1
+        members.append(block)
+    together = np.hstack(members)
+    together = together @ together.T  # resamples putting i and j together
+    both = drawn @ drawn.T  # resamples drawing i and j
+    share = np.divide(together, both, out=np.zeros_like(both), where=both > 0)
     np.fill_diagonal(share, 1.0)
     return cut(1.0 - share.astype(float), "average", [k])[k]
 
