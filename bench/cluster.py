@@ -69,7 +69,7 @@ def kprototypes_baseline(table: pa.Table, k: int, seed: int):
     categorical = list(range(numbers.shape[1], x.shape[1]))
     began = time.perf_counter()
     labels = KPrototypes(
-        n_clusters=k, n_init=1, init="Cao", random_state=seed, n_jobs=2
+        n_clusters=k, n_init=1, init="Cao", random_state=seed
     ).fit_predict(x, categorical=categorical)
     return time.perf_counter() - began, labels
 
@@ -116,9 +116,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--features", type=int, default=30)
     parser.add_argument("--groups", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--resamples", type=int, default=30, help="entrepot's bootstrap resamples"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
-    f = run(args.patients, args.features, args.groups, args.seed)
+    f = run(
+        args.patients, args.features, args.groups, args.seed, resamples=args.resamples
+    )
     e, b = f["entrepot"], f["kprototypes"]
     print(
         f"{f['patients']:,} patients × {f['features']} mixed features, "

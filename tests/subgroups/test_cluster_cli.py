@@ -85,10 +85,19 @@ def test_a_csv_file_whose_first_column_is_the_id(capsys, tmp_path):
     [
         (["missing.parquet"], "missing.parquet: no such features file"),
         (["ids.parquet"], "no feature columns (only the id column 'person_id')"),
-        (["f.parquet", "--k", "61"], "--k 61: a partition of 60 persons needs 2 ≤ k < 60"),  # fmt: skip
+        (
+            ["f.parquet", "--k", "61"],
+            "--k 61: a partition of 60 persons needs 2 ≤ k < 60",
+        ),  # fmt: skip
         (["f.parquet", "--k", "many"], "--k many: a number of clusters, or auto"),
-        (["f.parquet", "--method", "kmeans"], "unknown method 'kmeans': choose one of ward, kprototypes, gmm, hdbscan, mvmc"),  # fmt: skip
-        (["f.parquet", "--method", "hdbscan", "--k", "3"], "hdbscan finds its own number of clusters: use --k auto"),  # fmt: skip
+        (
+            ["f.parquet", "--method", "kmeans"],
+            "unknown method 'kmeans': choose one of ward, kprototypes, gmm, hdbscan, mvmc",
+        ),  # fmt: skip
+        (
+            ["f.parquet", "--method", "hdbscan", "--k", "3"],
+            "hdbscan finds its own number of clusters: use --k auto",
+        ),  # fmt: skip
         (["f.parquet", "--save-cohorts"], "--save-cohorts: name the warehouse (-w)"),
         (["f.parquet", "--views", "v.yaml"], "--views: only for --method mvmc"),
         (["not.parquet"], "not.parquet: not a Parquet or CSV file"),
