@@ -18,6 +18,8 @@ from entrepot.errors import ParameterError
 from entrepot.subgroups._gower import IMPUTATION, Scale, nearest, prototypes
 from entrepot.subgroups._matrix import FeatureMatrix
 from entrepot.subgroups._methods import METHODS
+from entrepot.subgroups._multiview import RULE as MULTIVIEW_RULE
+from entrepot.subgroups._multiview import MultiView
 from entrepot.subgroups._profiles import profiles
 from entrepot.subgroups._sample import Sample
 from entrepot.subgroups._stability import consensus, distinct, draws, jaccard, summary
@@ -98,11 +100,19 @@ def cluster(
     resamples: int = 30,
     sample: int = 2000,
     k_max: int = 8,
+    views: dict[str, list[str]] | None = None,
 ) -> Clustering:
     """Cluster the persons of `m` with `method` into k clusters (None:
-    chosen by `RULE` among 2..k_max)."""
+    chosen by `RULE` among 2..k_max); `views` (name: feature columns) for
+    the multi-view method, mvmc."""
     check_method(method)
     check_k(k, m.n)
+    if (method == "mvmc") != (views is not None):
+        raise ParameterError(
+            "--views: only for --method mvmc"
+            if views is not None
+            else "--method mvmc: give the views (--views VIEWS.yaml)"
+        )
     if method == "hdbscan" and k is not None:
         raise ParameterError("hdbscan finds its own number of clusters: use --k auto")
     rng = np.random.default_rng(seed)
@@ -110,7 +120,7 @@ def cluster(
     fitted = np.sort(rng.choice(m.n, sample, replace=False)) if m.n > sample else None
     s = Sample(m if fitted is None else m.rows(fitted), scale)
     check_k(k, s.n)
-    fit = METHODS[method]
+    fit = MultiView(views) if views is not None else METHODS[method]
     ks = [k] if k else list(range(2, min(k_max, s.n - 1) + 1))
     extra = {}
     if method == "hdbscan":
@@ -119,15 +129,19 @@ def cluster(
         extra["noise"] = int((found < 0).sum())
     boots = draws(s.n, resamples, rng)
     fits = [fit(s, drawn, ks, seed + b + 1) for b, drawn in enumerate(boots)]
+    fronts = {kk: fit.front(s, np.arange(s.n), kk, seed) for kk in ks if views}
     scored = {}
     for kk in ks:
         rs = [distinct(drawn, f[kk]) for drawn, f in zip(boots, fits, strict=True)]
-        labels = _by_size(consensus(s.n, rs, kk))
+        labels = _by_size(fronts[kk].labels if views else consensus(s.n, rs, kk))
         kk_found = int(labels.max()) + 1
         scored[kk] = (labels, kk_found, summary(jaccard(labels, kk_found, rs)))
     candidates = [_candidate(s, kk, scored[kk]) for kk in ks]
     chosen = ks[0] if len(ks) == 1 else _choose(candidates)
     labels, k_found, stability = scored[chosen]
+    if views:
+        extra["pareto"] = {"rule": MULTIVIEW_RULE, "views": views}
+        extra["pareto"]["front"] = fronts[chosen].points
     everyone = labels
     if fitted is not None:
         centres = prototypes(s.matrix, labels, k_found)

@@ -34,10 +34,10 @@ def cluster_file(
     number = parse_k(k)
     m = feature_matrix(read_table(path), str(path))
     if method == "mvmc":
-        from entrepot.subgroups._multiview import cluster_views, read_views
+        from entrepot.subgroups._multiview import read_views
 
-        return cluster_views(m, read_views(views, m), number, **options)
-    if views is not None:
+        options["views"] = read_views(views, m)
+    elif views is not None:
         raise ParameterError("--views: only for --method mvmc")
     return cluster(m, method, number, **options)
 
