@@ -22,8 +22,9 @@ from entrepot.subgroups._matrix import FeatureMatrix
 from entrepot.subgroups._sample import Sample
 
 RULE = (
-    "the partition of the Pareto front nearest the ideal point, each view's "
-    "objective scaled to [0, 1] over the front"
+    "the partition of the Pareto front with the highest simplified silhouette "
+    "(distances to the medoids), on the views' distances averaged with equal "
+    "weights"
 )
 POPULATION, GENERATIONS = 40, 40
 
@@ -96,21 +97,35 @@ class MultiView:
             seed=seed,
             verbose=False,
         )
-        xs, fs = np.atleast_2d(found.X), np.atleast_2d(found.F)
-        low, high = fs.min(axis=0), fs.max(axis=0)
-        scaled = (fs - low) / np.where(high > low, high - low, 1.0)
-        chosen = int(np.argmin(np.linalg.norm(scaled, axis=1)))
+        xs, fs = np.atleast_2d(found.X), np.round(np.atleast_2d(found.F), 4)
+        kept = _nondominated(fs)  # once rounded as shown
+        xs, fs = xs[kept], fs[kept]
+        chosen = int(np.argmax(problem.silhouettes(xs)))
         names = list(self.views)
         points = [
             {
-                "objectives": dict(zip(names, map(_round, f), strict=True)),
-                "weights": dict(zip(names, map(_round, problem.weights(x)), strict=True)),
+                "objectives": dict(zip(names, map(float, f), strict=True)),
+                "weights": dict(
+                    zip(names, map(_round, problem.weights(x)), strict=True)
+                ),
                 "chosen": i == chosen,
             }
             for i, (x, f) in enumerate(zip(xs, fs, strict=True))
         ]
         points.sort(key=lambda p: tuple(p["objectives"].values()))
         return Front(points, problem.labels(xs[chosen]))
+
+
+def _nondominated(fs: np.ndarray) -> np.ndarray:
+    """The rows of `fs` that no other row dominates, one of each duplicate."""
+    _, first = np.unique(fs, axis=0, return_index=True)
+    fs_unique = fs[np.sort(first)]
+    keep = [
+        i
+        for i, a in enumerate(fs_unique)
+        if not ((fs_unique <= a).all(axis=1) & (fs_unique < a).any(axis=1)).any()
+    ]
+    return np.sort(first)[keep]
 
 
 def _round(value: float) -> float:
@@ -142,6 +157,18 @@ class _Problem(Problem):
 
     def labels(self, x: np.ndarray) -> np.ndarray:
         return np.unique(self._assign(x[None, :])[1][0], return_inverse=True)[1]
+
+    def silhouettes(self, xs: np.ndarray) -> np.ndarray:
+        """Each candidate's simplified silhouette: a person's distance to its
+        medoid against the nearest other medoid, views averaged equally."""
+        rows, nearest = self._assign(xs)
+        mean = rows.mean(axis=1)  # population × n × k
+        own = np.take_along_axis(mean, nearest[..., None], axis=2)[..., 0]
+        np.put_along_axis(mean, nearest[..., None], np.inf, axis=2)
+        other = mean.min(axis=2)
+        widest = np.maximum(own, other)
+        ratio = np.where(widest > 0, (other - own) / np.where(widest > 0, widest, 1), 0)
+        return np.where(np.isfinite(ratio), ratio, 0).mean(axis=1)
 
     def _evaluate(self, xs, out, *args, **kwargs) -> None:
         rows, nearest = self._assign(xs)
