@@ -49,3 +49,10 @@ def test_the_planted_table_has_the_features_asked():
         5,
     )
     assert len(truth) == 50 and set(truth) <= {0, 1, 2, 3}
+
+
+def test_the_labelled_sets_are_scored():
+    found = bench.labelled(("iris",), ("ward", "mvmc"), resamples=3, k_max=3)
+    assert set(found["iris"]) == {"ward", "mvmc"}
+    for r in found["iris"].values():
+        assert r["truth_k"] == 3 and r["k"] in (2, 3) and 0.4 < r["ari"] <= 1
