@@ -29,7 +29,7 @@ def test_wine_in_three_views(tmp_path):
     m, truth = labelled("wine")
     (tmp_path / "views.yaml").write_text(WINE_VIEWS)
     views = read_views(tmp_path / "views.yaml", m)
-    found = cluster(m, "mvmc", 3, views=views, resamples=5)
+    found = cluster(m, "mvmc", 3, views=views, resamples=3)
     assert found.k == 3
     assert adjusted_rand_score(truth, found.labels) >= 0.75
     pareto = found.as_dict()["pareto"]
