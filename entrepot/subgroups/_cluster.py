@@ -120,6 +120,8 @@ def cluster(
     fitted = np.sort(rng.choice(m.n, sample, replace=False)) if m.n > sample else None
     s = Sample(m if fitted is None else m.rows(fitted), scale)
     check_k(k, s.n)
+    if k is None and s.n < 3:
+        raise ParameterError(f"--k auto: {s.n} persons cannot be split in 2 or more")
     fit = MultiView(views) if views is not None else METHODS[method]
     ks = [k] if k else list(range(2, min(k_max, s.n - 1) + 1))
     extra = {}
@@ -155,14 +157,16 @@ def cluster(
         s.n,
         _indices(s, labels),
         stability,
-        {"rule": RULE if len(ks) > 1 else _given(method), "candidates": candidates},
+        {"rule": _rule(method, k), "candidates": candidates},
         profiles(m, everyone, k_found),
         extra,
     )
 
 
-def _given(method: str) -> str:
-    return "found by HDBSCAN" if method == "hdbscan" else "k given"
+def _rule(method: str, k: int | None) -> str:
+    if method == "hdbscan":
+        return "found by HDBSCAN"
+    return "k given" if k is not None else RULE
 
 
 def _by_size(labels: np.ndarray) -> np.ndarray:

@@ -202,3 +202,12 @@ def test_k_and_method_are_checked():
     with pytest.raises(ParameterError, match="unknown method 'kmeans'"):
         cluster(m, "kmeans")
     assert math.isclose(cluster(m, k=2, resamples=3).k, 2)
+
+
+def test_two_persons_cannot_be_split_automatically():
+    two = feature_matrix(pa.table({"id": [1, 2], "x": [1.0, 2.0]}))
+    with pytest.raises(ParameterError, match="2 persons cannot be split"):
+        cluster(two)
+    three = feature_matrix(pa.table({"id": [1, 2, 3], "x": [1.0, 2.0, 9.0]}))
+    found = cluster(three, resamples=3)
+    assert found.k == 2 and found.choice["rule"].startswith("the k with")
