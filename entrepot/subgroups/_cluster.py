@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from entrepot.errors import ParameterError
+from entrepot.errors import MissingDependencyError, ParameterError
 from entrepot.subgroups._gower import IMPUTATION, Scale, nearest, prototypes
 from entrepot.subgroups._matrix import FeatureMatrix
 from entrepot.subgroups._methods import METHODS
-from entrepot.subgroups._multiview import RULE as MULTIVIEW_RULE
-from entrepot.subgroups._multiview import MultiView
 from entrepot.subgroups._profiles import profiles
 from entrepot.subgroups._sample import Sample
 from entrepot.subgroups._stability import consensus, distinct, draws, jaccard, summary
@@ -107,6 +105,7 @@ def cluster(
     the multi-view method, mvmc."""
     check_method(method)
     check_k(k, m.n)
+    _require_analysis()
     if (method == "mvmc") != (views is not None):
         raise ParameterError(
             "--views: only for --method mvmc"
@@ -122,6 +121,10 @@ def cluster(
     check_k(k, s.n)
     if k is None and s.n < 3:
         raise ParameterError(f"--k auto: {s.n} persons cannot be split in 2 or more")
+    if views is not None:
+        from entrepot.subgroups._multiview import RULE as MULTIVIEW_RULE
+        from entrepot.subgroups._multiview import MultiView
+
     fit = MultiView(views) if views is not None else METHODS[method]
     ks = [k] if k else list(range(2, min(k_max, s.n - 1) + 1))
     extra = {}
@@ -161,6 +164,21 @@ def cluster(
         profiles(m, everyone, k_found),
         extra,
     )
+
+
+def _require_analysis() -> None:
+    """Refuse in one line when the `analysis` extra is not installed."""
+    import importlib.util
+
+    missing = [
+        name
+        for name in ("sklearn", "scipy", "pymoo")
+        if importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        raise MissingDependencyError(
+            f"clustering needs {', '.join(missing)}: pip install 'entrepot[analysis]'"
+        )
 
 
 def _rule(method: str, k: int | None) -> str:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.cluster.hierarchy import linkage
-from scipy.spatial.distance import squareform
 
 from entrepot.subgroups._gower import gower, prototypes
 from entrepot.subgroups._sample import Sample
@@ -24,6 +22,9 @@ def ward(sample: Sample, index: np.ndarray, ks: list[int], seed: int) -> Partiti
 
 def cut(distances: np.ndarray, how: str, ks: list[int]) -> Partitions:
     """A hierarchical clustering (`how`: scipy's linkage) cut at each k."""
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import squareform
+
     tree = linkage(squareform(distances, checks=False), how)
     return {k: _first_merges(tree, len(distances), k) for k in ks}
 
