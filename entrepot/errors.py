@@ -76,6 +76,10 @@ class CohortRunError(EntrepotError, RuntimeError):
     """A cohort could not be generated; the results schema was left as it was."""
 
 
+class FeatureSpecError(EntrepotError, ValueError):
+    """A feature spec (patient subgroups) is not valid: the message names the file and field."""
+
+
 class QualityConfigError(EntrepotError, ValueError):
     """A data quality configuration file (thresholds, extra checks) is not valid."""
 

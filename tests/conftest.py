@@ -82,3 +82,28 @@ def eunomia_file(tmp_path_factory) -> Path:
     copy = tmp_path_factory.mktemp("eunomia") / "eunomia.duckdb"
     shutil.copy(source, copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def ssc_hospital(tmp_path_factory) -> Path:
+    """A synthetic hospital of 200 patients, a third with systemic sclerosis
+    (the built-in module at a higher prevalence), no notes: its DuckDB file,
+    to copy before writing to it."""
+    from importlib.resources import files
+
+    import yaml
+
+    from entrepot.synth import generate_hospital
+
+    folder = tmp_path_factory.mktemp("ssc-hospital")
+    modules = folder / "modules"
+    modules.mkdir()
+    built_in = files("entrepot.data.synth") / "modules" / "systemic_sclerosis.yaml"
+    module = yaml.safe_load(built_in.read_text(encoding="utf-8"))
+    module["prevalence"] = 0.3
+    (modules / "systemic_sclerosis.yaml").write_text(yaml.safe_dump(module))
+    path = folder / "ssc.duckdb"
+    generate_hospital(
+        str(path), patients=200, seed=5, notes=False, modules=modules, workers=1
+    )
+    return path

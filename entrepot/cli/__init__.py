@@ -11,8 +11,10 @@ from entrepot.cli import (
     _cohort,
     _demo,
     _drugs,
+    _features,
     _nlp,
     _privacy,
+    _profiles,
     _quality,
     _synth,
     _vocab,
@@ -37,9 +39,11 @@ for command in (
     _warehouse.tables,
     _warehouse.export,
     _synth.synth,
-    _cluster.cluster,
     _quality.quality,
     _quality.describe,
+    _features.features,
+    _cluster.cluster,
+    _profiles.profiles,
     _web.serve,
 ):
     app.command()(command)

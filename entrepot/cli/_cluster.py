@@ -78,7 +78,12 @@ def cluster(
     warehouse nothing leaves one: figures are exact; with -w they pass its
     release gate (small clusters masked), audited."""
     from entrepot.errors import ParameterError
-    from entrepot.subgroups import cluster_file, released, save_clusters, write_labels
+    from entrepot.subgroups import (
+        cluster_file,
+        released_clustering,
+        save_clusters,
+        write_labels,
+    )
 
     if save_cohorts and warehouse is None:
         raise ParameterError("--save-cohorts: name the warehouse (-w)")
@@ -99,7 +104,7 @@ def cluster(
         asked = {"features": str(features), "method": method, "k": k, "seed": seed}
         with open_warehouse(warehouse) as wh:
             saved = writing and save_clusters(wh, writing, found, features.stem)
-            result = released(wh, decision, found, asked)
+            result = released_clustering(wh, decision, found, asked)
         if saved:
             result["cohorts"] = saved
     emit(result, json, lambda: quiet or _print(result))

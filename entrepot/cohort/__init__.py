@@ -2,8 +2,9 @@
 every engine, results and attrition in the results schema."""
 
 from entrepot.cohort._describe import describe_cohort
-from entrepot.cohort._files import load_definition
-from entrepot.cohort._model import CohortDefinition
+from entrepot.cohort._files import describe_errors, load_definition
+from entrepot.cohort._model import CohortDefinition, ConceptSet, Event
+from entrepot.cohort._reader import EventReader, find_cohort, index_dates
 from entrepot.cohort._results import delete_cohort, list_cohorts, show_cohort
 from entrepot.cohort._run import CohortResult, count_persons, run_cohort
 from entrepot.cohort._shipped import shipped_definitions
@@ -11,9 +12,15 @@ from entrepot.cohort._shipped import shipped_definitions
 __all__ = [
     "CohortDefinition",
     "CohortResult",
+    "ConceptSet",
+    "Event",
+    "EventReader",
     "count_persons",
     "delete_cohort",
     "describe_cohort",
+    "describe_errors",
+    "find_cohort",
+    "index_dates",
     "list_cohorts",
     "load_definition",
     "run_cohort",

@@ -35,9 +35,12 @@ def describe_cohort(
     *,
     mask_below: int | None = None,
     top: int = 10,
+    persons: ir.Table | None = None,
 ) -> dict:
     """Table 1 of a generated cohort, as `decision` may see it (without one:
-    the whole warehouse, masked with its threshold or a higher `mask_below`)."""
+    the whole warehouse, masked with its threshold or a higher `mask_below`).
+    `persons` (a `person_id` column): a subgroup's Table 1, only those of the
+    cohort's persons (their count shown beside it, as a cohort's is)."""
     decision = decision or Decision.unscoped(wh, mask_below)
     mask_below = decision.mask_below or 1
     name = cohort_definition(wh, cohort_id)["cohort_definition_name"]
@@ -48,6 +51,8 @@ def describe_cohort(
         start_date=cohort.cohort_start_date,
         end_date=cohort.cohort_end_date,
     )
+    if persons is not None:
+        periods = periods.semi_join(persons, periods.person_id == persons.person_id)
     firsts = periods.group_by("person_id").aggregate(
         start_date=periods.start_date.min()
     )

@@ -25,8 +25,10 @@ COLUMNS = (
 )
 
 
-def events(ctx: Context, event: Event) -> ir.Table:
-    """The rows of `event`'s domain that it selects, with the standard columns."""
+def events(ctx: Context, event: Event, columns: tuple[str, ...] = ()) -> ir.Table:
+    """The rows of `event`'s domain that it selects, with the standard columns
+    and `columns`: attributes of the domain (`value`, `unit`...) or text
+    columns of its table (`value_source_value`)."""
     domain = DOMAINS[event.domain]
     t = domain.rows(ctx, event) if domain.rows else ctx.table(domain.table)
     if event.concept_set is not None:
@@ -45,6 +47,7 @@ def events(ctx: Context, event: Event) -> ir.Table:
         concept_id=_column(t, domain.concept),
         type_concept_id=_column(t, domain.type_concept),
         **{name: column(t) for name, column in domain.attributes.items()},
+        **{name: _text(t, name) for name in columns if name not in domain.attributes},
         **{name: t[name] for name in LINKED if getattr(event, name) is not None},
         **(
             {"linked_site": t.linked_site} if event.place_of_service is not None else {}
@@ -71,7 +74,7 @@ def events(ctx: Context, event: Event) -> ir.Table:
         )
     if event.user_period is not None:
         rows = _user_period(rows, event.user_period)
-    rows = rows.select(*COLUMNS)
+    rows = rows.select(*COLUMNS, *columns)
     if event.criteria is not None:
         from entrepot.cohort._groups import group_hits, with_observation
 
@@ -124,6 +127,12 @@ def _user_period(rows: ir.Table, period: UserPeriod) -> ir.Table:
         *[(rows.start_date <= day) & (rows.end_date >= day) for day in given.values()]
     )
     return rows.mutate(**{column: ibis.literal(day) for column, day in given.items()})
+
+
+def _text(t: ir.Table, name: str) -> ir.Value:
+    """A text column, or null where the table lacks it (an older CDM: 5.3's
+    observation has no value_source_value)."""
+    return t[name] if name in t.columns else ibis.null("string")
 
 
 def _column(t: ir.Table, name: str | None) -> ir.Value:

@@ -14,7 +14,9 @@ from entrepot.privacy import Decision
 from entrepot.subgroups._cluster import Clustering
 
 
-def released(wh, decision: Decision, found: Clustering, parameters: dict) -> dict:
+def released_clustering(
+    wh, decision: Decision, found: Clustering, parameters: dict
+) -> dict:
     """`found.as_dict()` with sizes through the gate, small clusters'
     profiles withheld; audited."""
     result = found.as_dict()

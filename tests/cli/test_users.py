@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import typer
 
@@ -37,6 +38,16 @@ exit:
   offset: {days: 30}
 """
 PERIMETER = 900  # the GI cohort: persons 1, 2 and 3
+SPEC = """\
+name: GI
+concept_sets:
+  gi: {items: [{vocabulary: CIM10, code: K92, descendants: true}]}
+  drug: {items: [{vocabulary: ATC, code: X01}]}
+features:
+  age: age
+  drug: {presence: {drug: {concept_set: drug}}}
+  gi_before: {count: {condition: {concept_set: gi}}, window: {end: -1}}
+"""
 #: note_id -> (person_id, text); person 4 is outside the project's perimeter.
 NOTES = {
     1: (1, "Lupus systémique connu."),
@@ -57,6 +68,8 @@ PATIENT_DATA = {
     "cohort list": ([], "cohort.list"),
     "cohort show": ([str(PERIMETER)], "cohort.show"),
     "cohort describe": ([str(PERIMETER)], "cohort.describe"),
+    "features": ([str(PERIMETER), "--spec", "SPEC", "--out", "OUT"], "features"),
+    "profiles": (["CLUSTERS", "--cohort", str(PERIMETER)], "profiles"),
     "drugs scan": ([], "drugs.scan"),
     "nlp run": (["--workers", "1"], "nlp.run"),
     "nlp evaluate": (["--limit", "2"], "nlp.evaluate"),
@@ -147,6 +160,9 @@ def hospital(tmp_path_factory) -> Path:
         add_user(wh, "rita", "researcher", PASSWORD, projects=["gi", "drugs", "late"])
         add_user(wh, "vera", "viewer", PASSWORD, projects=["gi"])
         add_user(wh, "dora", "data_engineer", PASSWORD)
+    (folder / "spec.yaml").write_text(SPEC)
+    clusters = pa.table({"person_id": [1, 2, 3], "cluster": [1, 1, 2]})
+    pq.write_table(clusters, folder / "clusters.parquet")  # of the GI cohort
     assert main(["index", "-w", str(folder / "eds.duckdb"), "--quiet"]) == 0
     return folder
 
@@ -154,9 +170,11 @@ def hospital(tmp_path_factory) -> Path:
 def cli(capsys, hospital: Path, command: str, *args: str, code: int = 0):
     """Run `entrepot COMMAND ARGS --json` here: its JSON output (or stderr)."""
     argv = [*command.split(), *args, "-w", str(hospital / "eds.duckdb"), "--json"]
+    argv = [str(hospital / "spec.yaml") if a == "SPEC" else a for a in argv]
     argv = [str(hospital / "out" / command) if a == "OUT" else a for a in argv]
     argv = [str(hospital / "gi.yaml") if a == "GI" else a for a in argv]
     argv = [str(hospital / "features.csv") if a == "FEATURES" else a for a in argv]
+    argv = [str(hospital / "clusters.parquet") if a == "CLUSTERS" else a for a in argv]
     done = main(argv)
     out, err = capsys.readouterr()
     assert done == code, err
@@ -293,6 +311,29 @@ def test_a_researcher_exports_the_perimeter_only(capsys, hospital, as_user):
     assert (entry["user"], entry["project"], entry["persons"]) == ("rita", "gi", 3)
 
 
+def test_features_stay_within_the_project(capsys, hospital, as_user):
+    """Rows of the project's persons only, audited with them; a viewer never
+    takes rows out."""
+    out = hospital / "rita-features.parquet"
+    argv = ["features", str(PERIMETER), "--spec", "SPEC", "--out", str(out)]
+    report = cli(capsys, hospital, *argv, *as_user("rita"), "--project", "gi")
+    assert report["n"] == 3
+    assert pq.read_table(out).to_pylist() == [
+        {"person_id": 1, "age": 65.0, "drug": True, "gi_before": 0.0},
+        {"person_id": 2, "age": 32.0, "drug": True, "gi_before": 0.0},
+        {"person_id": 3, "age": 9.0, "drug": False, "gi_before": 0.0},
+    ]
+    entry = last_entry(hospital, "features")
+    assert (entry["user"], entry["project"], entry["rows"], entry["persons"]) == (
+        "rita",
+        "gi",
+        3,
+        3,
+    )
+    err = cli(capsys, hospital, *argv, *as_user("vera"), "--project", "gi", code=2)
+    assert err == "entrepot: error: a viewer may not export"
+
+
 def test_export_needs_a_project_or_all(capsys, hospital, as_user):
     err = cli(capsys, hospital, "export", str(hospital / "x"), code=2)
     assert err == (
@@ -326,6 +367,25 @@ def test_thresholds_are_raised_never_lowered(capsys, hospital, as_user):
     assert raised["persons"] == "<1000"
     lowered = cli(capsys, hospital, "describe", "--mask-below", "1", *dora)
     assert lowered["summary"]["persons"] == "<10"
+
+
+def test_profiles_show_a_project_masked(capsys, hospital, as_user, tmp_path):
+    """Clusters of the project's 3 persons: their sizes masked and nothing
+    else of them; a person outside the perimeter is an error."""
+    rita = [*as_user("rita"), "--project", "gi"]
+    found = cli(capsys, hospital, "profiles", "CLUSTERS", "--cohort", str(PERIMETER), *rita)  # fmt: skip
+    assert found["clusters"] == [
+        {"cluster": 1, "size": "<10"},
+        {"cluster": 2, "size": "<10"},
+    ]
+    assert last_entry(hospital, "profiles")["user"] == "rita"
+    outside = tmp_path / "outside.parquet"
+    pq.write_table(pa.table({"person_id": [1, 4], "cluster": [1, 2]}), outside)
+    err = cli(capsys, hospital, "profiles", str(outside), "--cohort", str(PERIMETER), *rita, code=2)  # fmt: skip
+    assert err == (
+        "entrepot: error: 1 person(s) of the clusters file are not in cohort 900 "
+        "(as this caller sees it)"
+    )
 
 
 def test_a_viewer_never_reads_rows(capsys, hospital, as_user):
