@@ -7,6 +7,7 @@ import sys
 import typer
 
 from entrepot.cli import (
+    _cluster,
     _cohort,
     _demo,
     _drugs,
@@ -41,6 +42,7 @@ for command in (
     _quality.quality,
     _quality.describe,
     _features.features,
+    _cluster.cluster,
     _profiles.profiles,
     _web.serve,
 ):

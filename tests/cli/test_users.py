@@ -74,6 +74,7 @@ PATIENT_DATA = {
     "drugs scan": ([], "drugs.scan"),
     "nlp run": (["--workers", "1"], "nlp.run"),
     "nlp evaluate": (["--limit", "2"], "nlp.evaluate"),
+    "cluster": (["FEATURES", "--k", "2", "--resamples", "3"], "cluster"),
 }
 #: Every command that works on the warehouse without showing patient data ->
 #: (its arguments after the command, the right it needs): the administrator,
@@ -161,6 +162,7 @@ def hospital(tmp_path_factory) -> Path:
     a researcher rita and a viewer vera in it, a data engineer dora; indexed."""
     folder = tmp_path_factory.mktemp("users")
     (folder / "gi.yaml").write_text(GI)
+    (folder / "features.csv").write_text("person_id,age\n1,30\n2,31\n3,70\n4,72\n")
     with build_tiny(str(folder / "eds.duckdb")) as wh:
         _notes(wh)
         run_cohort(wh, folder / "gi.yaml", cohort_id=PERIMETER)
@@ -189,6 +191,7 @@ def cli(capsys, hospital: Path, command: str, *args: str, code: int = 0):
     argv = [str(hospital / "spec.yaml") if a == "SPEC" else a for a in argv]
     argv = [str(hospital / "out" / command) if a == "OUT" else a for a in argv]
     argv = [str(hospital / "gi.yaml") if a == "GI" else a for a in argv]
+    argv = [str(hospital / "features.csv") if a == "FEATURES" else a for a in argv]
     argv = [str(hospital / "clusters.parquet") if a == "CLUSTERS" else a for a in argv]
     argv = [str(hospital / a.lower()) if a in ("OMOP", "ATHENA") else a for a in argv]
     done = main(argv)
