@@ -53,7 +53,8 @@ def describe_cohort(
         start_date=cohort.cohort_start_date,
         end_date=cohort.cohort_end_date,
     )
-    firsts = _firsts(wh, decision, periods, cohort_id)
+    asked = {"cohort_definition_id": cohort_id}
+    firsts = _firsts(wh, decision, periods, asked)
     person = decision.table(wh, "person")
     person = person.select(
         pid=person.person_id.cast("int64"),
@@ -107,14 +108,14 @@ def describe_cohort(
         },
         "sex": released.column_totals,
         **{
-            topic: _top(wh, t, periods, spec, top, decision)
+            topic: _top(wh, t, periods, spec, top, decision, asked | {"topic": topic})
             for topic, spec in TOPICS.items()
             if (t := decision.visible(wh, spec[0])) is not None
         },
     }
 
 
-def _firsts(wh, decision: Decision, periods: ir.Table, cohort_id: int) -> ir.Table:
+def _firsts(wh, decision: Decision, periods: ir.Table, asked: dict) -> ir.Table:
     """The first entry of each person the table counts: the cohort's persons
     as the gate releases them (safe from differencing within a project).
     A person the defence moved out is left out; one it moved in (counted
@@ -126,7 +127,6 @@ def _firsts(wh, decision: Decision, periods: ir.Table, cohort_id: int) -> ir.Tab
     )
     found = firsts.to_pyarrow()
     inside = found["person_id"].to_numpy()
-    asked = {"cohort_definition_id": cohort_id}
     _, counted = decision.release(wh, inside, "cohort.describe", asked)
     out = np.setdiff1d(inside, counted).tolist()
     moved = np.setdiff1d(counted, inside).tolist()
@@ -175,8 +175,11 @@ def _top(
     spec: tuple[str, str, str],
     top: int,
     decision: Decision,
+    asked: dict,
 ) -> list[dict]:
-    """The concepts most persons had during a cohort period (rows of `t`)."""
+    """The concepts most persons had during a cohort period (rows of `t`),
+    each concept's persons released through the gate (safe from differencing
+    within a project, audited with `asked`)."""
     _, concept_column, date_column = spec
     rows = t.select(
         person_id=t.person_id.cast("int64"),
@@ -198,6 +201,15 @@ def _top(
     named = with_labels(wh, counts, "concept_id").order_by(
         [ibis.desc("persons"), "concept_id"]
     )
+    found = named.to_pyarrow().to_pylist()
+    if not found:
+        return []
+    ids = [r["concept_id"] for r in found]
+    pairs = during.filter(during.concept_id.isin(ids)).select("concept_id", "person_id")
+    sets: dict[int, list[int]] = {c: [] for c in ids}
+    for r in pairs.distinct().to_pyarrow().to_pylist():
+        sets[r["concept_id"]].append(r["person_id"])
+    shown = decision.persons_each(wh, sets, "release.cohort.describe", asked)
     return [
         {
             "concept_id": r["concept_id"],
@@ -207,7 +219,7 @@ def _top(
                 if r["vocabulary_id"]
                 else None
             ),
-            "persons": decision.mask(int(r["persons"])),
+            "persons": shown[r["concept_id"]],
         }
-        for r in named.to_pyarrow().to_pylist()
+        for r in found
     ]
