@@ -53,8 +53,7 @@ def describe_cohort(
         start_date=cohort.cohort_start_date,
         end_date=cohort.cohort_end_date,
     )
-    asked = {"cohort_definition_id": cohort_id}
-    firsts = _firsts(wh, decision, periods, asked)
+    firsts = _firsts(wh, decision, periods, cohort_id)
     person = decision.table(wh, "person")
     person = person.select(
         pid=person.person_id.cast("int64"),
@@ -108,14 +107,14 @@ def describe_cohort(
         },
         "sex": released.column_totals,
         **{
-            topic: _top(wh, t, periods, spec, top, decision, asked | {"topic": topic})
+            topic: _top(wh, t, periods, spec, top, decision)
             for topic, spec in TOPICS.items()
             if (t := decision.visible(wh, spec[0])) is not None
         },
     }
 
 
-def _firsts(wh, decision: Decision, periods: ir.Table, asked: dict) -> ir.Table:
+def _firsts(wh, decision: Decision, periods: ir.Table, cohort_id: int) -> ir.Table:
     """The first entry of each person the table counts: the cohort's persons
     as the gate releases them (safe from differencing within a project).
     A person the defence moved out is left out; one it moved in (counted
@@ -127,6 +126,7 @@ def _firsts(wh, decision: Decision, periods: ir.Table, asked: dict) -> ir.Table:
     )
     found = firsts.to_pyarrow()
     inside = found["person_id"].to_numpy()
+    asked = {"cohort_definition_id": cohort_id}
     _, counted = decision.release(wh, inside, "cohort.describe", asked)
     out = np.setdiff1d(inside, counted).tolist()
     moved = np.setdiff1d(counted, inside).tolist()
@@ -175,11 +175,8 @@ def _top(
     spec: tuple[str, str, str],
     top: int,
     decision: Decision,
-    asked: dict,
 ) -> list[dict]:
-    """The concepts most persons had during a cohort period (rows of `t`),
-    each concept's persons released through the gate (safe from differencing
-    within a project, audited with `asked`)."""
+    """The concepts most persons had during a cohort period (rows of `t`)."""
     _, concept_column, date_column = spec
     rows = t.select(
         person_id=t.person_id.cast("int64"),
@@ -201,15 +198,6 @@ def _top(
     named = with_labels(wh, counts, "concept_id").order_by(
         [ibis.desc("persons"), "concept_id"]
     )
-    found = named.to_pyarrow().to_pylist()
-    if not found:
-        return []
-    ids = [r["concept_id"] for r in found]
-    pairs = during.filter(during.concept_id.isin(ids)).select("concept_id", "person_id")
-    sets: dict[int, list[int]] = {c: [] for c in ids}
-    for r in pairs.distinct().to_pyarrow().to_pylist():
-        sets[r["concept_id"]].append(r["person_id"])
-    shown = decision.persons_each(wh, sets, "release.cohort.describe", asked)
     return [
         {
             "concept_id": r["concept_id"],
@@ -219,7 +207,7 @@ def _top(
                 if r["vocabulary_id"]
                 else None
             ),
-            "persons": shown[r["concept_id"]],
+            "persons": decision.mask(int(r["persons"])),
         }
-        for r in found
+        for r in named.to_pyarrow().to_pylist()
     ]
