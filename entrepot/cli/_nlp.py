@@ -259,10 +259,11 @@ def search(
             who.decide(wh, "read", project, target="search")
         narrowed = _within(wh, decision, filters)
         result = (
-            {"notes": 0, "persons": 0, "offset": offset, "hits": []}
+            {"notes": 0, "persons": 0, "person_ids": [], "offset": offset, "hits": []}
             if narrowed is None
             else search_notes(wh, query, narrowed, limit=limit, offset=offset)
         )
+        persons = result.pop("person_ids")
         if mask:
             result["hits"] = []
         if save_cohort:
@@ -272,15 +273,15 @@ def search(
             result["cohort"] = save_search_cohort(
                 wh, query, narrowed or empty, save_cohort
             )
+        asked = {"query": query, "exclude": filters.exclude, "note_type": note_type}
         decision.released(
-            wh,
-            "search",
-            {"query": query, "exclude": filters.exclude, "note_type": note_type},
-            rows=len(result["hits"]),
-            persons=result["persons"],
+            wh, "search", asked, rows=len(result["hits"]), persons=result["persons"]
         )
-    counts = {"notes": result["notes"], "persons": result["persons"]}
-    result |= decision.mask_with_persons(counts)
+        result |= decision.persons_with(
+            wh, persons, {"notes": result["notes"]}, "search", asked, seen=not mask
+        )
+        if save_cohort:  # the same persons, released once
+            result["cohort"]["persons"] = result["persons"]
 
     def human() -> None:
         hits = result["hits"]

@@ -135,9 +135,7 @@ def describe(
         decision = decide(
             wh, user, "count", None, "describe", masked=True, mask_below=mask_below
         )
-        result = describe_warehouse(
-            wh, mask_below=decision.mask_below, top=top, progress=step
-        )
+        result = describe_warehouse(wh, decision, top=top, progress=step)
         decision.released(wh, "describe", {"top": top}, persons=wh.count("person"))
     emit(result, json, lambda: quiet or _print_describe(result))
 

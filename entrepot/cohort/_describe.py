@@ -1,7 +1,9 @@
 """A cohort's "Table 1": age, sex, top conditions, drugs and labs.
 
 Counted within the release gate's `Decision`: its perimeter's persons, period
-and tables, its threshold, and age bands by sex suppressed with their margins.
+and tables, its threshold, the persons counted as the gate releases them
+(safe from differencing within a project), and age bands by sex suppressed
+with their margins.
 Age is at each person's first entry; the top concepts are those recorded
 during a cohort period, by persons.
 """
@@ -10,6 +12,9 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from entrepot.cohort._results import cohort_definition, results_table
 from entrepot.privacy import Decision
@@ -53,9 +58,7 @@ def describe_cohort(
     )
     if persons is not None:
         periods = periods.semi_join(persons, periods.person_id == persons.person_id)
-    firsts = periods.group_by("person_id").aggregate(
-        start_date=periods.start_date.min()
-    )
+    firsts = _firsts(wh, decision, periods, cohort_id)
     person = decision.table(wh, "person")
     person = person.select(
         pid=person.person_id.cast("int64"),
@@ -114,6 +117,50 @@ def describe_cohort(
             if (t := decision.visible(wh, spec[0])) is not None
         },
     }
+
+
+def _firsts(wh, decision: Decision, periods: ir.Table, cohort_id: int) -> ir.Table:
+    """The first entry of each person the table counts: the cohort's persons
+    as the gate releases them (safe from differencing within a project).
+    A person the defence moved out is left out; one it moved in (counted
+    for the project before, not in this cohort) is described at their first
+    entry into any cohort, else at this cohort's first entry. So the cells
+    add up to the count released, and neither gives the true count back."""
+    firsts = periods.group_by("person_id").aggregate(
+        start_date=periods.start_date.min()
+    )
+    found = firsts.to_pyarrow()
+    inside = found["person_id"].to_numpy()
+    asked = {"cohort_definition_id": cohort_id}
+    _, counted = decision.release(wh, inside, "cohort.describe", asked)
+    out = np.setdiff1d(inside, counted).tolist()
+    moved = np.setdiff1d(counted, inside).tolist()
+    if not out and not moved:
+        return firsts
+    gone = pc.is_in(found["person_id"], value_set=pa.array(out, pa.int64()))
+    kept = found.filter(pc.invert(gone))
+    if moved:
+        kept = pa.concat_tables([kept, _entries(wh, decision, moved, found)])
+    return wh.store.from_arrow(kept)
+
+
+def _entries(wh, decision: Decision, persons: list[int], found: pa.Table) -> pa.Table:
+    """First entries into any cohort of `persons` (inside the perimeter),
+    else the first entry of the cohort `found` (its first entries)."""
+    every = decision.narrow(
+        wh, results_table(wh, "cohort"), "subject_id", "cohort_start_date"
+    )
+    every = every.filter(every.subject_id.isin(persons))
+    rows = (
+        every.group_by(person_id=every.subject_id.cast("int64"))
+        .aggregate(start_date=every.cohort_start_date.min())
+        .to_pyarrow()
+        .to_pylist()
+    )
+    entered = {r["person_id"]: r["start_date"] for r in rows}
+    first = pc.min(found["start_date"]).as_py()
+    days = [entered.get(p, first) for p in persons]
+    return pa.table({"person_id": persons, "start_date": days}).cast(found.schema)
 
 
 def _band(lo: int, hi: int) -> str:

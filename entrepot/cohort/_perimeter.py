@@ -156,20 +156,20 @@ def released_run(
     """A generated cohort's figures (`found`: `CohortResult.as_dict()`) as the
     caller may see them: counted inside the perimeter, its persons released
     through the gate (safe from differencing within a project, audited as
-    cohort.run), entries and attrition masked, person-days hidden with a
-    masked count."""
+    cohort.run), entries masked, the attrition masked and ending on the
+    persons released, person-days hidden with a masked count."""
     cohort_id = found["cohort_definition_id"]
     steps = found["attrition"]
     if decision.narrows:
         found = found | figures(wh, decision, cohort_id)
         steps = attrition_within(wh, decision, definition)
     persons = cohort_rows(wh, decision, cohort_id).subject_id
-    count = decision.persons(wh, persons, "cohort.run", parameters)
+    count, counted = decision.release(wh, persons, "cohort.run", parameters)
     return found | {
         "count": count,
         "entries": decision.mask(found["entries"]),
         "person_days": found["person_days"] if isinstance(count, int) else None,
-        "attrition": decision.attrition(steps),
+        "attrition": decision.attrition(steps, released=len(counted)),
     }
 
 

@@ -12,6 +12,11 @@ through it, and nothing else masks, narrows a perimeter or audits:
   with complementary suppression; `attrition` the steps of a cohort;
 - `Decision.persons` (`persons_each` for a list): a count of persons
   released within a project, safe from differencing (`release_count`);
+  `release` the same with the persons it counts, on which the figures
+  shown with it are worked out (Table 1's cells, the attrition's steps, by
+  `attrition(steps, released)`), so that none gives the true count back;
+  `persons_with` with counts of rows about them (a search's notes), shown
+  within a project only to whoever sees those rows anyway;
 - `Decision.released`: the audit entry of what left: who, what, parameters,
   project, rows and persons returned;
 - `Decision.export`: tables written to files, inside the perimeter, audited.
@@ -27,6 +32,7 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 
 from entrepot.errors import AccessDeniedError
 from entrepot.privacy._audit import audit
@@ -40,7 +46,7 @@ from entrepot.privacy._disclosure import (
     threshold_for,
 )
 from entrepot.privacy._optout import on_optout
-from entrepot.privacy._release import release_count, release_counts
+from entrepot.privacy._release import person_ids, release_counts, release_set
 
 _OPTOUT_TTL = 5.0  # seconds an opt-out list is trusted (opting out clears it)
 _optouts: dict[str, tuple[float, frozenset[int]]] = {}
@@ -219,6 +225,12 @@ class Decision:
         (`suppress`); unmasked cells for a decision that reads rows."""
         return suppress(table, self.mask_below or 1, public_total=public_total)
 
+    @property
+    def defends(self) -> bool:
+        """Whether person counts are released safe from differencing (a
+        project's masked counts)."""
+        return self.project is not None and self.mask_below is not None
+
     def persons(
         self,
         wh,
@@ -228,8 +240,22 @@ class Decision:
     ) -> int | str:
         """The number of distinct persons shown, audited as `release.{what}`:
         within a masked project, safe from differencing (`release_count`)."""
-        if self.project is not None and self.mask_below is not None:
-            return release_count(
+        return self.release(wh, persons, what, parameters)[0]
+
+    def release(
+        self,
+        wh,
+        persons: ir.Table | ir.Column | Iterable[int],
+        what: str,
+        parameters: dict | None = None,
+    ) -> tuple[int | str, np.ndarray]:
+        """`persons`' count as shown, and the persons it counts (sorted ids):
+        within a masked project, those the differencing defence moved in or
+        out included (`release_set`). Figures shown with the count (Table 1's
+        cells, an attrition's steps) are worked out on these persons, so
+        that none of them gives the true count back."""
+        if self.defends:
+            return release_set(
                 wh,
                 self.project,
                 persons,
@@ -238,22 +264,52 @@ class Decision:
                 action=what,
                 parameters=parameters,
             )
-        if isinstance(persons, ir.Table):
-            persons = persons.person_id
-        if isinstance(persons, ir.Column):
-            count = persons.nunique().to_pyarrow().as_py()
-        else:
-            count = len(set(persons))
-        self.released(wh, f"release.{what}", parameters, persons=count)
-        return self.mask(count)
+        ids = person_ids(persons)
+        self.released(wh, f"release.{what}", parameters, persons=len(ids))
+        return self.mask(len(ids)), ids
 
-    def attrition(self, steps: list[dict]) -> list[dict]:
+    def persons_with(
+        self,
+        wh,
+        persons: ir.Table | ir.Column | Iterable[int],
+        rows: Mapping[str, int],
+        what: str,
+        parameters: dict | None = None,
+        *,
+        seen: bool,
+    ) -> dict[str, int | str]:
+        """`{"persons": ..., **rows}`: persons released like `persons`, with
+        counts of rows about them (a search's notes). Within a masked project
+        a row count would undo the differencing defence (the notes of the
+        one person it moved back in), so it is shown only to a caller who
+        sees those rows anyway (`seen`: hits, an export), beside an unmasked
+        person count, and otherwise hidden ("*"; 0 stays 0). Elsewhere rows
+        are masked with their persons (`mask_with_persons`)."""
+        shown, ids = self.release(wh, persons, what, parameters)
+        if not self.defends:
+            return self.mask_with_persons({"persons": len(ids), **rows})
+        hide = not seen or not isinstance(shown, int)
+        return {"persons": shown} | {
+            k: HIDDEN if hide and n else self.mask(n) for k, n in rows.items()
+        }
+
+    def attrition(self, steps: list[dict], released: int | None = None) -> list[dict]:
         """Attrition steps (`{"rule", "persons", "entries"}`, each counting
         what is left after its rule) masked so that no step's losses are
         worked out small: a count is shown only when it differs from the last
         one shown by 0 or by the threshold at least; others read "*" (or
-        "<N", small themselves)."""
+        "<N", small themselves).
+
+        `released`: how many persons the cohort's count shown counts (`release`),
+        which the last step shows. Persons the differencing defence moved out
+        of the count leave every step (each holds the cohort's persons); with
+        persons moved in, no step shows fewer than the count. So no step's
+        difference to the count gives the true count back."""
         shown = [dict(s) for s in steps]
+        if released is not None and shown:
+            out = min(released - shown[-1]["persons"], 0)
+            for step in shown:
+                step["persons"] = max(step["persons"] + out, released)
         for column in ("persons", "entries"):
             last = None
             for step in shown:

@@ -40,17 +40,37 @@ def release_count(
     parameters: dict | None = None,
 ) -> int | str:
     """The number of distinct persons to show a project, safe from differencing."""
-    wanted = _ids(persons)
-    ((shown, answer, adjusted),) = release_counts(wh, project, [wanted], threshold)
+    return release_set(
+        wh, project, persons, threshold, user=user, action=action, parameters=parameters
+    )[0]
+
+
+def release_set(
+    wh,
+    project: str,
+    persons: ir.Table | ir.Column | Iterable[int],
+    threshold: int,
+    *,
+    user: str = "entrepot",
+    action: str = "count",
+    parameters: dict | None = None,
+) -> tuple[int | str, np.ndarray]:
+    """`release_count`, with the persons the count shown counts (sorted ids):
+    `persons` with the few the defence moved in or out, from which figures
+    shown with the count are worked out so that they agree with it."""
+    wanted = person_ids(persons)
+    released = _released(wh, project)
+    answer, adjusted = _safe_set(wanted, released, threshold)
+    shown = _remembered(wh, project, answer, released, threshold)
     audit(
         wh,
         user,
         f"release.{action}",
         {**(parameters or {}), "adjusted": adjusted, "count": len(wanted)},
         project=project,
-        persons=answer,
+        persons=len(answer),
     )
-    return shown
+    return shown, answer
 
 
 def release_counts(
@@ -62,18 +82,27 @@ def release_counts(
     released = _released(wh, project)
     out = []
     for persons in sets:
-        wanted = _ids(persons)
-        answer, adjusted = _safe_set(wanted, released, threshold)
-        shown = mask_count(len(answer), threshold)
-        known = any(np.array_equal(answer, r) for r in released)
-        if isinstance(shown, int) and shown and not known:  # a repeat tells nothing
-            _remember(wh, project, answer, len(released))
-            released.append(answer)
+        answer, adjusted = _safe_set(person_ids(persons), released, threshold)
+        shown = _remembered(wh, project, answer, released, threshold)
         out.append((shown, len(answer), adjusted))
     return out
 
 
-def _ids(persons) -> np.ndarray:
+def _remembered(
+    wh, project: str, answer: np.ndarray, released: list[np.ndarray], threshold: int
+) -> int | str:
+    """The count of `answer` as shown, remembered (in `released` too) when it
+    is shown exactly and was not shown before (a repeat tells nothing)."""
+    shown = mask_count(len(answer), threshold)
+    known = any(np.array_equal(answer, r) for r in released)
+    if isinstance(shown, int) and shown and not known:
+        _remember(wh, project, answer, len(released))
+        released.append(answer)
+    return shown
+
+
+def person_ids(persons) -> np.ndarray:
+    """Distinct person ids (sorted) of a table's person_id, a column or ids."""
     if isinstance(persons, ir.Table):
         persons = persons.person_id
     if isinstance(persons, ir.Column):

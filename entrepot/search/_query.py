@@ -138,10 +138,11 @@ def search_notes(
     limit: int = 20,
     offset: int = 0,
 ) -> dict[str, object]:
-    """`{"notes", "persons", "offset", "hits": [{note_id, person_id, note_date,
-    note_title, snippet}]}`: counts over every matching note, hits for the
-    page of `limit` from `offset` (best first), with snippets (matches in
-    <b>...</b>)."""
+    """`{"notes", "persons", "person_ids", "offset", "hits": [{note_id,
+    person_id, note_date, note_title, snippet}]}`: counts over every matching
+    note, the persons they count (for the release gate's count of persons),
+    hits for the page of `limit` from `offset` (best first), with snippets
+    (matches in <b>...</b>)."""
     if limit < 0 or offset < 0:
         raise SearchQueryError(f"limit {limit} and offset {offset}: at least 0")
     filters = filters or SearchFilters()
@@ -174,6 +175,7 @@ def search_notes(
     return {
         "notes": len(addresses),
         "persons": len(persons),
+        "person_ids": sorted(persons),
         "offset": offset,
         "hits": hits,
     }

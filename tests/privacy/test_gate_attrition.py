@@ -31,3 +31,24 @@ def test_a_hidden_step_is_compared_with_the_last_shown_one():
 def test_rows_read_as_they_are():
     steps = _steps(120, 119, 3)
     assert _decision(None).attrition(steps) == steps
+
+
+def test_the_last_step_tells_nothing_the_released_count_hides():
+    """The differencing defence released 100 persons for a cohort that lost
+    her at its last rule (99): shown as they are, the steps would end on 99,
+    or on a hidden loss the world where she stays in would not show. Both
+    worlds must read the same steps."""
+    lost = _decision(10).attrition(_steps(120, 100, 99), released=100)
+    kept = _decision(10).attrition(_steps(120, 100, 100), released=100)
+    assert [s["persons"] for s in lost] == [s["persons"] for s in kept]
+    assert [s["persons"] for s in lost] == [120, 100, 100]
+
+
+def test_persons_moved_out_of_the_count_leave_every_step():
+    """The defence took one person out of a count of 101 (100 released):
+    every step holds the cohort's persons, so every step loses her, and no
+    step's difference to the released count gives 101 back."""
+    shown = _decision(10).attrition(_steps(130, 111, 101), released=100)
+    assert [s["persons"] for s in shown] == [129, 110, 100]
+    small = _decision(10).attrition(_steps(30, 10), released=9)
+    assert [s["persons"] for s in small] == [29, "<10"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from entrepot.privacy import set_mask_threshold
+import pytest
+
+from entrepot.privacy import Decision, set_mask_threshold
 from entrepot.quality.characterization import describe
 
 from .conftest import TODAY, sql
@@ -63,9 +65,16 @@ def test_small_counts_masked_by_default_setting_and_by_a_rule(synthetic):
         set_mask_threshold(synthetic, 10)
     assert shown == {y: "<3" if n < 3 else n for y, n in born.items()}
 
-    rounded = describe(synthetic, mask=lambda n: 5 * round(n / 5), today=TODAY)
-    sexes = _tables(rounded)["persons_by_sex"]
-    assert all(r["persons"] % 5 == 0 for r in sexes)
+    # a library caller passes the release gate's decision, which masks
+    decided = describe(synthetic, Decision.unscoped(synthetic, 1000), today=TODAY)
+    sexes = _tables(decided)["persons_by_sex"]
+    assert sexes and all(r["persons"] == "<1000" for r in sexes)
+
+
+def test_a_library_caller_cannot_unmask_with_a_rule_of_its_own(synthetic):
+    """Only the gate decides masking: a rule that shows every count is refused."""
+    with pytest.raises(TypeError, match="mask"):
+        describe(synthetic, mask=lambda n: n, today=TODAY)
 
 
 def test_statistics_of_small_groups_are_hidden(synthetic):

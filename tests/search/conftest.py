@@ -29,9 +29,10 @@ NOTES = {
 
 
 def add_notes(wh, notes: dict) -> None:
+    """Notes `{note_id: (IPP of PATIENTS or a person id, date, title, text)}`."""
     schema = wh.table("note").schema().to_pyarrow()
     rows = [
-        {"note_id": i, "person_id": PATIENTS[ipp], "note_date": day,
+        {"note_id": i, "person_id": PATIENTS.get(ipp, ipp), "note_date": day,
          "note_type_concept_id": 32817, "note_class_concept_id": 0,
          "note_title": title, "note_text": text, "encoding_concept_id": 0,
          "language_concept_id": 0}

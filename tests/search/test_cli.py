@@ -157,3 +157,31 @@ def test_search_as_typed_and_fields_as_text(notes_warehouse, capsys):
         code == 2
         and err == "entrepot: error: cannot read query '(alzheimer': missing )\n"
     )
+
+
+def test_two_searches_one_person_apart_show_the_same_counts(
+    notes_warehouse, capsys, monkeypatch
+):
+    """Differencing on the command line: a viewer of project p searches
+    "lupus" from 1 January, then from 2 January; only person 13 has notes
+    on 1 January, so the counts would differ by her. The person count goes
+    through the gate's defence; the note count (her notes) is not given."""
+    from entrepot.privacy import add_project, add_user
+    from tests.search.conftest import add_notes
+
+    january = {200 + i: (i, date(2024, 2, 1), "Ordonnance", "Lupus érythémateux.")
+               for i in range(1, 13)}  # fmt: skip
+    january[300] = (13, date(2024, 1, 1), "Ordonnance", "Lupus cutané.")
+    add_notes(notes_warehouse, january)
+    add_project(notes_warehouse, "p")
+    add_user(notes_warehouse, "vic", "viewer", "a long passphrase", projects=["p"])
+    path = str(notes_warehouse.uri.path)
+    notes_warehouse.close()
+    run(capsys, "index", "-w", path)
+    monkeypatch.setenv("ENTREPOT_PASSWORD", "a long passphrase")
+    asked = ["-w", path, "--json", "--masked", "--project", "p", "--user", "vic"]
+    _, first, _ = run(capsys, "search", "lupus", "--from", "2024-01-01", *asked)
+    _, second, _ = run(capsys, "search", "lupus", "--from", "2024-01-02", *asked)
+    assert first["persons"] == second["persons"] == 13
+    assert first["notes"] == second["notes"] == "*"
+    assert "person_ids" not in first

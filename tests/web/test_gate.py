@@ -280,8 +280,9 @@ def _code_of_one(wh, cohort: int) -> str:
 def test_two_cohorts_one_person_apart_show_the_same_count(live, cohort_id):
     """Differencing: the project's cohort, then the same without the one
     person who has code C, would tell that this person has C. Released
-    through the gate, both show the same count (run, figures and list), and
-    the attrition hides the one person lost."""
+    through the gate, both show the same count (run, figures, list and Table
+    1), and the attrition ends on that count: a last step that lost one person (or
+    hid a small loss) would tell that she has C."""
     code = live.web.use(_code_of_one, cohort_id)
     without = DEFINITION | {
         "name": f"gate: hypertension events, never {code}",
@@ -316,9 +317,16 @@ def test_two_cohorts_one_person_apart_show_the_same_count(live, cohort_id):
             f"/api/cohorts/{made['cohort_definition_id']}", params={"project": PROJECT}
         ).json()
         listed = api.get("/api/cohorts", params={"project": PROJECT}).json()
+        tables = [
+            api.get(f"/api/cohorts/{c}/describe", params={"project": PROJECT}).json()
+            for c in (cohort_id, made["cohort_definition_id"])
+        ]
     assert isinstance(whole, int) and whole >= THRESHOLD
+    # Table 1: the same total and sexes (her sex would show in a count one less)
+    assert [(t["persons"], t["sex"]) for t in tables] == [(whole, tables[0]["sex"])] * 2
     assert made["count"] == shown["persons"] == whole
     assert {c["id"]: c["persons"] for c in listed}[
         made["cohort_definition_id"]
     ] == whole
-    assert made["attrition"][-1]["persons"] == "*"
+    assert [s["persons"] for s in made["attrition"]] == [whole, whole]
+    assert [s["persons"] for s in shown["attrition"]] == [whole, whole]

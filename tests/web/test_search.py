@@ -73,19 +73,29 @@ def test_default_search_leaves_out_negated_text(server):
 
 def test_default_search_finds_affirmed_cough(server):
     """The synthetic notes affirm "toux" in some patients and rule it out in
-    others: the default search counts only the former."""
-    with server.client("vic") as vic:
+    others: the default search counts only the former (notes are counted for
+    those who may read them, persons for everyone)."""
+    with server.client("vic") as vic, server.client("rita") as rita:
         kept = vic.get("/api/search", params={"q": "toux", "project": "cardio"})
         every = vic.get(
             "/api/search", params={"q": "toux", "project": "cardio", "exclude": "none"}
         )
+        read = rita.get("/api/search", params={"q": "toux", "project": "cardio"})
+        read_all = rita.get(
+            "/api/search", params={"q": "toux", "project": "cardio", "exclude": "none"}
+        )
     direct, direct_all = _direct(server, "toux"), _direct(server, "toux", "none")
     assert direct["persons"] >= 10 and direct_all["persons"] > direct["persons"]
-    assert (kept.json()["notes"], kept.json()["persons"]) == (
+    assert (kept.json()["notes"], kept.json()["persons"]) == ("*", direct["persons"])
+    assert (every.json()["notes"], every.json()["persons"]) == (
+        "*",
+        direct_all["persons"],
+    )
+    assert (read.json()["notes"], read.json()["persons"]) == (
         direct["notes"],
         direct["persons"],
     )
-    assert (every.json()["notes"], every.json()["persons"]) == (
+    assert (read_all.json()["notes"], read_all.json()["persons"]) == (
         direct_all["notes"],
         direct_all["persons"],
     )
@@ -101,7 +111,8 @@ def test_viewer_gets_masked_counts_and_no_hits(server):
         read = rita.get("/api/search", params=params).json()
         rare = vic.get("/api/search", params={"q": TERM, "project": "cardio"}).json()
     direct = _direct(server, "dyspnée")
-    assert seen["notes"] == read["notes"] == direct["notes"] >= 40
+    assert read["notes"] == direct["notes"] >= 40
+    assert seen["notes"] == "*"  # a viewer counts persons, never notes
     assert seen["persons"] == read["persons"] == direct["persons"] >= 10
     assert seen["hits"] == [] and seen["hits_allowed"] is False
     assert len(read["hits"]) == 20 and read["hits_allowed"] is True
@@ -322,3 +333,35 @@ def test_readme_curl_example_is_answered(server):
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert raw.stdout == "400"
+
+
+def _one_day_apart(server, q: str):
+    """A day D such that searching `q` from D finds exactly one person more
+    than from the day after (at least 10 persons either way)."""
+    from datetime import date, timedelta
+
+    hits = _direct(server, q)["hits"]
+    for day in sorted({date.fromisoformat(h["note_date"]) for h in hits}):
+        since = {h["person_id"] for h in hits if h["note_date"] >= day.isoformat()}
+        after = day + timedelta(days=1)
+        later = {h["person_id"] for h in hits if h["note_date"] >= after.isoformat()}
+        if len(since) - len(later) == 1 and len(later) >= 10:
+            return day, after, len(since)
+    raise AssertionError(f"no day that one person of {q!r} alone has notes on")
+
+
+def test_two_searches_one_person_apart_show_the_same_counts(fresh_server):
+    """Differencing: searching "dyspnée" from day D, then from the day after,
+    would tell that the one person seen on D had dyspnoea that day. The
+    person count goes through the gate's defence, and a viewer (counts only)
+    gets no note count, which would still differ by that person's notes."""
+    day, after, persons = _one_day_apart(fresh_server, "dyspnée")
+    asked = {"q": "dyspnée", "project": "cardio"}
+    with fresh_server.client("vic") as vic, fresh_server.client("rita") as rita:
+        first = vic.get("/api/search", params=asked | {"from": str(day)}).json()
+        second = vic.get("/api/search", params=asked | {"from": str(after)}).json()
+        read = rita.get("/api/search", params=asked | {"from": str(after)}).json()
+    assert first["persons"] == second["persons"] == read["persons"] == persons
+    assert first["notes"] == second["notes"] == "*"  # counts only: no note count
+    hits = _direct(fresh_server, "dyspnée", start=after)["notes"]
+    assert read["notes"] == hits  # who reads the notes may count them

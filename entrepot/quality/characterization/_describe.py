@@ -35,20 +35,19 @@ def describe(
     decision: Decision | None = None,
     *,
     mask_below: int | None = None,
-    mask: Mask | None = None,
     top: int = 20,
     today: date | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict:
     """`{"analyses": [{name, title, columns, rows, seconds}], "summary": {...}}`.
 
-    Counts are masked by the release gate's `decision` (without one: the
-    warehouse's threshold, 10 unless set, or a higher `mask_below`); `mask`
-    replaces that rule for the counts of the analyses and the persons.
+    Counts are masked by the release gate's `decision` and by nothing else
+    (without one: the warehouse's threshold, 10 unless set, or a higher
+    `mask_below`).
     """
     started = time.perf_counter()
     decision = decision or Decision.unscoped(wh, mask_below)
-    mask = mask or decision.mask
+    mask = decision.mask
     ctx = Context(wh, load_config(), today or date.today())
     step = progress or (lambda label: None)
     analyses = []

@@ -158,10 +158,11 @@ def _shown(wh, decision: Decision, cohort_id: int) -> dict:
     found = shown(wh, decision, cohort_id)
     persons = cohort_rows(wh, decision, cohort_id).subject_id
     asked = {"cohort_definition_id": cohort_id}
+    count, counted = decision.release(wh, persons, "cohort.show", asked)
     return found | {
-        "persons": decision.persons(wh, persons, "cohort.show", asked),
+        "persons": count,
         "entries": decision.mask(found["entries"]),
-        "attrition": decision.attrition(found["attrition"]),
+        "attrition": decision.attrition(found["attrition"], released=len(counted)),
     }
 
 

@@ -1,6 +1,7 @@
 """API: search in reports, within the project's perimeter, and save a search
-as a cohort. Everyone who may count gets the counts (masked); hits (snippets
-of text) only go to those who may also read rows."""
+as a cohort. Everyone who may count gets the persons (masked, safe from
+differencing); the notes and hits (snippets of text) only go to those who
+may also read rows."""
 
 from __future__ import annotations
 
@@ -83,7 +84,13 @@ def _search(wh, decision: Decision, q: str, filters, limit: int, offset: int):
 
     narrowed = within(wh, decision, filters)
     if narrowed is None:
-        return {"notes": 0, "persons": 0, "offset": offset, "hits": []}
+        return {
+            "notes": 0,
+            "persons": 0,
+            "person_ids": [],
+            "offset": offset,
+            "hits": [],
+        }
     return search_notes(wh, q, narrowed, limit=limit, offset=offset)
 
 
@@ -125,8 +132,13 @@ def search(
     web.use(
         decision.released, "search", asked, rows=len(hits), persons=found["persons"]
     )
-    counts = decision.mask_with_persons(
-        {"notes": found["notes"], "persons": found["persons"]}
+    counts = web.use(
+        decision.persons_with,
+        found["person_ids"],
+        {"notes": found["notes"]},
+        "search",
+        asked,
+        seen=reading,
     )
     return SearchResult(
         **counts,
