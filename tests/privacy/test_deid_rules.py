@@ -128,6 +128,7 @@ FIELDS += [
         "Adressé par le Dr Jean-Luc Poirier, Béziers.",
         ("Jean-Luc", "PRENOM"),
         ("Poirier", "NOM"),
+        ("Béziers", "VILLE"),  # the town, not a name of the list
     ),
     case(
         "Présents : Pr Cartron, Dr Quittet (Hématologie) ; Mme Salles, IDE.",
@@ -601,3 +602,238 @@ def test_iso_dates_are_shifted_as_written():
 
 def test_a_nir_with_a_wrong_key_is_not_one():
     assert found("lot 1 85 05 78 006 084 92") == []
+
+
+# Rules for text the de-identifier has never seen: towns wherever they name a
+# place, facilities and their acronyms, dates and birth dates in every wording,
+# street forms, first names beside a role; and the homographs that stay words.
+
+TOWNS_IN_TEXT = [
+    case("Appel passé depuis Concarneau ce soir.", ("Concarneau", "VILLE")),
+    case(
+        "Chute entre Hazebrouck et Merville, ramenée par les pompiers.",
+        ("Hazebrouck", "VILLE"),
+        ("Merville", "VILLE"),
+    ),
+    case(
+        "Médecin traitant : Dr Ophélie Carpentier, Wambrechies.",
+        ("Ophélie", "PRENOM"),
+        ("Carpentier", "NOM"),
+        ("Wambrechies", "VILLE"),
+    ),
+    case(
+        "Avis de son cardiologue (Dr Morel, Hénin-Beaumont).",
+        ("Morel", "NOM"),
+        ("Hénin-Beaumont", "VILLE"),
+    ),
+    case(
+        "Retrouvé sur la voie publique (Mons-en-Barœul).", ("Mons-en-Barœul", "VILLE")
+    ),
+    case("Habite Croix-lez-Rouveroy depuis peu.", ("Croix-lez-Rouveroy", "VILLE")),
+    case(
+        "Docteur Hélène Quéré\nMorlaix\n\nChère consœur,",
+        ("Hélène", "PRENOM"),
+        ("Quéré", "NOM"),
+        ("Morlaix", "VILLE"),
+    ),
+    case(
+        "M. Diallo, né le 12/05/1961 à Dakar, vit seul.",
+        ("Diallo", "NOM"),
+        ("12/05/1961", "DATE_NAISSANCE"),
+        ("Dakar", "VILLE"),
+    ),
+    case(
+        "3 allée des Acacias – 62300 Lens-en-Artois",
+        ("3 allée des Acacias", "ADRESSE"),
+        ("62300", "ZIP"),
+        ("Lens-en-Artois", "VILLE"),
+    ),
+    case(
+        "12 rue Haute, 59710 Mons-en-Pévèle",
+        ("12 rue Haute", "ADRESSE"),
+        ("59710", "ZIP"),
+        ("Mons-en-Pévèle", "VILLE"),
+    ),
+    case(
+        "14 place du Marché – 59830 Pont-à-Marcq",
+        ("14 place du Marché", "ADRESSE"),
+        ("59830", "ZIP"),
+        ("Pont-à-Marcq", "VILLE"),
+    ),
+    case(
+        "Saint-Amand-les-Eaux, le neuf avril deux mille vingt-deux",
+        ("Saint-Amand-les-Eaux", "VILLE"),
+        ("neuf avril deux mille vingt-deux", "DATE"),
+    ),
+    case(
+        "Unité de soins palliatifs – Clinique Saint-Roch – Cambrai",
+        ("Clinique Saint-Roch", "HOPITAL"),
+        ("Cambrai", "VILLE"),
+    ),
+    case("Vacances prévues à Saint-Louis.", ("Saint-Louis", "VILLE")),
+    case("Rentrée de Perpignan la veille.", ("Perpignan", "VILLE")),
+    case(
+        "Sa sœur habite Quimperlé, son fils à Brest.",
+        ("Quimperlé", "VILLE"),
+        ("Brest", "VILLE"),
+    ),
+    case("Opéré à Tours en 2015.", ("Tours", "VILLE"), ("2015", "DATE")),
+    case("Originaire de Sens, retraitée.", ("Sens", "VILLE")),
+]
+
+FACILITIES = [
+    case(
+        "Greffe à l'Hôpital Saint-Louis en 2010.",
+        ("Hôpital Saint-Louis", "HOPITAL"),
+        ("2010", "DATE"),
+    ),
+    case(
+        "Hôpital Saint-Philibert – GHICL – Service de gériatrie",
+        ("Hôpital Saint-Philibert", "HOPITAL"),
+        ("GHICL", "HOPITAL"),
+    ),
+    case(
+        "Suivie à l'Institut Paoli-Calmettes (IPC) depuis 2019.",
+        ("Institut Paoli-Calmettes", "HOPITAL"),
+        ("IPC", "HOPITAL"),
+        ("2019", "DATE"),
+    ),
+    case(
+        "Hospitalisation en psychiatrie à l'EPSM des Flandres.",
+        ("EPSM des Flandres", "HOPITAL"),
+    ),
+    case(
+        "Assistance Publique – Hôpitaux de Paris",
+        ("Assistance Publique – Hôpitaux de Paris", "HOPITAL"),
+    ),
+    case(
+        "Cure au Centre de Lamalou-les-Bains.",
+        ("Centre de Lamalou-les-Bains", "HOPITAL"),
+    ),
+    case("Dialyse au CHI de Créteil le mardi.", ("CHI de Créteil", "HOPITAL")),
+    case(
+        "Transférée à la Polyclinique de la Thiérache.",
+        ("Polyclinique de la Thiérache", "HOPITAL"),
+    ),
+    case("Courrier du GHPSO, site de Creil.", ("GHPSO", "HOPITAL"), ("Creil", "VILLE")),
+    case(
+        "Retour à l'EHPAD Le Clos des Tilleuls.",
+        ("EHPAD Le Clos des Tilleuls", "HOPITAL"),
+    ),
+    case("Séjour au SMR La Mollière.", ("SMR La Mollière", "HOPITAL")),
+]
+
+WORD_DATES = [
+    case(
+        "Vue le douze mars deux mille vingt-trois.",
+        ("douze mars deux mille vingt-trois", "DATE"),
+    ),
+    case("Opérée le 03 mars 2024 sans incident.", ("03 mars 2024", "DATE")),
+    case("Revue le 3 Mars 2024.", ("3 Mars 2024", "DATE")),
+    case(
+        "Lettre du premier octobre deux mille dix-neuf.",
+        ("premier octobre deux mille dix-neuf", "DATE"),
+    ),
+    case("Vu le 1er janvier.", ("1er janvier", "DATE")),
+    case(
+        "Naissance le quinze juin mille neuf cent quarante-sept.",
+        ("quinze juin mille neuf cent quarante-sept", "DATE_NAISSANCE"),
+    ),
+    case(
+        "Revue le samedi 2 novembre 2024 en urgence.",
+        ("samedi 2 novembre 2024", "DATE"),
+    ),
+    case(
+        "Hospitalisée les 3, 4 et 5 mars.",
+        ("3", "DATE"),
+        ("4", "DATE"),
+        ("5 mars", "DATE"),
+    ),
+]
+
+BIRTH_WORDINGS = [
+    case(
+        "Mme Lefort Odette, née Caron le 4 juin 1932.",
+        ("Lefort", "NOM"),
+        ("Odette", "PRENOM"),
+        ("Caron", "NOM"),
+        ("4 juin 1932", "DATE_NAISSANCE"),
+    ),
+    case(
+        "Mme ROUSSEL, née BRUNET le vingt et un juin mille neuf cent cinquante",
+        ("ROUSSEL", "NOM"),
+        ("BRUNET", "NOM"),
+        ("vingt et un juin mille neuf cent cinquante", "DATE_NAISSANCE"),
+    ),
+    case("DN : 17/11/1944", ("17/11/1944", "DATE_NAISSANCE")),
+    case("Date de naissance : 2 août 1940", ("2 août 1940", "DATE_NAISSANCE")),
+    case("Patient de 80 ans (né le 02.02.1944).", ("02.02.1944", "DATE_NAISSANCE")),
+]
+
+STREETS = [
+    case(
+        "Domicile : 27 montée des Carmes, 69005 Lyon",
+        ("27 montée des Carmes", "ADRESSE"),
+        ("69005", "ZIP"),
+        ("Lyon", "VILLE"),
+    ),
+    case("Vit au 8 traverse des Pins.", ("8 traverse des Pins", "ADRESSE")),
+    case("Adresse : 5 ruelle du Moulin.", ("5 ruelle du Moulin", "ADRESSE")),
+    case("Domicile : 2 clos des Vergers.", ("2 clos des Vergers", "ADRESSE")),
+    case("Habite lieu-dit Les Granges.", ("lieu-dit Les Granges", "ADRESSE")),
+]
+
+GIVEN_NAMES = [
+    case("Kiné (Sylvain) : lever au fauteuil.", ("Sylvain", "PRENOM")),
+    case("Nuit (Constance, IDE) : RAS.", ("Constance", "PRENOM")),
+    case("Psychologue : Anaïs, entretien ce jour.", ("Anaïs", "PRENOM")),
+    case("Vu par mme lefebvre ce matin.", ("lefebvre", "NOM")),
+    case("Appel du dr vasseur.", ("vasseur", "NOM")),
+]
+
+HOMOGRAPHS = [
+    "Maladie de Paget osseuse, signe de Murphy négatif.",
+    "Sens de la marche conservé. Bar à oxygène. Tours de taille mesurés.",
+    "Eu égard à son âge, Vire la sonde.",
+    "Pose de 2 Vire-bloc. Paracétamol 1 g x 3 par jour.",
+    "Hémoglobine 11,2 g/dL. Plaquettes 220 G/L. Natrémie 138 mmol/L.",
+    "Morphine 10 mg. Ampicilline 2 g. Amiodarone Cordarone 200 mg.",
+    "Test de Lasègue positif. Manœuvre de Jobe douloureuse.",
+    "Avril et Mars : pas de consultation.",
+    "Bilan à Jeun. Vu en Réanimation.",
+]
+
+
+@pytest.mark.parametrize("text, expected", TOWNS_IN_TEXT)
+def test_towns_in_running_text(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", FACILITIES)
+def test_facilities_and_their_acronyms(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", WORD_DATES)
+def test_dates_in_words_and_digits(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", BIRTH_WORDINGS)
+def test_birth_dates_in_every_wording(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", STREETS)
+def test_street_forms(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", GIVEN_NAMES)
+def test_first_names_beside_a_role_and_lower_case_names(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", HOMOGRAPHS)
+def test_homographs_of_towns_and_names_stay(text):
+    assert found(text) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from entrepot.privacy.deid._detect import identity_values, names, patterns
+from entrepot.privacy.deid._detect import identity_values, names, patterns, places
 from entrepot.privacy.deid._identity import Identity
 from entrepot.privacy.deid._surrogates import document_shift, surrogate
 
@@ -76,8 +76,13 @@ class DeidResult:
 
 def find_identifiers(text: str, identity: Identity | None = None) -> list[dict]:
     """Identifier spans of `text`, merged, in order: `{"start", "end", "label"}`."""
-    found = patterns(text) + identity_values(text, identity) + names(text, identity)
-    return _merge(found)
+    people = names(text, identity)
+    towns = [t for t in places(text) if not any(_overlap(t, n) for n in people)]
+    return _merge(patterns(text) + identity_values(text, identity) + people + towns)
+
+
+def _overlap(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
 
 
 def _merge(spans: list[tuple[int, int, str]]) -> list[dict]:

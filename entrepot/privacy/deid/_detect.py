@@ -23,6 +23,7 @@ from entrepot.privacy.deid._lexicons import (
     hospitals,
     medical_words,
     sure_names,
+    sure_towns,
     surnames,
     unknown_word,
 )
@@ -39,11 +40,17 @@ _PLACE_WORDS = frozenset(
     "ville mars mai bois port vert verte montagne mont bains charme roche nuits "
     "bonnes vignes moulins sauve".split()
 )
-_HOSPITAL_TOWN = re.compile(rf",? (?:à )?({p.TOWN})")
+_HOSPITAL_TOWN = re.compile(rf"(?:,| [–—-])? (?:à )?({p.TOWN})")
+#: Acronyms of units and services that follow a facility's name and are not its own.
+_UNIT_ACRONYMS = frozenset(
+    "sau hdj hds usc usic uhcd ufr uf cs cmp smr ssr usld had dim sos uma umd us ucsa".split()
+)
 _TITLES = frozenset(
     "dr drs pr m mr mme mmes mlle melle docteur professeur monsieur madame mademoiselle "
     "me".split()
 )
+#: Capitalised words of notes that are communes too (`Melle`, `Mars`).
+_NOT_TOWNS = COMMON | NOT_NAMES | _PLACE_WORDS | _TITLES
 
 
 def patterns(text: str) -> list[Span]:
@@ -65,7 +72,7 @@ def patterns(text: str) -> list[Span]:
     for m in (*p.DATE.finditer(text), *p.YEAR.finditer(text)):
         spans.append((m.start(), m.end(), _date_label(text, m.start())))
     for m in p.ADDRESS.finditer(text):
-        end = m.start() + len(m.group().rstrip(" -'"))
+        end = m.start() + len(m.group().rstrip(" -–—'"))
         if any(c.isupper() for c in text[m.start() : end]):
             spans.append((m.start(), end, "ADRESSE"))
     spans += [(m.start(), m.end(), "ADRESSE") for m in p.STREET.finditer(text)]
@@ -85,16 +92,63 @@ def patterns(text: str) -> list[Span]:
     for m in p.LETTER_PLACE.finditer(text):
         if m.group(2) or fold(m.group(1)) in cities():
             spans.append((m.start(1), m.end(1), "VILLE"))
-    for m in p.HOSPITAL.finditer(text):
-        spans.append((m.start(), m.end(), "HOPITAL"))
-        town = _HOSPITAL_TOWN.match(text, m.end())
-        if town and fold(town.group(1)) in cities():
-            spans.append((town.start(1), town.end(1), "VILLE"))  # `Clinique X, Lille`
+    return spans + facilities(text)
+
+
+def facilities(text: str) -> list[Span]:
+    """Facilities: a kind of facility and its name (`Clinique du Parc`), the
+    hospitals of the lexicon, a centre named after its commune, the acronym
+    written beside a facility (`– GHICL`, `(IPC)`), groups' acronyms; and the
+    town written after one (`Clinique X, Lille`)."""
+    found = [(m.start(), m.end()) for m in p.HOSPITAL.finditer(text)]
     for name in hospitals():
         start = text.find(name)
         while start >= 0:
-            spans.append((start, start + len(name), "HOPITAL"))
+            found.append((start, start + len(name)))
             start = text.find(name, start + 1)
+    for m in p.CENTRE_TOWN.finditer(text):
+        if _common_town(fold(m.group(1)), "de"):
+            found.append((m.start(), m.end()))
+    spans: list[Span] = [
+        (m.start(), m.end(), "HOPITAL") for m in p.GROUP_ACRONYM.finditer(text)
+    ]
+    for start, end in found:
+        spans.append((start, end, "HOPITAL"))
+        acronym = p.FACILITY_ACRONYM.match(text, end)
+        if acronym and fold(acronym.group(1)) not in NOT_NAMES | _UNIT_ACRONYMS:
+            spans.append((acronym.start(1), acronym.end(1), "HOPITAL"))
+        town = _HOSPITAL_TOWN.match(text, end)
+        if town and fold(town.group(1)) in cities():
+            spans.append((town.start(1), town.end(1), "VILLE"))
+    return spans
+
+
+def places(text: str) -> list[Span]:
+    """Towns without a cue: a capitalised commune that is no word and no first
+    name (`Quimper`, `Faches-Thumesnil`, not `Sens` nor `Albert`), and a place
+    of birth (`né le … à Dakar`); never an eponym."""
+    sure, spans = sure_towns(), []
+    for m in p.TOWN_ANYWHERE.finditer(text):
+        town = m.group(1)
+        if (
+            fold(town) in _NOT_TOWNS
+            or len(town) < 3
+            or (town.isupper() and (len(town) < 4 or fold(town) in NOT_NAMES))
+        ):
+            continue
+        folded = _saint(fold(town))
+        article = re.match(r"(?:les?|la) |l['’]", folded)
+        if folded in sure:
+            spans.append((m.start(1), m.end(1), "VILLE"))
+        elif article and folded[article.end() :] in sure:
+            spans.append((m.start(1) + article.end(), m.end(1), "VILLE"))
+    if "né" in text or "Né" in text:
+        spans += [(m.start(1), m.end(1), "VILLE") for m in p.BIRTH_PLACE.finditer(text)]
+    if spans:
+        guarded = eponyms(text)
+        spans = [
+            s for s in spans if not any(a < s[1] and s[0] < b for a, b, _ in guarded)
+        ]
     return spans
 
 

@@ -52,22 +52,35 @@ DIGITS = re.compile(r"(?<![\d/])(?<!\d[-.,])(?=\d)\d{7,13}(?![\d/]|[,.]\d)")
 CUED_NUMBER = re.compile(
     rf"{_START}(?=\d)(?:\d{{2,}}(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}"
 )
-_DAY = r"(?:1er|[12]?\d|3[01])"
+_DAY = r"(?:1er|0?[1-9]|[12]\d|3[01])"
 #: A day in words: `trois`, `trente et un`, `premier`.
 _DAY_WORD = (
     r"(?:premier|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|"
     r"quatorze|quinze|seize|dix-sept|dix-huit|dix-neuf|vingt(?:(?: et |-et-)un|-deux|"
     r"-trois|-quatre|-cinq|-six|-sept|-huit|-neuf)?|trente(?:(?: et |-et-)un)?)"
 )
+_UNIT = "un|deux|trois|quatre|cinq|six|sept|huit|neuf"
+_TEEN = "dix-sept|dix-huit|dix-neuf|dix|onze|douze|treize|quatorze|quinze|seize"
+#: 1 to 99 in words: `vingt-trois`, `soixante et onze`, `quatre-vingt-dix-neuf`.
+_NUMBER_WORDS = (
+    rf"(?:(?:vingt|trente|quarante|cinquante|soixante)(?:(?: et |-et-)(?:un|onze)"
+    rf"|[- ](?:{_TEEN}|{_UNIT})(?![\w-]))?|quatre-vingts?(?:-(?:{_TEEN}|{_UNIT}))?"
+    rf"|{_TEEN}|{_UNIT})"
+)
+#: A year in words: `deux mille vingt-quatre`, `mille neuf cent trente-huit`.
+_YEAR_WORDS = (
+    rf"(?:deux mille|(?:mille|mil|dix-neuf) neuf cents?|dix-neuf cents?)"
+    rf"(?:[- ]{_NUMBER_WORDS})?"
+)
 DATE = re.compile(
     r"(?<![\d/])\b(?=[0-9acdfhjlmnopqstv])(?:"
     rf"(?:(?:{WEEKDAYS}) )?(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d{{2}}"
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
     rf"|(?:(?:{WEEKDAYS}) )?{_DAY} (?:{MONTHS})"
-    rf"(?: (?:19|20)\d{{2}}| \d{{2}}(?! ?(?:{UNITS}|heures?|[/:])(?!\w)))?"
-    rf"|(?:(?:{WEEKDAYS}) )?{_DAY_WORD} (?:{MONTHS})(?: (?:19|20)\d{{2}})?"
+    rf"(?: (?:19|20)\d{{2}}| {_YEAR_WORDS}| \d{{2}}(?! ?(?:{UNITS}|heures?|[/:])(?!\w)))?"
+    rf"|(?:(?:{WEEKDAYS}) )?{_DAY_WORD} (?:{MONTHS})(?: (?:19|20)\d{{2}}| {_YEAR_WORDS})?"
     rf"|(?:{WEEKDAYS}) {_DAY}(?! ?(?:{UNITS}|heures?|comprimés?|[/:.,]\d)(?!\w))"
-    rf"|{_DAY}(?= (?:au|et) (?:{_DAY} (?:{MONTHS})|{_DAY}[/.](?:0?[1-9]|1[0-2])\b))"
+    rf"|{_DAY}(?=(?:, {_DAY})*(?:,| au| et) (?:{_DAY} (?:{MONTHS})|{_DAY}[/.](?:0?[1-9]|1[0-2])\b))"
     r"|(?:(?<=\ble |\bdu |\bau |\bet )|(?<=\())(?:0?[1-9]|[12]\d|3[01])[/.](?:0[1-9]|1[0-2])"
     r"|(?<![^\n])(?:0[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])(?=[ ,:])"
     rf"|(?:{MONTHS}) (?:19|20)\d{{2}}"
@@ -79,7 +92,8 @@ YEAR = re.compile(
     rf"(?<![\d,./])(?=[12])(?:19[0-9]{{2}}|20[0-9]{{2}})(?![\d/]|[,.]\d| ?(?:{UNITS})\b| ?/)"
 )
 BIRTH_CUE = re.compile(
-    r"(?:n[ée](?:\(e\)|e)?s?(?: à [^,\n]{1,50})?(?: (?:le|en)|(?= ?:))|D\.?D\.?N\.?"
+    r"(?:\bn[ée](?:\(e\)|e)?s?(?: (?-i:[A-ZÀ-Ý][\w'’-]+)){0,3}(?: à [^,\n]{1,50})?"
+    r"(?: (?:le|en)|(?= ?:))|D\.?D\.?N\.?|(?-i:\bD\.?N\.?)"
     r"|date de naiss(?:ance|\.)|naissance(?: le)?)"
     r"\s*:?\s*$",
     re.IGNORECASE,
@@ -87,7 +101,9 @@ BIRTH_CUE = re.compile(
 STREET_KINDS = (
     "rue|avenue|av\\.|boulevard|bd|place|allée|allee|impasse|chemin|route|quai|"
     "cours|square|passage|villa|cité|cite|résidence|residence|sentier|rond-point|"
-    "faubourg|esplanade|promenade|voie|hameau|lieu-dit|parvis|chaussée"
+    "faubourg|esplanade|promenade|voie|hameau|lieu-dit|parvis|chaussée|montée|traverse|"
+    "ruelle|venelle|sente|rampe|clos|mail|domaine|lotissement|parc|cour|levée|côte|"
+    "carrefour|zone artisanale|zone industrielle|ZA|ZI|ZAC"
 )
 #: Words of a street's name: a dot only after an abbreviation (`St.`), not
 #: after the name's last word (`des Peupliers.`).
@@ -108,21 +124,27 @@ STREET = re.compile(
     r"(?=[rabiqscplhfeRABIQSCPLHFEB])(?<!\b[Aa]u )(?<!\b[Ee]n )(?<!EHPAD )(?<!Ehpad )"
     r"\b(?:(?i:rue|avenue|av\.?|boulevard|bd|allée|impasse|"
     r"quai|square|chemin|route|place|résidence|lotissement|hameau|lieu-dit|cours|sentier|"
-    r"cité|esplanade|promenade|parvis|faubourg|rond-point) "
+    r"cité|esplanade|promenade|parvis|faubourg|rond-point|montée|ruelle|venelle) "
     rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?(?:\d{{1,2}}(?:er)? )?{WORD}"
     rf"(?:[- ](?:{WORD}|de|du|des|la|les))*(?: (?:1[89]|20)\d\d(?!\d))?"
     r"|(?:BP|CS|TSA) ?\d{3,5})"
     rf"(?i:{_COMPLEMENT})"
 )
 _CITY_LINK = r"(?:des|de|du|la|les|le|sur|sous|en|lès|et|\d{1,2}(?:er|e))(?![\w'’])"
-_CITY = rf"{WORD}(?:[- ](?:{WORD}|L'{WORD}|d'{WORD}|l'{WORD}|{_CITY_LINK}))*"
+_CITY = rf"{WORD}(?:[- ](?:{WORD}|L'{WORD}|d'{WORD}|l'{WORD}|{_CITY_LINK})|-(?:à|aux|lez)(?=-))*"
 ZIP_CITY = re.compile(
     rf"(?<!\d)(?=\d)((?:0[1-9]|[1-8]\d|9[0-8])(?:(?<!\d \d\d) )?\d{{3}})(?!\d)[ ,]+({_CITY}(?: (?:CEDEX|Cedex)(?: \d{{1,2}})?)?)"
 )
 #: A town's name: `Lille`, `La Roche-sur-Yon`, `Villeneuve-d'Ascq`, `L'Haÿ-les-Roses`.
 TOWN = (
     rf"(?:(?:Les?|La) |L['’])?{WORD}"
-    rf"(?:-(?:{WORD}|sur|sous|en|lès|les|la|le|de|des|du|et|[dl]['’]{WORD}))*"
+    rf"(?:-(?:{WORD}|sur|sous|en|lès|lez|les|la|le|de|des|du|et|à|aux|[dl]['’]{WORD}))*"
+)
+#: A capitalised name that may be a town, read against the communes in `_detect`.
+TOWN_ANYWHERE = re.compile(rf"(?<![\w'’-])(?=[{UPPER}])({TOWN})(?![\w'’-])")
+#: A place of birth: `né le 12/05/1961 à Dakar`, any name.
+BIRTH_PLACE = re.compile(
+    rf"\bn[ée](?:\(e\)|e)?s? (?:le|en) [^\n;()]{{1,45}}? à ({TOWN})"
 )
 #: A town after a word that says where someone lives or comes from (`domiciliée
 #: à`, `originaire de`, `habite`): any capitalised word; after a preposition
@@ -143,10 +165,18 @@ TOWN_LIST = re.compile(rf"(?:, | et | ou )({TOWN})")
 #: The place of a letter: `Rennes, le 14 février 2023` (`Rennes, 14 février
 #: 2023` when it is a commune).
 LETTER_PLACE = re.compile(
-    rf"^[ \t]*({WORD}(?:[- ](?:{WORD}|sur|sous|en|lès|la|le|[dl]['’]{WORD}))*), (le )?"
-    rf"(?=\d|1er|(?:{WEEKDAYS}) )",
+    rf"^[ \t]*({WORD}(?:[- ](?:{WORD}|sur|sous|en|lès|la|le|[dl]['’]{WORD})"
+    rf"|-(?:à|aux|lez|les|de|des|du)(?=-))*), (le )?(?=\d|1er|(?:{WEEKDAYS}|{_DAY_WORD}) )",
     re.MULTILINE,
 )
+#: An acronym beside a facility's name: `Hôpital X – GHICL`, `Institut Y (IPC)`.
+FACILITY_ACRONYM = re.compile(
+    r"[ \t]*(?:[–—-]|\()[ \t]*([A-Z][A-Z0-9]{1,7})\b(?![-'’])"
+)
+#: Groups of hospitals named by their acronym alone (`GHICL`, `GHPSO`).
+GROUP_ACRONYM = re.compile(r"\bGH(?!RH)[A-Z]{2,6}\b")
+#: `Centre de Zuydcoote`: a centre named after its commune (read in `_detect`).
+CENTRE_TOWN = re.compile(rf"\bCentre (?:de |d['’])({TOWN})")
 #: A place's or a person's name after a facility (`du Parc`, `Claude Huriez`,
 #: `Les Jardins de Flore`, `de l'Artois`).
 _PLACE = (
@@ -166,7 +196,8 @@ HOSPITAL = re.compile(
     r"culturel|aquatique|administratif|historique)\b)(?=[A-ZÀ-Ý])"
     r"|(?:[Hh][ôo]pital|H[ÔO]PITAL|Hôpitaux|Clinique|CLINIQUE|(?<=la )clinique|Polyclinique|"
     r"POLYCLINIQUE|Institut|INSTITUT|CHRU|CHU|CHR|"
-    r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|EHPAD|Ehpad|SSR|USLD)"
+    r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|EHPAD|Ehpad|SSR|SMR|USLD|EPSM|EPSMR|"
+    r"Assistance [Pp]ublique ?[–—-]? ?H[ôo]pitaux)"
     r"(?: (?i:privée?|mutualiste|militaire|psychiatrique|local))?"
     r"(?!(?i: de (?:jour|semaine|nuit)\b)) |Hospices [Cc]ivils )"
     rf"{_PLACE}|\bAP-?H[PM]\b"
@@ -183,17 +214,36 @@ NDA_CUE = re.compile(
 NIR_CUE = re.compile(
     r"(?:NIR|N° ?SS|sécurité sociale|INS|n° ?d'assuré)\s*:?\s*$", re.IGNORECASE
 )
+#: Carers and staff written beside a first name: `Kiné (Romain)`, `(Pascale, IDE)`.
+ROLE = (
+    r"kinés?|kinésithérapeutes?|psychologues?|diététicien(?:ne)?s?|ergothérapeutes?|"
+    r"orthophonistes?|psychomotricien(?:ne)?s?|orthoptistes?|podologues?|sages?-femmes?|"
+    r"assistante?s? sociale?s?|brancardiers?|manipulat(?:eur|rice)s?(?: radio)?|"
+    r"éducat(?:eur|rice)s?|pharmacien(?:ne)?s?|IDEL?|IBODE|IADE|AS|ASH|AES|AVS|aides?[- ]soignante?s?|"
+    r"infirmi(?:er|ère)s?|internes?|externes?|cadres?(?: de santé)?"
+)
+#: A name in brackets, after a role (`Kiné (Romain)`) or before one (`(Pascale, IDE)`).
+ROLE_NAME = re.compile(rf"\(\s*({NAME_SEQ})\s*(?:(?P<after>\))|,\s*(?i:{ROLE})\s*\))")
+ROLE_BEFORE = re.compile(rf"\b(?i:{ROLE})\s*$")
+#: A title in lower case, then a name in lower case (`vu par mme lefebvre`).
+LOWER_TITLED = re.compile(
+    r"(?<![\w.])(?:dr|pr|mme|mlle|mr|m\.|docteur|professeur|madame|monsieur) "
+    r"([a-zàâäçéèêëîïôöùûüÿ][a-zàâäçéèêëîïôöùûüÿ'’-]{2,}"
+    r"(?: [a-zàâäçéèêëîïôöùûüÿ][a-zàâäçéèêëîïôöùûüÿ'’-]{2,})?)"
+)
 #: Field labels after which a name is written: the surname, the first name, or
 #: a person (patient, relative, member of staff).
 FIELD = re.compile(
-    r"\b(?=[npiesmacodrvNPIESMACODRV])(?i:(?:(?P<nom>nom(?: de naissance| d['’]usage| marital| de jeune fille| patronymique)?)"
+    r"\b(?=[npiesmacodrvkbNPIESMACODRVKB])(?i:(?:(?P<nom>nom(?: de naissance| d['’]usage| marital| de jeune fille| patronymique)?)"
     r"|(?P<prenom>pr[ée]noms?)"
     r"|patiente?|personne à prévenir|personne de confiance|internes?|externes?|signataire"
     r"|médecin(?: traitant| référent| adresseur| responsable| correspondant)?"
     r"|aide[- ]soignante?|as|ash|cadre(?: de santé)?|ide|ibode|iade|infirmi[eè]re?|opérateur"
     r"|chirurgien|anesthésiste|aide opératoire|chef de (?:service|clinique|pôle)"
     r"|praticiens? hospitaliers?|assistante?s?|docteur junior|destinataire|copies?(?: à)?"
-    r"|correspondant|secrétaire)\s*:"
+    r"|correspondant|secrétaire"
+    r"|kinés?|kinésithérapeute|psychologue|diététicienne?|ergothérapeute|orthophoniste"
+    r"|psychomotricienne?|assistante? sociale|sage-femme|brancardier|pharmacienne?)\s*:"
     r"|\b(?:rédigée?|validée?|dictée?|signée?(?: électroniquement)?|adressée?) par\s*:?)\s*"
 )
 #: Relatives before their name: `sa fille Mme …`, `son époux, Jean …`.
