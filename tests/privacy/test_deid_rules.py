@@ -679,6 +679,8 @@ TOWNS_IN_TEXT = [
     ),
     case("Opéré à Tours en 2015.", ("Tours", "VILLE"), ("2015", "DATE")),
     case("Originaire de Sens, retraitée.", ("Sens", "VILLE")),
+    case("Revenue depuis Quimper ce matin.", ("Quimper", "VILLE")),
+    case("Trajets entre Vannes et Quimper.", ("Vannes", "VILLE"), ("Quimper", "VILLE")),
 ]
 
 FACILITIES = [
@@ -766,6 +768,13 @@ BIRTH_WORDINGS = [
         ("vingt et un juin mille neuf cent cinquante", "DATE_NAISSANCE"),
     ),
     case("DN : 17/11/1944", ("17/11/1944", "DATE_NAISSANCE")),
+    case(
+        "Patient : DUPRAT Marcel   DDN 04/07/1950   IPP 8001234",
+        ("DUPRAT", "NOM"),
+        ("Marcel", "PRENOM"),
+        ("04/07/1950", "DATE_NAISSANCE"),
+        ("8001234", "IPP"),
+    ),
     case("Date de naissance : 2 août 1940", ("2 août 1940", "DATE_NAISSANCE")),
     case("Patient de 80 ans (né le 02.02.1944).", ("02.02.1944", "DATE_NAISSANCE")),
 ]
@@ -801,6 +810,8 @@ HOMOGRAPHS = [
     "Test de Lasègue positif. Manœuvre de Jobe douloureuse.",
     "Avril et Mars : pas de consultation.",
     "Bilan à Jeun. Vu en Réanimation.",
+    "Diabète de type 2 découvert, HbA1c 8 %. Traité 3 mais sans effet.",
+    "Ablation du Redon ce jour. Redon : 20 mL.",
 ]
 
 

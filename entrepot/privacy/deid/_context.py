@@ -19,7 +19,7 @@ PARTICLES = frozenset(
 )
 #: Upper-case words of notes that are never names.
 NOT_NAMES = frozenset(
-    "ta fc fr spo2 crp irm ecg tdm atcd ttt ide hdj sau samu smur chu ch nda ipp "
+    "ta fc fr spo2 crp irm ecg tdm atcd ttt ide hdj sau samu smur chu ch nda ipp ddn dn nir "
     "dr pr mme mr le la les de du des un une et ou en au aux pas avec sans sur "
     "hta avc ait bpco ic irc ira ald ssr ehpad usld had vih vhc vhb covid nfs bnp "
     "tsh inr tp ggt pal asat alat vs tep rcp ett eto fevg ok rdv cr crh cro as ash "

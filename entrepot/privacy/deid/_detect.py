@@ -15,7 +15,7 @@ from entrepot.privacy.deid._context import (
     context_names,
     particle_names,
 )
-from entrepot.privacy.deid._guard import eponyms
+from entrepot.privacy.deid._guard import eponym_words, eponyms
 from entrepot.privacy.deid._identity import Identity, OwnNames
 from entrepot.privacy.deid._lexicons import (
     cities,
@@ -132,6 +132,7 @@ def places(text: str) -> list[Span]:
         town = m.group(1)
         if (
             fold(town) in _NOT_TOWNS
+            or fold(town) in eponym_words()
             or len(town) < 3
             or (town.isupper() and (len(town) < 4 or fold(town) in NOT_NAMES))
         ):
@@ -407,8 +408,8 @@ def _birth_dates(text: str, born: date) -> list[Span]:
         f"{born.day:02d}-{born.month:02d}-{born.year}",
         f"{born.day:02d}.{born.month:02d}.{born.year}",
     }
+    written = "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
     return [
         (m.start(), m.end(), "DATE_NAISSANCE")
-        for form in forms
-        for m in re.finditer(rf"(?<!\d){re.escape(form)}(?!\d)", text)
+        for m in re.finditer(rf"(?<!\d)(?:{written})(?!\d)", text)
     ]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+#: A month, whole or abbreviated (`déc.`, not the start of `découvert`).
 MONTHS = (
-    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|"
-    "octobre|novembre|décembre|decembre|janv\\.?|févr\\.?|sept\\.?|oct\\.?|nov\\.?|déc\\.?"
+    "(?:janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|"
+    "octobre|novembre|décembre|decembre|janv\\.?|févr\\.?|sept\\.?|oct\\.?|nov\\.?|déc\\.?)"
+    "(?!\\w)"
 )
 WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
 UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
@@ -150,10 +152,10 @@ BIRTH_PLACE = re.compile(
 #: à`, `originaire de`, `habite`): any capitalised word; after a preposition
 #: (`à`, `vers`, `sur`, `de`): a commune, read in `_detect`.
 TOWN_AFTER = re.compile(
-    r"(?<![\w'’])(?=[hdrvnoàasHDRVNOÀAS])(?:(?P<verb>(?i:habite|habitant|"
+    r"(?<![\w'’])(?=[hdrvnoàasejHDRVNOÀASEJ])(?:(?P<verb>(?i:habite|habitant|"
     r"(?:(?:domicilié|demeurant|résidant|réside|vit|vivant|installée?s?|n[ée](?:\(e\)|e)?s?) "
     r"(?:à|au|sur))|(?:originaire|natif|native) (?:de |d['’]))) ?"
-    r"|(?P<cue>à|aux?|vers|sur|de|d['’]|(?i:près de|proche de)) ?)"
+    r"|(?P<cue>à|aux?|vers|sur|de|d['’]|depuis|entre|via|jusqu['’]à|(?i:près de|proche de)) ?)"
     rf"(?P<town>{TOWN})"
 )
 #: A town before its département: `Bailleul (59)`, `Ajaccio (2A)`.
