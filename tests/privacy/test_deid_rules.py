@@ -848,3 +848,60 @@ def test_first_names_beside_a_role_and_lower_case_names(text, expected):
 @pytest.mark.parametrize("text", HOMOGRAPHS)
 def test_homographs_of_towns_and_names_stay(text):
     assert found(text) == []
+
+
+# Second round: forms typed without care (spaces for hyphens, lower-case titles
+# and streets, abbreviations), more kinds of facilities.
+
+TYPED = [
+    case("Vit à Villeneuve d'Ascq chez sa fille.", ("Villeneuve d'Ascq", "VILLE")),
+    case("Transféré de Boulogne sur Mer hier.", ("Boulogne sur Mer", "VILLE")),
+    case("Famille à Aix en Provence.", ("Aix en Provence", "VILLE")),
+    case(
+        "Courrier adressé au 59800 Lille Cedex 9.",
+        ("59800", "ZIP"),
+        ("Lille Cedex 9", "VILLE"),
+    ),
+    case("vu par dr Carpentier ce matin", ("Carpentier", "NOM")),
+    case("appel de mme Lefort Josiane", ("Lefort", "NOM"), ("Josiane", "PRENOM")),
+    case("habite 12 rue des lilas au rez-de-chaussée", ("12 rue des lilas", "ADRESSE")),
+    case("Adresse : 4 r. Victor Hugo.", ("4 r. Victor Hugo", "ADRESSE")),
+    case("Domicile : 9 rte de Béthune.", ("9 rte de Béthune", "ADRESSE")),
+    case("Opérée le 1ᵉʳ mars 2022.", ("1ᵉʳ mars 2022", "DATE")),
+]
+
+MORE_FACILITIES = [
+    case("Accueil de jour à la MAS Les Glycines.", ("MAS Les Glycines", "HOPITAL")),
+    case("Suivi à la Fondation Rothschild.", ("Fondation Rothschild", "HOPITAL")),
+    case(
+        "Entrée en maison de retraite Les Lilas.",
+        ("maison de retraite Les Lilas", "HOPITAL"),
+    ),
+    case(
+        "Scolarisé à l'IME Les Papillons Blancs.",
+        ("IME Les Papillons Blancs", "HOPITAL"),
+    ),
+    case("Prise en charge par l'HAD Santé Service.", ("HAD Santé Service", "HOPITAL")),
+]
+
+TYPED_KEPT = [
+    "Marche 10 m dans le couloir, 3 tours de chambre, 2 rues plus loin.",
+    "Sous Lasilix. Maladie de Charcot-Marie-Tooth. Anse de Henle.",
+    "Retour en MAS après 3 jours. HAD à discuter. IME non adapté.",
+    "2 dr de sérum. 3 mmes présentes.",
+]
+
+
+@pytest.mark.parametrize("text, expected", TYPED)
+def test_forms_typed_without_care(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", MORE_FACILITIES)
+def test_medico_social_facilities(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", TYPED_KEPT)
+def test_typed_forms_keep_words(text):
+    assert found(text) == []

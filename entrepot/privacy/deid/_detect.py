@@ -4,6 +4,7 @@ patient's own identity (exact and fuzzy). Each finder returns spans."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 
 from entrepot.privacy.deid import _patterns as p
@@ -45,6 +46,9 @@ _HOSPITAL_TOWN = re.compile(rf"(?:,| [–—-])? (?:à )?({p.TOWN})")
 _UNIT_ACRONYMS = frozenset(
     "sau hdj hds usc usic uhcd ufr uf cs cmp smr ssr usld had dim sos uma umd us ucsa".split()
 )
+_ARTICLE = re.compile(r"(?:les?|la) |l'")
+#: Where a town written in a capitalised sequence may end.
+_TOWN_END = re.compile(r"[- ](?=\S)")
 _TITLES = frozenset(
     "dr drs pr m mr mme mmes mlle melle docteur professeur monsieur madame mademoiselle "
     "me".split()
@@ -75,6 +79,8 @@ def patterns(text: str) -> list[Span]:
         end = m.start() + len(m.group().rstrip(" -–—'"))
         if any(c.isupper() for c in text[m.start() : end]):
             spans.append((m.start(), end, "ADRESSE"))
+        elif lower := p.LOWER_STREET.match(text, m.start()):
+            spans.append((m.start(), lower.end(), "ADRESSE"))
     spans += [(m.start(), m.end(), "ADRESSE") for m in p.STREET.finditer(text)]
     for m in p.ZIP_CITY.finditer(text):
         city = m.group(2)
@@ -127,22 +133,10 @@ def places(text: str) -> list[Span]:
     """Towns without a cue: a capitalised commune that is no word and no first
     name (`Quimper`, `Faches-Thumesnil`, not `Sens` nor `Albert`), and a place
     of birth (`né le … à Dakar`); never an eponym."""
-    sure, spans = sure_towns(), []
+    spans = []
     for m in p.TOWN_ANYWHERE.finditer(text):
-        town = m.group(1)
-        if (
-            fold(town) in _NOT_TOWNS
-            or fold(town) in eponym_words()
-            or len(town) < 3
-            or (town.isupper() and (len(town) < 4 or fold(town) in NOT_NAMES))
-        ):
-            continue
-        folded = _saint(fold(town))
-        article = re.match(r"(?:les?|la) |l['’]", folded)
-        if folded in sure:
-            spans.append((m.start(1), m.end(1), "VILLE"))
-        elif article and folded[article.end() :] in sure:
-            spans.append((m.start(1) + article.end(), m.end(1), "VILLE"))
+        at = m.start(1)
+        spans += [(at + a, at + b, "VILLE") for a, b in _sure_towns(m.group(1))]
     if "né" in text or "Né" in text:
         spans += [(m.start(1), m.end(1), "VILLE") for m in p.BIRTH_PLACE.finditer(text)]
     if spans:
@@ -151,6 +145,40 @@ def places(text: str) -> list[Span]:
             s for s in spans if not any(a < s[1] and s[0] < b for a, b, _ in guarded)
         ]
     return spans
+
+
+def _sure_towns(written: str) -> Iterator[tuple[int, int]]:
+    """Where a capitalised sequence holds sure towns: from each word, the
+    longest run of words that is one, spaces read as hyphens (`Boulogne sur
+    Mer`), its article kept (`Le Havre`, `Les Lilas`)."""
+    folded = fold(written).replace("’", "'")
+    cuts = [m.start() for m in _TOWN_END.finditer(written)]
+    ends = [len(written), *reversed(cuts)]
+    at = 0
+    for start in (0, *(c + 1 for c in cuts)):
+        if start < at:
+            continue
+        for end in ends:
+            if end <= start + 2:
+                break
+            piece = folded[start:end]
+            article = _ARTICLE.match(piece)
+            head = piece[: article.end()] if article else ""
+            name = head + piece[len(head) :].replace(" ", "-")
+            if _sure_town_name(written[start:end], name):
+                yield start, end
+                at = end
+                break
+
+
+def _sure_town_name(written: str, name: str) -> bool:
+    if (
+        name in _NOT_TOWNS
+        or name in eponym_words()
+        or (written.isupper() and (len(written) < 4 or name in NOT_NAMES))
+    ):
+        return False
+    return _saint(name) in sure_towns()
 
 
 def towns(text: str) -> list[Span]:

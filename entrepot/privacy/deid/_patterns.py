@@ -28,9 +28,10 @@ NAME_SEQ = (
 )
 TITLE = (
     r"\b(?:Drs?\.?|Prs\.?|DR\.?|Docteur|DOCTEUR|Pr\.?|PR\.?|Professeur|PROFESSEUR|M\.|Mr\.?|MR\.?|"
-    r"Mmes?\.?|MME\.?|Mlle\.?|MLLE\.?|Melle\.?|MELLE\.?|Monsieur|MONSIEUR|Madame|MADAME|Mademoiselle|Me|Maître)"
+    r"Mmes?\.?|MME\.?|Mlle\.?|MLLE\.?|Melle\.?|MELLE\.?|Monsieur|MONSIEUR|Madame|MADAME|Mademoiselle|Me|Maître|"
+    r"dr\.?|pr\.?|mme\.?|mlle\.?|mr\.?)"
 )
-TITLE_NAME = re.compile(rf"(?=[DPM]){TITLE}[ \t]+({NAME_SEQ})")
+TITLE_NAME = re.compile(rf"(?=[DPMdpm]){TITLE}[ \t]+({NAME_SEQ})")
 #: Units written after a number: a year is never followed by one.
 UNITS = (
     r"mg|g|kg|µg|mcg|ng|pg|ml|mL|dL|cL|l|L|UI|U|mmol|µmol|mol|mEq|%|mmHg|cmH2O|kcal|"
@@ -54,7 +55,7 @@ DIGITS = re.compile(r"(?<![\d/])(?<!\d[-.,])(?=\d)\d{7,13}(?![\d/]|[,.]\d)")
 CUED_NUMBER = re.compile(
     rf"{_START}(?=\d)(?:\d{{2,}}(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}"
 )
-_DAY = r"(?:1er|0?[1-9]|[12]\d|3[01])"
+_DAY = r"(?:1(?:er|ᵉʳ)|0?[1-9]|[12]\d|3[01])"
 #: A day in words: `trois`, `trente et un`, `premier`.
 _DAY_WORD = (
     r"(?:premier|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|"
@@ -116,9 +117,16 @@ _COMPLEMENT = (
     r"logement|log\.?) ?[A-Z0-9]{1,4}\b)*"
 )
 ADDRESS = re.compile(
-    rf"(?=\d)\b\d{{1,4}}(?:-\d{{1,4}})?(?: ?(?:bis|ter|b))?,? (?:{STREET_KINDS})\b{_STREET_NAME}"
+    rf"(?=\d)\b\d{{1,4}}(?:-\d{{1,4}})?(?: ?(?:bis|ter|b))?,? (?:(?:{STREET_KINDS}|rte|chem)\b|(?:r|av|imp|all|pl|bd|chem)\.)"
+    rf"{_STREET_NAME}"
     rf"(?:\d{{1,4}}(?!\d)[-\w]*{_STREET_NAME})?{_COMPLEMENT}",
     re.IGNORECASE,
+)
+#: A street in lower case, its name cut after one word after an article or two
+#: without (`12 rue des lilas`, `3 avenue victor hugo`).
+LOWER_STREET = re.compile(
+    r"(?=\d)\b\d{1,4}(?: ?(?:bis|ter))?,? (?:rue|avenue|boulevard|impasse|allée|chemin|route) "
+    r"(?:(?:de la|de l['’]|du|des|de|d['’]) ?[a-zà-ÿ-]{3,}|[a-zà-ÿ-]{3,}(?: [a-zà-ÿ-]{3,})?)\b"
 )
 #: A street named without its number (`avenue de la République`, `Résidence Les
 #: Tilleuls`), or a postal box (`BP 123`, `CS 70001`).
@@ -133,7 +141,10 @@ STREET = re.compile(
     rf"(?i:{_COMPLEMENT})"
 )
 _CITY_LINK = r"(?:des|de|du|la|les|le|sur|sous|en|lès|et|\d{1,2}(?:er|e))(?![\w'’])"
-_CITY = rf"{WORD}(?:[- ](?:{WORD}|L'{WORD}|d'{WORD}|l'{WORD}|{_CITY_LINK})|-(?:à|aux|lez)(?=-))*"
+_CITY = (
+    rf"{WORD}(?:[- ](?!(?:CEDEX|Cedex)\b)(?:{WORD}|L'{WORD}|d'{WORD}|l'{WORD}|{_CITY_LINK})"
+    rf"|-(?:à|aux|lez)(?=-))*"
+)
 ZIP_CITY = re.compile(
     rf"(?<!\d)(?=\d)((?:0[1-9]|[1-8]\d|9[0-8])(?:(?<!\d \d\d) )?\d{{3}})(?!\d)[ ,]+({_CITY}(?: (?:CEDEX|Cedex)(?: \d{{1,2}})?)?)"
 )
@@ -143,7 +154,10 @@ TOWN = (
     rf"(?:-(?:{WORD}|sur|sous|en|lès|lez|les|la|le|de|des|du|et|à|aux|[dl]['’]{WORD}))*"
 )
 #: A capitalised name that may be a town, read against the communes in `_detect`.
-TOWN_ANYWHERE = re.compile(rf"(?<![\w'’-])(?=[{UPPER}])({TOWN})(?![\w'’-])")
+TOWN_ANYWHERE = re.compile(
+    rf"(?<![\w'’-])(?=[{UPPER}])((?:(?:Les?|La) |L['’])?{WORD}(?:(?:[- ](?:sur|sous|lès|lez|en|"
+    rf"les|le|la|de|des|du|aux|à|et)[- ]|-|[- ][dl]['’]){WORD})*)(?![\w'’-])"
+)
 #: A place of birth: `né le 12/05/1961 à Dakar`, any name.
 BIRTH_PLACE = re.compile(
     rf"\bn[ée](?:\(e\)|e)?s? (?:le|en) [^\n;()]{{1,45}}? à ({TOWN})"
@@ -187,7 +201,7 @@ _PLACE = (
 )
 #: A facility with its name; the whole of it is the hospital.
 HOSPITAL = re.compile(
-    r"(?=[HCGIPESUMcmhA])\b(?:"
+    r"(?=[HCGIPESUMcmhAFM])\b(?:"
     r"(?:(?i:maison de santé(?: pluriprofessionnelle| pluridisciplinaire)?|cabinet médical|"
     r"centre de rééducation(?: fonctionnelle)?|centre de soins(?: de suite)?|centre médical|"
     r"centre de santé|centre de dialyse|centre médico-psychologique)|CMPP?) (?=d)"
@@ -197,7 +211,8 @@ HOSPITAL = re.compile(
     r"|Centre (?!(?i:de|du|des|hospitalier|médical|ville|commercial|social|communal|sportif|"
     r"culturel|aquatique|administratif|historique)\b)(?=[A-ZÀ-Ý])"
     r"|(?:[Hh][ôo]pital|H[ÔO]PITAL|Hôpitaux|Clinique|CLINIQUE|(?<=la )clinique|Polyclinique|"
-    r"POLYCLINIQUE|Institut|INSTITUT|CHRU|CHU|CHR|"
+    r"POLYCLINIQUE|Institut|INSTITUT|CHRU|CHU|CHR|MAS|FAM|IME|IEM|ESAT|HAD|SESSAD|CAMSP|"
+    r"Fondation|FONDATION|[Mm]aison de retraite|MAISON DE RETRAITE|"
     r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|EHPAD|Ehpad|SSR|SMR|USLD|EPSM|EPSMR|"
     r"Assistance [Pp]ublique ?[–—-]? ?H[ôo]pitaux)"
     r"(?: (?i:privée?|mutualiste|militaire|psychiatrique|local))?"
