@@ -812,6 +812,7 @@ HOMOGRAPHS = [
     "Bilan à Jeun. Vu en Réanimation.",
     "Diabète de type 2 découvert, HbA1c 8 %. Traité 3 mais sans effet.",
     "Ablation du Redon ce jour. Redon : 20 mL.",
+    "Maladie de Legg-Calvé-Perthes. Sepsis du nouveau-né à Escherichia coli.",
 ]
 
 
@@ -868,6 +869,10 @@ TYPED = [
     case("Adresse : 4 r. Victor Hugo.", ("4 r. Victor Hugo", "ADRESSE")),
     case("Domicile : 9 rte de Béthune.", ("9 rte de Béthune", "ADRESSE")),
     case("Opérée le 1ᵉʳ mars 2022.", ("1ᵉʳ mars 2022", "DATE")),
+    case("Date de naissance: 07-juin-1951", ("07-juin-1951", "DATE_NAISSANCE")),
+    case("Né le 12 03 1950.", ("12 03 1950", "DATE_NAISSANCE")),
+    case("Compte rendu tapé par Claire.", ("Claire", "PRENOM")),
+    case("Pneumologie du GHPSO Senlis.", ("GHPSO", "HOPITAL"), ("Senlis", "VILLE")),
 ]
 
 MORE_FACILITIES = [
@@ -886,6 +891,7 @@ MORE_FACILITIES = [
 
 TYPED_KEPT = [
     "Marche 10 m dans le couloir, 3 tours de chambre, 2 rues plus loin.",
+    "Plaquettes 12 03 puis 250 G/L. Vu par Radiologie.",
     "Sous Lasilix. Maladie de Charcot-Marie-Tooth. Anse de Henle.",
     "Retour en MAS après 3 jours. HAD à discuter. IME non adapté.",
     "2 dr de sérum. 3 mmes présentes.",

@@ -148,14 +148,14 @@ def places(text: str) -> list[Span]:
 
 
 def _sure_towns(written: str) -> Iterator[tuple[int, int]]:
-    """Where a capitalised sequence holds sure towns: from each word, the
-    longest run of words that is one, spaces read as hyphens (`Boulogne sur
+    """Where a capitalised sequence holds sure towns: from each word (not
+    inside a hyphenated one: `Legg-Calvé-Perthes`), the longest run of words that is one, spaces read as hyphens (`Boulogne sur
     Mer`), its article kept (`Le Havre`, `Les Lilas`)."""
     folded = fold(written).replace("’", "'")
     cuts = [m.start() for m in _TOWN_END.finditer(written)]
     ends = [len(written), *reversed(cuts)]
     at = 0
-    for start in (0, *(c + 1 for c in cuts)):
+    for start in (0, *(c + 1 for c in cuts if written[c] == " ")):
         if start < at:
             continue
         for end in ends:
@@ -371,6 +371,7 @@ def _first_name(upper: str, word: str, token: str, firsts: frozenset[str]) -> bo
         and word not in COMMON
         and unknown_word(word)
         and unknown_word(upper)
+        and word not in cities()  # `GHPSO Senlis`: a town
     )
 
 

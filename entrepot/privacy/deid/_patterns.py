@@ -79,8 +79,9 @@ DATE = re.compile(
     r"(?<![\d/])\b(?=[0-9acdfhjlmnopqstv])(?:"
     rf"(?:(?:{WEEKDAYS}) )?(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d{{2}}"
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-    rf"|(?:(?:{WEEKDAYS}) )?{_DAY} (?:{MONTHS})"
-    rf"(?: (?:19|20)\d{{2}}| {_YEAR_WORDS}| \d{{2}}(?! ?(?:{UNITS}|heures?|[/:])(?!\w)))?"
+    r"|(?:0[1-9]|[12]\d|3[01]) (?:0[1-9]|1[0-2]) (?:19|20)\d{2}"
+    rf"|(?:(?:{WEEKDAYS}) )?{_DAY}[ -](?:{MONTHS})"
+    rf"(?:[ -](?:19|20)\d{{2}}| {_YEAR_WORDS}| \d{{2}}(?! ?(?:{UNITS}|heures?|[/:])(?!\w)))?"
     rf"|(?:(?:{WEEKDAYS}) )?{_DAY_WORD} (?:{MONTHS})(?: (?:19|20)\d{{2}}| {_YEAR_WORDS})?"
     rf"|(?:{WEEKDAYS}) {_DAY}(?! ?(?:{UNITS}|heures?|comprimés?|[/:.,]\d)(?!\w))"
     rf"|{_DAY}(?=(?:, {_DAY})*(?:,| au| et) (?:{_DAY} (?:{MONTHS})|{_DAY}[/.](?:0?[1-9]|1[0-2])\b))"
@@ -166,7 +167,7 @@ BIRTH_PLACE = re.compile(
 #: à`, `originaire de`, `habite`): any capitalised word; after a preposition
 #: (`à`, `vers`, `sur`, `de`): a commune, read in `_detect`.
 TOWN_AFTER = re.compile(
-    r"(?<![\w'’])(?=[hdrvnoàasejHDRVNOÀASEJ])(?:(?P<verb>(?i:habite|habitant|"
+    r"(?<![\w'’-])(?=[hdrvnoàasejHDRVNOÀASEJ])(?:(?P<verb>(?i:habite|habitant|"
     r"(?:(?:domicilié|demeurant|résidant|réside|vit|vivant|installée?s?|n[ée](?:\(e\)|e)?s?) "
     r"(?:à|au|sur))|(?:originaire|natif|native) (?:de |d['’]))) ?"
     r"|(?P<cue>à|aux?|vers|sur|de|d['’]|depuis|entre|via|jusqu['’]à|(?i:près de|proche de)) ?)"
@@ -251,7 +252,7 @@ LOWER_TITLED = re.compile(
 #: Field labels after which a name is written: the surname, the first name, or
 #: a person (patient, relative, member of staff).
 FIELD = re.compile(
-    r"\b(?=[npiesmacodrvkbNPIESMACODRVKB])(?i:(?:(?P<nom>nom(?: de naissance| d['’]usage| marital| de jeune fille| patronymique)?)"
+    r"\b(?=[npiesmacodrvkbtfNPIESMACODRVKBTF])(?i:(?:(?P<nom>nom(?: de naissance| d['’]usage| marital| de jeune fille| patronymique)?)"
     r"|(?P<prenom>pr[ée]noms?)"
     r"|patiente?|personne à prévenir|personne de confiance|internes?|externes?|signataire"
     r"|médecin(?: traitant| référent| adresseur| responsable| correspondant)?"
@@ -261,7 +262,8 @@ FIELD = re.compile(
     r"|correspondant|secrétaire"
     r"|kinés?|kinésithérapeute|psychologue|diététicienne?|ergothérapeute|orthophoniste"
     r"|psychomotricienne?|assistante? sociale|sage-femme|brancardier|pharmacienne?)\s*:"
-    r"|\b(?:rédigée?|validée?|dictée?|signée?(?: électroniquement)?|adressée?) par\s*:?)\s*"
+    r"|\b(?:rédigée?|validée?|dictée?|signée?(?: électroniquement)?|adressée?|tapée?|frappée?|"
+    r"relue?|saisie?|transcrite?) par\s*:?)\s*"
 )
 #: Relatives before their name: `sa fille Mme …`, `son époux, Jean …`.
 RELATIVE = (
