@@ -680,6 +680,17 @@ TOWNS_IN_TEXT = [
     case("Opéré à Tours en 2015.", ("Tours", "VILLE"), ("2015", "DATE")),
     case("Originaire de Sens, retraitée.", ("Sens", "VILLE")),
     case("Revenue depuis Quimper ce matin.", ("Quimper", "VILLE")),
+    case(
+        "Médecin traitant : Dr Perrine Gosselin, Rennes.",
+        ("Perrine", "PRENOM"),
+        ("Gosselin", "NOM"),
+        ("Rennes", "VILLE"),
+    ),
+    case(
+        "Suivi par son rhumatologue (Dr Lamy, Limoges).",
+        ("Lamy", "NOM"),
+        ("Limoges", "VILLE"),
+    ),
     case("Trajets entre Vannes et Quimper.", ("Vannes", "VILLE"), ("Quimper", "VILLE")),
 ]
 
@@ -797,13 +808,25 @@ GIVEN_NAMES = [
     case("Nuit (Constance, IDE) : RAS.", ("Constance", "PRENOM")),
     case("Psychologue : Anaïs, entretien ce jour.", ("Anaïs", "PRENOM")),
     case("Vu par mme lefebvre ce matin.", ("lefebvre", "NOM")),
+    case(
+        "Transmissions 14h\nBABINSKI Reine - IPP 8004455",
+        ("BABINSKI", "NOM"),
+        ("Reine", "PRENOM"),
+        ("8004455", "IPP"),
+    ),
+    case(
+        "CROHN Aimé, né le 3 mai 1944",
+        ("CROHN", "NOM"),
+        ("Aimé", "PRENOM"),
+        ("3 mai 1944", "DATE_NAISSANCE"),
+    ),
     case("Appel du dr vasseur.", ("vasseur", "NOM")),
 ]
 
 HOMOGRAPHS = [
     "Maladie de Paget osseuse, signe de Murphy négatif.",
     "Sens de la marche conservé. Bar à oxygène. Tours de taille mesurés.",
-    "Eu égard à son âge, Vire la sonde.",
+    "Eu égard à son âge, on vire la sonde.\nVire la sonde à droite.",
     "Pose de 2 Vire-bloc. Paracétamol 1 g x 3 par jour.",
     "Hémoglobine 11,2 g/dL. Plaquettes 220 G/L. Natrémie 138 mmol/L.",
     "Morphine 10 mg. Ampicilline 2 g. Amiodarone Cordarone 200 mg.",
@@ -892,6 +915,8 @@ MORE_FACILITIES = [
 TYPED_KEPT = [
     "Marche 10 m dans le couloir, 3 tours de chambre, 2 rues plus loin.",
     "Plaquettes 12 03 puis 250 G/L. Vu par Radiologie.",
+    "Vacances à la Toussaint, bénévole à la Croix-Rouge.",
+    "Tours de taille mesurés.\nSens de la marche conservé : Bar à oxygène.",
     "Sous Lasilix. Maladie de Charcot-Marie-Tooth. Anse de Henle.",
     "Retour en MAS après 3 jours. HAD à discuter. IME non adapté.",
     "2 dr de sérum. 3 mmes présentes.",

@@ -93,6 +93,8 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
     for m in p.NAME_LINE.finditer(text):
         if _signs(text, m):
             spans += _name(m.start(1), m.group(1), "line", firsts)
+    for m in p.BANNER.finditer(text):
+        spans += _name(m.start(1), m.group(1), "line", firsts)
     for m in p.ROLE_NAME.finditer(text) if "(" in text else ():
         if _beside_role(text, m, firsts):
             spans += _name(m.start(1), m.group(1), "given", firsts)

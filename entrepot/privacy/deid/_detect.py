@@ -27,6 +27,7 @@ from entrepot.privacy.deid._lexicons import (
     sure_towns,
     surnames,
     unknown_word,
+    word_towns,
 )
 from entrepot.privacy.deid._text import fold
 
@@ -39,7 +40,7 @@ _SAINT = re.compile(r"\b(ste?)(?=-)")
 #: Communes that are words written with a capital in notes (`Hôtel de Ville`).
 _PLACE_WORDS = frozenset(
     "ville mars mai bois port vert verte montagne mont bains charme roche nuits "
-    "bonnes vignes moulins sauve".split()
+    "bonnes vignes moulins sauve toussaint".split()
 )
 _HOSPITAL_TOWN = re.compile(rf"(?:,| [–—-])? (?:à )?({p.TOWN})")
 #: Acronyms of units and services that follow a facility's name and are not its own.
@@ -47,6 +48,8 @@ _UNIT_ACRONYMS = frozenset(
     "sau hdj hds usc usic uhcd ufr uf cs cmp smr ssr usld had dim sos uma umd us ucsa".split()
 )
 _ARTICLE = re.compile(r"(?:les?|la) |l'")
+#: What ends a sentence, a heading or a field: a word after it may be capitalised.
+_SENTENCE_END = frozenset('.!?:;\n•*-–—>»"')
 #: Where a town written in a capitalised sequence may end.
 _TOWN_END = re.compile(r"[- ](?=\S)")
 _TITLES = frozenset(
@@ -115,9 +118,8 @@ def facilities(text: str) -> list[Span]:
     for m in p.CENTRE_TOWN.finditer(text):
         if _common_town(fold(m.group(1)), "de"):
             found.append((m.start(), m.end()))
-    spans: list[Span] = [
-        (m.start(), m.end(), "HOPITAL") for m in p.GROUP_ACRONYM.finditer(text)
-    ]
+    found += [(m.start(), m.end()) for m in p.GROUP_ACRONYM.finditer(text)]
+    spans: list[Span] = []
     for start, end in found:
         spans.append((start, end, "HOPITAL"))
         acronym = p.FACILITY_ACRONYM.match(text, end)
@@ -136,7 +138,10 @@ def places(text: str) -> list[Span]:
     spans = []
     for m in p.TOWN_ANYWHERE.finditer(text):
         at = m.start(1)
-        spans += [(at + a, at + b, "VILLE") for a, b in _sure_towns(m.group(1))]
+        found = [(at + a, at + b, "VILLE") for a, b in _sure_towns(m.group(1))]
+        if not found and _word_town(text, m):
+            found = [(m.start(1), m.end(1), "VILLE")]
+        spans += found
     if "né" in text or "Né" in text:
         spans += [(m.start(1), m.end(1), "VILLE") for m in p.BIRTH_PLACE.finditer(text)]
     if spans:
@@ -169,6 +174,18 @@ def _sure_towns(written: str) -> Iterator[tuple[int, int]]:
                 yield start, end
                 at = end
                 break
+
+
+def _word_town(text: str, m: re.Match) -> bool:
+    """Whether a commune that is also a word (`Rennes`, `Tours`) is the town:
+    written whole, capitalised (not in capitals) within a sentence (`Dr Lamy,
+    Limoges`), where the word would be in lower case."""
+    written = m.group(1)
+    name = fold(written).replace("’", "'").replace(" ", "-")
+    if written.isupper() or name in _NOT_TOWNS or name not in word_towns():
+        return False
+    before = text[: m.start(1)].rstrip(" \t")
+    return bool(before) and before[-1] not in _SENTENCE_END
 
 
 def _sure_town_name(written: str, name: str) -> bool:
@@ -371,7 +388,6 @@ def _first_name(upper: str, word: str, token: str, firsts: frozenset[str]) -> bo
         and word not in COMMON
         and unknown_word(word)
         and unknown_word(upper)
-        and word not in cities()  # `GHPSO Senlis`: a town
     )
 
 

@@ -146,3 +146,16 @@ def sure_towns() -> frozenset[str]:
     `Vire`, `Sens` nor `Albert`): towns even without a preposition."""
     firsts = first_names()
     return frozenset(n for n, word in _communes().items() if not (word or n in firsts))
+
+
+@cache
+def word_towns() -> frozenset[str]:
+    """Folded communes that are also French words, not medical ones nor first
+    names (`Rennes`, `Limoges`, `Tours`, `Sens`): towns only where a word would
+    not be capitalised."""
+    medical, firsts = medical_words(), first_names()
+    return frozenset(
+        n
+        for n, word in _communes().items()
+        if word and n not in medical and n not in firsts
+    )

@@ -307,6 +307,13 @@ SALUTATION = re.compile(
 NAME_LINE = re.compile(
     rf"^[ \t]*(?!{TITLE}[ \t])({NAME_SEQ})[ \t]*,?[ \t]*$", re.MULTILINE
 )
+#: A patient's banner: a name opening a line, then an IPP, a birth date or an
+#: age (`DUPONT Reine - IPP 8004455`, `DUPONT Reine, née le …`).
+BANNER = re.compile(
+    rf"^[ \t]*(?!{TITLE}[ \t])({NAME_SEQ})[ \t]*(?:[-–—,(]|$)[ \t]*(?=(?i:IPP|NIP|NDA|née?|DDN|D\.N\.|date de naiss)"
+    rf"|\d{{1,2}}/\d{{1,2}}/\d{{4}}|\d{{1,3}} ans\b)",
+    re.MULTILINE,
+)
 #: Lines that follow a name in a signature or a letterhead: a function, a unit,
 #: an address, a salutation.
 FUNCTION_LINE = re.compile(
