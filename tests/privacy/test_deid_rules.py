@@ -916,6 +916,7 @@ TYPED_KEPT = [
     "Marche 10 m dans le couloir, 3 tours de chambre, 2 rues plus loin.",
     "Plaquettes 12 03 puis 250 G/L. Vu par Radiologie.",
     "Vacances à la Toussaint, bénévole à la Croix-Rouge.",
+    "Avis du Centre Mémoire de Ressources et de Recherche, appel au Centre Antipoison.",
     "Tours de taille mesurés.\nSens de la marche conservé : Bar à oxygène.",
     "Sous Lasilix. Maladie de Charcot-Marie-Tooth. Anse de Henle.",
     "Retour en MAS après 3 jours. HAD à discuter. IME non adapté.",
