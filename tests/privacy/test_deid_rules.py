@@ -673,6 +673,11 @@ TOWNS_IN_TEXT = [
     case("Vacances prévues à Saint-Louis.", ("Saint-Louis", "VILLE")),
     case("Rentrée de Perpignan la veille.", ("Perpignan", "VILLE")),
     case(
+        "Né en 1951 à Oran (Algérie).",
+        ("1951", "DATE_NAISSANCE"),
+        ("Oran", "VILLE"),
+    ),
+    case(
         "Sa sœur habite Quimperlé, son fils à Brest.",
         ("Quimperlé", "VILLE"),
         ("Brest", "VILLE"),
@@ -808,6 +813,13 @@ GIVEN_NAMES = [
     case("Nuit (Constance, IDE) : RAS.", ("Constance", "PRENOM")),
     case("Psychologue : Anaïs, entretien ce jour.", ("Anaïs", "PRENOM")),
     case("Vu par mme lefebvre ce matin.", ("lefebvre", "NOM")),
+    case(
+        "Nuit : Sabrina M. / Kelly D.",
+        ("Sabrina", "PRENOM"),
+        ("M.", "NOM"),
+        ("Kelly", "PRENOM"),
+        ("D.", "NOM"),
+    ),
     case(
         "Transmissions 14h\nBABINSKI Reine - IPP 8004455",
         ("BABINSKI", "NOM"),

@@ -297,7 +297,17 @@ def names(text: str, identity: Identity | None) -> list[Span]:
         labels = _labels(group, words, own, firsts, lasts)
         spans += [s for s in _runs(group, labels) if not _guarded(s, guarded, False)]
         i += len(group)
-    return spans
+    return spans + _initials(text, spans)
+
+
+def _initials(text: str, spans: list[Span]) -> list[Span]:
+    """An initial right after a first name: the surname (`Sabrina M.`)."""
+    out = []
+    for _, end, label in spans:
+        initial = p.INITIAL_AFTER.match(text, end) if label == "PRENOM" else None
+        if initial:
+            out.append((initial.start(1), initial.end(), "NOM"))
+    return out
 
 
 def _guarded(span: Span, guarded: list, head_only: bool) -> bool:

@@ -161,7 +161,7 @@ TOWN_ANYWHERE = re.compile(
 )
 #: A place of birth: `né le 12/05/1961 à Dakar`, any name.
 BIRTH_PLACE = re.compile(
-    rf"\bn[ée](?:\(e\)|e)?s? (?:le|en) [^\n;()]{{1,45}}? à ({TOWN})"
+    rf"\b[nN][ée](?:\(e\)|e)?s? (?:le|en) [^\n;()]{{1,45}}? à ({TOWN})"
 )
 #: A town after a word that says where someone lives or comes from (`domiciliée
 #: à`, `originaire de`, `habite`): any capitalised word; after a preposition
@@ -308,6 +308,8 @@ SALUTATION = re.compile(
 NAME_LINE = re.compile(
     rf"^[ \t]*(?!{TITLE}[ \t])({NAME_SEQ})[ \t]*,?[ \t]*$", re.MULTILINE
 )
+#: An initial after a first name: the surname (`Sabrina M.`, `Kelly D.`).
+INITIAL_AFTER = re.compile(rf"[ \t]([{UPPER}])\.(?![\w.])")
 #: A patient's banner: a name opening a line, then an IPP, a birth date or an
 #: age (`DUPONT Reine - IPP 8004455`, `DUPONT Reine, née le …`).
 BANNER = re.compile(
