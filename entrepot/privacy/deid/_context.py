@@ -77,7 +77,7 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
         spans += _listed(text, m.start(1), "title", firsts, many)
     for m in p.FIELD.finditer(text):
         kind = "nom" if m.group("nom") else "prenom" if m.group("prenom") else "given"
-        spans += _listed(text, m.end(), kind, firsts, kind == "given")
+        spans += _listed(text, m.end(), kind, firsts, kind in ("given", "prenom"))
     for m in p.RELATIVE_BEFORE.finditer(text):
         kind = "title" if m.group("title") else "given"
         spans += _name(m.start("name"), m.group("name"), kind, firsts)

@@ -47,6 +47,7 @@ _HOSPITAL_TOWN = re.compile(rf"(?:,| [–—-])? (?:à )?({p.TOWN})")
 _UNIT_ACRONYMS = frozenset(
     "sau hdj hds usc usic uhcd ufr uf cs cmp smr ssr usld had dim sos uma umd us ucsa".split()
 )
+_CEDEX = re.compile(r" cedex(?: \d+)?$")
 _ARTICLE = re.compile(r"(?:les?|la) |l'")
 #: What ends a sentence, a heading or a field: a word after it may be capitalised.
 _SENTENCE_END = frozenset('.!?:;\n•*-–—>»"')
@@ -88,7 +89,7 @@ def patterns(text: str) -> list[Span]:
     for m in p.ZIP_CITY.finditer(text):
         city = m.group(2)
         spaced = " " in m.group(1)  # `59 000 Lille`: only before a commune
-        if fold(city) in cities() or (
+        if _CEDEX.sub("", fold(city)) in cities() or (
             not spaced and any(c.islower() for c in city.split()[0])
         ):
             spans.append((m.start(1), m.end(1), "ZIP"))

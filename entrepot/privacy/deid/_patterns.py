@@ -43,7 +43,8 @@ _END = r"(?!\d|[,.]\d)"
 
 MAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(
-    rf"{_START}(?=[+0(])(?:(?:\+|00) ?33 ?(?:\(0\) ?)?|\(\+33\) ?|0)[1-9](?:[ .\-/]?\d{{2}}){{4}}"
+    rf"{_START}(?=[+0(])(?:(?:(?:\+|00) ?33[ .]?(?:\(0\)[ .]?)?|\(\+33\) ?|0)[1-9](?:[ .\-/]?\d{{2}}){{4}}"
+    r"|(?<!\d )0[1-9] \d{2} \d{3} \d{3})"
     rf"{_END}(?:,? (?:poste|p\.|ext\.?|DECT) ?:? ?\d{{2,6}}\b)?"
 )
 NIR = re.compile(
@@ -84,8 +85,9 @@ DATE = re.compile(
     rf"(?:[ -](?:19|20)\d{{2}}| {_YEAR_WORDS}| \d{{2}}(?! ?(?:{UNITS}|heures?|[/:])(?!\w)))?"
     rf"|(?:(?:{WEEKDAYS}) )?{_DAY_WORD} (?:{MONTHS})(?: (?:19|20)\d{{2}}| {_YEAR_WORDS})?"
     rf"|(?:{WEEKDAYS}) {_DAY}(?! ?(?:{UNITS}|heures?|comprimés?|[/:.,]\d)(?!\w))"
-    rf"|{_DAY}(?=(?:, {_DAY})*(?:,| au| et) (?:{_DAY} (?:{MONTHS})|{_DAY}[/.](?:0?[1-9]|1[0-2])\b))"
-    r"|(?:(?<=\ble |\bdu |\bau |\bet )|(?<=\())(?:0?[1-9]|[12]\d|3[01])[/.](?:0[1-9]|1[0-2])"
+    rf"|{_DAY}(?=(?:, {_DAY})*(?:,| au| et)(?: le)? (?:{_DAY} (?:{MONTHS})|{_DAY}[/.](?:0?[1-9]|1[0-2])\b))"
+    r"|(?:(?<=\ble |\bdu |\bau |\bet )|(?<=\())(?:0?[1-9]|[12]\d|3[01])(?:[/.](?:0[1-9]|1[0-2])|/[1-9])"
+    rf"(?! ?(?:{UNITS}|comprimés?|cps?|doses?|gélules?|sachets?|ampoules?|de|d['’])(?!\w))"
     r"|(?<![^\n])(?:0[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])(?=[ ,:])"
     rf"|(?:{MONTHS}) (?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}"
@@ -254,7 +256,7 @@ LOWER_TITLED = re.compile(
 #: a person (patient, relative, member of staff).
 FIELD = re.compile(
     r"\b(?=[npiesmacodrvkbtfNPIESMACODRVKBTF])(?i:(?:(?P<nom>nom(?: de naissance| d['’]usage| marital| de jeune fille| patronymique)?)"
-    r"|(?P<prenom>pr[ée]noms?)"
+    r"|(?P<prenom>pr[ée]noms?(?:\(s\))?)"
     r"|patiente?|personne à prévenir|personne de confiance|internes?|externes?|signataire"
     r"|médecin(?: traitant| référent| adresseur| responsable| correspondant)?"
     r"|aide[- ]soignante?|as|ash|cadre(?: de santé)?|ide|ibode|iade|infirmi[eè]re?|opérateur"
