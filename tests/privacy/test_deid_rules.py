@@ -706,9 +706,9 @@ FACILITIES = [
         ("2010", "DATE"),
     ),
     case(
-        "Hôpital Saint-Philibert – GHICL – Service de gériatrie",
-        ("Hôpital Saint-Philibert", "HOPITAL"),
-        ("GHICL", "HOPITAL"),
+        "Hôpital de Jossigny – GHEF – Service de gériatrie",
+        ("Hôpital de Jossigny", "HOPITAL"),
+        ("GHEF", "HOPITAL"),
     ),
     case(
         "Suivie à l'Institut Paoli-Calmettes (IPC) depuis 2019.",
