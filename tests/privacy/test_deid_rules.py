@@ -893,6 +893,8 @@ TYPED = [
     case("Vit à Villeneuve d'Ascq chez sa fille.", ("Villeneuve d'Ascq", "VILLE")),
     case("Transféré de Boulogne sur Mer hier.", ("Boulogne sur Mer", "VILLE")),
     case("Famille à Aix en Provence.", ("Aix en Provence", "VILLE")),
+    case("Transférée de St Omer.", ("St Omer", "VILLE")),
+    case("Retour à Saint Amand les Eaux.", ("Saint Amand les Eaux", "VILLE")),
     case(
         "Courrier adressé au 59800 Lille Cedex 9.",
         ("59800", "ZIP"),

@@ -77,12 +77,13 @@ class DeidResult:
 def find_identifiers(text: str, identity: Identity | None = None) -> list[dict]:
     """Identifier spans of `text`, merged, in order: `{"start", "end", "label"}`."""
     people = names(text, identity)
-    towns = [t for t in places(text) if not any(_overlap(t, n) for n in people)]
+    towns = [t for t in places(text) if not any(_within(t, n) for n in people)]
     return _merge(patterns(text) + identity_values(text, identity) + people + towns)
 
 
-def _overlap(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
+def _within(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    """Whether span `a` lies within span `b` (a town that is a person's name)."""
+    return b[0] <= a[0] and a[1] <= b[1]
 
 
 def _merge(spans: list[tuple[int, int, str]]) -> list[dict]:

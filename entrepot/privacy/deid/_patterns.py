@@ -159,7 +159,8 @@ TOWN = (
 #: A capitalised name that may be a town, read against the communes in `_detect`.
 TOWN_ANYWHERE = re.compile(
     rf"(?<![\w'’-])(?=[{UPPER}])((?:(?:Les?|La) |L['’])?{WORD}(?:(?:[- ](?:sur|sous|lès|lez|en|"
-    rf"les|le|la|de|des|du|aux|à|et)[- ]|-|[- ][dl]['’]){WORD})*)(?![\w'’-])"
+    rf"les|le|la|de|des|du|aux|à|et)[- ]|-|[- ][dl]['’]|(?:(?<=Saint)|(?<=Sainte)|(?<=St)|(?<=Ste)) )"
+    rf"{WORD})*)(?![\w'’-])"
 )
 #: A place of birth: `né le 12/05/1961 à Dakar`, any name.
 BIRTH_PLACE = re.compile(
