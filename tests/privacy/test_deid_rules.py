@@ -952,6 +952,8 @@ TYPED_KEPT = [
     "Plaquettes 12 03 puis 250 G/L. Vu par Radiologie.",
     "Passer le 1/2 comprimé au 1/4 cp le soir, le 3/4 de dose.",
     "Vacances à la Toussaint, bénévole à la Croix-Rouge.",
+    "Examen : Barré tenu, Mingazzini tenu. Respiration de Biot.",
+    "Fracture de Maisonneuve. Stade A de Binet, stade 0 de Rai. Syndrome de Foville.",
     "Avis du Centre Mémoire de Ressources et de Recherche, appel au Centre Antipoison.",
     "Tours de taille mesurés.\nSens de la marche conservé : Bar à oxygène.",
     "Sous Lasilix. Maladie de Charcot-Marie-Tooth. Anse de Henle.",

@@ -244,6 +244,7 @@ def _common_town(town: str, cue: str) -> bool:
         or town in _PLACE_WORDS
         or town in medical_words()
         or town in first_names()
+        or town in eponym_words()
         or len(town) < 3
     )
 

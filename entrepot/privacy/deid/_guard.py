@@ -26,7 +26,7 @@ _NOT_EPONYM = r"(?!(?:Dr|Pr|Mme|Mlle|Me|Mr|Docteur|Professeur|Monsieur|Madame)\b
 _EPONYM = rf"{_NOT_EPONYM}{p.NAME_WORD}"
 #: A head word, `de` (or `type`), then the eponym: `syndrome de Gilles de la Tourette`.
 _AFTER_HEAD = re.compile(
-    rf"\b(?=[abcdefhiklmnoprstuœéABCDEFHIKLMNOPRSTUŒÉ])(?i:{_HEADS})(?: [IVX]+| \d)?"
+    rf"\b(?=[abcdefhiklmnoprstuœéABCDEFHIKLMNOPRSTUŒÉ])(?i:{_HEADS})(?: [IVX]+| \d| [A-D])?"
     r" (?:(?i:de type|de la|de|du|des|type) |[dD]['’] ?)"
     rf"({_EPONYM}(?:(?:[- ]| et | de la | de ){_EPONYM}){{0,3}})"
 )
