@@ -128,6 +128,7 @@ FIELDS += [
         "Adressé par le Dr Jean-Luc Poirier, Béziers.",
         ("Jean-Luc", "PRENOM"),
         ("Poirier", "NOM"),
+        ("Béziers", "VILLE"),  # the town, not a name of the list
     ),
     case(
         "Présents : Pr Cartron, Dr Quittet (Hématologie) ; Mme Salles, IDE.",
@@ -601,3 +602,376 @@ def test_iso_dates_are_shifted_as_written():
 
 def test_a_nir_with_a_wrong_key_is_not_one():
     assert found("lot 1 85 05 78 006 084 92") == []
+
+
+# Rules for text the de-identifier has never seen: towns wherever they name a
+# place, facilities and their acronyms, dates and birth dates in every wording,
+# street forms, first names beside a role; and the homographs that stay words.
+
+TOWNS_IN_TEXT = [
+    case("Appel passé depuis Concarneau ce soir.", ("Concarneau", "VILLE")),
+    case(
+        "Chute entre Hazebrouck et Merville, ramenée par les pompiers.",
+        ("Hazebrouck", "VILLE"),
+        ("Merville", "VILLE"),
+    ),
+    case(
+        "Médecin traitant : Dr Ophélie Carpentier, Wambrechies.",
+        ("Ophélie", "PRENOM"),
+        ("Carpentier", "NOM"),
+        ("Wambrechies", "VILLE"),
+    ),
+    case(
+        "Avis de son cardiologue (Dr Morel, Hénin-Beaumont).",
+        ("Morel", "NOM"),
+        ("Hénin-Beaumont", "VILLE"),
+    ),
+    case(
+        "Retrouvé sur la voie publique (Mons-en-Barœul).", ("Mons-en-Barœul", "VILLE")
+    ),
+    case("Habite Croix-lez-Rouveroy depuis peu.", ("Croix-lez-Rouveroy", "VILLE")),
+    case(
+        "Docteur Hélène Quéré\nMorlaix\n\nChère consœur,",
+        ("Hélène", "PRENOM"),
+        ("Quéré", "NOM"),
+        ("Morlaix", "VILLE"),
+    ),
+    case(
+        "M. Diallo, né le 12/05/1961 à Dakar, vit seul.",
+        ("Diallo", "NOM"),
+        ("12/05/1961", "DATE_NAISSANCE"),
+        ("Dakar", "VILLE"),
+    ),
+    case(
+        "3 allée des Acacias – 62300 Lens-en-Artois",
+        ("3 allée des Acacias", "ADRESSE"),
+        ("62300", "ZIP"),
+        ("Lens-en-Artois", "VILLE"),
+    ),
+    case(
+        "12 rue Haute, 59710 Mons-en-Pévèle",
+        ("12 rue Haute", "ADRESSE"),
+        ("59710", "ZIP"),
+        ("Mons-en-Pévèle", "VILLE"),
+    ),
+    case(
+        "14 place du Marché – 59830 Pont-à-Marcq",
+        ("14 place du Marché", "ADRESSE"),
+        ("59830", "ZIP"),
+        ("Pont-à-Marcq", "VILLE"),
+    ),
+    case(
+        "Saint-Amand-les-Eaux, le neuf avril deux mille vingt-deux",
+        ("Saint-Amand-les-Eaux", "VILLE"),
+        ("neuf avril deux mille vingt-deux", "DATE"),
+    ),
+    case(
+        "Unité de soins palliatifs – Clinique Saint-Roch – Cambrai",
+        ("Clinique Saint-Roch", "HOPITAL"),
+        ("Cambrai", "VILLE"),
+    ),
+    case("Vacances prévues à Saint-Louis.", ("Saint-Louis", "VILLE")),
+    case("Rentrée de Perpignan la veille.", ("Perpignan", "VILLE")),
+    case(
+        "Né en 1951 à Oran (Algérie).",
+        ("1951", "DATE_NAISSANCE"),
+        ("Oran", "VILLE"),
+    ),
+    case(
+        "Sa sœur habite Quimperlé, son fils à Brest.",
+        ("Quimperlé", "VILLE"),
+        ("Brest", "VILLE"),
+    ),
+    case("Opéré à Tours en 2015.", ("Tours", "VILLE"), ("2015", "DATE")),
+    case("Originaire de Sens, retraitée.", ("Sens", "VILLE")),
+    case("Revenue depuis Quimper ce matin.", ("Quimper", "VILLE")),
+    case(
+        "Médecin traitant : Dr Perrine Gosselin, Rennes.",
+        ("Perrine", "PRENOM"),
+        ("Gosselin", "NOM"),
+        ("Rennes", "VILLE"),
+    ),
+    case(
+        "Suivi par son rhumatologue (Dr Lamy, Limoges).",
+        ("Lamy", "NOM"),
+        ("Limoges", "VILLE"),
+    ),
+    case("Trajets entre Vannes et Quimper.", ("Vannes", "VILLE"), ("Quimper", "VILLE")),
+]
+
+FACILITIES = [
+    case(
+        "Greffe à l'Hôpital Saint-Louis en 2010.",
+        ("Hôpital Saint-Louis", "HOPITAL"),
+        ("2010", "DATE"),
+    ),
+    case(
+        "Hôpital de Jossigny – GHEF – Service de gériatrie",
+        ("Hôpital de Jossigny", "HOPITAL"),
+        ("GHEF", "HOPITAL"),
+    ),
+    case(
+        "Suivie à l'Institut Paoli-Calmettes (IPC) depuis 2019.",
+        ("Institut Paoli-Calmettes", "HOPITAL"),
+        ("IPC", "HOPITAL"),
+        ("2019", "DATE"),
+    ),
+    case(
+        "Hospitalisation en psychiatrie à l'EPSM des Flandres.",
+        ("EPSM des Flandres", "HOPITAL"),
+    ),
+    case(
+        "Assistance Publique – Hôpitaux de Paris",
+        ("Assistance Publique – Hôpitaux de Paris", "HOPITAL"),
+    ),
+    case(
+        "Cure au Centre de Lamalou-les-Bains.",
+        ("Centre de Lamalou-les-Bains", "HOPITAL"),
+    ),
+    case("Dialyse au CHI de Créteil le mardi.", ("CHI de Créteil", "HOPITAL")),
+    case(
+        "Transférée à la Polyclinique de la Thiérache.",
+        ("Polyclinique de la Thiérache", "HOPITAL"),
+    ),
+    case("Courrier du GHPSO, site de Creil.", ("GHPSO", "HOPITAL"), ("Creil", "VILLE")),
+    case(
+        "Retour à l'EHPAD Le Clos des Tilleuls.",
+        ("EHPAD Le Clos des Tilleuls", "HOPITAL"),
+    ),
+    case("Séjour au SMR La Mollière.", ("SMR La Mollière", "HOPITAL")),
+]
+
+WORD_DATES = [
+    case(
+        "Vue le douze mars deux mille vingt-trois.",
+        ("douze mars deux mille vingt-trois", "DATE"),
+    ),
+    case("Opérée le 03 mars 2024 sans incident.", ("03 mars 2024", "DATE")),
+    case("Revue le 3 Mars 2024.", ("3 Mars 2024", "DATE")),
+    case(
+        "Lettre du premier octobre deux mille dix-neuf.",
+        ("premier octobre deux mille dix-neuf", "DATE"),
+    ),
+    case("Vu le 1er janvier.", ("1er janvier", "DATE")),
+    case(
+        "Naissance le quinze juin mille neuf cent quarante-sept.",
+        ("quinze juin mille neuf cent quarante-sept", "DATE_NAISSANCE"),
+    ),
+    case(
+        "Revue le samedi 2 novembre 2024 en urgence.",
+        ("samedi 2 novembre 2024", "DATE"),
+    ),
+    case(
+        "Hospitalisée les 3, 4 et 5 mars.",
+        ("3", "DATE"),
+        ("4", "DATE"),
+        ("5 mars", "DATE"),
+    ),
+]
+
+BIRTH_WORDINGS = [
+    case(
+        "Mme Lefort Odette, née Caron le 4 juin 1932.",
+        ("Lefort", "NOM"),
+        ("Odette", "PRENOM"),
+        ("Caron", "NOM"),
+        ("4 juin 1932", "DATE_NAISSANCE"),
+    ),
+    case(
+        "Mme ROUSSEL, née BRUNET le vingt et un juin mille neuf cent cinquante",
+        ("ROUSSEL", "NOM"),
+        ("BRUNET", "NOM"),
+        ("vingt et un juin mille neuf cent cinquante", "DATE_NAISSANCE"),
+    ),
+    case("DN : 17/11/1944", ("17/11/1944", "DATE_NAISSANCE")),
+    case(
+        "Patient : DUPRAT Marcel   DDN 04/07/1950   IPP 8001234",
+        ("DUPRAT", "NOM"),
+        ("Marcel", "PRENOM"),
+        ("04/07/1950", "DATE_NAISSANCE"),
+        ("8001234", "IPP"),
+    ),
+    case("Date de naissance : 2 août 1940", ("2 août 1940", "DATE_NAISSANCE")),
+    case("Patient de 80 ans (né le 02.02.1944).", ("02.02.1944", "DATE_NAISSANCE")),
+]
+
+STREETS = [
+    case(
+        "Domicile : 27 montée des Carmes, 69005 Lyon",
+        ("27 montée des Carmes", "ADRESSE"),
+        ("69005", "ZIP"),
+        ("Lyon", "VILLE"),
+    ),
+    case("Vit au 8 traverse des Pins.", ("8 traverse des Pins", "ADRESSE")),
+    case("Adresse : 5 ruelle du Moulin.", ("5 ruelle du Moulin", "ADRESSE")),
+    case("Domicile : 2 clos des Vergers.", ("2 clos des Vergers", "ADRESSE")),
+    case("Habite lieu-dit Les Granges.", ("lieu-dit Les Granges", "ADRESSE")),
+]
+
+GIVEN_NAMES = [
+    case("Kiné (Sylvain) : lever au fauteuil.", ("Sylvain", "PRENOM")),
+    case("Nuit (Constance, IDE) : RAS.", ("Constance", "PRENOM")),
+    case("Psychologue : Anaïs, entretien ce jour.", ("Anaïs", "PRENOM")),
+    case("Vu par mme lefebvre ce matin.", ("lefebvre", "NOM")),
+    case(
+        "Nuit : Sabrina M. / Kelly D.",
+        ("Sabrina", "PRENOM"),
+        ("M.", "NOM"),
+        ("Kelly", "PRENOM"),
+        ("D.", "NOM"),
+    ),
+    case(
+        "Transmissions 14h\nBABINSKI Reine - IPP 8004455",
+        ("BABINSKI", "NOM"),
+        ("Reine", "PRENOM"),
+        ("8004455", "IPP"),
+    ),
+    case(
+        "CROHN Aimé, né le 3 mai 1944",
+        ("CROHN", "NOM"),
+        ("Aimé", "PRENOM"),
+        ("3 mai 1944", "DATE_NAISSANCE"),
+    ),
+    case("Appel du dr vasseur.", ("vasseur", "NOM")),
+]
+
+HOMOGRAPHS = [
+    "Maladie de Paget osseuse, signe de Murphy négatif.",
+    "Sens de la marche conservé. Bar à oxygène. Tours de taille mesurés.",
+    "Eu égard à son âge, on vire la sonde.\nVire la sonde à droite.",
+    "Pose de 2 Vire-bloc. Paracétamol 1 g x 3 par jour.",
+    "Hémoglobine 11,2 g/dL. Plaquettes 220 G/L. Natrémie 138 mmol/L.",
+    "Morphine 10 mg. Ampicilline 2 g. Amiodarone Cordarone 200 mg.",
+    "Test de Lasègue positif. Manœuvre de Jobe douloureuse.",
+    "Avril et Mars : pas de consultation.",
+    "Bilan à Jeun. Vu en Réanimation.",
+    "Diabète de type 2 découvert, HbA1c 8 %. Traité 3 mais sans effet.",
+    "Ablation du Redon ce jour. Redon : 20 mL.",
+    "Maladie de Legg-Calvé-Perthes. Sepsis du nouveau-né à Escherichia coli.",
+]
+
+
+@pytest.mark.parametrize("text, expected", TOWNS_IN_TEXT)
+def test_towns_in_running_text(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", FACILITIES)
+def test_facilities_and_their_acronyms(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", WORD_DATES)
+def test_dates_in_words_and_digits(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", BIRTH_WORDINGS)
+def test_birth_dates_in_every_wording(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", STREETS)
+def test_street_forms(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", GIVEN_NAMES)
+def test_first_names_beside_a_role_and_lower_case_names(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", HOMOGRAPHS)
+def test_homographs_of_towns_and_names_stay(text):
+    assert found(text) == []
+
+
+# Second round: forms typed without care (spaces for hyphens, lower-case titles
+# and streets, abbreviations), more kinds of facilities.
+
+TYPED = [
+    case("Vit à Villeneuve d'Ascq chez sa fille.", ("Villeneuve d'Ascq", "VILLE")),
+    case("Transféré de Boulogne sur Mer hier.", ("Boulogne sur Mer", "VILLE")),
+    case("Famille à Aix en Provence.", ("Aix en Provence", "VILLE")),
+    case("Transférée de St Omer.", ("St Omer", "VILLE")),
+    case("Retour à Saint Amand les Eaux.", ("Saint Amand les Eaux", "VILLE")),
+    case(
+        "Courrier adressé au 59800 Lille Cedex 9.",
+        ("59800", "ZIP"),
+        ("Lille Cedex 9", "VILLE"),
+    ),
+    case("vu par dr Carpentier ce matin", ("Carpentier", "NOM")),
+    case("appel de mme Lefort Josiane", ("Lefort", "NOM"), ("Josiane", "PRENOM")),
+    case("habite 12 rue des lilas au rez-de-chaussée", ("12 rue des lilas", "ADRESSE")),
+    case("Adresse : 4 r. Victor Hugo.", ("4 r. Victor Hugo", "ADRESSE")),
+    case("Domicile : 9 rte de Béthune.", ("9 rte de Béthune", "ADRESSE")),
+    case("Opérée le 1ᵉʳ mars 2022.", ("1ᵉʳ mars 2022", "DATE")),
+    case("Fax +33.3.20.44.59.64", ("+33.3.20.44.59.64", "TEL")),
+    case("Tél 03 20 445 962", ("03 20 445 962", "TEL")),
+    case("Le 5/3, Lasilix ; le 7/3 arrêt.", ("5/3", "DATE"), ("7/3", "DATE")),
+    case(
+        "Entre le 2 et le 9 septembre, puis le 1er et le 2 mai.",
+        ("2", "DATE"),
+        ("9 septembre", "DATE"),
+        ("1er", "DATE"),
+        ("2 mai", "DATE"),
+    ),
+    case(
+        "Prénom(s) : Anne-Sophie, Louise",
+        ("Anne-Sophie", "PRENOM"),
+        ("Louise", "PRENOM"),
+    ),
+    case(
+        "BP 40119 - 59801 LILLE CEDEX",
+        ("BP 40119", "ADRESSE"),
+        ("59801", "ZIP"),
+        ("LILLE CEDEX", "VILLE"),
+    ),
+    case("Date de naissance: 07-juin-1951", ("07-juin-1951", "DATE_NAISSANCE")),
+    case("Né le 12 03 1950.", ("12 03 1950", "DATE_NAISSANCE")),
+    case("Compte rendu tapé par Claire.", ("Claire", "PRENOM")),
+    case("Pneumologie du GHPSO Senlis.", ("GHPSO", "HOPITAL"), ("Senlis", "VILLE")),
+]
+
+MORE_FACILITIES = [
+    case("Accueil de jour à la MAS Les Glycines.", ("MAS Les Glycines", "HOPITAL")),
+    case("Suivi à la Fondation Rothschild.", ("Fondation Rothschild", "HOPITAL")),
+    case(
+        "Entrée en maison de retraite Les Lilas.",
+        ("maison de retraite Les Lilas", "HOPITAL"),
+    ),
+    case(
+        "Scolarisé à l'IME Les Papillons Blancs.",
+        ("IME Les Papillons Blancs", "HOPITAL"),
+    ),
+    case("Prise en charge par l'HAD Santé Service.", ("HAD Santé Service", "HOPITAL")),
+]
+
+TYPED_KEPT = [
+    "Marche 10 m dans le couloir, 3 tours de chambre, 2 rues plus loin.",
+    "Plaquettes 12 03 puis 250 G/L. Vu par Radiologie.",
+    "Passer le 1/2 comprimé au 1/4 cp le soir, le 3/4 de dose.",
+    "Vacances à la Toussaint, bénévole à la Croix-Rouge.",
+    "Examen : Barré tenu, Mingazzini tenu. Respiration de Biot.",
+    "Fracture de Maisonneuve. Stade A de Binet, stade 0 de Rai. Syndrome de Foville.",
+    "Avis du Centre Mémoire de Ressources et de Recherche, appel au Centre Antipoison.",
+    "Tours de taille mesurés.\nSens de la marche conservé : Bar à oxygène.",
+    "Sous Lasilix. Maladie de Charcot-Marie-Tooth. Anse de Henle.",
+    "Retour en MAS après 3 jours. HAD à discuter. IME non adapté.",
+    "2 dr de sérum. 3 mmes présentes.",
+]
+
+
+@pytest.mark.parametrize("text, expected", TYPED)
+def test_forms_typed_without_care(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", MORE_FACILITIES)
+def test_medico_social_facilities(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", TYPED_KEPT)
+def test_typed_forms_keep_words(text):
+    assert found(text) == []

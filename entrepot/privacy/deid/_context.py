@@ -7,7 +7,7 @@ import re
 from typing import NamedTuple
 
 from entrepot.privacy.deid import _patterns as p
-from entrepot.privacy.deid._lexicons import cities, surnames
+from entrepot.privacy.deid._lexicons import cities, sure_names, surnames
 from entrepot.privacy.deid._text import fold
 
 Span = tuple[int, int, str]
@@ -19,7 +19,7 @@ PARTICLES = frozenset(
 )
 #: Upper-case words of notes that are never names.
 NOT_NAMES = frozenset(
-    "ta fc fr spo2 crp irm ecg tdm atcd ttt ide hdj sau samu smur chu ch nda ipp "
+    "ta fc fr spo2 crp irm ecg tdm atcd ttt ide hdj sau samu smur chu ch nda ipp ddn dn nir "
     "dr pr mme mr le la les de du des un une et ou en au aux pas avec sans sur "
     "hta avc ait bpco ic irc ira ald ssr ehpad usld had vih vhc vhb covid nfs bnp "
     "tsh inr tp ggt pal asat alat vs tep rcp ett eto fevg ok rdv cr crh cro as ash "
@@ -77,7 +77,7 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
         spans += _listed(text, m.start(1), "title", firsts, many)
     for m in p.FIELD.finditer(text):
         kind = "nom" if m.group("nom") else "prenom" if m.group("prenom") else "given"
-        spans += _listed(text, m.end(), kind, firsts, kind == "given")
+        spans += _listed(text, m.end(), kind, firsts, kind in ("given", "prenom"))
     for m in p.RELATIVE_BEFORE.finditer(text):
         kind = "title" if m.group("title") else "given"
         spans += _name(m.start("name"), m.group("name"), kind, firsts)
@@ -93,6 +93,37 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
     for m in p.NAME_LINE.finditer(text):
         if _signs(text, m):
             spans += _name(m.start(1), m.group(1), "line", firsts)
+    for m in p.BANNER.finditer(text):
+        spans += _name(m.start(1), m.group(1), "line", firsts)
+    for m in p.ROLE_NAME.finditer(text) if "(" in text else ():
+        if _beside_role(text, m, firsts):
+            spans += _name(m.start(1), m.group(1), "given", firsts)
+    return spans + _lower_case(text)
+
+
+def _beside_role(text: str, m: re.Match, firsts: frozenset[str]) -> bool:
+    """Whether a name in brackets follows a role (`Kiné (Romain)`) or holds one
+    (`(Pascale, IDE)`), and each of its words is a name of the lexicons."""
+    if m.group("after") and not p.ROLE_BEFORE.search(
+        text, max(0, m.start() - 40), m.start()
+    ):
+        return False
+    lasts = surnames()
+    return all(fold(w) in firsts or fold(w) in lasts for w in m.group(1).split())
+
+
+def _lower_case(text: str) -> list[Span]:
+    """Names in lower case after a title in lower case (`vu par mme lefebvre`):
+    only names that are no word (the lexicons' `word` flag)."""
+    sure, spans = sure_names(), []
+    for m in p.LOWER_TITLED.finditer(text):
+        at = m.start(1)
+        for word in m.group(1).split(" "):
+            label = sure.get(fold(word))
+            if label is None:
+                break
+            spans.append((at, at + len(word), label))
+            at += len(word) + 1
     return spans
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from entrepot.privacy.deid._detect import identity_values, names, patterns
+from entrepot.privacy.deid._detect import identity_values, names, patterns, places
 from entrepot.privacy.deid._identity import Identity
 from entrepot.privacy.deid._surrogates import document_shift, surrogate
 
@@ -76,8 +76,14 @@ class DeidResult:
 
 def find_identifiers(text: str, identity: Identity | None = None) -> list[dict]:
     """Identifier spans of `text`, merged, in order: `{"start", "end", "label"}`."""
-    found = patterns(text) + identity_values(text, identity) + names(text, identity)
-    return _merge(found)
+    people = names(text, identity)
+    towns = [t for t in places(text) if not any(_within(t, n) for n in people)]
+    return _merge(patterns(text) + identity_values(text, identity) + people + towns)
+
+
+def _within(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    """Whether span `a` lies within span `b` (a town that is a person's name)."""
+    return b[0] <= a[0] and a[1] <= b[1]
 
 
 def _merge(spans: list[tuple[int, int, str]]) -> list[dict]:

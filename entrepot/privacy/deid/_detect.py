@@ -4,6 +4,7 @@ patient's own identity (exact and fuzzy). Each finder returns spans."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 
 from entrepot.privacy.deid import _patterns as p
@@ -15,7 +16,7 @@ from entrepot.privacy.deid._context import (
     context_names,
     particle_names,
 )
-from entrepot.privacy.deid._guard import eponyms
+from entrepot.privacy.deid._guard import eponym_words, eponyms
 from entrepot.privacy.deid._identity import Identity, OwnNames
 from entrepot.privacy.deid._lexicons import (
     cities,
@@ -23,8 +24,10 @@ from entrepot.privacy.deid._lexicons import (
     hospitals,
     medical_words,
     sure_names,
+    sure_towns,
     surnames,
     unknown_word,
+    word_towns,
 )
 from entrepot.privacy.deid._text import fold
 
@@ -37,13 +40,25 @@ _SAINT = re.compile(r"\b(ste?)(?=-)")
 #: Communes that are words written with a capital in notes (`Hôtel de Ville`).
 _PLACE_WORDS = frozenset(
     "ville mars mai bois port vert verte montagne mont bains charme roche nuits "
-    "bonnes vignes moulins sauve".split()
+    "bonnes vignes moulins sauve toussaint".split()
 )
-_HOSPITAL_TOWN = re.compile(rf",? (?:à )?({p.TOWN})")
+_HOSPITAL_TOWN = re.compile(rf"(?:,| [–—-])? (?:à )?({p.TOWN})")
+#: Acronyms of units and services that follow a facility's name and are not its own.
+_UNIT_ACRONYMS = frozenset(
+    "sau hdj hds usc usic uhcd ufr uf cs cmp smr ssr usld had dim sos uma umd us ucsa".split()
+)
+_CEDEX = re.compile(r" cedex(?: \d+)?$")
+_ARTICLE = re.compile(r"(?:les?|la) |l'")
+#: What ends a sentence, a heading or a field: a word after it may be capitalised.
+_SENTENCE_END = frozenset('.!?:;\n•*-–—>»"')
+#: Where a town written in a capitalised sequence may end.
+_TOWN_END = re.compile(r"[- ](?=\S)")
 _TITLES = frozenset(
     "dr drs pr m mr mme mmes mlle melle docteur professeur monsieur madame mademoiselle "
     "me".split()
 )
+#: Capitalised words of notes that are communes too (`Melle`, `Mars`).
+_NOT_TOWNS = COMMON | NOT_NAMES | _PLACE_WORDS | _TITLES
 
 
 def patterns(text: str) -> list[Span]:
@@ -65,14 +80,16 @@ def patterns(text: str) -> list[Span]:
     for m in (*p.DATE.finditer(text), *p.YEAR.finditer(text)):
         spans.append((m.start(), m.end(), _date_label(text, m.start())))
     for m in p.ADDRESS.finditer(text):
-        end = m.start() + len(m.group().rstrip(" -'"))
+        end = m.start() + len(m.group().rstrip(" -–—'"))
         if any(c.isupper() for c in text[m.start() : end]):
             spans.append((m.start(), end, "ADRESSE"))
+        elif lower := p.LOWER_STREET.match(text, m.start()):
+            spans.append((m.start(), lower.end(), "ADRESSE"))
     spans += [(m.start(), m.end(), "ADRESSE") for m in p.STREET.finditer(text)]
     for m in p.ZIP_CITY.finditer(text):
         city = m.group(2)
         spaced = " " in m.group(1)  # `59 000 Lille`: only before a commune
-        if fold(city) in cities() or (
+        if _CEDEX.sub("", fold(city)) in cities() or (
             not spaced and any(c.islower() for c in city.split()[0])
         ):
             spans.append((m.start(1), m.end(1), "ZIP"))
@@ -85,17 +102,101 @@ def patterns(text: str) -> list[Span]:
     for m in p.LETTER_PLACE.finditer(text):
         if m.group(2) or fold(m.group(1)) in cities():
             spans.append((m.start(1), m.end(1), "VILLE"))
-    for m in p.HOSPITAL.finditer(text):
-        spans.append((m.start(), m.end(), "HOPITAL"))
-        town = _HOSPITAL_TOWN.match(text, m.end())
-        if town and fold(town.group(1)) in cities():
-            spans.append((town.start(1), town.end(1), "VILLE"))  # `Clinique X, Lille`
+    return spans + facilities(text)
+
+
+def facilities(text: str) -> list[Span]:
+    """Facilities: a kind of facility and its name (`Clinique du Parc`), the
+    hospitals of the lexicon, a centre named after its commune, the acronym
+    written beside a facility (`– GHICL`, `(IPC)`), groups' acronyms; and the
+    town written after one (`Clinique X, Lille`)."""
+    found = [(m.start(), m.end()) for m in p.HOSPITAL.finditer(text)]
     for name in hospitals():
         start = text.find(name)
         while start >= 0:
-            spans.append((start, start + len(name), "HOPITAL"))
+            found.append((start, start + len(name)))
             start = text.find(name, start + 1)
+    for m in p.CENTRE_TOWN.finditer(text):
+        if _common_town(fold(m.group(1)), "de"):
+            found.append((m.start(), m.end()))
+    found += [(m.start(), m.end()) for m in p.GROUP_ACRONYM.finditer(text)]
+    spans: list[Span] = []
+    for start, end in found:
+        spans.append((start, end, "HOPITAL"))
+        acronym = p.FACILITY_ACRONYM.match(text, end)
+        if acronym and fold(acronym.group(1)) not in NOT_NAMES | _UNIT_ACRONYMS:
+            spans.append((acronym.start(1), acronym.end(1), "HOPITAL"))
+        town = _HOSPITAL_TOWN.match(text, end)
+        if town and fold(town.group(1)) in cities():
+            spans.append((town.start(1), town.end(1), "VILLE"))
     return spans
+
+
+def places(text: str) -> list[Span]:
+    """Towns without a cue: a capitalised commune that is no word and no first
+    name (`Quimper`, `Faches-Thumesnil`, not `Sens` nor `Albert`), and a place
+    of birth (`né le … à Dakar`); never an eponym."""
+    spans = []
+    for m in p.TOWN_ANYWHERE.finditer(text):
+        at = m.start(1)
+        found = [(at + a, at + b, "VILLE") for a, b in _sure_towns(m.group(1))]
+        if not found and _word_town(text, m):
+            found = [(m.start(1), m.end(1), "VILLE")]
+        spans += found
+    if "né" in text or "Né" in text:
+        spans += [(m.start(1), m.end(1), "VILLE") for m in p.BIRTH_PLACE.finditer(text)]
+    if spans:
+        guarded = eponyms(text)
+        spans = [
+            s for s in spans if not any(a < s[1] and s[0] < b for a, b, _ in guarded)
+        ]
+    return spans
+
+
+def _sure_towns(written: str) -> Iterator[tuple[int, int]]:
+    """Where a capitalised sequence holds sure towns: from each word (not
+    inside a hyphenated one: `Legg-Calvé-Perthes`), the longest run of words that is one, spaces read as hyphens (`Boulogne sur
+    Mer`), its article kept (`Le Havre`, `Les Lilas`)."""
+    folded = fold(written).replace("’", "'")
+    cuts = [m.start() for m in _TOWN_END.finditer(written)]
+    ends = [len(written), *reversed(cuts)]
+    at = 0
+    for start in (0, *(c + 1 for c in cuts if written[c] == " ")):
+        if start < at:
+            continue
+        for end in ends:
+            if end <= start + 2:
+                break
+            piece = folded[start:end]
+            article = _ARTICLE.match(piece)
+            head = piece[: article.end()] if article else ""
+            name = head + piece[len(head) :].replace(" ", "-")
+            if _sure_town_name(written[start:end], name):
+                yield start, end
+                at = end
+                break
+
+
+def _word_town(text: str, m: re.Match) -> bool:
+    """Whether a commune that is also a word (`Rennes`, `Tours`) is the town:
+    written whole, capitalised (not in capitals) within a sentence (`Dr Lamy,
+    Limoges`), where the word would be in lower case."""
+    written = m.group(1)
+    name = fold(written).replace("’", "'").replace(" ", "-")
+    if written.isupper() or name in _NOT_TOWNS or name not in word_towns():
+        return False
+    before = text[: m.start(1)].rstrip(" \t")
+    return bool(before) and before[-1] not in _SENTENCE_END
+
+
+def _sure_town_name(written: str, name: str) -> bool:
+    if (
+        name in _NOT_TOWNS
+        or name in eponym_words()
+        or (written.isupper() and (len(written) < 4 or name in NOT_NAMES))
+    ):
+        return False
+    return _saint(name) in sure_towns()
 
 
 def towns(text: str) -> list[Span]:
@@ -143,6 +244,7 @@ def _common_town(town: str, cue: str) -> bool:
         or town in _PLACE_WORDS
         or town in medical_words()
         or town in first_names()
+        or town in eponym_words()
         or len(town) < 3
     )
 
@@ -197,7 +299,17 @@ def names(text: str, identity: Identity | None) -> list[Span]:
         labels = _labels(group, words, own, firsts, lasts)
         spans += [s for s in _runs(group, labels) if not _guarded(s, guarded, False)]
         i += len(group)
-    return spans
+    return spans + _initials(text, spans)
+
+
+def _initials(text: str, spans: list[Span]) -> list[Span]:
+    """An initial right after a first name: the surname (`Sabrina M.`)."""
+    out = []
+    for _, end, label in spans:
+        initial = p.INITIAL_AFTER.match(text, end) if label == "PRENOM" else None
+        if initial:
+            out.append((initial.start(1), initial.end(), "NOM"))
+    return out
 
 
 def _guarded(span: Span, guarded: list, head_only: bool) -> bool:
@@ -353,8 +465,8 @@ def _birth_dates(text: str, born: date) -> list[Span]:
         f"{born.day:02d}-{born.month:02d}-{born.year}",
         f"{born.day:02d}.{born.month:02d}.{born.year}",
     }
+    written = "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
     return [
         (m.start(), m.end(), "DATE_NAISSANCE")
-        for form in forms
-        for m in re.finditer(rf"(?<!\d){re.escape(form)}(?!\d)", text)
+        for m in re.finditer(rf"(?<!\d)(?:{written})(?!\d)", text)
     ]

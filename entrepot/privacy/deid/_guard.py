@@ -4,7 +4,7 @@ Crohn`, `signe de Babinski`), after a medical head word or from a guard list."""
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from entrepot.privacy.deid import _patterns as p
 from entrepot.privacy.deid._lexicons import _lines, first_names, surnames
@@ -26,10 +26,18 @@ _NOT_EPONYM = r"(?!(?:Dr|Pr|Mme|Mlle|Me|Mr|Docteur|Professeur|Monsieur|Madame)\b
 _EPONYM = rf"{_NOT_EPONYM}{p.NAME_WORD}"
 #: A head word, `de` (or `type`), then the eponym: `syndrome de Gilles de la Tourette`.
 _AFTER_HEAD = re.compile(
-    rf"\b(?=[abcdefhiklmnoprstuœéABCDEFHIKLMNOPRSTUŒÉ])(?i:{_HEADS})(?: [IVX]+| \d)?"
+    rf"\b(?=[abcdefhiklmnoprstuœéABCDEFHIKLMNOPRSTUŒÉ])(?i:{_HEADS})(?: [IVX]+| \d| [A-D])?"
     r" (?:(?i:de type|de la|de|du|des|type) |[dD]['’] ?)"
     rf"({_EPONYM}(?:(?:[- ]| et | de la | de ){_EPONYM}){{0,3}})"
 )
+
+
+@cache
+def eponym_words() -> frozenset[str]:
+    """Every eponym of the guard list, folded, names included (`Redon`,
+    `Bourneville`): never a town without a preposition."""
+    lines = _lines("entrepot.data.privacy", "eponyms.txt")
+    return frozenset(fold(e) for e in lines if not e.startswith("#"))
 
 
 @cache
@@ -47,8 +55,9 @@ def _listed() -> re.Pattern:
     return re.compile(rf"(?<![\w-])(?=[{p.UPPER}])(?:{alternatives})(?![\w-])")
 
 
-def eponyms(text: str) -> list[tuple[int, int, bool]]:
+@lru_cache(maxsize=4)  # asked for by each finder of one text
+def eponyms(text: str) -> tuple[tuple[int, int, bool], ...]:
     """Ranges of eponyms: (start, end, whether a medical head word precedes)."""
     out = [(m.start(1), m.end(1), True) for m in _AFTER_HEAD.finditer(text)]
     out += [(m.start(), m.end(), False) for m in _listed().finditer(text)]
-    return out
+    return tuple(out)

@@ -128,6 +128,34 @@ def hospitals() -> tuple[str, ...]:
 
 
 @cache
+def _communes() -> dict[str, bool]:
+    """Folded names of every French commune (INSEE's geographic code) → whether
+    it is also a French or a medical word (`Sens`, `Tours`, `Bar`)."""
+    return {_fold(n): w == "1" for n, w in _rows("communes_france.tsv.gz")}
+
+
+@cache
 def cities() -> frozenset[str]:
-    """Folded names of every French commune (INSEE's geographic code)."""
-    return frozenset(_fold(n) for n in _lines(_DATA, "communes_france.txt.gz"))
+    """Folded names of every French commune, words included."""
+    return frozenset(_communes())
+
+
+@cache
+def sure_towns() -> frozenset[str]:
+    """Folded communes that are no word and no first name (`Quimper`, not
+    `Vire`, `Sens` nor `Albert`): towns even without a preposition."""
+    firsts = first_names()
+    return frozenset(n for n, word in _communes().items() if not (word or n in firsts))
+
+
+@cache
+def word_towns() -> frozenset[str]:
+    """Folded communes that are also French words, not medical ones nor first
+    names (`Rennes`, `Limoges`, `Tours`, `Sens`): towns only where a word would
+    not be capitalised."""
+    medical, firsts = medical_words(), first_names()
+    return frozenset(
+        n
+        for n, word in _communes().items()
+        if word and n not in medical and n not in firsts
+    )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+#: A month, whole or abbreviated (`déc.`, not the start of `découvert`).
 MONTHS = (
-    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|"
-    "octobre|novembre|décembre|decembre|janv\\.?|févr\\.?|sept\\.?|oct\\.?|nov\\.?|déc\\.?"
+    "(?:janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|"
+    "octobre|novembre|décembre|decembre|janv\\.?|févr\\.?|sept\\.?|oct\\.?|nov\\.?|déc\\.?)"
+    "(?!\\w)"
 )
 WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
 UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
@@ -26,9 +28,10 @@ NAME_SEQ = (
 )
 TITLE = (
     r"\b(?:Drs?\.?|Prs\.?|DR\.?|Docteur|DOCTEUR|Pr\.?|PR\.?|Professeur|PROFESSEUR|M\.|Mr\.?|MR\.?|"
-    r"Mmes?\.?|MME\.?|Mlle\.?|MLLE\.?|Melle\.?|MELLE\.?|Monsieur|MONSIEUR|Madame|MADAME|Mademoiselle|Me|Maître)"
+    r"Mmes?\.?|MME\.?|Mlle\.?|MLLE\.?|Melle\.?|MELLE\.?|Monsieur|MONSIEUR|Madame|MADAME|Mademoiselle|Me|Maître|"
+    r"dr\.?|pr\.?|mme\.?|mlle\.?|mr\.?)"
 )
-TITLE_NAME = re.compile(rf"(?=[DPM]){TITLE}[ \t]+({NAME_SEQ})")
+TITLE_NAME = re.compile(rf"(?=[DPMdpm]){TITLE}[ \t]+({NAME_SEQ})")
 #: Units written after a number: a year is never followed by one.
 UNITS = (
     r"mg|g|kg|µg|mcg|ng|pg|ml|mL|dL|cL|l|L|UI|U|mmol|µmol|mol|mEq|%|mmHg|cmH2O|kcal|"
@@ -40,7 +43,8 @@ _END = r"(?!\d|[,.]\d)"
 
 MAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(
-    rf"{_START}(?=[+0(])(?:(?:\+|00) ?33 ?(?:\(0\) ?)?|\(\+33\) ?|0)[1-9](?:[ .\-/]?\d{{2}}){{4}}"
+    rf"{_START}(?=[+0(])(?:(?:(?:\+|00) ?33[ .]?(?:\(0\)[ .]?)?|\(\+33\) ?|0)[1-9](?:[ .\-/]?\d{{2}}){{4}}"
+    r"|(?<!\d )0[1-9] \d{2} \d{3} \d{3})"
     rf"{_END}(?:,? (?:poste|p\.|ext\.?|DECT) ?:? ?\d{{2,6}}\b)?"
 )
 NIR = re.compile(
@@ -52,23 +56,38 @@ DIGITS = re.compile(r"(?<![\d/])(?<!\d[-.,])(?=\d)\d{7,13}(?![\d/]|[,.]\d)")
 CUED_NUMBER = re.compile(
     rf"{_START}(?=\d)(?:\d{{2,}}(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}"
 )
-_DAY = r"(?:1er|[12]?\d|3[01])"
+_DAY = r"(?:1(?:er|ᵉʳ)|0?[1-9]|[12]\d|3[01])"
 #: A day in words: `trois`, `trente et un`, `premier`.
 _DAY_WORD = (
     r"(?:premier|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|"
     r"quatorze|quinze|seize|dix-sept|dix-huit|dix-neuf|vingt(?:(?: et |-et-)un|-deux|"
     r"-trois|-quatre|-cinq|-six|-sept|-huit|-neuf)?|trente(?:(?: et |-et-)un)?)"
 )
+_UNIT = "un|deux|trois|quatre|cinq|six|sept|huit|neuf"
+_TEEN = "dix-sept|dix-huit|dix-neuf|dix|onze|douze|treize|quatorze|quinze|seize"
+#: 1 to 99 in words: `vingt-trois`, `soixante et onze`, `quatre-vingt-dix-neuf`.
+_NUMBER_WORDS = (
+    rf"(?:(?:vingt|trente|quarante|cinquante|soixante)(?:(?: et |-et-)(?:un|onze)"
+    rf"|[- ](?:{_TEEN}|{_UNIT})(?![\w-]))?|quatre-vingts?(?:-(?:{_TEEN}|{_UNIT}))?"
+    rf"|{_TEEN}|{_UNIT})"
+)
+#: A year in words: `deux mille vingt-quatre`, `mille neuf cent trente-huit`.
+_YEAR_WORDS = (
+    rf"(?:deux mille|(?:mille|mil|dix-neuf) neuf cents?|dix-neuf cents?)"
+    rf"(?:[- ]{_NUMBER_WORDS})?"
+)
 DATE = re.compile(
     r"(?<![\d/])\b(?=[0-9acdfhjlmnopqstv])(?:"
     rf"(?:(?:{WEEKDAYS}) )?(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d{{2}}"
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-    rf"|(?:(?:{WEEKDAYS}) )?{_DAY} (?:{MONTHS})"
-    rf"(?: (?:19|20)\d{{2}}| \d{{2}}(?! ?(?:{UNITS}|heures?|[/:])(?!\w)))?"
-    rf"|(?:(?:{WEEKDAYS}) )?{_DAY_WORD} (?:{MONTHS})(?: (?:19|20)\d{{2}})?"
+    r"|(?:0[1-9]|[12]\d|3[01]) (?:0[1-9]|1[0-2]) (?:19|20)\d{2}"
+    rf"|(?:(?:{WEEKDAYS}) )?{_DAY}[ -](?:{MONTHS})"
+    rf"(?:[ -](?:19|20)\d{{2}}| {_YEAR_WORDS}| \d{{2}}(?! ?(?:{UNITS}|heures?|[/:])(?!\w)))?"
+    rf"|(?:(?:{WEEKDAYS}) )?{_DAY_WORD} (?:{MONTHS})(?: (?:19|20)\d{{2}}| {_YEAR_WORDS})?"
     rf"|(?:{WEEKDAYS}) {_DAY}(?! ?(?:{UNITS}|heures?|comprimés?|[/:.,]\d)(?!\w))"
-    rf"|{_DAY}(?= (?:au|et) (?:{_DAY} (?:{MONTHS})|{_DAY}[/.](?:0?[1-9]|1[0-2])\b))"
-    r"|(?:(?<=\ble |\bdu |\bau |\bet )|(?<=\())(?:0?[1-9]|[12]\d|3[01])[/.](?:0[1-9]|1[0-2])"
+    rf"|{_DAY}(?=(?:, {_DAY})*(?:,| au| et)(?: le)? (?:{_DAY} (?:{MONTHS})|{_DAY}[/.](?:0?[1-9]|1[0-2])\b))"
+    r"|(?:(?<=\ble |\bdu |\bau |\bet )|(?<=\())(?:0?[1-9]|[12]\d|3[01])(?:[/.](?:0[1-9]|1[0-2])|/[1-9])"
+    rf"(?! ?(?:{UNITS}|comprimés?|cps?|doses?|gélules?|sachets?|ampoules?|de|d['’])(?!\w))"
     r"|(?<![^\n])(?:0[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])(?=[ ,:])"
     rf"|(?:{MONTHS}) (?:19|20)\d{{2}}"
     r"|(?:0?[1-9]|1[0-2])/(?:19|20)\d{2}"
@@ -79,7 +98,8 @@ YEAR = re.compile(
     rf"(?<![\d,./])(?=[12])(?:19[0-9]{{2}}|20[0-9]{{2}})(?![\d/]|[,.]\d| ?(?:{UNITS})\b| ?/)"
 )
 BIRTH_CUE = re.compile(
-    r"(?:n[ée](?:\(e\)|e)?s?(?: à [^,\n]{1,50})?(?: (?:le|en)|(?= ?:))|D\.?D\.?N\.?"
+    r"(?:\bn[ée](?:\(e\)|e)?s?(?: (?-i:[A-ZÀ-Ý][\w'’-]+)){0,3}(?: à [^,\n]{1,50})?"
+    r"(?: (?:le|en)|(?= ?:))|D\.?D\.?N\.?|(?-i:\bD\.?N\.?)"
     r"|date de naiss(?:ance|\.)|naissance(?: le)?)"
     r"\s*:?\s*$",
     re.IGNORECASE,
@@ -87,7 +107,9 @@ BIRTH_CUE = re.compile(
 STREET_KINDS = (
     "rue|avenue|av\\.|boulevard|bd|place|allée|allee|impasse|chemin|route|quai|"
     "cours|square|passage|villa|cité|cite|résidence|residence|sentier|rond-point|"
-    "faubourg|esplanade|promenade|voie|hameau|lieu-dit|parvis|chaussée"
+    "faubourg|esplanade|promenade|voie|hameau|lieu-dit|parvis|chaussée|montée|traverse|"
+    "ruelle|venelle|sente|rampe|clos|mail|domaine|lotissement|parc|cour|levée|côte|"
+    "carrefour|zone artisanale|zone industrielle|ZA|ZI|ZAC"
 )
 #: Words of a street's name: a dot only after an abbreviation (`St.`), not
 #: after the name's last word (`des Peupliers.`).
@@ -98,9 +120,16 @@ _COMPLEMENT = (
     r"logement|log\.?) ?[A-Z0-9]{1,4}\b)*"
 )
 ADDRESS = re.compile(
-    rf"(?=\d)\b\d{{1,4}}(?:-\d{{1,4}})?(?: ?(?:bis|ter|b))?,? (?:{STREET_KINDS})\b{_STREET_NAME}"
+    rf"(?=\d)\b\d{{1,4}}(?:-\d{{1,4}})?(?: ?(?:bis|ter|b))?,? (?:(?:{STREET_KINDS}|rte|chem)\b|(?:r|av|imp|all|pl|bd|chem)\.)"
+    rf"{_STREET_NAME}"
     rf"(?:\d{{1,4}}(?!\d)[-\w]*{_STREET_NAME})?{_COMPLEMENT}",
     re.IGNORECASE,
+)
+#: A street in lower case, its name cut after one word after an article or two
+#: without (`12 rue des lilas`, `3 avenue victor hugo`).
+LOWER_STREET = re.compile(
+    r"(?=\d)\b\d{1,4}(?: ?(?:bis|ter))?,? (?:rue|avenue|boulevard|impasse|allée|chemin|route) "
+    r"(?:(?:de la|de l['’]|du|des|de|d['’]) ?[a-zà-ÿ-]{3,}|[a-zà-ÿ-]{3,}(?: [a-zà-ÿ-]{3,})?)\b"
 )
 #: A street named without its number (`avenue de la République`, `Résidence Les
 #: Tilleuls`), or a postal box (`BP 123`, `CS 70001`).
@@ -108,30 +137,43 @@ STREET = re.compile(
     r"(?=[rabiqscplhfeRABIQSCPLHFEB])(?<!\b[Aa]u )(?<!\b[Ee]n )(?<!EHPAD )(?<!Ehpad )"
     r"\b(?:(?i:rue|avenue|av\.?|boulevard|bd|allée|impasse|"
     r"quai|square|chemin|route|place|résidence|lotissement|hameau|lieu-dit|cours|sentier|"
-    r"cité|esplanade|promenade|parvis|faubourg|rond-point) "
+    r"cité|esplanade|promenade|parvis|faubourg|rond-point|montée|ruelle|venelle) "
     rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?(?:\d{{1,2}}(?:er)? )?{WORD}"
     rf"(?:[- ](?:{WORD}|de|du|des|la|les))*(?: (?:1[89]|20)\d\d(?!\d))?"
     r"|(?:BP|CS|TSA) ?\d{3,5})"
     rf"(?i:{_COMPLEMENT})"
 )
 _CITY_LINK = r"(?:des|de|du|la|les|le|sur|sous|en|lès|et|\d{1,2}(?:er|e))(?![\w'’])"
-_CITY = rf"{WORD}(?:[- ](?:{WORD}|L'{WORD}|d'{WORD}|l'{WORD}|{_CITY_LINK}))*"
+_CITY = (
+    rf"{WORD}(?:[- ](?!(?:CEDEX|Cedex)\b)(?:{WORD}|L'{WORD}|d'{WORD}|l'{WORD}|{_CITY_LINK})"
+    rf"|-(?:à|aux|lez)(?=-))*"
+)
 ZIP_CITY = re.compile(
     rf"(?<!\d)(?=\d)((?:0[1-9]|[1-8]\d|9[0-8])(?:(?<!\d \d\d) )?\d{{3}})(?!\d)[ ,]+({_CITY}(?: (?:CEDEX|Cedex)(?: \d{{1,2}})?)?)"
 )
 #: A town's name: `Lille`, `La Roche-sur-Yon`, `Villeneuve-d'Ascq`, `L'Haÿ-les-Roses`.
 TOWN = (
     rf"(?:(?:Les?|La) |L['’])?{WORD}"
-    rf"(?:-(?:{WORD}|sur|sous|en|lès|les|la|le|de|des|du|et|[dl]['’]{WORD}))*"
+    rf"(?:-(?:{WORD}|sur|sous|en|lès|lez|les|la|le|de|des|du|et|à|aux|[dl]['’]{WORD}))*"
+)
+#: A capitalised name that may be a town, read against the communes in `_detect`.
+TOWN_ANYWHERE = re.compile(
+    rf"(?<![\w'’-])(?=[{UPPER}])((?:(?:Les?|La) |L['’])?{WORD}(?:(?:[- ](?:sur|sous|lès|lez|en|"
+    rf"les|le|la|de|des|du|aux|à|et)[- ]|-|[- ][dl]['’]|(?:(?<=Saint)|(?<=Sainte)|(?<=St)|(?<=Ste)) )"
+    rf"{WORD})*)(?![\w'’-])"
+)
+#: A place of birth: `né le 12/05/1961 à Dakar`, any name.
+BIRTH_PLACE = re.compile(
+    rf"\b[nN][ée](?:\(e\)|e)?s? (?:le|en) [^\n;()]{{1,45}}? à ({TOWN})"
 )
 #: A town after a word that says where someone lives or comes from (`domiciliée
 #: à`, `originaire de`, `habite`): any capitalised word; after a preposition
 #: (`à`, `vers`, `sur`, `de`): a commune, read in `_detect`.
 TOWN_AFTER = re.compile(
-    r"(?<![\w'’])(?=[hdrvnoàasHDRVNOÀAS])(?:(?P<verb>(?i:habite|habitant|"
+    r"(?<![\w'’-])(?=[hdrvnoàasejHDRVNOÀASEJ])(?:(?P<verb>(?i:habite|habitant|"
     r"(?:(?:domicilié|demeurant|résidant|réside|vit|vivant|installée?s?|n[ée](?:\(e\)|e)?s?) "
     r"(?:à|au|sur))|(?:originaire|natif|native) (?:de |d['’]))) ?"
-    r"|(?P<cue>à|aux?|vers|sur|de|d['’]|(?i:près de|proche de)) ?)"
+    r"|(?P<cue>à|aux?|vers|sur|de|d['’]|depuis|entre|via|jusqu['’]à|(?i:près de|proche de)) ?)"
     rf"(?P<town>{TOWN})"
 )
 #: A town before its département: `Bailleul (59)`, `Ajaccio (2A)`.
@@ -143,10 +185,18 @@ TOWN_LIST = re.compile(rf"(?:, | et | ou )({TOWN})")
 #: The place of a letter: `Rennes, le 14 février 2023` (`Rennes, 14 février
 #: 2023` when it is a commune).
 LETTER_PLACE = re.compile(
-    rf"^[ \t]*({WORD}(?:[- ](?:{WORD}|sur|sous|en|lès|la|le|[dl]['’]{WORD}))*), (le )?"
-    rf"(?=\d|1er|(?:{WEEKDAYS}) )",
+    rf"^[ \t]*({WORD}(?:[- ](?:{WORD}|sur|sous|en|lès|la|le|[dl]['’]{WORD})"
+    rf"|-(?:à|aux|lez|les|de|des|du)(?=-))*), (le )?(?=\d|1er|(?:{WEEKDAYS}|{_DAY_WORD}) )",
     re.MULTILINE,
 )
+#: An acronym beside a facility's name: `Hôpital X – GHICL`, `Institut Y (IPC)`.
+FACILITY_ACRONYM = re.compile(
+    r"[ \t]*(?:[–—-]|\()[ \t]*([A-Z][A-Z0-9]{1,7})\b(?![-'’])"
+)
+#: Groups of hospitals named by their acronym alone (`GHICL`, `GHPSO`).
+GROUP_ACRONYM = re.compile(r"\bGH(?!RH)[A-Z]{2,6}\b")
+#: `Centre de Zuydcoote`: a centre named after its commune (read in `_detect`).
+CENTRE_TOWN = re.compile(rf"\bCentre (?:de |d['’])({TOWN})")
 #: A place's or a person's name after a facility (`du Parc`, `Claude Huriez`,
 #: `Les Jardins de Flore`, `de l'Artois`).
 _PLACE = (
@@ -155,7 +205,7 @@ _PLACE = (
 )
 #: A facility with its name; the whole of it is the hospital.
 HOSPITAL = re.compile(
-    r"(?=[HCGIPESUMcmhA])\b(?:"
+    r"(?=[HCGIPESUMcmhAFM])\b(?:"
     r"(?:(?i:maison de santé(?: pluriprofessionnelle| pluridisciplinaire)?|cabinet médical|"
     r"centre de rééducation(?: fonctionnelle)?|centre de soins(?: de suite)?|centre médical|"
     r"centre de santé|centre de dialyse|centre médico-psychologique)|CMPP?) (?=d)"
@@ -163,10 +213,13 @@ HOSPITAL = re.compile(
     r"(?: (?i:régional|universitaire|intercommunal|général|départemental|spécialisé))*"
     r"(?!(?i: de (?:jour|semaine|nuit)\b)) "
     r"|Centre (?!(?i:de|du|des|hospitalier|médical|ville|commercial|social|communal|sportif|"
-    r"culturel|aquatique|administratif|historique)\b)(?=[A-ZÀ-Ý])"
+    r"culturel|aquatique|administratif|historique|mémoire|antipoison|anti-poison|expert|"
+    r"référent|de référence|ressources)\b)(?=[A-ZÀ-Ý])"
     r"|(?:[Hh][ôo]pital|H[ÔO]PITAL|Hôpitaux|Clinique|CLINIQUE|(?<=la )clinique|Polyclinique|"
-    r"POLYCLINIQUE|Institut|INSTITUT|CHRU|CHU|CHR|"
-    r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|EHPAD|Ehpad|SSR|USLD)"
+    r"POLYCLINIQUE|Institut|INSTITUT|CHRU|CHU|CHR|MAS|FAM|IME|IEM|ESAT|HAD|SESSAD|CAMSP|"
+    r"Fondation|FONDATION|[Mm]aison de retraite|MAISON DE RETRAITE|"
+    r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|EHPAD|Ehpad|SSR|SMR|USLD|EPSM|EPSMR|"
+    r"Assistance [Pp]ublique ?[–—-]? ?H[ôo]pitaux)"
     r"(?: (?i:privée?|mutualiste|militaire|psychiatrique|local))?"
     r"(?!(?i: de (?:jour|semaine|nuit)\b)) |Hospices [Cc]ivils )"
     rf"{_PLACE}|\bAP-?H[PM]\b"
@@ -183,18 +236,38 @@ NDA_CUE = re.compile(
 NIR_CUE = re.compile(
     r"(?:NIR|N° ?SS|sécurité sociale|INS|n° ?d'assuré)\s*:?\s*$", re.IGNORECASE
 )
+#: Carers and staff written beside a first name: `Kiné (Romain)`, `(Pascale, IDE)`.
+ROLE = (
+    r"kinés?|kinésithérapeutes?|psychologues?|diététicien(?:ne)?s?|ergothérapeutes?|"
+    r"orthophonistes?|psychomotricien(?:ne)?s?|orthoptistes?|podologues?|sages?-femmes?|"
+    r"assistante?s? sociale?s?|brancardiers?|manipulat(?:eur|rice)s?(?: radio)?|"
+    r"éducat(?:eur|rice)s?|pharmacien(?:ne)?s?|IDEL?|IBODE|IADE|AS|ASH|AES|AVS|aides?[- ]soignante?s?|"
+    r"infirmi(?:er|ère)s?|internes?|externes?|cadres?(?: de santé)?"
+)
+#: A name in brackets, after a role (`Kiné (Romain)`) or before one (`(Pascale, IDE)`).
+ROLE_NAME = re.compile(rf"\(\s*({NAME_SEQ})\s*(?:(?P<after>\))|,\s*(?i:{ROLE})\s*\))")
+ROLE_BEFORE = re.compile(rf"\b(?i:{ROLE})\s*$")
+#: A title in lower case, then a name in lower case (`vu par mme lefebvre`).
+LOWER_TITLED = re.compile(
+    r"(?<![\w.])(?:dr|pr|mme|mlle|mr|m\.|docteur|professeur|madame|monsieur) "
+    r"([a-zàâäçéèêëîïôöùûüÿ][a-zàâäçéèêëîïôöùûüÿ'’-]{2,}"
+    r"(?: [a-zàâäçéèêëîïôöùûüÿ][a-zàâäçéèêëîïôöùûüÿ'’-]{2,})?)"
+)
 #: Field labels after which a name is written: the surname, the first name, or
 #: a person (patient, relative, member of staff).
 FIELD = re.compile(
-    r"\b(?=[npiesmacodrvNPIESMACODRV])(?i:(?:(?P<nom>nom(?: de naissance| d['’]usage| marital| de jeune fille| patronymique)?)"
-    r"|(?P<prenom>pr[ée]noms?)"
+    r"\b(?=[npiesmacodrvkbtfNPIESMACODRVKBTF])(?i:(?:(?P<nom>nom(?: de naissance| d['’]usage| marital| de jeune fille| patronymique)?)"
+    r"|(?P<prenom>pr[ée]noms?(?:\(s\))?)"
     r"|patiente?|personne à prévenir|personne de confiance|internes?|externes?|signataire"
     r"|médecin(?: traitant| référent| adresseur| responsable| correspondant)?"
     r"|aide[- ]soignante?|as|ash|cadre(?: de santé)?|ide|ibode|iade|infirmi[eè]re?|opérateur"
     r"|chirurgien|anesthésiste|aide opératoire|chef de (?:service|clinique|pôle)"
     r"|praticiens? hospitaliers?|assistante?s?|docteur junior|destinataire|copies?(?: à)?"
-    r"|correspondant|secrétaire)\s*:"
-    r"|\b(?:rédigée?|validée?|dictée?|signée?(?: électroniquement)?|adressée?) par\s*:?)\s*"
+    r"|correspondant|secrétaire"
+    r"|kinés?|kinésithérapeute|psychologue|diététicienne?|ergothérapeute|orthophoniste"
+    r"|psychomotricienne?|assistante? sociale|sage-femme|brancardier|pharmacienne?)\s*:"
+    r"|\b(?:rédigée?|validée?|dictée?|signée?(?: électroniquement)?|adressée?|tapée?|frappée?|"
+    r"relue?|saisie?|transcrite?) par\s*:?)\s*"
 )
 #: Relatives before their name: `sa fille Mme …`, `son époux, Jean …`.
 RELATIVE = (
@@ -237,6 +310,15 @@ SALUTATION = re.compile(
 #: A line holding only a name, as in signatures and address blocks.
 NAME_LINE = re.compile(
     rf"^[ \t]*(?!{TITLE}[ \t])({NAME_SEQ})[ \t]*,?[ \t]*$", re.MULTILINE
+)
+#: An initial after a first name: the surname (`Sabrina M.`, `Kelly D.`).
+INITIAL_AFTER = re.compile(rf"[ \t]([{UPPER}])\.(?![\w.])")
+#: A patient's banner: a name opening a line, then an IPP, a birth date or an
+#: age (`DUPONT Reine - IPP 8004455`, `DUPONT Reine, née le …`).
+BANNER = re.compile(
+    rf"^[ \t]*(?!{TITLE}[ \t])({NAME_SEQ})[ \t]*(?:[-–—,(]|$)[ \t]*(?=(?i:IPP|NIP|NDA|née?|DDN|D\.N\.|date de naiss)"
+    rf"|\d{{1,2}}/\d{{1,2}}/\d{{4}}|\d{{1,3}} ans\b)",
+    re.MULTILINE,
 )
 #: Lines that follow a name in a signature or a letterhead: a function, a unit,
 #: an address, a salutation.
