@@ -19,12 +19,11 @@ PROJECT = "ssc"
 COHORT = "systemic_sclerosis.yaml"  # shipped: its name is "Systemic sclerosis"
 
 
-@pytest.fixture(scope="module")
-def live(ssc_hospital, tmp_path_factory):
+def serve_ssc(ssc_hospital, folder):
     """A server on a copy of the hospital with a project of the whole
-    warehouse, a researcher and a viewer in it, and the shipped systemic
-    sclerosis cohort that the researcher saved in the project."""
-    copy = tmp_path_factory.mktemp("web-subgroups") / "ssc.duckdb"
+    warehouse, a researcher (sam) and a viewer (val) in it, and the shipped
+    systemic sclerosis cohort that the researcher saved in the project."""
+    copy = folder / "ssc.duckdb"
     shutil.copy(ssc_hospital, copy)
     with Warehouse.open(copy) as wh:
         add_project(wh, PROJECT)
@@ -39,6 +38,11 @@ def live(ssc_hospital, tmp_path_factory):
         assert _finished(api, r.json()["job"])["state"] == "done"
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def live(ssc_hospital, tmp_path_factory):
+    yield from serve_ssc(ssc_hospital, tmp_path_factory.mktemp("web-subgroups"))
 
 
 def _finished(api, job: int) -> dict:
