@@ -102,6 +102,7 @@ def test_a_viewer_is_refused(live):
     [
         ({"cohort": 1, "spec": "nope"}, "spec 'nope': not a shipped spec"),
         ({"cohort": 1, "k": "many"}, "k"),
+        ({"cohort": 1, "k": 1}, "greater than or equal to 2"),
         ({"cohort": "no such cohort"}, "no such cohort"),
     ],
 )

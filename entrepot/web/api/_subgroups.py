@@ -42,7 +42,7 @@ class Study(BaseModel):
     cohort: int | str = Field(description="a saved cohort's id or name")
     spec: str = Field("systemic_sclerosis", description="a shipped feature spec")
     method: Method = DEFAULT_METHOD
-    k: int | Literal["auto"] = "auto"
+    k: Annotated[int, Field(ge=2, le=50)] | Literal["auto"] = "auto"
     seed: int = Field(0, ge=0, le=2**31)
 
 
