@@ -94,7 +94,12 @@ def test_login_fails_then_succeeds(browser, server):
     page.wait_for_url(f"{server.url}/")
     assert page.locator(".user").inner_text() == "rita"
     nav = page.locator("nav a")
-    assert nav.all_inner_texts()[:3] == ["Vue d'ensemble", "Cohortes", "Recherche"]
+    assert nav.all_inner_texts()[:4] == [
+        "Vue d'ensemble",
+        "Cohortes",
+        "Sous-groupes",
+        "Recherche",
+    ]
     expect(page.locator("#overview-summary")).to_contain_text("patients dans")
     page.wait_for_selector("#pyramid svg")
     assert page.locator("#top-diagnoses tr").count() > 1
