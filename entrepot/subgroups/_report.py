@@ -20,17 +20,27 @@ def render_report(result: dict) -> str:
     template = files("entrepot.data.subgroups").joinpath("profiles.html")
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     shown = [c for c in result["clusters"] if "km" in c]
-    cohort = result["cohort"] or f"n° {result['cohort_definition_id']}"
-    curves = {f"sous-groupe {c['cluster']}": c["km"] for c in shown}
     return env.from_string(template.read_text(encoding="utf-8")).render(
         result=result,
-        cohort=cohort,
+        cohort=_cohort(result),
         shown=shown,
         times=shown[0]["km"]["times"] if shown else [],
-        plot=survival_svg(curves, f"Survie par sous-groupe, cohorte {cohort}"),
+        plot=survival_plot(result),
         sexes=SEXES,
         topics=TOPICS,
     )
+
+
+def survival_plot(result: dict) -> str:
+    """The Kaplan-Meier curves of `profile_clusters`' result, as an SVG."""
+    curves = {
+        f"sous-groupe {c['cluster']}": c["km"] for c in result["clusters"] if "km" in c
+    }
+    return survival_svg(curves, f"Survie par sous-groupe, cohorte {_cohort(result)}")
+
+
+def _cohort(result: dict) -> str:
+    return result["cohort"] or f"n° {result['cohort_definition_id']}"
 
 
 def write_report(result: dict, path: str | Path) -> Path:

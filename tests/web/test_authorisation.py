@@ -49,6 +49,9 @@ EXPECTED = {
     "GET /api/cohorts/{cohort_id}/describe": "count",
     "GET /api/cohorts/{cohort_id}/export": "export",
     "DELETE /api/cohorts/{cohort_id}": "write",
+    # patient subgroups (features are rows: the export right, as on the CLI)
+    "POST /api/subgroups": "export",
+    "GET /api/subgroups/{job_id}/survival.svg": "export",
     # search in reports
     "GET /api/search": "count",
     "POST /api/search/cohort": "write",

@@ -94,7 +94,12 @@ def test_login_fails_then_succeeds(browser, server):
     page.wait_for_url(f"{server.url}/")
     assert page.locator(".user").inner_text() == "rita"
     nav = page.locator("nav a")
-    assert nav.all_inner_texts()[:3] == ["Vue d'ensemble", "Cohortes", "Recherche"]
+    assert nav.all_inner_texts()[:4] == [
+        "Vue d'ensemble",
+        "Cohortes",
+        "Sous-groupes",
+        "Recherche",
+    ]
     expect(page.locator("#overview-summary")).to_contain_text("patients dans")
     page.wait_for_selector("#pyramid svg")
     assert page.locator("#top-diagnoses tr").count() > 1
@@ -294,3 +299,42 @@ def test_labs_are_drawn_one_stay_at_a_time_on_its_axis(page_as, server):
         .startswith(labs[0]["series"][0]["name"])
     )
     shot(page, "patient-labs")
+
+
+@pytest.fixture(scope="module")
+def ssc_server(ssc_hospital, tmp_path_factory):
+    from tests.web.test_subgroups import serve_ssc
+
+    yield from serve_ssc(ssc_hospital, tmp_path_factory.mktemp("browser-subgroups"))
+
+
+def test_cluster_a_cohort_and_see_its_survival_curves(browser, ssc_server):
+    """The form starts the job; the result shows each subgroup, the curves
+    (the server's SVG, loaded under the app's CSP) and Table 1."""
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, locale=LOCALE
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto(f"{ssc_server.url}/login?next=/subgroups")
+    page.fill("#username", "sam")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{ssc_server.url}/subgroups")
+    expect(page.locator("#sg-cohort option")).to_have_text(
+        re.compile(r"^Systemic sclerosis \(\d+\)$")
+    )
+    page.fill("#sg-k", "3")
+    page.click("#sg-button")
+    expect(page.locator("#sg-status")).to_have_text("Terminé.")
+    expect(page.locator("#sg-summary")).to_contain_text("3 sous-groupes (ward)")
+    curves = page.locator("img.sg-curves")
+    expect(curves).to_have_attribute("alt", "Courbes de survie par sous-groupe")
+    page.wait_for_function("document.querySelector('img.sg-curves').naturalWidth > 0")
+    expect(page.locator("#sg-result h2", has_text="Sous-groupe 1 ·")).to_be_visible()
+    expect(page.get_by_role("heading", name="Tableau 1").first).to_be_visible()
+    shot(page, "subgroups")
+    assert errors == []
+    context.close()

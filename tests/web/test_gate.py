@@ -44,6 +44,7 @@ NOT_PATIENT_DATA = {
     ("POST", "/api/logout"): "ends a session",
     ("GET", "/api/me"): "the user's own name, role and projects",
     ("GET", "/api/jobs/{job_id}"): "what a job released (audited when it ran)",
+    ("GET", "/api/subgroups/{job_id}/survival.svg"): "curves a job released (as above)",
     ("GET", "/api/vocabulary"): "concepts of the vocabulary",
     ("POST", "/api/prescriptions/check"): "a prescription typed in",
     ("DELETE", "/api/cohorts/{cohort_id}"): "removes a cohort, returns nothing",
@@ -52,6 +53,7 @@ NOT_PATIENT_DATA = {
     ("POST", "/logout"): "page",
     ("GET", "/"): "page (its data comes from /api/overview)",
     ("GET", "/cohorts"): "page (its data comes from /api/cohorts)",
+    ("GET", "/subgroups"): "page (its data comes from /api/subgroups)",
     ("GET", "/search"): "page (its data comes from /api/search)",
     ("GET", "/patients/{person_id}"): "page (its data comes from /api/patients)",
     ("GET", "/prescription"): "page",
@@ -147,6 +149,19 @@ def _run_cohort(api, ctx):
     return ctx["run"]
 
 
+def _subgroups(api, ctx):
+    study = {"cohort": ctx["cohort_id"], "spec": "systemic_sclerosis", "k": 2}
+    r = api.post("/api/subgroups", params={"project": PROJECT}, json=study)
+    assert r.status_code == 202, r.text
+    for _ in range(1200):
+        status = api.get(f"/api/jobs/{r.json()['job']}", params={"project": PROJECT})
+        if status.json()["state"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert status.json()["state"] == "done", status.json()["error"]
+    return status.json()["result"]
+
+
 #: Routes that return patient-derived data: how a member calls each.
 PATIENT_DATA = {
     ("GET", "/api/overview"): _get("/api/overview"),
@@ -159,6 +174,7 @@ PATIENT_DATA = {
     ("GET", "/api/cohorts/{cohort_id}/export"): _get("/api/cohorts/{cohort_id}/export"),
     ("GET", "/api/search"): _get("/api/search", q="toux", limit=100),
     ("POST", "/api/search/cohort"): _save_search,
+    ("POST", "/api/subgroups"): _subgroups,
     ("GET", "/api/patients/{person_id}"): _get("/api/patients/{person_id}"),
     ("GET", "/api/patients/{person_id}/notes/{note_id}"): _get(
         "/api/patients/{person_id}/notes/{note_id}"

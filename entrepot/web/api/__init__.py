@@ -8,6 +8,7 @@ from entrepot.web.api import (
     _prescriptions,
     _search,
     _session,
+    _subgroups,
     _text,
     _vocabulary,
 )
@@ -19,6 +20,7 @@ ROUTERS = [
         _overview,
         _vocabulary,
         _cohorts,
+        _subgroups,
         _search,
         _patients,
         _prescriptions,

@@ -87,6 +87,7 @@ from entrepot.web.pages import (  # noqa: E402 - the routers use the helpers abo
     _patients,
     _prescriptions,
     _search,
+    _subgroups,
 )
 
 ROUTERS = [
@@ -95,6 +96,7 @@ ROUTERS = [
         _login,
         _overview,
         _cohorts,
+        _subgroups,
         _search,
         _patients,
         _prescriptions,
