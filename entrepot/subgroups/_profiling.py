@@ -24,6 +24,7 @@ from entrepot.subgroups._differences import differences
 from entrepot.subgroups._followup import RULE, followup
 from entrepot.subgroups._inputs import aligned, members_of
 from entrepot.subgroups._outcomes import cox, grid, kaplan_meier, logrank
+from entrepot.subgroups._release import released_sizes
 
 
 def profile_clusters(
@@ -50,7 +51,7 @@ def profile_clusters(
             f"{cohort_id} (as this caller sees it)"
         )
     members = {c: ids[labels == c].tolist() for c in dict.fromkeys(labels.tolist())}
-    sizes = _sizes(wh, decision, members, parameters or {})
+    sizes = released_sizes(wh, decision, members, "profiles", parameters or {})
     shown = [c for c in members if isinstance(sizes[c], int)]
     found = {c: {"cluster": c, "size": sizes[c]} for c in members}
     for c in shown:
@@ -69,22 +70,6 @@ def profile_clusters(
         "mask_below": decision.mask_below,
         "clusters": list(found.values()),
         **survival,
-    }
-
-
-def _sizes(wh, decision: Decision, members: dict, parameters: dict) -> dict:
-    """Cluster sizes shown: counted by the gate (safe from differencing within
-    a project, audited), and hidden where the others and the cohort's count
-    would give them (complementary suppression)."""
-    shown = decision.persons_each(wh, members, "profiles", parameters)
-    protected = decision.suppress(
-        {c: len(m) for c, m in members.items()}, public_total=True
-    ).row_totals
-    return {
-        c: protected[c]
-        if isinstance(shown[c], int) and not isinstance(protected[c], int)
-        else shown[c]
-        for c in members
     }
 
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -145,6 +146,24 @@ def test_with_a_warehouse_small_clusters_are_masked(
         ("root", None, 2, 12),
         ("rita", "all", 2, 12),
     ]
+
+
+def test_a_masked_size_does_not_follow_from_the_others_and_n(
+    capsys, tmp_path, warehouse, monkeypatch
+):
+    """20 young smokers, 20 old non-smokers and 4 in between: the small
+    cluster reads "<10", and since n and the other sizes would give it back,
+    the gate hides one more ("*"), as `entrepot profiles` does."""
+    young, old = features(40).to_pandas(), features(4, first=41).to_pandas()
+    old["age"], old["subset"] = 50.0, "other"
+    table = pa.Table.from_pandas(pd.concat([young, old]), preserve_index=False)
+    pq.write_table(table, tmp_path / "f.parquet")
+    args = [tmp_path / "f.parquet", "--k", "3", "--json", "-w", warehouse]
+    assert sorted(run(capsys, *args)["sizes"]) == [4, 20, 20]
+    monkeypatch.setenv("ENTREPOT_PASSWORD", PASSWORD)
+    masked = run(capsys, *args, "--user", "rita", "--project", "all")
+    assert sorted(map(str, masked["sizes"])) == ["*", "20", "<10"]
+    assert masked["n"] == 44
 
 
 def test_clusters_saved_as_cohorts(capsys, tmp_path, warehouse):
