@@ -9,6 +9,7 @@ records one set of vital signs. eGFR is computed from creatinine (CKD-EPI).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pyarrow as pa
@@ -169,7 +170,11 @@ def _values(rng, r: Results, s: Stays, people: Population, plan: Plan):
         rows = (r.test == t.index[effect.loinc]) & span.active(person, r.day)
         if effect.value is not None:
             e = effect.value
-            value[rows] = np.clip(rng.normal(e.mean, e.sd, rows.sum()), e.min, e.max)
+            centre, sd = e.mean, e.sd
+            if effect.within_sd is not None:  # around each patient's own level
+                centre = _levels(e, draw)[person[rows]]
+                sd = effect.within_sd
+            value[rows] = np.clip(rng.normal(centre, sd, rows.sum()), e.min, e.max)
         else:
             text[rows] = np.where(draw[person[rows]] < effect.positive, 2, 1)
     _egfr(value, r, person, people)
@@ -181,6 +186,12 @@ def _values(rng, r: Results, s: Stays, people: Population, plan: Plan):
     blood = rng.choice(len(BLOOD_GROUPS[0]), len(people), p=BLOOD_GROUPS[1])
     text[group] = 3 + blood[person[group]]
     return value, labels, text
+
+
+def _levels(spread, draw: np.ndarray) -> np.ndarray:
+    """Each patient's own level: the quantile `draw` (uniform) of `spread`."""
+    quantile = np.vectorize(NormalDist(spread.mean, spread.sd or 1e-12).inv_cdf)
+    return quantile(np.clip(draw, 1e-9, 1 - 1e-9))
 
 
 def _vital_values(rng, value, r: Results, person, people: Population) -> None:

@@ -352,7 +352,7 @@ def test_every_lab_unit_is_a_ucum_concept(by_code):
 
 def test_lab_tests_are_loinc_concepts_with_sane_ranges(rows, by_code):
     tests = lab_tests()
-    assert len(tests) == 121
+    assert len(tests) == 125
     for test in tests:
         concept = by_code[("LOINC", test.loinc)]
         assert concept["concept_id"] == test.concept_id
