@@ -17,8 +17,8 @@ from entrepot.synth import _people
 from entrepot.synth._arrow import dates
 from entrepot.synth._conditions import by_domain, diagnoses
 from entrepot.synth._diseases import plan
-from entrepot.synth._enrich import enrich
 from entrepot.synth._drugs import drug_exposure, drug_rows, transfuse
+from entrepot.synth._enrich import enrich
 from entrepot.synth._measurements import measurement
 from entrepot.synth._modules import Module
 from entrepot.synth._population import population

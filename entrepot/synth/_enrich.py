@@ -98,4 +98,6 @@ def _patients_with(rng, module: Module, k: int, window: tuple[int, int]):
 
 
 def _rows(people: Population, rows: np.ndarray) -> Population:
-    return Population(**{f.name: getattr(people, f.name)[rows] for f in fields(Population)})
+    return Population(
+        **{f.name: getattr(people, f.name)[rows] for f in fields(Population)}
+    )

@@ -58,10 +58,10 @@ def test_another_seed_another_hospital(tmp_path):
 
 def test_an_enriched_hospital_is_the_same_whatever_the_workers(tmp_path):
     enrich = {"systemic_sclerosis": 0.5}
-    one = _make(tmp_path, "one", workers=1, enrich=enrich)
-    two = _make(tmp_path, "two", workers=2, enrich=enrich)
+    one = _make(tmp_path, "one", workers=1, patients=160, enrich=enrich)
+    two = _make(tmp_path, "two", workers=2, patients=160, enrich=enrich)
     for name in TABLES:
         assert one[name].equals(two[name]), name
     truth = one["synth_truth"]
     sick = truth.filter(pc.equal(truth["module"], "systemic_sclerosis"))
-    assert 120 <= sick.num_rows <= 122  # half of the 240, and the usual 0.4 %
+    assert 80 <= sick.num_rows <= 82  # half of the 160, and the usual 0.4 %

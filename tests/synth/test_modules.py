@@ -74,6 +74,23 @@ def test_a_user_module_is_added_and_replaces_a_built_in(tmp_path):
             "field care.unit: 'Cuisine' is not a unit",
         ),
         ("name: [unclosed\n", "not valid YAML"),
+        (
+            MINIMAL + "labs:\n  - {loinc: 5348-8, positive: 0.5, within_sd: 1}\n",
+            "field labs.0: Value error, `within_sd` goes with a `value`",
+        ),
+        (
+            MINIMAL + "subtypes:\n  - {name: a, weight: 1, code_share: {M10.0: 0.5}}\n",
+            "field subtypes.0: Value error, the shares of `code_share` add up to 0.5",
+        ),
+        (
+            MINIMAL
+            + "subtypes:\n  - {name: a, weight: 1, code: M10.0, code_share: {M10.0: 1}}\n",
+            "field subtypes.0: Value error, give `code` or `code_share`, not both",
+        ),
+        (
+            MINIMAL + "subtypes:\n  - {name: a, weight: 1, code_share: {M10.99X: 1}}\n",
+            "field subtypes.0.code_share.M10.99X: 'M10.99X' is not a CIM-10 code",
+        ),
     ],
 )
 def test_bad_module_files_name_the_file_and_the_field(tmp_path, text, message):

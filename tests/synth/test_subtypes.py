@@ -29,6 +29,9 @@ CONDITIONS = {
     "synovitis": "M6590",
     "contractures": "M2454",
     "oesophagus": "K224",
+    "intestine": "K598",
+    "calcinosis": "L942",
+    "myopathy": "M6289",
 }
 #: Binary variables: autoantibodies (missing when never tested).
 ANTIBODIES = {"aca": "16570-4", "scl70": "5348-8", "rna_pol3": "89513-6"}
@@ -123,7 +126,9 @@ def summary(table, verbose: bool = False) -> dict[str, float]:
     out = {}
     for name, by_subtype in table.items():
         gap = _standardised if name in MEASURES else _prevalence
-        out[name] = max(gap(a, b) for a, b in itertools.combinations(by_subtype.values(), 2))
+        out[name] = max(
+            gap(a, b) for a, b in itertools.combinations(by_subtype.values(), 2)
+        )
         if verbose:
             cells = " ".join(
                 f"{s[:10]:>10}:{np.nanmean(v):7.2f}/{np.isnan(v).mean():.2f}"
@@ -227,7 +232,9 @@ def test_the_rest_of_an_enriched_hospital_is_the_usual_one(study):
     assert female == pytest.approx(0.516, abs=0.06)
     assert children == pytest.approx(0.172, abs=0.05)
     counts = dict(
-        sql(f"SELECT module, count(*) FROM entrepot.synth_truth WHERE {others} GROUP BY 1")
+        sql(
+            f"SELECT module, count(*) FROM entrepot.synth_truth WHERE {others} GROUP BY 1"
+        )
     )
     for module in ("diabetes", "heart_failure", "headache"):
         expected = next(m.prevalence for m in load_modules() if m.name == module)
