@@ -53,6 +53,8 @@ def enrich(
     `first` is the number of patients of the chunks before this one, `window`
     the period (first and last day).
     """
+    if not enrichment:
+        return {}
     n = len(people)
     slots = rng.permutation(n)
     taken = 0
