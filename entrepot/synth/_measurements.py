@@ -200,7 +200,9 @@ def _rows_of_each_test(test: np.ndarray, tests_count: int) -> list[np.ndarray]:
 
 def _levels(spread, draw: np.ndarray) -> np.ndarray:
     """Each patient's own level: the quantile `draw` (uniform) of `spread`."""
-    quantile = np.vectorize(NormalDist(spread.mean, spread.sd or 1e-12).inv_cdf)
+    quantile = np.vectorize(
+        NormalDist(spread.mean, spread.sd or 1e-12).inv_cdf, otypes=[float]
+    )
     return quantile(np.clip(draw, 1e-9, 1 - 1e-9))
 
 
