@@ -315,7 +315,8 @@ def _complications(rng, people, module: Module, disease: Span, subtype, out: Pla
         out.diagnoses.append((undotted(c.code), span))
         _effects(rng, c.labs, span, out)
         _drugs(rng, c.drugs, span, out)
-        who = np.flatnonzero(occurs & (day >= people.obs_start))
+        # one found at onset is coded at the onset's visit, without a stay of its own
+        who = np.flatnonzero(occurs & (day >= people.obs_start) & (day > disease.start))
         out.visits.add(
             rng,
             who,
