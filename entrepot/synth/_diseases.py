@@ -9,6 +9,7 @@ no complication without its disease, nothing outside the observation period.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,8 +136,11 @@ def plan(
     `forced` gives some modules patients who have them (and their onsets)."""
     forced = forced or {}
     result = Plan()
+    # Each module draws from its own stream: editing one leaves the others as they were.
+    base = int(rng.integers(2**63))
     for number, module in enumerate(ordered(modules)):
-        _apply(rng, people, module, number, result, forced.get(module.name))
+        own = np.random.default_rng([base, zlib.crc32(module.name.encode())])
+        _apply(own, people, module, number, result, forced.get(module.name))
     return result
 
 
