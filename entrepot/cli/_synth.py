@@ -30,6 +30,20 @@ def _years(text: str) -> tuple[int, int]:
     return years
 
 
+def _enrichment(items: list[str]) -> dict[str, float]:
+    """`MODULE=FRACTION` options as a mapping (the library checks the values)."""
+    out = {}
+    for item in items:
+        name, _, share = item.partition("=")
+        try:
+            out[name.strip()] = float(share)
+        except ValueError:
+            raise ParameterError(
+                f"--enrich {item!r}: not MODULE=FRACTION, e.g. systemic_sclerosis=0.77"
+            ) from None
+    return out
+
+
 def synth(
     patients: Annotated[
         int, typer.Option("--patients", "-n", min=1, help="Number of patients.")
@@ -59,6 +73,14 @@ def synth(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Parallel processes.")
     ] = 2,
+    enrich: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--enrich",
+            metavar="MODULE=FRACTION",
+            help="Give a disease module to this share of the patients (repeatable).",
+        ),
+    ] = None,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
@@ -77,6 +99,7 @@ def synth(
             modules=modules,
             workers=workers,
             progress=step,
+            enrich=_enrichment(enrich or []),
         )
     emit(result.as_dict(), json, lambda: quiet or _print(result))
 

@@ -18,6 +18,7 @@ from entrepot.synth._arrow import dates
 from entrepot.synth._conditions import by_domain, diagnoses
 from entrepot.synth._diseases import plan
 from entrepot.synth._drugs import drug_exposure, drug_rows, transfuse
+from entrepot.synth._enrich import enrich
 from entrepot.synth._measurements import measurement
 from entrepot.synth._modules import Module
 from entrepot.synth._population import population
@@ -46,6 +47,7 @@ class Settings:
     modules: tuple[Module, ...]
     notes: bool
     chunk_patients: int = CHUNK_PATIENTS  # part of the output: keep it fixed
+    enrich: tuple[tuple[str, float], ...] = ()  # (module, share of the patients)
 
     def chunks(self) -> int:
         return -(-self.patients // self.chunk_patients)
@@ -61,14 +63,22 @@ class Chunk:
 
 def make_chunk(settings: Settings, chunk: int) -> Chunk:
     """Every table of chunk number `chunk`."""
-    streams = np.random.SeedSequence([settings.seed, chunk]).spawn(9)
+    streams = np.random.SeedSequence([settings.seed, chunk]).spawn(10)
     rng = [np.random.default_rng(s) for s in streams]
     first = chunk * settings.chunk_patients
     n = min(settings.chunk_patients, settings.patients - first)
     person_id = np.arange(first + 1, first + n + 1, dtype=np.int64)
 
     people = population(rng[0], n, settings.start, settings.end)
-    decided = plan(rng[1], people, list(settings.modules))
+    forced = enrich(
+        rng[9],
+        people,
+        settings.enrich,
+        {m.name: m for m in settings.modules},
+        first,
+        (settings.start, settings.end),
+    )
+    decided = plan(rng[1], people, list(settings.modules), forced)
     background(rng[2], people, decided.visits)
     s = stays(rng[3], people, decided.visits, chunk)
     coded = diagnoses(s, decided, person_id, chunk)

@@ -9,6 +9,7 @@ no complication without its disease, nothing outside the observation period.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -125,40 +126,66 @@ def _draw(rng, spread: Spread, n: int) -> np.ndarray:
     return np.clip(values, spread.min, spread.max)
 
 
-def plan(rng: np.random.Generator, people: Population, modules: list[Module]) -> Plan:
-    """Run every module over the chunk's patients, in dependency order."""
+def plan(
+    rng: np.random.Generator,
+    people: Population,
+    modules: list[Module],
+    forced: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> Plan:
+    """Run every module over the chunk's patients, in dependency order;
+    `forced` gives some modules patients who have them (and their onsets)."""
+    forced = forced or {}
     result = Plan()
+    # Each module draws from its own stream: editing one leaves the others as they were.
+    base = int(rng.integers(2**63))
     for number, module in enumerate(ordered(modules)):
-        _apply(rng, people, module, number, result)
+        own = np.random.default_rng([base, zlib.crc32(module.name.encode())])
+        _apply(own, people, module, number, result, forced.get(module.name))
     return result
 
 
-def _apply(rng, people: Population, module: Module, number: int, out: Plan) -> None:
-    n = len(people)
+def onsets(rng, people: Population, module: Module):
+    """A possible onset day of each patient, the weight of their age at it and
+    sex (0 where it is impossible), and each one's first possible onset day."""
     lo, hi = _window(people, module)
-    onset = lo + (rng.random(n) * np.maximum(hi - lo, 0)).astype(np.int64)
+    onset = lo + (rng.random(len(people)) * np.maximum(hi - lo, 0)).astype(np.int64)
     age = people.age(onset)
     weight = np.exp(
         -0.5 * ((age - module.onset_age.mean) / (module.onset_age.sd or 1e9)) ** 2
     )
+    weight *= np.where(people.female, *sex_weights(module))
+    weight[(hi < lo) | (onset > people.obs_end)] = 0.0  # not yet when the period ends
+    return onset, weight, lo
+
+
+def sex_weights(module: Module) -> tuple[float, float]:
+    """How much more (or less) often than average a woman and a man have it."""
     women = female_share()
-    weight *= np.where(
-        people.female,
-        module.female_share / women,
-        (1 - module.female_share) / (1 - women),
-    )
+    return module.female_share / women, (1 - module.female_share) / (1 - women)
+
+
+def _apply(
+    rng, people: Population, module: Module, number: int, out: Plan, forced=None
+) -> None:
+    """One module over the chunk; `forced` (patients, their onsets) have it."""
+    n = len(people)
+    onset, weight, lo = onsets(rng, people, module)
     for other, risk in module.risk_with.items():
         weight *= np.where(out.has.get(other, np.zeros(n, bool)), risk, 1.0)
-    weight[(hi < lo) | (onset > people.obs_end)] = 0.0  # not yet when the period ends
-    scale = module.prevalence * n / max(weight.sum(), 1e-12)
-    has = rng.random(n) < np.minimum(1.0, scale * weight)
+    given = np.zeros(n, bool) if forced is None else forced[0]
+    weight[given] = 0.0  # the others keep the module's prevalence
+    free = n - given.sum()
+    scale = module.prevalence * free / max(weight.sum(), 1e-12)
+    has = given | (rng.random(n) < np.minimum(1.0, scale * weight))
+    if forced is not None:
+        onset = np.where(given, forced[1], onset)
     onset = np.where(has, onset, -1)
 
     subtype = _subtypes(rng, module, has, out)
     dies = has & (rng.random(n) < _per_subtype(module, subtype, "death", module.death))
     dies &= ~people.censored  # alive when the period ends
     people.dead |= dies
-    code = _codes(module, subtype)
+    code = _codes(rng, module, subtype)
     people.cause[dies] = code[dies]
     if module.acute_days and module.onset_period is None:  # fatal: onset near death
         late = np.maximum(lo, people.obs_end - rng.integers(0, 10, n))
@@ -229,12 +256,21 @@ def _per_subtype(module: Module, subtype: np.ndarray, name: str, default: float)
     return table[subtype]  # -1 picks the module's default
 
 
-def _codes(module: Module, subtype: np.ndarray) -> np.ndarray:
+def _codes(rng, module: Module, subtype: np.ndarray) -> np.ndarray:
     """Undotted CIM-10 of each patient's disease ('' where none)."""
     default = undotted(module.code) if module.code else ""
     table = [undotted(s.code) if s.code else default for s in module.subtypes]
     table = np.array(table + [default], dtype=object)
-    return np.where(subtype >= 0, table[subtype], "")
+    code = np.where(subtype >= 0, table[subtype], "")
+    if any(s.code_share for s in module.subtypes):
+        u = rng.random(len(subtype))
+        for j, s in enumerate(module.subtypes):
+            if s.code_share:
+                forms = np.array([undotted(c) for c in s.code_share], dtype=object)
+                bounds = np.cumsum(list(s.code_share.values()))
+                pick = np.searchsorted(bounds[:-1], u, side="right")
+                code[subtype == j] = forms[pick[subtype == j]]
+    return code
 
 
 def _module_effects(rng, module, disease: Span, subtype, out: Plan) -> None:
@@ -283,7 +319,8 @@ def _complications(rng, people, module: Module, disease: Span, subtype, out: Pla
         out.diagnoses.append((undotted(c.code), span))
         _effects(rng, c.labs, span, out)
         _drugs(rng, c.drugs, span, out)
-        who = np.flatnonzero(occurs & (day >= people.obs_start))
+        # one found at onset is coded at the onset's visit, without a stay of its own
+        who = np.flatnonzero(occurs & (day >= people.obs_start) & (day > disease.start))
         out.visits.add(
             rng,
             who,

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from entrepot.errors import LoadError
 from entrepot.synth._chunk import CHUNK_PATIENTS, Settings, make_chunk
+from entrepot.synth._enrich import check_enrichment
 from entrepot.synth._modules import load_modules
 
 #: Tables entrepot keeps beside the CDM (schema `entrepot`), replaced whole.
@@ -37,6 +38,7 @@ class SynthResult:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     raw: str | None = None
+    enrich: dict[str, float] = field(default_factory=dict)
 
     @property
     def patients_per_minute(self) -> float:
@@ -72,10 +74,13 @@ def generate_hospital(
     workers: int = 2,
     progress: Callable[[str], None] | None = None,
     chunk_patients: int = CHUNK_PATIENTS,
+    enrich: dict[str, float] | None = None,
 ) -> SynthResult:
     """Fill an empty warehouse (a `Warehouse` or a URI, created when missing)
     with a synthetic French university hospital of `patients` patients.
 
+    `enrich` gives a disease module to a share of the patients (`{"systemic_sclerosis":
+    0.77}`), drawn as the module draws its patients; the others are as usual.
     The same arguments give the same tables, byte for byte, whatever `workers`
     (`chunk_patients`, the patients generated together, is part of the output).
     `progress(label)` is called `steps(patients)` times.
@@ -86,14 +91,17 @@ def generate_hospital(
         raise ValueError("patients must be at least 1")
     if not years[0] <= years[1]:
         raise ValueError(f"years {years[0]}-{years[1]}: the first comes after the last")
+    loaded = load_modules(modules)
+    check_enrichment(enrich or {}, loaded)
     settings = Settings(
         patients=patients,
         seed=seed,
         start=_day(date(years[0], 1, 1)),
         end=_day(date(years[1], 12, 31)),
-        modules=tuple(load_modules(modules)),
+        modules=tuple(loaded),
         notes=notes,
         chunk_patients=chunk_patients,
+        enrich=tuple((enrich or {}).items()),
     )
     started = time.perf_counter()
     own = not isinstance(warehouse, Warehouse)
@@ -126,6 +134,7 @@ def generate_hospital(
         rows=rows,
         seconds=time.perf_counter() - started,
         raw=None if raw is None else str(raw),
+        enrich=dict(enrich or {}),
     )
 
 

@@ -9,6 +9,7 @@ records one set of vital signs. eGFR is computed from creatinine (CKD-EPI).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pyarrow as pa
@@ -165,11 +166,18 @@ def _values(rng, r: Results, s: Stays, people: Population, plan: Plan):
     )
     _vital_values(rng, value, r, person, people)
     text = np.where(t.qualitative[r.test], 1, 0)  # 0 number, 1 negative, 2 positive
+    of_test = _rows_of_each_test(r.test, len(t.loinc))
     for effect, span, draw in plan.effects:
-        rows = (r.test == t.index[effect.loinc]) & span.active(person, r.day)
+        rows = of_test[t.index[effect.loinc]]
+        rows = rows[span.active(person[rows], r.day[rows])]
         if effect.value is not None:
             e = effect.value
-            value[rows] = np.clip(rng.normal(e.mean, e.sd, rows.sum()), e.min, e.max)
+            centre, sd = e.mean, e.sd
+            if effect.within_sd is not None:  # around each patient's own level
+                who, result_of = np.unique(person[rows], return_inverse=True)
+                centre = _levels(e, draw[who])[result_of]
+                sd = effect.within_sd
+            value[rows] = np.clip(rng.normal(centre, sd, len(rows)), e.min, e.max)
         else:
             text[rows] = np.where(draw[person[rows]] < effect.positive, 2, 1)
     _egfr(value, r, person, people)
@@ -181,6 +189,21 @@ def _values(rng, r: Results, s: Stays, people: Population, plan: Plan):
     blood = rng.choice(len(BLOOD_GROUPS[0]), len(people), p=BLOOD_GROUPS[1])
     text[group] = 3 + blood[person[group]]
     return value, labels, text
+
+
+def _rows_of_each_test(test: np.ndarray, tests_count: int) -> list[np.ndarray]:
+    """The result rows of each test, in order."""
+    order = np.argsort(test, kind="stable")
+    bounds = np.searchsorted(test[order], np.arange(tests_count + 1))
+    return [order[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _levels(spread, draw: np.ndarray) -> np.ndarray:
+    """Each patient's own level: the quantile `draw` (uniform) of `spread`."""
+    quantile = np.vectorize(
+        NormalDist(spread.mean, spread.sd or 1e-12).inv_cdf, otypes=[float]
+    )
+    return quantile(np.clip(draw, 1e-9, 1 - 1e-9))
 
 
 def _vital_values(rng, value, r: Results, person, people: Population) -> None:

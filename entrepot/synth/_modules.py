@@ -42,18 +42,25 @@ class LabEffect(_Strict):
 
     Quantitative tests take `value` (replacing the normal value); qualitative
     ones (autoantibodies, PCR) take `positive`, the probability of a positive
-    result. `share` is the share of patients in whom the effect shows.
+    result. `share` is the share of patients in whom the effect shows (the
+    test is not done in the others, unless a panel orders it). With
+    `within_sd`, `value` spreads the patients' own levels, drawn once each,
+    and each result varies around its patient's level by `within_sd`;
+    without it, every result is drawn from `value` afresh.
     """
 
     loinc: str
     value: Spread | None = None
     positive: float | None = Field(None, ge=0, le=1)
     share: float = Field(1.0, ge=0, le=1)
+    within_sd: float | None = Field(None, ge=0)
 
     @model_validator(mode="after")
     def _one_effect(self) -> LabEffect:
         if (self.value is None) == (self.positive is None):
             raise ValueError("give exactly one of `value` or `positive`")
+        if self.within_sd is not None and self.value is None:
+            raise ValueError("`within_sd` goes with a `value`")
         return self
 
 
@@ -111,6 +118,7 @@ class Subtype(_Strict):
     weight: float = Field(gt=0)
     weight_with: dict[str, float] = {}  # module name or tag -> weight multiplier
     code: str | None = None  # CIM-10, replacing the module's code
+    code_share: dict[str, float] = {}  # CIM-10 -> share of its patients (forms)
     codes: list[str] = []  # associated diagnoses coded with the disease
     latency_days: Spread | None = None  # for drug-caused diseases
     icu: float | None = Field(None, ge=0, le=1)
@@ -119,6 +127,17 @@ class Subtype(_Strict):
     labs: list[LabEffect] = []
     drugs: list[Drug] = []
     procedures: list[Procedure] = []
+
+    @model_validator(mode="after")
+    def _one_code(self) -> Subtype:
+        if self.code_share and self.code is not None:
+            raise ValueError("give `code` or `code_share`, not both")
+        if self.code_share and abs(sum(self.code_share.values()) - 1) > 1e-6:
+            total = sum(self.code_share.values())
+            raise ValueError(f"the shares of `code_share` add up to {total:g}, not 1")
+        if any(not 0 <= v <= 1 for v in self.code_share.values()):
+            raise ValueError("each share of `code_share` is between 0 and 1")
+        return self
 
 
 class Care(_Strict):
@@ -245,6 +264,10 @@ def _unknown_code(module: Module) -> str | None:
         for j, code in enumerate(([s.code] if s.code else []) + s.codes):
             field = "code" if s.code and j == 0 else f"codes.{j - bool(s.code)}"
             checks.append((f"subtypes.{i}.{field}", code, cim10, "a CIM-10 code"))
+        checks.extend(
+            (f"subtypes.{i}.code_share.{c}", c, cim10, "a CIM-10 code")
+            for c in s.code_share
+        )
         labs(f"subtypes.{i}.labs", s.labs)
         drugs(f"subtypes.{i}.drugs", s.drugs)
     for i, c in enumerate(module.complications):

@@ -193,7 +193,7 @@ def tests() -> Tests:
         high=number(t.high for t in rows),
         minimum=number(t.minimum for t in rows),
         maximum=number(t.maximum for t in rows),
-        vital=np.array([t.concept_class == "Clinical Observation" for t in rows]),
+        vital=np.array([t.category == "signes vitaux" for t in rows]),
         qualitative=np.array([t.unit is None for t in rows]),
         index={t.loinc: i for i, t in enumerate(rows)},
     )

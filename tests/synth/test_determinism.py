@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from entrepot.synth import generate_hospital
 from entrepot.warehouse import Warehouse
@@ -53,3 +54,14 @@ def test_another_seed_another_hospital(tmp_path):
     other = _make(tmp_path, "other", workers=1, seed=4)
     assert not one["person"].equals(other["person"])
     assert not one["measurement"].equals(other["measurement"])
+
+
+def test_an_enriched_hospital_is_the_same_whatever_the_workers(tmp_path):
+    enrich = {"systemic_sclerosis": 0.5}
+    one = _make(tmp_path, "one", workers=1, patients=160, enrich=enrich)
+    two = _make(tmp_path, "two", workers=2, patients=160, enrich=enrich)
+    for name in TABLES:
+        assert one[name].equals(two[name]), name
+    truth = one["synth_truth"]
+    sick = truth.filter(pc.equal(truth["module"], "systemic_sclerosis"))
+    assert 80 <= sick.num_rows <= 82  # half of the 160, and the usual 0.4 %

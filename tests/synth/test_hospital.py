@@ -140,7 +140,7 @@ def _module_codes() -> dict[str, set[str]]:
         own = (
             {m.code} | {s.code for s in m.subtypes} | {c.code for c in m.complications}
         )
-        own |= {c for s in m.subtypes for c in s.codes}
+        own |= {c for s in m.subtypes for c in [*s.codes, *s.code_share]}
         codes[m.name] = {c.replace(".", "") for c in own if c}
     return codes
 
@@ -175,7 +175,9 @@ def test_complications_come_after_onset(sql):
         """SELECT count(*) FROM condition_occurrence c
            JOIN entrepot.synth_truth t USING (person_id)
            WHERE t.module = 'systemic_sclerosis'
-             AND c.condition_source_value IN ('J841', 'I272', 'N085', 'I428', 'L984')
+             AND c.condition_source_value IN ('J841', 'I272', 'N085', 'I428', 'L984',
+                                               'I730', 'I459', 'M6590', 'M2454', 'K224',
+                                               'K598', 'L942', 'M6289')
              AND c.condition_start_date < t.onset_date"""
     ) == [(0,)]
 

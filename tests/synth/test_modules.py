@@ -74,6 +74,23 @@ def test_a_user_module_is_added_and_replaces_a_built_in(tmp_path):
             "field care.unit: 'Cuisine' is not a unit",
         ),
         ("name: [unclosed\n", "not valid YAML"),
+        (
+            MINIMAL + "labs:\n  - {loinc: 5348-8, positive: 0.5, within_sd: 1}\n",
+            "field labs.0: Value error, `within_sd` goes with a `value`",
+        ),
+        (
+            MINIMAL + "subtypes:\n  - {name: a, weight: 1, code_share: {M10.0: 0.5}}\n",
+            "field subtypes.0: Value error, the shares of `code_share` add up to 0.5",
+        ),
+        (
+            MINIMAL
+            + "subtypes:\n  - {name: a, weight: 1, code: M10.0, code_share: {M10.0: 1}}\n",
+            "field subtypes.0: Value error, give `code` or `code_share`, not both",
+        ),
+        (
+            MINIMAL + "subtypes:\n  - {name: a, weight: 1, code_share: {M10.99X: 1}}\n",
+            "field subtypes.0.code_share.M10.99X: 'M10.99X' is not a CIM-10 code",
+        ),
     ],
 )
 def test_bad_module_files_name_the_file_and_the_field(tmp_path, text, message):
@@ -115,3 +132,39 @@ def test_a_user_module_generates_patients(tmp_path):
 def test_a_missing_folder_is_an_error(tmp_path):
     with pytest.raises(ModuleFileError, match="not a folder"):
         load_modules(tmp_path / "nowhere")
+
+
+def test_patients_keep_their_own_level_of_a_lab_test(tmp_path):
+    """`within_sd`: each patient's results stay near their own level (in the
+    median patient: other diseases move some); a subtype nobody has is no problem."""
+    folder = tmp_path / "modules"
+    folder.mkdir()
+    level = "{loinc: 2157-6, value: {mean: 500, sd: 200, min: 20}, within_sd: 5}"
+    (folder / "gout.yaml").write_text(
+        MINIMAL.replace("0.02", "0.5").replace(
+            "{unit: Rhumatologie}", "{unit: Rhumatologie, day_hospital_per_year: 4}"
+        )
+        + f"subtypes:\n  - {{name: a, weight: 1, labs: [{level}]}}\n"
+        + f"  - {{name: b, weight: 1.0e-9, labs: [{level}]}}\n"
+    )
+    result = generate_hospital(
+        str(tmp_path / "h.duckdb"),
+        patients=120,
+        seed=2,
+        notes=False,
+        modules=folder,
+        workers=1,
+    )
+    from entrepot.warehouse import Warehouse
+
+    with Warehouse.open(result.warehouse, read_only=True) as wh:
+        [(patients, within, between)] = wh.con.raw_sql(
+            """SELECT count(*), median(sd), stddev(mean) FROM (
+                 SELECT person_id, stddev(value_as_number) sd, avg(value_as_number) mean
+                 FROM measurement m JOIN entrepot.synth_truth t USING (person_id)
+                 WHERE t.module = 'gout' AND m.measurement_source_value = '2157-6'
+                   AND m.measurement_date >= t.onset_date
+                 GROUP BY 1 HAVING count(*) >= 3)"""
+        ).fetchall()
+    assert patients >= 5
+    assert within < 15 and between > 100

@@ -88,8 +88,9 @@ def test_counts_per_vocabulary_and_class(rows):
     assert counts[("ATC", "ATC 3rd")] == 239
     assert counts[("ATC", "ATC 4th")] == 623
     assert counts[("ATC", "ATC 5th")] == 1847
-    assert counts[("LOINC", "Lab Test")] == 109
-    assert counts[("LOINC", "Clinical Observation")] == 12 + 13  # vitals, sections
+    assert counts[("LOINC", "Lab Test")] == 110
+    vitals, lungs_heart, sections = 12, 3, 13  # lungs_heart: FVC, DLCO, LVEF
+    assert counts[("LOINC", "Clinical Observation")] == vitals + lungs_heart + sections
     assert counts[("UCUM", "Unit")] == 70
     assert len(rows["vocabulary"]) == 15
     assert len(rows["relationship"]) == 4
@@ -352,7 +353,7 @@ def test_every_lab_unit_is_a_ucum_concept(by_code):
 
 def test_lab_tests_are_loinc_concepts_with_sane_ranges(rows, by_code):
     tests = lab_tests()
-    assert len(tests) == 121
+    assert len(tests) == 125
     for test in tests:
         concept = by_code[("LOINC", test.loinc)]
         assert concept["concept_id"] == test.concept_id

@@ -25,7 +25,7 @@ class LabTest:
     loinc: str
     name: str  # LOINC long common name
     name_fr: str
-    concept_class: str  # "Lab Test" or "Clinical Observation" (vital signs)
+    concept_class: str  # "Lab Test" or "Clinical Observation" (vitals, lung, heart)
     category: str  # in French: hématologie, biochimie, signes vitaux...
     unit: str | None  # UCUM code
     low: float | None
