@@ -455,8 +455,8 @@ def test_spec_errors_name_the_field(data, message):
 #: The shipped spec's features, after Sobanski et al. 2019 (EUSTAR).
 SOBANSKI = [
     "age", "sex", "disease_duration", "diffuse_skin", "raynaud", "digital_ulcers",
-    "ana", "anticentromere", "anti_scl70", "lung_fibrosis", "pulmonary_hypertension",
-    "nt_probnp", "heart_involvement", "conduction_blocks", "troponin",
+    "anticentromere", "anti_scl70", "anti_rna_pol3", "lung_fibrosis", "fvc", "dlco",
+    "pulmonary_hypertension", "heart_involvement", "lvef", "conduction_blocks",
     "renal_crisis", "creatinine", "proteinuria", "creatine_kinase", "myositis",
     "synovitis", "contractures", "oesophagus_gut", "crp",
 ]  # fmt: skip
