@@ -103,31 +103,3 @@ def eunomia_file(tmp_path_factory) -> Path:
     copy = tmp_path_factory.mktemp("eunomia") / "eunomia.duckdb"
     shutil.copy(source, copy)
     return copy
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Keep what is expensive to set up on one worker (`--dist loadgroup`): the
-    Spark tests (one JVM, warmed up, instead of one per worker), the tests of a
-    folder whose conftest builds a session fixture (a synthetic hospital, a
-    served warehouse), and a module's tests when they share a module fixture."""
-    groups: dict[str, str] = {}
-    for item in items:
-        if item.get_closest_marker("spark"):
-            continue
-        module = item.nodeid.split("::")[0]
-        for name in item.fixturenames:
-            defs = item._fixtureinfo.name2fixturedefs.get(name)
-            if not defs:
-                continue
-            fixture = defs[-1]
-            if fixture.scope == "session" and fixture.baseid not in ("", "tests"):
-                groups[module] = fixture.baseid
-                break
-            if fixture.scope in ("module", "class") and fixture.baseid != "tests":
-                groups.setdefault(module, module)
-    for item in items:
-        spark = item.get_closest_marker("spark")
-        group = "spark" if spark else groups.get(item.nodeid.split("::")[0])
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
