@@ -9,7 +9,6 @@ import pytest
 
 from entrepot.privacy import SecretKey, person_id
 from entrepot.search import update_index
-from entrepot.warehouse import Warehouse
 
 KEY = SecretKey(bytes.fromhex("8f" * 16 + "3c" * 16))
 PATIENTS = {ipp: person_id(KEY, ipp) for ipp in ("IPP1", "IPP2", "IPP3", "IPP4")}
@@ -47,8 +46,8 @@ def add_notes(wh, notes: dict) -> None:
 
 
 @pytest.fixture
-def notes_warehouse(tmp_path):
-    with Warehouse.create(tmp_path / "eds.duckdb", vocabulary=False) as wh:
+def notes_warehouse(tmp_path, new_duckdb):
+    with new_duckdb(tmp_path / "eds.duckdb") as wh:
         add_notes(wh, NOTES)
         yield wh
 

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench.synth import run
 
 
-def test_bench_reports_its_figures():
-    figures = run(patients=60, workers=1, notes=(False,))
+@pytest.fixture(scope="module")
+def figures() -> dict:
+    """One small run, read by both tests."""
+    return run(patients=60, workers=1, notes=(False,))
+
+
+def test_bench_reports_its_figures(figures):
     f = figures["without_notes"]
     assert f["rows_per_table"]["person"] == 60
     assert f["patients_per_minute"] > 0 and f["rows_per_second"] > 0
 
 
-def test_synthea_is_a_published_figure_not_a_ratio():
+def test_synthea_is_a_published_figure_not_a_ratio(figures):
     """Synthea is not run here: its speed is context, never a divisor."""
-    figures = run(patients=60, workers=1, notes=(False,))
     assert figures["published_figure"] == {
         "generator": "Synthea",
         "patients_per_minute": 1_000,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 
 from entrepot.synth import generate_hospital
 from entrepot.warehouse import Warehouse
@@ -41,16 +42,20 @@ def _make(tmp_path, name: str, **kwargs) -> dict[str, pa.Table]:
     return _tables(path)
 
 
-def test_same_seed_same_tables_whatever_the_workers(tmp_path):
-    one = _make(tmp_path, "one", workers=1)
+@pytest.fixture(scope="module")
+def one(tmp_path_factory) -> dict[str, pa.Table]:
+    """The hospital of the default arguments, on one worker (both tests compare to it)."""
+    return _make(tmp_path_factory.mktemp("one"), "one", workers=1)
+
+
+def test_same_seed_same_tables_whatever_the_workers(tmp_path, one):
     two = _make(tmp_path, "two", workers=2)
     for name in TABLES:
         assert one[name].num_rows > 0, name
         assert one[name].equals(two[name]), name
 
 
-def test_another_seed_another_hospital(tmp_path):
-    one = _make(tmp_path, "one", workers=1)
+def test_another_seed_another_hospital(tmp_path, one):
     other = _make(tmp_path, "other", workers=1, seed=4)
     assert not one["person"].equals(other["person"])
     assert not one["measurement"].equals(other["measurement"])
