@@ -17,6 +17,11 @@ _KINDS = {
 }
 
 
+#: The diseases of the tour's questions, given to more patients than their
+#: prevalences (0.4 % and 0.5 %) would, so that a small demo hospital has cases.
+ENRICH = {"systemic_sclerosis": 0.04, "drug_skin_reaction": 0.02}
+
+
 def build_demo(
     warehouse: str | Path = DEMO_WAREHOUSE,
     *,
@@ -40,7 +45,7 @@ def build_demo(
             if wh.count("person"):
                 return None
     result = generate_hospital(
-        str(warehouse), patients=patients, seed=seed, progress=progress
+        str(warehouse), patients=patients, seed=seed, progress=progress, enrich=ENRICH
     )
     if progress:
         progress("de-identifying notes")
