@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from entrepot.errors import MissingDependencyError, ParameterError
+from entrepot.errors import ParameterError
 from entrepot.subgroups._gower import IMPUTATION, Scale, nearest, prototypes
 from entrepot.subgroups._matrix import FeatureMatrix
 from entrepot.subgroups._methods import METHODS
@@ -105,7 +105,6 @@ def cluster(
     the multi-view method, mvmc."""
     check_method(method)
     check_k(k, m.n)
-    _require_analysis()
     if (method == "mvmc") != (views is not None):
         raise ParameterError(
             "--views: only for --method mvmc"
@@ -164,21 +163,6 @@ def cluster(
         profiles(m, everyone, k_found),
         extra,
     )
-
-
-def _require_analysis() -> None:
-    """Refuse in one line when the `analysis` extra is not installed."""
-    import importlib.util
-
-    missing = [
-        name
-        for name in ("sklearn", "scipy", "pymoo")
-        if importlib.util.find_spec(name) is None
-    ]
-    if missing:
-        raise MissingDependencyError(
-            f"clustering needs {', '.join(missing)}: pip install 'entrepot[analysis]'"
-        )
 
 
 def _rule(method: str, k: int | None) -> str:
