@@ -440,7 +440,7 @@ def test_table_1_of_a_project_whose_perimeter_is_a_cohort(live, reference):
     expected = _table_1_reference(live, cid, perimeter)
     assert expected["persons"] >= 10 and expected["top"][1] >= 10  # not masked
     assert t1["persons"] == mask_count(expected["persons"], 10) == made["count"]
-    for sex, n in expected["sex"].items():  # "*": the complement of a small
+    for sex, n in expected["sex"].items():  # "*": hidden with small band cells
         assert t1["sex"][sex] in (mask_count(n, 10), "*"), (t1, expected)
     assert t1["conditions"][0]["persons"] == mask_count(expected["top"][1], 10)
     assert t1["conditions"][0]["concept_id"] == expected["top"][0]
