@@ -141,3 +141,11 @@ class SearchQueryError(EntrepotError, ValueError):
 
 class SearchIndexError(EntrepotError, RuntimeError):
     """The search index is missing or does not belong to this warehouse."""
+
+
+class ExtractionSchemaError(EntrepotError, ValueError):
+    """An extraction schema is not valid: the message names the file and field."""
+
+
+class ExtractionError(EntrepotError, RuntimeError):
+    """An extraction could not run (a model server down or answering badly); nothing was written."""

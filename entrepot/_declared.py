@@ -1,0 +1,61 @@
+"""Reading declared inputs (YAML files), shipped by name or given as a path.
+
+One place for the one-line errors every declared file gets: a missing file,
+malformed YAML with its line, a shipped name that does not exist.
+"""
+
+from __future__ import annotations
+
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import yaml
+
+from entrepot.errors import EntrepotError
+
+
+def shipped_files(folder: Traversable) -> dict[str, Path]:
+    """The YAML files of a data folder, by name (the file name without `.yaml`)."""
+    return {
+        Path(f.name).stem: Path(str(f))
+        for f in folder.iterdir()
+        if f.name.endswith(".yaml")
+    }
+
+
+def find_declared(
+    name_or_path: str | Path, folder: Traversable, error: type[EntrepotError], what: str
+) -> Path:
+    """A file that exists, or the shipped file of that name in `folder`."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    shipped = shipped_files(folder)
+    if str(name_or_path) not in shipped:
+        raise error(
+            f"{path}: no such file, nor a shipped {what} "
+            f"(shipped: {', '.join(sorted(shipped))})"
+        )
+    return shipped[str(name_or_path)]
+
+
+def read_yaml(path: Path, error: type[EntrepotError]) -> object:
+    """A YAML file parsed; unreadable or malformed gives one line naming where."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise error(f"{path}: cannot read: {e.strerror}") from e
+    except UnicodeDecodeError:
+        raise error(f"{path}: not UTF-8 text") from None
+    return parse_yaml(text, str(path), error)
+
+
+def parse_yaml(text: str, source: str, error: type[EntrepotError]) -> object:
+    """YAML text parsed; malformed gives one line naming the source and line."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise error(f"{source}: malformed YAML{where}: {problem}") from None

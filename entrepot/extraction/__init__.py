@@ -1,0 +1,20 @@
+"""Structured extraction from reports: fields declared in a schema, read by
+rules or by a hospital's own language model, with evidence offsets."""
+
+from entrepot.extraction._result import Backend, Extraction, output_record
+from entrepot.extraction._schema import (
+    Schema,
+    SchemaField,
+    load_schema,
+    shipped_schemas,
+)
+
+__all__ = [
+    "Backend",
+    "Extraction",
+    "Schema",
+    "SchemaField",
+    "load_schema",
+    "output_record",
+    "shipped_schemas",
+]
