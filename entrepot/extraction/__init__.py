@@ -8,13 +8,21 @@ from entrepot.extraction._schema import (
     load_schema,
     shipped_schemas,
 )
+from entrepot.extraction._warehouse import (
+    extract_notes,
+    nlp_system,
+    read_extractions,
+)
 
 __all__ = [
     "Backend",
     "Extraction",
     "Schema",
     "SchemaField",
+    "extract_notes",
     "load_schema",
+    "nlp_system",
     "output_record",
+    "read_extractions",
     "shipped_schemas",
 ]

@@ -7,6 +7,7 @@ with their qualifiers (negation, hypothesis, family, history), into note_nlp.
 True
 """
 
+from entrepot.nlp._changes import changes, note_fingerprints, read_notes
 from entrepot.nlp._evaluate import (
     Gold,
     evaluate,
@@ -17,7 +18,7 @@ from entrepot.nlp._evaluate import (
 )
 from entrepot.nlp._extract import extract_lines
 from entrepot.nlp._pipeline import VERSION, Document, Entity, Pipeline
-from entrepot.nlp._run import run_nlp
+from entrepot.nlp._run import run_nlp, snippet
 from entrepot.nlp._terms import build_matcher, bundled_matcher, cache_dir
 
 __all__ = [
@@ -29,11 +30,15 @@ __all__ = [
     "build_matcher",
     "bundled_matcher",
     "cache_dir",
+    "changes",
     "evaluate",
     "extract_lines",
+    "note_fingerprints",
     "parse_marked",
     "read_marked",
+    "read_notes",
     "run_nlp",
     "score",
+    "snippet",
     "warehouse_gold",
 ]

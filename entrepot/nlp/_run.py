@@ -60,14 +60,15 @@ def _process(chunk: list[tuple[int, str | None]]) -> list[tuple[int, str, list[t
         mentions = [
             (e.start, e.end, e.text, e.label, e.concept_code, e.negation,
              e.hypothesis, e.family, e.history, e.reported, e.section,
-             _snippet(text, e.start, e.end))
+             snippet(text, e.start, e.end))
             for e in doc.entities
         ]  # fmt: skip
         out.append((note_id, "ok", mentions))
     return out
 
 
-def _snippet(text: str, start: int, end: int) -> str:
+def snippet(text: str, start: int, end: int) -> str:
+    """The note's line around a span, with at most a little context each side."""
     a = max(text.rfind("\n", 0, start) + 1, start - _SNIPPET)
     b = text.find("\n", end)
     b = min(b if b >= 0 else len(text), end + _SNIPPET)
