@@ -30,6 +30,7 @@ STATE = "note_nlp_state"
 STATE_SCHEMA = BOOKKEEPING[STATE]
 _CHUNK = 64  # notes sent to a worker at once
 _SNIPPET = 120  # characters of context on each side, at most
+_SYSTEM = VERSION.split()[0]  # how every nlp_system of this pipeline starts
 _VOCABULARIES = {"CIM10": "CIM10", "ATC": "ATC", "LOINC": "LOINC"}
 _pipeline: Pipeline | None = None
 
@@ -252,9 +253,10 @@ def _write(
     new_states = wh.store.from_arrow(
         pa.Table.from_pylist(states, schema=STATE_SCHEMA.to_pyarrow())
     )
-    if known:  # changed notes: their old mentions go
+    if known:  # changed notes: their old mentions go, not other systems' rows
         nlp = wh.table("note_nlp")
-        kept_nlp = wh.store.materialize(nlp.filter(~nlp.note_id.isin(ids)))
+        own = nlp.nlp_system.startswith(_SYSTEM).fill_null(False)
+        kept_nlp = wh.store.materialize(nlp.filter(~(nlp.note_id.isin(ids) & own)))
         kept_state = wh.store.materialize(state.filter(~state.note_id.isin(ids)))
         with wh.store.transaction() as tx:
             tx.replace("cdm", "note_nlp", kept_nlp)

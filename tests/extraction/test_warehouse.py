@@ -321,3 +321,32 @@ def test_bad_answers_are_refused_and_nothing_is_written(wh, answer, message):
             wh, load_schema("brain_mri"), Bad(), decision=INGEST, batch_size=1
         )
     assert content(wh) == before
+
+
+def test_the_text_pipeline_run_again_keeps_the_extractions_rows(
+    wh, tmp_path, monkeypatch
+):
+    """`nlp run` with other terms reads every note again: it replaces its
+    own mentions only."""
+    from entrepot.nlp import run_nlp
+
+    monkeypatch.setenv("ENTREPOT_CACHE", str(tmp_path / "cache"))
+    run_nlp(wh, workers=1)
+    extract_notes(wh, load_schema("brain_mri"), Keywords(), decision=INGEST)
+    terms = tmp_path / "terms.yaml"
+    terms.write_text("SINUS: [sinus]\n")
+    assert run_nlp(wh, terms=terms, workers=1)["processed"] == 5
+    nlp = wh.table("note_nlp")
+    ours = nlp.filter(nlp.nlp_system.startswith("entrepot-extract"))
+    assert ours.count().to_pyarrow().as_py() == 10
+    sinus = nlp.filter(nlp.term_modifiers.startswith("label=SINUS,"))
+    assert sinus.count().to_pyarrow().as_py() == 2
+
+
+def test_an_opted_out_persons_extractions_are_erased(wh):
+    from entrepot.privacy import erase_persons
+
+    extract_notes(wh, load_schema("brain_mri"), Keywords(), decision=INGEST)
+    removed = erase_persons(wh, [1])
+    assert (removed["note_extraction"], removed["note_nlp"]) == (8, 5)
+    assert sorted(values(wh)) == [2, 3, 5]
