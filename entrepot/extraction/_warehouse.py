@@ -248,11 +248,9 @@ def _write(
     # warehouses created before the spec's quotes were dropped name it '"offset"'
     offset = next(c for c in nlp.columns if c.strip('"') == "offset")
     first = (nlp.note_nlp_id.max().to_pyarrow().as_py() or 0) + 1
-    mentions = [
-        {**{k: v for k, v in m.items() if k != "offset"}, "note_nlp_id": first + i,
-         offset: m["offset"]}
-        for i, m in enumerate(mentions)
-    ]  # fmt: skip
+    for i, mention in enumerate(mentions):
+        mention["note_nlp_id"] = first + i
+        mention[offset] = mention.pop("offset")
     new_rows = wh.store.from_arrow(pa.Table.from_pylist(rows, COLUMNS.to_pyarrow()))
     new_mentions = wh.store.from_arrow(
         pa.Table.from_pylist(mentions, nlp.schema().to_pyarrow())
