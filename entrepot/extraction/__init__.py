@@ -1,6 +1,7 @@
 """Structured extraction from reports: fields declared in a schema, read by
 rules or by a hospital's own language model, with evidence offsets."""
 
+from entrepot.extraction._llm import LlmBackend
 from entrepot.extraction._result import Backend, Extraction, output_record
 from entrepot.extraction._schema import (
     Schema,
@@ -12,6 +13,7 @@ from entrepot.extraction._schema import (
 __all__ = [
     "Backend",
     "Extraction",
+    "LlmBackend",
     "Schema",
     "SchemaField",
     "load_schema",
