@@ -206,7 +206,8 @@ class LlmBackend:
         texts: Sequence[str],
         ids: Sequence[object] | None = None,
     ) -> list[Extraction]:
-        """One extraction per text, in order; `ids` name documents in errors."""
+        """One extraction per text, in order; errors name a document by its id
+        in `ids`, or else by its position (from 1)."""
         names = list(ids) if ids is not None else list(range(1, len(texts) + 1))
         body = {
             "model": self.model,

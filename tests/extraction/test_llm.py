@@ -118,6 +118,7 @@ def test_each_report_is_one_strict_json_schema_request_at_temperature_zero(
         0,
     )
     expected = request["response_format"]["json_schema"]
+    assert request["max_tokens"] == 1024
     assert request["response_format"]["type"] == "json_schema"
     assert (expected["name"], expected["strict"]) == ("brain_mri", True)
     assert expected["schema"]["properties"]["fields"] == schema.json_schema()
@@ -253,3 +254,29 @@ def test_a_prompt_file_is_versioned_by_its_name(server, schema, tmp_path):
         ExtractionError, match=r"irm\.v3\.md: a prompt has a '## system'"
     ):
         LlmBackend(server, prompt=tmp_path / "irm.v3.md")
+
+
+def test_every_kind_of_field_is_described_and_answered_within_the_schema(
+    server, tmp_path
+):
+    path = tmp_path / "bilan.yaml"
+    path.write_text(
+        "name: bilan\nversion: '2'\ntitle: Bilan biologique\nfields:\n"
+        "  - {name: sex, type: enum, values: [F, M], definition: Le sexe.}\n"
+        "  - {name: creatinine, type: number, unit: µmol/L, definition: La créatinine.}\n"
+        "  - {name: sampled, type: date, definition: Le jour du prélèvement.}\n"
+        "  - {name: comment, type: text, definition: Le commentaire.}\n"
+    )
+    schema = load_schema(path)
+    texts = ["Créatinine 80 µmol/L le 2024-01-02.", ""]
+    extractions = LlmBackend(server).extract(schema, texts)
+    assert [e.fields for e in extractions] == [dict.fromkeys(schema.names)] * 2
+    system = stats(server)["last"]["messages"][0]["content"]
+    assert "Bilan biologique" in system
+    for line in [
+        "- `sex` (une valeur parmi : F, M) : Le sexe.",
+        "- `creatinine` (un nombre, en µmol/L) : La créatinine.",
+        "- `sampled` (une date AAAA-MM-JJ) : Le jour du prélèvement.",
+        "- `comment` (un texte court) : Le commentaire.",
+    ]:
+        assert line in system.splitlines()
