@@ -85,12 +85,13 @@ def reports(n: int) -> list[str]:
 
 def test_a_thousand_reports_give_schema_valid_answers_at_the_first_try(server, schema):
     texts = reports(1000)
+    asked = stats(server)["chat_requests"]  # other tests may share the server
     start = time.perf_counter()
     extractions = LlmBackend(server).extract(schema, texts)
     elapsed = time.perf_counter() - start
     print(f"1,000 reports in {elapsed:.2f} s")
     assert len(extractions) == 1000
-    assert stats(server)["chat_requests"] == 1000  # none needed a retry
+    assert stats(server)["chat_requests"] - asked == 1000  # none needed a retry
     for text, extraction in zip(texts, extractions, strict=True):
         assert schema.problems(extraction.fields) == []
         assert extraction.fields == schema.resolve(extraction.fields)
