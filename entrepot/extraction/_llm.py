@@ -12,6 +12,7 @@ number of times; a server that is down, slow or answers badly gives a one-line
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -142,7 +143,8 @@ class LlmBackend:
     given. Each report is one chat completion at temperature 0 with a fixed
     seed, its output constrained to the answer's JSON schema; an answer that
     is not valid JSON or not valid against the schema is asked again, up to
-    `retries` more times. `concurrency` requests run at once.
+    `retries` more times. `concurrency` requests run at once. A gateway's
+    key, `api_key` or else `$ENTREPOT_LLM_API_KEY`, is sent as a bearer token.
     """
 
     name = "llm"
@@ -157,6 +159,7 @@ class LlmBackend:
         concurrency: int = 4,
         max_tokens: int = 1024,
         prompt: str | Path | None = None,
+        api_key: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.retries = retries
@@ -164,7 +167,9 @@ class LlmBackend:
         self.max_tokens = max_tokens
         self._prompt = Prompt(prompt)
         self.prompt_version = self._prompt.version
-        self._client = httpx.Client(timeout=timeout)
+        key = api_key or os.environ.get("ENTREPOT_LLM_API_KEY")
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._client = httpx.Client(timeout=timeout, headers=headers)
         self.model = model or self._served_model()
 
     def _request(self, method: str, path: str, **kwargs) -> dict:

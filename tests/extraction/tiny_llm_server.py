@@ -13,7 +13,8 @@ number of completions asked and the last request) on loopback, prints its port
 on the first line of stdout, and can be told to misbehave: `--invalid N`
 (the first N answers are not JSON), `--wrong N` (the first N are JSON but not
 valid against the schema), `--sleep S` (each completion waits S seconds) and
-`--status CODE` (every completion fails with that HTTP status).
+`--status CODE` (every completion fails with that HTTP status); `--key KEY`
+makes it answer only requests that carry `Authorization: Bearer KEY`.
 
     python tests/extraction/tiny_llm_server.py [--port 0] [--invalid N] ...
 """
@@ -203,7 +204,17 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _refused(self) -> bool:
+        """Without the key the server was given, 401 (as a gateway would)."""
+        key = self.server.options.key
+        if key and self.headers.get("Authorization") != f"Bearer {key}":
+            self._send(401, {"error": {"message": "invalid API key"}})
+            return True
+        return False
+
     def do_GET(self) -> None:
+        if self._refused():
+            return
         if self.path == "/v1/models":
             self._send(
                 200, {"object": "list", "data": [{"id": MODEL_ID, "object": "model"}]}
@@ -218,6 +229,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self._refused():
+            return
         if self.path != "/v1/chat/completions":
             self._send(404, {"error": {"message": f"no route {self.path}"}})
             return
@@ -277,6 +290,7 @@ def main() -> None:
     parser.add_argument("--wrong", type=int, default=0)
     parser.add_argument("--sleep", type=float, default=0.0)
     parser.add_argument("--status", type=int, default=0)
+    parser.add_argument("--key", default="")
     options = parser.parse_args()
     server = TinyServer(options.port, options)
     print(server.server_address[1], flush=True)
