@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from entrepot.extraction import load_schema, read_gold
+from entrepot.extraction import Extraction, evaluate, load_schema, read_gold
 
 HELD_OUT = Path(__file__).parent / "brain_mri_eval" / "held_out.jsonl"
 
@@ -38,3 +38,35 @@ def test_eight_styles_of_several_reports_each():
     styles = Counter(json.loads(line)["style"] for line in lines)
     assert len(styles) == 8
     assert min(styles.values()) >= 11
+
+
+def test_the_gold_scored_against_itself_is_perfect_and_null_answers_score_nothing():
+    schema = load_schema("brain_mri")
+    gold = read_gold(HELD_OUT, schema)
+    perfect = evaluate(schema, gold, {r.id: Extraction(dict(r.fields)) for r in gold})
+    # n/n: the Wilson lower bound is n / (n + 1.96²)
+    lows = {
+        f.name: (
+            round(f.binary.sensitivity.low, 4),
+            round(f.binary.specificity.low, 4),
+        )
+        for f in perfect.fields
+    }
+    assert lows == {
+        "headache": (0.9036, 0.9336),
+        "contrast": (0.9213, 0.9213),
+        "abnormal": (0.9398, 0.8865),
+        "explains_headache": (0.8064, 0.7847),
+    }
+    assert perfect.meets_published
+    assert all(not f.errors for f in perfect.fields)
+
+    silent = evaluate(
+        schema, gold, {r.id: Extraction(dict.fromkeys(schema.names)) for r in gold}
+    )
+    explains = silent.field("explains_headache")
+    assert (explains.binary.null_positive, explains.binary.null_negative) == (16, 14)
+    assert explains.binary.sensitivity.value == 0.0
+    assert explains.binary.ppv.value is None
+    assert len(explains.errors) == 30
+    assert not silent.meets_published
