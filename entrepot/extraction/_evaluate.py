@@ -131,7 +131,7 @@ class Evaluation:
 
     @property
     def meets_published(self) -> bool:
-        """Every published figure is not significantly above ours."""
+        """No published figure is significantly above ours (nor left unmeasured)."""
         return all(c.not_significantly_below for f in self.fields for c in f.published)
 
 
