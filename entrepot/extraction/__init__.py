@@ -1,6 +1,19 @@
 """Structured extraction from reports: fields declared in a schema, read by
 rules or by a hospital's own language model, with evidence offsets."""
 
+from entrepot.extraction._evaluate import (
+    BinaryCounts,
+    Comparison,
+    Evaluation,
+    FieldError,
+    FieldEvaluation,
+    GoldRecord,
+    Proportion,
+    evaluate,
+    read_gold,
+    wilson,
+)
+from entrepot.extraction._llm import LlmBackend
 from entrepot.extraction._result import Backend, Extraction, output_record
 from entrepot.extraction._schema import (
     Schema,
@@ -16,13 +29,24 @@ from entrepot.extraction._warehouse import (
 
 __all__ = [
     "Backend",
+    "BinaryCounts",
+    "Comparison",
+    "Evaluation",
     "Extraction",
+    "FieldError",
+    "FieldEvaluation",
+    "GoldRecord",
+    "LlmBackend",
+    "Proportion",
     "Schema",
     "SchemaField",
+    "evaluate",
     "extract_notes",
     "load_schema",
     "nlp_system",
     "output_record",
     "read_extractions",
+    "read_gold",
     "shipped_schemas",
+    "wilson",
 ]
