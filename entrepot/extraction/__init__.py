@@ -2,6 +2,7 @@
 rules or by a hospital's own language model, with evidence offsets."""
 
 from entrepot.extraction._result import Backend, Extraction, output_record
+from entrepot.extraction._rules import RulesBackend, load_rules
 from entrepot.extraction._schema import (
     Schema,
     SchemaField,
@@ -12,8 +13,10 @@ from entrepot.extraction._schema import (
 __all__ = [
     "Backend",
     "Extraction",
+    "RulesBackend",
     "Schema",
     "SchemaField",
+    "load_rules",
     "load_schema",
     "output_record",
     "shipped_schemas",

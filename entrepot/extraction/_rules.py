@@ -125,21 +125,28 @@ def _alternatives(texts: Sequence[str]) -> str:
     return "|".join(f"(?:{t})" for t in texts)
 
 
-def _compile(rule: Rule, where: str) -> _Compiled:
-    terms = [r"\s+".join(map(re.escape, fold(t).split())) for t in rule.terms]
+def _pattern(regex: str, where: str) -> re.Pattern[str]:
     try:
-        pattern = re.compile(
-            rf"(?<!\w)(?:{_alternatives([*terms, *rule.patterns])})(?!\w)"
-        )
-        unless = re.compile(_alternatives(rule.unless)) if rule.unless else None
+        return re.compile(regex)
     except re.error as e:
         raise ExtractionSchemaError(f"{where}: bad pattern: {e}") from None
+
+
+def _compile(rule: Rule, where: str) -> _Compiled:
+    longest_first = sorted((fold(t) for t in rule.terms), key=len, reverse=True)
+    terms = [r"\s+".join(map(re.escape, t.split())) for t in longest_first]
+    either = _alternatives([*terms, *rule.patterns])
+    pattern = _pattern(rf"(?<!\w)(?:{either})(?!\w)", where)
+    unless = _pattern(_alternatives(rule.unless), where) if rule.unless else None
     parts = frozenset(rule.parts) if rule.parts is not None else None
     return _Compiled(rule, pattern, unless, parts)
 
 
 def _check(ruleset: RuleSet, schema: Schema, source: str) -> None:
-    """The rules fit the schema: known fields, values of the field's type."""
+    """The rules fit the schema (known fields, values of the field's type) and
+    their patterns compile."""
+    for name, part in ruleset.parts.items():
+        _pattern(_alternatives(part.lines), f"{source}: parts: {name}")
     if ruleset.schema_name != schema.name:
         raise ExtractionSchemaError(
             f"{source}: rules of schema {ruleset.schema_name!r}, not {schema.name!r}"
@@ -154,9 +161,12 @@ def _check(ruleset: RuleSet, schema: Schema, source: str) -> None:
             if "opposite" in treatments and field.type != "boolean":
                 raise ExtractionSchemaError(f"{where}: `opposite` is for booleans")
             if rule.value is None and field.type in ("boolean", "enum"):
-                raise ExtractionSchemaError(f"{where}: a {field.type} rule needs `value`")
+                raise ExtractionSchemaError(
+                    f"{where}: a {field.type} rule needs `value`"
+                )
             if problem := field.problem(rule.value):
                 raise ExtractionSchemaError(f"{where}: {problem}")
+            _compile(rule, where)
         if problem := field.problem(rules.otherwise):
             raise ExtractionSchemaError(f"{source}: {name}: otherwise: {problem}")
 
@@ -206,7 +216,9 @@ class RulesBackend:
         self.ruleset = load_rules(schema, rules)
         self.schema = schema
         self.model = f"{self.ruleset.name} {self.ruleset.version}"
-        names = {fold(t): part for part, p in self.ruleset.parts.items() for t in p.titles}
+        names = {
+            fold(t): part for part, p in self.ruleset.parts.items() for t in p.titles
+        }
         self._titles = (names, title_pattern(names))
         self._starts = [
             (part, re.compile(_alternatives(p.lines)))
@@ -215,7 +227,7 @@ class RulesBackend:
         ]
         self._fields = {
             name: [
-                _compile(rule, f"{name}: rule {i + 1}")
+                _compile(rule, f"{self.model}: {name}: rule {i + 1}")
                 for i, rule in enumerate(rules.rules)
             ]
             for name, rules in self.ruleset.fields.items()

@@ -266,6 +266,8 @@ SECTIONS: dict[str, str] = {
         "autre",
     ),  # fmt: skip
 }
+
+
 def title_pattern(titles: Iterable[str]) -> re.Pattern[str]:
     """Folded section titles at the start of a line, before a colon or the
     line's end (group 1: the title)."""
