@@ -22,6 +22,7 @@ def _rules(schema):
 #: `--backend` NAME -> how it is built for a schema (imported when used).
 BACKENDS = {"rules": _rules}
 BackendName = StrEnum("BackendName", list(BACKENDS))
+DEFAULT_BACKEND = BackendName("rules")
 BATCH = 64  # reports handed to a backend at once
 
 
@@ -34,7 +35,7 @@ def extract(
     ],
     backend: Annotated[
         BackendName, typer.Option("--backend", help="Who reads the reports.")
-    ] = BackendName("rules"),
+    ] = DEFAULT_BACKEND,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:

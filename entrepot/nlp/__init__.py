@@ -17,9 +17,9 @@ from entrepot.nlp._evaluate import (
     warehouse_gold,
 )
 from entrepot.nlp._extract import extract_lines, read_lines
+from entrepot.nlp._patterns import title_pattern
 from entrepot.nlp._pipeline import VERSION, Document, Entity, Pipeline
 from entrepot.nlp._run import run_nlp
-from entrepot.nlp._patterns import title_pattern
 from entrepot.nlp._terms import build_matcher, bundled_matcher, cache_dir
 from entrepot.nlp._text import fold, sentences
 
