@@ -31,7 +31,7 @@ from entrepot.cohort import describe_errors
 from entrepot.errors import ExtractionSchemaError
 from entrepot.extraction._result import Extraction
 from entrepot.extraction._schema import Schema, SchemaField, Value
-from entrepot.nlp import Context, fold, sections, sentences, title_pattern
+from entrepot.nlp import Context, Section, fold, sections, sentences, title_pattern
 
 RULES = files("entrepot.data.extraction").joinpath("rules")
 #: What a qualifier does to a mention: it counts as the rule's value, as the
@@ -43,6 +43,7 @@ _QUALIFIERS = (
     ("family", "family"),
     ("history", "history"),
 )
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})|(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -52,10 +53,15 @@ class _Strict(BaseModel):
 
 class Part(_Strict):
     """A part of a report: its section titles, and the starts of untitled
-    sentences that belong to it (regular expressions on folded text)."""
+    sentences that belong to it (regular expressions on folded text).
+
+    A `brief` part's section covers only its title's line, or, when the title
+    stands alone, the lines under it up to a blank line: what follows is
+    placed as untitled text ("Indication : céphalées." then the findings)."""
 
     titles: tuple[str, ...] = ()
     lines: tuple[str, ...] = ()
+    brief: bool = False
 
 
 class Rule(_Strict):
@@ -266,10 +272,11 @@ class RulesBackend:
         names, pattern = self._titles
         titled = sections(folded, pattern, names)
         starts = [s.start for s in titled]
+        ends = [self._covered(folded, s) for s in titled]
         found, parts = sentences(text), []
         for s in found:
             i = bisect_right(starts, s.start) - 1
-            section = titled[i] if i >= 0 else None
+            section = titled[i] if i >= 0 and s.start < ends[i] else None
             if section is not None and s.start < section.title_end:
                 parts.append(section.name)
                 continue
@@ -277,6 +284,18 @@ class RulesBackend:
             cue = next((part for part, p in self._starts if p.match(line)), None)
             parts.append(cue or (section.name if section else self.ruleset.lead))
         return found, parts
+
+    def _covered(self, folded: str, section: Section) -> int:
+        """Where a section's text ends: at the next title, or for a brief part
+        at the end of its title's line or of the paragraph under the title."""
+        if not self.ruleset.parts[section.name].brief:
+            return section.end
+        line_end = folded.find("\n", section.title_end)
+        line_end = len(folded) if line_end < 0 else line_end
+        if folded[section.title_end : line_end].strip():
+            return min(line_end, section.end)
+        blank = _BLANK_LINE.search(folded, line_end + 1)
+        return min(blank.start() if blank else len(folded), section.end)
 
 
 class _Spans:

@@ -1,7 +1,7 @@
 """The rules backend: tricky sentences, evidence offsets, the rule file format,
 and the development set.
 
-`brain_mri_dev.jsonl` is the **development set (seen)**: 48 hand-written
+`brain_mri_dev.jsonl` is the **development set (seen)**: 70 hand-written
 reports the shipped rules were built on. Its figures say the rules do what
 they were written for, not how well they generalise (the held-out and
 synthetic sets measure that).
@@ -52,8 +52,9 @@ def said(text: str, extraction: Extraction, field: str) -> str | None:
         ("Technique : FLAIR, diffusion, 3D T1 après injection.", "contrast", True,
          "injection"),
         ("Séquences T1 sans puis avec injection de gadolinium.", "contrast", True,
-         "injection"),
+         "sans puis avec injection"),
         ("T1 sans injection, puis 3D T1 gado.", "contrast", True, "gado"),
+        ("IRM avec et sans gadolinium.", "contrast", True, "avec et sans gadolinium"),
         ("Pas de prise de contraste anormale.", "contrast", True, "prise de contraste"),
         ("Injection à prévoir en cas de doute.", "contrast", False, None),
         ("FLAIR, diffusion, T2*. Pas d'anomalie.", "contrast", False, None),
@@ -147,6 +148,21 @@ def test_untitled_lines_are_placed_by_how_they_start(rules):
     text = "Suspicion de thrombose veineuse cérébrale.\nSinus veineux perméables."
     assert read(rules, text).fields["abnormal"] is False
     assert read(rules, text + "\nHypersignal FLAIR frontal.").fields["abnormal"]
+
+
+def test_an_indication_covers_its_line_or_its_paragraph(rules):
+    """Findings written under a one-line indication, with no title of their
+    own, are read as findings."""
+    inline = "Indication : paresthésies.\nLésion médullaire C3 en hypersignal T2."
+    under = "INDICATION\nDéficit.\nSuspicion de tumeur.\n\nLésion médullaire C3."
+    assert read(rules, inline).fields["abnormal"] is True
+    assert read(rules, under).fields["abnormal"] is True
+    assert (
+        read(rules, under.replace("\n\nLésion", "\n\nPas de lésion.")).fields[
+            "abnormal"
+        ]
+        is False
+    )
 
 
 def test_the_backend_names_its_rule_set(rules):
