@@ -268,21 +268,29 @@ class RulesBackend:
         )
 
     def _parts(self, text: str, folded: str) -> tuple[list, list[str]]:
-        """Each sentence and the part of the report it is in."""
+        """Each sentence and the part of the report it is in: its title's, else
+        the part its start places it in, else that of the stretch of text it is
+        in (its section, or untitled text), which a sentence placed in a part
+        that is not brief carries on."""
         names, pattern = self._titles
         titled = sections(folded, pattern, names)
         starts = [s.start for s in titled]
         ends = [self._covered(folded, s) for s in titled]
         found, parts = sentences(text), []
+        stretch, current = None, self.ruleset.lead
         for s in found:
             i = bisect_right(starts, s.start) - 1
             section = titled[i] if i >= 0 and s.start < ends[i] else None
-            if section is not None and s.start < section.title_end:
-                parts.append(section.name)
-                continue
+            if section is not stretch:
+                stretch = section
+                current = section.name if section else self.ruleset.lead
             line = folded[s.start : s.end]
-            cue = next((part for part, p in self._starts if p.match(line)), None)
-            parts.append(cue or (section.name if section else self.ruleset.lead))
+            cue = None
+            if section is None or s.start >= section.title_end:
+                cue = next((part for part, p in self._starts if p.match(line)), None)
+            if cue is not None and not self.ruleset.parts[cue].brief:
+                current = cue  # "Résultats : ..." goes on until another part
+            parts.append(cue or current)
         return found, parts
 
     def _covered(self, folded: str, section: Section) -> int:

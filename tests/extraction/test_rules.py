@@ -163,6 +163,16 @@ def test_an_indication_covers_its_line_or_its_paragraph(rules):
     inline = "Indication : paresthésies.\nLésion médullaire C3 en hypersignal T2."
     under = "INDICATION\nDéficit.\nSuspicion de tumeur.\n\nLésion médullaire C3."
     assert read(rules, inline).fields["abnormal"] is True
+    one_line = (
+        "Indication : céphalées. Technique : FLAIR, T1 gado. Résultats : pas de "
+        "saignement. Kyste pinéal de 8 mm."
+    )
+    assert read(rules, one_line).fields == {
+        "headache": True,
+        "contrast": True,
+        "abnormal": True,
+        "explains_headache": False,
+    }
     assert read(rules, under).fields["abnormal"] is True
     assert (
         read(rules, under.replace("\n\nLésion", "\n\nPas de lésion.")).fields[
