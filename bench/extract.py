@@ -18,7 +18,7 @@ import json
 import time
 from pathlib import Path
 
-from entrepot.extraction import RulesBackend, load_schema
+from entrepot.extraction import RulesBackend, evaluate, load_schema, read_gold
 from entrepot.nlp import Pipeline
 
 DEVELOPMENT = (
@@ -53,27 +53,33 @@ def speed(texts: list[str], count: int) -> dict:
     }
 
 
-def scores(gold: list[dict]) -> dict[str, dict]:
-    """Per field: the confusion counts, sensitivity and specificity (%)."""
+def scores(path: Path) -> dict[str, dict]:
+    """Per field of the gold set: the 2 x 2 counts, sensitivity and specificity
+    (%) with their Wilson 95 % intervals, and the paper's figures."""
     schema = load_schema("brain_mri")
-    got = RulesBackend(schema).extract(schema, [g["text"] for g in gold])
-    out = {}
-    for field in schema.names:
-        pairs = [
-            (g["fields"][field], e.fields[field])
-            for g, e in zip(gold, got, strict=True)
-            if g["fields"][field] is not None
+    gold = read_gold(path, schema)
+    got = RulesBackend(schema).extract(schema, [g.text for g in gold])
+    result = evaluate(schema, gold, {g.id: e for g, e in zip(gold, got, strict=True)})
+
+    def percent(p) -> list[float | None]:
+        return [
+            None if v is None else round(100 * v, 1) for v in (p.value, p.low, p.high)
         ]
-        tp = sum(g is True and p is True for g, p in pairs)
-        tn = sum(g is False and p is False for g, p in pairs)
-        positives = sum(g is True for g, _ in pairs)
-        negatives = len(pairs) - positives
-        out[field] = {
-            "tp": tp, "fn": positives - tp, "tn": tn, "fp": negatives - tn,
-            "sensitivity": round(100 * tp / positives, 1) if positives else None,
-            "specificity": round(100 * tn / negatives, 1) if negatives else None,
-        }  # fmt: skip
-    return out
+
+    return {
+        f.name: {
+            "tp": f.binary.tp, "fn": f.binary.fn, "tn": f.binary.tn, "fp": f.binary.fp,
+            "sensitivity": percent(f.binary.sensitivity),
+            "specificity": percent(f.binary.specificity),
+            "published": {c.measure: c.published for c in f.published},
+        }
+        for f in result.fields
+    }  # fmt: skip
+
+
+def _shown(p: list[float | None]) -> str:
+    value, low, high = p
+    return "n/a" if value is None else f"{value} [{low}, {high}]"
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -83,22 +89,27 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--label", default="development (seen)")
     parser.add_argument("--json", type=Path, help="Write the figures here.")
     args = parser.parse_args(argv)
-    gold = [json.loads(line) for line in args.gold.read_text().splitlines() if line]
+    fields = scores(args.gold)
+    texts = [g.text for g in read_gold(args.gold, load_schema("brain_mri"))]
     figures = {
-        "speed": speed([g["text"] for g in gold], args.reports),
-        "gold": {"file": str(args.gold), "label": args.label, "reports": len(gold)},
-        "fields": scores(gold),
+        "speed": speed(texts, args.reports),
+        "gold": {"file": str(args.gold), "label": args.label, "reports": len(texts)},
+        "fields": fields,
     }
     s = figures["speed"]
     print(f"{s['reports']} reports of ~{s['mean_chars']} characters, one process")
     print(f"rules backend: {s['rules_per_s']} reports/s (target >= {TARGET:g}); "
           f"plain nlp pipeline: {s['nlp_pipeline_per_s']} reports/s; "
           f"ratio {s['ratio']}x")  # fmt: skip
-    print(f"[{args.label}] {len(gold)} reports of {args.gold.name}")
-    print(f"{'field':20} {'sensitivity':>12} {'specificity':>12}   tp fn tn fp")
-    for name, f in figures["fields"].items():
-        print(f"{name:20} {f['sensitivity']!s:>12} {f['specificity']!s:>12}   "
-              f"{f['tp']} {f['fn']} {f['tn']} {f['fp']}")  # fmt: skip
+    print(
+        f"[{args.label}] {len(texts)} reports of {args.gold.name}: % [Wilson 95 % CI]"
+    )
+    print(f"{'field':18} {'sensitivity':>20} {'specificity':>20}  tp fn tn fp  paper")
+    for name, f in fields.items():
+        sens, spec = (_shown(f[m]) for m in ("sensitivity", "specificity"))
+        paper = " / ".join(f"{v:g}" for v in f["published"].values())
+        print(f"{name:18} {sens:>20} {spec:>20}  {f['tp']} {f['fn']} {f['tn']} "
+              f"{f['fp']}  {paper}")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
     return figures

@@ -72,6 +72,9 @@ def test_extract_benchmark_runs_small(capsys, tmp_path):
     for field in ("headache", "contrast", "abnormal", "explains_headache"):
         f = result["fields"][field]
         assert f["tp"] + f["fn"] > 0 and f["tn"] + f["fp"] > 0
-        assert 0 <= f["sensitivity"] <= 100 and 0 <= f["specificity"] <= 100
+        for measure in ("sensitivity", "specificity"):
+            value, low, high = f[measure]
+            assert 0 <= low <= value <= high <= 100
+        assert set(f["published"]) == {"sensitivity", "specificity"}
         assert "[development (seen)]" in out and field in out
     assert "ratio" in out and "reports/s" in out

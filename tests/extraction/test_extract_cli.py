@@ -3,9 +3,13 @@ in a real process."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+
+from entrepot.cli import main
+from entrepot.extraction import shipped_schemas
 
 REPORT = (
     "Indication : céphalées brutales.\n"
@@ -68,15 +72,21 @@ def test_extract_writes_each_reports_fields_and_skips_bad_lines():
     )
 
 
-def test_a_schema_given_as_a_path_and_a_human_readout(tmp_path):
-    from entrepot.extraction import shipped_schemas
+def run(monkeypatch, capsys, stdin: bytes, *args: str) -> tuple[int, str, str]:
+    """The command in this process: (exit status, stdout, stderr)."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    status = main(["extract", *args])
+    out, err = capsys.readouterr()
+    return status, out, err
 
+
+def test_a_schema_given_as_a_path_and_a_human_readout(tmp_path, monkeypatch, capsys):
     mine = tmp_path / "mine.yaml"
     mine.write_text(shipped_schemas()["brain_mri"].read_text())
     report = json.dumps({"id": 7, "text": REPORT}).encode()
-    done = extract(report, "--schema", str(mine))
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.decode().split() == [
+    status, out, err = run(monkeypatch, capsys, report, "--schema", str(mine))
+    assert status == 0, err
+    assert out.split() == [
         "7", "headache=true", "contrast=false", "abnormal=true",
         "explains_headache=true",
     ]  # fmt: skip
@@ -84,22 +94,20 @@ def test_a_schema_given_as_a_path_and_a_human_readout(tmp_path):
         "name: brain_mri\nversion: '2'\ntitle: t\n"
         "fields: [{name: headache, type: boolean, definition: d}]\n"
     )
-    done = extract(report, "--schema", str(mine))
-    assert done.returncode == 2 and done.stdout == b""
-    assert done.stderr.decode().startswith("entrepot: error: ")
-    assert done.stderr.decode().endswith(
-        "brain_mri.yaml: contrast: not a field of the schema\n"
-    )
+    status, out, err = run(monkeypatch, capsys, report, "--schema", str(mine))
+    assert (status, out) == (2, "")
+    assert err.startswith("entrepot: error: ") and err.count("\n") == 1
+    assert err.endswith("brain_mri.yaml: contrast: not a field of the schema\n")
 
 
-def test_an_unknown_schema_or_backend_is_refused_in_one_line():
-    done = extract(b"", "--schema", "nope", "--json")
-    assert done.returncode == 2
-    assert done.stderr.decode() == (
+def test_an_unknown_schema_or_backend_is_refused_in_one_line(monkeypatch, capsys):
+    status, _, err = run(monkeypatch, capsys, b"", "--schema", "nope", "--json")
+    assert status == 2
+    assert err == (
         "entrepot: error: nope: no such file, nor a shipped schema "
         "(shipped: brain_mri)\n"
     )
-    done = extract(b"", "--schema", "brain_mri", "--backend", "oracle")
-    assert done.returncode == 2 and "'oracle' is not one of 'rules'" in (
-        done.stderr.decode()
+    status, _, err = run(
+        monkeypatch, capsys, b"", "--schema", "brain_mri", "--backend", "oracle"
     )
+    assert status == 2 and "'oracle' is not one of 'rules'" in err
