@@ -102,7 +102,7 @@ def test_tricky_sentences(rules, text, field, value, evidence):
         ("Quelques hypersignaux de la substance blanche, Fazekas 1.", False, None),
         ("Méningiome de 8 mm sans effet de masse ni œdème.", False, None),
         ("Kyste pinéal de 9 mm, sans rapport avec les céphalées.", False,
-         "sans rapport avec"),
+         "rapport avec les céphalées"),
         ("Kyste arachnoïdien n'expliquant pas la symptomatologie.", False,
          "n'expliquant pas"),
     ],
