@@ -103,6 +103,8 @@ def test_tricky_sentences(rules, text, field, value, evidence):
         ("Méningiome de 8 mm sans effet de masse ni œdème.", False, None),
         ("Kyste pinéal de 9 mm, sans rapport avec les céphalées.", False,
          "rapport avec les céphalées"),
+        ("Sinusite aiguë pouvant expliquer les céphalées. Kyste pinéal sans rapport "
+         "avec les céphalées.", True, "expliquer les céphalées"),
         ("Kyste arachnoïdien n'expliquant pas la symptomatologie.", False,
          "n'expliquant pas"),
     ],
