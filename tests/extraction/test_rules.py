@@ -1,7 +1,7 @@
 """The rules backend: tricky sentences, evidence offsets, the rule file format,
 and the development set.
 
-`brain_mri_dev.jsonl` is the **development set (seen)**: 102 hand-written
+`brain_mri_dev.jsonl` is the **development set (seen)**: 114 hand-written
 reports the shipped rules were built on. Its figures say the rules do what
 they were written for, not how well they generalise (the held-out and
 synthetic sets measure that).
