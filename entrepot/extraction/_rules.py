@@ -240,6 +240,7 @@ class RulesBackend:
         }
 
     def extract(self, schema: Schema, texts: Sequence[str]) -> list[Extraction]:
+        """One extraction per text, in order, for the schema of these rules."""
         if schema != self.schema:
             raise ExtractionSchemaError(
                 f"the rules backend was built for schema {self.schema.name!r} "
