@@ -11,6 +11,7 @@ from entrepot.cli import (
     _cohort,
     _demo,
     _drugs,
+    _extract,
     _features,
     _nlp,
     _privacy,
@@ -44,6 +45,7 @@ for command in (
     _features.features,
     _cluster.cluster,
     _profiles.profiles,
+    _extract.extract,
     _web.serve,
 ):
     app.command()(command)

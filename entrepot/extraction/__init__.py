@@ -15,6 +15,7 @@ from entrepot.extraction._evaluate import (
 )
 from entrepot.extraction._llm import LlmBackend
 from entrepot.extraction._result import Backend, Extraction, output_record
+from entrepot.extraction._rules import RulesBackend, load_rules
 from entrepot.extraction._schema import (
     Schema,
     SchemaField,
@@ -38,10 +39,12 @@ __all__ = [
     "GoldRecord",
     "LlmBackend",
     "Proportion",
+    "RulesBackend",
     "Schema",
     "SchemaField",
     "evaluate",
     "extract_notes",
+    "load_rules",
     "load_schema",
     "nlp_system",
     "output_record",
