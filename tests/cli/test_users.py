@@ -73,6 +73,7 @@ PATIENT_DATA = {
     "profiles": (["CLUSTERS", "--cohort", str(PERIMETER)], "profiles"),
     "drugs scan": ([], "drugs.scan"),
     "nlp run": (["--workers", "1"], "nlp.run"),
+    "extract": (["--schema", "brain_mri"], "extract"),
     "nlp evaluate": (["--limit", "2"], "nlp.evaluate"),
     "cluster": (["FEATURES", "--k", "2", "--resamples", "3"], "cluster"),
 }
@@ -110,7 +111,7 @@ OTHER = {
     "drugs load-thesaurus": "installs a thesaurus, outside any warehouse",
     "drugs check": "checks prescription lines given as arguments",
     "nlp extract": "reads texts on stdin, never the warehouse",
-    "extract": "reads reports on stdin, never the warehouse",
+    "extract evaluate": "scores a gold file, never the warehouse",
     "deid": "de-identifies texts on stdin",
     "privacy kanon": "reads an extract file, never the warehouse",
     "privacy rotate-key": "governance (manage): re-keys pseudonyms; needs the "
@@ -131,7 +132,7 @@ def commands(group=None, prefix: str = "") -> list[str]:
         full = f"{prefix}{name}"
         if hasattr(command, "commands"):
             found += commands(command, f"{full} ")
-        else:
+        if not hasattr(command, "commands") or command.invoke_without_command:
             found.append(full)
     return found
 
