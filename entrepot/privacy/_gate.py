@@ -335,7 +335,7 @@ class Decision:
         the distinct persons counted."""
         keys = list(sets)
         everyone = len(set().union(*(set(v) for v in sets.values())))
-        if self.project is not None and self.mask_below is not None:
+        if self.defends:
             found = release_counts(
                 wh, self.project, [sets[k] for k in keys], self.mask_below
             )

@@ -34,15 +34,11 @@ def release_count(
     project: str,
     persons: ir.Table | ir.Column | Iterable[int],
     threshold: int,
-    *,
-    user: str = "entrepot",
-    action: str = "count",
-    parameters: dict | None = None,
+    **options,
 ) -> int | str:
-    """The number of distinct persons to show a project, safe from differencing."""
-    return release_set(
-        wh, project, persons, threshold, user=user, action=action, parameters=parameters
-    )[0]
+    """The number of distinct persons to show a project, safe from
+    differencing (`options`: `release_set`'s user, action, parameters)."""
+    return release_set(wh, project, persons, threshold, **options)[0]
 
 
 def release_set(
