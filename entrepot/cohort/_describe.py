@@ -58,7 +58,10 @@ def describe_cohort(
     )
     if persons is not None:
         periods = periods.semi_join(persons, periods.person_id == persons.person_id)
-    firsts = _firsts(wh, decision, periods, cohort_id)
+    periods = _released(wh, decision, periods, cohort_id)
+    firsts = periods.group_by("person_id").aggregate(
+        start_date=periods.start_date.min()
+    )
     person = decision.table(wh, "person")
     person = person.select(
         pid=person.person_id.cast("int64"),
@@ -119,24 +122,22 @@ def describe_cohort(
     }
 
 
-def _firsts(wh, decision: Decision, periods: ir.Table, cohort_id: int) -> ir.Table:
-    """The first entry of each person the table counts: the cohort's persons
-    as the gate releases them (safe from differencing within a project).
-    A person the defence moved out is left out; one it moved in (counted
-    for the project before, not in this cohort) is described at their first
-    entry into any cohort, else at this cohort's first entry. So the cells
-    add up to the count released, and neither gives the true count back."""
-    firsts = periods.group_by("person_id").aggregate(
-        start_date=periods.start_date.min()
-    )
-    found = firsts.to_pyarrow()
-    inside = found["person_id"].to_numpy()
+def _released(wh, decision: Decision, periods: ir.Table, cohort_id: int) -> ir.Table:
+    """The cohort periods of the persons the table counts: the cohort's
+    persons as the gate releases them (safe from differencing within a
+    project). A person the defence moved out is left out; one it moved in
+    (counted for the project before, not in this cohort) brings their
+    periods in any cohort, else a day at this cohort's first entry. So every
+    cell and every top concept counts the persons released, and none gives
+    the true count back."""
+    found = periods.to_pyarrow()
+    inside = np.unique(found["person_id"].to_numpy())
     asked = {"cohort_definition_id": cohort_id}
     _, counted = decision.release(wh, inside, "cohort.describe", asked)
     out = np.setdiff1d(inside, counted).tolist()
     moved = np.setdiff1d(counted, inside).tolist()
     if not out and not moved:
-        return firsts
+        return periods
     gone = pc.is_in(found["person_id"], value_set=pa.array(out, pa.int64()))
     kept = found.filter(pc.invert(gone))
     if moved:
@@ -145,22 +146,33 @@ def _firsts(wh, decision: Decision, periods: ir.Table, cohort_id: int) -> ir.Tab
 
 
 def _entries(wh, decision: Decision, persons: list[int], found: pa.Table) -> pa.Table:
-    """First entries into any cohort of `persons` (inside the perimeter),
-    else the first entry of the cohort `found` (its first entries)."""
+    """The periods in any cohort of `persons` (inside the perimeter); a
+    person in none: the first day of the cohort `found` (its periods)."""
     every = decision.narrow(
         wh, results_table(wh, "cohort"), "subject_id", "cohort_start_date"
     )
     every = every.filter(every.subject_id.isin(persons))
     rows = (
-        every.group_by(person_id=every.subject_id.cast("int64"))
-        .aggregate(start_date=every.cohort_start_date.min())
+        every.select(
+            person_id=every.subject_id.cast("int64"),
+            start_date=every.cohort_start_date,
+            end_date=every.cohort_end_date,
+        )
+        .distinct()
         .to_pyarrow()
-        .to_pylist()
+        .cast(found.schema)
     )
-    entered = {r["person_id"]: r["start_date"] for r in rows}
     first = pc.min(found["start_date"]).as_py()
-    days = [entered.get(p, first) for p in persons]
-    return pa.table({"person_id": persons, "start_date": days}).cast(found.schema)
+    entered = set(rows["person_id"].to_pylist())
+    none = [p for p in persons if p not in entered]
+    days = pa.table(
+        {
+            "person_id": none,
+            "start_date": [first] * len(none),
+            "end_date": [first] * len(none),
+        }
+    )
+    return pa.concat_tables([rows, days.cast(found.schema)])
 
 
 def _band(lo: int, hi: int) -> str:
