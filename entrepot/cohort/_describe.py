@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from entrepot.cohort._results import cohort_definition, results_table
+from entrepot.cohort._perimeter import cohort_rows, released_periods
+from entrepot.cohort._perimeter import periods as spans_of
+from entrepot.cohort._results import cohort_definition
 from entrepot.privacy import Decision
 from entrepot.warehouse.vocabulary import with_labels
 
@@ -49,13 +48,7 @@ def describe_cohort(
     decision = decision or Decision.unscoped(wh, mask_below)
     mask_below = decision.mask_below or 1
     name = cohort_definition(wh, cohort_id)["cohort_definition_name"]
-    cohort = results_table(wh, "cohort")
-    cohort = decision.narrow(wh, cohort, "subject_id", "cohort_start_date")
-    periods = cohort.filter(cohort.cohort_definition_id == cohort_id).select(
-        person_id=cohort.subject_id.cast("int64"),
-        start_date=cohort.cohort_start_date,
-        end_date=cohort.cohort_end_date,
-    )
+    periods = spans_of(cohort_rows(wh, decision, cohort_id))
     if persons is not None:
         periods = periods.semi_join(persons, periods.person_id == persons.person_id)
     periods = _released(wh, decision, periods, cohort_id)
@@ -122,57 +115,14 @@ def describe_cohort(
     }
 
 
-def _released(wh, decision: Decision, periods: ir.Table, cohort_id: int) -> ir.Table:
+def _released(wh, decision: Decision, spans: ir.Table, cohort_id: int) -> ir.Table:
     """The cohort periods of the persons the table counts: the cohort's
     persons as the gate releases them (safe from differencing within a
-    project). A person the defence moved out is left out; one it moved in
-    (counted for the project before, not in this cohort) brings their
-    periods in any cohort, else a day at this cohort's first entry. So every
-    cell and every top concept counts the persons released, and none gives
-    the true count back."""
-    found = periods.to_pyarrow()
-    inside = np.unique(found["person_id"].to_numpy())
+    project), `released_periods`. So every cell and every top concept counts
+    the persons released, and none gives the true count back."""
     asked = {"cohort_definition_id": cohort_id}
-    _, counted = decision.release(wh, inside, "cohort.describe", asked)
-    out = np.setdiff1d(inside, counted).tolist()
-    moved = np.setdiff1d(counted, inside).tolist()
-    if not out and not moved:
-        return periods
-    gone = pc.is_in(found["person_id"], value_set=pa.array(out, pa.int64()))
-    kept = found.filter(pc.invert(gone))
-    if moved:
-        kept = pa.concat_tables([kept, _entries(wh, decision, moved, found)])
-    return wh.store.from_arrow(kept)
-
-
-def _entries(wh, decision: Decision, persons: list[int], found: pa.Table) -> pa.Table:
-    """The periods in any cohort of `persons` (inside the perimeter); a
-    person in none: the first day of the cohort `found` (its periods)."""
-    every = decision.narrow(
-        wh, results_table(wh, "cohort"), "subject_id", "cohort_start_date"
-    )
-    every = every.filter(every.subject_id.isin(persons))
-    rows = (
-        every.select(
-            person_id=every.subject_id.cast("int64"),
-            start_date=every.cohort_start_date,
-            end_date=every.cohort_end_date,
-        )
-        .distinct()
-        .to_pyarrow()
-        .cast(found.schema)
-    )
-    first = pc.min(found["start_date"]).as_py()
-    entered = set(rows["person_id"].to_pylist())
-    none = [p for p in persons if p not in entered]
-    days = pa.table(
-        {
-            "person_id": none,
-            "start_date": [first] * len(none),
-            "end_date": [first] * len(none),
-        }
-    )
-    return pa.concat_tables([rows, days.cast(found.schema)])
+    _, counted = decision.release(wh, spans.person_id, "cohort.describe", asked)
+    return released_periods(wh, decision, spans, counted)
 
 
 def _band(lo: int, hi: int) -> str:
