@@ -4,17 +4,22 @@ attrition, whether shown by the library, the web or the CLI."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
+import pytest
+
+from entrepot.cli import main
 from entrepot.cohort._perimeter import released_shown
 from entrepot.cohort._results import stored_tables
-from entrepot.privacy import Decision
+from entrepot.privacy import Decision, add_project, add_user, claim_cohort
 
 from .test_describe import TWENTY_THREE, _fill, _rows
 
 EVERYONE = list(range(1, 24))
 #: 1: everyone; 2: everyone but the last person; 3: everyone again.
 COHORTS = {1: EVERYONE, 2: EVERYONE[:-1], 3: EVERYONE}
+PASSWORD = "correct horse battery"
 
 
 def _second_entries(wh) -> None:
@@ -52,3 +57,37 @@ def test_a_cohort_s_entries_do_not_tell_one_person_apart(make_warehouse):
             "entries": 24,
         }
     )
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch, new_duckdb) -> str:
+    """A DuckDB warehouse of the three cohorts, rita's in project p, which
+    holds every person: the file."""
+    path = tmp_path / "eds.duckdb"
+    with new_duckdb(path) as wh:
+        _fill(wh, TWENTY_THREE, COHORTS)
+        _second_entries(wh)
+        add_project(wh, "p")
+        add_user(wh, "rita", "researcher", PASSWORD, projects=["p"])
+        rita = Decision("rita", "researcher", "count", "p", None, 10)
+        for cohort in COHORTS:
+            claim_cohort(wh, rita, cohort, f"cohort {cohort}")
+    monkeypatch.setenv("ENTREPOT_PASSWORD", PASSWORD)
+    return str(path)
+
+
+def _cli(capsys, path: str, *argv: str):
+    done = main([*argv, "-w", path, "--user", "rita", "--project", "p", "--json"])
+    out, err = capsys.readouterr()
+    assert done == 0, err
+    return json.loads(out)
+
+
+def test_the_cli_lists_and_shows_cohorts_through_the_defence(capsys, project):
+    """`cohort list` showed 23 and 22 persons (24 and 22 entries) for cohorts
+    1 and 2 side by side, and `cohort show` each count as it was."""
+    listed = {r["id"]: _figures(r) for r in _cli(capsys, project, "cohort", "list")}
+    assert listed[1] == listed[2] == listed[3] == {"persons": 23, "entries": 24}
+    for cohort in (1, 2):
+        shown = _cli(capsys, project, "cohort", "show", str(cohort))
+        assert _figures(shown) == {"persons": 23, "entries": 24}
