@@ -168,7 +168,10 @@ def _chunk() -> tuple[dict[str, pa.Table], pa.Table, pa.Table]:
 @pytest.fixture(scope="module")
 def written() -> tuple[pa.Table, pa.Table]:
     tables, identities, stays = _chunk()
-    return write_notes(tables, identities, stays, seed=7, first_note_id=1000)
+    note, annotations, _ = write_notes(
+        tables, identities, stays, seed=7, first_note_id=1000
+    )
+    return note, annotations
 
 
 @pytest.fixture(scope="module")
@@ -456,7 +459,7 @@ def test_deterministic():
     one = write_notes(tables, identities, stays, seed=7, first_note_id=1)
     two = write_notes(tables, identities, stays, seed=7, first_note_id=1)
     other = write_notes(tables, identities, stays, seed=8, first_note_id=1)
-    assert one[0].equals(two[0]) and one[1].equals(two[1])
+    assert one[0].equals(two[0]) and one[1].equals(two[1]) and one[2].equals(two[2])
     assert one[0]["note_text"].to_pylist() != other[0]["note_text"].to_pylist()
 
 
@@ -466,7 +469,7 @@ def test_speed_smoke():
     started = time.perf_counter()
     total = 0
     for seed in range(30):
-        note, _ = write_notes(tables, identities, stays, seed=seed, first_note_id=1)
+        note, _, _ = write_notes(tables, identities, stays, seed=seed, first_note_id=1)
         total += note.num_rows
     rate = total / (time.perf_counter() - started)
     print(f"{rate:,.0f} notes/s")
