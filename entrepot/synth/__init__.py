@@ -5,6 +5,7 @@
 """
 
 from entrepot.synth._generate import SynthResult, generate_hospital, steps
+from entrepot.synth._gold import gold_reports
 from entrepot.synth._modules import Module, load_modules
 from entrepot.synth.notes import brain_mri_reports
 
@@ -13,6 +14,7 @@ __all__ = [
     "SynthResult",
     "brain_mri_reports",
     "generate_hospital",
+    "gold_reports",
     "load_modules",
     "steps",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -88,7 +89,7 @@ def write_notes(
                 schema, subtype, fields = doc.gold
                 gold += [
                     (stay.person.person_id, schema, subtype, when.date(), note_id,
-                     name, None if value is None else str(value).lower())
+                     name, None if value is None else json.dumps(value))
                     for name, value in fields.items()
                 ]  # fmt: skip
             note_id += 1
