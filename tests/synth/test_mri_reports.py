@@ -134,3 +134,20 @@ def test_causes_of_a_headache_explain_it_incidental_findings_do_not(finding, exp
         assert report.finding == finding
         assert report.fields["abnormal"] is True
         assert report.fields["explains_headache"] is explains
+
+
+def test_every_headache_subtype_has_the_mri_it_implies():
+    """The headache module's subtypes, through their codes: a migraine or a
+    tension headache has a normal MRI, the others an abnormal one."""
+    from entrepot.synth import load_modules
+    from entrepot.synth.notes._mri import coded_finding
+    from entrepot.synth.notes._mri_words import FINDINGS
+
+    [module] = [m for m in load_modules() if m.name == "headache"]
+    rng = Random(1)
+    for subtype in module.subtypes:
+        shown = {coded_finding(rng, [subtype.code]) for _ in range(30)}
+        expected = not subtype.name.startswith("normal")
+        assert {FINDINGS[f].abnormal for f in shown} == {expected}, subtype.name
+    assert coded_finding(rng, ["C71.9"]) == "tumour_mass"
+    assert FINDINGS["tumour_mass"].explains

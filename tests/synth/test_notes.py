@@ -228,6 +228,30 @@ def test_documents_per_stay(rows):
     assert "ORDONNANCE" not in kinds[31]  # died on the last day of the stay
 
 
+def test_a_recorded_brain_mri_has_its_report_and_gold_values():
+    """A stay with a brain MRI (CCAM ACQN001) and no headache code gets the
+    report, on the procedure's day, with the four gold values of brain_mri."""
+    tables, identities, stays = _chunk()
+    day = date(2022, 1, 7)
+    tables["procedure_occurrence"] = _table(
+        "procedure_occurrence",
+        [{"procedure_occurrence_id": 1, "person_id": 2, "visit_occurrence_id": 22,
+          "procedure_source_value": "ACQN001", "procedure_date": day}],
+    )  # fmt: skip
+    note, _, truth = write_notes(tables, identities, stays, seed=7, first_note_id=1)
+    mris = {n["visit_occurrence_id"]: n for n in note.to_pylist()
+            if n["note_source_value"] == "CR-IRM"}  # fmt: skip
+    assert sorted(mris) == [22, 30, 31] and mris[22]["note_date"] == day
+    rows = [r for r in truth.to_pylist() if r["note_id"] == mris[22]["note_id"]]
+    assert sorted(r["field"] for r in rows) == [
+        "abnormal", "contrast", "explains_headache", "headache"
+    ]  # fmt: skip
+    assert {(r["person_id"], r["module"], r["onset_date"]) for r in rows} == {
+        (2, "brain_mri", day)
+    }
+    assert truth.num_rows == 4 * len(mris)
+
+
 def test_death_in_discharge_letter(rows):
     notes, annotations = rows
     crh = next(n for n in notes if n["note_source_value"] == "CRH"
