@@ -121,6 +121,8 @@ def test_mri_reports_follow_the_headache_subtype(con):
         SELECT h.subtype, t.value FROM entrepot.synth_truth t
         JOIN entrepot.synth_truth h ON h.person_id = t.person_id
          AND h.module = 'headache'
+        JOIN entrepot.synth_truth c ON c.note_id = t.note_id
+         AND c.field = 'headache' AND c.value = 'true'
         WHERE t.module = 'brain_mri' AND t.field = 'abnormal'"""
     ).fetchall()
     assert rows
@@ -147,5 +149,21 @@ def test_gold_reports_reads_the_reports_back(path, con):
     schema = load_schema("brain_mri")
     for r in reports:
         assert r["text"] == texts[r["id"]]
-        assert r["fields"]["headache"] is True
         assert schema.resolve(r["fields"]) == r["fields"]
+
+
+def test_a_stroke_mri_is_not_for_a_headache(con):
+    """The MRIs of stroke patients' stroke stays: no headache in their context,
+    an acute infarct or a haematoma where the stroke is coded so."""
+    rows = con.sql(
+        """
+        SELECT h.value, a.subtype, c.condition_source_value
+        FROM note n
+        JOIN entrepot.synth_truth h ON h.note_id = n.note_id AND h.field = 'headache'
+        JOIN entrepot.synth_truth a ON a.note_id = n.note_id AND a.field = 'abnormal'
+        JOIN condition_occurrence c ON c.visit_occurrence_id = n.visit_occurrence_id
+        WHERE c.condition_source_value IN ('I639', 'I619')"""
+    ).fetchall()
+    assert rows
+    finding = {"I639": "acute_infarct", "I619": "haematoma"}
+    assert all(h == "false" and f == finding[c] for h, f, c in rows), rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from entrepot.synth.notes._compose import P, Writer
-from entrepot.synth.notes._lexicon import CULPRITS, NURSES, SPECIALISTS
+from entrepot.synth.notes._lexicon import CULPRITS, NURSES, SPECIALISTS, STROKE
 from entrepot.synth.notes._mri import SCHEMA, coded_finding, draw_report
 from entrepot.synth.notes._text import Doc, Span, de, pick
 
@@ -216,12 +216,18 @@ def _exam(
 
 
 def mri_report(w: Writer, day: date) -> Doc:
-    """Compte rendu d'IRM cérébrale showing the coded finding, with its gold values
-    (a headache patient's: the headache module is the one that orders an MRI)."""
+    """Compte rendu d'IRM cérébrale showing the coded finding, with its gold values:
+    for a stroke (a stay coded so, without a headache), else for a headache (the
+    other module that orders MRIs)."""
     rng = w.rng
-    finding = coded_finding(rng, w.findings)
+    stroke = not w.headache and any(c[:3] in STROKE for c in w.stay.diagnoses)
     report = draw_report(
-        rng, female=w.female, age=int(w.age), headache=True, finding=finding
+        rng,
+        female=w.female,
+        age=int(w.age),
+        headache=not stroke,
+        finding=coded_finding(rng, w.findings),
+        indication="stroke" if stroke else None,
     )
     doc = _exam(w, day, "", "Service d'imagerie médicale", "Demandeur",
                 "Date de l'examen", title=report.title)  # fmt: skip

@@ -86,10 +86,12 @@ def draw_report(
     age: int,
     headache: bool | None = None,
     finding: str | None = None,
+    indication: str | None = None,
 ) -> MriReport:
-    """A report of a patient; `headache` and `finding` are drawn unless given."""
+    """A report of a patient; the context (`headache`, else another `indication`,
+    a key of OTHER_INDICATIONS) and the `finding` are drawn unless given."""
     if headache is None:
-        headache = rng.random() < HEADACHE_SHARE
+        headache = indication is None and rng.random() < HEADACHE_SHARE
     extra = ""
     if headache:
         finding = finding or _headache_finding(rng, age)
@@ -98,7 +100,7 @@ def draw_report(
         chance = HEADACHE_CONTRAST
     else:
         chance, phrases, findings = OTHER_INDICATIONS[
-            pick(rng, tuple(OTHER_INDICATIONS))
+            indication or pick(rng, tuple(OTHER_INDICATIONS))
         ]
         finding = finding or _weighted(rng, findings)
         indication = pick(rng, phrases)
