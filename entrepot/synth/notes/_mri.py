@@ -47,7 +47,7 @@ HEADINGS = {
     "results": ("RÉSULTATS", "Résultats", "Description", "Compte rendu", "Analyse"),
     "conclusion": ("CONCLUSION", "Conclusion", "Synthèse"),
 }  # fmt: skip
-YOUNG = ("white_matter", "old_lacunes")  # findings of the elderly
+ELDERLY = ("white_matter", "old_lacunes")  # findings of the elderly
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def draw_report(
         headache = indication is None and rng.random() < HEADACHE_SHARE
     extra = ""
     if headache:
-        finding = finding or _headache_finding(rng, age)
+        finding = finding or _headache_finding(rng)
         context = pick(rng, CAUSES.get(finding) or tuple(HEADACHE_CONTEXTS))
         indication = pick(rng, HEADACHE_CONTEXTS[context])
         chance = HEADACHE_CONTRAST
@@ -109,18 +109,17 @@ def draw_report(
             extra = pick(rng, NOT_HEADACHE)
         elif said < 0.2:
             extra = pick(rng, HEADACHE_HISTORY)
-    if finding in YOUNG and age < 45:
+    if finding in ELDERLY and age < 45:
         finding = "dva"
     main = FINDINGS[finding]
     second = _second(rng, finding)
     contrast = rng.random() < (main.contrast if main.contrast is not None else chance)
     abnormal = main.abnormal
-    explains = main.explains or (second is not None and FINDINGS[second].explains)
     fields = {
         "headache": headache,
         "contrast": contrast,
         "abnormal": abnormal,
-        "explains_headache": explains if headache and abnormal else None,
+        "explains_headache": main.explains if headache and abnormal else None,
     }
     side = pick(rng, ("droit", "gauche"))
     parts = {
@@ -146,7 +145,7 @@ def coded_finding(rng: Random, codes: list[str]) -> str:
     return "normal" if rng.random() < 0.8 else "normal_variant"
 
 
-def _headache_finding(rng: Random, age: int) -> str:
+def _headache_finding(rng: Random) -> str:
     kind = _weighted(rng, HEADACHE_KINDS)
     if kind == "normal":
         return "normal" if rng.random() < 0.75 else "normal_variant"
@@ -163,7 +162,8 @@ def _weighted(rng: Random, weights: dict[str, float]) -> str:
 
 
 def _second(rng: Random, finding: str) -> str | None:
-    """An incidental finding beside an abnormal one, sometimes."""
+    """An incidental finding beside an abnormal one, sometimes (the second
+    never explains a headache: the first decides)."""
     main = FINDINGS[finding]
     if not main.abnormal or rng.random() >= 0.15:
         return None

@@ -38,7 +38,7 @@ FINDINGS: dict[str, Finding] = {
     "normal_variant": _f(
         False,
         False,
-        "",
+        "white ventricles",
         (
             "Quelques rares hypersignaux FLAIR punctiformes de la substance blanche "
             "sous-corticale, non spécifiques, banals pour l'âge.",
@@ -449,7 +449,7 @@ FINDINGS: dict[str, Finding] = {
     "hippocampal_sclerosis": _f(
         True,
         False,
-        "",
+        "white",
         (
             "Atrophie et hypersignal FLAIR de l'hippocampe {side}, avec perte de sa "
             "structure interne.",
@@ -460,7 +460,7 @@ FINDINGS: dict[str, Finding] = {
     "postoperative": _f(
         True,
         False,
-        "",
+        "white",
         (
             "Cavité opératoire frontale {sidef}, bordée d'un discret hypersignal FLAIR "
             "cicatriciel, stable par rapport à l'examen antérieur.",
