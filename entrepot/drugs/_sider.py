@@ -127,7 +127,9 @@ def read_pack(folder: Path) -> list[EffectRow]:
     rows, seen = [], set()
     for number, (drug, _stereo, _label, _kind, cui, term) in preferred:
         if drug not in names or not term:
-            problem = "no side effect name" if term else f"drug {drug} is not in drug_names.tsv"
+            problem = (
+                f"drug {drug} is not in drug_names.tsv" if term else "no side effect name"
+            )
             raise InputFileError(f"meddra_all_se.tsv, line {number}: {problem}")
         codes = atc.get(drug) or set(recognize(names[drug]).atc)
         for code in sorted(codes):
