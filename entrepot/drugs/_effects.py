@@ -191,7 +191,7 @@ def _by_count(groups: dict[str, set | list]) -> list[tuple[str, set | list]]:
 
 def _organs(merged: dict[tuple[str, str], dict]) -> list[Organ]:
     groups: dict[str, list[Effect]] = {}
-    for (organ, key), found in merged.items():
+    for (organ, _term), found in merged.items():
         groups.setdefault(organ, []).append(Effect(**found))
     return [
         Organ(

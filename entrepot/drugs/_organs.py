@@ -78,7 +78,7 @@ def frequency_rank(frequency: str) -> int:
 def class_of_share(share: float) -> str:
     """The CIOMS class of a share of patients: >= 1/10 très fréquent, >= 1/100
     fréquent, >= 1/1,000 peu fréquent, >= 1/10,000 rare, else très rare."""
-    for bound, frequency in zip((0.1, 0.01, 0.001, 0.0001), FREQUENCIES):
+    for bound, frequency in zip((0.1, 0.01, 0.001, 0.0001), FREQUENCIES, strict=False):
         if share >= bound:
             return frequency
     return "très rare"

@@ -128,7 +128,9 @@ def read_pack(folder: Path) -> list[EffectRow]:
     for number, (drug, _stereo, _label, _kind, cui, term) in preferred:
         if drug not in names or not term:
             problem = (
-                f"drug {drug} is not in drug_names.tsv" if term else "no side effect name"
+                f"drug {drug} is not in drug_names.tsv"
+                if term
+                else "no side effect name"
             )
             raise InputFileError(f"meddra_all_se.tsv, line {number}: {problem}")
         codes = atc.get(drug) or set(recognize(names[drug]).atc)
