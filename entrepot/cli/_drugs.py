@@ -225,7 +225,9 @@ def effects(
     ] = None,
     search: Annotated[
         str | None,
-        typer.Option(help="Keep effects whose term holds this text (any accents, case)."),
+        typer.Option(
+            help="Keep effects whose term holds this text (any accents, case)."
+        ),
     ] = None,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,

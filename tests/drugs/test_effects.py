@@ -35,7 +35,16 @@ def test_the_seed_prescription_by_organ_most_effects_first():
     result = effects(SEED + ["poudre de perlimpinpin"]).to_dict()
     assert list(result) == ["lines", "organs"]
     counts = [o["count"] for o in result["organs"]]
-    assert counts == sorted(counts, reverse=True)
+    assert counts == sorted(counts, reverse=True) and len(counts) == 16
+    assert [(o["organ"], o["count"]) for o in result["organs"][:7]] == [
+        ("système digestif", 29),  # as the README says
+        ("dermatologie", 22),
+        ("neurologie", 13),
+        ("nutrition-métabolisme", 13),
+        ("cardio-vasculaire", 12),
+        ("hématologie", 12),
+        ("anomalies biologiques", 9),
+    ]
     by_organ = {o["organ"]: o for o in result["organs"]}
     assert by_organ["système digestif"]["count"] == len(
         by_organ["système digestif"]["effects"]
@@ -77,9 +86,10 @@ def test_a_frequency_keeps_its_class_and_the_more_frequent_ones():
     assert frequencies == {"très fréquent", "fréquent"}
     assert kept["lines"][0]["effects"] == 16 < every
     assert effects([amlodipine], frequency="frequent").to_dict() == kept
-    assert effects([amlodipine], frequency="indéterminée").to_dict()["lines"][0][
-        "effects"
-    ] == every
+    assert (
+        effects([amlodipine], frequency="indéterminée").to_dict()["lines"][0]["effects"]
+        == every
+    )
     with pytest.raises(DrugInputError, match="frequency 'often' is not one of"):
         effects([amlodipine], frequency="often")
 

@@ -62,7 +62,16 @@ def test_effects_json_without_a_warehouse(capsys):
     out = _run(capsys, "drugs", "effects", *LINES, "xyz", "--search", "HYPOTENSION")
     assert list(out) == ["lines", "organs"]
     assert [set(line) for line in out["lines"]] == [
-        {"line", "input", "recognized", "substances", "atc", "sources", "effects", "organs"}  # fmt: skip
+        {
+            "line",
+            "input",
+            "recognized",
+            "substances",
+            "atc",
+            "sources",
+            "effects",
+            "organs",
+        }  # fmt: skip
     ] * 3
     assert out["lines"][2]["recognized"] is False
     assert out["organs"] == [
