@@ -19,7 +19,7 @@ from entrepot.drugs._organs import (
     frequency_rank,
     group_of,
 )
-from entrepot.drugs._recognition import _LOCAL_ATC, Drug, recognize
+from entrepot.drugs._recognition import LOCAL_ATC, Drug, recognize
 from entrepot.drugs._text import fold
 from entrepot.errors import DrugInputError
 
@@ -27,7 +27,7 @@ CURATED = "effects-rcp.csv"
 #: Columns of an effect row, in the curated file and in the warehouse table.
 COLUMNS = ("atc", "substance", "soc", "frequency", "term", "source")
 #: What a line's local route keeps of its ATC codes ("DICLOFENAC 1 % gel": M02AA15).
-_LOCAL_GROUPS = tuple(g for groups in _LOCAL_ATC.values() for g in groups)
+_LOCAL_GROUPS = tuple(g for groups in LOCAL_ATC.values() for g in groups)
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,8 @@ def effect_codes(drug: Drug) -> list[str]:
     """The ATC codes whose effects a line has: those of its local route when the
     route is sure and local, else its systemic ones (all when none is)."""
     local = [c for c in drug.atc if c.startswith(_LOCAL_GROUPS)]
-    if drug.route in _LOCAL_ATC and drug.route_doubt is None:
-        return [c for c in drug.atc if c.startswith(_LOCAL_ATC[drug.route])] or local
+    if drug.route in LOCAL_ATC and drug.route_doubt is None:
+        return [c for c in drug.atc if c.startswith(LOCAL_ATC[drug.route])] or local
     return [c for c in drug.atc if c not in local] or list(drug.atc)
 
 

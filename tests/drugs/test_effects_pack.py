@@ -136,3 +136,17 @@ def test_a_bad_pack_is_one_line_and_loads_nothing(
     assert "\n" not in err
     out = _run(capsys, "drugs", "effects", *LINES, "-w", warehouse)
     assert out["lines"][0]["sources"] == ["SIDER 4.1 (sider)"]  # the pack before
+
+
+def test_a_pack_loads_and_answers_on_each_engine(make_warehouse, tmp_path):
+    from entrepot.drugs import effect_table, effects, load_effects
+
+    wh = make_warehouse()
+    assert effect_table(wh).name == "RCP (table entrepot)"  # no pack yet
+    counts = load_effects(wh, _write(tmp_path / "sider", PACK))
+    assert counts["frequencies"]["très fréquent"] == 1
+    result = effects(LINES, table=effect_table(wh), search="headache").to_dict()
+    assert result["organs"] == [
+        {"organ": "neurologie", "count": 1, "effects": [
+            {"term": "Headache", "frequency": "fréquent", "lines": [0, 1]}]},
+    ]  # fmt: skip
