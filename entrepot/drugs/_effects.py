@@ -12,6 +12,7 @@ import io
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib.resources import files
+from typing import Protocol
 
 from entrepot.drugs._organs import (
     FREQUENCIES,
@@ -40,8 +41,16 @@ class EffectRow:
     source: str
 
 
+class EffectSource(Protocol):
+    """Where effects are read: `name` says it, `rows` gives those of ATC codes."""
+
+    name: str
+
+    def rows(self, codes: list[str]) -> list[EffectRow]: ...
+
+
 class EffectTable:
-    """Effect rows by ATC code, and where they come from."""
+    """Effect rows held in memory, by ATC code, and where they come from."""
 
     def __init__(self, rows: list[EffectRow], name: str) -> None:
         self.name = name
@@ -131,7 +140,7 @@ def effects(
     *,
     frequency: str | None = None,
     search: str | None = None,
-    table: EffectTable | None = None,
+    table: EffectSource | None = None,
 ) -> Effects:
     """The possible effects of each line and of the whole prescription, by organ
     group, most effects first. `frequency` keeps that class and the more frequent
@@ -145,7 +154,7 @@ def effects(
     for index, line in enumerate(lines):
         drug = recognize(line)
         codes = effect_codes(drug) if drug.recognized else []
-        rows = table.rows(codes)
+        rows = table.rows(codes) if codes else []
         per_organ: dict[str, set[str]] = {}
         for row in rows:
             if frequency_rank(row.frequency) > limit or wanted not in fold(row.term):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from entrepot.drugs._effects import COLUMNS, EffectRow, EffectTable
+from entrepot.drugs._effects import COLUMNS, EffectRow, EffectSource, EffectTable
 from entrepot.drugs._organs import (
     FREQUENCIES,
     SOCS,
@@ -177,12 +177,13 @@ def load_effects(wh, folder: Path) -> dict:
     }
 
 
-class WarehouseEffects(EffectTable):
+class WarehouseEffects:
     """The pack loaded in a warehouse, read for the codes asked."""
+
+    name = "SIDER 4.1 (pack)"
 
     def __init__(self, wh) -> None:
         self.wh = wh
-        self.name = "SIDER 4.1 (pack)"
 
     def rows(self, codes: list[str]) -> list[EffectRow]:
         t = self.wh.table(TABLE)
@@ -190,7 +191,7 @@ class WarehouseEffects(EffectTable):
         return [EffectRow(**r) for r in found]
 
 
-def effect_table(wh=None) -> EffectTable:
+def effect_table(wh=None) -> EffectSource:
     """The pack loaded in `wh`, else the curated table shipped with entrepot."""
     if wh is not None and wh.has_table(TABLE) and wh.count(TABLE):
         return WarehouseEffects(wh)
