@@ -233,9 +233,10 @@ def effects(
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Possible adverse effects of each line and of the whole prescription, by
-    organ system: the warehouse's data pack if one is loaded (load-effects),
-    else the curated table of French SmPCs shipped with entrepot."""
+    """Possible adverse effects of prescription lines, by organ system.
+
+    From the warehouse's data pack if one is loaded (load-effects), else from
+    the curated table of French SmPCs shipped with entrepot."""
     from entrepot.drugs import effect_table
     from entrepot.drugs import effects as effects_of
 
@@ -296,8 +297,10 @@ def load_effects(
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Load an adverse effect data pack into the warehouse, for `drugs effects
-    -w` and the web app (replacing the pack before); the right to ingest."""
+    """Load an adverse effect data pack (SIDER 4.1's layout) into the warehouse.
+
+    `drugs effects -w` and the web app then use it; it replaces the pack
+    before. The right to ingest."""
     from entrepot.drugs import load_effects as load
 
     with open_warehouse(warehouse) as wh:
