@@ -149,6 +149,16 @@ BOOKKEEPING = {
     "released_persons": ibis.schema(  # counts released per project (differencing)
         {"project": "string", "release_id": "int64", "person_id": "int64"}
     ),
+    "drug_effect": ibis.schema(  # an adverse effect data pack (entrepot.drugs)
+        {
+            "atc": "string",
+            "substance": "string",
+            "soc": "string",
+            "frequency": "string",
+            "term": "string",
+            "source": "string",
+        }
+    ),
     "load_log": ibis.schema(
         {
             "load_id": "string",

@@ -85,6 +85,7 @@ RIGHTS = {
     "load": (["OMOP"], "ingest"),
     "eras": ([], "ingest"),
     "vocab load-athena": (["ATHENA"], "ingest"),
+    "drugs load-effects": (["PACK"], "ingest"),
     "ingest": (["OUT"], "ingest"),
     "validate": ([], "read"),
     "audit show": ([], "manage"),
@@ -110,6 +111,9 @@ OTHER = {
     "serve": "the web app, whose every route passes the gate itself",
     "drugs load-thesaurus": "installs a thesaurus, outside any warehouse",
     "drugs check": "checks prescription lines given as arguments",
+    "drugs effects": "adverse effects of prescription lines given as arguments, "
+    "from reference data (a shipped table or the warehouse's effect pack), "
+    "never patient data",
     "nlp extract": "reads texts on stdin, never the warehouse",
     "extract evaluate": "scores a gold file, never the warehouse",
     "deid": "de-identifies texts on stdin",
