@@ -1,6 +1,12 @@
 """Prescription analysis: drug interactions by the ANSM thesaurus, and the
-self-controlled designs of pharmacovigilance."""
+self-controlled designs of pharmacovigilance (case series, time to onset)
+with empirical calibration by negative controls."""
 
+from entrepot.drugs._calibration import (
+    Calibrated,
+    SystematicError,
+    fit_systematic_error,
+)
 from entrepot.drugs._checking import Check, Interaction, check
 from entrepot.drugs._onset import Onset, Weibull, fit_weibull, onset_days, time_to_onset
 from entrepot.drugs._recognition import Drug, recognize
@@ -10,17 +16,20 @@ from entrepot.drugs._thesaurus import LEVELS, Thesaurus, install_thesaurus
 
 __all__ = [
     "LEVELS",
+    "Calibrated",
     "Check",
     "Drug",
     "Interaction",
     "Onset",
     "ScanResult",
     "SccsResult",
+    "SystematicError",
     "Thesaurus",
     "Weibull",
     "WindowEstimate",
     "check",
     "cohort_definition_id",
+    "fit_systematic_error",
     "fit_weibull",
     "install_thesaurus",
     "onset_days",
