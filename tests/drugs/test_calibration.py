@@ -37,7 +37,7 @@ def test_calibration_restores_the_coverage_of_confidence_intervals():
     low = np.log([f.ci[0] for f in found])
     high = np.log([f.ci[1] for f in found])
     calibrated = covered(low, high, truths)
-    assert raw < 0.7
+    assert raw < 0.75  # 0.69 measured
     assert calibrated >= 0.9
     assert np.all(high - low > 2 * 1.96 * se)  # wider, every one
     point = np.log([f.estimate for f in found])
