@@ -49,8 +49,8 @@ class WindowEstimate:
     end: int
     irr: float
     ci: tuple[float, float] | None  # None when no event fell in the window
-    log_irr: float
-    se: float
+    log_irr: float | None  # for calibration; None as the CI
+    se: float | None
     events: int
     days: int
 
@@ -112,16 +112,29 @@ def sccs(
 
 
 def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
-    """The conditional Poisson model over an interval table of `sccs_intervals`."""
+    """The conditional Poisson model over an interval table of `sccs_intervals`.
+
+    The intervals of a window, age band or season without any event are left
+    out: their rate's estimate is 0 (a window's IRR is then 0, without CI),
+    which is what keeping them at the likelihood's limit would give."""
     col = {name: table[name].to_numpy() for name in table.column_names}
     exposed = col["window"] > 0
     cases = len(np.unique(col["person_id"]))
     cases_exposed = len(np.unique(col["person_id"][exposed & (col["days"] > 0)]))
     if not cases_exposed:
         raise DrugInputError(f"no case of the outcome was exposed to {drug}")
-    events = {i: int(col["events"][col["window"] == i].sum()) for i in col["window"]}
-    fitted = [i for i in range(1, len(windows) + 1) if events.get(i)]
+    events = np.bincount(
+        col["window"], weights=col["events"], minlength=len(windows) + 1
+    )
+    if not events[0]:
+        raise DrugInputError(
+            f"every case's outcome fell in a risk window of {drug}: "
+            "the IRR has no upper bound"
+        )
+    fitted = [i for i in range(1, len(windows) + 1) if events[i]]
     keep = np.isin(col["window"], [0, *fitted]) & (col["days"] > 0)
+    for name in ("age_band", "season"):  # a level without events: rate 0
+        keep &= np.isin(col[name], np.unique(col[name][col["events"] > 0]))
     col = {name: values[keep] for name, values in col.items()}
     columns = [col["window"] == i for i in fitted]
     for name in ("age_band", "season"):
@@ -139,15 +152,15 @@ def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
     for i, (a, b) in enumerate(windows, 1):
         days = int(table["days"].to_numpy()[table["window"].to_numpy() == i].sum())
         if i not in fitted:
-            estimates.append(
-                WindowEstimate(a, b, 0.0, None, -math.inf, math.inf, 0, days)
-            )
+            estimates.append(WindowEstimate(a, b, 0.0, None, None, None, 0, days))
             continue
         k = fitted.index(i)
         log_irr, se = float(beta[k]), math.sqrt(cov[k, k])
         ci = (math.exp(log_irr - Z95 * se), math.exp(log_irr + Z95 * se))
         estimates.append(
-            WindowEstimate(a, b, math.exp(log_irr), ci, log_irr, se, events[i], days)
+            WindowEstimate(
+                a, b, math.exp(log_irr), ci, log_irr, se, int(events[i]), days
+            )
         )
     return SccsResult(drug, cases, cases_exposed, estimates)
 

@@ -17,6 +17,7 @@ from entrepot.warehouse.vocabulary import local_concept_id
 CONCEPTS = [
     ("ATC", "J01C", "ATC 3rd", None),
     ("ATC", "J01CA04", "ATC 5th", "J01C"),
+    ("ATC", "N02BE01", "ATC 5th", None),  # paracetamol: never given
     ("CIM10", "L27", "3-char nonbill code", None),
     ("CIM10", "L27.0", "4-char billing code", "L27"),
     ("CIM10", "I10", "3-char billing code", None),

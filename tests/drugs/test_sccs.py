@@ -74,6 +74,20 @@ def test_sccs_recovers_the_planted_irr_of_each_window(simulated):
     assert result.to_dict()["windows"][1]["start"] == 31
 
 
+def test_a_window_without_events_has_no_ci(simulated):
+    wh, _, _ = simulated
+    result = sccs(wh, TOXIDERMIE, "J01CA04", windows=[(1, 30), (-2000, -1990)])
+    assert 2.0 < result.irr < 4.0
+    empty = result.windows[1]
+    assert (empty.irr, empty.ci, empty.se, empty.events, empty.days) == (
+        0.0,
+        None,
+        None,
+        0,
+        0,
+    )
+
+
 def test_without_age_and_season_the_irr_is_confounded(simulated):
     wh, _, _ = simulated
     crude = sccs(wh, TOXIDERMIE, "J01CA04", age_band_years=None, season=None)
@@ -113,11 +127,17 @@ HAND_TABLE = {
 }
 
 
-def test_intervals_of_one_case_by_hand(tmp_path, new_duckdb):
-    wh = new_duckdb(tmp_path / "eds.duckdb")
+@pytest.fixture(scope="module")
+def by_hand(tmp_path_factory, new_duckdb):
+    wh = new_duckdb(tmp_path_factory.mktemp("hand") / "eds.duckdb")
     load(wh, HAND)
-    assert sccs_intervals(wh, TOXIDERMIE, "J01CA04").to_pydict() == HAND_TABLE
-    monthly = sccs_intervals(wh, TOXIDERMIE, "J01CA04", season="month")
+    yield wh
+    wh.close()
+
+
+def test_intervals_of_one_case_by_hand(by_hand):
+    assert sccs_intervals(by_hand, TOXIDERMIE, "J01CA04").to_pydict() == HAND_TABLE
+    monthly = sccs_intervals(by_hand, TOXIDERMIE, "J01CA04", season="month")
     assert monthly.to_pydict()["season"] == [1, 2, 2, 3, 3]
     assert monthly.to_pydict()["days"] == [17, 1, 28, 2, 8]
 
@@ -138,13 +158,16 @@ def test_bad_options_are_refused_in_one_line(simulated, options, message):
         sccs(wh, TOXIDERMIE, "J01CA04", **options)
 
 
-def test_an_unknown_drug_or_no_exposed_case_is_refused(tmp_path, new_duckdb):
-    wh = new_duckdb(tmp_path / "eds.duckdb")
-    load(wh, Rows(HAND.person, HAND.observation, [], HAND.condition))
-    with pytest.raises(UnknownCodeError, match="ATC N02BE01"):
-        sccs(wh, TOXIDERMIE, "N02BE01")
+def test_an_unknown_drug_or_no_exposed_case_is_refused(by_hand):
+    with pytest.raises(UnknownCodeError, match="ATC N02BE51"):
+        sccs(by_hand, TOXIDERMIE, "N02BE51")
     with pytest.raises(DrugInputError, match="no case of the outcome was exposed"):
-        sccs(wh, TOXIDERMIE, "J01CA04")
+        sccs(by_hand, TOXIDERMIE, "N02BE01")
+
+
+def test_outcomes_only_in_risk_windows_have_no_upper_bound(by_hand):
+    with pytest.raises(DrugInputError, match="fell in a risk window of J01CA04"):
+        sccs(by_hand, TOXIDERMIE, "J01CA04")
 
 
 @pytest.mark.spark
