@@ -121,6 +121,8 @@ def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
     exposed = col["window"] > 0
     cases = len(np.unique(col["person_id"]))
     cases_exposed = len(np.unique(col["person_id"][exposed & (col["days"] > 0)]))
+    if not cases:
+        raise DrugInputError("no case of the outcome in the warehouse")
     if not cases_exposed:
         raise DrugInputError(f"no case of the outcome was exposed to {drug}")
     events = np.bincount(
@@ -197,9 +199,9 @@ def sccs_intervals(
     adjusted for; days; events), sorted."""
     windows = _checked(windows, age_band_years, season)
     decision = decision or Decision.unscoped(wh)
-    c = cases(wh, decision, outcome)
+    c = wh.store.materialize(cases(wh, decision, outcome))  # read four times
     starts = exposure_starts(wh, decision, drug, gap_days)
-    risks = _risk_windows(c, starts, windows)
+    risks = wh.store.materialize(_risk_windows(c, starts, windows))
     cuts = _cuts(wh, c, risks)
     segs = _segments(cuts, risks)
     segs = segs.join(c, "person_id")

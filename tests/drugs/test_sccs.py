@@ -163,6 +163,11 @@ def test_an_unknown_drug_or_no_exposed_case_is_refused(by_hand):
         sccs(by_hand, TOXIDERMIE, "N02BE51")
     with pytest.raises(DrugInputError, match="no case of the outcome was exposed"):
         sccs(by_hand, TOXIDERMIE, "N02BE01")
+    hypertension = ConceptSet.model_validate(
+        {"items": [{"vocabulary": "CIM10", "code": "I10"}]}
+    )
+    with pytest.raises(DrugInputError, match="no case of the outcome in"):
+        sccs(by_hand, hypertension, "J01CA04")
 
 
 def test_outcomes_only_in_risk_windows_have_no_upper_bound(by_hand):
