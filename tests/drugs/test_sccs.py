@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from entrepot.cohort import ConceptSet
+from entrepot.cohort import CohortDefinition, ConceptSet, run_cohort
 from entrepot.drugs import sccs, sccs_intervals
 from entrepot.errors import DrugInputError, UnknownCodeError
 from entrepot.warehouse import Warehouse
@@ -72,6 +72,21 @@ def test_sccs_recovers_the_planted_irr_of_each_window(simulated):
     assert result.irr == result.windows[0].irr
     assert result.windows[0].ci[0] > 1.5  # a signal
     assert result.to_dict()["windows"][1]["start"] == 31
+
+
+def test_a_saved_cohort_gives_the_same_cases_as_its_concept_set(simulated):
+    wh, _, _ = simulated
+    definition = CohortDefinition.model_validate(
+        {
+            "name": "toxidermies",
+            "concept_sets": {"toxidermies": TOXIDERMIE.model_dump()},
+            "entry": {"events": [{"condition": {"concept_set": "toxidermies"}}]},
+        }
+    )
+    cohort = run_cohort(wh, definition).cohort_definition_id
+    by_concepts = sccs_intervals(wh, TOXIDERMIE, "J01CA04")
+    assert sccs_intervals(wh, cohort, "J01CA04").equals(by_concepts)
+    assert sccs(wh, "toxidermies", "J01CA04").cases == 800  # by its name
 
 
 def test_a_window_without_events_has_no_ci(simulated):
