@@ -8,7 +8,8 @@ import pytest
 
 from entrepot.cohort import CohortDefinition, ConceptSet, run_cohort
 from entrepot.drugs import sccs, sccs_intervals
-from entrepot.errors import DrugInputError, UnknownCodeError
+from entrepot.errors import AccessDeniedError, DrugInputError, UnknownCodeError
+from entrepot.privacy import Decision, Perimeter
 from entrepot.warehouse import Warehouse
 from tests.drugs.simulated import OTHER, OUTCOME, Rows, day, first_event, load
 
@@ -183,6 +184,13 @@ def test_an_unknown_drug_or_no_exposed_case_is_refused(by_hand):
     )
     with pytest.raises(DrugInputError, match="no case of the outcome in"):
         sccs(by_hand, hypertension, "J01CA04")
+
+
+def test_a_project_without_prescriptions_is_refused(by_hand):
+    tables = frozenset({"person", "observation_period", "condition_occurrence"})
+    decision = Decision("u", "researcher", "count", "p", Perimeter(domains=tables), 10)
+    with pytest.raises(AccessDeniedError, match="table drug_exposure is outside"):
+        sccs(by_hand, TOXIDERMIE, "J01CA04", decision=decision)
 
 
 def test_outcomes_only_in_risk_windows_have_no_upper_bound(by_hand):
