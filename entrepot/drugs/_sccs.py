@@ -1,11 +1,13 @@
 """Self-controlled case series (Farrington 1995; Whitaker et al. 2006).
 
 Only cases (persons with the outcome) are read. Each case's observation period
-is cut into intervals: the risk windows after each exposure start (days
-`start`–`end` after it, both included; a negative start makes a pre-exposure
-window), the rest being the person's own control time, and calendar months,
-so that each interval has one age band (from the first day of the birth month)
-and one season. The engine builds the intervals and returns them aggregated
+(the one holding its first outcome) is cut into intervals: the risk windows
+after each exposure start (days `start`–`end` after it, both included; a
+negative start makes a pre-exposure window; an exposure is an episode of
+refills, see `exposure_starts`; a day in windows of two episodes counts in the
+lowest-numbered), the rest being the person's own control time, and calendar
+months, so that each interval has one age band (from the first day of the
+birth month) and one season. The engine builds the intervals and returns them aggregated
 (person, window, age band, season, days, events); only that table is fitted.
 
 The model is a Poisson model with one rate per person, conditioned on each
