@@ -1,16 +1,22 @@
 """Time to onset: days from starting a drug to the outcome, among exposed cases.
 
 The onset is counted from the start of the exposure episode (refills merged,
-as in `drug_era`) that precedes each case's first outcome, when it is at most
-`max_days` before. Besides the median, pharmacovigilance fits a Weibull
+as in `drug_era`) that precedes each case's first outcome, when it is
+`min_days` to `max_days` before. Onsets on the day of the start are left out
+by default: in a hospital, a diagnosis and the drugs of the same admission
+are recorded on one day, which says nothing of a latency. Besides the median, pharmacovigilance fits a Weibull
 distribution (Cornelius et al., Drug Saf 2012; Leroy et al. 2014): a shape
 below 1 says the hazard falls after the start (an early, immunoallergic
 reaction), 1 a constant hazard (no link with the start), above 1 a hazard that
 rises (a delayed or cumulative effect).
 
 The fit is by maximum likelihood with each onset known to the day (the onset
-on day d lies in [d, d + 1)) and the window's truncation (only onsets up to
-`max_days` are seen): L = Π (F(d + 1) − F(d)) / F(max_days + 1). The 95 % CIs
+on day d lies in [d, d + 1)) and the window's truncation (only onsets from
+`min_days` to `max_days` are seen):
+L = Π (F(d + 1) − F(d)) / (F(max_days + 1) − F(min_days)). When the onsets
+are spread over the whole window, the truncated likelihood can rise toward a
+small shape and an unbounded scale: the shape is then still read (a falling
+hazard), the scale and the fitted median are not, the empirical median is. The 95 % CIs
 are Wald's on the log scale, from the curvature of the log-likelihood.
 """
 
@@ -50,6 +56,7 @@ class Onset:
     """Onsets of the outcome after starting the drug, their median, the fit."""
 
     drug: str
+    min_days: int
     max_days: int
     days: list[int]
     median_days: float | None
@@ -59,6 +66,7 @@ class Onset:
         w = self.weibull
         return {
             "drug": self.drug,
+            "min_days": self.min_days,
             "max_days": self.max_days,
             "cases": len(self.days),
             "median_onset_days": self.median_days,
@@ -71,14 +79,17 @@ def onset_days(
     outcome: Outcome,
     drug: str,
     *,
+    min_days: int = 1,
     max_days: int = 90,
     gap_days: int = PERSISTENCE_DAYS,
     decision: Decision | None = None,
 ) -> list[int]:
     """Each exposed case's days from the latest start of `drug` on or before
-    its first outcome, when at most `max_days`; sorted."""
-    if max_days < 0:
-        raise DrugInputError(f"the onset window must be ≥ 0 days: {max_days}")
+    its first outcome, when `min_days` to `max_days`; sorted."""
+    if not 0 <= min_days <= max_days:
+        raise DrugInputError(
+            f"the onset window must be 0 ≤ first day ≤ last day: {min_days}-{max_days}"
+        )
     decision = decision or Decision.unscoped(wh)
     c = cases(wh, decision, outcome)
     s = exposure_starts(wh, decision, drug, gap_days)
@@ -87,7 +98,8 @@ def onset_days(
         start=pairs.exposure_start.max()
     )
     latest = latest.mutate(days=latest.outcome_date.delta(latest.start, unit="day"))
-    days = latest.filter(latest.days <= max_days).days.to_pyarrow().to_pylist()
+    latest = latest.filter(latest.days.between(min_days, max_days))
+    days = latest.days.to_pyarrow().to_pylist()
     return sorted(int(d) for d in days)
 
 
@@ -96,6 +108,7 @@ def time_to_onset(
     outcome: Outcome,
     drug: str,
     *,
+    min_days: int = 1,
     max_days: int = 90,
     gap_days: int = PERSISTENCE_DAYS,
     decision: Decision | None = None,
@@ -103,28 +116,34 @@ def time_to_onset(
     """The onsets of `outcome` after starting `drug`, their median and
     Weibull fit."""
     days = onset_days(
-        wh, outcome, drug, max_days=max_days, gap_days=gap_days, decision=decision
+        wh,
+        outcome,
+        drug,
+        min_days=min_days,
+        max_days=max_days,
+        gap_days=gap_days,
+        decision=decision,
     )
     median = float(np.median(days)) if days else None
     enough = len(days) >= MIN_ONSETS and len(set(days)) > 1
-    fit = fit_weibull(days, max_days) if enough else None
-    return Onset(drug, max_days, days, median, fit)
+    fit = fit_weibull(days, max_days, min_days) if enough else None
+    return Onset(drug, min_days, max_days, days, median, fit)
 
 
-def fit_weibull(days: list[int], max_days: int) -> Weibull:
-    """The maximum-likelihood Weibull of onsets known to the day, truncated
-    after `max_days`."""
+def fit_weibull(days: list[int], max_days: int, min_days: int = 0) -> Weibull:
+    """The maximum-likelihood Weibull of onsets known to the day, seen only
+    from `min_days` to `max_days`."""
     from scipy.optimize import minimize  # imported when fitting only
 
     d = np.asarray(days, float)
     if (
         len(set(days)) < 2
         or len(d) < MIN_ONSETS
-        or not 0 <= d.min() <= d.max() <= max_days
+        or not 0 <= min_days <= d.min() <= d.max() <= max_days
     ):
         raise DrugInputError(
             f"a Weibull fit needs ≥ {MIN_ONSETS} onsets, not all on the same day, "
-            f"within 0-{max_days} days"
+            f"within {min_days}-{max_days} days"
         )
 
     def minus_ll(theta: np.ndarray) -> float:
@@ -133,7 +152,9 @@ def fit_weibull(days: list[int], max_days: int) -> Weibull:
         lower = (d / scale) ** k
         # log(F(d + 1) − F(d)) = −lower + log(1 − exp(lower − upper))
         cell = -lower + np.log(-np.expm1(lower - upper))
-        window = np.log(-np.expm1(-(((max_days + 1) / scale) ** k)))
+        # log(F(max + 1) − F(min)), the same way
+        first, last = (min_days / scale) ** k, ((max_days + 1) / scale) ** k
+        window = -first + np.log(-np.expm1(first - last))
         return -float(np.sum(cell) - len(d) * window)
 
     start = np.array([0.0, math.log(float(np.mean(d)) + 1)])

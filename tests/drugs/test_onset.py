@@ -24,8 +24,8 @@ def weibull_days(rng, n: int, shape: float, scale: float) -> np.ndarray:
 def test_the_weibull_fit_recovers_the_shape_and_median(shape):
     rng = np.random.default_rng(11)
     days = weibull_days(rng, 1000, shape, 14.0)
-    days = days[days <= 60]  # the window truncates: the fit accounts for it
-    fit = fit_weibull(days.tolist(), 60)
+    days = days[(days >= 1) & (days <= 60)]  # the window truncates: the fit knows
+    fit = fit_weibull(days.tolist(), 60, 1)
     assert fit.shape_ci[0] < shape < fit.shape_ci[1]
     assert abs(fit.shape / shape - 1) < 0.2
     median = 14.0 * math.log(2) ** (1 / shape)
@@ -38,6 +38,8 @@ def test_a_weibull_fit_needs_onsets_on_different_days():
         fit_weibull([4, 4, 4, 4], 90)
     with pytest.raises(DrugInputError, match="within 0-30 days"):
         fit_weibull([1, 5, 40], 30)
+    with pytest.raises(DrugInputError, match="within 2-30 days"):
+        fit_weibull([1, 5, 20], 30, 2)
 
 
 def simulate(n: int, seed: int = 5) -> tuple[Rows, list[int]]:
@@ -74,17 +76,22 @@ def test_time_to_onset_recovers_the_planted_latency(tmp_path, new_duckdb):
     wh = new_duckdb(tmp_path / "eds.duckdb")
     rows, onsets = simulate(500)
     load(wh, rows)
-    assert onset_days(wh, TOXIDERMIE, "J01CA04") == onsets
-    onset = time_to_onset(wh, TOXIDERMIE, "J01C")
+    assert onset_days(wh, TOXIDERMIE, "J01CA04", min_days=0) == onsets
+    onset = time_to_onset(wh, TOXIDERMIE, "J01C")  # from day 1
+    assert onset.days == [d for d in onsets if d >= 1]
     median = SCALE * math.log(2) ** (1 / SHAPE)
     assert abs(onset.median_days / median - 1) < 0.2
     assert abs(onset.weibull.shape / SHAPE - 1) < 0.2
     assert onset.weibull.shape_ci[0] > 1  # a hazard that rises: not constant
     assert abs(onset.weibull.median / median - 1) < 0.2
     found = onset.to_dict()
-    assert (found["cases"], found["max_days"]) == (len(onsets), 90)
-    same_day = time_to_onset(wh, TOXIDERMIE, "J01CA04", max_days=0)
+    assert (found["cases"], found["min_days"], found["max_days"]) == (
+        len(onset.days),
+        1,
+        90,
+    )
+    same_day = time_to_onset(wh, TOXIDERMIE, "J01CA04", min_days=0, max_days=0)
     assert same_day.days == [d for d in onsets if d == 0]
     assert same_day.to_dict()["weibull"] is None  # all on one day: no fit
-    with pytest.raises(DrugInputError, match="onset window must be ≥ 0 days"):
-        onset_days(wh, TOXIDERMIE, "J01CA04", max_days=-1)
+    with pytest.raises(DrugInputError, match="0 ≤ first day ≤ last day: 1-0"):
+        onset_days(wh, TOXIDERMIE, "J01CA04", max_days=0)
