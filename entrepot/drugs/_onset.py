@@ -4,8 +4,8 @@ The onset is counted from the start of the exposure episode (refills merged,
 as in `drug_era`) that precedes each case's first outcome, when it is
 `min_days` to `max_days` before. Onsets on the day of the start are left out
 by default: in a hospital, a diagnosis and the drugs of the same admission
-are recorded on one day, which says nothing of a latency. Besides the median, pharmacovigilance fits a Weibull
-distribution (Cornelius et al., Drug Saf 2012; Leroy et al. 2014): a shape
+are recorded on one day, which says nothing of a latency. Besides the median,
+pharmacovigilance fits a Weibull distribution (Cornelius et al., Drug Saf 2012; Leroy et al. 2014): a shape
 below 1 says the hazard falls after the start (an early, immunoallergic
 reaction), 1 a constant hazard (no link with the start), above 1 a hazard that
 rises (a delayed or cumulative effect).
@@ -16,8 +16,8 @@ on day d lies in [d, d + 1)) and the window's truncation (only onsets from
 L = Π (F(d + 1) − F(d)) / (F(max_days + 1) − F(min_days)). When the onsets
 are spread over the whole window, the truncated likelihood can rise toward a
 small shape and an unbounded scale: the shape is then still read (a falling
-hazard), the scale and the fitted median are not, the empirical median is. The 95 % CIs
-are Wald's on the log scale, from the curvature of the log-likelihood.
+hazard), the scale and the fitted median are not, the empirical median is.
+The 95 % CIs are Wald's on the log scale, from the curvature of the log-likelihood.
 """
 
 from __future__ import annotations

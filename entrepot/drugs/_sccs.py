@@ -5,7 +5,10 @@ Only cases (persons with the outcome) are read. Each case's observation period
 after each exposure start (days `start`–`end` after it, both included; a
 negative start makes a pre-exposure window; an exposure is an episode of
 refills, see `exposure_starts`; a day in windows of two episodes counts in the
-lowest-numbered), the rest being the person's own control time, and calendar
+lowest-numbered; with `start_day`, the day of each start is a window of its
+own, after the others and not reported, so that an outcome recorded with the
+prescription, at the same admission, is not taken for control time), the
+rest being the person's own control time, and calendar
 months, so that each interval has one age band (from the first day of the
 birth month) and one season. The engine builds the intervals and returns them aggregated
 (person, window, age band, season, days, events); only that table is fitted.
@@ -59,7 +62,8 @@ class WindowEstimate:
 
 @dataclass(frozen=True)
 class SccsResult:
-    """Cases, cases exposed (any risk-window time) and one estimate per window."""
+    """Cases, cases exposed (time in a reported risk window), and one estimate
+    per reported window."""
 
     drug: str
     cases: int
@@ -95,6 +99,7 @@ def sccs(
     age_band_years: int | None = 5,
     season: str | None = "quarter",
     gap_days: int = PERSISTENCE_DAYS,
+    start_day: bool = True,
     decision: Decision | None = None,
 ) -> SccsResult:
     """The IRR of each risk window after the starts of `drug` (an ATC code)
@@ -108,19 +113,21 @@ def sccs(
         age_band_years=age_band_years,
         season=season,
         gap_days=gap_days,
+        start_day=start_day,
         decision=decision,
     )
     return fit_intervals(table, drug, _checked(windows, age_band_years, season))
 
 
 def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
-    """The conditional Poisson model over an interval table of `sccs_intervals`.
+    """The conditional Poisson model over an interval table of `sccs_intervals`,
+    every window in it fitted, the first `len(windows)` reported.
 
     The intervals of a window, age band or season without any event are left
     out: their rate's estimate is 0 (a window's IRR is then 0, without CI),
     which is what keeping them at the likelihood's limit would give."""
     col = {name: table[name].to_numpy() for name in table.column_names}
-    exposed = col["window"] > 0
+    exposed = (col["window"] > 0) & (col["window"] <= len(windows))
     cases = len(np.unique(col["person_id"]))
     cases_exposed = len(np.unique(col["person_id"][exposed & (col["days"] > 0)]))
     if not cases:
@@ -135,7 +142,7 @@ def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
             f"every case's outcome fell in a risk window of {drug}: "
             "the IRR has no upper bound"
         )
-    fitted = [i for i in range(1, len(windows) + 1) if events[i]]
+    fitted = [i for i in range(1, len(events)) if events[i]]
     keep = np.isin(col["window"], [0, *fitted]) & (col["days"] > 0)
     for name in ("age_band", "season"):  # a level without events: rate 0
         keep &= np.isin(col[name], np.unique(col[name][col["events"] > 0]))
@@ -194,15 +201,18 @@ def sccs_intervals(
     age_band_years: int | None = 5,
     season: str | None = "quarter",
     gap_days: int = PERSISTENCE_DAYS,
+    start_day: bool = True,
     decision: Decision | None = None,
 ) -> pa.Table:
     """The cases' intervals, aggregated: (person_id, window: 0 for control
-    time, else the risk window's number from 1; age_band, season: 0 when not
-    adjusted for; days; events), sorted."""
+    time, else the risk window's number from 1, the start's day after them;
+    age_band, season: 0 when not adjusted for; days; events), sorted."""
     windows = _checked(windows, age_band_years, season)
     decision = decision or Decision.unscoped(wh)
     c = wh.store.materialize(cases(wh, decision, outcome))  # read four times
     starts = exposure_starts(wh, decision, drug, gap_days)
+    if start_day:
+        windows = [*windows, (0, 0)]
     risks = wh.store.materialize(_risk_windows(c, starts, windows))
     cuts = _cuts(wh, c, risks)
     segs = _segments(cuts, risks)

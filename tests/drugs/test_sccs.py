@@ -130,16 +130,16 @@ HAND = Rows(
     exposure=[(1, date(2020, 2, 1), date(2020, 2, 5))],
     condition=[(1, OUTCOME, date(2020, 2, 10))],
 )
-#: control 15 Jan-1 Feb, days 1-30 (2 Feb-2 Mar, 2020 a leap year), days
-#: 31-90 clipped at the end of observation (3-10 Mar); aged 39 years 7 months
-#: (band 7: 35-39), first quarter
+#: control 15-31 Jan, days 1-30 (2 Feb-2 Mar, 2020 a leap year), days 31-90
+#: clipped at the end of observation (3-10 Mar), the start's day (1 Feb);
+#: aged 39 years 7 months (band 7: 35-39), first quarter
 HAND_TABLE = {
-    "person_id": [1, 1, 1],
-    "window": [0, 1, 2],
-    "age_band": [7, 7, 7],
-    "season": [1, 1, 1],
-    "days": [18, 30, 8],
-    "events": [0, 1, 0],
+    "person_id": [1, 1, 1, 1],
+    "window": [0, 1, 2, 3],
+    "age_band": [7, 7, 7, 7],
+    "season": [1, 1, 1, 1],
+    "days": [17, 30, 8, 1],
+    "events": [0, 1, 0, 0],
 }
 
 
@@ -154,8 +154,10 @@ def by_hand(tmp_path_factory, new_duckdb):
 def test_intervals_of_one_case_by_hand(by_hand):
     assert sccs_intervals(by_hand, TOXIDERMIE, "J01CA04").to_pydict() == HAND_TABLE
     monthly = sccs_intervals(by_hand, TOXIDERMIE, "J01CA04", season="month")
-    assert monthly.to_pydict()["season"] == [1, 2, 2, 3, 3]
-    assert monthly.to_pydict()["days"] == [17, 1, 28, 2, 8]
+    assert monthly.to_pydict()["season"] == [1, 2, 3, 3, 2]
+    assert monthly.to_pydict()["days"] == [17, 28, 2, 8, 1]
+    control = sccs_intervals(by_hand, TOXIDERMIE, "J01CA04", start_day=False)
+    assert control.to_pydict()["days"] == [18, 30, 8]  # the start's day: control
 
 
 @pytest.mark.parametrize(
