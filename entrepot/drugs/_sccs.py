@@ -143,6 +143,8 @@ def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
             "the IRR has no upper bound"
         )
     fitted = [i for i in range(1, len(events)) if events[i]]
+    if not fitted:  # no event after any start: every IRR is 0
+        return SccsResult(drug, cases, cases_exposed, _estimates(table, windows))
     keep = np.isin(col["window"], [0, *fitted]) & (col["days"] > 0)
     for name in ("age_band", "season"):  # a level without events: rate 0
         keep &= np.isin(col[name], np.unique(col[name][col["events"] > 0]))
@@ -159,21 +161,34 @@ def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
     beta, cov = fit_conditional_poisson(
         col["person_id"], x[:, varies], col["days"].astype(float), col["events"]
     )
-    estimates = []
+    by_window = {
+        i: (float(beta[k]), math.sqrt(cov[k, k]), int(events[i]))
+        for k, i in enumerate(fitted)
+    }
+    return SccsResult(drug, cases, cases_exposed, _estimates(table, windows, by_window))
+
+
+def _estimates(table: pa.Table, windows, fitted: dict | None = None) -> list:
+    """The reported windows' estimates, from (log IRR, se, events) by window
+    number; a window without events has an IRR of 0 and no CI."""
+    days = np.bincount(
+        table["window"].to_numpy(),
+        weights=table["days"].to_numpy(),
+        minlength=len(windows) + 1,
+    )
+    out = []
     for i, (a, b) in enumerate(windows, 1):
-        days = int(table["days"].to_numpy()[table["window"].to_numpy() == i].sum())
-        if i not in fitted:
-            estimates.append(WindowEstimate(a, b, 0.0, None, None, None, 0, days))
+        if i not in (fitted or {}):
+            out.append(WindowEstimate(a, b, 0.0, None, None, None, 0, int(days[i])))
             continue
-        k = fitted.index(i)
-        log_irr, se = float(beta[k]), math.sqrt(cov[k, k])
+        log_irr, se, events = fitted[i]
         ci = (math.exp(log_irr - Z95 * se), math.exp(log_irr + Z95 * se))
-        estimates.append(
+        out.append(
             WindowEstimate(
-                a, b, math.exp(log_irr), ci, log_irr, se, int(events[i]), days
+                a, b, math.exp(log_irr), ci, log_irr, se, events, int(days[i])
             )
         )
-    return SccsResult(drug, cases, cases_exposed, estimates)
+    return out
 
 
 def _levels(values: np.ndarray, days: np.ndarray) -> list[np.ndarray]:
