@@ -77,6 +77,34 @@ def said(text: str, extraction: Extraction, field: str) -> str | None:
         ("Thrombose du sinus latéral droit non retrouvée.", "abnormal", False, None),
         ("Une thrombose veineuse n'est pas retrouvée.", "abnormal", False, None),
         ("Pas d'anomalie hormis un kyste pinéal.", "abnormal", True, "kyste"),
+        # headache: only in the history; asked about in the conclusion
+        ("Indication : crise convulsive. Antécédents de céphalées chroniques.",
+         "headache", False, None),
+        ("Indication : ATCD de migraine, céphalée inhabituelle depuis 48 h.",
+         "headache", True, "céphalée"),
+        ("Indication : patiente aux antécédents de HTA, céphalées brutales.",
+         "headache", True, "céphalées"),
+        ("Indication : migraine inhabituelle.\nConclusion : pas de cause secondaire "
+         "à ces céphalées.", "headache", True, "cause secondaire à ces céphalées"),
+        # untitled indications: "crise ...", "<symptom>, recherche de <finding>"
+        ("IRM cérébrale\n\nCrise de migraine prolongée.\nFLAIR, diffusion.\n"
+         "Pas d'anomalie.", "headache", True, "migraine"),
+        ("IRM cérébrale\n\nTroubles de la marche, recherche d'une hydrocéphalie.\n"
+         "FLAIR, diffusion.\nVentricules de taille normale.", "abnormal", False,
+         "normale"),
+        # abnormal: what is only hedged about in a normal examination; age
+        ("Conclusion : examen normal. En cas de doute sur une hémorragie méningée, "
+         "ponction lombaire.", "abnormal", False, "normal"),
+        ("Conclusion : examen normal. Une thrombose corticale ne peut être exclue.",
+         "abnormal", False, "normal"),
+        ("Conclusion : aspect évocateur d'une thrombose du sinus latéral.", "abnormal",
+         True, "thrombose"),
+        ("Conclusion : suspicion de thrombose du sinus latéral droit.", "abnormal",
+         True, "thrombose"),
+        ("Rares hypersignaux FLAIR de la substance blanche, habituels pour l'âge.",
+         "abnormal", False, None),
+        ("Quelques hypersignaux punctiformes de la substance blanche, banals pour "
+         "l'âge.", "abnormal", False, None),
     ],
 )  # fmt: skip
 def test_tricky_sentences(rules, text, field, value, evidence):
