@@ -17,11 +17,13 @@ import pytest
 from entrepot.errors import ExtractionSchemaError
 from entrepot.extraction import (
     Extraction,
+    GoldRecord,
     RulesBackend,
     evaluate,
     load_schema,
     read_gold,
 )
+from entrepot.synth import brain_mri_reports
 
 DEV = Path(__file__).with_name("brain_mri_dev.jsonl")
 
@@ -329,3 +331,24 @@ def test_development_set_is_not_below_the_paper(rules):
     assert result.meets_published, below
     for f in result.fields:
         assert f.binary.tp + f.binary.fn > 0 and f.binary.tn + f.binary.fp > 0
+
+
+def test_synthetic_reports_reach_the_paper(rules):
+    """The issue's target on the synthetic gold: on every field, sensitivity and
+    specificity at least the paper's (seed 0, on which the rules' disagreements
+    with the generator were examined)."""
+    gold = [
+        GoldRecord(r["id"], r["text"], r["fields"])
+        for r in brain_mri_reports(1_000, seed=0)
+    ]
+    got = rules.extract(rules.schema, [g.text for g in gold])
+    result = evaluate(
+        rules.schema, gold, {g.id: e for g, e in zip(gold, got, strict=True)}
+    )
+    below = [
+        (f.name, c.measure, c.ours.successes, c.ours.total)
+        for f in result.fields
+        for c in f.published
+        if 100 * c.ours.value < c.published
+    ]
+    assert below == []
