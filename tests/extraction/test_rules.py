@@ -103,6 +103,8 @@ def said(text: str, extraction: Extraction, field: str) -> str | None:
          True, "thrombose"),
         ("Conclusion : suspicion de thrombose du sinus latéral droit.", "abnormal",
          True, "thrombose"),
+        ("Hématome sous-dural de 4 mm, à contrôler si aggravation clinique.",
+         "abnormal", True, "Hématome"),
         ("Rares hypersignaux FLAIR de la substance blanche, habituels pour l'âge.",
          "abnormal", False, None),
         ("Quelques hypersignaux punctiformes de la substance blanche, banals pour "
@@ -137,6 +139,8 @@ def test_tricky_sentences(rules, text, field, value, evidence):
          "avec les céphalées.", True, "expliquer les céphalées"),
         ("Kyste arachnoïdien n'expliquant pas la symptomatologie.", False,
          "n'expliquant pas"),
+        ("Kyste pinéal de 8 mm. En cas de doute sur une hémorragie méningée, "
+         "ponction lombaire.", False, None),
     ],
 )  # fmt: skip
 def test_incidental_findings_do_not_explain_the_headache(
