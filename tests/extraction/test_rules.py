@@ -17,11 +17,13 @@ import pytest
 from entrepot.errors import ExtractionSchemaError
 from entrepot.extraction import (
     Extraction,
+    GoldRecord,
     RulesBackend,
     evaluate,
     load_schema,
     read_gold,
 )
+from entrepot.synth import brain_mri_reports
 
 DEV = Path(__file__).with_name("brain_mri_dev.jsonl")
 
@@ -77,6 +79,36 @@ def said(text: str, extraction: Extraction, field: str) -> str | None:
         ("Thrombose du sinus latéral droit non retrouvée.", "abnormal", False, None),
         ("Une thrombose veineuse n'est pas retrouvée.", "abnormal", False, None),
         ("Pas d'anomalie hormis un kyste pinéal.", "abnormal", True, "kyste"),
+        # headache: only in the history; asked about in the conclusion
+        ("Indication : crise convulsive. Antécédents de céphalées chroniques.",
+         "headache", False, None),
+        ("Indication : ATCD de migraine, céphalée inhabituelle depuis 48 h.",
+         "headache", True, "céphalée"),
+        ("Indication : patiente aux antécédents de HTA, céphalées brutales.",
+         "headache", True, "céphalées"),
+        ("Indication : migraine inhabituelle.\nConclusion : pas de cause secondaire "
+         "à ces céphalées.", "headache", True, "cause secondaire à ces céphalées"),
+        # untitled indications: "crise ...", "<symptom>, recherche de <finding>"
+        ("IRM cérébrale\n\nCrise de migraine prolongée.\nFLAIR, diffusion.\n"
+         "Pas d'anomalie.", "headache", True, "migraine"),
+        ("IRM cérébrale\n\nTroubles de la marche, recherche d'une hydrocéphalie.\n"
+         "FLAIR, diffusion.\nVentricules de taille normale.", "abnormal", False,
+         "normale"),
+        # abnormal: what is only hedged about in a normal examination; age
+        ("Conclusion : examen normal. En cas de doute sur une hémorragie méningée, "
+         "ponction lombaire.", "abnormal", False, "normal"),
+        ("Conclusion : examen normal. Une thrombose corticale ne peut être exclue.",
+         "abnormal", False, "normal"),
+        ("Conclusion : aspect évocateur d'une thrombose du sinus latéral.", "abnormal",
+         True, "thrombose"),
+        ("Conclusion : suspicion de thrombose du sinus latéral droit.", "abnormal",
+         True, "thrombose"),
+        ("Hématome sous-dural de 4 mm, à contrôler si aggravation clinique.",
+         "abnormal", True, "Hématome"),
+        ("Rares hypersignaux FLAIR de la substance blanche, habituels pour l'âge.",
+         "abnormal", False, None),
+        ("Quelques hypersignaux punctiformes de la substance blanche, banals pour "
+         "l'âge.", "abnormal", False, None),
     ],
 )  # fmt: skip
 def test_tricky_sentences(rules, text, field, value, evidence):
@@ -107,6 +139,8 @@ def test_tricky_sentences(rules, text, field, value, evidence):
          "avec les céphalées.", True, "expliquer les céphalées"),
         ("Kyste arachnoïdien n'expliquant pas la symptomatologie.", False,
          "n'expliquant pas"),
+        ("Kyste pinéal de 8 mm. En cas de doute sur une hémorragie méningée, "
+         "ponction lombaire.", False, None),
     ],
 )  # fmt: skip
 def test_incidental_findings_do_not_explain_the_headache(
@@ -301,3 +335,24 @@ def test_development_set_is_not_below_the_paper(rules):
     assert result.meets_published, below
     for f in result.fields:
         assert f.binary.tp + f.binary.fn > 0 and f.binary.tn + f.binary.fp > 0
+
+
+def test_synthetic_reports_reach_the_paper(rules):
+    """The issue's target on the synthetic gold: on every field, sensitivity and
+    specificity at least the paper's (seed 0, on which the rules' disagreements
+    with the generator were examined)."""
+    gold = [
+        GoldRecord(r["id"], r["text"], r["fields"])
+        for r in brain_mri_reports(1_000, seed=0)
+    ]
+    got = rules.extract(rules.schema, [g.text for g in gold])
+    result = evaluate(
+        rules.schema, gold, {g.id: e for g, e in zip(gold, got, strict=True)}
+    )
+    below = [
+        (f.name, c.measure, c.ours.successes, c.ours.total)
+        for f in result.fields
+        for c in f.published
+        if 100 * c.ours.value < c.published
+    ]
+    assert below == []
