@@ -218,7 +218,7 @@ def test_an_indication_covers_its_line_or_its_paragraph(rules):
 def test_the_backend_names_its_rule_set(rules):
     assert (rules.name, rules.model, rules.prompt_version) == (
         "rules",
-        "brain_mri-rules 1",
+        "brain_mri-rules 2",
         None,
     )
 
