@@ -9,7 +9,7 @@ from entrepot.subgroups._files import cluster_file, write_labels
 from entrepot.subgroups._inputs import read_parquet
 from entrepot.subgroups._matrix import FeatureMatrix, feature_matrix, read_table
 from entrepot.subgroups._profiling import profile_clusters
-from entrepot.subgroups._release import released_clustering
+from entrepot.subgroups._release import released_clustering, released_sizes
 from entrepot.subgroups._report import render_report, write_report
 from entrepot.subgroups._spec import (
     FeatureSpec,
@@ -33,6 +33,7 @@ __all__ = [
     "read_parquet",
     "read_table",
     "released_clustering",
+    "released_sizes",
     "render_report",
     "save_clusters",
     "shipped_specs",
