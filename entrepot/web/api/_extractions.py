@@ -36,6 +36,7 @@ router = APIRouter(tags=["extractions"])
 #: Writing extractions into the warehouse takes the right `nlp run` takes.
 Ingesting = Annotated[Decision, Depends(allowed("ingest"))]
 MAX_NOTES = 50
+CohortId = Annotated[int, Field(ge=1, le=2**62)]
 Titles = Annotated[
     list[str] | None,
     Query(alias="note_title", max_length=20, description="note titles (any case)"),
@@ -50,7 +51,7 @@ class Run(BaseModel):
     schema_name: str = Field(
         alias="schema", max_length=200, description="a shipped schema"
     )
-    cohort: int | Annotated[str, Field(min_length=1, max_length=255)] = Field(
+    cohort: CohortId | Annotated[str, Field(min_length=1, max_length=255)] = Field(
         description="a saved cohort's id or name"
     )
     note_titles: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = (
