@@ -53,7 +53,7 @@
     $("x-counts").replaceChildren(
       el("h2", {}, t("x.counts")),
       el("p", {}, t("x.read", { persons: fmt(r.persons), notes: fmt(r.notes), backend: r.backend, model: r.model ?? "" })),
-      el("p", { class: "muted" }, t("x.persons_per_value"), " ", r.mask_below ? t("x.masked", { n: r.mask_below }) : ""),
+      el("p", { class: "muted" }, t("x.persons_per_value"), " ", r.mask_below > 1 ? t("x.masked", { n: r.mask_below }) : ""),
       el("table", { id: "x-table" }, el("thead", {}, head), el("tbody", {}, rows)));
     $("x-counts").hidden = false;
   }
