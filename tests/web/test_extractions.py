@@ -263,3 +263,15 @@ def test_a_cohort_of_another_project_is_refused(live):
     assert r.status_code == 404 and list(r.json()) == ["detail"]
     assert u.status_code == 400
     assert u.json() == {"detail": "schema 'nope': not a shipped schema (brain_mri)"}
+
+
+def test_overlapping_evidence_is_marked_once_per_stretch():
+    from entrepot.web.api._extractions import marked
+
+    assert marked("a<b>c", {"x": [0, 3], "y": [2, 5]}) == (
+        '<mark data-fields="x">a&lt;</mark><mark data-fields="x y">b</mark>'
+        '<mark data-fields="y">&gt;c</mark>'
+    )
+    assert marked('"&"', {"z": [2, 99], "e": [1, 1]}) == (
+        '&quot;&amp;<mark data-fields="z">&quot;</mark>'
+    )
