@@ -45,7 +45,6 @@ for command in (
     _features.features,
     _cluster.cluster,
     _profiles.profiles,
-    _extract.extract,
     _web.serve,
 ):
     app.command()(command)
@@ -53,6 +52,7 @@ app.add_typer(_vocab.app, name="vocab")
 app.add_typer(_drugs.app, name="drugs")
 _privacy.register(app)
 app.add_typer(_cohort.app, name="cohort")
+app.add_typer(_extract.app, name="extract")
 _nlp.register(app)
 
 

@@ -44,9 +44,12 @@ BOOKKEEPING = {
     "synth_truth": ibis.schema(  # ground truth of the synthetic hospital's modules
         {
             "person_id": "int64",
-            "module": "string",
+            "module": "string",  # a disease module, or an extraction schema
             "subtype": "string",
             "onset_date": "date",
+            "note_id": "int64",  # an extraction schema's: the note, field, value
+            "field": "string",
+            "value": "string",
         }
     ),
     "note_nlp_state": ibis.schema(  # which notes the text pipeline has read (entrepot.nlp)
@@ -145,6 +148,16 @@ BOOKKEEPING = {
     ),
     "released_persons": ibis.schema(  # counts released per project (differencing)
         {"project": "string", "release_id": "int64", "person_id": "int64"}
+    ),
+    "drug_effect": ibis.schema(  # an adverse effect data pack (entrepot.drugs)
+        {
+            "atc": "string",
+            "substance": "string",
+            "soc": "string",
+            "frequency": "string",
+            "term": "string",
+            "source": "string",
+        }
     ),
     "load_log": ibis.schema(
         {
