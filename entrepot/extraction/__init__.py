@@ -15,6 +15,7 @@ from entrepot.extraction._evaluate import (
 )
 from entrepot.extraction._llm import LlmBackend
 from entrepot.extraction._result import Backend, Extraction, output_record
+from entrepot.extraction._review import extracted_notes, extraction_persons
 from entrepot.extraction._rules import RulesBackend, load_rules
 from entrepot.extraction._schema import (
     Schema,
@@ -44,6 +45,8 @@ __all__ = [
     "SchemaField",
     "evaluate",
     "extract_notes",
+    "extracted_notes",
+    "extraction_persons",
     "load_rules",
     "load_schema",
     "nlp_system",

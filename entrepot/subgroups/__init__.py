@@ -9,7 +9,7 @@ from entrepot.subgroups._files import cluster_file, write_labels
 from entrepot.subgroups._inputs import read_table
 from entrepot.subgroups._matrix import FeatureMatrix, feature_matrix
 from entrepot.subgroups._profiling import profile_clusters
-from entrepot.subgroups._release import released_clustering
+from entrepot.subgroups._release import released_clustering, released_sizes
 from entrepot.subgroups._report import render_report, write_report
 from entrepot.subgroups._spec import (
     FeatureSpec,
@@ -32,6 +32,7 @@ __all__ = [
     "profile_clusters",
     "read_table",
     "released_clustering",
+    "released_sizes",
     "render_report",
     "save_clusters",
     "shipped_specs",

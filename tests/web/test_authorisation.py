@@ -29,6 +29,7 @@ ALLOWED = {
     "write": frozenset(
         {"ada", "eve", "rita"}
     ),  # cohorts, saved searches: never a viewer
+    "ingest": frozenset({"ada", "eve"}),  # writing the warehouse: never a researcher
     "manage": frozenset({"ada"}),
     "logged": EVERYONE,  # no patient data: any logged-in user
 }
@@ -52,6 +53,10 @@ EXPECTED = {
     # patient subgroups (features are rows: the export right, as on the CLI)
     "POST /api/subgroups": "export",
     "GET /api/subgroups/{job_id}/survival.svg": "export",
+    # structured extraction (a run writes the warehouse: the ingest right, as nlp run)
+    "POST /api/extractions": "ingest",
+    "GET /api/extractions": "count",
+    "GET /api/extractions/notes": "read",
     # search in reports
     "GET /api/search": "count",
     "POST /api/search/cohort": "write",

@@ -356,3 +356,62 @@ def test_cluster_a_cohort_and_see_its_survival_curves(browser, ssc_server):
     shot(page, "subgroups")
     assert errors == []
     context.close()
+
+
+@pytest.fixture(scope="module")
+def mri_server(web_file, tmp_path_factory):
+    from tests.web.test_extractions import serve_mri
+
+    yield from serve_mri(web_file, tmp_path_factory.mktemp("browser-extractions"))
+
+
+def test_run_an_extraction_and_see_its_evidence_highlighted(browser, mri_server):
+    """A data engineer runs the brain MRI schema on a cohort's reports; the
+    counts come, then each report with its evidence in <mark>; a report
+    holding HTML shows it as text."""
+    from tests.web.test_extractions import HOSTILE_ID, MRI, PROJECT
+
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, locale=LOCALE
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("dialog", lambda d: errors.append(f"dialog: {d.message}") or d.dismiss())
+    page.goto(f"{mri_server.url}/login?next=/extractions%3Fproject%3D{PROJECT}")
+    page.fill("#username", "eng")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{mri_server.url}/extractions?project={PROJECT}")
+    assert page.locator("nav a[aria-current=page]").inner_text() == "Extractions"
+    expect(page.locator("#x-cohort option")).to_have_text(
+        re.compile(r"^headache \(\d+\)$")
+    )
+    page.fill("#x-titles", MRI)
+    page.click("#x-run")
+    expect(page.locator("#x-status")).to_contain_text("Terminé :")
+    expect(page.locator("#x-table tbody tr")).to_have_count(4)
+    expect(page.locator("#x-table tbody tr").first).to_contain_text("headache")
+    first = page.locator("#x-notes mark[data-fields~=headache]").first
+    expect(first).to_be_visible()
+    assert first.evaluate("m => getComputedStyle(m).backgroundColor") != (
+        "rgba(0, 0, 0, 0)"
+    )
+    hostile = page.locator(f"[data-note='{HOSTILE_ID}']")
+    for _ in range(10):  # the last report: page on until it shows
+        if hostile.count():
+            break
+        shown = page.locator(".x-note").first.get_attribute("data-note")
+        page.click("#x-next")
+        page.wait_for_function(
+            "n => document.querySelector('.x-note').dataset.note !== n", arg=shown
+        )
+    expect(hostile.locator(".x-text")).to_contain_text("<script>alert('x')</script>")
+    expect(hostile.locator("mark[data-fields~=headache]")).to_have_text(
+        re.compile(r"^céphalées?", re.I)
+    )
+    assert page.locator("#x-notes script, #x-notes img").count() == 0
+    shot(page, "extractions")
+    assert errors == []
+    context.close()

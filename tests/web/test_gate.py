@@ -11,6 +11,7 @@ import io
 import time
 from datetime import date
 
+import httpx
 import pytest
 
 from entrepot.privacy import Perimeter, add_member, add_project, add_user, entries
@@ -56,6 +57,11 @@ NOT_PATIENT_DATA = {
     ("GET", "/cohorts"): "page (its data comes from /api/cohorts)",
     ("GET", "/subgroups"): "page (its data comes from /api/subgroups)",
     ("GET", "/search"): "page (its data comes from /api/search)",
+    ("GET", "/extractions"): "page (its data comes from /api/extractions)",
+    (
+        "POST",
+        "/api/extractions",
+    ): "starts a job (a data engineer's; audited as it runs)",
     ("GET", "/patients/{person_id}"): "page (its data comes from /api/patients)",
     ("GET", "/prescription"): "page",
     ("GET", "/admin"): "page (administration)",
@@ -163,6 +169,37 @@ def _subgroups(api, ctx):
     return status.json()["result"]
 
 
+#: Reports of the cohort read by the extraction routes' calls.
+REPORTS = "Compte rendu d'hospitalisation"
+
+
+def _extractions(path: str):
+    """A call of an extraction route on the project's cohort's reports, read
+    first by the administrator (a researcher may not write extractions)."""
+
+    def call(api, ctx):
+        asked = {"schema": "brain_mri", "cohort": ctx["cohort_id"]}
+        with httpx.Client(base_url=api.base_url, timeout=60) as admin:
+            login = {"username": "ada", "password": PASSWORD}
+            token = admin.post("/api/token", data=login).json()["access_token"]
+            admin.headers["Authorization"] = f"Bearer {token}"
+            r = admin.post("/api/extractions", params={"project": PROJECT},
+                           json=asked | {"note_titles": [REPORTS]})  # fmt: skip
+            assert _finished(admin, r.json()["job"])["result"]["notes"] > 0
+        return _get(path, **asked, note_title=REPORTS)(api, ctx)
+
+    return call
+
+
+def _finished(api, job: int) -> dict:
+    for _ in range(1200):
+        status = api.get(f"/api/jobs/{job}", params={"project": PROJECT}).json()
+        if status["state"] in ("done", "failed"):
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"job {job} did not end: {status}")
+
+
 #: Routes that return patient-derived data: how a member calls each.
 PATIENT_DATA = {
     ("GET", "/api/overview"): _get("/api/overview"),
@@ -176,6 +213,8 @@ PATIENT_DATA = {
     ("GET", "/api/search"): _get("/api/search", q="toux", limit=100),
     ("POST", "/api/search/cohort"): _save_search,
     ("POST", "/api/subgroups"): _subgroups,
+    ("GET", "/api/extractions"): _extractions("/api/extractions"),
+    ("GET", "/api/extractions/notes"): _extractions("/api/extractions/notes"),
     ("GET", "/api/patients/{person_id}"): _get("/api/patients/{person_id}"),
     ("GET", "/api/patients/{person_id}/notes/{note_id}"): _get(
         "/api/patients/{person_id}/notes/{note_id}"

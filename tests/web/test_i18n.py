@@ -22,9 +22,9 @@ SCRIPTS = sorted((WEB / "static").glob("*.js"))
 RENDER = WEB / "pages" / "__init__.py"  # a page's title is its `page.` message
 #: Keys built from a prefix and a value: the values each family takes.
 FAMILIES = {
-    "page.": ["overview", "cohorts", "subgroups", "search", "prescription", "admin",
-              "login", "patient", "error"],
-    "nav.": ["overview", "cohorts", "subgroups", "search", "prescription"],
+    "page.": ["overview", "cohorts", "subgroups", "search", "extractions",
+              "prescription", "admin", "login", "patient", "error"],
+    "nav.": ["overview", "cohorts", "subgroups", "search", "extractions", "prescription"],
     "lang.": ["fr", "en"],
     "role.": ["researcher", "viewer", "data_engineer", "admin"],
     "sex.": ["female", "male"],

@@ -3,6 +3,7 @@
 from entrepot.web.api import (
     _admin,
     _cohorts,
+    _extractions,
     _overview,
     _patients,
     _prescriptions,
@@ -21,6 +22,7 @@ ROUTERS = [
         _vocabulary,
         _cohorts,
         _subgroups,
+        _extractions,
         _search,
         _patients,
         _prescriptions,

@@ -82,6 +82,7 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
 from entrepot.web.pages import (  # noqa: E402 - the routers use the helpers above
     _admin,
     _cohorts,
+    _extractions,
     _login,
     _overview,
     _patients,
@@ -98,6 +99,7 @@ ROUTERS = [
         _cohorts,
         _subgroups,
         _search,
+        _extractions,
         _patients,
         _prescriptions,
         _admin,

@@ -32,7 +32,9 @@ const entrepot = (() => {
     const p = "project" in query ? query.project : project();
     if (p) url.searchParams.set("project", p);
     for (const [k, v] of Object.entries(query)) {
-      if (k !== "project" && v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
+      if (k === "project" || v === undefined || v === null || v === "") continue;
+      if (Array.isArray(v)) v.forEach((x) => url.searchParams.append(k, x)); // a repeated parameter
+      else url.searchParams.set(k, v);
     }
     const headers = { "X-CSRF-Token": csrf() || "" };
     let payload;
@@ -121,5 +123,5 @@ const entrepot = (() => {
   }
 
   document.addEventListener("DOMContentLoaded", fillProjects);
-  return { api, wait, el, highlighted, fmt, showError, project, t, locale };
+  return { api, wait, el, entity, highlighted, fmt, showError, project, t, locale };
 })();
