@@ -6,9 +6,11 @@ extracted) run on the same reports in one process: reports/s of each and
 their ratio. Target: >= 100 reports/s per core for the rules. The reports are
 the gold set's, repeated up to `--reports`; the gold set (by default the
 hand-written development set, which the rules were built on: "development
-(seen)") is also scored: sensitivity and specificity per field.
+(seen)") is also scored: sensitivity and specificity per field, by the rules,
+or by a language model served at `--model URL` (any OpenAI-compatible API:
+a hospital's own model, or one on a GPU machine).
 
-    python bench/extract.py [--reports 5000] [--gold FILE.jsonl] [--json out.json]
+    python bench/extract.py [--reports 5000] [--gold FILE.jsonl] [--model URL] [--json out.json]
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ import json
 import time
 from pathlib import Path
 
-from entrepot.extraction import RulesBackend, evaluate, load_schema, read_gold
+from entrepot.extraction import (
+    LlmBackend,
+    RulesBackend,
+    evaluate,
+    load_schema,
+    read_gold,
+)
 from entrepot.nlp import Pipeline
 
 DEVELOPMENT = (
@@ -53,12 +61,14 @@ def speed(texts: list[str], count: int) -> dict:
     }
 
 
-def scores(path: Path) -> dict[str, dict]:
+def scores(path: Path, model: str | None = None) -> dict[str, dict]:
     """Per field of the gold set: the 2 x 2 counts, sensitivity and specificity
-    (%) with their Wilson 95 % intervals, and the paper's figures."""
+    (%) with their Wilson 95 % intervals, and the paper's figures; read by the
+    rules, or by the model served at `model`."""
     schema = load_schema("brain_mri")
     gold = read_gold(path, schema)
-    got = RulesBackend(schema).extract(schema, [g.text for g in gold])
+    backend = RulesBackend(schema) if model is None else LlmBackend(model)
+    got = backend.extract(schema, [g.text for g in gold])
     result = evaluate(schema, gold, {g.id: e for g, e in zip(gold, got, strict=True)})
 
     def percent(p) -> list[float | None]:
@@ -69,6 +79,7 @@ def scores(path: Path) -> dict[str, dict]:
     return {
         f.name: {
             "tp": f.binary.tp, "fn": f.binary.fn, "tn": f.binary.tn, "fp": f.binary.fp,
+            "null": f.binary.null_positive + f.binary.null_negative,
             "sensitivity": percent(f.binary.sensitivity),
             "specificity": percent(f.binary.specificity),
             "published": {c.measure: c.published for c in f.published},
@@ -87,13 +98,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--reports", type=int, default=5_000)
     parser.add_argument("--gold", type=Path, default=DEVELOPMENT)
     parser.add_argument("--label", default="development (seen)")
+    parser.add_argument("--model", help="Score a model at this OpenAI-compatible URL.")
     parser.add_argument("--json", type=Path, help="Write the figures here.")
     args = parser.parse_args(argv)
-    fields = scores(args.gold)
+    fields = scores(args.gold, args.model)
     texts = [g.text for g in read_gold(args.gold, load_schema("brain_mri"))]
     figures = {
         "speed": speed(texts, args.reports),
         "gold": {"file": str(args.gold), "label": args.label, "reports": len(texts)},
+        "scored_by": args.model or "rules",
         "fields": fields,
     }
     s = figures["speed"]
@@ -102,7 +115,8 @@ def main(argv: list[str] | None = None) -> dict:
           f"plain nlp pipeline: {s['nlp_pipeline_per_s']} reports/s; "
           f"ratio {s['ratio']}x")  # fmt: skip
     print(
-        f"[{args.label}] {len(texts)} reports of {args.gold.name}: % [Wilson 95 % CI]"
+        f"[{args.label}] {len(texts)} reports of {args.gold.name}, read by "
+        f"{args.model or 'the rules'}: % [Wilson 95 % CI]"
     )
     print(f"{'field':18} {'sensitivity':>20} {'specificity':>20}  tp fn tn fp  paper")
     for name, f in fields.items():

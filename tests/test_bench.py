@@ -78,3 +78,21 @@ def test_extract_benchmark_runs_small(capsys, tmp_path):
         assert set(f["published"]) == {"sensitivity", "specificity"}
         assert "[development (seen)]" in out and field in out
     assert "ratio" in out and "reports/s" in out
+
+
+def test_extract_benchmark_scores_a_served_model(capsys, tmp_path):
+    """`--model URL`: the gold set read by the tiny model's server process."""
+    from bench import extract
+
+    from .extraction.test_llm import serving
+
+    with serving() as url:
+        result = extract.main(["--reports", "20", "--model", url])
+    assert result["scored_by"] == url
+    for field in ("headache", "contrast", "abnormal"):
+        f = result["fields"][field]
+        counted = f["tp"] + f["fn"] + f["tn"] + f["fp"] + f["null"]
+        assert (
+            counted == result["gold"]["reports"]
+        )  # these fields are never null in gold
+    assert f"read by {url}" in capsys.readouterr().out

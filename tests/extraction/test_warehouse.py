@@ -350,3 +350,44 @@ def test_an_opted_out_persons_extractions_are_erased(wh):
     removed = erase_persons(wh, [1])
     assert (removed["note_extraction"], removed["note_nlp"]) == (8, 5)
     assert sorted(values(wh)) == [2, 3, 5]
+
+
+@pytest.mark.parametrize("backend", ["rules", "llm"])
+def test_the_command_reads_the_warehouses_notes_with_each_backend(
+    tmp_path, new_duckdb, capsys, backend
+):
+    """`entrepot extract -w` end to end, with the real rules and the tiny
+    model's server process: the rows stored are the backend's own reading."""
+    import json
+
+    from entrepot.cli import main
+    from entrepot.extraction import RulesBackend
+
+    from .test_llm import serving
+
+    path = tmp_path / "eds.duckdb"
+    with with_notes(new_duckdb(path)):
+        pass
+    schema = load_schema("brain_mri")
+    argv = ["extract", "--schema", "brain_mri", "-w", str(path)]
+    argv += ["--note-title", "irm cérébrale", "--json"]
+    with serving() as url:
+        if backend == "llm":
+            argv += ["--backend", "llm", "--model", url]
+        assert main(argv) == 0
+        summary = json.loads(capsys.readouterr().out)
+        assert main(argv) == 0  # read again: nothing changed, nothing read
+        again = json.loads(capsys.readouterr().out)
+        if backend == "rules":
+            reader = RulesBackend(schema)
+        else:
+            from entrepot.extraction import LlmBackend
+
+            reader = LlmBackend(url)
+        mri = [i for i, (_, _, title, _) in NOTES.items() if "IRM" in title.upper()]
+        expected = reader.extract(schema, [NOTES[i][3] for i in mri])
+    assert (summary["backend"], summary["extracted"]) == (backend, 4)
+    assert summary["rows"] == 4 * len(schema.fields)
+    assert (again["extracted"], again["skipped"]) == (0, 4)
+    with Warehouse.open(path, read_only=True) as wh:
+        assert values(wh) == {i: x.fields for i, x in zip(mri, expected, strict=True)}
