@@ -13,6 +13,7 @@ from entrepot.cli import (
     _drugs,
     _features,
     _nlp,
+    _operations,
     _privacy,
     _profiles,
     _quality,
@@ -45,6 +46,9 @@ for command in (
     _cluster.cluster,
     _profiles.profiles,
     _web.serve,
+    _operations.backup,
+    _operations.restore,
+    _operations.upgrade,
 ):
     app.command()(command)
 app.add_typer(_vocab.app, name="vocab")
