@@ -36,14 +36,15 @@ def backup(
         manifest = copy(wh, dest)
         done = {"backup": str(dest), "files": len(manifest["files"])}
         decision.released(wh, "backup", done | {"bytes": _bytes(manifest)})
-    data = done | {k: manifest[k] for k in ("revision", "audit_head", "tables")}
+    data = done | {k: manifest[k] for k in ("revision", "audit_head")}
     emit(
         data,
         as_json,
-        lambda: quiet
-        or stdout.print(
-            f"backup of {len(manifest['tables'])} tables, {data['files']} files "
-            f"({_bytes(manifest):,} bytes) in {dest}"
+        lambda: (
+            quiet
+            or stdout.print(
+                f"{data['files']} files ({_bytes(manifest):,} bytes) in {dest}"
+            )
         ),
     )
 
@@ -77,10 +78,12 @@ def restore(
     emit(
         data,
         as_json,
-        lambda: quiet
-        or stdout.print(
-            f"{data['warehouse']} restored from {src} (taken {data['taken_at']}); "
-            "check it with `entrepot audit verify`"
+        lambda: (
+            quiet
+            or stdout.print(
+                f"{data['warehouse']} restored from {src} (taken {data['taken_at']}); "
+                "check it with `entrepot audit verify`"
+            )
         ),
     )
 
@@ -110,11 +113,13 @@ def upgrade(
     emit(
         data,
         as_json,
-        lambda: quiet
-        or stdout.print(
-            f"already at schema revision {data['to']}"
-            if not data["steps"]
-            else f"upgraded from schema revision {data['from']} to {data['to']} "
-            f"(backup in {data['backup']})"
+        lambda: (
+            quiet
+            or stdout.print(
+                f"already at schema revision {data['to']}"
+                if not data["steps"]
+                else f"upgraded from schema revision {data['from']} to {data['to']} "
+                f"(backup in {data['backup']})"
+            )
         ),
     )

@@ -2,8 +2,8 @@
 
 A backup is a folder: `warehouse/` (the DuckDB file, or the Parquet folders
 of a Spark warehouse), `audit-anchor` and `search/` when they exist, and
-`manifest.json` (what was copied, each file's size and SHA-256, each table's
-rows, the schema revision and the audit log's head).
+`manifest.json` (what was copied, each file's size and SHA-256, the schema
+revision and the audit log's head).
 
 Consistency: on DuckDB the copy is taken while this process holds the file
 (DuckDB has one writer; a server lets it go for the time of the backup),
@@ -79,11 +79,6 @@ def _copy_consistent(wh: Warehouse, out: Path) -> dict:
                 "entrepot_version": _version(),
                 "revision": revision_of(wh.store),
                 "audit_head": audit_head(wh).as_dict(),
-                "tables": {
-                    f"{schema}.{name}": rows
-                    for schema in ("cdm", "results", "entrepot")
-                    for name, rows in wh.counts(schema).items()
-                },
                 "files": files,
             }
         for child in out.iterdir():
@@ -159,7 +154,9 @@ def read_manifest(src: Path) -> dict:
                 while block := f.read(1 << 20):
                     digest.update(block)
         except OSError:
-            raise BackupError(f"{src}: {name} is missing: the backup is damaged") from None
+            raise BackupError(
+                f"{src}: {name} is missing: the backup is damaged"
+            ) from None
         if digest.hexdigest() != expected["sha256"]:
             raise BackupError(
                 f"{src}: {name} differs from the manifest: the backup is damaged"
@@ -292,7 +289,10 @@ def _put_beside(staged: Path, wh: Warehouse) -> dict:
         anchor.rename(kept)
     if (staged / ANCHOR).is_file():
         (staged / ANCHOR).rename(anchor)
-    return {"anchor": str(anchor), "previous_anchor": None if kept is None else str(kept)}
+    return {
+        "anchor": str(anchor),
+        "previous_anchor": None if kept is None else str(kept),
+    }
 
 
 def _index_path(wh: Warehouse) -> Path | None:

@@ -53,8 +53,8 @@ def upgrade(
     if not steps:
         return {"from": start, "to": start, "steps": [], "backup": None}
     dest = Path(backup_to) if backup_to is not None else default_backup(wh)
-    backup(wh, dest)
-    decision.released(wh, "backup", {"dest": str(dest), "for": "upgrade"})
+    backup(wh, dest)  # recorded in the entries below: on Spark a failure
+    # puts the backup's audit log back, so no entry is written in between
     try:
         with wh.store.migrating():
             for step in steps:
@@ -75,7 +75,11 @@ def upgrade(
         ) from None
     done = []
     for step in steps:
-        entry = {"from": step.revision - 1, "to": step.revision, "summary": step.summary}
+        entry = {
+            "from": step.revision - 1,
+            "to": step.revision,
+            "summary": step.summary,
+        }
         decision.released(wh, "upgrade", entry | {"backup": str(dest)})
         done.append(entry)
     return {"from": start, "to": steps[-1].revision, "steps": done, "backup": str(dest)}
