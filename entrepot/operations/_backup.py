@@ -33,7 +33,7 @@ from pathlib import Path
 
 from entrepot.errors import BackupError, MissingDependencyError, first_line
 from entrepot.privacy import ANCHOR_ENV, anchor_path, audit_head
-from entrepot.warehouse import Warehouse, resolve, revision_of
+from entrepot.warehouse import REVISION, Warehouse, resolve, revision_of
 
 MANIFEST = "manifest.json"
 TABLES = "warehouse"
@@ -171,36 +171,25 @@ def restore(src: Path, uri: str, authorise, *, force: bool = False) -> dict:
     The restored warehouse's audit log gets an entry `restore`."""
     location = resolve(uri)
     current = _current(location)
-    decision = None
-    if current is not None:
-        decision = authorise(current)
-        if not force:
-            current.close()
+    try:
+        decision = None if current is None else authorise(current)
+        if current is not None and not force:
             raise BackupError(
                 f"{location} is not empty: give --force to replace it by the backup"
             )
-    try:
         manifest = read_manifest(src)
-        if manifest["engine"] != location.engine:
-            raise BackupError(
-                f"{src} is a backup of a {manifest['engine']} warehouse, "
-                f"{location} is a {location.engine} one"
-            )
+        _check_fits(manifest, src, location)
         staged = stage(Path(src), location)
-    except BaseException:
-        if current is not None:
-            current.close()
-        raise
-    try:
-        if current is None:
-            with _open(staged / TABLES, location) as copy:
-                decision = authorise(copy)
-        else:
-            current.store.checkpoint()
-        replaced = put_in_place(staged / TABLES, manifest, location)
-    except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise
+        try:
+            if current is None:
+                with _open(staged / TABLES, location) as copy:
+                    decision = authorise(copy)
+            else:
+                current.store.checkpoint()
+            replaced = put_in_place(staged / TABLES, manifest, location)
+        except BaseException:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
     finally:
         if current is not None:
             current.close()
@@ -219,6 +208,20 @@ def restore(src: Path, uri: str, authorise, *, force: bool = False) -> dict:
         } | kept
         decision.released(wh, "restore", result)
     return result
+
+
+def _check_fits(manifest: dict, src: Path, location) -> None:
+    """Refuse a backup of another engine, or of a revision this code cannot open."""
+    if manifest["engine"] != location.engine:
+        raise BackupError(
+            f"{src} is a backup of a {manifest['engine']} warehouse, "
+            f"{location} is a {location.engine} one"
+        )
+    if (manifest["revision"] or 0) > REVISION:
+        raise BackupError(
+            f"{src} is a backup of schema revision {manifest['revision']}, newer "
+            f"than this entrepot knows ({REVISION}): restore it with a newer entrepot"
+        )
 
 
 def _current(location) -> Warehouse | None:
