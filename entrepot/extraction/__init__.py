@@ -13,12 +13,19 @@ from entrepot.extraction._evaluate import (
     read_gold,
     wilson,
 )
+from entrepot.extraction._llm import LlmBackend
 from entrepot.extraction._result import Backend, Extraction, output_record
+from entrepot.extraction._rules import RulesBackend, load_rules
 from entrepot.extraction._schema import (
     Schema,
     SchemaField,
     load_schema,
     shipped_schemas,
+)
+from entrepot.extraction._warehouse import (
+    extract_notes,
+    nlp_system,
+    read_extractions,
 )
 
 __all__ = [
@@ -30,12 +37,18 @@ __all__ = [
     "FieldError",
     "FieldEvaluation",
     "GoldRecord",
+    "LlmBackend",
     "Proportion",
+    "RulesBackend",
     "Schema",
     "SchemaField",
     "evaluate",
+    "extract_notes",
+    "load_rules",
     "load_schema",
+    "nlp_system",
     "output_record",
+    "read_extractions",
     "read_gold",
     "shipped_schemas",
     "wilson",

@@ -61,6 +61,24 @@ BOOKKEEPING = {
             "processed_at": "timestamp",
         }
     ),
+    "note_extraction": ibis.schema(  # fields read from notes (entrepot.extraction)
+        {
+            "note_id": "int64",
+            "person_id": "int64",
+            "schema_name": "string",
+            "schema_version": "string",
+            "field": "string",
+            "field_type": "string",  # boolean, enum, number, date or text
+            "value": "string",  # as text, typed back by field_type; null: none
+            "evidence_start": "int64",  # offsets into note_text
+            "evidence_end": "int64",
+            "backend": "string",
+            "model": "string",
+            "prompt_version": "string",
+            "fingerprint": "string",  # of the note's text and what read it
+            "extracted_at": "timestamp",
+        }
+    ),
     "quality_state": ibis.schema(  # incremental data quality runs (entrepot.quality)
         {
             "table_name": "string",

@@ -113,6 +113,7 @@ OTHER = {
     "drugs load-thesaurus": "installs a thesaurus, outside any warehouse",
     "drugs check": "checks prescription lines given as arguments",
     "nlp extract": "reads texts on stdin, never the warehouse",
+    "extract": "reads reports on stdin, never the warehouse",
     "deid": "de-identifies texts on stdin",
     "privacy kanon": "reads an extract file, never the warehouse",
     "privacy rotate-key": "governance (manage): re-keys pseudonyms; needs the "
