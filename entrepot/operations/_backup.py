@@ -69,18 +69,18 @@ def _copy_consistent(wh: Warehouse, out: Path) -> dict:
     wh.store.checkpoint()
     for _ in range(TRIES):
         before = _listing(wh.store.files())
+        described = {  # read after the listing: a write since is seen below
+            "format": FORMAT,
+            "engine": wh.engine,
+            "warehouse": str(wh.uri),
+            "taken_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "entrepot_version": _version(),
+            "revision": revision_of(wh.store),
+            "audit_head": audit_head(wh).as_dict(),
+        }
         files = _copy_all(wh, out)
         if _listing(wh.store.files()) == before:
-            return {
-                "format": FORMAT,
-                "engine": wh.engine,
-                "warehouse": str(wh.uri),
-                "taken_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-                "entrepot_version": _version(),
-                "revision": revision_of(wh.store),
-                "audit_head": audit_head(wh).as_dict(),
-                "files": files,
-            }
+            return described | {"files": files}
         for child in out.iterdir():
             shutil.rmtree(child) if child.is_dir() else child.unlink()
     raise BackupError(
