@@ -50,7 +50,9 @@ def _record_revisions(wh) -> None:
 
 
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "record the schema revision and the entrepot version", _record_revisions),
+    Migration(
+        1, "record the schema revision and the entrepot version", _record_revisions
+    ),
 )
 #: The revision this code reads and writes.
 REVISION = MIGRATIONS[-1].revision
@@ -73,7 +75,9 @@ def check(store, where: str) -> None:
     unversioned database when entrepot first writes one of its tables."""
     revision = revision_of(store)
     if revision is None:
-        store.stamp = lambda: stamp_revision(store, REVISION, "first written by entrepot")
+        store.stamp = lambda: stamp_revision(
+            store, REVISION, "first written by entrepot"
+        )
     elif revision > REVISION:
         store.close()
         raise WarehouseRevisionError(
@@ -104,7 +108,9 @@ def stamp_revision(store, revision: int, summary: str) -> None:
         tx.append("entrepot", TABLE, store.from_arrow(rows))
 
 
-def pending_migrations(store, migrations: Sequence[Migration] = MIGRATIONS) -> list[Migration]:
+def pending_migrations(
+    store, migrations: Sequence[Migration] = MIGRATIONS
+) -> list[Migration]:
     """The migrations a warehouse still needs, in order."""
     revision = revision_of(store) or 0
     return [m for m in migrations if m.revision > revision]
