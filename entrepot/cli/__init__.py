@@ -46,7 +46,6 @@ for command in (
     _features.features,
     _cluster.cluster,
     _profiles.profiles,
-    _extract.extract,
     _web.serve,
     _operations.backup,
     _operations.restore,
@@ -57,6 +56,7 @@ app.add_typer(_vocab.app, name="vocab")
 app.add_typer(_drugs.app, name="drugs")
 _privacy.register(app)
 app.add_typer(_cohort.app, name="cohort")
+app.add_typer(_extract.app, name="extract")
 _nlp.register(app)
 
 

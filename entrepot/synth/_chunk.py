@@ -104,7 +104,7 @@ def make_chunk(settings: Settings, chunk: int) -> Chunk:
     if settings.notes:
         from entrepot.synth.notes import write_notes
 
-        note, annotations = write_notes(
+        note, annotations, gold = write_notes(
             tables | {"condition_occurrence": coded},
             identities,
             stay_table,
@@ -112,6 +112,7 @@ def make_chunk(settings: Settings, chunk: int) -> Chunk:
             first_note_id=int(chunk * 100_000_000 + 1),
         )
         tables["note"], tables["note_annotation"] = note, annotations
+        tables["synth_truth"] = pa.concat_tables([tables["synth_truth"], gold])
     return Chunk(tables, identities, stay_table, coded)
 
 
@@ -128,18 +129,21 @@ def _anaemic_stays(rows: pa.Table, stay_ids: np.ndarray) -> np.ndarray:
 
 def _truth(truth, person_id: np.ndarray) -> pa.Table:
     """Ground truth of the modules: who has what subtype since when."""
+    from entrepot.warehouse._warehouse import BOOKKEEPING
+
+    schema = BOOKKEEPING["synth_truth"].to_pyarrow()
+    who = np.concatenate([person_id[t[1]] for t in truth])
+    columns = {
+        "person_id": pa.array(who, pa.int64()),
+        "module": pa.array(
+            np.concatenate([np.full(len(t[1]), t[0], dtype=object) for t in truth]),
+            pa.string(),
+        ),
+        "subtype": pa.array(
+            np.concatenate([t[2] for t in truth]).astype(str), pa.string()
+        ),
+        "onset_date": dates(np.concatenate([t[3] for t in truth])),
+    }
     return pa.table(
-        {
-            "person_id": pa.array(
-                np.concatenate([person_id[t[1]] for t in truth]), pa.int64()
-            ),
-            "module": pa.array(
-                np.concatenate([np.full(len(t[1]), t[0], dtype=object) for t in truth]),
-                pa.string(),
-            ),
-            "subtype": pa.array(
-                np.concatenate([t[2] for t in truth]).astype(str), pa.string()
-            ),
-            "onset_date": dates(np.concatenate([t[3] for t in truth])),
-        }
+        [columns.get(f.name, pa.nulls(len(who), f.type)) for f in schema], schema=schema
     )

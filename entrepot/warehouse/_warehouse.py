@@ -47,9 +47,12 @@ BOOKKEEPING = {
     "synth_truth": ibis.schema(  # ground truth of the synthetic hospital's modules
         {
             "person_id": "int64",
-            "module": "string",
+            "module": "string",  # a disease module, or an extraction schema
             "subtype": "string",
             "onset_date": "date",
+            "note_id": "int64",  # an extraction schema's: the note, field, value
+            "field": "string",
+            "value": "string",
         }
     ),
     "note_nlp_state": ibis.schema(  # which notes the text pipeline has read (entrepot.nlp)
@@ -150,6 +153,16 @@ BOOKKEEPING = {
         {"project": "string", "release_id": "int64", "person_id": "int64"}
     ),
     REVISION_TABLE: REVISION_COLUMNS,  # schema revisions (warehouse._revision)
+    "drug_effect": ibis.schema(  # an adverse effect data pack (entrepot.drugs)
+        {
+            "atc": "string",
+            "substance": "string",
+            "soc": "string",
+            "frequency": "string",
+            "term": "string",
+            "source": "string",
+        }
+    ),
     "load_log": ibis.schema(
         {
             "load_id": "string",

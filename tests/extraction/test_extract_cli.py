@@ -110,4 +110,89 @@ def test_an_unknown_schema_or_backend_is_refused_in_one_line(monkeypatch, capsys
     status, _, err = run(
         monkeypatch, capsys, b"", "--schema", "brain_mri", "--backend", "oracle"
     )
-    assert status == 2 and "'oracle' is not one of 'rules'" in err
+    said = " ".join(err.replace("│", " ").split())  # the usage box wraps lines
+    assert status == 2 and "'oracle' is not one of 'rules', 'llm'" in said
+    status, _, err = run(
+        monkeypatch, capsys, b"", "--schema", "brain_mri", "--backend", "llm"
+    )
+    assert (status, err) == (
+        2, "entrepot: error: --backend llm needs --model URL (the server's API base)\n"
+    )  # fmt: skip
+    status, _, err = run(
+        monkeypatch, capsys, b"", "--schema", "brain_mri", "--cohort", "3"
+    )
+    assert (status, err) == (
+        2, "entrepot: error: --cohort and --note-title need -w WAREHOUSE\n"
+    )  # fmt: skip
+
+
+def test_the_llm_backend_from_the_command_line(monkeypatch, capsys):
+    """`--backend llm --model URL` against the tiny model's server process."""
+    from .test_llm import serving
+
+    report = json.dumps({"id": "r", "text": REPORT}).encode()
+    with serving() as url:
+        status, out, err = run(
+            monkeypatch, capsys, report, "--schema", "brain_mri",
+            "--backend", "llm", "--model", url, "--json",
+        )  # fmt: skip
+    assert status == 0, err
+    record = json.loads(out)
+    assert (record["backend"], record["prompt_version"]) == ("llm", "extract.v1")
+    assert set(record["fields"]) == {
+        "headache",
+        "contrast",
+        "abnormal",
+        "explains_headache",
+    }
+    for start, end in record["evidence"].values():
+        assert 0 <= start < end <= len(REPORT)
+
+
+def test_evaluate_scores_a_gold_file_beside_the_paper(monkeypatch, capsys, tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    records = [
+        {"id": 1, "text": REPORT, "fields": {"headache": True, "contrast": False,
+         "abnormal": True, "explains_headache": True}},
+        {"id": 2, "text": "Indication : vertiges. IRM cérébrale normale.",
+         "fields": {"headache": False, "contrast": False, "abnormal": False,
+         "explains_headache": None}},
+        {"id": 3, "text": "Indication : céphalées. Après injection : normal.",
+         "fields": {"headache": True, "contrast": True, "abnormal": True,
+         "explains_headache": False}},
+    ]  # fmt: skip
+    gold.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    status, out, err = run(
+        monkeypatch,
+        capsys,
+        b"",
+        "evaluate",
+        "--schema",
+        "brain_mri",
+        "--gold",
+        str(gold),
+        "--json",
+    )
+    assert status == 0, err
+    result = json.loads(out)
+    assert (result["backend"], result["records"]) == ("rules", 3)
+    abnormal = next(f for f in result["fields"] if f["name"] == "abnormal")
+    # record 3 is labelled abnormal but reads normal: one false negative
+    assert [abnormal["binary"][k] for k in ("tp", "fn", "tn", "fp")] == [1, 1, 1, 0]
+    assert [e["id"] for e in abnormal["errors"]] == [3]
+    assert [(c["measure"], c["published"]) for c in abnormal["published"]] == [
+        ("sensitivity", 96.0), ("specificity", 98.9),
+    ]  # fmt: skip
+    explains = next(f for f in result["fields"] if f["name"] == "explains_headache")
+    assert explains["applies"] == 2
+    status, out, err = run(
+        monkeypatch,
+        capsys,
+        b"",
+        "evaluate",
+        "--schema",
+        "brain_mri",
+        "--gold",
+        str(gold),
+    )
+    assert status == 0 and "brain_mri v1: 3 records" in out
