@@ -129,6 +129,16 @@ def said(text: str, extraction: Extraction, field: str) -> str | None:
          "douleurs de tête"),
         ("Indication : syndrome méningé fébrile.", "headache", True,
          "syndrome méningé fébrile"),
+        ("Indication : Cépahlées.", "headache", True, "Cépahlées"),
+        # what the examination is for, whatever else its sentence denies
+        ("IRM cérébrale sans injection pour céphalées.\nPas d'anomalie.", "headache",
+         True, "pour céphalées"),
+        ("Technique : IRM sans injection réalisée pour céphalées.\nRésultats : "
+         "normal.", "headache", True, "pour céphalées"),
+        ("Protocole céphalées : FLAIR, diffusion, SWI.\nNormal.", "headache", True,
+         "céphalées"),
+        ("Indication : patient sans ATCD, consulte pour céphalées.", "headache", True,
+         "pour céphalées"),
         # a migraine under other headings, or opening an untitled line
         ("Renseignement clinique : migraine atypique.\nPas d'anomalie.", "headache",
          True, "migraine"),
