@@ -154,6 +154,10 @@ def said(text: str, extraction: Extraction, field: str) -> str | None:
          None),
         ("Indication : crise comitiale.\nConclusion : pas d'argument pour une cause "
          "secondaire de céphalée.", "headache", False, "céphalée"),
+        ("Indication : trouble de la marche.\nRésultats : pas d'anomalie susceptible "
+         "d'expliquer une céphalée.", "headache", False, "céphalée"),
+        ("Antécédents : hospitalisée pour céphalées en 2019.\nIndication : vertiges.",
+         "headache", False, None),
     ],
 )  # fmt: skip
 def test_tricky_sentences(rules, text, field, value, evidence):
