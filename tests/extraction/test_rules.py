@@ -130,6 +130,12 @@ def said(text: str, extraction: Extraction, field: str) -> str | None:
         ("Indication : syndrome méningé fébrile.", "headache", True,
          "syndrome méningé fébrile"),
         ("Indication : Cépahlées.", "headache", True, "Cépahlées"),
+        ("Indication : patiente qui a mal à la tête depuis 3 jours.", "headache", True,
+         "mal à la tête"),
+        ("Indication : CCQ, majoration récente.", "headache", True, "CCQ"),
+        ("Indication : AVF, premier épisode.", "headache", True, "AVF"),
+        ("Indication : syndrome post-PL persistant.", "headache", True,
+         "syndrome post-PL"),
         # what the examination is for, whatever else its sentence denies
         ("IRM cérébrale sans injection pour céphalées.\nPas d'anomalie.", "headache",
          True, "pour céphalées"),
