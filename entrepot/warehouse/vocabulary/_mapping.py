@@ -149,10 +149,12 @@ def _units() -> dict[str, str]:
 
 def ucum(unit: str | None) -> str | None:
     """A unit as a lab system writes it (`µmol/l`, `G/L`, `mUI/L`) in UCUM, or
-    the unit itself when unknown."""
+    the unit itself when unknown. The case is read first as written (`G/L`
+    is giga per litre, `g/L` grams), then ignored."""
     if not unit:
         return None
-    return _units().get(unit.strip().lower(), unit.strip())
+    unit = unit.strip()
+    return _units().get(unit) or _units().get(unit.lower(), unit)
 
 
 def unit_similarity(source: str | None, target: str | None) -> float:
@@ -197,7 +199,9 @@ def candidates(wh, target: str) -> list[Candidate]:
     s = s.filter(s.concept_id.isin(c.concept_id))
     concepts = c.to_pyarrow().to_pylist()
     if not concepts:
-        raise ParameterError(f"the warehouse has no {target} concept: load a vocabulary")
+        raise ParameterError(
+            f"the warehouse has no {target} concept: load a vocabulary"
+        )
     synonyms: dict[int, list[str]] = {}
     for r in s.to_pyarrow().to_pylist():
         synonyms.setdefault(r["concept_id"], []).append(r["concept_synonym_name"])
@@ -228,7 +232,9 @@ def propose(
 
     owners = [i for i, c in enumerate(concepts) for _ in c.labels]
     texts = [expand(label) for c in concepts for label in c.labels]
-    vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
+    vectoriser = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True
+    )
     labels = vectoriser.fit_transform(texts)
     queries = vectoriser.transform([expand(s.label) for s in sources])
     by_label = (queries @ labels.T).toarray()
@@ -304,7 +310,9 @@ def approve(wh, path: str | Path, *, vocabulary: str = LOCAL_LAB) -> int:
     ids = [r["concept_id"] for r in rows]
     c = wh.table("concept")
     known = c.filter(c.concept_id.isin(ids)).select("concept_id", "vocabulary_id")
-    target = {r["concept_id"]: r["vocabulary_id"] for r in known.to_pyarrow().to_pylist()}
+    target = {
+        r["concept_id"]: r["vocabulary_id"] for r in known.to_pyarrow().to_pylist()
+    }
     unknown = sorted(set(ids) - set(target))
     if unknown:
         raise InputFileError(
@@ -352,5 +360,7 @@ def accuracy(rows: list[dict], truth: dict[str, str]) -> dict[str, float]:
     return {
         "codes": n,
         "top1": sum(1 for k in truth if hits.get(k) == 1) / n if n else math.nan,
-        "top5": sum(1 for k in truth if k in hits and hits[k] <= 5) / n if n else math.nan,
+        "top5": sum(1 for k in truth if k in hits and hits[k] <= 5) / n
+        if n
+        else math.nan,
     }
