@@ -152,6 +152,7 @@ def read_extract(path: Path) -> pa.Table:
             convert_options=pv.ConvertOptions(
                 column_types={c.strip('"'): pa.string() for c in header},
                 strings_can_be_null=True,
+                null_values=[""],  # only an empty field: `NA` is sodium's code
             ),
         )
     except (OSError, UnicodeDecodeError, pa.ArrowInvalid) as e:
