@@ -86,9 +86,9 @@ def map_codes(
     person sets `status` to `approved` on the right row. The right to read."""
     from entrepot.warehouse.vocabulary import _mapping as mapping
 
-    sources = mapping.read_sources(source)
     with open_warehouse(warehouse) as wh:
         decision = decide(wh, user, "read", None, "vocab map")
+        sources = mapping.read_sources(source)
         rows = mapping.propose(sources, mapping.candidates(wh, target), top=top)
         mapping.write_mapping(rows, out)
         decision.released(
