@@ -165,8 +165,8 @@ def raw_tables(chunk) -> dict[str, pa.Table]:
 def _local(lab: pa.Table, field: str) -> pa.Array:
     """The lab system's local code or label of each result."""
     catalogue = local_lab_codes()
-    codes = lab["measurement_source_value"].to_pylist()
-    return pa.array([catalogue[c][field] for c in codes], pa.string())
+    where = pc.index_in(lab["measurement_source_value"], pa.array(list(catalogue)))
+    return pa.array([r[field] for r in catalogue.values()], pa.string()).take(where)
 
 
 def _unit_field(details: pa.Table, name: str) -> pa.Array:
