@@ -27,11 +27,11 @@ from entrepot.warehouse.vocabulary._mapping import (
 
 
 @pytest.fixture(scope="module")
-def vocab(tmp_path_factory):
+def vocab(tmp_path_factory, new_duckdb):
     """A warehouse with the bundled vocabulary (the file's path) and its LOINC
     candidates."""
     path = tmp_path_factory.mktemp("vmap") / "eds.duckdb"
-    with Warehouse.create(path, vocabulary=True) as wh:
+    with new_duckdb(path, vocabulary=True) as wh:
         return path, candidates(wh, "LOINC")
 
 
