@@ -260,7 +260,7 @@ def propose(
                     "rank": rank,
                     "concept_id": c.concept_id,
                     "concept_code": c.code,
-                    "concept_name": c.labels[0],
+                    "concept_name": c.name,
                     "score": round(float(scores[i]), 4),
                     "status": "proposed",
                 }
