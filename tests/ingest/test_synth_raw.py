@@ -160,7 +160,9 @@ def test_local_lab_codes_are_proposed_approved_and_applied(made, tmp_path, capsy
     written = set(zip(*columns, strict=True))
     assert {(c, truth[c]["local_code"], truth[c]["local_label"]) for c, _, _ in written} == written  # fmt: skip
     codes = pc.value_counts(lab["local_code"]).to_pylist()
-    unit = dict(zip(lab["local_code"].to_pylist(), lab["unit"].to_pylist(), strict=True))
+    unit = dict(
+        zip(lab["local_code"].to_pylist(), lab["unit"].to_pylist(), strict=True)
+    )
     label = {c: label for _, c, label in written}
     source = tmp_path / "source.csv"
     rows = [[v["values"], label[v["values"]], unit[v["values"]] or "", v["counts"]] for v in codes]  # fmt: skip
@@ -178,7 +180,9 @@ def test_local_lab_codes_are_proposed_approved_and_applied(made, tmp_path, capsy
     unmapped = "NA"  # the reviewer leaves sodium for later
     for r in proposals:
         right = r["concept_code"] == by_code[r["source_code"]]
-        r["status"] = "approved" if right and r["source_code"] != unmapped else "proposed"
+        r["status"] = (
+            "approved" if right and r["source_code"] != unmapped else "proposed"
+        )
     _write(mapping, list(proposals[0]), [list(r.values()) for r in proposals])
     approved = {r["source_code"] for r in proposals if r["status"] == "approved"}
 
