@@ -58,3 +58,91 @@ def load_athena(
             )
         ),
     )
+
+
+@app.command("map")
+def map_codes(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV of local codes: source_code,source_label"
+            "[,unit][,low][,high][,count]."
+        ),
+    ],
+    target: Annotated[
+        str, typer.Option("--target", help="LOINC, ATC or CIM10.")
+    ] = "LOINC",
+    out: Annotated[
+        Path, typer.Option("--out", help="MAPPING.csv to write, for review.")
+    ] = Path("mapping.csv"),
+    top: Annotated[int, typer.Option("--top", min=1, help="Proposals per code.")] = 5,
+    warehouse: WarehouseOption = None,
+    user: CallerOption = None,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Propose standard concepts for local codes, ranked by the similarity of
+    French labels, units and reference ranges (as OHDSI's Usagi does); a
+    person sets `status` to `approved` on the right row. The right to read."""
+    from entrepot.warehouse.vocabulary import _mapping as mapping
+
+    with open_warehouse(warehouse) as wh:
+        decision = decide(wh, user, "read", None, "vocab map")
+        sources = mapping.read_sources(source)
+        rows = mapping.propose(sources, mapping.candidates(wh, target), top=top)
+        mapping.write_mapping(rows, out)
+        decision.released(
+            wh,
+            "vocab.map",
+            {"source": str(source), "target": target, "out": str(out)},
+            rows=len(rows),
+        )
+    emit(
+        {"codes": len(sources), "proposals": len(rows), "out": str(out)},
+        json,
+        lambda: (
+            quiet
+            or stdout.print(
+                f"{len(rows):,} proposals for {len(sources):,} codes written to {out}"
+            )
+        ),
+    )
+
+
+@app.command("approve")
+def approve(
+    mapping_file: Annotated[
+        Path,
+        typer.Argument(help="MAPPING.csv with `status` set to `approved` on rows."),
+    ],
+    vocabulary: Annotated[
+        str,
+        typer.Option(
+            "--source-vocabulary",
+            help="source_vocabulary_id of the codes (LOCAL_LAB: ingestion "
+            "maps lab.csv's local_code with it).",
+        ),
+    ] = "LOCAL_LAB",
+    warehouse: WarehouseOption = None,
+    user: CallerOption = None,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Write the approved maps as source_to_concept_map rows, replacing earlier
+    maps of the same codes; the right to ingest."""
+    from entrepot.warehouse.vocabulary import _mapping as mapping
+
+    with open_warehouse(warehouse) as wh:
+        decision = decide(wh, user, "ingest", None, "vocab approve")
+        written = mapping.approve(wh, mapping_file, vocabulary=vocabulary)
+        decision.released(
+            wh,
+            "vocab.approve",
+            {"mapping": str(mapping_file), "source_vocabulary": vocabulary},
+            rows=written,
+        )
+    emit(
+        {"approved": written},
+        json,
+        lambda: quiet or stdout.print(f"{written:,} maps approved"),
+    )

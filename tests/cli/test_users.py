@@ -85,6 +85,8 @@ RIGHTS = {
     "load": (["OMOP"], "ingest"),
     "eras": ([], "ingest"),
     "vocab load-athena": (["ATHENA"], "ingest"),
+    "vocab map": (["SOURCE", "--out", "OUT"], "read"),
+    "vocab approve": (["MAPPING"], "ingest"),
     "drugs load-effects": (["PACK"], "ingest"),
     "ingest": (["OUT"], "ingest"),
     "validate": ([], "read"),
