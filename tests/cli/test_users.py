@@ -85,6 +85,7 @@ RIGHTS = {
     "load": (["OMOP"], "ingest"),
     "eras": ([], "ingest"),
     "vocab load-athena": (["ATHENA"], "ingest"),
+    "vocab upgrade": ([], "ingest"),
     "drugs load-effects": (["PACK"], "ingest"),
     "ingest": (["OUT"], "ingest"),
     "validate": ([], "read"),
