@@ -1,7 +1,8 @@
 """`entrepot vocab upgrade`: a new release, the rows that used a concept it
 deprecated remapped, eras rebuilt, the saved cohorts it changes listed, all or
 nothing. Release 1 is a tiny Athena download; release 2 deprecates 1001
-(mapped to the new 1003), deprecates 1005 with no map, and puts 1002 under 1000."""
+(mapped to the new 1003), deprecates 1005 with no map, drops 1006 and puts
+1002 under 1000."""
 
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ COLUMNS = {
     "CONCEPT_ANCESTOR": "ancestor_concept_id descendant_concept_id "
     "min_levels_of_separation max_levels_of_separation",
 }
-ENDO, DIABETES, OBESITY, TYPE2, ASTHMA, HYPO, METFORMIN = (
-    1000, 1001, 1002, 1003, 1004, 1005, 2001,
+ENDO, DIABETES, OBESITY, TYPE2, ASTHMA, HYPO, GOITRE, METFORMIN = (
+    1000, 1001, 1002, 1003, 1004, 1005, 1006, 2001,
 )  # fmt: skip
 CONCEPTS = {  # id: (name, domain, vocabulary, class, code)
     ENDO: ("Maladies endocriniennes", "Condition", "SNOMED", "Clinical Finding", "E"),
@@ -45,16 +46,18 @@ CONCEPTS = {  # id: (name, domain, vocabulary, class, code)
     TYPE2: ("Diabète de type 2", "Condition", "SNOMED", "Clinical Finding", "E11.9"),
     ASTHMA: ("Asthme", "Condition", "SNOMED", "Clinical Finding", "J45"),
     HYPO: ("Hypothyroïdie", "Condition", "SNOMED", "Clinical Finding", "E03"),
+    GOITRE: ("Goitre", "Condition", "SNOMED", "Clinical Finding", "E04"),
     METFORMIN: ("metformine", "Drug", "ATC", "ATC 5th", "A10BA02"),
 }
 
 
 def _release(folder: Path, version: str, deprecated: dict[int, int | None]) -> Path:
     """An Athena download: every concept of CONCEPTS (TYPE2 only in the
-    second release), those `deprecated` (-> their new concept or None) no
-    longer standard; OBESITY under ENDO in the second release."""
+    second release, GOITRE only in the first), those `deprecated` (-> their
+    new concept or None) no longer standard; OBESITY under ENDO in the second
+    release."""
     second = bool(deprecated)
-    ids = [i for i in CONCEPTS if second or i != TYPE2]
+    ids = [i for i in CONCEPTS if i != (GOITRE if second else TYPE2)]
     concept, relationship = [], []
     for i in ids:
         name, domain, vocabulary, klass, code = CONCEPTS[i]
@@ -97,13 +100,11 @@ def _release(folder: Path, version: str, deprecated: dict[int, int | None]) -> P
     return folder
 
 
-def _definition(name: str, concept_id: int, descendants: bool) -> CohortDefinition:
+def _definition(name: str, item: dict) -> CohortDefinition:
     return CohortDefinition.model_validate(
         {
             "name": name,
-            "concept_sets": {
-                "c": {"items": [{"concept_id": concept_id, "descendants": descendants}]}
-            },
+            "concept_sets": {"c": {"items": [item]}},
             "entry": {"events": [{"condition": {"concept_set": "c"}}]},
             "exit": {"offset": {"days": 30}},
         }
@@ -171,15 +172,16 @@ def upgradable(make_warehouse, tmp_path):
         }
     )
     build_eras(wh)
-    for cid, (name, concept, descendants) in enumerate(
+    for cid, (name, item) in enumerate(
         [
-            ("endocrine", ENDO, True),
-            ("asthma", ASTHMA, False),
-            ("E11", DIABETES, False),
+            ("endocrine", {"concept_id": ENDO, "descendants": True}),
+            ("asthma", {"concept_id": ASTHMA}),
+            ("E11", {"concept_id": DIABETES}),
+            ("goitre", {"vocabulary": "SNOMED", "code": "E04"}),  # dropped
         ],
         start=1,
     ):
-        run_cohort(wh, _definition(name, concept, descendants), cohort_id=cid)
+        run_cohort(wh, _definition(name, item), cohort_id=cid)
     release2 = _release(tmp_path / "release2", "v2", {DIABETES: TYPE2, HYPO: None})
     return wh, release2
 
@@ -229,9 +231,10 @@ def test_an_upgrade_on_spark(upgradable):
     )
     assert _conditions(wh) == REMAPPED and _eras(wh) == ERAS
     changed = {
-        c.cohort_definition_id: (len(c.before), len(c.after)) for c in done.cohorts
+        c.cohort_definition_id: (len(c.before), c.after is not None and len(c.after))
+        for c in done.cohorts
     }
-    assert changed == {1: (2, 3), 3: (2, 0)}
+    assert changed == {1: (2, 3), 3: (2, 0), 4: (0, False)}
 
 
 def _cli(capsys, *argv: str, code: int = 0):
@@ -251,7 +254,7 @@ def test_an_upgrade_remaps_rebuilds_and_lists_the_cohorts(capsys, upgradable):
     assert done["remapped"] == {"condition_occurrence": 3}
     assert done["left"] == {"condition_occurrence": 1}
     assert done["concepts"] == {"remapped": 1, "left": 1}
-    assert done["vocabulary"]["concept"] == len(CONCEPTS)
+    assert done["vocabulary"]["concept"] == len(CONCEPTS) - 1  # GOITRE dropped
     assert done["eras"] == {"condition_era": len(ERAS), "drug_era": 1}
     assert done["cohorts"] == [
         {
@@ -271,6 +274,16 @@ def test_an_upgrade_remaps_rebuilds_and_lists_the_cohorts(capsys, upgradable):
             "persons_before": 2,
             "persons_after": 0,
             "error": None,
+        },
+        {  # by a code the new release no longer has
+            "id": 4,
+            "name": "goitre",
+            "concepts_added": 0,
+            "concepts_removed": 1,
+            "persons_before": 0,
+            "persons_after": None,
+            "error": "cohort 4: unknown code(s) in the warehouse's vocabulary: "
+            "SNOMED E04",
         },
     ]
     with Warehouse.open(path) as wh:
