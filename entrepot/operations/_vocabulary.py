@@ -34,6 +34,8 @@ from entrepot.warehouse.vocabulary._athena import ATHENA_TABLES, read_athena
 
 #: Rebuilt from the other clinical tables, not remapped.
 ERAS = ("condition_era", "drug_era")
+#: What `cdm_source.vocabulary_version` holds (varchar(20) in the CDM).
+_VERSION_LENGTH = 20
 
 
 @dataclass
@@ -141,9 +143,9 @@ def upgrade_vocabulary(
                 left[name] = kept_rows - moved
         if wh.has_table("cdm_source"):  # where OMOP tools read the release
             cdm_source = rewritten.get("cdm_source", wh.table("cdm_source"))
+            named = ibis.literal(release[:_VERSION_LENGTH])
             rewritten["cdm_source"] = scratch.keep(
-                "_vocab_upgrade_cdm_source",
-                cdm_source.mutate(vocabulary_version=ibis.literal(release)),
+                "_vocab_upgrade_release", cdm_source.mutate(vocabulary_version=named)
             )
         upgraded = _Upgraded(wh, kept | rewritten)
         eras = {"condition_era": condition_eras(upgraded)}

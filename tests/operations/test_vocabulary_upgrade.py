@@ -159,6 +159,17 @@ def upgradable(make_warehouse, tmp_path):
                     "condition_source_value": [CONCEPTS[r[2]][4] for r in CONDITIONS],
                 }
             ),
+            "cdm_source": pa.table(
+                {
+                    "cdm_source_name": ["CHU"],
+                    "cdm_source_abbreviation": ["CHU"],
+                    "cdm_holder": ["CHU"],
+                    "source_release_date": [date(2026, 1, 1)],
+                    "cdm_release_date": [date(2026, 1, 1)],
+                    "cdm_version_concept_id": [756265],
+                    "vocabulary_version": ["v1"],
+                }
+            ),
             "drug_exposure": pa.table(
                 {
                     "drug_exposure_id": [1],
@@ -288,6 +299,8 @@ def test_an_upgrade_remaps_rebuilds_and_lists_the_cohorts(capsys, upgradable):
     ]
     with Warehouse.open(path) as wh:
         assert _conditions(wh) == REMAPPED and _eras(wh) == ERAS
+        release = wh.table("cdm_source").vocabulary_version.to_pyarrow().to_pylist()
+        assert release == ["v2"]
         cohorts = wh.store.table("results", "cohort")
         kept = cohorts.group_by("cohort_definition_id").aggregate(n=cohorts.count())
         rows = kept.to_pyarrow().to_pylist()
