@@ -146,3 +146,78 @@ def approve(
         json,
         lambda: quiet or stdout.print(f"{written:,} maps approved"),
     )
+
+
+@app.command("upgrade")
+def upgrade(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Unzipped Athena download of the new release [default: the "
+            "vocabulary bundled with this entrepot].",
+            show_default=False,
+        ),
+    ] = None,
+    warehouse: WarehouseOption = None,
+    user: CallerOption = None,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Load a new vocabulary release in one transaction: rows whose concept is
+    no longer standard remapped through 'Maps to', eras rebuilt, and the saved
+    cohorts it changes listed with their persons before and after (not
+    regenerated); the right to ingest."""
+    from entrepot.errors import EntrepotError
+    from entrepot.operations import upgrade_vocabulary
+
+    with open_warehouse(warehouse) as wh, progress(quiet) as step:
+        decision = decide(wh, user, "ingest", None, "vocab upgrade")
+        asked = {"folder": None if folder is None else str(folder)}
+        try:
+            done = upgrade_vocabulary(wh, folder, progress=step)
+        except EntrepotError as e:
+            decision.released(wh, "vocab.upgrade.failed", asked | {"error": str(e)})
+            raise
+        result = done.as_dict()
+        decision.released(
+            wh,
+            "vocab.upgrade",
+            asked | {k: result[k] for k in ("from", "to", "remapped", "left")},
+            rows=sum(done.remapped.values()),
+        )
+        sets = {(c.cohort_definition_id, "before"): c.before for c in done.cohorts}
+        sets |= {
+            (c.cohort_definition_id, "after"): c.after
+            for c in done.cohorts
+            if c.after is not None
+        }
+        shown = decision.persons_each(wh, sets, "vocab.upgrade.cohorts") if sets else {}
+    result["cohorts"] = [
+        {
+            "id": c.cohort_definition_id,
+            "name": c.name,
+            "concepts_added": c.concepts_added,
+            "concepts_removed": c.concepts_removed,
+            "persons_before": shown[(c.cohort_definition_id, "before")],
+            "persons_after": shown.get((c.cohort_definition_id, "after")),
+            "error": c.error,
+        }
+        for c in done.cohorts
+    ]
+    emit(result, json, lambda: quiet or _print_upgrade(result))
+
+
+def _print_upgrade(result: dict) -> None:
+    from entrepot.cli._common import number
+
+    stdout.print(f"Vocabulary upgraded from {result['from']} to {result['to']}.")
+    for table, rows in result["remapped"].items():
+        stdout.print(f"  {table}: {rows:,} rows remapped through 'Maps to'")
+    for table, rows in result["left"].items():
+        stdout.print(f"  {table}: {rows:,} rows keep a concept no longer standard")
+    for c in result["cohorts"]:
+        after = c["error"] or number(c["persons_after"])
+        stdout.print(
+            f"  cohort {c['id']} ({c['name']}): {number(c['persons_before'])} "
+            f"persons before, {after} now; not regenerated"
+        )

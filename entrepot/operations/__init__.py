@@ -6,5 +6,13 @@ index beside the tables.
 
 from entrepot.operations._backup import backup, read_manifest, restore
 from entrepot.operations._upgrade import default_backup, upgrade
+from entrepot.operations._vocabulary import upgrade_vocabulary
 
-__all__ = ["backup", "default_backup", "read_manifest", "restore", "upgrade"]
+__all__ = [
+    "backup",
+    "default_backup",
+    "read_manifest",
+    "restore",
+    "upgrade",
+    "upgrade_vocabulary",
+]

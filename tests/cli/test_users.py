@@ -87,6 +87,7 @@ RIGHTS = {
     "vocab load-athena": (["ATHENA"], "ingest"),
     "vocab map": (["SOURCE", "--out", "OUT"], "read"),
     "vocab approve": (["MAPPING"], "ingest"),
+    "vocab upgrade": ([], "ingest"),
     "drugs load-effects": (["PACK"], "ingest"),
     "ingest": (["OUT"], "ingest"),
     "validate": ([], "read"),
