@@ -97,6 +97,13 @@ class Latency(_Strict):
         return np.clip(np.rint(days), self.min, self.max).astype(np.int64)
 
 
+class Course(Drug):
+    """A drug given once to `share` of the patients (of those who take
+    `added_to`, from the same day, when it is given)."""
+
+    added_to: str | None = None  # ATC of a drug declared before it
+
+
 class Pair(_Strict):
     """A drug that induces an event: `relative_risk` over the background rate in
     the latency window after its start, when one drug of each `with` group is
@@ -120,7 +127,7 @@ class DrugEvents(_Strict):
     """The whole file: events, drug courses, pairs and negative controls."""
 
     events: list[Event]
-    drugs: list[Drug]
+    drugs: list[Course]
     pairs: list[Pair]
     controls: list[str] = []  # ATC of drugs with no effect (relative risk 1)
 
@@ -141,6 +148,9 @@ class DrugEvents(_Strict):
                     f"pair {p.drug}-{p.event}: the relative risk makes the "
                     "probability of an induced event over 1"
                 )
+        for i, d in enumerate(self.drugs):
+            if d.added_to is not None and d.added_to not in atc[:i]:
+                raise ValueError(f"drug {d.atc}: added to no drug declared before it")
         culprits = {p.drug for p in self.pairs}
         for c in self.controls:
             if c not in atc or c in culprits:
@@ -198,10 +208,17 @@ def plant(rng: np.random.Generator, people: Population, out: Plan) -> Cases:
     spec = drug_events()
     n = len(people)
     span = people.obs_end - people.obs_start + 1
+    follow = people.follow_end - people.follow_start + 1
     courses: dict[str, Span] = {}
     for drug in spec.drugs:
+        # a day of the whole follow-up, kept inside the observation period:
+        # as many courses start on the period's first and last days as between
+        start = people.follow_start + (rng.random(n) * follow).astype(np.int64)
         takes = rng.random(n) < drug.share
-        start = people.obs_start + (rng.random(n) * span).astype(np.int64)
+        if drug.added_to:
+            takes &= courses[drug.added_to].who
+            start = courses[drug.added_to].start
+        takes &= (people.obs_start <= start) & (start <= people.obs_end)
         stop = np.minimum(start + drug.days_supply - 1, people.obs_end)
         courses[drug.atc] = Span(takes, start, stop)
         out.drugs.append((drug, courses[drug.atc], True))

@@ -60,7 +60,8 @@ def test_the_planted_pairs_and_controls_are_in_synth_truth(sql):
     assert ("H03BB01", None, "D70") in pairs
     controls = {(r[1], r[3]): r[4] for r in rows if r[0] == "control"}
     assert set(controls) == {
-        (c, undotted(e.code)) for c in ("H03AA01", "A11CC05", "G04CA02", "S01EE01")
+        (c, undotted(e.code))
+        for c in ("H03AA01", "A11CC05", "G04CA02", "S01EE01")
         for e in SPEC.events
     }
     assert set(controls.values()) == {1.0}
@@ -123,8 +124,6 @@ def test_induced_cases_follow_the_declared_latencies(sql):
     assert len(shares) > 80
     assert np.median(shares) == pytest.approx(0.5, abs=0.1)
     assert np.mean(np.array(shares) < 0.25) == pytest.approx(0.25, abs=0.1)
-    toxidermies = [d for a, e, d in rows if e == "L271" and a in ("N03AF01", "M04AA01")]
-    assert np.median(toxidermies) == pytest.approx(21, rel=0.2)
 
 
 def test_the_controls_show_no_excess(sql):
