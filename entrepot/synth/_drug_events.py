@@ -26,6 +26,7 @@ from entrepot.synth._diseases import Plan, Span
 from entrepot.synth._modules import Drug, _known_codes, _Strict
 from entrepot.synth._population import YEAR, Population
 from entrepot.synth._reference import MCO, undotted, unit_index
+from entrepot.synth._reference import units as all_units
 
 MODULE = "drug_events"  # its name in synth_truth
 VIA_EMERGENCY = 0.5
@@ -174,10 +175,14 @@ def drug_events(path: Path | None = None) -> DrugEvents:
         where = ".".join(str(p) for p in error["loc"]) or "(file)"
         raise ModuleFileError(f"{path}: field {where}: {error['msg']}") from e
     cim10, atc, _ = _known_codes()
+    units = {u.name for u in all_units()}
     for i, e in enumerate(spec.events):
         if e.code not in cim10:
             raise ModuleFileError(f"{path}: field events.{i}.code: {e.code!r} unknown")
-        unit_index(e.unit)
+        if e.unit not in units:
+            raise ModuleFileError(
+                f"{path}: field events.{i}.unit: {e.unit!r} is not a unit of units.csv"
+            )
     for i, d in enumerate(spec.drugs):
         if d.atc not in atc:
             raise ModuleFileError(f"{path}: field drugs.{i}.atc: {d.atc!r} unknown")

@@ -174,6 +174,14 @@ def test_latencies_have_the_declared_median_and_bounds():
             lambda d: d["events"][0].update(code="L99.9"),
             "field events.0.code: 'L99.9' unknown",
         ),
+        (
+            lambda d: d["events"][0].update(unit="Urologie"),
+            "field events.0.unit: 'Urologie' is not a unit of units.csv",
+        ),
+        (
+            lambda d: d["drugs"][0].update(added_to="C09AA05"),
+            "drug M04AA01: added to no drug declared before it",
+        ),
     ],
 )
 def test_a_bad_drug_events_file_is_a_one_line_error(tmp_path, change, message):
