@@ -39,7 +39,9 @@ def find_declared(
     return shipped[str(name_or_path)]
 
 
-def read_yaml(path: Path, error: type[EntrepotError]) -> object:
+def read_yaml(
+    path: Path, error: type[EntrepotError], malformed: str = "malformed YAML"
+) -> object:
     """A YAML file parsed; unreadable or malformed gives one line naming where."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -47,15 +49,22 @@ def read_yaml(path: Path, error: type[EntrepotError]) -> object:
         raise error(f"{path}: cannot read: {e.strerror}") from e
     except UnicodeDecodeError:
         raise error(f"{path}: not UTF-8 text") from None
-    return parse_yaml(text, str(path), error)
+    return parse_yaml(text, str(path), error, malformed)
 
 
-def parse_yaml(text: str, source: str, error: type[EntrepotError]) -> object:
-    """YAML text parsed; malformed gives one line naming the source and line."""
+def parse_yaml(
+    text: str,
+    source: str,
+    error: type[EntrepotError],
+    malformed: str = "malformed YAML",
+) -> object:
+    """YAML text parsed; malformed gives one line naming the source and line:
+    "SOURCE: MALFORMED at line N: problem" (`malformed`: what a caller's
+    errors have always said)."""
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise error(f"{source}: malformed YAML{where}: {problem}") from None
+        raise error(f"{source}: {malformed}{where}: {problem}") from None

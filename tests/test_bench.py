@@ -53,3 +53,28 @@ def test_deid_benchmark_reports_each_set_labelled_beside_the_targets(capsys, tmp
     assert not any("ratio" in key for key in result)
     assert "published figure, for context (real notes, not comparable: no ratio)" in out
     assert " x" not in out and "(x" not in out
+
+
+def test_extract_benchmark_runs_small(capsys, tmp_path):
+    from bench import extract
+
+    result = extract.main(["--reports", "60", "--json", str(tmp_path / "e.json")])
+    out = capsys.readouterr().out
+    assert json.loads((tmp_path / "e.json").read_text()) == result
+    speed = result["speed"]
+    assert speed["reports"] == 60 and speed["target_per_s"] == 100
+    assert speed["rules_per_s"] > 0 and speed["nlp_pipeline_per_s"] > 0
+    assert (
+        abs(speed["ratio"] - speed["rules_per_s"] / speed["nlp_pipeline_per_s"]) < 0.02
+    )
+    assert result["gold"]["label"] == "development (seen)"
+    assert result["gold"]["reports"] >= 40
+    for field in ("headache", "contrast", "abnormal", "explains_headache"):
+        f = result["fields"][field]
+        assert f["tp"] + f["fn"] > 0 and f["tn"] + f["fp"] > 0
+        for measure in ("sensitivity", "specificity"):
+            value, low, high = f[measure]
+            assert 0 <= low <= value <= high <= 100
+        assert set(f["published"]) == {"sensitivity", "specificity"}
+        assert "[development (seen)]" in out and field in out
+    assert "ratio" in out and "reports/s" in out

@@ -11,6 +11,7 @@ from entrepot.cli import (
     _cohort,
     _demo,
     _drugs,
+    _extract,
     _features,
     _nlp,
     _privacy,
@@ -51,6 +52,7 @@ app.add_typer(_vocab.app, name="vocab")
 app.add_typer(_drugs.app, name="drugs")
 _privacy.register(app)
 app.add_typer(_cohort.app, name="cohort")
+app.add_typer(_extract.app, name="extract")
 _nlp.register(app)
 
 

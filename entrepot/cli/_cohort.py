@@ -26,8 +26,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 CohortId = Annotated[int, typer.Argument(help="The cohort_definition_id.")]
-#: The counts of persons and entries that --masked hides when small.
-COUNTS = {"count", "persons", "entries"}
 
 
 @app.command()
@@ -104,13 +102,11 @@ def list_(
     mask: MaskedOption = False,
 ) -> None:
     """Cohorts generated in the warehouse (within a project: its persons)."""
-    from entrepot.cohort._perimeter import listed
+    from entrepot.cohort._perimeter import released_listed
 
     with open_warehouse(warehouse) as wh:
         decision = decide(wh, user, "count", project, "cohort list", masked=mask)
-        rows = listed(wh, decision)
-        decision.released(wh, "cohort.list", rows=len(rows))
-    rows = decision.mask_fields(rows, COUNTS)
+        rows = released_listed(wh, decision)
 
     def human() -> None:
         table = Table("id", "name", "persons", "entries", "generated")
@@ -138,18 +134,14 @@ def show(
     mask: MaskedOption = False,
 ) -> None:
     """A cohort's definition, counts and attrition (within a project: its persons)."""
-    from entrepot.cohort._perimeter import shown
+    from entrepot.cohort._perimeter import released_shown
 
     with open_warehouse(warehouse) as wh:
         decision = decide(wh, user, "count", project, "cohort show", masked=mask)
-        result = shown(wh, decision, cohort_id)
+        result, persons = released_shown(wh, decision, cohort_id)
         decision.released(
-            wh,
-            "cohort.show",
-            {"cohort_definition_id": cohort_id},
-            persons=result["persons"],
+            wh, "cohort.show", {"cohort_definition_id": cohort_id}, persons=persons
         )
-    result = decision.mask_fields(result, COUNTS)
 
     def human() -> None:
         stdout.print(

@@ -1,4 +1,4 @@
-"""`entrepot drugs`: drug interactions by the ANSM thesaurus."""
+"""`entrepot drugs`: drug interactions by the ANSM thesaurus, adverse effects."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ from entrepot.errors import DrugInputError
 #: The counts of persons and exposures a scan shows, masked when small.
 SCAN_COUNTS = {"patients", "exposures", "by_level"}
 app = typer.Typer(
-    help="Drug interactions by the ANSM thesaurus: one prescription, or the warehouse.",
+    help="Drug interactions by the ANSM thesaurus (one prescription, or the "
+    "warehouse) and possible adverse effects.",
     no_args_is_help=True,
 )
 
@@ -208,3 +209,114 @@ def scan(
         stdout.print(pairs)
 
     emit(data, as_json, human)
+
+
+@app.command()
+def effects(
+    lines: Annotated[
+        list[str], typer.Argument(help="Prescription lines, one per argument.")
+    ],
+    frequency: Annotated[
+        str | None,
+        typer.Option(
+            help="Keep this frequency class and the more frequent ones: très "
+            "fréquent, fréquent, peu fréquent, rare, très rare, indéterminée (all)."
+        ),
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            help="Keep effects whose term holds this text (any accents, case)."
+        ),
+    ] = None,
+    warehouse: WarehouseOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Possible adverse effects of prescription lines, by organ system.
+
+    From the warehouse's data pack if one is loaded (load-effects), else from
+    the curated table of French SmPCs shipped with entrepot."""
+    from entrepot.drugs import effect_table
+    from entrepot.drugs import effects as effects_of
+
+    if warehouse is None:
+        result = effects_of(lines, frequency=frequency, search=search)
+    else:
+        with open_warehouse(warehouse, read_only=True) as wh:
+            result = effects_of(
+                lines, frequency=frequency, search=search, table=effect_table(wh)
+            )
+    emit(result.to_dict(), as_json, lambda: _show_effects(result))
+
+
+def _show_effects(result) -> None:
+    drugs = Table(title=f"Lignes (effets indésirables: {result.source})")
+    for column in ("#", "ligne", "substances", "ATC", "effets"):
+        drugs.add_column(column)
+    for d in result.lines:
+        drugs.add_row(
+            str(d["line"]),
+            Text(d["input"][:80]),
+            Text(", ".join(d["substances"]) if d["recognized"] else "non reconnue"),
+            ", ".join(d["atc"][:3]),
+            str(d["effects"]) if d["sources"] else "pas de données",
+        )
+    stdout.print(drugs)
+    if not result.organs:
+        stdout.print("Aucun effet indésirable retenu.")
+        return
+    found = Table(title="Effets indésirables possibles", show_lines=True)
+    for column in ("système", "effets", "effet (fréquence, lignes)"):
+        found.add_column(column)
+    for organ in result.organs:
+        found.add_row(
+            organ.organ,
+            str(organ.count),
+            Text(
+                "\n".join(
+                    f"{e.term} ({e.frequency}; {', '.join(map(str, e.lines))})"
+                    for e in organ.effects
+                )
+            ),
+        )
+    stdout.print(found)
+
+
+@app.command("load-effects")
+def load_effects(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            help="A data pack in SIDER 4.1's layout (drug_names.tsv, "
+            "meddra_all_se.tsv, meddra_freq.tsv; drug_atc.tsv, meddra_soc.tsv)."
+        ),
+    ],
+    warehouse: WarehouseOption = None,
+    user: CallerOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Load an adverse effect data pack (SIDER 4.1's layout) into the warehouse.
+
+    `drugs effects -w` and the web app then use it; it replaces the pack
+    before. The right to ingest."""
+    from entrepot.drugs import load_effects as load
+
+    with open_warehouse(warehouse) as wh:
+        decision = decide(wh, user, "ingest", None, "drugs load-effects")
+        counts = load(wh, folder)
+        decision.released(
+            wh, "drugs.load-effects", {"folder": str(folder)}, rows=counts["effects"]
+        )
+    emit(
+        counts,
+        as_json,
+        lambda: (
+            quiet
+            or stdout.print(
+                f"effects loaded: {counts['effects']:,} for {counts['drugs']:,} ATC "
+                f"codes ({counts['classified']:,} with an organ system)"
+            )
+        ),
+    )

@@ -24,7 +24,7 @@ from entrepot.cli._common import (
 def profiles(
     clusters: Annotated[
         Path,
-        typer.Argument(help="Parquet file of clusters: person_id, cluster."),
+        typer.Argument(help="Parquet or CSV file of clusters: person_id, cluster."),
     ],
     cohort: Annotated[
         str,
@@ -37,7 +37,7 @@ def profiles(
         Path | None,
         typer.Option(
             "--features",
-            help="Parquet file of features (person_id, then features): what sets "
+            help="Parquet or CSV file of features (person_id, then features): what sets "
             "each cluster apart.",
         ),
     ] = None,
@@ -58,10 +58,10 @@ def profiles(
     Kaplan-Meier survival from the index date and Cox hazard ratios; a
     log-rank test across clusters. Always masked (within a project: its
     persons), audited."""
-    from entrepot.subgroups import profile_clusters, read_parquet, write_report
+    from entrepot.subgroups import profile_clusters, read_table, write_report
 
-    members = read_parquet(clusters, ("person_id", "cluster"), "clusters")
-    table = read_parquet(features, ("person_id",), "features") if features else None
+    members = read_table(clusters, "clusters", ("person_id", "cluster"))
+    table = read_table(features, "features", ("person_id",)) if features else None
     parameters = {
         "cohort": cohort,
         "clusters": str(clusters),

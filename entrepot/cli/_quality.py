@@ -21,6 +21,9 @@ from entrepot.cli._common import (
     stdout,
 )
 
+#: Concepts and tests listed per domain by `describe` and in the HTML report.
+TOP = 20
+
 
 def quality(
     warehouse: WarehouseOption = None,
@@ -63,10 +66,9 @@ def quality(
             wh, config=settings, only=only, incremental=not full, progress=step
         )
         if html is not None:
-            from entrepot.quality.characterization import describe
             from entrepot.quality.report import write_report
 
-            write_report(report, describe(wh, progress=step), html)
+            write_report(report, _described(wh, user, html, step), html)
         decision.released(
             wh,
             "quality",
@@ -109,6 +111,18 @@ def _print_quality(report, html: Path | None) -> None:
         stderr.print(f"Report written to {html}")
 
 
+def _described(wh, user: str | None, html: Path, step) -> dict:
+    """The report's characterization, released as `entrepot describe`'s:
+    the caller's masked counts, audited."""
+    from entrepot.quality.characterization import describe as describe_warehouse
+
+    decision = decide(wh, user, "count", None, "describe", masked=True)
+    result = describe_warehouse(wh, decision, top=TOP, progress=step)
+    asked = {"top": TOP, "html": str(html)}
+    decision.released(wh, "describe", asked, persons=wh.count("person"))
+    return result
+
+
 def describe(
     warehouse: WarehouseOption = None,
     mask_below: Annotated[
@@ -122,7 +136,7 @@ def describe(
     ] = None,
     top: Annotated[
         int, typer.Option("--top", help="Concepts and tests listed per domain.")
-    ] = 20,
+    ] = TOP,
     user: CallerOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,

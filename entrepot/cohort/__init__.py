@@ -4,7 +4,12 @@ every engine, results and attrition in the results schema."""
 from entrepot.cohort._describe import describe_cohort
 from entrepot.cohort._files import describe_errors, load_definition
 from entrepot.cohort._model import CohortDefinition, ConceptSet, Event
-from entrepot.cohort._reader import EventReader, find_cohort, index_dates
+from entrepot.cohort._reader import (
+    EventReader,
+    cohort_notes,
+    find_cohort,
+    index_dates,
+)
 from entrepot.cohort._results import delete_cohort, list_cohorts, show_cohort
 from entrepot.cohort._run import CohortResult, count_persons, run_cohort
 from entrepot.cohort._shipped import shipped_definitions
@@ -15,6 +20,7 @@ __all__ = [
     "ConceptSet",
     "Event",
     "EventReader",
+    "cohort_notes",
     "count_persons",
     "delete_cohort",
     "describe_cohort",

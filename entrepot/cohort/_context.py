@@ -17,15 +17,19 @@ class Context:
     _present: list[str] | None = None
 
     def has(self, name: str) -> bool:
-        """Whether the CDM holds a table (listed once per compilation)."""
+        """Whether the CDM holds a table (listed once per compilation), or
+        the warehouse one of its own (an extraction's results)."""
         if self._present is None:  # any case: DuckDB reads names so
             self._present = [t.lower() for t in self.wh.store.list_tables("cdm")]
-        return name in self._present
+        return name in self._present or self.wh.has_table(name)
 
     def table(self, name: str) -> ir.Table:
-        """A CDM table, read once per compilation (columns lower-case)."""
+        """A CDM table, or one of the warehouse's own, read once per
+        compilation (columns lower-case)."""
         if name not in self._tables and not self.has(name):
             raise LookupError(f"the warehouse has no {name} table")
+        if name not in self._tables and name not in self._present:
+            self._tables[name] = self.wh.table(name)
         if name not in self._tables:
             t = self.wh.store.table("cdm", name)
             if any(c != c.lower() for c in t.columns):

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from entrepot.cohort._results import cohort_definition, results_table
+from entrepot.cohort._perimeter import cohort_rows, released_periods
+from entrepot.cohort._perimeter import periods as spans_of
+from entrepot.cohort._results import cohort_definition
 from entrepot.privacy import Decision
 from entrepot.warehouse.vocabulary import with_labels
 
@@ -49,16 +48,13 @@ def describe_cohort(
     decision = decision or Decision.unscoped(wh, mask_below)
     mask_below = decision.mask_below or 1
     name = cohort_definition(wh, cohort_id)["cohort_definition_name"]
-    cohort = results_table(wh, "cohort")
-    cohort = decision.narrow(wh, cohort, "subject_id", "cohort_start_date")
-    periods = cohort.filter(cohort.cohort_definition_id == cohort_id).select(
-        person_id=cohort.subject_id.cast("int64"),
-        start_date=cohort.cohort_start_date,
-        end_date=cohort.cohort_end_date,
-    )
+    periods = spans_of(cohort_rows(wh, decision, cohort_id))
     if persons is not None:
         periods = periods.semi_join(persons, periods.person_id == persons.person_id)
-    firsts = _firsts(wh, decision, periods, cohort_id)
+    periods = _released(wh, decision, periods, cohort_id)
+    firsts = periods.group_by("person_id").aggregate(
+        start_date=periods.start_date.min()
+    )
     person = decision.table(wh, "person")
     person = person.select(
         pid=person.person_id.cast("int64"),
@@ -119,48 +115,14 @@ def describe_cohort(
     }
 
 
-def _firsts(wh, decision: Decision, periods: ir.Table, cohort_id: int) -> ir.Table:
-    """The first entry of each person the table counts: the cohort's persons
-    as the gate releases them (safe from differencing within a project).
-    A person the defence moved out is left out; one it moved in (counted
-    for the project before, not in this cohort) is described at their first
-    entry into any cohort, else at this cohort's first entry. So the cells
-    add up to the count released, and neither gives the true count back."""
-    firsts = periods.group_by("person_id").aggregate(
-        start_date=periods.start_date.min()
-    )
-    found = firsts.to_pyarrow()
-    inside = found["person_id"].to_numpy()
+def _released(wh, decision: Decision, spans: ir.Table, cohort_id: int) -> ir.Table:
+    """The cohort periods of the persons the table counts: the cohort's
+    persons as the gate releases them (safe from differencing within a
+    project), `released_periods`. So every cell and every top concept counts
+    the persons released, and none gives the true count back."""
     asked = {"cohort_definition_id": cohort_id}
-    _, counted = decision.release(wh, inside, "cohort.describe", asked)
-    out = np.setdiff1d(inside, counted).tolist()
-    moved = np.setdiff1d(counted, inside).tolist()
-    if not out and not moved:
-        return firsts
-    gone = pc.is_in(found["person_id"], value_set=pa.array(out, pa.int64()))
-    kept = found.filter(pc.invert(gone))
-    if moved:
-        kept = pa.concat_tables([kept, _entries(wh, decision, moved, found)])
-    return wh.store.from_arrow(kept)
-
-
-def _entries(wh, decision: Decision, persons: list[int], found: pa.Table) -> pa.Table:
-    """First entries into any cohort of `persons` (inside the perimeter),
-    else the first entry of the cohort `found` (its first entries)."""
-    every = decision.narrow(
-        wh, results_table(wh, "cohort"), "subject_id", "cohort_start_date"
-    )
-    every = every.filter(every.subject_id.isin(persons))
-    rows = (
-        every.group_by(person_id=every.subject_id.cast("int64"))
-        .aggregate(start_date=every.cohort_start_date.min())
-        .to_pyarrow()
-        .to_pylist()
-    )
-    entered = {r["person_id"]: r["start_date"] for r in rows}
-    first = pc.min(found["start_date"]).as_py()
-    days = [entered.get(p, first) for p in persons]
-    return pa.table({"person_id": persons, "start_date": days}).cast(found.schema)
+    _, counted = decision.release(wh, spans.person_id, "cohort.describe", asked)
+    return released_periods(wh, decision, spans, counted)
 
 
 def _band(lo: int, hi: int) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
+from entrepot._declared import parse_yaml
 from entrepot.cohort._model import CohortDefinition
 from entrepot.errors import CohortDefinitionError
 
@@ -34,18 +34,13 @@ def load_definition(path: str | Path) -> CohortDefinition:
 
 def parse_text(text: str, source: str, *, json_only: bool = False) -> object:
     """Parse JSON or YAML; a malformed file gives one line naming where."""
+    if not json_only:
+        return parse_yaml(text, source, CohortDefinitionError)
     try:
-        return json.loads(text) if json_only else yaml.safe_load(text)
+        return json.loads(text)
     except json.JSONDecodeError as e:
         raise CohortDefinitionError(
             f"{source}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}"
-        ) from e
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise CohortDefinitionError(
-            f"{source}: malformed YAML{where}: {problem}"
         ) from e
 
 

@@ -31,12 +31,14 @@ DOMAINS = (
     "visit_detail",
     "payer_plan_period",
     "episode",
+    "extraction",
 )
 Domain = Literal[DOMAINS]  # type: ignore[valid-type]
 Limit = Literal["first", "last", "all"]
 Qualifier = Literal["negated", "hypothesis", "family", "history", "reported"]
 DEFAULT_EXCLUDED: tuple[Qualifier, ...] = ("negated", "hypothesis", "family")
 MENTION_FIELDS = ("label", "exclude", "note_title")
+EXTRACTION_FIELDS = ("extraction_schema", "field")
 #: fields that filter on columns of some domains only (see `criteria/`)
 ATTRIBUTES = (
     "value",
@@ -211,6 +213,8 @@ class UserPeriod(Strict):
 class Event(Strict):
     """Rows of one domain: `{condition: {concept_set: gi, first: true}}`."""
 
+    model_config = ConfigDict(serialize_by_alias=True)  # `schema`, as written
+
     domain: Domain
     concept_set: str | None = None
     source_concept_set: str | None = None  # on *_source_concept_id
@@ -219,7 +223,8 @@ class Event(Strict):
     end_date: Range[date] | None = None
     age: Range[float] | None = None  # at the row's start (year difference)
     gender: Gender | None = None
-    value: Range[float] | None = None  # value_as_number; dose_era: dose_value
+    # value_as_number; dose_era: dose_value; extraction: the field's value
+    value: Range[float] | bool | float | str | None = None
     unit: Concepts | None = None  # unit_concept_id (+ dose_era, specimen)
     value_concept: Concepts | None = None  # value_as_concept_id
     type_concept: Concepts | None = None  # *_type_concept_id
@@ -268,6 +273,9 @@ class Event(Strict):
     label: list[str] | None = None  # DISEASE, DRUG, LAB or a user terminology's
     exclude: list[Qualifier] | None = None  # default: negated, hypothesis, family
     note_title: list[str] | None = None  # the note's title, any case
+    # extraction only: a field of an extraction schema read from notes
+    extraction_schema: str | None = Field(None, alias="schema")
+    field: str | None = None
     criteria: Group | None = None  # criteria on the rows themselves (Circe)
 
     @model_validator(mode="before")
@@ -287,6 +295,23 @@ class Event(Strict):
             raise ValueError(f"{', '.join(given)}: only for note_mention events")
         if self.domain == "note_mention" and not (self.concept_set or self.label):
             raise ValueError("a note_mention needs a concept_set or a label")
+        return self
+
+    @model_validator(mode="after")
+    def _extraction_fields(self) -> Event:
+        given = [f for f in EXTRACTION_FIELDS if getattr(self, f) is not None]
+        if self.domain == "extraction":
+            if len(given) < len(EXTRACTION_FIELDS):
+                raise ValueError("an extraction needs a schema and a field")
+        elif given:
+            names = ", ".join(
+                "schema" if f == "extraction_schema" else f for f in given
+            )
+            raise ValueError(f"{names}: only for extraction events")
+        elif not isinstance(self.value, Range | None):
+            raise ValueError(
+                "value: a range such as {gte: 5} (one value is for extraction events)"
+            )
         return self
 
     @model_validator(mode="after")

@@ -4,6 +4,9 @@ figures counted on its persons only, and on the entries in its period."""
 from __future__ import annotations
 
 import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from entrepot.cohort._compiler import Compiled, compile_definition, resolve
 from entrepot.cohort._files import definition_from_data
@@ -125,11 +128,12 @@ def delete_within(wh, decision: Decision, cohort_id: int) -> None:
     decision.released(wh, "cohort.delete", {"cohort_definition_id": cohort_id})
 
 
-def cohort_rows(wh, decision: Decision, cohort_id: int) -> ir.Table:
+def cohort_rows(wh, decision: Decision, cohort_id: int | None) -> ir.Table:
     """A cohort's rows (subject_id, dates) of persons inside the perimeter,
-    entering in its period."""
-    c = results_table(wh, "cohort")
-    rows = c.filter(c.cohort_definition_id == cohort_id)
+    entering in its period (None: every cohort's)."""
+    rows = results_table(wh, "cohort")
+    if cohort_id is not None:
+        rows = rows.filter(rows.cohort_definition_id == cohort_id)
     return _inside(wh, decision, rows, "subject_id", "cohort_start_date")
 
 
@@ -150,26 +154,87 @@ def figures(wh, decision: Decision, cohort_id: int) -> dict:
     return {k: int(v or 0) for k, v in row.items()}
 
 
+def periods(rows: ir.Table) -> ir.Table:
+    """Cohort rows as periods: person_id, start_date, end_date."""
+    return rows.select(
+        person_id=rows.subject_id.cast("int64"),
+        start_date=rows.cohort_start_date,
+        end_date=rows.cohort_end_date,
+    )
+
+
+def released_periods(
+    wh, decision: Decision, spans: ir.Table, counted: np.ndarray
+) -> ir.Table:
+    """The periods (`periods`) of the persons a count released by the gate
+    counts (`counted`), from a cohort's `spans`: a person the differencing
+    defence moved out is left out; one it moved in (counted for the project
+    before, not in this cohort) brings their periods in any cohort inside
+    the perimeter, else a day at the cohort's first entry. Figures shown
+    with the count (its entries, Table 1) are worked out on them, so that
+    none gives the true count back."""
+    inside = spans.person_id.to_pyarrow()
+    out = np.setdiff1d(inside.to_numpy(), counted).tolist()
+    moved = np.setdiff1d(counted, inside.to_numpy()).tolist()
+    if not out and not moved:
+        return spans
+    found = spans.to_pyarrow()
+    gone = pc.is_in(found["person_id"], value_set=pa.array(out, pa.int64()))
+    kept = found.filter(pc.invert(gone))
+    if moved:
+        kept = pa.concat_tables([kept, _elsewhere(wh, decision, moved, found)])
+    return wh.store.from_arrow(kept)
+
+
+def _elsewhere(wh, decision: Decision, persons: list[int], found: pa.Table):
+    """The periods in any cohort of `persons` (inside the perimeter); a
+    person in none: the first day of the cohort `found` (its periods)."""
+    every = cohort_rows(wh, decision, None)
+    every = every.filter(every.subject_id.isin(persons))
+    rows = periods(every).distinct().to_pyarrow().cast(found.schema)
+    first = pc.min(found["start_date"]).as_py()
+    none = sorted(set(persons) - set(rows["person_id"].to_pylist()))
+    days = [first] * len(none)
+    alone = pa.table({"person_id": none, "start_date": days, "end_date": days})
+    return pa.concat_tables([rows, alone.cast(found.schema)])
+
+
+def _count(t: ir.Table) -> int:
+    return int(t.count().to_pyarrow().as_py())
+
+
+def released_cohort(
+    wh, decision: Decision, cohort_id: int, what: str, parameters: dict | None = None
+) -> tuple[int | str, np.ndarray, int]:
+    """A cohort's persons as the gate releases them (`Decision.release`,
+    audited as `release.{what}`), the persons they count, and those persons'
+    entries (`released_periods`)."""
+    spans = periods(cohort_rows(wh, decision, cohort_id))
+    count, counted = decision.release(wh, spans.person_id, what, parameters)
+    return count, counted, _count(released_periods(wh, decision, spans, counted))
+
+
 def released_run(
     wh, decision: Decision, definition: CohortDefinition, found: dict, parameters: dict
 ) -> dict:
     """A generated cohort's figures (`found`: `CohortResult.as_dict()`) as the
     caller may see them: counted inside the perimeter, its persons released
     through the gate (safe from differencing within a project, audited as
-    cohort.run), entries masked, the attrition masked and ending on the
-    persons released, person-days hidden with a masked count."""
+    cohort.run), entries theirs and masked, the attrition masked and ending
+    on them, person-days hidden with a masked count."""
     cohort_id = found["cohort_definition_id"]
     steps = found["attrition"]
     if decision.narrows:
         found = found | figures(wh, decision, cohort_id)
         steps = attrition_within(wh, decision, definition)
-    persons = cohort_rows(wh, decision, cohort_id).subject_id
-    count, counted = decision.release(wh, persons, "cohort.run", parameters)
+    count, counted, entries = released_cohort(
+        wh, decision, cohort_id, "cohort.run", parameters
+    )
     return found | {
         "count": count,
-        "entries": decision.mask(found["entries"]),
+        "entries": decision.mask(entries),
         "person_days": found["person_days"] if isinstance(count, int) else None,
-        "attrition": decision.attrition(steps, released=len(counted)),
+        "attrition": decision.attrition(steps, len(counted), entries),
     }
 
 
@@ -213,6 +278,48 @@ def shown(wh, decision: Decision, cohort_id: int) -> dict:
         else:
             found["attrition"] = attrition_within(wh, decision, definition)
     return found
+
+
+def released_shown(wh, decision: Decision, cohort_id: int) -> tuple[dict, int]:
+    """A cohort's definition, figures and attrition as the caller may see
+    them: its persons released through the gate (safe from differencing
+    within a project, audited as release.cohort.show), its entries theirs,
+    masked; and how many persons they count."""
+    found = shown(wh, decision, cohort_id)
+    asked = {"cohort_definition_id": cohort_id}
+    count, counted, entries = released_cohort(
+        wh, decision, cohort_id, "cohort.show", asked
+    )
+    return found | {
+        "persons": count,
+        "entries": decision.mask(entries),
+        "attrition": decision.attrition(found["attrition"], len(counted), entries),
+    }, len(counted)
+
+
+def released_listed(
+    wh,
+    decision: Decision,
+    rows: list[dict] | None = None,
+    persons: dict[int, list[int]] | None = None,
+) -> list[dict]:
+    """Every cohort the decision sees (`rows`: `listed`), its persons
+    (`persons`: `members`) released through the gate together
+    (`Decision.release_each`, audited as cohort.list), its entries theirs,
+    masked."""
+    rows = listed(wh, decision) if rows is None else rows
+    persons = members(wh, decision) if persons is None else persons
+    sets = {r["id"]: persons.get(r["id"], []) for r in rows}
+    found = decision.release_each(wh, sets, "cohort.list")
+    out = []
+    for r in rows:
+        count, counted = found[r["id"]]
+        entries = r["entries"]
+        if not np.array_equal(counted, np.unique(sets[r["id"]])):
+            spans = periods(cohort_rows(wh, decision, r["id"]))
+            entries = _count(released_periods(wh, decision, spans, counted))
+        out.append(r | {"persons": count, "entries": decision.mask(entries)})
+    return out
 
 
 def listed(wh, decision: Decision) -> list[dict]:

@@ -1,7 +1,7 @@
-"""Cohorts and events read by analyses beyond cohorts (patient features):
-a saved cohort's persons with their index date, and events with the cohort
-criteria's semantics (concept sets, note mentions' qualifiers), inside the
-release gate's perimeter."""
+"""Cohorts and events read by analyses beyond cohorts (patient features,
+extraction): a saved cohort's persons with their index date or their notes,
+and events with the cohort criteria's semantics (concept sets, note
+mentions' qualifiers), inside the release gate's perimeter."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from entrepot.cohort._events import events
 from entrepot.cohort._model import ConceptSet, Event
 from entrepot.cohort._perimeter import cohort_rows, listed, seen
 from entrepot.cohort.criteria import DOMAINS
+from entrepot.cohort.criteria.note_mention import titled
 from entrepot.errors import CohortNotFoundError, ParameterError
 from entrepot.privacy import Decision
 
@@ -31,6 +32,23 @@ def find_cohort(wh, decision: Decision, cohort: int | str) -> int:
             "give its id"
         )
     return ids[0]
+
+
+def cohort_notes(
+    wh,
+    decision: Decision,
+    cohort: int | str | None = None,
+    titles: list[str] | None = None,
+) -> ir.Table:
+    """The notes inside the perimeter: of a saved cohort's persons (its id or
+    name) when given, of these titles (any case, as a note mention's
+    `note_title`) when given."""
+    notes = decision.table(wh, "note")
+    if cohort is not None:
+        rows = cohort_rows(wh, decision, find_cohort(wh, decision, cohort))
+        persons = rows.select(member=rows.subject_id).distinct()
+        notes = notes.semi_join(persons, notes.person_id == persons.member)
+    return notes if titles is None else titled(notes, titles)
 
 
 def index_dates(wh, decision: Decision, cohort_id: int) -> ir.Table:

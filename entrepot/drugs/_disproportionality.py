@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass
 
 import ibis.expr.types as ir
 
-from entrepot.cohort import ConceptSet, Event, EventReader, find_cohort, index_dates
+from entrepot.cohort import ConceptSet
+from entrepot.drugs._cases import Outcome, first_outcomes
 from entrepot.privacy import Decision
 
 Z95 = 1.959963984540054
@@ -54,7 +55,7 @@ class Disproportionality:
 
 def disproportionality(
     wh,
-    outcome: int | str | ConceptSet,
+    outcome: Outcome,
     decision: Decision | None = None,
     *,
     name: str | None = None,
@@ -66,14 +67,8 @@ def disproportionality(
     (without one: the whole warehouse)."""
     decision = decision or Decision.unscoped(wh)
     persons = decision.table(wh, "person").select("person_id")
-    if isinstance(outcome, ConceptSet):
-        label = name or "outcome"
-        cases = _condition_cases(wh, decision, outcome, label)
-    else:
-        cohort_id = find_cohort(wh, decision, outcome)
-        label = name or str(outcome)
-        cases = index_dates(wh, decision, cohort_id)
-    cases = cases.semi_join(persons, "person_id")
+    label = name or ("outcome" if isinstance(outcome, ConceptSet) else str(outcome))
+    cases = first_outcomes(wh, decision, outcome).semi_join(persons, "person_id")
     exposed = _exposed(wh, decision, cases)
     counts = exposed.group_by(["atc", "drug"]).aggregate(
         cases_exposed=exposed.case.sum(), exposed=exposed.count()
@@ -89,17 +84,6 @@ def disproportionality(
     ]
     drugs.sort(key=lambda d: (-d.ror_ci[0], -d.ror, d.atc))
     return Disproportionality(label, n, total, drugs)
-
-
-def _condition_cases(wh, decision: Decision, concepts: ConceptSet, label: str):
-    """(person_id, index_date) of the persons with a condition of the set:
-    their first one inside the perimeter."""
-    reader = EventReader(wh, {label: concepts}, label)
-    for table in reader.tables(Event(domain="condition", concept_set=label)):
-        decision.table(wh, table)  # refuses one outside the perimeter
-    rows = reader.rows(Event(domain="condition", concept_set=label))
-    rows = decision.narrow(wh, rows, "person_id", "start_date")
-    return rows.group_by("person_id").aggregate(index_date=rows.start_date.min())
 
 
 def _exposed(wh, decision: Decision, cases: ir.Table) -> ir.Table:
@@ -124,7 +108,7 @@ def _exposed(wh, decision: Decision, cases: ir.Table) -> ir.Table:
         concept_id=de.drug_concept_id.cast("int64"),
         start=de.drug_exposure_start_date,
     )
-    index = cases.select(case_id=cases.person_id, index_date=cases.index_date)
+    index = cases.select(case_id=cases.person_id, index_date=cases.outcome_date)
     rows = rows.join(below, "concept_id")
     rows = rows.left_join(index, rows.person_id == index.case_id)
     is_case = rows.case_id.notnull()

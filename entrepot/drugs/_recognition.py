@@ -29,7 +29,7 @@ _FORM_WORDS = frozenset(
 _ATC_ROUTES = (("S01", "ophthalmic"), ("S02", "otic"), ("G01", "vaginal"))
 #: ATC groups with forms of a local route: a label's local route that none of its
 #: codes has ("AMLODIPINE 5 mg GEL": a capsule?) is not trusted.
-_LOCAL_ATC = {
+LOCAL_ATC = {
     "cutaneous": ("D", "M02", "C05", "N01B"),
     "ophthalmic": ("S01", "S03"),
     "otic": ("S02", "S03"),
@@ -178,7 +178,7 @@ def route_of(line: str, atc: set[str] | frozenset[str] = frozenset()) -> Galenic
     """The form and route a label states, doubted when none of its ATC codes has
     forms of that local route; else the local route its ATC groups imply (a guess)."""
     read = read_galenic(line)
-    allowed = _LOCAL_ATC.get(read.route)
+    allowed = LOCAL_ATC.get(read.route)
     if allowed and atc and read.doubt is None:
         if not any(c.startswith(allowed) for c in atc):
             codes = ", ".join(sorted(atc))

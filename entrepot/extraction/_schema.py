@@ -5,7 +5,8 @@ Each field has a type (`boolean`, `enum` with its `values`, `number` with its
 reader (a person, the rules or a model) must decide. `when` makes a field
 depend on others: `explains_headache` has `when: {headache: true, abnormal:
 true}` and is null in a report where either is not true. Every field may be
-null: not stated in the report.
+null: not stated in the report. `published` holds a paper's sensitivity and
+specificity for boolean fields, which an evaluation sets beside ours.
 """
 
 from __future__ import annotations
@@ -82,14 +83,29 @@ class SchemaField(Strict):
         return {**kinds[self.type], "description": self.definition}
 
 
+class Figures(Strict):
+    """A published sensitivity and specificity, in %."""
+
+    sensitivity: float = Field(ge=0, le=100)
+    specificity: float = Field(ge=0, le=100)
+
+
+class Published(Strict):
+    """What a paper reports for some boolean fields, to set our figures beside."""
+
+    source: str = Field(min_length=1)
+    fields: dict[str, Figures] = Field(min_length=1)
+
+
 class Schema(Strict):
-    """A named, versioned set of fields."""
+    """A named, versioned set of fields, with the figures a paper published."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     version: str = Field(min_length=1)
     title: str = Field(min_length=1)
     reference: str | None = None
     fields: tuple[SchemaField, ...] = Field(min_length=1)
+    published: Published | None = None
 
     @model_validator(mode="after")
     def _dependencies(self) -> Schema:
@@ -108,6 +124,11 @@ class Schema(Strict):
                         f"{field.name}: `when` {seen[other].problem(value)}"
                     )
             seen[field.name] = field
+        for name in self.published.fields if self.published else ():
+            if name not in seen or seen[name].type != "boolean":
+                raise ValueError(
+                    f"published figures for {name!r}, which is not a boolean field"
+                )
         return self
 
     @property

@@ -7,6 +7,8 @@ with their qualifiers (negation, hypothesis, family, history), into note_nlp.
 True
 """
 
+from entrepot.nlp._changes import changes, note_fingerprints, read_notes
+from entrepot.nlp._context import Context, Section, sections
 from entrepot.nlp._evaluate import (
     Gold,
     evaluate,
@@ -15,25 +17,38 @@ from entrepot.nlp._evaluate import (
     score,
     warehouse_gold,
 )
-from entrepot.nlp._extract import extract_lines
+from entrepot.nlp._extract import extract_lines, read_lines
+from entrepot.nlp._patterns import title_pattern
 from entrepot.nlp._pipeline import VERSION, Document, Entity, Pipeline
-from entrepot.nlp._run import run_nlp
+from entrepot.nlp._run import run_nlp, snippet
 from entrepot.nlp._terms import build_matcher, bundled_matcher, cache_dir
+from entrepot.nlp._text import fold, sentences
 
 __all__ = [
     "VERSION",
+    "Context",
     "Document",
     "Entity",
     "Gold",
     "Pipeline",
+    "Section",
     "build_matcher",
     "bundled_matcher",
     "cache_dir",
+    "changes",
     "evaluate",
     "extract_lines",
+    "note_fingerprints",
+    "fold",
     "parse_marked",
+    "read_lines",
     "read_marked",
+    "read_notes",
     "run_nlp",
     "score",
+    "snippet",
+    "sections",
+    "sentences",
+    "title_pattern",
     "warehouse_gold",
 ]

@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import ibis
+import ibis.expr.types as ir
 
 
-def note_fingerprints(wh, columns: tuple[str, ...], salt: str) -> dict[int, str]:
-    """note_id -> fingerprint of these columns of `note` (the engine's hash)."""
-    note = wh.table("note")
+def note_fingerprints(
+    wh, columns: tuple[str, ...], salt: str, notes: ir.Table | None = None
+) -> dict[int, str]:
+    """note_id -> fingerprint of these columns of `note` (the engine's hash);
+    of the `notes` selected from it when given."""
+    note = wh.table("note") if notes is None else notes
     joined = ibis.literal(salt)
     for column in columns:
         joined = joined + "|" + note[column].cast("string").fill_null("")

@@ -59,15 +59,20 @@ class _SentenceContext:
     scopes: list[_Scope] = field(default_factory=list)
 
 
-def sections(folded: str) -> list[Section]:
-    """Sections by their titles at the start of a line; text before the first
-    title is in none."""
-    titles = list(p.SECTION_TITLE.finditer(folded))
+def sections(
+    folded: str,
+    pattern: re.Pattern[str] = p.SECTION_TITLE,
+    names: dict[str, str] = p.SECTIONS,
+) -> list[Section]:
+    """Sections by their titles at the start of a line (`pattern`, group 1 a
+    key of `names`: by default a clinical note's); text before the first title
+    is in none."""
+    titles = list(pattern.finditer(folded))
     return [
         Section(
             m.start(1),
             titles[i + 1].start(1) if i + 1 < len(titles) else len(folded),
-            p.SECTIONS[m.group(1)],
+            names[m.group(1)],
             m.end(),
         )
         for i, m in enumerate(titles)

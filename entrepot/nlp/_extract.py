@@ -24,18 +24,27 @@ def _read(line: bytes) -> tuple[object, str | None, str | None]:
     return record.get("id"), text, unreadable(text)
 
 
+def read_lines(
+    lines: Iterable[bytes], skipped: Counter | None = None
+) -> Iterator[tuple[object, str | None, str | None]]:
+    """(id, text, why it is skipped) of each non-blank input line; unreadable
+    documents (why not None) are counted in `skipped`."""
+    for line in lines:
+        if not line.strip():
+            continue
+        id_, text, why = _read(line)
+        if why is not None and skipped is not None:
+            skipped[why] += 1
+        yield id_, text, why
+
+
 def extract_lines(
     lines: Iterable[bytes], pipeline: Pipeline, skipped: Counter | None = None
 ) -> Iterator[dict]:
     """One output per non-blank input line; unreadable documents come back with
     no entities and the reason they were skipped, counted in `skipped`."""
-    for line in lines:
-        if not line.strip():
-            continue
-        id_, text, why = _read(line)
+    for id_, text, why in read_lines(lines, skipped):
         if why is not None:
-            if skipped is not None:
-                skipped[why] += 1
             yield {"id": id_, "entities": [], "skipped": why}
             continue
         doc = pipeline(text)

@@ -4,6 +4,7 @@ for entrepot after the cue lists of edsnlp's qualifiers)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 
 def _words(*alternatives: str, marks: str = "") -> re.Pattern[str]:
@@ -265,12 +266,20 @@ SECTIONS: dict[str, str] = {
         "autre",
     ),  # fmt: skip
 }
-SECTION_TITLE = re.compile(
-    r"^[ \t]*(?:#+\s*)?("
-    + "|".join(sorted((re.escape(t) for t in SECTIONS), key=len, reverse=True))
-    + r")[ \t]*(?::|$)",
-    re.MULTILINE,
-)
+
+
+def title_pattern(titles: Iterable[str]) -> re.Pattern[str]:
+    """Folded section titles at the start of a line, before a colon or the
+    line's end (group 1: the title)."""
+    return re.compile(
+        r"^[ \t]*(?:#+\s*)?("
+        + "|".join(sorted((re.escape(t) for t in titles), key=len, reverse=True))
+        + r")[ \t]*(?::|$)",
+        re.MULTILINE,
+    )
+
+
+SECTION_TITLE = title_pattern(SECTIONS)
 #: The LOINC document-section code of each section ("autre" has none); codes
 #: of the HL7 document-section value set, concepts of the bundled vocabulary.
 SECTION_LOINC: dict[str, str] = {

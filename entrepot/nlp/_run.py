@@ -30,6 +30,7 @@ STATE = "note_nlp_state"
 STATE_SCHEMA = BOOKKEEPING[STATE]
 _CHUNK = 64  # notes sent to a worker at once
 _SNIPPET = 120  # characters of context on each side, at most
+_SYSTEM = VERSION.split()[0]  # how every nlp_system of this pipeline starts
 _VOCABULARIES = {"CIM10": "CIM10", "ATC": "ATC", "LOINC": "LOINC"}
 _pipeline: Pipeline | None = None
 
@@ -60,14 +61,15 @@ def _process(chunk: list[tuple[int, str | None]]) -> list[tuple[int, str, list[t
         mentions = [
             (e.start, e.end, e.text, e.label, e.concept_code, e.negation,
              e.hypothesis, e.family, e.history, e.reported, e.section,
-             _snippet(text, e.start, e.end))
+             snippet(text, e.start, e.end))
             for e in doc.entities
         ]  # fmt: skip
         out.append((note_id, "ok", mentions))
     return out
 
 
-def _snippet(text: str, start: int, end: int) -> str:
+def snippet(text: str, start: int, end: int) -> str:
+    """The note's line around a span, with at most a little context each side."""
     a = max(text.rfind("\n", 0, start) + 1, start - _SNIPPET)
     b = text.find("\n", end)
     b = min(b if b >= 0 else len(text), end + _SNIPPET)
@@ -251,9 +253,10 @@ def _write(
     new_states = wh.store.from_arrow(
         pa.Table.from_pylist(states, schema=STATE_SCHEMA.to_pyarrow())
     )
-    if known:  # changed notes: their old mentions go
+    if known:  # changed notes: their old mentions go, not other systems' rows
         nlp = wh.table("note_nlp")
-        kept_nlp = wh.store.materialize(nlp.filter(~nlp.note_id.isin(ids)))
+        own = nlp.nlp_system.startswith(_SYSTEM).fill_null(False)
+        kept_nlp = wh.store.materialize(nlp.filter(~(nlp.note_id.isin(ids) & own)))
         kept_state = wh.store.materialize(state.filter(~state.note_id.isin(ids)))
         with wh.store.transaction() as tx:
             tx.replace("cdm", "note_nlp", kept_nlp)

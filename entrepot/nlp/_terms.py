@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from entrepot._declared import read_yaml
 from entrepot.errors import TerminologyError
 from entrepot.nlp._matcher import Matcher
 from entrepot.warehouse.vocabulary._atc import normalise
@@ -179,10 +180,7 @@ def bundled_matcher() -> Matcher:
 def user_terms(path: str | os.PathLike) -> Matcher:
     """A user terminology, YAML `{label: [terms...]}`, as a matcher."""
     where = Path(path)
-    try:
-        data = yaml.safe_load(where.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise TerminologyError(f"{where}: cannot read terms: {_first(e)}") from None
+    data = read_yaml(where, TerminologyError, "cannot read terms: malformed YAML")
     if not isinstance(data, dict) or not data:
         raise TerminologyError(f"{where}: expected a mapping {{label: [terms...]}}")
     matcher = Matcher()
@@ -196,8 +194,3 @@ def user_terms(path: str | os.PathLike) -> Matcher:
                 raise TerminologyError(f"{where}: -> {label}: {term!r} is not a term")
             matcher.add(str(term), label)
     return matcher
-
-
-def _first(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -12,9 +12,10 @@ through it, and nothing else masks, narrows a perimeter or audits:
   with complementary suppression; `attrition` the steps of a cohort;
 - `Decision.persons` (`persons_each` for a list): a count of persons
   released within a project, safe from differencing (`release_count`);
-  `release` the same with the persons it counts, on which the figures
-  shown with it are worked out (Table 1's cells, the attrition's steps, by
-  `attrition(steps, released)`), so that none gives the true count back;
+  `release` (`release_each`) the same with the persons it counts, on which
+  the figures shown with it are worked out (Table 1's cells, a cohort's
+  entries, the attrition's steps, by `attrition(steps, released, entries)`),
+  so that none gives the true count back;
   `persons_with` with counts of rows about them (a search's notes), shown
   within a project only to whoever sees those rows anyway;
 - `Decision.released`: the audit entry of what left: who, what, parameters,
@@ -293,7 +294,12 @@ class Decision:
             k: HIDDEN if hide and n else self.mask(n) for k, n in rows.items()
         }
 
-    def attrition(self, steps: list[dict], released: int | None = None) -> list[dict]:
+    def attrition(
+        self,
+        steps: list[dict],
+        released: int | None = None,
+        entries: int | None = None,
+    ) -> list[dict]:
         """Attrition steps (`{"rule", "persons", "entries"}`, each counting
         what is left after its rule) masked so that no step's losses are
         worked out small: a count is shown only when it differs from the last
@@ -304,12 +310,14 @@ class Decision:
         which the last step shows. Persons the differencing defence moved out
         of the count leave every step (each holds the cohort's persons); with
         persons moved in, no step shows fewer than the count. So no step's
-        difference to the count gives the true count back."""
+        difference to the count gives the true count back. `entries`: the
+        entries of those persons, which the last step shows, alike."""
         shown = [dict(s) for s in steps]
-        if released is not None and shown:
-            out = min(released - shown[-1]["persons"], 0)
-            for step in shown:
-                step["persons"] = max(step["persons"] + out, released)
+        for column, last in (("persons", released), ("entries", entries)):
+            if last is not None and shown:
+                out = min(last - shown[-1][column], 0)
+                for step in shown:
+                    step[column] = max(step[column] + out, last)
         for column in ("persons", "entries"):
             last = None
             for step in shown:
@@ -333,15 +341,28 @@ class Decision:
         """The persons of several sets shown together (each cohort of a list),
         like `persons`, in one audit entry: rows, one per set; persons, all
         the distinct persons counted."""
+        found = self.release_each(wh, sets, what, parameters)
+        return {k: shown for k, (shown, _) in found.items()}
+
+    def release_each(
+        self,
+        wh,
+        sets: Mapping[Hashable, Iterable[int]],
+        what: str,
+        parameters: dict | None = None,
+    ) -> dict[Hashable, tuple[int | str, np.ndarray]]:
+        """`persons_each`, with the persons each count shown counts (as
+        `release` gives them)."""
         keys = list(sets)
         everyone = len(set().union(*(set(v) for v in sets.values())))
-        if self.project is not None and self.mask_below is not None:
+        if self.defends:
             found = release_counts(
                 wh, self.project, [sets[k] for k in keys], self.mask_below
             )
-            shown = {k: f[0] for k, f in zip(keys, found, strict=True)}
+            shown = {k: f[:2] for k, f in zip(keys, found, strict=True)}
         else:
-            shown = {k: self.mask(len(set(sets[k]))) for k in keys}
+            ids = {k: person_ids(sets[k]) for k in keys}
+            shown = {k: (self.mask(len(ids[k])), ids[k]) for k in keys}
         self.released(wh, what, parameters, rows=len(keys), persons=everyone)
         return shown
 

@@ -34,15 +34,11 @@ def release_count(
     project: str,
     persons: ir.Table | ir.Column | Iterable[int],
     threshold: int,
-    *,
-    user: str = "entrepot",
-    action: str = "count",
-    parameters: dict | None = None,
+    **options,
 ) -> int | str:
-    """The number of distinct persons to show a project, safe from differencing."""
-    return release_set(
-        wh, project, persons, threshold, user=user, action=action, parameters=parameters
-    )[0]
+    """The number of distinct persons to show a project, safe from
+    differencing (`options`: `release_set`'s user, action, parameters)."""
+    return release_set(wh, project, persons, threshold, **options)[0]
 
 
 def release_set(
@@ -75,16 +71,16 @@ def release_set(
 
 def release_counts(
     wh, project: str, sets: list[Iterable[int]], threshold: int
-) -> list[tuple[int | str, int, bool]]:
+) -> list[tuple[int | str, np.ndarray, bool]]:
     """Several counts shown together (a list of cohorts), each safe from
-    differencing with the others and every earlier one: (shown, persons
-    counted, adjusted) each. Not audited: the caller audits what it shows."""
+    differencing with the others and every earlier one: (shown, the persons
+    it counts, adjusted) each. Not audited: the caller audits what it shows."""
     released = _released(wh, project)
     out = []
     for persons in sets:
         answer, adjusted = _safe_set(person_ids(persons), released, threshold)
         shown = _remembered(wh, project, answer, released, threshold)
-        out.append((shown, len(answer), adjusted))
+        out.append((shown, answer, adjusted))
     return out
 
 

@@ -10,7 +10,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -22,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from entrepot._declared import parse_yaml
 from entrepot.errors import QualityConfigError
 from entrepot.warehouse.cdm import cdm_tables
 
@@ -150,10 +150,7 @@ class QualityConfig(_Model):
 
 
 def _read(text: str, where: str) -> dict:
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as e:
-        raise QualityConfigError(f"{where}: not valid YAML: {e}") from None
+    data = parse_yaml(text, where, QualityConfigError, "not valid YAML") or {}
     if not isinstance(data, dict):
         raise QualityConfigError(f"{where}: expected a mapping at the top level")
     return data

@@ -6,8 +6,8 @@ from entrepot.subgroups._cluster import DEFAULT_METHOD, Clustering, cluster
 from entrepot.subgroups._cohorts import save_clusters
 from entrepot.subgroups._features import FeatureTable, build_features
 from entrepot.subgroups._files import cluster_file, write_labels
-from entrepot.subgroups._inputs import read_parquet
-from entrepot.subgroups._matrix import FeatureMatrix, feature_matrix, read_table
+from entrepot.subgroups._inputs import read_table
+from entrepot.subgroups._matrix import FeatureMatrix, feature_matrix
 from entrepot.subgroups._profiling import profile_clusters
 from entrepot.subgroups._release import released_clustering
 from entrepot.subgroups._report import render_report, write_report
@@ -30,7 +30,6 @@ __all__ = [
     "feature_matrix",
     "load_spec",
     "profile_clusters",
-    "read_parquet",
     "read_table",
     "released_clustering",
     "render_report",

@@ -8,7 +8,8 @@ import pyarrow as pa
 
 from entrepot.errors import OutputPathError, ParameterError
 from entrepot.subgroups._cluster import Clustering, check_method, cluster
-from entrepot.subgroups._matrix import feature_matrix, read_table
+from entrepot.subgroups._inputs import read_table
+from entrepot.subgroups._matrix import feature_matrix
 
 
 def parse_k(k: str | int | None) -> int | None:

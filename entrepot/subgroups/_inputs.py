@@ -1,6 +1,6 @@
-"""The files a user brings to `entrepot profiles`: clusters (person_id,
-cluster) and features (person_id, then features), checked with one-line
-errors."""
+"""The files a user brings to `entrepot cluster` and `entrepot profiles`:
+clusters (person_id, cluster) and features (person_id, then features),
+Parquet or CSV, checked with one-line errors."""
 
 from __future__ import annotations
 
@@ -13,18 +13,26 @@ import pyarrow.compute as pc
 from entrepot.errors import InputFileError, ParameterError
 
 
-def read_parquet(path: str | Path, columns: tuple[str, ...], what: str) -> pa.Table:
-    """A Parquet file that has `columns` (one-line errors)."""
-    import pyarrow.parquet as pq
-
+def read_table(
+    path: str | Path, what: str = "features", columns: tuple[str, ...] = ()
+) -> pa.Table:
+    """A Parquet or CSV file (by its ending) of `what`, that has `columns`
+    (one-line errors)."""
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"{path}: no such {what} file")
     try:
-        table = pq.read_table(path)
+        if path.suffix.lower() == ".csv":
+            from pyarrow import csv
+
+            table = csv.read_csv(path)
+        else:
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise InputFileError(f"{path}: not a Parquet file ({first})") from None
+        raise InputFileError(f"{path}: not a Parquet or CSV file ({first})") from None
     lacking = [c for c in columns if c not in table.column_names]
     if lacking:
         raise InputFileError(

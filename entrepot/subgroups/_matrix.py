@@ -8,7 +8,6 @@ column) is the id; every other column is a feature: a number, a flag
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -65,24 +64,6 @@ class FeatureMatrix:
             self.numbers[:, [self.numeric.index(c) for c in numeric]],
             self.codes[:, [self.coded.index(c) for c in coded]],
         )
-
-
-def read_table(path: str | Path) -> pa.Table:
-    """A Parquet or CSV file as an Arrow table (one-line errors)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such features file")
-    try:
-        if path.suffix.lower() == ".csv":
-            from pyarrow import csv
-
-            return csv.read_csv(path)
-        import pyarrow.parquet as pq
-
-        return pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise InputFileError(f"{path}: not a Parquet or CSV file ({first})") from None
 
 
 def feature_matrix(table: pa.Table, source: str = "features") -> FeatureMatrix:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from pymoo.core.problem import Problem
 
+from entrepot._declared import read_yaml
 from entrepot.errors import InputFileError, ParameterError
 from entrepot.subgroups._gower import Scale, gower
 from entrepot.subgroups._matrix import FeatureMatrix
@@ -32,17 +33,12 @@ POPULATION, GENERATIONS = 40, 40
 def read_views(path: str | Path | None, m: FeatureMatrix) -> dict[str, list[str]]:
     """Views from a YAML file (view name: [feature columns]), each column
     one of the features of `m`."""
-    import yaml
-
     if path is None:
         raise ParameterError("--method mvmc: give the views (--views VIEWS.yaml)")
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"{path}: no such views file")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        raise InputFileError(f"{path}: not YAML ({str(e).splitlines()[0]})") from None
+    data = read_yaml(path, InputFileError, "not YAML")
     if not isinstance(data, dict) or len(data) < 2:
         raise InputFileError(f"{path}: a mapping of at least two views to columns")
     for name, columns in data.items():

@@ -23,9 +23,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from entrepot._declared import find_declared, read_yaml, shipped_files
 from entrepot.cohort import ConceptSet, Event, describe_errors
 from entrepot.errors import FeatureSpecError
 
@@ -156,34 +156,13 @@ def concept_set_names(node) -> set[str]:
 
 def shipped_specs() -> dict[str, Path]:
     """Specs shipped with entrepot (`entrepot/data/features/*.yaml`), by name."""
-    return {
-        Path(f.name).stem: Path(str(f))
-        for f in SHIPPED.iterdir()
-        if f.name.endswith(".yaml")
-    }
+    return shipped_files(SHIPPED)
 
 
 def load_spec(name_or_path: str | Path) -> FeatureSpec:
     """A spec file, or the shipped spec of that name, read and validated."""
-    path = Path(name_or_path)
-    if not path.exists():
-        shipped = shipped_specs()
-        if str(name_or_path) not in shipped:
-            raise FeatureSpecError(
-                f"{path}: no such file, nor a shipped spec (shipped: "
-                f"{', '.join(sorted(shipped))})"
-            )
-        path = shipped[str(name_or_path)]
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise FeatureSpecError(f"{path}: cannot read: {e.strerror}") from e
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise FeatureSpecError(f"{path}: malformed YAML{where}: {problem}") from None
-    return spec_from_data(data, str(path))
+    path = find_declared(name_or_path, SHIPPED, FeatureSpecError, "spec")
+    return spec_from_data(read_yaml(path, FeatureSpecError), str(path))
 
 
 def spec_from_data(data: object, source: str) -> FeatureSpec:

@@ -5,6 +5,16 @@
 """
 
 from entrepot.synth._generate import SynthResult, generate_hospital, steps
+from entrepot.synth._gold import gold_reports
 from entrepot.synth._modules import Module, load_modules
+from entrepot.synth.notes import brain_mri_reports
 
-__all__ = ["Module", "SynthResult", "generate_hospital", "load_modules", "steps"]
+__all__ = [
+    "Module",
+    "SynthResult",
+    "brain_mri_reports",
+    "generate_hospital",
+    "gold_reports",
+    "load_modules",
+    "steps",
+]

@@ -111,7 +111,7 @@ def make_chunk(settings: Settings, chunk: int) -> Chunk:
     if settings.notes:
         from entrepot.synth.notes import write_notes
 
-        note, annotations = write_notes(
+        note, annotations, gold = write_notes(
             tables | {"condition_occurrence": coded},
             identities,
             stay_table,
@@ -119,6 +119,7 @@ def make_chunk(settings: Settings, chunk: int) -> Chunk:
             first_note_id=int(chunk * 100_000_000 + 1),
         )
         tables["note"], tables["note_annotation"] = note, annotations
+        tables["synth_truth"] = pa.concat_tables([tables["synth_truth"], gold])
     return Chunk(tables, identities, stay_table, coded)
 
 
@@ -137,22 +138,19 @@ def _truth(truth, person_id: np.ndarray, drug_events: list[dict]) -> pa.Table:
     """Ground truth of the modules (who has what subtype since when), then the
     planted drug events' rows."""
     schema = BOOKKEEPING["synth_truth"].to_pyarrow()
-    modules = {
-        "person_id": np.concatenate([person_id[t[1]] for t in truth]),
-        "module": np.concatenate(
-            [np.full(len(t[1]), t[0], dtype=object) for t in truth]
+    who = np.concatenate([person_id[t[1]] for t in truth])
+    columns = {
+        "person_id": pa.array(who, pa.int64()),
+        "module": pa.array(
+            np.concatenate([np.full(len(t[1]), t[0], dtype=object) for t in truth]),
+            pa.string(),
         ),
-        "subtype": np.concatenate([t[2] for t in truth]).astype(str),
+        "subtype": pa.array(
+            np.concatenate([t[2] for t in truth]).astype(str), pa.string()
+        ),
         "onset_date": dates(np.concatenate([t[3] for t in truth])),
     }
-    n = len(modules["person_id"])
-    arrays = [
-        pa.array(modules[f.name], f.type) if f.name in modules else pa.nulls(n, f.type)
-        for f in schema
-    ]
-    return pa.concat_tables(
-        [
-            pa.Table.from_arrays(arrays, schema=schema),
-            pa.Table.from_pylist(drug_events, schema=schema),
-        ]
+    modules = pa.table(
+        [columns.get(f.name, pa.nulls(len(who), f.type)) for f in schema], schema=schema
     )
+    return pa.concat_tables([modules, pa.Table.from_pylist(drug_events, schema=schema)])

@@ -15,9 +15,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from entrepot._declared import read_yaml
 from entrepot.errors import ModuleFileError
 
 Kind = Literal["MCO", "HDJ", "CONSULT", "URG"]
@@ -215,12 +215,7 @@ def _read_folder(folder: Path) -> dict[str, tuple[Path, Module]]:
 
 def read_module(path: Path) -> tuple[Path, Module]:
     """One module file, validated; codes checked against the bundled vocabulary."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        where = getattr(e, "problem_mark", None)
-        line = f" line {where.line + 1}" if where else ""
-        raise ModuleFileError(f"{path}:{line} not valid YAML") from e
+    data = read_yaml(path, ModuleFileError, "not valid YAML")
     if not isinstance(data, dict):
         raise ModuleFileError(f"{path}: a module file holds a mapping of fields")
     try:

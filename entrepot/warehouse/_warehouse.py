@@ -44,9 +44,12 @@ BOOKKEEPING = {
     "synth_truth": ibis.schema(  # ground truth of the synthetic hospital's modules
         {
             "person_id": "int64",
-            "module": "string",
+            "module": "string",  # a disease module, or an extraction schema
             "subtype": "string",
             "onset_date": "date",
+            "note_id": "int64",  # an extraction schema's: the note, field, value
+            "field": "string",
+            "value": "string",
             # planted drug events (module drug_events): pairs, controls, cases
             "drug_atc": "string",
             "with_atc": "string",  # drugs taken with it: groups by ';', one of ','
@@ -66,6 +69,24 @@ BOOKKEEPING = {
             "status": "string",  # "ok" or why the note was skipped
             "mentions": "int64",
             "processed_at": "timestamp",
+        }
+    ),
+    "note_extraction": ibis.schema(  # fields read from notes (entrepot.extraction)
+        {
+            "note_id": "int64",
+            "person_id": "int64",
+            "schema_name": "string",
+            "schema_version": "string",
+            "field": "string",
+            "field_type": "string",  # boolean, enum, number, date or text
+            "value": "string",  # as text, typed back by field_type; null: none
+            "evidence_start": "int64",  # offsets into note_text
+            "evidence_end": "int64",
+            "backend": "string",
+            "model": "string",
+            "prompt_version": "string",
+            "fingerprint": "string",  # of the note's text and what read it
+            "extracted_at": "timestamp",
         }
     ),
     "quality_state": ibis.schema(  # incremental data quality runs (entrepot.quality)
@@ -137,6 +158,16 @@ BOOKKEEPING = {
     ),
     "released_persons": ibis.schema(  # counts released per project (differencing)
         {"project": "string", "release_id": "int64", "person_id": "int64"}
+    ),
+    "drug_effect": ibis.schema(  # an adverse effect data pack (entrepot.drugs)
+        {
+            "atc": "string",
+            "substance": "string",
+            "soc": "string",
+            "frequency": "string",
+            "term": "string",
+            "source": "string",
+        }
     ),
     "load_log": ibis.schema(
         {

@@ -73,6 +73,7 @@ PATIENT_DATA = {
     "profiles": (["CLUSTERS", "--cohort", str(PERIMETER)], "profiles"),
     "drugs scan": ([], "drugs.scan"),
     "nlp run": (["--workers", "1"], "nlp.run"),
+    "extract": (["--schema", "brain_mri"], "extract"),
     "nlp evaluate": (["--limit", "2"], "nlp.evaluate"),
     "cluster": (["FEATURES", "--k", "2", "--resamples", "3"], "cluster"),
 }
@@ -84,6 +85,7 @@ RIGHTS = {
     "load": (["OMOP"], "ingest"),
     "eras": ([], "ingest"),
     "vocab load-athena": (["ATHENA"], "ingest"),
+    "drugs load-effects": (["PACK"], "ingest"),
     "ingest": (["OUT"], "ingest"),
     "validate": ([], "read"),
     "audit show": ([], "manage"),
@@ -109,7 +111,11 @@ OTHER = {
     "serve": "the web app, whose every route passes the gate itself",
     "drugs load-thesaurus": "installs a thesaurus, outside any warehouse",
     "drugs check": "checks prescription lines given as arguments",
+    "drugs effects": "adverse effects of prescription lines given as arguments, "
+    "from reference data (a shipped table or the warehouse's effect pack), "
+    "never patient data",
     "nlp extract": "reads texts on stdin, never the warehouse",
+    "extract evaluate": "scores a gold file, never the warehouse",
     "deid": "de-identifies texts on stdin",
     "privacy kanon": "reads an extract file, never the warehouse",
     "privacy rotate-key": "governance (manage): re-keys pseudonyms; needs the "
@@ -130,7 +136,7 @@ def commands(group=None, prefix: str = "") -> list[str]:
         full = f"{prefix}{name}"
         if hasattr(command, "commands"):
             found += commands(command, f"{full} ")
-        else:
+        if not hasattr(command, "commands") or command.invoke_without_command:
             found.append(full)
     return found
 

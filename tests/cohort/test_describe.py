@@ -116,3 +116,37 @@ def test_two_cohorts_one_person_apart_show_the_same_table_one(make_warehouse):
     assert t1["persons"] == 23 and t1["age"]["bands"]["45-64"] == "<10"
     assert not _derivable(t1["persons"], t1["age"]["bands"])
     assert not _derivable(t1["persons"], t1["sex"])
+
+
+def _conditions(wh, persons: list[int], concept: int = 201826) -> None:
+    """Condition `concept` recorded for `persons` on 1 March 2020 (during
+    their cohort period)."""
+    table = wh.table("condition_occurrence")
+    rows = [
+        {"condition_occurrence_id": i, "person_id": p, "condition_concept_id": concept,
+         "condition_start_date": date(2020, 3, 1), "condition_type_concept_id": 32817}
+        for i, p in enumerate(persons, 1)
+    ]  # fmt: skip
+    with wh.store.transaction() as tx:
+        tx.append("cdm", "condition_occurrence", _rows(wh, table, rows))
+
+
+def test_two_cohorts_one_person_apart_show_the_same_top_concepts(make_warehouse):
+    """Differencing through the top concepts: 14 persons of the cohort, the
+    last one among them, had condition C. Without the defence, the cohort
+    without him shows C for 13, and the attacker learns that he has C. Both
+    worlds show C for 14 persons, the count of the cohort's released persons
+    who had it."""
+    everyone = list(range(1, 24))
+    wh = _fill(
+        make_warehouse(), TWENTY_THREE, {1: everyone, 2: everyone[:-1], 3: everyone}
+    )
+    _conditions(wh, everyone[-14:])
+    shown = {}
+    for world, second in (("lost", 2), ("kept", 3)):
+        decision = Decision("u", "viewer", "count", world, None, 10)
+        first = describe_cohort(wh, 1, decision)
+        shown[world] = describe_cohort(wh, second, decision)
+        assert first["conditions"] == shown[world]["conditions"]
+    assert shown["lost"]["conditions"] == shown["kept"]["conditions"]
+    assert [c["persons"] for c in shown["lost"]["conditions"]] == [14]

@@ -160,3 +160,23 @@ def test_misspelt_names_in_the_configuration_are_refused(
     bad.write_text(text)
     assert main(["quality", "-w", str(synthetic.uri), "--config", str(bad)]) == 2
     assert capsys.readouterr().err.strip() == f"entrepot: error: {bad}: {message}"
+
+
+def test_the_html_report_s_characterization_leaves_through_the_gate(
+    synthetic, tmp_path, capsys
+):
+    """The report's characterization is counts about the warehouse's persons:
+    released under the caller's decision and audited as `entrepot describe`
+    is, with the persons it counts (it was released as nobody's, unaudited)."""
+    from entrepot.privacy import entries, os_account
+
+    path = str(synthetic.uri)
+    synthetic.close()
+    html = tmp_path / "report.html"
+    argv = ["quality", "-w", path, "--only", "end_before_start", "--html", str(html)]
+    assert main([*argv, "--quiet"]) == 0
+    with Warehouse.open(path, read_only=True) as wh:
+        persons = wh.count("person")
+        released = entries(wh, action="describe")
+    assert [(e["user"], e["persons"]) for e in released] == [(os_account(), persons)]
+    assert json.loads(released[0]["parameters"]) == {"top": 20, "html": str(html)}

@@ -3,7 +3,6 @@ the release gate when a warehouse is named."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from entrepot.cli import main
 from entrepot.cohort import list_cohorts
 from entrepot.privacy import add_project, add_user, entries
 from entrepot.warehouse import Warehouse
 
 from ..cohort.conftest import build_tiny
+from .conftest import cli
 
 PASSWORD = "correct horse battery"
 
@@ -37,10 +36,7 @@ def features(n: int = 60, first: int = 1) -> pa.Table:
 
 
 def run(capsys, *args: str, code: int = 0):
-    done = main(["cluster", *map(str, args)])
-    out, err = capsys.readouterr()
-    assert done == code, err
-    return json.loads(out) if code == 0 else err.strip()
+    return cli(capsys, "cluster", *args, code=code)
 
 
 def test_a_parquet_file_clustered_and_written(capsys, tmp_path):

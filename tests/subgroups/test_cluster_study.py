@@ -3,19 +3,15 @@ cohort → features → clusters (saved as cohorts) → profiles and survival.""
 
 from __future__ import annotations
 
-import json
 import shutil
 
 import pyarrow.parquet as pq
 
-from entrepot.cli import main
+from .conftest import cli
 
 
 def _run(capsys, *argv: str) -> dict:
-    done = main([*argv, "--json"])
-    out, err = capsys.readouterr()
-    assert done == 0, err
-    return json.loads(out.splitlines()[-1])
+    return cli(capsys, *argv, "--json")
 
 
 def test_cohort_features_clusters_profiles(capsys, ssc_hospital, tmp_path):

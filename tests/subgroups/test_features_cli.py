@@ -18,17 +18,17 @@ from entrepot.cli import main
 from entrepot.privacy import entries
 from entrepot.warehouse import Warehouse
 
+from .conftest import cli
+
 COHORT = "Systemic sclerosis"
 TYPES = {"float64": "double", "boolean": "bool", "string": "string"}
 
 
 @pytest.fixture(scope="module")
-def hospital(ssc_hospital, tmp_path_factory) -> Path:
+def hospital(ssc_cohort, tmp_path_factory) -> Path:
     """A copy of the session's hospital, with the shipped cohort run (id 1)."""
     copy = tmp_path_factory.mktemp("features-cli") / "ssc.duckdb"
-    shutil.copy(ssc_hospital, copy)
-    argv = ["cohort", "run", "systemic_sclerosis", "--id", "1", "-w", str(copy)]
-    assert main([*argv, "--quiet"]) == 0
+    shutil.copy(ssc_cohort, copy)
     return copy
 
 
@@ -44,10 +44,7 @@ def written(hospital, tmp_path_factory) -> tuple[dict, Path]:
 
 
 def _run(capsys, hospital: Path, *args: str, code: int = 0):
-    done = main(["features", *args, "-w", str(hospital), "--json"])
-    out, err = capsys.readouterr()
-    assert done == code, err
-    return json.loads(out) if code == 0 else err.strip()
+    return cli(capsys, "features", *args, "-w", hospital, "--json", code=code)
 
 
 def _sql(hospital: Path, query: str) -> dict:

@@ -4,7 +4,6 @@ as clusters, checked against the warehouse's own rows and lifelines."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from lifelines.statistics import multivariate_logrank_test
 
-from entrepot.cli import main
+from .conftest import cli
 
 #: Each cohort person's subtype, sex and follow-up as the README states the
 #: rule: death, else the last observation period's end, else the last date.
@@ -38,14 +37,12 @@ order by c.person_id
 
 
 @pytest.fixture(scope="module")
-def hospital(ssc_hospital, tmp_path_factory) -> tuple[Path, list[tuple]]:
+def hospital(ssc_cohort, tmp_path_factory) -> tuple[Path, list[tuple]]:
     """A copy of the session's hospital with the shipped cohort (id 1), a
     clusters file of its persons' planted subtypes, and their truth rows."""
     folder = tmp_path_factory.mktemp("profiles-cli")
     copy = folder / "ssc.duckdb"
-    shutil.copy(ssc_hospital, copy)
-    argv = ["cohort", "run", "systemic_sclerosis", "--id", "1", "-w", str(copy)]
-    assert main([*argv, "--quiet"]) == 0
+    shutil.copy(ssc_cohort, copy)
     with duckdb.connect(str(copy), read_only=True) as con:
         rows = con.sql(TRUTH).fetchall()
     pq.write_table(
@@ -65,10 +62,7 @@ def hospital(ssc_hospital, tmp_path_factory) -> tuple[Path, list[tuple]]:
 
 
 def _run(capsys, copy: Path, *args: str, code: int = 0):
-    done = main(["profiles", *args, "-w", str(copy), "--json"])
-    out, err = capsys.readouterr()
-    assert done == code, err
-    return json.loads(out) if code == 0 else err.strip()
+    return cli(capsys, "profiles", *args, "-w", copy, "--json", code=code)
 
 
 def test_profiles_of_the_planted_subtypes(capsys, hospital, tmp_path):

@@ -6,14 +6,21 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from entrepot.synth import generate_hospital
+from entrepot.extraction import load_schema
+from entrepot.synth import generate_hospital, gold_reports
 from entrepot.synth.notes._lexicon import SYMPTOMS
+from entrepot.warehouse import Warehouse
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory):
+def path(tmp_path_factory):
     path = tmp_path_factory.mktemp("notes") / "chu.duckdb"
     generate_hospital(str(path), patients=200, seed=5, notes=True, workers=1)
+    return path
+
+
+@pytest.fixture(scope="module")
+def con(path):
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()
@@ -83,3 +90,80 @@ def test_affirmed_diseases_are_coded_in_the_stay(con):
           AND NOT (a.negation OR a.hypothesis OR a.family OR a.history)""",
     )
     assert mentions > 0 and presented > 0 and coded + presented >= mentions
+
+
+def test_every_mri_report_has_its_gold_values(con):
+    """Four synth_truth rows per brain MRI report (module brain_mri: the schema),
+    keyed by note_id, with the note's patient and date; none for other notes."""
+    rows = con.sql(
+        """
+        SELECT n.note_id, list(t.field ORDER BY t.field), count(DISTINCT t.module),
+               bool_and(t.module = 'brain_mri' AND t.person_id = n.person_id
+                        AND t.onset_date = n.note_date)
+        FROM note n LEFT JOIN entrepot.synth_truth t USING (note_id)
+        WHERE n.note_source_value = 'CR-IRM' GROUP BY 1"""
+    ).fetchall()
+    assert len(rows) >= 3
+    fields = ["abnormal", "contrast", "explains_headache", "headache"]
+    assert all(r[1:] == (fields, 1, True) for r in rows), rows
+    assert one(
+        con,
+        """SELECT count(*) FROM entrepot.synth_truth t JOIN note n USING (note_id)
+           WHERE n.note_source_value <> 'CR-IRM'""",
+    ) == (0,)
+
+
+def test_mri_reports_follow_the_headache_subtype(con):
+    """The MRI of a migraine or tension headache is normal; of the other
+    subtypes, abnormal. Each MRI procedure has its report, on its day."""
+    rows = con.sql(
+        """
+        SELECT h.subtype, t.value FROM entrepot.synth_truth t
+        JOIN entrepot.synth_truth h ON h.person_id = t.person_id
+         AND h.module = 'headache'
+        JOIN entrepot.synth_truth c ON c.note_id = t.note_id
+         AND c.field = 'headache' AND c.value = 'true'
+        WHERE t.module = 'brain_mri' AND t.field = 'abnormal'"""
+    ).fetchall()
+    assert rows
+    assert all(v == ("false" if s.startswith("normal") else "true") for s, v in rows)
+    procedures, reported = one(
+        con,
+        """SELECT count(*), count(n.note_id) FROM procedure_occurrence p
+           LEFT JOIN note n ON n.visit_occurrence_id = p.visit_occurrence_id
+            AND n.note_source_value = 'CR-IRM' AND n.note_date = p.procedure_date
+           WHERE p.procedure_source_value = 'ACQN001'""",
+    )
+    assert procedures > 0 and reported == procedures
+
+
+def test_gold_reports_reads_the_reports_back(path, con):
+    with Warehouse.open(path, read_only=True) as wh:
+        reports = gold_reports(wh)
+    texts = dict(
+        con.sql(
+            "SELECT note_id, note_text FROM note WHERE note_source_value = 'CR-IRM'"
+        ).fetchall()
+    )
+    assert [r["id"] for r in reports] == sorted(texts)
+    schema = load_schema("brain_mri")
+    for r in reports:
+        assert r["text"] == texts[r["id"]]
+        assert schema.resolve(r["fields"]) == r["fields"]
+
+
+def test_a_stroke_mri_is_not_for_a_headache(con):
+    """The MRIs of stroke patients' stroke stays: no headache in their context,
+    an acute infarct or a haematoma where the stroke is coded so."""
+    rows = con.sql(
+        """
+        SELECT h.value, a.subtype, c.condition_source_value
+        FROM note n
+        JOIN entrepot.synth_truth h ON h.note_id = n.note_id AND h.field = 'headache'
+        JOIN entrepot.synth_truth a ON a.note_id = n.note_id AND a.field = 'abnormal'
+        JOIN condition_occurrence c ON c.visit_occurrence_id = n.visit_occurrence_id
+        WHERE c.condition_source_value IN ('I639', 'I619')"""
+    ).fetchall()
+    assert rows
+    finding = {"I639": "acute_infarct", "I619": "haematoma"}
+    assert all(h == "false" and f == finding[c] for h, f, c in rows), rows

@@ -168,7 +168,10 @@ def _chunk() -> tuple[dict[str, pa.Table], pa.Table, pa.Table]:
 @pytest.fixture(scope="module")
 def written() -> tuple[pa.Table, pa.Table]:
     tables, identities, stays = _chunk()
-    return write_notes(tables, identities, stays, seed=7, first_note_id=1000)
+    note, annotations, _ = write_notes(
+        tables, identities, stays, seed=7, first_note_id=1000
+    )
+    return note, annotations
 
 
 @pytest.fixture(scope="module")
@@ -223,6 +226,30 @@ def test_documents_per_stay(rows):
     assert "CR-CONSULT" in kinds[10] and "CR-HDJ" in kinds[30]
     assert "CR-URG" in kinds[21]
     assert "ORDONNANCE" not in kinds[31]  # died on the last day of the stay
+
+
+def test_a_recorded_brain_mri_has_its_report_and_gold_values():
+    """A stay with a brain MRI (CCAM ACQN001) and no headache code gets the
+    report, on the procedure's day, with the four gold values of brain_mri."""
+    tables, identities, stays = _chunk()
+    day = date(2022, 1, 7)
+    tables["procedure_occurrence"] = _table(
+        "procedure_occurrence",
+        [{"procedure_occurrence_id": 1, "person_id": 2, "visit_occurrence_id": 22,
+          "procedure_source_value": "ACQN001", "procedure_date": day}],
+    )  # fmt: skip
+    note, _, truth = write_notes(tables, identities, stays, seed=7, first_note_id=1)
+    mris = {n["visit_occurrence_id"]: n for n in note.to_pylist()
+            if n["note_source_value"] == "CR-IRM"}  # fmt: skip
+    assert sorted(mris) == [22, 30, 31] and mris[22]["note_date"] == day
+    rows = [r for r in truth.to_pylist() if r["note_id"] == mris[22]["note_id"]]
+    assert sorted(r["field"] for r in rows) == [
+        "abnormal", "contrast", "explains_headache", "headache"
+    ]  # fmt: skip
+    assert {(r["person_id"], r["module"], r["onset_date"]) for r in rows} == {
+        (2, "brain_mri", day)
+    }
+    assert truth.num_rows == 4 * len(mris)
 
 
 def test_death_in_discharge_letter(rows):
@@ -456,7 +483,7 @@ def test_deterministic():
     one = write_notes(tables, identities, stays, seed=7, first_note_id=1)
     two = write_notes(tables, identities, stays, seed=7, first_note_id=1)
     other = write_notes(tables, identities, stays, seed=8, first_note_id=1)
-    assert one[0].equals(two[0]) and one[1].equals(two[1])
+    assert one[0].equals(two[0]) and one[1].equals(two[1]) and one[2].equals(two[2])
     assert one[0]["note_text"].to_pylist() != other[0]["note_text"].to_pylist()
 
 
@@ -466,7 +493,7 @@ def test_speed_smoke():
     started = time.perf_counter()
     total = 0
     for seed in range(30):
-        note, _ = write_notes(tables, identities, stays, seed=seed, first_note_id=1)
+        note, _, _ = write_notes(tables, identities, stays, seed=seed, first_note_id=1)
         total += note.num_rows
     rate = total / (time.perf_counter() - started)
     print(f"{rate:,.0f} notes/s")

@@ -60,6 +60,7 @@ EXPECTED = {
     "GET /api/patients/{person_id}/notes/{note_id}": "read",
     # prescriptions
     "POST /api/prescriptions/check": "logged",
+    "POST /api/prescriptions/effects": "logged",
     # administration
     "GET /api/admin/users": "manage",
     "POST /api/admin/users": "manage",

@@ -205,6 +205,24 @@ def test_check_a_prescription_and_see_its_interactions(page_as, server):
         "contre-indication"
     )
     assert page.locator("#interaction-wheel path.arc").count() == 1
+    # beside them, the possible adverse effects by organ, most effects first
+    organs = page.locator("#effects section.organ")
+    expect(organs.first).to_have_attribute("data-organ", "système digestif")
+    assert organs.first.locator(".organ-count").inner_text() == "21"
+    assert organs.first.locator("tr.effect").count() == 21
+    assert organs.evaluate_all("s => s.map(o => o.dataset.organ)")[:3] == [
+        "système digestif",
+        "neurologie",
+        "dermatologie",
+    ]
+    page.select_option("#effects-frequency", "fréquent")  # and the more frequent
+    expect(organs).to_have_count(5)
+    assert organs.first.locator(".organ-count").inner_text() == "6"
+    page.fill("#effects-search", "DOULEUR")  # accents and case aside
+    expect(organs).to_have_count(1)
+    expect(organs.first.locator("tr.effect td").first).to_have_text(
+        "douleurs abdominales"
+    )
     shot(page, "prescription")
 
 

@@ -118,3 +118,31 @@ def test_dose_condition_and_route_doubt_are_returned(server):
     (guess,) = beta["interactions"]
     assert guess["level"] == "a-prendre-en-compte"
     assert guess["route_doubt"].startswith("« AMLODIPINE 5 mg GEL »")
+
+
+def test_effects_by_organ_with_a_frequency_and_a_search(server):
+    seed = ["ATENOLOL 50 mg cp", "AMLODIPINE (bésilate) 5 mg gél", "xyz"]
+    with server.client("vic") as api:  # no patient data: any logged-in user
+        every = api.post("/api/prescriptions/effects", json={"lines": seed}).json()
+        frequent = api.post(
+            "/api/prescriptions/effects",
+            json={"text": "\n".join(seed), "frequency": "fréquent", "search": "OEDEME"},
+        ).json()
+        bad = api.post(
+            "/api/prescriptions/effects", json={"lines": seed, "frequency": "often"}
+        )
+    assert every["source"] == "RCP (table entrepot)"
+    assert every["frequencies"][0] == "très fréquent"
+    counts = [o["count"] for o in every["organs"]]
+    assert counts == sorted(counts, reverse=True) and sum(counts) == 80
+    assert every["organs"][0]["organ"] == "système digestif"
+    assert [line["effects"] for line in every["lines"]] == [30, 60, 0]
+    assert every["lines"][2]["recognized"] is False
+    assert frequent["organs"] == [
+        {
+            "organ": "cardio-vasculaire",
+            "count": 1,
+            "effects": [{"term": "œdème", "frequency": "très fréquent", "lines": [1]}],
+        }
+    ]
+    assert bad.status_code == 400 and "frequency 'often'" in bad.json()["detail"]

@@ -9,6 +9,7 @@ from entrepot.cohort.criteria import (
     drug,
     drug_era,
     episode,
+    extraction,
     measurement,
     note_mention,
     observation,
@@ -41,6 +42,7 @@ DOMAINS: dict[str, Domain] = {
         visit_detail,
         payer_plan_period,
         episode,
+        extraction,
     )
 }
 

@@ -51,6 +51,8 @@ class Domain:
     rows: Callable[[Context, Event], ir.Table] | None = None
     #: the CDM tables whose rows its events reveal, when not `table` alone
     reveals: tuple[str, ...] | None = None
+    #: event fields among ATTRIBUTES that its `rows` reads itself
+    reads: tuple[str, ...] = ()
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -67,7 +69,10 @@ class Domain:
             "visit_type": not self.has_visit,
             "user_period": not self.periods,
             **{field: table not in self.links for field, table in LINKED.items()},
-            **{name: name not in self.attributes for name in ATTRIBUTES},
+            **{
+                name: name not in self.attributes and name not in self.reads
+                for name in ATTRIBUTES
+            },
         }
         return [
             name

@@ -23,6 +23,14 @@ FLAGS = {
 }
 
 
+def titled(notes: ir.Table, titles: list[str]) -> ir.Table:
+    """Notes of these titles (any case, spaces around ignored)."""
+    wanted = [title.strip().lower() for title in titles]
+    # not `strip()`: Ibis's PySpark backend also strips the letters f and v
+    title = notes.note_title.re_replace(r"^\s+|\s+$", "").lower()
+    return notes.filter(title.isin(wanted))
+
+
 def mentions(ctx: Context, event: Event) -> ir.Table:
     """note_nlp joined to its note, only the mentions `event` counts."""
     nlp, note = ctx.table("note_nlp"), ctx.table("note")
@@ -37,10 +45,7 @@ def mentions(ctx: Context, event: Event) -> ir.Table:
     nlp = nlp.filter(*conditions) if conditions else nlp
     joined = nlp.join(note, nlp.note_id == note.note_id)
     if event.note_title is not None:
-        titles = [title.strip().lower() for title in event.note_title]
-        # not `strip()`: Ibis's PySpark backend also strips the letters f and v
-        title = joined.note_title.re_replace(r"^\s+|\s+$", "").lower()
-        joined = joined.filter(title.isin(titles))
+        joined = titled(joined, event.note_title)
     return joined.select(
         "person_id",
         "note_nlp_id",

@@ -13,6 +13,7 @@ from entrepot.synth.notes._lexicon import (
     HEADACHE,
     LABS,
     MRI_FINDINGS,
+    MRI_PROCEDURE,
     PAST_DISEASES,
     SKIN_BIOPSY,
     SYMPTOMS,
@@ -76,6 +77,8 @@ class Writer:
         self.headache = any(c in HEADACHE for c in cats)
         self.skin = any(c in SKIN_BIOPSY for c in cats)
         self.findings = [c for c in stay.diagnoses if c[:3] in MRI_FINDINGS]
+        #: A brain MRI: for a headache, or where the stay records one.
+        self.mri = self.headache or MRI_PROCEDURE in stay.procedures
         contexts = ["general", *(CONTEXT_OF[c] for c in cats if c in CONTEXT_OF)]
         contexts = list(dict.fromkeys(contexts))
 
@@ -154,8 +157,11 @@ class Writer:
         if last:
             doc.ident(last.upper() if self.rng.random() < 0.3 else last, "NOM")
 
-    def header(self, doc: Doc, title_key: str, unit: str | None = None) -> None:
-        """Hospital, unit, physician, then the document title."""
+    def header(
+        self, doc: Doc, title_key: str, unit: str | None = None, title: str = ""
+    ) -> None:
+        """Hospital, unit, physician, then the document title (`title`, else
+        one of the phrasings of `title_key`)."""
         stay, rng = self.stay, self.rng
         doc.ident(stay.hospital, "HOPITAL")
         doc.add(" - " if rng.random() < 0.5 else "\n")
@@ -166,7 +172,10 @@ class Writer:
             self.doctor(doc, stay.physician)
             doc.add("\n")
         doc.add("\n")
-        doc.say(rng, P[title_key])
+        if title:
+            doc.add(title)
+        else:
+            doc.say(rng, P[title_key])
         doc.add("\n\n")
 
     def patient_name(self, doc: Doc, prefix: bool = False) -> None:
@@ -389,8 +398,10 @@ class Writer:
         }
 
     def mri_day(self) -> date:
-        """The day of the stay's brain MRI: the middle of the stay."""
+        """The day of the stay's brain MRI: as recorded, else the middle of the stay."""
         stay = self.stay
+        if MRI_PROCEDURE in stay.procedures:
+            return stay.procedures[MRI_PROCEDURE]
         return stay.start + timedelta(days=max((stay.end - stay.start).days, 0) // 2)
 
 

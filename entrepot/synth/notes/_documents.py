@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from entrepot.synth.notes._compose import P, Writer
-from entrepot.synth.notes._lexicon import CULPRITS, MRI_NEGATIVES, NURSES, SPECIALISTS
-from entrepot.synth.notes._text import NEGATED, Doc, Span, de, pick
+from entrepot.synth.notes._lexicon import CULPRITS, NURSES, SPECIALISTS, STROKE
+from entrepot.synth.notes._mri import SCHEMA, coded_finding, draw_report
+from entrepot.synth.notes._text import Doc, Span, de, pick
 
 SITES = (
     "face antérieure de l'avant-bras",
@@ -51,7 +52,7 @@ def discharge_letter(w: Writer, day: date, dead: bool) -> Doc:
     w.negations(doc, 1 + (rng.random() < 0.5))
     doc.add("\n\n")
     w.biology(doc)
-    if w.headache:
+    if w.mri:
         doc.say(rng, P["mri_mention"], date=w.date_span(w.mri_day()))
         doc.add("\n")
     doc.add("\n")
@@ -199,10 +200,12 @@ def nursing_note(w: Writer, day: date, hour: str, index: int = 0) -> Doc:
     return doc
 
 
-def _exam(w: Writer, day: date, title: str, unit: str, asker: str, dated: str) -> Doc:
+def _exam(
+    w: Writer, day: date, title_key: str, unit: str, asker: str, dated: str, title=""
+) -> Doc:
     """The opening of an examination report: header, patient, who asked, when."""
     doc = Doc(w.female)
-    w.header(doc, title, unit=unit)
+    w.header(doc, title_key, unit=unit, title=title)
     w.identity(doc, full=False)
     doc.add(f"{asker} : ")
     w.doctor(doc, w.stay.physician)
@@ -213,34 +216,24 @@ def _exam(w: Writer, day: date, title: str, unit: str, asker: str, dated: str) -
 
 
 def mri_report(w: Writer, day: date) -> Doc:
-    """Compte rendu d'IRM cérébrale: normal, or showing the coded finding."""
-    rng, stay = w.rng, w.stay
-    doc = _exam(
-        w,
-        day,
-        "mri_title",
-        "Service d'imagerie médicale",
-        "Demandeur",
-        "Date de l'examen",
+    """Compte rendu d'IRM cérébrale showing the coded finding, with its gold values:
+    for a stroke (a stay coded so, without a headache), else for a headache (the
+    other module that orders MRIs)."""
+    rng = w.rng
+    stroke = not w.headache and any(c[:3] in STROKE for c in w.stay.diagnoses)
+    report = draw_report(
+        rng,
+        female=w.female,
+        age=int(w.age),
+        headache=not stroke,
+        finding=coded_finding(rng, w.findings),
+        indication="stroke" if stroke else None,
     )
-    headache = next(c for c in stay.diagnoses if c[:3] in ("R51", "G43", "G44"))
-    doc.say(rng, P["mri_indication"], **w.disease(headache))
-    doc.add("\n")
-    doc.say(rng, P["mri_technique"])
-    doc.add("\n\nRésultats :\n")
-    for code in w.findings:
-        doc.say(rng, P["mri_finding"], **w.disease(code))
-        doc.add("\n")
-    doc.say(rng, P["mri_normal"])
-    for code in [c for c in MRI_NEGATIVES if c in w.differentials][:2]:
-        doc.add(" ")
-        doc.say(rng, P["neg"], NEGATED, **w.disease(code))
-    doc.add("\n\n")
-    if w.findings:
-        doc.say(rng, P["mri_conclusion"], **w.disease(w.findings[0]))
-    else:
-        doc.say(rng, P["mri_conclusion_normal"])
+    doc = _exam(w, day, "", "Service d'imagerie médicale", "Demandeur",
+                "Date de l'examen", title=report.title)  # fmt: skip
+    doc.add(report.body)
     w.signature(doc, pick(rng, SPECIALISTS))
+    doc.gold = (SCHEMA, report.finding, report.fields)
     return doc
 
 

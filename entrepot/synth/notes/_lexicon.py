@@ -148,8 +148,10 @@ HEADACHE = ("R51", "G43", "G44")
 #: Categories an MRI report shows as an abnormal finding when coded.
 MRI_FINDINGS = ("D32", "D33", "D43", "C71", "C79", "G35", "I60", "I61", "I62", "I63",
                 "I67", "G93", "G91", "Q28")  # fmt: skip
-#: What a normal brain MRI rules out.
-MRI_NEGATIVES = ("D43.2", "I62.9", "G91.9", "I67.6", "I63.9")
+#: The CCAM code of a brain MRI (the headache and stroke modules' procedure).
+MRI_PROCEDURE = "ACQN001"
+#: Categories of a stroke: an MRI for a stroke, not for a headache.
+STROKE = ("I61", "I63", "I64")
 #: Categories that make a skin biopsy (pathology report).
 SKIN_BIOPSY = ("L27", "L51", "M34")
 #: Drugs that cause skin reactions (ATC), named as the culprit of a toxidermia.

@@ -60,6 +60,7 @@ class Stay:
     )  # atc, inn, label, sig
     labs: dict[str, tuple[float | None, str, str | None]] = field(default_factory=dict)
     vitals: dict[str, list[float]] = field(default_factory=dict)  # LOINC -> values
+    procedures: dict[str, date] = field(default_factory=dict)  # CCAM -> first day
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +204,8 @@ def read_record(
     _add_diagnoses(out, tables["condition_occurrence"], lex)
     _add_drugs(out, tables["drug_exposure"], lex)
     _add_labs(out, tables["measurement"])
+    if "procedure_occurrence" in tables:
+        _add_procedures(out, tables["procedure_occurrence"])
     return list(out.values())
 
 
@@ -264,6 +267,17 @@ def _add_drugs(out: dict[int, Stay], table: pa.Table, lex: Lexicon) -> None:
         drug = (known[0], known[1], label or known[1].upper(), sig or "")
         stay.drugs.append(drug)
         stay.person.drugs.append((stay.start, drug))
+
+
+def _add_procedures(out: dict[int, Stay], table: pa.Table) -> None:
+    """Each stay's procedures (CCAM codes), on the first day each was done."""
+    columns = ["visit_occurrence_id", "procedure_source_value", "procedure_date"]
+    for v, code, day in zip(*_columns(table, columns), strict=True):
+        stay = out.get(v)
+        if stay is not None and (
+            code not in stay.procedures or day < stay.procedures[code]
+        ):
+            stay.procedures[code] = day
 
 
 def _add_labs(out: dict[int, Stay], table: pa.Table) -> None:

@@ -273,40 +273,6 @@ PHRASES: dict[str, list[str]] = {
         "R : à réévaluer par l'équipe de nuit.",
     ],
     "ide_neg": ["Pas {de}{x}.", "Absence {de}{x}.", "Pas {de}{x} ce jour."],
-    # brain MRI report
-    "mri_title": [
-        "IRM CÉRÉBRALE",
-        "IRM encéphalique",
-        "IRM CÉRÉBRALE SANS ET AVEC INJECTION",
-    ],
-    "mri_indication": [
-        "Indication : {x}, éliminer une cause secondaire.",
-        "Indication : bilan {de}{x}.",
-        "Renseignements cliniques : {x}.",
-    ],
-    "mri_technique": [
-        "Technique : séquences 3D T1, T2 FLAIR, diffusion, T2* et 3D T1 après "
-        "injection de gadolinium.",
-        "Technique : IRM 3T, séquences axiales T2, FLAIR, diffusion, SWI, T1 injecté.",
-    ],
-    "mri_normal": [
-        "Pas d'anomalie de signal du parenchyme cérébral.",
-        "Système ventriculaire de taille normale, en position médiane.",
-        "Absence de prise de contraste anormale.",
-        "Quelques hypersignaux FLAIR punctiformes de la substance blanche, "
-        "aspécifiques.",
-    ],
-    "mri_finding": [
-        "Mise en évidence {da}{x}.",
-        "Aspect en faveur {da}{x}.",
-        "Lésion évocatrice {da}{x}.",
-    ],
-    "mri_conclusion_normal": [
-        "Conclusion : IRM cérébrale normale.",
-        "Conclusion : examen sans anomalie.",
-        "CONCLUSION : pas d'anomalie encéphalique décelable.",
-    ],
-    "mri_conclusion": ["Conclusion : {x}.", "CONCLUSION : {x}."],
     # pathology report
     "path_title": [
         "COMPTE RENDU ANATOMOPATHOLOGIQUE",

@@ -113,13 +113,15 @@ def compile_all(templates: dict[str, list[str]]) -> dict[str, tuple[Compiled, ..
 class Doc:
     """A document being written: text parts and the spans annotated in it."""
 
-    __slots__ = ("female", "parts", "pos", "spans")
+    __slots__ = ("female", "gold", "parts", "pos", "spans")
 
     def __init__(self, female: bool) -> None:
         self.female = female
         self.parts: list[str] = []
         self.pos = 0
         self.spans: list[tuple] = []
+        #: (schema, subtype, {field: value}): the gold values of an extraction
+        self.gold: tuple[str, str, dict] | None = None
 
     def add(self, text: str) -> None:
         """Append plain text."""

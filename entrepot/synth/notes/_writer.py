@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -43,11 +44,11 @@ Planned = tuple[datetime, str, Callable[[], Doc]]
 
 
 @cache
-def annotation_schema() -> pa.Schema:
-    """The Arrow schema of the ``note_annotation`` bookkeeping table."""
+def bookkeeping_schema(name: str) -> pa.Schema:
+    """The Arrow schema of a bookkeeping table (``note_annotation``, ``synth_truth``)."""
     from entrepot.warehouse._warehouse import BOOKKEEPING
 
-    return BOOKKEEPING["note_annotation"].to_pyarrow()
+    return BOOKKEEPING[name].to_pyarrow()
 
 
 def write_notes(
@@ -57,8 +58,10 @@ def write_notes(
     *,
     seed: int,
     first_note_id: int,
-) -> tuple[pa.Table, pa.Table]:
-    """Write every document of the chunk's stays; returns ``(note, annotations)``.
+) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Write every document of the chunk's stays; returns ``(note, annotations,
+    truth)``, truth being the gold values of the notes an extraction schema
+    reads (``synth_truth`` rows, one per note and field).
 
     Each stay has its own random generator, seeded from ``seed`` and its
     visit_occurrence_id, so a stay's documents do not depend on the chunk.
@@ -67,6 +70,7 @@ def write_notes(
     notes: dict[str, list] = {k: [] for k in ("id", "person", "date", "dt", "title")}
     notes |= {"text": [], "visit": [], "source": []}
     spans: list[tuple] = []
+    gold: list[tuple] = []
     note_id = first_note_id
     for stay in read_record(tables, identities, stays):
         rng = Random(seed * 1_000_003 + stay.visit_id)
@@ -81,8 +85,19 @@ def write_notes(
             notes["visit"].append(stay.visit_id)
             notes["source"].append(source)
             spans += [(note_id, *span) for span in doc.spans]
+            if doc.gold:
+                schema, subtype, fields = doc.gold
+                gold += [
+                    (stay.person.person_id, schema, subtype, when.date(), note_id,
+                     name, None if value is None else json.dumps(value))
+                    for name, value in fields.items()
+                ]  # fmt: skip
             note_id += 1
-    return _note_table(notes), _annotation_table(spans)
+    return (
+        _note_table(notes),
+        _rows(spans, "note_annotation"),
+        _rows(gold, "synth_truth"),
+    )
 
 
 def _by_time(planned: Planned) -> datetime:
@@ -139,7 +154,7 @@ def _plan(w: Writer) -> list[Planned]:
             plan.append(
                 (_at(start, rng, 9, 18), "ORDONNANCE", lambda: prescription(w, start))
             )
-    if w.headache:
+    if w.mri:
         mri = w.mri_day()
         plan.append((_at(mri, rng, 8, 20), "CR-IRM", lambda: mri_report(w, mri)))
     if w.skin and kind != "URG":
@@ -174,8 +189,9 @@ def _note_table(notes: dict[str, list]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _annotation_table(spans: list[tuple]) -> pa.Table:
-    schema = annotation_schema()
-    columns = list(zip(*spans, strict=True)) if spans else [()] * len(schema)
+def _rows(rows: list[tuple], table: str) -> pa.Table:
+    """A bookkeeping table from its rows, as tuples in the order of its columns."""
+    schema = bookkeeping_schema(table)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
     arrays = [pa.array(col, f.type) for col, f in zip(columns, schema, strict=True)]
     return pa.Table.from_arrays(arrays, schema=schema)

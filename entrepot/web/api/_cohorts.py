@@ -22,9 +22,10 @@ from entrepot.cohort._perimeter import (
     figures,
     listed,
     members,
+    released_listed,
     released_run,
+    released_shown,
     seen,
-    shown,
     unclaim,
 )
 from entrepot.errors import AccessDeniedError
@@ -129,13 +130,6 @@ def create_cohort(
     return Started(job=job.id)
 
 
-def _summary(decision: Decision, row: dict) -> dict:
-    return row | {
-        "persons": decision.mask(row["persons"]),
-        "entries": decision.mask(row["entries"]),
-    }
-
-
 @router.get("/cohorts", response_model=list[CohortSummary])
 def cohorts(request: Request, decision: Counting) -> list[CohortSummary]:
     """Every cohort with its persons inside the perimeter (masked)."""
@@ -144,33 +138,15 @@ def cohorts(request: Request, decision: Counting) -> list[CohortSummary]:
     rows, persons = web.cached(
         key, lambda wh: (listed(wh, decision), members(wh, decision))
     )
-    sets = {r["id"]: persons.get(r["id"], []) for r in rows}
-    shown = web.use(decision.persons_each, sets, "cohort.list")
-    return [
-        CohortSummary(**_summary(decision, r) | {"persons": shown[r["id"]]})
-        for r in rows
-    ]
-
-
-def _shown(wh, decision: Decision, cohort_id: int) -> dict:
-    """A cohort's definition, figures and attrition as the project sees them:
-    its persons released through the gate (safe from differencing)."""
-    found = shown(wh, decision, cohort_id)
-    persons = cohort_rows(wh, decision, cohort_id).subject_id
-    asked = {"cohort_definition_id": cohort_id}
-    count, counted = decision.release(wh, persons, "cohort.show", asked)
-    return found | {
-        "persons": count,
-        "entries": decision.mask(found["entries"]),
-        "attrition": decision.attrition(found["attrition"], released=len(counted)),
-    }
+    shown = web.use(released_listed, decision, rows, persons)
+    return [CohortSummary(**r) for r in shown]
 
 
 @router.get("/cohorts/{cohort_id}", response_model=CohortShown)
 def cohort(request: Request, decision: Counting, cohort_id: CohortId) -> CohortShown:
     """A cohort's definition, figures and attrition (masked)."""
     state(request).use(seen, decision, cohort_id)
-    return CohortShown(**state(request).use(_shown, decision, cohort_id))
+    return CohortShown(**state(request).use(released_shown, decision, cohort_id)[0])
 
 
 def _described(wh, decision: Decision, cohort_id: int) -> tuple[dict, int]:

@@ -1,13 +1,15 @@
-"""API: a virtual prescription checked against the ANSM interaction thesaurus
-(lines typed in by the user: no patient data)."""
+"""API: a virtual prescription checked against the ANSM interaction thesaurus,
+and its possible adverse effects by organ system (lines typed in by the user:
+no patient data)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, ConfigDict, model_validator
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from entrepot.errors import DrugInputError
 from entrepot.web._auth import LoggedIn
+from entrepot.web._state import state
 
 router = APIRouter(tags=["prescriptions"])
 
@@ -113,4 +115,68 @@ def check_prescription(session: LoggedIn, body: Prescription) -> Checked:
             for it in result.interactions
         ],
         levels=LEVELS,
+    )
+
+
+class EffectsAsked(Prescription):
+    """Drug lines, and what to keep of their effects."""
+
+    frequency: str | None = Field(
+        None, description="This class and the more frequent ones (très fréquent…)."
+    )
+    search: str | None = Field(
+        None, max_length=200, description="Terms holding it (accents, case aside)."
+    )
+
+
+class Effect(BaseModel):
+    term: str
+    frequency: str
+    lines: list[int]
+
+
+class Organ(BaseModel):
+    organ: str
+    count: int
+    effects: list[Effect]
+
+
+class EffectLine(BaseModel):
+    line: int
+    input: str
+    recognized: bool
+    substances: list[str]
+    atc: list[str]
+    sources: list[str]
+    effects: int
+    organs: dict[str, int]
+
+
+class Effects(BaseModel):
+    source: str
+    frequencies: list[str]
+    lines: list[EffectLine]
+    organs: list[Organ]
+
+
+@router.post("/prescriptions/effects", response_model=Effects)
+def prescription_effects(
+    request: Request, session: LoggedIn, body: EffectsAsked
+) -> Effects:
+    """Possible adverse effects of each line and of the whole prescription, by
+    organ system, most effects first: the warehouse's effect pack if one is
+    loaded, else the curated table of French SmPCs shipped with entrepot."""
+    from entrepot.drugs import FREQUENCIES, effect_table, effects
+
+    lines = body.drug_lines()
+    result = state(request).use(
+        lambda wh: effects(
+            lines,
+            frequency=body.frequency or None,
+            search=body.search or None,
+            table=effect_table(wh),
+        )
+    )
+    return Effects(
+        source=result.source, frequencies=list(FREQUENCIES), **result.to_dict()
     )

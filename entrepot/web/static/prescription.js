@@ -1,4 +1,5 @@
-// Virtual prescription: interactions by level, and a wheel of the interacting pairs.
+// Virtual prescription: interactions by level, a wheel of the interacting pairs, and the
+// possible adverse effects by organ system (filtered by frequency, searched, on the server).
 "use strict";
 
 (() => {
@@ -106,6 +107,36 @@
       el("td", { title: d.route_doubt }, `${d.route || ""}${d.route_doubt ? " ?" : ""}`)));
   }
 
+  // The effects of the checked lines, by organ: each organ with its count, its effects with
+  // their frequency and the lines (1-based) that give them.
+  function organs(result) {
+    const source = el("p", { class: "muted" }, t("rx.effects_source", { source: result.source }));
+    if (!result.organs.length) return [el("p", {}, t("rx.effects_none")), source];
+    return [...result.organs.map((o) => el("section", { class: "organ level-group", "data-organ": o.organ },
+      el("h3", {}, o.organ, " (", el("span", { class: "organ-count" }, o.count), ")"),
+      el("table", {}, el("tbody", {}, o.effects.map((e) => el("tr", { class: "effect", "data-frequency": e.frequency },
+        el("td", {}, e.term), el("td", {}, e.frequency),
+        el("td", { class: "muted" }, t("rx.effects_lines", { lines: e.lines.map((n) => n + 1).join(", ") })))))))),
+      source];
+  }
+
+  let checked = null; // the text last checked: what the effect filters apply to
+  let asked = 0; // the latest request: an answer to an earlier one is dropped
+  async function showEffects() {
+    if (checked === null) return;
+    const mine = ++asked;
+    const body = { text: checked, frequency: $("effects-frequency").value || null, search: $("effects-search").value.trim() || null };
+    try {
+      const result = await entrepot.api("/api/prescriptions/effects", { method: "POST", body, query: { project: "" } });
+      if (mine !== asked) return;
+      const select = $("effects-frequency");
+      if (select.options.length === 1) select.append(...result.frequencies.map((f) => el("option", { value: f }, f)));
+      $("effects").replaceChildren(...organs(result));
+    } catch (e) {
+      entrepot.showError($("effects"), e);
+    }
+  }
+
   async function check(event) {
     event.preventDefault();
     const text = $("prescription-lines").value;
@@ -121,6 +152,8 @@
       $("interaction-wheel").replaceChildren(wheel(result));
       $("wheel-legend").replaceChildren(...legend(result));
       document.querySelector("#prescription-drugs tbody").replaceChildren(...drugs(result));
+      checked = text;
+      await showEffects();
     } catch (e) {
       entrepot.showError($("prescription-error"), e);
     } finally {
@@ -129,4 +162,7 @@
   }
 
   $("prescription-form").addEventListener("submit", check);
+  $("effects-frequency").addEventListener("change", showEffects);
+  let typing;
+  $("effects-search").addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(showEffects, 300); });
 })();

@@ -1,0 +1,356 @@
+"""Self-controlled case series (Farrington 1995; Whitaker et al. 2006).
+
+Only cases (persons with the outcome) are read. Each case's observation period
+(the one holding its first outcome) is cut into intervals: the risk windows
+after each exposure start (days `start`–`end` after it, both included; a
+negative start makes a pre-exposure window; an exposure is an episode of
+refills, see `exposure_starts`; a day in windows of two episodes counts in the
+lowest-numbered; with `start_day`, the day of each start is a window of its
+own, after the others and not reported, so that an outcome recorded with the
+prescription, at the same admission, is not taken for control time), the
+rest being the person's own control time, and calendar
+months, so that each interval has one age band (from the first day of the
+birth month) and one season. The engine builds the intervals and returns them aggregated
+(person, window, age band, season, days, events); only that table is fitted.
+
+The model is a Poisson model with one rate per person, conditioned on each
+person's number of events, which removes the person's rate: the likelihood is
+multinomial, each event falling in an interval with probability
+days·exp(xβ) / Σ days·exp(xβ) over the person's intervals. β (risk windows,
+age bands, seasons) is found by Newton's method on that concave
+log-likelihood; the 95 % CI is Wald's, from its curvature. The first outcome
+of each case is used, so recurrences need not be independent; the outcome
+should not change the chance of later exposure (the design's assumption).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+
+from entrepot.drugs._cases import Outcome, cases, exposure_starts
+from entrepot.drugs._conditional import fit_conditional_poisson
+from entrepot.errors import DrugInputError
+from entrepot.privacy import Decision
+from entrepot.warehouse.eras import PERSISTENCE_DAYS
+
+#: Days after an exposure start, both included: acute, then subacute.
+DEFAULT_WINDOWS = ((1, 30), (31, 90))
+SEASONS = {"quarter": 3, "month": 1}
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class WindowEstimate:
+    """The incidence rate ratio of one risk window against control time."""
+
+    start: int
+    end: int
+    irr: float
+    ci: tuple[float, float] | None  # None when no event fell in the window
+    log_irr: float | None  # for calibration; None as the CI
+    se: float | None
+    events: int
+    days: int
+
+
+@dataclass(frozen=True)
+class SccsResult:
+    """Cases, cases exposed (time in a reported risk window), and one estimate
+    per reported window."""
+
+    drug: str
+    cases: int
+    cases_exposed: int
+    windows: list[WindowEstimate]
+
+    @property
+    def irr(self) -> float:
+        """The first window's IRR (the acute one by default)."""
+        return self.windows[0].irr
+
+    @property
+    def irr_ci(self) -> tuple[float, float] | None:
+        return self.windows[0].ci
+
+    def to_dict(self) -> dict:
+        return {
+            "drug": self.drug,
+            "cases": self.cases,
+            "cases_exposed": self.cases_exposed,
+            "irr": self.irr,
+            "irr_ci": self.irr_ci,
+            "windows": [w.__dict__ for w in self.windows],
+        }
+
+
+def sccs(
+    wh,
+    outcome: Outcome,
+    drug: str,
+    *,
+    windows=DEFAULT_WINDOWS,
+    age_band_years: int | None = 5,
+    season: str | None = "quarter",
+    gap_days: int = PERSISTENCE_DAYS,
+    start_day: bool = True,
+    decision: Decision | None = None,
+) -> SccsResult:
+    """The IRR of each risk window after the starts of `drug` (an ATC code)
+    for `outcome`, against the cases' own control time, adjusted for age
+    bands and seasons (None: not adjusted)."""
+    table = sccs_intervals(
+        wh,
+        outcome,
+        drug,
+        windows=windows,
+        age_band_years=age_band_years,
+        season=season,
+        gap_days=gap_days,
+        start_day=start_day,
+        decision=decision,
+    )
+    return fit_intervals(table, drug, _checked(windows, age_band_years, season))
+
+
+def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
+    """The conditional Poisson model over an interval table of `sccs_intervals`,
+    every window in it fitted, the first `len(windows)` reported.
+
+    The intervals of a window, age band or season without any event are left
+    out: their rate's estimate is 0 (a window's IRR is then 0, without CI),
+    which is what keeping them at the likelihood's limit would give."""
+    col = {name: table[name].to_numpy() for name in table.column_names}
+    exposed = (col["window"] > 0) & (col["window"] <= len(windows))
+    cases = len(np.unique(col["person_id"]))
+    cases_exposed = len(np.unique(col["person_id"][exposed & (col["days"] > 0)]))
+    if not cases:
+        raise DrugInputError("no case of the outcome in the warehouse")
+    if not cases_exposed:
+        raise DrugInputError(f"no case of the outcome was exposed to {drug}")
+    events = np.bincount(
+        col["window"], weights=col["events"], minlength=len(windows) + 1
+    )
+    if not events[0]:
+        raise DrugInputError(
+            f"every case's outcome fell in a risk window of {drug}: "
+            "the IRR has no upper bound"
+        )
+    fitted = [i for i in range(1, len(events)) if events[i]]
+    if not fitted:  # no event after any start: every IRR is 0
+        return SccsResult(drug, cases, cases_exposed, _estimates(table, windows))
+    keep = np.isin(col["window"], [0, *fitted]) & (col["days"] > 0)
+    for name in ("age_band", "season"):  # a level without events: rate 0
+        keep &= np.isin(col[name], np.unique(col[name][col["events"] > 0]))
+    col = {name: values[keep] for name, values in col.items()}
+    columns = [col["window"] == i for i in fitted]
+    for name in ("age_band", "season"):
+        columns += _levels(col[name], col["days"])
+    x = np.column_stack(columns).astype(float)
+    varies = _varies(col["person_id"], x)
+    if not varies[: len(fitted)].all():
+        raise DrugInputError(
+            f"no case of the outcome has both time exposed to {drug} and control time"
+        )
+    beta, cov = fit_conditional_poisson(
+        col["person_id"], x[:, varies], col["days"].astype(float), col["events"]
+    )
+    by_window = {
+        i: (float(beta[k]), math.sqrt(cov[k, k]), int(events[i]))
+        for k, i in enumerate(fitted)
+    }
+    return SccsResult(drug, cases, cases_exposed, _estimates(table, windows, by_window))
+
+
+def _estimates(table: pa.Table, windows, fitted: dict | None = None) -> list:
+    """The reported windows' estimates, from (log IRR, se, events) by window
+    number; a window without events has an IRR of 0 and no CI."""
+    days = np.bincount(
+        table["window"].to_numpy(),
+        weights=table["days"].to_numpy(),
+        minlength=len(windows) + 1,
+    )
+    out = []
+    for i, (a, b) in enumerate(windows, 1):
+        if i not in (fitted or {}):
+            out.append(WindowEstimate(a, b, 0.0, None, None, None, 0, int(days[i])))
+            continue
+        log_irr, se, events = fitted[i]
+        ci = (math.exp(log_irr - Z95 * se), math.exp(log_irr + Z95 * se))
+        out.append(
+            WindowEstimate(
+                a, b, math.exp(log_irr), ci, log_irr, se, events, int(days[i])
+            )
+        )
+    return out
+
+
+def _levels(values: np.ndarray, days: np.ndarray) -> list[np.ndarray]:
+    """Indicators of a covariate's levels but the one with the most days."""
+    levels = np.unique(values)
+    weight = [days[values == v].sum() for v in levels]
+    reference = levels[int(np.argmax(weight))]
+    return [values == v for v in levels if v != reference]
+
+
+def _varies(strata: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Columns that vary within at least one stratum (others have no
+    information once strata are conditioned on)."""
+    starts = np.flatnonzero(np.r_[True, strata[1:] != strata[:-1]])
+    spread = np.maximum.reduceat(x, starts) - np.minimum.reduceat(x, starts)
+    return (spread > 0).any(axis=0)
+
+
+def sccs_intervals(
+    wh,
+    outcome: Outcome,
+    drug: str,
+    *,
+    windows=DEFAULT_WINDOWS,
+    age_band_years: int | None = 5,
+    season: str | None = "quarter",
+    gap_days: int = PERSISTENCE_DAYS,
+    start_day: bool = True,
+    decision: Decision | None = None,
+) -> pa.Table:
+    """The cases' intervals, aggregated: (person_id, window: 0 for control
+    time, else the risk window's number from 1, the start's day after them;
+    age_band, season: 0 when not adjusted for; days; events), sorted."""
+    windows = _checked(windows, age_band_years, season)
+    decision = decision or Decision.unscoped(wh)
+    c = wh.store.materialize(cases(wh, decision, outcome))  # read four times
+    starts = exposure_starts(wh, decision, drug, gap_days)
+    if start_day:
+        windows = [*windows, (0, 0)]
+    risks = wh.store.materialize(_risk_windows(c, starts, windows))
+    cuts = _cuts(wh, c, risks)
+    segs = _segments(cuts, risks)
+    segs = segs.join(c, "person_id")
+    month = segs.day.year() * 12 + segs.day.month() - 1
+    age = month - (segs.birth_year * 12 + segs.birth_month - 1)
+    segs = segs.mutate(
+        age_band=(age // (12 * age_band_years)).cast("int64")
+        if age_band_years
+        else ibis.literal(0, "int64"),
+        season=(segs.day.month() - 1) // SEASONS[season] + 1
+        if season
+        else ibis.literal(0, "int64"),
+        days=segs.next_day.delta(segs.day, unit="day"),
+        events=ibis.ifelse(
+            (segs.day <= segs.outcome_date) & (segs.outcome_date < segs.next_day), 1, 0
+        ),
+    )
+    out = segs.group_by(["person_id", "window", "age_band", "season"]).aggregate(
+        days=segs.days.sum().cast("int64"), events=segs.events.sum().cast("int64")
+    )
+    order = ["person_id", "window", "age_band", "season"]
+    return out.order_by(order).to_pyarrow().cast(_SCHEMA)
+
+
+_SCHEMA = pa.schema(
+    [
+        (name, pa.int64())
+        for name in ("person_id", "window", "age_band", "season", "days", "events")
+    ]
+)
+
+
+def _checked(windows, age_band_years, season) -> list[tuple[int, int]]:
+    windows = [(int(a), int(b)) for a, b in windows]
+    if not windows or any(a > b for a, b in windows):
+        raise DrugInputError(
+            f"each risk window must be (first day, last day): {windows}"
+        )
+    if age_band_years is not None and age_band_years < 1:
+        raise DrugInputError(f"age bands must be ≥ 1 year wide: {age_band_years}")
+    if season is not None and season not in SEASONS:
+        raise DrugInputError(f"season must be one of {', '.join(SEASONS)}: {season!r}")
+    return windows
+
+
+def _risk_windows(c: ir.Table, starts: ir.Table, windows) -> ir.Table:
+    """(person_id, window, w_start, w_stop): each exposure's windows, the stop
+    excluded, of the cases only."""
+    own = starts.semi_join(c, "person_id")
+    parts = [
+        own.select(
+            "person_id",
+            window=ibis.literal(i, "int64"),
+            w_start=own.exposure_start + ibis.interval(days=a),
+            w_stop=own.exposure_start + ibis.interval(days=b + 1),
+        )
+        for i, (a, b) in enumerate(windows, 1)
+    ]
+    return ibis.union(*parts, distinct=False)
+
+
+def _cuts(wh, c: ir.Table, risks: ir.Table) -> ir.Table:
+    """(person_id, day, obs_stop): the days where an interval starts: the
+    observation start, the first of each month, the risk windows' bounds,
+    and the day after the observation ends."""
+    bounds = c.select(
+        "person_id", "obs_start", obs_stop=c.obs_end + ibis.interval(days=1)
+    )
+    inside = [bounds.select("person_id", day=bounds.obs_start)]
+    inside.append(bounds.select("person_id", day=bounds.obs_stop))
+    for column in ("w_start", "w_stop"):
+        r = risks.join(bounds, "person_id")
+        inside.append(
+            r.filter((r[column] > r.obs_start) & (r[column] < r.obs_stop)).select(
+                "person_id", day=r[column]
+            )
+        )
+    months = wh.store.from_arrow(_months(c))
+    m = bounds.join(
+        months, [months.month > bounds.obs_start, months.month < bounds.obs_stop]
+    )
+    inside.append(m.select("person_id", day=m.month))
+    return ibis.union(*inside, distinct=True)
+
+
+def _months(c: ir.Table) -> pa.Table:
+    """The first day of every month the cases' observation spans."""
+    span = c.aggregate(first=c.obs_start.min(), last=c.obs_end.max())
+    row = span.to_pyarrow().to_pylist()[0]
+    first, last = row["first"], row["last"]
+    if first is None:
+        return pa.table({"month": pa.array([], pa.date32())})
+    n = (last.year - first.year) * 12 + last.month - first.month + 1
+    days = [
+        date(
+            first.year + (first.month - 1 + k) // 12, (first.month - 1 + k) % 12 + 1, 1
+        )
+        for k in range(1, n + 1)
+    ]
+    return pa.table({"month": pa.array(days, pa.date32())})
+
+
+def _segments(cuts: ir.Table, risks: ir.Table) -> ir.Table:
+    """(person_id, day, next_day, window): consecutive cuts, each segment in
+    the lowest-numbered risk window covering it (0: control time)."""
+    order = ibis.window(group_by="person_id", order_by="day")
+    segs = cuts.mutate(next_day=cuts.day.lead().over(order))
+    segs = segs.filter(segs.next_day.notnull())
+    covered = segs.join(
+        risks,
+        [
+            segs.person_id == risks.person_id,
+            risks.w_start <= segs.day,
+            segs.day < risks.w_stop,
+        ],
+    )
+    covered = covered.group_by(c_person=segs.person_id, c_day=segs.day).aggregate(
+        c_window=covered.window.min()
+    )
+    segs = segs.left_join(
+        covered, [segs.person_id == covered.c_person, segs.day == covered.c_day]
+    )
+    return segs.select(
+        "person_id", "day", "next_day", window=segs.c_window.fill_null(0)
+    )
