@@ -53,6 +53,16 @@ BOOKKEEPING = {
             "note_id": "int64",  # an extraction schema's: the note, field, value
             "field": "string",
             "value": "string",
+            # planted drug events (module drug_events): pairs, controls, cases
+            "drug_atc": "string",
+            "with_atc": "string",  # drugs taken with it: groups by ';', one of ','
+            "event_code": "string",
+            "relative_risk": "float64",
+            "latency_median": "float64",
+            "latency_shape": "float64",
+            "latency_min": "int64",
+            "latency_max": "int64",
+            "exposure_date": "date",  # the culprit's start, for an induced case
         }
     ),
     "note_nlp_state": ibis.schema(  # which notes the text pipeline has read (entrepot.nlp)
