@@ -21,16 +21,28 @@ from entrepot.drugs._recognition import Drug, recognize
 from entrepot.drugs._scan import ScanResult, cohort_definition_id, scan
 from entrepot.drugs._sccs import SccsResult, WindowEstimate, sccs, sccs_intervals
 from entrepot.drugs._sider import effect_table, load_effects
+from entrepot.drugs._signals import (
+    NEGATIVE_CONTROLS,
+    DrugEvent,
+    DrugEvents,
+    Signal,
+    Signals,
+    drug_events,
+    signals,
+)
 from entrepot.drugs._thesaurus import LEVELS, Thesaurus, install_thesaurus
 
 __all__ = [
     "FREQUENCIES",
     "LEVELS",
+    "NEGATIVE_CONTROLS",
     "SOCS",
     "Calibrated",
     "Check",
     "Disproportionality",
     "Drug",
+    "DrugEvent",
+    "DrugEvents",
     "DrugSignal",
     "EffectTable",
     "Effects",
@@ -38,6 +50,8 @@ __all__ = [
     "Onset",
     "ScanResult",
     "SccsResult",
+    "Signal",
+    "Signals",
     "SystematicError",
     "Thesaurus",
     "Weibull",
@@ -45,6 +59,7 @@ __all__ = [
     "check",
     "cohort_definition_id",
     "disproportionality",
+    "drug_events",
     "effect_table",
     "effects",
     "fit_systematic_error",
@@ -56,5 +71,6 @@ __all__ = [
     "scan",
     "sccs",
     "sccs_intervals",
+    "signals",
     "time_to_onset",
 ]
