@@ -17,6 +17,7 @@ from entrepot.cli import (
     _operations,
     _privacy,
     _profiles,
+    _pv,
     _quality,
     _synth,
     _vocab,
@@ -54,6 +55,7 @@ for command in (
     app.command()(command)
 app.add_typer(_vocab.app, name="vocab")
 app.add_typer(_drugs.app, name="drugs")
+app.add_typer(_pv.app, name="pv")
 _privacy.register(app)
 app.add_typer(_cohort.app, name="cohort")
 app.add_typer(_extract.app, name="extract")

@@ -27,6 +27,7 @@ from entrepot.drugs._signals import (
     DrugEvents,
     Signal,
     Signals,
+    definition_outcome,
     drug_events,
     signals,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "WindowEstimate",
     "check",
     "cohort_definition_id",
+    "definition_outcome",
     "disproportionality",
     "drug_events",
     "effect_table",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from entrepot.cohort import CohortDefinition, ConceptSet
 from entrepot.drugs._calibration import SystematicError, fit_systematic_error
 from entrepot.drugs._cases import Outcome, exposure_starts
 from entrepot.drugs._disproportionality import _signal, disproportionality
@@ -244,3 +245,20 @@ def drug_events(
         )
     events.sort(key=lambda e: (-e.ror_ci[0], e.concept_id))
     return DrugEvents(names[0], code, events)
+
+
+def definition_outcome(definition: CohortDefinition) -> ConceptSet:
+    """A cohort definition's outcome for the self-controlled designs: the
+    conditions of its entry events, each person's first occurrence (its
+    dates, inclusion rules and exit are not applied)."""
+    sets = {
+        e.concept_set
+        for e in definition.entry.events
+        if e.domain == "condition" and e.concept_set
+    }
+    items = [i for s in sorted(sets) for i in definition.concept_sets[s].items]
+    if not items:
+        raise DrugInputError(
+            f"cohort {definition.name!r}: no entry event of conditions to take as the outcome"
+        )
+    return ConceptSet(items=items)
