@@ -12,6 +12,7 @@ from entrepot.cli._common import (
     CallerOption,
     JsonOption,
     MaskedOption,
+    ProjectOption,
     QuietOption,
     WarehouseOption,
     decide,
@@ -67,11 +68,12 @@ def signals(
         str | None,
         typer.Option(
             help="Negative-control drugs, ATC codes separated by commas "
-            "[default: the shipped list, entrepot.drugs.NEGATIVE_CONTROLS]."
+            "[default: the shipped list, entrepot.drugs.NEGATIVE_CONTROLS, those in the vocabulary]."
         ),
     ] = None,
     min_cases: MinCasesOption = 3,
     user: CallerOption = None,
+    project: ProjectOption = None,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -80,16 +82,11 @@ def signals(
     """The drugs associated with an outcome: ROR, self-controlled case series
     IRR, its CI calibrated with negative controls, median time to onset, and
     the verdict. Counts are masked unless you hold the right."""
-    from entrepot.drugs import NEGATIVE_CONTROLS
     from entrepot.drugs import signals as find_signals
 
-    chosen = (
-        tuple(c for c in controls.split(",") if c.strip())
-        if controls
-        else NEGATIVE_CONTROLS
-    )
+    chosen = tuple(c for c in controls.split(",") if c.strip()) if controls else None
     with open_warehouse(warehouse) as wh:
-        decision = decide(wh, user, "count", None, "pv signals", masked=mask)
+        decision = decide(wh, user, "count", project, "pv signals", masked=mask)
         target, name = _outcome(outcome)
         if not quiet and not as_json:
             stderr.print(f"looking for the drugs associated with {name or target}…")
@@ -99,7 +96,7 @@ def signals(
         decision.released(
             wh,
             "pv.signals",
-            {"outcome": outcome, "controls": list(chosen), "min_cases": min_cases},
+            {"outcome": outcome, "controls": controls, "min_cases": min_cases},
             rows=len(result.signals),
             persons=result.cases,
         )
@@ -132,8 +129,10 @@ def drug(
     atc: Annotated[str, typer.Argument(help="The drug's ATC code.")],
     min_cases: MinCasesOption = 3,
     user: CallerOption = None,
+    project: ProjectOption = None,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
+    quiet: QuietOption = False,
     mask: MaskedOption = False,
 ) -> None:
     """The conditions over-represented after starting a drug (ROR; no case
@@ -141,7 +140,9 @@ def drug(
     from entrepot.drugs import drug_events
 
     with open_warehouse(warehouse) as wh:
-        decision = decide(wh, user, "count", None, "pv drug", masked=mask)
+        decision = decide(wh, user, "count", project, "pv drug", masked=mask)
+        if not quiet and not as_json:
+            stderr.print(f"looking for the conditions after starting {atc}…")
         result = drug_events(wh, atc, decision, min_cases=min_cases)
         decision.released(
             wh,

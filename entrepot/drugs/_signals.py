@@ -78,17 +78,21 @@ def signals(
     decision: Decision | None = None,
     *,
     name: str | None = None,
-    controls: tuple[str, ...] = NEGATIVE_CONTROLS,
+    controls: tuple[str, ...] | None = None,
     min_cases: int = MIN_CASES,
 ) -> Signals:
     """The drugs associated with `outcome` (a saved cohort's id or name, or a
     concept set of conditions named `name`), calibrated with `controls` (ATC
-    codes of negative-control drugs)."""
+    codes of negative-control drugs; None: those of `NEGATIVE_CONTROLS` in the
+    vocabulary)."""
     if min_cases < 1:
         raise DrugInputError(f"the exposed cases needed must be ≥ 1: {min_cases}")
     decision = decision or Decision.unscoped(wh)
     found = disproportionality(wh, outcome, decision, name=name, min_cases=min_cases)
-    wanted = {c.strip().upper() for c in controls}
+    if controls is None:  # the shipped ones this warehouse's vocabulary holds
+        wanted = _known_atc(wh, NEGATIVE_CONTROLS)
+    else:
+        wanted = {c.strip().upper() for c in controls}
     error = _systematic_error(wh, outcome, decision, wanted)
     screened = [d for d in found.drugs if d.atc not in wanted]
     out = []
@@ -119,6 +123,14 @@ def signals(
         )
     out.sort(key=lambda s: (not s.signal, -(s.calibrated_ci or (0, 0))[0], s.atc))
     return Signals(found.outcome, found.cases, out, error)
+
+
+def _known_atc(wh, codes) -> set[str]:
+    concept = wh.table("concept")
+    known = concept.filter(
+        (concept.vocabulary_id == "ATC") & concept.concept_code.isin(list(codes))
+    )
+    return set(known.concept_code.to_pyarrow().to_pylist())
 
 
 def _above_one(ci: tuple[float, float] | None) -> bool:

@@ -72,6 +72,8 @@ PATIENT_DATA = {
     "features": ([str(PERIMETER), "--spec", "SPEC", "--out", "OUT"], "features"),
     "profiles": (["CLUSTERS", "--cohort", str(PERIMETER)], "profiles"),
     "drugs scan": ([], "drugs.scan"),
+    "pv signals": (["--outcome", str(PERIMETER)], "pv.signals"),
+    "pv drug": (["X01"], "pv.drug"),
     "nlp run": (["--workers", "1"], "nlp.run"),
     "extract": (["--schema", "brain_mri"], "extract"),
     "nlp evaluate": (["--limit", "2"], "nlp.evaluate"),
