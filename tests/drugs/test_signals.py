@@ -1,0 +1,133 @@
+"""Safety signals (`entrepot pv signals`, `pv drug`) against the adverse drug
+events planted in a synthetic hospital (`synth_truth`, module drug_events)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from entrepot.cli import main
+from entrepot.cohort import ConceptSet
+from entrepot.drugs import signals
+from entrepot.privacy import add_user, entries
+from entrepot.synth._drug_events import drug_events
+from entrepot.warehouse import Warehouse
+
+SPEC = drug_events()
+CONTROLS = set(SPEC.controls)
+EVENTS = {
+    "toxidermie": "L27.1",
+    "acute_kidney_injury": "N17.0",
+    "agranulocytosis": "D70",
+}
+#: exposed cases a median onset needs to be compared with the planted one
+ONSET_CASES = 20
+
+
+def _codes(code: str) -> ConceptSet:
+    return ConceptSet(items=[{"vocabulary": "CIM10", "code": code}])
+
+
+@pytest.fixture(scope="module")
+def screened(pv_hospital):
+    """Each event's signals, the controls screened like any drug (no
+    calibration): the scores the AUC is taken on."""
+    with Warehouse.open(str(pv_hospital), read_only=True) as wh:
+        return {
+            e: signals(wh, _codes(c), name=e, controls=()) for e, c in EVENTS.items()
+        }
+
+
+@pytest.fixture(scope="module")
+def copy(pv_hospital, tmp_path_factory):
+    path = tmp_path_factory.mktemp("pv-cli") / "pv.duckdb"
+    shutil.copy(pv_hospital, path)
+    with Warehouse.open(str(path)) as wh:
+        add_user(wh, "dora", "data_engineer", "dora password")
+    return path
+
+
+def _cli(capsys, *argv: str, code: int = 0):
+    done = main([*argv, "--json"])
+    out, err = capsys.readouterr()
+    assert done == code, err
+    return json.loads(out) if code == 0 else err.strip()
+
+
+def _auc(positives: list[float], negatives: list[float]) -> float:
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return wins / (len(positives) * len(negatives))
+
+
+def _score(result, atc: str) -> float:
+    """What the verdict reads without calibration: the lower bound of the ROR's
+    and IRR's intervals, the lower of the two (the ROR's alone when the case
+    series gives no IRR; 0 when the drug is not screened)."""
+    found = [s for s in result.signals if s.atc == atc]
+    if not found:
+        return 0.0
+    s = found[0]
+    return min(s.ror_ci[0], s.irr_ci[0]) if s.irr_ci else s.ror_ci[0]
+
+
+def test_planted_pairs_are_told_from_negative_controls(screened):
+    planted = [_score(screened[p.event], p.drug) for p in SPEC.pairs]
+    controls = [_score(r, c) for r in screened.values() for c in sorted(CONTROLS)]
+    assert _auc(planted, controls) >= 0.9
+    flagged = {s.atc for r in screened.values() for s in r.signals if s.signal}
+    assert not flagged & CONTROLS
+
+
+def test_median_onsets_of_planted_pairs_are_near_the_planted_ones(screened):
+    compared = 0
+    for p in SPEC.pairs:
+        found = [s for s in screened[p.event].signals if s.atc == p.drug]
+        if found and found[0].cases_exposed >= ONSET_CASES:
+            assert found[0].median_onset_days == pytest.approx(
+                p.latency.median, rel=0.2
+            ), p.drug
+            compared += 1
+    assert compared >= 1
+
+
+def test_toxidermie_culprits_are_flagged_and_small_counts_masked(
+    capsys, copy, monkeypatch
+):
+    """As a data engineer (counts only, masked): the shipped skin-reaction
+    cohort's culprits are flagged, the controls calibrate and are not listed."""
+    monkeypatch.setenv("ENTREPOT_PASSWORD", "dora password")
+    out = _cli(capsys, "pv", "signals", "--outcome", "skin_reactions_since_2015", "--user", "dora", "-w", str(copy))  # fmt: skip
+    assert out["outcome"] == "Drug-induced skin reactions since 2015"
+    assert list(out) == ["outcome", "cases", "signals"]
+    assert list(out["signals"][0]) == [
+        "drug", "atc", "cases_exposed", "ror", "ror_ci", "irr", "irr_ci",
+        "calibrated_ci", "median_onset_days", "signal",
+    ]  # fmt: skip
+    flagged = {s["atc"] for s in out["signals"] if s["signal"]}
+    assert flagged == {p.drug for p in SPEC.pairs if p.event == "toxidermie"}
+    assert not {s["atc"] for s in out["signals"]} & CONTROLS
+    shown = [s["cases_exposed"] for s in out["signals"]]
+    assert "<10" in shown
+    assert all(n == "<10" or (isinstance(n, int) and n >= 10) for n in shown)
+    drug = _cli(capsys, "pv", "drug", "M04AA01", "--user", "dora", "-w", str(copy))
+    assert drug["drug"] == "allopurinol"
+    eruptions = [e for e in drug["events"] if "due à des médicaments" in e["concept"]]
+    assert eruptions and all(e["signal"] for e in eruptions)
+    assert "<10" in {e["cases_exposed"] for e in drug["events"]}
+    with Warehouse.open(str(copy), read_only=True) as wh:
+        actions = [(e["user"], e["action"]) for e in entries(wh)]
+    assert ("dora", "pv.signals") in actions and ("dora", "pv.drug") in actions
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["pv", "drug", "Z99ZZ99"], "entrepot: error: no ATC code 'Z99ZZ99' in the vocabulary"),
+        (["pv", "signals", "--outcome", "nosuch"], "entrepot: error: no cohort named 'nosuch' in warehouse"),
+    ],
+)  # fmt: skip
+def test_a_bad_outcome_or_drug_is_one_line(capsys, copy, argv, message):
+    err = _cli(capsys, *argv, "-w", str(copy), code=2)
+    assert err.startswith(message) and "\n" not in err
