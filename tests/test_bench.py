@@ -2,7 +2,7 @@
 
 import json
 
-from bench import deid, load
+from bench import deid, load, pv
 from entrepot.privacy.deid import LABELS
 
 
@@ -112,3 +112,12 @@ def test_vocab_map_benchmark_scores_both_sets_beside_the_baseline(capsys, tmp_pa
             a = result[name][method]
             assert 0 <= a["top1"] <= a["top5"] <= 1
             assert f"[{tag}] {method}: top-1 {a['top1']:.3f}" in out
+
+
+def test_pv_benchmark_runs_small(capsys):
+    figures = pv.main(["--patients", "400"])
+    assert figures["patients"] == 400 and figures["baseline_seconds"] > 0
+    assert figures["ratio"] == round(
+        figures["signals_seconds"] / figures["baseline_seconds"], 1
+    )
+    assert f"ratio {figures['ratio']}" in capsys.readouterr().out
