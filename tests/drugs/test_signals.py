@@ -14,6 +14,8 @@ from entrepot.drugs import signals
 from entrepot.privacy import add_user, entries
 from entrepot.synth._drug_events import drug_events
 from entrepot.warehouse import Warehouse
+from tests.drugs.simulated import load
+from tests.drugs.test_sccs import simulate
 
 SPEC = drug_events()
 CONTROLS = set(SPEC.controls)
@@ -131,3 +133,24 @@ def test_toxidermie_culprits_are_flagged_and_small_counts_masked(
 def test_a_bad_outcome_or_drug_is_one_line(capsys, copy, argv, message):
     err = _cli(capsys, *argv, "-w", str(copy), code=2)
     assert err.startswith(message) and "\n" not in err
+
+
+@pytest.mark.spark
+def test_pv_signals_is_the_same_on_spark(capsys, spark_session, tmp_path, new_duckdb):
+    rows, _ = simulate(40, seed=3)
+    cohort = tmp_path / "toxidermie.yaml"
+    cohort.write_text(
+        "name: toxidermie\nconcept_sets:\n  t: {items: [{vocabulary: CIM10, code: L27.0}]}\n"
+        "entry:\n  events: [{condition: {concept_set: t}}]\n"
+    )
+    duck = new_duckdb(tmp_path / "eds.duckdb")
+    spark = Warehouse.create(f"spark:{tmp_path / 'spark'}")
+    for wh in (duck, spark):
+        load(wh, rows)
+        wh.close()
+    outs = [
+        _cli(capsys, "pv", "signals", "--outcome", str(cohort), "-w", uri)
+        for uri in (str(tmp_path / "eds.duckdb"), f"spark:{tmp_path / 'spark'}")
+    ]
+    assert [s["atc"] for s in outs[0]["signals"]] == ["J01CA04"]
+    assert outs[1] == outs[0]
