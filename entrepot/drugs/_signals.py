@@ -2,8 +2,9 @@
 
 `signals` screens the drugs taken before the outcome by at least `min_cases`
 cases (case / non-case disproportionality), then, for each, runs the
-self-controlled case series (the first risk window's IRR) and the time to
-onset. Negative-control drugs (known to cause no common adverse event) run the
+self-controlled case series (the first risk window's IRR) and the median time
+to onset (days 1–90; no Weibull fit here: `time_to_onset` gives it).
+Negative-control drugs (known to cause no common adverse event) run the
 same case series; their estimates give the design's systematic error, which
 calibrates each drug's IRR interval (Schuemie et al. 2014, 2018). A drug is a
 signal when its calibrated interval lies above 1 and at least `min_cases`
@@ -19,13 +20,14 @@ only; no case series).
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import asdict, dataclass
 
 from entrepot.cohort import CohortDefinition, ConceptSet
 from entrepot.drugs._calibration import SystematicError, fit_systematic_error
 from entrepot.drugs._cases import Outcome, exposure_starts
 from entrepot.drugs._disproportionality import _signal, disproportionality
-from entrepot.drugs._onset import time_to_onset
+from entrepot.drugs._onset import onset_days
 from entrepot.drugs._sccs import sccs
 from entrepot.errors import DrugInputError
 from entrepot.privacy import Decision
@@ -103,7 +105,7 @@ def signals(
             irr, irr_ci = window.irr, window.ci
             if error is not None and window.se is not None:
                 calibrated = error.calibrate(window.log_irr, window.se).ci
-        onset = time_to_onset(wh, outcome, d.atc, decision=decision)
+        days = onset_days(wh, outcome, d.atc, decision=decision)
         flagged = _above_one(calibrated) or (
             error is None and _above_one(irr_ci) and _above_one(d.ror_ci)
         )
@@ -117,7 +119,7 @@ def signals(
                 irr,
                 irr_ci,
                 calibrated,
-                onset.median_days,
+                float(statistics.median(days)) if days else None,
                 flagged and d.cases_exposed >= min_cases,
             )
         )
