@@ -59,6 +59,7 @@ def run(patients: int = 2000, seed: int = 7) -> dict:
         "drugs_among_cases": drugs,
         "drugs_screened": len(found.signals),
         "flagged": sorted(s.atc for s in found.signals if s.signal),
+        "calibrated": found.systematic_error is not None,
         "baseline_seconds": baseline,
         "signals_seconds": seconds,
         "ratio": round(seconds / baseline, 1) if baseline else None,
@@ -74,7 +75,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(
         f"{figures['patients']:,} patients, {figures['cases']} cases of L27.1: "
         f"pv signals {figures['signals_seconds']} s ({figures['drugs_screened']} "
-        f"drugs screened, flagged {', '.join(figures['flagged']) or 'none'}); "
+        f"drugs screened, flagged {', '.join(figures['flagged']) or 'none'}, "
+        f"{'' if figures['calibrated'] else 'not '}calibrated); "
         f"baseline (exposures per drug among cases) {figures['baseline_seconds']} s; "
         f"ratio {figures['ratio']}"
     )
