@@ -65,7 +65,13 @@ from entrepot.privacy._keys import (
     load_key,
     read_key_file,
 )
-from entrepot.privacy._merge import Merge, merge_log, merge_patients, unmerge_patients
+from entrepot.privacy._merge import (
+    Merge,
+    check_merges,
+    merge_log,
+    merge_patients,
+    unmerge_patients,
+)
 from entrepot.privacy._notes import deidentify_notes
 from entrepot.privacy._optout import (
     consenting,
@@ -142,6 +148,7 @@ __all__ = [
     "check_cohort_change",
     "check_date_shifting",
     "check_key",
+    "check_merges",
     "consenting",
     "date_shifting",
     "defer_audit",

@@ -40,6 +40,7 @@ REMOVED = ("person", "death")
 _SKIPPED = ("optout", "observation_period")
 #: Schemas whose dates are patients' dates (shifted).
 _SHIFTED_SCHEMAS = ("cdm", "results")
+_PAIR = ("old_person_id", "new_person_id")
 EHR = 32817  # period_type_concept_id of ingested observation periods
 
 
@@ -59,7 +60,7 @@ def merge_patients(
     require_key(wh, key)
     if not merges:
         return {"merges": 0, "rows_moved": {}, "opted_out": 0}
-    pairs = [(person_id(key, m.old_ipp), person_id(key, m.new_ipp)) for m in merges]
+    pairs = _pairs(key, merges)
     _check(wh, pairs)
     objected = opted_out(wh)
     refused = [p for p in pairs if p[0] in objected or p[1] in objected]
@@ -70,6 +71,8 @@ def merge_patients(
         for p, m in zip(pairs, merges, strict=True)
     }
     moving = [p for p in pairs if p not in refused]
+    log = ensure_table(wh, "patient_merge")
+    logged = set(zip(*(log[c].to_pyarrow().to_pylist() for c in _PAIR), strict=True))
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     log = pa.Table.from_pylist(
         [
@@ -83,8 +86,9 @@ def merge_patients(
                 "optout_added": added.get(p),
             }
             for p, m in zip(pairs, merges, strict=True)
+            if p not in logged  # a merge applied again (an ingestion run twice)
         ],
-        schema=ensure_table(wh, "patient_merge").schema().to_pyarrow(),
+        schema=log.schema().to_pyarrow(),
     )
     moved = _moved(wh, {p: days[p] for p in moving})
     with wh.store.transaction() as tx:
@@ -178,28 +182,50 @@ def merge_log(wh) -> list[dict]:
 
 
 # -- helpers ---------------------------------------------------------------
-def _check(wh, pairs: list[tuple[int, int]]) -> None:
-    """Refuse a merge of unknown patients, of a patient with itself, or a chain."""
+def check_merges(
+    wh,
+    key: SecretKey,
+    merges: list[Merge],
+    *,
+    arriving: set[int] = frozenset(),
+    source: str = "merges.csv",
+) -> None:
+    """Refuse merges of unknown patients (neither in the warehouse nor among
+    the `arriving` person_ids of a load), of a patient with itself, or chains:
+    called before a load, so that a wrong merge changes nothing. Errors name
+    the line of `source` (a header, then one merge a line)."""
+    _check(wh, _pairs(key, merges), arriving, lambda i: f"{source}, line {i + 1}")
+
+
+def _pairs(key: SecretKey, merges: list[Merge]) -> list[tuple[int, int]]:
+    return [(person_id(key, m.old_ipp), person_id(key, m.new_ipp)) for m in merges]
+
+
+def _check(
+    wh, pairs: list[tuple[int, int]], arriving: set[int] = frozenset(), where=None
+) -> None:
+    """Refuse unknown patients, a patient merged with itself, or a chain."""
     ids = {i for p in pairs for i in p}
     p = wh.table("person")
     known = set(p.filter(p.person_id.isin(ids)).person_id.to_pyarrow().to_pylist())
-    known |= opted_out(wh) & ids
+    known |= (opted_out(wh) | set(arriving)) & ids
     olds = [o for o, _ in pairs]
     for line, (old, new) in enumerate(pairs, start=1):
-        where = f"merge {line}" if len(pairs) > 1 else "patients merge"
+        here = where(line) if where else f"merge {line}"
+        here = "patients merge" if len(pairs) == 1 and not where else here
         if old == new:
-            raise ParameterError(f"{where}: the two IPPs are the same patient")
+            raise ParameterError(f"{here}: the two IPPs are the same patient")
         if old not in known:
             raise ParameterError(
-                f"{where}: the IPP to merge away is not in the warehouse; nothing was merged"
+                f"{here}: the IPP to merge away is not in the warehouse; nothing was merged"
             )
         if new not in known:
             raise ParameterError(
-                f"{where}: the surviving IPP is not in the warehouse; nothing was merged"
+                f"{here}: the surviving IPP is not in the warehouse; nothing was merged"
             )
         if new in olds or olds.count(old) > 1:
             raise ParameterError(
-                f"{where}: a patient is merged twice in one batch; merge in two steps"
+                f"{here}: a patient is merged twice in one batch; merge in two steps"
             )
 
 
@@ -243,6 +269,16 @@ def _moved(wh, days: dict[tuple[int, int], int]) -> _Moved:
     counts: dict[str, int] = {}
     if days:
         olds = [o for o, _ in days]
+        kept_rows = ensure_table(wh, "merge_row")
+        recorded = set(
+            zip(
+                *(
+                    kept_rows[c].to_pyarrow().to_pylist()
+                    for c in (*_PAIR, "table_name")
+                ),
+                strict=True,
+            )
+        )
         for name, column in person_tables(wh).items():
             if name in _SKIPPED or name not in wh.tables(schema_of(name)):
                 continue
@@ -262,6 +298,12 @@ def _moved(wh, days: dict[tuple[int, int], int]) -> _Moved:
             tables["location"] = location
             records += gone
         tables = _with_periods(wh, tables, [i for p in days for i in p])
+        records = [  # removed rows are kept once, when a merge is applied again
+            r
+            for r in records
+            if r["moved"]
+            or (r["old_person_id"], r["new_person_id"], r["table_name"]) not in recorded
+        ]
     return _Moved(
         tables,
         pa.Table.from_pylist(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from entrepot.errors import ParameterError
+from entrepot.errors import InputFileError, ParameterError
 from entrepot.ingest import ingest_raw
 from entrepot.privacy import (
     Merge,
@@ -22,7 +22,6 @@ from entrepot.privacy import (
     unmerge_patients,
 )
 from entrepot.warehouse import Warehouse
-
 from tests.privacy.conftest import KEY
 
 #: Row ids digested from source rows that include the IPP: a merge keeps them
@@ -170,10 +169,34 @@ def test_merges_csv_is_applied_by_ingestion(hospital, pair, merged_file, tmp_pat
     (raw / "merges.csv").write_text(
         f"old_ipp,new_ipp,merged_on\n{pair[0]},{pair[1]},2024-03-01\n"
     )
-    with Warehouse.create(tmp_path / "eds.duckdb") as wh:
-        result = ingest_raw(wh, raw, key=KEY)
-        assert result.merges == 1
-        got = contents(wh)
-        assert [str(m["merged_on"]) for m in merge_log(wh)] == ["2024-03-01"]
     with Warehouse.open(merged_file) as expected:
-        assert got == contents(expected)
+        want = contents(expected)
+    with Warehouse.create(tmp_path / "eds.duckdb") as wh:
+        assert ingest_raw(wh, raw, key=KEY).merges == 1
+        assert contents(wh) == want
+        assert [str(m["merged_on"]) for m in merge_log(wh)] == ["2024-03-01"]
+        ingest_raw(wh, raw, key=KEY)  # again: the same warehouse
+        assert contents(wh) == want
+        assert len(merge_log(wh)) == 1
+        unmerge_patients(wh, KEY, *pair)
+        rows = len(wh.table("person").to_pyarrow())
+    with Warehouse.open(tmp_path / "eds.duckdb") as wh:
+        assert rows == 40
+
+
+def test_a_wrong_merges_csv_stops_ingestion_before_any_write(hospital, pair, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(hospital / "raw", raw)
+    (raw / "merges.csv").write_text(
+        f"old_ipp,new_ipp,merged_on\n0000000000,{pair[1]},2024-03-01\n"
+    )
+    with Warehouse.create(tmp_path / "eds.duckdb") as wh:
+        with pytest.raises(
+            ParameterError, match="^merges.csv, line 2: the IPP to merge away"
+        ):
+            ingest_raw(wh, raw, key=KEY)
+        assert wh.count("person") == 0
+    (raw / "merges.csv").write_text(f"old_ipp,new_ipp,merged_on\n1,{pair[1]},3/1/24\n")
+    with Warehouse.create(tmp_path / "eds2.duckdb") as wh:
+        with pytest.raises(InputFileError, match="line 2: merged_on is not a date"):
+            ingest_raw(wh, raw, key=KEY)
