@@ -14,6 +14,7 @@ from entrepot.cli import (
     _extract,
     _features,
     _nlp,
+    _patients,
     _privacy,
     _profiles,
     _quality,
@@ -53,6 +54,7 @@ app.add_typer(_drugs.app, name="drugs")
 _privacy.register(app)
 app.add_typer(_cohort.app, name="cohort")
 app.add_typer(_extract.app, name="extract")
+app.add_typer(_patients.app, name="patients")
 _nlp.register(app)
 
 

@@ -4,11 +4,13 @@ gives, and an unmerge gives back the original, every table compared."""
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
+from entrepot.cli import main
 from entrepot.errors import InputFileError, ParameterError
 from entrepot.ingest import ingest_raw
 from entrepot.privacy import (
@@ -200,3 +202,28 @@ def test_a_wrong_merges_csv_stops_ingestion_before_any_write(hospital, pair, tmp
     with Warehouse.create(tmp_path / "eds2.duckdb") as wh:
         with pytest.raises(InputFileError, match="line 2: merged_on is not a date"):
             ingest_raw(wh, raw, key=KEY)
+
+
+def test_the_cli_merges_and_unmerges(capsys, ingested_file, pair, key_file, tmp_path):
+    path = tmp_path / "eds.duckdb"
+    shutil.copy(ingested_file, path)
+    common = ["-w", str(path), "--key-file", str(key_file), "--json"]
+    assert main(["patients", "merge", "0000000000", pair[1], *common]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "entrepot: error: patients merge: the IPP to merge away is not in the "
+        "warehouse; nothing was merged\n"
+    )
+    merge = ["patients", "merge", *pair, "--merged-on", "2024-03-01", *common]
+    assert main(merge) == 0
+    assert json.loads(capsys.readouterr().out)["rows_moved"]["person"] == 1
+    assert main(["patients", "unmerge", *pair, *common]) == 0
+    assert json.loads(capsys.readouterr().out)["rows_restored"]["person"] == 1
+    with Warehouse.open(path, read_only=True) as wh:
+        actions = [e["action"] for e in entries(wh)[-4:]]
+    assert actions == [
+        "authorise.ingest",
+        "patients.merge",
+        "authorise.ingest",
+        "patients.unmerge",
+    ]
