@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from entrepot.errors import ParameterError
 from entrepot.privacy._audit import audit
@@ -136,11 +137,11 @@ def unmerge_patients(
     tables: dict[str, ir.Table] = {}
     counts: dict[str, int] = {}
     for name in sorted(set(records["table_name"].to_pylist())):
-        of = records.filter(pa.compute.equal(records["table_name"], name))
+        of = records.filter(pc.equal(records["table_name"], name))
         t = wh.table(name)
         originals = wh.store.from_arrow(_restored(of["record"].to_pylist(), t))
         kept = t
-        moved = pa.compute.sum(of["moved"]).as_py() or 0
+        moved = pc.sum(of["moved"]).as_py() or 0
         if moved:
             now = _transformed(wh, name, originals, {(old, new): days})
             kept = t.anti_join(now, [t[c].identical_to(now[c]) for c in t.columns])
