@@ -14,6 +14,7 @@ from entrepot.cli import (
     _extract,
     _features,
     _nlp,
+    _operations,
     _patients,
     _privacy,
     _profiles,
@@ -47,6 +48,9 @@ for command in (
     _cluster.cluster,
     _profiles.profiles,
     _web.serve,
+    _operations.backup,
+    _operations.restore,
+    _operations.upgrade,
 ):
     app.command()(command)
 app.add_typer(_vocab.app, name="vocab")

@@ -38,6 +38,7 @@ from entrepot.privacy import (
     visit_id,
 )
 from entrepot.privacy.deid import DeidConfig, Identity
+from entrepot.warehouse.vocabulary._mapping import source_maps
 from entrepot.warehouse.vocabulary._standard import (
     DEATH_CERTIFICATE,
     EHR,
@@ -156,6 +157,7 @@ def read_extract(path: Path) -> pa.Table:
             convert_options=pv.ConvertOptions(
                 column_types={c.strip('"'): pa.string() for c in header},
                 strings_can_be_null=True,
+                null_values=[""],  # only an empty field: `NA` is sodium's code
             ),
         )
     except (OSError, UnicodeDecodeError, pa.ArrowInvalid) as e:
@@ -200,6 +202,7 @@ def ingest_raw(
     files = raw_files(folder)
     source = read_extracts(files)
     ctx = _Context(key, shift_dates, consenting(wh), source["patients"])
+    ctx.lab_maps = source_maps(wh) if "lab" in source else {}
     merges = read_merges(folder)  # checked now: a wrong merge changes nothing
     check_merges(
         wh,
@@ -254,6 +257,7 @@ class _Context:
         self.consenting = consenting
         self._ids: dict[str, int] = {}
         self.patients = patients
+        self.lab_maps: dict[str, int] = {}  # local lab code → approved concept
 
     def person(self, ipp: str | None) -> int | None:
         if ipp is None:
@@ -680,9 +684,30 @@ def _dotted(code: str) -> str:
     return code if len(code) <= 3 or "." in code else f"{code[:3]}.{code[3:]}"
 
 
+def _lab_codes(ctx: _Context, rows: pa.Table) -> tuple[pa.Table, pa.Array]:
+    """`rows` with `loinc` falling back to the local code, and each row's
+    concept: its LOINC's, else the local code's approved map, else 0."""
+    from entrepot.warehouse.vocabulary import local_concept_id
+
+    loinc = rows["loinc"].to_pylist()
+    local = (
+        rows["local_code"].to_pylist()
+        if "local_code" in rows.column_names
+        else [None] * len(rows)
+    )
+    concepts = [
+        local_concept_id("LOINC", c) if c else ctx.lab_maps.get(lc or "", 0)
+        for c, lc in zip(loinc, local, strict=True)
+    ]
+    codes = pa.array([c or lc for c, lc in zip(loinc, local, strict=True)], pa.string())
+    rows = rows.set_column(rows.column_names.index("loinc"), "loinc", codes)
+    return rows, pa.array(concepts, pa.int64())
+
+
 def _measurements(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
     from entrepot.warehouse.vocabulary import local_concept_id
 
+    rows, concepts = _lab_codes(ctx, rows)
     taken = _shifted(ctx, rows, "taken_at")
     units = rows["unit"].to_pylist()
     return {
@@ -695,13 +720,7 @@ def _measurements(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
                     ["nda", "ipp", "loinc", "taken_at", "value", "text"],
                 ),
                 "person_id": ctx.persons(rows["ipp"]),
-                "measurement_concept_id": pa.array(
-                    [
-                        local_concept_id("LOINC", c) if c else 0
-                        for c in rows["loinc"].to_pylist()
-                    ],
-                    pa.int64(),
-                ),
+                "measurement_concept_id": concepts,
                 "measurement_date": _day(taken),
                 "measurement_datetime": taken,
                 "measurement_type_concept_id": pa.array([LAB] * len(rows), pa.int64()),

@@ -10,6 +10,9 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from entrepot.errors import UnknownTableError, WarehouseNotFoundError
+from entrepot.warehouse._revision import COLUMNS as REVISION_COLUMNS
+from entrepot.warehouse._revision import TABLE as REVISION_TABLE
+from entrepot.warehouse._revision import check
 from entrepot.warehouse._store import Store
 from entrepot.warehouse._uri import WarehouseURI, resolve
 from entrepot.warehouse.cdm import cdm_table, cdm_tables
@@ -169,6 +172,7 @@ BOOKKEEPING = {
     "released_persons": ibis.schema(  # counts released per project (differencing)
         {"project": "string", "release_id": "int64", "person_id": "int64"}
     ),
+    REVISION_TABLE: REVISION_COLUMNS,  # schema revisions (warehouse._revision)
     "drug_effect": ibis.schema(  # an adverse effect data pack (entrepot.drugs)
         {
             "atc": "string",
@@ -237,7 +241,9 @@ class Warehouse:
                     f"no warehouse at {location.path}: create one with `entrepot init`"
                 )
             location.path.parent.mkdir(parents=True, exist_ok=True)
-            return cls(location, DuckDBStore(location.path, read_only=read_only))
+            return cls._checked(
+                location, DuckDBStore(location.path, read_only=read_only)
+            )
         from entrepot.warehouse._spark import SparkStore
         from entrepot.warehouse._spark import spark_session as new_session
 
@@ -249,7 +255,13 @@ class Warehouse:
         session = spark_session or new_session(
             location.options.get("master", "local[*]")
         )
-        return cls(location, SparkStore(location.path, session))
+        return cls._checked(location, SparkStore(location.path, session))
+
+    @classmethod
+    def _checked(cls, location: WarehouseURI, store: Store) -> Warehouse:
+        """The warehouse, if this code knows its schema revision (`_revision`)."""
+        check(store, str(location))
+        return cls(location, store)
 
     @classmethod
     def create(
