@@ -252,3 +252,13 @@ def test_on_spark_merges_and_unmerges_are_exact(
         assert set(ids) <= opted_out(wh)
         v = wh.table("visit_occurrence")
         assert v.filter(v.person_id.isin(ids)).count().to_pyarrow().as_py() == 0
+
+
+def test_an_objection_under_the_merged_away_ipp_erases_the_survivor(ingested, pair):
+    old, new = pair
+    merge_patients(ingested, KEY, [Merge(old, new)])
+    done = optout_add(ingested, KEY, [old])
+    ids = {person_id(KEY, old), person_id(KEY, new)}
+    assert ids <= opted_out(ingested) and done["patients"] == 2
+    v = ingested.table("visit_occurrence")
+    assert v.filter(v.person_id.isin(ids)).count().to_pyarrow().as_py() == 0
