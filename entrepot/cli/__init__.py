@@ -15,6 +15,7 @@ from entrepot.cli import (
     _features,
     _nlp,
     _operations,
+    _patients,
     _privacy,
     _profiles,
     _pv,
@@ -59,6 +60,7 @@ app.add_typer(_pv.app, name="pv")
 _privacy.register(app)
 app.add_typer(_cohort.app, name="cohort")
 app.add_typer(_extract.app, name="extract")
+app.add_typer(_patients.app, name="patients")
 _nlp.register(app)
 
 

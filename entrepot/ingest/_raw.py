@@ -20,14 +20,17 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from entrepot.errors import InputFileError
+from entrepot.ingest._merges import read_merges
 from entrepot.privacy import (
     SecretKey,
     apply_optout_requests,
     audit,
     check_date_shifting,
     check_key,
+    check_merges,
     consenting,
     deidentify,
+    merge_patients,
     person_id,
     pseudonym_id,
     publish_optout_key,
@@ -110,6 +113,7 @@ class IngestResult:
     notes_deidentified: int = 0
     identifiers_removed: int = 0
     date_shifting: bool = False
+    merges: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -122,6 +126,7 @@ class IngestResult:
             "notes_deidentified": self.notes_deidentified,
             "identifiers_removed": self.identifiers_removed,
             "date_shifting": self.date_shifting,
+            "merges": self.merges,
         }
 
 
@@ -198,6 +203,13 @@ def ingest_raw(
     source = read_extracts(files)
     ctx = _Context(key, shift_dates, consenting(wh), source["patients"])
     ctx.lab_maps = source_maps(wh) if "lab" in source else {}
+    merges = read_merges(folder)  # checked now: a wrong merge changes nothing
+    check_merges(
+        wh,
+        key,
+        merges,
+        arriving=set(ctx.persons(source["patients"]["ipp"]).to_pylist()),
+    )
     tables, dropped = _omop_tables(ctx, source)
     config = (deid or DeidConfig()).with_shift(None)
     notes, removed = _deidentified_notes(ctx, tables.get("note"), config)
@@ -206,6 +218,7 @@ def ingest_raw(
     result = wh.load(
         tables, names={t: f"{folder}:{t}" for t in tables}, progress=progress
     )
+    merged = merge_patients(wh, key, merges, user=user)["merges"]
     out = IngestResult(
         load_id=result.load_id,
         loaded=result.loaded,
@@ -216,6 +229,7 @@ def ingest_raw(
         notes_deidentified=0 if notes is None else len(notes),
         identifiers_removed=removed,
         date_shifting=shift_dates,
+        merges=merged,
     )
     audit(
         wh,

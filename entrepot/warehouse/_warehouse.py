@@ -127,6 +127,26 @@ BOOKKEEPING = {
             "requested_by": "string",
         }
     ),
+    "patient_merge": ibis.schema(  # IPP merges, as pseudonyms (entrepot.privacy)
+        {
+            "old_person_id": "int64",
+            "new_person_id": "int64",
+            "merged_on": "date",
+            "merged_at": "timestamp",
+            "merged_by": "string",
+            "shift_days": "int64",  # dates of moved rows moved by this many days
+            "optout_added": "int64",  # the person registered by the merge, or null
+        }
+    ),
+    "merge_row": ibis.schema(  # each row a merge moved or removed, as it was
+        {
+            "old_person_id": "int64",
+            "new_person_id": "int64",
+            "table_name": "string",
+            "record": "string",  # JSON of the row before the merge
+            "moved": "boolean",  # re-pointed to the survivor (else removed)
+        }
+    ),
     "privacy_settings": ibis.schema(  # key fingerprint, audit retention
         {"name": "string", "value": "string"}
     ),

@@ -104,6 +104,8 @@ RIGHTS = {
     "optout keys": ([], "manage"),
     "optout apply": ([], "manage"),
     "optout pending": ([], "manage"),
+    "patients merge": (["IPP-1", "IPP-2"], "ingest"),
+    "patients unmerge": (["IPP-1", "IPP-2"], "ingest"),
     "user add": (["ursula", "--role", "viewer"], "manage"),
     "user list": ([], "manage"),
     "project add": (["p2"], "manage"),
