@@ -35,6 +35,11 @@ def _matches(rows: ir.Table, where: dict[str, object]) -> ir.BooleanValue:
     ).fill_null(False)
 
 
+def _column(rows: ir.Table, name: str) -> str:
+    """A column of `rows` named in any case."""
+    return {c.lower(): c for c in rows.columns}[name.lower()]
+
+
 def spark_session(master: str = "local[*]"):
     """The active Spark session, or a new local one set up for a warehouse,
     logging only errors unless $ENTREPOT_SPARK_LOG_LEVEL says otherwise."""
@@ -154,7 +159,14 @@ class SparkStore(Store):
                 current = self._union(
                     [self.table(*key) if whole is None else whole, *added]
                 )
-                tables[key] = (current.filter(~_matches(current, write.where)), [])
+                kept = (
+                    ~current[_column(current, write.column)].isin(
+                        write.rows[write.column]
+                    )
+                    if write.kind == "delete_in"
+                    else ~_matches(current, write.where)
+                )
+                tables[key] = (current.filter(kept.fill_null(True)), [])
         return [
             (
                 *key,
