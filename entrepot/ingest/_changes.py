@@ -64,6 +64,7 @@ class Changes:
 
     rows: dict[str, pa.Table] = field(default_factory=dict)
     removed: dict[str, pa.Array] = field(default_factory=dict)
+    unchanged: dict[str, pa.Array] = field(default_factory=dict)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     fingerprints: list[pa.Table] = field(default_factory=list)
     opted_out_rows: int = 0
@@ -144,12 +145,13 @@ def find_changes(
         out.removed[name] = pa.concat_arrays(
             [pc.filter(row_ids, updated), gone_ids]
         ).cast(pa.int64())
+        out.unchanged[name] = pc.filter(row_ids, pc.and_(same, pc.invert(deleting)))
         n_updated = pc.sum(updated).as_py() or 0
         out.counts[name] = {
             "inserted": (pc.sum(build).as_py() or 0) - n_updated,
             "updated": n_updated,
             "deleted": len(gone_ids),
-            "unchanged": pc.sum(pc.and_(same, pc.invert(deleting))).as_py() or 0,
+            "unchanged": len(out.unchanged[name]),
         }
         built = out.rows[name]
         out.fingerprints.append(
@@ -332,15 +334,18 @@ _SHARED = (
 )
 
 
+def _distinct(t, column: str) -> pa.Array:
+    """The distinct values of a column, nulls left out."""
+    return _ids(t.filter(t[column].notnull()).select(column).distinct()[column])
+
+
 def _orphans(wh, tables, plan: Plan) -> None:
     """Care sites and communes that no row will name any more: removed, as a
     first ingestion of the final extracts would not make them."""
     for table, column, naming in _SHARED:
         if not any(n in plan for n in naming) or not wh.has_table(table):
             continue
-        named = [
-            _ids(_kept(wh, plan, n)[column].drop_null().distinct()) for n in naming
-        ]
+        named = [_distinct(_kept(wh, plan, n), column) for n in naming]
         named += [
             tables[n][column].combine_chunks().cast(pa.int64())
             for n in (*naming, table)
@@ -355,6 +360,18 @@ def _orphans(wh, tables, plan: Plan) -> None:
             column,
             _ids(t.filter(~t[column].isin(_column(wh, named)))[column]),
         )
+
+
+def unchanged_counts(wh, changes: Changes) -> dict[str, int]:
+    """Rows of each table that unchanged source rows gave (skipped: already there)."""
+    out: dict[str, int] = {}
+    for name, ids in changes.unchanged.items():
+        for table, column in TABLES[name].items():
+            if len(ids):
+                t = wh.table(table)
+                n = t.filter(t[column].isin(_column(wh, ids))).count()
+                out[table] = out.get(table, 0) + int(n.to_pyarrow().as_py())
+    return out
 
 
 def removed_counts(wh, plan: Plan) -> dict[str, int]:
@@ -406,4 +423,4 @@ def stale_cohorts(wh, changes: Changes, plan: Plan) -> list[int]:
     persons = pc.unique(pc.drop_null(persons))
     c = wh.table("cohort")
     members = c.filter(c.subject_id.isin(_column(wh, persons)))
-    return sorted(_ids(members.cohort_definition_id.distinct()).to_pylist())
+    return sorted(_distinct(members, "cohort_definition_id").to_pylist())

@@ -257,6 +257,7 @@ def ingest_raw(
         tables["note"] = notes
     stale = change.stale_cohorts(wh, found, plan)
     gone = change.removed_counts(wh, plan)
+    unchanged = change.unchanged_counts(wh, found)
     result = wh.load(
         tables,
         names={t: f"{folder}:{t}" for t in tables},
@@ -276,7 +277,7 @@ def ingest_raw(
     out = IngestResult(
         load_id=result.load_id,
         loaded=result.loaded,
-        skipped=result.skipped,
+        skipped={t: n + unchanged.get(t, 0) for t, n in result.skipped.items()},
         quarantined=result.quarantined,
         opted_out_rows=found.opted_out_rows,
         optout_requests=requests,
