@@ -125,7 +125,7 @@ def find_changes(
         deleting = (
             pc.equal(ops, "delete")
             if ops is not None
-            else pa.array([False] * len(rows))
+            else pa.array([False] * len(rows), pa.bool_())
         )
         same = pc.fill_null(pc.equal(old, prints), False)
         build = pc.and_(pc.invert(deleting), pc.invert(same))
