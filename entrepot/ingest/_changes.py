@@ -185,9 +185,8 @@ def removals(wh, changes: Changes) -> tuple[Plan, pa.Array]:
     persons = changes.deleted_persons
     notes = changes.removed.get("documents", _NONE)
     if len(persons):
-        for table, column in person_tables(wh).items():
-            if table != "optout":  # an objection outlives the record
-                _remove(wh, plan, table, column, persons)
+        for table, column in person_tables(wh, registry=False).items():
+            _remove(wh, plan, table, column, persons)  # an objection outlives them
         n = wh.table("note")
         theirs = n.filter(n.person_id.isin(persons.to_pylist())).note_id
         notes = pa.concat_arrays([notes, _ids(theirs)])
@@ -267,7 +266,7 @@ def _periods(wh, tables, plan: Plan, kept, visits: pa.Table, persons: pa.Array) 
         .aggregate([("visit_start_date", "min"), ("visit_end_date", "max")])
     )
     spans = spans.filter(pc.is_in(spans["person_id"], persons))
-    tables["observation_period"] = pa.table(
+    periods = pa.table(
         {
             "observation_period_id": spans["person_id"],
             "person_id": spans["person_id"],
@@ -276,7 +275,33 @@ def _periods(wh, tables, plan: Plan, kept, visits: pa.Table, persons: pa.Array) 
             "period_type_concept_id": pa.array([EHR] * len(spans), pa.int64()),
         }
     )
-    _remove(wh, plan, "observation_period", "person_id", persons)
+    o = wh.table("observation_period")
+    now = {
+        (
+            r["person_id"],
+            r["observation_period_start_date"],
+            r["observation_period_end_date"],
+        )
+        for r in o.filter(o.person_id.isin(_column(wh, persons)))
+        .to_pyarrow()
+        .to_pylist()
+    }
+    same = pa.array(
+        [
+            (
+                r["person_id"],
+                r["observation_period_start_date"],
+                r["observation_period_end_date"],
+            )
+            in now
+            for r in periods.to_pylist()
+        ],
+        pa.bool_(),
+    )
+    tables["observation_period"] = periods.filter(pc.invert(same))
+    unchanged = pc.filter(periods["person_id"], same).combine_chunks()
+    changed = pc.filter(persons, pc.invert(pc.is_in(persons, unchanged)))
+    _remove(wh, plan, "observation_period", "person_id", changed)
 
 
 def _condition_ends(wh, tables, plan: Plan, kept, old_visits: pa.Array) -> None:

@@ -5,12 +5,15 @@ warehouse a first ingestion of the final extracts gives."""
 from __future__ import annotations
 
 import csv
+import json
+import os
 import shutil
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
+from entrepot.cli import main
 from entrepot.errors import InputFileError
 from entrepot.ingest import ingest_raw
 from entrepot.privacy import SecretKey, person_id
@@ -184,15 +187,27 @@ def test_a_delta_gives_the_warehouse_of_the_final_extracts(sources, direct, tmp_
 
 
 def test_a_snapshot_gives_the_warehouse_of_the_final_extracts(
-    sources, direct, tmp_path
+    sources, direct, tmp_path, capsys
 ):
-    with ingested(sources["first"], tmp_path / "eds.duckdb") as wh:
-        result = ingest_raw(wh, sources["final"], key=KEY, snapshot=True)
-        assert content(wh) == direct
-    lab = result.sources["lab"]
+    """By the command: `entrepot ingest DIR --snapshot`."""
+    key = tmp_path / "key"
+    key.write_text("5a" * 32 + "\n")
+    os.chmod(key, 0o600)
+    path = tmp_path / "eds.duckdb"
+    ingested(sources["first"], path).close()
+    capsys.readouterr()
+    command = ["ingest", str(sources["final"]), "--snapshot", "--key-file", str(key)]
+    assert main([*command, "-w", str(path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert snapshot_of(path) == direct
+    lab = result["sources"]["lab"]
     assert (lab["inserted"], lab["updated"]) == (1, 1)
     assert lab["deleted"] == 1 + sources["theirs"]["lab"]
-    assert result.sources["patients"]["deleted"] == 1
+    assert result["sources"]["patients"]["deleted"] == 1
+    with Warehouse.open(path, read_only=True) as wh:
+        log = wh.table("audit_log").to_pyarrow().to_pylist()[-1]
+    assert log["action"] == "ingest"
+    assert json.loads(log["parameters"])["tables"] == result["tables"]
 
 
 def snapshot_of(path: Path) -> dict[str, list]:
@@ -282,3 +297,18 @@ def test_deletion_reaches_text_results_the_search_index_and_cohorts(sources, tmp
         (2, calm),
     ]
     assert result.stale_cohorts == [1]
+
+
+@pytest.mark.spark
+def test_a_delta_on_spark_gives_the_same_rows(sources, direct, tmp_path, spark_session):
+    """The same delta on a Spark warehouse: every table holds the same ids
+    (and as many rows) as the first ingestion of the final extracts."""
+    with Warehouse.create(f"spark:{tmp_path / 'eds'}", vocabulary=False) as wh:
+        ingest_raw(wh, sources["first"], key=KEY)
+        result = ingest_raw(wh, sources["delta"], key=KEY)
+        got = {
+            t: sorted(wh.table(t).to_pyarrow().column(0).to_pylist()) for t in TABLES
+        }
+    wanted = {t: sorted(r[next(iter(r))] for r in rows) for t, rows in direct.items()}
+    assert got == wanted
+    assert result.tables["measurement"]["updated"] == 1
