@@ -51,11 +51,11 @@ def _write(path: Path, header: list[str], rows: list[dict]) -> None:
 def make_night(first: Path, final: Path, delta: Path, share: float, seed: int = 0):
     """`final`: `first` with `share` of each extract's rows updated or deleted
     (half each, where an extract has a column to update); `delta`: those rows
-    with their `op`. Returns the rows changed per extract."""
+    with their `op`. Returns the rows, and the rows changed, per extract."""
     rng = random.Random(seed)
     final.mkdir()
     delta.mkdir()
-    changed = {}
+    changed, counts = {}, {}
     for path in sorted(first.glob("*.csv")):
         header, rows = _read(path)
         picked = rng.sample(range(len(rows)), max(1, round(share * len(rows))))
@@ -73,7 +73,8 @@ def make_night(first: Path, final: Path, delta: Path, share: float, seed: int = 
         _write(final / path.name, header, kept)
         _write(delta / path.name, [*header, "op"], ops)
         changed[path.stem] = len(ops)
-    return changed
+        counts[path.stem] = len(rows)
+    return counts, changed
 
 
 def _ingest(wh: Warehouse, folder: Path) -> tuple[float, dict]:
@@ -93,7 +94,7 @@ def run(patients: int, share: float = 0.01, seed: int = 0) -> dict:
         generate_hospital(
             tmp / "synth.duckdb", patients=patients, seed=seed, raw=first, workers=1
         )
-        changed = make_night(first, tmp / "final", tmp / "delta", share, seed)
+        counts, changed = make_night(first, tmp / "final", tmp / "delta", share, seed)
         with Warehouse.create(tmp / "nightly.duckdb") as wh:
             _, loaded = _ingest(wh, first)
             rows = sum(loaded["loaded"].values())
@@ -108,6 +109,7 @@ def run(patients: int, share: float = 0.01, seed: int = 0) -> dict:
         "patients": patients,
         "share": share,
         "rows": rows,
+        "source_rows": counts,
         "source_rows_changed": changed,
         "tables_changed": delta["tables"],
         "delta_seconds": round(delta_s, 3),

@@ -259,7 +259,7 @@ def ingest_raw(
     gone = change.removed_counts(wh, plan)
     unchanged = change.unchanged_counts(wh, found)
     result = wh.load(
-        tables,
+        {t: rows for t, rows in tables.items() if len(rows)},  # the others: 0
         names={t: f"{folder}:{t}" for t in tables},
         progress=progress,
         removing={
@@ -276,9 +276,9 @@ def ingest_raw(
     change.notes_removed(wh, sorted(set(gone_notes.to_pylist())))
     out = IngestResult(
         load_id=result.load_id,
-        loaded=result.loaded,
-        skipped={t: n + unchanged.get(t, 0) for t, n in result.skipped.items()},
-        quarantined=result.quarantined,
+        loaded={t: result.loaded.get(t, 0) for t in tables},
+        skipped={t: result.skipped.get(t, 0) + unchanged.get(t, 0) for t in tables},
+        quarantined={t: result.quarantined.get(t, 0) for t in tables},
         opted_out_rows=found.opted_out_rows,
         optout_requests=requests,
         notes_deidentified=0 if notes is None else len(notes),
