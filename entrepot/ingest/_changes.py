@@ -38,6 +38,7 @@ TABLES = {
 #: `nlp run`, `extract` and the search index when the note only changed).
 NOTE_DERIVED = ("note_nlp", "note_nlp_state", "note_extraction", "note_annotation")
 SOURCE_ROW = "source_row"
+_NONE = pa.array([], pa.int64())
 
 NotesHook = Callable[[object, list[int]], None]
 _note_hooks: list[NotesHook] = []
@@ -68,11 +69,8 @@ class Changes:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     fingerprints: list[pa.Table] = field(default_factory=list)
     opted_out_rows: int = 0
-
-    @property
-    def deleted_persons(self) -> pa.Array:
-        """Patients deleted (not only changed): every row of theirs goes."""
-        return self.removed.get("_persons", pa.array([], pa.int64()))
+    #: Patients deleted (not only changed): every row of theirs goes.
+    deleted_persons: pa.Array = field(default_factory=lambda: _NONE)
 
 
 def fingerprints(key, name: str, rows: pa.Table, columns: tuple[str, ...]) -> pa.Array:
@@ -95,7 +93,6 @@ def find_changes(
     rows)` gives each row's id, `columns[name]` the columns it is read from."""
     stored = wh.table(SOURCE_ROW)
     out = Changes()
-    deleted_persons: list[pa.Array] = []
     for name, rows in source.items():
         given_rows = len(rows)
         rows = ctx.keep(rows)  # opted-out patients: neither loaded nor remembered
@@ -138,7 +135,7 @@ def find_changes(
                 [gone_ids, missing.row_id.to_pyarrow().combine_chunks()]
             )
         if name == "patients":
-            deleted_persons.append(gone_ids)
+            out.deleted_persons = gone_ids.cast(pa.int64())
         out.rows[name] = rows.filter(build).drop_columns(
             [c for c in ("op",) if c in rows.column_names]
         )
@@ -164,9 +161,6 @@ def find_changes(
                 }
             )
         )
-    out.removed["_persons"] = pa.concat_arrays(
-        [pa.array([], pa.int64()), *deleted_persons]
-    )
     return out
 
 
@@ -193,9 +187,6 @@ def removals(wh, changes: Changes) -> tuple[Plan, pa.Array]:
     for table in NOTE_DERIVED:
         _remove(wh, plan, table, "note_id", notes)
     return plan, notes
-
-
-_NONE = pa.array([], pa.int64())
 
 
 def _ids(column) -> pa.Array:
