@@ -228,8 +228,11 @@ class SparkStore(Store):
         return self._scratch_view(frame, "tmp")
 
     def from_arrow(self, data: pa.Table) -> ir.Table:
-        """Through Spark's Arrow path: Ibis's pandas route turns nullable integers to null."""
-        return self._scratch_view(self.session.createDataFrame(data), "arrow")
+        """Through Spark's Arrow path: Ibis's pandas route turns nullable integers
+        to null; one chunk per column, as Spark dropped the rows of a table
+        concatenated from several with empty ones among them."""
+        frame = self.session.createDataFrame(data.combine_chunks())
+        return self._scratch_view(frame, "arrow")
 
     def read_file(
         self, path: Path, *, delimiter: str = ",", quoted: bool = True
