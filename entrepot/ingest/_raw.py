@@ -3,8 +3,10 @@
 
 IPP and NDA become keyed pseudonyms (`entrepot.privacy`); names, addresses,
 phones, e-mails and the NIR are read only to de-identify the notes and never
-reach a table. Row ids are keyed digests of the source rows, so a reload of
-the same extracts adds nothing; opted-out patients are left out.
+reach a table. Row ids are keyed digests of each extract's key columns, so a
+reload of the same extracts adds nothing and an updated row keeps its id;
+only new and changed rows are built (`_changes`); opted-out patients are left
+out.
 """
 
 from __future__ import annotations
