@@ -15,6 +15,15 @@ class WarehouseBusyError(EntrepotError, RuntimeError):
     """Another process keeps the warehouse file (DuckDB has one writer): it is named."""
 
 
+class WarehouseRevisionError(EntrepotError, RuntimeError):
+    """The warehouse's schema revision is not this entrepot's: an older one is
+    written only once `entrepot upgrade` migrated it, a newer one not at all."""
+
+
+class BackupError(EntrepotError, RuntimeError):
+    """A backup cannot be taken or restored; nothing was changed."""
+
+
 class WarehouseURIError(EntrepotError, ValueError):
     """The warehouse URI cannot be understood."""
 

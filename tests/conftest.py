@@ -128,3 +128,15 @@ def ssc_hospital(tmp_path_factory) -> Path:
         str(path), patients=200, seed=5, notes=False, modules=modules, workers=1
     )
     return path
+
+
+@pytest.fixture(scope="session")
+def pv_hospital(tmp_path_factory) -> Path:
+    """A synthetic hospital of 8,000 patients, no notes, with its planted
+    adverse drug events (pharmacovigilance's ground truth): its DuckDB file,
+    read only."""
+    from entrepot.synth import generate_hospital
+
+    path = tmp_path_factory.mktemp("pv-hospital") / "pv.duckdb"
+    generate_hospital(str(path), patients=8_000, seed=7, notes=False, workers=1)
+    return path

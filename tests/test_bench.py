@@ -112,3 +112,19 @@ def test_ingest_benchmark_times_a_delta_against_a_full_reload(capsys, tmp_path):
         abs(result["ratio"] - result["reload_seconds"] / result["delta_seconds"]) < 0.01
     )
     assert f"{result['ratio']:.1f}x" in out and "full reload" in out
+
+
+def test_vocab_map_benchmark_scores_both_sets_beside_the_baseline(capsys, tmp_path):
+    from bench import vocab_map
+
+    result = vocab_map.main(["--json", str(tmp_path / "v.json")])
+    out = capsys.readouterr().out
+    assert json.loads((tmp_path / "v.json").read_text()) == result
+    assert result["synthetic"]["entrepot"]["codes"] == 125
+    assert result["held_out"]["entrepot"]["codes"] >= 30
+    assert result["synthetic"]["entrepot"]["top5"] >= result["target_top5"] == 0.9
+    for name, tag in (("synthetic", "synthetic"), ("held_out", "held-out, hand-written")):  # fmt: skip
+        for method in ("entrepot", "baseline_exact_label"):
+            a = result[name][method]
+            assert 0 <= a["top1"] <= a["top5"] <= 1
+            assert f"[{tag}] {method}: top-1 {a['top1']:.3f}" in out

@@ -14,6 +14,8 @@ from entrepot.cli import (
     _extract,
     _features,
     _nlp,
+    _operations,
+    _patients,
     _privacy,
     _profiles,
     _quality,
@@ -46,6 +48,9 @@ for command in (
     _cluster.cluster,
     _profiles.profiles,
     _web.serve,
+    _operations.backup,
+    _operations.restore,
+    _operations.upgrade,
 ):
     app.command()(command)
 app.add_typer(_vocab.app, name="vocab")
@@ -53,6 +58,7 @@ app.add_typer(_drugs.app, name="drugs")
 _privacy.register(app)
 app.add_typer(_cohort.app, name="cohort")
 app.add_typer(_extract.app, name="extract")
+app.add_typer(_patients.app, name="patients")
 _nlp.register(app)
 
 

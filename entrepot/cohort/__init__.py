@@ -1,6 +1,7 @@
 """Cohorts: declarative definitions (YAML, JSON, OHDSI Circe), one compiler for
 every engine, results and attrition in the results schema."""
 
+from entrepot.cohort._compiler import compile_definition
 from entrepot.cohort._describe import describe_cohort
 from entrepot.cohort._files import describe_errors, load_definition
 from entrepot.cohort._model import CohortDefinition, ConceptSet, Event
@@ -21,6 +22,7 @@ __all__ = [
     "Event",
     "EventReader",
     "cohort_notes",
+    "compile_definition",
     "count_persons",
     "delete_cohort",
     "describe_cohort",

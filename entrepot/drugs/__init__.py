@@ -1,7 +1,7 @@
 """Prescription analysis: drug interactions by the ANSM thesaurus, possible
-adverse effects by organ system, and the self-controlled designs of
-pharmacovigilance (case series, time to onset) with empirical calibration by
-negative controls."""
+adverse effects by organ system, and pharmacovigilance: disproportionality
+(case / non-case), the self-controlled designs (case series, time to onset) and
+empirical calibration by negative controls."""
 
 from entrepot.drugs._calibration import (
     Calibrated,
@@ -9,6 +9,11 @@ from entrepot.drugs._calibration import (
     fit_systematic_error,
 )
 from entrepot.drugs._checking import Check, Interaction, check
+from entrepot.drugs._disproportionality import (
+    Disproportionality,
+    DrugSignal,
+    disproportionality,
+)
 from entrepot.drugs._effects import Effects, EffectTable, effects
 from entrepot.drugs._onset import Onset, Weibull, fit_weibull, onset_days, time_to_onset
 from entrepot.drugs._organs import FREQUENCIES, SOCS
@@ -24,7 +29,9 @@ __all__ = [
     "SOCS",
     "Calibrated",
     "Check",
+    "Disproportionality",
     "Drug",
+    "DrugSignal",
     "EffectTable",
     "Effects",
     "Interaction",
@@ -37,6 +44,7 @@ __all__ = [
     "WindowEstimate",
     "check",
     "cohort_definition_id",
+    "disproportionality",
     "effect_table",
     "effects",
     "fit_systematic_error",

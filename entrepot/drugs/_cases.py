@@ -24,7 +24,7 @@ Outcome = ConceptSet | int | str
 def cases(wh, decision: Decision, outcome: Outcome) -> ir.Table:
     """(person_id, outcome_date, obs_start, obs_end, birth_year, birth_month):
     each person's first outcome, inside the observation period that holds it."""
-    first = _first_outcomes(wh, decision, outcome)
+    first = first_outcomes(wh, decision, outcome)
     op = decision.table(wh, "observation_period")
     op = op.select(
         op_person=op.person_id.cast("int64"),
@@ -51,7 +51,8 @@ def cases(wh, decision: Decision, outcome: Outcome) -> ir.Table:
     )
 
 
-def _first_outcomes(wh, decision: Decision, outcome: Outcome) -> ir.Table:
+def first_outcomes(wh, decision: Decision, outcome: Outcome) -> ir.Table:
+    """(person_id, outcome_date): each person's first outcome in the perimeter."""
     if isinstance(outcome, ConceptSet):
         reader = EventReader(wh, {"outcome": outcome}, "outcome")
         decision.table(wh, "condition_occurrence")  # refuses it outside the perimeter

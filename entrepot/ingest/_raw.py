@@ -22,14 +22,18 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from entrepot.errors import InputFileError
+from entrepot.ingest._merges import read_merges
 from entrepot.privacy import (
     SecretKey,
     apply_optout_requests,
     audit,
     check_date_shifting,
     check_key,
+    check_merges,
     consenting,
     deidentify,
+    merge_log,
+    merge_patients,
     person_id,
     pseudonym_id,
     publish_optout_key,
@@ -37,6 +41,7 @@ from entrepot.privacy import (
     visit_id,
 )
 from entrepot.privacy.deid import DeidConfig, Identity
+from entrepot.warehouse.vocabulary._mapping import source_maps
 from entrepot.warehouse.vocabulary._standard import (
     DEATH_CERTIFICATE,
     EHR,
@@ -137,6 +142,7 @@ class IngestResult:
     sources: dict[str, dict[str, int]] = field(default_factory=dict)
     tables: dict[str, dict[str, int]] = field(default_factory=dict)
     stale_cohorts: list[int] = field(default_factory=list)
+    merges: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -152,6 +158,7 @@ class IngestResult:
             "sources": self.sources,
             "tables": self.tables,
             "stale_cohorts": self.stale_cohorts,
+            "merges": self.merges,
         }
 
 
@@ -182,6 +189,7 @@ def read_extract(path: Path) -> pa.Table:
             convert_options=pv.ConvertOptions(
                 column_types={c.strip('"'): pa.string() for c in header},
                 strings_can_be_null=True,
+                null_values=[""],  # only an empty field: `NA` is sodium's code
             ),
         )
     except (OSError, UnicodeDecodeError, pa.ArrowInvalid) as e:
@@ -249,6 +257,14 @@ def ingest_raw(
     if not wh.has_table(change.SOURCE_ROW):  # a warehouse made before it
         wh.create_schema()
     ctx = _Context(key, shift_dates, consenting(wh), source["patients"])
+    ctx.lab_maps = source_maps(wh) if "lab" in source else {}
+    merges = read_merges(folder)  # checked now: a wrong merge changes nothing
+    check_merges(
+        wh,
+        key,
+        merges,
+        arriving=set(ctx.persons(source["patients"]["ipp"]).to_pylist()),
+    )
     found = change.find_changes(wh, ctx, source, source_ids, SOURCES, snapshot=snapshot)
     tables, _ = _omop_tables(ctx, found.rows)
     plan, gone_notes = change.removals(wh, found)
@@ -276,6 +292,7 @@ def ingest_raw(
         ],
     )
     change.notes_removed(wh, sorted(set(gone_notes.to_pylist())))
+    merged = merge_patients(wh, key, _to_merge(wh, ctx, merges), user=user)["merges"]
     out = IngestResult(
         load_id=result.load_id,
         loaded={t: result.loaded.get(t, 0) for t in tables},
@@ -289,6 +306,7 @@ def ingest_raw(
         sources=found.counts,
         tables=change.table_counts(gone, plan, tables, result.loaded),
         stale_cohorts=stale,
+        merges=merged,
     )
     audit(
         wh,
@@ -307,6 +325,22 @@ def ingest_raw(
     return out
 
 
+def _to_merge(wh, ctx: _Context, merges: list) -> list:
+    """The merges to apply: a merge already applied is applied again only when
+    its old patient came back (unchanged rows are not loaded again)."""
+    logged = {(m["old_person_id"], m["new_person_id"]) for m in merge_log(wh)}
+    person = wh.table("person")
+    olds = [ctx.person(m.old_ipp) for m in merges]
+    back = set(
+        person.filter(person.person_id.isin(olds)).person_id.to_pyarrow().to_pylist()
+    )
+    return [
+        m
+        for m, old in zip(merges, olds, strict=True)
+        if (old, ctx.person(m.new_ipp)) not in logged or old in back
+    ]
+
+
 class _Context:
     """The key, the patients' pseudonyms and shifts, and who opted out."""
 
@@ -322,6 +356,7 @@ class _Context:
         self.consenting = consenting
         self._ids: dict[str, int] = {}
         self.patients = patients
+        self.lab_maps: dict[str, int] = {}  # local lab code → approved concept
 
     def person(self, ipp: str | None) -> int | None:
         if ipp is None:
@@ -751,9 +786,30 @@ def _dotted(code: str) -> str:
     return code if len(code) <= 3 or "." in code else f"{code[:3]}.{code[3:]}"
 
 
+def _lab_codes(ctx: _Context, rows: pa.Table) -> tuple[pa.Table, pa.Array]:
+    """`rows` with `loinc` falling back to the local code, and each row's
+    concept: its LOINC's, else the local code's approved map, else 0."""
+    from entrepot.warehouse.vocabulary import local_concept_id
+
+    loinc = rows["loinc"].to_pylist()
+    local = (
+        rows["local_code"].to_pylist()
+        if "local_code" in rows.column_names
+        else [None] * len(rows)
+    )
+    concepts = [
+        local_concept_id("LOINC", c) if c else ctx.lab_maps.get(lc or "", 0)
+        for c, lc in zip(loinc, local, strict=True)
+    ]
+    codes = pa.array([c or lc for c, lc in zip(loinc, local, strict=True)], pa.string())
+    rows = rows.set_column(rows.column_names.index("loinc"), "loinc", codes)
+    return rows, pa.array(concepts, pa.int64())
+
+
 def _measurements(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
     from entrepot.warehouse.vocabulary import local_concept_id
 
+    rows, concepts = _lab_codes(ctx, rows)
     taken = _shifted(ctx, rows, "taken_at")
     units = rows["unit"].to_pylist()
     return {
@@ -761,13 +817,7 @@ def _measurements(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
             {
                 "measurement_id": source_ids(ctx, "lab", rows),
                 "person_id": ctx.persons(rows["ipp"]),
-                "measurement_concept_id": pa.array(
-                    [
-                        local_concept_id("LOINC", c) if c else 0
-                        for c in rows["loinc"].to_pylist()
-                    ],
-                    pa.int64(),
-                ),
+                "measurement_concept_id": concepts,
                 "measurement_date": _day(taken),
                 "measurement_datetime": taken,
                 "measurement_type_concept_id": pa.array([LAB] * len(rows), pa.int64()),

@@ -65,6 +65,13 @@ from entrepot.privacy._keys import (
     load_key,
     read_key_file,
 )
+from entrepot.privacy._merge import (
+    Merge,
+    check_merges,
+    merge_log,
+    merge_patients,
+    unmerge_patients,
+)
 from entrepot.privacy._notes import deidentify_notes
 from entrepot.privacy._optout import (
     consenting,
@@ -142,6 +149,7 @@ __all__ = [
     "check_cohort_change",
     "check_date_shifting",
     "check_key",
+    "check_merges",
     "consenting",
     "date_shifting",
     "defer_audit",
@@ -160,6 +168,9 @@ __all__ = [
     "mask_threshold",
     "mask_with_persons",
     "masker",
+    "Merge",
+    "merge_log",
+    "merge_patients",
     "on_optout",
     "opted_out",
     "optout_add",
@@ -181,6 +192,7 @@ __all__ = [
     "rotate_key",
     "set_mask_threshold",
     "threshold_for",
+    "unmerge_patients",
     "set_retention",
     "shift_days",
     "shifted",

@@ -77,7 +77,7 @@ def optout_add(
 ) -> dict:
     """Register patients (by IPP) as opted out and erase their data now."""
     require_key(wh, key)
-    ids = sorted({person_id(key, ipp) for ipp in ipps})
+    ids = sorted(merged_into(wh, {person_id(key, ipp) for ipp in ipps}))
     new = [i for i in ids if i not in opted_out(wh)]
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     schema = wh.table("optout").schema().to_pyarrow()
@@ -97,6 +97,22 @@ def optout_add(
         persons=len(ids),
     )
     return {"patients": len(ids), "new": len(new), "rows_removed": removed}
+
+
+def merged_into(wh, ids: set[int]) -> set[int]:
+    """These persons and those they were merged into (IPP merges, chains
+    followed): an objection under a merged-away IPP is the survivor's."""
+    if not wh.has_table("patient_merge"):
+        return ids
+    t = wh.table("patient_merge").select("old_person_id", "new_person_id")
+    survivor = dict(zip(*t.to_pyarrow().to_pydict().values(), strict=True))
+    out, todo = set(ids), list(ids)
+    while todo:
+        i = survivor.get(todo.pop())
+        if i is not None and i not in out:
+            out.add(i)
+            todo.append(i)
+    return out
 
 
 def optout_remove(

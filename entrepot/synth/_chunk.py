@@ -7,6 +7,7 @@ worker processes; ids are allocated per chunk (see `_arrow.ids`).
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from entrepot.synth import _people
 from entrepot.synth._arrow import dates
 from entrepot.synth._conditions import by_domain, diagnoses
 from entrepot.synth._diseases import plan
+from entrepot.synth._drug_events import MODULE, plant, truth
 from entrepot.synth._drugs import drug_exposure, drug_rows, transfuse
 from entrepot.synth._enrich import enrich
 from entrepot.synth._measurements import measurement
@@ -31,6 +33,7 @@ from entrepot.synth._visits import (
     visit_detail,
     visit_occurrence,
 )
+from entrepot.warehouse._warehouse import BOOKKEEPING
 
 CHUNK_PATIENTS = 2_000
 ANAEMIA = 8.0  # g/dL of haemoglobin under which a stay transfuses red cells
@@ -79,6 +82,8 @@ def make_chunk(settings: Settings, chunk: int) -> Chunk:
         (settings.start, settings.end),
     )
     decided = plan(rng[1], people, list(settings.modules), forced)
+    own = np.random.default_rng([settings.seed, chunk, zlib.crc32(MODULE.encode())])
+    adverse = plant(own, people, decided)
     background(rng[2], people, decided.visits)
     s = stays(rng[3], people, decided.visits, chunk)
     coded = diagnoses(s, decided, person_id, chunk)
@@ -98,7 +103,9 @@ def make_chunk(settings: Settings, chunk: int) -> Chunk:
     tables["procedure_occurrence"] = procedure_occurrence(
         rng[7], s, decided, anaemic, person_id, chunk
     )
-    tables["synth_truth"] = _truth(decided.truth, person_id)
+    tables["synth_truth"] = _truth(
+        decided.truth, person_id, truth(adverse, person_id, pairs=chunk == 0)
+    )
     identities = _people.identities(rng[8], people, person_id)
     stay_table = stay_identities(rng[8], s, person_id)
     if settings.notes:
@@ -127,10 +134,9 @@ def _anaemic_stays(rows: pa.Table, stay_ids: np.ndarray) -> np.ndarray:
     return np.searchsorted(stay_ids, np.unique(visits))
 
 
-def _truth(truth, person_id: np.ndarray) -> pa.Table:
-    """Ground truth of the modules: who has what subtype since when."""
-    from entrepot.warehouse._warehouse import BOOKKEEPING
-
+def _truth(truth, person_id: np.ndarray, drug_events: list[dict]) -> pa.Table:
+    """Ground truth of the modules (who has what subtype since when), then the
+    planted drug events' rows."""
     schema = BOOKKEEPING["synth_truth"].to_pyarrow()
     who = np.concatenate([person_id[t[1]] for t in truth])
     columns = {
@@ -144,6 +150,7 @@ def _truth(truth, person_id: np.ndarray) -> pa.Table:
         ),
         "onset_date": dates(np.concatenate([t[3] for t in truth])),
     }
-    return pa.table(
+    modules = pa.table(
         [columns.get(f.name, pa.nulls(len(who), f.type)) for f in schema], schema=schema
     )
+    return pa.concat_tables([modules, pa.Table.from_pylist(drug_events, schema=schema)])

@@ -11,7 +11,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from entrepot.synth._conditions import STATUS_CODES
-from entrepot.synth._reference import EHR_ADMINISTRATION, PRIMARY, SECONDARY, units
+from entrepot.synth._reference import (
+    EHR_ADMINISTRATION,
+    PRIMARY,
+    SECONDARY,
+    local_lab_codes,
+    units,
+)
 
 SOURCES = (
     "patients",
@@ -106,6 +112,8 @@ def raw_tables(chunk) -> dict[str, pa.Table]:
                 "nda": nda_of(lab),
                 "ipp": ipp_of(lab),
                 "loinc": lab["measurement_source_value"],
+                "local_code": _local(lab, "local_code"),
+                "local_label": _local(lab, "local_label"),
                 "value": lab["value_as_number"],
                 "text": lab["value_source_value"],
                 "unit": lab["unit_source_value"],
@@ -152,6 +160,13 @@ def raw_tables(chunk) -> dict[str, pa.Table]:
         }
     )
     return out
+
+
+def _local(lab: pa.Table, field: str) -> pa.Array:
+    """The lab system's local code or label of each result."""
+    catalogue = local_lab_codes()
+    where = pc.index_in(lab["measurement_source_value"], pa.array(list(catalogue)))
+    return pa.array([r[field] for r in catalogue.values()], pa.string()).take(where)
 
 
 def _unit_field(details: pa.Table, name: str) -> pa.Array:

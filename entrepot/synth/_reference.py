@@ -211,6 +211,14 @@ def panels() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return {k: (np.array(n), np.array(p)) for k, (n, p) in out.items()}
 
 
+@cache
+def local_lab_codes() -> dict[str, dict[str, str]]:
+    """The lab system's own catalogue, by LOINC (the ground truth of its
+    local codes): `local_code`, `local_label`, `unit`, `low`, `high` as the lab
+    system writes them."""
+    return {r.pop("loinc"): r for r in _rows("lab_local_codes.csv")}
+
+
 @dataclass(frozen=True)
 class Diagnoses:
     """Background diagnoses of one unit (or CONSULT, DEATH): codes and limits."""

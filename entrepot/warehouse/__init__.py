@@ -2,14 +2,30 @@
 
 from entrepot.warehouse._connect import someone_waits
 from entrepot.warehouse._loading import LoadResult, load_tables
+from entrepot.warehouse._revision import (
+    MIGRATIONS,
+    REVISION,
+    Migration,
+    pending_migrations,
+    revision_history,
+    revision_of,
+    stamp_revision,
+)
 from entrepot.warehouse._uri import DEFAULT_WAREHOUSE, resolve
 from entrepot.warehouse._warehouse import Warehouse
 
 __all__ = [
     "DEFAULT_WAREHOUSE",
     "LoadResult",
+    "MIGRATIONS",
+    "Migration",
+    "REVISION",
     "Warehouse",
     "load_tables",
+    "pending_migrations",
+    "revision_history",
+    "revision_of",
+    "stamp_revision",
     "resolve",
     "someone_waits",
 ]

@@ -8,6 +8,8 @@ some of them changed between releases (`DROP TABLE` lost its name in 30.19).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,16 +67,20 @@ class DuckDBStore(Store):
     def table(self, schema: str, name: str) -> ir.Table:
         return self.con.table(name, database=self._db(schema))
 
-    def create_table(self, schema: str, name: str, columns: ibis.Schema) -> None:
+    def _create_table(self, schema: str, name: str, columns: ibis.Schema) -> None:
         catalog, db = self._db(schema)
         if db != "main":
             self.con.raw_sql(f'CREATE SCHEMA IF NOT EXISTS "{catalog}"."{db}"')
         self.con.create_table(name, schema=columns, database=(catalog, db))
 
-    def drop_table(self, schema: str, name: str) -> None:
+    def _drop_table(self, schema: str, name: str) -> None:
         self.con.raw_sql(f"DROP TABLE IF EXISTS {_quoted(*self._db(schema), name)}")
 
     def _apply(self, tx: Transaction) -> None:
+        if self._in_transaction:  # inside `migrating`: its transaction
+            for write in tx.writes:
+                self._write(write)
+            return
         self.con.raw_sql("BEGIN TRANSACTION")
         try:
             for write in tx.writes:
@@ -83,6 +89,28 @@ class DuckDBStore(Store):
             self.con.raw_sql("ROLLBACK")
             raise
         self.con.raw_sql("COMMIT")
+
+    transactional = True
+    _in_transaction = False
+
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
+        self.con.raw_sql("BEGIN TRANSACTION")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self.con.raw_sql("ROLLBACK")
+            raise
+        finally:
+            self._in_transaction = False
+        self.con.raw_sql("COMMIT")
+
+    def checkpoint(self) -> None:
+        self.con.raw_sql("CHECKPOINT")
+
+    def files(self) -> list[Path]:
+        return [self.path]
 
     def _write(self, write: Write) -> None:
         """One write; rows go to the table's columns of the same names (as on

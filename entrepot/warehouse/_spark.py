@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from entrepot.errors import MissingDependencyError, ParameterError
-from entrepot.warehouse._store import Store, Transaction
+from entrepot.warehouse._store import SCHEMAS, Store, Transaction
 
 _instances = itertools.count()
 #: Spark's log level in the sessions entrepot starts (WARN, INFO... to debug).
@@ -102,7 +102,7 @@ class SparkStore(Store):
             self._views[key] = self.con.table(view)
         return self._views[key]
 
-    def create_table(self, schema: str, name: str, columns: ibis.Schema) -> None:
+    def _create_table(self, schema: str, name: str, columns: ibis.Schema) -> None:
         import pyarrow.parquet as pq
 
         folder = self._dir(schema, name)
@@ -115,9 +115,17 @@ class SparkStore(Store):
         )  # Spark's TIMESTAMP is UTC-adjusted
         pq.write_table(arrow.empty_table(), folder / "part-empty.parquet")
 
-    def drop_table(self, schema: str, name: str) -> None:
+    def _drop_table(self, schema: str, name: str) -> None:
         self._forget(schema, name)
         shutil.rmtree(self._dir(schema, name), ignore_errors=True)
+
+    def checkpoint(self) -> None:
+        """Nothing to do: each commit renames whole Parquet files into place."""
+
+    def files(self) -> list[Path]:
+        return [
+            self.root / schema for schema in SCHEMAS if (self.root / schema).is_dir()
+        ]
 
     def _forget(self, schema: str, name: str) -> None:
         if self._views.pop((schema, name), None) is not None:

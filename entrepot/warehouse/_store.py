@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +16,8 @@ from pathlib import Path
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+
+from entrepot.errors import WarehouseRevisionError
 
 #: Logical schemas: the CDM's own tables, analysis results, entrepot's bookkeeping.
 SCHEMAS = ("cdm", "results", "entrepot")
@@ -82,6 +84,12 @@ class Store(ABC):
 
     con: ibis.BaseBackend
     read_only: bool = False
+    #: Why this warehouse may be read but not written (an older schema
+    #: revision, `_revision`), or None. Audit entries are still appended.
+    outdated: str | None = None
+    #: Called once, when entrepot creates its first table in a database that
+    #: had none of them (records the schema revision), or None.
+    stamp: Callable[[], None] | None = None
     #: Whether what `prepare` gives stays valid while the tables it reads
     #: exist (worth keeping for the next run).
     keeps_prepared: bool = False
@@ -94,12 +102,34 @@ class Store(ABC):
     def table(self, schema: str, name: str) -> ir.Table:
         """An existing table, as stored (column names untouched)."""
 
-    @abstractmethod
     def create_table(self, schema: str, name: str, columns: ibis.Schema) -> None:
+        """Create an empty table."""
+        self._writable()
+        self._create_table(schema, name, columns)
+        if schema == "entrepot" and self.stamp is not None:
+            stamp, self.stamp = self.stamp, None
+            stamp()
+
+    def drop_table(self, schema: str, name: str) -> None:
+        """Remove a table and its rows."""
+        self._writable()
+        self._drop_table(schema, name)
+
+    def _writable(self, writes: list[Write] | None = None) -> None:
+        """Refuse writes to an outdated warehouse, but audit entries."""
+        audit = writes and all(
+            (w.schema, w.name, w.kind) == ("entrepot", "audit_log", "append")
+            for w in writes
+        )
+        if self.outdated is not None and not audit:
+            raise WarehouseRevisionError(self.outdated)
+
+    @abstractmethod
+    def _create_table(self, schema: str, name: str, columns: ibis.Schema) -> None:
         """Create an empty table."""
 
     @abstractmethod
-    def drop_table(self, schema: str, name: str) -> None:
+    def _drop_table(self, schema: str, name: str) -> None:
         """Remove a table and its rows."""
 
     @abstractmethod
@@ -166,7 +196,38 @@ class Store(ABC):
         tx = Transaction()
         yield tx
         if tx.writes:
+            self._writable(tx.writes)
             self._apply(tx)
+
+    @contextmanager
+    def migrating(self) -> Iterator[None]:
+        """Writes allowed to an outdated warehouse, in one transaction where
+        the engine has them (`transactional`); elsewhere the caller restores
+        a snapshot if the block fails."""
+        outdated, self.outdated = self.outdated, None
+        try:
+            with self._atomic():
+                yield
+        except BaseException:
+            self.outdated = outdated
+            raise
+
+    #: Whether `migrating` makes its block one transaction.
+    transactional: bool = False
+
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
+        yield
+
+    @abstractmethod
+    def checkpoint(self) -> None:
+        """Make the stored files hold every committed write (a DuckDB file
+        keeps recent ones in its write-ahead log)."""
+
+    @abstractmethod
+    def files(self) -> list[Path]:
+        """The files and folders that hold the tables, to copy for a backup
+        while this store holds the warehouse."""
 
     def close(self) -> None:
         self.con.disconnect()

@@ -10,6 +10,9 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from entrepot.errors import UnknownTableError, WarehouseNotFoundError
+from entrepot.warehouse._revision import COLUMNS as REVISION_COLUMNS
+from entrepot.warehouse._revision import TABLE as REVISION_TABLE
+from entrepot.warehouse._revision import check
 from entrepot.warehouse._store import Store
 from entrepot.warehouse._uri import WarehouseURI, resolve
 from entrepot.warehouse.cdm import cdm_table, cdm_tables
@@ -50,6 +53,16 @@ BOOKKEEPING = {
             "note_id": "int64",  # an extraction schema's: the note, field, value
             "field": "string",
             "value": "string",
+            # planted drug events (module drug_events): pairs, controls, cases
+            "drug_atc": "string",
+            "with_atc": "string",  # drugs taken with it: groups by ';', one of ','
+            "event_code": "string",
+            "relative_risk": "float64",
+            "latency_median": "float64",
+            "latency_shape": "float64",
+            "latency_min": "int64",
+            "latency_max": "int64",
+            "exposure_date": "date",  # the culprit's start, for an induced case
         }
     ),
     "note_nlp_state": ibis.schema(  # which notes the text pipeline has read (entrepot.nlp)
@@ -114,6 +127,26 @@ BOOKKEEPING = {
             "requested_by": "string",
         }
     ),
+    "patient_merge": ibis.schema(  # IPP merges, as pseudonyms (entrepot.privacy)
+        {
+            "old_person_id": "int64",
+            "new_person_id": "int64",
+            "merged_on": "date",
+            "merged_at": "timestamp",
+            "merged_by": "string",
+            "shift_days": "int64",  # dates of moved rows moved by this many days
+            "optout_added": "int64",  # the person registered by the merge, or null
+        }
+    ),
+    "merge_row": ibis.schema(  # each row a merge moved or removed, as it was
+        {
+            "old_person_id": "int64",
+            "new_person_id": "int64",
+            "table_name": "string",
+            "record": "string",  # JSON of the row before the merge
+            "moved": "boolean",  # re-pointed to the survivor (else removed)
+        }
+    ),
     "privacy_settings": ibis.schema(  # key fingerprint, audit retention
         {"name": "string", "value": "string"}
     ),
@@ -149,6 +182,7 @@ BOOKKEEPING = {
     "released_persons": ibis.schema(  # counts released per project (differencing)
         {"project": "string", "release_id": "int64", "person_id": "int64"}
     ),
+    REVISION_TABLE: REVISION_COLUMNS,  # schema revisions (warehouse._revision)
     "drug_effect": ibis.schema(  # an adverse effect data pack (entrepot.drugs)
         {
             "atc": "string",
@@ -225,7 +259,9 @@ class Warehouse:
                     f"no warehouse at {location.path}: create one with `entrepot init`"
                 )
             location.path.parent.mkdir(parents=True, exist_ok=True)
-            return cls(location, DuckDBStore(location.path, read_only=read_only))
+            return cls._checked(
+                location, DuckDBStore(location.path, read_only=read_only)
+            )
         from entrepot.warehouse._spark import SparkStore
         from entrepot.warehouse._spark import spark_session as new_session
 
@@ -237,7 +273,13 @@ class Warehouse:
         session = spark_session or new_session(
             location.options.get("master", "local[*]")
         )
-        return cls(location, SparkStore(location.path, session))
+        return cls._checked(location, SparkStore(location.path, session))
+
+    @classmethod
+    def _checked(cls, location: WarehouseURI, store: Store) -> Warehouse:
+        """The warehouse, if this code knows its schema revision (`_revision`)."""
+        check(store, str(location))
+        return cls(location, store)
 
     @classmethod
     def create(

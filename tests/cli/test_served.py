@@ -192,3 +192,36 @@ def test_a_process_that_keeps_the_file_is_named(served):
         holder.kill()
         holder.wait()
     assert http.get("/api/cohorts").status_code == 200
+
+
+def test_a_backup_is_taken_while_serving(served, tmp_path):
+    """`entrepot backup` copies the served file between requests, which go on
+    answering; restored, it has every row the server serves, and verifies."""
+    from entrepot.cli import main
+
+    folder, http = served
+    statuses, stop = [], threading.Event()
+
+    def ask() -> None:
+        while not stop.is_set():
+            statuses.append(http.get("/api/cohorts").status_code)
+
+    asking = threading.Thread(target=ask)
+    asking.start()
+    try:
+        taken = _json("backup", str(tmp_path / "nightly"), folder=folder)
+    finally:
+        stop.set()
+        asking.join()
+    assert len(statuses) > 3 and set(statuses) == {200}
+    assert taken["files"] == 2  # the file and its anchor: no index yet
+    restored = tmp_path / "restored.duckdb"
+    argv = ["restore", str(tmp_path / "nightly"), "-w", str(restored), "-q"]
+    assert main(argv) == 0
+    served_now = _json("tables", folder=folder)
+    with Warehouse.open(restored, read_only=True) as wh:
+        assert {"cdm": wh.counts("cdm"), "results": wh.counts("results")} == {
+            "cdm": served_now["cdm"],
+            "results": served_now["results"],
+        }
+    assert main(["audit", "verify", "-w", str(restored), "-q"]) == 0

@@ -85,6 +85,9 @@ RIGHTS = {
     "load": (["OMOP"], "ingest"),
     "eras": ([], "ingest"),
     "vocab load-athena": (["ATHENA"], "ingest"),
+    "vocab map": (["SOURCE", "--out", "OUT"], "read"),
+    "vocab approve": (["MAPPING"], "ingest"),
+    "vocab upgrade": ([], "ingest"),
     "drugs load-effects": (["PACK"], "ingest"),
     "ingest": (["OUT"], "ingest"),
     "validate": ([], "read"),
@@ -99,10 +102,15 @@ RIGHTS = {
     "optout keys": ([], "manage"),
     "optout apply": ([], "manage"),
     "optout pending": ([], "manage"),
+    "patients merge": (["IPP-1", "IPP-2"], "ingest"),
+    "patients unmerge": (["IPP-1", "IPP-2"], "ingest"),
     "user add": (["ursula", "--role", "viewer"], "manage"),
     "user list": ([], "manage"),
     "project add": (["p2"], "manage"),
     "project list": ([], "manage"),
+    "backup": (["OUT"], "manage"),
+    "restore": (["OUT"], "manage"),
+    "upgrade": ([], "manage"),
 }
 #: Every other command, and why it needs no right on the warehouse.
 OTHER = {
@@ -304,7 +312,7 @@ def test_a_command_needs_its_right(capsys, hospital, as_user, command, monkeypat
 #: validate finds the tiny warehouse departs from the CDM).
 RUN_BY_THE_ADMINISTRATOR = {
     "init": 0, "load": 0, "eras": 0, "validate": 1,
-    "audit show": 0, "audit head": 0, "audit verify": 0,
+    "audit show": 0, "audit head": 0, "audit verify": 0, "backup": 0, "upgrade": 0,
 }  # fmt: skip
 
 

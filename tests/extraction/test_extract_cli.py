@@ -59,7 +59,7 @@ def test_extract_writes_each_reports_fields_and_skips_bad_lines():
             "explains_headache": at("thrombose du sinus latéral"),
         },
         "backend": "rules",
-        "model": "brain_mri-rules 2",
+        "model": "brain_mri-rules 3",
         "schema_version": "1",
         "prompt_version": None,
     }

@@ -4,7 +4,8 @@ and the development set.
 `brain_mri_dev.jsonl` is the **development set (seen)**: 114 hand-written
 reports the shipped rules were built on. Its figures say the rules do what
 they were written for, not how well they generalise (the held-out and
-synthetic sets measure that).
+synthetic sets measure that). `brain_mri_dev_headache.jsonl`, seen too, has 58
+reports on the many ways a request words a headache, or denies one.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from entrepot.extraction import (
 from entrepot.synth import brain_mri_reports
 
 DEV = Path(__file__).with_name("brain_mri_dev.jsonl")
+#: Development (seen) too: 58 reports on how a request words a headache, or
+#: denies one (first reading of rules 2: sensitivity 28/44, specificity 12/14).
+DEV_HEADACHE = Path(__file__).with_name("brain_mri_dev_headache.jsonl")
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +113,57 @@ def said(text: str, extraction: Extraction, field: str) -> str | None:
          "abnormal", False, None),
         ("Quelques hypersignaux punctiformes de la substance blanche, banals pour "
          "l'âge.", "abnormal", False, None),
+        # headache: misspelt, shortened, abbreviated; pains of the head; a
+        # meningeal syndrome
+        ("Indication : cephallées persistantes.", "headache", True, "cephallées"),
+        ("Indication : céphalé intense depuis hier.", "headache", True, "céphalé"),
+        ("Indication : céphalgies frontales.", "headache", True, "céphalgies"),
+        ("Indication : céph. intenses.", "headache", True, "céph"),
+        ("RC : CPH + vomissements.", "headache", True, "CPH"),
+        ("Indication : douleur rétro-orbitaire gauche.", "headache", True,
+         "douleur rétro-orbitaire"),
+        ("Contexte : douleur hémicrânienne droite.", "headache", True,
+         "douleur hémicrânienne"),
+        ("Indication : hémicrânie gauche.", "headache", True, "hémicrânie"),
+        ("Indication : douleurs de tête depuis 3 jours.", "headache", True,
+         "douleurs de tête"),
+        ("Indication : syndrome méningé fébrile.", "headache", True,
+         "syndrome méningé fébrile"),
+        ("Indication : Cépahlées.", "headache", True, "Cépahlées"),
+        ("Indication : patiente qui a mal à la tête depuis 3 jours.", "headache", True,
+         "mal à la tête"),
+        ("Indication : CCQ, majoration récente.", "headache", True, "CCQ"),
+        ("Indication : AVF, premier épisode.", "headache", True, "AVF"),
+        ("Indication : syndrome post-PL persistant.", "headache", True,
+         "syndrome post-PL"),
+        # what the examination is for, whatever else its sentence denies
+        ("IRM cérébrale sans injection pour céphalées.\nPas d'anomalie.", "headache",
+         True, "pour céphalées"),
+        ("Technique : IRM sans injection réalisée pour céphalées.\nRésultats : "
+         "normal.", "headache", True, "pour céphalées"),
+        ("Protocole céphalées : FLAIR, diffusion, SWI.\nNormal.", "headache", True,
+         "céphalées"),
+        ("Indication : patient sans ATCD, consulte pour céphalées.", "headache", True,
+         "pour céphalées"),
+        # a migraine under other headings, or opening an untitled line
+        ("Renseignement clinique : migraine atypique.\nPas d'anomalie.", "headache",
+         True, "migraine"),
+        ("Histoire de la maladie : migraine inhabituelle.\nRésultats : normal.",
+         "headache", True, "migraine"),
+        ("Dans un contexte de migraine inhabituelle.\nPas d'anomalie.", "headache",
+         True, "migraine"),
+        ("Devant une migraine atypique, IRM cérébrale.\nRésultats : normal.",
+         "headache", True, "migraine"),
+        # a known migraineur who comes for something else; a headache in
+        # general, as a differential, is not the patient's
+        ("Patient migraineux connu, adressé pour déficit moteur.", "headache", False,
+         None),
+        ("Indication : crise comitiale.\nConclusion : pas d'argument pour une cause "
+         "secondaire de céphalée.", "headache", False, "céphalée"),
+        ("Indication : trouble de la marche.\nRésultats : pas d'anomalie susceptible "
+         "d'expliquer une céphalée.", "headache", False, "céphalée"),
+        ("Antécédents : hospitalisée pour céphalées en 2019.\nIndication : vertiges.",
+         "headache", False, None),
     ],
 )  # fmt: skip
 def test_tricky_sentences(rules, text, field, value, evidence):
@@ -218,7 +273,7 @@ def test_an_indication_covers_its_line_or_its_paragraph(rules):
 def test_the_backend_names_its_rule_set(rules):
     assert (rules.name, rules.model, rules.prompt_version) == (
         "rules",
-        "brain_mri-rules 2",
+        "brain_mri-rules 3",
         None,
     )
 
@@ -319,10 +374,11 @@ def test_a_bad_rule_file_is_one_line_naming_it(tmp_path, change, message):
     assert str(path) in str(error.value) and "\n" not in str(error.value)
 
 
-def test_development_set_is_not_below_the_paper(rules):
+@pytest.mark.parametrize("path", [DEV, DEV_HEADACHE], ids=lambda p: p.stem)
+def test_development_set_is_not_below_the_paper(rules, path):
     """Development, seen: the paper's value lies at or below the upper bound of
     our Wilson 95 % interval, for sensitivity and specificity of every field."""
-    gold = read_gold(DEV, rules.schema)
+    gold = read_gold(path, rules.schema)
     assert len(gold) >= 40
     got = rules.extract(rules.schema, [g.text for g in gold])
     result = evaluate(

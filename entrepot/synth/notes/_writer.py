@@ -190,8 +190,10 @@ def _note_table(notes: dict[str, list]) -> pa.Table:
 
 
 def _rows(rows: list[tuple], table: str) -> pa.Table:
-    """A bookkeeping table from its rows, as tuples in the order of its columns."""
+    """A bookkeeping table from its rows, as tuples in the order of its columns;
+    the columns after a row's last value are null (synth_truth's drug events')."""
     schema = bookkeeping_schema(table)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+    columns = list(zip(*rows, strict=True)) if rows else []
+    columns += [(None,) * len(rows)] * (len(schema) - len(columns))
     arrays = [pa.array(col, f.type) for col, f in zip(columns, schema, strict=True)]
     return pa.Table.from_arrays(arrays, schema=schema)

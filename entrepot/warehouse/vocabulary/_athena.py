@@ -55,16 +55,23 @@ def _typed(raw: ir.Table, name: str, source: str) -> ir.Table:
     return raw.select(**out)
 
 
-def load_athena(wh, folder: Path, *, progress=None) -> dict[str, int]:
-    """Replace the warehouse's vocabulary with an Athena download; rows per table."""
+def read_athena(wh, folder: Path) -> dict[str, ir.Table]:
+    """An Athena download's vocabulary tables, typed as the CDM's (nothing
+    read yet); a table the download lacks is empty, not left stale."""
     files = athena_files(folder)
     data = {}
-    for name in ATHENA_TABLES:  # tables the download lacks are emptied, not left stale
+    for name in ATHENA_TABLES:
         if name not in files:
             data[name] = wh.table(name).limit(0)
             continue
         raw = wh.store.read_file(files[name], delimiter="\t", quoted=False)
         data[name] = _typed(raw, name, files[name].name)
+    return data
+
+
+def load_athena(wh, folder: Path, *, progress=None) -> dict[str, int]:
+    """Replace the warehouse's vocabulary with an Athena download; rows per table."""
+    data = read_athena(wh, folder)
     try:
         if progress:
             progress("vocabulary")
