@@ -98,6 +98,22 @@ def test_extract_benchmark_scores_a_served_model(capsys, tmp_path):
     assert f"read by {url}" in capsys.readouterr().out
 
 
+def test_ingest_benchmark_times_a_delta_against_a_full_reload(capsys, tmp_path):
+    from bench import ingest
+
+    result = ingest.main(["--patients", "15", "--json", str(tmp_path / "i.json")])
+    out = capsys.readouterr().out
+    assert json.loads((tmp_path / "i.json").read_text()) == result
+    lab = result["source_rows_changed"]["lab"]
+    assert lab == max(1, round(0.01 * result["source_rows"]["lab"]))
+    changed = result["tables_changed"]["measurement"]
+    assert changed["deleted"] + changed["updated"] == lab
+    assert (
+        abs(result["ratio"] - result["reload_seconds"] / result["delta_seconds"]) < 0.01
+    )
+    assert f"{result['ratio']:.1f}x" in out and "full reload" in out
+
+
 def test_vocab_map_benchmark_scores_both_sets_beside_the_baseline(capsys, tmp_path):
     from bench import vocab_map
 

@@ -63,12 +63,21 @@ def ingest(
     surrogates: Annotated[
         bool, typer.Option("--surrogates", help="Fake names in notes instead of tags.")
     ] = False,
+    snapshot: Annotated[
+        bool,
+        typer.Option(
+            "--snapshot",
+            help="Files without an op column hold every row of their source: "
+            "rows ingested before and missing from them are deleted.",
+        ),
+    ] = False,
     user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Pseudonymise, de-identify and load identified extracts (atomic, idempotent);
-    the administrator or a registered user who may ingest."""
+    """Pseudonymise, de-identify and load identified extracts, or a night's
+    changes to them (atomic, idempotent); the administrator or a registered
+    user who may ingest."""
     from entrepot.ingest import ingest_raw
     from entrepot.privacy import DeidConfig
 
@@ -87,6 +96,7 @@ def ingest(
             deid=config,
             user=who,
             progress=step,
+            snapshot=snapshot,
         )
     data = result.as_dict()
     emit(data, as_json, lambda: _print_ingest(data, quiet))
@@ -106,6 +116,16 @@ def _print_ingest(data: dict, quiet: bool) -> None:
         f"{data['opted_out_rows']:,} rows of opted-out patients left out "
         f"({data['optout_requests']:,} pending opt-out request(s) applied first)"
     )
+    for table, n in data["tables"].items():
+        if n["updated"] or n["deleted"]:
+            stdout.print(
+                f"{table:<22} {n['updated']:>9,} updated  {n['deleted']:>9,} deleted"
+            )
+    if data["stale_cohorts"]:
+        stdout.print(
+            "cohorts with changed members, to run again: "
+            + ", ".join(map(str, data["stale_cohorts"]))
+        )
 
 
 def deid(

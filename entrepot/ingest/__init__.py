@@ -1,5 +1,6 @@
 """Producers that bring outside data into the warehouse."""
 
+from entrepot.ingest._changes import on_notes_removed
 from entrepot.ingest._files import load_directory, omop_files
 from entrepot.ingest._raw import (
     IngestResult,
@@ -13,6 +14,7 @@ __all__ = [
     "IngestResult",
     "ingest_raw",
     "load_directory",
+    "on_notes_removed",
     "omop_files",
     "raw_files",
     "read_extract",

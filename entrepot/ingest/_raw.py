@@ -3,8 +3,10 @@
 
 IPP and NDA become keyed pseudonyms (`entrepot.privacy`); names, addresses,
 phones, e-mails and the NIR are read only to de-identify the notes and never
-reach a table. Row ids are keyed digests of the source rows, so a reload of
-the same extracts adds nothing; opted-out patients are left out.
+reach a table. Row ids are keyed digests of each extract's key columns, so a
+reload of the same extracts adds nothing and an updated row keeps its id;
+only new and changed rows are built (`_changes`); opted-out patients are left
+out.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from entrepot.privacy import (
     check_merges,
     consenting,
     deidentify,
+    merge_log,
     merge_patients,
     person_id,
     pseudonym_id,
@@ -90,6 +93,29 @@ SOURCES = {
     "documents": ("nda", "ipp", "document_id", "written_at", "title", "text"),
 }
 REQUIRED = ("patients", "stays")
+#: The columns that identify a row of each extract: its keyed id is their
+#: digest (and its rank among rows with the same values), so an update of the
+#: other columns keeps the id; changing one of these is a deletion and an insert.
+KEYS = {
+    "patients": ("ipp",),
+    "stays": ("nda",),
+    "units": ("nda", "ipp", "hospital", "unit", "entry", "exit"),
+    "pmsi": ("nda", "ipp", "type", "cim10", "date"),
+    "procedures": ("nda", "ipp", "ccam", "done_at"),
+    "lab": ("nda", "ipp", "loinc", "taken_at", "value", "text"),
+    "drugs": ("nda", "ipp", "kind", "product", "start", "end"),
+    "documents": ("document_id",),
+}
+_ID_KINDS = {
+    "units": "unit",
+    "pmsi": "pmsi",
+    "procedures": "procedure",
+    "lab": "lab",
+    "drugs": "drug",
+    "documents": "document",
+}
+#: The `op` column of a change file (RAW_FORMAT.md): what each row does.
+OPS = ("insert", "update", "delete")
 VISIT_CONCEPTS = {
     "MCO": INPATIENT,
     "HDJ": OUTPATIENT,
@@ -113,6 +139,9 @@ class IngestResult:
     notes_deidentified: int = 0
     identifiers_removed: int = 0
     date_shifting: bool = False
+    sources: dict[str, dict[str, int]] = field(default_factory=dict)
+    tables: dict[str, dict[str, int]] = field(default_factory=dict)
+    stale_cohorts: list[int] = field(default_factory=list)
     merges: int = 0
 
     def as_dict(self) -> dict:
@@ -126,6 +155,9 @@ class IngestResult:
             "notes_deidentified": self.notes_deidentified,
             "identifiers_removed": self.identifiers_removed,
             "date_shifting": self.date_shifting,
+            "sources": self.sources,
+            "tables": self.tables,
+            "stale_cohorts": self.stale_cohorts,
             "merges": self.merges,
         }
 
@@ -165,7 +197,8 @@ def read_extract(path: Path) -> pa.Table:
 
 
 def read_extracts(files: dict[str, Path]) -> dict[str, pa.Table]:
-    """Every extract, each with the columns RAW_FORMAT.md gives it."""
+    """Every extract, each with the columns RAW_FORMAT.md gives it (and its
+    `op` column, checked, in a change file)."""
     out = {}
     for name, path in files.items():
         table = read_extract(path)
@@ -175,8 +208,20 @@ def read_extracts(files: dict[str, Path]) -> dict[str, pa.Table]:
                 f"{path}: missing column(s) {', '.join(missing)} "
                 "(see entrepot/synth/RAW_FORMAT.md)"
             )
+        if "op" in table.column_names:
+            _check_ops(path, table["op"])
         out[name] = table
     return out
+
+
+def _check_ops(path: Path, ops: pa.ChunkedArray) -> None:
+    """Refuse a change file with an `op` other than insert, update or delete."""
+    for line, op in enumerate(ops.to_pylist(), start=2):
+        if op not in OPS:
+            raise InputFileError(
+                f"{path}: line {line}: op {op!r} is not one of {', '.join(OPS)}; "
+                "nothing was ingested"
+            )
 
 
 def ingest_raw(
@@ -188,19 +233,29 @@ def ingest_raw(
     deid: DeidConfig | None = None,
     user: str = "entrepot",
     progress=None,
+    snapshot: bool = False,
 ) -> IngestResult:
     """Pseudonymise, de-identify and load the extracts of `folder`, atomically.
 
-    Dates are shifted (`shift_dates`) as the warehouse's earlier ingestions
-    were, and in a new warehouse unless `shift_dates` is False. Pending
-    opt-out requests (sealed by a server without the key) are applied first.
+    Only new and changed source rows are built and loaded (keyed fingerprints
+    of the rows ingested before tell them apart); a changed row keeps its id.
+    A file with an `op` column also deletes rows; with `snapshot`, a file
+    without one holds every row the source has, and rows ingested before and
+    missing from it are deleted. Dates are shifted (`shift_dates`) as the
+    warehouse's earlier ingestions were, and in a new warehouse unless
+    `shift_dates` is False. Pending opt-out requests (sealed by a server
+    without the key) are applied first.
     """
+    from entrepot.ingest import _changes as change
+
     check_key(wh, key)
     shift_dates = check_date_shifting(wh, shift_dates)
     publish_optout_key(wh, key)
     requests = apply_optout_requests(wh, key, user=user)["requests"]
     files = raw_files(folder)
     source = read_extracts(files)
+    if not wh.has_table(change.SOURCE_ROW):  # a warehouse made before it
+        wh.create_schema()
     ctx = _Context(key, shift_dates, consenting(wh), source["patients"])
     ctx.lab_maps = source_maps(wh) if "lab" in source else {}
     merges = read_merges(folder)  # checked now: a wrong merge changes nothing
@@ -210,36 +265,80 @@ def ingest_raw(
         merges,
         arriving=set(ctx.persons(source["patients"]["ipp"]).to_pylist()),
     )
-    tables, dropped = _omop_tables(ctx, source)
+    found = change.find_changes(wh, ctx, source, source_ids, SOURCES, snapshot=snapshot)
+    tables, _ = _omop_tables(ctx, found.rows)
+    plan, gone_notes = change.removals(wh, found)
+    change.rederive(wh, tables, plan)
     config = (deid or DeidConfig()).with_shift(None)
     notes, removed = _deidentified_notes(ctx, tables.get("note"), config)
     if notes is not None:
         tables["note"] = notes
+    stale = change.stale_cohorts(wh, found, plan)
+    gone = change.removed_counts(wh, plan)
+    unchanged = change.unchanged_counts(wh, found)
     result = wh.load(
-        tables, names={t: f"{folder}:{t}" for t in tables}, progress=progress
+        {t: rows for t, rows in tables.items() if len(rows)},  # the others: 0
+        names={t: f"{folder}:{t}" for t in tables},
+        progress=progress,
+        removing={
+            t: [(c, wh.store.from_arrow(pa.table({c: v}))) for c, v in removals]
+            for t, removals in plan.items()
+        },
+        appending=[
+            (
+                change.SOURCE_ROW,
+                wh.store.from_arrow(pa.concat_tables(found.fingerprints)),
+            )
+        ],
     )
-    merged = merge_patients(wh, key, merges, user=user)["merges"]
+    change.notes_removed(wh, sorted(set(gone_notes.to_pylist())))
+    merged = merge_patients(wh, key, _to_merge(wh, ctx, merges), user=user)["merges"]
     out = IngestResult(
         load_id=result.load_id,
-        loaded=result.loaded,
-        skipped=result.skipped,
-        quarantined=result.quarantined,
-        opted_out_rows=dropped,
+        loaded={t: result.loaded.get(t, 0) for t in tables},
+        skipped={t: result.skipped.get(t, 0) + unchanged.get(t, 0) for t in tables},
+        quarantined={t: result.quarantined.get(t, 0) for t in tables},
+        opted_out_rows=found.opted_out_rows,
         optout_requests=requests,
         notes_deidentified=0 if notes is None else len(notes),
         identifiers_removed=removed,
         date_shifting=shift_dates,
+        sources=found.counts,
+        tables=change.table_counts(gone, plan, tables, result.loaded),
+        stale_cohorts=stale,
         merges=merged,
     )
     audit(
         wh,
         user,
         "ingest",
-        {"source": str(folder), "date_shifting": shift_dates},
+        {
+            "source": str(folder),
+            "date_shifting": shift_dates,
+            "snapshot": snapshot,
+            "tables": out.tables,
+            "stale_cohorts": stale,
+        },
         rows=sum(result.loaded.values()),
         persons=result.loaded.get("person", 0),
     )
     return out
+
+
+def _to_merge(wh, ctx: _Context, merges: list) -> list:
+    """The merges to apply: a merge already applied is applied again only when
+    its old patient came back (unchanged rows are not loaded again)."""
+    logged = {(m["old_person_id"], m["new_person_id"]) for m in merge_log(wh)}
+    person = wh.table("person")
+    olds = [ctx.person(m.old_ipp) for m in merges]
+    back = set(
+        person.filter(person.person_id.isin(olds)).person_id.to_pyarrow().to_pylist()
+    )
+    return [
+        m
+        for m, old in zip(merges, olds, strict=True)
+        if (old, ctx.person(m.new_ipp)) not in logged or old in back
+    ]
 
 
 class _Context:
@@ -379,6 +478,16 @@ def _day(ts: pa.Array) -> pa.Array:
 
 def _number(column: pa.Array) -> pa.Array:
     return pc.cast(column, pa.float64())
+
+
+def source_ids(ctx: _Context, name: str, rows: pa.Table) -> pa.Array:
+    """The keyed id of each row of extract `name`: of its OMOP row (the
+    person, the visit, the measurement...), from the columns of `KEYS`."""
+    if name == "patients":
+        return ctx.persons(rows["ipp"])
+    if name == "stays":
+        return _visit_ids(ctx, rows["nda"])
+    return _row_ids(ctx, _ID_KINDS[name], rows, list(KEYS[name]))
 
 
 def _row_ids(ctx: _Context, kind: str, rows: pa.Table, columns: list[str]) -> pa.Array:
@@ -584,12 +693,7 @@ def _visit_details(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
     return {
         "visit_detail": pa.table(
             {
-                "visit_detail_id": _row_ids(
-                    ctx,
-                    "unit",
-                    rows,
-                    ["nda", "ipp", "hospital", "unit", "entry", "exit"],
-                ),
+                "visit_detail_id": source_ids(ctx, "units", rows),
                 "person_id": ctx.persons(rows["ipp"]),
                 "visit_detail_concept_id": _lookup(UNIT_CONCEPTS, rows["kind"]),
                 "visit_detail_start_date": _day(entry),
@@ -614,7 +718,7 @@ def _diagnoses(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
     concept = pa.array(
         [local_concept_id("CIM10", _dotted(c)) if c else 0 for c in codes], pa.int64()
     )
-    ids = _row_ids(ctx, "pmsi", rows, ["nda", "ipp", "type", "cim10", "date"])
+    ids = source_ids(ctx, "pmsi", rows)
     status = _lookup({"DP": PRIMARY, "DAS": SECONDARY}, rows["type"])
     start = _day(_shifted(ctx, rows, "date"))
     observed = pa.array(
@@ -663,9 +767,7 @@ def _procedures(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
     return {
         "procedure_occurrence": pa.table(
             {
-                "procedure_occurrence_id": _row_ids(
-                    ctx, "procedure", rows, ["nda", "ipp", "ccam", "done_at"]
-                ),
+                "procedure_occurrence_id": source_ids(ctx, "procedures", rows),
                 "person_id": ctx.persons(rows["ipp"]),
                 "procedure_concept_id": pa.array([0] * len(rows), pa.int64()),
                 "procedure_date": _day(done),
@@ -713,12 +815,7 @@ def _measurements(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
     return {
         "measurement": pa.table(
             {
-                "measurement_id": _row_ids(
-                    ctx,
-                    "lab",
-                    rows,
-                    ["nda", "ipp", "loinc", "taken_at", "value", "text"],
-                ),
+                "measurement_id": source_ids(ctx, "lab", rows),
                 "person_id": ctx.persons(rows["ipp"]),
                 "measurement_concept_id": concepts,
                 "measurement_date": _day(taken),
@@ -762,9 +859,7 @@ def _drugs(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
     return {
         "drug_exposure": pa.table(
             {
-                "drug_exposure_id": _row_ids(
-                    ctx, "drug", rows, ["nda", "ipp", "kind", "product", "start", "end"]
-                ),
+                "drug_exposure_id": source_ids(ctx, "drugs", rows),
                 "person_id": ctx.persons(rows["ipp"]),
                 "drug_concept_id": _atc_concepts(rows["product"]),
                 "drug_exposure_start_date": _day(start),
@@ -789,7 +884,7 @@ def _notes(ctx: _Context, rows: pa.Table, stays: pa.Table) -> dict:
     return {
         "note": pa.table(
             {
-                "note_id": _row_ids(ctx, "document", rows, ["document_id"]),
+                "note_id": source_ids(ctx, "documents", rows),
                 "person_id": ctx.persons(rows["ipp"]),
                 "note_date": _day(written),
                 "note_datetime": written,

@@ -103,6 +103,7 @@ from entrepot.privacy._sealed import (
 )
 from entrepot.privacy._settings import check_key
 from entrepot.privacy._shifting import check_date_shifting, date_shifting
+from entrepot.privacy._tables import person_tables
 from entrepot.privacy._throttle import LoginThrottle
 from entrepot.privacy.deid import DeidConfig, Identity, deidentify
 
@@ -178,6 +179,7 @@ __all__ = [
     "optout_withdraw",
     "pending_optouts",
     "person_id",
+    "person_tables",
     "prune",
     "pseudonym",
     "pseudonym_id",

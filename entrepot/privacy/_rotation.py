@@ -55,6 +55,10 @@ ANY_ID = ("fact_id_1", "fact_id_2")
 _SCHEMAS = ("cdm", "results", "entrepot")
 #: Schemas whose dates are patients' dates (entrepot's hold registry times).
 _SHIFTED_SCHEMAS = ("cdm", "results")
+#: Keyed fingerprints of ingested source rows (entrepot.ingest): they cannot
+#: be re-keyed without the source, so they are forgotten; the next ingestion
+#: finds every row new and the loader skips those already there.
+_FINGERPRINTS = "source_row"
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,8 @@ def rotate_key(
             t = wh.table(name)
             columns = {c: _map_of(c) for c in t.columns if _map_of(c) in maps}
             person = persons.get(name) if schema in _SHIFTED_SCHEMAS else None
+            if name == _FINGERPRINTS:
+                continue
             if (columns or person) and wh.count(name):
                 rows = _rekeyed(name, t, columns, maps)
                 if person:
@@ -113,6 +119,8 @@ def rotate_key(
         if quarantine is not None:
             tx.replace("entrepot", "quarantine", quarantine)
         tx.replace("entrepot", "privacy_settings", settings)
+        if wh.has_table(_FINGERPRINTS):
+            tx.replace("entrepot", _FINGERPRINTS, wh.table(_FINGERPRINTS).limit(0))
     if get_setting(wh, OPTOUT_PUBLIC_KEY) is not None:
         publish_optout_key(wh, new)  # new requests are sealed for the new key
     audit(

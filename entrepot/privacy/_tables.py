@@ -10,13 +10,16 @@ def schema_of(name: str) -> str:
     return _schema_of(name)
 
 
-def person_tables(wh) -> dict[str, str]:
-    """Every table holding patients' rows → its person column."""
+def person_tables(wh, *, registry: bool = True) -> dict[str, str]:
+    """Every table holding patients' rows → its person column (the opt-out
+    registry left out unless `registry`)."""
     out = {}
     for schema in ("cdm", "results", "entrepot"):
         for name in wh.tables(schema):
             # by schema: results also holds tables outside the CDM (cohort_attrition)
             columns = [c.lower() for c in wh.store.table(schema, name).columns]
+            if name == "optout" and not registry:
+                continue
             if "person_id" in columns:
                 out[name] = "person_id"
             elif name == "cohort" and "subject_id" in columns:

@@ -222,6 +222,25 @@ def forget_persons(wh, person_ids: list[int]) -> int:
     return len(removed)
 
 
+def forget_notes(wh, note_ids: list[int]) -> int:
+    """Remove these notes from the index at once (an ingestion deleted or
+    changed them; a changed note is indexed again by the next update)."""
+    path = index_path(wh)
+    if not _current(path) or not note_ids:
+        return 0
+    index = open_index(path)
+    writer = index.writer(heap_size=50_000_000)
+    for note_id in note_ids:
+        writer.delete_documents_by_term("note_id", int(note_id))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    state = _read_state(path)
+    removed = [i for i in note_ids if state.pop(i, None) is not None]
+    _write_state(path, state)
+    return len(removed)
+
+
 def require_index(wh, path: Path | None = None) -> tantivy.Index:
     """The warehouse's index, or a clear error when it was never built."""
     path = path or index_path(wh)

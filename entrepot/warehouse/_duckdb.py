@@ -123,6 +123,14 @@ class DuckDBStore(Store):
                 parameters=list(write.where.values()),
             )
             return
+        if write.kind == "delete_in":
+            values = self.prepare(write.rows.select(write.column))
+            column = _quoted(write.column)
+            self.con.raw_sql(
+                f"DELETE FROM {target} WHERE {column} IN "
+                f"(SELECT {column} FROM ({values.sql}))"
+            )
+            return
         if write.kind == "replace":
             self.con.raw_sql(f"DELETE FROM {target}")
         if isinstance(write.rows, pa.Table):

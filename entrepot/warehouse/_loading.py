@@ -53,13 +53,19 @@ def load_tables(
     *,
     names: dict[str, str] | None = None,
     progress=None,
+    removing: Removals | None = None,
+    appending: list[tuple[str, ir.Table]] = (),
 ) -> LoadResult:
     """Check and append `sources` (CDM table name → rows) to the warehouse.
 
     `names` gives each source's file name for messages; `progress(table)` is
-    called as each table is checked.
+    called as each table is checked. In the same transaction, rows are first
+    deleted as `removing` says (table → [(column, values)]), and the sources
+    are checked against what is left; `appending` adds (bookkeeping table,
+    rows) of entrepot's own.
     """
     names = names or {}
+    removing = removing or {}
     result = LoadResult(load_id=uuid.uuid4().hex)
     now = datetime.now(UTC).replace(tzinfo=None)
     checked: dict[str, _Checked] = {}
@@ -72,17 +78,22 @@ def load_tables(
             progress(name)
         persons = None
         if name != "person" and "person_id" in spec.columns:
-            persons = _known_persons(wh, checked.get("person"))
+            persons = _known_persons(
+                _remaining(wh, "person", removing), checked.get("person")
+            )
         typed = _typed_rows(rows, spec, source)
+        target = _remaining(wh, name, removing)
         try:
-            checked[name] = table = _check(wh, typed, spec, persons, rows.columns)
+            checked[name] = table = _check(
+                wh, typed, spec, persons, rows.columns, target
+            )
         except Exception as e:  # the engine could not read or convert the source
             raise LoadError(f"{source}: {first_line(e)}; nothing was loaded") from e
         result.loaded[name] = table.loaded
         result.skipped[name] = table.skipped
         result.quarantined[name] = table.quarantined
     try:
-        _commit(wh, checked, result, now, names)
+        _commit(wh, checked, result, now, names, removing, appending)
     except Exception as e:
         raise LoadError(f"commit failed, nothing was loaded: {first_line(e)}") from e
     return result
@@ -117,9 +128,21 @@ class _Checked:
         return clear.union(fixed.cast(clear.schema()))
 
 
-def _known_persons(wh, loading: _Checked | None) -> ir.Table:
+#: Rows to delete before a load: table → [(column, one-column table of values)].
+Removals = dict[str, list[tuple[str, ir.Table]]]
+
+
+def _remaining(wh, name: str, removing: Removals) -> ir.Table:
+    """A table less the rows that `removing` deletes from it."""
+    t = wh.table(name)
+    for column, values in removing.get(name, []):
+        t = t.filter(~t[column].isin(values[column]))
+    return t
+
+
+def _known_persons(person: ir.Table, loading: _Checked | None) -> ir.Table:
     """person_ids already in the warehouse or accepted in this load."""
-    existing = wh.table("person").select("person_id")
+    existing = person.select("person_id")
     if loading is None:
         return existing
     return existing.union(loading.good(["person_id"]))
@@ -131,6 +154,7 @@ def _check(
     spec: Table,
     persons: ir.Table | None,
     source_columns: list[str],
+    target: ir.Table,
 ) -> _Checked:
     """Find the few rows with a problem; the rest is appended as it is.
 
@@ -161,14 +185,9 @@ def _check(
             *key, _repeated=ibis.literal(True)
         )
         rows = rows.left_join(repeated, key).select(*rows.columns, "_repeated")
-    present = wh.count(spec.name)  # rows already in the target, counted once
-    if present and _may_be_known(wh, spec.name, key, bounds):
-        known = (
-            wh.table(spec.name)
-            .select(*key)
-            .distinct()
-            .mutate(_known=ibis.literal(True))
-        )
+    present = int(target.count().to_pyarrow().as_py())  # counted once
+    if present and _may_be_known(target, key, bounds):
+        known = target.select(*key).distinct().mutate(_known=ibis.literal(True))
         rows = rows.left_join(known, key).select(*rows.columns, "_known")
     flags = [
         rows[c].notnull()
@@ -184,7 +203,7 @@ def _check(
     if problem_rows:
         clear = clear.anti_join(problems.select(*key).distinct(), key)
         resolved = wh.store.materialize(
-            _mark_present(wh, _dedupe(problems, spec.key), spec, present)
+            _mark_present(target, _dedupe(problems, spec.key), spec, present)
         )
         stats = (
             resolved.aggregate(
@@ -232,12 +251,12 @@ def _increasing_bounds(typed: ir.Table, key: list[str]) -> tuple[int, int] | Non
 
 
 def _may_be_known(
-    wh, name: str, key: list[str], bounds: tuple[int, int] | None
+    target: ir.Table, key: list[str], bounds: tuple[int, int] | None
 ) -> bool:
     """Whether some keys of the source may be in the (non-empty) target table."""
     if bounds is None:
         return True
-    column = wh.table(name)[key[0]]
+    column = target[key[0]]
     low, high = column.min().to_pyarrow().as_py(), column.max().to_pyarrow().as_py()
     return not (bounds[1] < low or bounds[0] > high)
 
@@ -288,9 +307,19 @@ def _commit(
     result: LoadResult,
     now: datetime,
     names: dict[str, str],
+    removing: Removals,
+    appending: list[tuple[str, ir.Table]],
 ) -> None:
-    """Append good rows, quarantined rows and the load log in one transaction."""
+    """Delete what `removing` says, then append good rows, quarantined rows,
+    the load log and `appending`, in one transaction."""
+    from entrepot.warehouse._warehouse import _schema_of
+
     with wh.store.transaction() as tx:
+        for name, removals in removing.items():
+            for column, values in removals:
+                tx.delete_in(_schema_of(name), name, column, values)
+        for name, rows in appending:
+            tx.append("entrepot", name, rows)
         for name, table in checked.items():
             spec = cdm_table(name)
             tx.append(
@@ -385,12 +414,13 @@ def _dedupe(rows: ir.Table, key: tuple[str, ...]) -> ir.Table:
     ).drop("_v")
 
 
-def _mark_present(wh, rows: ir.Table, spec: Table, present: int) -> ir.Table:
+def _mark_present(
+    target: ir.Table, rows: ir.Table, spec: Table, present: int
+) -> ir.Table:
     """Add `_present` (key already loaded) and fold key conflicts into `_reason`;
     `present` is the number of rows already in the target."""
     if not present:
         return rows.mutate(_present=ibis.literal(False))
-    target = wh.table(spec.name)
     key = list(spec.key)
     data = list(target.columns)
     same = target.select(*data).mutate(_same=ibis.literal(True))

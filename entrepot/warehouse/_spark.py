@@ -35,6 +35,11 @@ def _matches(rows: ir.Table, where: dict[str, object]) -> ir.BooleanValue:
     ).fill_null(False)
 
 
+def _column(rows: ir.Table, name: str) -> str:
+    """A column of `rows` named in any case."""
+    return {c.lower(): c for c in rows.columns}[name.lower()]
+
+
 def spark_session(master: str = "local[*]"):
     """The active Spark session, or a new local one set up for a warehouse,
     logging only errors unless $ENTREPOT_SPARK_LOG_LEVEL says otherwise."""
@@ -162,7 +167,14 @@ class SparkStore(Store):
                 current = self._union(
                     [self.table(*key) if whole is None else whole, *added]
                 )
-                tables[key] = (current.filter(~_matches(current, write.where)), [])
+                kept = (
+                    ~current[_column(current, write.column)].isin(
+                        write.rows[write.column]
+                    )
+                    if write.kind == "delete_in"
+                    else ~_matches(current, write.where)
+                )
+                tables[key] = (current.filter(kept.fill_null(True)), [])
         return [
             (
                 *key,
@@ -224,8 +236,11 @@ class SparkStore(Store):
         return self._scratch_view(frame, "tmp")
 
     def from_arrow(self, data: pa.Table) -> ir.Table:
-        """Through Spark's Arrow path: Ibis's pandas route turns nullable integers to null."""
-        return self._scratch_view(self.session.createDataFrame(data), "arrow")
+        """Through Spark's Arrow path: Ibis's pandas route turns nullable integers
+        to null; one chunk per column, as Spark dropped the rows of a table
+        concatenated from several with empty ones among them."""
+        frame = self.session.createDataFrame(data.combine_chunks())
+        return self._scratch_view(frame, "arrow")
 
     def read_file(
         self, path: Path, *, delimiter: str = ",", quoted: bool = True

@@ -29,13 +29,15 @@ Prepared = object
 class Write:
     """One write of a transaction: rows appended or replacing a table's (to
     its columns of the same names, the others null), or the rows whose
-    columns equal `where` deleted."""
+    columns equal `where` deleted, or those whose `column` is among the
+    values of `rows`' column of that name ("delete_in")."""
 
     schema: str
     name: str
-    kind: str  # "append", "replace" or "delete"
+    kind: str  # "append", "replace", "delete" or "delete_in"
     rows: ir.Table | pa.Table | Prepared | None = None
     where: Mapping[str, object] | None = None
+    column: str | None = None
 
 
 @dataclass
@@ -57,6 +59,10 @@ class Transaction:
         if not where:
             raise ValueError("a delete names at least one column")
         self.writes.append(Write(schema, name, "delete", where=dict(where)))
+
+    def delete_in(self, schema: str, name: str, column: str, values: ir.Table) -> None:
+        """Delete the rows whose `column` is one of `values`' column of that name."""
+        self.writes.append(Write(schema, name, "delete_in", values, column=column))
 
 
 class Temporary:

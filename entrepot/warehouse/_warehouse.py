@@ -193,6 +193,14 @@ BOOKKEEPING = {
             "source": "string",
         }
     ),
+    "source_row": ibis.schema(  # keyed fingerprints of ingested source rows
+        {
+            "source": "string",  # the extract (patients, lab...)
+            "row_id": "int64",  # the id of its OMOP row
+            "person_id": "int64",  # so that erasing a patient forgets their rows
+            "fingerprint": "int64",
+        }
+    ),
     "load_log": ibis.schema(
         {
             "load_id": "string",
