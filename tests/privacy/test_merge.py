@@ -233,6 +233,13 @@ def test_the_cli_merges_and_unmerges(capsys, ingested_file, pair, key_file, tmp_
 
 
 @pytest.mark.spark
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="known bug, not an engine gap: `entrepot ingest` on Spark writes wrong "
+    "drug_exposure.visit_occurrence_id values (785 of 787 point to no visit, as if "
+    "rounded through a double), so the merged Spark warehouse differs from DuckDB's",
+)
 def test_on_spark_merges_and_unmerges_are_exact(
     spark_ingested, ingested, merged_file, pair, tmp_path
 ):
