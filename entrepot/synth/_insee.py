@@ -7,6 +7,7 @@ with the noise of real files, among many people who are not patients. Rates:
 
 from __future__ import annotations
 
+import unicodedata
 import zlib
 from pathlib import Path
 
@@ -22,6 +23,17 @@ from entrepot.synth._reference import commune_mergers, communes, insee_rates, na
 from entrepot.warehouse._warehouse import BOOKKEEPING
 
 MODULE = "insee_deaths"  # its name in synth_truth
+#: The noise a patient's line may carry: its `synth_truth` subtype joins them by
+#: "+" (or is "exact").
+NOISE = (
+    "married_name",
+    "first_names_reordered",
+    "first_name_only",
+    "typo",
+    "unknown_day",
+    "unknown_month",
+    "merged_birthplace",
+)
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -238,19 +250,23 @@ def _typos(rng, surname: np.ndarray, first: list[list[str]], mark):
 
 
 def _edit(rng, word: str) -> str:
-    """`word` with one edit: a substitution, deletion, insertion or transposition."""
+    """`word` with one edit: a substitution, deletion, insertion or transposition
+    (of its capitals without accents, as INSEE writes it)."""
+    word = (
+        unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().upper()
+    )
     at = int(rng.integers(0, max(len(word) - 1, 1)))
     letter = LETTERS[rng.integers(0, len(LETTERS))]
     kind = rng.integers(0, 4) if len(word) > 2 else 2
     if kind == 0:
         new = word[:at] + letter + word[at + 1 :]
-        return new if new.upper() != word.upper() else word[:at] + word[at + 1 :]
+        return new if new != word else word[:at] + word[at + 1 :]
     if kind == 1:
         return word[:at] + word[at + 1 :]
     if kind == 2:
         return word[:at] + letter + word[at:]
     swapped = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
-    return swapped if swapped.upper() != word.upper() else word[:at] + word[at + 1 :]
+    return swapped if swapped != word else word[:at] + word[at + 1 :]
 
 
 def write_death_files(parts: Path, folder: Path, years: tuple[int, int]) -> pa.Table:

@@ -122,8 +122,10 @@ def _nir(female, birth, insee, order) -> list[str]:
     return out
 
 
-def patient_ipp(person_id: np.ndarray) -> list[str]:
-    """The IPP (patient number of the raw extracts) of each synthetic person id."""
+def patient_ipp(person_id) -> list[str]:
+    """The IPP (patient number of the raw extracts) of each synthetic person id:
+    `synth_truth` names persons by person id, an ingestion of the raw extracts by
+    the keyed pseudonym of their IPP (`entrepot.privacy.person_id(key, ipp)`)."""
     return [str(10**9 + (int(i) * _IPP_FACTOR) % (9 * 10**9)) for i in person_id]
 
 
