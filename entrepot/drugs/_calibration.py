@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from entrepot.drugs._intervals import log_interval
 from entrepot.errors import DrugInputError
 
-Z95 = 1.959963984540054
 #: negative controls needed to fit the systematic error
 MIN_CONTROLS = 3
 
@@ -60,7 +60,7 @@ class SystematicError:
         spread = math.sqrt(self.sd**2 + se**2)
         shifted = log_rr - self.mean
         p = math.erfc(abs(shifted) / spread / math.sqrt(2))
-        ci = (math.exp(shifted - Z95 * spread), math.exp(shifted + Z95 * spread))
+        ci = log_interval(shifted, spread, "the calibrated estimate")
         return Calibrated(math.exp(shifted), ci, p)
 
 

@@ -20,9 +20,8 @@ import ibis.expr.types as ir
 
 from entrepot.cohort import ConceptSet
 from entrepot.drugs._cases import Outcome, first_outcomes
+from entrepot.drugs._intervals import log_interval
 from entrepot.privacy import Decision
-
-Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -139,4 +138,4 @@ def _signal(
 
 
 def _interval(ratio: float, se: float) -> tuple[float, float]:
-    return (ratio * math.exp(-Z95 * se), ratio * math.exp(Z95 * se))
+    return log_interval(math.log(ratio), se, "the reporting ratio")

@@ -28,11 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from entrepot.drugs._cases import Outcome, cases, exposure_starts
+from entrepot.drugs._intervals import log_interval
 from entrepot.errors import DrugInputError
 from entrepot.privacy import Decision
 from entrepot.warehouse.eras import PERSISTENCE_DAYS
 
-Z95 = 1.959963984540054
 #: onsets needed for a Weibull fit (on at least two different days)
 MIN_ONSETS = 3
 
@@ -125,8 +125,10 @@ def time_to_onset(
         decision=decision,
     )
     median = float(np.median(days)) if days else None
-    enough = len(days) >= MIN_ONSETS and len(set(days)) > 1
-    fit = fit_weibull(days, max_days, min_days) if enough else None
+    try:
+        fit = fit_weibull(days, max_days, min_days)
+    except DrugInputError:  # too few onsets, or a fit that diverges
+        fit = None
     return Onset(drug, min_days, max_days, days, median, fit)
 
 
@@ -167,7 +169,7 @@ def fit_weibull(days: list[int], max_days: int, min_days: int = 0) -> Weibull:
     se = np.sqrt(np.diag(np.linalg.inv(_hessian(minus_ll, theta))))
 
     def interval(i: int) -> tuple[float, float]:
-        return (math.exp(theta[i] - Z95 * se[i]), math.exp(theta[i] + Z95 * se[i]))
+        return log_interval(theta[i], se[i], "the Weibull fit")
 
     return Weibull(math.exp(theta[0]), interval(0), math.exp(theta[1]), interval(1))
 

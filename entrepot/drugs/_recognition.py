@@ -16,14 +16,24 @@ from functools import cache
 
 from entrepot.drugs._galenic import Galenic, read_galenic
 from entrepot.drugs._mapping import aliases, atc_names, components
-from entrepot.drugs._text import fold, name_key, words
+from entrepot.drugs._text import fold, spelling_key
 from entrepot.drugs._thesaurus import Thesaurus
 
 MAX_LINE = 500  # characters: no drug label is longer; longer lines are not read
 _MAX_NAME_WORDS = 6
 #: Words of forms that edsnlp's lexicon lists as names of some products.
 _FORM_WORDS = frozenset(
-    {"solution", "gel", "collyre", "creme", "pommade", "poudre", "sirop", "comprime"}
+    spelling_key(w)
+    for w in (
+        "solution",
+        "gel",
+        "collyre",
+        "creme",
+        "pommade",
+        "poudre",
+        "sirop",
+        "comprime",
+    )
 )
 #: ATC groups given by one local route only, when the label says none.
 _ATC_ROUTES = (("S01", "ophthalmic"), ("S02", "otic"), ("G01", "vaginal"))
@@ -114,7 +124,7 @@ def _names(thesaurus: Thesaurus) -> _Names:
             part for part in components(code_names[0]) if part in class_names
         }
         for name in (code, *code_names):  # the code itself too: "B01AA12"
-            key = name_key(name)
+            key = spelling_key(name)
             if key in _FORM_WORDS:
                 continue
             names.atc[key].add(code)
@@ -124,8 +134,8 @@ def _names(thesaurus: Thesaurus) -> _Names:
         names.display[key] = substance.name
         single = {c for c in substance.atc if len(components(atc_names()[c][0])) == 1}
         for alias in aliases(substance.name):
-            names.substances[name_key(alias)].add(key)
-            names.atc[name_key(alias)] |= single or set(substance.atc)
+            names.substances[spelling_key(alias)].add(key)
+            names.atc[spelling_key(alias)] |= single or set(substance.atc)
     return names
 
 
@@ -137,7 +147,7 @@ def recognize(line: str, thesaurus: Thesaurus | None = None) -> Drug:
             input=line if isinstance(line, str) else repr(line), recognized=False
         )
     names = _names(thesaurus)
-    tokens = words(line)
+    tokens = spelling_key(line).split()
     atc: set[str] = set()
     substances: set[str] = set()
     classes: set[str] = set()
@@ -156,6 +166,7 @@ def recognize(line: str, thesaurus: Thesaurus | None = None) -> Drug:
     if not (atc or substances):
         return Drug(input=line, recognized=False)
     galenic = route_of(line, atc)
+    atc = _on_route(atc, galenic)
     shown = sorted(names.display.get(s, s) for s in substances) or sorted(
         {part for code in atc for part in components(atc_names()[code][0])}
     )
@@ -172,6 +183,18 @@ def recognize(line: str, thesaurus: Thesaurus | None = None) -> Drug:
             thesaurus, substances, classes, galenic.route, galenic.doubt is None
         ),
     )
+
+
+def _on_route(atc: set[str], galenic: Galenic) -> set[str]:
+    """The codes of a name that fit the route the label states: azithromycin
+    tablets are J01FA10, its eye drops S01AA26 (all codes when none fits)."""
+    if galenic.route is None or galenic.doubt is not None:
+        return atc
+    if local := LOCAL_ATC.get(galenic.route):
+        fitting = {c for c in atc if c.startswith(local)}
+    else:  # a systemic route: not the codes of a local route's group
+        fitting = {c for c in atc if not c.startswith(tuple(p for p, _ in _ATC_ROUTES))}
+    return fitting or atc
 
 
 def route_of(line: str, atc: set[str] | frozenset[str] = frozenset()) -> Galenic:

@@ -36,6 +36,7 @@ import pyarrow as pa
 
 from entrepot.drugs._cases import Outcome, cases, exposure_starts
 from entrepot.drugs._conditional import fit_conditional_poisson
+from entrepot.drugs._intervals import log_interval
 from entrepot.errors import DrugInputError
 from entrepot.privacy import Decision
 from entrepot.warehouse.eras import PERSISTENCE_DAYS
@@ -43,7 +44,6 @@ from entrepot.warehouse.eras import PERSISTENCE_DAYS
 #: Days after an exposure start, both included: acute, then subacute.
 DEFAULT_WINDOWS = ((1, 30), (31, 90))
 SEASONS = {"quarter": 3, "month": 1}
-Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def _estimates(table: pa.Table, windows, fitted: dict | None = None) -> list:
             out.append(WindowEstimate(a, b, 0.0, None, None, None, 0, int(days[i])))
             continue
         log_irr, se, events = fitted[i]
-        ci = (math.exp(log_irr - Z95 * se), math.exp(log_irr + Z95 * se))
+        ci = log_interval(log_irr, se, f"the case series' window {a}-{b}")
         out.append(
             WindowEstimate(
                 a, b, math.exp(log_irr), ci, log_irr, se, events, int(days[i])

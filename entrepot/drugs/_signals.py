@@ -144,7 +144,7 @@ def _first_window(wh, outcome: Outcome, atc: str, decision: Decision):
     (no exposed case with control time, every outcome in a window)."""
     try:
         return sccs(wh, outcome, atc, decision=decision).windows[0]
-    except (DrugInputError, OverflowError):  # an unbounded estimate: no IRR
+    except DrugInputError:  # no exposed case with control time, a diverging fit
         return None
 
 

@@ -30,6 +30,18 @@ def name_key(text: str) -> str:
     return " ".join(words(text))
 
 
+def spelling_key(text: str) -> str:
+    """A name key blind to the spellings French and English names of one
+    substance differ by: "azithromycine", "azitromycine" and "azithromycin"
+    meet as "azitromycin", "dapagliflozine" and "dapagliflozin" too."""
+    return " ".join(_unspelled(w) for w in words(text))
+
+
+def _unspelled(word: str) -> str:
+    word = word.replace("th", "t")
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word
+
+
 def bag_key(text: str) -> str:
     """A name's words in any order, without stop words: "acetylsalicylique acide"
     and "acide acétylsalicylique" meet here."""

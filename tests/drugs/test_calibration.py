@@ -92,3 +92,16 @@ def test_calibration_by_hand():
 def test_calibration_needs_three_controls():
     with pytest.raises(DrugInputError, match="needs ≥ 3 negative controls"):
         fit_systematic_error([(0.1, 0.2), (0.3, math.nan)])
+
+
+def test_an_interval_of_a_diverging_estimate_is_a_clear_error():
+    from entrepot.drugs._intervals import Z95, log_interval
+
+    low, high = log_interval(math.log(2.0), 0.25, "x")
+    assert low == pytest.approx(2.0 * math.exp(-Z95 * 0.25))
+    assert high == pytest.approx(2.0 * math.exp(Z95 * 0.25))
+    for log_ratio, se in ((1.0, math.inf), (1.0, math.nan), (300.0, 1.0), (2.0, 200.0)):
+        with pytest.raises(
+            DrugInputError, match=r"^the Weibull fit: the estimate diverges"
+        ):
+            log_interval(log_ratio, se, "the Weibull fit")

@@ -31,7 +31,13 @@ from tests.drugs import SEED
             "buccal",
             None,
         ),
-        ("KETUM 2,5 % gel", ["ketoprofene"], ["M01AE03", "M02AA10"], "cutaneous", None),
+        # the codes that fit the route the label states
+        ("KETUM 2,5 % gel", ["ketoprofene"], ["M02AA10"], "cutaneous", None),
+        ("AZITHROMYCINE 250 mg comprimé", ["azithromycine"], ["J01FA10"], "oral", 250),
+        ("azithromycine collyre", ["azithromycine"], ["S01AA26"], "ophthalmic", None),
+        # French and English spellings of one name
+        ("dapagliflozine 10 mg", ["dapagliflozin"], ["A10BK01"], None, 10),
+        ("azitromycine 500 mg", ["azithromycine"], ["J01FA10", "S01AA26"], None, 500),
         (
             "LOVENOX 4000 UI/0,4 mL, solution injectable",
             ["enoxaparine"],
