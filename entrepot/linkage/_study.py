@@ -76,6 +76,7 @@ class StudyLink:
     matched: int
     unmatched: int
     unmatched_lines: list[int]
+    undated: int  # rows of a known patient without a date, kept aside
     opted_out: int
     variables: int
     observations: int
@@ -149,6 +150,7 @@ def link_study(
         matched=len(export.rows) - len(unmatched) - dropped,
         unmatched=len(unmatched),
         unmatched_lines=unmatched[:_LISTED],
+        undated=len(aside) - len(unmatched),
         opted_out=dropped,
         variables=len(loaded),
         observations=tables["observation"],
@@ -252,20 +254,16 @@ class _Reader:
         without one."""
         ipp = row[self.id_column].strip()
         shift = shift_days(self.key, ipp) if self.shifting else 0
-        when = None
-        for f in self.dates:
-            value = read_date(row.get(f.name, ""))
-            if value is not None:
-                when = value
-                break
-        if when is None:
+        dated = next((f for f in self.dates if read_date(row.get(f.name, ""))), None)
+        if dated is None:
             return None
+        when = read_date(row[dated.name])
         visit = (row.get(c, "").strip() for c in _VISIT)
         where = f"{ipp}|{'|'.join(visit)}|{when}"
         facts = []
         for column, (f, option) in self.columns.items():
             text = row[column].strip()
-            if not text:
+            if not text or f is dated:  # the row's date is no fact of its own
                 continue
             value = self._value(line, column, f, option, text)
             if value is None:

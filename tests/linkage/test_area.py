@@ -27,7 +27,11 @@ def _values(wh, vocabulary: str = "paris_areas") -> dict[int, dict]:
     rows = obs.join(concept, obs.observation_concept_id == concept.concept_id)
     rows = rows.filter(concept.vocabulary_id == vocabulary)
     found: dict[int, dict] = {}
-    for r in rows.select("person_id", "concept_code", "value_as_number").to_pyarrow().to_pylist():
+    for r in (
+        rows.select("person_id", "concept_code", "value_as_number")
+        .to_pyarrow()
+        .to_pylist()
+    ):
         found.setdefault(r["person_id"], {})[r["concept_code"]] = r["value_as_number"]
     return found  # fmt: skip
 
@@ -47,7 +51,10 @@ def test_figures_reach_the_patients_of_their_commune(warehouse, tmp_path):
     }  # fmt: skip
     assert (summary["withheld"], summary["threshold"]) == (1, 10)
     assert (summary["persons"], summary["observations"]) == (22, 44)
-    assert summary["rejected"] == [] and summary["ignored_columns"] == ["postcode", "name"]
+    assert summary["rejected"] == [] and summary["ignored_columns"] == [
+        "postcode",
+        "name",
+    ]
     assert summary["unmatched_codes"][:2] == ["75102", "75103"]
     values = _values(warehouse)
     assert len(values) == 22 and warehouse.count("observation") == 44
