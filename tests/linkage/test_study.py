@@ -191,8 +191,10 @@ def test_another_key_is_refused(capsys, hospital, tmp_path):
     assert "pseudonymised with another key" in error
 
 
-@pytest.mark.spark
-def test_a_study_loads_on_spark(make_warehouse, tmp_path, spark_session):
+@pytest.mark.parametrize(
+    "engine", [pytest.param("spark", marks=pytest.mark.spark)], indirect=True
+)
+def test_a_study_loads_on_spark(make_warehouse, tmp_path):
     """Without the bundled vocabulary, coded fields keep the study's concepts."""
     key = key_file(tmp_path)
     wh = make_warehouse("eds")
