@@ -39,6 +39,7 @@ from entrepot.linkage._concepts import (
     vocabulary_row,
 )
 from entrepot.linkage._redcap import (
+    REDCAP_COLUMNS,
     Field,
     field_of,
     infer_dictionary,
@@ -135,11 +136,15 @@ def link_study(
             dropped += 1
         elif pid is None:
             unmatched.append(line)
-            aside.append(_aside(study, key, id_column, line, row, "no such patient"))
+            aside.append(
+                _aside(study, key, id_column, columns, line, row, "no such patient")
+            )
         else:
             found = reader.facts(line, row, pid)
             if found is None:
-                aside.append(_aside(study, key, id_column, line, row, "no date"))
+                aside.append(
+                    _aside(study, key, id_column, columns, line, row, "no date")
+                )
             facts += found or []
     _write(wh, study, consent, own, facts, aside, len(export.rows), by)
     tables = Counter(f.table for f in facts)
@@ -342,12 +347,13 @@ class _Reader:
         return _Fact(table, row)
 
 
-def _aside(study, key, id_column, line: int, row: dict, reason: str) -> dict:
+def _aside(study, key, id_column, columns, line: int, row: dict, reason: str):
     """A quarantine row: the export's row with its IPP replaced by the IPP's
-    pseudonym (never in clear), and why it was kept aside."""
-    record = dict(row)
-    ipp = record.pop(id_column).strip()
-    record = {"ipp_pseudonym": pseudonym(key, "ipp", ipp) if ipp else None, **record}
+    pseudonym (never in clear), identifiers and free text left out, and why
+    it was kept aside."""
+    ipp = row[id_column].strip()
+    record = {"ipp_pseudonym": pseudonym(key, "ipp", ipp) if ipp else None}
+    record |= {c: v for c, v in row.items() if c in columns or c in REDCAP_COLUMNS}
     return {
         "load_id": f"study:{study}",
         "quarantined_at": _now(),

@@ -90,6 +90,7 @@ def test_an_export_is_loaded_once_however_often_it_is_given(capsys, hospital):
     unknown = json.loads(aside[1]["record"])
     assert unknown["ipp_pseudonym"] == pseudonym(secret, "ipp", "9999999999")
     assert "9999999999" not in aside[1]["record"]
+    assert "initials" not in unknown and unknown["hba1c"] == "9.2"  # no identifier
 
 
 def test_facts_carry_their_concepts_and_the_patient_s_shifted_dates(capsys, hospital):
