@@ -28,6 +28,7 @@ import pyarrow as pa
 from entrepot.errors import InputFileError, ParameterError
 from entrepot.linkage._concepts import (
     LocalConcept,
+    check_vocabulary,
     concept_rows,
     replace_vocabulary,
     vocabulary_name,
@@ -39,6 +40,7 @@ from entrepot.warehouse.cdm import cdm_table
 
 #: The `location` column holding each level's code.
 LEVELS = {"commune": "location_source_value", "postcode": "zip"}
+REFERENCE = "entrepot link area"  # the vocabulary_reference of its vocabularies
 REGISTRY = 32879  # Type Concept: Registry (data linked from outside the hospital)
 _LISTED = 20  # unmatched codes listed in a report
 
@@ -89,6 +91,7 @@ def link_area(
     file = read_csv(Path(path))
     key = file.column(key, "--key")
     vocabulary = vocabulary_name(source or Path(path).stem, "--source")
+    check_vocabulary(wh, vocabulary, REFERENCE, "--source")
     variables, ignored = _variables(file, key, columns)
     values, rejected = _values(file, key, level, variables)
     found = _persons(wh, level, sorted(values))
@@ -111,7 +114,9 @@ def link_area(
             tx,
             vocabulary,
             concept_rows(vocabulary, concepts),
-            vocabulary_row(vocabulary, f"{level} figures of {file.path.name}", level),
+            vocabulary_row(
+                vocabulary, f"{level} figures of {file.path.name}", REFERENCE
+            ),
         )
         gone = pa.table({"observation_concept_id": sorted(earlier | set(ids.values()))})
         tx.delete_in(

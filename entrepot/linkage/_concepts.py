@@ -13,7 +13,7 @@ from datetime import date
 
 import pyarrow as pa
 
-from entrepot.errors import InputFileError
+from entrepot.errors import InputFileError, ParameterError
 from entrepot.warehouse.cdm import cdm_table
 from entrepot.warehouse.vocabulary import local_concept_id
 
@@ -44,6 +44,27 @@ def vocabulary_name(name: str, what: str) -> str:
             "letters, digits, _ or -)"
         )
     return cleaned
+
+
+def check_vocabulary(wh, vocabulary: str, reference: str, what: str) -> None:
+    """Refuse to replace a vocabulary that another source brought (LOINC,
+    CIM10, a study where an area table is loaded...): only one that the same
+    kind of linkage (`reference`) wrote, or a new one."""
+    v = wh.table("vocabulary")
+    found = v.filter(v.vocabulary_id == vocabulary).vocabulary_reference
+    found = set(found.to_pyarrow().to_pylist())
+    concept = wh.table("concept")
+    if found - {reference} or (
+        not found
+        and concept.filter(concept.vocabulary_id == vocabulary)
+        .count()
+        .to_pyarrow()
+        .as_py()
+    ):
+        raise ParameterError(
+            f"{what}: {vocabulary} is a vocabulary of the warehouse that "
+            f"`{reference}` did not write; choose another name"
+        )
 
 
 def concept_rows(vocabulary: str, concepts: list[LocalConcept]) -> pa.Table:

@@ -30,9 +30,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from entrepot.errors import InputFileError
+from entrepot.errors import ParameterError
 from entrepot.linkage._concepts import (
     LocalConcept,
+    check_vocabulary,
     concept_rows,
     replace_vocabulary,
     vocabulary_name,
@@ -61,6 +62,7 @@ from entrepot.privacy import (
 )
 from entrepot.warehouse.cdm import cdm_table
 
+REFERENCE = "entrepot link study"  # the vocabulary_reference of its vocabularies
 CASE_REPORT_FORM = 32809  # Type Concept: Case Report Form
 _LISTED = 50  # unmatched lines listed in a report
 #: What tells a patient's rows apart: the visit (event), the repeated form.
@@ -111,6 +113,7 @@ def link_study(
 ) -> StudyLink:
     """Load the REDCap export at `path` as study `study` (see the module)."""
     study = vocabulary_name(study, "--study")
+    check_vocabulary(wh, study, REFERENCE, "--study")
     export = read_csv(Path(path))
     id_column = export.column(id_column, "--id-column")
     fields = (
@@ -125,8 +128,8 @@ def link_study(
     standard, unknown = _standard_concepts(wh, loaded)
     own = {f.name: _concept(f, standard) for f in loaded}
     ids = {name: c.id(study) for name, c in own.items()}
-    reader = _Reader(study, key, id_column, fields, columns, ids, standard)
-    reader.shifting = bool(date_shifting(wh))
+    shifting = bool(date_shifting(wh))
+    reader = _Reader(study, key, id_column, fields, columns, ids, standard, shifting)
     persons = _persons(wh, export, id_column, key)
     out = opted_out(wh) if wh.has_table("optout") else set()
     facts, aside, unmatched, dropped = [], [], [], 0
@@ -134,18 +137,15 @@ def link_study(
         pid = persons.get(row[id_column].strip())
         if pid in out:
             dropped += 1
-        elif pid is None:
+            continue
+        found = None if pid is None else reader.facts(line, row, pid)
+        if found is not None:
+            facts += found
+            continue
+        if pid is None:
             unmatched.append(line)
-            aside.append(
-                _aside(study, key, id_column, columns, line, row, "no such patient")
-            )
-        else:
-            found = reader.facts(line, row, pid)
-            if found is None:
-                aside.append(
-                    _aside(study, key, id_column, columns, line, row, "no date")
-                )
-            facts += found or []
+        reason = "no such patient" if pid is None else "no date"
+        aside.append(_aside(study, key, id_column, columns, line, row, reason))
     _write(wh, study, consent, own, facts, aside, len(export.rows), by)
     tables = Counter(f.table for f in facts)
     return StudyLink(
@@ -174,7 +174,7 @@ def _consent(wh, study: str, consent: str | None) -> str:
         return consent.strip()
     known = [s["consent"] for s in studies(wh) if s["name"] == study]
     if not known:
-        raise InputFileError(
+        raise ParameterError(
             f"--consent: study {study} is new; say what its participants "
             "consented to (the scope projects are granted it for)"
         )
@@ -245,11 +245,10 @@ def _persons(wh, export: CsvFile, id_column: str, key: SecretKey) -> dict[str, i
 class _Reader:
     """A row of the export as facts of its patient."""
 
-    shifting = True
-
-    def __init__(self, study, key, id_column, fields, columns, ids, standard):
+    def __init__(self, study, key, id_column, fields, columns, ids, standard, shifting):
         self.study, self.key, self.id_column = study, key, id_column
         self.columns, self.ids, self.standard = columns, ids, standard
+        self.shifting = shifting
         self.dates = [f for f in fields.values() if f.kind == "date" and not f.skipped]
         self.seen: set[int] = set()
         self.rejected: list[dict] = []
@@ -370,7 +369,7 @@ def _write(wh, study, consent, own, facts, aside, rows: int, by: str) -> None:
     listed = wh.table("study_row")
     listed = listed.filter(listed.study == study).to_pyarrow()
     concepts = concept_rows(study, list(own.values()))
-    vocabulary = vocabulary_row(study, f"research database {study}", "REDCap export")
+    vocabulary = vocabulary_row(study, f"research database {study}", REFERENCE)
     with wh.store.transaction() as tx:
         replace_vocabulary(wh, tx, study, concepts, vocabulary)
         for table in ("observation", "measurement"):

@@ -11,12 +11,12 @@ import pytest
 
 from entrepot.cli import main
 from entrepot.cohort import run_cohort
-from entrepot.linkage import link_area
-from entrepot.privacy import set_mask_threshold
+from entrepot.linkage import link_area, link_study
+from entrepot.privacy import read_key_file, set_mask_threshold
 from entrepot.subgroups import build_features, spec_from_data
 from entrepot.warehouse import Warehouse
 
-from .linked_hospital import AREAS, fill, key_file
+from .linked_hospital import AREAS, DICTIONARY, EXPORT, fill, key_file
 
 FIGURES = ["area_km2", "population"]
 
@@ -178,9 +178,15 @@ def test_bad_cells_are_kept_aside_with_their_reason(capsys, hospital, tmp_path):
         (["--key", "commune", "--value", "name", "--date", "2021"],
          "--date: '2021' is not a date"),
         (["--key", "commune", "--value", "commune"], "the key column holds codes"),
+        (["--key", "commune", "--source", "INTEGRA"], "INTEGRA is a vocabulary of"),
     ],
 )  # fmt: skip
 def test_bad_options_get_one_line(capsys, hospital, args, message):
+    if "--source" in args:  # a study's vocabulary is not replaced by figures
+        with Warehouse.open(hospital) as wh:
+            key = read_key_file(hospital.parent / "key")
+            link_study(wh, EXPORT, id_column="ipp", study="INTEGRA", key=key,
+                       dictionary=DICTIONARY, consent="any")  # fmt: skip
     argv = ["link", "area", str(AREAS), "-w", str(hospital)]
     if "--level" not in args:
         argv += ["--level", "commune"]

@@ -167,6 +167,7 @@ def test_opted_out_patients_are_left_out(capsys, hospital):
         (["--study", "INTEGRA STUDY"], "--study: 'INTEGRA STUDY' is not a vocabulary"),
         (["--consent", " "], "--consent: study INTEGRA is new"),
         (["--dictionary", str(EXPORT)], "not a REDCap data dictionary (no column"),
+        (["--study", "LOINC"], "LOINC is a vocabulary of the warehouse that"),
     ],
 )
 def test_bad_input_gets_one_line(capsys, hospital, args, message):
