@@ -13,7 +13,9 @@ import pytest
 from entrepot.cli import main
 from entrepot.linkage import link_study
 from entrepot.privacy import (
+    Perimeter,
     add_project,
+    grant_study,
     person_id,
     pseudonym,
     read_key_file,
@@ -208,3 +210,10 @@ def test_a_study_loads_on_spark(make_warehouse, tmp_path):
     assert {k: found[k] for k in COUNTS} == COUNTS
     assert len(found["unknown_codes"]) == 3 and found["standard"] == {}
     assert (wh.count("observation"), wh.count("measurement")) == (22, 20)
+    add_project(wh, "diabetes")
+    grant_study(wh, "diabetes", "INTEGRA")
+    seen = {
+        p: Perimeter(project=p).table(wh, "measurement").count().to_pyarrow().as_py()
+        for p in ("diabetes", "other")
+    }
+    assert seen == {"diabetes": 20, "other": 0}
