@@ -217,3 +217,17 @@ def test_a_study_loads_on_spark(make_warehouse, tmp_path):
         for p in ("diabetes", "other")
     }
     assert seen == {"diabetes": 20, "other": 0}
+
+
+def test_without_its_dictionary_an_export_keeps_numbers_and_dates(hospital):
+    """Fields are read from the values: dates and numbers are loaded, the
+    rest (initials, a comment, an HbA1c column holding "NA") left out."""
+    path, key = hospital
+    with Warehouse.open(path) as wh:
+        found = link_study(
+            wh, EXPORT, id_column="ipp", study="INTEGRA", key=read_key_file(key),
+            consent=CONSENT,
+        ).summary()  # fmt: skip
+    assert set(found["skipped"]) == {"initials", "hba1c", "comment"}
+    assert found["variables"] == 9  # weight, sbp, insulin, 3 checkboxes, type, 2 dates
+    assert (found["measurements"], found["observations"]) == (46, 4)
