@@ -127,9 +127,9 @@ def link_study(
     loaded = [f for f in fields.values() if f.skipped is None]
     standard, unknown = _standard_concepts(wh, loaded)
     own = {f.name: _concept(f, standard) for f in loaded}
-    ids = {name: c.id(study) for name, c in own.items()}
+    targets = {name: _target(name, c, standard, study) for name, c in own.items()}
     shifting = bool(date_shifting(wh))
-    reader = _Reader(study, key, id_column, fields, columns, ids, standard, shifting)
+    reader = _Reader(study, key, id_column, fields, columns, targets, shifting)
     persons = _persons(wh, export, id_column, key)
     out = opted_out(wh) if wh.has_table("optout") else set()
     facts, aside, unmatched, dropped = [], [], [], 0
@@ -228,6 +228,13 @@ def _concept(f: Field, standard: dict) -> LocalConcept:
     return LocalConcept(f.name, f.label, domain, "Study variable")
 
 
+def _target(name: str, own: LocalConcept, standard: dict, study: str):
+    """Where a field's facts go: (table, concept_id, the study's own concept_id)."""
+    own_id = own.id(study)
+    concept = standard[name][2] if name in standard else own_id
+    return own.domain.lower(), concept, own_id
+
+
 def _persons(wh, export: CsvFile, id_column: str, key: SecretKey) -> dict[str, int]:
     """{IPP: person_id} of the export's IPPs whose patient is in the warehouse
     (or opted out)."""
@@ -245,10 +252,9 @@ def _persons(wh, export: CsvFile, id_column: str, key: SecretKey) -> dict[str, i
 class _Reader:
     """A row of the export as facts of its patient."""
 
-    def __init__(self, study, key, id_column, fields, columns, ids, standard, shifting):
+    def __init__(self, study, key, id_column, fields, columns, targets, shifting):
         self.study, self.key, self.id_column = study, key, id_column
-        self.columns, self.ids, self.standard = columns, ids, standard
-        self.shifting = shifting
+        self.columns, self.targets, self.shifting = columns, targets, shifting
         self.dates = [f for f in fields.values() if f.kind == "date" and not f.skipped]
         self.seen: set[int] = set()
         self.rejected: list[dict] = []
@@ -319,16 +325,7 @@ class _Reader:
         return None
 
     def _fact(self, f: Field, pid: int, day: date, value: dict, where: str) -> _Fact:
-        own = self.ids[f.name]
-        concept, domain = own, None
-        if f.name in self.standard:
-            concept, domain = self.standard[f.name][2], self.standard[f.name][3]
-        table = (
-            "measurement"
-            if (domain or ("Measurement" if f.kind == "number" else ""))
-            == "Measurement"
-            else "observation"
-        )
+        table, concept, own = self.targets[f.name]
         row_id = pseudonym_id(self.key, "study", f"{self.study}|{where}")
         source = f"{self.study}:{f.name}"[:50]
         if table == "measurement":
