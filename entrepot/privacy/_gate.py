@@ -48,6 +48,7 @@ from entrepot.privacy._disclosure import (
 )
 from entrepot.privacy._optout import on_optout
 from entrepot.privacy._release import person_ids, release_counts, release_set
+from entrepot.privacy._studies import without_studies
 
 _OPTOUT_TTL = 5.0  # seconds an opt-out list is trusted (opting out clears it)
 _optouts: dict[str, tuple[float, frozenset[int]]] = {}
@@ -55,12 +56,14 @@ _optouts: dict[str, tuple[float, frozenset[int]]] = {}
 
 @dataclass(frozen=True)
 class Perimeter:
-    """The rows a project may see: a cohort's persons, some tables, a period."""
+    """The rows a project may see: a cohort's persons, some tables, a period,
+    and the research databases (studies) it was granted."""
 
     cohort_id: int | None = None
     domains: frozenset[str] | None = None
     start: date | None = None
     end: date | None = None
+    project: str | None = None  # whose studies it sees (None: none)
 
     @classmethod
     def of(cls, row: dict) -> Perimeter:
@@ -70,6 +73,7 @@ class Perimeter:
             frozenset(domains.split(",")) if domains else None,
             row["start_date"],
             row["end_date"],
+            row["name"],
         )
 
     def table(self, wh, name: str) -> ir.Table:
@@ -80,7 +84,7 @@ class Perimeter:
             self.domains is not None and name not in self.domains | {"person"}
         ):
             raise AccessDeniedError(f"table {name} is outside the project's perimeter")
-        t = wh.table(name)
+        t = without_studies(wh, wh.table(name), name, self.project)
         person = "person_id" if "person_id" in t.columns else None
         return self.narrow(wh, t, person, _date_column(t))
 

@@ -201,6 +201,26 @@ BOOKKEEPING = {
             "fingerprint": "int64",
         }
     ),
+    "study": ibis.schema(  # research databases linked in (entrepot.linkage)
+        {
+            "name": "string",
+            "consent": "string",  # the scope its participants consented to
+            "rows": "int64",
+            "loaded_at": "timestamp",
+            "loaded_by": "string",
+        }
+    ),
+    "study_row": ibis.schema(  # each CDM row a study brought (entrepot.linkage)
+        {
+            "study": "string",
+            "table_name": "string",  # observation or measurement
+            "row_id": "int64",
+            "person_id": "int64",  # so that erasing a patient forgets their rows
+        }
+    ),
+    "study_access": ibis.schema(  # projects authorised for a study (entrepot.privacy)
+        {"project": "string", "study": "string", "granted_at": "timestamp"}
+    ),
     "load_log": ibis.schema(
         {
             "load_id": "string",

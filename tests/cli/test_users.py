@@ -113,6 +113,9 @@ RIGHTS = {
     "backup": (["OUT"], "manage"),
     "restore": (["OUT"], "manage"),
     "upgrade": ([], "manage"),
+    "link area": (["OUT", "--level", "commune", "--key", "code"], "ingest"),
+    "link study": (["OUT", "--id-column", "ipp", "--study", "S"], "ingest"),
+    "link grant": (["S", "--project", "gi"], "manage"),
 }
 #: Every other command, and why it needs no right on the warehouse.
 OTHER = {
