@@ -52,6 +52,23 @@ class SlideTruth:
     mpp: float
     levels: int
 
+    def share(self, mask: str, xs, ys, extent: int) -> np.ndarray:
+        """The share of `mask` ("tissue_mask", "lesion_mask" or "pen_mask")
+        under each level-0 square (x, y, extent), by the mask's summed areas."""
+        grid = getattr(self, mask)
+        summed = np.zeros((grid.shape[0] + 1, grid.shape[1] + 1))
+        summed[1:, 1:] = grid.cumsum(0).cumsum(1)
+
+        def cells(v, limit):
+            return np.clip(
+                np.rint(np.asarray(v) / self.downsample).astype(int), 0, limit
+            )
+
+        x0, x1 = cells(xs, grid.shape[1]), cells(np.asarray(xs) + extent, grid.shape[1])
+        y0, y1 = cells(ys, grid.shape[0]), cells(np.asarray(ys) + extent, grid.shape[0])
+        inside = summed[y1, x1] - summed[y0, x1] - summed[y1, x0] + summed[y0, x0]
+        return inside / np.maximum((x1 - x0) * (y1 - y0), 1)
+
 
 @dataclass(frozen=True)
 class _Fields:
