@@ -204,23 +204,27 @@ class _Textures:
     by_downsample: dict[int, tuple[np.ndarray, ...]]  # normal, lesion, blurred, bg
 
 
-@functools.lru_cache(maxsize=4)
-def _textures(downsamples: tuple[int, ...]) -> _Textures:
-    """The textures at each downsample: the same for every slide (drawn
-    from TEXTURE_SEED), so that a process writing many slides draws them once."""
+@functools.lru_cache(maxsize=1)
+def _base_textures() -> tuple[np.ndarray, ...]:
+    """Normal, lesion, out-of-focus and glass textures at level 0: the same
+    for every slide (drawn from TEXTURE_SEED), so a process draws them once."""
     rng = np.random.default_rng(TEXTURE_SEED)
     normal = _texture(rng, 0.9, (4.5, 7.0), 1.1, 0.45)
     lesion = _texture(rng, 2.6, (6.5, 10.0), 1.6, 0.25)
     blurred = np.stack([_periodic_gaussian(normal[..., c], 5.0) for c in range(3)], -1)
     background = _BACKGROUND + rng.normal(0, 1.2, (_PERIOD, _PERIOD, 1))
-    levels = {}
-    for d in downsamples:
-        k = _PERIOD // d
-        levels[d] = tuple(
-            t.astype(np.float32).reshape(k, d, k, d, 3).mean(axis=(1, 3))
-            for t in (normal, lesion, blurred, background)
-        )
-    return _Textures(levels)
+    return tuple(t.astype(np.float32) for t in (normal, lesion, blurred, background))
+
+
+@functools.lru_cache(maxsize=8)
+def _reduced(d: int) -> tuple[np.ndarray, ...]:
+    """The textures averaged over d x d blocks (a level of downsample d)."""
+    k = _PERIOD // d
+    return tuple(t.reshape(k, d, k, d, 3).mean(axis=(1, 3)) for t in _base_textures())
+
+
+def _textures(downsamples) -> _Textures:
+    return _Textures({d: _reduced(d) for d in downsamples})
 
 
 def _sample(field: np.ndarray, x0: int, y0: int, w: int, h: int, d: int):

@@ -37,7 +37,10 @@ def slides(tmp_path_factory):
             write_synthetic_slide(folder / f"{seed}.tif", seed=seed),
         )
     path = folder / "clean.tif"
-    out["clean"] = (path, write_synthetic_slide(path, seed=31, lesion=False))
+    out["clean"] = (
+        path,
+        write_synthetic_slide(path, seed=31, width=2048, height=2048, lesion=False),
+    )
     return out
 
 
