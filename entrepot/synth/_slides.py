@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from entrepot.errors import MissingDependencyError
+
 #: Level-0 pixels per cell of the fields and of the truth masks.
 TRUTH_DOWNSAMPLE = 16
 TILE = 256
@@ -363,8 +365,14 @@ def write_synthetic_slide(
 
     The label and macro images hold `label_text` (default: a made-up
     specimen number drawn from the seed)."""
-    import tifffile
-
+    try:
+        import skimage  # noqa: F401
+        import tifffile
+    except ImportError as error:
+        raise MissingDependencyError(
+            "synthetic slides need tifffile and scikit-image: "
+            "pip install 'entrepot[pathology]'"
+        ) from error
     rng = np.random.default_rng(seed)
     gh, gw = -(-height // TRUTH_DOWNSAMPLE), -(-width // TRUTH_DOWNSAMPLE)
     f = _fields(rng, gh, gw, lesion, pen_marks)
