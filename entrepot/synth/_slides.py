@@ -159,24 +159,43 @@ def _fields(rng, gh: int, gw: int, lesion: bool, pen_marks: bool) -> _Fields:
     return _Fields(tissue, lesion_field, pen, ink, bubble, blur)
 
 
+def _axis(start: int, count: int, d: int, limit: int):
+    """For `count` level pixels from `start`: the grid cell before each
+    pixel's centre and the weight of the next one (linear interpolation)."""
+    g = ((np.arange(start, start + count) + 0.5) * d) / TRUTH_DOWNSAMPLE - 0.5
+    g = np.clip(g, 0, limit - 1)
+    i0 = np.minimum(g.astype(int), max(limit - 2, 0))
+    return i0, np.minimum(i0 + 1, limit - 1), (g - i0).astype(np.float32)
+
+
 def _sample(field: np.ndarray, x0: int, y0: int, w: int, h: int, d: int):
     """The field bilinearly interpolated at the centres of the level pixels
-    [x0, x0 + w) x [y0, y0 + h) of a level of downsample `d`."""
-    gh, gw = field.shape
+    [x0, x0 + w) x [y0, y0 + h) of a level of downsample `d` (rows first,
+    on the few grid rows involved, then columns)."""
+    y_lo, y_hi, fy = _axis(y0, h, d, field.shape[0])
+    x_lo, x_hi, fx = _axis(x0, w, d, field.shape[1])
+    first, last = int(x_lo[0]), int(x_hi[-1]) + 1
+    part = field[:, first:last].astype(np.float32)
+    rows = part[y_lo] * (1 - fy[:, None]) + part[y_hi] * fy[:, None]
+    return rows[:, x_lo - first] * (1 - fx) + rows[:, x_hi - first] * fx
 
-    def axis(start, count, limit):
-        g = ((np.arange(start, start + count) + 0.5) * d) / TRUTH_DOWNSAMPLE - 0.5
-        g = np.clip(g, 0, limit - 1)
-        i0 = np.minimum(g.astype(int), limit - 2) if limit > 1 else g.astype(int) * 0
-        return i0, (g - i0).astype(np.float32)
 
-    iy, fy = axis(y0, h, gh)
-    ix, fx = axis(x0, w, gw)
-    if gh == 1 or gw == 1:
-        return field[np.ix_(iy, ix)].astype(np.float32)
-    top = field[np.ix_(iy, ix)] * (1 - fx) + field[np.ix_(iy, ix + 1)] * fx
-    bottom = field[np.ix_(iy + 1, ix)] * (1 - fx) + field[np.ix_(iy + 1, ix + 1)] * fx
-    return (top * (1 - fy[:, None]) + bottom * fy[:, None]).astype(np.float32)
+def _periodic(d: int) -> tuple[int, tuple[np.ndarray, ...]]:
+    """The textures of downsample d, repeated to cover any tile from any
+    offset (so a tile is a slice, not a copy), and their period."""
+    period = PERIOD // d
+    reps = 1 + -(-TILE // period)
+    return period, tuple(np.tile(t, (reps, reps, 1)) for t in textures_at(d))
+
+
+def _window(texture, period: int, x0: int, y0: int, w: int, h: int) -> np.ndarray:
+    """The periodic texture over [x0, x0 + w) x [y0, y0 + h)."""
+    y, x = y0 % period, x0 % period
+    if y + h > texture.shape[0] or x + w > texture.shape[1]:  # larger than a tile
+        return texture[
+            np.ix_(np.arange(y, y + h) % period, np.arange(x, x + w) % period)
+        ]
+    return texture[y : y + h, x : x + w]
 
 
 def _cells(start: int, count: int, d: int, limit: int) -> np.ndarray:
@@ -187,11 +206,10 @@ def _cells(start: int, count: int, d: int, limit: int) -> np.ndarray:
 
 def _render(f: _Fields, tex: dict, x0, y0, w, h, d) -> np.ndarray:
     """RGB uint8 pixels [x0, x0 + w) x [y0, y0 + h) of the level of downsample d."""
-    normal, lesion, blurred, background = tex[d]
-    k = normal.shape[0]
-    rows = np.arange(y0, y0 + h) % k
-    cols = np.arange(x0, x0 + w) % k
-    pick = np.ix_(rows, cols)
+    period, textures = tex[d]
+    normal, lesion, blurred, background = (
+        _window(t, period, x0, y0, w, h) for t in textures
+    )
     # the coarse cells under this region decide which fields matter
     g0y, g0x = (
         max(0, (y0 * d) // TRUTH_DOWNSAMPLE - 2),
@@ -205,16 +223,16 @@ def _render(f: _Fields, tex: dict, x0, y0, w, h, d) -> np.ndarray:
     def near(field):
         return field[g0y:g1y, g0x:g1x].max() > -0.05
 
-    out = background[pick]
+    out = background
     if near(f.tissue):
         tissue = _sample(f.tissue, x0, y0, w, h, d) > 0
-        texture = normal[pick]
+        texture = normal
         if near(f.blur):
             blur = _sample(f.blur, x0, y0, w, h, d) > 0
-            texture = np.where(blur[..., None], blurred[pick], texture)
+            texture = np.where(blur[..., None], blurred, texture)
         if near(f.lesion):
             inside = _sample(f.lesion, x0, y0, w, h, d) > 0
-            texture = np.where(inside[..., None], lesion[pick], texture)
+            texture = np.where(inside[..., None], lesion, texture)
         out = np.where(tissue[..., None], texture, out)
     if near(f.bubble):
         ring = np.clip(_sample(f.bubble, x0, y0, w, h, d) * 2, 0, 1)
@@ -304,7 +322,7 @@ def write_synthetic_slide(
     gh, gw = -(-height // TRUTH_DOWNSAMPLE), -(-width // TRUTH_DOWNSAMPLE)
     f = _fields(rng, gh, gw, lesion, pen_marks)
     downsamples = _downsamples(width, height)
-    tex = {d: textures_at(d) for d in downsamples}
+    tex = {d: _periodic(d) for d in downsamples}
     if label_text is None:
         label_text = f"SYNTH-{seed:06d}\nH&E"
     label = _label(label_text)
