@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from entrepot.errors import InputFileError
+from entrepot.errors import InputFileError, ParameterError
 from entrepot.slides import (
     LESION_MODEL,
     TOP_SHARE,
@@ -193,3 +193,23 @@ def test_tiles_cut_at_another_magnification_or_size_are_refused(slides):
         InputFileError, match="lesion.onnx takes 256 px tiles; these are 128 px"
     ):
         run_model(slide, tiles, LESION_MODEL)
+
+
+def test_a_model_whose_outputs_are_not_probabilities_is_refused(slides, tmp_path):
+    from onnx import numpy_helper
+
+    axes = numpy_helper.from_array(np.array([1, 2, 3], np.int64), "axes")
+    path = save(
+        tmp_path,
+        [helper.make_node("ReduceSum", ["x", "axes"], ["p"], keepdims=0)],
+        [tensor("x", ["N", 3, 256, 256])],
+        [tensor("p", ["N"])],
+        init=[axes],
+        name="sum.onnx",
+    )
+    slide, tiles = tiled(slides[HELD_OUT[0]][0])
+    with pytest.raises(InputFileError, match="sum.onnx gave 1 values for 1 tiles, or"):
+        run_model(slide, tiles.slice(0, 1), path)
+    bare = tiles.replace_schema_metadata(None)
+    with pytest.raises(ParameterError, match="the tiles must come from tile_slide"):
+        run_model(slide, bare, LESION_MODEL)

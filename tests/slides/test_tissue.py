@@ -82,7 +82,5 @@ def test_reading_in_strips_gives_the_same_mask(slides, monkeypatch):
     path, _ = slides[0]
     with tiffslide.TiffSlide(path) as slide:
         whole = detect_tissue(slide).mask
-        monkeypatch.setattr(
-            _tissue, "STRIP_PIXELS", 100_000
-        )  # 12 mask rows a strip
+        monkeypatch.setattr(_tissue, "STRIP_PIXELS", 100_000)  # 12 mask rows a strip
         assert np.array_equal(detect_tissue(slide).mask, whole)
