@@ -20,6 +20,7 @@ from entrepot.cli import (
     _profiles,
     _pv,
     _quality,
+    _slides,
     _synth,
     _vocab,
     _warehouse,
@@ -61,6 +62,7 @@ _privacy.register(app)
 app.add_typer(_cohort.app, name="cohort")
 app.add_typer(_extract.app, name="extract")
 app.add_typer(_patients.app, name="patients")
+app.add_typer(_slides.app, name="slides")
 _nlp.register(app)
 
 
