@@ -68,14 +68,15 @@ def open_slide(path: Path):
         raise _pathology_extra(e) from None
     try:
         slide = tiffslide.TiffSlide(path)
-        slide.properties  # parse now: a broken file fails here, not later
-        slide.level_dimensions
+        width, height = slide.dimensions  # parsed now: a broken file fails here
     except FileNotFoundError:
         raise InputFileError(f"{path.name}: no such file") from None
     except Exception as e:  # noqa: BLE001 - any reader error is an unreadable file
         raise InputFileError(
             f"{path.name}: not a readable whole-slide image ({type(e).__name__})"
         ) from None
+    if width < 1 or height < 1:
+        raise InputFileError(f"{path.name}: an empty image")
     return slide
 
 
