@@ -7,14 +7,17 @@
 from entrepot.synth._generate import SynthResult, generate_hospital, steps
 from entrepot.synth._gold import gold_reports
 from entrepot.synth._modules import Module, load_modules
+from entrepot.synth._slides import SlideTruth, write_synthetic_slide
 from entrepot.synth.notes import brain_mri_reports
 
 __all__ = [
     "Module",
+    "SlideTruth",
     "SynthResult",
     "brain_mri_reports",
     "generate_hospital",
     "gold_reports",
     "load_modules",
     "steps",
+    "write_synthetic_slide",
 ]
