@@ -27,14 +27,18 @@ TILE_COLUMNS = ("level", "x", "y", "size", "tissue_fraction")
 
 
 def store_tiles(wh, slide_id: int, tiles: pa.Table) -> dict:
-    """Replace a slide's tiles: `{"tiles", "with_tissue"}`."""
-    t = registry_table(wh, "slide_tile")
+    """Replace a slide's tiles (from `tile_slide`, its mpp, size and extent
+    kept in columns): `{"tiles", "with_tissue"}`."""
+    schema = registry_table(wh, "slide_tile").schema().to_pyarrow()
+    meta = tiles.schema.metadata
     n = tiles.num_rows
-    ids = pa.array([slide_id] * n, pa.int64())
-    rows = pa.Table.from_arrays(
-        [ids, *(tiles.column(c) for c in TILE_COLUMNS)],
-        names=["image_occurrence_id", *TILE_COLUMNS],
-    ).cast(t.schema().to_pyarrow())
+    asked = {"mpp": float(meta[b"mpp"]), "side": int(meta[b"size"]),
+             "extent": int(meta[b"extent"]), "image_occurrence_id": slide_id}  # fmt: skip
+    columns = [
+        tiles.column(f.name) if f.name in TILE_COLUMNS else pa.repeat(asked[f.name], n)
+        for f in schema
+    ]
+    rows = pa.Table.from_arrays(columns, names=schema.names).cast(schema)
     with wh.store.transaction() as tx:
         tx.delete("entrepot", "slide_tile", {"image_occurrence_id": slide_id})
         tx.append("entrepot", "slide_tile", wh.store.from_arrow(rows))
@@ -123,16 +127,20 @@ def heatmap_of(wh, slide_id: int) -> list[list[float | None]] | None:
 
 
 def tiles_of(wh, slide_id: int) -> pa.Table:
-    """A slide's stored tiles (level, x, y, size, tissue_fraction); none
-    stored is an error that says how to make them."""
+    """A slide's stored tiles with tissue, as `tile_slide` gave them (its
+    metadata back); none stored is an error that says how to make them."""
     t = registry_table(wh, "slide_tile")
-    t = t.filter(t.image_occurrence_id == slide_id).order_by(["level", "y", "x"])
-    rows = t.select(*TILE_COLUMNS).to_pyarrow()
+    t = t.filter((t.image_occurrence_id == slide_id) & (t.tissue_fraction > 0))
+    rows = t.order_by(["y", "x"]).to_pyarrow()
     if rows.num_rows == 0:
         raise NotFoundError(
-            f"slide {slide_id} has no tiles: run `entrepot slides tile {slide_id}` first"
+            f"slide {slide_id} has no tiles with tissue: run "
+            f"`entrepot slides tile {slide_id}` first"
         )
-    return rows
+    first = rows.slice(0, 1).to_pylist()[0]
+    meta = {"mpp": str(first["mpp"]), "size": str(first["side"]),
+            "extent": str(first["extent"])}  # fmt: skip
+    return rows.select(list(TILE_COLUMNS)).replace_schema_metadata(meta)
 
 
 def write_mask(mask, path: Path) -> None:

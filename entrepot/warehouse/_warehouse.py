@@ -254,11 +254,14 @@ BOOKKEEPING = {
     "slide_tile": ibis.schema(  # tiles of a slide (entrepot slides tile)
         {
             "image_occurrence_id": "int64",
-            "level": "int64",
-            "x": "int64",  # level-0 pixels
+            "level": "int64",  # the pyramid level it is read from
+            "x": "int64",  # level-0 pixels of its top-left corner
             "y": "int64",
-            "size": "int64",  # pixels at its level
+            "size": "int64",  # its side read at that level
             "tissue_fraction": "float64",
+            "mpp": "float64",  # as tiled: micrometres per pixel,
+            "side": "int64",  # side in pixels at that mpp,
+            "extent": "int64",  # and side in level-0 pixels
         }
     ),
     "slide_heatmap": ibis.schema(  # a model's tile scores, as a grid

@@ -113,6 +113,11 @@ RIGHTS = {
     "backup": (["OUT"], "manage"),
     "restore": (["OUT"], "manage"),
     "upgrade": ([], "manage"),
+    "slides add": (["SLIDE.tiff", "--specimen", "1"], "ingest"),
+    "slides scan": (["SLIDES"], "ingest"),
+    "slides tissue": (["1"], "ingest"),
+    "slides tile": (["1"], "ingest"),
+    "slides infer": (["1", "--model", "MODEL.onnx"], "ingest"),
 }
 #: Every other command, and why it needs no right on the warehouse.
 OTHER = {
