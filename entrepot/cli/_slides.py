@@ -225,7 +225,8 @@ def infer(
         tiles = tiles_of(wh, slide_id)
         with open_slide(found["path"]) as slide:
             done = run_model(slide, tiles, model, batch_size=batch_size)
-        result = store_inference(wh, found, done.score, done.heatmap, done.model)
+        cell = int(tiles.schema.metadata[b"extent"])
+        result = store_inference(wh, found, done.score, done.heatmap, done.model, cell)
         result = {"slide_id": slide_id, "model": done.model} | result
         decision.released(wh, "slides.infer", result, rows=1, persons=1)
     emit(

@@ -58,9 +58,12 @@ def _grid(heatmap) -> list[list[float | None]]:
     ]
 
 
-def store_inference(wh, found: dict, score: float, heatmap, model: str) -> dict:
-    """A model's slide score and heatmap, stored and linked to the slide:
-    `{"image_feature_id", "measurement_id", "score", "heatmap": [rows, columns]}`."""
+def store_inference(
+    wh, found: dict, score: float, heatmap, model: str, cell: int
+) -> dict:
+    """A model's slide score and heatmap (`cell` level-0 pixels a side per
+    value), stored and linked to the slide: `{"image_feature_id",
+    "measurement_id", "score", "heatmap": [rows, columns]}`."""
     from entrepot.warehouse.cdm import cdm_table
 
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
@@ -92,6 +95,7 @@ def store_inference(wh, found: dict, score: float, heatmap, model: str) -> dict:
     stored = {
         "image_feature_id": feature_id,
         "image_occurrence_id": found["slide_id"],
+        "cell": cell,
         "rows": len(grid),
         "columns": len(grid[0]) if grid else 0,
         "scores": json.dumps(grid),
@@ -116,14 +120,18 @@ def store_inference(wh, found: dict, score: float, heatmap, model: str) -> dict:
     }
 
 
-def heatmap_of(wh, slide_id: int) -> list[list[float | None]] | None:
-    """The latest heatmap of a slide, or None."""
+def heatmap_of(wh, slide_id: int) -> dict | None:
+    """The latest heatmap of a slide (`{"cell", "rows", "columns", "scores"}`,
+    scores as rows of values or None), or None."""
     t = registry_table(wh, "slide_heatmap")
     t = t.filter(t.image_occurrence_id == slide_id).order_by(
         ibis.desc("image_feature_id")
     )
     rows = t.limit(1).to_pyarrow().to_pylist()
-    return json.loads(rows[0]["scores"]) if rows else None
+    if not rows:
+        return None
+    found = {k: rows[0][k] for k in ("cell", "rows", "columns")}
+    return found | {"scores": json.loads(rows[0]["scores"])}
 
 
 def tiles_of(wh, slide_id: int) -> pa.Table:

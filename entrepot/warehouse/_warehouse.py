@@ -268,6 +268,7 @@ BOOKKEEPING = {
         {
             "image_feature_id": "int64",
             "image_occurrence_id": "int64",
+            "cell": "int64",  # level-0 pixels of a cell's side (from its top-left)
             "rows": "int64",
             "columns": "int64",
             "scores": "string",  # JSON: rows of floats, null where no tile

@@ -113,6 +113,7 @@ def test_infer_stores_the_score_and_heatmap_linked(capsys, registered):
     assert (value["person_id"], value["value_as_number"]) == (1, pytest.approx(found["score"]))  # fmt: skip
     grid = json.loads(h["scores"])
     assert (h["image_feature_id"], h["rows"], h["columns"]) == (feature["image_feature_id"], *found["heatmap"])  # fmt: skip
+    assert h["cell"] == 256  # 64 px tiles at 2 µm/px: 256 level-0 pixels at 0.5
     scored = [v for row in grid for v in row if v is not None]
     assert 0 < len(scored) < h["rows"] * h["columns"]  # background tiles unscored
     assert max(scored) == pytest.approx(found["score"], abs=0.05)
