@@ -194,7 +194,7 @@ class DicomSlide:
         base = self._levels[0]
         mpp = base.mpp.width if base.mpp is not None else None
         return {
-            "tiffslide.vendor": "dicom",
+            "tiffslide.vendor": None,
             "tiffslide.mpp-x": mpp,
             "tiffslide.objective-power": None,
         }

@@ -56,6 +56,84 @@ def write_slide(
     return path
 
 
+def write_dicom_wsi(
+    folder: Path, image: np.ndarray, levels=(1, 2, 4), tile=128, mpp=0.5
+) -> Path:
+    """A DICOM WSI (VL Whole Slide Microscopy, TILED_FULL, uncompressed): one
+    file per level, the patient's name in each, as a scanner writes it."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    folder.mkdir(parents=True, exist_ok=True)
+    study, series, frame = generate_uid(), generate_uid(), generate_uid()
+    h0, w0 = image.shape[:2]
+    for i, step in enumerate(levels):
+        img = image[::step, ::step]
+        h, w = img.shape[:2]
+        rows, cols = -(-h // tile), -(-w // tile)
+        padded = np.zeros((rows * tile, cols * tile, 3), np.uint8)
+        padded[:h, :w] = img
+        frames = [
+            padded[r * tile : (r + 1) * tile, c * tile : (c + 1) * tile]
+            for r in range(rows)
+            for c in range(cols)
+        ]
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.77.1.6"
+        meta.MediaStorageSOPInstanceUID = generate_uid()
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds = Dataset()
+        ds.file_meta = meta
+        ds.SOPClassUID = meta.MediaStorageSOPClassUID
+        ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+        ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = (
+            study,
+            series,
+            frame,
+        )
+        ds.Modality = "SM"
+        ds.PatientName, ds.PatientID = NAME.replace(" ", "^"), "123"
+        ds.ImageType = (
+            ["ORIGINAL", "PRIMARY", "VOLUME", "NONE"]
+            if i == 0
+            else ["DERIVED", "PRIMARY", "VOLUME", "RESAMPLED"]
+        )
+        ds.DimensionOrganizationType = "TILED_FULL"
+        ds.TotalPixelMatrixColumns, ds.TotalPixelMatrixRows = w, h
+        ds.TotalPixelMatrixFocalPlanes = 1
+        ds.Rows = ds.Columns = tile
+        ds.NumberOfFrames = len(frames)
+        ds.SamplesPerPixel = 3
+        ds.PhotometricInterpretation = "RGB"
+        ds.PlanarConfiguration = 0
+        ds.BitsAllocated = 8
+        ds.BitsStored = 8
+        ds.HighBit = 7
+        ds.PixelRepresentation = 0
+        ds.ImagedVolumeWidth = w0 * mpp / 1000
+        ds.ImagedVolumeHeight = h0 * mpp / 1000
+        ds.ImagedVolumeDepth = 0.001
+        measures = Dataset()
+        measures.PixelSpacing = [mpp * step / 1000] * 2
+        measures.SliceThickness = 0.001
+        shared = Dataset()
+        shared.PixelMeasuresSequence = [measures]
+        ds.SharedFunctionalGroupsSequence = [shared]
+        ds.ExtendedDepthOfField = "NO"
+        ds.FocusMethod = "AUTO"
+        ds.SpecimenLabelInImage = "NO"
+        ds.BurnedInAnnotation = "NO"
+        ds.VolumetricProperties = "VOLUME"
+        path = Dataset()
+        path.OpticalPathIdentifier = "1"
+        ds.OpticalPathSequence = [path]
+        ds.NumberOfOpticalPaths = 1
+        ds.InstanceNumber = i + 1
+        ds.PixelData = np.stack(frames).tobytes()
+        ds.save_as(folder / f"level{i}.dcm", enforce_file_format=True)
+    return folder
+
+
 def clinic_rows() -> dict[str, pa.Table]:
     """Persons 1 to 4, their specimens, and person 3's biopsy that day."""
     return {

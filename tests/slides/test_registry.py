@@ -7,21 +7,24 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import re
 import shutil
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from entrepot.cli import main
 from entrepot.privacy import Decision, entries
-from entrepot.slides import add, scan, slide_folder, slide_of
+from entrepot.slides import add, open_slide, scan, slide_folder, slide_of, tile
 from entrepot.warehouse import Warehouse
 
 from ..conftest import warehouse_uri
-from .conftest import NAME, add_clinic, write_slide
+from .conftest import NAME, add_clinic, write_dicom_wsi, write_slide
 
 MANIFEST = "file,specimen_id,person_id,date\nDUPONT_Jean_123.tiff,11,,\nsub/MARTIN_Paul_456.tiff,,4,2023-02-01\n"  # fmt: skip
 
@@ -205,3 +208,29 @@ def test_the_registry_on_each_engine(engine, tmp_path, slides):
         shown = slide_of(wh, decision, 2)
         assert (shown["person_id"], shown["date"], shown["levels"][2]) == (4, "2023-02-01", [250, 225, 4.0])  # fmt: skip
         assert shown["path"].is_file() and shown["path"].parent == slide_folder(wh)
+
+
+def test_a_dicom_wsi_is_registered_and_read_like_a_tiff(capsys, clinic, tmp_path):
+    """A DICOM WSI (a folder, one file per level) through wsidicom: all its
+    levels, its µm per pixel; stored under an opaque name, its patient's
+    name nowhere in the warehouse; its tiles read like a TIFF's."""
+    image = np.full((700, 900, 3), 240, np.uint8)
+    image[100:500, 200:700] = (200, 120, 170)
+    folder = write_dicom_wsi(tmp_path / "DUPONT_Jean_dicom", image)
+    found = cli(capsys, "slides", "add", str(folder), "--specimen", "12", "-w", str(clinic))  # fmt: skip
+    assert found["slides"] == [
+        {"slide_id": 1, "width": 900, "height": 700, "levels": 3, "mpp": 0.5}
+    ]
+    assert "DUPONT" not in _tables_text(clinic)
+    with Warehouse.open(clinic, read_only=True) as wh:
+        shown = slide_of(wh, Decision.unscoped(wh), 1)
+    assert (shown["format"], shown["levels"]) == ("dicom", [[900, 700, 1.0], [450, 350, 2.0], [225, 175, 4.0]])  # fmt: skip
+    assert sorted(p.name for p in shown["path"].iterdir()) == [
+        "0.dcm",
+        "1.dcm",
+        "2.dcm",
+    ]
+    with open_slide(shown["path"]) as slide:  # Deep Zoom level 8: 225 x 175 px
+        pixels = np.asarray(Image.open(io.BytesIO(tile(slide, 8, 0, 0))))
+    assert pixels.shape == (175, 225, 3)
+    assert np.abs(pixels[80, 110].astype(int) - (200, 120, 170)).max() < 12
