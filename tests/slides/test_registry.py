@@ -98,6 +98,11 @@ def test_no_file_name_is_kept_and_registering_is_audited(capsys, clinic, slides)
         "--person", "2", "--date", "2021-05-06", "-w", str(clinic))  # fmt: skip
     text = _tables_text(clinic)
     assert "DUPONT" not in text and "Jean" not in text and NAME not in text
+    out = clinic.parent / "export"
+    tables = ["--table", "image_occurrence", "--table", "slide", "--format", "csv"]
+    assert cli(capsys, "export", str(out), "--all", *tables, "-w", str(clinic))
+    exported = "".join(f.read_text() for f in out.iterdir())
+    assert len(exported.splitlines()) == 4 and "DUPONT" not in exported
     with Warehouse.open(clinic, read_only=True) as wh:
         entry = [e for e in entries(wh) if e["action"] == "slides.register"][-1]
     assert (entry["user"], entry["rows"], entry["persons"]) == ("root", 1, 1)
