@@ -56,11 +56,15 @@ def patient_slides(request: Request, decision: Reading, person_id: PersonId) -> 
 @router.get("/slides/{slide_id}")
 def slide_info(request: Request, decision: Reading, slide_id: SlideId) -> dict:
     """What a slide is: person, date, specimen, scanner, µm per pixel, size,
-    levels, and its heatmap's grid (`cell` level-0 pixels a side) or null."""
+    levels, and its heatmap's grid or null: `cells` (columns, rows) of
+    `cell` level-0 pixels a side, from the slide's top-left corner."""
     found = _shown(_slide(request, decision, slide_id))
     web = state(request)
     heatmap = web.use(heatmap_of, slide_id)
-    found["heatmap"] = heatmap and {k: heatmap[k] for k in ("cell", "rows", "columns")}
+    found["heatmap"] = heatmap and {
+        "cell": heatmap["cell"],
+        "cells": [heatmap["columns"], heatmap["rows"]],
+    }
     web.use(decision.released, "slide.info", {"slide": slide_id}, rows=1, persons=1)
     return found
 

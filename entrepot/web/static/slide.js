@@ -54,8 +54,8 @@
     if (info.heatmap) {
       Object.assign(overlay.style, {
         left: `${-x0 * zoom}px`, top: `${-y0 * zoom}px`,
-        width: `${info.heatmap.columns * info.heatmap.cell * zoom}px`,
-        height: `${info.heatmap.rows * info.heatmap.cell * zoom}px`,
+        width: `${info.heatmap.cells[0] * info.heatmap.cell * zoom}px`,
+        height: `${info.heatmap.cells[1] * info.heatmap.cell * zoom}px`,
       });
     }
   }
