@@ -137,3 +137,22 @@ def test_pv_benchmark_runs_small(capsys):
         figures["signals_seconds"] / figures["baseline_seconds"], 1
     )
     assert f"ratio {figures['ratio']}" in capsys.readouterr().out
+
+
+def test_slides_benchmark_runs_small(capsys, tmp_path):
+    from bench import slides
+
+    figures = slides.main(
+        ["--slides", "2", "--size", "1536", "--json", str(tmp_path / "s.json")]
+    )
+    assert json.loads((tmp_path / "s.json").read_text()) == figures
+    assert figures["slides"] == 2 and figures["tiles"] == 2 * 6 * 6
+    assert figures["baseline_tiles_read"] == figures["tiles"]
+    assert figures["ratio"] == round(
+        figures["baseline_seconds"] / figures["seconds"], 1
+    )
+    assert 0 < figures["iou_min"] <= figures["iou_mean"] <= 1  # 48 x 48 masks here
+    assert 0 <= figures["pen_kept_max"] <= 1
+    out = capsys.readouterr().out
+    assert "[synthetic, 2 slides of 1536 x 1536 px] detection + tiling" in out
+    assert f"ratio {figures['ratio']} (baseline / detection + tiling)" in out

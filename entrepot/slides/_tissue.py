@@ -23,6 +23,8 @@ INK_HUES = (70.0, 245.0)
 #: Brightness (max of RGB, 0-1) under which a pixel is black ink (grey ink
 #: up to 0.45): H&E at low resolution never gets this dark.
 INK_DARK = (0.3, 0.45)
+#: Level-0 pixels around ink also left out (ink's blurred rim over tissue).
+INK_MARGIN = 32
 #: Objects smaller than this (level-0 pixels², 0.02 mm² at 0.5 µm per pixel)
 #: are dropped; holes smaller than MIN_HOLE are filled.
 MIN_OBJECT = 80_000
@@ -86,7 +88,9 @@ def tissue_from_rgb(rgb: np.ndarray, downsample: float) -> np.ndarray:
     top, bottom = rgb_f.max(axis=-1), rgb_f.min(axis=-1)
     saturation = ndimage.gaussian_filter((top - bottom) / np.maximum(top, 1e-6), 1.0)
     threshold = threshold_otsu(saturation) if np.ptp(saturation) > 0 else 1.0
-    ink = ndimage.binary_dilation(ink_mask(rgb), disk(1))
+    ink = ndimage.binary_dilation(
+        ink_mask(rgb), disk(max(1, round(INK_MARGIN / downsample)))
+    )
     tissue = (saturation > max(threshold, MIN_SATURATION)) & ~ink
     tissue = ndimage.binary_opening(tissue, disk(1))
     tissue = remove_small_holes(tissue, max_size=int(MIN_HOLE / downsample**2))

@@ -18,6 +18,7 @@ images.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ import numpy as np
 TRUTH_DOWNSAMPLE = 16
 TILE = 256
 _PERIOD = 1024  # texture period, level-0 pixels (a multiple of every downsample)
+TEXTURE_SEED = 20_260_101
 _H = np.array([0.65, 0.70, 0.29])  # Ruifrok & Johnston, haematoxylin
 _E = np.array([0.07, 0.99, 0.11])  # eosin
 _BACKGROUND = np.array([242.0, 241.0, 245.0])
@@ -51,6 +53,23 @@ class SlideTruth:
     height: int
     mpp: float
     levels: int
+
+    def share(self, mask: str, xs, ys, extent: int) -> np.ndarray:
+        """The share of `mask` ("tissue_mask", "lesion_mask" or "pen_mask")
+        under each level-0 square (x, y, extent), by the mask's summed areas."""
+        grid = getattr(self, mask)
+        summed = np.zeros((grid.shape[0] + 1, grid.shape[1] + 1))
+        summed[1:, 1:] = grid.cumsum(0).cumsum(1)
+
+        def cells(v, limit):
+            return np.clip(
+                np.rint(np.asarray(v) / self.downsample).astype(int), 0, limit
+            )
+
+        x0, x1 = cells(xs, grid.shape[1]), cells(np.asarray(xs) + extent, grid.shape[1])
+        y0, y1 = cells(ys, grid.shape[0]), cells(np.asarray(ys) + extent, grid.shape[0])
+        inside = summed[y1, x1] - summed[y0, x1] - summed[y1, x0] + summed[y0, x0]
+        return inside / np.maximum((x1 - x0) * (y1 - y0), 1)
 
 
 @dataclass(frozen=True)
@@ -142,37 +161,41 @@ def _fields(rng, gh: int, gw: int, lesion: bool, pen_marks: bool) -> _Fields:
     return _Fields(tissue, lesion_field, pen, ink, bubble, blur)
 
 
-def _periodic_blur(image: np.ndarray, sigma: float) -> np.ndarray:
-    from scipy.ndimage import gaussian_filter
+def _periodic_gaussian(image: np.ndarray, sigma) -> np.ndarray:
+    """Gaussian filter of a periodic 2-D image, through the FFT."""
+    from scipy.ndimage import fourier_gaussian
 
-    return gaussian_filter(image, (sigma, sigma, 0), mode="wrap")
+    spectrum = fourier_gaussian(np.fft.rfft2(image), sigma, n=image.shape[1])
+    return np.fft.irfft2(spectrum, s=image.shape)
+
+
+def _periodic_convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    padded = np.zeros_like(image)
+    k = kernel.shape[0]
+    padded[:k, :k] = kernel
+    padded = np.roll(padded, (-(k // 2), -(k // 2)), axis=(0, 1))
+    return np.fft.irfft2(np.fft.rfft2(image) * np.fft.rfft2(padded), s=image.shape)
 
 
 def _texture(rng, density: float, radius: tuple, darkness: float, eosin: float):
-    """A periodic H&E texture (_PERIOD square, uint8 RGB): fibrous eosin
+    """A periodic H&E texture (_PERIOD square, RGB floats): fibrous eosin
     stroma and haematoxylin nuclei, `density` nuclei per 1,000 px²."""
     size = _PERIOD
-    from scipy.ndimage import gaussian_filter
-
-    fibres = gaussian_filter(rng.standard_normal((size, size)), (2, 9), mode="wrap")
-    fibres /= fibres.std()
-    e = np.clip(eosin + 0.12 * fibres, 0.05, None)
-    h = np.full((size, size), 0.06)
+    fibres = _periodic_gaussian(rng.standard_normal((size, size)), (2, 9))
+    e = np.clip(eosin + 0.12 * fibres / fibres.std(), 0.05, None)
+    h = np.zeros((size, size))
     n = int(density * size * size / 1000)
     yy, xx = np.mgrid[-16:17, -16:17]
-    for cy, cx, r, d in zip(
-        rng.integers(0, size, n),
-        rng.integers(0, size, n),
-        rng.uniform(*radius, n),
-        rng.uniform(0.8, 1.2, n) * darkness,
-        strict=True,
-    ):
-        disk = np.clip(r - np.hypot(yy * rng.uniform(0.8, 1.2), xx), 0, 1)
-        rows, cols = (cy + yy[:, 0]) % size, (cx + xx[0]) % size
-        patch = h[np.ix_(rows, cols)]
-        h[np.ix_(rows, cols)] = np.maximum(patch, d * disk)
-        e[np.ix_(rows, cols)] *= 1 - 0.6 * disk
-    od = h[..., None] * _H + e[..., None] * _E
+    for r in np.linspace(*radius, 3):  # three sizes of nuclei
+        impulses = np.zeros((size, size))
+        count = n // 3
+        rows, cols = rng.integers(0, size, count), rng.integers(0, size, count)
+        impulses[rows, cols] = rng.uniform(0.8, 1.2, count) * darkness
+        disk = np.clip(r - np.hypot(yy * 1.15, xx), 0, 1)
+        h = np.maximum(h, _periodic_convolve(impulses, disk))
+    h = np.clip(h, 0, 1.25 * darkness)
+    e *= 1 - 0.6 * np.clip(h / darkness, 0, 1)
+    od = (h + 0.06)[..., None] * _H + e[..., None] * _E
     return 255.0 * np.exp(-od)
 
 
@@ -181,19 +204,27 @@ class _Textures:
     by_downsample: dict[int, tuple[np.ndarray, ...]]  # normal, lesion, blurred, bg
 
 
-def _textures(rng, downsamples) -> _Textures:
+@functools.lru_cache(maxsize=1)
+def _base_textures() -> tuple[np.ndarray, ...]:
+    """Normal, lesion, out-of-focus and glass textures at level 0: the same
+    for every slide (drawn from TEXTURE_SEED), so a process draws them once."""
+    rng = np.random.default_rng(TEXTURE_SEED)
     normal = _texture(rng, 0.9, (4.5, 7.0), 1.1, 0.45)
     lesion = _texture(rng, 2.6, (6.5, 10.0), 1.6, 0.25)
-    blurred = _periodic_blur(normal, 5.0)
+    blurred = np.stack([_periodic_gaussian(normal[..., c], 5.0) for c in range(3)], -1)
     background = _BACKGROUND + rng.normal(0, 1.2, (_PERIOD, _PERIOD, 1))
-    levels = {}
-    for d in downsamples:
-        k = _PERIOD // d
-        levels[d] = tuple(
-            t.reshape(k, d, k, d, 3).mean(axis=(1, 3)).astype(np.float32)
-            for t in (normal, lesion, blurred, background)
-        )
-    return _Textures(levels)
+    return tuple(t.astype(np.float32) for t in (normal, lesion, blurred, background))
+
+
+@functools.lru_cache(maxsize=8)
+def _reduced(d: int) -> tuple[np.ndarray, ...]:
+    """The textures averaged over d x d blocks (a level of downsample d)."""
+    k = _PERIOD // d
+    return tuple(t.reshape(k, d, k, d, 3).mean(axis=(1, 3)) for t in _base_textures())
+
+
+def _textures(downsamples) -> _Textures:
+    return _Textures({d: _reduced(d) for d in downsamples})
 
 
 def _sample(field: np.ndarray, x0: int, y0: int, w: int, h: int, d: int):
@@ -338,7 +369,7 @@ def write_synthetic_slide(
     gh, gw = -(-height // TRUTH_DOWNSAMPLE), -(-width // TRUTH_DOWNSAMPLE)
     f = _fields(rng, gh, gw, lesion, pen_marks)
     downsamples = _downsamples(width, height)
-    tex = _textures(rng, downsamples)
+    tex = _textures(tuple(downsamples))
     if label_text is None:
         label_text = f"SYNTH-{seed:06d}\nH&E"
     label = _label(label_text, seed)
