@@ -22,6 +22,7 @@ from entrepot.cli import main
 from entrepot.privacy import Decision, entries
 from entrepot.slides import add, open_slide, scan, slide_folder, slide_of, tile
 from entrepot.warehouse import Warehouse
+from entrepot.warehouse.cdm import cdm_table
 
 from ..conftest import warehouse_uri
 from .conftest import NAME, add_clinic, write_dicom_wsi, write_slide
@@ -203,7 +204,9 @@ def test_the_registry_on_each_engine(engine, tmp_path, slides):
     on DuckDB and Spark."""
     uri = warehouse_uri(engine, tmp_path)
     folder = _scanner(slides, tmp_path)
-    with Warehouse.create(uri, vocabulary=False) as wh:
+    with Warehouse.open(uri, create=True) as wh:  # only the tables it needs
+        for name in ("person", "specimen", "procedure_occurrence"):
+            wh.store.create_table("cdm", name, cdm_table(name).schema)
         add_clinic(wh)
         decision = Decision.unscoped(wh)
         found = add(wh, decision, [slides / "DUPONT_Jean_123.tiff"], specimen_id=12)
