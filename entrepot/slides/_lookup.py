@@ -18,9 +18,12 @@ SHOWN = (
 )  # fmt: skip
 
 
-def _slides(wh, decision) -> ir.Table:
-    """Registered slides inside the decision's perimeter, joined to what they are."""
+def _slides(wh, decision) -> ir.Table | None:
+    """Registered slides inside the decision's perimeter, joined to what they
+    are; None in a warehouse that never registered one (read, not created)."""
     decision.table(wh, "specimen")  # refuses a project without specimens
+    if not (wh.has_table("image_occurrence") and wh.has_table("slide")):
+        return None
     occ = decision.narrow(
         wh, registry_table(wh, "image_occurrence"), "person_id", "image_occurrence_date"
     )
@@ -40,7 +43,9 @@ def _shown(row: dict) -> dict:
 def slide_of(wh, decision, slide_id: int) -> dict:
     """One slide, as shown, with `path` (its file, for the reader only)."""
     t = _slides(wh, decision)
-    rows = t.filter(t.image_occurrence_id == slide_id).to_pyarrow().to_pylist()
+    rows = []
+    if t is not None:
+        rows = t.filter(t.image_occurrence_id == slide_id).to_pyarrow().to_pylist()
     if not rows:
         raise NotFoundError(f"slide {slide_id}: no such slide in this project")
     return _shown(rows[0]) | {"path": slide_folder(wh) / rows[0]["local_path"]}
@@ -49,6 +54,8 @@ def slide_of(wh, decision, slide_id: int) -> dict:
 def slides_of(wh, decision, person_id: int) -> list[dict]:
     """A person's slides, as shown, oldest first."""
     t = _slides(wh, decision)
+    if t is None:
+        return []
     t = t.filter(t.person_id == person_id).order_by(
         ["image_occurrence_date", "image_occurrence_id"]
     )

@@ -123,7 +123,9 @@ def store_inference(
 def heatmap_of(wh, slide_id: int) -> dict | None:
     """The latest heatmap of a slide (`{"cell", "rows", "columns", "scores"}`,
     scores as rows of values or None), or None."""
-    t = registry_table(wh, "slide_heatmap")
+    if not wh.has_table("slide_heatmap"):
+        return None
+    t = wh.table("slide_heatmap")
     t = t.filter(t.image_occurrence_id == slide_id).order_by(
         ibis.desc("image_feature_id")
     )

@@ -20,7 +20,15 @@ from PIL import Image
 
 from entrepot.cli import main
 from entrepot.privacy import Decision, entries
-from entrepot.slides import add, open_slide, scan, slide_folder, slide_of, tile
+from entrepot.slides import (
+    add,
+    open_slide,
+    scan,
+    slide_folder,
+    slide_of,
+    slides_of,
+    tile,
+)
 from entrepot.warehouse import Warehouse
 from entrepot.warehouse.cdm import cdm_table
 
@@ -193,6 +201,7 @@ def test_an_upgraded_old_warehouse_gets_the_registry(capsys, tmp_path, slides):
     cli(capsys, "upgrade", "-w", str(old), "--backup", str(tmp_path / "backup"))
     with Warehouse.open(old, read_only=True) as wh:
         person = wh.table("person").person_id.min().to_pyarrow().as_py()
+        assert slides_of(wh, Decision.unscoped(wh), person) == []  # read, not created
         assert not wh.has_table("image_occurrence")
     found = cli(capsys, "slides", "add", str(slides / "DUPONT_Jean_123.tiff"),
                 "--person", str(person), "--date", "2020-01-01", "-w", str(old))  # fmt: skip

@@ -33,7 +33,7 @@ _TILE = re.compile(r"(\d+)_(\d+)\.jpeg")
 _PRIVATE = {"Cache-Control": "private, max-age=300"}
 
 
-def _slide(request: Request, decision, slide_id: int) -> dict:
+def find_slide(request: Request, decision, slide_id: int) -> dict:
     """The slide, if inside the perimeter (remembered per project)."""
     key = ("slide", decision.project, slide_id)
     return state(request).cached(key, slide_of, decision, slide_id)
@@ -58,7 +58,7 @@ def slide_info(request: Request, decision: Reading, slide_id: SlideId) -> dict:
     """What a slide is: person, date, specimen, scanner, µm per pixel, size,
     levels, and its heatmap's grid or null: `cells` (columns, rows) of
     `cell` level-0 pixels a side, from the slide's top-left corner."""
-    found = _shown(_slide(request, decision, slide_id))
+    found = _shown(find_slide(request, decision, slide_id))
     web = state(request)
     heatmap = web.use(heatmap_of, slide_id)
     found["heatmap"] = heatmap and {
@@ -72,7 +72,7 @@ def slide_info(request: Request, decision: Reading, slide_id: SlideId) -> dict:
 @router.get("/slides/{slide_id}/slide.dzi", response_class=Response)
 def slide_dzi(request: Request, decision: Reading, slide_id: SlideId) -> Response:
     """The slide's Deep Zoom descriptor (its tiles: `slide_files/`)."""
-    found = _slide(request, decision, slide_id)
+    found = find_slide(request, decision, slide_id)
     web = state(request)
     web.use(decision.released, "slide.dzi", {"slide": slide_id}, rows=1, persons=1)
     xml = descriptor(found["width"], found["height"])
@@ -88,7 +88,7 @@ def slide_tile(
     name: TileName,
 ) -> Response:
     """One JPEG tile of the Deep Zoom pyramid (`COLUMN_ROW.jpeg`)."""
-    found = _slide(request, decision, slide_id)
+    found = find_slide(request, decision, slide_id)
     column, row = map(int, _TILE.fullmatch(name).groups())
     with open_slide(found["path"]) as slide:
         image = tile(slide, level, column, row)
@@ -100,7 +100,7 @@ def slide_tile(
 @router.get("/slides/{slide_id}/heatmap.png", response_class=Response)
 def slide_heatmap(request: Request, decision: Reading, slide_id: SlideId) -> Response:
     """The latest model's heatmap, to lay over the whole slide (404: none)."""
-    _slide(request, decision, slide_id)
+    find_slide(request, decision, slide_id)
     web = state(request)
     heatmap = web.use(heatmap_of, slide_id)
     if heatmap is None:

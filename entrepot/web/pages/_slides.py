@@ -4,7 +4,7 @@ checked here, so that a user outside the project gets the error page)."""
 from fastapi import APIRouter, Request
 
 from entrepot.web._auth import Reading
-from entrepot.web.api._slides import SlideId, _slide
+from entrepot.web.api._slides import SlideId, find_slide
 from entrepot.web.pages import PageSession, render
 
 router = APIRouter()
@@ -12,7 +12,7 @@ router = APIRouter()
 
 @router.get("/slides/{slide_id}")
 def slide(request: Request, session: PageSession, decision: Reading, slide_id: SlideId):
-    found = _slide(request, decision, slide_id)
+    found = find_slide(request, decision, slide_id)
     return render(
         request,
         "slide.html",
