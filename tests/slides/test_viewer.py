@@ -26,7 +26,7 @@ from entrepot.privacy import add_project, add_user, entries
 
 from ..cohort.conftest import build_tiny, write_tables
 from ..web.conftest import PASSWORD, LiveServer
-from ..web.test_browser import CHROMIUM, FLAGS, LOCALE, TIMEOUT_MS, browser  # noqa: F401
+from ..web.test_browser import CHROMIUM, FLAGS, LOCALE, TIMEOUT_MS, browser, shot  # noqa: F401
 from .conftest import LABEL_COLOUR, NAME, write_slide
 from .test_slides_cli import tiny_model
 
@@ -208,4 +208,5 @@ def test_the_viewer_opens_from_the_patient_and_loads_tiles(browser, server):  # 
     page.check("#heatmap-on")
     expect(page.locator("#viewer img.heatmap")).to_be_visible()
     assert page.eval_on_selector("#viewer img.heatmap", "i => i.naturalWidth") == 4
+    shot(page, "slide-viewer")
     context.close()
