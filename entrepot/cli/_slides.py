@@ -136,7 +136,9 @@ def tissue(
             mask = detect_tissue(slide, downsample=downsample)
         result = {
             "tissue_fraction": round(float(mask.tissue_fraction), 4),
-            "downsample": mask.downsample,
+            "downsample": int(mask.downsample)
+            if float(mask.downsample).is_integer()
+            else mask.downsample,
             "mask_size": [int(mask.mask.shape[1]), int(mask.mask.shape[0])],
         }
         if mask_out is not None:

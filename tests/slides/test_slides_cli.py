@@ -68,7 +68,7 @@ def test_tissue_writes_the_mask_it_describes(capsys, registered, tmp_path):
     mask = tmp_path / "mask.png"
     found = cli(capsys, registered, "tissue", "1", "--mask-out", str(mask))
     assert set(found) == {"tissue_fraction", "downsample", "mask_size"}
-    assert found["downsample"] == 32
+    assert found["downsample"] == 32 and isinstance(found["downsample"], int)
     assert found["mask_size"] == [WIDTH // 32, HEIGHT // 32]
     pixels = np.asarray(Image.open(mask))
     assert pixels.shape == (HEIGHT // 32, WIDTH // 32)
