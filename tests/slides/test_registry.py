@@ -251,3 +251,13 @@ def test_a_dicom_wsi_is_registered_and_read_like_a_tiff(capsys, clinic, tmp_path
         pixels = np.asarray(Image.open(io.BytesIO(tile(slide, 8, 0, 0))))
     assert pixels.shape == (175, 225, 3)
     assert np.abs(pixels[80, 110].astype(int) - (200, 120, 170)).max() < 12
+
+
+def test_a_slide_registered_twice_is_refused(capsys, clinic, slides):
+    source = str(slides / "DUPONT_Jean_123.tiff")
+    w = ["--specimen", "11", "-w", str(clinic)]
+    assert cli(capsys, "slides", "add", source, *w)["slides"][0]["slide_id"] == 1
+    err = cli(capsys, "slides", "add", source, *w, code=2)
+    assert err == "entrepot: error: DUPONT_Jean_123.tiff: already registered as slide 1"
+    with Warehouse.open(clinic, read_only=True) as wh:
+        assert wh.count("slide") == 1 and len(list(slide_folder(wh).iterdir())) == 1
