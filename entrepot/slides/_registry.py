@@ -151,7 +151,7 @@ def register(wh, decision, files: Sequence[Path], links: Sequence[_Link]) -> lis
         for i, (source, info, where) in enumerate(
             zip(files, infos, links, strict=True)
         ):
-            name = secrets.token_hex(16) + ("" if Path(source).is_dir() else ".tiff")
+            name = secrets.token_hex(16) + Path(source).suffix.lower()
             target = folder / name
             copied.append(target)
             digest = copy_hashed(Path(source), target)
