@@ -25,6 +25,8 @@ from entrepot.cli._common import (
 
 #: The counts of persons each output shows, masked when small.
 COUNTS = {"cases", "cases_exposed"}
+#: What is computed from a drug's few exposed cases: hidden with their count.
+DERIVED = {"ror", "ror_ci", "irr", "irr_ci", "calibrated_ci", "median_onset_days"}
 MinCasesOption = Annotated[
     int, typer.Option("--min-cases", help="Exposed cases a drug or event needs.")
 ]
@@ -51,7 +53,16 @@ def _outcome(text: str):
 
 
 def _interval(ci) -> str:
-    return "" if ci is None else f"{ci[0]:.2f}–{ci[1]:.2f}"
+    if ci is None or isinstance(ci, str):  # none, or hidden
+        return ci or ""
+    return f"{ci[0]:.2f}–{ci[1]:.2f}"
+
+
+def _shown(value, unit: str = "") -> str:
+    """A ratio or a median as printed: blank when none, `*` when hidden."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    return f"{value:.1f}{unit}" if not unit else f"{value:g}{unit}"
 
 
 @app.command()
@@ -100,7 +111,7 @@ def signals(
             rows=len(result.signals),
             persons=result.cases,
         )
-    data = decision.mask_fields(result.to_dict(), COUNTS)
+    data = decision.mask_fields(result.to_dict(), COUNTS, DERIVED)
 
     def human() -> None:
         stdout.print(f"{data['outcome']}: {number(data['cases'])} cases")
@@ -112,12 +123,10 @@ def signals(
                 ("[bold]" if s["signal"] else "") + s["drug"],
                 s["atc"],
                 number(s["cases_exposed"]),
-                f"{s['ror']:.1f}",
-                "" if s["irr"] is None else f"{s['irr']:.1f}",
+                _shown(s["ror"]),
+                _shown(s["irr"]),
                 _interval(s["calibrated_ci"]),
-                ""
-                if s["median_onset_days"] is None
-                else f"{s['median_onset_days']:g} d",
+                _shown(s["median_onset_days"], " d"),
             )
         stdout.print(table)
 
@@ -150,7 +159,7 @@ def drug(
             {"drug": atc, "min_cases": min_cases},
             rows=len(result.events),
         )
-    data = decision.mask_fields(result.to_dict(), COUNTS)
+    data = decision.mask_fields(result.to_dict(), COUNTS, DERIVED)
 
     def human() -> None:
         stdout.print(f"{data['drug']} ({data['atc']})")
@@ -161,7 +170,7 @@ def drug(
             table.add_row(
                 e["concept"],
                 number(e["cases_exposed"]),
-                f"{e['ror']:.1f}",
+                _shown(e["ror"]),
                 _interval(e["ror_ci"]),
                 "yes" if e["signal"] else "",
             )

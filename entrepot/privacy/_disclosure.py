@@ -70,18 +70,29 @@ def mask_counts(counts, threshold: int = DEFAULT_THRESHOLD):
     return [mask_counts(v, threshold) for v in counts]
 
 
-def mask_fields(data, fields: frozenset[str] | set[str], threshold: int):
+def mask_fields(
+    data,
+    fields: frozenset[str] | set[str],
+    threshold: int,
+    derived: frozenset[str] | set[str] = frozenset(),
+):
     """`data` (JSON-like) with the integers under the keys `fields` masked, at
-    any depth: `mask_fields(result, {"count", "persons"}, 10)`."""
+    any depth: `mask_fields(result, {"count", "persons"}, 10)`. In a mapping
+    where a count was masked, the statistics under `derived` (ratios, their
+    intervals, a median computed from those few persons) are hidden too ("*"):
+    they would give the count back, or tell about the few persons."""
     if isinstance(data, Mapping):
-        return {
+        shown = {
             k: mask_counts(v, threshold)
             if k in fields and isinstance(v, int)
-            else mask_fields(v, fields, threshold)
+            else mask_fields(v, fields, threshold, derived)
             for k, v in data.items()
         }
+        if any(shown[k] != data[k] for k in fields & shown.keys()):
+            shown.update({k: HIDDEN for k in derived & shown.keys()})
+        return shown
     if isinstance(data, list):
-        return [mask_fields(v, fields, threshold) for v in data]
+        return [mask_fields(v, fields, threshold, derived) for v in data]
     return data
 
 

@@ -203,12 +203,18 @@ class Decision:
     def mask(self, count: int) -> int | str:
         return count if self.mask_below is None else mask_count(count, self.mask_below)
 
-    def mask_fields(self, data, fields: set[str] | frozenset[str]):
+    def mask_fields(
+        self,
+        data,
+        fields: set[str] | frozenset[str],
+        derived: set[str] | frozenset[str] = frozenset(),
+    ):
         """`data` (JSON-like) with the counts under the keys `fields` masked,
-        at any depth (`mask_fields`)."""
+        at any depth, and the statistics under `derived` hidden beside a
+        masked count (`mask_fields`)."""
         if self.mask_below is None:
             return data
-        return mask_fields(data, fields, self.mask_below)
+        return mask_fields(data, fields, self.mask_below, derived)
 
     def mask_with_persons(self, counts: dict[str, int]) -> dict[str, int | str]:
         """Counts about the same persons, masked together (`mask_with_persons`)."""

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from entrepot.errors import InputFileError, MissingDependencyError
+from entrepot.errors import InputFileError, MissingDependencyError, ParameterError
 from entrepot.slides._stain import normalise_stain
 from entrepot.slides._tiles import read_tiles
 
@@ -98,15 +98,11 @@ def check_model(session, model_path) -> ModelContract:
             f"{where}: the input's tiles must be square, not {shape[2:]}"
         )
     out = outputs[0]
-    if (
-        out.type != "tensor(float)"
-        or len(out.shape) not in (1, 2)
-        or (
-            len(out.shape) == 2
-            and out.shape[1] not in (1, None)
-            and not isinstance(out.shape[1], str)
-        )
-    ):
+    second = out.shape[1] if len(out.shape) == 2 else None
+    per_tile = len(out.shape) == 1 or (
+        len(out.shape) == 2 and (second in (1, None) or isinstance(second, str))
+    )
+    if out.type != "tensor(float)" or not per_tile:
         raise InputFileError(
             f"{where}: the first output must be float32 (N,) or (N, 1) probabilities; it is {out.type} {out.shape}"
         )
@@ -129,6 +125,8 @@ def check_model(session, model_path) -> ModelContract:
 
 def _check_tiles(contract: ModelContract, tiles, where: str) -> None:
     meta = tiles.schema.metadata or {}
+    if not {b"mpp", b"size", b"extent"} <= set(meta):
+        raise ParameterError("the tiles must come from tile_slide (mpp, size, extent)")
     mpp, size = float(meta[b"mpp"]), int(meta[b"size"])
     wanted = contract.size or contract.side
     if wanted is not None and wanted != size:
@@ -163,8 +161,13 @@ def run_model(
     scores = []
     for batch in _batches(slide, tiles, batch_size, normalise):
         x = np.stack(batch).transpose(0, 3, 1, 2).astype(np.float32) / 255
-        (out, *_) = session.run(None, {contract.input_name: x})
-        scores.append(np.asarray(out, np.float32).reshape(len(batch)))
+        out = np.asarray(session.run(None, {contract.input_name: x})[0], np.float32)
+        if out.size != len(batch) or not ((out >= 0) & (out <= 1)).all():
+            raise InputFileError(
+                f"{Path(model_path).name} gave {out.size} values for {len(batch)} "
+                "tiles, or values outside [0, 1]: not one probability per tile"
+            )
+        scores.append(out.reshape(len(batch)))
     score = np.concatenate(scores) if scores else np.zeros(0, np.float32)
     x, y = tiles["x"].to_numpy(), tiles["y"].to_numpy()
     extent = int(tiles.schema.metadata[b"extent"])

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from entrepot.errors import MissingDependencyError
+
 #: Saturation below which nothing counts as tissue, whatever Otsu says.
 MIN_SATURATION = 0.07
 #: Hues (degrees) of ink: green to blue. H&E spans purple (haematoxylin,
@@ -29,6 +31,8 @@ INK_MARGIN = 32
 #: are dropped; holes smaller than MIN_HOLE are filled.
 MIN_OBJECT = 80_000
 MIN_HOLE = 16_000
+#: Level pixels read at once when reducing a level to the mask's scale.
+STRIP_PIXELS = 16_000_000
 
 
 @dataclass(frozen=True)
@@ -51,17 +55,28 @@ def best_level(slide, downsample: float) -> int:
 
 def read_low_resolution(slide, downsample: float) -> np.ndarray:
     """The whole slide as RGB uint8 at `downsample` (level 0 = 1), read from
-    the best level and reduced by box averaging."""
+    the best level in strips of about STRIP_PIXELS and reduced by box
+    averaging (a slide without a coarse level never sits whole in memory)."""
     from PIL import Image
 
     level = best_level(slide, downsample)
     w, h = slide.level_dimensions[level]
-    image = slide.read_region((0, 0), level, (w, h)).convert("RGB")
     w0, h0 = slide.level_dimensions[0]
-    size = (max(1, round(w0 / downsample)), max(1, round(h0 / downsample)))
-    if image.size != size:
-        image = image.resize(size, Image.BOX)
-    return np.asarray(image)
+    out_w, out_h = max(1, round(w0 / downsample)), max(1, round(h0 / downsample))
+    rows_per_strip = max(1, STRIP_PIXELS // (w * max(1, round(h / out_h))))
+    level_ds = slide.level_downsamples[level]
+    strips = []
+    for top in range(0, out_h, rows_per_strip):
+        bottom = min(out_h, top + rows_per_strip)
+        y0, y1 = (
+            round(top * h / out_h),
+            max(round(bottom * h / out_h), round(top * h / out_h) + 1),
+        )
+        region = slide.read_region((0, round(y0 * level_ds)), level, (w, y1 - y0))
+        strips.append(
+            np.asarray(region.convert("RGB").resize((out_w, bottom - top), Image.BOX))
+        )
+    return np.concatenate(strips)
 
 
 def ink_mask(rgb: np.ndarray) -> np.ndarray:
@@ -100,6 +115,12 @@ def tissue_from_rgb(rgb: np.ndarray, downsample: float) -> np.ndarray:
 
 def detect_tissue(slide, *, downsample: float = 32) -> TissueMask:
     """The tissue mask of `slide` (tiffslide's API), at `downsample` of level 0."""
+    try:
+        import skimage  # noqa: F401
+    except ImportError as error:
+        raise MissingDependencyError(
+            "tissue detection needs scikit-image: pip install 'entrepot[pathology]'"
+        ) from error
     mask = tissue_from_rgb(read_low_resolution(slide, downsample), downsample)
     return TissueMask(
         mask=mask, downsample=float(downsample), tissue_fraction=float(mask.mean())

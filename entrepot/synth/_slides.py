@@ -8,8 +8,9 @@ in memory), with periodic H&E textures built in optical density (Ruifrok's
 haematoxylin and eosin vectors). The truth masks are the fields' signs at the
 grid cells' centres, so they are exact, not re-detected.
 
-Two layouts: an Aperio-like SVS (levels as successive pages, then the
-thumbnail, label and macro pages, `MPP =` in the description) or, with
+Two layouts: an Aperio-like SVS (levels as successive pages: level 0, the
+thumbnail, the other levels, then the label and macro pages; `MPP =` in the
+description) or, with
 `subifds=True`, a tifffile "shaped" TIFF whose levels are SubIFDs of the
 first page (mpp in the resolution tags) followed by pages named `label` and
 `macro`. tiffslide reads both with all their levels and both associated
@@ -18,7 +19,6 @@ images.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -27,14 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
+from entrepot.errors import MissingDependencyError
+from entrepot.synth._slide_textures import PERIOD, textures_at
+
 #: Level-0 pixels per cell of the fields and of the truth masks.
 TRUTH_DOWNSAMPLE = 16
 TILE = 256
-_PERIOD = 1024  # texture period, level-0 pixels (a multiple of every downsample)
-TEXTURE_SEED = 20_260_101
-_H = np.array([0.65, 0.70, 0.29])  # Ruifrok & Johnston, haematoxylin
-_E = np.array([0.07, 0.99, 0.11])  # eosin
-_BACKGROUND = np.array([242.0, 241.0, 245.0])
 INKS = {"blue": (40, 70, 170), "green": (40, 140, 80), "black": (35, 35, 45)}
 
 
@@ -161,99 +159,57 @@ def _fields(rng, gh: int, gw: int, lesion: bool, pen_marks: bool) -> _Fields:
     return _Fields(tissue, lesion_field, pen, ink, bubble, blur)
 
 
-def _periodic_gaussian(image: np.ndarray, sigma) -> np.ndarray:
-    """Gaussian filter of a periodic 2-D image, through the FFT."""
-    from scipy.ndimage import fourier_gaussian
-
-    spectrum = fourier_gaussian(np.fft.rfft2(image), sigma, n=image.shape[1])
-    return np.fft.irfft2(spectrum, s=image.shape)
-
-
-def _periodic_convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    padded = np.zeros_like(image)
-    k = kernel.shape[0]
-    padded[:k, :k] = kernel
-    padded = np.roll(padded, (-(k // 2), -(k // 2)), axis=(0, 1))
-    return np.fft.irfft2(np.fft.rfft2(image) * np.fft.rfft2(padded), s=image.shape)
-
-
-def _texture(rng, density: float, radius: tuple, darkness: float, eosin: float):
-    """A periodic H&E texture (_PERIOD square, RGB floats): fibrous eosin
-    stroma and haematoxylin nuclei, `density` nuclei per 1,000 px²."""
-    size = _PERIOD
-    fibres = _periodic_gaussian(rng.standard_normal((size, size)), (2, 9))
-    e = np.clip(eosin + 0.12 * fibres / fibres.std(), 0.05, None)
-    h = np.zeros((size, size))
-    n = int(density * size * size / 1000)
-    yy, xx = np.mgrid[-16:17, -16:17]
-    for r in np.linspace(*radius, 3):  # three sizes of nuclei
-        impulses = np.zeros((size, size))
-        count = n // 3
-        rows, cols = rng.integers(0, size, count), rng.integers(0, size, count)
-        impulses[rows, cols] = rng.uniform(0.8, 1.2, count) * darkness
-        disk = np.clip(r - np.hypot(yy * 1.15, xx), 0, 1)
-        h = np.maximum(h, _periodic_convolve(impulses, disk))
-    h = np.clip(h, 0, 1.25 * darkness)
-    e *= 1 - 0.6 * np.clip(h / darkness, 0, 1)
-    od = (h + 0.06)[..., None] * _H + e[..., None] * _E
-    return 255.0 * np.exp(-od)
-
-
-@dataclass(frozen=True)
-class _Textures:
-    by_downsample: dict[int, tuple[np.ndarray, ...]]  # normal, lesion, blurred, bg
-
-
-@functools.lru_cache(maxsize=1)
-def _base_textures() -> tuple[np.ndarray, ...]:
-    """Normal, lesion, out-of-focus and glass textures at level 0: the same
-    for every slide (drawn from TEXTURE_SEED), so a process draws them once."""
-    rng = np.random.default_rng(TEXTURE_SEED)
-    normal = _texture(rng, 0.9, (4.5, 7.0), 1.1, 0.45)
-    lesion = _texture(rng, 2.6, (6.5, 10.0), 1.6, 0.25)
-    blurred = np.stack([_periodic_gaussian(normal[..., c], 5.0) for c in range(3)], -1)
-    background = _BACKGROUND + rng.normal(0, 1.2, (_PERIOD, _PERIOD, 1))
-    return tuple(t.astype(np.float32) for t in (normal, lesion, blurred, background))
-
-
-@functools.lru_cache(maxsize=8)
-def _reduced(d: int) -> tuple[np.ndarray, ...]:
-    """The textures averaged over d x d blocks (a level of downsample d)."""
-    k = _PERIOD // d
-    return tuple(t.reshape(k, d, k, d, 3).mean(axis=(1, 3)) for t in _base_textures())
-
-
-def _textures(downsamples) -> _Textures:
-    return _Textures({d: _reduced(d) for d in downsamples})
+def _axis(start: int, count: int, d: int, limit: int):
+    """For `count` level pixels from `start`: the grid cell before each
+    pixel's centre and the weight of the next one (linear interpolation)."""
+    g = ((np.arange(start, start + count) + 0.5) * d) / TRUTH_DOWNSAMPLE - 0.5
+    g = np.clip(g, 0, limit - 1)
+    i0 = np.minimum(g.astype(int), max(limit - 2, 0))
+    return i0, np.minimum(i0 + 1, limit - 1), (g - i0).astype(np.float32)
 
 
 def _sample(field: np.ndarray, x0: int, y0: int, w: int, h: int, d: int):
     """The field bilinearly interpolated at the centres of the level pixels
-    [x0, x0 + w) x [y0, y0 + h) of a level of downsample `d`."""
-    gh, gw = field.shape
-
-    def axis(start, count, limit):
-        g = ((np.arange(start, start + count) + 0.5) * d) / TRUTH_DOWNSAMPLE - 0.5
-        g = np.clip(g, 0, limit - 1)
-        i0 = np.minimum(g.astype(int), limit - 2) if limit > 1 else g.astype(int) * 0
-        return i0, (g - i0).astype(np.float32)
-
-    iy, fy = axis(y0, h, gh)
-    ix, fx = axis(x0, w, gw)
-    if gh == 1 or gw == 1:
-        return field[np.ix_(iy, ix)].astype(np.float32)
-    top = field[np.ix_(iy, ix)] * (1 - fx) + field[np.ix_(iy, ix + 1)] * fx
-    bottom = field[np.ix_(iy + 1, ix)] * (1 - fx) + field[np.ix_(iy + 1, ix + 1)] * fx
-    return (top * (1 - fy[:, None]) + bottom * fy[:, None]).astype(np.float32)
+    [x0, x0 + w) x [y0, y0 + h) of a level of downsample `d` (rows first,
+    on the few grid rows involved, then columns)."""
+    y_lo, y_hi, fy = _axis(y0, h, d, field.shape[0])
+    x_lo, x_hi, fx = _axis(x0, w, d, field.shape[1])
+    first, last = int(x_lo[0]), int(x_hi[-1]) + 1
+    part = field[:, first:last].astype(np.float32)
+    rows = part[y_lo] * (1 - fy[:, None]) + part[y_hi] * fy[:, None]
+    return rows[:, x_lo - first] * (1 - fx) + rows[:, x_hi - first] * fx
 
 
-def _render(f: _Fields, tex: _Textures, x0, y0, w, h, d) -> np.ndarray:
+def _periodic(d: int) -> tuple[int, tuple[np.ndarray, ...]]:
+    """The textures of downsample d, repeated to cover any tile from any
+    offset (so a tile is a slice, not a copy), and their period."""
+    period = PERIOD // d
+    reps = 1 + -(-TILE // period)
+    return period, tuple(np.tile(t, (reps, reps, 1)) for t in textures_at(d))
+
+
+def _window(texture, period: int, x0: int, y0: int, w: int, h: int) -> np.ndarray:
+    """The periodic texture over [x0, x0 + w) x [y0, y0 + h)."""
+    y, x = y0 % period, x0 % period
+    if y + h > texture.shape[0] or x + w > texture.shape[1]:  # larger than a tile
+        return texture[
+            np.ix_(np.arange(y, y + h) % period, np.arange(x, x + w) % period)
+        ]
+    return texture[y : y + h, x : x + w]
+
+
+def _cells(start: int, count: int, d: int, limit: int) -> np.ndarray:
+    """The grid cell under each of `count` level pixels from `start`."""
+    centres = (np.arange(start, start + count) + 0.5) * d / TRUTH_DOWNSAMPLE
+    return np.clip(centres.astype(int), 0, limit - 1)
+
+
+def _render(f: _Fields, tex: dict, x0, y0, w, h, d) -> np.ndarray:
     """RGB uint8 pixels [x0, x0 + w) x [y0, y0 + h) of the level of downsample d."""
-    normal, lesion, blurred, background = tex.by_downsample[d]
-    k = normal.shape[0]
-    rows = np.arange(y0, y0 + h) % k
-    cols = np.arange(x0, x0 + w) % k
-    pick = np.ix_(rows, cols)
+    period, textures = tex[d]
+    normal, lesion, blurred, background = (
+        _window(t, period, x0, y0, w, h) for t in textures
+    )
     # the coarse cells under this region decide which fields matter
     g0y, g0x = (
         max(0, (y0 * d) // TRUTH_DOWNSAMPLE - 2),
@@ -267,32 +223,23 @@ def _render(f: _Fields, tex: _Textures, x0, y0, w, h, d) -> np.ndarray:
     def near(field):
         return field[g0y:g1y, g0x:g1x].max() > -0.05
 
-    out = background[pick]
+    out = background
     if near(f.tissue):
         tissue = _sample(f.tissue, x0, y0, w, h, d) > 0
-        texture = normal[pick]
+        texture = normal
         if near(f.blur):
             blur = _sample(f.blur, x0, y0, w, h, d) > 0
-            texture = np.where(blur[..., None], blurred[pick], texture)
+            texture = np.where(blur[..., None], blurred, texture)
         if near(f.lesion):
             inside = _sample(f.lesion, x0, y0, w, h, d) > 0
-            texture = np.where(inside[..., None], lesion[pick], texture)
+            texture = np.where(inside[..., None], lesion, texture)
         out = np.where(tissue[..., None], texture, out)
     if near(f.bubble):
         ring = np.clip(_sample(f.bubble, x0, y0, w, h, d) * 2, 0, 1)
         out = out * (1 - 0.3 * ring[..., None])
     if near(f.pen):
         alpha = 0.88 * np.clip(_sample(f.pen, x0, y0, w, h, d) * 2 + 0.5, 0, 1)
-        cy = np.clip(
-            ((np.arange(y0, y0 + h) + 0.5) * d / TRUTH_DOWNSAMPLE).astype(int),
-            0,
-            f.ink.shape[0] - 1,
-        )
-        cx = np.clip(
-            ((np.arange(x0, x0 + w) + 0.5) * d / TRUTH_DOWNSAMPLE).astype(int),
-            0,
-            f.ink.shape[1] - 1,
-        )
+        cy, cx = _cells(y0, h, d, f.ink.shape[0]), _cells(x0, w, d, f.ink.shape[1])
         ink = np.asarray(list(INKS.values()), np.float32)[f.ink[np.ix_(cy, cx)]] / 255
         out = out * (1 - alpha[..., None] + alpha[..., None] * ink)
     return np.clip(out, 0, 255).astype(np.uint8)
@@ -304,7 +251,7 @@ def _tiles(f, tex, width, height, d) -> Iterator[np.ndarray]:
             yield _render(f, tex, x, y, TILE, TILE, d)
 
 
-def _label(text: str, seed: int) -> np.ndarray:
+def _label(text: str) -> np.ndarray:
     """A slide label: the text and a barcode drawn from it."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -323,11 +270,11 @@ def _label(text: str, seed: int) -> np.ndarray:
     return np.asarray(image)
 
 
-def _macro(f: _Fields, tex: _Textures, label: np.ndarray, width, height) -> np.ndarray:
+def _macro(f: _Fields, tex: dict, label: np.ndarray, width, height) -> np.ndarray:
     """The whole glass: the label beside a coarse picture of the slide."""
     from PIL import Image
 
-    d = max(tex.by_downsample)
+    d = max(tex)
     picture = _render(f, tex, 0, 0, -(-width // d), -(-height // d), d)
     side = label.shape[0]
     scale = side / picture.shape[0]
@@ -338,9 +285,9 @@ def _macro(f: _Fields, tex: _Textures, label: np.ndarray, width, height) -> np.n
 
 
 def _downsamples(width: int, height: int) -> list[int]:
-    """1, 4, 16, … while the level is at least 256 px long (at most _PERIOD)."""
+    """1, 4, 16, … while the level is at least 256 px long (at most PERIOD)."""
     out = [1]
-    while max(width, height) // (out[-1] * 4) >= 256 and out[-1] * 4 <= _PERIOD // 4:
+    while max(width, height) // (out[-1] * 4) >= 256 and out[-1] * 4 <= PERIOD // 4:
         out.append(out[-1] * 4)
     return out
 
@@ -363,16 +310,22 @@ def write_synthetic_slide(
 
     The label and macro images hold `label_text` (default: a made-up
     specimen number drawn from the seed)."""
-    import tifffile
-
+    try:
+        import skimage  # noqa: F401
+        import tifffile
+    except ImportError as error:
+        raise MissingDependencyError(
+            "synthetic slides need tifffile and scikit-image: "
+            "pip install 'entrepot[pathology]'"
+        ) from error
     rng = np.random.default_rng(seed)
     gh, gw = -(-height // TRUTH_DOWNSAMPLE), -(-width // TRUTH_DOWNSAMPLE)
     f = _fields(rng, gh, gw, lesion, pen_marks)
     downsamples = _downsamples(width, height)
-    tex = _textures(tuple(downsamples))
+    tex = {d: _periodic(d) for d in downsamples}
     if label_text is None:
         label_text = f"SYNTH-{seed:06d}\nH&E"
-    label = _label(label_text, seed)
+    label = _label(label_text)
     macro = _macro(f, tex, label, width, height)
     dims = [(-(-width // d), -(-height // d)) for d in downsamples]
     codec = {"compression": compression, "photometric": "rgb", "tile": (TILE, TILE)}

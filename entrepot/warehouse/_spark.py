@@ -75,7 +75,9 @@ class SparkStore(Store):
     def __init__(self, root: Path, session) -> None:
         self.root = root
         self.session = session
-        self.con = ibis.pyspark.connect(session)
+        from entrepot.warehouse import _spark_arrow
+
+        self.con = _spark_arrow.connect(session)
         self._prefix = f"entrepot{next(_instances)}_{uuid.uuid4().hex[:6]}"
         self._views: dict[tuple[str, str], ir.Table] = {}
         self._temp = itertools.count()

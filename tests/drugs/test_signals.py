@@ -113,11 +113,18 @@ def test_toxidermie_culprits_are_flagged_and_small_counts_masked(
     shown = [s["cases_exposed"] for s in out["signals"]]
     assert "<10" in shown
     assert all(n == "<10" or (isinstance(n, int) and n >= 10) for n in shown)
+    derived = ("ror", "ror_ci", "irr", "irr_ci", "calibrated_ci", "median_onset_days")
+    for s in out["signals"]:  # what would give a masked count back is hidden too
+        few = s["cases_exposed"] == "<10"
+        assert all((s[k] == "*") == few for k in derived), s
     drug = _cli(capsys, "pv", "drug", "M04AA01", "--user", "dora", "-w", str(copy))
     assert drug["drug"] == "allopurinol"
     eruptions = [e for e in drug["events"] if "due à des médicaments" in e["concept"]]
     assert eruptions and all(e["signal"] for e in eruptions)
     assert "<10" in {e["cases_exposed"] for e in drug["events"]}
+    for e in drug["events"]:
+        few = e["cases_exposed"] == "<10"
+        assert all((e[k] == "*") == few for k in ("ror", "ror_ci")), e
     with Warehouse.open(str(copy), read_only=True) as wh:
         actions = [(e["user"], e["action"]) for e in entries(wh)]
     assert ("dora", "pv.signals") in actions and ("dora", "pv.drug") in actions

@@ -30,6 +30,15 @@ PERSON_TABLES = [
 ]
 
 
+def table_rows(wh: Warehouse, name: str, leave_out=frozenset()) -> list[tuple]:
+    """A table's rows as sorted tuples of their values' reprs, every column
+    but those in `leave_out`: equal lists mean equal tables, types included."""
+    t = wh.table(name)
+    columns = [c for c in t.columns if c not in leave_out]
+    rows = t.select(*columns).to_pyarrow().to_pylist()
+    return sorted(tuple(repr(r[c]) for c in columns) for r in rows)
+
+
 @pytest.fixture(scope="session")
 def hospital(tmp_path_factory) -> Path:
     """A folder with `synth.duckdb` (the reference OMOP rows) and `raw/`."""

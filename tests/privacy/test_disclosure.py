@@ -1,6 +1,6 @@
 import pytest
 
-from entrepot.privacy import mask_count, mask_counts, suppress
+from entrepot.privacy import mask_count, mask_counts, mask_fields, suppress
 
 #: A cohort's "Table 1": age band x sex. Two cells are small.
 TABLE_1 = {
@@ -196,3 +196,22 @@ def test_counts_about_masked_persons_are_hidden_with_them():
         "notes": 0,
         "persons": 0,
     }
+
+
+def test_statistics_computed_from_a_masked_count_are_hidden_with_it():
+    rows = {
+        "cases": 240,
+        "drugs": [
+            {"cases_exposed": 4, "ror": 6.2, "ror_ci": [1.8, 21.0], "signal": True},
+            {"cases_exposed": 31, "ror": 2.5, "ror_ci": [1.4, 4.4], "signal": True},
+        ],
+    }
+    shown = mask_fields(rows, {"cases", "cases_exposed"}, 10, {"ror", "ror_ci"})
+    assert shown == {
+        "cases": 240,
+        "drugs": [
+            {"cases_exposed": "<10", "ror": "*", "ror_ci": "*", "signal": True},
+            {"cases_exposed": 31, "ror": 2.5, "ror_ci": [1.4, 4.4], "signal": True},
+        ],
+    }
+    assert mask_fields(rows, {"cases_exposed"}, 10)["drugs"][0]["ror"] == 6.2

@@ -25,7 +25,7 @@ from entrepot.privacy import (
 )
 from entrepot.warehouse import Warehouse
 from entrepot.warehouse.cdm import VOCABULARY_TABLES
-from tests.privacy.conftest import KEY
+from tests.privacy.conftest import KEY, table_rows
 
 #: Row ids digested from source rows that include the IPP: a merge keeps them
 #: (links to them hold), a load of the merged extracts draws others.
@@ -79,10 +79,7 @@ def contents(wh, *, vocabulary: bool = True) -> dict[str, list[tuple]]:
         for name in wh.tables(schema):
             if not vocabulary and name in VOCABULARY_TABLES:
                 continue
-            t = wh.table(name)
-            columns = [c for c in t.columns if c not in SOURCE_ROW_IDS]
-            rows = t.select(*columns).to_pyarrow().to_pylist()
-            out[name] = sorted(tuple(repr(r[c]) for c in columns) for r in rows)
+            out[name] = table_rows(wh, name, SOURCE_ROW_IDS)
     return out
 
 
@@ -233,13 +230,6 @@ def test_the_cli_merges_and_unmerges(capsys, ingested_file, pair, key_file, tmp_
 
 
 @pytest.mark.spark
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known bug, not an engine gap: `entrepot ingest` on Spark writes wrong "
-    "drug_exposure.visit_occurrence_id values (785 of 787 point to no visit, as if "
-    "rounded through a double), so the merged Spark warehouse differs from DuckDB's",
-)
 def test_on_spark_merges_and_unmerges_are_exact(
     spark_ingested, ingested, merged_file, pair, tmp_path
 ):

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from entrepot.errors import InputFileError
+from entrepot.errors import InputFileError, ParameterError
 from entrepot.slides import (
     LESION_MODEL,
     TOP_SHARE,
@@ -79,12 +79,16 @@ def test_the_shipped_model_finds_the_planted_lesion_on_unseen_slides(slides):
 
 def test_batches_and_stain_normalisation_keep_the_scores(slides):
     slide, tiles = tiled(slides[HELD_OUT[0]][0])
-    tiles = tiles.slice(0, 20)
-    big = run_model(slide, tiles, LESION_MODEL, batch_size=64)
-    small = run_model(slide, tiles, LESION_MODEL, batch_size=7)
+    scores = run_model(slide, tiles, LESION_MODEL).tile_scores["score"].to_numpy()
+    order = np.argsort(scores)
+    picked = tiles.take(np.r_[order[:5], order[-5:]])  # 5 lowest, then 5 highest
+    big = run_model(slide, picked, LESION_MODEL, batch_size=64)
+    small = run_model(slide, picked, LESION_MODEL, batch_size=3)
     assert np.allclose(big.tile_scores["score"], small.tile_scores["score"], atol=1e-6)
-    normalised = run_model(slide, tiles, LESION_MODEL, normalise=True)
-    assert normalised.tile_scores.num_rows == 20
+    assert np.allclose(big.tile_scores["score"], scores[np.r_[order[:5], order[-5:]]])
+    normalised = run_model(slide, picked, LESION_MODEL, normalise=True)
+    normalised = normalised.tile_scores["score"].to_numpy()
+    assert normalised[5:].min() > normalised[:5].max()  # lesion tiles still rank first
 
 
 def save(tmp_path, nodes, inputs, outputs, init=(), meta=None, name="m.onnx"):
@@ -193,3 +197,23 @@ def test_tiles_cut_at_another_magnification_or_size_are_refused(slides):
         InputFileError, match="lesion.onnx takes 256 px tiles; these are 128 px"
     ):
         run_model(slide, tiles, LESION_MODEL)
+
+
+def test_a_model_whose_outputs_are_not_probabilities_is_refused(slides, tmp_path):
+    from onnx import numpy_helper
+
+    axes = numpy_helper.from_array(np.array([1, 2, 3], np.int64), "axes")
+    path = save(
+        tmp_path,
+        [helper.make_node("ReduceSum", ["x", "axes"], ["p"], keepdims=0)],
+        [tensor("x", ["N", 3, 256, 256])],
+        [tensor("p", ["N"])],
+        init=[axes],
+        name="sum.onnx",
+    )
+    slide, tiles = tiled(slides[HELD_OUT[0]][0])
+    with pytest.raises(InputFileError, match="sum.onnx gave 1 values for 1 tiles, or"):
+        run_model(slide, tiles.slice(0, 1), path)
+    bare = tiles.replace_schema_metadata(None)
+    with pytest.raises(ParameterError, match="the tiles must come from tile_slide"):
+        run_model(slide, bare, LESION_MODEL)

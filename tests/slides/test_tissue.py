@@ -74,3 +74,13 @@ def test_empty_glass_has_no_tissue(tmp_path):
 )
 def test_ink_is_told_from_stain_by_its_hue(colour, ink):
     assert bool(ink_mask(np.array([[colour]], np.uint8))[0, 0]) is ink
+
+
+def test_reading_in_strips_gives_the_same_mask(slides, monkeypatch):
+    from entrepot.slides import _tissue
+
+    path, _ = slides[0]
+    with tiffslide.TiffSlide(path) as slide:
+        whole = detect_tissue(slide).mask
+        monkeypatch.setattr(_tissue, "STRIP_PIXELS", 100_000)  # 12 mask rows a strip
+        assert np.array_equal(detect_tissue(slide).mask, whole)
