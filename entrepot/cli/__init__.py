@@ -21,6 +21,7 @@ from entrepot.cli import (
     _profiles,
     _pv,
     _quality,
+    _slides,
     _synth,
     _vocab,
     _warehouse,
@@ -63,6 +64,7 @@ app.add_typer(_cohort.app, name="cohort")
 app.add_typer(_extract.app, name="extract")
 app.add_typer(_patients.app, name="patients")
 app.add_typer(_link.app, name="link")
+app.add_typer(_slides.app, name="slides")
 _nlp.register(app)
 
 

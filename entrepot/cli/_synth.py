@@ -81,12 +81,34 @@ def synth(
             help="Give a disease module to this share of the patients (repeatable).",
         ),
     ] = None,
+    slides: Annotated[
+        int,
+        typer.Option(
+            "--slides",
+            min=0,
+            help="Give this many pathology reports a specimen and a scanned "
+            "slide (pyramidal TIFF), written to --slides-dir.",
+        ),
+    ] = 0,
+    slides_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--slides-dir",
+            help="The scanner's folder: slides, manifest.csv, truth/ masks.",
+        ),
+    ] = None,
+    slide_size: Annotated[
+        int, typer.Option("--slide-size", min=256, help="Slide side, pixels.")
+    ] = 4096,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Fill an empty warehouse with a synthetic French university hospital."""
     from entrepot.synth import generate_hospital, steps
+
+    if slides and slides_dir is None:
+        raise ParameterError("--slides needs --slides-dir, the scanner's folder")
 
     with progress(quiet or json, total=steps(patients)) as step:
         result = generate_hospital(
@@ -101,10 +123,23 @@ def synth(
             progress=step,
             enrich=_enrichment(enrich or []),
         )
-    emit(result.as_dict(), json, lambda: quiet or _print(result))
+    found = result.as_dict()
+    if slides:
+        found["slides"] = _slides(
+            result.warehouse, slides_dir, slides, seed, slide_size
+        )
+    emit(found, json, lambda: quiet or _print(result, found.get("slides")))
 
 
-def _print(result) -> None:
+def _slides(uri: str, folder: Path, count: int, seed: int, size: int) -> dict:
+    from entrepot.synth import write_pathology_slides
+    from entrepot.warehouse import Warehouse
+
+    with Warehouse.open(uri) as wh:
+        return write_pathology_slides(wh, folder, count, seed=seed, size=size)
+
+
+def _print(result, slides: dict | None = None) -> None:
     table = Table("table", "rows")
     for name, rows in result.rows.items():
         table.add_row(name, f"{rows:,}")
@@ -113,3 +148,8 @@ def _print(result) -> None:
         f"{result.patients:,} patients in {result.warehouse} in {result.seconds:.1f} s "
         f"({result.patients_per_minute:,.0f} patients/min)."
     )
+    if slides:
+        stdout.print(
+            f"{slides['slides']} slides in {slides['folder']} "
+            f"(register them with `entrepot slides scan {slides['folder']}`)."
+        )

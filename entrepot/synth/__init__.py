@@ -7,6 +7,7 @@
 from entrepot.synth._generate import SynthResult, generate_hospital, steps
 from entrepot.synth._gold import gold_reports
 from entrepot.synth._modules import Module, load_modules
+from entrepot.synth._pathology import write_pathology_slides
 from entrepot.synth._people import patient_ipp
 from entrepot.synth._slides import SlideTruth, write_synthetic_slide
 from entrepot.synth.notes import brain_mri_reports
@@ -21,5 +22,6 @@ __all__ = [
     "load_modules",
     "patient_ipp",
     "steps",
+    "write_pathology_slides",
     "write_synthetic_slide",
 ]

@@ -221,6 +221,79 @@ BOOKKEEPING = {
     "study_access": ibis.schema(  # projects authorised for a study (entrepot.privacy)
         {"project": "string", "study": "string", "granted_at": "timestamp"}
     ),
+    # Whole-slide images (entrepot.slides): OHDSI's Medical Imaging CDM
+    # extension (MI-CDM) tables, as its DDL names them, with 64-bit ids.
+    "image_occurrence": ibis.schema(
+        {
+            "image_occurrence_id": "int64",
+            "person_id": "int64",
+            "procedure_occurrence_id": "int64",  # null: no procedure that day
+            "visit_occurrence_id": "int64",
+            "anatomic_site_concept_id": "int64",
+            "wadors_uri": "string",
+            "local_path": "string",  # an opaque name in the slide folder
+            "image_occurrence_date": "date",
+            "image_study_uid": "string",  # generated, never the scanner's
+            "image_series_uid": "string",
+            "modality_concept_id": "int64",
+        }
+    ),
+    "image_feature": ibis.schema(
+        {
+            "image_feature_id": "int64",
+            "person_id": "int64",
+            "image_occurrence_id": "int64",
+            "image_feature_event_field_concept_id": "int64",
+            "image_feature_event_id": "int64",  # the measurement holding the value
+            "image_feature_concept_id": "int64",
+            "image_feature_type_concept_id": "int64",
+            "image_finding_concept_id": "int64",
+            "image_finding_id": "int64",
+            "anatomic_site_concept_id": "int64",
+            "alg_system": "string",
+            "alg_datetime": "timestamp",
+        }
+    ),
+    "slide": ibis.schema(  # what a whole-slide image is, beside image_occurrence
+        {
+            "image_occurrence_id": "int64",
+            "specimen_id": "int64",  # null: registered by person and date
+            "format": "string",
+            "scanner": "string",
+            "objective_power": "float64",
+            "mpp": "float64",  # micrometres per pixel at level 0
+            "width": "int64",
+            "height": "int64",
+            "levels": "string",  # JSON: [[width, height, downsample], ...]
+            "stain": "string",
+            "checksum": "string",  # SHA-256 of the file as registered
+            "bytes": "int64",
+            "registered_at": "timestamp",
+        }
+    ),
+    "slide_tile": ibis.schema(  # tiles of a slide (entrepot slides tile)
+        {
+            "image_occurrence_id": "int64",
+            "level": "int64",  # the pyramid level it is read from
+            "x": "int64",  # level-0 pixels of its top-left corner
+            "y": "int64",
+            "size": "int64",  # its side read at that level
+            "tissue_fraction": "float64",
+            "mpp": "float64",  # as tiled: micrometres per pixel,
+            "side": "int64",  # side in pixels at that mpp,
+            "extent": "int64",  # and side in level-0 pixels
+        }
+    ),
+    "slide_heatmap": ibis.schema(  # a model's tile scores, as a grid
+        {
+            "image_feature_id": "int64",
+            "image_occurrence_id": "int64",
+            "cell": "int64",  # level-0 pixels of a cell's side (from its top-left)
+            "rows": "int64",
+            "columns": "int64",
+            "scores": "string",  # JSON: rows of floats, null where no tile
+        }
+    ),
     "load_log": ibis.schema(
         {
             "load_id": "string",

@@ -116,6 +116,11 @@ RIGHTS = {
     "link area": (["OUT", "--level", "commune", "--key", "code"], "ingest"),
     "link study": (["OUT", "--id-column", "ipp", "--study", "S"], "ingest"),
     "link grant": (["S", "--project", "gi"], "manage"),
+    "slides add": (["SLIDE.tiff", "--specimen", "1"], "ingest"),
+    "slides scan": (["SLIDES"], "ingest"),
+    "slides tissue": (["1"], "ingest"),
+    "slides tile": (["1"], "ingest"),
+    "slides infer": (["1", "--model", "MODEL.onnx"], "ingest"),
 }
 #: Every other command, and why it needs no right on the warehouse.
 OTHER = {

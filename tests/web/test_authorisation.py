@@ -63,6 +63,12 @@ EXPECTED = {
     # patients
     "GET /api/patients/{person_id}": "read",
     "GET /api/patients/{person_id}/notes/{note_id}": "read",
+    # slides (pixels and what they are: rows about a patient)
+    "GET /api/patients/{person_id}/slides": "read",
+    "GET /api/slides/{slide_id}": "read",
+    "GET /api/slides/{slide_id}/slide.dzi": "read",
+    "GET /api/slides/{slide_id}/slide_files/{level}/{name}": "read",
+    "GET /api/slides/{slide_id}/heatmap.png": "read",
     # prescriptions
     "POST /api/prescriptions/check": "logged",
     "POST /api/prescriptions/effects": "logged",

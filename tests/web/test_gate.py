@@ -63,6 +63,7 @@ NOT_PATIENT_DATA = {
         "/api/extractions",
     ): "starts a job (a data engineer's; audited as it runs)",
     ("GET", "/patients/{person_id}"): "page (its data comes from /api/patients)",
+    ("GET", "/slides/{slide_id}"): "page (its data comes from /api/slides)",
     ("GET", "/prescription"): "page",
     ("GET", "/admin"): "page (administration)",
 }
@@ -200,6 +201,41 @@ def _finished(api, job: int) -> dict:
     raise AssertionError(f"job {job} did not end: {status}")
 
 
+def _patient_slide(api, ctx) -> int:
+    """The member's patient's slide, with a model's heatmap: registered,
+    tiled and scored first by the administrator (the CLI, while the server
+    serves the warehouse)."""
+    from entrepot.cli import main
+    from tests.slides.conftest import write_slide
+    from tests.slides.test_slides_cli import tiny_model
+
+    found = _get("/api/patients/{person_id}/slides")(api, ctx)
+    if not found:
+        folder, w = ctx["warehouse"].parent, ["-w", str(ctx["warehouse"]), "-q"]
+        slide = write_slide(folder / "slide.tiff")
+        day = ctx["note_date"].isoformat()
+        person = str(ctx["person_id"])
+        model = str(tiny_model(folder / "model.onnx"))
+        for argv in (["add", str(slide), "--person", person, "--date", day],
+                     ["tile", "1", "--mpp", "2", "--size", "64"],
+                     ["infer", "1", "--model", model]):  # fmt: skip
+            assert main(["slides", *argv, *w]) == 0
+        found = _get("/api/patients/{person_id}/slides")(api, ctx)
+    return found[0]["slide_id"]
+
+
+def _slide(path: str):
+    """A call of a slide route on the member's patient's slide."""
+
+    def call(api, ctx):
+        ctx = ctx | {"slide_id": _patient_slide(api, ctx)}
+        r = api.get(path.format(**ctx), params={"project": PROJECT})
+        assert r.status_code == 200, r.text
+        return r.json() if "json" in r.headers["content-type"] else {}
+
+    return call
+
+
 #: Routes that return patient-derived data: how a member calls each.
 PATIENT_DATA = {
     ("GET", "/api/overview"): _get("/api/overview"),
@@ -218,6 +254,19 @@ PATIENT_DATA = {
     ("GET", "/api/patients/{person_id}"): _get("/api/patients/{person_id}"),
     ("GET", "/api/patients/{person_id}/notes/{note_id}"): _get(
         "/api/patients/{person_id}/notes/{note_id}"
+    ),
+    ("GET", "/api/patients/{person_id}/slides"): _slide(
+        "/api/patients/{person_id}/slides"
+    ),
+    ("GET", "/api/slides/{slide_id}"): _slide("/api/slides/{slide_id}"),
+    ("GET", "/api/slides/{slide_id}/slide.dzi"): _slide(
+        "/api/slides/{slide_id}/slide.dzi"
+    ),
+    ("GET", "/api/slides/{slide_id}/slide_files/{level}/{name}"): _slide(
+        "/api/slides/{slide_id}/slide_files/11/1_1.jpeg"
+    ),
+    ("GET", "/api/slides/{slide_id}/heatmap.png"): _slide(
+        "/api/slides/{slide_id}/heatmap.png"
     ),
 }
 
@@ -290,6 +339,8 @@ def test_patient_data_passes_the_gate(live, inside, cohort_id, route):
         "cohort_id": cohort_id,
         "person_id": inside["note"]["person_id"],
         "note_id": inside["note"]["note_id"],
+        "note_date": inside["note"]["note_date"],
+        "warehouse": live.wh.uri.path,
     }
     before = live.web.use(head).entries
     if route == ("POST", "/api/cohorts"):

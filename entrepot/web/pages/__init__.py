@@ -88,6 +88,7 @@ from entrepot.web.pages import (  # noqa: E402 - the routers use the helpers abo
     _patients,
     _prescriptions,
     _search,
+    _slides,
     _subgroups,
 )
 
@@ -101,6 +102,7 @@ ROUTERS = [
         _search,
         _extractions,
         _patients,
+        _slides,
         _prescriptions,
         _admin,
     )

@@ -63,7 +63,31 @@
     return g;
   }
 
+  // The patient's slides (null until read), each a link to the viewer; a report lists those of its day.
+  let slides = null;
+  const inProject = root.dataset.project ? `?project=${encodeURIComponent(root.dataset.project)}` : "";
+  const slideLink = (s) => el("a", { href: `/slides/${s.slide_id}${inProject}` },
+    t("patient.slide_item", { date: s.date, id: s.slide_id, stain: s.stain ?? "?" }));
+
+  async function loadSlides() {
+    try {
+      slides = await entrepot.api(`/api/patients/${person}/slides`, { query: { project: root.dataset.project } });
+      $("patient-slides").replaceChildren(...(slides.length ? slides.map((s) => el("li", {}, slideLink(s)))
+        : [el("li", { class: "muted" }, t("patient.no_slide"))]));
+    } catch (e) {
+      entrepot.showError($("patient-slides"), e);
+    }
+  }
+
+  function noteSlides(note) {
+    const same = (slides || []).filter((s) => s.date === note.date);
+    $("note-slides").replaceChildren(...(same.length
+      ? [t("patient.report_slides", { date: note.date }), " ", ...same.flatMap((s, i) => (i ? [", ", slideLink(s)] : [slideLink(s)]))]
+      : []));
+  }
+
   function showNote(note) {
+    noteSlides(note);
     $("note-title").textContent = note.title || t("patient.report");
     $("note-meta").textContent = t("patient.note_meta", { date: note.date, id: note.id });
     $("note-meta").dataset.note = note.id;
@@ -182,6 +206,7 @@
       $("timeline").replaceChildren(scale ? timeline(p, scale) : el("p", { class: "muted" }, t("patient.nothing_dated")));
       $("timeline-legend").replaceChildren(...LANES.filter(([k]) => p[k] === null).map(([, label]) => el("li", { class: "muted" }, t("patient.lane_outside", { label }))));
       $("patient-notes").replaceChildren(...notesList(p));
+      await loadSlides();
     } catch (e) {
       $("patient-summary").textContent = "";
       entrepot.showError($("patient-error"), e);
