@@ -105,10 +105,26 @@ from entrepot.privacy._settings import check_key
 from entrepot.privacy._shifting import check_date_shifting, date_shifting
 from entrepot.privacy._tables import person_tables
 from entrepot.privacy._throttle import LoginThrottle
+from entrepot.privacy._vault import (
+    IDENTITY,
+    erase_identities,
+    has_identities,
+    nir_birthplace,
+    read_identities,
+    update_identities,
+    vault_path,
+)
 from entrepot.privacy.deid import DeidConfig, Identity, deidentify
 
 __all__ = [
     "ACTIONS",
+    "IDENTITY",
+    "erase_identities",
+    "has_identities",
+    "nir_birthplace",
+    "read_identities",
+    "update_identities",
+    "vault_path",
     "ANCHOR_ENV",
     "PASSWORD_ENV",
     "USER_ENV",
