@@ -101,7 +101,7 @@ from entrepot.privacy._sealed import (
     publish_optout_key,
     request_optout,
 )
-from entrepot.privacy._settings import check_key
+from entrepot.privacy._settings import check_key, require_key
 from entrepot.privacy._shifting import check_date_shifting, date_shifting
 from entrepot.privacy._tables import person_tables
 from entrepot.privacy._throttle import LoginThrottle
@@ -204,6 +204,7 @@ __all__ = [
     "release_cohort",
     "release_count",
     "request_optout",
+    "require_key",
     "retention",
     "rotate_key",
     "set_mask_threshold",

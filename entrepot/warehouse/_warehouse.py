@@ -201,6 +201,18 @@ BOOKKEEPING = {
             "fingerprint": "int64",
         }
     ),
+    "death_link": ibis.schema(  # INSEE death records seen by `link deaths`
+        {
+            "record_id": "int64",  # keyed id of the record
+            "person_id": "int64",
+            "file": "string",
+            "line": "int64",
+            "probability": "float64",
+            "status": "string",  # linked, or review (the grey zone)
+            "death_date": "date",  # shifted as the patient's dates are
+            "linked_at": "timestamp",
+        }
+    ),
     "load_log": ibis.schema(
         {
             "load_id": "string",
