@@ -112,7 +112,7 @@ def link_deaths(
     )
     found = DeathLinkage(len(deaths), threshold, review_from)
     found.already_known = sum(r in known for r in record_ids.to_pylist())
-    if not len(deaths) or not len(identities):
+    if found.already_known == len(deaths) or not len(identities):
         _audit(wh, user, deaths, found)
         return found
     patients, person_of = _patient_records(identities)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pyarrow as pa
 
-from entrepot.privacy import IDENTITY, update_identities
+from entrepot.privacy import IDENTITY, check_key, update_identities
 
 SURNAMES = """MARTIN BERNARD THOMAS PETIT ROBERT RICHARD DURAND DUBOIS MOREAU LAURENT
 SIMON MICHEL LEFEBVRE LEROY ROUX DAVID BERTRAND MOREL FOURNIER GIRARD BONNET DUPONT
@@ -99,7 +99,7 @@ def record(rng: random.Random, p: dict, *, noisy: bool) -> dict:
     return {
         "surname": surname,
         "first_names": " ".join(first),
-        "sex": "1" if p["sex"] == "M" else "2",
+        "sex": p["sex"],
         "birth_date": f"{y:04d}{m or 0:02d}{d or 0:02d}",
         "birth_year": y,
         "birth_month": m,
@@ -117,7 +117,7 @@ def population(patients: int, deaths: int, others: int, seed: int = 1):
     """(vault rows, death records, true pairs {line: person_id}): `deaths` of
     the patients died (two thirds with noise), `others` records are strangers."""
     rng = random.Random(seed)
-    people = [person(rng, 10**12 + i) for i in range(patients + others)]
+    people = [person(rng, 2**41 + i) for i in range(patients + others)]
     mine, strangers = people[:patients], people[patients:]
     dead = rng.sample(mine, deaths)
     rows = [(record(rng, p, noisy=rng.random() < 0.67), p["person_id"]) for p in dead]
@@ -153,6 +153,7 @@ def install(wh, key, vault: pa.Table) -> None:
         ],
         schema=wh.table("person").schema().to_pyarrow(),
     )
+    check_key(wh, key)
     with wh.store.transaction() as tx:
         tx.append("cdm", "person", wh.store.from_arrow(persons))
     update_identities(wh, key, vault)
