@@ -45,7 +45,7 @@ def deaths(
 ) -> None:
     """Link INSEE's death records to the patients through the identity vault:
     new deaths as OMOP `death` rows, grey-zone pairs to the data office's
-    review list (incremental: a record seen before is skipped)."""
+    review list (incremental: a record linked or reviewed before is skipped)."""
     import pyarrow as pa
 
     from entrepot.linkage import (
@@ -76,7 +76,7 @@ def _print(data: dict, quiet: bool) -> None:
     if quiet:
         return
     stdout.print(
-        f"{data['records']:,} records ({data['already_known']:,} seen before, "
+        f"{data['records']:,} records ({data['already_known']:,} linked or reviewed before, "
         f"{data['rejected']:,} lines rejected): {data['linked']:,} linked at "
         f"probability ≥ {data['threshold']}, {data['deaths_added']:,} new deaths; "
         f"{data['review']:,} pair(s) from {data['review_from']} to review"

@@ -5,9 +5,11 @@ with the warehouse, by a Fellegi–Sunter model (`_model`). A pair at or above
 the threshold is a link: its death becomes an OMOP `death` row of type
 "Registry", dated with the patient's own date shift, unless the warehouse
 already knows that death. A pair in the grey zone (from `review_from` up to
-the threshold) goes to the data office's review list. Each record seen is
-remembered (`death_link`, by a keyed id of the record), so that running again
-on the same or the next month's file adds only what is new.
+the threshold) goes to the data office's review list. Each record
+paired is remembered (`death_link`, by a keyed id of the record), so that
+running again on the same or the next month's file adds only what is new;
+records paired with no one are examined again (a patient ingested since may
+match them).
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class DeathLinkage:
     links: list[dict] = field(default_factory=list)  # new accepted links
     review: int = 0  # new grey-zone pairs
     deaths_added: int = 0
-    already_known: int = 0  # records seen by an earlier run
+    already_known: int = 0  # paired records an earlier run linked or reviewed
     weights: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -104,15 +106,8 @@ def link_deaths(
     require_key(wh, key)
     identities = _patients(wh, read_identities(wh, key))
     stored = ensure_table(wh, LINKS)
-    record_ids = _record_ids(key, deaths)
-    known = set(
-        stored.filter(stored.record_id.isin(record_ids.to_pylist()))
-        .record_id.to_pyarrow()
-        .to_pylist()
-    )
     found = DeathLinkage(len(deaths), threshold, review_from)
-    found.already_known = sum(r in known for r in record_ids.to_pylist())
-    if found.already_known == len(deaths) or not len(identities):
+    if not len(deaths) or not len(identities):
         _audit(wh, user, deaths, found)
         return found
     patients, person_of = _patient_records(identities)
@@ -120,7 +115,10 @@ def link_deaths(
         _api(wh), _death_records(deaths), patients, review_from
     )
     chosen = _one_to_one(pairs, person_of)
-    rows = _links(wh, key, deaths, record_ids, known, identities, chosen, threshold)
+    record_ids = _record_ids(key, deaths.take([row for row, _, _ in chosen]))
+    known = set(stored.record_id.to_pyarrow().to_pylist())  # links and reviews only
+    found.already_known = sum(r in known for r in record_ids.to_pylist())
+    rows = _links(wh, deaths, record_ids, known, identities, chosen, threshold)
     found.links = [r for r in rows if r["status"] == LINKED]
     found.review = len(rows) - len(found.links)
     dead = set(wh.table("death").person_id.to_pyarrow().to_pylist())
@@ -215,7 +213,9 @@ def _record_ids(key: SecretKey, deaths: pa.Table) -> pa.Array:
     values = zip(*(deaths[c].to_pylist() for c in columns), strict=True)
     return pa.array(
         [
-            pseudonym_id(key, "insee", "\x1f".join("" if v is None else str(v) for v in row))
+            pseudonym_id(
+                key, "insee", "\x1f".join("" if v is None else str(v) for v in row)
+            )
             for row in values
         ],
         pa.int64(),
@@ -287,9 +287,10 @@ def _one_to_one(pairs: pa.Table, person_of: pa.Array) -> list[tuple[int, int, fl
     return sorted(chosen)
 
 
-def _links(wh, key, deaths, record_ids, known, identities, chosen, threshold):
-    """The rows of `death_link` to add: new records' pairs, each person's
-    death dated with their own shift."""
+def _links(wh, deaths, record_ids, known, identities, chosen, threshold):
+    """The rows of `death_link` to add: the chosen pairs of records not seen
+    before (`record_ids`: of each chosen pair), each person's death dated
+    with their own shift."""
     shift = dict(
         zip(
             identities["person_id"].to_pylist(),
@@ -304,13 +305,13 @@ def _links(wh, key, deaths, record_ids, known, identities, chosen, threshold):
     lines = deaths["line"].to_pylist()
     died = deaths["death_date"].to_pylist()
     out = []
-    for row, person, p in chosen:
-        if ids[row] in known or person in linked_before:
+    for (row, person, p), record in zip(chosen, ids, strict=True):
+        if record in known or person in linked_before:
             continue
         day = _death_day(died[row])
         out.append(
             {
-                "record_id": ids[row],
+                "record_id": record,
                 "person_id": person,
                 "file": Path(files[row]).name,
                 "line": int(lines[row]),

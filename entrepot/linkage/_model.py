@@ -100,7 +100,9 @@ def _date_levels():
     y = "birth_year_l = birth_year_r"
 
     def part(p: str) -> str:
-        return f"(birth_{p}_l IS NULL OR birth_{p}_r IS NULL OR birth_{p}_l = birth_{p}_r)"
+        return (
+            f"(birth_{p}_l IS NULL OR birth_{p}_r IS NULL OR birth_{p}_l = birth_{p}_r)"
+        )
 
     return [
         cll.NullLevel("birth_year"),
@@ -195,13 +197,16 @@ def predict(api, deaths: pa.Table, patients: pa.Table, floor: float):
     linker.training.estimate_probability_two_random_records_match(
         [block_on("surname", "first_name", "birth_date")], recall=0.7
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=SEED)
+    pairs = len(deaths) * len(patients)  # a tenth of them, 100,000 to 2,000,000
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=min(2e6, max(1e5, pairs / 10)), seed=SEED
+    )
     for rule in (block_on("birth_date"), block_on("surname", "first_name")):
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
-    pairs = linker.inference.predict(
+    scored = linker.inference.predict(
         threshold_match_probability=floor, warning_mode="never"
     )
-    table = pairs.as_pyarrow_table().select(
+    table = scored.as_pyarrow_table().select(
         ["unique_id_l", "unique_id_r", "match_probability"]
     )
     return table, _weights(linker)

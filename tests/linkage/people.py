@@ -60,7 +60,9 @@ def person(rng: random.Random, pid: int) -> dict:
     surname = rng.choice(SURNAMES)
     return {
         "person_id": pid,
-        "surname": rng.choice(SURNAMES) if sex == "F" and rng.random() < 0.4 else surname,
+        "surname": rng.choice(SURNAMES)
+        if sex == "F" and rng.random() < 0.4
+        else surname,
         "birth_name": surname,
         "first_names": " ".join(rng.sample(names, rng.choice((1, 2, 2, 3)))),
         "birth_date": born,

@@ -40,7 +40,11 @@ def made(tmp_path_factory):
     key = folder / "key"
     key.write_text(KEY_HEX + "\n")
     os.chmod(key, 0o600)
-    shift = dict(zip(*vault.select(["person_id", "shift_days"]).to_pydict().values()))
+    shift = dict(
+        zip(
+            *vault.select(["person_id", "shift_days"]).to_pydict().values(), strict=True
+        )
+    )
     return folder, truth, records, shift
 
 
@@ -91,7 +95,11 @@ def test_links_the_patients_deaths(capsys, made, copy):
     row = records.slice(
         x["line"] - 1 + SPLIT * (x["file"] == "deces-2024-m02.txt"), 1
     ).to_pylist()[0]
-    died = date(*map(int, (row["death_date"][:4], row["death_date"][4:6], row["death_date"][6:])))
+    died = date(
+        *map(
+            int, (row["death_date"][:4], row["death_date"][4:6], row["death_date"][6:])
+        )
+    )
     assert deaths[x["person_id"]]["death_type_concept_id"] == 32879  # Registry
     assert deaths[x["person_id"]]["death_date"] == died + timedelta(
         days=shift[x["person_id"]]
@@ -142,7 +150,6 @@ def test_running_again_is_incremental_and_idempotent(capsys, made, copy):
 
 
 def test_bad_input_is_one_line_and_changes_nothing(capsys, copy):
-    before = (copy / "eds.duckdb").read_bytes()
     (copy / "notes.txt").write_text("not a death record\n")
     err = link(capsys, copy, "notes.txt", code=2)
     assert err.count("\n") == 1 and err.startswith("entrepot: error: ")
