@@ -281,6 +281,7 @@ def ingest_raw(
     )
     found = change.find_changes(wh, ctx, source, source_ids, SOURCES, snapshot=snapshot)
     tables, _ = _omop_tables(ctx, found.rows)
+    tables["death"] = _with_linked_deaths(wh, tables["death"], tables["person"])
     plan, gone_notes = change.removals(wh, found)
     change.rederive(wh, tables, plan)
     config = (deid or DeidConfig()).with_shift(None)
@@ -612,6 +613,19 @@ def _deaths(ctx: _Context, patients: pa.Table) -> pa.Table:
             ),
         }
     )
+
+
+def _with_linked_deaths(wh, deaths: pa.Table, persons: pa.Table) -> pa.Table:
+    """The rebuilt patients' deaths, and those linkage found (`entrepot.linkage`)
+    for the others: rebuilding a patient's rows removes their death rows."""
+    from entrepot.linkage import linked_deaths
+
+    others = pc.filter(
+        persons["person_id"],
+        pc.invert(pc.is_in(persons["person_id"], deaths["person_id"])),
+    )
+    linked = linked_deaths(wh, others.to_pylist()).select(deaths.column_names)
+    return pa.concat_tables([deaths, linked.cast(deaths.schema)])
 
 
 def _vault_rows(ctx: _Context, patients: pa.Table) -> pa.Table:

@@ -4,11 +4,14 @@ up to date by later ingestions, erased with an opt-out."""
 import shutil
 from datetime import date
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pv
 import pytest
 
 from entrepot.errors import PrivacyError
 from entrepot.ingest import ingest_raw, read_extract
+from entrepot.linkage import linked_deaths
 from entrepot.privacy import (
     SecretKey,
     optout_add,
@@ -16,6 +19,7 @@ from entrepot.privacy import (
     read_identities,
     vault_path,
 )
+from entrepot.privacy._tables import ensure_table
 from entrepot.warehouse import Warehouse
 from tests.privacy.conftest import KEY
 
@@ -79,10 +83,20 @@ def test_an_opt_out_erases_the_identity(hospital, wh):
 
 
 def test_a_later_ingestion_updates_a_changed_name(hospital, wh, tmp_path):
+    """... and keeps the death that linkage found for that patient."""
     raw = tmp_path / "raw"
     raw.mkdir()
     patients = read_extract(hospital / "raw" / "patients.csv")
-    first = patients.slice(0, 1).to_pylist()[0]
+    alive = patients.filter(pc.is_null(patients["death_date"]))
+    first = alive.slice(0, 1).to_pylist()[0]
+    linked = {"record_id": 1, "person_id": person_id(KEY, first["ipp"]),
+              "file": "deces-2024-m01.txt", "line": 3, "probability": 0.99,
+              "status": "linked", "death_date": date(2024, 1, 5), "linked_at": None}  # fmt: skip
+    schema = ensure_table(wh, "death_link").schema().to_pyarrow()
+    with wh.store.transaction() as tx:
+        tx.append("entrepot", "death_link", wh.store.from_arrow(pa.Table.from_pylist([linked], schema=schema)))  # fmt: skip
+    with wh.store.transaction() as tx:
+        tx.append("cdm", "death", wh.store.from_arrow(linked_deaths(wh, [linked["person_id"]])))  # fmt: skip
     first["last_name"] = "Nouveaunom"
     pv.write_csv(
         patients.from_pylist([first], schema=patients.schema), raw / "patients.csv"
@@ -93,3 +107,8 @@ def test_a_later_ingestion_updates_a_changed_name(hospital, wh, tmp_path):
     rows = {r["person_id"]: r for r in read_identities(wh, KEY).to_pylist()}
     assert rows[person_id(KEY, first["ipp"])]["surname"] == "Nouveaunom"
     assert len(rows) == len(patients)
+    d = wh.table("death")
+    kept = d.filter(d.person_id == linked["person_id"]).to_pyarrow().to_pylist()
+    assert [(r["death_type_concept_id"], r["death_date"]) for r in kept] == [
+        (32879, date(2024, 1, 5))
+    ]
