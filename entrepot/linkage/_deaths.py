@@ -191,7 +191,7 @@ def _api(wh):
     if session is not None:
         from splink import SparkAPI
 
-        return SparkAPI(spark_session=session)
+        return SparkAPI(spark_session=session, register_udfs_automatically=False)
     import duckdb
     from splink import DuckDBAPI
 

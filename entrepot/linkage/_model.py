@@ -7,6 +7,8 @@ under each, so that a death record under either name compares as a match.
 splink runs the same model on DuckDB and on Spark: u by random sampling, m
 by EM over two blockings (birth date; surname and first name), then the pairs of the prediction blocking rules,
 which keep 1,000,000 records × 100,000 patients to a few million pairs.
+String distances are Levenshtein's, native to both engines (Jaro-Winkler
+needs a jar on Spark's class path), so that both find the same links.
 """
 
 from __future__ import annotations
@@ -145,8 +147,8 @@ def settings():
                 [
                     cll.NullLevel("surname"),
                     cll.ExactMatchLevel("surname"),
-                    cll.JaroWinklerLevel("surname", 0.92),
-                    cll.JaroWinklerLevel("surname", 0.85),
+                    cll.LevenshteinLevel("surname", 1),
+                    cll.LevenshteinLevel("surname", 2),
                     cll.ElseLevel(),
                 ],
                 output_column_name="surname",
@@ -156,7 +158,7 @@ def settings():
                     cll.NullLevel("first_name"),
                     cll.ExactMatchLevel("first_name"),
                     cll.ArrayIntersectLevel("first_names", 1),
-                    cll.JaroWinklerLevel("first_name", 0.88),
+                    cll.LevenshteinLevel("first_name", 1),
                     cll.ElseLevel(),
                 ],
                 output_column_name="first_names",

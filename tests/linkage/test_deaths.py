@@ -163,3 +163,23 @@ def test_bad_input_is_one_line_and_changes_nothing(capsys, copy):
     with Warehouse.open(copy / "eds.duckdb") as wh:
         assert wh.count("death") == 0
         assert not wh.has_table("death_link") or wh.count("death_link") == 0
+
+
+@pytest.mark.spark
+def test_spark_finds_the_same_links_as_duckdb(spark_session, tmp_path):
+    from entrepot.linkage import link_deaths
+
+    vault, records, truth = population(400, 40, 400, seed=3)
+    found = {}
+    for engine, uri in (
+        ("duckdb", tmp_path / "eds.duckdb"),
+        ("spark", f"spark:{tmp_path / 'eds'}"),
+    ):
+        with Warehouse.create(uri, vocabulary=False) as wh:
+            install(wh, KEY, vault)
+            done = link_deaths(wh, KEY, records)
+            found[engine] = {(x["line"], x["person_id"]) for x in done.links}
+            dead = wh.table("death").person_id.to_pyarrow().to_pylist()
+            assert sorted(dead) == sorted(p for _, p in found[engine])
+    assert found["spark"] == found["duckdb"]
+    assert len(found["duckdb"] & set(truth.items())) >= 0.97 * len(truth)
