@@ -1,14 +1,17 @@
 """INSEE's public death records ("fichier des personnes décédées", data.gouv.fr,
 monthly files ``deces-AAAA-mNN.txt``): read and write their fixed-width lines.
 
-One person per line, 176 characters (the layout of INSEE's documentation; see
-PROVENANCE.md of this package): names ``NOM*PRENOM1 PRENOM2/`` (80), sex ``1``
-male / ``2`` female (1), birth date AAAAMMJJ with ``00`` for an unknown month or
-day and ``0000`` for an unknown year (8), birthplace code of the Code officiel
-géographique in force when the death was recorded, ``99CCC`` abroad (5),
+One person per line, 176 characters: names ``NOM*PRENOM1 PRENOM2/`` (80), sex
+``1`` male / ``2`` female (1), birth date AAAAMMJJ with ``00`` for an unknown
+month or day and ``0000`` for an unknown year (8), birthplace code of the Code
+officiel géographique in force when the death was recorded, ``99CCC`` abroad (5),
 birthplace name (30), country of birth, blank for France (30), death date (8),
 place-of-death code (5), death certificate number (9). INSEE warns that some lines
 carry meaningless characters after the last field: they are ignored.
+
+Source of the layout: INSEE's "dessin d'enregistrement" published with the files
+(https://www.data.gouv.fr/fr/datasets/fichier-des-personnes-decedees/, Licence
+Ouverte 2.0), as quoted verbatim by public repositories that parse these files.
 """
 
 from __future__ import annotations

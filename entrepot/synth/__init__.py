@@ -7,6 +7,7 @@
 from entrepot.synth._generate import SynthResult, generate_hospital, steps
 from entrepot.synth._gold import gold_reports
 from entrepot.synth._modules import Module, load_modules
+from entrepot.synth._people import patient_ipp
 from entrepot.synth.notes import brain_mri_reports
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "generate_hospital",
     "gold_reports",
     "load_modules",
+    "patient_ipp",
     "steps",
 ]

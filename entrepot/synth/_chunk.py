@@ -23,7 +23,7 @@ from entrepot.synth._drugs import drug_exposure, drug_rows, transfuse
 from entrepot.synth._enrich import enrich
 from entrepot.synth._measurements import measurement
 from entrepot.synth._modules import Module
-from entrepot.synth._population import population
+from entrepot.synth._population import Population, population
 from entrepot.synth._procedures import procedure_occurrence
 from entrepot.synth._reference import tests
 from entrepot.synth._visits import (
@@ -62,6 +62,7 @@ class Chunk:
     identities: pa.Table
     stays: pa.Table
     diagnoses: pa.Table  # every PMSI code, whatever its OMOP domain (notes, raw)
+    people: Population  # who they are (the INSEE death files of the raw extracts)
 
 
 def make_chunk(settings: Settings, chunk: int) -> Chunk:
@@ -106,7 +107,8 @@ def make_chunk(settings: Settings, chunk: int) -> Chunk:
     tables["synth_truth"] = _truth(
         decided.truth, person_id, truth(adverse, person_id, pairs=chunk == 0)
     )
-    identities = _people.identities(rng[8], people, person_id)
+    civil = np.random.default_rng([settings.seed, chunk, zlib.crc32(b"civil_status")])
+    identities = _people.identities(rng[8], people, person_id, civil)
     stay_table = stay_identities(rng[8], s, person_id)
     if settings.notes:
         from entrepot.synth.notes import write_notes
@@ -120,7 +122,7 @@ def make_chunk(settings: Settings, chunk: int) -> Chunk:
         )
         tables["note"], tables["note_annotation"] = note, annotations
         tables["synth_truth"] = pa.concat_tables([tables["synth_truth"], gold])
-    return Chunk(tables, identities, stay_table, coded)
+    return Chunk(tables, identities, stay_table, coded, people)
 
 
 def _anaemic_stays(rows: pa.Table, stay_ids: np.ndarray) -> np.ndarray:

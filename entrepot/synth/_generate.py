@@ -23,6 +23,7 @@ from entrepot.synth._modules import load_modules
 #: Tables entrepot keeps beside the CDM (schema `entrepot`), replaced whole.
 BOOKKEEPING_TABLES = ("synth_truth", "note_annotation")
 RAW_PARTS = "raw"
+DEATH_FILES = "insee"  # the lines of the INSEE death files, under RAW_PARTS
 
 
 @dataclass
@@ -114,6 +115,8 @@ def generate_hospital(
         with tempfile.TemporaryDirectory(prefix="entrepot-synth-") as tmp:
             folder = Path(tmp)
             _write_chunks(settings, folder, workers, raw is not None, progress)
+            if raw is not None:
+                _death_files(settings, folder, Path(raw), years)
             if progress:
                 progress("loading the warehouse")
             rows = _load(wh, folder)
@@ -171,7 +174,20 @@ def _write_chunk(settings: Settings, chunk: int, folder: Path, raw: bool) -> int
 
         for name, table in raw_tables(made).items():
             _part(folder / RAW_PARTS / name, chunk, table)
+        from entrepot.synth._insee import death_records
+
+        records = death_records(made, settings.seed, chunk, settings.end)
+        _part(folder / RAW_PARTS / DEATH_FILES, chunk, records)
     return chunk
+
+
+def _death_files(settings: Settings, folder: Path, raw: Path, years) -> None:
+    """The INSEE death files of the raw extracts, from the chunks' lines; their
+    true links join `synth_truth` as one more part."""
+    from entrepot.synth._insee import write_death_files
+
+    truth = write_death_files(folder / RAW_PARTS / DEATH_FILES, raw, years)
+    _part(folder / "synth_truth", settings.chunks(), truth)
 
 
 def _part(folder: Path, chunk: int, table) -> None:

@@ -4,6 +4,7 @@ IPP, NIR, address...), which only the notes and the raw extracts see."""
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -16,7 +17,9 @@ from entrepot.synth._reference import (
     FEMALE,
     MALE,
     cim10_concept,
+    commune_mergers,
     communes,
+    insee_rates,
     names,
     streets,
 )
@@ -119,11 +122,26 @@ def _nir(female, birth, insee, order) -> list[str]:
     return out
 
 
-def identities(rng, people: Population, person_id: np.ndarray) -> pa.Table:
-    """Who each patient is, as the hospital's identity server knows them."""
+def patient_ipp(person_id) -> list[str]:
+    """The IPP (patient number of the raw extracts) of each synthetic person id:
+    `synth_truth` names persons by person id, an ingestion of the raw extracts by
+    the keyed pseudonym of their IPP (`entrepot.privacy.person_id(key, ipp)`)."""
+    return [str(10**9 + (int(i) * _IPP_FACTOR) % (9 * 10**9)) for i in person_id]
+
+
+def identities(
+    rng, people: Population, person_id: np.ndarray, civil: np.random.Generator
+) -> pa.Table:
+    """Who each patient is, as the hospital's identity server knows them.
+
+    `civil` draws what INSEE's death files compare (birth names, other first
+    names, births in communes since merged) apart from `rng`, whose draws stay
+    those of the hospitals made before them.
+    """
     n = len(people)
     first = np.where(people.female, _pick(rng, "F", n), _pick(rng, "M", n))
     last = _pick(rng, "last", n)
+    status = civil_status(civil, people, first, last)
     place = communes()
     street = rng.choice(streets(), n)
     number = rng.integers(1, 120, n)
@@ -135,18 +153,18 @@ def identities(rng, people: Population, person_id: np.ndarray) -> pa.Table:
     return pa.table(
         {
             "person_id": pa.array(person_id, pa.int64()),
-            "ipp": [
-                str(10**9 + (int(i) * _IPP_FACTOR) % (9 * 10**9)) for i in person_id
-            ],
+            "ipp": patient_ipp(person_id),
             "nir": _nir(
                 people.female,
                 people.birth,
-                place.insee[people.commune],
+                status.birthplace,
                 rng.integers(1, 1000, n),
             ),
             "sex": np.where(people.female, "F", "M"),
             "first_name": first,
+            "first_names": status.first_names,
             "last_name": last,
+            "birth_name": status.birth_name,
             "birth_date": dates(people.birth),
             "street": [f"{a} {b}" for a, b in zip(number, street, strict=True)],
             "postcode": place.postcode[people.commune],
@@ -166,6 +184,37 @@ def identities(rng, people: Population, person_id: np.ndarray) -> pa.Table:
             ],
         }
     )
+
+
+@dataclass(frozen=True)
+class CivilStatus:
+    first_names: list[str]  # every first name, in order, space-joined
+    birth_name: np.ndarray  # the spouse's name is `last_name` for married women
+    birthplace: np.ndarray  # COG code of the commune of birth, as on the NIR
+
+
+def civil_status(rng, people: Population, first, last) -> CivilStatus:
+    """First names after the first, birth names of married women, births in a
+    commune that has since merged (rates: insee_deaths.yaml)."""
+    rates = insee_rates()
+    n = len(people)
+    count = rng.choice(len(rates.first_names), n, p=rates.first_names) + 1
+    more = [
+        np.where(people.female, _pick(rng, "F", n), _pick(rng, "M", n))
+        for _ in range(len(rates.first_names) - 1)
+    ]
+    first_names = [
+        " ".join([f, *(m[i] for m in more)][:k])
+        for i, (f, k) in enumerate(zip(first, count, strict=True))
+    ]
+    adult = people.age(people.obs_end) >= 25
+    married = people.female & adult & (rng.random(n) < rates.married_women)
+    birth_name = np.where(married, _pick(rng, "last", n), last)
+    merged = commune_mergers()
+    born_merged = rng.random(n) < rates.born_in_merged_commune
+    old = rng.choice(merged.old_code, n)
+    birthplace = np.where(born_merged, old, communes().insee[people.commune])
+    return CivilStatus(first_names, birth_name, birthplace)
 
 
 def location() -> pa.Table:

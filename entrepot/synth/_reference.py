@@ -14,6 +14,8 @@ from functools import cache
 from importlib.resources import files
 
 import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
 from entrepot.warehouse.vocabulary import lab_tests, local_concept_id
 from entrepot.warehouse.vocabulary._concept import read_csv as read_vocabulary_csv
@@ -116,6 +118,87 @@ def communes() -> Communes:
         name=np.array([r["name"] for r in rows]),
         weight=_weights([int(r["population"]) * attraction(r["insee"]) for r in rows]),
     )
+
+
+@dataclass(frozen=True)
+class Mergers:
+    """Communes merged into another since 2010 (COG): old and new code and name."""
+
+    old_code: np.ndarray
+    old_name: np.ndarray
+    new_code: np.ndarray
+    new_name: np.ndarray
+    merged_on: np.ndarray  # days since 1970-01-01
+
+
+@cache
+def commune_mergers() -> Mergers:
+    rows = _rows("commune_mergers.csv")
+    return Mergers(
+        *(np.array([r[k] for r in rows]) for k in ("old_code", "old_name")),
+        *(np.array([r[k] for r in rows]) for k in ("new_code", "new_name")),
+        np.array([r["merged_on"] for r in rows], "datetime64[D]").astype(np.int64),
+    )
+
+
+class _Declared(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Gompertz(_Declared):
+    a: float = Field(gt=0)
+    b: float = Field(gt=0)
+    excess: float = Field(gt=0)
+
+
+class Ages(_Declared):
+    mean: float
+    sd: float = Field(gt=0)
+    min: float = Field(ge=0)
+    max: float
+
+
+class Country(_Declared):
+    code: str = Field(pattern=r"^99[0-9]{3}$")
+    country: str
+    town: str
+
+
+class LikeAPatient(_Declared):
+    surname: float = Field(ge=0, le=1)
+    birth_date: float = Field(ge=0, le=1)
+    surname_and_birth_date: float = Field(ge=0, le=1)
+
+
+class Noise(_Declared):
+    married_name: float = Field(ge=0, le=1)
+    first_names_reordered: float = Field(ge=0, le=1)
+    first_name_only: float = Field(ge=0, le=1)
+    typo: float = Field(ge=0, le=1)
+    unknown_day: float = Field(ge=0, le=1)
+    unknown_month: float = Field(ge=0, le=1)
+
+
+class InseeRates(_Declared):
+    """insee_deaths.yaml: the rates of the synthetic INSEE death files."""
+
+    first_names: tuple[float, ...]
+    married_women: float = Field(ge=0, le=1)
+    born_in_merged_commune: float = Field(ge=0, le=1)
+    hazard: Gompertz
+    death_at_home: float = Field(ge=0, le=1)
+    non_patients_per_patient_line: float = Field(ge=0)
+    non_patient_age: Ages
+    non_patients_like_a_patient: LikeAPatient
+    born_abroad: float = Field(ge=0, le=1)
+    abroad: tuple[Country, ...] = Field(min_length=1)
+    noise: Noise
+
+
+@cache
+def insee_rates() -> InseeRates:
+    """The shipped rates (a bad edit is a bug of the package: pydantic says where)."""
+    return InseeRates.model_validate(yaml.safe_load(_data("insee_deaths.yaml")))
 
 
 @cache

@@ -36,10 +36,15 @@ def _tables(path) -> dict[str, pa.Table]:
 
 
 def _make(tmp_path, name: str, **kwargs) -> dict[str, pa.Table]:
-    path = tmp_path / f"{name}.duckdb"
+    """The tables, and the INSEE death files of the raw extracts (`deces`)."""
+    path, raw = tmp_path / f"{name}.duckdb", tmp_path / f"{name}-raw"
     args = {"patients": 240, "seed": 3, "notes": False, "chunk_patients": 80} | kwargs
-    generate_hospital(str(path), **args)
-    return _tables(path)
+    generate_hospital(str(path), raw=raw, **args)
+    files = sorted(raw.glob("deces-*.txt"))
+    deces = pa.table(
+        {"file": [f.name for f in files], "text": [f.read_bytes() for f in files]}
+    )
+    return _tables(path) | {"deces": deces}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +55,7 @@ def one(tmp_path_factory) -> dict[str, pa.Table]:
 
 def test_same_seed_same_tables_whatever_the_workers(tmp_path, one):
     two = _make(tmp_path, "two", workers=2)
-    for name in TABLES:
+    for name in (*TABLES, "deces"):
         assert one[name].num_rows > 0, name
         assert one[name].equals(two[name]), name
 
@@ -58,6 +63,7 @@ def test_same_seed_same_tables_whatever_the_workers(tmp_path, one):
 def test_another_seed_another_hospital(tmp_path, one):
     other = _make(tmp_path, "other", workers=1, seed=4)
     assert not one["person"].equals(other["person"])
+    assert not one["deces"].equals(other["deces"])
     assert not one["measurement"].equals(other["measurement"])
 
 
