@@ -629,8 +629,10 @@ def _with_linked_deaths(wh, deaths: pa.Table, persons: pa.Table) -> pa.Table:
 
 
 def _vault_rows(ctx: _Context, patients: pa.Table) -> pa.Table:
-    """The identity vault's rows of these patients: their names, birth date,
-    sex and birthplace (the extract's `birthplace_code`, else the NIR's)."""
+    """The identity vault's rows of these patients: their names (every first
+    name when the extract gives `first_names`, the birth name when it gives
+    `birth_name`), birth date, sex and birthplace (the extract's
+    `birthplace_code`, else the NIR's)."""
     n = len(patients)
 
     def given(column: str) -> list:
@@ -648,7 +650,15 @@ def _vault_rows(ctx: _Context, patients: pa.Table) -> pa.Table:
             "person_id": ctx.persons(patients["ipp"]),
             "surname": patients["last_name"],
             "birth_name": pa.array(given("birth_name"), pa.string()),
-            "first_names": patients["first_name"],
+            "first_names": pa.array(
+                [
+                    every or usual
+                    for every, usual in zip(
+                        given("first_names"), given("first_name"), strict=True
+                    )
+                ],
+                pa.string(),
+            ),
             "birth_date": _day(_ts(patients["birth_date"])),
             "sex": patients["sex"],
             "birthplace_code": pa.array(places, pa.string()),

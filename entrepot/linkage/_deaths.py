@@ -191,7 +191,11 @@ def _api(wh):
     if session is not None:
         from splink import SparkAPI
 
-        return SparkAPI(spark_session=session, register_udfs_automatically=False)
+        return SparkAPI(
+            spark_session=session,
+            break_lineage_method="persist",  # in memory: no identity on disk
+            register_udfs_automatically=False,
+        )
     import duckdb
     from splink import DuckDBAPI
 

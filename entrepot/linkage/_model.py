@@ -5,7 +5,7 @@ list, birth date in parts (null where unknown), sex, birthplace code and its
 department. A patient with a birth name besides the name in use appears once
 under each, so that a death record under either name compares as a match.
 splink runs the same model on DuckDB and on Spark: u by random sampling, m
-by EM over two blockings (birth date; surname and first name), then the pairs of the prediction blocking rules,
+by EM over two blockings (birth date and birthplace; surname and first name), then the pairs of the prediction blocking rules,
 which keep 1,000,000 records × 100,000 patients to a few million pairs.
 String distances are Levenshtein's, native to both engines (Jaro-Winkler
 needs a jar on Spark's class path), so that both find the same links.
@@ -203,7 +203,10 @@ def predict(api, deaths: pa.Table, patients: pa.Table, floor: float):
     linker.training.estimate_u_using_random_sampling(
         max_pairs=min(2e6, max(1e5, pairs / 10)), seed=SEED
     )
-    for rule in (block_on("birth_date"), block_on("surname", "first_name")):
+    for rule in (
+        block_on("birth_date", "birthplace_code"),
+        block_on("surname", "first_name"),
+    ):
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
     scored = linker.inference.predict(
         threshold_match_probability=floor, warning_mode="never"
