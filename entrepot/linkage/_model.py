@@ -5,8 +5,10 @@ list, birth date in parts (null where unknown), sex, birthplace code and its
 department. A patient with a birth name besides the name in use appears once
 under each, so that a death record under either name compares as a match.
 splink runs the same model on DuckDB and on Spark: u by random sampling, m
-by EM over two blockings (birth date and birthplace; surname and first name), then the pairs of the prediction blocking rules,
-which keep 1,000,000 records × 100,000 patients to a few million pairs.
+by EM over two blockings that people sharing a patient's name and birth
+date rarely enter (birth date and birthplace; surname and first name), then
+the pairs of the prediction blocking rules, which keep 1,000,000 records ×
+100,000 patients to a few million pairs.
 String distances are Levenshtein's, native to both engines (Jaro-Winkler
 needs a jar on Spark's class path), so that both find the same links.
 """

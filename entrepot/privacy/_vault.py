@@ -132,3 +132,29 @@ def nir_birthplace(nir: str | None) -> str | None:
     if len(nir) < 10 or not nir[:5].isdigit():
         return None
     return nir[5:10]
+
+
+def rekey_identities(
+    wh, old: SecretKey, new: SecretKey, persons: dict[int, int], shifts: dict[int, int]
+) -> int:
+    """Key rotation: the vault under the new key, each person_id replaced
+    (`persons`: old → new) and each date shift moved by `shifts` (old id →
+    days). Returns the vault's size (0 without a vault)."""
+    if not has_identities(wh):
+        return 0
+    rows = read_identities(wh, old)
+    ids = rows["person_id"].to_pylist()
+    rows = rows.set_column(
+        0, "person_id", pa.array([persons.get(i, i) for i in ids], pa.int64())
+    )
+    moved = [
+        (s or 0) + shifts.get(i, 0)
+        for i, s in zip(ids, rows["shift_days"].to_pylist(), strict=True)
+    ]
+    rows = rows.set_column(
+        IDENTITY.get_field_index("shift_days"),
+        "shift_days",
+        pa.array(moved, pa.int64()),
+    )
+    _write(wh, new, rows)
+    return len(rows)
