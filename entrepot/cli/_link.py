@@ -79,9 +79,12 @@ def _print(data: dict, quiet: bool) -> None:
         f"{data['records']:,} records ({data['already_known']:,} linked or reviewed before, "
         f"{data['rejected']:,} lines rejected): {data['linked']:,} linked at "
         f"probability ≥ {data['threshold']}, {data['deaths_added']:,} new deaths; "
-        f"{data['review']:,} pair(s) from {data['review_from']} to review"
+        f"{data['review']:,} pair(s) from {data['review_from']} to review",
+        soft_wrap=True,
     )
     stdout.print("match weights (log2 m/u) of each comparison level:")
     for w in data["weights"]:
         weight = "—" if w["weight"] is None else f"{w['weight']:+.2f}"
-        stdout.print(f"  {w['comparison']:<12} {w['level']:<48} {weight:>8}")
+        stdout.print(
+            f"  {w['comparison']:<12} {w['level']:<48} {weight:>8}", soft_wrap=True
+        )
