@@ -70,8 +70,8 @@ def records(
     birthplace: pa.Array,
 ) -> pa.Table:
     """One side of the linkage in the model's shape (month, day: null if unknown)."""
-    given = fold(first_names)
-    names = pc.split_pattern(pc.fill_null(given, ""), " ")
+    given = fold(first_names)  # null when no letter: no name, not an empty one
+    names = pc.split_pattern(given, " ")
     year, month, day = (pc.cast(c, pa.int64()) for c in (year, month, day))
     known = pc.and_(pc.is_valid(month), pc.is_valid(day))
     iso = pc.binary_join_element_wise(
