@@ -110,6 +110,7 @@ def link_deaths(
     if not len(deaths) or not len(identities):
         _audit(wh, user, deaths, found)
         return found
+    _model.require_splink()
     patients, person_of = _patient_records(identities)
     pairs, found.weights = _model.predict(
         _api(wh), _death_records(deaths), patients, review_from

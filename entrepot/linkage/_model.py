@@ -22,6 +22,8 @@ import unicodedata
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from entrepot.errors import MissingDependencyError
+
 #: Columns both sides bring to the model.
 COLUMNS = (
     "unique_id",
@@ -96,6 +98,16 @@ def records(
             "birthplace_dept": pc.utf8_slice_codeunits(place, 0, 2),
         }
     ).replace_schema_metadata(None)
+
+
+def require_splink() -> None:
+    """Refuse in one line when the `linkage` extra is not installed."""
+    try:
+        import splink  # noqa: F401
+    except ImportError as e:
+        raise MissingDependencyError(
+            "linkage needs splink: pip install 'entrepot[linkage]'"
+        ) from e
 
 
 def _date_levels():
