@@ -176,7 +176,7 @@ def _write_chunk(settings: Settings, chunk: int, folder: Path, raw: bool) -> int
             _part(folder / RAW_PARTS / name, chunk, table)
         from entrepot.synth._insee import death_records
 
-        records = death_records(made, settings.seed, chunk, settings.end)
+        records = death_records(settings, chunk, made)
         _part(folder / RAW_PARTS / DEATH_FILES, chunk, records)
     return chunk
 

@@ -37,12 +37,12 @@ NOISE = (
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def death_records(chunk, seed: int, number: int, end: int) -> pa.Table:
-    """The lines of one chunk of patients (`chunk`, number `number`), unordered:
-    the patients who died outside the hospital by day `end`, then non-patients."""
-    rng = np.random.default_rng([seed, number, zlib.crc32(MODULE.encode())])
-    patients = _patients(rng, chunk, end)
-    others = _others(rng, chunk, len(patients), end)
+def death_records(settings, number: int, chunk) -> pa.Table:
+    """The lines of chunk number `number` of a hospital, unordered: its patients
+    who died outside the hospital before the period's end, then non-patients."""
+    rng = np.random.default_rng([settings.seed, number, zlib.crc32(MODULE.encode())])
+    patients = _patients(rng, chunk, settings.end)
+    others = _others(rng, chunk, len(patients), (settings.start, settings.end))
     table = pa.concat_tables([patients, others])
     return table.append_column(
         "order", pa.array(rng.integers(0, 2**62, len(table)), pa.int64())
@@ -108,19 +108,19 @@ def _patients(rng, chunk, end: int) -> pa.Table:
     )
 
 
-def _others(rng, chunk, patient_lines: int, end: int) -> pa.Table:
+def _others(rng, chunk, patient_lines: int, period: tuple[int, int]) -> pa.Table:
     """People who are not patients; some share a patient's surname, birth date
     or both (then the patient's sex too), so that no single field links."""
     rates = insee_rates()
     like = rates.non_patients_like_a_patient
     m = int(round(rates.non_patients_per_patient_line * patient_lines))
     who = chunk.identities
-    u = rng.random(m)
-    same_name = u < like.surname + like.surname_and_birth_date
-    same_birth = (u >= like.surname) & (
-        u < like.surname + like.birth_date + like.surname_and_birth_date
-    )
-    twin = same_name & same_birth
+    u = rng.random(m)  # [surname | birth date | both | neither)
+    name_only, birth_only = like.surname, like.surname + like.birth_date
+    both = birth_only + like.surname_and_birth_date
+    twin = (u >= birth_only) & (u < both)
+    same_name = (u < name_only) | twin
+    same_birth = (u >= name_only) & (u < both)
     patient = rng.integers(0, len(who), m)
     sex = np.where(rng.random(m) < 0.5, "F", "M")
     sex = np.where(twin, np.array(who["sex"].to_pylist())[patient], sex)
@@ -132,7 +132,7 @@ def _others(rng, chunk, patient_lines: int, end: int) -> pa.Table:
     )
     a = rates.non_patient_age
     age = (np.clip(rng.normal(a.mean, a.sd, m), a.min, a.max) * YEAR).astype(np.int64)
-    start = int(chunk.people.obs_start.min()) if len(chunk.people) else end
+    start, end = period
     died = rng.integers(start, end, m, endpoint=True)
     born = np.where(same_birth, chunk.people.birth[patient], died - age)
     died = np.clip(np.maximum(died, born + int(a.min * YEAR)), None, end)
@@ -200,7 +200,7 @@ def _birth(rng, born: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Birth days as AAAAMMJJ, some with an unknown day (1: ``00``) or month and
     day (2: ``0000``)."""
     noise = insee_rates().noise
-    text = np.char.replace(np.datetime_as_string(born.astype("datetime64[D]")), "-", "")
+    text = [str(day).replace("-", "") for day in born.astype("datetime64[D]")]
     u = rng.random(len(born))
     unknown = np.select(
         [u < noise.unknown_month, u < noise.unknown_month + noise.unknown_day],

@@ -8,11 +8,14 @@ import csv
 import unicodedata
 from pathlib import Path
 
+import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from entrepot.linkage import read_insee_deaths
-from entrepot.synth import patient_ipp
-from entrepot.synth._insee import NOISE
+from entrepot.synth import load_modules, patient_ipp
+from entrepot.synth._chunk import Settings, make_chunk
+from entrepot.synth._insee import NOISE, death_records, write_death_files
 from entrepot.synth._reference import commune_mergers, insee_rates
 from tests.synth.conftest import PATIENTS
 
@@ -177,3 +180,19 @@ def test_non_patients_share_surnames_and_birth_dates_with_patients(files):
     assert both >= like.surname_and_birth_date * len(others) / 2 > 0
     abroad = [r for r in others if r["birthplace_code"].startswith("99")]
     assert abroad and all(r["birth_country"] for r in abroad)
+
+
+def test_a_chunk_without_outside_deaths_writes_empty_files(tmp_path):
+    start, end = (
+        np.datetime64(d, "D").astype(int) for d in ("2024-01-01", "2025-12-31")
+    )
+    settings = Settings(3, 2, int(start), int(end), tuple(load_modules()), notes=False)
+    lines = death_records(settings, 0, make_chunk(settings, 0))
+    assert len(lines) == 0
+    pq.write_table(lines, tmp_path / "part-000000.parquet")
+    truth = write_death_files(tmp_path, tmp_path / "raw", (2024, 2025))
+    assert len(truth) == 0
+    assert {p.name: p.read_bytes() for p in (tmp_path / "raw").iterdir()} == {
+        "deces-2024.txt": b"",
+        "deces-2025.txt": b"",
+    }
