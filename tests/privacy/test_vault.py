@@ -54,7 +54,9 @@ def test_ingest_writes_an_encrypted_vault_beside_the_warehouse(hospital, wh):
     for p in patients:
         row = rows[person_id(KEY, p["ipp"])]
         assert row["surname"] == p["last_name"]
-        assert row["first_names"] == p["first_name"]
+        assert row["first_names"] == p["first_names"]  # every one, in order
+        assert row["first_names"].split()[0] == p["first_name"]
+        assert row["birth_name"] == p["birth_name"]
         assert row["birth_date"] == date.fromisoformat(p["birth_date"])
         assert row["sex"] == p["sex"]
         assert row["birthplace_code"] == p["nir"][5:10]  # from the NIR
