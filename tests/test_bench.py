@@ -156,3 +156,20 @@ def test_slides_benchmark_runs_small(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "[synthetic, 2 slides of 1536 x 1536 px] detection + tiling" in out
     assert f"ratio {figures['ratio']} (baseline / detection + tiling)" in out
+def test_link_benchmark_runs_small_beside_its_baseline(capsys, tmp_path):
+    from bench import link
+
+    link.main(["--patients", "600", "--records", "3000", "--json", str(tmp_path / "f.json")])  # fmt: skip
+    figures = json.loads((tmp_path / "f.json").read_text())
+    model, base = figures["splink"], figures["baseline_exact_surname_birth_date"]
+    assert (figures["records"], figures["true_links"]) == (3000, 48)
+    assert model["precision"] >= 0.99 and model["recall"] >= 0.97
+    assert base["recall"] < 0.7  # married names, typos, unknown parts: missed
+    assert figures["ratio_to_baseline"]["recall"] == round(
+        model["recall"] / base["recall"], 3
+    )
+    out = capsys.readouterr().out
+    assert "[hand-written people] 3,000 records x 600 patients" in out
+    assert (
+        f"baseline (exact surname + birth date): precision {base['precision']}" in out
+    )

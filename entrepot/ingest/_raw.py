@@ -2,8 +2,9 @@
 `entrepot/synth/RAW_FORMAT.md`) into OMOP rows, through the checked loader.
 
 IPP and NDA become keyed pseudonyms (`entrepot.privacy`); names, addresses,
-phones, e-mails and the NIR are read only to de-identify the notes and never
-reach a table. Row ids are keyed digests of each extract's key columns, so a
+phones, e-mails and the NIR are read only to de-identify the notes and to
+keep the encrypted identity vault beside the warehouse, and never reach a
+table. Row ids are keyed digests of each extract's key columns, so a
 reload of the same extracts adds nothing and an updated row keeps its id;
 only new and changed rows are built (`_changes`); opted-out patients are left
 out.
@@ -34,10 +35,12 @@ from entrepot.privacy import (
     deidentify,
     merge_log,
     merge_patients,
+    nir_birthplace,
     person_id,
     pseudonym_id,
     publish_optout_key,
     shift_days,
+    update_identities,
     visit_id,
 )
 from entrepot.privacy.deid import DeidConfig, Identity
@@ -64,7 +67,18 @@ from entrepot.warehouse.vocabulary._standard import (
 
 #: Each extract of RAW_FORMAT.md and the columns ingestion reads from it.
 SOURCES = {
-    "patients": ("ipp", "sex", "birth_date", "postcode", "city", "death_date"),
+    "patients": (
+        "ipp",
+        "sex",
+        "birth_date",
+        "postcode",
+        "city",
+        "death_date",
+        # read for the identity vault only (`entrepot.privacy`), never loaded
+        "first_name",
+        "last_name",
+        "nir",
+    ),
     "stays": (
         "nda",
         "ipp",
@@ -267,6 +281,7 @@ def ingest_raw(
     )
     found = change.find_changes(wh, ctx, source, source_ids, SOURCES, snapshot=snapshot)
     tables, _ = _omop_tables(ctx, found.rows)
+    tables["death"] = _with_linked_deaths(wh, tables["death"], tables["person"])
     plan, gone_notes = change.removals(wh, found)
     change.rederive(wh, tables, plan)
     config = (deid or DeidConfig()).with_shift(None)
@@ -293,6 +308,12 @@ def ingest_raw(
     )
     change.notes_removed(wh, sorted(set(gone_notes.to_pylist())))
     merged = merge_patients(wh, key, _to_merge(wh, ctx, merges), user=user)["merges"]
+    update_identities(
+        wh,
+        key,
+        _vault_rows(ctx, found.rows["patients"]),
+        keep=wh.table("person").person_id.to_pyarrow().combine_chunks(),
+    )
     out = IngestResult(
         load_id=result.load_id,
         loaded={t: result.loaded.get(t, 0) for t in tables},
@@ -589,6 +610,60 @@ def _deaths(ctx: _Context, patients: pa.Table) -> pa.Table:
             "death_date": _day(_shifted(ctx, dead, "death_date")),
             "death_type_concept_id": pa.array(
                 [DEATH_CERTIFICATE] * len(dead), pa.int64()
+            ),
+        }
+    )
+
+
+def _with_linked_deaths(wh, deaths: pa.Table, persons: pa.Table) -> pa.Table:
+    """The rebuilt patients' deaths, and those linkage found (`entrepot.linkage`)
+    for the others: rebuilding a patient's rows removes their death rows."""
+    from entrepot.linkage import linked_deaths
+
+    others = pc.filter(
+        persons["person_id"],
+        pc.invert(pc.is_in(persons["person_id"], deaths["person_id"])),
+    )
+    linked = linked_deaths(wh, others.to_pylist()).select(deaths.column_names)
+    return pa.concat_tables([deaths, linked.cast(deaths.schema)])
+
+
+def _vault_rows(ctx: _Context, patients: pa.Table) -> pa.Table:
+    """The identity vault's rows of these patients: their names (every first
+    name when the extract gives `first_names`, the birth name when it gives
+    `birth_name`), birth date, sex and birthplace (the extract's
+    `birthplace_code`, else the NIR's)."""
+    n = len(patients)
+
+    def given(column: str) -> list:
+        if column in patients.column_names:
+            return patients[column].to_pylist()
+        return [None] * n
+
+    places = [
+        code or nir_birthplace(nir)
+        for code, nir in zip(given("birthplace_code"), given("nir"), strict=True)
+    ]
+    ipps = patients["ipp"].to_pylist()
+    return pa.table(
+        {
+            "person_id": ctx.persons(patients["ipp"]),
+            "surname": patients["last_name"],
+            "birth_name": pa.array(given("birth_name"), pa.string()),
+            "first_names": pa.array(
+                [
+                    every or usual
+                    for every, usual in zip(
+                        given("first_names"), given("first_name"), strict=True
+                    )
+                ],
+                pa.string(),
+            ),
+            "birth_date": _day(_ts(patients["birth_date"])),
+            "sex": patients["sex"],
+            "birthplace_code": pa.array(places, pa.string()),
+            "shift_days": pa.array(
+                [shift_days(ctx.key, i) if ctx.shift else 0 for i in ipps], pa.int64()
             ),
         }
     )

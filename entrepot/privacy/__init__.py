@@ -101,15 +101,31 @@ from entrepot.privacy._sealed import (
     publish_optout_key,
     request_optout,
 )
-from entrepot.privacy._settings import check_key
+from entrepot.privacy._settings import check_key, require_key
 from entrepot.privacy._shifting import check_date_shifting, date_shifting
 from entrepot.privacy._studies import grant_study, studies
 from entrepot.privacy._tables import person_tables
 from entrepot.privacy._throttle import LoginThrottle
+from entrepot.privacy._vault import (
+    IDENTITY,
+    erase_identities,
+    has_identities,
+    nir_birthplace,
+    read_identities,
+    update_identities,
+    vault_path,
+)
 from entrepot.privacy.deid import DeidConfig, Identity, deidentify
 
 __all__ = [
     "ACTIONS",
+    "IDENTITY",
+    "erase_identities",
+    "has_identities",
+    "nir_birthplace",
+    "read_identities",
+    "update_identities",
+    "vault_path",
     "ANCHOR_ENV",
     "PASSWORD_ENV",
     "USER_ENV",
@@ -189,6 +205,7 @@ __all__ = [
     "release_cohort",
     "release_count",
     "request_optout",
+    "require_key",
     "retention",
     "rotate_key",
     "set_mask_threshold",

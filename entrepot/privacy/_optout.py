@@ -22,6 +22,7 @@ from entrepot.privacy._keys import SecretKey
 from entrepot.privacy._pseudonym import person_id
 from entrepot.privacy._settings import require_key
 from entrepot.privacy._tables import person_tables, schema_of
+from entrepot.privacy._vault import erase_identities
 
 OptOutHook = Callable[[object, list[int]], None]
 _hooks: list[OptOutHook] = []
@@ -86,6 +87,9 @@ def optout_add(
         schema=schema,
     )
     removed = erase_persons(wh, ids, registry=registry)
+    removed_identities = erase_identities(wh, key, ids)
+    if removed_identities:
+        removed["identities"] = removed_identities
     for hook in _hooks:
         hook(wh, ids)
     audit(

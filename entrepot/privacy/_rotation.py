@@ -43,6 +43,7 @@ from entrepot.privacy._sealed import (
 from entrepot.privacy._settings import KEY_FINGERPRINT, get_setting, settings_with
 from entrepot.privacy._shifting import date_shifting
 from entrepot.privacy._tables import person_tables, schema_of
+from entrepot.privacy._vault import rekey_identities
 from entrepot.privacy.deid._surrogates import WRITTEN_DATE, shifted_date
 
 #: Columns that hold an id under another name.
@@ -123,6 +124,9 @@ def rotate_key(
             tx.replace("entrepot", _FINGERPRINTS, wh.table(_FINGERPRINTS).limit(0))
     if get_setting(wh, OPTOUT_PUBLIC_KEY) is not None:
         publish_optout_key(wh, new)  # new requests are sealed for the new key
+    rekey_identities(
+        wh, old, new, pairs.get("person_id", {}), shifts.by_old if shifts else {}
+    )
     audit(
         wh,
         user,

@@ -292,6 +292,16 @@ BOOKKEEPING = {
             "rows": "int64",
             "columns": "int64",
             "scores": "string",  # JSON: rows of floats, null where no tile
+    "death_link": ibis.schema(  # INSEE death records seen by `link deaths`
+        {
+            "record_id": "int64",  # keyed id of the record
+            "person_id": "int64",
+            "file": "string",
+            "line": "int64",
+            "probability": "float64",
+            "status": "string",  # linked, or review (the grey zone)
+            "death_date": "date",  # shifted as the patient's dates are
+            "linked_at": "timestamp",
         }
     ),
     "load_log": ibis.schema(

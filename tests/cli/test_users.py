@@ -92,6 +92,7 @@ RIGHTS = {
     "vocab upgrade": ([], "ingest"),
     "drugs load-effects": (["PACK"], "ingest"),
     "ingest": (["OUT"], "ingest"),
+    "link deaths": (["OUT"], "ingest"),
     "validate": ([], "read"),
     "audit show": ([], "manage"),
     "audit head": ([], "manage"),

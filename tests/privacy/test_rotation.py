@@ -10,6 +10,7 @@ from entrepot.privacy import (
     SecretKey,
     optout_add,
     person_id,
+    read_identities,
     rotate_key,
     shift_days,
     visit_id,
@@ -147,6 +148,8 @@ def test_rotation_moves_shifted_dates_to_the_new_keys_shifts(hospital, tmp_path)
     with _shifted_warehouse(tmp_path / "new.duckdb", raw, NEW) as direct:
         for table in COMPARED:  # what ingesting with the new key gives, notes included
             assert _rows(wh, table) == _rows(direct, table), table
+        # the identity vault too: new pseudonyms, new shifts, the new key's cipher
+        assert read_identities(wh, NEW) == read_identities(direct, NEW)
     stays = read_extract(raw / "stays.csv").to_pylist()
     rotated = {
         r["visit_occurrence_id"]: r

@@ -205,6 +205,7 @@ def test_others_may_not_administer(server, user):
             ("GET", "/api/admin/audit", None),
             ("GET", "/api/admin/audit/verify", None),
             ("POST", "/api/admin/optout", {"ipps": ["1"]}),
+            ("GET", "/api/admin/deaths/review", None),
         ):
             r = api.request(method, path, json=body)
             assert (r.status_code, r.json()) == (

@@ -84,6 +84,7 @@ EXPECTED = {
     "POST /api/admin/optout": "manage",
     "DELETE /api/admin/optout/{person_id}": "manage",
     "GET /api/admin/optout/pending": "manage",
+    "GET /api/admin/deaths/review": "manage",
     "POST /api/admin/text": "manage",
 }
 #: Open without a token: logging in.

@@ -9,6 +9,7 @@ EHR, EHR_ADMINISTRATION, EHR_PRESCRIPTION, LAB, DEATH_CERTIFICATE = (
     32856,
     32815,
 )
+REGISTRY = 32879  # death_type_concept_id of a death known by registry linkage
 PRIMARY, SECONDARY = 32902, 32908  # condition status: principal / associated diagnosis
 FRENCH, UTF8 = 4180190, 32678  # language and encoding of notes
 ROUTES = {

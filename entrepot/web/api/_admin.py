@@ -1,5 +1,5 @@
 """API: administration (admin only): users, projects and members, the audit
-log and its chain, patients' opt-out.
+log and its chain, patients' opt-out, the review list of death linkage.
 
 The server holds no pseudonymisation key: an objection is sealed for the key
 holder (`request_optout`) and applied by their next ingestion or `entrepot
@@ -18,6 +18,7 @@ from entrepot.errors import (
     NotFoundError,
     PrivacyError,
 )
+from entrepot.linkage import review_list
 from entrepot.privacy import (
     add_member,
     add_project,
@@ -288,3 +289,18 @@ def withdraw_optout(
         raise NotFoundError(f"opt-out: no objection for person {person_id}")
     web.changed()
     return {"removed": removed}
+
+
+class DeathReview(BaseModel):
+    file: str
+    line: int
+    person_id: int
+    probability: float
+    linked_at: datetime | None
+
+
+@router.get("/deaths/review", response_model=list[DeathReview])
+def death_review(request: Request, decision: Managing) -> list[dict]:
+    """Grey-zone pairs of `entrepot link deaths`, for the data office to check
+    against the INSEE file's line and the hospital's identity server."""
+    return state(request).use(review_list)
