@@ -223,15 +223,17 @@ def test_a_cohort_of_a_study_concept_counts_only_in_projects_granted_it(
 
 
 def test_the_python_api_runs_a_cohort_within_a_project(projects):
+    """One cohort id regenerated in one store: the statements it prepared for
+    one project are not reused for another."""
     path, folder, _ = projects
     definition = load_definition(folder / "sbp.yaml")
     counts = {}
     with Warehouse.open(path) as wh:
-        for cohort_id, project in ((5, "diabetes"), (6, "other"), (7, None)):
+        for project in ("diabetes", "other", None):
             decision = Caller("dpo", True).decide(wh, "count", project, target="t")
-            found = run_cohort(wh, definition, cohort_id=cohort_id, decision=decision)
+            found = run_cohort(wh, definition, cohort_id=5, decision=decision)
             counts[project] = found.count
-        assert run_cohort(wh, definition, cohort_id=7).count == 4  # no decision
+        assert run_cohort(wh, definition, cohort_id=5).count == 4  # no decision
     assert counts == {"diabetes": 4, "other": 0, None: 4}
 
 
