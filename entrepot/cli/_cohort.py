@@ -68,7 +68,9 @@ def run(
         if project is not None:
             refuse_domains(wh, decision, definition)
             refuse_perimeter(wh, cohort_id)
-        found = run_cohort(wh, definition, cohort_id=cohort_id, source=str(path))
+        found = run_cohort(
+            wh, definition, cohort_id=cohort_id, source=str(path), decision=decision
+        )
         asked = {"cohort_definition_id": found.cohort_definition_id, "file": file}
         result = released_run(wh, decision, definition, found.as_dict(), asked)
     emit(result, json, lambda: quiet or _print_run(result))

@@ -24,6 +24,7 @@ from entrepot.cohort._entry import (
 from entrepot.cohort._exit import cohort_periods
 from entrepot.cohort._groups import KEY, group_hits
 from entrepot.cohort._model import CohortDefinition
+from entrepot.privacy import Decision
 
 
 @dataclass
@@ -72,16 +73,23 @@ class Compiled:
 
 
 def compile_definition(
-    wh, definition: CohortDefinition, source: str = "definition"
+    wh,
+    definition: CohortDefinition,
+    source: str = "definition",
+    decision: Decision | None = None,
 ) -> Compiled:
     """Resolve the concept sets (unknown codes are errors) and build the
-    expressions: nothing is computed but the concept sets."""
-    return build(resolve(wh, definition, source), definition)
+    expressions on the rows `decision` may read (None: every row): nothing
+    is computed but the concept sets."""
+    return build(resolve(wh, definition, source, decision), definition)
 
 
-def resolve(wh, definition: CohortDefinition, source: str) -> Context:
-    """The compilation's context, with the concept sets resolved (one query)."""
-    ctx = Context(wh)
+def resolve(
+    wh, definition: CohortDefinition, source: str, decision: Decision | None = None
+) -> Context:
+    """The compilation's context for `decision`, with the concept sets
+    resolved (one query)."""
+    ctx = Context.of(wh, decision)
     ctx.concepts = resolve_concept_sets(ctx, definition.concept_sets, source)
     return ctx
 

@@ -1,4 +1,5 @@
-"""What compiling one definition needs: the warehouse and resolved concept sets."""
+"""What compiling one definition needs: the warehouse, the research studies
+whose rows it may read, and resolved concept sets."""
 
 from __future__ import annotations
 
@@ -6,12 +7,17 @@ from dataclasses import dataclass, field
 
 import ibis.expr.types as ir
 
+from entrepot.privacy import Decision, SeenStudies
+
 
 @dataclass
 class Context:
-    """The warehouse, the concept ids of each concept set, and tables read once."""
+    """The warehouse, the research studies whose rows it reads (the release
+    gate's rule: within a project, those granted it), the concept ids of
+    each concept set, and tables read once."""
 
     wh: object
+    studies: SeenStudies = field(default_factory=SeenStudies)
     concepts: dict[str, list[int]] = field(default_factory=dict)
     _tables: dict[str, ir.Table] = field(default_factory=dict)
     _present: list[str] | None = None
@@ -25,7 +31,7 @@ class Context:
 
     def table(self, name: str) -> ir.Table:
         """A CDM table, or one of the warehouse's own, read once per
-        compilation (columns lower-case)."""
+        compilation (columns lower-case; the studies' rows only those seen)."""
         if name not in self._tables and not self.has(name):
             raise LookupError(f"the warehouse has no {name} table")
         if name not in self._tables and name not in self._present:
@@ -34,8 +40,13 @@ class Context:
             t = self.wh.store.table("cdm", name)
             if any(c != c.lower() for c in t.columns):
                 t = t.rename(str.lower)
-            self._tables[name] = t
+            self._tables[name] = self.studies.rows(self.wh, t, name)
         return self._tables[name]
+
+    @classmethod
+    def of(cls, wh, decision: Decision | None) -> Context:
+        """The context of a compilation for `decision` (None: warehouse-wide)."""
+        return cls(wh, decision.studies(wh) if decision else SeenStudies())
 
     def persons(self) -> ir.Table:
         """person as (pid, year_of_birth, gender, race and ethnicity concepts), typed."""

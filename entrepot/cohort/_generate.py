@@ -4,7 +4,7 @@ The events read several times, and the cohort's rows, are computed once into
 the store's temporary tables; the figures and attrition are read from them;
 then one transaction of the store replaces this cohort's rows in the three
 results tables. The statements are prepared once per store and key (see
-`_statements`).
+`_statements`), for the research studies the context reads.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def generate(
         definition.model_dump_json(),
         tuple(sorted((name, tuple(ids)) for name, ids in ctx.concepts.items())),
         cohort_id,
+        ctx.studies,
     )
     plan = compiled(store, key, lambda: _plan(wh, ctx, definition, cohort_id))
     try:

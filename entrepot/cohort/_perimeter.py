@@ -60,7 +60,7 @@ def checked_definition(wh, decision: Decision, data: object, name: str | None):
     if name:
         definition = definition.model_copy(update={"name": name})
     refuse_domains(wh, decision, definition)
-    resolve(wh, definition, SOURCE)  # unknown codes: every one listed
+    resolve(wh, definition, SOURCE, decision)  # unknown codes: every one listed
     return definition, saved_as(wh, decision, definition.name, definition.id)
 
 
@@ -243,7 +243,7 @@ def attrition_within(
 ) -> list[dict]:
     """The attrition of a definition counted on the perimeter's persons and
     the entries in its period."""
-    compiled = compile_definition(wh, definition, SOURCE)
+    compiled = compile_definition(wh, definition, SOURCE, decision)
     flagged = _inside(wh, decision, compiled.flagged, "person_id", "start_date")
     row = Compiled(compiled.context, definition, flagged).attrition()
     counts = row.to_pyarrow().to_pylist()[0]

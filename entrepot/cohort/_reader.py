@@ -61,10 +61,17 @@ def index_dates(wh, decision: Decision, cohort_id: int) -> ir.Table:
 
 
 class EventReader:
-    """Events as cohort criteria select them, concept sets resolved once."""
+    """Events as cohort criteria select them, concept sets resolved once, on
+    the rows `decision` may read (None: every row)."""
 
-    def __init__(self, wh, concept_sets: dict[str, ConceptSet], source: str) -> None:
-        self.context = Context(wh)
+    def __init__(
+        self,
+        wh,
+        concept_sets: dict[str, ConceptSet],
+        source: str,
+        decision: Decision | None = None,
+    ) -> None:
+        self.context = Context.of(wh, decision)
         self.context.concepts = resolve_concept_sets(self.context, concept_sets, source)
 
     def tables(self, event: Event) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from entrepot.cohort._generate import attrition_rows, generate
 from entrepot.cohort._model import CohortDefinition
 from entrepot.cohort._results import definition_row, next_cohort_id
 from entrepot.errors import CohortRunError, EntrepotError
+from entrepot.privacy import Decision
 
 
 @dataclass
@@ -35,10 +36,13 @@ def run_cohort(
     *,
     cohort_id: int | None = None,
     source: str | None = None,
+    decision: Decision | None = None,
 ) -> CohortResult:
     """Generate a cohort into `results.cohort`, replacing any earlier run of it.
 
-    `definition` is a model or a file (YAML, JSON or Circe JSON).
+    `definition` is a model or a file (YAML, JSON or Circe JSON). Its criteria
+    read the rows `decision` may read (the release gate's rule: within a
+    project, only the research studies granted it); without one, every row.
     """
     started = time.perf_counter()
     if not isinstance(definition, CohortDefinition):
@@ -47,7 +51,7 @@ def run_cohort(
     source = source or definition.name
     cohort_id = cohort_id or definition.id or next_cohort_id(wh, definition.name)
     try:
-        ctx = resolve(wh, definition, source)
+        ctx = resolve(wh, definition, source, decision)
         header = definition_row(cohort_id, definition.model_dump(mode="json"))
         figures = generate(wh, ctx, definition, cohort_id, header)
     except EntrepotError:
@@ -68,10 +72,14 @@ def run_cohort(
     )
 
 
-def count_persons(wh, definition: CohortDefinition | str | Path) -> int:
-    """Distinct persons a definition selects, computed without writing anything
-    (works on a read-only warehouse)."""
+def count_persons(
+    wh, definition: CohortDefinition | str | Path, decision: Decision | None = None
+) -> int:
+    """Distinct persons a definition selects on the rows `decision` may read
+    (as `run_cohort`), computed without writing anything (works on a
+    read-only warehouse)."""
     if not isinstance(definition, CohortDefinition):
         definition = load_definition(definition)
-    periods = compile_definition(wh, definition, definition.name).periods()
+    compiled = compile_definition(wh, definition, definition.name, decision)
+    periods = compiled.periods()
     return int(periods.person_id.nunique().to_pyarrow().as_py())

@@ -4,7 +4,7 @@ Building and compiling the Ibis expressions of a definition costs more than
 running them on DuckDB. The server holds long-lived stores and runs the same
 definitions again (counts, regenerations): what the store prepared for its
 engine is kept, keyed by everything it depends on (the definition, its
-resolved concept ids, the cohort id), and reused where the store says that it
+resolved concept ids, the cohort id, the research studies read), and reused where the store says that it
 stays valid (`Store.keeps_prepared`); elsewhere it is built each time.
 """
 

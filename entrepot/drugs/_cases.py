@@ -54,7 +54,7 @@ def cases(wh, decision: Decision, outcome: Outcome) -> ir.Table:
 def first_outcomes(wh, decision: Decision, outcome: Outcome) -> ir.Table:
     """(person_id, outcome_date): each person's first outcome in the perimeter."""
     if isinstance(outcome, ConceptSet):
-        reader = EventReader(wh, {"outcome": outcome}, "outcome")
+        reader = EventReader(wh, {"outcome": outcome}, "outcome", decision)
         decision.table(wh, "condition_occurrence")  # refuses it outside the perimeter
         rows = reader.rows(Event(domain="condition", concept_set="outcome"))
         rows = decision.narrow(wh, rows, "person_id", "start_date")
@@ -77,7 +77,7 @@ def exposure_starts(
     drug = ConceptSet.model_validate(
         {"items": [{"vocabulary": "ATC", "code": code, "descendants": True}]}
     )
-    reader = EventReader(wh, {"drug": drug}, f"drug {code}")
+    reader = EventReader(wh, {"drug": drug}, f"drug {code}", decision)
     decision.table(wh, "drug_exposure")  # refuses it outside the perimeter
     rows = reader.rows(Event(domain="drug", concept_set="drug"))
     rows = decision.narrow(wh, rows, "person_id", "start_date")

@@ -103,7 +103,7 @@ from entrepot.privacy._sealed import (
 )
 from entrepot.privacy._settings import check_key, require_key
 from entrepot.privacy._shifting import check_date_shifting, date_shifting
-from entrepot.privacy._studies import grant_study, studies
+from entrepot.privacy._studies import SeenStudies, grant_study, studies
 from entrepot.privacy._tables import person_tables
 from entrepot.privacy._throttle import LoginThrottle
 from entrepot.privacy._vault import (
@@ -142,6 +142,7 @@ __all__ = [
     "Owner",
     "Perimeter",
     "Scope",
+    "SeenStudies",
     "SecretKey",
     "Suppressed",
     "access_model",

@@ -5,8 +5,10 @@ HTTP API, web pages, export files) then reads through it and releases
 through it, and nothing else masks, narrows a perimeter or audits:
 
 - `Decision.table(wh, name)`: the rows of a table inside the perimeter
-  (persons, dates, data domains); `visible` the same or None, `narrow`
-  any rows about persons (a cohort's), `scope` where a search may look;
+  (persons, dates, data domains, research studies); `visible` the same or
+  None, `narrow` any rows about persons (a cohort's), `studies` the
+  research studies' rows a table read otherwise keeps (`SeenStudies.rows`),
+  `scope` where a search may look;
 - `Decision.mask` / `mask_with_persons`: small counts shown as "<N";
 - `Decision.suppress`: a table with margins (Table 1, a pyramid) masked
   with complementary suppression; `attrition` the steps of a cohort;
@@ -48,7 +50,7 @@ from entrepot.privacy._disclosure import (
 )
 from entrepot.privacy._optout import on_optout
 from entrepot.privacy._release import person_ids, release_counts, release_set
-from entrepot.privacy._studies import without_studies
+from entrepot.privacy._studies import SeenStudies
 
 _OPTOUT_TTL = 5.0  # seconds an opt-out list is trusted (opting out clears it)
 _optouts: dict[str, tuple[float, frozenset[int]]] = {}
@@ -84,9 +86,13 @@ class Perimeter:
             self.domains is not None and name not in self.domains | {"person"}
         ):
             raise AccessDeniedError(f"table {name} is outside the project's perimeter")
-        t = without_studies(wh, wh.table(name), name, self.project)
+        t = self.studies(wh).rows(wh, wh.table(name), name)
         person = "person_id" if "person_id" in t.columns else None
         return self.narrow(wh, t, person, _date_column(t))
+
+    def studies(self, wh) -> SeenStudies:
+        """The research studies whose rows the project sees."""
+        return SeenStudies.of(wh, self.project)
 
     def narrow(
         self, wh, rows: ir.Table, person: str | None, day: str | None
@@ -158,6 +164,12 @@ class Decision:
     def table(self, wh, name: str) -> ir.Table:
         """A table restricted to the project's perimeter."""
         return self.perimeter.table(wh, name) if self.perimeter else wh.table(name)
+
+    def studies(self, wh) -> SeenStudies:
+        """The research studies whose rows may be read (every one outside a
+        project, without a query): what an analysis reading tables itself
+        (cohort criteria, features) applies to `observation`/`measurement`."""
+        return self.perimeter.studies(wh) if self.perimeter else SeenStudies()
 
     def visible(self, wh, name: str) -> ir.Table | None:
         """The table inside the perimeter, or None (absent, or outside)."""

@@ -3,12 +3,14 @@
 A study's rows (in `observation` and `measurement`, listed in `study_row` by
 whoever loads them) are hidden from every project that was not granted the
 study (`study_access`); warehouse-wide decisions (the data office) see them.
-The release gate applies it in `Perimeter.table`, so exports, timelines and
-descriptions read within a project never show them.
+The release gate applies it (`Decision.studies`) in `Perimeter.table`, so
+exports, timelines and descriptions read within a project never show them,
+and to the tables cohorts and features read (`entrepot.cohort`'s context).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import ibis.expr.types as ir
@@ -54,16 +56,30 @@ def granted(wh, project: str) -> set[str]:
     return set(t.filter(t.project == project).study.to_pyarrow().to_pylist())
 
 
-def without_studies(wh, rows: ir.Table, name: str, project: str | None) -> ir.Table:
-    """`rows` of table `name` less those of studies `project` was not granted."""
-    if name not in STUDY_TABLES or "study_row" not in wh.tables("entrepot"):
-        return rows
-    listed = wh.table("study_row")
-    allowed = sorted(granted(wh, project)) if project is not None else []
-    hidden = listed.filter(listed.table_name == name)
-    if allowed:
-        hidden = hidden.filter(~hidden.study.isin(allowed))
-    return rows.anti_join(hidden, rows[f"{name}_id"] == hidden.row_id)
+@dataclass(frozen=True)
+class SeenStudies:
+    """The research studies whose rows a reader sees: those in `studies`, or
+    every one (`studies` None: warehouse-wide, or no study loaded). Hashable,
+    so that statements prepared for one reader are not reused for another."""
+
+    studies: frozenset[str] | None = None
+
+    @classmethod
+    def of(cls, wh, project: str | None) -> SeenStudies:
+        """What `project` sees (None: a perimeter of no project, no study)."""
+        if "study_row" not in wh.tables("entrepot"):
+            return cls()
+        return cls(frozenset(granted(wh, project) if project is not None else ()))
+
+    def rows(self, wh, rows: ir.Table, name: str) -> ir.Table:
+        """`rows` of table `name` less those of the studies not seen."""
+        if self.studies is None or name not in STUDY_TABLES:
+            return rows
+        listed = wh.table("study_row")
+        hidden = listed.filter(listed.table_name == name)
+        if self.studies:
+            hidden = hidden.filter(~hidden.study.isin(sorted(self.studies)))
+        return rows.anti_join(hidden, rows[f"{name}_id"] == hidden.row_id)
 
 
 def _now() -> datetime:

@@ -113,7 +113,7 @@ def build_features(
     name) that `decision` sees (without one: the whole warehouse)."""
     decision = decision or Decision.unscoped(wh)
     cohort_id = find_cohort(wh, decision, cohort)
-    reader = EventReader(wh, spec.concept_sets, source)
+    reader = EventReader(wh, spec.concept_sets, source, decision)
     decision.table(wh, "person")  # refuses a project without it
     for name, feature in spec.features.items():
         if feature.event is not None:

@@ -8,11 +8,14 @@ import json
 import os
 from datetime import date, timedelta
 
+import pyarrow.parquet as pq
 import pytest
 
 from entrepot.cli import main
+from entrepot.cohort import load_definition, run_cohort
 from entrepot.linkage import link_study
 from entrepot.privacy import (
+    Caller,
     Perimeter,
     add_project,
     grant_study,
@@ -21,6 +24,7 @@ from entrepot.privacy import (
     read_key_file,
     shift_days,
 )
+from entrepot.subgroups import build_features, load_spec
 from entrepot.warehouse import Warehouse
 
 from .linked_hospital import DICTIONARY, EXPORT, INTEGRA, IPPS, fill, key_file
@@ -150,6 +154,118 @@ def test_only_projects_granted_the_study_see_its_rows(capsys, hospital, tmp_path
     refused = _cli(capsys, "link", "grant", "NOPE", "--project", "other",
                    "-w", str(path), code=2)  # fmt: skip
     assert refused == "entrepot: error: study: no study 'NOPE' was loaded"
+
+
+#: Everyone observed (the projects' perimeter); those with a blood pressure
+#: measured in INTEGRA (a study concept): its first four patients.
+EVERYONE = "name: observed\nentry: {events: [{observation_period: {}}]}\n"
+SBP = """name: INTEGRA blood pressure
+concept_sets: {sbp: {items: [{vocabulary: INTEGRA, code: sbp}]}}
+entry: {events: [{measurement: {concept_set: sbp}}]}
+"""
+#: A study concept, and a standard one (LOINC HbA1c) whose rows the study brought.
+SPEC = """name: INTEGRA features
+concept_sets:
+  sbp: {items: [{vocabulary: INTEGRA, code: sbp}]}
+  hba1c: {items: [{vocabulary: LOINC, code: 4548-4}]}
+features:
+  sbp_measured: {presence: {measurement: {concept_set: sbp}}}
+  hba1c_max: {max: {measurement: {concept_set: hba1c}}}
+"""
+#: HbA1c's highest value of each INTEGRA patient (the third's was "NA").
+HBA1C_MAX = [8.1, 7.9, None, 6.8]
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory, new_duckdb):
+    """The hospital with INTEGRA loaded, everyone observed as cohort 1, and
+    two projects of that perimeter: `diabetes` granted INTEGRA, `other` not.
+    (warehouse, definitions folder, {IPP: person_id})."""
+    folder = tmp_path_factory.mktemp("study-projects")
+    path, key = folder / "eds.duckdb", key_file(folder)
+    for name, text in (("everyone.yaml", EVERYONE), ("sbp.yaml", SBP),
+                       ("spec.yaml", SPEC)):  # fmt: skip
+        (folder / name).write_text(text)
+    with new_duckdb(path, vocabulary=True) as wh:
+        ids = fill(wh, key)
+        link_study(
+            wh, EXPORT, id_column="ipp", study="INTEGRA", key=read_key_file(key),
+            dictionary=DICTIONARY, consent=CONSENT,
+        )  # fmt: skip
+        assert run_cohort(wh, folder / "everyone.yaml", cohort_id=1).count == 30
+        for project in ("diabetes", "other"):
+            add_project(wh, project, cohort_id=1)
+        grant_study(wh, "diabetes", "INTEGRA")
+    return path, folder, ids
+
+
+def test_a_cohort_of_a_study_concept_counts_only_in_projects_granted_it(
+    capsys, projects
+):
+    """Through the CLI: 4 persons in the project granted INTEGRA and for the
+    data office warehouse-wide, none in the other project (cohort, attrition
+    and the rows stored)."""
+    path, folder, _ = projects
+    found = {}
+    for cohort_id, project in ((2, "diabetes"), (3, "other"), (4, None)):
+        scope = ["--project", project] if project else []
+        out = _cli(capsys, "cohort", "run", str(folder / "sbp.yaml"), "--id",
+                   str(cohort_id), *scope, "-w", str(path))  # fmt: skip
+        found[project] = (out["count"], out["entries"], out["attrition"][0]["persons"])
+    assert found == {"diabetes": (4, 4, 4), "other": (0, 0, 0), None: (4, 4, 4)}
+    with Warehouse.open(path, read_only=True) as wh:
+        c = wh.table("cohort")
+        stored = {
+            k: c.filter(c.cohort_definition_id == k).subject_id.nunique().execute()
+            for k in (2, 3, 4)
+        }
+    assert stored == {2: 4, 3: 0, 4: 4}
+
+
+def test_the_python_api_runs_a_cohort_within_a_project(projects):
+    """One cohort id regenerated in one store: the statements it prepared for
+    one project are not reused for another."""
+    path, folder, _ = projects
+    definition = load_definition(folder / "sbp.yaml")
+    counts = {}
+    with Warehouse.open(path) as wh:
+        for project in ("diabetes", "other", None):
+            decision = Caller("dpo", True).decide(wh, "count", project, target="t")
+            found = run_cohort(wh, definition, cohort_id=5, decision=decision)
+            counts[project] = found.count
+        assert run_cohort(wh, definition, cohort_id=5).count == 4  # no decision
+    assert counts == {"diabetes": 4, "other": 0, None: 4}
+
+
+def test_features_of_a_study_concept_are_empty_in_projects_not_granted_it(
+    capsys, projects
+):
+    """`entrepot features` and `build_features`: the study's rows (its own
+    concept's and a standard one's) only in the project granted it."""
+    path, folder, ids = projects
+    first = [ids[ipp] for ipp in INTEGRA]
+    seen = {}
+    for project in ("diabetes", "other", None):
+        scope = ["--project", project] if project else []
+        out = folder / f"features-{project}.parquet"
+        _cli(capsys, "features", "1", "--spec", str(folder / "spec.yaml"), "--out",
+             str(out), *scope, "-w", str(path))  # fmt: skip
+        seen[project] = pq.read_table(out).to_pylist()
+    for project, rows in seen.items():
+        assert len(rows) == 30, project
+        by_person = {r["person_id"]: r for r in rows}
+        measured = sorted(p for p, r in by_person.items() if r["sbp_measured"])
+        highest = [by_person[p]["hba1c_max"] for p in first]
+        if project == "other":
+            assert measured == [] and highest == [None] * 4
+        else:
+            assert measured == sorted(first) and highest == HBA1C_MAX, project
+    spec = load_spec(folder / "spec.yaml")
+    with Warehouse.open(path) as wh:
+        for project, expected in (("diabetes", 4), ("other", 0)):
+            decision = Caller("dpo", True).decide(wh, "export", project, target="t")
+            table = build_features(wh, 1, spec, decision).table
+            assert sum(table["sbp_measured"].to_pylist()) == expected, project
 
 
 def test_opted_out_patients_are_left_out(capsys, hospital):

@@ -94,7 +94,9 @@ async def definition_body(request: Request) -> object:
 
 
 def _run(wh, decision: Decision, definition: CohortDefinition, cohort_id: int) -> dict:
-    found = run_cohort(wh, definition, cohort_id=cohort_id, source=SOURCE).as_dict()
+    found = run_cohort(
+        wh, definition, cohort_id=cohort_id, source=SOURCE, decision=decision
+    ).as_dict()
     asked = {"cohort_definition_id": cohort_id, "name": definition.name}
     released = released_run(wh, decision, definition, found, asked)
     return {k: released[k] for k in CohortRun.model_fields}
