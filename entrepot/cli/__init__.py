@@ -13,6 +13,7 @@ from entrepot.cli import (
     _drugs,
     _extract,
     _features,
+    _network,
     _nlp,
     _operations,
     _patients,
@@ -62,6 +63,8 @@ app.add_typer(_cohort.app, name="cohort")
 app.add_typer(_extract.app, name="extract")
 app.add_typer(_patients.app, name="patients")
 _nlp.register(app)
+app.add_typer(_network.node_app, name="node")
+app.add_typer(_network.hub_app, name="hub")
 
 
 def main(argv: list[str] | None = None) -> int:
