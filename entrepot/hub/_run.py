@@ -18,7 +18,6 @@ from entrepot.errors import AuthenticationError, NetworkError
 from entrepot.hub._state import HubState
 from entrepot.network import check_response, combine, newton_step, sign_request
 
-HUB_NAME = "hub"
 TIMEOUT = 30.0
 #: What each node's entry shows of a logistic answer (never its sums).
 LOGISTIC_SHOWN = ("n", "events")
@@ -32,7 +31,7 @@ class _Unreachable(Exception):
 def _post(state: HubState, node: dict, study_id: str, path: str, data: dict, timeout):
     """POST signed JSON to a node; its answer checked and logged."""
     body = json.dumps(data).encode()
-    headers = sign_request(node["key"], HUB_NAME, "POST", path, body)
+    headers = sign_request(node["key"], "POST", path, body)
     state.log(study_id, node["name"], "sent", path, None, body)
     try:
         response = httpx.post(
@@ -55,7 +54,8 @@ def _post(state: HubState, node: dict, study_id: str, path: str, data: dict, tim
             response.headers.get("x-entrepot-signature"),
         )
     except AuthenticationError as e:
-        raise _Unreachable(f"HTTP {response.status_code}: {e}") from None
+        said = response.text[:200] if response.status_code != 200 else ""
+        raise _Unreachable(f"HTTP {response.status_code}: {e} {said}".strip()) from None
     data = response.json()
     if response.status_code != 200:
         raise _Unreachable(f"HTTP {response.status_code}: {data.get('detail')}")

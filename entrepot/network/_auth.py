@@ -21,7 +21,7 @@ from entrepot.errors import AuthenticationError
 
 SKEW = 300.0
 PREFIX = "entrepot-node-"
-HEADERS = ("x-entrepot-hub", "x-entrepot-time", "x-entrepot-nonce")
+HEADERS = ("x-entrepot-key", "x-entrepot-time", "x-entrepot-nonce")
 SIGNATURE = "x-entrepot-signature"
 
 
@@ -37,6 +37,11 @@ def key_of(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def fingerprint(key: str) -> str:
+    """What names a key in a request (the hub's name is the node's to keep)."""
+    return hashlib.sha256(bytes.fromhex(key)).hexdigest()[:16]
+
+
 def _mac(key: str, *parts: str | bytes) -> str:
     message = b"\n".join(p if isinstance(p, bytes) else p.encode() for p in parts)
     return hmac.new(bytes.fromhex(key), message, hashlib.sha256).hexdigest()
@@ -46,11 +51,11 @@ def _digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def sign_request(key: str, hub: str, method: str, path: str, body: bytes) -> dict:
+def sign_request(key: str, method: str, path: str, body: bytes) -> dict:
     """The headers of a hub's request."""
     now, nonce = f"{time.time():.3f}", secrets.token_hex(16)
     return {
-        "X-Entrepot-Hub": hub,
+        "X-Entrepot-Key": fingerprint(key),
         "X-Entrepot-Time": now,
         "X-Entrepot-Nonce": nonce,
         "X-Entrepot-Signature": _mac(key, method, path, now, nonce, _digest(body)),
@@ -79,7 +84,7 @@ class Nonces:
 
     def check(self, key: str, headers, method: str, path: str, body: bytes) -> None:
         """Refuse a request not signed with `key`, too old, or replayed."""
-        hub, stamp, nonce = (headers.get(h) for h in HEADERS)
+        _, stamp, nonce = (headers.get(h) for h in HEADERS)
         signature = headers.get(SIGNATURE)
         try:
             age = abs(time.time() - float(stamp))
@@ -87,7 +92,7 @@ class Nonces:
             raise AuthenticationError("unsigned request") from None
         expected = _mac(key, method, path, stamp, nonce or "", _digest(body))
         if not signature or not hmac.compare_digest(signature, expected):
-            raise AuthenticationError(f"request not signed by hub {hub!r}")
+            raise AuthenticationError("request not signed with the hub's key")
         if age > SKEW:
             raise AuthenticationError("request too old (check the clocks)")
         with self._lock:

@@ -14,7 +14,7 @@ import ibis
 import pyarrow as pa
 
 from entrepot.errors import AuthenticationError, NetworkError, NotFoundError
-from entrepot.network._auth import key_of, new_token
+from entrepot.network._auth import fingerprint, key_of, new_token
 from entrepot.network._study import validate_study
 
 HUBS = "network_hub"
@@ -72,11 +72,12 @@ def issue_token(wh, hub: str, user: str) -> str:
     return token
 
 
-def hub_key(wh, hub: str | None) -> str:
+def hub_key(wh, key_id: str | None) -> tuple[str, str]:
+    """The hub whose key has this fingerprint, and the key."""
     for row in _rows(wh, HUBS):
-        if row["hub"] == hub:
-            return row["key"]
-    raise AuthenticationError(f"hub {hub!r} has no token on this node")
+        if fingerprint(row["key"]) == key_id:
+            return row["hub"], row["key"]
+    raise AuthenticationError("no hub holds a token of this node with that key")
 
 
 def receive(wh, hub: str, body: dict) -> dict:

@@ -24,8 +24,7 @@ async def _signed(request: Request, work) -> Response:
     and sign the answer (errors included) for the hub to check."""
     web = state(request)
     body = await request.body()
-    hub = request.headers.get("x-entrepot-hub")
-    key = web.use(hub_key, hub)
+    hub, key = web.use(hub_key, request.headers.get("x-entrepot-key"))
     _nonces.check(key, request.headers, request.method, request.url.path, body)
     try:
         data = json.loads(body or b"{}")
