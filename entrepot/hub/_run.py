@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import ssl
 
 import httpx
 import numpy as np
@@ -28,6 +29,11 @@ class _Unreachable(Exception):
     """A node did not answer, or not as itself."""
 
 
+def _verify(ca_file: str | None) -> ssl.SSLContext | bool:
+    """How a node's HTTPS certificate is checked: the system's CAs, or its own."""
+    return ssl.create_default_context(cafile=ca_file) if ca_file else True
+
+
 def _post(state: HubState, node: dict, study_id: str, path: str, data: dict, timeout):
     """POST signed JSON to a node; its answer checked and logged."""
     body = json.dumps(data).encode()
@@ -39,7 +45,7 @@ def _post(state: HubState, node: dict, study_id: str, path: str, data: dict, tim
             content=body,
             headers=headers | {"Content-Type": "application/json"},
             timeout=timeout,
-            verify=node["ca_file"] or True,
+            verify=_verify(node["ca_file"]),
         )
     except httpx.HTTPError as e:
         raise _Unreachable(f"{type(e).__name__}: {e}".strip()) from None
