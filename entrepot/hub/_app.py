@@ -14,7 +14,7 @@ import socket
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
@@ -51,20 +51,27 @@ def _json(data) -> str:
     return f"<pre>{html.escape(json.dumps(data, indent=1, ensure_ascii=False))}</pre>"
 
 
+_basic = HTTPBasic()
+
+
+def _login(
+    request: Request, credentials: Annotated[HTTPBasicCredentials, Depends(_basic)]
+) -> None:
+    good = secrets.compare_digest(credentials.username, USER)
+    good &= secrets.compare_digest(credentials.password, request.app.state.password)
+    if not good:
+        raise HTTPException(
+            401, "wrong user or password", {"WWW-Authenticate": "Basic"}
+        )
+
+
+LoggedIn = Annotated[None, Depends(_login)]
+
+
 def create_hub_app(folder: str, password: str) -> FastAPI:
     """The hub's pages and their JSON, for `hub` logged in with `password`."""
     app = FastAPI(title="entrepot hub", docs_url=None, redoc_url=None)
-    basic = HTTPBasic()
-
-    def login(credentials: Annotated[HTTPBasicCredentials, Depends(basic)]) -> None:
-        good = secrets.compare_digest(credentials.username, USER)
-        good &= secrets.compare_digest(credentials.password, password)
-        if not good:
-            raise HTTPException(
-                401, "wrong user or password", {"WWW-Authenticate": "Basic"}
-            )
-
-    LoggedIn = Annotated[None, Depends(login)]
+    app.state.password = password
 
     def _report(study_id: str) -> dict:
         with HubState(folder) as state:
