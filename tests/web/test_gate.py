@@ -65,6 +65,11 @@ NOT_PATIENT_DATA = {
     ("GET", "/patients/{person_id}"): "page (its data comes from /api/patients)",
     ("GET", "/prescription"): "page",
     ("GET", "/admin"): "page (administration)",
+    ("GET", "/admin/network"): "page (administration): studies hubs sent, no patient data",
+    (
+        "POST",
+        "/admin/network/{study_id}/{answer}",
+    ): "accepts or refuses a hub's study (administration), audited",
 }
 #: Administration: the `manage` right, warehouse-wide, never a project's.
 ADMINISTRATION = "/api/admin/"

@@ -24,7 +24,7 @@ RENDER = WEB / "pages" / "__init__.py"  # a page's title is its `page.` message
 FAMILIES = {
     "page.": ["overview", "cohorts", "subgroups", "search", "extractions",
               "prescription", "admin", "login", "patient", "error", "network"],
-    "network.status_": ["pending", "accepted", "refused", "done"],
+    "network.state.": ["pending", "accepted", "refused", "done"],
     "nav.": ["overview", "cohorts", "subgroups", "search", "extractions", "prescription"],
     "lang.": ["fr", "en"],
     "role.": ["researcher", "viewer", "data_engineer", "admin"],
