@@ -123,9 +123,19 @@ def _pooled(study: Path, warehouses: list[str]) -> dict:
             rows.append(table)
             if body["analysis"] == "logistic":
                 designs.append(design(wh, body))
-    union = pa.concat_tables(rows)
-    if body["analysis"] == "count":
-        figure = len(set(union["person_id"].to_pylist()))
+    union = pa.concat_tables(
+        [t.append_column("node", pa.array([i] * len(t))) for i, t in enumerate(rows)]
+    )
+    if body["analysis"] == "count":  # persons are numbered within each node
+        figure = len(
+            set(
+                zip(
+                    union["node"].to_pylist(),
+                    union["person_id"].to_pylist(),
+                    strict=True,
+                )
+            )
+        )
     else:
         x = np.concatenate([d[0] for d in designs])
         y = np.concatenate([d[1] for d in designs])

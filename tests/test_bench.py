@@ -137,3 +137,17 @@ def test_pv_benchmark_runs_small(capsys):
         figures["signals_seconds"] / figures["baseline_seconds"], 1
     )
     assert f"ratio {figures['ratio']}" in capsys.readouterr().out
+
+
+def test_network_benchmark_runs_small(capsys):
+    """Two nodes of 80 patients: both studies come back equal to pooled."""
+    from bench import network
+
+    figures = network.main(["--nodes", "2", "--patients", "80"])
+    for study in ("count", "logistic"):
+        f = figures[study]
+        assert f["equal_to_pooled"] is True
+        assert f["federated_bytes"] > 0 and f["pooled_bytes"] > 0
+        assert f["ratio_bytes"] == round(f["federated_bytes"] / f["pooled_bytes"], 3)
+    assert figures["logistic"]["messages"] > figures["count"]["messages"]
+    assert "equal to pooled: True" in capsys.readouterr().out
