@@ -227,7 +227,8 @@ def serve_hub(
             lambda: (
                 quiet
                 or stderr.print(
-                    f"entrepot hub serves {url} (user hub, password {password})"
+                    f"entrepot hub serves {url} (user hub, password {password})",
+                    soft_wrap=True,
                 )
             ),
         )
