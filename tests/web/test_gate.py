@@ -65,7 +65,7 @@ NOT_PATIENT_DATA = {
     ("GET", "/patients/{person_id}"): "page (its data comes from /api/patients)",
     ("GET", "/prescription"): "page",
     ("GET", "/admin"): "page (administration)",
-    ("GET", "/admin/network"): "page (administration): studies hubs sent, no patient data",
+    ("GET", "/admin/network"): "page (administration): studies hubs sent",
     (
         "POST",
         "/admin/network/{study_id}/{answer}",
