@@ -9,6 +9,7 @@ from entrepot.cohort._files import (
     load_definition,
     parse_text,
 )
+from entrepot.cohort._generate import attrition_rows
 from entrepot.cohort._model import CohortDefinition, ConceptSet, Event
 from entrepot.cohort._reader import (
     EventReader,
@@ -26,6 +27,7 @@ __all__ = [
     "ConceptSet",
     "Event",
     "EventReader",
+    "attrition_rows",
     "cohort_notes",
     "compile_definition",
     "count_persons",

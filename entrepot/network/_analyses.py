@@ -61,20 +61,17 @@ def periods(wh, study: dict):
 
 
 def count(wh, study: dict, decision) -> dict:
+    from entrepot.cohort import attrition_rows
+
+    definition = _definition(study["cohort"], "cohort")
     compiled = _compiled(wh, study["cohort"], "cohort")
     p = compiled.periods()
     shown, ids = decision.release(wh, p.person_id, "network.count", _asked(study))
     entries = int(p.count().to_pyarrow().as_py())
     figures = compiled.attrition().to_pyarrow().to_pylist()[0]
-    steps = _definition(study["cohort"], "cohort")
-    names = ["entry events"] + [r.name for r in steps.inclusion_rules]
     attrition = [
-        {
-            "rule": name,
-            "persons": figures[f"persons_{i}"],
-            "entries": figures[f"entries_{i}"],
-        }
-        for i, name in enumerate(names)
+        {k: r[k] for k in ("rule", "persons", "entries")}
+        for r in attrition_rows(definition, figures)
     ]
     return {
         "count": shown,
