@@ -67,6 +67,10 @@ STUDIES = {
     "logistic": "cohort: everyone.yaml\nanalysis: logistic\n"
     "parameters: {outcome: diabetes.yaml}\n",
 }
+#: The audit actions of a study run at a node.
+RUNS = {
+    f"network.{a}" for a in ("count", "characterization", "incidence", "km", "logistic")
+}
 #: Keys of a node's answer that hold counts of persons (each 0 or >= T).
 COUNTS = {"count", "entries", "persons", "events", "n", "at_risk", "censored"}
 #: Keys that would carry a person's own data.
@@ -143,11 +147,10 @@ class Network:
     def answer(self, node: str, study_id: str, how: str = "accept") -> dict:
         return cli("node", how, study_id, "-w", self.warehouse(node), "--json")
 
-    def accepted(self, study: str, down: tuple[str, ...] = ()) -> dict:
-        """Send a study, every node (but those `down`) accepts it, and the
-        hub's result."""
+    def accepted(self, study: str) -> dict:
+        """Send a study, every node accepts it, and the hub's result."""
         found = self.run(study)
-        for name in set(HOSPITALS) - set(down):
+        for name in HOSPITALS:
             self.answer(name, found["study_id"])
         return self.result(found["study_id"])
 
@@ -246,7 +249,11 @@ def test_a_study_runs_only_where_accepted(network):
     assert status == {"nord": "done", "sud": "pending", "est": "refused"}
     assert found["combined"]["nodes_left_out"] == {"sud": "pending", "est": "refused"}
     with Warehouse.open(network.warehouse("est"), read_only=True) as wh:
-        ran = [e for e in entries(wh) if e["action"].startswith("release.network")]
+        ran = [
+            e for e in entries(wh)
+            if e["action"].removeprefix("release.") in RUNS
+            and json.loads(e["parameters"]).get("study") == study_id
+        ]  # fmt: skip
         assert ran == []  # est never ran it
         refused = [e for e in entries(wh) if e["action"] == "network.refuse"]
         assert json.loads(refused[-1]["parameters"])["study"] == study_id
@@ -386,10 +393,11 @@ def _walk(data, key=None):
 def test_every_message_a_node_sent_is_aggregate_and_above_the_threshold(network):
     """The hub logs each answer as it came over the wire: no count of persons
     from 1 to T-1, no field about a person."""
+    network.accepted("rare")  # a masked count at least, whatever ran before
     with HubState(network.state) as hub:
         received = hub.messages("received")
     answers = [json.loads(m["body"]) for m in received if m["status"] == 200]
-    assert len(answers) > 20
+    assert sum("result" in a for a in answers) >= len(HOSPITALS)
     keys = set()
     for answer in answers:
         for key, value in _walk(answer):
@@ -464,14 +472,39 @@ def test_a_node_served_over_https(network):
         assert {n["name"]: n["ca_file"] is not None for n in hub.nodes()}["est"]
 
 
-def test_a_node_down_is_reported_and_the_rest_combined(network):
-    """Last: it stops a node."""
-    network.processes["sud"].terminate()
-    network.processes["sud"].wait(timeout=60)
-    found = network.accepted("count", down=("sud",))
+def test_a_node_down_is_reported_and_the_rest_combined(network, tmp_path):
+    """A hub of its own (the shared one is left as it is) knows two served
+    nodes and one whose server is down."""
+    state = str(tmp_path / "hub")
+    for name, url in (("nord", network.urls["nord"]), ("est", network.urls["est"]),
+                      ("ouest", f"http://127.0.0.1:{_port()}")):  # fmt: skip
+        token = network.folder / f"{'sud' if name == 'ouest' else name}.token"
+        ca = (
+            ["--ca", str(network.folder / "cert.pem")]
+            if name == "est" and network.tls
+            else []
+        )
+        cli(
+            "hub",
+            "add-node",
+            name,
+            url,
+            "--token-file",
+            str(token),
+            "--state",
+            state,
+            *ca,
+        )
+    study = str(network.folder / "count.yaml")
+    sent = cli("hub", "run", study, "--state", state, "--json")
+    for name in ("nord", "est"):
+        network.answer(name, sent["study_id"])
+    found = cli("hub", "result", sent["study_id"], "--state", state, "--json")
     status = {n["name"]: n["status"] for n in found["nodes"]}
-    assert status == {"nord": "done", "sud": "unreachable", "est": "done"}
-    detail = {n["name"]: n.get("detail", "") for n in found["nodes"]}["sud"]
+    assert status == {"nord": "done", "ouest": "unreachable", "est": "done"}
+    detail = {n["name"]: n.get("detail", "") for n in found["nodes"]}["ouest"]
     assert "ConnectError" in detail
     assert found["combined"]["nodes_combined"] == ["est", "nord"]
-    assert found["combined"]["nodes_left_out"] == {"sud": "unreachable"}
+    assert found["combined"]["nodes_left_out"] == {"ouest": "unreachable"}
+    counts = {n["name"]: n.get("count") for n in found["nodes"]}
+    assert found["combined"]["count"] == counts["nord"] + counts["est"]
