@@ -484,17 +484,8 @@ def test_a_node_down_is_reported_and_the_rest_combined(network, tmp_path):
             if name == "est" and network.tls
             else []
         )
-        cli(
-            "hub",
-            "add-node",
-            name,
-            url,
-            "--token-file",
-            str(token),
-            "--state",
-            state,
-            *ca,
-        )
+        cli("hub", "add-node", name, url, "--token-file", str(token),
+            "--state", state, *ca, "--json")  # fmt: skip
     study = str(network.folder / "count.yaml")
     sent = cli("hub", "run", study, "--state", state, "--json")
     for name in ("nord", "est"):
