@@ -158,3 +158,13 @@ class ExtractionSchemaError(EntrepotError, ValueError):
 
 class ExtractionError(EntrepotError, RuntimeError):
     """An extraction could not run (a model server down or answering badly); nothing was written."""
+
+
+class StudyError(EntrepotError, ValueError):
+    """A network study (its YAML file, or as a node received it) is not valid:
+    the message names the file and field."""
+
+
+class NetworkError(EntrepotError, RuntimeError):
+    """The hub or a node of a network cannot do what was asked (no such node,
+    a study not accepted, a state folder that cannot be used)."""

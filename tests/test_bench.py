@@ -173,3 +173,15 @@ def test_link_benchmark_runs_small_beside_its_baseline(capsys, tmp_path):
     assert (
         f"baseline (exact surname + birth date): precision {base['precision']}" in out
     )
+def test_network_benchmark_runs_small(capsys):
+    """Two nodes of 80 patients: both studies come back equal to pooled."""
+    from bench import network
+
+    figures = network.main(["--nodes", "2", "--patients", "80"])
+    for study in ("count", "logistic"):
+        f = figures[study]
+        assert f["equal_to_pooled"] is True
+        assert f["federated_bytes"] > 0 and f["pooled_bytes"] > 0
+        assert f["ratio_bytes"] == round(f["federated_bytes"] / f["pooled_bytes"], 3)
+    assert figures["logistic"]["messages"] > figures["count"]["messages"]
+    assert "equal to pooled: True" in capsys.readouterr().out

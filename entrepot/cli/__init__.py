@@ -14,6 +14,7 @@ from entrepot.cli import (
     _extract,
     _features,
     _link,
+    _network,
     _nlp,
     _operations,
     _patients,
@@ -66,6 +67,8 @@ app.add_typer(_patients.app, name="patients")
 app.add_typer(_link.app, name="link")
 app.add_typer(_slides.app, name="slides")
 _nlp.register(app)
+app.add_typer(_network.node_app, name="node")
+app.add_typer(_network.hub_app, name="hub")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,6 +65,21 @@ MaskedOption = Annotated[
     ),
 ]
 
+CertOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ssl-certfile",
+        help="Serve HTTPS with this certificate (PEM), with --ssl-keyfile.",
+        show_default=False,
+    ),
+]
+KeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ssl-keyfile", help="The certificate's private key (PEM).", show_default=False
+    ),
+]
+
 stderr = Console(stderr=True)
 stdout = Console()
 
@@ -189,6 +204,20 @@ def decide(
     """The release gate's decision for the caller of command `target`
     (`Caller.decide`; `masking`: `masked`, `mask_below`)."""
     return caller(wh, user).decide(wh, action, project, target=target, **masking)
+
+
+def ssl_options(certfile: Path | None, keyfile: Path | None) -> dict[str, str]:
+    """uvicorn's TLS options; one line when only one of the two files is given."""
+    from entrepot.errors import ParameterError
+
+    if (certfile is None) != (keyfile is None):
+        raise ParameterError("--ssl-certfile and --ssl-keyfile go together")
+    for f in (certfile, keyfile):
+        if f is not None and not f.is_file():
+            raise ParameterError(f"{f}: no such file")
+    if certfile is None:
+        return {}
+    return {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)}
 
 
 def number(value: int | str) -> str:

@@ -7,10 +7,13 @@ from typing import Annotated
 import typer
 
 from entrepot.cli._common import (
+    CertOption,
     JsonOption,
+    KeyOption,
     QuietOption,
     WarehouseOption,
     emit,
+    ssl_options,
     stderr,
 )
 
@@ -28,6 +31,8 @@ def serve(
         float,
         typer.Option(help="Minutes after the login when a session ends.", min=0.01),
     ] = 480,
+    ssl_certfile: CertOption = None,
+    ssl_keyfile: KeyOption = None,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
     quiet: QuietOption = False,
@@ -36,8 +41,10 @@ def serve(
     with --json, one line {"url": ...} on stdout once it listens."""
     from entrepot.web import serve as run_server
 
+    ssl = ssl_options(ssl_certfile, ssl_keyfile)
     run_server(
         warehouse,
+        ssl=ssl,
         host=host,
         port=port,
         session_idle=session_idle * 60,

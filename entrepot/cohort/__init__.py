@@ -3,7 +3,13 @@ every engine, results and attrition in the results schema."""
 
 from entrepot.cohort._compiler import compile_definition
 from entrepot.cohort._describe import describe_cohort
-from entrepot.cohort._files import describe_errors, load_definition
+from entrepot.cohort._files import (
+    definition_from_data,
+    describe_errors,
+    load_definition,
+    parse_text,
+)
+from entrepot.cohort._generate import attrition_rows
 from entrepot.cohort._model import CohortDefinition, ConceptSet, Event
 from entrepot.cohort._reader import (
     EventReader,
@@ -21,9 +27,11 @@ __all__ = [
     "ConceptSet",
     "Event",
     "EventReader",
+    "attrition_rows",
     "cohort_notes",
     "compile_definition",
     "count_persons",
+    "definition_from_data",
     "delete_cohort",
     "describe_cohort",
     "describe_errors",
@@ -31,6 +39,7 @@ __all__ = [
     "index_dates",
     "list_cohorts",
     "load_definition",
+    "parse_text",
     "run_cohort",
     "shipped_definitions",
     "show_cohort",

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from entrepot import __version__
-from entrepot.web import _security, api, pages
+from entrepot.web import _node, _security, api, pages
 from entrepot.web._sessions import IDLE_SECONDS, SESSION_SECONDS, Sessions
 from entrepot.web._state import WebState
 
@@ -49,6 +49,7 @@ def create_app(
         app.include_router(router, prefix="/api")
     for router in pages.ROUTERS:
         app.include_router(router, include_in_schema=False)
+    app.include_router(_node.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _security.install(app)
     return app

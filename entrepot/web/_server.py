@@ -40,16 +40,19 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     ready: Callable[[str], None] | None = None,
+    ssl: dict[str, str | None] | None = None,
     **sessions: float,
 ) -> None:
     """Open the warehouse and answer requests until interrupted; `sessions`:
-    `create_app`'s session lifetimes."""
+    `create_app`'s session lifetimes; `ssl`: uvicorn's `ssl_certfile` and
+    `ssl_keyfile` (HTTPS)."""
     from entrepot.warehouse import Warehouse
     from entrepot.web._app import create_app
 
     _check_free(host, port)
     wh = Warehouse.open(uri)
     app = create_app(wh, close=True, **sessions)
+    ssl = {k: v for k, v in (ssl or {}).items() if v}
     config = uvicorn.Config(
         app,
         host=host,
@@ -58,8 +61,9 @@ def serve(
         server_header=False,
         limit_concurrency=200,
         timeout_keep_alive=5,
+        **ssl,
     )
-    url = f"http://{host}:{port}/"
+    url = f"{'https' if ssl else 'http'}://{host}:{port}/"
     server = _Server(config, lambda: ready is not None and ready(url))
     try:
         server.run()

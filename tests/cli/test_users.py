@@ -122,6 +122,10 @@ RIGHTS = {
     "slides tissue": (["1"], "ingest"),
     "slides tile": (["1"], "ingest"),
     "slides infer": (["1", "--model", "MODEL.onnx"], "ingest"),
+    "node token": (["--hub", "central"], "manage"),
+    "node studies": ([], "manage"),
+    "node accept": (["STUDY"], "manage"),
+    "node refuse": (["STUDY"], "manage"),
 }
 #: Every other command, and why it needs no right on the warehouse.
 OTHER = {
@@ -139,6 +143,11 @@ OTHER = {
     "privacy kanon": "reads an extract file, never the warehouse",
     "privacy rotate-key": "governance (manage): re-keys pseudonyms; needs the "
     "identified extracts (tests/privacy/test_rotation.py)",
+    "hub serve": "the hub's pages over its own state folder, never a warehouse",
+    "hub add-node": "writes the hub's state folder, never a warehouse",
+    "hub run": "sends a study to nodes, each of which answers through its own "
+    "release gate (tests/network)",
+    "hub result": "asks nodes for what their gates released (tests/network)",
     "cohort delete": "removes a cohort (the right to write, as its owner or an "
     "administrator), audited; shows nothing of it",
 }

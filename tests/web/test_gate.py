@@ -66,6 +66,11 @@ NOT_PATIENT_DATA = {
     ("GET", "/slides/{slide_id}"): "page (its data comes from /api/slides)",
     ("GET", "/prescription"): "page",
     ("GET", "/admin"): "page (administration)",
+    ("GET", "/admin/network"): "page (administration): studies hubs sent",
+    (
+        "POST",
+        "/admin/network/{study_id}/{answer}",
+    ): "accepts or refuses a hub's study (administration), audited",
 }
 #: Administration: the `manage` right, warehouse-wide, never a project's.
 ADMINISTRATION = "/api/admin/"

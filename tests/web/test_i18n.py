@@ -23,7 +23,8 @@ RENDER = WEB / "pages" / "__init__.py"  # a page's title is its `page.` message
 #: Keys built from a prefix and a value: the values each family takes.
 FAMILIES = {
     "page.": ["overview", "cohorts", "subgroups", "search", "extractions",
-              "prescription", "admin", "login", "patient", "error", "slide", "deaths"],
+              "prescription", "admin", "login", "patient", "error", "slide", "deaths", "network"],
+    "network.state.": ["pending", "accepted", "refused", "done"],
     "nav.": ["overview", "cohorts", "subgroups", "search", "extractions", "prescription"],
     "lang.": ["fr", "en"],
     "role.": ["researcher", "viewer", "data_engineer", "admin"],

@@ -84,6 +84,7 @@ from entrepot.web.pages import (  # noqa: E402 - the routers use the helpers abo
     _cohorts,
     _extractions,
     _login,
+    _network,
     _overview,
     _patients,
     _prescriptions,
@@ -105,5 +106,6 @@ ROUTERS = [
         _slides,
         _prescriptions,
         _admin,
+        _network,
     )
 ]
