@@ -292,6 +292,8 @@ BOOKKEEPING = {
             "rows": "int64",
             "columns": "int64",
             "scores": "string",  # JSON: rows of floats, null where no tile
+        }
+    ),
     "death_link": ibis.schema(  # INSEE death records seen by `link deaths`
         {
             "record_id": "int64",  # keyed id of the record
