@@ -140,3 +140,22 @@ def pv_hospital(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("pv-hospital") / "pv.duckdb"
     generate_hospital(str(path), patients=8_000, seed=7, notes=False, workers=1)
     return path
+
+
+@pytest.fixture(scope="session")
+def hf_hospital(tmp_path_factory) -> Path:
+    """A synthetic hospital of 1,500 patients, a third given heart failure
+    (the built-in module), no notes: its DuckDB file, to copy before writing
+    to it (prediction models' tests)."""
+    from entrepot.synth import generate_hospital
+
+    path = tmp_path_factory.mktemp("hf-hospital") / "hf.duckdb"
+    generate_hospital(
+        str(path),
+        patients=1_500,
+        seed=3,
+        notes=False,
+        workers=1,
+        enrich={"heart_failure": 0.3},
+    )
+    return path
