@@ -226,7 +226,9 @@ class Study(Strict):
     time_at_risk: TimeAtRisk = TimeAtRisk()
     censoring: Censoring = Censoring()
     covariates: Covariates = Covariates()
-    learners: list[Learner] = Field(["l1_logistic"], min_length=1)
+    learners: list[Learner] = Field(
+        default_factory=lambda: [Learner(l1_logistic=L1Logistic())], min_length=1
+    )
     split: Split = Split()
     subgroups: Subgroups = Subgroups()
     bootstrap: int = Field(200, ge=10)

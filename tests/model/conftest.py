@@ -62,3 +62,25 @@ def hf_model(hf_copy, tmp_path_factory) -> tuple[Path, dict]:
         )
     assert code == 0
     return out, json.loads(printed.getvalue().splitlines()[-1])
+
+
+#: a study on the tiny hand-made warehouse (tests/cohort/conftest.py): GI
+#: bleeds (persons 1, 2, 3) followed by drug A within a year (persons 1, 2)
+TINY_STUDY = """\
+name: tiny
+target:
+  name: GI bleeds
+  concept_sets:
+    gi: {items: [{vocabulary: CIM10, code: K92, descendants: true}]}
+  entry: {events: [{condition: {concept_set: gi}}]}
+outcome:
+  name: Drug A
+  concept_sets:
+    drug: {items: [{vocabulary: ATC, code: X01}]}
+  entry: {events: [{drug: {concept_set: drug}}], limit: all}
+  exit: {offset: {days: 1}}
+censoring: {remove_prior_outcome: false}
+covariates: {min_persons: 1}
+split: {test_fraction: 0.3, seed: 1}
+bootstrap: 10
+"""
