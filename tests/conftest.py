@@ -140,3 +140,40 @@ def pv_hospital(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("pv-hospital") / "pv.duckdb"
     generate_hospital(str(path), patients=8_000, seed=7, notes=False, workers=1)
     return path
+
+
+#: The hospitals with the planted heart-failure risk model (prediction models'
+#: ground truth): patients, share with heart failure, years.
+HF_PATIENTS, HF_SHARE, HF_YEARS = 2_500, 0.6, (2016, 2025)
+
+
+def _hf_hospital(tmp_path_factory, prediction: str, seed: int) -> Path:
+    from entrepot.synth import generate_hospital
+
+    path = tmp_path_factory.mktemp(f"hf-{prediction}") / f"hf-{prediction}.duckdb"
+    generate_hospital(
+        str(path),
+        patients=HF_PATIENTS,
+        seed=seed,
+        years=HF_YEARS,
+        notes=False,
+        workers=1,
+        enrich={"heart_failure": HF_SHARE},
+        prediction=prediction,
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def hf_hospital(tmp_path_factory) -> Path:
+    """A synthetic hospital of 2,500 patients, 60 % with heart failure, with the
+    planted risk of death within a year of a first heart-failure stay
+    (`entrepot/data/synth/hf_mortality.yaml`): its DuckDB file, read only."""
+    return _hf_hospital(tmp_path_factory, "main", seed=17)
+
+
+@pytest.fixture(scope="session")
+def hf_shifted_hospital(tmp_path_factory) -> Path:
+    """A second hospital like `hf_hospital` (another seed) with its covariate
+    shift (older patients, more kidney disease), the same true model."""
+    return _hf_hospital(tmp_path_factory, "shifted", seed=18)
