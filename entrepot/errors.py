@@ -158,3 +158,8 @@ class ExtractionSchemaError(EntrepotError, ValueError):
 
 class ExtractionError(EntrepotError, RuntimeError):
     """An extraction could not run (a model server down or answering badly); nothing was written."""
+
+
+class StudyError(EntrepotError, ValueError):
+    """A prediction study file that cannot be read, or a study that cannot run
+    (no persons, one class only, covariates the model does not know)."""

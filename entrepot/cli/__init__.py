@@ -13,6 +13,7 @@ from entrepot.cli import (
     _drugs,
     _extract,
     _features,
+    _model,
     _nlp,
     _operations,
     _patients,
@@ -61,6 +62,7 @@ _privacy.register(app)
 app.add_typer(_cohort.app, name="cohort")
 app.add_typer(_extract.app, name="extract")
 app.add_typer(_patients.app, name="patients")
+app.add_typer(_model.app, name="model")
 _nlp.register(app)
 
 
