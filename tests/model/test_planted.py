@@ -4,12 +4,15 @@ agrees with `synth_truth`, and the truth is recoverable from the warehouse."""
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
+from entrepot.cli import main as entrepot
 from entrepot.errors import ModuleFileError, ParameterError
 from entrepot.synth import generate_hospital
 from entrepot.synth._prediction import PREDICTORS, planted
@@ -123,29 +126,36 @@ def test_the_outcome_is_the_planted_death(main, hf_hospital):
     assert abs(observed - expected) < 3 * np.sqrt(expected)
 
 
-def _fit(frame: pd.DataFrame):
+def _fit(frame: pd.DataFrame, c: float = 1.0):
     from sklearn.linear_model import LogisticRegression
 
     x = frame[list(PREDICTORS)].to_numpy(float)
     mean, sd = x.mean(axis=0), x.std(axis=0)
-    model = LogisticRegression(l1_ratio=1, solver="liblinear", C=1.0, max_iter=1000)
+    model = LogisticRegression(l1_ratio=1, solver="liblinear", C=c, max_iter=1000)
     model.fit((x - mean) / sd, frame["died"])
     return model, mean, sd
 
 
+def _standard_errors(model, z: np.ndarray) -> np.ndarray:
+    """Standard errors of the coefficients (Fisher information at the fit)."""
+    p = model.predict_proba(z)[:, 1]
+    design = np.column_stack([np.ones(len(z)), z])
+    information = design.T @ (design * (p * (1 - p))[:, None])
+    return np.sqrt(np.diag(np.linalg.inv(information)))[1:]
+
+
 def test_an_l1_logistic_recovers_the_planted_coefficients(main):
-    seen, truth = main
+    seen, _ = main
     below = seen[seen["followed"] & (seen["age"] < SPEC.flat.from_age)]
-    model, _, sd = _fit(below)
-    recovered = dict(zip(PREDICTORS, model.coef_[0] / sd, strict=True))
-    for name in PREDICTORS:
+    model, mean, sd = _fit(below, c=10.0)
+    z = (below[list(PREDICTORS)].to_numpy(float) - mean) / sd
+    recovered = model.coef_[0] / sd
+    error = _standard_errors(model, z) / sd
+    for k, name in enumerate(PREDICTORS):
         true = getattr(SPEC.coefficients, name)
-        assert np.sign(recovered[name]) == np.sign(true), (name, recovered[name])
-        assert 0.4 * abs(true) < abs(recovered[name]) < 2.0 * abs(true), (
-            name,
-            recovered[name],
-            true,
-        )
+        assert abs(recovered[k] - true) < 3 * error[k], (name, recovered[k], true)
+        if abs(true) > 2 * error[k]:  # the data can tell it from none
+            assert np.sign(recovered[k]) == np.sign(true), (name, recovered[k])
 
 
 def _slope(risk: np.ndarray, y: np.ndarray) -> float:
@@ -194,3 +204,52 @@ def test_a_bad_planted_file_names_the_field(tmp_path):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(ModuleFileError, match=r"hf_mortality.yaml: field flat.risk"):
         planted(path)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="entrepot/model/_train.py scales covariates by their largest absolute "
+    "value (MaxAbsScaler): continuous ones (age, eGFR) then need coefficients the L1 "
+    "penalty shrinks away (AUROC 0.67 against the truth's 0.73 here); scaled by "
+    "their standard deviation (StandardScaler(with_mean=False)) it reaches 0.725",
+)
+def test_the_model_trained_on_it_is_as_good_as_the_truth(hf_model, hf_hospital):
+    """The study's L1 logistic, trained by `entrepot model`, discriminates
+    within 0.02 of the true model on the same test persons."""
+    from sklearn.metrics import roc_auc_score
+
+    predictions = pd.read_parquet(hf_model / "predictions.parquet")
+    _, truth = _read(hf_hospital)
+    test = predictions[predictions["split"] == "test"].join(truth, on="person_id")
+    assert test["risk"].notna().all()  # the study's cohort is the planted one
+    recovered = roc_auc_score(test["y_true"], test["y_score"])
+    true = roc_auc_score(test["y_true"], test["risk"])
+    assert abs(recovered - true) < 0.02, (recovered, true)
+
+
+def _results(folder) -> dict:
+    return json.loads((folder / "results.json").read_text())
+
+
+def test_the_flat_band_shows_in_the_subgroup_evaluation(hf_model):
+    """`entrepot model`'s subgroups: the planted band (80 and over) has the
+    lowest calibration slope of the age bands, near 0 (the truth is flat)."""
+    bands = _results(hf_model)["subgroups"]["age_band"]
+    slopes = {k: v["calibration"]["slope"] for k, v in bands.items()}
+    assert min(slopes, key=slopes.get) == "80+" and slopes["80+"] < 0.5, slopes
+
+
+def test_external_validation_on_the_shifted_hospital_shows_the_shift(
+    hf_model, hf_shifted_hospital, tmp_path
+):
+    out = tmp_path / "external"
+    argv = ["model", "validate", str(hf_model), "-w", str(hf_shifted_hospital)]
+    assert entrepot([*argv, "--out", str(out), "-q"]) == 0
+    found = {"test": _results(hf_model), "external": _results(out)}
+    rate, old = {}, {}
+    for split, results in found.items():
+        n = results["n"][split]
+        rate[split] = n["events"] / n["persons"]
+        old[split] = results["subgroups"]["age_band"]["80+"]["n"] / n["persons"]
+    assert rate["external"] > rate["test"] + 0.03, rate  # older, more kidney disease
+    assert old["external"] > old["test"], old
