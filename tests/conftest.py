@@ -142,12 +142,31 @@ def pv_hospital(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def hf_hospital(tmp_path_factory) -> Path:
+    """A synthetic hospital of 1,500 patients, a third given heart failure
+    (the built-in module), no notes: its DuckDB file, to copy before writing
+    to it (prediction models' tests)."""
+    from entrepot.synth import generate_hospital
+
+    path = tmp_path_factory.mktemp("hf-hospital") / "hf.duckdb"
+    generate_hospital(
+        str(path),
+        patients=1_500,
+        seed=3,
+        notes=False,
+        workers=1,
+        enrich={"heart_failure": 0.3},
+    )
+    return path
+
+
 #: The hospitals with the planted heart-failure risk model (prediction models'
 #: ground truth): patients, share with heart failure, years.
 HF_PATIENTS, HF_SHARE, HF_YEARS = 2_500, 0.6, (2016, 2025)
 
 
-def _hf_hospital(tmp_path_factory, prediction: str, seed: int) -> Path:
+def _planted_hospital(tmp_path_factory, prediction: str, seed: int) -> Path:
     from entrepot.synth import generate_hospital
 
     path = tmp_path_factory.mktemp(f"hf-{prediction}") / f"hf-{prediction}.duckdb"
@@ -165,21 +184,21 @@ def _hf_hospital(tmp_path_factory, prediction: str, seed: int) -> Path:
 
 
 @pytest.fixture(scope="session")
-def hf_hospital(tmp_path_factory) -> Path:
+def planted_hospital(tmp_path_factory) -> Path:
     """A synthetic hospital of 2,500 patients, 60 % with heart failure, with the
     planted risk of death within a year of a first heart-failure stay
     (`entrepot/data/synth/hf_mortality.yaml`): its DuckDB file, read only."""
-    return _hf_hospital(tmp_path_factory, "main", seed=17)
+    return _planted_hospital(tmp_path_factory, "main", seed=17)
 
 
 @pytest.fixture(scope="session")
-def hf_shifted_hospital(tmp_path_factory) -> Path:
-    """A second hospital like `hf_hospital` (another seed) with its covariate
+def planted_shifted_hospital(tmp_path_factory) -> Path:
+    """A second hospital like `planted_hospital` (another seed) with its covariate
     shift (older patients, more kidney disease), the same true model."""
-    return _hf_hospital(tmp_path_factory, "shifted", seed=18)
+    return _planted_hospital(tmp_path_factory, "shifted", seed=18)
 
 
-#: The shipped heart-failure study as the tests train it on `hf_hospital`: the
+#: The shipped heart-failure study as the tests train it on `planted_hospital`: the
 #: L1 logistic only, fewer covariate windows, stays through the emergency room
 #: (262) as well, age bands cut where the planted flat band starts (80).
 HF_STUDY = """
@@ -209,14 +228,14 @@ bootstrap: 50
 
 
 @pytest.fixture(scope="session")
-def hf_model(tmp_path_factory, hf_hospital) -> Path:
-    """`HF_STUDY` trained on `hf_hospital`: the folder `model train --out` writes."""
+def planted_model(tmp_path_factory, planted_hospital) -> Path:
+    """`HF_STUDY` trained on `planted_hospital`: the folder `model train --out` writes."""
     from entrepot.model import load_study, train_study
     from entrepot.warehouse import Warehouse
 
-    folder = tmp_path_factory.mktemp("hf-model")
+    folder = tmp_path_factory.mktemp("planted-model")
     (folder / "study.yaml").write_text(HF_STUDY)
-    with Warehouse.open(str(hf_hospital), read_only=True) as wh:
+    with Warehouse.open(str(planted_hospital), read_only=True) as wh:
         run = train_study(wh, load_study(folder / "study.yaml"))
     run.write(folder / "model")
     return folder / "model"

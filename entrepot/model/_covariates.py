@@ -29,7 +29,6 @@ import scipy.sparse as sp
 from entrepot.cohort import Event, EventReader
 from entrepot.model._study import Covariates
 from entrepot.privacy import Decision
-from entrepot.subgroups import features_at
 
 #: covariate set -> (event domain, analyses computed from it)
 SETS = {
@@ -269,6 +268,8 @@ def _custom(wh, decision, index, covariates, source, columns, definitions) -> No
     """Custom covariates (features): booleans as 1, numbers as they are (a
     missing value leaves the cell empty, with a `:missing` indicator), text
     as one indicator per value."""
+    from entrepot.subgroups import features_at
+
     spec = covariates.custom_spec()
     table = features_at(wh, decision, index, spec, source)
     pids = table["person_id"].to_numpy()

@@ -220,7 +220,7 @@ def _model_figures(model: FittedModel) -> dict:
     return {
         "learner": model.learner,
         "settings": model.settings,
-        "cv_auroc": round(model.cv_auroc, 4),
+        "cv_auroc": None if model.cv_auroc is None else round(model.cv_auroc, 4),
         "covariates": len(model.names),
         "nonzero": nonzero,
     }

@@ -32,7 +32,6 @@ from entrepot.cohort import (
     shipped_definitions,
 )
 from entrepot.errors import CohortDefinitionError, StudyError
-from entrepot.subgroups import FeatureSpec
 
 SHIPPED = files("entrepot.data.studies")
 #: the default OMOP covariate sets (domains), each in windows before the index
@@ -110,8 +109,11 @@ class Covariates(Strict):
                     raise ValueError(f"{domain}: a window is a number of days (>= 1)")
         return self
 
-    def custom_spec(self) -> FeatureSpec | None:
-        """The custom covariates as a feature spec (None without any)."""
+    def custom_spec(self):
+        """The custom covariates as a feature spec (`entrepot.subgroups`;
+        None without any)."""
+        from entrepot.subgroups import FeatureSpec
+
         if not self.custom:
             return None
         return FeatureSpec.model_validate(
@@ -224,7 +226,9 @@ class Study(Strict):
     time_at_risk: TimeAtRisk = TimeAtRisk()
     censoring: Censoring = Censoring()
     covariates: Covariates = Covariates()
-    learners: list[Learner] = Field(["l1_logistic"], min_length=1)
+    learners: list[Learner] = Field(
+        default_factory=lambda: [Learner(l1_logistic=L1Logistic())], min_length=1
+    )
     split: Split = Split()
     subgroups: Subgroups = Subgroups()
     bootstrap: int = Field(200, ge=10)

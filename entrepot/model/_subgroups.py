@@ -72,6 +72,7 @@ def subgroup_figures(
     settings: Subgroups,
 ) -> dict[str, dict[str, dict]]:
     """{variable: {group: figures}}, unmasked (the gate masks small groups)."""
+    import pandas as pd
     from fairlearn.metrics import MetricFrame
 
     overall_auroc, _ = discrimination(y, p)
@@ -93,7 +94,7 @@ def subgroup_figures(
             metrics=metrics,
             y_true=y[known],
             y_pred=p[known],
-            sensitive_features=np.asarray(groups[known], dtype=str),
+            sensitive_features=pd.Series(groups[known].astype(str), name=variable),
         )
         table = frame.by_group
         found[variable] = {
@@ -111,6 +112,7 @@ def _calibration(y: np.ndarray, p: np.ndarray) -> dict | None:
 
 
 def _flagged(figures: dict, overall: float | None, settings: Subgroups) -> dict:
+    figures = {k: _none(v) for k, v in figures.items()}
     t = settings.tolerance
     flags = []
     auroc = figures["auroc"]
@@ -119,7 +121,6 @@ def _flagged(figures: dict, overall: float | None, settings: Subgroups) -> dict:
     e_o = (figures["calibration"] or {}).get("e_o")
     if e_o is not None and abs(e_o - 1) > t.e_o and figures.pop("p_value") < P_VALUE:
         flags.append("miscalibrated")
-    figures.pop("p_value", None)
     return {
         "n": int(figures["n"]),
         "events": int(figures["events"]),
@@ -129,3 +130,8 @@ def _flagged(figures: dict, overall: float | None, settings: Subgroups) -> dict:
         "calibration": figures["calibration"],
         "flags": flags,
     }
+
+
+def _none(value):
+    """MetricFrame's NaN for a figure that does not exist, as None."""
+    return None if isinstance(value, float) and np.isnan(value) else value

@@ -28,7 +28,7 @@ class FittedModel:
     names: list[str]
     learner: str
     settings: dict
-    cv_auroc: float
+    cv_auroc: float | None  # None: too few events to cross-validate
     definitions: dict[str, dict] = field(default_factory=dict)
 
     def predict(self, matrix) -> np.ndarray:
@@ -84,12 +84,12 @@ def fit_learners(
     if len(np.unique(y)) < 2:
         raise StudyError("the training set holds one class only: nothing to learn")
     fitted = [_fit(learner, x, y, names, seed) for learner in learners]
-    best = max(fitted, key=lambda m: m.cv_auroc)
+    best = max(fitted, key=lambda m: -np.inf if m.cv_auroc is None else m.cv_auroc)
     figures = [
         {
             "learner": m.learner,
             "settings": m.settings,
-            "cv_auroc": round(m.cv_auroc, 4),
+            "cv_auroc": None if m.cv_auroc is None else round(m.cv_auroc, 4),
             "selected": m is best,
         }
         for m in fitted
@@ -98,10 +98,12 @@ def fit_learners(
 
 
 def _folds(k: int, y: np.ndarray, seed: int):
+    """Stratified folds, fewer when a class is rare; None when a class has
+    fewer than two persons (nothing to cross-validate)."""
     from sklearn.model_selection import StratifiedKFold
 
-    k = max(2, min(k, int(np.bincount(y).min())))
-    return StratifiedKFold(k, shuffle=True, random_state=seed)
+    k = min(k, int(np.bincount(y).min()))
+    return StratifiedKFold(k, shuffle=True, random_state=seed) if k >= 2 else None
 
 
 def _fit(learner: Learner, x, y, names, seed) -> FittedModel:
@@ -115,15 +117,24 @@ def _l1_logistic(settings: L1Logistic, x, y, names, seed) -> FittedModel:
     """Covariates scaled by their largest absolute value (sparse stays
     sparse), then an L1 logistic regression with C chosen by
     cross-validated AUROC."""
-    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import MaxAbsScaler
 
+    folds = _folds(settings.folds, y, seed)
+    if folds is None:  # too few events to choose: the middle C
+        c = float(np.median(settings.cs))
+        model = LogisticRegression(
+            C=c, l1_ratio=1.0, solver="liblinear", random_state=seed
+        )
+        pipeline = make_pipeline(MaxAbsScaler(), model).fit(x, y)
+        chosen = settings.model_dump() | {"C": c}
+        return FittedModel(pipeline, names, "l1_logistic", chosen, None)
     model = LogisticRegressionCV(
         Cs=settings.cs,
         l1_ratios=(1.0,),
         solver="liblinear",
-        cv=_folds(settings.folds, y, seed),
+        cv=folds,
         scoring="roc_auc",
         random_state=seed,
         use_legacy_attributes=False,
@@ -150,17 +161,18 @@ def _boosting(settings: GradientBoosting, x, y, names, seed) -> FittedModel:
     pipeline = make_pipeline(FunctionTransformer(_dense, accept_sparse=True), model)
     from threadpoolctl import threadpool_limits
 
+    folds = _folds(settings.folds, y, seed)
     with threadpool_limits(settings.threads, user_api="openmp"):
-        scores = cross_val_score(
-            pipeline, x, y, cv=_folds(settings.folds, y, seed), scoring="roc_auc"
-        )
+        scores = None
+        if folds is not None:
+            scores = cross_val_score(pipeline, x, y, cv=folds, scoring="roc_auc")
         pipeline.fit(x, y)
     return FittedModel(
         pipeline,
         names,
         "gradient_boosting",
         settings.model_dump(),
-        float(np.nanmean(scores)),
+        None if scores is None else float(np.nanmean(scores)),
     )
 
 

@@ -82,13 +82,13 @@ def _read(path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def main(hf_hospital):
-    return _read(hf_hospital)
+def main(planted_hospital):
+    return _read(planted_hospital)
 
 
 @pytest.fixture(scope="module")
-def shifted(hf_shifted_hospital):
-    return _read(hf_shifted_hospital)
+def shifted(planted_shifted_hospital):
+    return _read(planted_shifted_hospital)
 
 
 def test_the_cohort_and_its_predictors_are_what_the_warehouse_holds(main):
@@ -103,7 +103,7 @@ def test_the_cohort_and_its_predictors_are_what_the_warehouse_holds(main):
     assert np.allclose(truth["risk"], SPEC.risk(truth))
 
 
-def test_the_outcome_is_the_planted_death(main, hf_hospital):
+def test_the_outcome_is_the_planted_death(main, planted_hospital):
     seen, truth = main
     stated = pd.to_datetime(truth["death_date"].replace("", None))
     inside = stated.notna() & (stated <= pd.Timestamp("2025-12-31"))
@@ -111,7 +111,7 @@ def test_the_outcome_is_the_planted_death(main, hf_hospital):
     survivors = truth["subtype"] == "survived"
     assert not seen.loc[survivors, "died"].any()
     # a death ends the records: no visit starts after it
-    con = duckdb.connect(str(hf_hospital), read_only=True)
+    con = duckdb.connect(str(planted_hospital), read_only=True)
     late = con.sql(
         """SELECT count(*) FROM visit_occurrence v JOIN death d USING (person_id)
            WHERE v.visit_start_date > d.death_date"""
@@ -213,13 +213,15 @@ def test_a_bad_planted_file_names_the_field(tmp_path):
     "penalty shrinks away (AUROC 0.67 against the truth's 0.73 here); scaled by "
     "their standard deviation (StandardScaler(with_mean=False)) it reaches 0.725",
 )
-def test_the_model_trained_on_it_is_as_good_as_the_truth(hf_model, hf_hospital):
+def test_the_model_trained_on_it_is_as_good_as_the_truth(
+    planted_model, planted_hospital
+):
     """The study's L1 logistic, trained by `entrepot model`, discriminates
     within 0.02 of the true model on the same test persons."""
     from sklearn.metrics import roc_auc_score
 
-    predictions = pd.read_parquet(hf_model / "predictions.parquet")
-    _, truth = _read(hf_hospital)
+    predictions = pd.read_parquet(planted_model / "predictions.parquet")
+    _, truth = _read(planted_hospital)
     test = predictions[predictions["split"] == "test"].join(truth, on="person_id")
     assert test["risk"].notna().all()  # the study's cohort is the planted one
     recovered = roc_auc_score(test["y_true"], test["y_score"])
@@ -231,21 +233,27 @@ def _results(folder) -> dict:
     return json.loads((folder / "results.json").read_text())
 
 
-def test_the_flat_band_shows_in_the_subgroup_evaluation(hf_model):
+def test_the_flat_band_shows_in_the_subgroup_evaluation(planted_model):
     """`entrepot model`'s subgroups: the planted band (80 and over) has the
     lowest calibration slope of the age bands, near 0 (the truth is flat)."""
-    bands = _results(hf_model)["subgroups"]["age_band"]
+    bands = _results(planted_model)["subgroups"]["age_band"]
     slopes = {k: v["calibration"]["slope"] for k, v in bands.items()}
     assert min(slopes, key=slopes.get) == "80+" and slopes["80+"] < 0.5, slopes
 
 
 def test_external_validation_on_the_shifted_hospital_shows_the_shift(
-    hf_model, hf_shifted_hospital, tmp_path
+    planted_model, planted_shifted_hospital, tmp_path
 ):
     out = tmp_path / "external"
-    argv = ["model", "validate", str(hf_model), "-w", str(hf_shifted_hospital)]
+    argv = [
+        "model",
+        "validate",
+        str(planted_model),
+        "-w",
+        str(planted_shifted_hospital),
+    ]
     assert entrepot([*argv, "--out", str(out), "-q"]) == 0
-    found = {"test": _results(hf_model), "external": _results(out)}
+    found = {"test": _results(planted_model), "external": _results(out)}
     rate, old = {}, {}
     for split, results in found.items():
         n = results["n"][split]

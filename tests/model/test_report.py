@@ -1,5 +1,5 @@
 """`entrepot model report`: the TRIPOD+AI report of a model trained on the
-synthetic hospital with the planted risk model (`hf_model`)."""
+synthetic hospital with the planted risk model (`planted_model`)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from entrepot.model._tripod import checklist
 
 
 @pytest.fixture(scope="module")
-def report(hf_model, tmp_path_factory):
+def report(planted_model, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "report.html"
-    assert main(["model", "report", str(hf_model), "--html", str(out), "--json"]) == 0
+    assert (
+        main(["model", "report", str(planted_model), "--html", str(out), "--json"]) == 0
+    )
     return out.read_text(encoding="utf-8")
 
 
@@ -38,8 +40,8 @@ def test_the_report_fills_at_least_20_of_the_27_items(report):
     assert "Item 1," not in left and "Item 23a" not in left
 
 
-def test_the_report_says_what_was_studied_and_found(report, hf_model):
-    results = json.loads((hf_model / "results.json").read_text())
+def test_the_report_says_what_was_studied_and_found(report, planted_model):
+    results = json.loads((planted_model / "results.json").read_text())
     assert f"{results['auroc']} (95% CI " in report
     row = re.search(r'<tr id="item-6b">.*?</tr>', report, re.S).group()
     assert "First heart-failure stay" in row and "364" in row
@@ -48,16 +50,18 @@ def test_the_report_says_what_was_studied_and_found(report, hf_model):
     assert report.count("<svg") >= 5  # ROC, PR, calibration, decision, subgroups
 
 
-def test_the_cli_prints_the_counts(hf_model, tmp_path, capsys):
+def test_the_cli_prints_the_counts(planted_model, tmp_path, capsys):
     out = tmp_path / "r.html"
-    assert main(["model", "report", str(hf_model), "--html", str(out), "--json"]) == 0
+    assert (
+        main(["model", "report", str(planted_model), "--html", str(out), "--json"]) == 0
+    )
     printed = json.loads(capsys.readouterr().out)
     assert printed["filled"] >= 20 and "17" in printed["left_to_authors"]
 
 
-def test_hostile_names_are_escaped(hf_model, tmp_path):
+def test_hostile_names_are_escaped(planted_model, tmp_path):
     folder = tmp_path / "model"
-    shutil.copytree(hf_model, folder)
+    shutil.copytree(planted_model, folder)
     results = json.loads((folder / "results.json").read_text())
     results["study"]["name"] = "<script>alert(1)</script>"
     results["study"]["target"] = '"><img src=x onerror=alert(2)>'
@@ -69,9 +73,18 @@ def test_hostile_names_are_escaped(hf_model, tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_french_labels(hf_model, tmp_path):
+def test_french_labels(planted_model, tmp_path):
     out = tmp_path / "r.html"
-    args = ["model", "report", str(hf_model), "--html", str(out), "--lang", "fr", "-q"]
+    args = [
+        "model",
+        "report",
+        str(planted_model),
+        "--html",
+        str(out),
+        "--lang",
+        "fr",
+        "-q",
+    ]
     assert main(args) == 0
     html = out.read_text()
     assert '<html lang="fr">' in html and "laissé aux auteurs" in html
