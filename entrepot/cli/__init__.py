@@ -14,6 +14,7 @@ from entrepot.cli import (
     _extract,
     _features,
     _model,
+    _model_report,
     _nlp,
     _operations,
     _patients,
@@ -62,6 +63,7 @@ _privacy.register(app)
 app.add_typer(_cohort.app, name="cohort")
 app.add_typer(_extract.app, name="extract")
 app.add_typer(_patients.app, name="patients")
+_model_report.register(_model.app)
 app.add_typer(_model.app, name="model")
 _nlp.register(app)
 

@@ -17,6 +17,7 @@ WITHOUT_WAREHOUSE = {
     "drugs check",
     "drugs load-thesaurus",
     "privacy kanon",
+    "model report",
 }
 
 

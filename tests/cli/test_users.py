@@ -134,6 +134,8 @@ OTHER = {
     "privacy kanon": "reads an extract file, never the warehouse",
     "privacy rotate-key": "governance (manage): re-keys pseudonyms; needs the "
     "identified extracts (tests/privacy/test_rotation.py)",
+    "model report": "reads a model's folder, which left the warehouse through "
+    "the gate when it was trained, never the warehouse",
     "cohort delete": "removes a cohort (the right to write, as its owner or an "
     "administrator), audited; shows nothing of it",
 }
