@@ -99,7 +99,7 @@ class Covariates(Strict):
     #: covariates kept: recorded for at least this many persons
     min_persons: int = Field(5, ge=1)
     concept_sets: dict[str, ConceptSet] = {}
-    custom: dict[str, dict] = {}
+    custom: dict[str, dict | str] = {}
 
     @model_validator(mode="after")
     def _windows(self) -> Covariates:

@@ -105,3 +105,36 @@ def test_the_population_follows_plps_rules(tmp_path):
             time_at_risk=long,
             censoring={"min_time_at_risk": 5000, "include_all_outcomes": False},
         )
+
+
+def test_custom_covariates_are_features_as_entrepot_features_declares_them(tmp_path):
+    """Drug A exposures before the index (person 1: one, on 2015-02-01;
+    person 2: none before 2012-06-01; person 3: none), and sex as text: one
+    indicator per value."""
+    from entrepot.model import covariate_matrix
+
+    custom = {
+        "drug_before": {
+            "count": {"drug": {"concept_set": "drug"}},
+            "window": {"end": -1},
+        },
+        "sex": "sex",
+    }
+    data = yaml.safe_load(TINY_STUDY)
+    data["covariates"] |= {
+        "concept_sets": {"drug": {"items": [{"vocabulary": "ATC", "code": "X01"}]}},
+        "custom": custom,
+    }
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
+    loaded = load_study(tmp_path / "s.yaml")
+    with build_tiny(str(tmp_path / "eds.duckdb")) as wh:
+        decision = Decision.unscoped(wh)
+        population = study_population(wh, decision, loaded)
+        matrix = covariate_matrix(
+            wh, decision, population.index, population.person_ids,
+            loaded.study.covariates,
+        )  # fmt: skip
+    assert matrix.column("custom:drug_before").tolist() == [1, 0, 0]
+    assert matrix.column("custom:sex=female").tolist() == [1, 0, 1]
+    assert matrix.column("custom:sex=male").tolist() == [0, 1, 0]
+    assert matrix.definitions["custom:drug_before"]["kind"] == "count"
