@@ -10,6 +10,7 @@ import yaml
 from entrepot.errors import StudyError
 from entrepot.model import load_study, shipped_studies, study_population
 from entrepot.privacy import Decision
+from entrepot.warehouse import Warehouse
 
 from ..cohort.conftest import build_tiny
 from .conftest import TINY_STUDY
@@ -70,25 +71,33 @@ def test_missing_study_lists_the_shipped_ones():
         load_study("no_such_study")
 
 
-def _population(tmp_path, **changes):
+@pytest.fixture(scope="module")
+def tiny_file(tmp_path_factory):
+    """The tiny warehouse, built once for the module (read only)."""
+    path = tmp_path_factory.mktemp("tiny") / "eds.duckdb"
+    build_tiny(str(path)).close()
+    return path
+
+
+def _population(tiny_file, tmp_path, **changes):
     data = yaml.safe_load(TINY_STUDY) | changes
     tmp_path.mkdir(exist_ok=True)
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
-    with build_tiny(str(tmp_path / "eds.duckdb")) as wh:
+    with Warehouse.open(tiny_file, read_only=True) as wh:
         return study_population(
             wh, Decision.unscoped(wh), load_study(tmp_path / "s.yaml")
         )
 
 
-def test_the_population_follows_plps_rules(tmp_path):
+def test_the_population_follows_plps_rules(tiny_file, tmp_path):
     """GI bleeds: person 1 on 2015-03-01, 2 on 2012-06-01, 3 on 2019-01-01,
     all observed to 2020-12-31. Drug A: person 1 on 2015-02-01 and
     2015-03-10, person 2 on 2013-01-01 (day 214)."""
-    found = _population(tmp_path)
+    found = _population(tiny_file, tmp_path)
     assert found.person_ids.tolist() == [1, 2, 3]
     assert found.y.tolist() == [1, 1, 0]
     # person 1 had the outcome before the time-at-risk: removed by default
-    default = _population(tmp_path / "a", censoring={})
+    default = _population(tiny_file, tmp_path / "a", censoring={})
     assert default.person_ids.tolist() == [2, 3]
     assert [a["persons"] for a in default.attrition] == [3, 2, 2]
     # a time-at-risk of 1 to 700 days: person 3 is observed 730 days, kept;
@@ -96,18 +105,24 @@ def test_the_population_follows_plps_rules(tmp_path):
     # person 2 kept, with the outcome (includeAllOutcomes)
     long = {"start": 1, "end": 800}
     lost = _population(
-        tmp_path / "b", time_at_risk=long, censoring={"min_time_at_risk": 750}
+        tiny_file,
+        tmp_path / "b",
+        time_at_risk=long,
+        censoring={"min_time_at_risk": 750},
     )
     assert lost.person_ids.tolist() == [2]
     with pytest.raises(StudyError, match="no person of the target cohort is left"):
         _population(
+            tiny_file,
             tmp_path / "c",
             time_at_risk=long,
             censoring={"min_time_at_risk": 5000, "include_all_outcomes": False},
         )
 
 
-def test_custom_covariates_are_features_as_entrepot_features_declares_them(tmp_path):
+def test_custom_covariates_are_features_as_entrepot_features_declares_them(
+    tiny_file, tmp_path
+):
     """Drug A exposures before the index (person 1: one, on 2015-02-01;
     person 2: none before 2012-06-01; person 3: none), and sex as text: one
     indicator per value."""
@@ -127,7 +142,7 @@ def test_custom_covariates_are_features_as_entrepot_features_declares_them(tmp_p
     }
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
     loaded = load_study(tmp_path / "s.yaml")
-    with build_tiny(str(tmp_path / "eds.duckdb")) as wh:
+    with Warehouse.open(tiny_file, read_only=True) as wh:
         decision = Decision.unscoped(wh)
         population = study_population(wh, decision, loaded)
         matrix = covariate_matrix(
