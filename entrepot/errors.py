@@ -161,8 +161,10 @@ class ExtractionError(EntrepotError, RuntimeError):
 
 
 class StudyError(EntrepotError, ValueError):
-    """A network study (its YAML file, or as a node received it) is not valid:
-    the message names the file and field."""
+    """A study file that cannot be read or a study that cannot run: a network
+    study (its YAML file, or as a node received it), a prediction study (no
+    persons, one class only, covariates the model does not know); the message
+    names the file and field."""
 
 
 class NetworkError(EntrepotError, RuntimeError):

@@ -140,3 +140,102 @@ def pv_hospital(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("pv-hospital") / "pv.duckdb"
     generate_hospital(str(path), patients=8_000, seed=7, notes=False, workers=1)
     return path
+
+
+@pytest.fixture(scope="session")
+def hf_hospital(tmp_path_factory) -> Path:
+    """A synthetic hospital of 1,500 patients, a third given heart failure
+    (the built-in module), no notes: its DuckDB file, to copy before writing
+    to it (prediction models' tests)."""
+    from entrepot.synth import generate_hospital
+
+    path = tmp_path_factory.mktemp("hf-hospital") / "hf.duckdb"
+    generate_hospital(
+        str(path),
+        patients=1_500,
+        seed=3,
+        notes=False,
+        workers=1,
+        enrich={"heart_failure": 0.3},
+    )
+    return path
+
+
+#: The hospitals with the planted heart-failure risk model (prediction models'
+#: ground truth): patients, share with heart failure, years.
+HF_PATIENTS, HF_SHARE, HF_YEARS = 2_500, 0.6, (2016, 2025)
+
+
+def _planted_hospital(tmp_path_factory, prediction: str, seed: int) -> Path:
+    from entrepot.synth import generate_hospital
+
+    path = tmp_path_factory.mktemp(f"hf-{prediction}") / f"hf-{prediction}.duckdb"
+    generate_hospital(
+        str(path),
+        patients=HF_PATIENTS,
+        seed=seed,
+        years=HF_YEARS,
+        notes=False,
+        workers=1,
+        enrich={"heart_failure": HF_SHARE},
+        prediction=prediction,
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def planted_hospital(tmp_path_factory) -> Path:
+    """A synthetic hospital of 2,500 patients, 60 % with heart failure, with the
+    planted risk of death within a year of a first heart-failure stay
+    (`entrepot/data/synth/hf_mortality.yaml`): its DuckDB file, read only."""
+    return _planted_hospital(tmp_path_factory, "main", seed=17)
+
+
+@pytest.fixture(scope="session")
+def planted_shifted_hospital(tmp_path_factory) -> Path:
+    """A second hospital like `planted_hospital` (another seed) with its covariate
+    shift (older patients, more kidney disease), the same true model."""
+    return _planted_hospital(tmp_path_factory, "shifted", seed=18)
+
+
+#: The shipped heart-failure study as the tests train it on `planted_hospital`: the
+#: L1 logistic only, fewer covariate windows, stays through the emergency room
+#: (262) as well, age bands cut where the planted flat band starts (80).
+HF_STUDY = """
+name: hf_planted
+description: Death within a year of a first heart-failure stay (planted truth).
+target:
+  name: First heart-failure stay
+  concept_sets:
+    heart_failure: {items: [{vocabulary: CIM10, code: I50, descendants: true}]}
+  entry:
+    events:
+      - condition: {concept_set: heart_failure, visit_type: [9201, 262]}
+    limit: first
+outcome: {name: Death, entry: {events: [{death: {}}]}}
+time_at_risk: {start: 1, end: 365}
+covariates:
+  demographics: true
+  conditions: [all]
+  drugs: []
+  measurements: [30]
+  visits: [365]
+learners: [l1_logistic]
+split: {test_fraction: 0.3, seed: 1}
+subgroups: {sex: true, age_bands: [0, 65, 80]}
+bootstrap: 50
+"""
+
+
+@pytest.fixture(scope="session")
+def planted_model(tmp_path_factory, planted_hospital) -> Path:
+    """`HF_STUDY` trained on `planted_hospital`: the folder `model train --out` writes."""
+    from entrepot.model import load_study, train_study
+    from entrepot.warehouse import Warehouse
+
+    folder = tmp_path_factory.mktemp("planted-model")
+    (folder / "study.yaml").write_text(HF_STUDY)
+    with Warehouse.open(str(planted_hospital), read_only=True) as wh:
+        run = train_study(wh, load_study(folder / "study.yaml"))
+    run.write(folder / "model")
+    return folder / "model"

@@ -156,6 +156,8 @@ def test_slides_benchmark_runs_small(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "[synthetic, 2 slides of 1536 x 1536 px] detection + tiling" in out
     assert f"ratio {figures['ratio']} (baseline / detection + tiling)" in out
+
+
 def test_link_benchmark_runs_small_beside_its_baseline(capsys, tmp_path):
     from bench import link
 
@@ -173,6 +175,8 @@ def test_link_benchmark_runs_small_beside_its_baseline(capsys, tmp_path):
     assert (
         f"baseline (exact surname + birth date): precision {base['precision']}" in out
     )
+
+
 def test_network_benchmark_runs_small(capsys):
     """Two nodes of 80 patients: both studies come back equal to pooled."""
     from bench import network
@@ -185,3 +189,15 @@ def test_network_benchmark_runs_small(capsys):
         assert f["ratio_bytes"] == round(f["federated_bytes"] / f["pooled_bytes"], 3)
     assert figures["logistic"]["messages"] > figures["count"]["messages"]
     assert "equal to pooled: True" in capsys.readouterr().out
+
+
+def test_model_benchmark_runs_small(capsys):
+    from bench import model
+
+    figures = model.main(["--patients", "300"])
+    assert figures["persons"] > 0 and figures["covariates"] > 0
+    assert figures["ratio"] == round(
+        figures["covariates_seconds"] / figures["pandas_pivot_seconds"], 2
+    )
+    assert figures["pandas_pivot"]["cells"] > 0
+    assert f"ratio {figures['ratio']}" in capsys.readouterr().out

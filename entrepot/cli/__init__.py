@@ -14,6 +14,8 @@ from entrepot.cli import (
     _extract,
     _features,
     _link,
+    _model,
+    _model_report,
     _network,
     _nlp,
     _operations,
@@ -66,6 +68,8 @@ app.add_typer(_extract.app, name="extract")
 app.add_typer(_patients.app, name="patients")
 app.add_typer(_link.app, name="link")
 app.add_typer(_slides.app, name="slides")
+_model_report.register(_model.app)
+app.add_typer(_model.app, name="model")
 _nlp.register(app)
 app.add_typer(_network.node_app, name="node")
 app.add_typer(_network.hub_app, name="hub")

@@ -4,7 +4,7 @@ survival of clusters (`profile_clusters`)."""
 
 from entrepot.subgroups._cluster import DEFAULT_METHOD, Clustering, cluster
 from entrepot.subgroups._cohorts import save_clusters
-from entrepot.subgroups._features import FeatureTable, build_features
+from entrepot.subgroups._features import FeatureTable, build_features, features_at
 from entrepot.subgroups._files import cluster_file, write_labels
 from entrepot.subgroups._inputs import read_table
 from entrepot.subgroups._matrix import FeatureMatrix, feature_matrix
@@ -28,6 +28,7 @@ __all__ = [
     "cluster",
     "cluster_file",
     "feature_matrix",
+    "features_at",
     "load_spec",
     "profile_clusters",
     "read_table",

@@ -114,11 +114,36 @@ def build_features(
     decision = decision or Decision.unscoped(wh)
     cohort_id = find_cohort(wh, decision, cohort)
     reader = EventReader(wh, spec.concept_sets, source, decision)
+    _check_spec(wh, decision, reader, spec)
+    index = index_dates(wh, decision, cohort_id)
+    result, units = _columns(wh, decision, reader, index, spec)
+    table = result.order_by("person_id").to_pyarrow()
+    return FeatureTable(cohort_id, _typed(table, spec), _units(reader, units), spec)
+
+
+def features_at(
+    wh, decision: Decision, index: ir.Table, spec: FeatureSpec, source: str = "spec"
+) -> pa.Table:
+    """The features of `spec` for persons at their index date (`index`:
+    person_id int64, index_date), as `build_features` computes them for a
+    saved cohort: person_id, then one column per feature."""
+    reader = EventReader(wh, spec.concept_sets, source, decision)
+    _check_spec(wh, decision, reader, spec)
+    result, _ = _columns(wh, decision, reader, index, spec)
+    return _typed(result.order_by("person_id").to_pyarrow(), spec)
+
+
+def _check_spec(wh, decision: Decision, reader: EventReader, spec: FeatureSpec):
     decision.table(wh, "person")  # refuses a project without it
     for name, feature in spec.features.items():
         if feature.event is not None:
             _check_tables(wh, decision, reader, name, feature)
-    index = index_dates(wh, decision, cohort_id)
+
+
+def _columns(
+    wh, decision: Decision, reader: EventReader, index: ir.Table, spec: FeatureSpec
+) -> tuple[ir.Table, list[ir.Table]]:
+    """One expression: person_id, then each feature; and the units read."""
     joined, units = index, []
     for i, (name, feature) in enumerate(spec.features.items()):
         column, unit = _feature(wh, decision, reader, index, feature)
@@ -133,8 +158,7 @@ def build_features(
             for i, (name, feature) in enumerate(spec.features.items())
         },
     )
-    table = result.order_by("person_id").to_pyarrow()
-    return FeatureTable(cohort_id, _typed(table, spec), _units(reader, units), spec)
+    return result, units
 
 
 def _check_tables(wh, decision: Decision, reader: EventReader, name: str, feature):

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from entrepot.synth import _people
+from entrepot.synth import _people, _prediction
 from entrepot.synth._arrow import dates
 from entrepot.synth._conditions import by_domain, diagnoses
 from entrepot.synth._diseases import plan
@@ -51,6 +51,7 @@ class Settings:
     notes: bool
     chunk_patients: int = CHUNK_PATIENTS  # part of the output: keep it fixed
     enrich: tuple[tuple[str, float], ...] = ()  # (module, share of the patients)
+    prediction: str | None = None  # the planted risk model: "main" or "shifted"
 
     def chunks(self) -> int:
         return -(-self.patients // self.chunk_patients)
@@ -104,12 +105,19 @@ def make_chunk(settings: Settings, chunk: int) -> Chunk:
     tables["procedure_occurrence"] = procedure_occurrence(
         rng[7], s, decided, anaemic, person_id, chunk
     )
-    tables["synth_truth"] = _truth(
-        decided.truth, person_id, truth(adverse, person_id, pairs=chunk == 0)
-    )
+    planted = truth(adverse, person_id, pairs=chunk == 0)
     civil = np.random.default_rng([settings.seed, chunk, zlib.crc32(b"civil_status")])
     identities = _people.identities(rng[8], people, person_id, civil)
     stay_table = stay_identities(rng[8], s, person_id)
+    if settings.prediction:
+        own = np.random.default_rng(
+            [settings.seed, chunk, zlib.crc32(_prediction.MODULE.encode())]
+        )
+        cohort, coded, stay_table = _plant_outcomes(
+            own, settings, people, s, coded, stay_table, tables, person_id
+        )
+        planted += _prediction.truth(cohort, person_id)
+    tables["synth_truth"] = _truth(decided.truth, person_id, planted)
     if settings.notes:
         from entrepot.synth.notes import write_notes
 
@@ -123,6 +131,25 @@ def make_chunk(settings: Settings, chunk: int) -> Chunk:
         tables["note"], tables["note_annotation"] = note, annotations
         tables["synth_truth"] = pa.concat_tables([tables["synth_truth"], gold])
     return Chunk(tables, identities, stay_table, coded, people)
+
+
+def _plant_outcomes(rng, settings, people, s, coded, stays, tables, person_id):
+    """Plant the risk model's outcomes: deaths, follow-up, and no record after a
+    death (in `tables`, in place); the cohort, and the cut diagnoses and stays."""
+    cohort = _prediction.plant(
+        rng, people, s, coded, tables["measurement"], person_id, settings.end
+    )
+    last = np.full(len(people), np.iinfo(np.int64).max)
+    dead = (cohort.death >= 0) & (cohort.death <= settings.end)
+    last[cohort.person[dead]] = cohort.death[dead]
+    cut = dict(tables, coded=coded)
+    _prediction.cut_after_death(cut, last, int(person_id[0]))
+    tables.update({k: v for k, v in cut.items() if k != "coded"})
+    tables["observation_period"] = _people.observation_period(people, person_id)
+    tables["death"] = _people.death(rng, people, person_id)
+    kept = tables["visit_occurrence"]["visit_occurrence_id"]
+    stays = stays.filter(pc.is_in(stays["visit_occurrence_id"], kept))
+    return cohort, cut["coded"], stays
 
 
 def _anaemic_stays(rows: pa.Table, stay_ids: np.ndarray) -> np.ndarray:

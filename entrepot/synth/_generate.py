@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from entrepot.errors import LoadError
+from entrepot.errors import LoadError, ParameterError
 from entrepot.synth._chunk import CHUNK_PATIENTS, Settings, make_chunk
 from entrepot.synth._enrich import check_enrichment
 from entrepot.synth._modules import load_modules
+from entrepot.synth._prediction import HOSPITALS, shift_modules
 
 #: Tables entrepot keeps beside the CDM (schema `entrepot`), replaced whole.
 BOOKKEEPING_TABLES = ("synth_truth", "note_annotation")
@@ -76,6 +77,7 @@ def generate_hospital(
     progress: Callable[[str], None] | None = None,
     chunk_patients: int = CHUNK_PATIENTS,
     enrich: dict[str, float] | None = None,
+    prediction: str | None = None,
 ) -> SynthResult:
     """Fill an empty warehouse (a `Warehouse` or a URI, created when missing)
     with a synthetic French university hospital of `patients` patients.
@@ -84,7 +86,10 @@ def generate_hospital(
     0.77}`), drawn as the module draws its patients; the others are as usual.
     The same arguments give the same tables, byte for byte, whatever `workers`
     (`chunk_patients`, the patients generated together, is part of the output).
-    `progress(label)` is called `steps(patients)` times.
+    `progress(label)` is called `steps(patients)` times. `prediction` plants the
+    risk model of `entrepot/data/synth/hf_mortality.yaml` (death within a year
+    of a first heart-failure stay): "main", or "shifted" for a second hospital
+    with another case mix and the same true model.
     """
     from entrepot.warehouse import Warehouse
 
@@ -94,6 +99,12 @@ def generate_hospital(
         raise ValueError(f"years {years[0]}-{years[1]}: the first comes after the last")
     loaded = load_modules(modules)
     check_enrichment(enrich or {}, loaded)
+    if prediction not in (None, *HOSPITALS):
+        raise ParameterError(
+            f"prediction {prediction!r}: one of {', '.join(HOSPITALS)}"
+        )
+    if prediction == "shifted":
+        loaded = list(shift_modules(tuple(loaded)))
     settings = Settings(
         patients=patients,
         seed=seed,
@@ -103,6 +114,7 @@ def generate_hospital(
         notes=notes,
         chunk_patients=chunk_patients,
         enrich=tuple((enrich or {}).items()),
+        prediction=prediction,
     )
     started = time.perf_counter()
     own = not isinstance(warehouse, Warehouse)

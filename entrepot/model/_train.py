@@ -1,0 +1,182 @@
+"""Splitting the study population and fitting the learners.
+
+Each learner is fitted on the training persons; its hyper-parameter (the L1
+logistic's C) or its skill (gradient boosting) is scored by cross-validated
+AUROC on them, and the learner with the best score is the study's model: the
+test set is never used to choose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from entrepot.errors import StudyError
+from entrepot.model._study import GradientBoosting, L1Logistic, Learner, Split
+
+MODEL_FILE = "model.joblib"
+
+
+@dataclass
+class FittedModel:
+    """The fitted estimator (a scikit-learn pipeline taking the sparse
+    covariate matrix), the covariates it reads in order, and how it was chosen."""
+
+    estimator: object
+    names: list[str]
+    learner: str
+    settings: dict
+    cv_auroc: float | None  # None: too few events to cross-validate
+    definitions: dict[str, dict] = field(default_factory=dict)
+
+    def predict(self, matrix) -> np.ndarray:
+        """The predicted risk of each row of a covariate matrix with `names`."""
+        return self.estimator.predict_proba(matrix)[:, 1]
+
+
+def load_model(folder: str | Path) -> FittedModel:
+    """The model `entrepot model train --out FOLDER` wrote."""
+    import joblib
+
+    path = Path(folder) / MODEL_FILE
+    if not path.is_file():
+        raise StudyError(f"{folder}: no {MODEL_FILE} (not a model's folder)")
+    return joblib.load(path)
+
+
+def save_model(model: FittedModel, folder: Path) -> None:
+    import joblib
+
+    joblib.dump(model, folder / MODEL_FILE)
+
+
+def split_persons(split: Split, y: np.ndarray, index_dates: np.ndarray) -> np.ndarray:
+    """Each person's split: "train", "test", or "unused" (both rules given:
+    earlier persons held out, later ones not)."""
+    n = len(y)
+    held = np.zeros(n, dtype=bool)
+    if split.test_fraction is not None:
+        from sklearn.model_selection import train_test_split
+
+        stratify = y if np.bincount(y, minlength=2).min() >= 2 else None
+        _, test = train_test_split(
+            np.arange(n),
+            test_size=split.test_fraction,
+            random_state=split.seed,
+            stratify=stratify,
+        )
+        held[test] = True
+    if split.test_from is None:
+        return np.where(held, "test", "train")
+    later = index_dates >= np.datetime64(split.test_from)
+    if split.test_fraction is None:
+        return np.where(later, "test", "train")
+    return np.select([later & held, ~later & ~held], ["test", "train"], "unused")
+
+
+def fit_learners(
+    learners: list[Learner], x, y: np.ndarray, names: list[str], seed: int
+) -> tuple[FittedModel, list[dict]]:
+    """Every learner fitted on (x, y); the best by cross-validated AUROC, and
+    each one's figures."""
+    if len(np.unique(y)) < 2:
+        raise StudyError("the training set holds one class only: nothing to learn")
+    fitted = [_fit(learner, x, y, names, seed) for learner in learners]
+    best = max(fitted, key=lambda m: -np.inf if m.cv_auroc is None else m.cv_auroc)
+    figures = [
+        {
+            "learner": m.learner,
+            "settings": m.settings,
+            "cv_auroc": None if m.cv_auroc is None else round(m.cv_auroc, 4),
+            "selected": m is best,
+        }
+        for m in fitted
+    ]
+    return best, figures
+
+
+def _folds(k: int, y: np.ndarray, seed: int):
+    """Stratified folds, fewer when a class is rare; None when a class has
+    fewer than two persons (nothing to cross-validate)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    k = min(k, int(np.bincount(y).min()))
+    return StratifiedKFold(k, shuffle=True, random_state=seed) if k >= 2 else None
+
+
+def _fit(learner: Learner, x, y, names, seed) -> FittedModel:
+    settings = learner.settings
+    if isinstance(settings, L1Logistic):
+        return _l1_logistic(settings, x, y, names, seed)
+    return _boosting(settings, x, y, names, seed)
+
+
+def _l1_logistic(settings: L1Logistic, x, y, names, seed) -> FittedModel:
+    """Covariates scaled by their standard deviation, not centred (sparse
+    stays sparse; scaled by their largest value instead, continuous ones such
+    as age need coefficients the penalty shrinks away), then an L1 logistic
+    regression with C chosen by cross-validated AUROC."""
+    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    folds = _folds(settings.folds, y, seed)
+    if folds is None:  # too few events to choose: the middle C
+        c = float(np.median(settings.cs))
+        model = LogisticRegression(
+            C=c, l1_ratio=1.0, solver="liblinear", random_state=seed
+        )
+        pipeline = make_pipeline(StandardScaler(with_mean=False), model).fit(x, y)
+        chosen = settings.model_dump() | {"C": c}
+        return FittedModel(pipeline, names, "l1_logistic", chosen, None)
+    model = LogisticRegressionCV(
+        Cs=settings.cs,
+        l1_ratios=(1.0,),
+        solver="liblinear",
+        cv=folds,
+        scoring="roc_auc",
+        random_state=seed,
+        use_legacy_attributes=False,
+    )
+    pipeline = make_pipeline(StandardScaler(with_mean=False), model).fit(x, y)
+    cv = float(np.nanmax(np.nanmean(model.scores_, axis=0)))
+    chosen = settings.model_dump() | {"C": float(model.C_)}
+    return FittedModel(pipeline, names, "l1_logistic", chosen, cv)
+
+
+def _boosting(settings: GradientBoosting, x, y, names, seed) -> FittedModel:
+    """scikit-learn's histogram gradient boosting, on the dense matrix."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    model = HistGradientBoostingClassifier(
+        max_iter=settings.max_iter,
+        learning_rate=settings.learning_rate,
+        max_leaf_nodes=settings.max_leaf_nodes,
+        random_state=seed,
+    )
+    pipeline = make_pipeline(FunctionTransformer(_dense, accept_sparse=True), model)
+    from threadpoolctl import threadpool_limits
+
+    folds = _folds(settings.folds, y, seed)
+    with threadpool_limits(settings.threads, user_api="openmp"):
+        scores = None
+        if folds is not None:
+            scores = cross_val_score(pipeline, x, y, cv=folds, scoring="roc_auc")
+        pipeline.fit(x, y)
+    return FittedModel(
+        pipeline,
+        names,
+        "gradient_boosting",
+        settings.model_dump(),
+        None if scores is None else float(np.nanmean(scores)),
+    )
+
+
+def _dense(x):
+    """A sparse matrix as a dense float32 array (gradient boosting's input)."""
+    return x.toarray().astype(np.float32) if hasattr(x, "toarray") else x
