@@ -5,6 +5,7 @@ calibration, decision curve, subgroups), and validated on another warehouse."""
 
 from entrepot.model._covariates import CovariateMatrix, covariate_matrix
 from entrepot.model._evaluate import RESULTS_SCHEMA, calibration, evaluate
+from entrepot.model._explain import explain, explain_person
 from entrepot.model._population import Population, study_population
 from entrepot.model._report import Report, model_report
 from entrepot.model._run import StudyRun, train_study, validate_model
@@ -23,6 +24,8 @@ __all__ = [
     "calibration",
     "covariate_matrix",
     "evaluate",
+    "explain",
+    "explain_person",
     "load_model",
     "load_study",
     "model_report",

@@ -257,7 +257,10 @@ def _plots(folder: ModelFolder, y, p, t: dict) -> list[str]:
     roc, pr = _curves(y, p)
     plots = [
         line_chart(
-            t["roc"], [(t["model"], roc), (t["ideal"], [(0, 0), (1, 1)])], t["fpr"], t["tpr"]
+            t["roc"],
+            [(t["model"], roc), (t["ideal"], [(0, 0), (1, 1)])],
+            t["fpr"],
+            t["tpr"],
         ),
         line_chart(t["pr"], [(t["model"], pr)], t["recall"], t["precision"]),
         line_chart(
