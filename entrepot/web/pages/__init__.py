@@ -84,6 +84,7 @@ from entrepot.web.pages import (  # noqa: E402 - the routers use the helpers abo
     _cohorts,
     _extractions,
     _login,
+    _models,
     _overview,
     _patients,
     _prescriptions,
@@ -102,6 +103,7 @@ ROUTERS = [
         _extractions,
         _patients,
         _prescriptions,
+        _models,
         _admin,
     )
 ]
