@@ -65,6 +65,8 @@ NOT_PATIENT_DATA = {
     ("GET", "/patients/{person_id}"): "page (its data comes from /api/patients)",
     ("GET", "/prescription"): "page",
     ("GET", "/admin"): "page (administration)",
+    ("GET", "/models/{name}/report"): "a project's model report: aggregates masked "
+    "when the model was trained, for the project's users (test_model_report.py)",
 }
 #: Administration: the `manage` right, warehouse-wide, never a project's.
 ADMINISTRATION = "/api/admin/"
