@@ -137,3 +137,15 @@ def test_pv_benchmark_runs_small(capsys):
         figures["signals_seconds"] / figures["baseline_seconds"], 1
     )
     assert f"ratio {figures['ratio']}" in capsys.readouterr().out
+
+
+def test_model_benchmark_runs_small(capsys):
+    from bench import model
+
+    figures = model.main(["--patients", "300"])
+    assert figures["persons"] > 0 and figures["covariates"] > 0
+    assert figures["ratio"] == round(
+        figures["covariates_seconds"] / figures["pandas_pivot_seconds"], 2
+    )
+    assert figures["pandas_pivot"]["cells"] > 0
+    assert f"ratio {figures['ratio']}" in capsys.readouterr().out

@@ -23,10 +23,12 @@ import typer
 
 from entrepot.cli import app, main
 from entrepot.cohort import run_cohort
+from entrepot.model import load_study, train_study
 from entrepot.privacy import add_project, add_user, entries, os_account
 from entrepot.warehouse import Warehouse
 
 from ..cohort.conftest import build_tiny
+from ..model.conftest import TINY_STUDY
 
 PASSWORD = "correct horse battery"
 GI = """\
@@ -78,6 +80,8 @@ PATIENT_DATA = {
     "extract": (["--schema", "brain_mri"], "extract"),
     "nlp evaluate": (["--limit", "2"], "nlp.evaluate"),
     "cluster": (["FEATURES", "--k", "2", "--resamples", "3"], "cluster"),
+    "model train": (["STUDY", "--out", "OUT"], "model.train"),
+    "model validate": (["MODEL"], "model.validate"),
 }
 #: Every command that works on the warehouse without showing patient data ->
 #: (its arguments after the command, the right it needs): the administrator,
@@ -191,6 +195,9 @@ def hospital(tmp_path_factory) -> Path:
         add_user(wh, "vera", "viewer", PASSWORD, projects=["gi"])
         add_user(wh, "dora", "data_engineer", PASSWORD)
     (folder / "spec.yaml").write_text(SPEC)
+    (folder / "study.yaml").write_text(TINY_STUDY)
+    with Warehouse.open(folder / "eds.duckdb") as wh:  # a model to validate
+        train_study(wh, load_study(folder / "study.yaml")).write(folder / "model")
     clusters = pa.table({"person_id": [1, 2, 3], "cluster": [1, 1, 2]})
     pq.write_table(clusters, folder / "clusters.parquet")  # of the GI cohort
     assert main(["index", "-w", str(folder / "eds.duckdb"), "--quiet"]) == 0
@@ -210,6 +217,8 @@ def cli(capsys, hospital: Path, command: str, *args: str, code: int = 0):
     argv = [str(hospital / "out" / command) if a == "OUT" else a for a in argv]
     argv = [str(hospital / "gi.yaml") if a == "GI" else a for a in argv]
     argv = [str(hospital / "features.csv") if a == "FEATURES" else a for a in argv]
+    argv = [str(hospital / "study.yaml") if a == "STUDY" else a for a in argv]
+    argv = [str(hospital / "model") if a == "MODEL" else a for a in argv]
     argv = [str(hospital / "clusters.parquet") if a == "CLUSTERS" else a for a in argv]
     argv = [str(hospital / a.lower()) if a in ("OMOP", "ATHENA") else a for a in argv]
     done = main(argv)

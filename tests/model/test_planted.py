@@ -206,13 +206,6 @@ def test_a_bad_planted_file_names_the_field(tmp_path):
         planted(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="entrepot/model/_train.py scales covariates by their largest absolute "
-    "value (MaxAbsScaler): continuous ones (age, eGFR) then need coefficients the L1 "
-    "penalty shrinks away (AUROC 0.67 against the truth's 0.73 here); scaled by "
-    "their standard deviation (StandardScaler(with_mean=False)) it reaches 0.725",
-)
 def test_the_model_trained_on_it_is_as_good_as_the_truth(
     planted_model, planted_hospital
 ):

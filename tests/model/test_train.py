@@ -28,7 +28,7 @@ with hf as (
   join concept_ancestor ca on ca.descendant_concept_id = co.condition_concept_id
   join concept c on c.concept_id = ca.ancestor_concept_id
   where c.vocabulary_id = 'CIM10' and c.concept_code = 'I50'
-    and v.visit_concept_id = 9201
+    and v.visit_concept_id in (9201, 262)
   group by 1
 ), labelled as (
   select hf.person_id, hf.index_date, d.death_date,
