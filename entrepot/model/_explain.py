@@ -97,7 +97,8 @@ def _shap(explainer, steps, rows) -> np.ndarray:
 
 def explain(wh, folder: str | Path, decision: Decision | None = None, seed=0) -> dict:
     """Global explanations on the evaluated persons: each covariate's mean
-    |SHAP| (log-odds) and the AUROC lost when it is permuted, largest first."""
+    |SHAP| (log-odds) and the AUROC lost when it is permuted (None when they
+    hold one outcome only), largest first."""
     from sklearn.inspection import permutation_importance
 
     started = time.perf_counter()
@@ -105,26 +106,30 @@ def explain(wh, folder: str | Path, decision: Decision | None = None, seed=0) ->
     data = _load(wh, Path(folder), decision)
     rng = np.random.default_rng(seed)
     evaluated = np.flatnonzero(np.isin(data.split, ["test", "external"]))
-    if len(np.unique(data.y[evaluated])) < 2:
-        raise StudyError(f"{folder}: no evaluated persons with both outcomes here")
+    if not len(evaluated):
+        raise StudyError(
+            f"{folder}: none of its evaluated persons is in this warehouse"
+        )
     rows = np.sort(rng.choice(evaluated, min(SAMPLE, len(evaluated)), replace=False))
     explainer, steps = _explainer(data.model, data.matrix[_background(data, rng)])
     values = _shap(explainer, steps, data.matrix[rows])
-    permuted = permutation_importance(
-        data.model.estimator,
-        _dense(data.matrix[rows]),
-        data.y[rows],
-        scoring="roc_auc",
-        n_repeats=REPEATS,
-        random_state=seed,
-    )
+    permuted = None  # the AUROC needs both outcomes among the persons
+    if len(np.unique(data.y[rows])) == 2:
+        permuted = permutation_importance(
+            data.model.estimator,
+            _dense(data.matrix[rows]),
+            data.y[rows],
+            scoring="roc_auc",
+            n_repeats=REPEATS,
+            random_state=seed,
+        ).importances_mean
     names = data.model.names
     return {
         "persons": int(len(rows)),
         "background": BACKGROUND,
         "explainer": type(explainer).__name__,
         "shap": _top(names, np.abs(values).mean(axis=0)),
-        "permutation": _top(names, permuted.importances_mean),
+        "permutation": None if permuted is None else _top(names, permuted),
         "seconds": round(time.perf_counter() - started, 2),
     }
 
