@@ -1,4 +1,5 @@
-"""`entrepot model report`: a trained model's folder as a TRIPOD+AI report."""
+"""`entrepot model report` and `entrepot model explain`: a trained model's
+TRIPOD+AI report, and its explanations."""
 
 from __future__ import annotations
 
@@ -7,12 +8,24 @@ from typing import Annotated, Literal
 
 import typer
 
-from entrepot.cli._common import JsonOption, QuietOption, emit, stdout
+from entrepot.cli._common import (
+    CallerOption,
+    JsonOption,
+    ProjectOption,
+    QuietOption,
+    WarehouseOption,
+    decide,
+    emit,
+    open_warehouse,
+    stdout,
+)
 from entrepot.errors import OutputPathError
 
 
 def report(
-    model: Annotated[Path, typer.Argument(help="A folder `entrepot model train` wrote.")],
+    model: Annotated[
+        Path, typer.Argument(help="A folder `entrepot model train` wrote.")
+    ],
     html: Annotated[Path, typer.Option("--html", help="The report's HTML file.")],
     external: Annotated[
         Path | None,
@@ -47,11 +60,79 @@ def report(
     emit(
         summary,
         json,
-        lambda: quiet
-        or stdout.print(f"{html}: {made.filled} of 27 TRIPOD+AI items filled"),
+        lambda: (
+            quiet or stdout.print(f"{html}: {made.filled} of 27 TRIPOD+AI items filled")
+        ),
     )
 
 
 def register(group: typer.Typer) -> None:
-    """Add `report` to the `model` group."""
+    """Add `report` and `explain` to the `model` group."""
     group.command()(report)
+    group.command()(explain)
+
+
+def explain(
+    model: Annotated[
+        Path, typer.Argument(help="A folder `entrepot model train` wrote.")
+    ],
+    person: Annotated[
+        int | None,
+        typer.Option(
+            "--person",
+            help="Explain this person's prediction (a pseudonymous person_id of "
+            "the study population inside your perimeter); else the global "
+            "explanations, written to the folder's explanations.json.",
+        ),
+    ] = None,
+    user: CallerOption = None,
+    project: ProjectOption = None,
+    warehouse: WarehouseOption = None,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Explain the model: each covariate's mean |SHAP| and permutation
+    importance on the evaluated persons, or one person's SHAP values (covariates
+    by name, no identifier). The covariates are computed again in the warehouse."""
+    import json as _json
+
+    from entrepot.model import explain as global_explanations
+    from entrepot.model import explain_person
+
+    with open_warehouse(warehouse) as wh:
+        decision = decide(wh, user, "read", project, "model explain")
+        if person is None:
+            found = global_explanations(wh, model, decision)
+            written = model / "explanations.json"
+            try:
+                written.write_text(_json.dumps(found, indent=1), encoding="utf-8")
+            except OSError as e:
+                raise OutputPathError(f"cannot write {written}: {e.strerror}") from None
+            shown = found["persons"]
+        else:
+            found = explain_person(wh, model, person, decision)
+            shown = 1
+        decision.released(
+            wh,
+            "model.explain",
+            {"model": str(model), "person": person},
+            rows=len(found.get("contributions", found.get("shap", []))),
+            persons=shown,
+        )
+    emit(found, json, lambda: quiet or _print_explanation(found))
+
+
+def _print_explanation(found: dict) -> None:
+    from rich.table import Table
+
+    if "contributions" in found:
+        table = Table(
+            "covariate", "value", "SHAP (log-odds)", title=f"risk {found['risk']}"
+        )
+        for c in found["contributions"]:
+            table.add_row(c["label"] or c["covariate"], str(c["value"]), str(c["shap"]))
+    else:
+        table = Table("covariate", "mean |SHAP|", title=found["explainer"])
+        for c in found["shap"]:
+            table.add_row(c["covariate"], str(c["value"]))
+    stdout.print(table)

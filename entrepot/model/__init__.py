@@ -5,8 +5,9 @@ calibration, decision curve, subgroups), and validated on another warehouse."""
 
 from entrepot.model._covariates import CovariateMatrix, covariate_matrix
 from entrepot.model._evaluate import RESULTS_SCHEMA, calibration, evaluate
+from entrepot.model._explain import explain, explain_person
 from entrepot.model._population import Population, study_population
-from entrepot.model._report import Report, model_report
+from entrepot.model._report import Report, model_report, project_model
 from entrepot.model._run import StudyRun, train_study, validate_model
 from entrepot.model._study import LoadedStudy, Study, load_study, shipped_studies
 from entrepot.model._train import FittedModel, load_model
@@ -23,9 +24,12 @@ __all__ = [
     "calibration",
     "covariate_matrix",
     "evaluate",
+    "explain",
+    "explain_person",
     "load_model",
     "load_study",
     "model_report",
+    "project_model",
     "shipped_studies",
     "study_population",
     "train_study",

@@ -10,13 +10,14 @@ quantiles (each step holds a twentieth of the persons, never one person).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
-from entrepot.errors import StudyError
+from entrepot.errors import NotFoundError, StudyError
 from entrepot.model._svg import bar_chart, line_chart
 from entrepot.model._tripod import MAIN_ITEMS, Checklist, ModelFolder, fill
 
@@ -116,6 +117,21 @@ class Report:
     @property
     def filled(self) -> int:
         return len(self.checklist.filled_items)
+
+
+def project_model(wh, project: str | None, name: str) -> Path:
+    """The folder of a project's trained model as the web app shows it:
+    `eds.duckdb.models/PROJECT/NAME` beside a DuckDB file (`_` for the
+    warehouse-wide one), `models/PROJECT/NAME` in another engine's folder."""
+    root = (
+        Path(f"{wh.uri.path}.models")
+        if wh.engine == "duckdb"
+        else Path(wh.uri.path) / "models"
+    )
+    folder = root / (project or "_") / name
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) or not folder.is_dir():
+        raise NotFoundError(f"no model {name!r} in this project")
+    return folder
 
 
 def read_folder(path: str | Path, external: str | Path | None = None) -> ModelFolder:
@@ -257,7 +273,10 @@ def _plots(folder: ModelFolder, y, p, t: dict) -> list[str]:
     roc, pr = _curves(y, p)
     plots = [
         line_chart(
-            t["roc"], [(t["model"], roc), (t["ideal"], [(0, 0), (1, 1)])], t["fpr"], t["tpr"]
+            t["roc"],
+            [(t["model"], roc), (t["ideal"], [(0, 0), (1, 1)])],
+            t["fpr"],
+            t["tpr"],
         ),
         line_chart(t["pr"], [(t["model"], pr)], t["recall"], t["precision"]),
         line_chart(

@@ -189,13 +189,17 @@ def _preparation(f: ModelFolder) -> str:
 
 def _covariate_sets(f: ModelFolder) -> str:
     c = _study(f).get("covariates", {})
-    parts = ["demographics (age, 5-year age group, sex)"] if c.get("demographics") else []
+    parts = (
+        ["demographics (age, 5-year age group, sex)"] if c.get("demographics") else []
+    )
     for domain in ("conditions", "drugs", "measurements", "visits", "note_mentions"):
         if c.get(domain):
             windows = ", ".join(
                 "all time" if w == "all" else f"{w} days" for w in c[domain]
             )
-            parts.append(f"{domain} ({windows} before the index date, index day included)")
+            parts.append(
+                f"{domain} ({windows} before the index date, index day included)"
+            )
     parts += [f"custom: {name}" for name in c.get("custom", {})]
     return "; ".join(parts)
 
@@ -383,7 +387,9 @@ def _comparison(f: ModelFolder) -> str | None:
 def _rate(results: dict, split: str) -> str:
     n = results.get("n", {}).get(split, {})
     p, e = n.get("persons"), n.get("events")
-    return f"{e}/{p} ({e / p:.1%})" if isinstance(p, int) and isinstance(e, int) else "?"
+    return (
+        f"{e}/{p} ({e / p:.1%})" if isinstance(p, int) and isinstance(e, int) else "?"
+    )
 
 
 def _per_analysis(f: ModelFolder) -> str:

@@ -82,6 +82,7 @@ PATIENT_DATA = {
     "cluster": (["FEATURES", "--k", "2", "--resamples", "3"], "cluster"),
     "model train": (["STUDY", "--out", "OUT"], "model.train"),
     "model validate": (["MODEL"], "model.validate"),
+    "model explain": (["MODEL"], "model.explain"),
 }
 #: Every command that works on the warehouse without showing patient data ->
 #: (its arguments after the command, the right it needs): the administrator,

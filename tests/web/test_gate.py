@@ -71,6 +71,8 @@ NOT_PATIENT_DATA = {
         "POST",
         "/admin/network/{study_id}/{answer}",
     ): "accepts or refuses a hub's study (administration), audited",
+    ("GET", "/models/{name}/report"): "a project's model report: aggregates masked "
+    "when the model was trained, for the project's users (test_model_report.py)",
 }
 #: Administration: the `manage` right, warehouse-wide, never a project's.
 ADMINISTRATION = "/api/admin/"

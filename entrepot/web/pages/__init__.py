@@ -84,6 +84,7 @@ from entrepot.web.pages import (  # noqa: E402 - the routers use the helpers abo
     _cohorts,
     _extractions,
     _login,
+    _models,
     _network,
     _overview,
     _patients,
@@ -105,6 +106,7 @@ ROUTERS = [
         _patients,
         _slides,
         _prescriptions,
+        _models,
         _admin,
         _network,
     )
