@@ -194,7 +194,11 @@ def _masked_calibration(decision: Decision, found: dict) -> dict:
                 "observed": point["observed"] if shown == point["n"] else None,
             }
         )
-    return found | {"curve": curve, "observed": decision.mask(found["observed"])}
+    # E/O and calibration-in-the-large beside a masked count of events would
+    # give it back (observed = expected / E/O): hidden with it
+    figures = {k: v for k, v in found.items() if k != "curve"}
+    shown = decision.mask_fields(figures, {"observed"}, {"e_o", "in_the_large"})
+    return shown | {"curve": curve}
 
 
 def _masked_groups(decision: Decision, groups: dict) -> dict:

@@ -125,3 +125,7 @@ def test_the_tiny_study_trains_and_validates(tmp_path, capsys):
     female = masked["subgroups"]["sex"]["female"]
     assert female["masked"] and female["auroc"] is None
     assert str(female["n"]).startswith("<")
+    calibration = masked["calibration"]  # E/O would give the masked events back
+    assert str(calibration["observed"]).startswith("<")
+    assert calibration["e_o"] == calibration["in_the_large"] == "*"
+    assert results["calibration"]["observed"] == 1  # the administrator's
