@@ -158,3 +158,7 @@ class ExtractionSchemaError(EntrepotError, ValueError):
 
 class ExtractionError(EntrepotError, RuntimeError):
     """An extraction could not run (a model server down or answering badly); nothing was written."""
+
+
+class DatathonError(EntrepotError, ValueError):
+    """A datathon task file, folder, submission or team that cannot be used."""

@@ -11,7 +11,12 @@ from entrepot.cohort._reader import (
     find_cohort,
     index_dates,
 )
-from entrepot.cohort._results import delete_cohort, list_cohorts, show_cohort
+from entrepot.cohort._results import (
+    delete_cohort,
+    list_cohorts,
+    save_rows,
+    show_cohort,
+)
 from entrepot.cohort._run import CohortResult, count_persons, run_cohort
 from entrepot.cohort._shipped import shipped_definitions
 
@@ -32,6 +37,7 @@ __all__ = [
     "list_cohorts",
     "load_definition",
     "run_cohort",
+    "save_rows",
     "shipped_definitions",
     "show_cohort",
 ]

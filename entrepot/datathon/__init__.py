@@ -1,0 +1,33 @@
+"""Datathons on the synthetic hospital: tasks, hidden labels, teams, scores.
+
+>>> from entrepot.datathon import create_datathon, submit   # doctest: +SKIP
+>>> create_datathon("dt", "heart_failure_mortality", teams=3) # doctest: +SKIP
+"""
+
+from entrepot.datathon._create import Created, create_datathon
+from entrepot.datathon._state import PHASES, set_phase
+from entrepot.datathon._submit import (
+    export_grades,
+    grades,
+    leaderboard,
+    progress,
+    read_predictions,
+    submit,
+)
+from entrepot.datathon._task import Task, load_task, shipped_tasks
+
+__all__ = [
+    "PHASES",
+    "Created",
+    "Task",
+    "create_datathon",
+    "export_grades",
+    "grades",
+    "leaderboard",
+    "load_task",
+    "progress",
+    "read_predictions",
+    "set_phase",
+    "shipped_tasks",
+    "submit",
+]
