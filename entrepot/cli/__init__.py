@@ -9,6 +9,7 @@ import typer
 from entrepot.cli import (
     _cluster,
     _cohort,
+    _datathon,
     _demo,
     _drugs,
     _extract,
@@ -62,6 +63,7 @@ app.add_typer(_cohort.app, name="cohort")
 app.add_typer(_extract.app, name="extract")
 app.add_typer(_patients.app, name="patients")
 _nlp.register(app)
+app.add_typer(_datathon.app, name="datathon")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,7 @@
 """
 
 from entrepot.datathon._create import Created, create_datathon
-from entrepot.datathon._state import PHASES, set_phase
+from entrepot.datathon._state import PHASES, project_of, set_phase
 from entrepot.datathon._submit import (
     export_grades,
     grades,
@@ -26,6 +26,7 @@ __all__ = [
     "leaderboard",
     "load_task",
     "progress",
+    "project_of",
     "read_predictions",
     "set_phase",
     "shipped_tasks",

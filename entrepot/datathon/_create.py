@@ -23,6 +23,7 @@ from entrepot.datathon._notebook import notebook
 from entrepot.datathon._state import (
     csv_text,
     instructor,
+    project_of,
     set_meta,
     state,
     write_private,
@@ -99,7 +100,7 @@ def create_datathon(
         made, logins = [], []
         for i in range(1, teams + 1):
             name = f"team{i:02d}"
-            project, password = f"datathon-{name}", secrets.token_urlsafe(12)
+            project, password = project_of(name), secrets.token_urlsafe(12)
             add_project(wh, project, cohort_id=cohort_id, domains=task.cohort.tables)
             add_user(wh, name, "researcher", password, projects=[project])
             made.append(_team_folder(folder, name, project, people, task))

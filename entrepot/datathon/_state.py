@@ -29,6 +29,11 @@ CREATE TABLE submission (
 """
 
 
+def project_of(team: str) -> str:
+    """The project through which a team reads the hospital."""
+    return f"datathon-{team}"
+
+
 def instructor(folder: Path) -> Path:
     return folder / "instructor"
 

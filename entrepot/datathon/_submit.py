@@ -203,9 +203,9 @@ def grades(folder: str | Path, *, out_of: float = 10.0) -> list[dict]:
     return rows
 
 
-def export_grades(folder: str | Path, path: str | Path) -> int:
+def export_grades(folder: str | Path, path: str | Path, *, out_of: float = 10.0) -> int:
     """Write the final ranking and grades as CSV; the number of teams."""
-    rows = grades(folder)
+    rows = grades(folder, out_of=out_of)
     columns = ["rank", "team", "score", "grade", "submissions"]
     Path(path).write_text(
         csv_text(columns, [[r[c] for c in columns] for r in rows]), encoding="utf-8"
