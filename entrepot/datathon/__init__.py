@@ -4,7 +4,9 @@
 >>> create_datathon("dt", "heart_failure_mortality", teams=3) # doctest: +SKIP
 """
 
+from entrepot.datathon._cohorts import task_cohort
 from entrepot.datathon._create import Created, create_datathon
+from entrepot.datathon._metrics import score
 from entrepot.datathon._state import PHASES, project_of, set_phase
 from entrepot.datathon._submit import (
     export_grades,
@@ -28,7 +30,9 @@ __all__ = [
     "progress",
     "project_of",
     "read_predictions",
+    "score",
     "set_phase",
     "shipped_tasks",
     "submit",
+    "task_cohort",
 ]

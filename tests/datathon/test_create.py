@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import stat
-from datetime import date
 from pathlib import Path
 
 import pytest
