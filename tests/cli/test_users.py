@@ -113,6 +113,9 @@ RIGHTS = {
     "backup": (["OUT"], "manage"),
     "restore": (["OUT"], "manage"),
     "upgrade": ([], "manage"),
+    "datathon leaderboard": (["DIR"], "manage"),
+    "datathon phase": (["DIR", "closed"], "manage"),
+    "datathon grades": (["DIR"], "manage"),
 }
 #: Every other command, and why it needs no right on the warehouse.
 OTHER = {
@@ -130,6 +133,10 @@ OTHER = {
     "privacy kanon": "reads an extract file, never the warehouse",
     "privacy rotate-key": "governance (manage): re-keys pseudonyms; needs the "
     "identified extracts (tests/privacy/test_rotation.py)",
+    "datathon create": "builds a synthetic hospital of its own, whose creator "
+    "is its administrator (tests/datathon/test_create.py)",
+    "datathon submit": "a team's predictions, authorised as a member of the "
+    "team's project (write) and audited (tests/datathon/test_submit.py)",
     "cohort delete": "removes a cohort (the right to write, as its owner or an "
     "administrator), audited; shows nothing of it",
 }
