@@ -7,24 +7,37 @@
 from entrepot.datathon._cohorts import task_cohort
 from entrepot.datathon._create import Created, create_datathon
 from entrepot.datathon._metrics import score
-from entrepot.datathon._state import PHASES, project_of, set_phase
+from entrepot.datathon._state import (
+    PHASES,
+    is_datathon,
+    project_of,
+    set_phase,
+    team_of,
+)
 from entrepot.datathon._submit import (
+    MAX_BYTES,
     export_grades,
     grades,
+    grades_csv,
     leaderboard,
     progress,
     read_predictions,
     submit,
+    submit_data,
+    team_leaderboard,
 )
 from entrepot.datathon._task import Task, load_task, shipped_tasks
 
 __all__ = [
+    "MAX_BYTES",
     "PHASES",
     "Created",
     "Task",
     "create_datathon",
     "export_grades",
     "grades",
+    "grades_csv",
+    "is_datathon",
     "leaderboard",
     "load_task",
     "progress",
@@ -34,5 +47,8 @@ __all__ = [
     "set_phase",
     "shipped_tasks",
     "submit",
+    "submit_data",
+    "team_leaderboard",
+    "team_of",
     "task_cohort",
 ]

@@ -34,6 +34,16 @@ def project_of(team: str) -> str:
     return f"datathon-{team}"
 
 
+def team_of(project: str) -> str:
+    """The team whose project this is (see `project_of`)."""
+    return project.removeprefix("datathon-")
+
+
+def is_datathon(folder: Path) -> bool:
+    """Whether a folder holds a datathon (its state)."""
+    return (instructor(folder) / "datathon.sqlite").is_file()
+
+
 def instructor(folder: Path) -> Path:
     return folder / "instructor"
 

@@ -27,17 +27,24 @@ def _shown(text: str) -> str:
     return ascii(text[:40])
 
 
-def read_predictions(
-    path: Path, metric: str, expected: set[int], fields: list[str]
-) -> dict:
-    """person_id -> prediction, or DatathonError naming the file and line."""
-    name = path.name
+def read_file(path: Path) -> bytes:
+    """A submitted file's bytes, refused when too large to be one."""
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise DatathonError(f"{name}: larger than {MAX_BYTES:,} bytes")
-        text = path.read_bytes().decode("utf-8")
+            raise DatathonError(f"{path.name}: larger than {MAX_BYTES:,} bytes")
+        return path.read_bytes()
     except OSError as e:
-        raise DatathonError(f"{name}: cannot read: {e.strerror}") from None
+        raise DatathonError(f"{path.name}: cannot read: {e.strerror}") from None
+
+
+def read_predictions(
+    data: bytes, name: str, metric: str, expected: set[int], fields: list[str]
+) -> dict:
+    """person_id -> prediction, or DatathonError naming the file and line."""
+    if len(data) > MAX_BYTES:
+        raise DatathonError(f"{name}: larger than {MAX_BYTES:,} bytes")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise DatathonError(f"{name}: not UTF-8 text") from None
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
@@ -95,9 +102,23 @@ def _scores(folder: Path, metric: str, predictions: dict, fields: list[str]) -> 
 def submit(
     folder: str | Path, team: str, path: str | Path, *, now: datetime | None = None
 ) -> dict:
-    """Check, score and record a team's submission: `{submission_id, public_score}`
-    (the public score is None in the blind phase)."""
-    folder, path = Path(folder), Path(path)
+    """Check, score and record a team's submission file: `{submission_id,
+    public_score}` (the public score is None in the blind phase)."""
+    path = Path(path)
+    return submit_data(folder, team, path.name, read_file(path), now=now)
+
+
+def submit_data(
+    folder: str | Path,
+    team: str,
+    name: str,
+    data: bytes,
+    *,
+    now: datetime | None = None,
+) -> dict:
+    """`submit` of a file's name and bytes (sent over HTTP)."""
+    folder = Path(folder)
+    name = name[:200] if name and name.isprintable() else "submission.csv"
     now = now or datetime.now(UTC)
     with state(folder) as db:
         task = meta(db, "task")
@@ -118,7 +139,7 @@ def submit(
             )
         expected = {p for p in labels(folder)}
         fields = meta(db, "fields")
-        predictions = read_predictions(path, task["metric"], expected, fields)
+        predictions = read_predictions(data, name, task["metric"], expected, fields)
         scores = _scores(folder, task["metric"], predictions, fields)
         cursor = db.execute(
             "INSERT INTO submission (team, submitted_at, file, sha256, public_score, private_score)"
@@ -126,8 +147,8 @@ def submit(
             (
                 team,
                 now.isoformat(timespec="seconds"),
-                path.name[:200],
-                hashlib.sha256(path.read_bytes()).hexdigest(),
+                name,
+                hashlib.sha256(data).hexdigest(),
                 scores["public"],
                 scores["private"],
             ),
@@ -186,6 +207,19 @@ def leaderboard(folder: str | Path, *, private: bool = False) -> list[dict]:
     return board
 
 
+def team_leaderboard(folder: str | Path, *, private: bool = False) -> dict:
+    """What the teams see: the public board (no scores in the blind phase),
+    the private one once the datathon is closed."""
+    with state(folder) as db:
+        phase = meta(db, "phase")
+    if private and phase != "closed":
+        raise DatathonError("the private leaderboard is shown when the datathon closes")
+    rows = leaderboard(folder, private=private)
+    if phase == "blind":
+        rows = [r | {"score": None} for r in rows]
+    return {"phase": phase, "private": private, "rows": rows}
+
+
 def grades(folder: str | Path, *, out_of: float = 10.0) -> list[dict]:
     """The private ranking with a grade: the private score mapped linearly
     from the metric's chance level (0 points) to its maximum (full marks)."""
@@ -203,14 +237,18 @@ def grades(folder: str | Path, *, out_of: float = 10.0) -> list[dict]:
     return rows
 
 
+def grades_csv(folder: str | Path, *, out_of: float = 10.0) -> str:
+    """The final ranking and grades as CSV text."""
+    columns = ["rank", "team", "score", "grade", "submissions"]
+    rows = grades(folder, out_of=out_of)
+    return csv_text(columns, [[r[c] for c in columns] for r in rows])
+
+
 def export_grades(folder: str | Path, path: str | Path, *, out_of: float = 10.0) -> int:
     """Write the final ranking and grades as CSV; the number of teams."""
-    rows = grades(folder, out_of=out_of)
-    columns = ["rank", "team", "score", "grade", "submissions"]
-    Path(path).write_text(
-        csv_text(columns, [[r[c] for c in columns] for r in rows]), encoding="utf-8"
-    )
-    return len(rows)
+    text = grades_csv(folder, out_of=out_of)
+    Path(path).write_text(text, encoding="utf-8")
+    return text.count("\n") - 1
 
 
 def progress(folder: str | Path) -> dict:

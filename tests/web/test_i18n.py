@@ -23,9 +23,11 @@ RENDER = WEB / "pages" / "__init__.py"  # a page's title is its `page.` message
 #: Keys built from a prefix and a value: the values each family takes.
 FAMILIES = {
     "page.": ["overview", "cohorts", "subgroups", "search", "extractions",
-              "prescription", "admin", "login", "patient", "error"],
+              "prescription", "admin", "login", "patient", "error",
+              "datathon", "datathon_instructor"],
     "nav.": ["overview", "cohorts", "subgroups", "search", "extractions", "prescription"],
     "lang.": ["fr", "en"],
+    "dt.phase_": ["open", "blind", "closed"],
     "role.": ["researcher", "viewer", "data_engineer", "admin"],
     "sex.": ["female", "male"],
     "domain.": ["condition", "drug", "measurement", "procedure", "observation",

@@ -3,6 +3,7 @@
 from entrepot.web.api import (
     _admin,
     _cohorts,
+    _datathon,
     _extractions,
     _overview,
     _patients,
@@ -27,6 +28,7 @@ ROUTERS = [
         _patients,
         _prescriptions,
         _admin,
+        _datathon,
         _text,
     )
 ]
