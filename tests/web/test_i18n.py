@@ -27,7 +27,7 @@ FAMILIES = {
               "datathon", "datathon_instructor"],
     "nav.": ["overview", "cohorts", "subgroups", "search", "extractions", "prescription"],
     "lang.": ["fr", "en"],
-    "dt.phase_": ["open", "blind", "closed"],
+    "phase.": ["open", "blind", "closed"],
     "role.": ["researcher", "viewer", "data_engineer", "admin"],
     "sex.": ["female", "male"],
     "domain.": ["condition", "drug", "measurement", "procedure", "observation",

@@ -8,7 +8,7 @@
 
   async function loadBoard() {
     const board = await api("/api/datathon/leaderboard");
-    $("board-phase").textContent = t(`dt.phase_${board.phase}`);
+    $("board-phase").textContent = t(`phase.${board.phase}`);
     $("board").tBodies[0].replaceChildren(...board.rows.map((r) => el("tr", {},
       el("td", {}, r.rank ?? "—"), el("td", {}, r.team),
       el("td", { class: "n" }, score(r.score)), el("td", { class: "n" }, r.submissions))));
