@@ -22,7 +22,7 @@ def notebook(task: Task, team: str, project: str) -> dict:
             "code",
             "import pandas as pd\n"
             "from entrepot import Warehouse, authorise\n\n"
-            'wh = Warehouse.open("../../hospital.duckdb", read_only=True)\n'
+            'wh = Warehouse.open("../../hospital.duckdb")\n'
             f'project = authorise(wh, "{team}", "read", "{project}")\n'
             'to_predict = pd.read_csv("to_predict.csv")\n'
             'person = project.table(wh, "person").to_pandas()\n'

@@ -192,3 +192,21 @@ def test_a_task_file_error_names_the_field_and_the_file(tmp_path, text, message)
 def test_an_unknown_task_is_one_line(tmp_path):
     with pytest.raises(DatathonError, match="task nope: no such file nor shipped task"):
         load_task("nope")
+
+
+def test_the_starter_notebook_runs_as_the_team_and_its_file_is_accepted(
+    copy, monkeypatch
+):
+    from entrepot.datathon import submit
+
+    team = copy / "teams" / "team02"
+    monkeypatch.chdir(team)
+    notebook = json.loads((team / "starter.ipynb").read_text())
+    names: dict = {}
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            exec("".join(cell["source"]), names)  # noqa: S102 - the notebook we wrote
+    assert submit(copy, "team02", team / "submission.csv") == {
+        "submission_id": 1,
+        "public_score": 0.5,
+    }
