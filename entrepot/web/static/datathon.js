@@ -7,7 +7,8 @@
   const score = (s) => (s === null ? "—" : s.toFixed(4));
 
   async function loadBoard() {
-    const board = await api("/api/datathon/leaderboard");
+    let board = await api("/api/datathon/leaderboard");
+    if (board.phase === "closed") board = await api("/api/datathon/leaderboard", { query: { private: true } });
     $("board-phase").textContent = t(`phase.${board.phase}`);
     $("board").tBodies[0].replaceChildren(...board.rows.map((r) => el("tr", {},
       el("td", {}, r.rank ?? "—"), el("td", {}, r.team),
