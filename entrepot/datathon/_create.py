@@ -131,14 +131,13 @@ def _split(n: int, public_share: float, seed: int) -> list[str]:
 
 
 def _cut(wh, people: pa.Table) -> None:
-    """Empty the ground truth; remove every row of a cohort patient dated
-    after their index date (one transaction)."""
+    """Empty the ground truth; delete every row of a cohort patient that
+    starts after their index date, by the table's own id (all of the
+    patient's rows where it has none: `death`, one row each), in one
+    transaction, inside the engine."""
     cut = people.filter(pa.compute.is_valid(people["index_date"]))
-    cut = wh.store.from_arrow(
-        cut.select(["person_id", "index_date"]).rename_columns(
-            ["cut_person", "cut_date"]
-        )
-    )
+    cut = cut.select(["person_id", "index_date"])
+    cut = wh.store.from_arrow(cut.rename_columns(["cut_person", "cut_date"]))
     with wh.store.transaction() as tx:
         for name in GROUND_TRUTH:
             if wh.has_table(name):
@@ -148,9 +147,10 @@ def _cut(wh, people: pa.Table) -> None:
             day = _date_column(t)
             if "person_id" not in t.columns or day is None:
                 continue
-            kept = t.left_join(cut, t.person_id == cut.cut_person)
-            kept = kept.filter(kept.cut_date.isnull() | (kept[day] <= kept.cut_date))
-            tx.replace("cdm", name, kept.select(t.columns).to_pyarrow())
+            key = f"{name}_id" if f"{name}_id" in t.columns else "person_id"
+            late = t.join(cut, t.person_id == cut.cut_person)
+            late = late.filter(late[day] > late.cut_date)
+            tx.delete_in("cdm", name, key, late.select(key))
 
 
 def _date_column(t) -> str | None:
