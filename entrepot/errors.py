@@ -170,3 +170,7 @@ class StudyError(EntrepotError, ValueError):
 class NetworkError(EntrepotError, RuntimeError):
     """The hub or a node of a network cannot do what was asked (no such node,
     a study not accepted, a state folder that cannot be used)."""
+
+
+class DatathonError(EntrepotError, ValueError):
+    """A datathon task file, folder, submission or team that cannot be used."""

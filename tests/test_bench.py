@@ -201,3 +201,15 @@ def test_model_benchmark_runs_small(capsys):
     )
     assert figures["pandas_pivot"]["cells"] > 0
     assert f"ratio {figures['ratio']}" in capsys.readouterr().out
+
+
+def test_datathon_benchmark_runs_small(capsys, tmp_path):
+    from bench import datathon
+
+    figures = datathon.main(["--patients", "40", "--teams", "2", "--workers", "1",
+                             "--json", str(tmp_path / "d.json")])  # fmt: skip
+    assert json.loads((tmp_path / "d.json").read_text()) == figures
+    assert figures["teams"] == 2 and figures["cohort"] >= 2
+    expected = figures["one_hospital_seconds"] * 2 / figures["shared_seconds"]
+    assert abs(figures["ratio"] - expected) < 0.1
+    assert "2 teams on a shared 40-patient hospital" in capsys.readouterr().out

@@ -9,6 +9,7 @@ import typer
 from entrepot.cli import (
     _cluster,
     _cohort,
+    _datathon,
     _demo,
     _drugs,
     _extract,
@@ -73,6 +74,7 @@ app.add_typer(_model.app, name="model")
 _nlp.register(app)
 app.add_typer(_network.node_app, name="node")
 app.add_typer(_network.hub_app, name="hub")
+app.add_typer(_datathon.app, name="datathon")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,12 @@ from entrepot.cohort._reader import (
     find_cohort,
     index_dates,
 )
-from entrepot.cohort._results import delete_cohort, list_cohorts, show_cohort
+from entrepot.cohort._results import (
+    delete_cohort,
+    list_cohorts,
+    save_rows,
+    show_cohort,
+)
 from entrepot.cohort._run import CohortResult, count_persons, run_cohort
 from entrepot.cohort._shipped import shipped_definitions
 
@@ -41,6 +46,7 @@ __all__ = [
     "load_definition",
     "parse_text",
     "run_cohort",
+    "save_rows",
     "shipped_definitions",
     "show_cohort",
 ]

@@ -183,3 +183,20 @@ def show_cohort(wh, cohort_id: int) -> dict:
         "attrition": steps,
         "definition": json.loads(row["cohort_definition_syntax"] or "null"),
     }
+
+
+def save_rows(wh, name: str, rows: pa.Table, description: str) -> int:
+    """Store a cohort given as rows (`subject_id`, `cohort_start_date`,
+    `cohort_end_date`), outside any project; its id."""
+    cohort_id = next_cohort_id(wh, name)
+    header = definition_row(cohort_id, {"name": name, "description": description})
+    header["cohort_definition_description"] = [description]
+    members = {c: rows[c].to_pylist() for c in rows.column_names}
+    members["cohort_definition_id"] = [cohort_id] * rows.num_rows
+    step = {"rule_sequence": 0, "rule_name": name, "entries": rows.num_rows}
+    step["persons"] = len(set(members["subject_id"]))
+    parts = header_rows(header, [step], cohort_id) | {"cohort": members}
+    with wh.store.transaction() as tx:
+        for table, columns in parts.items():
+            tx.append(RESULTS, table, wh.store.from_arrow(typed_rows(table, columns)))
+    return cohort_id

@@ -131,6 +131,9 @@ RIGHTS = {
     "node studies": ([], "manage"),
     "node accept": (["STUDY"], "manage"),
     "node refuse": (["STUDY"], "manage"),
+    "datathon leaderboard": (["DIR"], "manage"),
+    "datathon phase": (["DIR", "closed"], "manage"),
+    "datathon grades": (["DIR"], "manage"),
 }
 #: Every other command, and why it needs no right on the warehouse.
 OTHER = {
@@ -155,6 +158,10 @@ OTHER = {
     "hub result": "asks nodes for what their gates released (tests/network)",
     "model report": "reads a model's folder, which left the warehouse through "
     "the gate when it was trained, never the warehouse",
+    "datathon create": "builds a synthetic hospital of its own, whose creator "
+    "is its administrator (tests/datathon/test_create.py)",
+    "datathon submit": "a team's predictions, authorised as a member of the "
+    "team's project (write) and audited (tests/datathon/test_submit.py)",
     "cohort delete": "removes a cohort (the right to write, as its owner or an "
     "administrator), audited; shows nothing of it",
 }

@@ -73,6 +73,11 @@ NOT_PATIENT_DATA = {
     ): "accepts or refuses a hub's study (administration), audited",
     ("GET", "/models/{name}/report"): "a project's model report: aggregates masked "
     "when the model was trained, for the project's users (test_model_report.py)",
+    ("POST", "/api/datathon/submissions"): "a team's scores on hidden labels "
+    "(tests/datathon/test_web.py probes every route as a team)",
+    ("GET", "/api/datathon/leaderboard"): "teams' scores and ranks",
+    ("GET", "/datathon"): "page (its data comes from /api/datathon)",
+    ("GET", "/datathon/instructor"): "page (the datathon's instructor)",
 }
 #: Administration: the `manage` right, warehouse-wide, never a project's.
 ADMINISTRATION = "/api/admin/"

@@ -23,10 +23,12 @@ RENDER = WEB / "pages" / "__init__.py"  # a page's title is its `page.` message
 #: Keys built from a prefix and a value: the values each family takes.
 FAMILIES = {
     "page.": ["overview", "cohorts", "subgroups", "search", "extractions",
-              "prescription", "admin", "login", "patient", "error", "slide", "deaths", "network"],
+              "prescription", "admin", "login", "patient", "error", "slide", "deaths", "network",
+              "datathon", "datathon_instructor"],
     "network.state.": ["pending", "accepted", "refused", "done"],
     "nav.": ["overview", "cohorts", "subgroups", "search", "extractions", "prescription"],
     "lang.": ["fr", "en"],
+    "phase.": ["open", "blind", "closed"],
     "role.": ["researcher", "viewer", "data_engineer", "admin"],
     "sex.": ["female", "male"],
     "domain.": ["condition", "drug", "measurement", "procedure", "observation",

@@ -3,6 +3,7 @@
 from entrepot.web.api import (
     _admin,
     _cohorts,
+    _datathon,
     _extractions,
     _overview,
     _patients,
@@ -29,6 +30,7 @@ ROUTERS = [
         _slides,
         _prescriptions,
         _admin,
+        _datathon,
         _text,
     )
 ]

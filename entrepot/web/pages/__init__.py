@@ -82,6 +82,7 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
 from entrepot.web.pages import (  # noqa: E402 - the routers use the helpers above
     _admin,
     _cohorts,
+    _datathon,
     _extractions,
     _login,
     _models,
@@ -109,5 +110,6 @@ ROUTERS = [
         _models,
         _admin,
         _network,
+        _datathon,
     )
 ]
