@@ -1,17 +1,22 @@
 """Reading declared inputs (YAML files), shipped by name or given as a path.
 
 One place for the one-line errors every declared file gets: a missing file,
-malformed YAML with its line, a shipped name that does not exist.
+malformed YAML with its line, a shipped name that does not exist, a field that
+is not valid (with its path).
 """
 
 from __future__ import annotations
 
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from entrepot.errors import EntrepotError
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def shipped_files(folder: Traversable) -> dict[str, Path]:
@@ -68,3 +73,29 @@ def parse_yaml(
         where = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise error(f"{source}: {malformed}{where}: {problem}") from None
+
+
+def validated(
+    model: type[Model], data: object, source: str, error: type[EntrepotError], what: str
+) -> Model:
+    """`data` (parsed YAML or JSON) as a `model`; one line naming `source` and
+    the field when it is not valid (`what`: "a study", for "is a mapping")."""
+    if not isinstance(data, dict):
+        raise error(f"{source}: {what} is a mapping of fields")
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise error(f"{source}: {describe_errors(e)}") from None
+
+
+def describe_errors(error: ValidationError) -> str:
+    """Pydantic's errors on one line, each with the path of its field."""
+    parts = []
+    for item in error.errors()[:3]:
+        where = ".".join(
+            str(p) for p in item["loc"] if not str(p).startswith("function")
+        )
+        message = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    more = len(error.errors()) - 3
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")

@@ -1,11 +1,11 @@
 """Cohorts: declarative definitions (YAML, JSON, OHDSI Circe), one compiler for
 every engine, results and attrition in the results schema."""
 
+from entrepot._declared import describe_errors
 from entrepot.cohort._compiler import compile_definition
 from entrepot.cohort._describe import describe_cohort
 from entrepot.cohort._files import (
     definition_from_data,
-    describe_errors,
     load_definition,
     parse_text,
 )

@@ -12,7 +12,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
-from entrepot.cohort._files import describe_errors
+from entrepot._declared import describe_errors
 from entrepot.cohort._model import CohortDefinition
 from entrepot.errors import CohortDefinitionError, UnsupportedCirceFeatureError
 

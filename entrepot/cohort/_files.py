@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from entrepot._declared import parse_yaml
+from entrepot._declared import parse_yaml, validated
 from entrepot.cohort._model import CohortDefinition
 from entrepot.errors import CohortDefinitionError
 
@@ -52,26 +50,11 @@ def definition_from_data(
         from entrepot.cohort._circe import from_circe
 
         return from_circe(data, source, default_name=default_name)
-    if not isinstance(data, dict):
-        raise CohortDefinitionError(f"{source}: a definition is a mapping of fields")
     try:
-        return CohortDefinition.model_validate(data)
-    except ValidationError as e:
-        raise CohortDefinitionError(f"{source}: {describe_errors(e)}") from None
+        return validated(
+            CohortDefinition, data, source, CohortDefinitionError, "a definition"
+        )
     except RecursionError:
         raise CohortDefinitionError(
             f"{source}: the definition refers to itself (a cycle)"
         ) from None
-
-
-def describe_errors(error: ValidationError) -> str:
-    """Pydantic's errors on one line, each with the path of its field."""
-    parts = []
-    for item in error.errors()[:3]:
-        where = ".".join(
-            str(p) for p in item["loc"] if not str(p).startswith("function")
-        )
-        message = item["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}: {message}" if where else message)
-    more = len(error.errors()) - 3
-    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")

@@ -11,9 +11,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from entrepot._declared import read_yaml
+from entrepot._declared import read_yaml, validated
 from entrepot.errors import DatathonError
 
 #: The metric of each kind of label (`_metrics`).
@@ -76,12 +76,6 @@ def load_task(task: str | Path) -> Task:
     elif not path.is_file():
         known = ", ".join(shipped_tasks())
         raise DatathonError(f"task {task}: no such file nor shipped task ({known})")
-    data = read_yaml(path, DatathonError)
-    if not isinstance(data, dict):
-        raise DatathonError(f"{path}: a task is a mapping of fields")
-    try:
-        return Task.model_validate(data)
-    except ValidationError as e:
-        from entrepot.cohort import describe_errors
-
-        raise DatathonError(f"{path}: {describe_errors(e)}") from None
+    return validated(
+        Task, read_yaml(path, DatathonError), str(path), DatathonError, "a task"
+    )

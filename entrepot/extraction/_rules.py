@@ -24,10 +24,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from entrepot._declared import find_declared, read_yaml
-from entrepot.cohort import describe_errors
+from entrepot._declared import find_declared, read_yaml, validated
 from entrepot.errors import ExtractionSchemaError
 from entrepot.extraction._result import Extraction
 from entrepot.extraction._schema import Schema, SchemaField, Value
@@ -181,12 +180,7 @@ def load_rules(schema: Schema, rules: str | Path | None = None) -> RuleSet:
     """The rule set of a file, or the one shipped for the schema, validated."""
     path = find_declared(rules or schema.name, RULES, ExtractionSchemaError, "rule set")
     data = read_yaml(path, ExtractionSchemaError)
-    if not isinstance(data, dict):
-        raise ExtractionSchemaError(f"{path}: a rule set is a mapping")
-    try:
-        ruleset = RuleSet.model_validate(data)
-    except ValidationError as e:
-        raise ExtractionSchemaError(f"{path}: {describe_errors(e)}") from None
+    ruleset = validated(RuleSet, data, str(path), ExtractionSchemaError, "a rule set")
     _check(ruleset, schema, str(path))
     return ruleset
 

@@ -17,10 +17,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from entrepot._declared import find_declared, read_yaml, shipped_files
-from entrepot.cohort import describe_errors
+from entrepot._declared import find_declared, read_yaml, shipped_files, validated
 from entrepot.errors import ExtractionSchemaError
 
 SHIPPED = files("entrepot.data.extraction")
@@ -191,9 +190,4 @@ def load_schema(name_or_path: str | Path) -> Schema:
     """A schema file, or the shipped schema of that name, read and validated."""
     path = find_declared(name_or_path, SHIPPED, ExtractionSchemaError, "schema")
     data = read_yaml(path, ExtractionSchemaError)
-    if not isinstance(data, dict):
-        raise ExtractionSchemaError(f"{path}: a schema is a mapping of fields")
-    try:
-        return Schema.model_validate(data)
-    except ValidationError as e:
-        raise ExtractionSchemaError(f"{path}: {describe_errors(e)}") from None
+    return validated(Schema, data, str(path), ExtractionSchemaError, "a schema")

@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from entrepot._declared import find_declared, read_yaml, shipped_files
+from entrepot._declared import find_declared, read_yaml, shipped_files, validated
 from entrepot.cohort import (
     CohortDefinition,
     ConceptSet,
@@ -286,9 +286,4 @@ def load_study(name_or_path: str | Path) -> LoadedStudy:
 
 def study_from_data(data: object, source: str) -> Study:
     """A study from parsed YAML; errors name the source and the field."""
-    if not isinstance(data, dict):
-        raise StudyError(f"{source}: a study is a mapping of fields")
-    try:
-        return Study.model_validate(data)
-    except ValidationError as e:
-        raise StudyError(f"{source}: {describe_errors(e)}") from None
+    return validated(Study, data, source, StudyError, "a study")

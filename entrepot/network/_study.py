@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from entrepot._declared import parse_yaml
+from entrepot._declared import parse_yaml, validated
 from entrepot.errors import CohortDefinitionError, StudyError
 
 ANALYSES = ("count", "characterization", "incidence", "km", "logistic")
@@ -59,16 +59,9 @@ class Study(Strict):
 
 def validate_study(data: object, source: str) -> Study:
     """A study from parsed data; one line naming the field when it is not valid."""
-    from entrepot.cohort import describe_errors
-
     if isinstance(data, dict) and data.get("analysis") in NOT_BUILT:
         raise StudyError(f"{source}: analysis: {NOT_BUILT[data['analysis']]}")
-    if not isinstance(data, dict):
-        raise StudyError(f"{source}: a study is a mapping of fields")
-    try:
-        study = Study.model_validate(data)
-    except ValidationError as e:
-        raise StudyError(f"{source}: {describe_errors(e)}") from None
+    study = validated(Study, data, source, StudyError, "a study")
     needs_outcome = study.analysis in ("incidence", "km", "logistic")
     if needs_outcome and study.parameters.outcome is None:
         raise StudyError(

@@ -23,10 +23,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from entrepot._declared import find_declared, read_yaml, shipped_files
-from entrepot.cohort import ConceptSet, Event, describe_errors
+from entrepot._declared import find_declared, read_yaml, shipped_files, validated
+from entrepot.cohort import ConceptSet, Event
 from entrepot.errors import FeatureSpecError
 
 EVENT_KINDS = (
@@ -167,9 +167,4 @@ def load_spec(name_or_path: str | Path) -> FeatureSpec:
 
 def spec_from_data(data: object, source: str) -> FeatureSpec:
     """A spec from parsed YAML or JSON; errors name the source and the field."""
-    if not isinstance(data, dict):
-        raise FeatureSpecError(f"{source}: a feature spec is a mapping of fields")
-    try:
-        return FeatureSpec.model_validate(data)
-    except ValidationError as e:
-        raise FeatureSpecError(f"{source}: {describe_errors(e)}") from None
+    return validated(FeatureSpec, data, source, FeatureSpecError, "a feature spec")
