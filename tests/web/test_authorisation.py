@@ -85,6 +85,12 @@ EXPECTED = {
     "DELETE /api/admin/optout/{person_id}": "manage",
     "GET /api/admin/optout/pending": "manage",
     "GET /api/admin/deaths/review": "manage",
+    # datathons (a warehouse that is no datathon's hospital answers 404)
+    "POST /api/datathon/submissions": "write",
+    "GET /api/datathon/leaderboard": "count",
+    "GET /api/admin/datathon": "manage",
+    "POST /api/admin/datathon/phase": "manage",
+    "GET /api/admin/datathon/grades.csv": "manage",
     "POST /api/admin/text": "manage",
 }
 #: Open without a token: logging in.

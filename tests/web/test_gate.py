@@ -66,6 +66,7 @@ NOT_PATIENT_DATA = {
     ("GET", "/slides/{slide_id}"): "page (its data comes from /api/slides)",
     ("GET", "/prescription"): "page",
     ("GET", "/admin"): "page (administration)",
+    ("GET", "/admin/deaths"): "page (administration): the death linkage review list",
     ("GET", "/admin/network"): "page (administration): studies hubs sent",
     (
         "POST",

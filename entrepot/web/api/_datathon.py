@@ -76,7 +76,7 @@ async def submission(
         data += chunk
         if len(data) > MAX_BYTES:
             raise DatathonError(f"{filename}: larger than {MAX_BYTES:,} bytes")
-    team, folder = _team(decision), folder_of(request)
+    folder, team = folder_of(request), _team(decision)  # not a datathon: 404
     done = submit_data(folder, team, filename, data)
     state(request).use(
         decision.released, "datathon.submit", {"team": team} | done, rows=1, persons=0
@@ -87,8 +87,9 @@ async def submission(
 @router.get("/datathon/leaderboard", response_model=Board)
 def leaderboard(request: Request, decision: Counting, private: bool = False) -> Board:
     """The public leaderboard; the private one once the datathon is closed."""
+    folder = folder_of(request)  # not a datathon: 404
     _team(decision)
-    board = team_leaderboard(folder_of(request), private=private)
+    board = team_leaderboard(folder, private=private)
     state(request).use(
         decision.released,
         "datathon.leaderboard",
