@@ -17,13 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
-import yaml
 
 from entrepot.errors import StudyError
-from entrepot.model._covariates import covariate_matrix
-from entrepot.model._population import study_population
-from entrepot.model._study import LoadedStudy, study_from_data
-from entrepot.model._train import FittedModel, load_model
+from entrepot.model._run import saved_study
+from entrepot.model._train import FittedModel
 from entrepot.privacy import Decision
 
 BACKGROUND = 100  # training persons SHAP compares with
@@ -43,23 +40,7 @@ class _Data:
 
 def _load(wh, folder: Path, decision: Decision) -> _Data:
     """The model and the covariates of the study population in this warehouse."""
-    model = load_model(folder)
-    path = folder / "study.yaml"
-    loaded = LoadedStudy(
-        study_from_data(yaml.safe_load(path.read_text(encoding="utf-8")), str(path)),
-        str(path),
-        folder,
-    )
-    population = study_population(wh, decision, loaded)
-    matrix = covariate_matrix(
-        wh,
-        decision,
-        population.index,
-        population.person_ids,
-        loaded.study.covariates,
-        keep=model.names,
-        source=str(path),
-    )
+    model, _, population, matrix = saved_study(wh, folder, decision)
     predicted = pq.read_table(folder / "predictions.parquet").to_pandas()
     split = predicted.set_index("person_id")["split"]
     split = split.reindex(population.person_ids).fillna("").to_numpy()

@@ -106,18 +106,15 @@ def train_study(wh, loaded: LoadedStudy, decision: Decision | None = None) -> St
     )
 
 
-def validate_model(
-    wh, folder: str | Path, decision: Decision | None = None
-) -> StudyRun:
-    """The model in `folder` evaluated on this warehouse's study population
-    (split `external`), its covariates computed as the model reads them."""
-    decision = decision or Decision.unscoped(wh)
-    folder = Path(folder)
+def saved_study(wh, folder: Path, decision: Decision):
+    """A saved model, its study, and the study's population and covariates in
+    this warehouse, computed as the model reads them."""
     model = load_model(folder)
     path = folder / STUDY_FILE
-    text = path.read_text(encoding="utf-8")
     loaded = LoadedStudy(
-        study_from_data(yaml.safe_load(text), str(path)), str(path), folder
+        study_from_data(yaml.safe_load(path.read_text(encoding="utf-8")), str(path)),
+        str(path),
+        folder,
     )
     population = study_population(wh, decision, loaded)
     matrix = covariate_matrix(
@@ -129,6 +126,17 @@ def validate_model(
         keep=model.names,
         source=str(path),
     )
+    return model, loaded, population, matrix
+
+
+def validate_model(
+    wh, folder: str | Path, decision: Decision | None = None
+) -> StudyRun:
+    """The model in `folder` evaluated on this warehouse's study population
+    (split `external`), its covariates computed as the model reads them."""
+    decision = decision or Decision.unscoped(wh)
+    model, loaded, population, matrix = saved_study(wh, Path(folder), decision)
+    text = Path(loaded.source).read_text(encoding="utf-8")
     scores = model.predict(matrix.matrix)
     splits = np.full(len(scores), "external")
     results = _results(
