@@ -56,6 +56,18 @@ from entrepot.privacy._disclosure import (
     suppress,
     threshold_for,
 )
+from entrepot.privacy._extracts import (
+    QUASI_IDENTIFIERS,
+    approve_extract,
+    extract_of,
+    k_anonymity,
+    list_extracts,
+    produce_extract,
+    refuse_extract,
+    request_extract,
+    set_workspaces,
+    workspace,
+)
 from entrepot.privacy._gate import Decision, Perimeter, Scope
 from entrepot.privacy._kanon import generalise, kanon
 from entrepot.privacy._keys import (
@@ -94,6 +106,15 @@ from entrepot.privacy._ownership import (
 )
 from entrepot.privacy._pseudonym import person_id, pseudonym, pseudonym_id, visit_id
 from entrepot.privacy._release import release_count
+from entrepot.privacy._requests import (
+    LEGAL_BASES,
+    amend_request,
+    approve_request,
+    list_requests,
+    refuse_request,
+    request_of,
+    request_project,
+)
 from entrepot.privacy._rotation import rotate_key
 from entrepot.privacy._sealed import (
     apply_optout_requests,
@@ -221,4 +242,21 @@ __all__ = [
     "without_opted_out",
     "grant_study",
     "studies",
+    "LEGAL_BASES",
+    "QUASI_IDENTIFIERS",
+    "amend_request",
+    "approve_extract",
+    "approve_request",
+    "extract_of",
+    "k_anonymity",
+    "list_extracts",
+    "list_requests",
+    "produce_extract",
+    "refuse_extract",
+    "refuse_request",
+    "request_extract",
+    "request_of",
+    "request_project",
+    "set_workspaces",
+    "workspace",
 ]

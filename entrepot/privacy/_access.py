@@ -23,19 +23,27 @@ from entrepot.privacy._disclosure import mask_threshold
 from entrepot.privacy._gate import Decision, Perimeter
 from entrepot.privacy._tables import ensure_table
 
-ROLES = ("admin", "data_engineer", "researcher", "viewer")
+ROLES = ("admin", "data_engineer", "researcher", "viewer", "data_office")
 #: count: aggregate counts; read: rows; export: files leaving the warehouse;
 #: write: save cohorts, searches and jobs; ingest: load data; manage: users
-#: and projects.
-ACTIONS = ("count", "read", "export", "write", "ingest", "manage")
+#: and projects; request: ask the data office for a project; approve:
+#: approve, amend or refuse requests and extracts (the data office alone).
+ACTIONS = (
+    "count", "read", "export", "write", "ingest", "manage", "request", "approve"
+)  # fmt: skip
 PERMISSIONS = {
-    "admin": frozenset(ACTIONS),
-    "data_engineer": frozenset({"count", "read", "export", "write", "ingest"}),
-    "researcher": frozenset({"count", "read", "export", "write"}),
+    "admin": frozenset(ACTIONS) - {"approve"},
+    "data_engineer": frozenset(
+        {"count", "read", "export", "write", "ingest", "request"}
+    ),
+    "researcher": frozenset({"count", "read", "export", "write", "request"}),
     "viewer": frozenset({"count"}),
+    "data_office": frozenset({"approve"}),
 }
 #: Roles that may act on the whole warehouse, outside any project.
 WAREHOUSE_WIDE = frozenset({"admin", "data_engineer"})
+#: Actions about no project's data (asking for a project, deciding on one).
+UNSCOPED = frozenset({"request", "approve"})
 _hasher = PasswordHasher()
 
 
@@ -295,7 +303,7 @@ def _decide(model: AccessModel, user: str, action: str, project: str | None):
     if action not in PERMISSIONS.get(role, ()):
         raise AccessDeniedError(f"a {role} may not {action}")
     if project is None:
-        if role not in WAREHOUSE_WIDE:
+        if role not in WAREHOUSE_WIDE and action not in UNSCOPED:
             raise AccessDeniedError(f"a {role} acts only within a project")
         return Decision(user, role, action, None, None, _mask(model, action, None))
     row = model.projects.get(project)
@@ -311,7 +319,7 @@ def _decide(model: AccessModel, user: str, action: str, project: str | None):
 
 def _mask(model: AccessModel, action: str, project: dict | None) -> int | None:
     """Rows are read as they are; every count or export leaving is masked."""
-    if action in ("read", "ingest", "manage"):
+    if action in ("read", "ingest", "manage", *UNSCOPED):
         return None
     if project is not None and project["mask_below"]:
         return int(project["mask_below"])

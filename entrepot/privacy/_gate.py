@@ -28,7 +28,7 @@ through it, and nothing else masks, narrows a perimeter or audits:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -426,16 +426,24 @@ class Decision:
         format: str,
         parameters: dict | None = None,
         progress: Callable[[str], None] | None = None,
+        *,
+        columns: Mapping[str, Sequence[str]] | None = None,
+        cohort_id: int | None = None,
     ) -> dict[str, int]:
         """Write each table's rows inside the perimeter to `folder/name.format`
         (parquet or csv), and audit the export with the rows and distinct
-        persons written: {table: rows}."""
+        persons written: {table: rows}. `columns`: those kept of a table
+        (else all); `cohort_id`: only that cohort's persons' rows."""
         written: dict[str, int] = {}
         ids = []
         for name in tables:
             if progress:
                 progress(name)
             rows = self.table(wh, name)
+            if cohort_id is not None:
+                rows = Perimeter(cohort_id).narrow(wh, rows, "person_id", None)
+            if columns and name in columns:
+                rows = rows.select(*columns[name])
             wh.store.write_file(rows, folder / f"{name.lower()}.{format}")
             written[name] = int(rows.count().to_pyarrow().as_py())
             if "person_id" in rows.columns:
@@ -446,7 +454,9 @@ class Decision:
         self.released(
             wh,
             "export",
-            (parameters or {}) | {"tables": sorted(written), "folder": str(folder)},
+            (parameters or {})
+            | {"tables": sorted(written), "folder": str(folder)}
+            | ({"cohort_id": cohort_id} if cohort_id is not None else {}),
             rows=sum(written.values()),
             persons=persons,
         )
