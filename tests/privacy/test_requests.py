@@ -7,7 +7,9 @@ step. A hand-made warehouse of 14 persons: a cohort of 12 of them, born in
 from __future__ import annotations
 
 import csv
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -32,6 +34,7 @@ from entrepot.privacy import (
     set_workspaces,
     workspace,
 )
+from entrepot.warehouse import Warehouse
 
 PASSWORD = "correct horse battery"
 COHORT = 7
@@ -46,9 +49,11 @@ def _append(wh, schema: str, name: str, rows: list[dict]) -> None:
         tx.append(schema, name, wh.store.from_arrow(table))
 
 
-@pytest.fixture
-def wh(new_duckdb, tmp_path):
-    wh = new_duckdb(tmp_path / "eds.duckdb")
+@pytest.fixture(scope="module")
+def made(new_duckdb, tmp_path_factory) -> Path:
+    """The warehouse, made once (each test works on a copy)."""
+    path = tmp_path_factory.mktemp("requests") / "eds.duckdb"
+    wh = new_duckdb(path)
     _append(wh, "cdm", "person", [
         {"person_id": p, "year_of_birth": y, "gender_concept_id": FEMALE,
          "race_concept_id": 0, "ethnicity_concept_id": 0} for p, y in BORN.items()
@@ -71,6 +76,14 @@ def wh(new_duckdb, tmp_path):
                        ("otto", "data_office"), ("ada", "admin")):  # fmt: skip
         add_user(wh, name, role, PASSWORD)
     set_mask_threshold(wh, 5)
+    wh.close()
+    return path
+
+
+@pytest.fixture
+def wh(made, tmp_path):
+    shutil.copy(made, tmp_path / "eds.duckdb")
+    wh = Warehouse.open(tmp_path / "eds.duckdb")
     set_workspaces(wh, tmp_path / "workspaces")
     yield wh
     wh.close()
