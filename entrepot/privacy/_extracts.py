@@ -265,7 +265,9 @@ def produce_extract(wh, decision: Decision, extract_id: int) -> dict:
         raise PrivacyError(f"extract {extract_id} is {state}: {said}")
     columns = json.loads(first["columns"])
     folder = workspace(wh, decision.project) / f"extract-{extract_id}"
-    folder.mkdir(parents=True, exist_ok=False)
+    if folder.exists():
+        raise PrivacyError(f"extract {extract_id}: {folder} exists already")
+    folder.mkdir(parents=True)
     written = decision.export(
         wh,
         list(columns),

@@ -90,6 +90,7 @@ from entrepot.web.pages import (  # noqa: E402 - the routers use the helpers abo
     _overview,
     _patients,
     _prescriptions,
+    _requests,
     _search,
     _slides,
     _subgroups,
@@ -111,5 +112,6 @@ ROUTERS = [
         _admin,
         _network,
         _datathon,
+        _requests,
     )
 ]
