@@ -556,7 +556,7 @@ user_app = typer.Typer(help="Users and their roles (admin, data_engineer, ...)."
 def user_add(
     name: Annotated[str, typer.Argument(help="User name.")],
     role: Annotated[
-        str, typer.Option(help="admin, data_engineer, researcher, viewer.")
+        str, typer.Option(help="admin, data_engineer, researcher, viewer, data_office.")
     ],
     project: Annotated[
         list[str] | None, typer.Option(help="Project the user may work in.")

@@ -181,7 +181,9 @@ def test_no_second_decision_on_a_request(wh):
     ):  # fmt: skip
         with pytest.raises(PrivacyError, match=message):
             call()
-    assert [e["action"] for e in entries(wh, action="request.refuse")] == ["request.refuse"]
+    assert [e["action"] for e in entries(wh, action="request.refuse")] == [
+        "request.refuse"
+    ]
 
 
 @pytest.fixture
