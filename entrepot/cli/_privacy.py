@@ -663,6 +663,28 @@ def project_list(
     emit(rows, as_json, lambda: [stdout.print(str(r)) for r in rows])
 
 
+@project_app.command("workspaces")
+def project_workspaces(
+    folder: Annotated[
+        Path, typer.Argument(help="Where each project's workspace folder is made.")
+    ],
+    warehouse: WarehouseOption = None,
+    user: CallerOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Set the folder of projects' workspaces, where approved extracts are
+    written (default: beside the warehouse, `eds.duckdb.workspaces`)."""
+    from entrepot.privacy import set_workspaces
+
+    with open_warehouse(warehouse) as wh:
+        decision = _manager(wh, user, "project workspaces")
+        path = set_workspaces(wh, folder)
+        decision.released(wh, "project.workspaces", {"folder": str(path)})
+    data = {"workspaces": str(path)}
+    emit(data, as_json, lambda: quiet or stdout.print(str(path)))
+
+
 def register(app: typer.Typer) -> None:
     """Add these commands to the `entrepot` command."""
     app.command()(ingest)

@@ -116,6 +116,7 @@ RIGHTS = {
     "user list": ([], "manage"),
     "project add": (["p2"], "manage"),
     "project list": ([], "manage"),
+    "project workspaces": (["OUT"], "manage"),
     "backup": (["OUT"], "manage"),
     "restore": (["OUT"], "manage"),
     "upgrade": ([], "manage"),
