@@ -58,7 +58,7 @@ def _state(steps: list[dict]) -> str:
 
 def _check(wh, fields: dict) -> None:
     """Refuse a perimeter or members that do not exist, or dates reversed."""
-    if not fields["summary"].strip():
+    if not (fields["summary"] or "").strip():
         raise PrivacyError("summary: the protocol's summary is empty")
     if fields["legal_basis"] not in LEGAL_BASES:
         raise PrivacyError(
@@ -151,7 +151,7 @@ def request_project(
         "domains": list(domains) if domains else None,
         "start": start,
         "end": end,
-        "members": [user, *(m for m in dict.fromkeys(members) if m != user)],
+        "members": _with(user, members),
         "requested_by": user,
     }
     _check(wh, fields)
@@ -160,6 +160,11 @@ def request_project(
     _append(wh, TABLE, [_row(request_id, 1, "requested", fields, user, None)])
     audit(wh, user, "request.submit", {"request_id": request_id} | _plain(fields))
     return request_of(wh, request_id)
+
+
+def _with(requester: str, members) -> list[str]:
+    """The members, the requester first (always one)."""
+    return [requester, *(m for m in dict.fromkeys(members) if m != requester)]
 
 
 def _plain(fields: dict) -> dict:
@@ -203,6 +208,7 @@ def amend_request(
             + ")"
         )
     fields = _fields(steps[-1]) | changes
+    fields["members"] = _with(fields["requested_by"], fields["members"] or [])
     _check(wh, fields)
     _append(
         wh,

@@ -269,3 +269,11 @@ def test_a_workspace_is_never_a_path(wh):
     for name in ("..", "../x", "a/b", ".hidden"):
         with pytest.raises(PrivacyError, match="cannot name a workspace folder"):
             workspace(wh, name)
+
+
+def test_an_amendment_keeps_the_requester_a_member(wh):
+    _ask(wh)
+    amended = amend_request(wh, _office(wh), 1, {"members": []}, "remy left")
+    assert amended["members"] == ["rita"]
+    with pytest.raises(PrivacyError, match="summary: the protocol's summary is empty"):
+        amend_request(wh, _office(wh), 1, {"summary": None}, "no summary")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from entrepot.privacy import Perimeter, entries, list_projects
@@ -154,6 +155,10 @@ def test_request_approve_extract_in_the_browser(browser, live):
     expect(extract.locator("[data-state]")).to_have_text("produit")
     expect(extract).to_contain_text("condition_occurrence.parquet")
     shot(rita, "requests")
+    for page in (rita, otto):  # both pages as filled in, in the browser
+        found = Axe().run(page).response["violations"]
+        serious = [v["id"] for v in found if v["impact"] in ("serious", "critical")]
+        assert serious == [], page.url
     rita_context.close()
     otto_context.close()
     folder = live.wh.uri.path.parent / "eds.duckdb.workspaces" / "htn-browser"
