@@ -118,7 +118,7 @@ def create_datathon(
     with state(folder, new=True) as db:
         set_meta(db, "task", task.model_dump(mode="json"))
         set_meta(db, "phase", "blind" if task.phases.blind else "open")
-        set_meta(db, "fields", built[0].fields)
+        set_meta(db, "fields", sorted({f for h in built for f in h.fields}))
         set_meta(db, "per_team", per_team)
         set_meta(db, "created_at", datetime.now(UTC).isoformat(timespec="seconds"))
         db.executemany(

@@ -14,7 +14,7 @@ import pytest
 
 from entrepot.cli import main
 from entrepot.datathon import team_seed
-from entrepot.privacy import list_users
+from entrepot.privacy import entries, list_users
 from entrepot.warehouse import Warehouse
 
 from .conftest import create
@@ -98,18 +98,23 @@ def test_labels_are_out_of_reach_in_each_teams_hospital(per_team, team):
 
 
 def test_the_same_seed_gives_the_same_hospitals_and_labels(per_team, tmp_path):
+    """Team 1's hospital again, in a datathon of one team: the same labels
+    and patients, byte for byte, and the same rows (a team's hospital
+    depends on the seed and its number only)."""
     folder, _ = per_team
     again = tmp_path / "again"
-    create(again, *SMALL)
-    for path in [Path("instructor", "labels.csv")] + [
-        Path("teams", t, "to_predict.csv") for t in TEAMS
-    ]:
-        assert (again / path).read_bytes() == (folder / path).read_bytes(), path
-    for team in TEAMS:
-        same_rows(
-            folder / "teams" / team / "hospital.duckdb",
-            again / "teams" / team / "hospital.duckdb",
-        )
+    create(again, "--per-team", "--teams", "1", "--patients", "100")
+    lines = (folder / "instructor" / "labels.csv").read_bytes().splitlines(True)
+    ours = [line for line in lines[1:] if line.startswith(b"team01,")]
+    assert (again / "instructor" / "labels.csv").read_bytes() == b"".join(
+        [lines[0], *ours]
+    )
+    path = Path("teams", "team01", "to_predict.csv")
+    assert (again / path).read_bytes() == (folder / path).read_bytes()
+    same_rows(
+        folder / "teams" / "team01" / "hospital.duckdb",
+        again / "teams" / "team01" / "hospital.duckdb",
+    )
 
 
 def test_a_team_is_scored_against_its_own_labels(per_team, tmp_path):
@@ -129,11 +134,59 @@ def test_a_team_is_scored_against_its_own_labels(per_team, tmp_path):
     err = _cli("submit", str(folder), str(perfect), "--team", "team01", code=2)
     assert err.startswith("entrepot: error: perfect.csv")
     _cli("phase", str(folder), "closed", "--json")
-    grades = _cli("grades", str(folder), "--json")
+    grades = _cli(
+        "grades", str(folder), "--export", str(tmp_path / "grades.csv"), "--json"
+    )
     assert [(r["team"], r["grade"]) for r in grades] == [
         ("team02", 10.0),
         ("team01", 0.0),
     ]
+    assert (tmp_path / "grades.csv").read_text().splitlines()[1:] == [
+        "1,team02,1.0,10.0,1",
+        ",team01,,0.0,0",
+    ]
+    for team in TEAMS:  # the instructor's commands, audited in every hospital
+        with Warehouse.open(folder / "teams" / team / "hospital.duckdb") as wh:
+            done = {e["action"] for e in entries(wh)}
+        assert {"datathon.phase", "datathon.grades"} <= done, team
+
+
+def test_a_team_submits_over_http_to_its_own_hospital(per_team, tmp_path):
+    import shutil
+
+    import httpx
+
+    from tests.web.conftest import LiveServer
+
+    folder = tmp_path / "dt"
+    shutil.copytree(per_team[0], folder)
+    logins = {
+        r["login"]: r["password"]
+        for r in csv.DictReader(open(folder / "instructor" / "logins.csv"))
+    }
+    body = "person_id,prediction\n" + "".join(
+        f"{p},{x}\n" for p, (x, _) in _labels(folder)["team01"].items()
+    )
+    live = LiveServer(folder / "teams" / "team01" / "hospital.duckdb")
+    try:
+        token = live.token("team01", logins["team01"])
+        done = httpx.post(
+            f"{live.url}/api/datathon/submissions",
+            params={"project": "datathon-team01"},
+            content=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert (done.status_code, done.json()) == (
+            200,
+            {"submission_id": 1, "public_score": 1.0},
+        )
+        other = httpx.post(
+            f"{live.url}/api/token",
+            data={"username": "team02", "password": logins["team02"]},
+        )
+        assert other.status_code == 401  # team02 has no login in team01's hospital
+    finally:
+        live.stop()
 
 
 def test_per_team_refuses_a_warehouse_option(tmp_path):
