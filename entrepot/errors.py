@@ -174,3 +174,7 @@ class NetworkError(EntrepotError, RuntimeError):
 
 class DatathonError(EntrepotError, ValueError):
     """A datathon task file, folder, submission or team that cannot be used."""
+
+
+class CourseError(EntrepotError, ValueError):
+    """A course folder, exercise or answer file that cannot be used."""

@@ -134,6 +134,7 @@ RIGHTS = {
     "datathon leaderboard": (["DIR"], "manage"),
     "datathon phase": (["DIR", "closed"], "manage"),
     "datathon grades": (["DIR"], "manage"),
+    "course check": (["DIR", "omop_sql", "ANSWER"], "read"),
 }
 #: Every other command, and why it needs no right on the warehouse.
 OTHER = {
@@ -162,6 +163,9 @@ OTHER = {
     "is its administrator (tests/datathon/test_create.py)",
     "datathon submit": "a team's predictions, authorised as a member of the "
     "team's project (write) and audited (tests/datathon/test_submit.py)",
+    "course list": "lists the shipped exercises, never a warehouse",
+    "course start": "builds a synthetic hospital of its own, whose creator is "
+    "its administrator (tests/course/test_course.py)",
     "cohort delete": "removes a cohort (the right to write, as its owner or an "
     "administrator), audited; shows nothing of it",
 }
