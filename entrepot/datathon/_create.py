@@ -10,6 +10,7 @@ the teams' warehouse, so that the answer is not in the data.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -51,9 +52,11 @@ class Created:
 
 
 def team_seed(seed: int, team: int) -> int:
-    """The seed of team number `team`'s own hospital (1 to 200): derived
-    from the datathon's, and distinct for every (seed, team)."""
-    return seed * 1000 + team
+    """The seed of team number `team`'s own hospital: a hash of the datathon's
+    seed and the team (32 bits), so that no team's hospital is another
+    datathon's shared one (a seed is at most 32 bits)."""
+    digest = hashlib.sha256(f"entrepot team {seed} {team}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
 
 
 def create_datathon(

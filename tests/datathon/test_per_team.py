@@ -52,7 +52,9 @@ def per_team(tmp_path_factory) -> tuple[Path, dict]:
 def test_team_seeds_are_derived_from_the_seed_and_distinct():
     seeds = [team_seed(s, i) for s in range(50) for i in range(1, 201)]
     assert len(set(seeds)) == len(seeds)
-    assert team_seed(4, 1) != team_seed(5, 1)
+    assert not set(seeds) & set(range(1000))  # no shared datathon's seed
+    assert all(0 <= s < 2**32 for s in seeds)
+    assert team_seed(4, 1) == team_seed(4, 1) != team_seed(5, 1)
 
 
 def test_each_team_has_a_hospital_of_its_own(per_team):
