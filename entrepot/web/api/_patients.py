@@ -39,7 +39,8 @@ def patients(
     web.use(seen, decision, cohort_id)
     asked = {"cohort_definition_id": cohort_id, "limit": limit, "offset": offset,
              "sort": sort}  # fmt: skip
-    key = ("cohorts", "patients", decision.project, decision.perimeter, asked)
+    key = ("cohorts", "patients", decision.project, decision.perimeter,
+           *asked.values())  # fmt: skip
     found = web.cached(key, cohort_patients, decision, cohort_id, limit=limit,
                        offset=offset, sort=sort)  # fmt: skip
     page = found["patients"]
