@@ -252,26 +252,45 @@ def test_the_timeline_labels_diagnoses_and_groups_them_by_stay(live):
     assert all(d["start"] <= (d["end"] or d["start"]) for d in p["drugs"])
 
 
+@pytest.fixture
+def contexts(browser):  # noqa: F811
+    opened = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+def _logged_in(browser, live, path: str, contexts: list):  # noqa: F811
+    """A French browser's page logged in as rita through the form, at `path`,
+    and the console errors it will log."""
+    from urllib.parse import quote
+
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, locale=LOCALE
+    )
+    contexts.append(context)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto(f"{live.url}/login?next={quote(path, safe='/')}")
+    page.fill("#username", "rita")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live.url}{path}")
+    return page, errors
+
+
 @pytest.mark.browser
-def test_from_a_cohort_to_a_patients_report(browser, live):  # noqa: F811
+def test_from_a_cohort_to_a_patients_report(browser, live, contexts):  # noqa: F811
     """Cohorts → the cohort's patients → next page → a patient → a report with
     the searched word marked, a negated mention shown as negated, its HTML as
     text; the list and the patient's page without serious accessibility
     violations."""
     from axe_playwright_python.sync_playwright import Axe
 
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale=LOCALE
-    )
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.goto(f"{live.url}/login?next=/cohorts%3Fproject%3D{PROJECT}")
-    page.fill("#username", "rita")
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live.url}/cohorts?project={PROJECT}")
+    path = f"/cohorts?project={PROJECT}"
+    page, errors = _logged_in(browser, live, path, contexts)
     row = page.locator(f"#saved-cohorts tr[data-id='{live.cohort}']")
     row.locator("a.patients").click()
     page.wait_for_url(
@@ -306,7 +325,25 @@ def test_from_a_cohort_to_a_patients_report(browser, live):  # noqa: F811
     assert _serious(Axe().run(page)) == []
     shot(page, "patient-report")
     assert errors == []
-    context.close()
+
+
+@pytest.mark.browser
+def test_a_search_hit_opens_its_report_with_the_words_marked(browser, live, contexts):  # noqa: F811
+    """From the search page, a hit's patient link opens the patient's page
+    with that report, the query's words marked in it."""
+    page, errors = _logged_in(browser, live, f"/search?project={PROJECT}", contexts)
+    page.fill("#search-query", "pneumopathie")
+    page.click("#search-button")
+    link = page.locator("#search-hits > li a").first
+    expect(link).to_have_attribute("href", re.compile(r"[?&]q=pneumopathie(&|$)"))
+    note = re.search(r"[?&]note=(\d+)", link.get_attribute("href")).group(1)
+    link.click()
+    page.wait_for_url(re.compile(r"/patients/\d+\?"))
+    expect(page.locator("#note-meta")).to_have_attribute("data-note", note)
+    expect(page.locator("#note-query")).to_have_value("pneumopathie")
+    marks = page.locator("#note-text mark")
+    expect(marks.first).to_have_text(re.compile("^pneumopathie$", re.I))
+    assert errors == []
 
 
 def _serious(results) -> list[str]:
