@@ -296,6 +296,9 @@ def test_from_a_cohort_to_a_patients_report(browser, live, contexts):  # noqa: F
     page.wait_for_url(
         re.compile(rf"/cohorts/{live.cohort}/patients\?project={PROJECT}$")
     )
+    expect(page.locator("h1")).to_have_text(
+        f"Patients de la cohorte « {DYSLIPIDAEMIA['name']} »"
+    )
     rows = page.locator("#cp-table tbody tr")
     expect(rows).to_have_count(PAGE)
     expect(page.locator("#cp-first")).to_have_attribute("aria-sort", "ascending")

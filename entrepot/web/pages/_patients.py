@@ -19,13 +19,14 @@ router = APIRouter()
 def cohort_patients(
     request: Request, session: PageSession, decision: Reading, cohort_id: CohortId
 ):
-    state(request).use(seen, decision, cohort_id)  # another project's: 404
+    owner = state(request).use(seen, decision, cohort_id)  # another project's: 404
     return render(
         request,
         "cohort_patients.html",
         session,
         page="cohort_patients",
         cohort_id=cohort_id,
+        name=owner.name if owner else str(cohort_id),
         project=decision.project or "",
     )
 
