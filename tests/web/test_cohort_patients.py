@@ -313,6 +313,12 @@ def test_from_a_cohort_to_a_patients_report(browser, live, contexts):  # noqa: F
     first.locator("a").click()
     page.wait_for_selector("#timeline svg")
     expect(page.locator("#stays details.stay").first).to_have_attribute("open", "")
+    with live.client("rita") as api:
+        person = live.target["person_id"]
+        p = api.get(f"/api/patients/{person}", params={"project": PROJECT}).json()
+    assert page.locator("#stays details.stay").count() >= len(p["visits"])
+    assert page.locator("#stays .stay-diagnoses li").count() == len(p["conditions"])
+    assert page.locator("#stays rect.drug-bar").count() == len(p["drugs"]) > 0
     page.fill("#note-query", WORD)
     page.locator("#note-query-form button").click()
     page.locator("#patient-notes button", has_text="2020-06-01").click()

@@ -157,10 +157,9 @@
 
   function showStayLabs(id) {
     const labs = labStays.findIndex((s) => s.visit_id === id);
-    if (labs < 0) return false;
+    if (labs < 0) return;
     $("lab-stay").value = String(labs);
     showLabs();
-    return true;
   }
 
   // Drugs as bars from their start to their end, on an axis holding the stay and them.
@@ -218,8 +217,8 @@
     const loose = [of(p.conditions, null), of(p.drugs, null)];
     if (loose[0].length || loose[1].length) panels.push(stayPanel(null, loose[0], loose[1], p));
     if (panels.length) panels[0].open = true;
-    $("stays").replaceChildren(...(panels.length ? panels
-      : [el("p", { class: "muted" }, p.visits ? t("patient.no_stay") : t("patient.stays_outside"))]));
+    const said = p.visits ? (panels.length ? [] : [t("patient.no_stay")]) : [t("patient.stays_outside")];
+    $("stays").replaceChildren(...said.map((text) => el("p", { class: "muted" }, text)), ...panels);
   }
 
   function timeline(p, scale) {
