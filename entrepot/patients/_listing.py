@@ -15,7 +15,9 @@ from entrepot.warehouse.vocabulary import with_labels
 BAND = 5
 TOP = 90
 #: How a page may be sorted: by a column, "-" for the latest first.
-Sort = Literal["first_stay", "-first_stay", "last_stay", "-last_stay", "person_id"]
+PatientSort = Literal[
+    "first_stay", "-first_stay", "last_stay", "-last_stay", "person_id"
+]
 
 
 def age_band(age: int | None) -> str | None:
@@ -44,7 +46,7 @@ def cohort_patients(
     *,
     limit: int = 20,
     offset: int = 0,
-    sort: Sort = "first_stay",
+    sort: PatientSort = "first_stay",
 ) -> dict:
     """`{"person_ids", "patients"}`: the ids of every person of the cohort
     inside the perimeter (for the release gate's count), and the page of

@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 
 from entrepot.cohort._perimeter import seen
-from entrepot.patients import cohort_patients, patient_note, timeline
-from entrepot.patients._listing import Sort
+from entrepot.patients import PatientSort, cohort_patients, patient_note, timeline
 from entrepot.web._auth import Counting, Reading
 from entrepot.web._state import state
 
@@ -28,7 +27,7 @@ def patients(
     cohort_id: CohortId,
     limit: Annotated[int, Query(ge=1, le=MAX_PATIENTS)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
-    sort: Sort = "first_stay",
+    sort: PatientSort = "first_stay",
 ) -> dict:
     """A page of the cohort's patients inside the perimeter (`limit` from
     `offset`, by `sort`: first or last stay, `-` for the latest first, or
