@@ -63,6 +63,7 @@ EXPECTED = {
     # patients
     "GET /api/patients/{person_id}": "read",
     "GET /api/patients/{person_id}/notes/{note_id}": "read",
+    "GET /api/cohorts/{cohort_id}/patients": "read",
     # slides (pixels and what they are: rows about a patient)
     "GET /api/patients/{person_id}/slides": "read",
     "GET /api/slides/{slide_id}": "read",

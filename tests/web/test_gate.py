@@ -63,6 +63,8 @@ NOT_PATIENT_DATA = {
         "/api/extractions",
     ): "starts a job (a data engineer's; audited as it runs)",
     ("GET", "/patients/{person_id}"): "page (its data comes from /api/patients)",
+    ("GET", "/cohorts/{cohort_id}/patients"): "page (its data comes from "
+    "/api/cohorts/{cohort_id}/patients)",
     ("GET", "/slides/{slide_id}"): "page (its data comes from /api/slides)",
     ("GET", "/prescription"): "page",
     ("GET", "/admin"): "page (administration)",
@@ -264,6 +266,9 @@ PATIENT_DATA = {
     ("POST", "/api/subgroups"): _subgroups,
     ("GET", "/api/extractions"): _extractions("/api/extractions"),
     ("GET", "/api/extractions/notes"): _extractions("/api/extractions/notes"),
+    ("GET", "/api/cohorts/{cohort_id}/patients"): _get(
+        "/api/cohorts/{cohort_id}/patients", limit=100
+    ),
     ("GET", "/api/patients/{person_id}"): _get("/api/patients/{person_id}"),
     ("GET", "/api/patients/{person_id}/notes/{note_id}"): _get(
         "/api/patients/{person_id}/notes/{note_id}"
