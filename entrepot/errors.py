@@ -178,3 +178,7 @@ class DatathonError(EntrepotError, ValueError):
 
 class CourseError(EntrepotError, ValueError):
     """A course folder, exercise or answer file that cannot be used."""
+
+
+class CirceExportError(CohortDefinitionError):
+    """A definition uses what OHDSI Circe cannot express: named, never dropped."""

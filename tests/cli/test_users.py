@@ -168,6 +168,9 @@ OTHER = {
     "its administrator (tests/course/test_course.py)",
     "cohort delete": "removes a cohort (the right to write, as its owner or an "
     "administrator), audited; shows nothing of it",
+    "cohort export": "writes a definition as Circe JSON: the vocabulary's concept "
+    "ids, never patient data; authorised (count) and audited "
+    "(tests/cohort/test_circe_export.py)",
 }
 #: Who lacks each right, and so is refused (rita acts in no project here).
 LACKING = {"ingest": "rita", "read": "vera", "manage": "dora"}
