@@ -24,7 +24,8 @@ RENDER = WEB / "pages" / "__init__.py"  # a page's title is its `page.` message
 FAMILIES = {
     "page.": ["overview", "cohorts", "subgroups", "search", "extractions",
               "prescription", "admin", "login", "patient", "error", "slide", "deaths", "network",
-              "datathon", "datathon_instructor", "requests", "office"],
+              "datathon", "datathon_instructor", "requests", "office",
+              "cohort_patients"],
     "network.state.": ["pending", "accepted", "refused", "done"],
     "nav.": ["overview", "cohorts", "subgroups", "search", "extractions", "prescription"],
     "lang.": ["fr", "en"],
