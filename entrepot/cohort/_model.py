@@ -32,6 +32,7 @@ DOMAINS = (
     "payer_plan_period",
     "episode",
     "extraction",
+    "cohort",
 )
 Domain = Literal[DOMAINS]  # type: ignore[valid-type]
 Limit = Literal["first", "last", "all"]
@@ -276,6 +277,8 @@ class Event(Strict):
     # extraction only: a field of an extraction schema read from notes
     extraction_schema: str | None = Field(None, alias="schema")
     field: str | None = None
+    # cohort only: the entries of a saved cohort (its id), dated by them
+    cohort: int | None = Field(None, ge=1)
     criteria: Group | None = None  # criteria on the rows themselves (Circe)
 
     @model_validator(mode="before")
@@ -311,6 +314,16 @@ class Event(Strict):
         elif not isinstance(self.value, Range | None):
             raise ValueError(
                 "value: a range such as {gte: 5} (one value is for extraction events)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _cohort_field(self) -> Event:
+        if (self.domain == "cohort") != (self.cohort is not None):
+            raise ValueError(
+                "a cohort event needs the cohort's id (cohort: 3)"
+                if self.domain == "cohort"
+                else "cohort: only for cohort events"
             )
         return self
 

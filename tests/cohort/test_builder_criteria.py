@@ -1,0 +1,128 @@
+"""What the web builder adds to definitions, on the tiny warehouse worked out
+by hand: temporal constraints between criteria (an event's own criteria,
+Circe's CorrelatedCriteria) and membership in a saved cohort."""
+
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
+
+from entrepot.cohort import CohortDefinition, run_cohort
+
+from .test_run import define, rows
+
+END = date(2020, 12, 31)  # the end of everyone's observation
+
+
+def _drug_then_gi(occurrence: dict) -> dict:
+    """Drug A exposures with `occurrence` GI bleeds within 56 days after
+    their start (a criterion on the exposure itself)."""
+    return {
+        "drug": {
+            "concept_set": "drug",
+            "criteria": {
+                "criteria": [
+                    {
+                        "event": {"condition": {"concept_set": "gi"}},
+                        "window": {"start": 0, "end": 56},
+                        "occurrence": occurrence,
+                    }
+                ]
+            },
+        }
+    }
+
+
+def test_a_gi_bleed_within_56_days_after_starting_the_drug(tiny_duckdb):
+    """Drug A: person 1 on 1 Feb and 10 Mar 2015, person 2 on 1 Jan 2013; GI
+    bleeds: person 1 on 1 Mar 2015 (28 days after 1 Feb) and 1 Jan 2016,
+    person 2 on 1 Jun 2012 (before). Only person 1's 1 Feb start has one."""
+    entry = {"events": [_drug_then_gi({})], "limit": "all"}
+    run_cohort(
+        tiny_duckdb, define(entry=entry, exit={"offset": {"days": 0}}), cohort_id=41
+    )
+    assert rows(tiny_duckdb, 41) == [(1, date(2015, 2, 1), date(2015, 2, 1))]
+    without = {"type": "at_most", "count": 0}
+    entry = {"events": [_drug_then_gi(without)], "limit": "all"}
+    run_cohort(
+        tiny_duckdb, define(entry=entry, exit={"offset": {"days": 0}}), cohort_id=42
+    )
+    assert rows(tiny_duckdb, 42) == [
+        (1, date(2015, 3, 10), date(2015, 3, 10)),
+        (2, date(2013, 1, 1), date(2013, 1, 1)),
+    ]
+
+
+def test_a_temporal_constraint_inside_an_inclusion_rule(tiny_duckdb):
+    """Entry: each GI bleed. Rule: an exposure to drug A in the year before
+    that had a GI bleed within 56 days after it: person 1's 1 Mar 2015 bleed
+    (drug on 1 Feb, bleed 28 days later); not 1 Jan 2016 (the drug is more
+    than a year before), nor persons 2 and 3 (no drug before)."""
+    rule = {
+        "name": "drug A, then a bleed within 56 days",
+        "criteria": {
+            "criteria": [
+                {"event": _drug_then_gi({}), "window": {"start": -365, "end": 0}}
+            ]
+        },
+    }
+    entry = {"events": [{"condition": {"concept_set": "gi"}}], "limit": "all"}
+    definition = define(entry=entry, inclusion_rules=[rule])
+    result = run_cohort(tiny_duckdb, definition, cohort_id=43)
+    assert rows(tiny_duckdb, 43) == [(1, date(2015, 3, 1), END)]
+    assert [s["persons"] for s in result.attrition] == [3, 1]
+
+
+def test_membership_in_a_saved_cohort(tiny_duckdb):
+    """Cohort 44: each person's first GI bleed, 30 days (person 1: 1-31 Mar
+    2015; 2: June 2012; 3: January 2019). Drug A exposures whose person
+    entered cohort 44 in the 30 days before: person 1's of 10 Mar 2015 only;
+    excluding them leaves person 1's of 1 Feb and person 2's."""
+    first_gi = {"events": [{"condition": {"concept_set": "gi"}}]}
+    run_cohort(
+        tiny_duckdb, define(entry=first_gi, exit={"offset": {"days": 30}}), cohort_id=44
+    )
+    member = {"event": {"cohort": {"cohort": 44}}, "window": {"start": -30, "end": 0}}
+    drugs = {"events": [{"drug": {"concept_set": "drug"}}], "limit": "all"}
+    for cohort_id, occurrence, expected in (
+        (45, {}, [(1, date(2015, 3, 10), date(2015, 3, 10))]),
+        (
+            46,
+            {"type": "at_most", "count": 0},
+            [
+                (1, date(2015, 2, 1), date(2015, 2, 1)),
+                (2, date(2013, 1, 1), date(2013, 1, 1)),
+            ],
+        ),
+    ):
+        rule = {
+            "name": "in cohort 44",
+            "criteria": {"criteria": [member | {"occurrence": occurrence}]},
+        }
+        definition = define(
+            entry=drugs, inclusion_rules=[rule], exit={"offset": {"days": 0}}
+        )
+        run_cohort(tiny_duckdb, definition, cohort_id=cohort_id)
+        assert rows(tiny_duckdb, cohort_id) == expected
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({"cohort": {}}, "a cohort event needs the cohort's id"),
+        ({"condition": {"cohort": 3}}, "cohort: only for cohort events"),
+        (
+            {"cohort": {"cohort": 3, "concept_set": "gi"}},
+            "concept_set: not for cohort events",
+        ),
+    ],
+)
+def test_a_cohort_event_is_checked(event, message):
+    with pytest.raises(ValidationError, match=message):
+        CohortDefinition.model_validate(
+            {
+                "name": "x",
+                "concept_sets": {"gi": {"items": [{"concept_id": 1}]}},
+                "entry": {"events": [event]},
+            }
+        )
