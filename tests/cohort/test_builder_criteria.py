@@ -126,3 +126,60 @@ def test_a_cohort_event_is_checked(event, message):
                 "entry": {"events": [event]},
             }
         )
+
+
+def test_counts_of_each_part_and_attrition(tiny_duckdb):
+    """Entry: each GI bleed (persons 1, 2, 3; 4 entries). Rule 0: drug A from
+    60 days before to 30 after (person 1's 1 Mar 2015 bleed). Rule 1: adult
+    (persons 1 and 2), or, all of: no drug A ever (person 3) and female
+    (persons 1 and 3). Each part counts on its own; the attrition in order."""
+    from entrepot.cohort._counts import count_parts
+
+    no_drug = {"event": {"drug": {"concept_set": "drug"}}}
+    no_drug["occurrence"] = {"type": "at_most", "count": 0}
+    definition = define(
+        entry={"events": [{"condition": {"concept_set": "gi"}}], "limit": "all"},
+        inclusion_rules=[
+            {
+                "name": "drug A around",
+                "criteria": {
+                    "criteria": [
+                        {
+                            "event": {"drug": {"concept_set": "drug"}},
+                            "window": {"start": -60, "end": 30},
+                        }
+                    ]
+                },
+            },
+            {
+                "name": "adult, or a woman never on drug A",
+                "criteria": {
+                    "type": "any",
+                    "demographics": [{"age": {"gte": 18}}],
+                    "groups": [
+                        {
+                            "criteria": [no_drug],
+                            "demographics": [{"gender": ["female"]}],
+                        }
+                    ],
+                },
+            },
+        ],
+    )
+    counts = count_parts(tiny_duckdb, definition)
+    assert {p: ids.tolist() for p, ids in counts.persons.items()} == {
+        "entry": [1, 2, 3],
+        "rules/0/criteria/0": [1],
+        "rules/0": [1],
+        "rules/1/demographics/0": [1, 2],
+        "rules/1/groups/0/criteria/0": [3],
+        "rules/1/groups/0/demographics/0": [1, 3],
+        "rules/1/groups/0": [3],
+        "rules/1": [1, 2, 3],
+        "cohort": [1],
+    }
+    assert counts.attrition == [
+        {"rule": "entry events", "persons": 3, "entries": 4},
+        {"rule": "drug A around", "persons": 1, "entries": 1},
+        {"rule": "adult, or a woman never on drug A", "persons": 1, "entries": 1},
+    ]
