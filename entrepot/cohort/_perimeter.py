@@ -9,8 +9,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from entrepot.cohort._compiler import Compiled, compile_definition, resolve
+from entrepot.cohort._counts import count_parts
 from entrepot.cohort._files import definition_from_data
-from entrepot.cohort._model import CohortDefinition
+from entrepot.cohort._model import CohortDefinition, _events
 from entrepot.cohort._results import (
     cohort_definition,
     delete_cohort,
@@ -64,6 +65,26 @@ def checked_definition(wh, decision: Decision, data: object, name: str | None):
     return definition, saved_as(wh, decision, definition.name, definition.id)
 
 
+def released_counts(
+    wh, decision: Decision, definition: CohortDefinition, parameters: dict
+) -> dict:
+    """A definition's live counts (`count_parts`) inside the perimeter, as the
+    caller may see them: the persons of the cohort and of each part released
+    together through the gate (safe from differencing within a project,
+    audited as cohort.count), the attrition's persons masked and ending on
+    the cohort's."""
+    refuse_domains(wh, decision, definition)
+    counts = count_parts(wh, definition, decision, SOURCE)
+    shown = decision.release_each(wh, counts.persons, "cohort.count", parameters)
+    count, counted = shown["cohort"]
+    steps = decision.attrition(counts.attrition, len(counted))
+    return {
+        "count": count,
+        "parts": [{"path": p, "persons": n} for p, (n, _) in shown.items()],
+        "attrition": [{"rule": s["rule"], "persons": s["persons"]} for s in steps],
+    }
+
+
 def saved_as(wh, decision: Decision, name: str, cohort_id: int | None = None) -> int:
     """The id a cohort made under `decision` is saved as, claimed at once for
     its project and user: `cohort_id` when given and seen, else the
@@ -106,10 +127,14 @@ def seen(wh, decision: Decision, cohort_id: int) -> Owner | None:
 
 
 def refuse_domains(wh, decision: Decision, definition: CohortDefinition) -> None:
-    """Refuse a definition that reads a table outside the perimeter."""
+    """Refuse a definition that reads a table outside the perimeter, or the
+    members of a cohort the decision does not see (as a missing one)."""
     for domain in sorted(_domains(definition.model_dump(mode="json"))):
         for table in DOMAINS[domain].tables:
             decision.table(wh, table)  # refuses one outside
+    for event in _events(definition):
+        if event.cohort is not None:
+            seen(wh, decision, event.cohort)
 
 
 def refuse_perimeter(wh, cohort_id: int) -> None:

@@ -183,3 +183,18 @@ def test_counts_of_each_part_and_attrition(tiny_duckdb):
         {"rule": "drug A around", "persons": 1, "entries": 1},
         {"rule": "adult, or a woman never on drug A", "persons": 1, "entries": 1},
     ]
+
+
+def test_a_definition_reads_back_from_its_yaml():
+    """The builder's YAML (defaults left out, events in their short form) is
+    the same definition: the shipped ones and the README's kinds of fields."""
+    from entrepot.cohort import load_definition, shipped_definitions
+    from entrepot.cohort._files import definition_from_data, definition_yaml, parse_text
+
+    found = [load_definition(p) for p in shipped_definitions().values()]
+    assert len(found) >= 5
+    for definition in found:
+        text = definition_yaml(definition)
+        assert "domain:" not in text
+        again = definition_from_data(parse_text(text, "yaml"), "yaml")
+        assert again == definition
