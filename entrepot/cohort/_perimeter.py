@@ -20,8 +20,9 @@ from entrepot.cohort._results import (
     results_table,
 )
 from entrepot.cohort.criteria import DOMAINS
-from entrepot.errors import AccessDeniedError, CohortNotFoundError
+from entrepot.errors import AccessDeniedError, CohortNotFoundError, DisclosureError
 from entrepot.privacy import (
+    HIDDEN,
     Decision,
     Owner,
     check_cohort_change,
@@ -69,18 +70,29 @@ def released_counts(
     wh, decision: Decision, definition: CohortDefinition, parameters: dict
 ) -> dict:
     """A definition's live counts (`count_parts`) inside the perimeter, as the
-    caller may see them: the persons of the cohort and of each part released
-    together through the gate (safe from differencing within a project,
-    audited as cohort.count), the attrition's persons masked and ending on
-    the cohort's."""
+    caller may see them: the persons of the cohort, then of each part,
+    released one by one through the gate (safe from differencing within a
+    project, audited as release.cohort.count), a part whose count would
+    reveal a small group with earlier ones hidden ("*"); the attrition's
+    persons masked and ending on the cohort's."""
     refuse_domains(wh, decision, definition)
     counts = count_parts(wh, definition, decision, SOURCE)
-    shown = decision.release_each(wh, counts.persons, "cohort.count", parameters)
-    count, counted = shown["cohort"]
+    order = ["cohort"] + [p for p in counts.persons if p != "cohort"]
+    shown, counted = {}, None
+    for path in order:
+        try:
+            shown[path], ids = decision.release(
+                wh, counts.persons[path], "cohort.count", parameters | {"part": path}
+            )
+        except DisclosureError:
+            shown[path], ids = HIDDEN, counts.persons[path]
+        counted = ids if counted is None else counted
     steps = decision.attrition(counts.attrition, len(counted))
+    if shown["cohort"] == HIDDEN:  # its steps would give it back
+        steps = [s | {"persons": HIDDEN} for s in steps]
     return {
-        "count": count,
-        "parts": [{"path": p, "persons": n} for p, (n, _) in shown.items()],
+        "count": shown["cohort"],
+        "parts": [{"path": p, "persons": shown[p]} for p in counts.persons],
         "attrition": [{"rule": s["rule"], "persons": s["persons"]} for s in steps],
     }
 

@@ -45,6 +45,7 @@ from entrepot.privacy._caller import (
 )
 from entrepot.privacy._dates import shift_days, shifted
 from entrepot.privacy._disclosure import (
+    HIDDEN,
     Suppressed,
     mask_count,
     mask_counts,
@@ -137,6 +138,7 @@ __all__ = [
     "ROLES",
     "AccessModel",
     "Decision",
+    "HIDDEN",
     "DeidConfig",
     "Identity",
     "Owner",
