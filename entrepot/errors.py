@@ -174,3 +174,7 @@ class NetworkError(EntrepotError, RuntimeError):
 
 class DatathonError(EntrepotError, ValueError):
     """A datathon task file, folder, submission or team that cannot be used."""
+
+
+class CirceExportError(CohortDefinitionError):
+    """A definition uses what OHDSI Circe cannot express: named, never dropped."""

@@ -1,9 +1,12 @@
-"""Reading definition files: entrepot YAML or JSON, or Circe JSON from ATLAS."""
+"""Reading definition files (entrepot YAML or JSON, or Circe JSON from ATLAS),
+and writing a definition as entrepot YAML."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import yaml
 
 from entrepot._declared import parse_yaml, validated
 from entrepot.cohort._model import CohortDefinition
@@ -81,6 +84,4 @@ def _short(node):
 
 def definition_yaml(definition: CohortDefinition) -> str:
     """A definition as a YAML file (`dumped`), that reads back as the same."""
-    import yaml
-
     return yaml.safe_dump(dumped(definition), sort_keys=False, allow_unicode=True)

@@ -164,6 +164,9 @@ OTHER = {
     "team's project (write) and audited (tests/datathon/test_submit.py)",
     "cohort delete": "removes a cohort (the right to write, as its owner or an "
     "administrator), audited; shows nothing of it",
+    "cohort export": "writes a definition as Circe JSON: the vocabulary's concept "
+    "ids, never patient data; authorised (count) and audited "
+    "(tests/cohort/test_circe_export.py)",
 }
 #: Who lacks each right, and so is refused (rita acts in no project here).
 LACKING = {"ingest": "rita", "read": "vera", "manage": "dora"}

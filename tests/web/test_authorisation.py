@@ -51,6 +51,9 @@ EXPECTED = {
     "GET /api/cohorts/{cohort_id}/describe": "count",
     "GET /api/cohorts/{cohort_id}/export": "export",
     "DELETE /api/cohorts/{cohort_id}": "write",
+    # Circe export and import of a definition (the builder's): no patient data
+    "POST /api/cohorts/circe": "count",
+    "POST /api/cohorts/definition": "count",
     # patient subgroups (features are rows: the export right, as on the CLI)
     "POST /api/subgroups": "export",
     "GET /api/subgroups/{job_id}/survival.svg": "export",

@@ -50,6 +50,9 @@ NOT_PATIENT_DATA = {
     ("POST", "/api/prescriptions/check"): "a prescription typed in",
     ("POST", "/api/prescriptions/effects"): "a prescription typed in",
     ("DELETE", "/api/cohorts/{cohort_id}"): "removes a cohort, returns nothing",
+    ("POST", "/api/cohorts/circe"): "a definition as Circe JSON: the vocabulary's "
+    "concept ids (tests/web/test_circe_api.py)",
+    ("POST", "/api/cohorts/definition"): "a Circe export as a definition",
     ("GET", "/login"): "page",
     ("POST", "/login"): "page",
     ("POST", "/logout"): "page",
