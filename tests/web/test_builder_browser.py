@@ -147,6 +147,11 @@ def test_build_a_nested_cohort_with_an_exclusion_and_a_temporal_constraint(page,
     )
     assert "at_most" in text and "window:" in text
     shot(page, "builder")
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    serious = [v["id"] for v in found if v["impact"] in ("serious", "critical")]
+    assert not serious, serious
 
     # YAML -> builder: a systolic pressure of 160, applied
     page.fill("#lb-yaml", text.replace("gte: 140", "gte: 160"))
