@@ -2,6 +2,7 @@
 by hand: temporal constraints between criteria (an event's own criteria,
 Circe's CorrelatedCriteria) and membership in a saved cohort."""
 
+import json
 from datetime import date
 
 import pytest
@@ -198,3 +199,24 @@ def test_a_definition_reads_back_from_its_yaml():
         assert "domain:" not in text
         again = definition_from_data(parse_text(text, "yaml"), "yaml")
         assert again == definition
+
+
+def test_builder_benchmark_runs_small(hospital_folder, capsys, tmp_path):
+    """bench/builder.py on the session's small synthetic hospital."""
+    from bench import builder
+
+    from .conftest import HOSPITAL_PATIENTS
+
+    figures = builder.main(["--patients", str(HOSPITAL_PATIENTS), "--repeat", "1",
+                            "--folder", str(hospital_folder),
+                            "--json", str(tmp_path / "b.json")])  # fmt: skip
+    assert json.loads((tmp_path / "b.json").read_text()) == figures
+    assert (figures["criteria"], figures["temporal_constraints"]) == (8, 2)
+    # entry, 3 rules, 1 inner group, 8 criteria, 1 demographic, the cohort
+    assert figures["parts"] == 15
+    assert figures["persons"] == figures["persons_baseline"]
+    assert figures["attrition"][0] > figures["attrition"][-1] >= 0
+    ratio = figures["cold_seconds"] / figures["baseline_seconds"]
+    assert figures["ratio"] == round(ratio, 3)
+    out = capsys.readouterr().out
+    assert "8 criteria, 2 temporal constraints" in out and "target 1 s" in out
