@@ -81,7 +81,7 @@ def _with_zero_counts(index, counts, compare, count: int) -> ir.Table:
 
 def criterion_hits(ctx: Context, criterion: Criterion, index: ir.Table) -> ir.Table:
     """Index events with the required number of events in the window."""
-    other = events(ctx, criterion.event)
+    other = events(ctx, criterion.event, persons=index.select("person_id"))
     other = other.rename({f"a_{c}": c for c in other.columns})
     p = index.select(
         *KEY,
