@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from entrepot.cohort._compiler import Compiled, compile_definition, resolve
-from entrepot.cohort._counts import count_parts
+from entrepot.cohort._counts import Counts
 from entrepot.cohort._files import definition_from_data
 from entrepot.cohort._model import CohortDefinition, _events
 from entrepot.cohort._results import (
@@ -66,17 +66,13 @@ def checked_definition(wh, decision: Decision, data: object, name: str | None):
     return definition, saved_as(wh, decision, definition.name, definition.id)
 
 
-def released_counts(
-    wh, decision: Decision, definition: CohortDefinition, parameters: dict
-) -> dict:
-    """A definition's live counts (`count_parts`) inside the perimeter, as the
-    caller may see them: the persons of the cohort, then of each part,
-    released one by one through the gate (safe from differencing within a
-    project, audited as release.cohort.count), a part whose count would
-    reveal a small group with earlier ones hidden ("*"); the attrition's
-    persons masked and ending on the cohort's."""
-    refuse_domains(wh, decision, definition)
-    counts = count_parts(wh, definition, decision, SOURCE)
+def released_counts(wh, decision: Decision, counts: Counts, parameters: dict) -> dict:
+    """A definition's live counts (`count_parts` under `decision`, after
+    `refuse_domains`) as the caller may see them: the persons of the cohort,
+    then of each part, released one by one through the gate (safe from
+    differencing within a project, audited as release.cohort.count), a part
+    whose count would reveal a small group with earlier ones hidden ("*");
+    the attrition's persons masked and ending on the cohort's."""
     order = ["cohort"] + [p for p in counts.persons if p != "cohort"]
     shown, counted = {}, None
     for path in order:

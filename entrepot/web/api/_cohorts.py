@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from entrepot.cohort import describe_cohort, run_cohort, show_cohort
+from entrepot.cohort._counts import count_parts
 from entrepot.cohort._files import (
     definition_from_data,
     definition_yaml,
@@ -28,6 +29,7 @@ from entrepot.cohort._perimeter import (
     figures,
     listed,
     members,
+    refuse_domains,
     released_counts,
     released_listed,
     released_run,
@@ -178,8 +180,12 @@ def count(request: Request, decision: Counting, asked: CountAsked) -> Counted:
     if isinstance(data, str):
         data = parse_text(data, SOURCE)
     definition = definition_from_data(data, SOURCE)
+    web = state(request)
+    web.use(refuse_domains, decision, definition)
+    key = ("cohorts", "count", definition.model_dump_json(), decision.perimeter)
+    counts = web.cached(key, count_parts, definition, decision, SOURCE)
     asked_for = {"name": definition.name}
-    found = state(request).use(released_counts, decision, definition, asked_for)
+    found = web.use(released_counts, decision, counts, asked_for)
     return Counted(
         yaml=definition_yaml(definition),
         definition=dumped(definition),
