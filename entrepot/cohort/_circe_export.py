@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
+from typing import NoReturn
 
 from entrepot.cohort._circe import (
     ADJUSTED,
@@ -24,6 +25,7 @@ from entrepot.cohort._concepts import code_ids
 from entrepot.cohort._context import Context
 from entrepot.cohort._model import (
     CohortDefinition,
+    ConceptItem,
     ConceptSelection,
     Criterion,
     Demographics,
@@ -74,7 +76,7 @@ class _Writer:
         self.source = source
         self.codesets = {name: i for i, name in enumerate(definition.concept_sets)}
 
-    def refuse(self, path: str, why: str):
+    def refuse(self, path: str, why: str) -> NoReturn:
         raise CirceExportError(
             f"{self.source}: not expressible in Circe: {path} ({why})"
         )
@@ -294,12 +296,10 @@ class _Writer:
             }
         return out
 
-    def expression(self, definition: CohortDefinition, concept_sets: list) -> dict:
+    def expression(self, definition: CohortDefinition) -> dict:
+        """Everything but the concept sets."""
         entry = definition.entry
         out = {
-            "Title": definition.name,
-            "cdmVersionRange": definition.metadata.get("cdmVersionRange", ">=5.0.0"),
-            "ConceptSets": concept_sets,
             "PrimaryCriteria": {
                 "CriteriaList": [
                     self.event(e, f"entry.events[{i}]")
@@ -353,11 +353,11 @@ def _concept_sets(wh, definition: CohortDefinition, source: str) -> list[dict]:
     each concept with its row of the warehouse's vocabulary where it has one."""
     items = [i for s in definition.concept_sets.values() for i in s.items]
     codes = code_ids(Context(wh), items, source)
-    ids = {
-        id(i): i.concept_id if i.code is None else codes[(i.vocabulary, i.code)]
-        for i in items
-    }
-    known = _concepts(wh, sorted(set(ids.values())))
+
+    def concept_id(item: ConceptItem) -> int:
+        return item.concept_id if item.code is None else codes[(item.vocabulary, item.code)]  # fmt: skip
+
+    known = _concepts(wh, sorted({concept_id(i) for i in items}))
     return [
         {
             "id": n,
@@ -365,7 +365,9 @@ def _concept_sets(wh, definition: CohortDefinition, source: str) -> list[dict]:
             "expression": {
                 "items": [
                     {
-                        "concept": known.get(ids[id(i)], {"CONCEPT_ID": ids[id(i)]}),
+                        "concept": known.get(
+                            concept_id(i), {"CONCEPT_ID": concept_id(i)}
+                        ),  # fmt: skip
                         "isExcluded": i.exclude,
                         "includeDescendants": i.descendants,
                         "includeMapped": i.mapped,
@@ -400,7 +402,9 @@ def to_circe(wh, definition: CohortDefinition, source: str = "definition") -> di
     """The Circe expression of `definition` on warehouse `wh` (its codes as
     the warehouse's concept ids); CirceExportError names what Circe cannot
     express."""
-    writer = _Writer(definition, source)
-    expression = writer.expression(definition, [])  # refuses before any query
-    expression["ConceptSets"] = _concept_sets(wh, definition, source)
-    return expression
+    logic = _Writer(definition, source).expression(definition)  # refuses first
+    return {
+        "Title": definition.name,
+        "cdmVersionRange": definition.metadata.get("cdmVersionRange", ">=5.0.0"),
+        "ConceptSets": _concept_sets(wh, definition, source),
+    } | logic

@@ -78,6 +78,10 @@ def test_what_circe_cannot_express_is_a_one_line_400(server):
         r = api.post("/api/cohorts/definition", params=PROJECT, json={"circe": "{}"})
         assert (r.status_code, r.json()) == (400, {"detail": (
             "request body: circe: not a Circe expression (no PrimaryCriteria)")})  # fmt: skip
+        r = api.post("/api/cohorts/definition", params=PROJECT, json={"circe": '{"PrimaryCriteria": 1}'})  # fmt: skip
+        assert (r.status_code, r.json()) == (400, {"detail": (
+            "request body: not Circe JSON as ATLAS writes it (AttributeError:"
+            " 'int' object has no attribute 'items')")})  # fmt: skip
         r = api.post("/api/cohorts/definition", params=PROJECT, json={"circe": "{"})
         assert r.status_code == 400
         assert r.json()["detail"].startswith("request body: malformed JSON at line 1")
