@@ -75,6 +75,7 @@ ATTRIBUTES = (
     "modifier",
     "qualifier",
     "value_text",
+    "care_site",
 )
 #: fields that name a concept set
 CONCEPT_SET_FIELDS = (
@@ -268,6 +269,7 @@ class Event(Strict):
     modifier: Concepts | None = None  # procedure: modifier_concept_id
     qualifier: Concepts | None = None  # observation: qualifier_concept_id
     value_text: Text | None = None  # observation: value_as_string
+    care_site: list[int] | None = None  # visit, visit_detail: the unit's care_site_id
     episode_number: Range[float] | None = None  # episode
     object_concept: Concepts | None = None  # episode: episode_object_concept_id
     # note_mention only: which mentions found by text processing (note_nlp) count

@@ -5,6 +5,7 @@ Circe's CorrelatedCriteria) and membership in a saved cohort."""
 import json
 from datetime import date
 
+import pyarrow as pa
 import pytest
 from pydantic import ValidationError
 
@@ -220,3 +221,33 @@ def test_builder_benchmark_runs_small(hospital_folder, capsys, tmp_path):
     assert figures["ratio"] == round(ratio, 3)
     out = capsys.readouterr().out
     assert "8 criteria, 2 temporal constraints" in out and "target 1 s" in out
+
+
+def test_a_stay_in_a_unit(tiny_duckdb):
+    """Units (ICU...) are care sites: person 1 in unit 16 from 20 to 25 Feb
+    2015, person 2 in unit 3 in June 2012. GI bleeds with a stay in unit 16
+    in the 30 days before: person 1's of 1 Mar 2015 only."""
+    from .conftest import write_tables
+
+    stays = pa.table(
+        {
+            "visit_detail_id": [1, 2],
+            "person_id": [1, 2],
+            "visit_detail_concept_id": [9201, 9201],
+            "visit_detail_start_date": [date(2015, 2, 20), date(2012, 6, 1)],
+            "visit_detail_end_date": [date(2015, 2, 25), date(2012, 6, 3)],
+            "visit_detail_type_concept_id": [32817, 32817],
+            "care_site_id": [16, 3],
+        }
+    )
+    write_tables(tiny_duckdb, {"visit_detail": stays})
+    icu = {
+        "event": {"visit_detail": {"care_site": [16]}},
+        "window": {"start": -30, "end": 0},
+    }
+    rule = {"name": "ICU in the month before", "criteria": {"criteria": [icu]}}
+    entry = {"events": [{"condition": {"concept_set": "gi"}}], "limit": "all"}
+    run_cohort(tiny_duckdb, define(entry=entry, inclusion_rules=[rule]), cohort_id=47)
+    assert rows(tiny_duckdb, 47) == [(1, date(2015, 3, 1), END)]
+    with pytest.raises(ValidationError, match="care_site: not for condition events"):
+        define(entry={"events": [{"condition": {"care_site": [16]}}]})

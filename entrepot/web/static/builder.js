@@ -10,6 +10,7 @@
   const DOMAINS = ["condition", "drug", "measurement", "procedure", "observation", "visit", "visit_detail",
     "death", "note_mention", "condition_era", "drug_era", "cohort"];
   const VALUES = ["measurement", "observation"];
+  const UNITS = ["visit", "visit_detail"]; // stays in units: their care sites
   const GROUPS = ["all", "any", "at_least", "at_most"];
   let def = { name: "", concept_sets: {}, entry: { events: [{ condition: {} }] }, inclusion_rules: [] };
   let ids = 0, timer = null, asked = 0, saved = [];
@@ -107,6 +108,11 @@
       parts.push(field(t("lb.codes"), el("input", { class: "lb-codes grow", value: codesText(body), onchange: (e) => { setCodes(body, e.target.value); prune(); changed(); } })));
     }
     if (VALUES.includes(domain)) parts.push(...rangeFields(body, "value", t("lb.value_from"), t("lb.value_to"), "lb-value"));
+    if (UNITS.includes(domain)) parts.push(field(t("lb.care_site"), el("input", { class: "lb-care-site", value: (body.care_site || []).join(", "), onchange: (e) => {
+      const sites = e.target.value.split(/[,;\s]+/).filter(Boolean).map(Number);
+      if (sites.length) body.care_site = sites; else delete body.care_site;
+      changed();
+    } })));
     if (domain === "note_mention") parts.push(el("p", { class: "muted" }, t("lb.mentions")));
     return el("div", { class: "row lb-event" }, parts);
   }
