@@ -171,3 +171,13 @@ def test_build_a_nested_cohort_with_an_exclusion_and_a_temporal_constraint(page,
     page.click("#lb-circe-import")
     expect(page.locator("#lb-yaml")).to_have_value(re.compile("inclusion_rules"))
     _expect_counts(page, live, stricter)
+
+    # saved as a cohort: generated as `cohort run` does, the same count
+    name = page.locator("#lb-name").input_value()
+    assert name == "builder (browser)"  # kept through Circe
+    page.click("#lb-save")
+    row = page.locator("#saved-cohorts tr", has_text=name)
+    expect(row).to_have_count(1)
+    expect(row.locator("td").nth(2)).to_have_text(
+        shown(live.web.use(count_persons, stricter))
+    )
