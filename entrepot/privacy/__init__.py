@@ -45,6 +45,7 @@ from entrepot.privacy._caller import (
 )
 from entrepot.privacy._dates import shift_days, shifted
 from entrepot.privacy._disclosure import (
+    HIDDEN,
     Suppressed,
     mask_count,
     mask_counts,
@@ -158,6 +159,7 @@ __all__ = [
     "ROLES",
     "AccessModel",
     "Decision",
+    "HIDDEN",
     "DeidConfig",
     "Identity",
     "Owner",

@@ -48,6 +48,7 @@ EXPECTED = {
     "GET /api/vocabulary": "logged",
     # cohorts (making and deleting one take the write right)
     "POST /api/cohorts": "write",
+    "POST /api/cohorts/count": "count",
     "GET /api/cohorts": "count",
     "GET /api/cohorts/{cohort_id}": "count",
     "GET /api/cohorts/{cohort_id}/describe": "count",

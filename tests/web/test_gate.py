@@ -189,6 +189,33 @@ def _run_cohort(api, ctx):
     return ctx["run"]
 
 
+def _count_parts(api, ctx):
+    """The builder's live counts of a nested definition (every part)."""
+    nested = DEFINITION | {
+        "inclusion_rules": [
+            {
+                "name": "no second event",
+                "criteria": {
+                    "type": "any",
+                    "criteria": [
+                        {
+                            "event": {"condition": {"concept_set": "htn"}},
+                            "window": {"start": 1, "end": 365},
+                            "occurrence": {"type": "at_most", "count": 0},
+                        }
+                    ],
+                    "demographics": [{"age": {"gte": 60}}],
+                },
+            }
+        ]
+    }
+    r = api.post(
+        "/api/cohorts/count", params={"project": PROJECT}, json={"definition": nested}
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
 def _subgroups(api, ctx):
     study = {"cohort": ctx["cohort_id"], "spec": "systemic_sclerosis", "k": 2}
     r = api.post("/api/subgroups", params={"project": PROJECT}, json=study)
@@ -299,6 +326,7 @@ PATIENT_DATA = {
     ("GET", "/api/overview"): _get("/api/overview"),
     ("GET", "/api/cohorts"): _get("/api/cohorts"),
     ("POST", "/api/cohorts"): _run_cohort,
+    ("POST", "/api/cohorts/count"): _count_parts,
     ("GET", "/api/cohorts/{cohort_id}"): _get("/api/cohorts/{cohort_id}"),
     ("GET", "/api/cohorts/{cohort_id}/describe"): _get(
         "/api/cohorts/{cohort_id}/describe"

@@ -39,6 +39,10 @@ FAMILIES = {
     "sex.": ["female", "male"],
     "domain.": ["condition", "drug", "measurement", "procedure", "observation",
                 "visit", "death", "note_mention", "condition_era", "drug_era"],
+    "lb.domain.": ["condition", "drug", "measurement", "procedure", "observation", "visit",
+                   "visit_detail", "death", "note_mention", "condition_era", "drug_era",
+                   "cohort"],
+    "lb.group.": ["all", "any", "at_least", "at_most"],
 }  # fmt: skip
 #: Text a template may show as it is in every language: names and codes, and
 #: French examples of what to type.
