@@ -118,3 +118,47 @@ def test_care_mode_is_for_the_care_team_and_audited_per_view(wh):
         assert [e["project"] for e in views] == ["soins", "soins"]
     finally:
         set_care_mode(wh, False)
+
+
+def test_cli_lists_the_care_sites_and_sets_a_projects_units(hospital, tmp_path, capsys):
+    from entrepot.cli import main
+
+    path = tmp_path / "eds.duckdb"
+    shutil.copy(hospital / "synth.duckdb", path)
+    w = ["-w", str(path), "--json"]
+
+    def run(*args: str, code: int = 0):
+        assert main([*args, *w]) == code
+        out = capsys.readouterr()
+        return json.loads(out.out) if code == 0 else out.err.strip()
+
+    tree = run("project", "care-sites")
+    assert tree[0] == {
+        "care_site_id": 19,
+        "name": "CHU de Bellerive",
+        "level": "CHU",
+        "depth": 0,
+        "parent": None,
+        "units": 18,
+    }
+    assert [r["level"] for r in tree[:5]] == [
+        "CHU",
+        "hôpital",
+        "pôle",
+        "service",
+        "unité",
+    ]
+    made = run(
+        "project", "add", "soins", "--units", "Service de cardiologie",
+        "--units", "17", "--mode", "care",
+    )  # fmt: skip
+    assert (made["units"], made["mode"]) == ([17, 24], "care")
+    changed = run("project", "update", "soins", "--units", "USIC")
+    assert changed == {"name": "soins", "units": [18], "mode": "research"}
+    assert run("project", "add", "x", "--units", "Cuisine", code=2) == (
+        "entrepot: error: care site 'Cuisine': no care sites of that name"
+    )
+    assert run("privacy", "care-mode", "maybe", code=2) == (
+        "entrepot: error: care-mode: on or off (got 'maybe')"
+    )
+    assert run("privacy", "care-mode", "on") == {"care_mode": "on"}
