@@ -162,3 +162,26 @@ def test_cli_lists_the_care_sites_and_sets_a_projects_units(hospital, tmp_path, 
         "entrepot: error: care-mode: on or off (got 'maybe')"
     )
     assert run("privacy", "care-mode", "on") == {"care_mode": "on"}
+
+
+def test_a_cohorts_persons_in_the_unit_project_are_its_persons_who_stayed(wh):
+    """Cohort figures in a project read the cohort's rows through the gate's
+    `narrow` (as `entrepot.cohort` does): its persons who stayed in the units,
+    entering within the dates."""
+    from entrepot.cohort import run_cohort
+    from entrepot.cohort._files import definition_from_data
+
+    definition = definition_from_data(
+        {"name": "any visit", "entry": {"events": [{"domain": "visit"}]}}, "test"
+    )
+    cohort = run_cohort(wh, definition).cohort_definition_id
+    entered = f"""
+        SELECT DISTINCT subject_id FROM results.cohort WHERE cohort_definition_id = {cohort}
+        AND cohort_start_date BETWEEN DATE '{START}' AND DATE '{END}'"""
+    expected = {p for (p,) in _sql(wh, STAYED)} & {p for (p,) in _sql(wh, entered)}
+    d = authorise(wh, "rita", "count", "urgences")
+    rows = wh.table("cohort")
+    rows = rows.filter(rows.cohort_definition_id == cohort)
+    inside = d.narrow(wh, rows, "subject_id", "cohort_start_date")
+    assert set(inside.subject_id.to_pyarrow().to_pylist()) == expected
+    assert 0 < len(expected) < len({p for (p,) in _sql(wh, entered)})
