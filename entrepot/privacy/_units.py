@@ -150,3 +150,9 @@ def units_model(wh) -> Units:
         {u: below(ids) for u, ids in teams.items()},
         care_mode_enabled(wh),
     )
+
+
+def project_units(wh, project: str) -> tuple[frozenset[int] | None, str]:
+    """A project's care sites (with everything under them; None: no units)
+    and its mode."""
+    return units_model(wh).projects.get(project, (None, "research"))

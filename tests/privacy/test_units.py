@@ -12,6 +12,7 @@ import pytest
 
 from entrepot.errors import AccessDeniedError, NotFoundError, PrivacyError
 from entrepot.privacy import (
+    Caller,
     add_care_team,
     add_project,
     add_user,
@@ -83,6 +84,11 @@ def test_unit_perimeter_holds_exactly_who_stayed_there_within_dates(wh):
         p for (p,) in _sql(wh, "SELECT DISTINCT person_id FROM condition_occurrence")
     }
     assert d.scope(wh).persons == frozenset(expected)
+    # the CLI's administrator working in the project sees its perimeter too
+    admin = Caller("root", administrator=True).decide(
+        wh, "read", "urgences", target="t"
+    )
+    assert set(admin.table(wh, "person").person_id.to_pyarrow().to_pylist()) == expected
 
 
 def test_unknown_units_and_a_care_project_without_units_are_refused(wh):
