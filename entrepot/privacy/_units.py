@@ -129,9 +129,12 @@ class Units:
 
 
 def units_model(wh) -> Units:
-    """Read the care-unit tables (the hierarchy only when a project has units)."""
-    chosen = ensure_table(wh, "access_units").to_pyarrow().to_pylist()
-    team = ensure_table(wh, "care_team").to_pyarrow().to_pylist()
+    """Read the care-unit tables (the hierarchy only when a project has units;
+    none in a warehouse made before them, which is read as it is)."""
+    chosen, team = (
+        wh.table(name).to_pyarrow().to_pylist() if wh.has_table(name) else []
+        for name in ("access_units", "care_team")
+    )
     if not chosen:
         return Units({}, {}, care_mode_enabled(wh))
     tree = _tree(wh)

@@ -4,6 +4,7 @@ care mode is off by default, for the care team only, audited per output."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from datetime import date
@@ -126,7 +127,9 @@ def test_care_mode_is_for_the_care_team_and_audited_per_view(wh):
         set_care_mode(wh, False)
 
 
-def test_cli_lists_the_care_sites_and_sets_a_projects_units(hospital, tmp_path, capsys):
+def test_cli_lists_the_care_sites_and_sets_a_projects_units(
+    hospital, tmp_path, capsys, monkeypatch
+):
     from entrepot.cli import main
 
     path = tmp_path / "eds.duckdb"
@@ -168,6 +171,12 @@ def test_cli_lists_the_care_sites_and_sets_a_projects_units(hospital, tmp_path, 
         "entrepot: error: care-mode: on or off (got 'maybe')"
     )
     assert run("privacy", "care-mode", "on") == {"care_mode": "on"}
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    claire = run(
+        "user", "add", "claire", "--role", "researcher", "--project", "soins",
+        "--care-unit", "Service de cardiologie",
+    )  # fmt: skip
+    assert claire["care_units"] == [24]
 
 
 def test_a_cohorts_persons_in_the_unit_project_are_its_persons_who_stayed(wh):
