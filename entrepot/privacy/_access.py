@@ -22,7 +22,12 @@ from entrepot.privacy._audit import audit
 from entrepot.privacy._disclosure import mask_threshold
 from entrepot.privacy._gate import Decision, Perimeter
 from entrepot.privacy._tables import ensure_table
-from entrepot.privacy._units import Units, set_project_units, units_model
+from entrepot.privacy._units import (
+    Units,
+    project_units_chosen,
+    set_project_units,
+    units_model,
+)
 
 ROLES = ("admin", "data_engineer", "researcher", "viewer")
 #: count: aggregate counts; read: rows; export: files leaving the warehouse;
@@ -168,7 +173,13 @@ def add_project(
 
 
 def list_projects(wh) -> list[dict]:
-    return sorted(_rows(wh, "access_project"), key=lambda p: p["name"])
+    """Projects with their perimeter, their care units (None: none) and mode."""
+    chosen = project_units_chosen(wh)
+    out = []
+    for p in sorted(_rows(wh, "access_project"), key=lambda p: p["name"]):
+        units, mode = chosen.get(p["name"], (None, "research"))
+        out.append(p | {"units": units, "mode": mode})
+    return out
 
 
 # -- deciding ----------------------------------------------------------------

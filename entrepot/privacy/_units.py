@@ -128,13 +128,23 @@ class Units:
             )
 
 
+def project_units_chosen(wh) -> dict[str, tuple[list[int], str]]:
+    """Each project's care sites as chosen (not expanded) and its mode."""
+    found: dict[str, tuple[list[int], str]] = {}
+    for r in _read(wh, "access_units"):
+        found.setdefault(r["project"], ([], r["mode"]))[0].append(r["care_site_id"])
+    return {p: (sorted(ids), mode) for p, (ids, mode) in found.items()}
+
+
+def _read(wh, name: str) -> list[dict]:
+    """A care-unit table's rows; none in a warehouse made before it (read as
+    it is, nothing created)."""
+    return wh.table(name).to_pyarrow().to_pylist() if wh.has_table(name) else []
+
+
 def units_model(wh) -> Units:
-    """Read the care-unit tables (the hierarchy only when a project has units;
-    none in a warehouse made before them, which is read as it is)."""
-    chosen, team = (
-        wh.table(name).to_pyarrow().to_pylist() if wh.has_table(name) else []
-        for name in ("access_units", "care_team")
-    )
+    """Read the care-unit tables (the hierarchy only when a project has units)."""
+    chosen = project_units_chosen(wh)
     if not chosen:
         return Units({}, {}, care_mode_enabled(wh))
     tree = _tree(wh)
@@ -142,14 +152,11 @@ def units_model(wh) -> Units:
     def below(ids) -> frozenset[int]:
         return frozenset().union(*(tree.below(i) for i in ids if i in tree.sites))
 
-    projects: dict[str, tuple[set[int], str]] = {}
-    for r in chosen:
-        projects.setdefault(r["project"], (set(), r["mode"]))[0].add(r["care_site_id"])
     teams: dict[str, set[int]] = {}
-    for r in team:
+    for r in _read(wh, "care_team"):
         teams.setdefault(r["user_name"], set()).add(r["care_site_id"])
     return Units(
-        {p: (below(ids), mode) for p, (ids, mode) in projects.items()},
+        {p: (below(ids), mode) for p, (ids, mode) in chosen.items()},
         {u: below(ids) for u, ids in teams.items()},
         care_mode_enabled(wh),
     )

@@ -164,6 +164,8 @@ def test_cli_lists_the_care_sites_and_sets_a_projects_units(
     assert (made["units"], made["mode"]) == ([17, 24], "care")
     changed = run("project", "update", "soins", "--units", "USIC")
     assert changed == {"name": "soins", "units": [18], "mode": "research"}
+    listed = {p["name"]: (p["units"], p["mode"]) for p in run("project", "list")}
+    assert listed == {"soins": ([18], "research")}
     assert run("project", "add", "x", "--units", "Cuisine", code=2) == (
         "entrepot: error: care site 'Cuisine': no care sites of that name"
     )
