@@ -128,6 +128,13 @@ from entrepot.privacy._shifting import check_date_shifting, date_shifting
 from entrepot.privacy._studies import SeenStudies, grant_study, studies
 from entrepot.privacy._tables import person_tables
 from entrepot.privacy._throttle import LoginThrottle
+from entrepot.privacy._units import (
+    MODES,
+    add_care_team,
+    care_mode_enabled,
+    set_care_mode,
+    set_project_units,
+)
 from entrepot.privacy._vault import (
     IDENTITY,
     erase_identities,
@@ -140,6 +147,11 @@ from entrepot.privacy._vault import (
 from entrepot.privacy.deid import DeidConfig, Identity, deidentify
 
 __all__ = [
+    "MODES",
+    "add_care_team",
+    "care_mode_enabled",
+    "set_care_mode",
+    "set_project_units",
     "ACTIONS",
     "IDENTITY",
     "erase_identities",

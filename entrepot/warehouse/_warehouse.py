@@ -206,6 +206,17 @@ BOOKKEEPING = {
             "comment": "string",
         }
     ),
+    "access_units": ibis.schema(  # the care sites of a project's perimeter
+        {
+            "project": "string",
+            "care_site_id": "int64",  # any node: the stays under it count
+            "mode": "string",  # research or care, the same on each project's rows
+            "set_at": "timestamp",
+        }
+    ),
+    "care_team": ibis.schema(  # who is on the care team of a care site
+        {"user_name": "string", "care_site_id": "int64", "added_at": "timestamp"}
+    ),
     "cohort_owner": ibis.schema(  # each cohort's project and user (entrepot.privacy)
         {
             "cohort_definition_id": "int64",
