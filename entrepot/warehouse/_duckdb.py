@@ -170,7 +170,7 @@ class DuckDBStore(Store):
 
     def fetch(self, rows: ir.Table | _Statement) -> pa.Table:
         if isinstance(rows, _Statement):
-            return self.con.raw_sql(rows.sql).fetch_arrow_table()
+            return self.con.raw_sql(rows.sql).to_arrow_table()
         return self.con.to_pyarrow(rows)
 
     def _keep(self, name: str, rows: ir.Table | _Statement) -> ir.Table:

@@ -168,15 +168,12 @@ def _definition(text: str):
 
 @pytest.fixture(scope="module")
 def hospital(hospital_folder, tmp_path_factory):
-    """A writable copy of the session's synthetic hospital. One thread:
-    DuckDB 1.4.5 run with several drops rows of some nested UNION ALL
-    (entrepot's concept sets among them), on both routes alike."""
+    """A writable copy of the session's synthetic hospital."""
     from bench.cohort import warehouse_path
 
     path = tmp_path_factory.mktemp("circe-export") / "hospital.duckdb"
     shutil.copy(warehouse_path(hospital_folder, HOSPITAL_PATIENTS), path)
     with Warehouse.open(path) as wh:
-        wh.con.con.execute("SET threads = 1")
         yield wh
 
 
