@@ -204,7 +204,7 @@ def test_a_counts_only_user_gets_counts_and_no_text(live):
     assert counts.json()["notes_allowed"] is False
     assert counts.json()["fields"]["headache"]["true"] >= 1
     assert texts.status_code == 403
-    assert texts.json() == {"detail": "a viewer may not read"}
+    assert texts.json()["detail"] == "a viewer may not read"
 
 
 def test_counts_in_a_masked_project_are_masked(live):
@@ -262,7 +262,7 @@ def test_a_cohort_of_another_project_is_refused(live):
         )
     assert r.status_code == 404 and list(r.json()) == ["detail"]
     assert u.status_code == 400
-    assert u.json() == {"detail": "schema 'nope': not a shipped schema (brain_mri)"}
+    assert u.json()["detail"] == "schema 'nope': not a shipped schema (brain_mri)"
 
 
 def test_overlapping_evidence_is_marked_once_per_stretch():
