@@ -25,6 +25,7 @@ from entrepot.cohort import run_cohort
 from entrepot.privacy import add_project, add_user, entries
 
 from ..cohort.conftest import build_tiny, write_tables
+from ..web.accessibility import assert_accessible
 from ..web.conftest import PASSWORD, LiveServer
 from ..web.test_browser import CHROMIUM, FLAGS, LOCALE, TIMEOUT_MS, browser, shot  # noqa: F401
 from .conftest import LABEL_COLOUR, NAME, write_slide
@@ -209,4 +210,5 @@ def test_the_viewer_opens_from_the_patient_and_loads_tiles(browser, server):  # 
     expect(page.locator("#viewer img.heatmap")).to_be_visible()
     assert page.eval_on_selector("#viewer img.heatmap", "i => i.naturalWidth") == 4
     shot(page, "slide-viewer")
+    assert_accessible(page, "slide")
     context.close()

@@ -42,6 +42,7 @@ EXPECTED = {
     "GET /api/jobs/{job_id}": "logged",
     # overview and vocabulary
     "GET /api/overview": "count",
+    "GET /api/quality": "count",
     "GET /api/vocabulary": "logged",
     # cohorts (making and deleting one take the write right)
     "POST /api/cohorts": "write",

@@ -54,6 +54,7 @@ NOT_PATIENT_DATA = {
     ("POST", "/login"): "page",
     ("POST", "/logout"): "page",
     ("GET", "/"): "page (its data comes from /api/overview)",
+    ("GET", "/quality"): "page (its data comes from /api/quality)",
     ("GET", "/cohorts"): "page (its data comes from /api/cohorts)",
     ("GET", "/subgroups"): "page (its data comes from /api/subgroups)",
     ("GET", "/search"): "page (its data comes from /api/search)",
@@ -252,6 +253,7 @@ def _slide(path: str):
 #: Routes that return patient-derived data: how a member calls each.
 PATIENT_DATA = {
     ("GET", "/api/overview"): _get("/api/overview"),
+    ("GET", "/api/quality"): _get("/api/quality"),
     ("GET", "/api/cohorts"): _get("/api/cohorts"),
     ("POST", "/api/cohorts"): _run_cohort,
     ("GET", "/api/cohorts/{cohort_id}"): _get("/api/cohorts/{cohort_id}"),

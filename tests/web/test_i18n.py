@@ -26,9 +26,11 @@ ERRORS = WEB / "_errors.py"  # an error's message is its `error.code.` message
 FAMILIES = {
     "page.": ["overview", "cohorts", "subgroups", "search", "extractions",
               "prescription", "admin", "login", "patient", "error", "slide", "deaths", "network",
-              "datathon", "datathon_instructor"],
+              "datathon", "datathon_instructor", "quality"],
     "network.state.": ["pending", "accepted", "refused", "done"],
     "error.code.": sorted(CODES.values()),
+    "quality.category.": ["conformance", "completeness", "plausibility"],
+    "quality.status.": ["pass", "fail", "error", "not_applicable"],
     "nav.": ["overview", "cohorts", "subgroups", "search", "extractions", "prescription"],
     "lang.": ["fr", "en"],
     "phase.": ["open", "blind", "closed"],

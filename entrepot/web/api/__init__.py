@@ -8,6 +8,7 @@ from entrepot.web.api import (
     _overview,
     _patients,
     _prescriptions,
+    _quality,
     _search,
     _session,
     _slides,
@@ -32,5 +33,6 @@ ROUTERS = [
         _admin,
         _datathon,
         _text,
+        _quality,
     )
 ]

@@ -91,6 +91,7 @@ from entrepot.web.pages import (  # noqa: E402 - the routers use the helpers abo
     _overview,
     _patients,
     _prescriptions,
+    _quality,
     _search,
     _slides,
     _subgroups,
@@ -112,5 +113,6 @@ ROUTERS = [
         _admin,
         _network,
         _datathon,
+        _quality,
     )
 ]

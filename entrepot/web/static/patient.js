@@ -116,7 +116,8 @@
   function timeline(p, scale) {
     const lanes = LANES.filter(([key]) => p[key]);
     const laneH = 34, top = 8, height = top + lanes.length * laneH;
-    const chart = svg("svg", { viewBox: `0 0 ${WIDTH} ${height + 24}`, role: "img", "aria-label": t("patient.timeline"), class: "timeline-chart" });
+    // a group, not an image: its stays and reports are buttons
+    const chart = svg("svg", { viewBox: `0 0 ${WIDTH} ${height + 24}`, role: "group", "aria-label": t("patient.timeline"), class: "timeline-chart" });
     chart.append(axis(scale, height));
     lanes.forEach(([key, label, colour], i) => {
       const y = top + i * laneH;
