@@ -98,8 +98,37 @@ def _validation(error: RequestValidationError) -> str:
     )
 
 
+#: The shape, in the OpenAPI schema (where FastAPI describes its 422s).
+SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["detail", "code", "message"],
+    "properties": {
+        "detail": {"type": "string", "description": "The reason, in English."},
+        "code": {"type": "string", "enum": sorted(set(CODES.values()))},
+        "message": {"type": "string", "description": "In the user's language."},
+    },
+}
+
+
+def _described(app: FastAPI) -> None:
+    """The OpenAPI schema's validation errors described in the one shape."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("schemas", {})
+            schema["components"]["schemas"]["HTTPValidationError"] = SCHEMA
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 def install(app: FastAPI) -> None:
     """Handlers turning every error into its status and the one shape."""
+    _described(app)
 
     @app.exception_handler(EntrepotError)
     async def entrepot_error(request: Request, error: EntrepotError) -> Response:

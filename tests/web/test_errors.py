@@ -119,3 +119,13 @@ def test_a_page_shows_the_friendly_message(server):
     assert missing.status_code == 404
     assert 'data-code="not_found"' in missing.text
     assert catalogue("en")["error.code.not_found"] in unescape(missing.text)
+
+
+def test_the_openapi_schema_describes_the_shape():
+    from entrepot.web import create_app
+
+    schemas = create_app(None).openapi()["components"]["schemas"]
+    assert schemas["HTTPValidationError"]["required"] == ["detail", "code", "message"]
+    assert set(schemas["HTTPValidationError"]["properties"]["code"]["enum"]) == set(
+        CODES.values()
+    ) | {"busy"}
