@@ -178,3 +178,11 @@ class NetworkError(EntrepotError, RuntimeError):
 
 class DatathonError(EntrepotError, ValueError):
     """A datathon task file, folder, submission or team that cannot be used."""
+
+
+class CourseError(EntrepotError, ValueError):
+    """A course folder, exercise or answer file that cannot be used."""
+
+
+class CirceExportError(CohortDefinitionError):
+    """A definition uses what OHDSI Circe cannot express: named, never dropped."""

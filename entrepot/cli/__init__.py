@@ -9,6 +9,7 @@ import typer
 from entrepot.cli import (
     _cluster,
     _cohort,
+    _course,
     _datathon,
     _demo,
     _drugs,
@@ -75,6 +76,7 @@ _nlp.register(app)
 app.add_typer(_network.node_app, name="node")
 app.add_typer(_network.hub_app, name="hub")
 app.add_typer(_datathon.app, name="datathon")
+app.add_typer(_course.app, name="course")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,9 @@
-"""`entrepot cohort`: generate, list, show, describe and delete cohorts."""
+"""`entrepot cohort`: generate, list, show, describe, export and delete cohorts."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from json import dumps
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
@@ -26,16 +27,17 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 CohortId = Annotated[int, typer.Argument(help="The cohort_definition_id.")]
+DefinitionFile = Annotated[
+    str,
+    typer.Argument(
+        help="Definition file (YAML, JSON or Circe JSON), or a shipped one's name."
+    ),
+]
 
 
 @app.command()
 def run(
-    file: Annotated[
-        str,
-        typer.Argument(
-            help="Definition file (YAML, JSON or Circe JSON), or a shipped one's name."
-        ),
-    ],
+    file: DefinitionFile,
     cohort_id: Annotated[
         int | None,
         typer.Option(
@@ -92,6 +94,37 @@ def _print_attrition(steps: list[dict]) -> None:
     for step in steps:
         table.add_row(step["rule"], number(step["persons"]), number(step["entries"]))
     stdout.print(table)
+
+
+@app.command()
+def export(
+    file: DefinitionFile,
+    format: Annotated[
+        Literal["circe"],
+        typer.Option("--format", help="circe: OHDSI Circe JSON (ATLAS)."),
+    ],
+    user: CallerOption = None,
+    project: ProjectOption = None,
+    warehouse: WarehouseOption = None,
+    json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Write a definition as OHDSI Circe JSON on stdout, its codes as the
+    warehouse's concept ids (what Circe cannot express, such as note
+    mentions, is refused); reads the vocabulary, no patient data."""
+    from entrepot.cohort import load_definition, to_circe
+    from entrepot.cohort._shipped import definition_path
+
+    path = definition_path(file)
+    with open_warehouse(warehouse) as wh:
+        decision = decide(wh, user, "count", project, "cohort export")
+        definition = load_definition(path)
+        expression = to_circe(wh, definition, str(path))
+        asked = {"file": file, "format": format, "name": definition.name}
+        decision.released(wh, "cohort.circe", asked)
+    emit(
+        expression, json, lambda: print(dumps(expression, indent=2, ensure_ascii=False))
+    )
 
 
 @app.command("list")

@@ -5,6 +5,7 @@ of its project."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -31,8 +32,32 @@ app = typer.Typer(
 FolderArgument = Annotated[Path, typer.Argument(help="The datathon's folder.")]
 
 
-def _hospital(folder: Path, uri: str | None) -> str:
-    return uri or str(folder / "hospital.duckdb")
+def _hospital(folder: Path, uri: str | None, team: str) -> str:
+    """The hospital a team reads (its own with `--per-team`)."""
+    from entrepot.datathon import hospital_of
+
+    return uri or str(hospital_of(folder, team))
+
+
+@contextmanager
+def _instructor(folder: Path, uri: str | None, user: str | None, target: str):
+    """The instructor's right to manage every hospital of the datathon (one
+    shared, or each team's); yields `released(what, parameters, rows)`,
+    which audits what left in each."""
+    from entrepot.datathon import hospitals
+
+    uris = [uri] if uri else sorted({str(p) for p in hospitals(folder).values()})
+    with ExitStack() as stack:
+        decided = []
+        for each in uris:
+            wh = stack.enter_context(open_warehouse(each))
+            decided.append((wh, decide(wh, user, "manage", None, target)))
+
+        def released(what: str, parameters: dict | None, rows: int) -> None:
+            for wh, decision in decided:
+                decision.released(wh, what, parameters, rows=rows, persons=0)
+
+        yield released
 
 
 def _board(rows: list[dict], title: str, extra: str | None = None) -> None:
@@ -67,21 +92,39 @@ def create(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Parallel processes.")
     ] = 2,
+    per_team: Annotated[
+        bool,
+        typer.Option(
+            "--per-team", help="One hospital per team, from seeds derived from --seed."
+        ),
+    ] = False,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Build a datathon in the new folder FOLDER: a shared hospital, the task's
-    hidden labels, one project and login per team, their starter files."""
+    """Build a datathon in the new folder FOLDER: a shared hospital (or one
+    per team), the task's hidden labels, one project and login per team,
+    their starter files."""
     from entrepot.datathon import create_datathon
     from entrepot.errors import ParameterError
 
+    if per_team and warehouse is not None:
+        raise ParameterError(
+            "--warehouse: each team's hospital is "
+            f"{folder / 'teams' / 'teamNN' / 'hospital.duckdb'}"
+        )
     if warehouse is not None and Path(warehouse) != folder / "hospital.duckdb":
         raise ParameterError(
             f"--warehouse: a datathon's hospital is {folder / 'hospital.duckdb'}"
         )
     made = create_datathon(
-        folder, task, teams=teams, seed=seed, patients=patients, workers=workers
+        folder,
+        task,
+        teams=teams,
+        seed=seed,
+        patients=patients,
+        workers=workers,
+        per_team=per_team,
     )
 
     def human() -> None:
@@ -108,7 +151,7 @@ def submit(
     from entrepot.datathon import project_of
     from entrepot.datathon import submit as submit_
 
-    with open_warehouse(_hospital(folder, warehouse)) as wh:
+    with open_warehouse(_hospital(folder, warehouse, team)) as wh:
         decision = decide(wh, user, "write", project_of(team), "datathon submit")
         done = submit_(folder, team, file)
         decision.released(
@@ -127,20 +170,6 @@ def submit(
     )
 
 
-def _instructor(
-    folder: Path,
-    warehouse: str | None,
-    user: str | None,
-    target: str,
-    what: str,
-    parameters: dict,
-    rows: int,
-):
-    with open_warehouse(_hospital(folder, warehouse)) as wh:
-        decision = decide(wh, user, "manage", None, target)
-        decision.released(wh, what, parameters, rows=rows, persons=0)
-
-
 @app.command()
 def leaderboard(
     folder: FolderArgument,
@@ -155,12 +184,9 @@ def leaderboard(
     """Each team's best public submission, ranked (the instructor's view)."""
     from entrepot.datathon import leaderboard as board
 
-    with open_warehouse(_hospital(folder, warehouse)) as wh:
-        decision = decide(wh, user, "manage", None, "datathon leaderboard")
+    with _instructor(folder, warehouse, user, "datathon leaderboard") as released:
         rows = board(folder, private=private)
-        decision.released(
-            wh, "datathon.leaderboard", {"private": private}, rows=len(rows), persons=0
-        )
+        released("datathon.leaderboard", {"private": private}, len(rows))
     emit(rows, as_json, lambda: _board(rows, "Private" if private else "Public"))
 
 
@@ -178,10 +204,9 @@ def phase(
     """Move the datathon to a phase; closed reveals the private leaderboard."""
     from entrepot.datathon import set_phase
 
-    with open_warehouse(_hospital(folder, warehouse)) as wh:
-        decision = decide(wh, user, "manage", None, "datathon phase")
+    with _instructor(folder, warehouse, user, "datathon phase") as released:
         done = set_phase(folder, name)
-        decision.released(wh, "datathon.phase", {"phase": done}, rows=0, persons=0)
+        released("datathon.phase", {"phase": done}, 0)
     emit({"phase": done}, as_json, lambda: quiet or stderr.print(f"Phase: {done}"))
 
 
@@ -203,16 +228,11 @@ def grades(
     from entrepot.datathon import export_grades
     from entrepot.datathon import grades as grades_
 
-    with open_warehouse(_hospital(folder, warehouse)) as wh:
-        decision = decide(wh, user, "manage", None, "datathon grades")
+    with _instructor(folder, warehouse, user, "datathon grades") as released:
         rows = grades_(folder, out_of=out_of)
         if export is not None:
             export_grades(folder, export, out_of=out_of)
-        decision.released(
-            wh,
-            "datathon.grades",
-            {"export": str(export) if export else None},
-            rows=len(rows),
-            persons=0,
+        released(
+            "datathon.grades", {"export": str(export) if export else None}, len(rows)
         )
     emit(rows, as_json, lambda: _board(rows, f"Grades /{out_of:g}", "grade"))

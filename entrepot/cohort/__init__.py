@@ -2,10 +2,12 @@
 every engine, results and attrition in the results schema."""
 
 from entrepot._declared import describe_errors
+from entrepot.cohort._circe_export import to_circe
 from entrepot.cohort._compiler import compile_definition
 from entrepot.cohort._describe import describe_cohort
 from entrepot.cohort._files import (
     definition_from_data,
+    definition_yaml,
     load_definition,
     parse_text,
 )
@@ -37,6 +39,7 @@ __all__ = [
     "compile_definition",
     "count_persons",
     "definition_from_data",
+    "definition_yaml",
     "delete_cohort",
     "describe_cohort",
     "describe_errors",
@@ -49,4 +52,5 @@ __all__ = [
     "save_rows",
     "shipped_definitions",
     "show_cohort",
+    "to_circe",
 ]

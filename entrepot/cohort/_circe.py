@@ -14,7 +14,11 @@ from pydantic import ValidationError
 
 from entrepot._declared import describe_errors
 from entrepot.cohort._model import CohortDefinition
-from entrepot.errors import CohortDefinitionError, UnsupportedCirceFeatureError
+from entrepot.errors import (
+    CohortDefinitionError,
+    EntrepotError,
+    UnsupportedCirceFeatureError,
+)
 
 # Each criteria type: its entrepot domain, and each Circe attribute it runs as
 # (entrepot field, how the value converts). Attributes not listed are refused.
@@ -683,7 +687,14 @@ def _unwrap(data: dict, source: str) -> tuple[dict, dict]:
 def from_circe(data: dict, source: str, *, default_name: str = "cohort"):
     """A validated definition from Circe JSON (already parsed)."""
     expression, metadata = _unwrap(data, source)
-    converted = _Converter(source).definition(expression, default_name, metadata)
+    try:
+        converted = _Converter(source).definition(expression, default_name, metadata)
+    except EntrepotError:
+        raise
+    except (AttributeError, KeyError, TypeError, ValueError) as e:  # not ATLAS's shapes
+        raise CohortDefinitionError(
+            f"{source}: not Circe JSON as ATLAS writes it ({type(e).__name__}: {e})"
+        ) from None
     try:
         return CohortDefinition.model_validate(converted)
     except ValidationError as e:

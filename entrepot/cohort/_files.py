@@ -1,9 +1,12 @@
-"""Reading definition files: entrepot YAML or JSON, or Circe JSON from ATLAS."""
+"""Reading definition files (entrepot YAML or JSON, or Circe JSON from ATLAS),
+and writing a definition as entrepot YAML."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import yaml
 
 from entrepot._declared import parse_yaml, validated
 from entrepot.cohort._model import CohortDefinition
@@ -58,3 +61,10 @@ def definition_from_data(
         raise CohortDefinitionError(
             f"{source}: the definition refers to itself (a cycle)"
         ) from None
+
+
+def definition_yaml(definition: CohortDefinition) -> str:
+    """The definition as entrepot YAML, fields at their defaults left out:
+    it reads back as the same definition."""
+    data = definition.model_dump(mode="json", exclude_defaults=True, by_alias=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -5,10 +5,13 @@
 """
 
 from entrepot.datathon._cohorts import task_cohort
-from entrepot.datathon._create import Created, create_datathon
+from entrepot.datathon._create import Created, create_datathon, team_seed
 from entrepot.datathon._metrics import score
 from entrepot.datathon._state import (
     PHASES,
+    datathon_folder,
+    hospital_of,
+    hospitals,
     is_datathon,
     project_of,
     set_phase,
@@ -34,9 +37,12 @@ __all__ = [
     "Created",
     "Task",
     "create_datathon",
+    "datathon_folder",
     "export_grades",
     "grades",
     "grades_csv",
+    "hospital_of",
+    "hospitals",
     "is_datathon",
     "leaderboard",
     "load_task",
@@ -49,6 +55,7 @@ __all__ = [
     "submit",
     "submit_data",
     "team_leaderboard",
+    "team_seed",
     "team_of",
     "task_cohort",
 ]

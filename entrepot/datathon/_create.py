@@ -1,7 +1,8 @@
 """`create_datathon`: a synthetic hospital, a task's hidden labels, teams.
 
-The teams share one hospital; each is a project of its own (the task's
-cohort, the task's tables) with a login. The labels go to the instructor's
+The teams share one hospital, or (`per_team`) each has its own, generated
+from a seed derived from the datathon's; each team is a project of its own
+(the task's cohort, the task's tables) with a login. The labels go to the instructor's
 folder only: the hospital's ground truth tables are emptied, and every row
 dated after a patient's index date (deaths, stays, notes...) is removed from
 the teams' warehouse, so that the answer is not in the data.
@@ -9,6 +10,7 @@ the teams' warehouse, so that the answer is not in the data.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -49,6 +51,14 @@ class Created:
         }
 
 
+def team_seed(seed: int, team: int) -> int:
+    """The seed of team number `team`'s own hospital: a hash of the datathon's
+    seed and the team (32 bits), so that no team's hospital is another
+    datathon's shared one (a seed is at most 32 bits)."""
+    digest = hashlib.sha256(f"entrepot team {seed} {team}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
 def create_datathon(
     folder: str | Path,
     task: str | Path | Task,
@@ -57,12 +67,10 @@ def create_datathon(
     seed: int = 0,
     patients: int | None = None,
     workers: int = 2,
+    per_team: bool = False,
 ) -> Created:
-    """Build a datathon in the new folder `folder` (see the module)."""
-    from entrepot.privacy import add_project, add_user
-    from entrepot.synth import generate_hospital
-    from entrepot.warehouse import Warehouse
-
+    """Build a datathon in the new folder `folder` (see the module); with
+    `per_team`, one hospital for each team, from `team_seed`."""
     task = task if isinstance(task, Task) else load_task(task)
     folder = Path(folder)
     if not 1 <= teams <= 200:
@@ -71,12 +79,87 @@ def create_datathon(
         raise DatathonError(f"{folder}: exists and is not empty")
     instructor(folder).mkdir(parents=True, mode=0o700)
     instructor(folder).chmod(0o700)
-    uri = str(folder / "hospital.duckdb")
+    names = [f"team{i:02d}" for i in range(1, teams + 1)]
     size = patients or task.hospital.patients
-    generate_hospital(
-        uri, patients=size, seed=seed, enrich=task.hospital.enrich, workers=workers
+    if per_team:
+        built = [
+            _hospital(
+                folder / "teams" / name / "hospital.duckdb",
+                task,
+                [name],
+                size=size,
+                seed=team_seed(seed, i),
+                workers=workers,
+            )
+            for i, name in enumerate(names, 1)
+        ]
+    else:
+        shared = _hospital(
+            folder / "hospital.duckdb",
+            task,
+            names,
+            size=size,
+            seed=seed,
+            workers=workers,
+        )
+        built = [shared] * teams
+    made, logins = [], []
+    for name, hospital in zip(names, built, strict=True):
+        made.append(_team_folder(folder, name, hospital.people, task, per_team))
+        logins.append([name, hospital.passwords[name], project_of(name)])
+    if per_team:
+        header = ["team", "person_id", "label", "split"]
+        rows = [[n, *r] for n, h in zip(names, built, strict=True) for r in h.labels]
+    else:
+        header, rows = ["person_id", "label", "split"], built[0].labels
+    labels = instructor(folder) / "labels.csv"
+    write_private(labels, csv_text(header, rows))
+    write_private(
+        instructor(folder) / "logins.csv",
+        csv_text(["login", "password", "project"], logins),
     )
-    wh = Warehouse.open(uri)
+    with state(folder, new=True) as db:
+        set_meta(db, "task", task.model_dump(mode="json"))
+        set_meta(db, "phase", "blind" if task.phases.blind else "open")
+        set_meta(db, "fields", sorted({f for h in built for f in h.fields}))
+        set_meta(db, "per_team", per_team)
+        set_meta(db, "created_at", datetime.now(UTC).isoformat(timespec="seconds"))
+        db.executemany(
+            "INSERT INTO team VALUES (?, ?, ?)",
+            [(t["name"], t["project"], t["login"]) for t in made],
+        )
+    return Created(folder, task.name, made, labels)
+
+
+@dataclass(frozen=True)
+class _Built:
+    """A hospital ready for its teams: the task's people, their labels
+    (person_id, label, split), the MRI fields, and the teams' passwords."""
+
+    people: pa.Table
+    labels: list[list]
+    fields: list[str]
+    passwords: dict[str, str]
+
+
+def _hospital(
+    path: Path, task: Task, teams: list[str], *, size: int, seed: int, workers: int
+) -> _Built:
+    """Generate a hospital, draw the task's labels and split, cut the data
+    at the index dates, and give each team a project and a login."""
+    from entrepot.privacy import add_project, add_user
+    from entrepot.synth import generate_hospital
+    from entrepot.warehouse import Warehouse
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    generate_hospital(
+        str(path),
+        patients=size,
+        seed=seed,
+        enrich=task.hospital.enrich,
+        workers=workers,
+    )
+    wh = Warehouse.open(str(path))
     try:
         people = task_cohort(wh, task)
         if people.num_rows < 2:
@@ -85,42 +168,29 @@ def create_datathon(
             )
         fields = mri_fields(wh) if task.metric == "field_f1" else []
         split = _split(people.num_rows, task.labels.public_share, seed)
-        labels = folder / "instructor" / "labels.csv"
-        rows = zip(
-            people["person_id"].to_pylist(),
-            people["label"].to_pylist(),
-            split,
-            strict=True,
-        )
-        write_private(
-            labels, csv_text(["person_id", "label", "split"], [list(r) for r in rows])
-        )
+        rows = [
+            list(r)
+            for r in zip(
+                people["person_id"].to_pylist(),
+                people["label"].to_pylist(),
+                split,
+                strict=True,
+            )
+        ]
         _cut(wh, people)
         cohort_id = _save_cohort(wh, task, people)
-        made, logins = [], []
-        for i in range(1, teams + 1):
-            name = f"team{i:02d}"
-            project, password = project_of(name), secrets.token_urlsafe(12)
-            add_project(wh, project, cohort_id=cohort_id, domains=task.cohort.tables)
-            add_user(wh, name, "researcher", password, projects=[project])
-            made.append(_team_folder(folder, name, project, people, task))
-            logins.append([name, password, project])
+        passwords = {}
+        for name in teams:
+            passwords[name] = secrets.token_urlsafe(12)
+            add_project(
+                wh, project_of(name), cohort_id=cohort_id, domains=task.cohort.tables
+            )
+            add_user(
+                wh, name, "researcher", passwords[name], projects=[project_of(name)]
+            )
     finally:
         wh.close()
-    write_private(
-        instructor(folder) / "logins.csv",
-        csv_text(["login", "password", "project"], logins),
-    )
-    with state(folder, new=True) as db:
-        set_meta(db, "task", task.model_dump(mode="json"))
-        set_meta(db, "phase", "blind" if task.phases.blind else "open")
-        set_meta(db, "fields", fields)
-        set_meta(db, "created_at", datetime.now(UTC).isoformat(timespec="seconds"))
-        db.executemany(
-            "INSERT INTO team VALUES (?, ?, ?)",
-            [(t["name"], t["project"], t["login"]) for t in made],
-        )
-    return Created(folder, task.name, made, labels)
+    return _Built(people, rows, fields, passwords)
 
 
 def _split(n: int, public_share: float, seed: int) -> list[str]:
@@ -183,15 +253,24 @@ def _save_cohort(wh, task: Task, people: pa.Table) -> int:
 
 
 def _team_folder(
-    folder: Path, name: str, project: str, people: pa.Table, task: Task
+    folder: Path, name: str, people: pa.Table, task: Task, per_team: bool
 ) -> dict:
-    team = folder / "teams" / name
-    team.mkdir(parents=True)
+    team, project = folder / "teams" / name, project_of(name)
+    team.mkdir(parents=True, exist_ok=True)
     ids = people["person_id"].to_pylist()
     (team / "to_predict.csv").write_text(
         csv_text(["person_id"], [[i] for i in ids]), encoding="utf-8"
     )
     (team / "starter.ipynb").write_text(
-        json.dumps(notebook(task, name, project), indent=1), encoding="utf-8"
+        json.dumps(
+            notebook(
+                task,
+                name,
+                project,
+                "hospital.duckdb" if per_team else "../../hospital.duckdb",
+            ),
+            indent=1,
+        ),
+        encoding="utf-8",
     )
     return {"name": name, "project": project, "login": name, "folder": str(team)}

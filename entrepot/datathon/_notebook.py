@@ -10,8 +10,9 @@ def _cell(kind: str, text: str) -> dict:
     return cell | ({"execution_count": None, "outputs": []} if kind == "code" else {})
 
 
-def notebook(task: Task, team: str, project: str) -> dict:
-    """A notebook that opens the hospital as the team, inside its project."""
+def notebook(task: Task, team: str, project: str, hospital: str) -> dict:
+    """A notebook that opens the hospital (its path from the team's folder)
+    as the team, inside its project."""
     tables = ", ".join(task.cohort.tables)
     cells = [
         _cell(
@@ -22,7 +23,7 @@ def notebook(task: Task, team: str, project: str) -> dict:
             "code",
             "import pandas as pd\n"
             "from entrepot import Warehouse, authorise\n\n"
-            'wh = Warehouse.open("../../hospital.duckdb")\n'
+            f'wh = Warehouse.open("{hospital}")\n'
             f'project = authorise(wh, "{team}", "read", "{project}")\n'
             'to_predict = pd.read_csv("to_predict.csv")\n'
             'person = project.table(wh, "person").to_pandas()\n'

@@ -1,7 +1,9 @@
 """A datathon's folder: the instructor's files and its state (SQLite).
 
 DIR/hospital.duckdb   the teams' warehouse (labels and ground truth removed)
-DIR/teams/NAME/       to_predict.csv and the starter notebook
+DIR/teams/NAME/       to_predict.csv and the starter notebook; with
+                      `--per-team`, the team's own hospital.duckdb instead
+                      of the shared one
 DIR/instructor/       mode 700: labels.csv and logins.csv (mode 600) and
                       datathon.sqlite (task, teams, phase, submissions)
 """
@@ -48,6 +50,37 @@ def instructor(folder: Path) -> Path:
     return folder / "instructor"
 
 
+def datathon_folder(hospital: Path) -> Path | None:
+    """The datathon a hospital belongs to: shared (DIR/hospital.duckdb) or
+    a team's own (DIR/teams/NAME/hospital.duckdb); None if it is none's."""
+    for folder in (hospital.parent, hospital.parent.parent.parent):
+        if is_datathon(folder):
+            return folder
+    return None
+
+
+def no_team(team: str) -> DatathonError:
+    return DatathonError(f"team: no team {ascii(team[:40])} in this datathon")
+
+
+def hospital_of(folder: Path, team: str) -> Path:
+    """The hospital a team reads (its own, or the shared one)."""
+    found = hospitals(folder)
+    if team not in found:
+        raise no_team(team)
+    return found[team]
+
+
+def hospitals(folder: Path) -> dict[str, Path]:
+    """Each team's hospital (the same path for all when it is shared)."""
+    with state(folder) as db:
+        per_team = meta(db, "per_team")
+        teams = [r[0] for r in db.execute("SELECT name FROM team ORDER BY name")]
+    if per_team:
+        return {t: folder / "teams" / t / "hospital.duckdb" for t in teams}
+    return dict.fromkeys(teams, folder / "hospital.duckdb")
+
+
 def write_private(path: Path, text: str) -> None:
     """A file only its owner may read (mode 600), written whole."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -89,11 +122,14 @@ def set_meta(db, key: str, value) -> None:
     db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
 
 
-def labels(folder: Path) -> dict[int, tuple[str, str]]:
-    """person_id -> (label, split), from the instructor's file."""
+def labels(folder: Path, team: str) -> dict[int, tuple[str, str]]:
+    """person_id -> (label, split) of a team's patients, from the instructor's
+    file (whose `team` column, with one hospital per team, says whose)."""
     with open(instructor(folder) / "labels.csv", encoding="utf-8", newline="") as f:
         return {
-            int(r["person_id"]): (r["label"], r["split"]) for r in csv.DictReader(f)
+            int(r["person_id"]): (r["label"], r["split"])
+            for r in csv.DictReader(f)
+            if r.get("team", team) == team
         }
 
 

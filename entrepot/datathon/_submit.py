@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from entrepot.datathon._metrics import parse, score
-from entrepot.datathon._state import csv_text, labels, meta, state
+from entrepot.datathon._state import csv_text, labels, meta, no_team, state
 from entrepot.errors import DatathonError
 
 MAX_BYTES = 5_000_000
@@ -83,10 +83,15 @@ def read_predictions(
     return found
 
 
-def _scores(folder: Path, metric: str, predictions: dict, fields: list[str]) -> dict:
+def _scores(
+    truths: dict[int, tuple[str, str]],
+    metric: str,
+    predictions: dict,
+    fields: list[str],
+) -> dict:
     out = {}
     for split in ("public", "private"):
-        truth = {p: label for p, (label, s) in labels(folder).items() if s == split}
+        truth = {p: label for p, (label, s) in truths.items() if s == split}
         ids = sorted(truth)
         value = (
             score(
@@ -124,7 +129,7 @@ def submit_data(
         task = meta(db, "task")
         phase = meta(db, "phase")
         if db.execute("SELECT 1 FROM team WHERE name = ?", (team,)).fetchone() is None:
-            raise DatathonError(f"team: no team {_shown(team)} in this datathon")
+            raise no_team(team)
         if phase == "closed":
             raise DatathonError("the datathon is closed: no more submissions")
         day = now.date().isoformat()
@@ -137,10 +142,10 @@ def submit_data(
             raise DatathonError(
                 f"team {team}: {limit} submissions a day, all used on {day}"
             )
-        expected = {p for p in labels(folder)}
+        truths = labels(folder, team)
         fields = meta(db, "fields")
-        predictions = read_predictions(data, name, task["metric"], expected, fields)
-        scores = _scores(folder, task["metric"], predictions, fields)
+        predictions = read_predictions(data, name, task["metric"], set(truths), fields)
+        scores = _scores(truths, task["metric"], predictions, fields)
         cursor = db.execute(
             "INSERT INTO submission (team, submitted_at, file, sha256, public_score, private_score)"
             " VALUES (?, ?, ?, ?, ?, ?)",

@@ -188,6 +188,25 @@ def miscalibration_p(y: np.ndarray, p: np.ndarray) -> float:
     return float(2 * norm.sf(abs(z)))
 
 
+def slope_p(y: np.ndarray, p: np.ndarray) -> float:
+    """Two-sided p-value of the calibration slope against 1 (Wald test of the
+    logistic regression of the outcome on the predicted log-odds)."""
+    from scipy.stats import norm
+
+    logit = _logit(p)
+    beta = _newton(logit[:, None], y, np.zeros(len(y)))
+    design = np.column_stack([np.ones(len(y)), logit])
+    mu = 1 / (1 + np.exp(-np.clip(design @ beta, -30, 30)))
+    information = (design * (mu * (1 - mu))[:, None]).T @ design
+    try:
+        variance = np.linalg.inv(information)[1, 1]
+    except np.linalg.LinAlgError:
+        return 1.0
+    if not np.isfinite(variance) or variance <= 0:
+        return 1.0
+    return float(2 * norm.sf(abs(beta[1] - 1) / np.sqrt(variance)))
+
+
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, EPS, 1 - EPS)
     return np.log(p / (1 - p))

@@ -204,6 +204,9 @@ class Tolerance(Strict):
     #: a subgroup is miscalibrated when |E/O - 1| exceeds this and the
     #: observed events differ from the expected ones (two-sided p < 0.05)
     e_o: float = Field(0.2, ge=0)
+    #: ... or when |slope - 1| exceeds this and the slope differs from 1
+    #: (two-sided p < 0.05): risks spread where the truth is flat, or squeezed
+    slope: float = Field(0.3, ge=0)
 
 
 class Subgroups(Strict):

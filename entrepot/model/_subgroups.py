@@ -4,7 +4,9 @@ computed with fairlearn's MetricFrame, each compared with the whole.
 A subgroup is flagged `auroc` when its AUROC differs from the whole's by more
 than the study's tolerance, and `miscalibrated` when its E/O ratio is further
 from 1 than the tolerance and its observed events differ from the expected
-ones (two-sided p < 0.05), so that chance in a small group is not a flag.
+ones, or its calibration slope is further from 1 than its tolerance and
+differs from 1 (each two-sided p < 0.05), so that chance in a small group is
+not a flag.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from entrepot.model._evaluate import (
     calibration,
     discrimination,
     miscalibration_p,
+    slope_p,
 )
 from entrepot.model._study import Subgroups
 
@@ -27,7 +30,8 @@ def subgroup_rule(settings: Subgroups) -> str:
     t = settings.tolerance
     return (
         f"flag auroc: |subgroup AUROC - overall| > {t.auroc}; flag miscalibrated: "
-        f"|E/O - 1| > {t.e_o} and observed vs expected events p < {P_VALUE}"
+        f"|E/O - 1| > {t.e_o} and observed vs expected events p < {P_VALUE}, "
+        f"or |slope - 1| > {t.slope} and slope vs 1 p < {P_VALUE}"
     )
 
 
@@ -84,6 +88,7 @@ def subgroup_figures(
         "brier": lambda t, s: _round(np.mean((s - t) ** 2)),
         "calibration": _calibration,
         "p_value": miscalibration_p,
+        "slope_p": slope_p,
     }
     found = {}
     for variable, groups in labels.items():
@@ -118,8 +123,11 @@ def _flagged(figures: dict, overall: float | None, settings: Subgroups) -> dict:
     auroc = figures["auroc"]
     if auroc is not None and overall is not None and abs(auroc - overall) > t.auroc:
         flags.append("auroc")
-    e_o = (figures["calibration"] or {}).get("e_o")
-    if e_o is not None and abs(e_o - 1) > t.e_o and figures.pop("p_value") < P_VALUE:
+    found = figures["calibration"] or {}
+    e_o, slope = found.get("e_o"), found.get("slope")
+    if (e_o is not None and abs(e_o - 1) > t.e_o and figures["p_value"] < P_VALUE) or (
+        slope is not None and abs(slope - 1) > t.slope and figures["slope_p"] < P_VALUE
+    ):
         flags.append("miscalibrated")
     return {
         "n": int(figures["n"]),

@@ -69,7 +69,7 @@ def _conditions(wh, decision, person_id) -> list[dict]:
     t = _of(wh, decision, "condition_occurrence", person_id)
     rows = _rows(
         _named(wh, t, "condition_concept_id", "condition_start_date",
-               "condition_source_value"),
+               "condition_source_value", "visit_occurrence_id"),
         "condition_start_date",
     )  # fmt: skip
     return [
@@ -77,6 +77,7 @@ def _conditions(wh, decision, person_id) -> list[dict]:
             "date": _day(r["condition_start_date"]),
             "code": r["concept_code"] or r["condition_source_value"],
             "name": r["concept_name"],
+            "visit_id": r["visit_occurrence_id"],
         }
         for r in rows
     ]
@@ -86,7 +87,8 @@ def _drugs(wh, decision, person_id) -> list[dict]:
     t = _of(wh, decision, "drug_exposure", person_id)
     rows = _rows(
         _named(wh, t, "drug_concept_id", "drug_exposure_start_date",
-               "drug_exposure_end_date", "drug_source_value"),
+               "drug_exposure_end_date", "drug_source_value",
+               "visit_occurrence_id"),
         "drug_exposure_start_date",
     )  # fmt: skip
     return [
@@ -96,6 +98,7 @@ def _drugs(wh, decision, person_id) -> list[dict]:
             "name": r["concept_name"] or r["drug_source_value"],
             "atc": r["concept_code"],
             "label": r["drug_source_value"],
+            "visit_id": r["visit_occurrence_id"],
         }
         for r in rows
     ]
@@ -191,13 +194,31 @@ def timeline(wh, decision: Decision, person_id: int) -> dict:
     return found
 
 
-def patient_note(wh, decision: Decision, person_id: int, note_id: int) -> dict:
-    """One note of the patient, whole (NotFoundError outside the perimeter)."""
+def patient_note(
+    wh, decision: Decision, person_id: int, note_id: int, query: str | None = None
+) -> dict:
+    """One note of the patient, whole (NotFoundError outside the perimeter),
+    with where `query`'s words are (`highlights`: [start, end]) and its
+    passages that a search leaves out by default (`passages`: start, end and
+    context: negated, hypothesis or family), as offsets into its text."""
+    from entrepot.search import DEFAULT_EXCLUDE, contexts, highlights
+
     _person(wh, decision, person_id)
     t = _of(wh, decision, "note", person_id)
     rows = t.filter(t.note_id == note_id).to_pyarrow().to_pylist()
     if not rows:
         raise NotFoundError(f"note {note_id}: no such note of this patient")
     r = rows[0]
-    return {"id": note_id, "date": _day(r["note_date"]), "title": r["note_title"],
-            "text": r["note_text"]}  # fmt: skip
+    text = r["note_text"] or ""
+    return {
+        "id": note_id,
+        "date": _day(r["note_date"]),
+        "title": r["note_title"],
+        "text": r["note_text"],
+        "highlights": [list(h) for h in highlights(text, query)] if query else [],
+        "passages": [
+            {"start": a, "end": b, "context": c}
+            for a, b, c in contexts(text)
+            if c in DEFAULT_EXCLUDE
+        ],
+    }

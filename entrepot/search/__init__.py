@@ -17,6 +17,7 @@ except ImportError:  # pragma: no cover - the `nlp` extra is not installed
 from entrepot.ingest import on_notes_removed  # noqa: E402
 from entrepot.privacy import on_optout  # noqa: E402
 from entrepot.search._cohort import save_search_cohort
+from entrepot.search._highlight import highlights
 from entrepot.search._index import (
     forget_notes,
     forget_persons,
@@ -24,7 +25,12 @@ from entrepot.search._index import (
     update_index,
 )
 from entrepot.search._query import SearchFilters, parse_exclude, search_notes
-from entrepot.search._schema import DEFAULT_EXCLUDE, FIELDS, split_by_context
+from entrepot.search._schema import (
+    DEFAULT_EXCLUDE,
+    FIELDS,
+    contexts,
+    split_by_context,
+)
 
 on_optout(forget_persons)
 on_notes_removed(forget_notes)
@@ -33,8 +39,10 @@ __all__ = [
     "DEFAULT_EXCLUDE",
     "FIELDS",
     "SearchFilters",
+    "contexts",
     "forget_notes",
     "forget_persons",
+    "highlights",
     "index_path",
     "parse_exclude",
     "save_search_cohort",

@@ -89,12 +89,22 @@ def field_of(flags: frozenset[str]) -> str:
     return "affirmed"
 
 
+def contexts(text: str) -> list[tuple[int, int, str]]:
+    """A note's text cut by context: (start, end, field) of each piece, its
+    blanks left out; the field it is indexed under (negated, family...)."""
+    found = []
+    for start, end, flags in Context(text, fold(text)).pieces():
+        piece = text[start:end]
+        if piece.strip():
+            start += len(piece) - len(piece.lstrip())
+            end -= len(piece) - len(piece.rstrip())
+            found.append((start, end, field_of(flags)))
+    return found
+
+
 def split_by_context(text: str) -> dict[str, str]:
     """A note's text, each piece in its context field (pieces joined by lines)."""
     parts: dict[str, list[str]] = {}
-    context = Context(text, fold(text))
-    for start, end, flags in context.pieces():
-        piece = text[start:end].strip()
-        if piece:
-            parts.setdefault(field_of(flags), []).append(piece)
+    for start, end, field in contexts(text):
+        parts.setdefault(field, []).append(text[start:end])
     return {field: "\n".join(pieces) for field, pieces in parts.items()}

@@ -134,6 +134,7 @@ RIGHTS = {
     "datathon leaderboard": (["DIR"], "manage"),
     "datathon phase": (["DIR", "closed"], "manage"),
     "datathon grades": (["DIR"], "manage"),
+    "course check": (["DIR", "omop_sql", "ANSWER"], "read"),
 }
 #: Every other command, and why it needs no right on the warehouse.
 OTHER = {
@@ -162,8 +163,14 @@ OTHER = {
     "is its administrator (tests/datathon/test_create.py)",
     "datathon submit": "a team's predictions, authorised as a member of the "
     "team's project (write) and audited (tests/datathon/test_submit.py)",
+    "course list": "lists the shipped exercises, never a warehouse",
+    "course start": "builds a synthetic hospital of its own, whose creator is "
+    "its administrator (tests/course/test_course.py)",
     "cohort delete": "removes a cohort (the right to write, as its owner or an "
     "administrator), audited; shows nothing of it",
+    "cohort export": "writes a definition as Circe JSON: the vocabulary's concept "
+    "ids, never patient data; authorised (count) and audited "
+    "(tests/cohort/test_circe_export.py)",
 }
 #: Who lacks each right, and so is refused (rita acts in no project here).
 LACKING = {"ingest": "rita", "read": "vera", "manage": "dora"}

@@ -158,3 +158,41 @@ def test_malformed_circe_json_names_the_file(tmp_path):
     path.write_text('{"ConceptSets": [}')
     with pytest.raises(CohortDefinitionError, match="broken.json: malformed JSON"):
         load_definition(path)
+
+
+@pytest.mark.parametrize(
+    ("expression", "problem"),
+    [
+        (
+            {"PrimaryCriteria": 1},
+            "AttributeError: 'int' object has no attribute 'items'",
+        ),
+        ({"ConceptSets": 5}, "TypeError: 'int' object is not iterable"),
+        (
+            {"ConceptSets": [{"id": 0, "expression": {"items": [{"concept": {}}]}}]},
+            "KeyError: 'CONCEPT_ID'",
+        ),
+        (
+            {
+                "ConceptSets": SETS,
+                "PrimaryCriteria": primary(
+                    "ConditionOccurrence",
+                    0,
+                    OccurrenceStartDate={"Value": "soon", "Op": "gt"},
+                ),
+            },  # fmt: skip
+            "ValueError: Invalid isoformat string: 'soon'",
+        ),
+    ],
+    ids=["not a mapping", "not a list", "no concept id", "not a date"],
+)
+def test_a_malformed_circe_expression_is_one_line(tmp_path, expression, problem):
+    """What ATLAS never writes (a number for a mapping...) is a one-line
+    error naming the file, not a traceback."""
+    path = tmp_path / "cohort.json"
+    path.write_text(json.dumps(expression))
+    with pytest.raises(CohortDefinitionError) as refused:
+        load_definition(path)
+    assert (
+        str(refused.value) == f"{path}: not Circe JSON as ATLAS writes it ({problem})"
+    )

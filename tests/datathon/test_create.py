@@ -76,21 +76,19 @@ def test_each_team_is_a_researcher_in_a_project_of_its_own(datathon):
             authorise(wh, "team01", "read", "datathon-team02")
 
 
-def test_a_team_reads_nothing_after_each_patients_index_date(datathon):
+def probe_cut(hospital: Path, team: str, labels: dict) -> None:
     """Every table the team's project opens, probed as the team: its persons
     are the task's, and no death, stay, note or other row starts after the
     patient's index date (the cohort's end date)."""
-    folder, _ = datathon
-    labels = _labels(folder)
     task = load_task("heart_failure_mortality")
-    with Warehouse.open(folder / "hospital.duckdb") as wh:
-        team = authorise(wh, "team01", "read", "datathon-team01")
+    with Warehouse.open(hospital) as wh:
+        project = authorise(wh, team, "read", f"datathon-{team}")
         cohort = wh.table("cohort").to_pyarrow().to_pylist()
         index = {r["subject_id"]: r["cohort_end_date"] for r in cohort}
         assert set(index) == set(labels)
         seen = {}
         for name in task.cohort.tables:
-            rows = team.table(wh, name)
+            rows = project.table(wh, name)
             day = next(c for c in (*DAYS, "person_id") if c in rows.columns)
             t = rows.to_pyarrow().to_pylist()
             assert {r["person_id"] for r in t} <= set(labels), name
@@ -100,30 +98,58 @@ def test_a_team_reads_nothing_after_each_patients_index_date(datathon):
         assert seen["death"] == 0  # every death of the cohort comes after its index
         assert seen["note"] > 0 and seen["visit_occurrence"] > 0
         # the index stay itself is there: it ends on the index date
-        visits = team.table(wh, "visit_occurrence").to_pyarrow().to_pylist()
+        visits = project.table(wh, "visit_occurrence").to_pyarrow().to_pylist()
         ends = {(r["person_id"], r["visit_end_date"]) for r in visits}
         assert all((p, d) in ends for p, d in index.items())
 
 
-def test_a_team_reaches_no_table_that_holds_the_labels(datathon):
+def probe_labels(hospital: Path, team: str, labels: dict) -> None:
     """Probe every table of every schema as a team: the ground truth is empty
     and refused, tables outside the task's are refused, and what is readable
     holds no death of a patient labelled 1."""
-    folder, _ = datathon
-    died = {p for p, (label, _) in _labels(folder).items() if label == "1"}
+    died = {p for p, (label, _) in labels.items() if label == "1"}
     assert died
     task = load_task("heart_failure_mortality")
-    with Warehouse.open(folder / "hospital.duckdb") as wh:
-        team = authorise(wh, "team02", "read", "datathon-team02")
+    with Warehouse.open(hospital) as wh:
+        project = authorise(wh, team, "read", f"datathon-{team}")
         for schema in ("cdm", "results", "entrepot"):
             for name in wh.tables(schema):
-                rows = team.visible(wh, name)
+                rows = project.visible(wh, name)
                 if name not in task.cohort.tables:
                     assert rows is None, name
         for name in ("synth_truth", "note_annotation"):
             assert wh.table(name).count().to_pyarrow().as_py() == 0
-        deaths = team.table(wh, "death").to_pyarrow()
+        deaths = project.table(wh, "death").to_pyarrow()
         assert not died & set(deaths["person_id"].to_pylist())
+
+
+def same_rows(a: Path, b: Path) -> None:
+    """The two hospitals hold the same rows in every table but the vocabulary's."""
+    with (
+        Warehouse.open(a, read_only=True) as x,
+        Warehouse.open(b, read_only=True) as y,
+    ):
+        assert x.tables("cdm") == y.tables("cdm")
+        for name in x.tables("cdm") + ["cohort"]:
+            if name.startswith(
+                ("concept", "vocabulary", "domain", "relationship", "drug_strength")
+            ):
+                continue
+            s, t = x.table(name), y.table(name)
+            order = list(s.columns)
+            assert (
+                s.order_by(order).to_pyarrow().equals(t.order_by(order).to_pyarrow())
+            ), name
+
+
+def test_a_team_reads_nothing_after_each_patients_index_date(datathon):
+    folder, _ = datathon
+    probe_cut(folder / "hospital.duckdb", "team01", _labels(folder))
+
+
+def test_a_team_reaches_no_table_that_holds_the_labels(datathon):
+    folder, _ = datathon
+    probe_labels(folder / "hospital.duckdb", "team02", _labels(folder))
 
 
 def test_the_same_seed_gives_the_same_hospital_and_labels(datathon, tmp_path):
@@ -136,21 +162,7 @@ def test_the_same_seed_gives_the_same_hospital_and_labels(datathon, tmp_path):
     for team in ("team01", "team03"):
         path = Path("teams", team, "to_predict.csv")
         assert (again / path).read_bytes() == (folder / path).read_bytes()
-    with (
-        Warehouse.open(folder / "hospital.duckdb", read_only=True) as a,
-        Warehouse.open(again / "hospital.duckdb", read_only=True) as b,
-    ):
-        assert a.tables("cdm") == b.tables("cdm")
-        for name in a.tables("cdm") + ["cohort"]:
-            if name.startswith(
-                ("concept", "vocabulary", "domain", "relationship", "drug_strength")
-            ):
-                continue
-            x, y = a.table(name), b.table(name)
-            order = list(x.columns)
-            assert (
-                x.order_by(order).to_pyarrow().equals(y.order_by(order).to_pyarrow())
-            ), name
+    same_rows(folder / "hospital.duckdb", again / "hospital.duckdb")
 
 
 def test_shipped_tasks_are_found_by_name():

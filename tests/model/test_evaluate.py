@@ -78,6 +78,29 @@ def test_net_benefit_is_worked_out_by_hand(drawn):
     assert curve[t]["model"] > max(curve[t]["treat_all"], 0)
 
 
+def test_a_subgroup_whose_risks_spread_too_far_is_flagged_by_its_slope(drawn):
+    """Group B's log-odds doubled, shifted so that the expected events stay
+    the observed ones: E/O stays near 1 (the E/O rule alone misses it), the
+    slope is near 0.5 and B is flagged."""
+    from scipy.optimize import brentq
+
+    _, p, y = drawn
+    group = np.where(np.random.default_rng(2).random(N) < 0.5, "A", "B")
+    logit = np.log(p / (1 - p))
+
+    def doubled(shift: float) -> np.ndarray:
+        return 1 / (1 + np.exp(-(2 * logit + shift)))
+
+    spread = doubled(brentq(lambda c: doubled(c).sum() - p.sum(), -10, 10))
+    shown = np.where(group == "B", spread, p)
+    found = subgroup_figures(y, shown, {"group": group.astype(object)}, Subgroups())
+    b = found["group"]["B"]["calibration"]
+    assert b["slope"] == pytest.approx(0.5, abs=0.05)
+    assert abs(b["e_o"] - 1) < 0.2
+    assert found["group"]["B"]["flags"] == ["miscalibrated"]
+    assert found["group"]["A"]["flags"] == []
+
+
 def test_a_miscalibrated_subgroup_is_flagged(drawn):
     """Risks halved in group B: B is miscalibrated, A is not; the AUROC of a
     group where the model ranks at random is flagged too."""

@@ -51,6 +51,9 @@ EXPECTED = {
     "GET /api/cohorts/{cohort_id}/describe": "count",
     "GET /api/cohorts/{cohort_id}/export": "export",
     "DELETE /api/cohorts/{cohort_id}": "write",
+    # Circe export and import of a definition (the builder's): no patient data
+    "POST /api/cohorts/circe": "count",
+    "POST /api/cohorts/definition": "count",
     # patient subgroups (features are rows: the export right, as on the CLI)
     "POST /api/subgroups": "export",
     "GET /api/subgroups/{job_id}/survival.svg": "export",
@@ -64,6 +67,7 @@ EXPECTED = {
     # patients
     "GET /api/patients/{person_id}": "read",
     "GET /api/patients/{person_id}/notes/{note_id}": "read",
+    "GET /api/cohorts/{cohort_id}/patients": "read",
     # slides (pixels and what they are: rows about a patient)
     "GET /api/patients/{person_id}/slides": "read",
     "GET /api/slides/{slide_id}": "read",

@@ -50,6 +50,9 @@ NOT_PATIENT_DATA = {
     ("POST", "/api/prescriptions/check"): "a prescription typed in",
     ("POST", "/api/prescriptions/effects"): "a prescription typed in",
     ("DELETE", "/api/cohorts/{cohort_id}"): "removes a cohort, returns nothing",
+    ("POST", "/api/cohorts/circe"): "a definition as Circe JSON: the vocabulary's "
+    "concept ids (tests/web/test_circe_api.py)",
+    ("POST", "/api/cohorts/definition"): "a Circe export as a definition",
     ("GET", "/login"): "page",
     ("POST", "/login"): "page",
     ("POST", "/logout"): "page",
@@ -64,6 +67,8 @@ NOT_PATIENT_DATA = {
         "/api/extractions",
     ): "starts a job (a data engineer's; audited as it runs)",
     ("GET", "/patients/{person_id}"): "page (its data comes from /api/patients)",
+    ("GET", "/cohorts/{cohort_id}/patients"): "page (its data comes from "
+    "/api/cohorts/{cohort_id}/patients)",
     ("GET", "/slides/{slide_id}"): "page (its data comes from /api/slides)",
     ("GET", "/prescription"): "page",
     ("GET", "/admin"): "page (administration)",
@@ -266,6 +271,9 @@ PATIENT_DATA = {
     ("POST", "/api/subgroups"): _subgroups,
     ("GET", "/api/extractions"): _extractions("/api/extractions"),
     ("GET", "/api/extractions/notes"): _extractions("/api/extractions/notes"),
+    ("GET", "/api/cohorts/{cohort_id}/patients"): _get(
+        "/api/cohorts/{cohort_id}/patients", limit=100
+    ),
     ("GET", "/api/patients/{person_id}"): _get("/api/patients/{person_id}"),
     ("GET", "/api/patients/{person_id}/notes/{note_id}"): _get(
         "/api/patients/{person_id}/notes/{note_id}"

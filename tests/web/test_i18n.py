@@ -26,7 +26,8 @@ ERRORS = WEB / "_errors.py"  # an error's message is its `error.code.` message
 FAMILIES = {
     "page.": ["overview", "cohorts", "subgroups", "search", "extractions",
               "prescription", "admin", "login", "patient", "error", "slide", "deaths", "network",
-              "datathon", "datathon_instructor", "quality"],
+              "datathon", "datathon_instructor",
+              "cohort_patients", "quality"],
     "network.state.": ["pending", "accepted", "refused", "done"],
     "error.code.": sorted(CODES.values()),
     "quality.category.": ["conformance", "completeness", "plausibility"],

@@ -96,8 +96,8 @@ def test_timeline_holds_nothing_identifying(server, busy):
         p = api.get(f"/api/patients/{busy}", params={"project": "cardio"}).json()
     assert set(p["person"]) == {"person_id", "year_of_birth", "sex"}
     assert set(p["visits"][0]) == {"id", "start", "end", "type"}
-    assert set(p["conditions"][0]) == {"date", "code", "name"}
-    assert set(p["drugs"][0]) == {"start", "end", "name", "atc", "label"}
+    assert set(p["conditions"][0]) == {"date", "code", "name", "visit_id"}
+    assert set(p["drugs"][0]) == {"start", "end", "name", "atc", "label", "visit_id"}
     assert set(p["labs"][0]) == {"visit_id", "start", "end", "series"}
     series = p["labs"][0]["series"][0]
     assert set(series) == {"concept_id", "name", "unit", "low", "high", "points"}

@@ -2,6 +2,7 @@
 
 from entrepot.web.api import (
     _admin,
+    _circe,
     _cohorts,
     _datathon,
     _extractions,
@@ -24,6 +25,7 @@ ROUTERS = [
         _overview,
         _vocabulary,
         _cohorts,
+        _circe,
         _subgroups,
         _extractions,
         _search,

@@ -14,8 +14,8 @@ from pydantic import BaseModel
 
 from entrepot.datathon import (
     MAX_BYTES,
+    datathon_folder,
     grades_csv,
-    is_datathon,
     progress,
     set_phase,
     submit_data,
@@ -31,8 +31,8 @@ router = APIRouter(tags=["datathon"])
 
 def folder_of(request: Request) -> Path:
     """The datathon served: the folder holding the warehouse and its state."""
-    folder = state(request).use(lambda wh: Path(wh.uri.path).parent)
-    if not is_datathon(folder):
+    folder = datathon_folder(state(request).use(lambda wh: Path(wh.uri.path)))
+    if folder is None:
         raise NotFoundError("this warehouse is not a datathon's hospital")
     return folder
 

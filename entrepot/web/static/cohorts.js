@@ -225,6 +225,7 @@
     const query = project ? `?project=${encodeURIComponent(project)}` : "";
     return el("td", { class: "co-actions" },
       el("button", { type: "button", class: "secondary describe", "data-id": c.id, onclick: () => describe(c) }, t("co.describe")),
+      mayExport() ? el("a", { class: "patients", href: `/cohorts/${c.id}/patients${query}` }, t("co.patient_list")) : null,
       mayExport() ? el("a", { class: "export", href: `/api/cohorts/${c.id}/export${query}`, download: `cohort-${c.id}.csv` }, t("co.export")) : null,
       mayExport() ? el("button", { type: "button", class: "secondary delete", "data-id": c.id, onclick: () => remove(c) }, t("co.delete")) : null);
   }

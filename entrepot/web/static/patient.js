@@ -1,5 +1,7 @@
-// One patient's timeline: stays, diagnoses, drugs and reports on one time axis;
-// labs as small multiples, one stay at a time on that stay's own axis.
+// One patient's timeline: stays, diagnoses, drugs and reports on one time axis; then stay by stay
+// its diagnoses (CIM-10 labels) and drugs as bars on the stay's axis; labs as small multiples, one
+// stay at a time on that stay's own axis; reports with the search's words marked and their negated,
+// hypothetical and family passages shown as such (built as text: a report's HTML shows as text).
 "use strict";
 
 (() => {
@@ -17,7 +19,9 @@
     ["notes", t("patient.lane.notes"), "#b54708"],
   ];
   const SEX = { M: t("sex.male"), F: t("sex.female") };
+  const CONTEXTS = { negated: t("patient.ctx_negated"), hypothesis: t("patient.ctx_hypothesis"), family: t("patient.ctx_family") };
   let labStays = [];
+  let shownNote = null;
 
   function svg(tag, attrs = {}, ...children) {
     const node = document.createElementNS(SVG, tag);
@@ -28,9 +32,9 @@
   const title = (text) => svg("title", {}, text);
   const time = (d) => new Date(d + "T00:00:00Z").getTime();
 
-  // A time scale from `lo` to `hi` (milliseconds) onto the chart's width.
-  function scaleOf(lo, hi) {
-    return { lo, hi, x: (d) => LEFT + ((time(d) - lo) / (hi - lo)) * (WIDTH - LEFT - RIGHT) };
+  // A time scale from `lo` to `hi` (milliseconds) onto the chart's width, right of `left`.
+  function scaleOf(lo, hi, left = LEFT) {
+    return { lo, hi, left, x: (d) => left + ((time(d) - lo) / (hi - lo)) * (WIDTH - left - RIGHT) };
   }
 
   function domain(p) {
@@ -59,7 +63,7 @@
       g.append(svg("line", { x1: x, x2: x, y1: 0, y2: y, stroke: "#e4e7ec" }),
         svg("text", { x, y: y + 14, "text-anchor": anchor }, day));
     }
-    g.append(svg("line", { x1: LEFT, x2: WIDTH - RIGHT, y1: y, y2: y, stroke: "#5b6775" }));
+    g.append(svg("line", { x1: scale.left, x2: WIDTH - RIGHT, y1: y, y2: y, stroke: "#5b6775" }));
     return g;
   }
 
@@ -86,14 +90,46 @@
       : []));
   }
 
+  // The text as nodes: <mark> around the query's words, each negated, hypothetical or family passage
+  // in a span of its own, labelled ("nié"...). Text only: nothing is parsed as HTML.
+  function marked(text, highlights, passages) {
+    const cuts = new Set([0, text.length]);
+    for (const [a, b] of highlights) cuts.add(a).add(b);
+    for (const p of passages) cuts.add(p.start).add(p.end);
+    const points = [...cuts].sort((a, b) => a - b);
+    const out = [];
+    let open = null; // [passage, its span]
+    for (let i = 0; i + 1 < points.length; i++) {
+      const a = points[i], piece = text.slice(a, points[i + 1]);
+      const hit = highlights.some(([s, e]) => s <= a && a < e);
+      const node = hit ? el("mark", {}, piece) : document.createTextNode(piece);
+      const passage = passages.find((p) => p.start <= a && a < p.end);
+      if (!passage) { open = null; out.push(node); continue; }
+      if (!open || open[0] !== passage) {
+        const label = CONTEXTS[passage.context];
+        open = [passage, el("span", { class: `ctx ctx-${passage.context}`, "data-context": passage.context, title: label },
+          el("span", { class: "ctx-tag" }, label))];
+        out.push(open[1]);
+      }
+      open[1].append(node);
+    }
+    return out;
+  }
+
   function showNote(note) {
+    shownNote = note;
     noteSlides(note);
     $("note-title").textContent = note.title || t("patient.report");
     $("note-meta").textContent = t("patient.note_meta", { date: note.date, id: note.id });
     $("note-meta").dataset.note = note.id;
     $("note-text").textContent = note.text;
-    entrepot.api(`/api/patients/${person}/notes/${note.id}`)
-      .then((full) => { if ($("note-meta").dataset.note === String(note.id)) $("note-text").textContent = full.text; })
+    const q = $("note-query").value.trim();
+    entrepot.api(`/api/patients/${person}/notes/${note.id}`, { query: q ? { q } : {} })
+      .then((full) => {
+        if ($("note-meta").dataset.note === String(note.id)) {
+          $("note-text").replaceChildren(...marked(full.text || "", full.highlights, full.passages));
+        }
+      })
       .catch((e) => entrepot.showError($("note-text"), e));
   }
 
@@ -109,8 +145,80 @@
     const x1 = scale.x(item.start), x2 = Math.max(scale.x(item.end || item.start), x1 + 3);
     const text = t("patient.stay_tip", { type: item.type || t("patient.stay"), start: item.start, end: item.end || "?" });
     const mark = svg("rect", { x: x1, y: mid - 9, width: x2 - x1, height: 18, fill: colour, "fill-opacity": 0.35, stroke: colour }, title(text));
-    const labs = labStays.findIndex((s) => s.visit_id === item.id);
-    return labs < 0 ? mark : clickable(mark, () => { $("lab-stay").value = String(labs); showLabs(); });
+    return clickable(mark, () => openStay(item.id));
+  }
+
+  // A stay's panel opened, and its labs drawn where it has some.
+  function openStay(id) {
+    const panel = document.querySelector(`#stays details[data-visit="${id}"]`);
+    if (panel) { panel.open = true; panel.querySelector("summary").focus(); }
+    showStayLabs(id);
+  }
+
+  function showStayLabs(id) {
+    const labs = labStays.findIndex((s) => s.visit_id === id);
+    if (labs < 0) return;
+    $("lab-stay").value = String(labs);
+    showLabs();
+  }
+
+  // Drugs as bars from their start to their end, on an axis holding the stay and them.
+  function drugBars(drugs, stay) {
+    const days = drugs.flatMap((d) => [d.start, d.end || d.start]).concat(stay ? [stay.start, stay.end || stay.start] : []);
+    const found = days.filter(Boolean).map(time);
+    const scale = scaleOf(Math.min(...found) - DAY / 2, Math.max(...found) + DAY / 2, 300);
+    const rowH = 18, height = drugs.length * rowH + 6;
+    const chart = svg("svg", { viewBox: `0 0 ${WIDTH} ${height + 24}`, role: "img", class: "drug-chart",
+      "aria-label": t("patient.drug_bars", { n: drugs.length }) });
+    chart.append(axis(scale, height));
+    drugs.forEach((d, i) => {
+      const y = 4 + i * rowH, name = d.name || d.label || "?";
+      const x1 = scale.x(d.start), x2 = Math.max(scale.x(d.end || d.start), x1 + 3);
+      chart.append(svg("text", { x: 4, y: y + 12 }, name.length > 44 ? `${name.slice(0, 43)}…` : name),
+        svg("rect", { x: x1, y: y + 2, width: x2 - x1, height: rowH - 6, fill: "#067647", "fill-opacity": 0.6, class: "drug-bar" },
+          title(`${name}: ${d.start} → ${d.end || "?"}`)));
+    });
+    return chart;
+  }
+
+  // One stay's panel: its diagnoses labelled, its drugs as bars, a way to its labs.
+  function stayPanel(stay, conditions, drugs, p) {
+    const head = stay
+      ? t("patient.stay_head", { type: stay.type || t("patient.stay"), start: stay.start, end: stay.end || "?" })
+      : t("patient.outside_stays");
+    const panel = el("details", { class: "stay", "data-visit": stay ? stay.id : "" },
+      el("summary", {}, head, " ", el("span", { class: "muted" },
+        t("patient.stay_counts", { diagnoses: conditions.length, drugs: drugs.length }))));
+    if (p.conditions) {
+      panel.append(el("h3", {}, t("patient.lane.conditions")), conditions.length
+        ? el("ul", { class: "stay-diagnoses" }, ...conditions.map((c) => el("li", {},
+          el("span", { class: "code" }, c.code || "?"), " ", c.name || "", " ", el("span", { class: "muted" }, c.date))))
+        : el("p", { class: "muted" }, t("patient.stay_no_diagnosis")));
+    }
+    if (p.drugs) {
+      panel.append(el("h3", {}, t("patient.lane.drugs")), drugs.length
+        ? drugBars(drugs, stay) : el("p", { class: "muted" }, t("patient.stay_no_drug")));
+    }
+    if (stay && labStays.some((s) => s.visit_id === stay.id)) {
+      panel.append(el("p", {}, el("button", { type: "button", class: "secondary", onclick: () => {
+        showStayLabs(stay.id);
+        $("labs-title").scrollIntoView();
+      } }, t("patient.stay_labs"))));
+    }
+    return panel;
+  }
+
+  // The timeline grouped by stay, the latest first (open); what no stay holds last.
+  function stays(p) {
+    const visits = p.visits || [];
+    const known = new Set(visits.map((v) => v.id));
+    const of = (items, id) => (items || []).filter((x) => (id === null ? !known.has(x.visit_id) : x.visit_id === id));
+    const panels = [...visits].reverse().map((v) => stayPanel(v, of(p.conditions, v.id), of(p.drugs, v.id), p));
+    const loose = [of(p.conditions, null), of(p.drugs, null)];
+    if (loose[0].length || loose[1].length) panels.push(stayPanel(null, loose[0], loose[1], p));
+    if (panels.length) panels[0].open = true;
+    const said = p.visits ? (panels.length ? [] : [t("patient.no_stay")]) : [t("patient.stays_outside")];
+    $("stays").replaceChildren(...said.map((text) => el("p", { class: "muted" }, text)), ...panels);
   }
 
   function timeline(p, scale) {
@@ -203,10 +311,13 @@
         id: who.person_id, sex: SEX[who.sex] || t("patient.sex_unknown"), born: who.year_of_birth ?? "?",
         stays: (p.visits || []).length, diagnoses: (p.conditions || []).length, drugs: (p.drugs || []).length, reports: (p.notes || []).length });
       labs(p);
+      stays(p);
       const scale = domain(p);
       $("timeline").replaceChildren(scale ? timeline(p, scale) : el("p", { class: "muted" }, t("patient.nothing_dated")));
       $("timeline-legend").replaceChildren(...LANES.filter(([k]) => p[k] === null).map(([, label]) => el("li", { class: "muted" }, t("patient.lane_outside", { label }))));
       $("patient-notes").replaceChildren(...notesList(p));
+      const first = (p.notes || []).find((n) => String(n.id) === root.dataset.note);
+      if (first) showNote(first);
       await loadSlides();
     } catch (e) {
       $("patient-summary").textContent = "";
@@ -215,8 +326,13 @@
   }
 
   $("lab-stay").addEventListener("change", showLabs);
+  $("note-query-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (shownNote) showNote(shownNote);
+  });
   document.addEventListener("entrepot:ready", load);
   document.addEventListener("entrepot:project", (e) => {
-    location.href = `/patients/${person}?project=${encodeURIComponent(e.detail)}`;
+    const q = $("note-query").value.trim();
+    location.href = `/patients/${person}?project=${encodeURIComponent(e.detail)}${q ? `&q=${encodeURIComponent(q)}` : ""}`;
   });
 })();

@@ -19,8 +19,9 @@
     };
   }
 
-  function hit(h, project) {
-    const href = `/patients/${h.person_id}?project=${encodeURIComponent(project)}`;
+  function hit(h, project) {  // the patient's page opens the note, the search's words marked
+    const query = new URLSearchParams({ project, q: last ? last.q : "", note: h.note_id });
+    const href = `/patients/${h.person_id}?${query}`;
     return el("li", {},
       el("div", { class: "muted" }, `${h.note_date} · ${h.note_title || ""} · ${t("search.note", { id: h.note_id })} · `,
         el("a", { href }, t("search.patient", { id: h.person_id }))),
