@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.accessibility import assert_accessible, page_routes
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, PERIMETER
 from tests.web.test_browser import LOCALE, TIMEOUT_MS, browser  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -79,6 +79,17 @@ def _patient(page, server):
     expect(page.locator("#note-text")).not_to_be_empty()
 
 
+def _cohort_patients(page, server):
+    def perimeter(wh) -> int:
+        t = wh.table("cohort_definition")
+        t = t.filter(t.cohort_definition_name == PERIMETER["name"])
+        return t.cohort_definition_id.to_pyarrow().to_pylist()[0]
+
+    cohort = server.web.use(perimeter)
+    page.goto(f"{server.url}/cohorts/{cohort}/patients?project=htn")
+    expect(page.locator("#cp-table tbody tr").nth(1)).to_be_attached()
+
+
 def _prescription(page, server):
     page.goto(f"{server.url}/prescription")
     page.fill(
@@ -111,6 +122,7 @@ PAGES = {
     "/login": (None, _login),
     "/": ("rita", _overview),
     "/cohorts": ("rita", _cohorts),
+    "/cohorts/{cohort_id}/patients": ("dora", _cohort_patients),
     "/subgroups": ("rita", _subgroups),
     "/search": ("rita", _search),
     "/extractions": ("eve", _extractions),
@@ -138,6 +150,7 @@ PHONE_PAGES = {
     "/search": ["#search-query", "#search-button", "#search-hits li"],
     "/patients/{person_id}": ["#patient-summary", "#timeline svg", "#lab-stay"],
     "/cohorts": ["#cohort-name", "#count-button", "#saved-cohorts"],
+    "/cohorts/{cohort_id}/patients": ["#cp-sort", "#cp-table", "#cp-summary"],
     "/prescription": ["#prescription-lines", "#check-button", "#interactions"],
 }
 
