@@ -513,6 +513,27 @@ def privacy_mask_below(
     )
 
 
+@privacy_app.command("care-mode")
+def privacy_care_mode(
+    state: Annotated[str, typer.Argument(help="on or off.")],
+    warehouse: WarehouseOption = None,
+    user: CallerOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Allow care-mode projects (a care team's own units' patients), or not
+    (the default)."""
+    from entrepot.errors import PrivacyError
+    from entrepot.privacy import set_care_mode
+
+    if state not in ("on", "off"):
+        raise PrivacyError(f"care-mode: on or off (got {state!r})")
+    with open_warehouse(warehouse) as wh:
+        who = _manager(wh, user, "privacy care-mode").user
+        set_care_mode(wh, state == "on", by=who)
+    emit({"care_mode": state}, as_json, lambda: quiet or stdout.print(state))
+
+
 @privacy_app.command("rotate-key")
 def privacy_rotate_key(
     old_key_file: Annotated[Path, typer.Option(help="The key in use (mode 600).")],
@@ -556,10 +577,14 @@ user_app = typer.Typer(help="Users and their roles (admin, data_engineer, ...)."
 def user_add(
     name: Annotated[str, typer.Argument(help="User name.")],
     role: Annotated[
-        str, typer.Option(help="admin, data_engineer, researcher, viewer.")
+        str, typer.Option(help="admin, data_engineer, researcher, viewer, data_office.")
     ],
     project: Annotated[
         list[str] | None, typer.Option(help="Project the user may work in.")
+    ] = None,
+    care_unit: Annotated[
+        list[str] | None,
+        typer.Option(help="Care site (name or id) whose care team the user is on."),
     ] = None,
     warehouse: WarehouseOption = None,
     user: CallerOption = None,
@@ -567,12 +592,14 @@ def user_add(
     quiet: QuietOption = False,
 ) -> None:
     """Create a user; the password is read from the first line of stdin."""
-    from entrepot.privacy import add_user
+    from entrepot.privacy import add_care_team, add_user
 
     password = sys.stdin.readline().rstrip("\r\n")
     with open_warehouse(warehouse) as wh:
         who = _manager(wh, user, "user add").user
         data = add_user(wh, name, role, password, projects=project or [], by=who)
+        if care_unit:
+            data["care_units"] = add_care_team(wh, name, care_unit, by=who)
     emit(
         data,
         as_json,
@@ -604,6 +631,17 @@ def user_list(
 
 
 project_app = typer.Typer(help="Projects and their authorised perimeter.")
+UnitsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Care site (name or id, any level): the patients who stayed there "
+        "within the dates."
+    ),
+]
+ModeOption = Annotated[
+    str,
+    typer.Option(help="research, or care: the care team's own patients."),
+]
 
 
 @project_app.command("add")
@@ -624,12 +662,15 @@ def project_add(
     mask_below: Annotated[
         int | None, typer.Option(help="This project's small-count threshold.")
     ] = None,
+    units: UnitsOption = None,
+    mode: ModeOption = "research",
     warehouse: WarehouseOption = None,
     user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Create a project with its perimeter (a cohort and/or tables and dates)."""
+    """Create a project with its perimeter (a cohort and/or tables and dates,
+    and/or care units)."""
     from entrepot.privacy import add_project
 
     with open_warehouse(warehouse) as wh:
@@ -642,9 +683,64 @@ def project_add(
             start=start.date() if start else None,
             end=end.date() if end else None,
             mask_below=mask_below,
+            units=units,
+            mode=mode,
             by=who,
         )
     emit(data, as_json, lambda: quiet or stdout.print(f"project {name} added"))
+
+
+@project_app.command("update")
+def project_update(
+    name: Annotated[str, typer.Argument(help="Project name.")],
+    units: UnitsOption = None,
+    mode: ModeOption = "research",
+    warehouse: WarehouseOption = None,
+    user: CallerOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Change a project's care units and mode."""
+    from entrepot.errors import PrivacyError
+    from entrepot.privacy import list_projects, set_project_units
+
+    if not units:
+        raise PrivacyError("project update: --units is needed")
+    with open_warehouse(warehouse) as wh:
+        who = _manager(wh, user, "project update").user
+        if name not in {p["name"] for p in list_projects(wh)}:
+            raise PrivacyError(f"project: no project {name!r}")
+        ids = set_project_units(wh, name, units, mode, by=who)
+    data = {"name": name, "units": ids, "mode": mode}
+    emit(data, as_json, lambda: quiet or stdout.print(f"project {name} updated"))
+
+
+@project_app.command("care-sites")
+def project_care_sites(
+    user: CallerOption = None,
+    warehouse: WarehouseOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """The care-site hierarchy (CHU > hôpital > pôle > service > unité) from
+    which a project's units are chosen."""
+    from entrepot.warehouse import care_site_tree
+
+    with open_warehouse(warehouse) as wh:
+        _manager(wh, user, "project care-sites")
+        rows = care_site_tree(wh).listing()
+    emit(
+        rows,
+        as_json,
+        lambda: [
+            stdout.print(
+                f"{'  ' * r['depth']}{r['name']} ({r['level'] or '-'}, "
+                f"id {r['care_site_id']}, {r['units']} units)",
+                markup=False,
+            )
+            for r in rows
+        ],
+    )
 
 
 @project_app.command("list")
@@ -661,6 +757,28 @@ def project_list(
         _manager(wh, user, "project list")
         rows = list_projects(wh)
     emit(rows, as_json, lambda: [stdout.print(str(r)) for r in rows])
+
+
+@project_app.command("workspaces")
+def project_workspaces(
+    folder: Annotated[
+        Path, typer.Argument(help="Where each project's workspace folder is made.")
+    ],
+    warehouse: WarehouseOption = None,
+    user: CallerOption = None,
+    as_json: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Set the folder of projects' workspaces, where approved extracts are
+    written (default: beside the warehouse, `eds.duckdb.workspaces`)."""
+    from entrepot.privacy import set_workspaces
+
+    with open_warehouse(warehouse) as wh:
+        decision = _manager(wh, user, "project workspaces")
+        path = set_workspaces(wh, folder)
+        decision.released(wh, "project.workspaces", {"folder": str(path)})
+    data = {"workspaces": str(path)}
+    emit(data, as_json, lambda: quiet or stdout.print(str(path)))
 
 
 def register(app: typer.Typer) -> None:

@@ -58,6 +58,7 @@ BY_DOMAIN = _by_domain()
 NO_CRITERIA = {
     "note_mention": "mentions found in notes: Circe has no such criteria",
     "extraction": "fields extracted from notes: Circe has no such criteria",
+    "cohort": "membership in a saved cohort: Circe has no such criteria",
 }
 RANGE_OPS = {"gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte", "eq": "eq"}
 RANGE_OPS |= {"neq": "!eq", "between": "bt", "not_between": "!bt"}

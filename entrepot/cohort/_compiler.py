@@ -110,14 +110,19 @@ def build(
     qualified = qualified_events(ctx, definition.entry, primary)
     if definition.inclusion_rules:
         qualified = keep(qualified)
+    hits = [group_hits(ctx, r.criteria, qualified) for r in definition.inclusion_rules]
+    return Compiled(ctx, definition, keep(flagged_events(qualified, hits)))
+
+
+def flagged_events(qualified: ir.Table, rule_hits: list[ir.Table]) -> ir.Table:
+    """The qualified events with a flag per inclusion rule (`rule_i`), given
+    the events each rule keeps."""
     flagged = qualified
-    for i, rule in enumerate(definition.inclusion_rules):
-        hits = group_hits(ctx, rule.criteria, qualified).mutate(
-            **{f"hit_{i}": ibis.literal(True)}
-        )
+    for i, hits in enumerate(rule_hits):
+        hits = hits.mutate(**{f"hit_{i}": ibis.literal(True)})
         joined = flagged.left_join(hits, KEY)
         flagged = joined.select(
             *[flagged[c] for c in flagged.columns],
             **{f"rule_{i}": ibis.coalesce(hits[f"hit_{i}"], False)},
         )
-    return Compiled(ctx, definition, keep(flagged))
+    return flagged

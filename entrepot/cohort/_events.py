@@ -25,10 +25,18 @@ COLUMNS = (
 )
 
 
-def events(ctx: Context, event: Event, columns: tuple[str, ...] = ()) -> ir.Table:
+def events(
+    ctx: Context,
+    event: Event,
+    columns: tuple[str, ...] = (),
+    persons: ir.Table | None = None,
+) -> ir.Table:
     """The rows of `event`'s domain that it selects, with the standard columns
     and `columns`: attributes of the domain (`value`, `unit`...) or text
-    columns of its table (`value_source_value`)."""
+    columns of its table (`value_source_value`). `persons` (a person_id
+    column), when given, are the only persons asked about: the event's own
+    criteria are then worked out on their rows only (each person's rows are
+    worked out alone, so this changes no row of theirs)."""
     domain = DOMAINS[event.domain]
     t = domain.rows(ctx, event) if domain.rows else ctx.table(domain.table)
     if event.concept_set is not None:
@@ -77,6 +85,9 @@ def events(ctx: Context, event: Event, columns: tuple[str, ...] = ()) -> ir.Tabl
     rows = rows.select(*COLUMNS, *columns)
     if event.criteria is not None:
         from entrepot.cohort._groups import group_hits, with_observation
+
+        if persons is not None:
+            rows = rows.semi_join(persons, rows.person_id == persons.person_id)
 
         framed = with_observation(ctx, rows)
         hits = group_hits(ctx, event.criteria, framed)

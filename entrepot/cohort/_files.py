@@ -63,8 +63,25 @@ def definition_from_data(
         ) from None
 
 
-def definition_yaml(definition: CohortDefinition) -> str:
-    """The definition as entrepot YAML, fields at their defaults left out:
-    it reads back as the same definition."""
+def dumped(definition: CohortDefinition) -> dict:
+    """A definition as its files write it: defaults left out, each event in
+    its short form (`{condition: {concept_set: gi}}`)."""
     data = definition.model_dump(mode="json", exclude_defaults=True, by_alias=True)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return _short(data)
+
+
+def _short(node):
+    if isinstance(node, list):
+        return [_short(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _short(v) for k, v in node.items()}
+    if isinstance(node.get("domain"), str):  # an event
+        domain = node.pop("domain")
+        return {domain: node}
+    return node
+
+
+def definition_yaml(definition: CohortDefinition) -> str:
+    """A definition as a YAML file (`dumped`), that reads back as the same."""
+    return yaml.safe_dump(dumped(definition), sort_keys=False, allow_unicode=True)

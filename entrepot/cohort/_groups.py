@@ -50,6 +50,12 @@ def group_hits(ctx: Context, group: Group, index: ir.Table) -> ir.Table:
         + [demographic_hits(ctx, d, index) for d in group.demographics]
         + [group_hits(ctx, g, index) for g in group.groups]
     )
+    return combined(group, parts, index)
+
+
+def combined(group: Group, parts: list[ir.Table], index: ir.Table) -> ir.Table:
+    """Index events satisfying `group`, given the hits of each of its parts
+    (criteria, demographics, then groups)."""
     if not parts:
         return index.select(*KEY)
     hits = ibis.union(*[p.select(*KEY) for p in parts], distinct=False)
@@ -75,7 +81,7 @@ def _with_zero_counts(index, counts, compare, count: int) -> ir.Table:
 
 def criterion_hits(ctx: Context, criterion: Criterion, index: ir.Table) -> ir.Table:
     """Index events with the required number of events in the window."""
-    other = events(ctx, criterion.event)
+    other = events(ctx, criterion.event, persons=index.select("person_id"))
     other = other.rename({f"a_{c}": c for c in other.columns})
     p = index.select(
         *KEY,

@@ -32,6 +32,7 @@ DOMAINS = (
     "payer_plan_period",
     "episode",
     "extraction",
+    "cohort",
 )
 Domain = Literal[DOMAINS]  # type: ignore[valid-type]
 Limit = Literal["first", "last", "all"]
@@ -74,6 +75,7 @@ ATTRIBUTES = (
     "modifier",
     "qualifier",
     "value_text",
+    "care_site",
 )
 #: fields that name a concept set
 CONCEPT_SET_FIELDS = (
@@ -267,6 +269,7 @@ class Event(Strict):
     modifier: Concepts | None = None  # procedure: modifier_concept_id
     qualifier: Concepts | None = None  # observation: qualifier_concept_id
     value_text: Text | None = None  # observation: value_as_string
+    care_site: list[int] | None = None  # visit, visit_detail: the unit's care_site_id
     episode_number: Range[float] | None = None  # episode
     object_concept: Concepts | None = None  # episode: episode_object_concept_id
     # note_mention only: which mentions found by text processing (note_nlp) count
@@ -276,6 +279,8 @@ class Event(Strict):
     # extraction only: a field of an extraction schema read from notes
     extraction_schema: str | None = Field(None, alias="schema")
     field: str | None = None
+    # cohort only: the entries of a saved cohort (its id), dated by them
+    cohort: int | None = Field(None, ge=1)
     criteria: Group | None = None  # criteria on the rows themselves (Circe)
 
     @model_validator(mode="before")
@@ -311,6 +316,16 @@ class Event(Strict):
         elif not isinstance(self.value, Range | None):
             raise ValueError(
                 "value: a range such as {gte: 5} (one value is for extraction events)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _cohort_field(self) -> Event:
+        if (self.domain == "cohort") != (self.cohort is not None):
+            raise ValueError(
+                "a cohort event needs the cohort's id (cohort: 3)"
+                if self.domain == "cohort"
+                else "cohort: only for cohort events"
             )
         return self
 

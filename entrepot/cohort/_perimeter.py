@@ -9,8 +9,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from entrepot.cohort._compiler import Compiled, compile_definition, resolve
+from entrepot.cohort._counts import Counts
 from entrepot.cohort._files import definition_from_data
-from entrepot.cohort._model import CohortDefinition
+from entrepot.cohort._model import CohortDefinition, _events
 from entrepot.cohort._results import (
     cohort_definition,
     delete_cohort,
@@ -19,8 +20,9 @@ from entrepot.cohort._results import (
     results_table,
 )
 from entrepot.cohort.criteria import DOMAINS
-from entrepot.errors import AccessDeniedError, CohortNotFoundError
+from entrepot.errors import AccessDeniedError, CohortNotFoundError, DisclosureError
 from entrepot.privacy import (
+    HIDDEN,
     Decision,
     Owner,
     check_cohort_change,
@@ -62,6 +64,33 @@ def checked_definition(wh, decision: Decision, data: object, name: str | None):
     refuse_domains(wh, decision, definition)
     resolve(wh, definition, SOURCE, decision)  # unknown codes: every one listed
     return definition, saved_as(wh, decision, definition.name, definition.id)
+
+
+def released_counts(wh, decision: Decision, counts: Counts, parameters: dict) -> dict:
+    """A definition's live counts (`count_parts` under `decision`, after
+    `refuse_domains`) as the caller may see them: the persons of the cohort,
+    then of each part, released one by one through the gate (safe from
+    differencing within a project, audited as release.cohort.count), a part
+    whose count would reveal a small group with earlier ones hidden ("*");
+    the attrition's persons masked and ending on the cohort's."""
+    order = ["cohort"] + [p for p in counts.persons if p != "cohort"]
+    shown, counted = {}, None
+    for path in order:
+        try:
+            shown[path], ids = decision.release(
+                wh, counts.persons[path], "cohort.count", parameters | {"part": path}
+            )
+        except DisclosureError:
+            shown[path], ids = HIDDEN, counts.persons[path]
+        counted = ids if counted is None else counted
+    steps = decision.attrition(counts.attrition, len(counted))
+    if shown["cohort"] == HIDDEN:  # its steps would give it back
+        steps = [s | {"persons": HIDDEN} for s in steps]
+    return {
+        "count": shown["cohort"],
+        "parts": [{"path": p, "persons": shown[p]} for p in counts.persons],
+        "attrition": [{"rule": s["rule"], "persons": s["persons"]} for s in steps],
+    }
 
 
 def saved_as(wh, decision: Decision, name: str, cohort_id: int | None = None) -> int:
@@ -106,10 +135,14 @@ def seen(wh, decision: Decision, cohort_id: int) -> Owner | None:
 
 
 def refuse_domains(wh, decision: Decision, definition: CohortDefinition) -> None:
-    """Refuse a definition that reads a table outside the perimeter."""
+    """Refuse a definition that reads a table outside the perimeter, or the
+    members of a cohort the decision does not see (as a missing one)."""
     for domain in sorted(_domains(definition.model_dump(mode="json"))):
         for table in DOMAINS[domain].tables:
             decision.table(wh, table)  # refuses one outside
+    for event in _events(definition):
+        if event.cohort is not None:
+            seen(wh, decision, event.cohort)
 
 
 def refuse_perimeter(wh, cohort_id: int) -> None:

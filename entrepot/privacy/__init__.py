@@ -45,6 +45,7 @@ from entrepot.privacy._caller import (
 )
 from entrepot.privacy._dates import shift_days, shifted
 from entrepot.privacy._disclosure import (
+    HIDDEN,
     Suppressed,
     mask_count,
     mask_counts,
@@ -55,6 +56,18 @@ from entrepot.privacy._disclosure import (
     set_mask_threshold,
     suppress,
     threshold_for,
+)
+from entrepot.privacy._extracts import (
+    QUASI_IDENTIFIERS,
+    approve_extract,
+    extract_of,
+    k_anonymity,
+    list_extracts,
+    produce_extract,
+    refuse_extract,
+    request_extract,
+    set_workspaces,
+    workspace,
 )
 from entrepot.privacy._gate import Decision, Perimeter, Scope
 from entrepot.privacy._kanon import generalise, kanon
@@ -94,6 +107,15 @@ from entrepot.privacy._ownership import (
 )
 from entrepot.privacy._pseudonym import person_id, pseudonym, pseudonym_id, visit_id
 from entrepot.privacy._release import release_count
+from entrepot.privacy._requests import (
+    LEGAL_BASES,
+    amend_request,
+    approve_request,
+    list_requests,
+    refuse_request,
+    request_of,
+    request_project,
+)
 from entrepot.privacy._rotation import rotate_key
 from entrepot.privacy._sealed import (
     apply_optout_requests,
@@ -106,6 +128,13 @@ from entrepot.privacy._shifting import check_date_shifting, date_shifting
 from entrepot.privacy._studies import SeenStudies, grant_study, studies
 from entrepot.privacy._tables import person_tables
 from entrepot.privacy._throttle import LoginThrottle
+from entrepot.privacy._units import (
+    MODES,
+    add_care_team,
+    care_mode_enabled,
+    set_care_mode,
+    set_project_units,
+)
 from entrepot.privacy._vault import (
     IDENTITY,
     erase_identities,
@@ -118,6 +147,11 @@ from entrepot.privacy._vault import (
 from entrepot.privacy.deid import DeidConfig, Identity, deidentify
 
 __all__ = [
+    "MODES",
+    "add_care_team",
+    "care_mode_enabled",
+    "set_care_mode",
+    "set_project_units",
     "ACTIONS",
     "IDENTITY",
     "erase_identities",
@@ -137,6 +171,7 @@ __all__ = [
     "ROLES",
     "AccessModel",
     "Decision",
+    "HIDDEN",
     "DeidConfig",
     "Identity",
     "Owner",
@@ -221,4 +256,21 @@ __all__ = [
     "without_opted_out",
     "grant_study",
     "studies",
+    "LEGAL_BASES",
+    "QUASI_IDENTIFIERS",
+    "amend_request",
+    "approve_extract",
+    "approve_request",
+    "extract_of",
+    "k_anonymity",
+    "list_extracts",
+    "list_requests",
+    "produce_extract",
+    "refuse_extract",
+    "refuse_request",
+    "request_extract",
+    "request_of",
+    "request_project",
+    "set_workspaces",
+    "workspace",
 ]

@@ -27,20 +27,34 @@ from entrepot.privacy._audit import audit
 from entrepot.privacy._disclosure import mask_threshold
 from entrepot.privacy._gate import Decision, Perimeter
 from entrepot.privacy._tables import ensure_table
+from entrepot.privacy._units import (
+    Units,
+    project_units_chosen,
+    set_project_units,
+    units_model,
+)
 
-ROLES = ("admin", "data_engineer", "researcher", "viewer")
+ROLES = ("admin", "data_engineer", "researcher", "viewer", "data_office")
 #: count: aggregate counts; read: rows; export: files leaving the warehouse;
 #: write: save cohorts, searches and jobs; ingest: load data; manage: users
-#: and projects.
-ACTIONS = ("count", "read", "export", "write", "ingest", "manage")
+#: and projects; request: ask the data office for a project; approve:
+#: approve, amend or refuse requests and extracts (the data office alone).
+ACTIONS = (
+    "count", "read", "export", "write", "ingest", "manage", "request", "approve"
+)  # fmt: skip
 PERMISSIONS = {
-    "admin": frozenset(ACTIONS),
-    "data_engineer": frozenset({"count", "read", "export", "write", "ingest"}),
-    "researcher": frozenset({"count", "read", "export", "write"}),
+    "admin": frozenset(ACTIONS) - {"approve"},
+    "data_engineer": frozenset(
+        {"count", "read", "export", "write", "ingest", "request"}
+    ),
+    "researcher": frozenset({"count", "read", "export", "write", "request"}),
     "viewer": frozenset({"count"}),
+    "data_office": frozenset({"approve"}),
 }
 #: Roles that may act on the whole warehouse, outside any project.
 WAREHOUSE_WIDE = frozenset({"admin", "data_engineer"})
+#: Actions about no project's data (asking for a project, deciding on one).
+UNSCOPED = frozenset({"request", "approve"})
 _hasher = PasswordHasher()
 
 
@@ -140,15 +154,23 @@ def add_project(
     start: date | None = None,
     end: date | None = None,
     mask_below: int | None = None,
+    units: Iterable[str | int] | None = None,
+    mode: str = "research",
     by: str = "entrepot",
 ) -> dict:
-    """Create a project with its perimeter: a cohort, and/or tables and dates."""
+    """Create a project with its perimeter: a cohort, and/or tables and dates,
+    and/or care units (names or ids of care sites: the patients who stayed
+    there within the dates), in `mode` research or care (`_units`)."""
     if not name.strip() or _rows(wh, "access_project", name=name):
         raise PrivacyError(f"project: {name!r} is empty or exists already")
     if start and end and end < start:
         raise PrivacyError(f"project {name}: end {end} is before start {start}")
     if mask_below is not None and mask_below < 1:
         raise PrivacyError(f"project {name}: mask_below must be at least 1")
+    if mode != "research" and not units:
+        raise PrivacyError(f"project {name}: a {mode}-mode project needs care units")
+    if units:
+        units = set_project_units(wh, name, units, mode, by=by)
     row = {
         "name": name,
         "cohort_id": cohort_id,
@@ -160,11 +182,17 @@ def add_project(
     }
     _append(wh, "access_project", [row])
     audit(wh, by, "project.add", {k: v for k, v in row.items() if k != "created_at"})
-    return row
+    return row | ({"units": units, "mode": mode} if units else {})
 
 
 def list_projects(wh) -> list[dict]:
-    return sorted(_rows(wh, "access_project"), key=lambda p: p["name"])
+    """Projects with their perimeter, their care units (None: none) and mode."""
+    chosen = project_units_chosen(wh)
+    out = []
+    for p in sorted(_rows(wh, "access_project"), key=lambda p: p["name"]):
+        units, mode = chosen.get(p["name"], (None, "research"))
+        out.append(p | {"units": units, "mode": mode})
+    return out
 
 
 # -- deciding ----------------------------------------------------------------
@@ -263,7 +291,9 @@ def authorise(
         wh,
         user,
         f"authorise.{action}",
-        asked | {"allowed": True, "mask_below": decision.mask_below},
+        asked
+        | {"allowed": True, "mask_below": decision.mask_below}
+        | ({"mode": "care"} if decision.mode == "care" else {}),
         project=project,
     )
     return decision
@@ -281,6 +311,7 @@ class AccessModel:
     projects: dict[str, dict]
     members: frozenset[tuple[str, str]]
     threshold: int
+    units: Units = Units({}, {})
 
 
 def access_model(wh) -> AccessModel:
@@ -290,6 +321,7 @@ def access_model(wh) -> AccessModel:
         {p["name"]: p for p in _rows(wh, "access_project")},
         frozenset((m["user_name"], m["project"]) for m in _rows(wh, "access_member")),
         mask_threshold(wh),
+        units_model(wh),
     )
 
 
@@ -300,7 +332,7 @@ def _decide(model: AccessModel, user: str, action: str, project: str | None):
     if action not in PERMISSIONS.get(role, ()):
         raise AccessDeniedError(f"a {role} may not {action}")
     if project is None:
-        if role not in WAREHOUSE_WIDE:
+        if role not in WAREHOUSE_WIDE and action not in UNSCOPED:
             raise AccessDeniedError(f"a {role} acts only within a project")
         return Decision(user, role, action, None, None, _mask(model, action, None))
     row = model.projects.get(project)
@@ -309,14 +341,16 @@ def _decide(model: AccessModel, user: str, action: str, project: str | None):
         raise AccessDeniedError(f"user {user!r} is not a member of project {project!r}")
     if row is None:
         raise AccessDeniedError(f"project {project!r} does not exist")
-    return Decision(
-        user, role, action, project, Perimeter.of(row), _mask(model, action, row)
-    )
+    units, mode = model.units.projects.get(project, (None, "research"))
+    if mode == "care":
+        model.units.check_care(user, action, project)
+    mask = None if mode == "care" else _mask(model, action, row)
+    return Decision(user, role, action, project, Perimeter.of(row, units), mask, mode)
 
 
 def _mask(model: AccessModel, action: str, project: dict | None) -> int | None:
     """Rows are read as they are; every count or export leaving is masked."""
-    if action in ("read", "ingest", "manage"):
+    if action in ("read", "ingest", "manage", *UNSCOPED):
         return None
     if project is not None and project["mask_below"]:
         return int(project["mask_below"])

@@ -28,6 +28,7 @@ from entrepot.privacy._audit import audit
 from entrepot.privacy._disclosure import threshold_for
 from entrepot.privacy._gate import Decision, Perimeter
 from entrepot.privacy._tables import ensure_table
+from entrepot.privacy._units import project_units
 
 USER_ENV = "ENTREPOT_USER"
 PASSWORD_ENV = "ENTREPOT_PASSWORD"
@@ -77,13 +78,14 @@ class Caller:
                     decision, mask_below=max(decision.mask_below, int(mask_below))
                 )
             return decision
-        perimeter, floor = None, mask_below or 0
+        perimeter, floor, mode = None, mask_below or 0, "research"
         if project is not None:
             rows = ensure_table(wh, "access_project")
             rows = rows.filter(rows.name == project).to_pyarrow().to_pylist()
             if not rows:
                 raise AccessDeniedError(f"project {project!r} does not exist")
-            perimeter = Perimeter.of(rows[-1])
+            units, mode = project_units(wh, project)
+            perimeter = Perimeter.of(rows[-1], units)
             floor = max(floor, rows[-1]["mask_below"] or 0)
         asked = masked or mask_below is not None
         threshold = threshold_for(wh, floor or None) if asked else None
@@ -96,10 +98,11 @@ class Caller:
                 "allowed": True,
                 "administrator": True,
                 "mask_below": threshold,
-            },
+            }
+            | ({"mode": "care"} if mode == "care" else {}),
             project=project,
         )
-        return Decision(self.name, "admin", action, project, perimeter, threshold)
+        return Decision(self.name, "admin", action, project, perimeter, threshold, mode)
 
 
 def identify(wh, user: str | None, password: Callable[[str], str | None]) -> Caller:

@@ -28,7 +28,7 @@ through it, and nothing else masks, narrows a perimeter or audits:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -58,17 +58,20 @@ _optouts: dict[str, tuple[float, frozenset[int]]] = {}
 
 @dataclass(frozen=True)
 class Perimeter:
-    """The rows a project may see: a cohort's persons, some tables, a period,
-    and the research databases (studies) it was granted."""
+    """The rows a project may see: a cohort's persons, the persons who stayed
+    in some care units, some tables, a period, and the research databases
+    (studies) it was granted."""
 
     cohort_id: int | None = None
     domains: frozenset[str] | None = None
     start: date | None = None
     end: date | None = None
     project: str | None = None  # whose studies it sees (None: none)
+    #: care_site ids: persons with a stay or visit in one of them, in the period
+    units: frozenset[int] | None = None
 
     @classmethod
-    def of(cls, row: dict) -> Perimeter:
+    def of(cls, row: dict, units: frozenset[int] | None = None) -> Perimeter:
         domains = row["domains"]
         return cls(
             row["cohort_id"],
@@ -76,6 +79,7 @@ class Perimeter:
             row["start_date"],
             row["end_date"],
             row["name"],
+            units,
         )
 
     def table(self, wh, name: str) -> ir.Table:
@@ -104,11 +108,34 @@ class Perimeter:
             members = c.filter(c.cohort_definition_id == self.cohort_id)
             members = members.select(member=members.subject_id)
             rows = rows.semi_join(members, rows[person] == members.member)
+        if self.units is not None and person is not None:
+            stayed = self.stayed(wh)
+            rows = rows.semi_join(stayed, rows[person] == stayed.stayed)
         if day is not None and self.start is not None:
             rows = rows.filter(rows[day] >= self.start)
         if day is not None and self.end is not None:
             rows = rows.filter(rows[day] <= self.end)
         return rows
+
+    def stayed(self, wh) -> ir.Table:
+        """The persons (column `stayed`) with a visit or a stay in a unit of
+        the perimeter (`visit_occurrence`, `visit_detail`) that overlaps its
+        period."""
+        found = []
+        for table, prefix in (
+            ("visit_occurrence", "visit"),
+            ("visit_detail", "visit_detail"),
+        ):
+            v = wh.table(table).view()
+            start = v[f"{prefix}_start_date"]
+            end = v[f"{prefix}_end_date"].fill_null(start)
+            keep = v.care_site_id.isin(sorted(self.units))
+            if self.end is not None:
+                keep &= start <= self.end
+            if self.start is not None:
+                keep &= end >= self.start
+            found.append(v.filter(keep).select(stayed=v.person_id.cast("int64")))
+        return ibis.union(*found, distinct=True)
 
 
 def _date_column(t: ir.Table) -> str | None:
@@ -160,6 +187,9 @@ class Decision:
     perimeter: Perimeter | None
     #: Counts from 1 to mask_below - 1 are shown as "<mask_below"; None: rows.
     mask_below: int | None
+    #: research, or care: a care team's own units' patients (`_units`), exact
+    #: counts, every output audited with the mode
+    mode: str = "research"
 
     def table(self, wh, name: str) -> ir.Table:
         """A table restricted to the project's perimeter."""
@@ -197,7 +227,10 @@ class Decision:
         differ from the whole warehouse's)."""
         p = self.perimeter
         return p is not None and (
-            p.cohort_id is not None or p.start is not None or p.end is not None
+            p.cohort_id is not None
+            or p.units is not None
+            or p.start is not None
+            or p.end is not None
         )
 
     def scope(self, wh, start: date | None = None, end: date | None = None):
@@ -211,7 +244,7 @@ class Decision:
         if start and end and start > end:
             return None
         persons = None
-        if p.cohort_id is not None:
+        if p.cohort_id is not None or p.units is not None:
             ids = self.table(wh, "person").person_id.to_pyarrow().to_pylist()
             persons = frozenset(ids)
         return Scope(start, end, persons, _opted_out(wh))
@@ -407,7 +440,9 @@ class Decision:
         persons: int | None = None,
     ) -> None:
         """The audit entry of an output: who, what, parameters, project, and
-        how many rows and persons it returned."""
+        how many rows and persons it returned; in care mode, the mode too."""
+        if self.mode == "care":
+            parameters = (parameters or {}) | {"mode": "care"}
         audit(
             wh,
             self.user,
@@ -426,16 +461,24 @@ class Decision:
         format: str,
         parameters: dict | None = None,
         progress: Callable[[str], None] | None = None,
+        *,
+        columns: Mapping[str, Sequence[str]] | None = None,
+        cohort_id: int | None = None,
     ) -> dict[str, int]:
         """Write each table's rows inside the perimeter to `folder/name.format`
         (parquet or csv), and audit the export with the rows and distinct
-        persons written: {table: rows}."""
+        persons written: {table: rows}. `columns`: those kept of a table
+        (else all); `cohort_id`: only that cohort's persons' rows."""
         written: dict[str, int] = {}
         ids = []
         for name in tables:
             if progress:
                 progress(name)
             rows = self.table(wh, name)
+            if cohort_id is not None:
+                rows = Perimeter(cohort_id).narrow(wh, rows, "person_id", None)
+            if columns and name in columns:
+                rows = rows.select(*columns[name])
             wh.store.write_file(rows, folder / f"{name.lower()}.{format}")
             written[name] = int(rows.count().to_pyarrow().as_py())
             if "person_id" in rows.columns:
@@ -446,7 +489,9 @@ class Decision:
         self.released(
             wh,
             "export",
-            (parameters or {}) | {"tables": sorted(written), "folder": str(folder)},
+            (parameters or {})
+            | {"tables": sorted(written), "folder": str(folder)}
+            | ({"cohort_id": cohort_id} if cohort_id is not None else {}),
             rows=sum(written.values()),
             persons=persons,
         )

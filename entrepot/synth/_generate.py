@@ -210,7 +210,7 @@ def _part(folder: Path, chunk: int, table) -> None:
 def _load(wh, folder: Path) -> dict[str, int]:
     """Every table in one validated load, then the eras derived from it;
     entrepot's own tables replaced after them."""
-    from entrepot.synth._people import care_site, location
+    from entrepot.synth._people import care_site, care_site_relationships, location
     from entrepot.warehouse.eras import build_eras
 
     names = [
@@ -219,7 +219,11 @@ def _load(wh, folder: Path) -> dict[str, int]:
     sources = {
         n: wh.store.read_file(folder / n) for n in names if n not in BOOKKEEPING_TABLES
     }
-    sources |= {"location": location(), "care_site": care_site()}
+    sources |= {
+        "location": location(),
+        "care_site": care_site(),
+        "fact_relationship": care_site_relationships(),
+    }
     result = wh.load(sources)
     if any(result.quarantined.values()):
         bad = {k: v for k, v in result.quarantined.items() if v}

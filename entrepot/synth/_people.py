@@ -234,15 +234,82 @@ def location() -> pa.Table:
     )
 
 
-def care_site() -> pa.Table:
-    from entrepot.synth._reference import units
+@dataclass(frozen=True)
+class CareSites:
+    """The CHU's care sites: the units of units.csv first (care_site_id = its
+    row + 1, as the visits name them), then their services, pôles, hospitals
+    and the CHU; and each one's parent."""
+
+    name: list[str]
+    short_name: list[str]
+    level: list[str]
+    parent: list[int | None]
+
+
+def care_sites() -> CareSites:
+    from entrepot.synth._reference import CHU, units
 
     rows = units()
+    name = [f"{u.name} - {u.hospital}" for u in rows]
+    short = [u.name for u in rows]
+    level = ["unité"] * len(rows)
+    ids: dict[tuple, int] = {}
+
+    def node(key: tuple, label: str, kind: str) -> int:
+        if key not in ids:
+            ids[key] = len(name) + 1
+            name.append(
+                label if kind in ("CHU", "hôpital") else f"{key[-1]} - {key[1]}"
+            )
+            short.append(key[-1])
+            level.append(kind)
+        return ids[key]
+
+    parent: dict[int, int] = {}
+    chu = node((CHU,), CHU, "CHU")
+    for i, u in enumerate(rows):
+        hospital = node((CHU, u.hospital), u.hospital, "hôpital")
+        pole = node((CHU, u.hospital, u.pole), u.pole, "pôle")
+        service = node((CHU, u.hospital, u.pole, u.service), u.service, "service")
+        parent |= {i + 1: service, service: pole, pole: hospital, hospital: chu}
+    return CareSites(name, short, level, [parent.get(i + 1) for i in range(len(name))])
+
+
+def care_site() -> pa.Table:
+    sites = care_sites()
     return cdm(
         "care_site",
         {
-            "care_site_id": np.arange(1, len(rows) + 1),
-            "care_site_name": [f"{u.name} - {u.hospital}" for u in rows],
-            "care_site_source_value": [u.name for u in rows],
+            "care_site_id": np.arange(1, len(sites.name) + 1),
+            "care_site_name": sites.name,
+            "care_site_source_value": sites.short_name,
+            "place_of_service_source_value": sites.level,
+        },
+    )
+
+
+def care_site_relationships() -> pa.Table:
+    """The hierarchy as OMOP keeps it: both directions between a care site
+    and its parent in `fact_relationship`."""
+    from entrepot.synth._reference import (
+        CARE_SITE,
+        CARE_SITE_CONTAINS,
+        CARE_SITE_PART_OF,
+    )
+
+    pairs = [(i + 1, p) for i, p in enumerate(care_sites().parent) if p is not None]
+    child = np.array([c for c, _ in pairs] + [p for _, p in pairs], np.int64)
+    other = np.array([p for _, p in pairs] + [c for c, _ in pairs], np.int64)
+    n = len(pairs)
+    return cdm(
+        "fact_relationship",
+        {
+            "domain_concept_id_1": np.full(2 * n, CARE_SITE),
+            "fact_id_1": child,
+            "domain_concept_id_2": np.full(2 * n, CARE_SITE),
+            "fact_id_2": other,
+            "relationship_concept_id": np.repeat(
+                [CARE_SITE_PART_OF, CARE_SITE_CONTAINS], n
+            ),
         },
     )

@@ -21,6 +21,9 @@ from entrepot.warehouse.vocabulary import lab_tests, local_concept_id
 from entrepot.warehouse.vocabulary._concept import read_csv as read_vocabulary_csv
 from entrepot.warehouse.vocabulary._concept import read_text as read_vocabulary_text
 from entrepot.warehouse.vocabulary._standard import (  # noqa: F401  (re-exported)
+    CARE_SITE,
+    CARE_SITE_CONTAINS,
+    CARE_SITE_PART_OF,
     DEATH_CERTIFICATE,
     EHR,
     EHR_ADMINISTRATION,
@@ -219,6 +222,10 @@ def streets() -> np.ndarray:
     return np.array(_data("streets.txt").split("\n")[:-1])
 
 
+#: The fictional CHU the hospitals of units.csv belong to.
+CHU = "CHU de Bellerive"
+
+
 @dataclass(frozen=True)
 class Unit:
     name: str
@@ -226,12 +233,22 @@ class Unit:
     kind: str  # ward, icu, emergency
     panel: str
     weight: float
+    service: str
+    pole: str
 
 
 @cache
 def units() -> tuple[Unit, ...]:
     return tuple(
-        Unit(r["unit"], r["hospital"], r["kind"], r["panel"], float(r["weight"]))
+        Unit(
+            r["unit"],
+            r["hospital"],
+            r["kind"],
+            r["panel"],
+            float(r["weight"]),
+            r["service"],
+            r["pole"],
+        )
         for r in _rows("units.csv")
     )
 

@@ -229,9 +229,15 @@ def visit_occurrence(s: Stays, person_id: np.ndarray) -> pa.Table:
 
 
 def visit_detail(s: Stays, person_id: np.ndarray, chunk: int) -> pa.Table:
-    """Units a stay went through: emergency room, intensive care, then the ward."""
+    """Units a stay went through: emergency room, intensive care (the USIC for
+    a cardiology stay, else medical intensive care), then the ward."""
     mco = s.kind == MCO
-    er_unit, icu_unit = unit_index("Urgences"), unit_index("Réanimation médicale")
+    er_unit = unit_index("Urgences")
+    icu_unit = np.where(
+        s.unit == unit_index("Cardiologie"),
+        unit_index("USIC"),
+        unit_index("Réanimation médicale"),
+    )
     start = s.start * DAY_MINUTES + s.start_minute
     end = s.end * DAY_MINUTES + s.end_minute
     ward_start = start + 240 * s.er

@@ -1,5 +1,6 @@
 """Storage: the OMOP CDM v5.4 warehouse on DuckDB or Spark, with its vocabulary."""
 
+from entrepot.warehouse._care_sites import CareSite, CareSiteTree, care_site_tree
 from entrepot.warehouse._connect import someone_waits
 from entrepot.warehouse._loading import LoadResult, load_tables
 from entrepot.warehouse._revision import (
@@ -15,6 +16,9 @@ from entrepot.warehouse._uri import DEFAULT_WAREHOUSE, resolve
 from entrepot.warehouse._warehouse import Warehouse
 
 __all__ = [
+    "CareSite",
+    "CareSiteTree",
+    "care_site_tree",
     "DEFAULT_WAREHOUSE",
     "LoadResult",
     "MIGRATIONS",

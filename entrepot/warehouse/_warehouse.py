@@ -170,6 +170,53 @@ BOOKKEEPING = {
         }
     ),
     "access_member": ibis.schema({"user_name": "string", "project": "string"}),
+    "project_request": ibis.schema(  # projects asked of the data office: each step a row
+        {
+            "request_id": "int64",
+            "step": "int64",  # 1 for the request, then each step after it
+            "event": "string",  # requested, amended, approved or refused
+            "name": "string",  # the project asked for
+            "summary": "string",  # the protocol's summary
+            "legal_basis": "string",
+            "cohort_id": "int64",
+            "domains": "string",  # comma-separated tables, or null: all
+            "start_date": "date",
+            "end_date": "date",
+            "members": "string",  # comma-separated users
+            "requested_by": "string",
+            "by": "string",  # who took this step
+            "at": "timestamp",
+            "comment": "string",
+        }
+    ),
+    "project_extract": ibis.schema(  # extracts asked by projects: each step a row
+        {
+            "extract_id": "int64",
+            "step": "int64",
+            "event": "string",  # requested, approved, refused or produced
+            "project": "string",
+            "cohort_id": "int64",
+            "columns": "string",  # JSON: table -> columns
+            "format": "string",  # parquet or csv
+            "kanon": "string",  # JSON: the k-anonymity check when asked
+            "files": "string",  # JSON: file -> rows, once produced
+            "requested_by": "string",
+            "by": "string",
+            "at": "timestamp",
+            "comment": "string",
+        }
+    ),
+    "access_units": ibis.schema(  # the care sites of a project's perimeter
+        {
+            "project": "string",
+            "care_site_id": "int64",  # any node: the stays under it count
+            "mode": "string",  # research or care, the same on each project's rows
+            "set_at": "timestamp",
+        }
+    ),
+    "care_team": ibis.schema(  # who is on the care team of a care site
+        {"user_name": "string", "care_site_id": "int64", "added_at": "timestamp"}
+    ),
     "cohort_owner": ibis.schema(  # each cohort's project and user (entrepot.privacy)
         {
             "cohort_definition_id": "int64",

@@ -106,9 +106,22 @@ def admin(request: Request, session: CurrentSession) -> Decision:
     return _authorise(request, session, "manage", None)
 
 
+def unscoped(action: str) -> Callable[..., Decision]:
+    """A dependency: the caller's `Decision` for an action about no project's
+    data (asking for a project, the data office's decisions); `?project=` is
+    not read."""
+
+    def decide(request: Request, session: CurrentSession):
+        return _authorise(request, session, action, None)
+
+    return decide
+
+
 Counting = Annotated[Decision, Depends(allowed("count"))]
 Reading = Annotated[Decision, Depends(allowed("read"))]
 Exporting = Annotated[Decision, Depends(allowed("export"))]
 Writing = Annotated[Decision, Depends(allowed("write"))]
 Managing = Annotated[Decision, Depends(admin)]
 LoggedIn = Annotated[Session, Depends(logged)]
+Requesting = Annotated[Decision, Depends(unscoped("request"))]
+Approving = Annotated[Decision, Depends(unscoped("approve"))]

@@ -270,6 +270,10 @@ REFUSED = [
         f"{ENTRY} (fields extracted from notes: Circe has no such criteria)",
     ),
     (
+        "entry: {events: [{cohort: {cohort: 3}}]}",
+        f"{ENTRY} (membership in a saved cohort: Circe has no such criteria)",
+    ),
+    (
         "entry: {events: [{visit_detail: {age: {gte: 18}}}]}",
         f"{ENTRY}.age (Circe's VisitDetail criteria have no such attribute)",
     ),

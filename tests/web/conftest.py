@@ -23,6 +23,7 @@ USERS = {
     "rita": ("researcher", ("cardio",)),
     "vic": ("viewer", ("cardio",)),
     "dora": ("researcher", ("derma", "htn")),
+    "otto": ("data_office", ()),  # approves requests and extracts, sees no data
 }
 #: The cohort that is project "htn"'s perimeter: persons with hypertension.
 PERIMETER = {

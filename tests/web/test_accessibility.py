@@ -143,6 +143,8 @@ ELSEWHERE = {
     "/datathon/instructor": "tests.datathon.test_web::"
     "test_a_team_and_the_instructor_in_a_real_browser",
     "/quality": "tests.web.test_quality::test_the_quality_page_in_a_browser",
+    "/requests": "tests.web.test_requests::test_request_approve_extract_in_the_browser",
+    "/office": "tests.web.test_requests::test_request_approve_extract_in_the_browser",
 }
 #: The read-only pages a clinician opens on a phone: what must be visible.
 PHONE_PAGES = {

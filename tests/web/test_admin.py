@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from entrepot.privacy import entries, person_id
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, USERS
 
 
 def test_a_user_added_through_the_api_can_log_in(fresh_server):
@@ -23,7 +23,7 @@ def test_a_user_added_through_the_api_can_log_in(fresh_server):
             "role": "viewer",
             "projects": ["cardio"],
         }
-        assert set(listed) == {"ada", "eve", "rita", "vic", "dora", "zoe"}
+        assert set(listed) == set(USERS) | {"zoe"}
         assert "hash" not in api.get("/api/admin/users").text
     with fresh_server.client("zoe") as zoe:
         assert zoe.get("/api/me").json() == {
@@ -268,7 +268,7 @@ def test_the_admin_page_in_a_browser(fresh_server):
         page.fill("#password", PASSWORD)
         page.keyboard.press("Enter")
         page.wait_for_url(f"{fresh_server.url}/admin")
-        expect(page.locator("#users tbody tr")).to_have_count(5)
+        expect(page.locator("#users tbody tr")).to_have_count(len(USERS))
         projects = page.locator("#projects tbody tr")  # cardio, derma, htn
         expect(projects).to_have_count(3)
         expect(page.locator("#member-project option")).to_have_count(3)
@@ -279,7 +279,7 @@ def test_the_admin_page_in_a_browser(fresh_server):
         page.focus("#user-projects")
         page.keyboard.press("Enter")
         expect(page.locator("#add-user .admin-status")).to_have_text("User zoe added, as viewer (counts only).")  # fmt: skip
-        expect(page.locator("#users tbody tr")).to_have_count(6)
+        expect(page.locator("#users tbody tr")).to_have_count(len(USERS) + 1)
         expect(page.locator("#users tbody tr", has_text="zoe")).to_contain_text("derma")
         page.fill("#audit-user", "ada")
         page.fill("#audit-action", "user.")

@@ -3,7 +3,8 @@ API. The endpoints are read from the app at run time, so a new one cannot
 escape: it must be in `EXPECTED`, else the test fails naming it.
 
 Researchers and viewers call with `?project=cardio` (rita and vic are members,
-dora is not); the admin and the data engineer call warehouse-wide. "Allowed"
+dora is not); the admin, the data engineer and the data office (otto) call
+warehouse-wide. "Allowed"
 means authorised: the answer is neither 401 nor 403 nor a server error (the
 request may still be refused further on, e.g. 422 for a body left empty, as
 authorisation runs before validation). Every call with a token is audited.
@@ -31,9 +32,11 @@ ALLOWED = {
     ),  # cohorts, saved searches: never a viewer
     "ingest": frozenset({"ada", "eve"}),  # writing the warehouse: never a researcher
     "manage": frozenset({"ada"}),
+    "request": frozenset({"ada", "eve", "rita", "dora"}),  # asking for a project
+    "approve": frozenset({"otto"}),  # the data office alone, never the admin
     "logged": EVERYONE,  # no patient data: any logged-in user
 }
-PROJECT = {"ada": None, "eve": None, "rita": "cardio", "vic": "cardio", "dora": "cardio"}  # fmt: skip
+PROJECT = {"ada": None, "eve": None, "rita": "cardio", "vic": "cardio", "dora": "cardio", "otto": None}  # fmt: skip
 #: "METHOD /path" -> the right it needs. Rows for endpoints other helpers are
 #: still writing are kept: `test_every_row_is_served` names those not served.
 EXPECTED = {
@@ -46,6 +49,7 @@ EXPECTED = {
     "GET /api/vocabulary": "logged",
     # cohorts (making and deleting one take the write right)
     "POST /api/cohorts": "write",
+    "POST /api/cohorts/count": "count",
     "GET /api/cohorts": "count",
     "GET /api/cohorts/{cohort_id}": "count",
     "GET /api/cohorts/{cohort_id}/describe": "count",
@@ -97,6 +101,21 @@ EXPECTED = {
     "POST /api/admin/datathon/phase": "manage",
     "GET /api/admin/datathon/grades.csv": "manage",
     "POST /api/admin/text": "manage",
+    # requests for projects and extracts (the data office approves)
+    "POST /api/requests": "request",
+    "GET /api/requests": "request",
+    "GET /api/requests/queue": "approve",
+    "POST /api/requests/{request_id}/amend": "approve",
+    "POST /api/requests/{request_id}/approve": "approve",
+    "POST /api/requests/{request_id}/refuse": "approve",
+    "GET /api/extracts/columns": "export",
+    "GET /api/extracts/quasi": "export",
+    "POST /api/extracts": "export",
+    "GET /api/extracts": "export",
+    "GET /api/extracts/queue": "approve",
+    "POST /api/extracts/{extract_id}/approve": "approve",
+    "POST /api/extracts/{extract_id}/refuse": "approve",
+    "POST /api/extracts/{extract_id}/produce": "export",
 }
 #: Open without a token: logging in.
 PUBLIC = {"POST /api/token"}

@@ -85,6 +85,20 @@ NOT_PATIENT_DATA = {
     ("GET", "/api/datathon/leaderboard"): "teams' scores and ranks",
     ("GET", "/datathon"): "page (its data comes from /api/datathon)",
     ("GET", "/datathon/instructor"): "page (the datathon's instructor)",
+    ("POST", "/api/requests"): "a project asked for: its protocol and perimeter",
+    ("GET", "/api/requests"): "the caller's requests for projects",
+    ("GET", "/api/requests/queue"): "requests for projects (the data office's)",
+    ("POST", "/api/requests/{request_id}/amend"): "a request amended",
+    ("POST", "/api/requests/{request_id}/approve"): "a request approved",
+    ("POST", "/api/requests/{request_id}/refuse"): "a request refused",
+    ("GET", "/api/extracts/columns"): "the columns of the perimeter's tables",
+    ("GET", "/api/extracts/quasi"): "the columns checked for k-anonymity",
+    ("GET", "/api/extracts/queue"): "the data office's review of extracts: their "
+    "k-anonymity (audited as extract.kanon when asked); the office sees no rows",
+    ("POST", "/api/extracts/{extract_id}/approve"): "the data office's decision",
+    ("POST", "/api/extracts/{extract_id}/refuse"): "the data office's decision",
+    ("GET", "/requests"): "page (its data comes from /api/requests and /api/extracts)",
+    ("GET", "/office"): "page (the data office's; data from /api/requests/queue)",
 }
 #: Administration: the `manage` right, warehouse-wide, never a project's.
 ADMINISTRATION = "/api/admin/"
@@ -176,6 +190,33 @@ def _run_cohort(api, ctx):
     return ctx["run"]
 
 
+def _count_parts(api, ctx):
+    """The builder's live counts of a nested definition (every part)."""
+    nested = DEFINITION | {
+        "inclusion_rules": [
+            {
+                "name": "no second event",
+                "criteria": {
+                    "type": "any",
+                    "criteria": [
+                        {
+                            "event": {"condition": {"concept_set": "htn"}},
+                            "window": {"start": 1, "end": 365},
+                            "occurrence": {"type": "at_most", "count": 0},
+                        }
+                    ],
+                    "demographics": [{"age": {"gte": 60}}],
+                },
+            }
+        ]
+    }
+    r = api.post(
+        "/api/cohorts/count", params={"project": PROJECT}, json={"definition": nested}
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
 def _subgroups(api, ctx):
     study = {"cohort": ctx["cohort_id"], "spec": "systemic_sclerosis", "k": 2}
     r = api.post("/api/subgroups", params={"project": PROJECT}, json=study)
@@ -255,12 +296,39 @@ def _slide(path: str):
     return call
 
 
+#: An extract of the project's cohort without quasi-identifiers (k: its persons).
+EXTRACT = {"condition_occurrence": ["person_id", "condition_concept_id",
+                                    "condition_start_date"]}  # fmt: skip
+
+
+def _ask_extract(api, ctx) -> dict:
+    r = api.post("/api/extracts", params={"project": PROJECT},
+                 json={"cohort_id": ctx["cohort_id"], "columns": EXTRACT})  # fmt: skip
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def _produce(api, ctx):
+    """An extract asked for, approved by the data office, then produced."""
+    asked = _ask_extract(api, ctx)
+    with httpx.Client(base_url=api.base_url, timeout=60) as office:
+        login = {"username": "otto", "password": PASSWORD}
+        token = office.post("/api/token", data=login).json()["access_token"]
+        office.headers["Authorization"] = f"Bearer {token}"
+        r = office.post(f"/api/extracts/{asked['extract_id']}/approve", json={})
+        assert r.status_code == 200, r.text
+    r = api.post(f"/api/extracts/{asked['extract_id']}/produce", params={"project": PROJECT})  # fmt: skip
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
 #: Routes that return patient-derived data: how a member calls each.
 PATIENT_DATA = {
     ("GET", "/api/overview"): _get("/api/overview"),
     ("GET", "/api/quality"): _get("/api/quality"),
     ("GET", "/api/cohorts"): _get("/api/cohorts"),
     ("POST", "/api/cohorts"): _run_cohort,
+    ("POST", "/api/cohorts/count"): _count_parts,
     ("GET", "/api/cohorts/{cohort_id}"): _get("/api/cohorts/{cohort_id}"),
     ("GET", "/api/cohorts/{cohort_id}/describe"): _get(
         "/api/cohorts/{cohort_id}/describe"
@@ -291,6 +359,9 @@ PATIENT_DATA = {
     ("GET", "/api/slides/{slide_id}/heatmap.png"): _slide(
         "/api/slides/{slide_id}/heatmap.png"
     ),
+    ("POST", "/api/extracts"): _ask_extract,
+    ("GET", "/api/extracts"): _get("/api/extracts"),
+    ("POST", "/api/extracts/{extract_id}/produce"): _produce,
 }
 
 

@@ -26,7 +26,7 @@ ERRORS = WEB / "_errors.py"  # an error's message is its `error.code.` message
 FAMILIES = {
     "page.": ["overview", "cohorts", "subgroups", "search", "extractions",
               "prescription", "admin", "login", "patient", "error", "slide", "deaths", "network",
-              "datathon", "datathon_instructor",
+              "datathon", "datathon_instructor", "requests", "office",
               "cohort_patients", "quality"],
     "network.state.": ["pending", "accepted", "refused", "done"],
     "error.code.": sorted(CODES.values()),
@@ -35,10 +35,19 @@ FAMILIES = {
     "nav.": ["overview", "cohorts", "subgroups", "search", "extractions", "prescription"],
     "lang.": ["fr", "en"],
     "phase.": ["open", "blind", "closed"],
-    "role.": ["researcher", "viewer", "data_engineer", "admin"],
+    "role.": ["researcher", "viewer", "data_engineer", "admin", "data_office"],
+    "rq.state.": ["pending", "approved", "refused", "produced"],
+    "rq.event.": ["requested", "amended", "approved", "refused", "produced"],
+    "legal.": ["MR-004", "MR-001", "MR-003", "CNIL", "consent"],
+    "of.field.": ["start", "end", "domains", "cohort_id", "members", "summary",
+                  "legal_basis"],
     "sex.": ["female", "male"],
     "domain.": ["condition", "drug", "measurement", "procedure", "observation",
                 "visit", "death", "note_mention", "condition_era", "drug_era"],
+    "lb.domain.": ["condition", "drug", "measurement", "procedure", "observation", "visit",
+                   "visit_detail", "death", "note_mention", "condition_era", "drug_era",
+                   "cohort"],
+    "lb.group.": ["all", "any", "at_least", "at_most"],
 }  # fmt: skip
 #: Text a template may show as it is in every language: names and codes, and
 #: French examples of what to type.

@@ -1,6 +1,7 @@
 """Criterion types: one module per CDM domain, all read the same way."""
 
 from entrepot.cohort.criteria import (
+    cohort,
     condition,
     condition_era,
     death,
@@ -43,6 +44,7 @@ DOMAINS: dict[str, Domain] = {
         payer_plan_period,
         episode,
         extraction,
+        cohort,
     )
 }
 

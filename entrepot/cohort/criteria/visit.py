@@ -1,6 +1,6 @@
 """Visits of a kind (hospital stay, emergency, ICU...)."""
 
-from entrepot.cohort.criteria._domain import Domain
+from entrepot.cohort.criteria._domain import Domain, column
 
 DOMAIN = Domain(
     name="visit",
@@ -12,4 +12,5 @@ DOMAIN = Domain(
     source_concept="visit_source_concept_id",
     type_concept="visit_type_concept_id",
     links=("provider", "care_site"),
+    attributes={"care_site": column("care_site_id")},  # a unit (ICU...)
 )

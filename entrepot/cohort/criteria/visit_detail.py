@@ -12,4 +12,5 @@ DOMAIN = Domain(
     source_concept="visit_detail_source_concept_id",
     type_concept="visit_detail_type_concept_id",
     links=("provider", "care_site"),
+    attributes={"care_site": column("care_site_id")},  # a unit (ICU...)
 )

@@ -12,6 +12,8 @@ EHR, EHR_ADMINISTRATION, EHR_PRESCRIPTION, LAB, DEATH_CERTIFICATE = (
 REGISTRY = 32879  # death_type_concept_id of a death known by registry linkage
 PRIMARY, SECONDARY = 32902, 32908  # condition status: principal / associated diagnosis
 FRENCH, UTF8 = 4180190, 32678  # language and encoding of notes
+#: fact_relationship between care sites: their domain, child -> parent and back
+CARE_SITE, CARE_SITE_PART_OF, CARE_SITE_CONTAINS = 57, 46233688, 46233689
 ROUTES = {
     "oral": 4132161,
     "iv": 4171047,

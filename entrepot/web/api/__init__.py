@@ -10,6 +10,7 @@ from entrepot.web.api import (
     _patients,
     _prescriptions,
     _quality,
+    _requests,
     _search,
     _session,
     _slides,
@@ -36,5 +37,6 @@ ROUTERS = [
         _datathon,
         _text,
         _quality,
+        _requests,
     )
 ]

@@ -49,7 +49,7 @@ class User(BaseModel):
 
 class NewUser(BaseModel):
     name: Name
-    role: Literal["admin", "data_engineer", "researcher", "viewer"]
+    role: Literal["admin", "data_engineer", "researcher", "viewer", "data_office"]
     password: Annotated[str, Field(max_length=1000)]
     projects: Annotated[list[Name], Field(max_length=100)] = []
 

@@ -6,13 +6,20 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from entrepot.cohort import describe_cohort, run_cohort, show_cohort
-from entrepot.cohort._files import parse_text
+from entrepot.cohort._counts import count_parts
+from entrepot.cohort._files import (
+    definition_from_data,
+    definition_yaml,
+    dumped,
+    parse_text,
+)
 from entrepot.cohort._model import CohortDefinition
 from entrepot.cohort._perimeter import (
     SOURCE,
@@ -22,6 +29,8 @@ from entrepot.cohort._perimeter import (
     figures,
     listed,
     members,
+    refuse_domains,
+    released_counts,
     released_listed,
     released_run,
     released_shown,
@@ -86,6 +95,33 @@ class CohortShown(CohortSummary):
     definition: dict | None
 
 
+class CountAsked(BaseModel):
+    """A definition to count: YAML text (ours, or Circe JSON), or ours as JSON."""
+
+    definition: str | dict = Field(description="YAML text, or the definition")
+
+
+class Part(BaseModel):
+    path: str  # entry, cohort, rules/0, rules/0/groups/1/criteria/0...
+    persons: Count
+
+
+class PersonsStep(BaseModel):
+    rule: str
+    persons: Count
+
+
+class Counted(BaseModel):
+    """A definition's live counts, and the definition as the builder shows it."""
+
+    yaml: str
+    definition: dict
+    count: Count
+    parts: list[Part]
+    attrition: list[PersonsStep]
+    seconds: float
+
+
 async def definition_body(request: Request) -> object:
     """The request's JSON, parsed; malformed JSON is a one-line error."""
     return parse_text(
@@ -130,6 +166,32 @@ def create_cohort(
 
     job = web.jobs.start("cohort", decision.user, decision.project, work)
     return Started(job=job.id)
+
+
+@router.post("/cohorts/count", response_model=Counted)
+def count(request: Request, decision: Counting, asked: CountAsked) -> Counted:
+    """Count a definition without saving a cohort: the cohort's persons, each
+    part's (the entry events; each rule, group, criterion and demographic on
+    its own, on the entry events) and the attrition, inside the perimeter
+    and masked; with the definition as YAML and as data (defaults left out),
+    for the builder to show."""
+    started = time.perf_counter()
+    data = asked.definition
+    if isinstance(data, str):
+        data = parse_text(data, SOURCE)
+    definition = definition_from_data(data, SOURCE)
+    web = state(request)
+    web.use(refuse_domains, decision, definition)
+    key = ("cohorts", "count", definition.model_dump_json(), decision.perimeter)
+    counts = web.cached(key, count_parts, definition, decision, SOURCE)
+    asked_for = {"name": definition.name}
+    found = web.use(released_counts, decision, counts, asked_for)
+    return Counted(
+        yaml=definition_yaml(definition),
+        definition=dumped(definition),
+        **found,
+        seconds=round(time.perf_counter() - started, 3),
+    )
 
 
 @router.get("/cohorts", response_model=list[CohortSummary])

@@ -92,6 +92,7 @@ from entrepot.web.pages import (  # noqa: E402 - the routers use the helpers abo
     _patients,
     _prescriptions,
     _quality,
+    _requests,
     _search,
     _slides,
     _subgroups,
@@ -114,5 +115,6 @@ ROUTERS = [
         _network,
         _datathon,
         _quality,
+        _requests,
     )
 ]
