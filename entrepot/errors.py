@@ -39,6 +39,10 @@ class UnknownTableError(NotFoundError):
     """A table that is neither in the OMOP CDM nor in the warehouse."""
 
 
+class ConflictError(EntrepotError, ValueError):
+    """What is to be created exists already (HTTP 409)."""
+
+
 class InputFileError(EntrepotError, ValueError):
     """An input file cannot be read: wrong name, format, or content."""
 

@@ -17,7 +17,12 @@ import pyarrow as pa
 from argon2 import PasswordHasher
 from argon2.exceptions import Argon2Error, InvalidHashError
 
-from entrepot.errors import AccessDeniedError, AuthenticationError, PrivacyError
+from entrepot.errors import (
+    AccessDeniedError,
+    AuthenticationError,
+    ConflictError,
+    PrivacyError,
+)
 from entrepot.privacy._audit import audit
 from entrepot.privacy._disclosure import mask_threshold
 from entrepot.privacy._gate import Decision, Perimeter
@@ -95,7 +100,7 @@ def add_user(
             f"user: {name!r} is not a printable name of 1 to 200 characters"
         )
     if _rows(wh, "access_user", name=name):
-        raise PrivacyError(f"user: {name!r} exists already")
+        raise ConflictError(f"user: {name!r} exists already")
     if len(password) < 8:
         raise PrivacyError("password: at least 8 characters are needed")
     hashed = _hasher.hash(_secret(name, password))

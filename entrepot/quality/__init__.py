@@ -10,11 +10,14 @@ tables ready to plot; and one self-contained HTML report for both.
 """
 
 from entrepot.quality._config import ExtraCheck, QualityConfig, SexRule, load_config
-from entrepot.quality._model import Check, CheckResult, Source
+from entrepot.quality._model import CATEGORIES, STATUSES, Check, CheckResult, Source
 from entrepot.quality._registry import Family, families, register
 from entrepot.quality._runner import QualityReport, collect_checks, run_checks
+from entrepot.quality._state import last_run
 
 __all__ = [
+    "CATEGORIES",
+    "STATUSES",
     "Check",
     "CheckResult",
     "ExtraCheck",
@@ -25,6 +28,7 @@ __all__ = [
     "Source",
     "collect_checks",
     "families",
+    "last_run",
     "load_config",
     "register",
     "run_checks",

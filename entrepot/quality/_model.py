@@ -106,6 +106,17 @@ class CheckResult:
     seconds: float = 0.0
     reused: bool = False  # taken from the previous run: nothing it reads changed
 
+    @property
+    def about_persons(self) -> bool:
+        """Whether its rows are persons (its table's key is `person_id`): its
+        counts are then counts of persons."""
+        from entrepot.warehouse.cdm import cdm_tables
+
+        spec = cdm_tables().get(self.table)
+        return spec is not None and any(
+            f.primary_key and f.name == "person_id" for f in spec.fields
+        )
+
     @classmethod
     def of(cls, check: Check, status: Status, **values) -> CheckResult:
         return cls(

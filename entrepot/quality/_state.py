@@ -100,13 +100,22 @@ def load_state(wh) -> dict[str, tuple[str, list[CheckResult]]]:
     if not wh.has_table(STATE_TABLE):
         return {}
     rows = wh.table(STATE_TABLE).to_pyarrow().to_pylist()
-    return {
-        r["table_name"]: (
-            r["fingerprint"],
-            [CheckResult(**c) for c in json.loads(r["results"])],
-        )
-        for r in rows
-    }
+    return {r["table_name"]: (r["fingerprint"], _results(r)) for r in rows}
+
+
+def _results(row: dict) -> list[CheckResult]:
+    return [CheckResult(**c) for c in json.loads(row["results"])]
+
+
+def last_run(wh) -> tuple[list[CheckResult], datetime | None]:
+    """The stored results of the last run, in check id order, and when it
+    ran: ([], None) when no run was stored."""
+    if not wh.has_table(STATE_TABLE):
+        return [], None
+    rows = wh.table(STATE_TABLE).select("checked_at", "results").to_pyarrow()
+    rows = rows.to_pylist()
+    results = sorted((c for r in rows for c in _results(r)), key=lambda c: c.id)
+    return results, max((r["checked_at"] for r in rows), default=None)
 
 
 def save_state(

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 
 from entrepot.errors import EntrepotError, first_line
 from entrepot.network import Nonces, answer_study, hub_key, receive_study, sign_response
-from entrepot.web._security import _status as status_of
+from entrepot.web._errors import error_body, status_of
 from entrepot.web._state import state
 
 router = APIRouter(prefix="/node", include_in_schema=False)
@@ -30,9 +30,10 @@ async def _signed(request: Request, work) -> Response:
         data = json.loads(body or b"{}")
         content, status = web.use(work, hub, data, web), 200
     except EntrepotError as e:
-        content, status = {"detail": first_line(e)}, status_of(e)
+        status = status_of(e)
+        content = error_body(request, status, first_line(e))
     except ValueError:
-        content, status = {"detail": "the body is not JSON"}, 400
+        content, status = error_body(request, 400, "the body is not JSON"), 400
     raw = json.dumps(content).encode()
     nonce = request.headers.get("x-entrepot-nonce", "")
     headers = {"X-Entrepot-Signature": sign_response(key, nonce, raw)}

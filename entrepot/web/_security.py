@@ -1,25 +1,14 @@
-"""What every response gets: security headers, a body size limit, errors as
-one line of JSON (never a stack trace)."""
+"""What every response gets: security headers, a body size limit, errors in
+one shape (`_errors`, never a stack trace)."""
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from entrepot.errors import (
-    AccessDeniedError,
-    AuthenticationError,
-    EntrepotError,
-    LoginThrottledError,
-    NotFoundError,
-    WarehouseBusyError,
-    first_line,
-)
-
-log = logging.getLogger("entrepot.web")
+from entrepot.web import _errors
+from entrepot.web._errors import error_body
 
 #: Largest request body accepted (a Circe export is well under this).
 MAX_BODY = 2 * 1024 * 1024
@@ -81,52 +70,13 @@ class Guard:
 
 
 async def _too_large(scope, receive, send, limit: int) -> None:
-    response = JSONResponse(
-        {"detail": f"request body over {limit:,} bytes"}, status_code=413
-    )
+    request = Request(scope)
+    detail = f"request body over {limit:,} bytes"
+    response = JSONResponse(error_body(request, 413, detail), status_code=413)
     await response(scope, receive, send)
 
 
-def _status(error: EntrepotError) -> int:
-    if isinstance(error, LoginThrottledError):
-        return 429
-    if isinstance(error, AuthenticationError):
-        return 401
-    if isinstance(error, AccessDeniedError):
-        return 403
-    if isinstance(error, NotFoundError):
-        return 404
-    if isinstance(error, WarehouseBusyError):
-        return 503
-    return 400
-
-
-def _wants_page(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and request.method == "GET"
-
-
 def install(app: FastAPI) -> None:
-    """Error handlers: entrepot's errors become their status and one line."""
-
-    @app.exception_handler(EntrepotError)
-    async def entrepot_error(request: Request, error: EntrepotError) -> Response:
-        status = _status(error)
-        if _wants_page(request):
-            if status == 401:
-                return RedirectResponse(f"/login?next={request.url.path}", 303)
-            from entrepot.web.pages import error_page
-
-            return error_page(request, status, first_line(error))
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        if isinstance(error, LoginThrottledError):
-            headers = {"Retry-After": str(error.retry_after)}
-        return JSONResponse(
-            {"detail": first_line(error)}, status_code=status, headers=headers
-        )
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> Response:
-        log.exception("%s %s failed", request.method, request.url.path)
-        return JSONResponse({"detail": "internal error"}, status_code=500)
-
+    """The error handlers (`_errors`) and the guard of every response."""
+    _errors.install(app)
     app.add_middleware(Guard)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.web.accessibility import assert_accessible
 from tests.web.conftest import LiveServer
 from tests.web.test_browser import TIMEOUT_MS, browser, shot  # noqa: F401 - fixture
 
@@ -171,6 +172,7 @@ def test_a_team_and_the_instructor_in_a_real_browser(browser, served, tmp_path):
     expect(page.locator("#submit-result")).to_contain_text("score public 0.5000")
     expect(page.locator("#board tbody")).to_contain_text("team03")
     shot(page, "datathon-team")
+    assert_accessible(page, "datathon-team")
     context.close()
 
     context, page = login(*INSTRUCTOR)
@@ -185,4 +187,5 @@ def test_a_team_and_the_instructor_in_a_real_browser(browser, served, tmp_path):
     lines = Path(download.value.path()).read_text().splitlines()
     assert lines[0] == "rank,team,score,grade,submissions"
     shot(page, "datathon-instructor")
+    assert_accessible(page, "datathon-instructor")
     context.close()

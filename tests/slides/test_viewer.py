@@ -25,6 +25,7 @@ from entrepot.cohort import run_cohort
 from entrepot.privacy import add_project, add_user, entries
 
 from ..cohort.conftest import build_tiny, write_tables
+from ..web.accessibility import assert_accessible
 from ..web.conftest import PASSWORD, LiveServer
 from ..web.test_browser import CHROMIUM, FLAGS, LOCALE, TIMEOUT_MS, browser, shot  # noqa: F401
 from .conftest import LABEL_COLOUR, NAME, write_slide
@@ -121,9 +122,9 @@ def test_a_researcher_sees_only_slides_in_the_perimeter(server):
             assert r.status_code == 404, route
             assert "slide 2: no such slide in this project" in r.text
         refused = rita.get("/api/slides/1", params={"project": "drugs"})
-        assert (refused.status_code, refused.json()) == (
+        assert (refused.status_code, refused.json()["detail"]) == (
             403,
-            {"detail": "table specimen is outside the project's perimeter"},
+            "table specimen is outside the project's perimeter",
         )
         assert ada.get("/api/slides/2").json()["person_id"] == 4  # the administrator
 
@@ -209,4 +210,5 @@ def test_the_viewer_opens_from_the_patient_and_loads_tiles(browser, server):  # 
     expect(page.locator("#viewer img.heatmap")).to_be_visible()
     assert page.eval_on_selector("#viewer img.heatmap", "i => i.naturalWidth") == 4
     shot(page, "slide-viewer")
+    assert_accessible(page, "slide")
     context.close()

@@ -45,6 +45,7 @@ EXPECTED = {
     "GET /api/jobs/{job_id}": "logged",
     # overview and vocabulary
     "GET /api/overview": "count",
+    "GET /api/quality": "count",
     "GET /api/vocabulary": "logged",
     # cohorts (making and deleting one take the write right)
     "POST /api/cohorts": "write",
@@ -223,7 +224,7 @@ def test_researchers_and_viewers_act_only_in_a_project(server, ids):
                     if user in ALLOWED[right]
                     else f"a {role} may not {right}"
                 )
-                assert (r.status_code, r.json()) == (403, {"detail": detail}), endpoint
+                assert (r.status_code, r.json()["detail"]) == (403, detail), endpoint
 
 
 def _body(method: str) -> dict | None:

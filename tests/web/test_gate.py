@@ -57,6 +57,7 @@ NOT_PATIENT_DATA = {
     ("POST", "/login"): "page",
     ("POST", "/logout"): "page",
     ("GET", "/"): "page (its data comes from /api/overview)",
+    ("GET", "/quality"): "page (its data comes from /api/quality)",
     ("GET", "/cohorts"): "page (its data comes from /api/cohorts)",
     ("GET", "/subgroups"): "page (its data comes from /api/subgroups)",
     ("GET", "/search"): "page (its data comes from /api/search)",
@@ -324,6 +325,7 @@ def _produce(api, ctx):
 #: Routes that return patient-derived data: how a member calls each.
 PATIENT_DATA = {
     ("GET", "/api/overview"): _get("/api/overview"),
+    ("GET", "/api/quality"): _get("/api/quality"),
     ("GET", "/api/cohorts"): _get("/api/cohorts"),
     ("POST", "/api/cohorts"): _run_cohort,
     ("POST", "/api/cohorts/count"): _count_parts,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import entrepot.web
+from entrepot.web._errors import CODES
 
 WEB = Path(entrepot.web.__file__).parent
 CATALOGUES = {lang: json.loads((WEB / "messages" / f"{lang}.json").read_text("utf-8"))
@@ -20,13 +21,17 @@ FR, EN = CATALOGUES["fr"], CATALOGUES["en"]
 TEMPLATES = sorted((WEB / "templates").glob("*.html"))
 SCRIPTS = sorted((WEB / "static").glob("*.js"))
 RENDER = WEB / "pages" / "__init__.py"  # a page's title is its `page.` message
+ERRORS = WEB / "_errors.py"  # an error's message is its `error.code.` message
 #: Keys built from a prefix and a value: the values each family takes.
 FAMILIES = {
     "page.": ["overview", "cohorts", "subgroups", "search", "extractions",
               "prescription", "admin", "login", "patient", "error", "slide", "deaths", "network",
               "datathon", "datathon_instructor", "requests", "office",
-              "cohort_patients"],
+              "cohort_patients", "quality"],
     "network.state.": ["pending", "accepted", "refused", "done"],
+    "error.code.": sorted(CODES.values()),
+    "quality.category.": ["conformance", "completeness", "plausibility"],
+    "quality.status.": ["pass", "fail", "error", "not_applicable"],
     "nav.": ["overview", "cohorts", "subgroups", "search", "extractions", "prescription"],
     "lang.": ["fr", "en"],
     "phase.": ["open", "blind", "closed"],
@@ -87,7 +92,7 @@ def test_every_key_a_page_uses_is_in_the_catalogue(path):
 
 
 def test_every_message_is_used():
-    used = set().union(*(_used(p) for p in [*TEMPLATES, *SCRIPTS, RENDER]))
+    used = set().union(*(_used(p) for p in [*TEMPLATES, *SCRIPTS, RENDER, ERRORS]))
     assert FR.keys() - used == set()
 
 

@@ -60,7 +60,7 @@ def test_limits_and_bad_bodies(server):
             assert isinstance(detail, str) and "\n" not in detail
         r = api.post("/api/prescriptions/check", json={"lines": ["  ", ""]})
         assert r.status_code == 400
-        assert r.json() == {"detail": "no prescription line given"}
+        assert r.json()["detail"] == "no prescription line given"
         for body in ({}, {"lines": ["a"], "text": "a"}, {"lines": "a"}):
             assert api.post("/api/prescriptions/check", json=body).status_code == 422
     r = httpx.post(f"{server.url}/api/prescriptions/check", json={"lines": LINES})

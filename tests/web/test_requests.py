@@ -11,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from entrepot.privacy import Perimeter, entries, list_projects
+from tests.web.accessibility import assert_accessible
 from tests.web.conftest import PASSWORD, _serve_copy
 from tests.web.test_browser import CHROMIUM, FLAGS, LOCALE, TIMEOUT_MS, shot
 
@@ -49,25 +50,24 @@ def test_a_request_through_the_api(live):
         for who, detail in ((rita, "a researcher may not approve"),
                             (ada, "a admin may not approve")):  # fmt: skip
             r = who.post(f"/api/requests/{number}/approve", json={})
-            assert (r.status_code, r.json()) == (403, {"detail": detail})
+            assert (r.status_code, r.json()["detail"]) == (403, detail)
         r = otto.post("/api/requests", json=ASKED | {"name": "mine"})
-        assert (r.status_code, r.json()) == (403, {"detail": "a data_office may not request"})  # fmt: skip
+        assert (r.status_code, r.json()["detail"]) == (403, "a data_office may not request")  # fmt: skip
         # no extract before approval: the project does not exist yet
         r = rita.post("/api/extracts", params={"project": "lupus-2024"},
                       json={"cohort_id": 1, "columns": {"person": ["person_id"]}})  # fmt: skip
-        assert r.json() == {"detail": "user 'rita' is not a member of project 'lupus-2024'"}  # fmt: skip
+        assert r.json()["detail"] == "user 'rita' is not a member of project 'lupus-2024'"  # fmt: skip
         queue = otto.get("/api/requests/queue").json()
         assert [q["name"] for q in queue if q["state"] == "pending"] == ["lupus-2024"]
         r = otto.post(f"/api/requests/{number}/amend", json={"comment": " ", "end": "2021-12-31"})  # fmt: skip
-        assert r.json() == {"detail": "comment: an amendment needs a comment"}
+        assert r.json()["detail"] == "comment: an amendment needs a comment"
         r = otto.post(f"/api/requests/{number}/amend",
                       json={"comment": "Jusqu'à 2021 seulement", "end": "2021-12-31"})  # fmt: skip
         assert r.json()["end"] == "2021-12-31"
         r = otto.post(f"/api/requests/{number}/approve", json={"comment": "Conforme"})
         assert r.json()["state"] == "approved"
         r = otto.post(f"/api/requests/{number}/approve", json={})
-        assert (r.status_code, r.json()) == (
-            400, {"detail": f"request {number} is approved already: it cannot be approved"})  # fmt: skip
+        assert (r.status_code, r.json()["detail"]) == (400, f"request {number} is approved already: it cannot be approved")  # fmt: skip
         mine = rita.get("/api/requests").json()
         assert [(s["event"], s["comment"]) for s in mine[0]["steps"]] == [
             ("requested", None), ("amended", "Jusqu'à 2021 seulement"), ("approved", "Conforme")]  # fmt: skip
@@ -159,6 +159,8 @@ def test_request_approve_extract_in_the_browser(browser, live):
         found = Axe().run(page).response["violations"]
         serious = [v["id"] for v in found if v["impact"] in ("serious", "critical")]
         assert serious == [], page.url
+    assert_accessible(rita, "requests")  # the shared check (tests/web/accessibility.py)
+    assert_accessible(otto, "office")
     rita_context.close()
     otto_context.close()
     folder = live.wh.uri.path.parent / "eds.duckdb.workspaces" / "htn-browser"

@@ -129,9 +129,7 @@ def test_search_stays_in_the_project(server):
     every_person = _direct(server, "dyspnée")["notes"]
     assert derma.status_code == 200 and derma.json()["notes"] == every_person
     assert cardio.status_code == 403
-    assert cardio.json() == {
-        "detail": "user 'dora' is not a member of project 'cardio'"
-    }
+    assert cardio.json()["detail"] == "user 'dora' is not a member of project 'cardio'"
     assert nowhere.status_code == 403
 
 

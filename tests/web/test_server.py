@@ -39,7 +39,7 @@ def test_wrong_password_and_unknown_user_get_the_same_401(server):
             f"{server.url}/api/token", data={"username": user, "password": password}
         )
         assert r.status_code == 401
-        assert r.json() == {"detail": "unknown user or wrong password"}
+        assert r.json()["detail"] == "unknown user or wrong password"
 
 
 def test_guessing_passwords_is_throttled_then_refused_and_audited(fresh_server):
@@ -174,7 +174,7 @@ def test_errors_are_one_line_without_trace(server):
     with server.client("rita") as api:
         r = api.get("/api/jobs/99999")
         assert r.status_code == 404
-        assert r.json() == {"detail": "job 99999: no such job of yours"}
+        assert r.json()["detail"] == "job 99999: no such job of yours"
         r = api.get("/api/jobs/not-a-number")
         assert r.status_code == 422
         assert "Traceback" not in r.text

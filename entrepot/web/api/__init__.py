@@ -9,6 +9,7 @@ from entrepot.web.api import (
     _overview,
     _patients,
     _prescriptions,
+    _quality,
     _requests,
     _search,
     _session,
@@ -35,6 +36,7 @@ ROUTERS = [
         _admin,
         _datathon,
         _text,
+        _quality,
         _requests,
     )
 ]

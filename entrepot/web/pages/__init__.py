@@ -71,11 +71,12 @@ def _switch(request: Request, lang: str) -> list[tuple[str, str]]:
     ]
 
 
-def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+def error_page(request: Request, status: int, error: dict[str, str]) -> HTMLResponse:
+    """The error page: the friendly message, then the status and the detail."""
     session = getattr(request.state, "session", None)
     return render(
         request, "error.html", session, status, page="error", status=status,
-        message=message,
+        error=error,
     )  # fmt: skip
 
 
@@ -90,6 +91,7 @@ from entrepot.web.pages import (  # noqa: E402 - the routers use the helpers abo
     _overview,
     _patients,
     _prescriptions,
+    _quality,
     _requests,
     _search,
     _slides,
@@ -112,6 +114,7 @@ ROUTERS = [
         _admin,
         _network,
         _datathon,
+        _quality,
         _requests,
     )
 ]

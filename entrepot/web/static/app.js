@@ -47,8 +47,17 @@ const entrepot = (() => {
     if (response.status === 401) { location.href = "/login?next=" + encodeURIComponent(location.pathname); throw new Error(t("app.logged_out")); }
     const type = response.headers.get("content-type") || "";
     const data = type.includes("json") ? await response.json() : await response.text();
-    if (!response.ok) throw new Error((data && data.detail) ? (typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail)) : response.statusText);
+    if (!response.ok) throw failure(data, response);
     return data;
+  }
+
+  // An error answer ({detail, code, message}) as an Error: its message says both the friendly
+  // message in the page's language and the technical detail; each is kept apart for showError.
+  function failure(data, response) {
+    const friendly = data?.message || response.statusText;
+    const detail = typeof data?.detail === "string" ? data.detail : "";
+    const error = new Error(detail ? `${friendly} (${detail})` : friendly);
+    return Object.assign(error, { friendly, detail, code: data?.code, status: response.status });
   }
 
   // Poll a background job until it ends; `onProgress(job)` on each step. A job is asked for within
@@ -92,8 +101,11 @@ const entrepot = (() => {
 
   function fmt(n) { return typeof n === "number" ? n.toLocaleString(locale) : String(n); }
 
+  // An error in its place: the friendly message, then the detail in smaller type.
   function showError(where, error) {
-    where.replaceChildren(el("p", { class: "error", role: "alert" }, error.message || String(error)));
+    where.replaceChildren(el("div", { class: "error", role: "alert" },
+      el("p", {}, error.friendly || error.message || String(error)),
+      error.detail ? el("p", { class: "error-detail" }, error.detail) : null));
   }
 
   async function fillProjects() {
