@@ -8,21 +8,7 @@
   const list = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
   const unscoped = { query: { project: "" } };
 
-  function steps(items) {
-    return el("ul", { class: "steps" }, items.map((s) => el("li", { "data-event": s.event },
-      t(`rq.event.${s.event}`), " · ", s.by, " · ", s.at.replace("T", " "), s.comment ? ` · ${s.comment}` : "")));
-  }
-
-  function state(value) {
-    return el("span", { class: `state state-${value}`, "data-state": value }, t(`rq.state.${value}`));
-  }
-
-  function rows(table, items, cells, empty) {
-    const span = table.tHead.rows[0].cells.length;
-    table.tBodies[0].replaceChildren(...(items.length
-      ? items.map((item) => el("tr", { "data-id": item.request_id ?? item.extract_id }, cells(item).map((c) => el("td", {}, c))))
-      : [el("tr", {}, el("td", { colspan: span, class: "muted" }, empty))]));
-  }
+  const { rows, state, steps } = entrepot.steps;
 
   function perimeter(r) {
     const parts = [];
