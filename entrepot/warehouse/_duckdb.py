@@ -43,12 +43,27 @@ class _Statement:
 class DuckDBStore(Store):
     """CDM tables in schema `main` (as OMOP tools expect), the rest beside them."""
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        read_only: bool = False,
+        con: ibis.BaseBackend | None = None,
+    ) -> None:
         self.path = path
         self.read_only = read_only
-        self.con = connect(path, read_only)
+        self.con = con or connect(path, read_only)
         self._schemas = {"cdm": "main", "results": "results", "entrepot": "entrepot"}
         self._catalog = self.con.current_catalog
+
+    def reader(self) -> DuckDBStore:
+        """A connection of its own to the same database (DuckDB runs the
+        queries of a process's connections in parallel, each in its own
+        transactions); closed with this one."""
+        cursor = ibis.duckdb.from_connection(self.con.con.cursor())
+        store = DuckDBStore(self.path, read_only=self.read_only, con=cursor)
+        store.outdated = self.outdated
+        return store
 
     def _db(self, schema: str) -> tuple[str, str]:
         """Catalog and schema: always both, as a file named entrepot.duckdb
