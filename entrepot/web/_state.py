@@ -96,7 +96,8 @@ class WebState:
         self._housekeeper = threading.Thread(
             target=self._housekeep, name="entrepot-housekeeping", daemon=True
         )
-        self._housekeeper.start()
+        if wh is not None:
+            self._housekeeper.start()
 
     def use(self, work: Callable[..., T], *args, **kwargs) -> T:
         """Run `work(wh, *args, **kwargs)` alone on the warehouse (a write)."""
@@ -283,7 +284,8 @@ class WebState:
         close the warehouse if owned."""
         self.jobs.close()
         self._stopping.set()
-        self._housekeeper.join()
+        if self._housekeeper.is_alive():
+            self._housekeeper.join()
         if self._audit is not None:
             self.use(self._audit.close)
         with self._exclusive():
