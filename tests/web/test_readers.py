@@ -39,6 +39,23 @@ def test_reads_run_side_by_side_each_on_its_own_connection(server):
     assert n1 == n2 == 300
 
 
+def test_readers_making_a_missing_table_at_once_make_it_once(fresh_server):
+    """Reads make a missing results or bookkeeping table (the cohort list on a
+    warehouse without cohorts): two at once both go on, with one table."""
+    import ibis
+
+    met = threading.Barrier(2, timeout=WAIT)
+
+    def make(wh):
+        met.wait()
+        wh.store.create_table("results", "readers_test", ibis.schema({"x": "int64"}))
+        return wh.store.list_tables("results").count("readers_test")
+
+    assert _in_threads(
+        lambda: fresh_server.web.read(make), lambda: fresh_server.web.read(make)
+    ) == [1, 1]
+
+
 def test_two_slow_reads_take_less_than_twice_one(server):
     def slow(wh):
         wh.count("person")
