@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -86,6 +87,7 @@ class WebState:
         self._cache: dict[Hashable, Any] = {}
         self._generation = 0
         self._versions: dict[Hashable, int] = {}  # changes of each kind
+        self._computing: dict[Hashable, Future] = {}  # answers being computed
         self._last_use = 0.0
         self._releasing = own and wh.engine == "duckdb"
         self._stopping = threading.Event()
@@ -249,15 +251,34 @@ class WebState:
         **kwargs,
     ) -> T:
         """`read(work, ...)` (work that only reads), remembered under `key`
-        until the warehouse changes (or for `max_age` seconds at most)."""
+        until the warehouse changes (or for `max_age` seconds at most). Asked
+        while another thread computes it, it waits for that computation (but
+        inside a use or a read, which that computation may be waiting for)."""
         kind = _kind(key)
+        alone = getattr(self._local, "held", None) is None  # else a use's, a read's
         with self._cache_lock:
             seen = (self._generation, self._versions.get(kind, 0))
             hit = self._cache.get(key)
-        now = time.monotonic()
-        if hit is not None and (max_age is None or now - hit[0] <= max_age):
-            return hit[1]
-        value = self.read(work, *args, **kwargs)
+            now = time.monotonic()
+            if hit is not None and (max_age is None or now - hit[0] <= max_age):
+                return hit[1]
+            computing = self._computing.get(key) if alone else None
+            if computing is None and alone:
+                self._computing[key] = answer = Future()
+        if computing is not None:
+            return computing.result()
+        try:
+            value = self.read(work, *args, **kwargs)
+        except BaseException as e:
+            if alone:
+                answer.set_exception(e)
+            raise
+        finally:
+            if alone:
+                with self._cache_lock:
+                    del self._computing[key]
+        if alone:
+            answer.set_result(value)
         with self._cache_lock:
             if seen == (self._generation, self._versions.get(kind, 0)):
                 self._cache.pop(key, None)

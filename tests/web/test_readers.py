@@ -124,6 +124,29 @@ def test_an_answer_computed_across_a_change_is_not_kept(server):
     assert server.web.cached(key, work) == "after the change"  # kept now
 
 
+def test_an_answer_asked_while_it_is_computed_is_computed_once(server):
+    """Twenty users opening the overview at once wait for one computation of
+    it, instead of each computing it beside the others."""
+    computing, go_on = threading.Event(), threading.Event()
+    calls = []
+
+    def work(wh):
+        calls.append(1)
+        computing.set()
+        go_on.wait(WAIT)
+        return wh.count("person")
+
+    key = ("test-readers", "once")
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(server.web.cached, key, work)
+        assert computing.wait(WAIT)
+        others = [pool.submit(server.web.cached, key, work) for _ in range(2)]
+        time.sleep(0.3)
+        go_on.set()
+        answers = [f.result(timeout=WAIT) for f in [first, *others]]
+    assert answers == [300, 300, 300] and len(calls) == 1
+
+
 ROUNDS = 2
 ASKED = [  # count requests of project cardio, each asked by several threads
     ("/api/overview", {}),
