@@ -96,9 +96,17 @@ def audit(
     return _write(wh, [entry])[-1]
 
 
+_chaining = threading.Lock()  # one write at a time in this process: seqs in order
+
+
 def _write(wh, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Chain `new` after the log's head, append them in one transaction, then
     record the last head in the anchor."""
+    with _chaining:
+        return _chained(wh, new)
+
+
+def _chained(wh, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
     last = _head(wh)
     chained, previous = [], last.hash
     for seq, entry in enumerate(new, start=last.entries + 1):

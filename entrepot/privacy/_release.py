@@ -15,6 +15,7 @@ as "<threshold" and are not remembered (they disclose no exact number).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 import ibis.expr.types as ir
@@ -55,9 +56,10 @@ def release_set(
     `persons` with the few the defence moved in or out, from which figures
     shown with the count are worked out so that they agree with it."""
     wanted = person_ids(persons)
-    released = _released(wh, project)
-    answer, adjusted = _safe_set(wanted, released, threshold)
-    shown = _remembered(wh, project, answer, released, threshold)
+    with _in_order(wh, project):
+        released = _released(wh, project)
+        answer, adjusted = _safe_set(wanted, released, threshold)
+        shown = _remembered(wh, project, answer, released, threshold)
     audit(
         wh,
         user,
@@ -75,13 +77,25 @@ def release_counts(
     """Several counts shown together (a list of cohorts), each safe from
     differencing with the others and every earlier one: (shown, the persons
     it counts, adjusted) each. Not audited: the caller audits what it shows."""
-    released = _released(wh, project)
     out = []
-    for persons in sets:
-        answer, adjusted = _safe_set(person_ids(persons), released, threshold)
-        shown = _remembered(wh, project, answer, released, threshold)
-        out.append((shown, answer, adjusted))
+    with _in_order(wh, project):
+        released = _released(wh, project)
+        for persons in sets:
+            answer, adjusted = _safe_set(person_ids(persons), released, threshold)
+            shown = _remembered(wh, project, answer, released, threshold)
+            out.append((shown, answer, adjusted))
     return out
+
+
+_locks: dict[tuple[str, str], threading.Lock] = {}
+_locks_lock = threading.Lock()
+
+
+def _in_order(wh, project: str) -> threading.Lock:
+    """The lock of a project's releases in this process: each is worked out
+    on every set released before it (threads of a server release at once)."""
+    with _locks_lock:
+        return _locks.setdefault((str(wh.uri), project), threading.Lock())
 
 
 def _remembered(

@@ -8,6 +8,7 @@ some of them changed between releases (`DROP TABLE` lost its name in 30.19).
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from entrepot.warehouse._connect import connect
 from entrepot.warehouse._store import Store, Transaction, Write
 
 _temp_names = itertools.count()
+_creating = threading.Lock()  # tables are made one at a time in this process
 _FEW_ROWS = 100  # Arrow rows inserted as bound values, not scanned
 
 
@@ -43,12 +45,27 @@ class _Statement:
 class DuckDBStore(Store):
     """CDM tables in schema `main` (as OMOP tools expect), the rest beside them."""
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        read_only: bool = False,
+        con: ibis.BaseBackend | None = None,
+    ) -> None:
         self.path = path
         self.read_only = read_only
-        self.con = connect(path, read_only)
+        self.con = con or connect(path, read_only)
         self._schemas = {"cdm": "main", "results": "results", "entrepot": "entrepot"}
         self._catalog = self.con.current_catalog
+
+    def reader(self) -> DuckDBStore:
+        """A connection of its own to the same database (DuckDB runs the
+        queries of a process's connections in parallel, each in its own
+        transactions); closed with this one."""
+        cursor = ibis.duckdb.from_connection(self.con.con.cursor())
+        store = DuckDBStore(self.path, read_only=self.read_only, con=cursor)
+        store.outdated = self.outdated
+        return store
 
     def _db(self, schema: str) -> tuple[str, str]:
         """Catalog and schema: always both, as a file named entrepot.duckdb
@@ -68,10 +85,15 @@ class DuckDBStore(Store):
         return self.con.table(name, database=self._db(schema))
 
     def _create_table(self, schema: str, name: str, columns: ibis.Schema) -> None:
+        """Create the table, unless another connection of this process (a
+        `reader`'s) made it since its caller looked."""
         catalog, db = self._db(schema)
-        if db != "main":
-            self.con.raw_sql(f'CREATE SCHEMA IF NOT EXISTS "{catalog}"."{db}"')
-        self.con.create_table(name, schema=columns, database=(catalog, db))
+        with _creating:
+            if name in self.list_tables(schema):
+                return
+            if db != "main":
+                self.con.raw_sql(f'CREATE SCHEMA IF NOT EXISTS "{catalog}"."{db}"')
+            self.con.create_table(name, schema=columns, database=(catalog, db))
 
     def _drop_table(self, schema: str, name: str) -> None:
         self.con.raw_sql(f"DROP TABLE IF EXISTS {_quoted(*self._db(schema), name)}")

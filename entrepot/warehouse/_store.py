@@ -94,6 +94,12 @@ class Store(ABC):
     #: exist (worth keeping for the next run).
     keeps_prepared: bool = False
 
+    def reader(self) -> Store | None:
+        """Another store on the same open database, whose queries run beside
+        this one's (in another thread), or None where the engine has only
+        this one (Spark: one session, which runs each query in parallel)."""
+        return None
+
     @abstractmethod
     def list_tables(self, schema: str) -> list[str]:
         """Names of the tables in a logical schema, as stored."""

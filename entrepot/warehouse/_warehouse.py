@@ -450,6 +450,13 @@ class Warehouse:
             wh.replace_tables(bundled_vocabulary())
         return wh
 
+    def reader(self) -> Warehouse | None:
+        """The warehouse through another connection to the same open database,
+        for another thread to read beside this one (`Store.reader`); None
+        where the engine has one connection. Closed with this one."""
+        store = self.store.reader()
+        return None if store is None else Warehouse(self.uri, store)
+
     def close(self) -> None:
         self.store.close()
 

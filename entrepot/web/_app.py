@@ -22,12 +22,14 @@ def create_app(
     close: bool = False,
     session_idle: float = IDLE_SECONDS,
     session_max: float = SESSION_SECONDS,
+    readers: bool = True,
 ) -> FastAPI:
     """The web app over an open warehouse. With `close`, the app owns it: a
     DuckDB file is closed at once, then opened only while requests use it
     (commands can work on it in between), and closed with the app. Sessions
     end `session_idle` seconds after their last use, and `session_max`
-    seconds after the login."""
+    seconds after the login. Reads run side by side, each on a connection of
+    its own; `readers=False` makes them take turns (a benchmark's baseline)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -43,7 +45,10 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.web = WebState(
-        wh, own=close, sessions=Sessions(idle=session_idle, maximum=session_max)
+        wh,
+        own=close,
+        sessions=Sessions(idle=session_idle, maximum=session_max),
+        readers=readers,
     )
     for router in api.ROUTERS:
         app.include_router(router, prefix="/api")

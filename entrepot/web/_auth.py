@@ -74,7 +74,7 @@ def _authorise(request: Request, session: Session, action: str, project: str | N
     (re-read when the server changes them, and at least every minute)."""
     web = state(request)
     model = web.cached("access-model", access_model, max_age=60)
-    return web.use(
+    return web.read(
         authorise,
         session.user,
         action,
@@ -97,7 +97,7 @@ def logged(request: Request, session: CurrentSession) -> Session:
     """A dependency for calls that read no patient data (the vocabulary, a
     prescription typed in): any logged-in user, audited."""
     web: WebState = state(request)
-    web.use(audit_call, session.user, target(request))
+    web.read(audit_call, session.user, target(request))
     return session
 
 

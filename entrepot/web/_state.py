@@ -1,11 +1,13 @@
-"""What the server holds between requests: the warehouse, its lock, a cache."""
+"""What the server holds between requests: the warehouse, its readers, a cache."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,61 +39,148 @@ log = logging.getLogger(__name__)
 class WebState:
     """One warehouse shared by every request.
 
-    DuckDB takes one writer, and the audit log is a hash chain: every use of
-    the warehouse goes through `use`, which holds one lock. When the state
-    owns a DuckDB warehouse (`own=True`, as `entrepot serve`), it opens the
-    file for each burst of uses and closes it when another process waits for
-    it (or `KEEP_OPEN` seconds after), so that CLI commands can work on a
-    served warehouse between requests. Read-only answers (counts, plots) are
-    cached under keys whose first element says what they are about, until a
-    write says it changed that (`changed()`), or another process wrote the file.
-    Audit entries are queued and written by a thread of their own, in one
-    transaction (`defer_audit`): before the file is let go, before the log is
-    read, and when the state closes.
+    Reads (`read`, and the answers `cached` computes) run side by side, each
+    on a connection of its own to the open warehouse (`Warehouse.reader`:
+    DuckDB runs them in parallel). A write (`use`) runs alone: it waits for
+    the reads running, and new reads wait for it, so that no read sees a write
+    halfway; DuckDB takes one writer process. The release gate's bookkeeping
+    done inside reads (audit entries queued, persons released to a project)
+    is kept in order by the privacy module. With `readers=False`, or on an
+    engine with one connection (Spark: its session runs each query in
+    parallel), reads take turns like writes (`bench/serve.py`'s baseline).
+
+    When the state owns a DuckDB warehouse (`own=True`, as `entrepot serve`),
+    it opens the file for each burst of uses and closes it when another
+    process waits for it (or `KEEP_OPEN` seconds after), so that CLI commands
+    can work on a served warehouse between requests. Read-only answers
+    (counts, plots) are cached under keys whose first element says what they
+    are about, until a write says it changed that (`changed()`), or another
+    process wrote the file; an answer whose computation overlapped such a
+    change is not kept. Audit entries are queued and written by a thread of
+    their own, in one transaction (`defer_audit`): before the file is let go,
+    before the log is read, and when the state closes.
     """
 
     def __init__(
-        self, wh, *, own: bool = False, sessions: Sessions | None = None
+        self,
+        wh,
+        *,
+        own: bool = False,
+        sessions: Sessions | None = None,
+        readers: bool = True,
     ) -> None:
         self.sessions = sessions or Sessions()
         self.jobs = Jobs()
         self._wh = wh
         self._own = own
-        self._lock = threading.RLock()
-        self._used = threading.Condition(self._lock)
+        # Who uses the warehouse: guards the fields down to `_handles`.
+        self._lock = threading.Condition()
+        self._readers = 0  # reads running
+        self._writer: int | None = None  # the thread whose write runs
+        self._waiting = 0  # writes waiting for the reads to end
+        first = wh.reader() if readers and wh is not None else None
+        self._concurrent = first is not None
+        self._handles = [first] if first else []  # readers' warehouses
+        self._free = list(self._handles)  # those no read uses now
+        self._local = threading.local()  # what this thread holds
+        self._cache_lock = threading.Lock()
         self._cache: dict[Hashable, Any] = {}
         self._generation = 0
+        self._versions: dict[Hashable, int] = {}  # changes of each kind
+        self._computing: dict[Hashable, Future] = {}  # answers being computed
         self._last_use = 0.0
-        self._depth = 0  # uses running, one inside another
         self._releasing = own and wh.engine == "duckdb"
         self._stopping = threading.Event()
         self._audit = None if wh is None else defer_audit(wh)  # None: a schema's app
-        if self._audit is not None:
-            threading.Thread(
-                target=self._write_audit, name="entrepot-audit", daemon=True
-            ).start()
         if self._releasing:
             self._uri = wh.uri
             self._release()
-            threading.Thread(
-                target=self._release_when_idle, name="entrepot-release", daemon=True
-            ).start()
+        self._housekeeper = threading.Thread(
+            target=self._housekeep, name="entrepot-housekeeping", daemon=True
+        )
+        if wh is not None:
+            self._housekeeper.start()
 
     def use(self, work: Callable[..., T], *args, **kwargs) -> T:
-        """Run `work(wh, *args, **kwargs)` alone on the warehouse."""
-        with self._lock:
-            self._depth += 1
+        """Run `work(wh, *args, **kwargs)` alone on the warehouse (a write)."""
+        with self._exclusive():
+            if self._wh is None:
+                self._reopen()
             try:
-                if self._wh is None:
-                    self._reopen()
                 return work(self._wh, *args, **kwargs)
             finally:
-                self._depth -= 1
                 self._last_use = time.monotonic()
-                if self._releasing and not self._depth and self._wh is not None:
-                    if someone_waits(self._uri.path):  # a command: its turn now
-                        self._release()
-                self._used.notify()
+
+    def read(self, work: Callable[..., T], *args, **kwargs) -> T:
+        """Run `work(wh, *args, **kwargs)` beside other reads, on a connection
+        of its own: work that writes nothing but what the release gate records
+        (audit entries, persons released)."""
+        with self._shared() as wh:
+            try:
+                return work(wh, *args, **kwargs)
+            finally:
+                self._last_use = time.monotonic()
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold the warehouse alone: after the reads running, before new ones."""
+        held = getattr(self._local, "held", None)
+        if held == "write":  # a use inside a use
+            yield
+            return
+        if held == "read":
+            raise RuntimeError("a write inside a read: `use` the whole work")
+        with self._lock:
+            self._waiting += 1
+            try:
+                while self._writer is not None or self._readers:
+                    self._lock.wait()
+            finally:
+                self._waiting -= 1
+            self._writer = threading.get_ident()
+        self._local.held = "write"
+        try:
+            yield
+        finally:
+            self._local.held = None
+            with self._lock:
+                self._writer = None
+                self._lock.notify_all()
+
+    @contextmanager
+    def _shared(self) -> Iterator[Any]:
+        """A warehouse of this thread's own while no write runs."""
+        held = getattr(self._local, "held", None)
+        if held is not None:  # a read inside a use or a read: the same one
+            yield self._wh if held == "write" else self._local.wh
+            return
+        if not self._concurrent:
+            with self._exclusive():
+                if self._wh is None:
+                    self._reopen()
+                yield self._wh
+            return
+        with self._lock:
+            while self._writer is not None or self._waiting:
+                self._lock.wait()
+            if self._wh is None:
+                self._reopen()  # nobody uses the warehouse now
+            self._readers += 1
+            wh = self._free.pop() if self._free else None
+        try:
+            if wh is None:
+                wh = self._wh.reader()
+                with self._lock:
+                    self._handles.append(wh)
+            self._local.held, self._local.wh = "read", wh
+            yield wh
+        finally:
+            self._local.held = self._local.wh = None
+            with self._lock:
+                if wh is not None:
+                    self._free.append(wh)
+                self._readers -= 1
+                self._lock.notify_all()
 
     def _reopen(self) -> None:
         """Open the file again, after any process already waiting for it;
@@ -102,40 +191,54 @@ class WebState:
         if _stamp(self._uri.path) != self._stamp:
             self.changed()
         self._wh = Warehouse.open(str(self._uri))
+        if self._concurrent:
+            self._handles = [self._wh.reader()]
+            self._free = list(self._handles)
 
     def _release(self) -> None:
-        self._flush_audit()  # another process may read the log next
+        """Let the file go (with the warehouse held alone, or not yet shared)."""
+        self._flush_audit(self._wh)  # another process may read the log next
+        self._close_readers()
         self._wh.close()
         self._wh = None
         self._stamp = _stamp(self._uri.path)
 
-    def _release_when_idle(self) -> None:
-        """Close the file `KEEP_OPEN` seconds after its last use, or as soon
-        as another process waits for it (a thread)."""
-        with self._used:
-            while self._releasing:
-                idle = time.monotonic() - self._last_use
-                if self._wh is None:
-                    self._used.wait()
-                elif idle >= KEEP_OPEN or someone_waits(self._uri.path):
-                    self._release()
-                else:
-                    self._used.wait(min(KEEP_OPEN - idle, LOOK_EVERY))
+    def _close_readers(self) -> None:
+        for handle in self._handles:
+            handle.close()
+        self._handles, self._free = [], []
 
-    def _write_audit(self) -> None:
+    def _housekeep(self) -> None:
         """Write the queued audit entries when the warehouse has been unused
-        `AUDIT_IDLE` seconds, or the oldest has waited `AUDIT_EVERY` (a thread)."""
+        `AUDIT_IDLE` seconds, or the oldest has waited `AUDIT_EVERY`; let the
+        file go when it is due (a thread)."""
         while not self._stopping.wait(LOOK_EVERY):
             idle = time.monotonic() - self._last_use
-            if len(self._audit) and (
-                idle >= AUDIT_IDLE or self._audit.age() >= AUDIT_EVERY
+            if (
+                self._audit is not None
+                and len(self._audit)
+                and (idle >= AUDIT_IDLE or self._audit.age() >= AUDIT_EVERY)
             ):
-                self.use(lambda wh: self._flush_audit())
+                self.read(self._flush_audit)
+            if self._releasing and self._release_due():
+                with self._exclusive():
+                    if self._release_due():
+                        self._release()
 
-    def _flush_audit(self) -> None:
+    def _release_due(self) -> bool:
+        """Whether to let the file go: another process waits for it, or it
+        has been unused `KEEP_OPEN` seconds."""
+        if self._wh is None or self._stopping.is_set():
+            return False
+        if someone_waits(self._uri.path):  # a command: its turn now
+            return True
+        unused = self._readers == 0 and self._writer in (None, threading.get_ident())
+        return unused and time.monotonic() - self._last_use >= KEEP_OPEN
+
+    def _flush_audit(self, wh) -> None:
         """Write the queued entries (they stay queued if that fails)."""
         try:
-            self._audit.flush(self._wh)
+            self._audit.flush(wh)
         except Exception as e:  # the request that queued them has been answered
             log.warning("audit entries not written yet (%s): retried later", e)
 
@@ -147,29 +250,54 @@ class WebState:
         max_age: float | None = None,
         **kwargs,
     ) -> T:
-        """`use(work, ...)`, remembered under `key` until the warehouse changes
-        (or for `max_age` seconds at most)."""
-        generation = self._generation
-        hit = self._cache.get((generation, key))
-        now = time.monotonic()
-        if hit is not None and (max_age is None or now - hit[0] <= max_age):
-            return hit[1]
-        value = self.use(work, *args, **kwargs)
-        with self._lock:
-            self._cache[(generation, key)] = (now, value)
-            while len(self._cache) > MAX_CACHED:  # the oldest answers go first
-                del self._cache[next(iter(self._cache))]
+        """`read(work, ...)` (work that only reads), remembered under `key`
+        until the warehouse changes (or for `max_age` seconds at most). Asked
+        while another thread computes it, it waits for that computation (but
+        inside a use or a read, which that computation may be waiting for)."""
+        kind = _kind(key)
+        alone = getattr(self._local, "held", None) is None  # else a use's, a read's
+        with self._cache_lock:
+            seen = (self._generation, self._versions.get(kind, 0))
+            hit = self._cache.get(key)
+            now = time.monotonic()
+            if hit is not None and (max_age is None or now - hit[0] <= max_age):
+                return hit[1]
+            computing = self._computing.get(key) if alone else None
+            if computing is None and alone:
+                self._computing[key] = answer = Future()
+        if computing is not None:
+            return computing.result()
+        try:
+            value = self.read(work, *args, **kwargs)
+        except BaseException as e:
+            if alone:
+                answer.set_exception(e)
+            raise
+        finally:
+            if alone:
+                with self._cache_lock:
+                    del self._computing[key]
+        if alone:
+            answer.set_result(value)
+        with self._cache_lock:
+            if seen == (self._generation, self._versions.get(kind, 0)):
+                self._cache.pop(key, None)
+                self._cache[key] = (now, value)
+                while len(self._cache) > MAX_CACHED:  # the oldest answers go first
+                    del self._cache[next(iter(self._cache))]
         return value
 
     def changed(self, *kinds: str) -> None:
         """Forget cached answers after a write: those whose key starts with one
         of `kinds` (`changed("cohorts", "describe")`), or all of them."""
-        with self._lock:
+        with self._cache_lock:
             if not kinds:
                 self._generation += 1
                 self._cache.clear()
                 return
-            for key in [k for k in self._cache if _kind(k[1]) in kinds]:
+            for kind in kinds:
+                self._versions[kind] = self._versions.get(kind, 0) + 1
+            for key in [k for k in self._cache if _kind(k) in kinds]:
                 del self._cache[key]
 
     def close(self) -> None:
@@ -177,11 +305,13 @@ class WebState:
         close the warehouse if owned."""
         self.jobs.close()
         self._stopping.set()
+        if self._housekeeper.is_alive():
+            self._housekeeper.join()
         if self._audit is not None:
             self.use(self._audit.close)
-        with self._used:
+        with self._exclusive():
             self._releasing = False
-            self._used.notify()
+            self._close_readers()
             if self._own and self._wh is not None:
                 self._wh.close()
 

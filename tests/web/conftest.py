@@ -67,13 +67,13 @@ def _free_port() -> int:
 class LiveServer:
     """uvicorn serving the app in a thread, on a private copy of the warehouse."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, **options) -> None:
         import uvicorn
 
         from entrepot.web import create_app
 
         self.wh = Warehouse.open(path)
-        self.app = create_app(self.wh, close=True)
+        self.app = create_app(self.wh, close=True, **options)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
@@ -109,14 +109,15 @@ class LiveServer:
         self.thread.join(30)
 
 
-def _serve_copy(web_file: Path, folder: Path):
-    """A live server on a copy of the warehouse and its search index."""
+def _serve_copy(web_file: Path, folder: Path, **options):
+    """A live server on a copy of the warehouse and its search index
+    (`options`: `create_app`'s)."""
     path = folder / "eds.duckdb"
     shutil.copy(web_file, path)
     shutil.copytree(
         web_file.parent / "eds.duckdb.search", path.parent / "eds.duckdb.search"
     )
-    live = LiveServer(path)
+    live = LiveServer(path, **options)
     yield live
     live.stop()
 

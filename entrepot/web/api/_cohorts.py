@@ -202,15 +202,15 @@ def cohorts(request: Request, decision: Counting) -> list[CohortSummary]:
     rows, persons = web.cached(
         key, lambda wh: (listed(wh, decision), members(wh, decision))
     )
-    shown = web.use(released_listed, decision, rows, persons)
+    shown = web.read(released_listed, decision, rows, persons)
     return [CohortSummary(**r) for r in shown]
 
 
 @router.get("/cohorts/{cohort_id}", response_model=CohortShown)
 def cohort(request: Request, decision: Counting, cohort_id: CohortId) -> CohortShown:
     """A cohort's definition, figures and attrition (masked)."""
-    state(request).use(seen, decision, cohort_id)
-    return CohortShown(**state(request).use(released_shown, decision, cohort_id)[0])
+    state(request).read(seen, decision, cohort_id)
+    return CohortShown(**state(request).read(released_shown, decision, cohort_id)[0])
 
 
 def _described(wh, decision: Decision, cohort_id: int) -> tuple[dict, int]:
@@ -223,7 +223,7 @@ def _described(wh, decision: Decision, cohort_id: int) -> tuple[dict, int]:
 def describe(request: Request, decision: Counting, cohort_id: CohortId) -> dict:
     """Table 1 of the cohort's persons inside the perimeter: age, sex, top
     conditions, drugs and labs of tables the perimeter holds (masked)."""
-    state(request).use(seen, decision, cohort_id)
+    state(request).read(seen, decision, cohort_id)
     key = (
         "describe",
         cohort_id,
@@ -234,7 +234,7 @@ def describe(request: Request, decision: Counting, cohort_id: CohortId) -> dict:
     web = state(request)
     shown, persons = web.cached(key, _described, decision, cohort_id)
     asked = {"cohort_definition_id": cohort_id}
-    web.use(decision.released, "cohort.describe", asked, persons=persons)
+    web.read(decision.released, "cohort.describe", asked, persons=persons)
     return shown
 
 

@@ -66,5 +66,5 @@ def overview(request: Request, decision: Counting) -> Overview:
     key = ("overview", decision.project, decision.perimeter, decision.mask_below)
     web = state(request)
     shown, persons = web.cached(key, _overview, decision)
-    web.use(decision.released, "overview", None, persons=persons)
+    web.read(decision.released, "overview", None, persons=persons)
     return Overview(**shown)

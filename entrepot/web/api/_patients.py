@@ -63,7 +63,7 @@ def patient(request: Request, decision: Reading, person_id: PersonId) -> dict:
     found = web.cached(key, timeline, decision, person_id)
     rows = sum(len(v) for k, v in found.items() if k != "person" and v)
     asked = {"person_id": person_id}
-    web.use(decision.released, "patient.timeline", asked, rows=rows, persons=1)
+    web.read(decision.released, "patient.timeline", asked, rows=rows, persons=1)
     return found
 
 

@@ -129,10 +129,10 @@ def search(
     hits = found["hits"] if reading else []
     asked = {"q": q, "exclude": list(filters.exclude), "note_type": note_type,
              "from": start, "to": end, "offset": offset}  # fmt: skip
-    web.use(
+    web.read(
         decision.released, "search", asked, rows=len(hits), persons=found["persons"]
     )
-    counts = web.use(
+    counts = web.read(
         decision.persons_with,
         found["person_ids"],
         {"notes": found["notes"]},
