@@ -49,13 +49,14 @@ def nlp_jobs(session) -> set[int]:
 
 
 def tasks_run(session, jobs: set[int]) -> int:
-    """Tasks completed by these jobs (all of which must have succeeded)."""
+    """Tasks completed by these jobs (all of which must have succeeded). A
+    stage the tracker no longer holds is not counted: the shared session runs
+    more stages than Spark's status store retains (`spark.ui.retainedStages`)."""
     tracker = session.sparkContext.statusTracker()
     infos = [tracker.getJobInfo(j) for j in jobs]
     assert {info.status for info in infos} == {"SUCCEEDED"}
-    return sum(
-        tracker.getStageInfo(s).numCompletedTasks for i in infos for s in i.stageIds
-    )
+    stages = [tracker.getStageInfo(s) for i in infos for s in i.stageIds]
+    return sum(stage.numCompletedTasks for stage in stages if stage is not None)
 
 
 def change_note(wh, note_id: int, text: str) -> None:
