@@ -26,7 +26,13 @@ from entrepot.privacy._audit import audit
 from entrepot.privacy._gate import Decision, Perimeter
 from entrepot.privacy._kanon import anonymity
 from entrepot.privacy._ownership import cohort_owners, cohort_visible
-from entrepot.privacy._requests import PROJECT_NAME, _comment, _needs
+from entrepot.privacy._requests import (
+    PROJECT_NAME,
+    _comment,
+    _needs,
+    _state,
+    shown_steps,
+)
 from entrepot.privacy._settings import get_setting, set_setting
 
 TABLE = "project_extract"
@@ -46,7 +52,6 @@ QUASI_IDENTIFIERS = {
     "death": ("death_date", "death_datetime"),
 }
 WORKSPACES = "workspaces"  # the privacy setting: the folder of projects' folders
-_STATE = {"requested": "pending"}
 
 
 def set_workspaces(wh, folder: str | Path) -> Path:
@@ -75,11 +80,6 @@ def _extract(wh, extract_id: int) -> list[dict]:
     if not steps:
         raise NotFoundError(f"extract {extract_id}: no such extract")
     return sorted(steps, key=lambda s: s["step"])
-
-
-def _state(steps: list[dict]) -> str:
-    last = steps[-1]["event"]
-    return _STATE.get(last, last)
 
 
 def _checked_columns(wh, decision: Decision, columns: dict[str, list[str]]) -> None:
@@ -297,10 +297,7 @@ def _summary(steps: list[dict]) -> dict:
         "requested_at": first["at"],
         "folder": produced[0]["comment"] if produced else None,
         "files": json.loads(produced[0]["files"]) if produced else None,
-        "steps": [
-            {"event": s["event"], "by": s["by"], "at": s["at"], "comment": s["comment"]}
-            for s in steps
-        ],
+        "steps": shown_steps(steps),
     }
 
 

@@ -52,8 +52,17 @@ def _request(wh, request_id: int) -> list[dict]:
 
 
 def _state(steps: list[dict]) -> str:
+    """Where a request or an extract stands, from its last step."""
     last = steps[-1]["event"]
     return _STATE.get(last, last)
+
+
+def shown_steps(steps: list[dict]) -> list[dict]:
+    """Each step of a request or an extract as its requester sees it."""
+    return [
+        {"event": s["event"], "by": s["by"], "at": s["at"], "comment": s["comment"]}
+        for s in steps
+    ]
 
 
 def _check(wh, fields: dict) -> None:
@@ -285,10 +294,7 @@ def _summary(steps: list[dict]) -> dict:
         "state": _state(steps),
         **fields,
         "requested_at": steps[0]["at"],
-        "steps": [
-            {"event": s["event"], "by": s["by"], "at": s["at"], "comment": s["comment"]}
-            for s in steps
-        ],
+        "steps": shown_steps(steps),
     }
 
 
