@@ -164,18 +164,12 @@ def _aggregate(events: ir.Table, analysis: str, window: str) -> ir.Table:
         person_id=events.person_id.cast("int64"),
         concept_id=events.concept_id.cast("int64"),
     )
-    if analysis == "visit_count":
-        value = events.count().cast("float64")
-    elif analysis == "measurement_value":
-        events = events.filter(events.value.notnull())
-        by = events.group_by(
-            person_id=events.person_id.cast("int64"),
-            concept_id=events.concept_id.cast("int64"),
-        )
-        value = events.value.cast("float64").argmax(events.start_date)
+    if analysis == "measurement_value":
+        found = _last_values(events)
     else:
-        value = ibis.literal(1.0)
-    found = by.aggregate(value=value)
+        one = ibis.literal(1.0)
+        value = events.count().cast("float64") if analysis == "visit_count" else one
+        found = by.aggregate(value=value)
     return found.select(
         "person_id",
         name=ibis.literal(f"{analysis}:")
@@ -186,6 +180,22 @@ def _aggregate(events: ir.Table, analysis: str, window: str) -> ir.Table:
         window=ibis.literal(window),
         value="value",
     )
+
+
+def _last_values(events: ir.Table) -> ir.Table:
+    """Each person's last value of each concept: the latest date, and on a
+    day with several, the last recorded (highest event id), so that two runs
+    pick the same one."""
+    events = events.filter(events.value.notnull()).mutate(
+        person_id=events.person_id.cast("int64"),
+        concept_id=events.concept_id.cast("int64"),
+        value=events.value.cast("float64"),
+    )
+    order = ibis.row_number().over(
+        group_by=["person_id", "concept_id"],
+        order_by=[ibis.desc("start_date"), ibis.desc("event_id")],
+    )
+    return events.filter(order == 0).select("person_id", "concept_id", "value")
 
 
 def _demographics(wh, decision: Decision, index: ir.Table) -> list[ir.Table]:

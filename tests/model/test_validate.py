@@ -5,8 +5,10 @@ the same on Spark as on DuckDB."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -95,6 +97,32 @@ def test_the_covariate_matrix_is_the_same_on_spark(spark_session, tmp_path):
     assert (dm.matrix != sm.matrix).nnz == 0
     assert dm.column("condition:101:all").tolist() == [1, 0, 1]
     assert "drug:200:30d" in dm.names
+
+
+def test_the_last_value_of_a_day_with_several_is_the_last_recorded(tmp_path):
+    """Two results on the last day before the index: the covariate is the one
+    recorded last (highest id), whatever order the engine reads them in (an
+    arbitrary pick made two runs of one model disagree)."""
+    import yaml
+
+    from ..cohort.conftest import write_tables
+
+    study = study_from_data(yaml.safe_load(TINY_STUDY), "tiny.yaml")
+    with build_tiny(str(tmp_path / "eds.duckdb")) as wh:
+        on = [date(2015, 1, 5), date(2015, 2, 20), date(2015, 2, 20), date(2015, 2, 20)]
+        write_tables(wh, {"measurement": pa.table({
+            "measurement_id": [1, 11, 13, 12], "person_id": [1] * 4,
+            "measurement_concept_id": [300] * 4, "measurement_date": on,
+            "value_as_number": [9.0, 6.0, 4.0, 8.0],
+        })})  # fmt: skip
+        decision = Decision.unscoped(wh)
+        population = study_population(wh, decision, LoadedStudy(study, "t", None))
+        for _ in range(3):
+            matrix = covariate_matrix(
+                wh, decision, population.index, population.person_ids,
+                study.covariates,
+            )  # fmt: skip
+            assert matrix.column("measurement_value:300:all").tolist()[0] == 4.0
 
 
 def test_the_tiny_study_trains_and_validates(tmp_path, capsys):
