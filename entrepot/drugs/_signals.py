@@ -14,8 +14,9 @@ needs an outcome in its risk window), no interval is calibrated
 the IRR's and the ROR's intervals above 1.
 
 `drug_events` goes the other way: the conditions (a concept each) recorded
-after starting a drug, each a case / non-case table against the drug (ROR
-only; no case series).
+after starting a drug, each a case / non-case table against the drug; those
+over-represented get the case series too, and are signals unless its
+interval disagrees.
 """
 
 from __future__ import annotations
@@ -204,8 +205,11 @@ def drug_events(
     each condition concept whose first occurrence follows a start of the drug
     in at least `min_cases` persons, with its case / non-case ROR (a case
     exposed only after its first occurrence counts as unexposed, as in
-    `disproportionality`); a signal when the ROR's lower bound is above 1.
-    No case series here: the IRRs are None."""
+    `disproportionality`). Each event whose ROR's lower bound is above 1 gets
+    the case series' first risk window (IRR None for the others, and where it
+    cannot be fitted or bounded); a signal when the ROR's lower bound is above
+    1 and the case series, where it gives an interval, agrees (no calibration:
+    that would need negative-control outcomes)."""
     decision = decision or Decision.unscoped(wh)
     code = atc.strip().upper()
     concept = wh.table("concept")
@@ -245,6 +249,12 @@ def drug_events(
             int(r["cases"]),
             persons,
         )
+        irr = irr_ci = None
+        if _above_one(table.ror_ci):  # screened: the case series confirms or not
+            event = ConceptSet(items=[{"concept_id": int(r["concept_id"])}])
+            window = _first_window(wh, event, code, decision)
+            if window is not None:
+                irr, irr_ci = window.irr, window.ci
         events.append(
             DrugEvent(
                 r["concept_name"],
@@ -252,9 +262,9 @@ def drug_events(
                 a,
                 table.ror,
                 table.ror_ci,
-                None,
-                None,
-                table.ror_ci[0] > 1,
+                irr,
+                irr_ci,
+                _above_one(table.ror_ci) and (irr_ci is None or _above_one(irr_ci)),
             )
         )
     events.sort(key=lambda e: (-e.ror_ci[0], e.concept_id))

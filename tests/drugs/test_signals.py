@@ -10,7 +10,8 @@ import pytest
 
 from entrepot.cli import main
 from entrepot.cohort import ConceptSet
-from entrepot.drugs import signals
+from entrepot.drugs import drug_events as drug_events_after
+from entrepot.drugs import sccs, signals
 from entrepot.privacy import add_user, entries
 from entrepot.synth._drug_events import drug_events
 from entrepot.warehouse import Warehouse
@@ -128,6 +129,25 @@ def test_toxidermie_culprits_are_flagged_and_small_counts_masked(
     with Warehouse.open(str(copy), read_only=True) as wh:
         actions = [(e["user"], e["action"]) for e in entries(wh)]
     assert ("dora", "pv.signals") in actions and ("dora", "pv.drug") in actions
+
+
+def test_events_after_a_drug_get_the_case_series_where_the_ror_screens_them(
+    pv_hospital,
+):
+    """Allopurinol's planted toxidermie (L27.1): over-represented, and the case
+    series' first window (the one `sccs` gives) confirms it; an event the ROR
+    does not screen gets no case series."""
+    with Warehouse.open(str(pv_hospital), read_only=True) as wh:
+        found = drug_events_after(wh, "M04AA01")
+        eruption = next(
+            e for e in found.events if e.concept.startswith("Éruption localisée")
+        )
+        outcome = ConceptSet(items=[{"concept_id": eruption.concept_id}])
+        window = sccs(wh, outcome, "M04AA01").windows[0]
+    assert eruption.irr == window.irr and eruption.irr_ci == window.ci
+    assert eruption.irr_ci[0] > 1 and eruption.signal
+    unscreened = [e for e in found.events if e.ror_ci[0] <= 1]
+    assert unscreened and all(e.irr is None and not e.signal for e in unscreened)
 
 
 @pytest.mark.parametrize(
