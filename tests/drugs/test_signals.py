@@ -181,3 +181,9 @@ def test_pv_signals_is_the_same_on_spark(capsys, spark_session, tmp_path, new_du
     ]
     assert [s["atc"] for s in outs[0]["signals"]] == ["J01CA04"]
     assert outs[1] == outs[0]
+    events = [
+        _cli(capsys, "pv", "drug", "J01CA04", "-w", uri)
+        for uri in (str(tmp_path / "eds.duckdb"), f"spark:{tmp_path / 'spark'}")
+    ]
+    assert len(events[0]["events"]) == 2  # every person has both conditions
+    assert events[1] == events[0]
