@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 from ..cohort.conftest import write_tables
+from .mrxs import write_mrxs
 
 #: The name a label image and a file name carry, never to be shown.
 NAME = "DUPONT Jean"
@@ -161,6 +162,15 @@ def add_clinic(wh) -> None:
     write_tables(wh, clinic_rows())
 
 
+@pytest.fixture
+def clinic(new_duckdb, tmp_path) -> Path:
+    """A DuckDB warehouse with persons, specimens and a procedure."""
+    path = tmp_path / "eds.duckdb"
+    with new_duckdb(path) as wh:
+        add_clinic(wh)
+    return path
+
+
 @pytest.fixture(scope="module")
 def slides(tmp_path_factory) -> Path:
     """A folder of slides named as a scanner names them: with the patient's name."""
@@ -168,3 +178,18 @@ def slides(tmp_path_factory) -> Path:
     write_slide(folder / "DUPONT_Jean_123.tiff", seed=1)
     write_slide(folder / "MARTIN_Paul_456.tiff", subifds=True, seed=2, width=1000)
     return folder
+
+
+@pytest.fixture(scope="module")
+def mrxs(tmp_path_factory) -> tuple[Path, dict]:
+    """A three-level MRXS of 1000 x 700 px (four by three images of 256 px),
+    pink tissue on white, named after its patient, with a label image."""
+    folder = tmp_path_factory.mktemp("mrxs")
+    rng = np.random.default_rng(3)
+    image = np.full((700, 1000, 3), 240, np.uint8)
+    image[100:500, 200:700] = (200, 120, 170)
+    image = (image + rng.integers(0, 12, image.shape)).astype(np.uint8)
+    label = np.zeros((100, 200, 3), np.uint8) + np.array(LABEL_COLOUR, np.uint8)
+    path = folder / "DUPONT_Jean_789.mrxs"
+    written = write_mrxs(path, image, label=label, slide_name=NAME)
+    return path, written

@@ -5,56 +5,21 @@ other slide."""
 
 from __future__ import annotations
 
-import json
 import shutil
-from pathlib import Path
 
 import numpy as np
-import pytest
 
-from entrepot.cli import main
 from entrepot.privacy import Decision
 from entrepot.slides import checksum, open_slide, process_slides, slide_folder, slide_of
 from entrepot.warehouse import Warehouse
 
-from .conftest import LABEL_COLOUR, NAME, add_clinic
-from .mrxs import write_mrxs
-from .test_registry import _tables_text
-
-
-@pytest.fixture(scope="module")
-def mrxs(tmp_path_factory) -> tuple[Path, dict]:
-    """A three-level MRXS of 1000 x 700 px (four by three images of 256 px),
-    pink tissue on white, named after its patient, with a label image."""
-    folder = tmp_path_factory.mktemp("mrxs")
-    rng = np.random.default_rng(3)
-    image = np.full((700, 1000, 3), 240, np.uint8)
-    image[100:500, 200:700] = (200, 120, 170)
-    image = (image + rng.integers(0, 12, image.shape)).astype(np.uint8)
-    label = np.zeros((100, 200, 3), np.uint8) + np.array(LABEL_COLOUR, np.uint8)
-    path = folder / "DUPONT_Jean_789.mrxs"
-    written = write_mrxs(path, image, label=label, slide_name=NAME)
-    return path, written
-
-
-@pytest.fixture
-def clinic(new_duckdb, tmp_path) -> Path:
-    path = tmp_path / "eds.duckdb"
-    with new_duckdb(path) as wh:
-        add_clinic(wh)
-    return path
-
-
-def _cli(capsys, *argv: str, code: int = 0):
-    done = main([*argv, "--json"])
-    out, err = capsys.readouterr()
-    assert done == code, err
-    return json.loads(out) if code == 0 else err.strip()
+from .conftest import NAME
+from .test_registry import _tables_text, cli
 
 
 def test_an_mrxs_is_registered_with_every_level_and_its_metadata(capsys, clinic, mrxs):
     path, _ = mrxs
-    found = _cli(capsys, "slides", "add", str(path), "--specimen", "11", "-w", str(clinic))  # fmt: skip
+    found = cli(capsys, "slides", "add", str(path), "--specimen", "11", "-w", str(clinic))  # fmt: skip
     assert found == {
         "slides": [
             {"slide_id": 1, "width": 1024, "height": 768, "levels": 3, "mpp": 0.25}
@@ -111,7 +76,7 @@ def test_an_mrxs_without_its_folder_registers_nothing(capsys, clinic, mrxs, tmp_
     path, _ = mrxs
     alone = tmp_path / "alone.mrxs"
     shutil.copy(path, alone)
-    err = _cli(capsys, "slides", "add", str(alone), "--specimen", "11", "-w", str(clinic), code=2)  # fmt: skip
+    err = cli(capsys, "slides", "add", str(alone), "--specimen", "11", "-w", str(clinic), code=2)  # fmt: skip
     assert err == "entrepot: error: alone.mrxs: not a readable whole-slide image (OpenSlideUnsupportedFormatError)"  # fmt: skip
     with Warehouse.open(clinic, read_only=True) as wh:
         assert not wh.has_table("slide") or wh.count("slide") == 0
@@ -130,10 +95,10 @@ def test_a_rescanned_mrxs_is_known_by_its_data_folder_too(
     shutil.copytree(path.with_suffix(""), folder / path.stem)
     (folder / "manifest.csv").write_text(f"file,specimen_id\n{path.name},12\n")
     w = ["-w", str(clinic)]
-    first = _cli(capsys, "slides", "scan", str(folder), *w)
+    first = cli(capsys, "slides", "scan", str(folder), *w)
     assert (first["registered"], first["unchanged"], first["unlisted"]) == (1, 0, 0)
-    assert _cli(capsys, "slides", "scan", str(folder), *w)["unchanged"] == 1
+    assert cli(capsys, "slides", "scan", str(folder), *w)["unchanged"] == 1
     with (folder / path.stem / "Slidedat.ini").open("a") as ini:
         ini.write("\n[RESCANNED]\nBY = scanner\n")
-    changed = _cli(capsys, "slides", "scan", str(folder), *w)
+    changed = cli(capsys, "slides", "scan", str(folder), *w)
     assert (changed["registered"], changed["slides"][0]["levels"]) == (1, 3)

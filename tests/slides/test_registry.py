@@ -38,14 +38,6 @@ from .conftest import NAME, add_clinic, write_dicom_wsi, write_slide
 MANIFEST = "file,specimen_id,person_id,date\nDUPONT_Jean_123.tiff,11,,\nsub/MARTIN_Paul_456.tiff,,4,2023-02-01\n"  # fmt: skip
 
 
-@pytest.fixture
-def clinic(new_duckdb, tmp_path) -> Path:
-    path = tmp_path / "eds.duckdb"
-    with new_duckdb(path) as wh:
-        add_clinic(wh)
-    return path
-
-
 def cli(capsys, *argv: str, code: int = 0):
     done = main([*argv, "--json"])
     out, err = capsys.readouterr()
