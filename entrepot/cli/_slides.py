@@ -45,7 +45,11 @@ def _print_slides(slides: list[dict]) -> None:
 @app.command("add")
 def add(
     files: Annotated[
-        list[Path], typer.Argument(help="Slide files (a DICOM WSI: its folder).")
+        list[Path],
+        typer.Argument(
+            help="Slide files (a DICOM WSI: its folder; an MRXS: its .mrxs file, "
+            "its data folder beside it)."
+        ),
     ],
     specimen: Annotated[
         int | None, typer.Option("--specimen", help="The specimen's id.")
