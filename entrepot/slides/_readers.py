@@ -84,13 +84,26 @@ class DicomSlide(_Slide):
 
     @property
     def properties(self) -> dict:
+        """µm per pixel, the scanner (manufacturer and model) and the first
+        optical path's objective power, when the files state them."""
         base = self._levels[0]
-        mpp = base.mpp.width if base.mpp is not None else None
+        scanner, power = self._equipment()
         return {
-            "tiffslide.vendor": None,
-            "tiffslide.mpp-x": mpp,
-            "tiffslide.objective-power": None,
+            "tiffslide.vendor": scanner,
+            "tiffslide.mpp-x": base.mpp.width if base.mpp is not None else None,
+            "tiffslide.objective-power": power,
         }
+
+    def _equipment(self) -> tuple[str | None, float | None]:
+        try:
+            metadata = self._wsi.metadata
+            made = metadata.equipment
+            paths = metadata.pyramid.optical_paths
+        except Exception:  # noqa: BLE001 - metadata wsidicom cannot parse: unknown
+            return None, None
+        scanner = " ".join(filter(None, (made.manufacturer, made.model_name)))
+        objective = paths[0].objective if paths else None
+        return scanner or None, objective and objective.objective_power
 
     def read_region(self, location, level, size, *, as_array=False):
         """RGB pixels of a region: `location` in level-0 pixels, `size` at `level`."""

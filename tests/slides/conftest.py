@@ -93,6 +93,7 @@ def write_dicom_wsi(
             frame,
         )
         ds.Modality = "SM"
+        ds.Manufacturer, ds.ManufacturerModelName = "3DHISTECH", "PANNORAMIC 250"
         ds.PatientName, ds.PatientID = NAME.replace(" ", "^"), "123"
         ds.ImageType = (
             ["ORIGINAL", "PRIMARY", "VOLUME", "NONE"]
@@ -127,6 +128,7 @@ def write_dicom_wsi(
         ds.VolumetricProperties = "VOLUME"
         path = Dataset()
         path.OpticalPathIdentifier = "1"
+        path.ObjectiveLensPower = 20
         ds.OpticalPathSequence = [path]
         ds.NumberOfOpticalPaths = 1
         ds.InstanceNumber = i + 1

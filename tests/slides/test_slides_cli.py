@@ -121,8 +121,7 @@ def test_infer_stores_the_score_and_heatmap_linked(capsys, registered):
 
 def test_infer_can_normalise_the_stain_first(capsys, registered):
     """`--normalise` maps each tile to Macenko's reference before the model
-    sees it (a darker or lighter slide scores as the reference would); the
-    audit entry says so."""
+    sees it, which changes its score; the audit entry says so."""
     from entrepot.privacy import entries
 
     model = str(registered.parent / "darkness.onnx")
