@@ -18,7 +18,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from entrepot.errors import InputFileError
-from entrepot.slides._readers import DicomSlide, MiraxSlide, pathology_extra
+from entrepot.slides._readers import (
+    DicomSlide,
+    MiraxSlide,
+    mrxs_folder,
+    pathology_extra,
+)
 
 #: Suffixes of the files `scan` registers (a DICOM WSI: a folder with .dcm
 #: files; an MRXS: the .mrxs file, its data folder beside it).
@@ -135,7 +140,7 @@ def slide_files(path: Path) -> list[Path]:
     if path.is_dir():
         return _files(path)
     if path.suffix.lower() == MRXS:
-        return [path, *_files(path.with_suffix(""))]
+        return [path, *_files(mrxs_folder(path))]
     return [path]
 
 

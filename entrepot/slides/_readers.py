@@ -23,6 +23,14 @@ def _unreadable(path: Path, error: Exception, what: str) -> InputFileError:
     )
 
 
+def mrxs_folder(path: Path) -> Path:
+    """An MRXS's data folder (`NAME/` beside `NAME.mrxs`); missing, a one-line error."""
+    folder = path.with_suffix("")
+    if not folder.is_dir():
+        raise InputFileError(f"{path.name}: no data folder {folder.name}/ beside it")
+    return folder
+
+
 class _Slide:
     """What every adapter shares; subclasses give `level_dimensions`,
     `level_downsamples`, `properties`, `read_region` and `close`."""
@@ -127,6 +135,7 @@ class MiraxSlide(_Slide):
             import openslide
         except ImportError as e:
             raise pathology_extra(e) from None
+        mrxs_folder(path)
         try:
             self._slide = openslide.OpenSlide(path)
         except Exception as e:  # noqa: BLE001 - any reader error is unreadable

@@ -5,12 +5,23 @@ other slide."""
 
 from __future__ import annotations
 
+import io
 import shutil
 
 import numpy as np
+import pytest
+from PIL import Image
 
+from entrepot.errors import InputFileError
 from entrepot.privacy import Decision
-from entrepot.slides import checksum, open_slide, process_slides, slide_folder, slide_of
+from entrepot.slides import (
+    checksum,
+    open_slide,
+    process_slides,
+    slide_folder,
+    slide_of,
+    tile,
+)
 from entrepot.warehouse import Warehouse
 
 from .conftest import NAME
@@ -54,6 +65,9 @@ def test_an_mrxs_reads_the_pixels_written_and_never_its_label(mrxs):
         assert np.array_equal(np.asarray(region), written["levels"][0][(1, 2)])
         region = slide.read_region((512, 0), 1, (256, 256))  # level 1's image (2, 0)
         assert np.array_equal(np.asarray(region), written["levels"][1][(2, 0)])
+        viewed = Image.open(io.BytesIO(tile(slide, 10, 1, 2)))  # Deep Zoom: full size
+        difference = np.asarray(viewed).astype(int) - written["levels"][0][(1, 2)]
+        assert viewed.size == (256, 256) and np.abs(difference).mean() < 2  # JPEG again
         outside = np.asarray(slide.read_region((1000, 700), 0, (64, 64)))
         assert outside.min() == 255  # past the slide: its white background
         assert slide.associated_images == {}
@@ -77,7 +91,10 @@ def test_an_mrxs_without_its_folder_registers_nothing(capsys, clinic, mrxs, tmp_
     alone = tmp_path / "alone.mrxs"
     shutil.copy(path, alone)
     err = cli(capsys, "slides", "add", str(alone), "--specimen", "11", "-w", str(clinic), code=2)  # fmt: skip
-    assert err == "entrepot: error: alone.mrxs: not a readable whole-slide image (OpenSlideUnsupportedFormatError)"  # fmt: skip
+    message = "alone.mrxs: no data folder alone/ beside it"
+    assert err == f"entrepot: error: {message}"
+    with pytest.raises(InputFileError, match=message):  # scan hashes it first
+        checksum(alone)
     with Warehouse.open(clinic, read_only=True) as wh:
         assert not wh.has_table("slide") or wh.count("slide") == 0
         assert not slide_folder(wh).exists()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from entrepot.operations import read_manifest
 from entrepot.slides import checksum, open_slide
+from entrepot.warehouse import Warehouse
 
 from .test_registry import cli
 
@@ -22,8 +23,6 @@ def _register(capsys, clinic: Path, slides: Path, mrxs) -> None:
 
 def _registry(clinic: Path) -> dict[str, str]:
     """Each registered slide's stored name -> its checksum."""
-    from entrepot.warehouse import Warehouse
-
     with Warehouse.open(clinic, read_only=True) as wh:
         t = wh.table("image_occurrence").join(wh.table("slide"), "image_occurrence_id")
         rows = t.select("local_path", "checksum").to_pyarrow().to_pylist()
