@@ -282,15 +282,16 @@ def put_in_place(tables: Path, manifest: dict, location) -> list[Path]:
 
 
 def _put_beside(staged: Path, wh: Warehouse) -> dict:
-    """The backup's index (or none), slides (or none) and anchor in place for
+    """The backup's index (or none), slides (if any) and anchor in place for
     the restored warehouse; the slides and anchor they replace set aside."""
     index = _index_path(wh)
     if index is not None:
         shutil.rmtree(index, ignore_errors=True)  # the replaced warehouse's
         if (staged / SEARCH).is_dir():
             (staged / SEARCH).rename(index)
-    slides = _set_aside(_slide_folder(wh))
+    slides = None  # a backup without slides leaves the folder as it is
     if (staged / SLIDES).is_dir():
+        slides = _set_aside(_slide_folder(wh))
         (staged / SLIDES).rename(_slide_folder(wh))
     kept = {"previous_slides": None if slides is None else str(slides)}
     anchor = anchor_path(wh)

@@ -86,3 +86,21 @@ def test_a_forced_restore_sets_the_replaced_slides_aside(
     assert set(registry) == _stored(folder) and len(registry) == 1
     (aside,) = clinic.parent.glob("eds.duckdb.slides.before-restore-*")
     assert len(later) == 1 and _stored(aside) == backed_up | later  # nothing deleted
+
+
+def test_a_backup_without_slides_leaves_the_slide_folder(
+    capsys, clinic, slides, tmp_path
+):
+    """A backup of a warehouse that had no slides (or taken before backups
+    held them) restores its tables and leaves the slide folder as it is."""
+    w = ["-w", str(clinic)]
+    dest = tmp_path / "monday"
+    cli(capsys, "backup", str(dest), *w)
+    cli(capsys, "slides", "add", str(slides / "DUPONT_Jean_123.tiff"), "--specimen", "11", *w)  # fmt: skip
+    folder = clinic.with_name("eds.duckdb.slides")
+    kept = _stored(folder)
+    done = cli(capsys, "restore", str(dest), "--force", *w)
+    assert (
+        _stored(folder) == kept and len(kept) == 1 and done["previous_slides"] is None
+    )
+    assert not list(clinic.parent.glob("eds.duckdb.slides.before-restore-*"))
