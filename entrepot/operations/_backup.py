@@ -11,12 +11,13 @@ Consistency: on DuckDB the copy is taken while this process holds the file
 (DuckDB has one writer; a server lets it go for the time of the backup),
 after a CHECKPOINT that moves every committed write from the write-ahead log
 into the file: a copy of the file is then the whole database, byte for byte,
-and the index and anchor cannot move meanwhile (they are written only while
-the file is held; so are slides, registered by a process holding it). DuckDB's EXPORT DATABASE or COPY FROM DATABASE would
+and the index, anchor and slides cannot move meanwhile (they are written only
+while the file is held). DuckDB's EXPORT DATABASE or COPY FROM DATABASE would
 rewrite the data instead of copying it (not byte for byte) and take longer.
 On Spark nothing holds the folders: the files (slides included) are listed
-before and after the copy, which is taken again when a write committed meanwhile (Parquet
-files are never changed in place, only added, renamed or removed).
+before and after the copy, which is taken again when a write committed
+meanwhile (Parquet files are never changed in place, only added, renamed or
+removed).
 
 Restoring checks every file against the manifest, copies the backup beside
 the target, then renames it into place: a failure before the renames leaves
@@ -94,7 +95,8 @@ def _copy_consistent(wh: Warehouse, out: Path) -> dict:
 
 
 def _copy_all(wh: Warehouse, out: Path) -> dict[str, dict]:
-    """Copy tables, anchor, index and slides into `out`; each file's size and hash."""
+    """Copy tables, anchor, index and slides into `out`; each file's size
+    and hash."""
     sources = {f"{TABLES}/{p.name}": p for p in wh.store.files()}
     anchor = anchor_path(wh)
     if anchor.is_file():
@@ -172,8 +174,9 @@ def read_manifest(src: Path) -> dict:
 
 def restore(src: Path, uri: str, authorise, *, force: bool = False) -> dict:
     """Replace the warehouse at `uri` (none, or with `force` any) by the backup
-    at `src`, with its anchor, index and slides; `authorise(wh)` gives the caller's
-    decision on the current warehouse, or on the backup when there is none.
+    at `src`, with its anchor, index and slides; `authorise(wh)` gives the
+    caller's decision on the current warehouse, or on the backup when there
+    is none.
     The restored warehouse's audit log gets an entry `restore`."""
     location = resolve(uri)
     current = _current(location)
