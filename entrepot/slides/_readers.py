@@ -92,26 +92,38 @@ class DicomSlide(_Slide):
 
     @property
     def properties(self) -> dict:
-        """µm per pixel, the scanner (manufacturer and model) and the first
-        optical path's objective power, when the files state them."""
+        """µm per pixel, and when the files state them, the scanner
+        (manufacturer and model), the first optical path's objective power
+        and the staining (its substances)."""
         base = self._levels[0]
-        scanner, power = self._equipment()
+        scanner, power, stain = self._described()
         return {
             "tiffslide.vendor": scanner,
             "tiffslide.mpp-x": base.mpp.width if base.mpp is not None else None,
             "tiffslide.objective-power": power,
+            "dicom.stain": stain,
         }
 
-    def _equipment(self) -> tuple[str | None, float | None]:
+    def _described(self) -> tuple[str | None, float | None, str | None]:
         try:
             metadata = self._wsi.metadata
             made = metadata.equipment
             paths = metadata.pyramid.optical_paths
+            stainings = metadata.slide.stainings or []
         except Exception:  # noqa: BLE001 - metadata wsidicom cannot parse: unknown
-            return None, None
+            return None, None, None
         scanner = " ".join(filter(None, (made.manufacturer, made.model_name)))
         objective = paths[0].objective if paths else None
-        return scanner or None, objective and objective.objective_power
+        substances = [
+            s if isinstance(s, str) else s.meaning
+            for staining in stainings
+            for s in _listed(staining.substances)
+        ]
+        return (
+            scanner or None,
+            objective and objective.objective_power,
+            " + ".join(substances) or None,
+        )
 
     def read_region(self, location, level, size, *, as_array=False):
         """RGB pixels of a region: `location` in level-0 pixels, `size` at `level`."""
@@ -122,6 +134,10 @@ class DicomSlide(_Slide):
 
     def close(self) -> None:
         self._wsi.close()
+
+
+def _listed(substances) -> list:
+    return [substances] if isinstance(substances, str) else list(substances)
 
 
 class MiraxSlide(_Slide):

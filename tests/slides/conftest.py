@@ -57,16 +57,31 @@ def write_slide(
     return path
 
 
+def _stained_slide():
+    """The slide's specimen description, H&E-stained, as wsidicom writes it."""
+    from pydicom.uid import generate_uid
+    from wsidicom.conceptcode import SpecimenStainsCode
+    from wsidicom.metadata import Slide, SlideSample, Staining
+    from wsidicom.metadata.schema.dicom import SlideDicomSchema
+
+    stains = ["hematoxylin stain", "water soluble eosin stain"]
+    staining = Staining(substances=[SpecimenStainsCode(s) for s in stains])
+    sample = SlideSample(identifier="A1", uid=generate_uid())
+    return SlideDicomSchema().dump(Slide("S1", stainings=[staining], samples=[sample]))
+
+
 def write_dicom_wsi(
     folder: Path, image: np.ndarray, levels=(1, 2, 4), tile=128, mpp=0.5
 ) -> Path:
     """A DICOM WSI (VL Whole Slide Microscopy, TILED_FULL, uncompressed): one
-    file per level, the patient's name in each, as a scanner writes it."""
+    file per level, the patient's name in each, as a scanner writes it, and
+    its scanner, objective power and staining."""
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
     folder.mkdir(parents=True, exist_ok=True)
     study, series, frame = generate_uid(), generate_uid(), generate_uid()
+    stained = _stained_slide()
     h0, w0 = image.shape[:2]
     for i, step in enumerate(levels):
         img = image[::step, ::step]
@@ -94,6 +109,7 @@ def write_dicom_wsi(
         )
         ds.Modality = "SM"
         ds.Manufacturer, ds.ManufacturerModelName = "3DHISTECH", "PANNORAMIC 250"
+        ds.update(stained)
         ds.PatientName, ds.PatientID = NAME.replace(" ", "^"), "123"
         ds.ImageType = (
             ["ORIGINAL", "PRIMARY", "VOLUME", "NONE"]

@@ -217,7 +217,7 @@ def test_the_registry_on_each_engine(engine, tmp_path, slides):
 
 def test_a_dicom_wsi_is_registered_and_read_like_a_tiff(capsys, clinic, tmp_path):
     """A DICOM WSI (a folder, one file per level) through wsidicom: all its
-    levels, its µm per pixel, scanner and objective power; stored under an opaque name, its patient's
+    levels, its µm per pixel, scanner, objective power and stain; stored under an opaque name, its patient's
     name nowhere in the warehouse; its tiles read like a TIFF's."""
     image = np.full((700, 900, 3), 240, np.uint8)
     image[100:500, 200:700] = (200, 120, 170)
@@ -231,6 +231,7 @@ def test_a_dicom_wsi_is_registered_and_read_like_a_tiff(capsys, clinic, tmp_path
         shown = slide_of(wh, Decision.unscoped(wh), 1)
     assert (shown["format"], shown["levels"]) == ("dicom", [[900, 700, 1.0], [450, 350, 2.0], [225, 175, 4.0]])  # fmt: skip
     assert (shown["scanner"], shown["objective_power"]) == ("3DHISTECH PANNORAMIC 250", 20.0)  # fmt: skip
+    assert shown["stain"] == "hematoxylin stain + water soluble eosin stain"
     assert sorted(p.name for p in shown["path"].iterdir()) == [
         "0.dcm",
         "1.dcm",
