@@ -31,7 +31,7 @@ import numpy as np
 from entrepot.slides import (
     LESION_MODEL,
     detect_tissue,
-    open_tiff,
+    open_slide,
     read_tiles,
     tile_slide,
 )
@@ -114,7 +114,7 @@ def tiles_of(seeds, folder: Path):
     for seed in seeds:
         path = folder / f"{seed}.tif"
         truth = write_synthetic_slide(path, seed=seed)
-        with open_tiff(path) as slide:
+        with open_slide(path) as slide:
             tiles = tile_slide(slide, detect_tissue(slide), mpp=MPP, size=SIZE)
             pixels += list(read_tiles(slide, tiles))
         extent = int(tiles.schema.metadata[b"extent"])

@@ -45,7 +45,11 @@ def _print_slides(slides: list[dict]) -> None:
 @app.command("add")
 def add(
     files: Annotated[
-        list[Path], typer.Argument(help="Slide files (a DICOM WSI: its folder).")
+        list[Path],
+        typer.Argument(
+            help="Slide files (a DICOM WSI: its folder; an MRXS: its .mrxs file, "
+            "its data folder beside it)."
+        ),
     ],
     specimen: Annotated[
         int | None, typer.Option("--specimen", help="The specimen's id.")
@@ -206,6 +210,10 @@ def infer(
     slide_id: SlideId,
     model: Annotated[Path, typer.Option("--model", help="An ONNX model.")],
     batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 64,
+    normalise: Annotated[
+        bool,
+        typer.Option("--normalise", help="Stain-normalise each tile (Macenko) first."),
+    ] = False,
     user: CallerOption = None,
     warehouse: WarehouseOption = None,
     json: JsonOption = False,
@@ -226,11 +234,14 @@ def infer(
         found = slide_of(wh, decision, slide_id)
         tiles = tiles_of(wh, slide_id)
         with open_slide(found["path"]) as slide:
-            done = run_model(slide, tiles, model, batch_size=batch_size)
+            done = run_model(
+                slide, tiles, model, batch_size=batch_size, normalise=normalise
+            )
         cell = int(tiles.schema.metadata[b"extent"])
         result = store_inference(wh, found, done.score, done.heatmap, done.model, cell)
         result = {"slide_id": slide_id, "model": done.model} | result
-        decision.released(wh, "slides.infer", result, rows=1, persons=1)
+        asked = result | {"normalised": normalise}
+        decision.released(wh, "slides.infer", asked, rows=1, persons=1)
     emit(
         result,
         json,

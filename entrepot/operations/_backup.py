@@ -1,20 +1,23 @@
-"""Backups of a warehouse: its tables, its audit anchor and its search index.
+"""Backups of a warehouse: its tables, its audit anchor, its search index and
+its slides.
 
 A backup is a folder: `warehouse/` (the DuckDB file, or the Parquet folders
-of a Spark warehouse), `audit-anchor` and `search/` when they exist, and
-`manifest.json` (what was copied, each file's size and SHA-256, the schema
-revision and the audit log's head).
+of a Spark warehouse), `audit-anchor`, `search/` and `slides/` (the
+registered whole-slide images) when they exist, and `manifest.json` (what was
+copied, each file's size and SHA-256, the schema revision and the audit log's
+head).
 
 Consistency: on DuckDB the copy is taken while this process holds the file
 (DuckDB has one writer; a server lets it go for the time of the backup),
 after a CHECKPOINT that moves every committed write from the write-ahead log
 into the file: a copy of the file is then the whole database, byte for byte,
-and the index and anchor cannot move meanwhile (they are written only while
-the file is held). DuckDB's EXPORT DATABASE or COPY FROM DATABASE would
+and the index, anchor and slides cannot move meanwhile (they are written only
+while the file is held). DuckDB's EXPORT DATABASE or COPY FROM DATABASE would
 rewrite the data instead of copying it (not byte for byte) and take longer.
-On Spark nothing holds the folders: the files are listed before and after
-the copy, which is taken again when a write committed meanwhile (Parquet
-files are never changed in place, only added, renamed or removed).
+On Spark nothing holds the folders: the files (slides included) are listed
+before and after the copy, which is taken again when a write committed
+meanwhile (Parquet files are never changed in place, only added, renamed or
+removed).
 
 Restoring checks every file against the manifest, copies the backup beside
 the target, then renames it into place: a failure before the renames leaves
@@ -39,6 +42,7 @@ MANIFEST = "manifest.json"
 TABLES = "warehouse"
 ANCHOR = "audit-anchor"
 SEARCH = "search"
+SLIDES = "slides"
 FORMAT = 1
 #: Copies of a Spark warehouse tried before giving up on a moving target.
 TRIES = 3
@@ -67,8 +71,9 @@ def backup(wh: Warehouse, dest: Path) -> dict:
 
 def _copy_consistent(wh: Warehouse, out: Path) -> dict:
     wh.store.checkpoint()
+    watched = [*wh.store.files(), _slide_folder(wh)]
     for _ in range(TRIES):
-        before = _listing(wh.store.files())
+        before = _listing(watched)
         described = {  # read after the listing: a write since is seen below
             "format": FORMAT,
             "engine": wh.engine,
@@ -79,7 +84,7 @@ def _copy_consistent(wh: Warehouse, out: Path) -> dict:
             "audit_head": audit_head(wh).as_dict(),
         }
         files = _copy_all(wh, out)
-        if _listing(wh.store.files()) == before:
+        if _listing(watched) == before:
             return described | {"files": files}
         for child in out.iterdir():
             shutil.rmtree(child) if child.is_dir() else child.unlink()
@@ -90,7 +95,8 @@ def _copy_consistent(wh: Warehouse, out: Path) -> dict:
 
 
 def _copy_all(wh: Warehouse, out: Path) -> dict[str, dict]:
-    """Copy tables, anchor and index into `out`; each file's size and hash."""
+    """Copy tables, anchor, index and slides into `out`; each file's size
+    and hash."""
     sources = {f"{TABLES}/{p.name}": p for p in wh.store.files()}
     anchor = anchor_path(wh)
     if anchor.is_file():
@@ -98,6 +104,8 @@ def _copy_all(wh: Warehouse, out: Path) -> dict[str, dict]:
     index = _index_path(wh)
     if index is not None and index.is_dir():
         sources[SEARCH] = index
+    if _slide_folder(wh).is_dir():
+        sources[SLIDES] = _slide_folder(wh)
     files = {}
     for name, source in sources.items():
         files |= _copy(source, out / name, name)
@@ -166,8 +174,9 @@ def read_manifest(src: Path) -> dict:
 
 def restore(src: Path, uri: str, authorise, *, force: bool = False) -> dict:
     """Replace the warehouse at `uri` (none, or with `force` any) by the backup
-    at `src`, with its anchor and index; `authorise(wh)` gives the caller's
-    decision on the current warehouse, or on the backup when there is none.
+    at `src`, with its anchor, index and slides; `authorise(wh)` gives the
+    caller's decision on the current warehouse, or on the backup when there
+    is none.
     The restored warehouse's audit log gets an entry `restore`."""
     location = resolve(uri)
     current = _current(location)
@@ -276,26 +285,39 @@ def put_in_place(tables: Path, manifest: dict, location) -> list[Path]:
 
 
 def _put_beside(staged: Path, wh: Warehouse) -> dict:
-    """The backup's index (or none) and anchor in place for the restored warehouse."""
+    """The backup's index (or none), slides (if any) and anchor in place for
+    the restored warehouse; the slides and anchor they replace set aside."""
     index = _index_path(wh)
     if index is not None:
         shutil.rmtree(index, ignore_errors=True)  # the replaced warehouse's
         if (staged / SEARCH).is_dir():
             (staged / SEARCH).rename(index)
+    slides = None  # a backup without slides leaves the folder as it is
+    if (staged / SLIDES).is_dir():
+        slides = _set_aside(_slide_folder(wh))
+        (staged / SLIDES).rename(_slide_folder(wh))
+    kept = {"previous_slides": None if slides is None else str(slides)}
     anchor = anchor_path(wh)
     if os.environ.get(ANCHOR_ENV):
-        return {"anchor": f"{anchor} (${ANCHOR_ENV}) kept as it was"}
-    kept = None
-    if anchor.exists():
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        kept = anchor.with_name(f"{anchor.name}.before-restore-{stamp}")
-        anchor.rename(kept)
+        return kept | {"anchor": f"{anchor} (${ANCHOR_ENV}) kept as it was"}
+    previous = _set_aside(anchor)
     if (staged / ANCHOR).is_file():
         (staged / ANCHOR).rename(anchor)
-    return {
+    return kept | {
         "anchor": str(anchor),
-        "previous_anchor": None if kept is None else str(kept),
+        "previous_anchor": None if previous is None else str(previous),
     }
+
+
+def _set_aside(path: Path) -> Path | None:
+    """Rename `path`, when it exists, to `PATH.before-restore-TIME`: a replaced
+    anchor is evidence, replaced slides may be the only copy of an image."""
+    if not path.exists():
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    kept = path.with_name(f"{path.name}.before-restore-{stamp}")
+    path.rename(kept)
+    return kept
 
 
 def _index_path(wh: Warehouse) -> Path | None:
@@ -306,6 +328,12 @@ def _index_path(wh: Warehouse) -> Path | None:
     except MissingDependencyError:
         return None
     return index_path(wh)
+
+
+def _slide_folder(wh: Warehouse) -> Path:
+    from entrepot.slides import slide_folder
+
+    return slide_folder(wh)
 
 
 def _version() -> str:

@@ -20,7 +20,7 @@ from entrepot.slides._models import (
     run_model,
 )
 from entrepot.slides._open import SlideInfo, checksum, describe, open_slide
-from entrepot.slides._parallel import SlideTiles, open_tiff, process_slides
+from entrepot.slides._parallel import SlideTiles, process_slides
 from entrepot.slides._registry import add, registry_table, scan, slide_folder
 from entrepot.slides._results import (
     heatmap_of,
@@ -52,7 +52,6 @@ __all__ = [
     "ink_mask",
     "normalise_stain",
     "open_slide",
-    "open_tiff",
     "process_slides",
     "read_tiles",
     "registry_table",

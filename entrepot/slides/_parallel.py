@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from entrepot.errors import MissingDependencyError
+from entrepot.slides._open import open_slide
 from entrepot.slides._tiles import tile_slide
 from entrepot.slides._tissue import TissueMask, detect_tissue
 
@@ -23,20 +23,9 @@ class SlideTiles:
     seconds: float
 
 
-def open_tiff(path):
-    """A slide opened with tiffslide (pyramidal TIFF, SVS, NDPI…)."""
-    try:
-        from tiffslide import TiffSlide
-    except ImportError as error:
-        raise MissingDependencyError(
-            "slides need tiffslide: pip install 'entrepot[pathology]'"
-        ) from error
-    return TiffSlide(path)
-
-
 def _one(path, downsample, mpp, size, min_tissue) -> SlideTiles:
     started = time.perf_counter()
-    with open_tiff(path) as slide:
+    with open_slide(path) as slide:
         tissue = detect_tissue(slide, downsample=downsample)
         tiles = tile_slide(slide, tissue, mpp=mpp, size=size, min_tissue=min_tissue)
     return SlideTiles(str(path), tissue, tiles, time.perf_counter() - started)

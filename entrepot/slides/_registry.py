@@ -32,6 +32,8 @@ from entrepot.slides._open import (
     describe,
     levels_json,
     open_slide,
+    slide_files,
+    stored_parts,
 )
 
 #: The manifest `scan` reads in the folder unless told another.
@@ -168,8 +170,8 @@ def register(wh, decision, files: Sequence[Path], links: Sequence[_Link]) -> lis
                 data = pa.Table.from_pylist(rows, schema=schema)
                 tx.append("entrepot", table, wh.store.from_arrow(data))
     except BaseException:
-        for path in copied:
-            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+        for part in (p for target in copied for p in stored_parts(target)):
+            shutil.rmtree(part) if part.is_dir() else part.unlink(missing_ok=True)
         raise
     found = [
         {
@@ -212,11 +214,7 @@ def _occurrence(slide_id: int, where: _Link, name: str) -> dict:
 def _slide(
     slide_id: int, where: _Link, info: SlideInfo, digest: str, target: Path, now
 ) -> dict:
-    size = (
-        sum(p.stat().st_size for p in target.iterdir())
-        if target.is_dir()
-        else target.stat().st_size
-    )
+    size = sum(p.stat().st_size for p in slide_files(target))
     return {
         "image_occurrence_id": slide_id,
         "specimen_id": where.specimen_id,

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 from ..cohort.conftest import write_tables
+from .mrxs import write_mrxs
 
 #: The name a label image and a file name carry, never to be shown.
 NAME = "DUPONT Jean"
@@ -56,16 +57,31 @@ def write_slide(
     return path
 
 
+def _stained_slide():
+    """The slide's specimen description, H&E-stained, as wsidicom writes it."""
+    from pydicom.uid import generate_uid
+    from wsidicom.conceptcode import SpecimenStainsCode
+    from wsidicom.metadata import Slide, SlideSample, Staining
+    from wsidicom.metadata.schema.dicom import SlideDicomSchema
+
+    stains = ["hematoxylin stain", "water soluble eosin stain"]
+    staining = Staining(substances=[SpecimenStainsCode(s) for s in stains])
+    sample = SlideSample(identifier="A1", uid=generate_uid())
+    return SlideDicomSchema().dump(Slide("S1", stainings=[staining], samples=[sample]))
+
+
 def write_dicom_wsi(
     folder: Path, image: np.ndarray, levels=(1, 2, 4), tile=128, mpp=0.5
 ) -> Path:
     """A DICOM WSI (VL Whole Slide Microscopy, TILED_FULL, uncompressed): one
-    file per level, the patient's name in each, as a scanner writes it."""
+    file per level, the patient's name in each, as a scanner writes it, and
+    its scanner, objective power and staining."""
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
     folder.mkdir(parents=True, exist_ok=True)
     study, series, frame = generate_uid(), generate_uid(), generate_uid()
+    stained = _stained_slide()
     h0, w0 = image.shape[:2]
     for i, step in enumerate(levels):
         img = image[::step, ::step]
@@ -92,6 +108,8 @@ def write_dicom_wsi(
             frame,
         )
         ds.Modality = "SM"
+        ds.Manufacturer, ds.ManufacturerModelName = "3DHISTECH", "PANNORAMIC 250"
+        ds.update(stained)
         ds.PatientName, ds.PatientID = NAME.replace(" ", "^"), "123"
         ds.ImageType = (
             ["ORIGINAL", "PRIMARY", "VOLUME", "NONE"]
@@ -126,6 +144,7 @@ def write_dicom_wsi(
         ds.VolumetricProperties = "VOLUME"
         path = Dataset()
         path.OpticalPathIdentifier = "1"
+        path.ObjectiveLensPower = 20
         ds.OpticalPathSequence = [path]
         ds.NumberOfOpticalPaths = 1
         ds.InstanceNumber = i + 1
@@ -161,6 +180,15 @@ def add_clinic(wh) -> None:
     write_tables(wh, clinic_rows())
 
 
+@pytest.fixture
+def clinic(new_duckdb, tmp_path) -> Path:
+    """A DuckDB warehouse with persons, specimens and a procedure."""
+    path = tmp_path / "eds.duckdb"
+    with new_duckdb(path) as wh:
+        add_clinic(wh)
+    return path
+
+
 @pytest.fixture(scope="module")
 def slides(tmp_path_factory) -> Path:
     """A folder of slides named as a scanner names them: with the patient's name."""
@@ -168,3 +196,18 @@ def slides(tmp_path_factory) -> Path:
     write_slide(folder / "DUPONT_Jean_123.tiff", seed=1)
     write_slide(folder / "MARTIN_Paul_456.tiff", subifds=True, seed=2, width=1000)
     return folder
+
+
+@pytest.fixture(scope="module")
+def mrxs(tmp_path_factory) -> tuple[Path, dict]:
+    """A three-level MRXS of 1000 x 700 px (four by three images of 256 px),
+    pink tissue on white, named after its patient, with a label image."""
+    folder = tmp_path_factory.mktemp("mrxs")
+    rng = np.random.default_rng(3)
+    image = np.full((700, 1000, 3), 240, np.uint8)
+    image[100:500, 200:700] = (200, 120, 170)
+    image = (image + rng.integers(0, 12, image.shape)).astype(np.uint8)
+    label = np.zeros((100, 200, 3), np.uint8) + np.array(LABEL_COLOUR, np.uint8)
+    path = folder / "DUPONT_Jean_789.mrxs"
+    written = write_mrxs(path, image, label=label, slide_name=NAME)
+    return path, written

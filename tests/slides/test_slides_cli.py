@@ -119,6 +119,21 @@ def test_infer_stores_the_score_and_heatmap_linked(capsys, registered):
     assert max(scored) == pytest.approx(found["score"], abs=0.05)
 
 
+def test_infer_can_normalise_the_stain_first(capsys, registered):
+    """`--normalise` maps each tile to Macenko's reference before the model
+    sees it, which changes its score; the audit entry says so."""
+    from entrepot.privacy import entries
+
+    model = str(registered.parent / "darkness.onnx")
+    cli(capsys, registered, "tile", "1", "--mpp", "2", "--size", "64")
+    plain = cli(capsys, registered, "infer", "1", "--model", model)
+    normalised = cli(capsys, registered, "infer", "1", "--model", model, "--normalise")
+    assert abs(normalised["score"] - plain["score"]) > 0.01
+    with Warehouse.open(registered, read_only=True) as wh:
+        audited = [e for e in entries(wh) if e["action"] == "slides.infer"][-2:]
+    assert [json.loads(e["parameters"])["normalised"] for e in audited] == [False, True]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
