@@ -121,8 +121,10 @@ def refresh(state: HubState, study_id: str, timeout: float = TIMEOUT) -> dict:
         except _Unreachable as e:
             state.set_node(study_id, node["name"], "unreachable", detail=str(e))
             continue
-        if "result" not in found:
-            state.set_node(study_id, node["name"], found["status"])
+        if "result" not in found:  # pending, or refused (with why, when the gate did)
+            state.set_node(
+                study_id, node["name"], found["status"], detail=found.get("detail")
+            )
         elif logistic:
             state.set_node(study_id, node["name"], "running")
             ready.append(node)

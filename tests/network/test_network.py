@@ -42,6 +42,14 @@ concept_sets:
 entry:
   events: [{condition: {concept_set: diabetes, first: true}}]
 """
+#: The same cohort less its oldest few: at each node fewer than T persons.
+YOUNGER = (
+    DIABETES.replace("Diabetes", "Diabetes before 75")
+    + """\
+inclusion_rules:
+  - {name: under 75, criteria: {demographics: [{age: {lt: 75}}]}}
+"""
+)
 SCLEROSIS = """\
 name: Systemic sclerosis
 concept_sets:
@@ -58,6 +66,8 @@ entry:
 STUDIES = {
     "count": "cohort: diabetes.yaml\nanalysis: count\n",
     "rare": "cohort: sclerosis.yaml\nanalysis: count\n",
+    "younger": "cohort: younger_diabetes.yaml\nanalysis: count\n",
+    "younger_ages": "cohort: younger_diabetes.yaml\nanalysis: characterization\n",
     "characterization": "cohort: everyone.yaml\nanalysis: characterization\n"
     "parameters: {variables: [age, follow_up_days]}\n",
     "incidence": "cohort: everyone.yaml\nanalysis: incidence\n"
@@ -160,7 +170,8 @@ def network(tmp_path_factory):
     """Three hospitals generated in parallel, served; a hub that knows them."""
     folder = tmp_path_factory.mktemp("network")
     for name, text in (
-        ("diabetes", DIABETES), ("sclerosis", SCLEROSIS), ("everyone", EVERYONE)
+        ("diabetes", DIABETES), ("sclerosis", SCLEROSIS), ("everyone", EVERYONE),
+        ("younger_diabetes", YOUNGER),
     ):  # fmt: skip
         (folder / f"{name}.yaml").write_text(text)
     for name, text in STUDIES.items():
@@ -499,3 +510,55 @@ def test_a_node_down_is_reported_and_the_rest_combined(network, tmp_path):
     assert found["combined"]["nodes_left_out"] == {"ouest": "unreachable"}
     counts = {n["name"]: n.get("count") for n in found["nodes"]}
     assert found["combined"]["count"] == counts["nord"] + counts["est"]
+
+
+def test_two_studies_a_few_persons_apart_reveal_nothing(network):
+    """Differencing across studies: a cohort's count, then the same cohort
+    less its oldest few (fewer than T at a node). There the second count,
+    its entries and attrition are the first's (the gate's defence counts
+    the few as still in, and audits it as adjusted); a characterization of
+    the smaller cohort, whose figures would give them back, is refused
+    there, saying why, and the hub leaves it out."""
+    truth = {}
+    for name in HOSPITALS:
+        with Warehouse.open(network.warehouse(name), read_only=True) as wh:
+            truth[name] = [
+                count_persons(wh, definition_from_data(
+                    load_study(network.folder / f"{s}.yaml")["cohort"], s))
+                for s in ("count", "younger")
+            ]  # fmt: skip
+    apart = sorted(k for k, (a, b) in truth.items() if 0 < a - b < THRESHOLD)
+    assert apart and all(b >= THRESHOLD for _, b in truth.values()), truth
+    first = {n["name"]: n for n in network.accepted("count")["nodes"]}
+    found = network.accepted("younger")
+    second = {n["name"]: n for n in found["nodes"]}
+    for name, (whole, fewer) in truth.items():
+        assert first[name]["count"] == whole
+        shown = whole if name in apart else fewer
+        assert second[name]["count"] == shown
+        if name in apart:
+            assert second[name]["entries"] == first[name]["entries"]
+        assert second[name]["attrition"][-1]["persons"] == shown
+    assert found["combined"]["count"] == sum(
+        w if k in apart else f for k, (w, f) in truth.items()
+    )
+    with Warehouse.open(network.warehouse(apart[0]), read_only=True) as wh:
+        released = [e for e in entries(wh) if e["action"] == "release.network.count"]
+        asked = json.loads(released[-1]["parameters"])
+        assert (asked["study"], asked["adjusted"]) == (found["study_id"], True)
+
+    ages = network.accepted("younger_ages")
+    status = {n["name"]: (n["status"], n.get("detail", "")) for n in ages["nodes"]}
+    for name in HOSPITALS:
+        if name in apart:
+            assert status[name] == ("refused", (
+                "refused by the differencing defence: with the studies this node "
+                f"answered before, its figures would reveal a group of fewer than "
+                f"{THRESHOLD} persons"))  # fmt: skip
+        else:
+            assert status[name] == ("done", "")
+    assert ages["combined"]["nodes_left_out"] == {k: "refused" for k in apart}
+    listed = cli("node", "studies", "-w", network.warehouse(apart[0]), "--json")
+    assert {s["id"]: s["status"] for s in listed["studies"]}[ages["study_id"]] == (
+        "refused"
+    )
