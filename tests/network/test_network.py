@@ -1,7 +1,8 @@
 """A network of three synthetic hospitals, each its own seed and case mix,
 served by real `entrepot serve` processes on loopback (the third over HTTPS
-with a self-signed certificate), with a hub process: studies go from the
-hub to the nodes and back, and every privacy rule holds at the node."""
+with a self-signed certificate), with a hub process (over HTTPS too): studies
+go from the hub to the nodes and back, and every privacy rule holds at the
+node."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import os
 import queue
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -143,6 +145,7 @@ class Network:
         self.urls: dict[str, str] = {}
         self.hub_url = self.hub_password = None
         self.tls = False
+        self.trusted: ssl.SSLContext | bool = True  # how the hub's pages are checked
 
     def warehouse(self, name: str) -> str:
         return str(self.folder / f"{name}.duckdb")
@@ -196,6 +199,9 @@ def network(tmp_path_factory):
             args += ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])]
         net.processes[name], waiting[name] = _start(args, folder)
     hub_args = ["hub", "serve", "--state", str(net.state), "--port", str(_port())]
+    if tls:
+        hub_args += ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])]
+        net.trusted = ssl.create_default_context(cafile=str(tls[0]))
     net.processes["hub"], waiting["hub"] = _start(hub_args, folder)
     try:
         for name, lines in waiting.items():
@@ -422,13 +428,18 @@ def test_every_message_a_node_sent_is_aggregate_and_above_the_threshold(network)
 def test_the_hub_and_node_pages(network):
     """The hub's page shows studies and each node's status (behind its
     login); a node's administrator refuses a study on the node's page."""
-    auth = ("hub", network.hub_password)
-    assert httpx.get(network.hub_url).status_code == 401
-    page = httpx.get(network.hub_url, auth=auth).text
+    auth, trusted = ("hub", network.hub_password), network.trusted
+    if network.tls:
+        assert network.hub_url.startswith("https://127.0.0.1:")
+        with pytest.raises(httpx.ConnectError):  # self-signed: refused unless trusted
+            httpx.get(network.hub_url)
+    assert httpx.get(network.hub_url, verify=trusted).status_code == 401
     sent = network.run("count")
-    page = httpx.get(network.hub_url, auth=auth).text
+    page = httpx.get(network.hub_url, auth=auth, verify=trusted).text
     assert sent["study_id"] in page and "nord: pending" in page
-    detail = httpx.get(f"{network.hub_url}studies/{sent['study_id']}", auth=auth)
+    detail = httpx.get(
+        f"{network.hub_url}studies/{sent['study_id']}", auth=auth, verify=trusted
+    )
     assert "pending" in detail.text and "<h2>Combined</h2>" in detail.text
 
     url = network.urls["nord"]
@@ -481,6 +492,31 @@ def test_a_node_served_over_https(network):
         httpx.post(network.urls["est"] + "/node/studies")
     with HubState(network.state) as hub:
         assert {n["name"]: n["ca_file"] is not None for n in hub.nodes()}["est"]
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl")
+def test_a_node_whose_certificate_is_not_trusted_is_refused(network, tmp_path):
+    """The hub checks a node's certificate: with the node's CA file it
+    reaches it; with none (the system's CAs) or with another self-signed
+    certificate, the TLS handshake is refused and the node is unreachable,
+    in one line."""
+    state = str(tmp_path / "hub")
+    other, _ = _certificate(tmp_path)
+    for name, ca in (("trusted", network.folder / "cert.pem"), ("system", None),
+                     ("other", other)):  # fmt: skip
+        cli("hub", "add-node", name, network.urls["est"], "--token-file",
+            str(network.folder / "est.token"), "--state", state,
+            *(["--ca", str(ca)] if ca else []), "--json")  # fmt: skip
+    sent = cli("hub", "run", str(network.folder / "count.yaml"), "--state", state,
+               "--json")  # fmt: skip
+    found = {n["name"]: n for n in sent["nodes"]}
+    assert found["trusted"]["status"] == "pending"
+    for name in ("system", "other"):
+        assert found[name]["status"] == "unreachable"
+        assert found[name]["detail"].startswith(
+            "ConnectError: [SSL: CERTIFICATE_VERIFY_FAILED]"
+        )
+        assert "\n" not in found[name]["detail"]
 
 
 def test_a_node_down_is_reported_and_the_rest_combined(network, tmp_path):
