@@ -144,18 +144,22 @@ def add_node(
     quiet: QuietOption = False,
 ) -> None:
     """Register a node (replacing one of that name): its URL and token."""
-    from entrepot.errors import NetworkError
-    from entrepot.hub import HubState
+    from entrepot.errors import AuthenticationError, NetworkError
+    from entrepot.hub import HubState, verify
     from entrepot.network import key_of
 
     if not url.startswith(("http://", "https://")):
         raise NetworkError(f"{url}: a node's URL starts with http:// or https://")
     try:
-        key = key_of(token_file.read_text())
+        token = token_file.read_text()
     except OSError as e:
         raise NetworkError(f"{token_file}: cannot read: {e.strerror}") from None
-    if ca is not None and not ca.is_file():
-        raise NetworkError(f"{ca}: no such file")
+    try:
+        key = key_of(token)
+    except AuthenticationError as e:
+        raise NetworkError(f"{token_file}: {e}") from None
+    if ca is not None:
+        verify(str(ca))
     with HubState(state) as hub:
         hub.add_node(name, url, key, str(ca.resolve()) if ca else None)
     result = {"node": name, "url": url.rstrip("/")}

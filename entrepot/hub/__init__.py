@@ -2,12 +2,12 @@
 studies, and combines what they answer (`entrepot hub`).
 
 Its state is a folder (`HubState`); `send_study` and `refresh` talk to the
-nodes; `create_hub_app` serves its pages (studies, each node's status,
+nodes (their HTTPS checked as `verify` says); `create_hub_app` serves its pages (studies, each node's status,
 results); `serve_hub` runs them.
 """
 
 from entrepot.hub._app import create_hub_app, serve_hub
-from entrepot.hub._run import refresh, report, send_study
+from entrepot.hub._run import refresh, report, send_study, verify
 from entrepot.hub._state import HubState
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "report",
     "send_study",
     "serve_hub",
+    "verify",
 ]

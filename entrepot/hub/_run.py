@@ -15,7 +15,7 @@ import ssl
 import httpx
 import numpy as np
 
-from entrepot.errors import AuthenticationError, NetworkError
+from entrepot.errors import AuthenticationError, NetworkError, first_line
 from entrepot.hub._state import HubState
 from entrepot.network import check_response, combine, newton_step, sign_request
 
@@ -29,9 +29,18 @@ class _Unreachable(Exception):
     """A node did not answer, or not as itself."""
 
 
-def _verify(ca_file: str | None) -> ssl.SSLContext | bool:
-    """How a node's HTTPS certificate is checked: the system's CAs, or its own."""
-    return ssl.create_default_context(cafile=ca_file) if ca_file else True
+def verify(ca_file: str | None) -> ssl.SSLContext | bool:
+    """How a node's HTTPS certificate is checked: the system's CAs, or those
+    of its own CA file (NetworkError when that is no PEM certificate)."""
+    if not ca_file:
+        return True
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except OSError as e:  # ssl.SSLError too
+        raise NetworkError(
+            f"{ca_file}: not a CA certificate (PEM) to check a node's HTTPS with: "
+            f"{first_line(e)}"
+        ) from None
 
 
 def _post(state: HubState, node: dict, study_id: str, path: str, data: dict, timeout):
@@ -45,8 +54,10 @@ def _post(state: HubState, node: dict, study_id: str, path: str, data: dict, tim
             content=body,
             headers=headers | {"Content-Type": "application/json"},
             timeout=timeout,
-            verify=_verify(node["ca_file"]),
+            verify=verify(node["ca_file"]),
         )
+    except NetworkError as e:  # its CA file, changed since it was added
+        raise _Unreachable(str(e)) from None
     except httpx.HTTPError as e:
         raise _Unreachable(f"{type(e).__name__}: {e}".strip()) from None
     state.log(
@@ -121,8 +132,10 @@ def refresh(state: HubState, study_id: str, timeout: float = TIMEOUT) -> dict:
         except _Unreachable as e:
             state.set_node(study_id, node["name"], "unreachable", detail=str(e))
             continue
-        if "result" not in found:
-            state.set_node(study_id, node["name"], found["status"])
+        if "result" not in found:  # pending, or refused (with why, when the gate did)
+            state.set_node(
+                study_id, node["name"], found["status"], detail=found.get("detail")
+            )
         elif logistic:
             state.set_node(study_id, node["name"], "running")
             ready.append(node)

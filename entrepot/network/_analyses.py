@@ -13,13 +13,19 @@ release gate's threshold (`Decision.mask_below`, T below).
 - logistic: for the hub's coefficients, the gradient and Hessian of the
   log-likelihood summed over the node's persons (`logistic_round`).
 
-Person-level rows are read here, on the node, and never leave it.
+Person-level rows are read here, on the node, and never leave it. The
+persons each study counts go through the gate's differencing defence, with
+those of every study the node answered: a count's figures are worked out on
+the persons its count shown counts; the other analyses, whose figures are
+worked out on the cohort's own persons, are refused when the defence had to
+change who they count (`_release`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from entrepot.errors import DisclosureError
 from entrepot.network._study import VARIABLES
 
 MALE = 8507  # OMOP gender concept
@@ -65,9 +71,9 @@ def count(wh, study: dict, decision) -> dict:
 
     definition = _definition(study["cohort"], "cohort")
     compiled = _compiled(wh, study["cohort"], "cohort")
-    p = compiled.periods()
-    shown, ids = decision.release(wh, p.person_id, "network.count", _asked(study))
-    entries = int(p.count().to_pyarrow().as_py())
+    persons = np.asarray(compiled.periods().person_id.to_pyarrow(), np.int64)
+    shown, ids = decision.release(wh, persons, "network.count", _asked(study))
+    entries = _entries(persons, ids)
     figures = compiled.attrition().to_pyarrow().to_pylist()[0]
     attrition = [
         {k: r[k] for k in ("rule", "persons", "entries")}
@@ -80,8 +86,33 @@ def count(wh, study: dict, decision) -> dict:
     }
 
 
+def _entries(persons: np.ndarray, counted: np.ndarray) -> int:
+    """The entries (periods, one per row of `persons`) of the persons a count
+    released by the gate counts: a person the defence moved out is left
+    out, one it moved in counts one entry."""
+    moved_in = np.setdiff1d(counted, persons)
+    return int(np.isin(persons, counted).sum()) + len(moved_in)
+
+
+def _release(wh, decision, persons, what: str, parameters: dict) -> int | str:
+    """The number of distinct `persons` as the gate shows it, audited as
+    `release.network.WHAT`; refused (DisclosureError) when the differencing
+    defence had to move persons in or out: the figures shown beside it are
+    worked out on the study's own persons and would give them back."""
+    wanted = np.unique(np.asarray(persons, np.int64))
+    shown, counted = decision.release(wh, wanted, f"network.{what}", parameters)
+    if not np.array_equal(counted, wanted):
+        raise DisclosureError(
+            "refused by the differencing defence: with the studies this node "
+            f"answered before, its figures would reveal a group of fewer than "
+            f"{decision.mask_below} persons"
+        )
+    return shown
+
+
 def characterization(wh, study: dict, decision) -> dict:
     rows = periods(wh, study).to_pyarrow()
+    _release(wh, decision, rows["person_id"], "characterization", _asked(study))
     values = {
         "age": np.asarray(rows["age"], float),
         "follow_up_days": _days(rows["end_date"], rows["start_date"]),
@@ -101,7 +132,6 @@ def characterization(wh, study: dict, decision) -> dict:
             "sum_of_squares": float((x * x).sum()),
             "histogram": widened_histogram(x, width, threshold),
         }
-    decision.released(wh, "network.characterization", _asked(study), persons=len(rows))
     return {"variables": out}
 
 
@@ -146,21 +176,25 @@ def follow_up(rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def incidence(wh, study: dict, decision) -> dict:
     rows = periods(wh, study).to_pyarrow()
     days, event, kept = follow_up(rows)
-    persons = len(set(np.asarray(rows["person_id"])[kept].tolist()))
+    ids = np.asarray(rows["person_id"])[kept]
+    shown = _release(wh, decision, ids, "incidence", _asked(study))
     events = int(event.sum())
     masked = decision.mask(events)
-    out = {"persons": decision.mask(persons), "events": masked}
-    if persons >= (decision.mask_below or 1) and masked == events:
+    out = {"persons": shown, "events": masked}
+    if (
+        isinstance(shown, int)
+        and shown >= (decision.mask_below or 1)
+        and masked == events
+    ):
         out["person_days"] = float(days.sum())
-    decision.released(wh, "network.incidence", _asked(study), persons=persons)
     return out
 
 
 def km(wh, study: dict, decision) -> dict:
     rows = periods(wh, study).to_pyarrow()
-    days, event, _ = follow_up(rows)
+    days, event, kept = follow_up(rows)
     width = int(study["parameters"].get("interval_days", 365))
-    decision.released(wh, "network.km", _asked(study), persons=len(days))
+    _release(wh, decision, np.asarray(rows["person_id"])[kept], "km", _asked(study))
     intervals = risk_sets(days, event, width, decision.mask_below or 1)
     if intervals is None:
         return {"persons": decision.mask(len(days)), "intervals": None}
@@ -211,10 +245,10 @@ def risk_sets(days, event, width: int, threshold: int) -> list[dict] | None:
     ]
 
 
-def design(wh, study: dict) -> tuple[np.ndarray, np.ndarray]:
+def design(wh, study: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The logistic model's design matrix (an intercept, then the study's
-    covariates: age in decades, male) and outcome, one row per period with
-    no outcome before its start."""
+    covariates: age in decades, male), outcome and person, one row per
+    period with no outcome before its start."""
     rows = periods(wh, study).to_pyarrow()
     days, event, kept = follow_up(rows)
     window = study["parameters"].get("window_days")
@@ -223,7 +257,8 @@ def design(wh, study: dict) -> tuple[np.ndarray, np.ndarray]:
     for name in study["parameters"].get("covariates", ["age", "male"]):
         x = np.asarray(rows[name], float)[kept]
         columns.append(np.clip(x / 10, 0, RANGE["age"]) if name == "age" else x)
-    return np.column_stack(columns), y.astype(float)
+    persons = np.asarray(rows["person_id"], np.int64)[kept]
+    return np.column_stack(columns), y.astype(float), persons
 
 
 def logistic_round(wh, study: dict, decision, data, beta: list[float]) -> dict:
@@ -231,10 +266,10 @@ def logistic_round(wh, study: dict, decision, data, beta: list[float]) -> dict:
     node's persons; refused (masked counts) when the persons, the events or
     the non-events are fewer than T. With `parameters.privacy`, noise is
     added to both (`_noisy`)."""
-    x, y = data
+    x, y, persons = data
     threshold = decision.mask_below or 1
     n, events = len(y), int(y.sum())
-    decision.released(wh, "network.logistic", _asked(study) | {"beta": beta}, persons=n)
+    _release(wh, decision, persons, "logistic", _asked(study) | {"beta": beta})
     if min(n, events, n - events) < threshold:
         return {"n": decision.mask(n), "events": decision.mask(events)}
     b = np.asarray(beta, float)

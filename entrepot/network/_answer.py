@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 
-from entrepot.errors import StudyError
+from entrepot.errors import DisclosureError, StudyError
 from entrepot.network._analyses import ANALYSES, design, logistic_round
 from entrepot.network._node import (
     ACCEPTED,
@@ -18,14 +18,22 @@ from entrepot.network._node import (
     set_status,
 )
 
+#: The project under which the persons counted for every hub are remembered:
+#: the differencing defence runs across all the studies a node answers.
+NETWORK = "network"
+
 
 def network_decision(wh, hub: str):
     """The release gate's decision for a hub: the whole warehouse, its
-    threshold, audited as `hub:NAME` in the role `network`."""
+    threshold, audited as `hub:NAME` in the role `network`, its person
+    counts safe from differencing with every study the node answered
+    (remembered as those of the project `NETWORK`)."""
     from entrepot.privacy import Decision
 
     unscoped = Decision.unscoped(wh)
-    return replace(unscoped, user=f"hub:{hub}", role="network", action="network")
+    return replace(
+        unscoped, user=f"hub:{hub}", role="network", action="network", project=NETWORK
+    )
 
 
 def receive_study(wh, hub: str, body: dict) -> dict:
@@ -43,13 +51,24 @@ def answer_study(
     """The study's status, and when it is accepted, its aggregates: a
     logistic study answers one round (`asked["beta"]`, done with
     `asked["last"]`); the others at once. `cached(work)`: `work(wh)`,
-    remembered while the warehouse does not change."""
+    remembered while the warehouse does not change. A study whose figures
+    would single out a small group with those of earlier studies (the
+    differencing defence) is refused, saying so."""
     row = find_study(wh, study_id, hub)
     status = row["status"]
     if status in (PENDING, REFUSED):
         return {"id": study_id, "status": status}
     study = json.loads(row["body"])
     decision = network_decision(wh, hub)
+    try:
+        return _answer(wh, study_id, study, decision, asked, cached, status)
+    except DisclosureError as e:
+        set_status(wh, study_id, REFUSED)
+        decision.released(wh, "network.refuse", {"study": study_id, "reason": str(e)})
+        return {"id": study_id, "status": REFUSED, "detail": str(e)}
+
+
+def _answer(wh, study_id, study, decision, asked, cached, status) -> dict:
     if study["analysis"] == "logistic":
         if not isinstance(asked.get("beta"), list):
             raise StudyError("beta: a list of coefficients is expected")

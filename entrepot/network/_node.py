@@ -1,6 +1,8 @@
 """A node's side: the hubs it trusts and the studies they sent.
 
-Both live in the warehouse (`entrepot.network_hub`, `entrepot.network_study`).
+Both live in the warehouse among its own tables (`entrepot.network_hub`,
+`entrepot.network_study`, in `BOOKKEEPING`): created with it, and read as
+its other tables are by what reads them all (key rotation).
 A study received is pending until the node's administrator accepts or
 refuses it; only an accepted study runs, through the node's release gate.
 """
@@ -10,38 +12,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import ibis
 import pyarrow as pa
 
 from entrepot.errors import AuthenticationError, NetworkError, NotFoundError
 from entrepot.network._auth import fingerprint, key_of, new_token
 from entrepot.network._study import validate_study
+from entrepot.warehouse._warehouse import BOOKKEEPING
 
 HUBS = "network_hub"
 STUDIES = "network_study"
-SCHEMAS = {
-    HUBS: ibis.schema(
-        {
-            "hub": "string",
-            "key": "string",
-            "issued_at": "timestamp",
-            "issued_by": "string",
-        }
-    ),
-    STUDIES: ibis.schema(
-        {
-            "study_id": "string",
-            "hub": "string",
-            "name": "string",
-            "analysis": "string",
-            "body": "string",
-            "status": "string",
-            "received_at": "timestamp",
-            "decided_at": "timestamp",
-            "decided_by": "string",
-        }
-    ),
-}
 PENDING, ACCEPTED, REFUSED, DONE = "pending", "accepted", "refused", "done"
 
 
@@ -52,10 +31,10 @@ def _rows(wh, name: str) -> list[dict]:
 
 
 def _write(wh, name: str, rows: list[dict]) -> None:
-    """Replace a network table's rows (created on first use)."""
+    """Replace a network table's rows (created in a warehouse made before it)."""
     if name not in wh.store.list_tables("entrepot"):
-        wh.store.create_table("entrepot", name, SCHEMAS[name])
-    table = pa.Table.from_pylist(rows, schema=SCHEMAS[name].to_pyarrow())
+        wh.store.create_table("entrepot", name, BOOKKEEPING[name])
+    table = pa.Table.from_pylist(rows, schema=BOOKKEEPING[name].to_pyarrow())
     with wh.store.transaction() as tx:
         tx.replace("entrepot", name, table)
 

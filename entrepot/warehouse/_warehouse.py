@@ -353,6 +353,27 @@ BOOKKEEPING = {
             "linked_at": "timestamp",
         }
     ),
+    "network_hub": ibis.schema(  # hubs a node answers: its token's key (entrepot.network)
+        {
+            "hub": "string",
+            "key": "string",
+            "issued_at": "timestamp",
+            "issued_by": "string",
+        }
+    ),
+    "network_study": ibis.schema(  # studies hubs sent a node, and their status
+        {
+            "study_id": "string",
+            "hub": "string",
+            "name": "string",
+            "analysis": "string",
+            "body": "string",
+            "status": "string",  # pending, accepted, refused or done
+            "received_at": "timestamp",
+            "decided_at": "timestamp",
+            "decided_by": "string",
+        }
+    ),
     "load_log": ibis.schema(
         {
             "load_id": "string",

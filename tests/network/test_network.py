@@ -1,7 +1,8 @@
 """A network of three synthetic hospitals, each its own seed and case mix,
 served by real `entrepot serve` processes on loopback (the third over HTTPS
-with a self-signed certificate), with a hub process: studies go from the
-hub to the nodes and back, and every privacy rule holds at the node."""
+with a self-signed certificate), with a hub process (over HTTPS too): studies
+go from the hub to the nodes and back, and every privacy rule holds at the
+node."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import os
 import queue
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -42,6 +44,14 @@ concept_sets:
 entry:
   events: [{condition: {concept_set: diabetes, first: true}}]
 """
+#: The same cohort less its oldest few: at each node fewer than T persons.
+YOUNGER = (
+    DIABETES.replace("Diabetes", "Diabetes before 75")
+    + """\
+inclusion_rules:
+  - {name: under 75, criteria: {demographics: [{age: {lt: 75}}]}}
+"""
+)
 SCLEROSIS = """\
 name: Systemic sclerosis
 concept_sets:
@@ -58,6 +68,8 @@ entry:
 STUDIES = {
     "count": "cohort: diabetes.yaml\nanalysis: count\n",
     "rare": "cohort: sclerosis.yaml\nanalysis: count\n",
+    "younger": "cohort: younger_diabetes.yaml\nanalysis: count\n",
+    "younger_ages": "cohort: younger_diabetes.yaml\nanalysis: characterization\n",
     "characterization": "cohort: everyone.yaml\nanalysis: characterization\n"
     "parameters: {variables: [age, follow_up_days]}\n",
     "incidence": "cohort: everyone.yaml\nanalysis: incidence\n"
@@ -133,6 +145,7 @@ class Network:
         self.urls: dict[str, str] = {}
         self.hub_url = self.hub_password = None
         self.tls = False
+        self.trusted: ssl.SSLContext | bool = True  # how the hub's pages are checked
 
     def warehouse(self, name: str) -> str:
         return str(self.folder / f"{name}.duckdb")
@@ -160,7 +173,8 @@ def network(tmp_path_factory):
     """Three hospitals generated in parallel, served; a hub that knows them."""
     folder = tmp_path_factory.mktemp("network")
     for name, text in (
-        ("diabetes", DIABETES), ("sclerosis", SCLEROSIS), ("everyone", EVERYONE)
+        ("diabetes", DIABETES), ("sclerosis", SCLEROSIS), ("everyone", EVERYONE),
+        ("younger_diabetes", YOUNGER),
     ):  # fmt: skip
         (folder / f"{name}.yaml").write_text(text)
     for name, text in STUDIES.items():
@@ -185,6 +199,9 @@ def network(tmp_path_factory):
             args += ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])]
         net.processes[name], waiting[name] = _start(args, folder)
     hub_args = ["hub", "serve", "--state", str(net.state), "--port", str(_port())]
+    if tls:
+        hub_args += ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])]
+        net.trusted = ssl.create_default_context(cafile=str(tls[0]))
     net.processes["hub"], waiting["hub"] = _start(hub_args, folder)
     try:
         for name, lines in waiting.items():
@@ -411,13 +428,18 @@ def test_every_message_a_node_sent_is_aggregate_and_above_the_threshold(network)
 def test_the_hub_and_node_pages(network):
     """The hub's page shows studies and each node's status (behind its
     login); a node's administrator refuses a study on the node's page."""
-    auth = ("hub", network.hub_password)
-    assert httpx.get(network.hub_url).status_code == 401
-    page = httpx.get(network.hub_url, auth=auth).text
+    auth, trusted = ("hub", network.hub_password), network.trusted
+    if network.tls:
+        assert network.hub_url.startswith("https://127.0.0.1:")
+        with pytest.raises(httpx.ConnectError):  # self-signed: refused unless trusted
+            httpx.get(network.hub_url)
+    assert httpx.get(network.hub_url, verify=trusted).status_code == 401
     sent = network.run("count")
-    page = httpx.get(network.hub_url, auth=auth).text
+    page = httpx.get(network.hub_url, auth=auth, verify=trusted).text
     assert sent["study_id"] in page and "nord: pending" in page
-    detail = httpx.get(f"{network.hub_url}studies/{sent['study_id']}", auth=auth)
+    detail = httpx.get(
+        f"{network.hub_url}studies/{sent['study_id']}", auth=auth, verify=trusted
+    )
     assert "pending" in detail.text and "<h2>Combined</h2>" in detail.text
 
     url = network.urls["nord"]
@@ -472,6 +494,31 @@ def test_a_node_served_over_https(network):
         assert {n["name"]: n["ca_file"] is not None for n in hub.nodes()}["est"]
 
 
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl")
+def test_a_node_whose_certificate_is_not_trusted_is_refused(network, tmp_path):
+    """The hub checks a node's certificate: with the node's CA file it
+    reaches it; with none (the system's CAs) or with another self-signed
+    certificate, the TLS handshake is refused and the node is unreachable,
+    in one line."""
+    state = str(tmp_path / "hub")
+    other, _ = _certificate(tmp_path)
+    for name, ca in (("trusted", network.folder / "cert.pem"), ("system", None),
+                     ("other", other)):  # fmt: skip
+        cli("hub", "add-node", name, network.urls["est"], "--token-file",
+            str(network.folder / "est.token"), "--state", state,
+            *(["--ca", str(ca)] if ca else []), "--json")  # fmt: skip
+    sent = cli("hub", "run", str(network.folder / "count.yaml"), "--state", state,
+               "--json")  # fmt: skip
+    found = {n["name"]: n for n in sent["nodes"]}
+    assert found["trusted"]["status"] == "pending"
+    for name in ("system", "other"):
+        assert found[name]["status"] == "unreachable"
+        assert found[name]["detail"].startswith(
+            "ConnectError: [SSL: CERTIFICATE_VERIFY_FAILED]"
+        )
+        assert "\n" not in found[name]["detail"]
+
+
 def test_a_node_down_is_reported_and_the_rest_combined(network, tmp_path):
     """A hub of its own (the shared one is left as it is) knows two served
     nodes and one whose server is down."""
@@ -499,3 +546,55 @@ def test_a_node_down_is_reported_and_the_rest_combined(network, tmp_path):
     assert found["combined"]["nodes_left_out"] == {"ouest": "unreachable"}
     counts = {n["name"]: n.get("count") for n in found["nodes"]}
     assert found["combined"]["count"] == counts["nord"] + counts["est"]
+
+
+def test_two_studies_a_few_persons_apart_reveal_nothing(network):
+    """Differencing across studies: a cohort's count, then the same cohort
+    less its oldest few (fewer than T at a node). There the second count,
+    its entries and attrition are the first's (the gate's defence counts
+    the few as still in, and audits it as adjusted); a characterization of
+    the smaller cohort, whose figures would give them back, is refused
+    there, saying why, and the hub leaves it out."""
+    truth = {}
+    for name in HOSPITALS:
+        with Warehouse.open(network.warehouse(name), read_only=True) as wh:
+            truth[name] = [
+                count_persons(wh, definition_from_data(
+                    load_study(network.folder / f"{s}.yaml")["cohort"], s))
+                for s in ("count", "younger")
+            ]  # fmt: skip
+    apart = sorted(k for k, (a, b) in truth.items() if 0 < a - b < THRESHOLD)
+    assert apart and all(b >= THRESHOLD for _, b in truth.values()), truth
+    first = {n["name"]: n for n in network.accepted("count")["nodes"]}
+    found = network.accepted("younger")
+    second = {n["name"]: n for n in found["nodes"]}
+    for name, (whole, fewer) in truth.items():
+        assert first[name]["count"] == whole
+        shown = whole if name in apart else fewer
+        assert second[name]["count"] == shown
+        if name in apart:
+            assert second[name]["entries"] == first[name]["entries"]
+        assert second[name]["attrition"][-1]["persons"] == shown
+    assert found["combined"]["count"] == sum(
+        w if k in apart else f for k, (w, f) in truth.items()
+    )
+    with Warehouse.open(network.warehouse(apart[0]), read_only=True) as wh:
+        released = [e for e in entries(wh) if e["action"] == "release.network.count"]
+        asked = json.loads(released[-1]["parameters"])
+        assert (asked["study"], asked["adjusted"]) == (found["study_id"], True)
+
+    ages = network.accepted("younger_ages")
+    status = {n["name"]: (n["status"], n.get("detail", "")) for n in ages["nodes"]}
+    for name in HOSPITALS:
+        if name in apart:
+            assert status[name] == ("refused", (
+                "refused by the differencing defence: with the studies this node "
+                f"answered before, its figures would reveal a group of fewer than "
+                f"{THRESHOLD} persons"))  # fmt: skip
+        else:
+            assert status[name] == ("done", "")
+    assert ages["combined"]["nodes_left_out"] == {k: "refused" for k in apart}
+    listed = cli("node", "studies", "-w", network.warehouse(apart[0]), "--json")
+    assert {s["id"]: s["status"] for s in listed["studies"]}[ages["study_id"]] == (
+        "refused"
+    )

@@ -1,4 +1,5 @@
-"""Study files: validated at the hub, one line naming the file and field."""
+"""Study files, node tokens and CA files: validated at the hub, one line
+naming the file (and the field)."""
 
 from __future__ import annotations
 
@@ -66,3 +67,27 @@ def test_a_bad_study_is_one_line_naming_the_field(folder, text, message, capsys)
     assert message in str(e.value) and "\n" not in str(e.value)
     assert main(["hub", "run", str(study), "--state", str(folder / "hub")]) == 2
     assert capsys.readouterr().err == f"entrepot: error: {e.value}\n"
+
+
+@pytest.mark.parametrize(
+    ("token", "ca", "message"),
+    [
+        ("a token\n", None, "token: not a node token (it starts with entrepot-node-)"),
+        ("entrepot-node-x\n", "not a certificate\n",
+         "ca.pem: not a CA certificate (PEM) to check a node's HTTPS with: "
+         "[X509: NO_CERTIFICATE_OR_CRL_FOUND]"),
+    ],
+)  # fmt: skip
+def test_a_bad_token_or_ca_file_is_refused_when_a_node_is_added(
+    tmp_path, token, ca, message, capsys
+):
+    (tmp_path / "token").write_text(token)
+    args = ["hub", "add-node", "n", "https://127.0.0.1:1", "--token-file",
+            str(tmp_path / "token"), "--state", str(tmp_path / "hub")]  # fmt: skip
+    if ca is not None:
+        (tmp_path / "ca.pem").write_text(ca)
+        args += ["--ca", str(tmp_path / "ca.pem")]
+    assert main(args) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"entrepot: error: {tmp_path}/{message}")
+    assert error.count("\n") == 1
