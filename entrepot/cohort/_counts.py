@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 import numpy as np
-import pyarrow.compute as pc
 
 from entrepot.cohort._compiler import Compiled, flagged_events, resolve
 from entrepot.cohort._context import Context
@@ -117,8 +116,10 @@ def count_parts(
         raise
     row = {k: int(v or 0) for k, v in figures.to_pylist()[0].items()}
     steps = attrition_rows(definition, row)
+    ids = _ids(found)
+    empty = np.array([], dtype=np.int64)
     return Counts(
-        persons={path: _ids(found, path) for path in parts.tables},
+        persons={path: ids.get(path, empty) for path in parts.tables},
         attrition=[{k: s[k] for k in ("rule", "persons", "entries")} for s in steps],
     )
 
@@ -154,7 +155,19 @@ def _persons(tables: dict[str, ir.Table]) -> ir.Table:
     )
 
 
-def _ids(found, path: str) -> np.ndarray:
-    """The sorted person ids of one part."""
-    mine = found.filter(pc.equal(found["part"], path))["person_id"]
-    return np.sort(mine.to_numpy(zero_copy_only=False).astype(np.int64))
+def _ids(found) -> dict[str, np.ndarray]:
+    """The sorted person ids of each part, in one pass (not one filter of
+    every row per part)."""
+    if found.num_rows == 0:
+        return {}
+    parts = found["part"].combine_chunks().dictionary_encode()
+    codes = parts.indices.to_numpy(zero_copy_only=False)
+    persons = found["person_id"].to_numpy(zero_copy_only=False).astype(np.int64)
+    order = np.argsort(codes, kind="stable")
+    codes, persons = codes[order], persons[order]
+    present, starts = np.unique(codes, return_index=True)
+    names = parts.dictionary.to_pylist()
+    return {
+        names[code]: np.sort(ids)
+        for code, ids in zip(present, np.split(persons, starts[1:]), strict=True)
+    }

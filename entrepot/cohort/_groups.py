@@ -130,14 +130,14 @@ def _bounds(
     index_date = j.end_date if window.index == "end" else j.start_date
     event_date = j.a_end_date if event == "end" else j.a_start_date
     conditions = []
+    days = event_date.delta(index_date, unit="day")  # not date + interval: a
+    # timestamp on DuckDB, which casts each joined row's date to compare
     for bound, compare in ((window.start, operator.ge), (window.end, operator.le)):
         if isinstance(bound, int):
-            limit = index_date + ibis.interval(days=bound)
+            conditions.append(compare(days, bound))
         elif check:
             limit = j.op_start_date if bound == "observation_start" else j.op_end_date
-        else:
-            continue
-        conditions.append(compare(event_date, limit))
+            conditions.append(compare(event_date, limit))
     return conditions
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -220,6 +220,15 @@ class Decision:
         """Rows about persons (a cohort's) kept to the perimeter's persons and
         to those starting in its period (`day`)."""
         return self.perimeter.narrow(wh, rows, person, day) if self.perimeter else rows
+
+    def reads(self, wh) -> Hashable:
+        """What the rows it reads of a table depend on (the perimeter's
+        persons and period, the studies seen; not which tables it may read):
+        equal for two decisions that read the same rows of each table both
+        may read (figures computed for one serve the other)."""
+        p = self.perimeter
+        rows = None if p is None else replace(p, domains=None, project=None)
+        return (None if rows == Perimeter() else rows), self.studies(wh)
 
     @property
     def narrows(self) -> bool:

@@ -248,12 +248,15 @@ class WebState:
         work: Callable[..., T],
         *args,
         max_age: float | None = None,
+        reads: bool = True,
         **kwargs,
     ) -> T:
         """`read(work, ...)` (work that only reads), remembered under `key`
         until the warehouse changes (or for `max_age` seconds at most). Asked
         while another thread computes it, it waits for that computation (but
-        inside a use or a read, which that computation may be waiting for)."""
+        inside a use or a read, which that computation may be waiting for).
+        With `reads=False`, `work(*args, ...)` runs outside any read and
+        makes its own (answers it asks of `cached` are then waited for too)."""
         kind = _kind(key)
         alone = getattr(self._local, "held", None) is None  # else a use's, a read's
         with self._cache_lock:
@@ -268,7 +271,10 @@ class WebState:
         if computing is not None:
             return computing.result()
         try:
-            value = self.read(work, *args, **kwargs)
+            if reads:
+                value = self.read(work, *args, **kwargs)
+            else:
+                value = work(*args, **kwargs)
         except BaseException as e:
             if alone:
                 answer.set_exception(e)

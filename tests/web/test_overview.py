@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -177,6 +178,62 @@ def test_overview_shows_the_stored_quality_run(fresh_server):
     assert q["checks"] == len(report.checks)
     assert q["fail"] == report.summary["fail"] and q["pass"] == report.summary["pass"]
     assert {f["id"] for f in q["failing"]} <= {r.id for r in report.failing}
+
+
+def test_figures_are_counted_per_table_for_the_rows_a_perimeter_reads(server):
+    """Each table's figures are asked of `read` under an item naming the
+    table: cardio (every table) and derma (conditions and notes) read the
+    same rows, so a server remembering them under `Decision.reads` counts
+    the conditions once for both; derma's pyramid (no observation period in
+    its perimeter: ages this year) is its own; a period reads other rows."""
+    from entrepot.privacy import authorise
+    from entrepot.quality.characterization import at_once, overview
+
+    def asked(wh, user, project):
+        decision = authorise(wh, user, "count", project)
+        items = []
+
+        def read(item, work):
+            items.append(item)
+            return work(wh)
+
+        return decision.reads(wh), items, overview(decision, read), decision
+
+    def both(wh):
+        cardio, derma = asked(wh, "rita", "cardio"), asked(wh, "dora", "derma")
+        return cardio, derma, overview(derma[3], at_once(wh))
+
+    cardio, derma, derma_now = server.web.use(both)
+    assert cardio[0] == derma[0]  # the same persons, period and studies
+    assert ("years", "condition_occurrence") in cardio[1]
+    assert ("top", "condition_occurrence") in cardio[1]
+    assert set(derma[1]) - set(cardio[1]) == {
+        ("visible", frozenset({"condition_occurrence", "note"})),
+        ("pyramid", False),
+        ("rows", ()),
+    }
+    assert ("top", "measurement") not in derma[1]
+    assert derma[2] == derma_now  # counted now or asked of `read`: the same
+    since = Perimeter(start=date(2020, 1, 1), domains=frozenset({"note"}))
+    later = server.web.use(lambda wh: replace(derma[3], perimeter=since).reads(wh))
+    assert later != cardio[0]
+
+
+def test_a_second_project_s_overview_is_what_it_is_alone(fresh_server):
+    """The server counts each table once for perimeters that read the same
+    rows: derma's overview after cardio's is what it is alone."""
+    with fresh_server.client("rita") as api:
+        api.get("/api/overview", params={"project": "cardio"})
+    with fresh_server.client("dora") as api:
+        derma = api.get("/api/overview", params={"project": "derma"}).json()
+
+    def alone(wh):
+        from entrepot.privacy import authorise
+        from entrepot.quality.characterization import at_once, overview
+
+        return overview(authorise(wh, "dora", "count", "derma"), at_once(wh))
+
+    assert derma == fresh_server.web.use(alone)
 
 
 # -- vocabulary ----------------------------------------------------------------

@@ -147,6 +147,36 @@ def test_an_answer_asked_while_it_is_computed_is_computed_once(server):
     assert answers == [300, 300, 300] and len(calls) == 1
 
 
+def test_answers_made_of_shared_parts_compute_each_part_once(server):
+    """Two projects' overviews computed at once share the figures of the
+    tables both read: an answer computed outside any read (`reads=False`)
+    asks its parts of the cache, which waits for a part being computed."""
+    computing, go_on = threading.Event(), threading.Event()
+    calls = []
+
+    def part(wh):
+        calls.append(1)
+        computing.set()
+        go_on.wait(WAIT)
+        return wh.count("person")
+
+    def whole(name):
+        return name, server.web.cached(("test-readers", "part"), part)
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(
+            server.web.cached, ("test-readers", "a"), whole, "a", reads=False
+        )
+        assert computing.wait(WAIT)
+        second = pool.submit(
+            server.web.cached, ("test-readers", "b"), whole, "b", reads=False
+        )
+        time.sleep(0.3)
+        go_on.set()
+        answers = [first.result(timeout=WAIT), second.result(timeout=WAIT)]
+    assert answers == [("a", 300), ("b", 300)] and len(calls) == 1
+
+
 ROUNDS = 2
 ASKED = [  # count requests of project cardio, each asked by several threads
     ("/api/overview", {}),

@@ -2,6 +2,6 @@
 
 from entrepot.quality.characterization._analyses import ANALYSES, Analysis
 from entrepot.quality.characterization._describe import describe
-from entrepot.quality.characterization._overview import overview
+from entrepot.quality.characterization._overview import at_once, overview
 
-__all__ = ["ANALYSES", "Analysis", "describe", "overview"]
+__all__ = ["ANALYSES", "Analysis", "at_once", "describe", "overview"]

@@ -52,10 +52,20 @@ class Overview(BaseModel):
     quality: dict | None  # the last data quality run's summary, if any
 
 
-def _overview(wh, decision) -> tuple[dict, int]:
-    """What the page plots, and the persons it is about (for the audit log)."""
-    persons = decision.table(wh, "person").count().to_pyarrow().as_py()
-    return overview_of(wh, decision), persons
+def _overview(decision, web) -> tuple[dict, int]:
+    """What the page plots, and the persons it is about (for the audit log):
+    each table's figures remembered for every perimeter that reads the same
+    rows (until the warehouse changes), so that another project's overview
+    counts only what it has not counted."""
+    rows = web.read(decision.reads)
+
+    def read(item, work):
+        return web.cached(("overview", rows, *item), work)
+
+    def persons(wh) -> int:
+        return decision.table(wh, "person").count().to_pyarrow().as_py()
+
+    return overview_of(decision, read), read(("persons",), persons)
 
 
 @router.get("/overview", response_model=Overview)
@@ -65,6 +75,6 @@ def overview(request: Request, decision: Counting) -> Overview:
     and the data quality summary: all within the project's perimeter, masked."""
     key = ("overview", decision.project, decision.perimeter, decision.mask_below)
     web = state(request)
-    shown, persons = web.cached(key, _overview, decision)
+    shown, persons = web.cached(key, _overview, decision, web, reads=False)
     web.read(decision.released, "overview", None, persons=persons)
     return Overview(**shown)
