@@ -244,7 +244,7 @@ def _demographics(wh, decision: Decision, index: ir.Table) -> list[ir.Table]:
 
 def _labels(wh, rows: pa.Table) -> dict[int, str]:
     """The concept names of the concepts the rows name (one small query)."""
-    ids = sorted({int(c) for c in rows["concept_id"].to_numpy()} - {0})
+    ids = [int(c) for c in np.unique(rows["concept_id"].to_numpy()) if c != 0]
     if not ids or not wh.has_table("concept"):
         return {}
     concept = wh.table("concept")

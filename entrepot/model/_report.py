@@ -1,6 +1,8 @@
 """The model report: a trained model's folder as one self-contained HTML page,
 with the TRIPOD+AI checklist filled where the software can, performance,
-calibration, decision curve, subgroups and explanations as inline SVG.
+calibration, decision curve, subgroups and explanations as inline SVG. Its
+body (`Report.body`) is also the web app's page, which styles the same
+classes from its own stylesheet: no style attribute, no script.
 
 Every figure comes from the folder (`entrepot model train --out`), which left
 the warehouse through the release gate; the curves are drawn at score
@@ -109,9 +111,11 @@ LABELS = {
 
 @dataclass
 class Report:
-    """A rendered report and its checklist (for counts and tests)."""
+    """A rendered report: the page written as one file, its body (the
+    sections, for a page of the web app) and its checklist."""
 
     html: str
+    body: str
     checklist: Checklist
 
     @property
@@ -196,6 +200,7 @@ def model_report(
 def render(folder: ModelFolder, predictions, lang: str = "en") -> Report:
     """The report's HTML from a read folder and its predictions table."""
     from jinja2 import Environment
+    from markupsafe import Markup
 
     checklist = fill(folder)
     labels = LABELS[lang]
@@ -204,14 +209,10 @@ def render(folder: ModelFolder, predictions, lang: str = "en") -> Report:
     y = predictions["y_true"].to_numpy()[on].astype(int)
     p = predictions["y_score"].to_numpy()[on].astype(float)
     env = Environment(autoescape=True)
-    template = env.from_string(
-        files("entrepot.data.tripod_ai").joinpath("report.html").read_text("utf-8")
-    )
-    html = template.render(
-        lang=lang,
+    study = folder.results.get("study", {})
+    body = env.from_string(_resource("report_body.html")).render(
         t=labels,
         title=checklist.rows[0].answer,
-        study=folder.results.get("study", {}),
         performance=_performance(folder.results),
         counted=labels["filled"].format(
             items=len(checklist.filled_items),
@@ -224,7 +225,18 @@ def render(folder: ModelFolder, predictions, lang: str = "en") -> Report:
         plots=_plots(folder, y, p, labels),
         subgroups=_subgroup_rows(folder.results),
     )
-    return Report(html, checklist)
+    html = env.from_string(_resource("report.html")).render(
+        lang=lang,
+        t=labels,
+        study=study,
+        css=Markup(_resource("report.css")),
+        body=Markup(body),
+    )
+    return Report(html, body, checklist)
+
+
+def _resource(name: str) -> str:
+    return files("entrepot.data.tripod_ai").joinpath(name).read_text("utf-8")
 
 
 def _performance(r: dict) -> list[tuple[str, str]]:

@@ -139,8 +139,10 @@ class GradientBoosting(Strict):
     learning_rate: float = Field(0.05, gt=0)
     max_leaf_nodes: int = Field(15, ge=2)
     folds: int = Field(3, ge=2)
-    #: OpenMP threads (1: a machine shared with other work stays responsive)
+    #: OpenMP threads of each fit (1: a machine shared with other work stays responsive)
     threads: int = Field(1, ge=1)
+    #: fits (the folds' and the final one) run at once, in threads
+    jobs: int = Field(2, ge=1)
 
 
 class Learner(Strict):

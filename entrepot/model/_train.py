@@ -147,9 +147,12 @@ def _l1_logistic(settings: L1Logistic, x, y, names, seed) -> FittedModel:
 
 
 def _boosting(settings: GradientBoosting, x, y, names, seed) -> FittedModel:
-    """scikit-learn's histogram gradient boosting, on the dense matrix."""
+    """scikit-learn's histogram gradient boosting, on the dense matrix: the
+    folds' fits and the final one, which does not depend on them, at once."""
+    from joblib import Parallel, delayed
+    from sklearn.base import clone
     from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.model_selection import cross_val_score
+    from sklearn.metrics import get_scorer
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
 
@@ -160,21 +163,34 @@ def _boosting(settings: GradientBoosting, x, y, names, seed) -> FittedModel:
         random_state=seed,
     )
     pipeline = make_pipeline(FunctionTransformer(_dense, accept_sparse=True), model)
-    from threadpoolctl import threadpool_limits
-
     folds = _folds(settings.folds, y, seed)
-    with threadpool_limits(settings.threads, user_api="openmp"):
-        scores = None
-        if folds is not None:
-            scores = cross_val_score(pipeline, x, y, cv=folds, scoring="roc_auc")
-        pipeline.fit(x, y)
+    parts = [] if folds is None else list(folds.split(x, y))
+    everyone = np.arange(len(y))
+    fits = Parallel(n_jobs=settings.jobs, backend="threading")(
+        delayed(_fit_part)(clone(pipeline), x, y, train, settings.threads)
+        for train in [everyone] + [train for train, _ in parts]
+    )
+    auroc = get_scorer("roc_auc")  # as cross_val_score scores
+    scores = [
+        auroc(fitted, x[test], y[test])
+        for fitted, (_, test) in zip(fits[1:], parts, strict=True)
+    ]
     return FittedModel(
-        pipeline,
+        fits[0],
         names,
         "gradient_boosting",
         settings.model_dump(),
-        None if scores is None else float(np.nanmean(scores)),
+        float(np.nanmean(scores)) if scores else None,
     )
+
+
+def _fit_part(pipeline, x, y, rows: np.ndarray, threads: int):
+    """The pipeline fitted on some rows, with `threads` OpenMP threads (the
+    limit holds for the calling thread)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(threads, user_api="openmp"):
+        return pipeline.fit(x[rows], y[rows])
 
 
 def _dense(x):

@@ -155,3 +155,45 @@ def test_bad_input_is_one_line(tmp_path, capsys, hf_copy):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err == (f"entrepot: error: {study}: time_at_risk: start 30 is after end 1")
+
+
+def test_boosting_fits_at_once_give_the_model_fitted_one_after_another():
+    """The folds' fits and the final one in threads (`jobs`) give the same
+    cross-validated AUROC and risks as scikit-learn's cross_val_score and a
+    fit after it, one at a time."""
+    import scipy.sparse as sp
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    from entrepot.model._study import Learner
+    from entrepot.model._train import fit_learners
+
+    rng = np.random.default_rng(7)
+    dense = (rng.random((300, 12)) < 0.3) * rng.integers(1, 5, (300, 12))
+    y = (dense[:, 0] + dense[:, 1] + rng.normal(0, 2, 300) > 3).astype(int)
+    x = sp.csr_matrix(dense.astype(float))
+    names = [f"c{i}" for i in range(12)]
+    settings = {"max_iter": 20, "max_leaf_nodes": 7}
+    found = {
+        jobs: fit_learners(
+            [Learner.model_validate({"gradient_boosting": settings | {"jobs": jobs}})],
+            x,
+            y,
+            names,
+            seed=3,
+        )
+        for jobs in (1, 2)
+    }
+    reference = HistGradientBoostingClassifier(
+        max_iter=20, learning_rate=0.05, max_leaf_nodes=7, random_state=3
+    )
+    folds = StratifiedKFold(3, shuffle=True, random_state=3)
+    cv = cross_val_score(reference, x.toarray().astype(np.float32), y, cv=folds,
+                         scoring="roc_auc").mean()  # fmt: skip
+    risks = reference.fit(x.toarray().astype(np.float32), y).predict_proba(
+        x.toarray().astype(np.float32)
+    )[:, 1]
+    for model, figures in found.values():
+        assert figures[0]["cv_auroc"] == round(cv, 4)
+        assert model.cv_auroc == cv
+        assert np.array_equal(model.predict(x), risks)

@@ -27,7 +27,7 @@ FAMILIES = {
     "page.": ["overview", "cohorts", "subgroups", "search", "extractions",
               "prescription", "admin", "login", "patient", "error", "slide", "deaths", "network",
               "datathon", "datathon_instructor", "requests", "office",
-              "cohort_patients", "quality"],
+              "cohort_patients", "quality", "model_report"],
     "network.state.": ["pending", "accepted", "refused", "done"],
     "error.code.": sorted(CODES.values()),
     "quality.category.": ["conformance", "completeness", "plausibility"],

@@ -1,12 +1,14 @@
 """Page: the TRIPOD+AI report of a project's trained model (the same as
-`entrepot model report`), in the user's language."""
+`entrepot model report`), in the user's language, inside the app's page: its
+stylesheets, no inline style or script (the CSP forbids them)."""
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from entrepot.web import _i18n
 from entrepot.web._auth import Reading
 from entrepot.web._state import state
+from entrepot.web.pages import PageSession, render
 
 router = APIRouter()
 
@@ -18,10 +20,15 @@ def _report(wh, decision, name: str, lang: str) -> str:
     decision.released(
         wh, "model.report", {"model": name}, rows=len(made.checklist.rows)
     )
-    return made.html
+    return made.body
 
 
 @router.get("/models/{name}/report")
-def model_report_page(request: Request, decision: Reading, name: str):
-    html = state(request).use(_report, decision, name, _i18n.language(request))
-    return HTMLResponse(html)
+def model_report_page(
+    request: Request, session: PageSession, decision: Reading, name: str
+):
+    body = state(request).use(_report, decision, name, _i18n.language(request))
+    return render(
+        request, "model_report.html", session, page="model_report", name=name,
+        report=Markup(body),
+    )  # fmt: skip
