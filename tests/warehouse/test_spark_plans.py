@@ -176,3 +176,24 @@ def test_load_eras_and_examples_keep_rows_in_partitions(partitioned, tmp_path):
         assert plans, step
         assert [g for p in plans for g in gathered(p)] == [], step
         assert [s for p in plans if (s := streamed(p))] == [], step
+
+
+def test_batches_reach_the_driver_a_partition_at_a_time(partitioned, tmp_path):
+    """`to_pyarrow_batches` on Spark: batches of at most 10 rows of 100, in order, the
+    same rows as one read, and no query that brings the whole result back."""
+    with Warehouse.create(warehouse_uri("spark", tmp_path), vocabulary=False) as wh:
+        persons = pa.table(
+            {"person_id": range(100, 0, -1), "gender_concept_id": [8507] * 100,
+             "year_of_birth": [1950] * 100, "race_concept_id": [0] * 100,
+             "ethnicity_concept_id": [0] * 100}
+        )  # fmt: skip
+        write_tables(wh, {"person": persons})
+        ordered = wh.table("person").order_by("person_id")
+        with recorded(partitioned) as plans:
+            batches = list(ordered.to_pyarrow_batches(chunk_size=10))
+        sizes = [len(b) for b in batches]
+        assert sum(sizes) == 100 and max(sizes) == 10
+        whole = ordered.to_pyarrow()
+        assert pa.Table.from_batches(batches).equals(whole)
+        assert whole["person_id"].to_pylist() == list(range(1, 101))
+    assert [s for p in plans if (s := streamed(p))] == []
