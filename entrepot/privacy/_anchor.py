@@ -97,19 +97,24 @@ def read_heads(path: Path) -> list[Head]:
     return heads
 
 
-def check_heads(rows: list[dict], heads: list[Head]) -> int | None:
-    """The first position (1-based) where `rows` disagree with the recorded
+def check_heads(
+    first: int | None,
+    entries: int,
+    stored: dict[int, tuple[int, str]],
+    heads: list[Head],
+) -> int | None:
+    """The first position (1-based) where the log disagrees with the recorded
     heads, or None: a head whose entry holds another hash (rewritten), or
-    that is past the end (entries cut). Heads older than the first entry
-    kept were removed by retention, and are skipped."""
-    stored = {row["seq"]: (i, row["hash"]) for i, row in enumerate(rows, start=1)}
-    first_kept = rows[0]["seq"] if rows else None
+    that is past the end (entries cut). `first`: the seq of the first entry
+    kept, `entries`: how many are kept, `stored`: seq → (position, hash) of
+    those at the heads' seqs. Heads older than the first entry kept were
+    removed by retention, and are skipped."""
     bad = []
     for head in heads:
         if head.entries in stored:
             position, value = stored[head.entries]
             if value != head.hash:
                 bad.append(position)
-        elif first_kept is None or head.entries > first_kept:
-            bad.append(len(rows) + 1)
+        elif first is None or head.entries > first:
+            bad.append(entries + 1)
     return min(bad, default=None)

@@ -232,8 +232,16 @@ def entries(
     return rows[-limit:] if limit else rows
 
 
+#: Audit entries `verify` reads at a time.
+VERIFY_BATCH = 10_000
+
+
 def verify(
-    wh, *, expect_head: str | None = None, anchor: Path | None = None
+    wh,
+    *,
+    expect_head: str | None = None,
+    anchor: Path | None = None,
+    batch_size: int = VERIFY_BATCH,
 ) -> dict[str, Any]:
     """`{"ok", "entries", "first_bad", "anchor"}` (and `"expected"` with
     `expect_head`).
@@ -243,13 +251,19 @@ def verify(
     `entries + 1` when entries were cut from the end. `anchor`:
     `{"file", "entries", "ok"}` for the anchor file (default `anchor_path`),
     ok None when there is none; `expect_head`: a head hash recorded earlier
-    (`head`), which must still be in the chain.
+    (`head`), which must still be in the chain. The log is read `batch_size`
+    entries at a time, so memory does not grow with it.
     """
-    rows = entries(wh)
+    if expect_head is not None:
+        expect_head = _checked_head(expect_head)
     path = anchor or anchor_path(wh)
     heads = read_heads(path)
-    anchored = check_heads(rows, heads)
-    bad = [p for p in (_chain_break(rows), anchored) if p is not None]
+    _flush(wh)
+    walk = _Walk(_prune_starts(wh), {h.entries for h in heads}, expect_head)
+    for row in _stored(wh, batch_size):
+        walk.add(row)
+    anchored = check_heads(walk.first_seq, walk.entries, walk.anchored, heads)
+    bad = [p for p in (walk.first_break, anchored) if p is not None]
     result: dict[str, Any] = {
         "anchor": {
             "file": str(path),
@@ -258,60 +272,87 @@ def verify(
         }
     }
     if expect_head is not None:
-        expect_head = expect_head.strip().lower()
-        found = _find(rows, expect_head)
+        found = 0 if expect_head == GENESIS else walk.found  # an empty log's head
         result["expected"] = {
             "hash": expect_head,
             "entries": found,
             "ok": found is not None,
         }
         if found is None:
-            bad.append(len(rows) + 1)
+            bad.append(walk.entries + 1)
     first_bad = min(bad, default=None)
-    summary = {"ok": first_bad is None, "entries": len(rows), "first_bad": first_bad}
+    summary = {"ok": first_bad is None, "entries": walk.entries, "first_bad": first_bad}
     return summary | result
 
 
-def _chain_break(rows: list[dict]) -> int | None:
-    """The position of the first entry that breaks the chain, or None."""
-    starts = _prune_starts(rows)
-    previous = None
-    for i, row in enumerate(rows, start=1):
-        expected_prev = (
-            previous["hash"] if previous else starts.get(row["seq"], GENESIS)
-        )
-        if previous is not None and row["seq"] != previous["seq"] + 1:
-            return i
-        if row["prev_hash"] != expected_prev or row["hash"] != entry_hash(
-            row["prev_hash"], row
+def _stored(wh, batch_size: int):
+    """The stored entries in order by seq, read `batch_size` at a time."""
+    if not wh.has_table("audit_log"):
+        return
+    t = wh.table("audit_log")
+    for batch in t.order_by(t.seq).to_pyarrow_batches(chunk_size=batch_size):
+        yield from batch.to_pylist()
+
+
+class _Walk:
+    """One pass over the entries in order: the first that breaks the chain,
+    the hashes stored at the seqs the anchor recorded (seq → (position,
+    hash)), and the seq of the entry whose hash is `expected`."""
+
+    def __init__(self, starts: dict[int, str], heads: set[int], expected: str | None):
+        self.starts, self.heads, self.expected = starts, heads, expected
+        self.entries = 0
+        self.first_seq: int | None = None
+        self.first_break: int | None = None
+        self.found: int | None = None
+        self.anchored: dict[int, tuple[int, str]] = {}
+        self._previous: dict | None = None
+
+    def add(self, row: dict) -> None:
+        self.entries += 1
+        i, seq, previous = self.entries, row["seq"], self._previous
+        if self.first_seq is None:
+            self.first_seq = seq
+        if seq in self.heads:
+            self.anchored[seq] = (i, row["hash"])
+        if self.found is None and row["hash"] == self.expected:
+            self.found = seq
+        self._previous = row
+        if self.first_break is not None:
+            return
+        expected_prev = previous["hash"] if previous else self.starts.get(seq, GENESIS)
+        if (
+            (previous is not None and seq != previous["seq"] + 1)
+            or row["prev_hash"] != expected_prev
+            or row["hash"] != entry_hash(row["prev_hash"], row)
         ):
-            return i
-        previous = row
-    return None
+            self.first_break = i
 
 
 _HASH = re.compile(r"[0-9a-f]{64}")
 
 
-def _find(rows: list[dict], expected: str) -> int | None:
-    """The seq of the entry whose hash is `expected`, or None."""
+def _checked_head(expected: str) -> str:
+    """A head hash as `entrepot audit head` prints it, lower case."""
+    expected = expected.strip().lower()
     if not _HASH.fullmatch(expected):
         raise PrivacyError(
             f"expected head {expected[:80]!r}: a head is 64 hexadecimal digits, "
             "as `entrepot audit head` prints it"
         )
-    if expected == GENESIS:  # the head of an empty log
-        return 0
-    return next((row["seq"] for row in rows if row["hash"] == expected), None)
+    return expected
 
 
-def _prune_starts(rows: list[dict]) -> dict[int, str]:
+def _prune_starts(wh) -> dict[int, str]:
     """seq → prev_hash allowed for the first entry kept after a retention prune."""
+    if not wh.has_table("audit_log"):
+        return {}
+    t = wh.table("audit_log")
+    prunes = t.filter(t.action == "audit.prune").select("parameters")
     out = {}
-    for row in rows:
-        if row["action"] == "audit.prune":
-            p = json.loads(row["parameters"])
-            out[p["removed_through"] + 1] = p["anchor"]
+    for row in prunes.to_pyarrow().to_pylist():
+        p = json.loads(row["parameters"])
+        out[p["removed_through"] + 1] = p["anchor"]
     return out
 
 

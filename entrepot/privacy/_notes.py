@@ -9,10 +9,13 @@ its notes as written, names and IPP included) is de-identified afterwards with
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import ibis
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from entrepot.privacy._audit import audit
 from entrepot.privacy._tables import schema_of
@@ -50,36 +53,58 @@ def deidentify_notes(
     if not wh.has_table("note"):
         return {"notes": 0, "changed": 0, "spans": 0}
     note = wh.table("note")
-    ids: list[int] = []
-    texts: list[str] = []
-    read = spans = 0
-    for batch in note.select("note_id", "note_text").to_pyarrow_batches(
-        chunk_size=batch_size
-    ):
-        for note_id, text in zip(
-            batch.column("note_id").to_pylist(),
-            batch.column("note_text").to_pylist(),
-            strict=True,
-        ):
-            new, found = _deidentified(text or "", config)
-            if found and new != (text or ""):
-                ids.append(note_id)
-                texts.append(new)
-                spans += found
-        read += batch.num_rows
-        if progress:
-            progress(f"de-identifying notes ({read:,})")
-    result = {"notes": read, "changed": len(ids), "spans": spans}
-    if not ids:
-        return result
-    changes = wh.store.from_arrow(
-        pa.table(
-            {
-                "note_id": pa.array(ids, pa.int64()),
-                "_deid_text": pa.array(texts, pa.string()),
-            }
-        )
+    with tempfile.TemporaryDirectory(prefix="entrepot-deid-") as folder:
+        spill = Path(folder) / "changed.parquet"
+        result = _changed_texts(note, config, batch_size, spill, progress)
+        if not result["changed"]:
+            return result
+        _rewrite(wh, note, wh.store.read_file(spill))
+    audit(
+        wh,
+        user,
+        "deid.notes",
+        {"mode": config.mode, "labels": sorted(config.labels)},
+        rows=result["changed"],
     )
+    return result
+
+
+#: The de-identified texts of changed notes, as `_changed_texts` writes them.
+_CHANGED = pa.schema([("note_id", pa.int64()), ("_deid_text", pa.string())])
+
+
+def _changed_texts(note, config, batch_size: int, spill: Path, progress) -> dict:
+    """Read the notes `batch_size` at a time and write the changed ones'
+    de-identified texts to the Parquet file `spill` (memory holds one batch);
+    `{"notes", "changed", "spans"}`."""
+    read = changed = spans = 0
+    with pq.ParquetWriter(spill, _CHANGED) as writer:
+        for batch in note.select("note_id", "note_text").to_pyarrow_batches(
+            chunk_size=batch_size
+        ):
+            ids, texts = [], []
+            for note_id, text in zip(
+                batch.column("note_id").to_pylist(),
+                batch.column("note_text").to_pylist(),
+                strict=True,
+            ):
+                new, found = _deidentified(text or "", config)
+                if found and new != (text or ""):
+                    ids.append(note_id)
+                    texts.append(new)
+                    spans += found
+            if ids:
+                writer.write_table(pa.table([ids, texts], schema=_CHANGED))
+            read += batch.num_rows
+            changed += len(ids)
+            if progress:
+                progress(f"de-identifying notes ({read:,})")
+    return {"notes": read, "changed": changed, "spans": spans}
+
+
+def _rewrite(wh, note, changes) -> None:
+    """Replace the changed notes' texts, and delete every annotation of a
+    changed note and every identifier annotation, in one transaction."""
     joined = note.left_join(changes, note.note_id == changes.note_id)
     rewritten = joined.select(
         *[
@@ -99,14 +124,6 @@ def deidentify_notes(
     with wh.store.transaction() as tx:
         for name, rows in writes.items():
             tx.replace(schema_of(name), name, rows)
-    audit(
-        wh,
-        user,
-        "deid.notes",
-        {"mode": config.mode, "labels": sorted(config.labels)},
-        rows=len(ids),
-    )
-    return result
 
 
 def _deidentified(text: str, config: DeidConfig) -> tuple[str, int]:

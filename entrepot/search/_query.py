@@ -130,6 +130,37 @@ def _snippet(generators, doc) -> str:
     return ""
 
 
+#: Matching notes collected at a time for counts and cohorts.
+HIT_BATCH = 100_000
+
+
+def _matching(searcher, schema, query, batch_size: int):
+    """The addresses of every note matching `query`, `batch_size` at a time
+    in note id order (each batch asks for the notes after the last one), so
+    that memory does not grow with the number of hits."""
+    after = query
+    while True:
+        hits = searcher.search(
+            after,
+            limit=batch_size,
+            count=False,
+            order_by_field="note_id",
+            order=tantivy.Order.Asc,
+        ).hits
+        if not hits:
+            return
+        yield [address for _, address in hits]
+        if len(hits) < batch_size:
+            return
+        later = tantivy.Query.range_query(
+            schema, "note_id", tantivy.FieldType.Integer, hits[-1][0], None,
+            include_lower=False,
+        )  # fmt: skip
+        after = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, query), (tantivy.Occur.Must, later)]
+        )
+
+
 def search_notes(
     wh,
     text: str,
@@ -137,22 +168,30 @@ def search_notes(
     *,
     limit: int = 20,
     offset: int = 0,
+    batch_size: int = HIT_BATCH,
 ) -> dict[str, object]:
     """`{"notes", "persons", "person_ids", "offset", "hits": [{note_id,
     person_id, note_date, note_title, snippet}]}`: counts over every matching
     note, the persons they count (for the release gate's count of persons),
     hits for the page of `limit` from `offset` (best first), with snippets
-    (matches in <b>...</b>)."""
+    (matches in <b>...</b>). Matching notes are counted `batch_size` at a
+    time; only the page's hits are ranked."""
     if limit < 0 or offset < 0:
         raise SearchQueryError(f"limit {limit} and offset {offset}: at least 0")
     filters = filters or SearchFilters()
     index = require_index(wh)
     searcher = index.searcher()
     query = build_query(index.schema, text, filters)
-    everything = searcher.search(query, limit=max(searcher.num_docs, 1)).hits
-    everything.sort(key=lambda h: (-h[0], h[1].segment_ord, h[1].doc))  # stable pages
-    addresses = [a for _, a in everything]
-    persons = set(searcher.fast_field_values("person_id", addresses))
+    notes, persons = 0, set()
+    for addresses in _matching(searcher, index.schema, query, batch_size):
+        notes += len(addresses)
+        persons.update(searcher.fast_field_values("person_id", addresses))
+    page = (
+        searcher.search(query, limit=limit, count=False, offset=offset).hits
+        if limit and offset < notes
+        else []
+    )
+    page.sort(key=lambda h: (-h[0], h[1].segment_ord, h[1].doc))  # stable pages
     generators = []
     for field in searched_fields(filters.exclude):
         generator = tantivy.SnippetGenerator.create(
@@ -161,7 +200,7 @@ def search_notes(
         generator.set_max_num_chars(_SNIPPET_CHARS)
         generators.append(generator)
     hits = []
-    for address in addresses[offset : offset + limit]:
+    for _, address in page:
         doc = searcher.doc(address)
         hits.append(
             {
@@ -173,7 +212,7 @@ def search_notes(
             }
         )
     return {
-        "notes": len(addresses),
+        "notes": notes,
         "persons": len(persons),
         "person_ids": sorted(persons),
         "offset": offset,
@@ -181,14 +220,13 @@ def search_notes(
     }
 
 
-def matching_notes(wh, text: str, filters: SearchFilters) -> list[tuple[int, int]]:
-    """(person_id, day number) of every matching note."""
+def matching_notes(wh, text: str, filters: SearchFilters, batch_size: int = HIT_BATCH):
+    """(person_id, day number) of every matching note, read `batch_size`
+    notes at a time."""
     index = require_index(wh)
     searcher = index.searcher()
     query = build_query(index.schema, text, filters)
-    addresses = [
-        a for _, a in searcher.search(query, limit=max(searcher.num_docs, 1)).hits
-    ]
-    persons = searcher.fast_field_values("person_id", addresses)
-    days = searcher.fast_field_values("note_day", addresses)
-    return list(zip(persons, days, strict=True))
+    for addresses in _matching(searcher, index.schema, query, batch_size):
+        persons = searcher.fast_field_values("person_id", addresses)
+        days = searcher.fast_field_values("note_day", addresses)
+        yield from zip(persons, days, strict=True)

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
-import numpy as np
 import pyarrow as pa
 
 from entrepot.errors import InputFileError, LoadError, first_line
@@ -163,7 +162,11 @@ def _check(
     materialized and resolved, so a clean load costs one light extra pass.
     """
     key = list(spec.key)
-    bounds = _increasing_bounds(typed, key)
+    bounds = (
+        wh.store.unique_bounds(typed[key[0]])
+        if len(key) == 1 and typed[key[0]].type().is_integer()
+        else None
+    )
     rows = typed
     if persons is not None:
         pid = rows.person_id
@@ -179,7 +182,7 @@ def _check(
                 ),
             )
         )
-    if bounds is None:  # keys not in increasing order: count them to find repeats
+    if bounds is None:  # keys not proven unique: count them to find repeats
         repeated = typed.select(*key).group_by(key).aggregate(_n=ibis._.count())
         repeated = repeated.filter(repeated._n > 1).select(
             *key, _repeated=ibis.literal(True)
@@ -224,30 +227,6 @@ def _check(
         skipped=int(stats.get("skipped") or 0),
         quarantined=int(stats.get("bad") or 0),
     )
-
-
-def _increasing_bounds(typed: ir.Table, key: list[str]) -> tuple[int, int] | None:
-    """(first, last) key when a single integer key strictly increases, else None.
-
-    Strictly increasing values are distinct, whatever order the engine returns
-    them in, so this proves there is no repeat without counting every key; it
-    streams one column, so memory stays bounded.
-    """
-    if len(key) != 1 or not typed[key[0]].type().is_integer():
-        return None
-    first = last = None
-    for batch in typed.select(typed[key[0]]).to_pyarrow_batches(chunk_size=1 << 20):
-        column = batch.column(0)
-        if column.null_count:
-            return None
-        values = column.to_numpy()
-        if not len(values):
-            continue
-        if last is not None and values[0] <= last or (np.diff(values) <= 0).any():
-            return None
-        first = int(values[0]) if first is None else first
-        last = int(values[-1])
-    return None if first is None else (first, last)
 
 
 def _may_be_known(

@@ -244,6 +244,25 @@ class SparkStore(Store):
         frame = self.session.createDataFrame(data.combine_chunks())
         return self._scratch_view(frame, "arrow")
 
+    def unique_bounds(self, column: ir.IntegerColumn) -> tuple[int, int] | None:
+        """(lowest, highest) value of a column free of nulls and repeats, else
+        None: one aggregate the executors compute (streaming every value to
+        the driver would make it the bottleneck of a load)."""
+        found = (
+            column.as_table()
+            .aggregate(
+                values=column.nunique(),  # distinct non-null values
+                every=ibis._.count(),
+                low=column.min(),
+                high=column.max(),
+            )
+            .to_pyarrow()
+            .to_pylist()[0]
+        )
+        if not found["every"] or found["values"] != found["every"]:
+            return None
+        return int(found["low"]), int(found["high"])
+
     def read_file(
         self, path: Path, *, delimiter: str = ",", quoted: bool = True
     ) -> ir.Table:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pyarrow as pa
 
 from entrepot.errors import WarehouseRevisionError
@@ -195,6 +196,28 @@ class Store(ABC):
     def from_arrow(self, data: pa.Table) -> ir.Table:
         """An Arrow table as an Ibis table on this engine."""
         return ibis.memtable(data)
+
+    def unique_bounds(self, column: ir.IntegerColumn) -> tuple[int, int] | None:
+        """(lowest, highest) value of an integer column proven free of nulls
+        and repeats, else None (repeats or nulls, or not proven).
+
+        An engine in this process streams the column once and proves it when
+        the values strictly increase (distinct whatever order they come in),
+        in bounded memory and without counting every value.
+        """
+        first = last = None
+        for batch in column.as_table().to_pyarrow_batches(chunk_size=1 << 20):
+            values = batch.column(0)
+            if values.null_count:
+                return None
+            values = values.to_numpy()
+            if not len(values):
+                continue
+            if last is not None and values[0] <= last or (np.diff(values) <= 0).any():
+                return None
+            first = int(values[0]) if first is None else first
+            last = int(values[-1])
+        return None if first is None else (first, last)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

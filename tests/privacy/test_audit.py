@@ -302,3 +302,31 @@ def test_deferred_entries_are_written_in_order_in_one_go(make_warehouse):
         "first_bad": None,
         "anchor": None,
     }
+
+
+def test_verify_reads_the_log_in_batches(new_duckdb, tmp_path):
+    """100 entries read 10 at a time give what one read gives: a retention
+    prune's start, a modified entry, an anchored head and an expected head
+    found in later batches."""
+    wh = new_duckdb(tmp_path / "long.duckdb")
+
+    def log(n: int) -> None:  # queued, written in one transaction (fast)
+        queue = defer_audit(wh)
+        for i in range(n):
+            audit(wh, "ada", "cohort.count", {"cohort": i}, "P1", rows=i, persons=i)
+        queue.close(wh)
+
+    log(99)
+    set_retention(wh, 30)
+    assert prune(wh, "admin", now=datetime.now() + timedelta(days=40)) == 99
+    log(100)
+    expected = entries(wh)[63]["hash"]
+    whole = verify(wh, expect_head=expected)
+    assert verify(wh, expect_head=expected, batch_size=10) == whole
+    assert _chain(whole) == {"ok": True, "entries": 101, "first_bad": None}
+    assert whole["expected"]["entries"] == 163 and whole["anchor"]["ok"]
+    _rewrite(wh, lambda t: t.mutate(rows=ibis.ifelse(t.seq == 137, 0, t.rows)))
+    broken = verify(wh, expect_head=expected, batch_size=10)
+    assert broken == verify(wh, expect_head=expected)
+    assert _chain(broken) == {"ok": False, "entries": 101, "first_bad": 38}
+    wh.close()

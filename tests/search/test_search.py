@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from entrepot.errors import SearchIndexError, SearchQueryError
-from entrepot.search import SearchFilters, parse_exclude, search_notes, split_by_context
+from entrepot.search import (
+    SearchFilters,
+    parse_exclude,
+    search_notes,
+    split_by_context,
+    update_index,
+)
+from entrepot.search._query import matching_notes
 from tests.search.conftest import NOTES
 
 
@@ -109,3 +116,44 @@ def test_pages_of_hits(indexed):
     assert {i: (h["note_title"], h["note_date"]) for i, h in hits.items()} == {
         i: (title, day.isoformat()) for i, (_, day, title, _) in NOTES.items()
     }
+
+
+@pytest.fixture(scope="module")
+def hundred_notes(tmp_path_factory):
+    """100 notes of 30 persons (20 with sclérodermie), many alike (equal scores), indexed in
+    batches of 20 (several segments)."""
+    from entrepot.warehouse import Warehouse
+
+    from .conftest import add_notes
+
+    path = tmp_path_factory.mktemp("hundred") / "eds.duckdb"
+    words = ["Sclérodermie systémique.", "Sclérodermie.", "Toux sèche."]
+    with Warehouse.create(path, vocabulary=False) as wh:
+        add_notes(wh, {
+            i: (1000 + i % 30, date(2020, 1, 1) + timedelta(days=i), "CR",
+                words[i % 3] + " Suivi." * (i % 4))
+            for i in range(1, 101)
+        })  # fmt: skip
+        update_index(wh, workers=1, batch_size=20)
+        yield wh
+
+
+def test_hits_are_collected_in_batches(hundred_notes):
+    """Batches of 10 notes give the counts, persons and pages of one batch;
+    each page is its slice of every hit, best first (ties in index order)."""
+    wh, everything = hundred_notes, SearchFilters(exclude=())
+    whole = search_notes(wh, "sclérodermie", everything, limit=100)
+    assert (whole["notes"], whole["persons"]) == (67, 20)
+    ranked = [h["note_id"] for h in whole["hits"]]
+    for offset in (0, 7, 60, 67):
+        batched = search_notes(
+            wh, "sclérodermie", everything, limit=7, offset=offset, batch_size=10
+        )
+        assert batched | {"hits": None, "offset": None} == whole | {
+            "hits": None, "offset": None
+        }  # fmt: skip
+        assert [h["note_id"] for h in batched["hits"]] == ranked[offset : offset + 7]
+    assert sorted(matching_notes(wh, "sclérodermie", everything, batch_size=10)) == (
+        sorted(matching_notes(wh, "sclérodermie", everything))
+    )
+    assert len(list(matching_notes(wh, "toux", everything, batch_size=10))) == 33
