@@ -7,7 +7,12 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from entrepot.errors import DisclosureError, StudyError
-from entrepot.network._analyses import ANALYSES, design, logistic_round
+from entrepot.network._analyses import (
+    ANALYSES,
+    design,
+    fedavg_answer,
+    logistic_round,
+)
 from entrepot.network._node import (
     ACCEPTED,
     DONE,
@@ -49,8 +54,8 @@ def answer_study(
     wh, hub: str, study_id: str, asked: dict, cached: Callable[[Callable], object]
 ) -> dict:
     """The study's status, and when it is accepted, its aggregates: a
-    logistic study answers one round (`asked["beta"]`, done with
-    `asked["last"]`); the others at once. `cached(work)`: `work(wh)`,
+    logistic or fedavg study answers one round (`asked["beta"]` or
+    `asked["weights"]`, done with `asked["last"]`); the others at once. `cached(work)`: `work(wh)`,
     remembered while the warehouse does not change. A study whose figures
     would single out a small group with those of earlier studies (the
     differencing defence) is refused, saying so."""
@@ -69,7 +74,12 @@ def answer_study(
 
 
 def _answer(wh, study_id, study, decision, asked, cached, status) -> dict:
-    if study["analysis"] == "logistic":
+    if study["analysis"] == "fedavg":
+        data = cached(lambda wh: design(wh, study))
+        result = fedavg_answer(wh, study, decision, data, asked)
+        if asked.get("last"):
+            status = set_status(wh, study_id, DONE)["status"]
+    elif study["analysis"] == "logistic":
         if not isinstance(asked.get("beta"), list):
             raise StudyError("beta: a list of coefficients is expected")
         data = cached(lambda wh: design(wh, study))
