@@ -117,19 +117,19 @@ def send_study(state: HubState, body: dict, timeout: float = TIMEOUT) -> dict:
 
 def refresh(state: HubState, study_id: str, timeout: float = TIMEOUT) -> dict:
     """Ask every node not done (nor refused) for its answer, then combine the
-    answers of the nodes that gave one (a logistic model is fitted again)."""
+    answers of the nodes that gave one (a model is trained again)."""
     study = state.study(study_id)
     known = state.node_statuses(study_id)
     nodes = state.nodes()
-    logistic = study["analysis"] in ROUNDS
-    if logistic and all(
+    in_rounds = study["analysis"] in ROUNDS
+    if in_rounds and all(
         known.get(n["name"], {}).get("status") in TERMINAL for n in nodes
     ):
         return report(state, study_id, combined=False)
     ready = []
     for node in nodes:
         status = known.get(node["name"], {}).get("status")
-        if status in TERMINAL and not (logistic and status == "done"):
+        if status in TERMINAL and not (in_rounds and status == "done"):
             continue
         try:
             if status in (None, "unreachable"):
@@ -151,17 +151,17 @@ def refresh(state: HubState, study_id: str, timeout: float = TIMEOUT) -> dict:
             state.set_node(
                 study_id, node["name"], found["status"], detail=found.get("detail")
             )
-        elif logistic:
+        elif in_rounds:
             state.set_node(study_id, node["name"], "running")
             ready.append(node)
         else:
             result = found["result"] | {"threshold": found["threshold"]}
             state.set_node(study_id, node["name"], "done", result)
-    if logistic and ready:
+    if in_rounds and ready:
         (_fit if study["analysis"] == "logistic" else _fedavg)(
             state, study, ready, timeout
         )
-    return report(state, study_id, combined=not logistic)
+    return report(state, study_id, combined=not in_rounds)
 
 
 def _fit(state: HubState, study: dict, nodes: list[dict], timeout: float) -> None:

@@ -13,8 +13,9 @@ release gate's threshold (`Decision.mask_below`, T below).
 - logistic: for the hub's coefficients, the gradient and Hessian of the
   log-likelihood summed over the node's persons (`logistic_round`);
 - fedavg: for the hub's weights, the node's weights after local training
-  and its number of training persons; on the last round, its test scores
-  as counts per score bin (`fedavg_answer`, `_federated`).
+  and its number of training persons; on the last round, its test AUROC
+  and AUPRC and its test scores as counts per score bin (`fedavg_answer`,
+  `_federated`).
 
 Person-level rows are read here, on the node, and never leave it. The
 persons each study counts go through the gate's differencing defence, with
@@ -326,7 +327,7 @@ def _noisy(top: np.ndarray, gradient, hessian, noise: dict):
 def fedavg_answer(wh, study: dict, decision, data, asked: dict) -> dict:
     """One FedAvg round: the node's number of training persons and events,
     and its weights trained from `asked["weights"]` (none asked: the
-    figures only; `asked["last"]`: its test score bins instead). A node
+    figures only; `asked["last"]`: its test figures instead). A node
     whose training persons, events or non-events are fewer than T takes no
     part: it answers them masked, and says so."""
     from entrepot.errors import StudyError
@@ -351,11 +352,16 @@ def fedavg_answer(wh, study: dict, decision, data, asked: dict) -> dict:
     weights = asked.get("weights")
     if weights is None:
         return out
-    if not isinstance(weights, list) or len(weights) != x.shape[1]:
-        raise StudyError(f"weights: {x.shape[1]} weights expected")
+    round_ = asked.get("round", 0)
+    if not (
+        isinstance(weights, list)
+        and len(weights) == x.shape[1]
+        and all(isinstance(w, int | float) for w in weights)
+        and isinstance(round_, int)
+    ):
+        raise StudyError(f"weights: {x.shape[1]} numbers expected, and a round")
     if asked.get("last"):
         return out | evaluation(data, parameters, weights, threshold)
-    round_ = int(asked.get("round", 0))
     return out | {"weights": fedavg_round(data, parameters, weights, round_)}
 
 

@@ -55,8 +55,8 @@ def answer_study(
 ) -> dict:
     """The study's status, and when it is accepted, its aggregates: a
     logistic or fedavg study answers one round (`asked["beta"]` or
-    `asked["weights"]`, done with `asked["last"]`); the others at once. `cached(work)`: `work(wh)`,
-    remembered while the warehouse does not change. A study whose figures
+    `asked["weights"]`, done with `asked["last"]`); the others at once.
+    `cached(work)`: `work(wh)`, remembered while the warehouse does not change. A study whose figures
     would single out a small group with those of earlier studies (the
     differencing defence) is refused, saying so."""
     row = find_study(wh, study_id, hub)
@@ -74,16 +74,14 @@ def answer_study(
 
 
 def _answer(wh, study_id, study, decision, asked, cached, status) -> dict:
-    if study["analysis"] == "fedavg":
+    if study["analysis"] in ("logistic", "fedavg"):
         data = cached(lambda wh: design(wh, study))
-        result = fedavg_answer(wh, study, decision, data, asked)
-        if asked.get("last"):
-            status = set_status(wh, study_id, DONE)["status"]
-    elif study["analysis"] == "logistic":
-        if not isinstance(asked.get("beta"), list):
+        if study["analysis"] == "fedavg":
+            result = fedavg_answer(wh, study, decision, data, asked)
+        elif not isinstance(asked.get("beta"), list):
             raise StudyError("beta: a list of coefficients is expected")
-        data = cached(lambda wh: design(wh, study))
-        result = logistic_round(wh, study, decision, data, asked["beta"])
+        else:
+            result = logistic_round(wh, study, decision, data, asked["beta"])
         if asked.get("last"):
             status = set_status(wh, study_id, DONE)["status"]
     else:
