@@ -17,11 +17,22 @@ import numpy as np
 
 from entrepot.errors import AuthenticationError, NetworkError, first_line
 from entrepot.hub._state import HubState
-from entrepot.network import check_response, combine, newton_step, sign_request
+from entrepot.network import (
+    average,
+    check_response,
+    combine,
+    epsilon,
+    newton_step,
+    sign_request,
+    test_metrics,
+)
 
 TIMEOUT = 30.0
-#: What each node's entry shows of a logistic answer (never its sums).
+#: What each node's entry shows of a logistic or fedavg answer (never its
+#: sums nor its weights).
 LOGISTIC_SHOWN = ("n", "events")
+#: Analyses run in rounds: the hub asks again and again, then combines.
+ROUNDS = ("logistic", "fedavg")
 TERMINAL = ("done", "refused")
 
 
@@ -106,26 +117,30 @@ def send_study(state: HubState, body: dict, timeout: float = TIMEOUT) -> dict:
 
 def refresh(state: HubState, study_id: str, timeout: float = TIMEOUT) -> dict:
     """Ask every node not done (nor refused) for its answer, then combine the
-    answers of the nodes that gave one (a logistic model is fitted again)."""
+    answers of the nodes that gave one (a model is trained again)."""
     study = state.study(study_id)
     known = state.node_statuses(study_id)
     nodes = state.nodes()
-    logistic = study["analysis"] == "logistic"
-    if logistic and all(
+    in_rounds = study["analysis"] in ROUNDS
+    if in_rounds and all(
         known.get(n["name"], {}).get("status") in TERMINAL for n in nodes
     ):
         return report(state, study_id, combined=False)
     ready = []
     for node in nodes:
         status = known.get(node["name"], {}).get("status")
-        if status in TERMINAL and not (logistic and status == "done"):
+        if status in TERMINAL and not (in_rounds and status == "done"):
             continue
         try:
             if status in (None, "unreachable"):
                 body = study["body"] | {"study_id": study_id}
                 _post(state, node, study_id, "/node/studies", body, timeout)
             covariates = study["body"]["parameters"]["covariates"]
-            asked = {"beta": [0.0] * (1 + len(covariates))} if logistic else {}
+            asked = (
+                {"beta": [0.0] * (1 + len(covariates))}
+                if study["analysis"] == "logistic"
+                else {}
+            )
             found = _post(
                 state, node, study_id, f"/node/studies/{study_id}/run", asked, timeout
             )
@@ -136,15 +151,17 @@ def refresh(state: HubState, study_id: str, timeout: float = TIMEOUT) -> dict:
             state.set_node(
                 study_id, node["name"], found["status"], detail=found.get("detail")
             )
-        elif logistic:
+        elif in_rounds:
             state.set_node(study_id, node["name"], "running")
             ready.append(node)
         else:
             result = found["result"] | {"threshold": found["threshold"]}
             state.set_node(study_id, node["name"], "done", result)
-    if logistic and ready:
-        _fit(state, study, ready, timeout)
-    return report(state, study_id, combined=not logistic)
+    if in_rounds and ready:
+        (_fit if study["analysis"] == "logistic" else _fedavg)(
+            state, study, ready, timeout
+        )
+    return report(state, study_id, combined=not in_rounds)
 
 
 def _fit(state: HubState, study: dict, nodes: list[dict], timeout: float) -> None:
@@ -217,6 +234,73 @@ def _fit(state: HubState, study: dict, nodes: list[dict], timeout: float) -> Non
         state.set_combined(study["id"], combined)
 
 
+def _fedavg(state: HubState, study: dict, nodes: list[dict], timeout: float) -> None:
+    """FedAvg (FedProx with mu > 0): each round, the global weights sent to
+    every node, its locally trained weights averaged weighted by its n; a
+    node below its threshold takes no part, one that stops answering leaves
+    the rest going. Last, each node's test score bins, added up."""
+    parameters = study["body"]["parameters"]
+    names = ["intercept", *parameters["covariates"]]
+    weights = np.zeros(len(names))
+    path = f"/node/studies/{study['id']}/run"
+
+    def ask(node: dict, asked: dict) -> dict | None:
+        try:
+            found = _post(state, node, study["id"], path, asked, timeout)
+        except _Unreachable as e:
+            state.set_node(study["id"], node["name"], "unreachable", detail=str(e))
+            nodes.remove(node)
+            return None
+        return found["result"] | {"threshold": found["threshold"]}
+
+    answers: dict[str, dict] = {}
+    for round_ in range(parameters["rounds"]):
+        asked = {"weights": weights.tolist(), "round": round_}
+        answers = {n["name"]: a for n in list(nodes) if (a := ask(n, asked))}
+        for name in [k for k, a in answers.items() if "weights" not in a]:
+            state.set_node(study["id"], name, "done", answers.pop(name))
+        nodes[:] = [n for n in nodes if n["name"] in answers]
+        if not answers:
+            return
+        weights = average(answers)
+    tested = {}
+    for node in list(nodes):
+        found = ask(node, {"weights": weights.tolist(), "last": True})
+        if found is None:
+            continue
+        tested[node["name"]] = found
+        shown = {k: found[k] for k in (*LOGISTIC_SHOWN, "threshold")}
+        state.set_node(study["id"], node["name"], "done", shown)
+    if not nodes:
+        return
+    combined = {
+        "weights": dict(zip(names, weights.tolist(), strict=True)),
+        "rounds": parameters["rounds"],
+        "algorithm": "FedProx" if parameters["mu"] else "FedAvg",
+        "n": sum(answers[n["name"]]["n"] for n in nodes),
+        "nodes_fitted": sorted(n["name"] for n in nodes),
+        "test": test_metrics(tested),
+        "how_combined": "each round, the nodes' weights after local mini-batch "
+        "SGD averaged weighted by their training persons",
+    }
+    noise = parameters.get("update_privacy")
+    if noise:
+        eps, order = epsilon(
+            noise["noise_multiplier"], parameters["rounds"], noise["delta"]
+        )
+        combined["privacy"] = noise | {
+            "rounds": parameters["rounds"],
+            "epsilon": eps,
+            "renyi_order": order,
+            "accounting": "each node's update clipped to norm C, Gaussian noise "
+            "of sd noise_multiplier·2C (replacing one person moves the clipped "
+            "update by 2C at most): a Gaussian mechanism per round, composed "
+            "over the rounds by Rényi DP (Mironov 2017, no subsampling), "
+            "converted to (epsilon, delta); for each node's persons",
+        }
+    state.set_combined(study["id"], combined)
+
+
 def _privacy(noise: dict, rounds: int) -> dict:
     gaussian = noise["mechanism"] == "gaussian"
     return {
@@ -247,7 +331,7 @@ def report(state: HubState, study_id: str, *, combined: bool = True) -> dict:
     done = {
         n["name"]: known[n["name"]]["result"] for n in nodes if n["status"] == "done"
     }
-    if combined and done and study["analysis"] != "logistic":
+    if combined and done and study["analysis"] not in ROUNDS:
         state.set_combined(study_id, combine(study["analysis"], done))
     stored = state.study(study_id)["combined"]
     result = json.loads(stored) if stored else {}

@@ -3,7 +3,7 @@ with aggregates that passed its own release gate, combined at the hub.
 
 `load_study` reads a study file (`_study`); a node keeps the hubs it trusts
 and the studies received (`_node`), answers them (`_answer`, computing with
-`_analyses`); `combine` joins the nodes' answers exactly (`_combine`); hub
+`_analyses`, FedAvg/FedProx in `_federated`); `combine` joins the nodes' answers exactly (`_combine`); hub
 and node sign their messages (`_auth`).
 """
 
@@ -21,6 +21,7 @@ from entrepot.network._auth import (
     sign_response,
 )
 from entrepot.network._combine import combine, newton_step
+from entrepot.network._federated import average, epsilon, test_metrics
 from entrepot.network._node import (
     hub_key,
     issue_token,
@@ -32,9 +33,11 @@ from entrepot.network._study import load_study
 __all__ = [
     "Nonces",
     "answer_study",
+    "average",
     "check_response",
     "combine",
     "decide_study",
+    "epsilon",
     "hub_key",
     "issue_token",
     "key_of",
@@ -46,4 +49,5 @@ __all__ = [
     "set_status",
     "sign_request",
     "sign_response",
+    "test_metrics",
 ]

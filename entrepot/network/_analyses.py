@@ -11,7 +11,11 @@ release gate's threshold (`Decision.mask_below`, T below).
   intervals widened so that every released cell is 0 or >= T (the last one
   open-ended);
 - logistic: for the hub's coefficients, the gradient and Hessian of the
-  log-likelihood summed over the node's persons (`logistic_round`).
+  log-likelihood summed over the node's persons (`logistic_round`);
+- fedavg: for the hub's weights, the node's weights after local training
+  and its number of training persons; on the last round, its test AUROC
+  and AUPRC and its test scores as counts per score bin (`fedavg_answer`,
+  `_federated`).
 
 Person-level rows are read here, on the node, and never leave it. The
 persons each study counts go through the gate's differencing defence, with
@@ -318,6 +322,47 @@ def _noisy(top: np.ndarray, gradient, hessian, noise: dict):
         "delta": noise.get("delta", 1e-5) if noise["mechanism"] == "gaussian" else 0,
     }
     return out[0], hessian, stated
+
+
+def fedavg_answer(wh, study: dict, decision, data, asked: dict) -> dict:
+    """One FedAvg round: the node's number of training persons and events,
+    and its weights trained from `asked["weights"]` (none asked: the
+    figures only; `asked["last"]`: its test figures instead). A node
+    whose training persons, events or non-events are fewer than T takes no
+    part: it answers them masked, and says so."""
+    from entrepot.errors import StudyError
+    from entrepot.network._federated import evaluation, fedavg_round, test_split
+
+    x, y, persons = data
+    parameters = study["parameters"]
+    threshold = decision.mask_below or 1
+    train = ~test_split(persons, parameters["seed"], parameters["test_fraction"])
+    n, events = int(train.sum()), int(y[train].sum())
+    _release(
+        wh, decision, persons, "fedavg", _asked(study) | {"round": asked.get("round")}
+    )
+    if min(n, events, n - events) < threshold:
+        return {
+            "n": decision.mask(n),
+            "events": decision.mask(events),
+            "detail": f"fewer than {threshold} training persons, events or "
+            "non-events: this node takes no part",
+        }
+    out = {"n": n, "events": events}
+    weights = asked.get("weights")
+    if weights is None:
+        return out
+    round_ = asked.get("round", 0)
+    if not (
+        isinstance(weights, list)
+        and len(weights) == x.shape[1]
+        and all(isinstance(w, int | float) for w in weights)
+        and isinstance(round_, int)
+    ):
+        raise StudyError(f"weights: {x.shape[1]} numbers expected, and a round")
+    if asked.get("last"):
+        return out | evaluation(data, parameters, weights, threshold)
+    return out | {"weights": fedavg_round(data, parameters, weights, round_)}
 
 
 def _asked(study: dict) -> dict:

@@ -7,7 +7,12 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from entrepot.errors import DisclosureError, StudyError
-from entrepot.network._analyses import ANALYSES, design, logistic_round
+from entrepot.network._analyses import (
+    ANALYSES,
+    design,
+    fedavg_answer,
+    logistic_round,
+)
 from entrepot.network._node import (
     ACCEPTED,
     DONE,
@@ -49,9 +54,9 @@ def answer_study(
     wh, hub: str, study_id: str, asked: dict, cached: Callable[[Callable], object]
 ) -> dict:
     """The study's status, and when it is accepted, its aggregates: a
-    logistic study answers one round (`asked["beta"]`, done with
-    `asked["last"]`); the others at once. `cached(work)`: `work(wh)`,
-    remembered while the warehouse does not change. A study whose figures
+    logistic or fedavg study answers one round (`asked["beta"]` or
+    `asked["weights"]`, done with `asked["last"]`); the others at once.
+    `cached(work)`: `work(wh)`, remembered while the warehouse does not change. A study whose figures
     would single out a small group with those of earlier studies (the
     differencing defence) is refused, saying so."""
     row = find_study(wh, study_id, hub)
@@ -69,11 +74,14 @@ def answer_study(
 
 
 def _answer(wh, study_id, study, decision, asked, cached, status) -> dict:
-    if study["analysis"] == "logistic":
-        if not isinstance(asked.get("beta"), list):
-            raise StudyError("beta: a list of coefficients is expected")
+    if study["analysis"] in ("logistic", "fedavg"):
         data = cached(lambda wh: design(wh, study))
-        result = logistic_round(wh, study, decision, data, asked["beta"])
+        if study["analysis"] == "fedavg":
+            result = fedavg_answer(wh, study, decision, data, asked)
+        elif not isinstance(asked.get("beta"), list):
+            raise StudyError("beta: a list of coefficients is expected")
+        else:
+            result = logistic_round(wh, study, decision, data, asked["beta"])
         if asked.get("last"):
             status = set_status(wh, study_id, DONE)["status"]
     else:

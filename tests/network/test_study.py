@@ -44,10 +44,14 @@ def test_the_hub_sends_the_cohorts_content_not_their_path(folder):
     ("text", "message"),
     [
         ("name: s\ncohort: cohorts/diabetes.yaml\nanalysis: fedavg\n",
-         "analysis: FedAvg/FedProx with Flower is not built"),
+         "parameters.outcome: fedavg needs an outcome cohort"),
+        ("name: s\ncohort: cohorts/diabetes.yaml\nanalysis: fedavg\nparameters: "
+         "{outcome: cohorts/diabetes.yaml, update_privacy: {clip: 0, "
+         "noise_multiplier: 1}}\n",
+         "parameters.update_privacy.clip: Input should be greater than 0"),
         ("name: s\ncohort: cohorts/diabetes.yaml\nanalysis: survival\n",
-         "analysis: Input should be 'count', 'characterization', 'incidence', 'km' "
-         "or 'logistic'"),
+         "analysis: Input should be 'count', 'characterization', 'incidence', 'km', "
+         "'logistic' or 'fedavg'"),
         ("name: s\ncohort: cohorts/diabetes.yaml\nanalysis: count\nparameter: {}\n",
          "parameter: Extra inputs are not permitted"),
         ("name: s\ncohort: cohorts/diabetes.yaml\nanalysis: logistic\n",
