@@ -10,7 +10,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from entrepot.privacy import Perimeter, entries, list_projects
+from entrepot.privacy import Perimeter, entries, list_extracts, list_projects
+from entrepot.web._i18n import catalogue
 from tests.web.accessibility import assert_accessible
 from tests.web.conftest import PASSWORD, _serve_copy
 from tests.web.test_browser import CHROMIUM, FLAGS, LOCALE, TIMEOUT_MS, shot
@@ -67,7 +68,7 @@ def test_a_request_through_the_api(live):
         r = otto.post(f"/api/requests/{number}/approve", json={"comment": "Conforme"})
         assert r.json()["state"] == "approved"
         r = otto.post(f"/api/requests/{number}/approve", json={})
-        assert (r.status_code, r.json()["detail"]) == (400, f"request {number} is approved already: it cannot be approved")  # fmt: skip
+        assert (r.status_code, r.json()["detail"]) == (409, f"request {number} is approved already: it cannot be approved")  # fmt: skip
         mine = rita.get("/api/requests").json()
         assert [(s["event"], s["comment"]) for s in mine[0]["steps"]] == [
             ("requested", None), ("amended", "Jusqu'à 2021 seulement"), ("approved", "Conforme")]  # fmt: skip
@@ -75,6 +76,66 @@ def test_a_request_through_the_api(live):
         assert "lupus-2024" in live.client("dora").get("/api/me").json()["projects"]
     logged = [e["action"] for e in live.web.use(entries, action="request.")]
     assert logged == ["request.submit", "request.amend", "request.approve"]
+
+
+def test_steps_the_state_does_not_allow_answer_409(live):
+    """Deciding a request or an extract twice, producing an extract that is
+    not approved, or twice, asking for a project asked for already: 409
+    (`conflict`) in the one error shape, for those who may take the step."""
+    cohort = _htn(live)
+    with live.client("rita") as rita, live.client("otto") as otto:
+
+        def ask(name: str) -> int:
+            asked = ASKED | {"name": name, "cohort_id": cohort}
+            return rita.post("/api/requests", json=asked).json()["request_id"]
+
+        def extract() -> int:
+            columns = {"condition_occurrence": ["person_id"]}
+            r = rita.post("/api/extracts", params={"project": "taken"},
+                          json={"cohort_id": cohort, "columns": columns})  # fmt: skip
+            return r.json()["extract_id"]
+
+        taken, turned_down = ask("taken"), ask("turned-down")
+        otto.post(f"/api/requests/{taken}/approve", json={}).raise_for_status()
+        otto.post(f"/api/requests/{turned_down}/refuse", json={"comment": "Non"})
+        pending, refused, produced = extract(), extract(), extract()
+        otto.post(f"/api/extracts/{refused}/refuse", json={"comment": "Non"})
+        otto.post(f"/api/extracts/{produced}/approve", json={}).raise_for_status()
+        produce = f"/api/extracts/{produced}/produce?project=taken"
+        rita.post(produce).raise_for_status()
+        steps = [
+            (otto, f"/api/requests/{taken}/approve", {},
+             f"request {taken} is approved already: it cannot be approved"),
+            (otto, f"/api/requests/{taken}/refuse", {"comment": "Non"},
+             f"request {taken} is approved already: it cannot be refused"),
+            (otto, f"/api/requests/{turned_down}/amend", {"comment": "a", "summary": "b"},
+             f"request {turned_down} is refused already: it cannot be amended"),
+            (otto, f"/api/requests/{turned_down}/approve", {},
+             f"request {turned_down} is refused already: it cannot be approved"),
+            (rita, "/api/requests", ASKED | {"name": "taken"},
+             "name: project 'taken' exists or is asked for already"),
+            (otto, f"/api/extracts/{produced}/approve", {},
+             f"extract {produced} is produced already: it cannot be approved"),
+            (otto, f"/api/extracts/{refused}/refuse", {"comment": "Non"},
+             f"extract {refused} is refused already: it cannot be refused"),
+            (rita, f"/api/extracts/{pending}/produce?project=taken", None,
+             f"extract {pending} is pending: the data office has not approved it"),
+            (rita, f"/api/extracts/{refused}/produce?project=taken", None,
+             f"extract {refused} is refused: the data office refused it"),
+            (rita, produce, None,
+             f"extract {produced} is produced: it was produced already"),
+        ]  # fmt: skip
+        for who, path, body, detail in steps:
+            r = who.post(path, json=body, headers={"Accept-Language": "fr"})
+            assert (r.status_code, r.json()) == (409, {
+                "detail": detail,
+                "code": "conflict",
+                "message": catalogue("fr")["error.code.conflict"],
+            }), path  # fmt: skip
+        otto.post(f"/api/extracts/{pending}/refuse", json={"comment": "Non"})
+    states = {e["extract_id"]: e["state"] for e in live.web.use(list_extracts)}
+    found = [states[e] for e in (pending, refused, produced)]
+    assert found == ["refused", "refused", "produced"]
 
 
 @pytest.fixture(scope="module")
