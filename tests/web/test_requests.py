@@ -158,7 +158,7 @@ def _login(browser, live, user: str):
     page.fill("#username", user)
     page.fill("#password", PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url(f"{live.url}/")
+    page.wait_for_url(lambda url: "/login" not in url)  # the data office: /office
     return context, page
 
 
