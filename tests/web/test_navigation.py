@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from tests.web.conftest import PASSWORD, USERS
-from tests.web.test_browser import LOCALE, TIMEOUT_MS, browser  # noqa: F401
 
 #: role -> the menu's links, in order, written out by hand.
 MENUS = {
@@ -60,23 +59,16 @@ def test_each_role_sees_the_pages_it_may_use(server, user):
 
 
 @pytest.mark.browser
-def test_the_data_office_lands_on_its_queue_and_is_refused_nothing(browser, server):  # noqa: F811
+def test_the_data_office_lands_on_its_queue_and_is_refused_nothing(page_as, server):
     """Logged in, the data office is on its queue; no page of its menu calls
     an API that refuses it."""
-    context = browser.new_context(locale=LOCALE)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
+    page = page_as(server, "otto")
     refused = []
     page.on("response", lambda r: r.status in (401, 403) and refused.append(r.url))
-    page.goto(f"{server.url}/")
-    page.fill("#username", "otto")
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{server.url}/office")
+    assert page.url == f"{server.url}/office"
     menu = page.locator("header nav a")
     assert menu.all_inner_texts() == ["Bureau des données", "Prescription"]
     for link in [a.get_attribute("href") for a in menu.all()]:
         page.goto(f"{server.url}{link}")
         page.wait_for_load_state("networkidle")
-    context.close()
-    assert refused == []
+    assert (refused, page.console_errors) == ([], [])
