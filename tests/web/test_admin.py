@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from entrepot.privacy import entries, person_id
 from tests.web.conftest import PASSWORD, USERS
@@ -312,3 +313,48 @@ def test_text_processing_runs_in_the_background(fresh_server):
         with fresh_server.client("rita") as rita:
             assert rita.get(f"/api/jobs/{job}").status_code == 404  # not hers
             assert rita.post("/api/admin/text").status_code == 403
+
+
+def test_a_project_of_units_that_do_not_exist_is_refused(server):
+    with server.client("ada") as api:
+        r = api.post("/api/admin/projects", json={"name": "x", "units": [999999]})
+        assert (r.status_code, r.json()["detail"]) == (
+            404, "care site '999999': no care sites of that name"
+        )  # fmt: skip
+        r = api.post("/api/admin/projects", json={"name": "x", "mode": "care"})
+        assert (r.status_code, r.json()["detail"]) == (
+            400, "project x: a care-mode project needs care units"
+        )  # fmt: skip
+        assert "x" not in {p["name"] for p in api.get("/api/admin/projects").json()}
+
+
+@pytest.mark.browser
+def test_a_project_of_care_units_picked_by_name(page_as, fresh_server):
+    """The project form lists the care-site hierarchy by name; units picked
+    there (a service takes its units) are the project's units."""
+    from entrepot.privacy import list_projects
+
+    page = page_as(fresh_server, "ada", "/admin")
+    picker = page.locator("#project-units")
+    picker.locator("summary").click()
+    pole = picker.locator("li", has=page.get_by_label("Pôle Urgences-Réanimation", exact=True))  # fmt: skip
+    expect(pole.get_by_label("Réanimation médicale", exact=True)).to_be_visible()
+    page.fill("#project-name", "rea")
+    page.get_by_label("Réanimation médicale", exact=True).check()
+    page.get_by_label("Service de cardiologie", exact=True).check()
+    expect(page.get_by_label("USIC", exact=True)).to_be_checked()  # under it
+    chosen = "Service de cardiologie, Réanimation médicale"  # in the tree's order
+    expect(picker.locator("summary")).to_contain_text(f"({chosen})")
+    page.click("#add-project button[type=submit]")
+    expect(page.locator("#add-project .admin-status")).to_have_text("Projet rea ajouté.")  # fmt: skip
+    row = page.locator("#projects tbody tr", has_text="rea")
+    expect(row).to_contain_text(chosen)
+    ids = fresh_server.web.use(
+        lambda wh: wh.con.raw_sql(
+            "SELECT care_site_id FROM care_site WHERE care_site_source_value"
+            " IN ('Réanimation médicale', 'Service de cardiologie') ORDER BY 1"
+        ).fetchall()
+    )
+    (rea,) = [p for p in fresh_server.web.use(list_projects) if p["name"] == "rea"]
+    assert (rea["units"], rea["mode"]) == ([i for (i,) in ids], "research")
+    assert page.console_errors == []
