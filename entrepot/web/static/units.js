@@ -18,8 +18,9 @@ const careSites = (() => {
   // A picker folded in a <details> whose summary names the choice. Checking a care site checks
   // everything under it; `onchange(picker)` follows
   // each change. picker.chosen(): the highest care sites checked (a service rather than its units);
-  // picker.units(): the units checked; picker.set(ids): check those only.
-  function picker(sites, chosen, onchange, { label, id }) {
+  // picker.units(): the units checked; picker.set(ids): check those only. `open`: unfolded at first;
+  // `ontoggle(open)` when folded or unfolded.
+  function picker(sites, chosen, onchange, { label, id, open = false, ontoggle }) {
     const kids = new Map(), parentOf = new Map(), boxes = new Map();
     for (const s of sites) {
       parentOf.set(s.care_site_id, s.parent);
@@ -62,7 +63,7 @@ const careSites = (() => {
     }
 
     const list = tree(null) || el("p", { class: "muted" }, t("units.no_site"));
-    self.element = el("details", { class: "unit-picker", id },
+    self.element = el("details", { class: "unit-picker", id, open, ontoggle: (e) => ontoggle?.(e.target.open) },
       el("summary", {}, label, " ", shown),
       el("div", { class: "unit-scroll", role: "group", "aria-label": label }, list));
     self.set(chosen);
