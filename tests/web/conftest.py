@@ -9,6 +9,8 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -98,6 +100,20 @@ class LiveServer:
         r.raise_for_status()
         return r.json()["access_token"]
 
+    @contextmanager
+    def logged_in(self, user: str) -> Iterator[httpx.Client]:
+        """A client logged in through the login form (the session cookie), as
+        a browser without scripts; redirects are not followed."""
+        with httpx.Client(base_url=self.url, follow_redirects=False, timeout=60) as c:
+            r = c.post(
+                "/login",
+                data={"username": user, "password": PASSWORD},
+                headers={"Origin": self.url},
+            )
+            if r.status_code != 303:
+                raise RuntimeError(f"{user} could not log in: {r.status_code}")
+            yield c
+
     def client(self, user: str | None = None) -> httpx.Client:
         """An API client, logged in as `user` (bearer token) when given."""
         headers = {"Authorization": f"Bearer {self.token(user)}"} if user else {}
@@ -175,15 +191,25 @@ def browser():
         chromium.close()
 
 
+def log_in(page, server, user: str, path: str = "/", password: str = PASSWORD):
+    """Log `page` in as `user` through the login form, with the keyboard;
+    it ends at `path` (where the login sends it)."""
+    page.goto(f"{server.url}/login?next={quote(path, safe='/')}")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
 @pytest.fixture
 def page_as(browser):
     """`page_as(server, user, path="/")`: a French browser's page (a context
-    of its own, 1366×768 unless `viewport`) logged in as `user` through the
-    login form with the keyboard, at `path` (where the login sends it). The
-    console's errors are kept in `page.console_errors`. Closed after the test."""
+    of its own, 1366×768 unless `viewport`) logged in as `user` (`log_in`)
+    at `path`. The console's errors are kept in `page.console_errors`.
+    Closed after the test."""
     contexts = []
 
-    def open_as(server, user: str, path: str = "/", *, viewport=None):
+    def open_as(server, user: str, path: str = "/", *, viewport=None, password=PASSWORD):  # fmt: skip
         context = browser.new_context(
             viewport=viewport or {"width": 1366, "height": 768}, locale=LOCALE
         )
@@ -192,11 +218,7 @@ def page_as(browser):
         page.set_default_timeout(TIMEOUT_MS)
         page.console_errors = []
         page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))  # fmt: skip
-        page.goto(f"{server.url}/login?next={quote(path, safe='/')}")
-        page.fill("#username", user)
-        page.fill("#password", PASSWORD)
-        page.keyboard.press("Enter")
-        page.wait_for_url(lambda url: "/login" not in url)
+        log_in(page, server, user, path, password)
         return page
 
     yield open_as

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from entrepot.privacy import entries, person_id
-from tests.web.conftest import PASSWORD, USERS
+from tests.web.conftest import PASSWORD, USERS, shot
 
 
 def test_a_user_added_through_the_api_can_log_in(fresh_server):
@@ -223,23 +223,13 @@ def _role(user: str) -> str:
 
 
 def test_the_admin_page_is_for_admins_only(server):
-    with httpx.Client(base_url=server.url, follow_redirects=False) as browser:
-        browser.post(
-            "/login",
-            data={"username": "ada", "password": PASSWORD},
-            headers={"Origin": server.url},
-        )
+    with server.logged_in("ada") as browser:
         page = browser.get("/admin")
         assert page.status_code == 200
         for id_ in ("users", "add-user", "projects", "audit", "verify-audit", "optout"):
             assert f'id="{id_}"' in page.text
         assert '<script src="/static/admin.js" defer>' in page.text
-    with httpx.Client(base_url=server.url, follow_redirects=False) as browser:
-        browser.post(
-            "/login",
-            data={"username": "rita", "password": PASSWORD},
-            headers={"Origin": server.url},
-        )
+    with server.logged_in("rita") as browser:
         page = browser.get("/admin")
         assert page.status_code == 403
         assert 'data-status="403"' in page.text and "may not manage" in page.text
@@ -248,53 +238,33 @@ def test_the_admin_page_is_for_admins_only(server):
 
 
 @pytest.mark.browser
-def test_the_admin_page_in_a_browser(fresh_server):
-    """Users, a user added with the keyboard, the audit log filtered, the chain verified."""
-    import shutil
-    from pathlib import Path
-
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        problems = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)  # fmt: skip
-        page.set_default_timeout(20_000)
-        page.goto(f"{fresh_server.url}/login?next=/admin")
-        page.fill("#username", "ada")
-        page.fill("#password", PASSWORD)
-        page.keyboard.press("Enter")
-        page.wait_for_url(f"{fresh_server.url}/admin")
-        expect(page.locator("#users tbody tr")).to_have_count(len(USERS))
-        projects = page.locator("#projects tbody tr")  # cardio, derma, htn
-        expect(projects).to_have_count(3)
-        expect(page.locator("#member-project option")).to_have_count(3)
-        page.fill("#user-name", "zoe")
-        page.select_option("#user-role", "viewer")
-        page.fill("#user-password", PASSWORD)
-        page.fill("#user-projects", "derma")
-        page.focus("#user-projects")
-        page.keyboard.press("Enter")
-        expect(page.locator("#add-user .admin-status")).to_have_text("User zoe added, as viewer (counts only).")  # fmt: skip
-        expect(page.locator("#users tbody tr")).to_have_count(len(USERS) + 1)
-        expect(page.locator("#users tbody tr", has_text="zoe")).to_contain_text("derma")
-        page.fill("#audit-user", "ada")
-        page.fill("#audit-action", "user.")
-        page.click("#audit-filter button[type=submit]")
-        expect(page.locator("#audit tbody tr")).to_have_count(1)
-        expect(page.locator("#audit tbody tr")).to_contain_text('"name":"zoe"')
-        page.click("#verify-audit")
-        expect(page.locator("#verify-result [data-ok]")).to_have_attribute("data-ok", "true")  # fmt: skip
-        expect(page.locator("#optout tbody tr")).to_contain_text("No objection")
-        artifacts = Path(__file__).parents[2] / "test-artifacts" / "browser"
-        artifacts.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=artifacts / "admin.png", full_page=True)
-        browser.close()
-    assert problems == []
+def test_the_admin_page_in_a_browser(page_as, fresh_server):
+    """Users, a user added with the keyboard, the audit log filtered, the
+    chain verified (in English)."""
+    page = page_as(fresh_server, "ada", "/admin?lang=en")
+    expect(page.locator("#users tbody tr")).to_have_count(len(USERS))
+    projects = page.locator("#projects tbody tr")  # cardio, derma, htn
+    expect(projects).to_have_count(3)
+    expect(page.locator("#member-project option")).to_have_count(3)
+    page.fill("#user-name", "zoe")
+    page.select_option("#user-role", "viewer")
+    page.fill("#user-password", PASSWORD)
+    page.fill("#user-projects", "derma")
+    page.focus("#user-projects")
+    page.keyboard.press("Enter")
+    expect(page.locator("#add-user .admin-status")).to_have_text("User zoe added, as viewer (counts only).")  # fmt: skip
+    expect(page.locator("#users tbody tr")).to_have_count(len(USERS) + 1)
+    expect(page.locator("#users tbody tr", has_text="zoe")).to_contain_text("derma")
+    page.fill("#audit-user", "ada")
+    page.fill("#audit-action", "user.")
+    page.click("#audit-filter button[type=submit]")
+    expect(page.locator("#audit tbody tr")).to_have_count(1)
+    expect(page.locator("#audit tbody tr")).to_contain_text('"name":"zoe"')
+    page.click("#verify-audit")
+    expect(page.locator("#verify-result [data-ok]")).to_have_attribute("data-ok", "true")  # fmt: skip
+    expect(page.locator("#optout tbody tr")).to_contain_text("No objection")
+    shot(page, "admin")
+    assert page.console_errors == []
 
 
 def test_text_processing_runs_in_the_background(fresh_server):

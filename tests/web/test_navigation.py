@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import re
 
-import httpx
 import pytest
 
-from tests.web.conftest import PASSWORD, USERS
+from tests.web.conftest import USERS
 
 #: role -> the menu's links, in order, written out by hand.
 MENUS = {
@@ -27,15 +26,6 @@ MENUS = {
 }  # fmt: skip
 
 
-def _log_in(client: httpx.Client, server, user: str) -> None:
-    r = client.post(
-        "/login",
-        data={"username": user, "password": PASSWORD, "next": "/prescription"},
-        headers={"Origin": server.url},
-    )
-    assert r.status_code == 303, r.text
-
-
 def _menu(html: str) -> list[str]:
     (nav,) = re.findall(r"<nav [^>]*>(.*?)</nav>", html, re.S)
     return re.findall(r'<a href="([^"]+)"', nav)
@@ -45,13 +35,12 @@ def _menu(html: str) -> list[str]:
 def test_each_role_sees_the_pages_it_may_use(server, user):
     role = USERS[user][0]
     project = {"project": USERS[user][1][0]} if USERS[user][1] else {}
-    with httpx.Client(base_url=server.url, timeout=60) as client:
-        _log_in(client, server, user)
+    with server.logged_in(user) as client:
         menu = _menu(client.get("/prescription").text)
         assert menu == MENUS[role]
         for link in menu:
             assert client.get(link, params=project).status_code == 200, link
-        home = client.get("/", follow_redirects=False)
+        home = client.get("/")
     if role == "data_office":  # the overview counts: its home is its queue
         assert (home.status_code, home.headers["location"]) == (303, "/office")
     else:

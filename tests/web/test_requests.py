@@ -13,8 +13,7 @@ from playwright.sync_api import expect
 from entrepot.privacy import Perimeter, entries, list_extracts, list_projects
 from entrepot.web._i18n import catalogue
 from tests.web.accessibility import assert_accessible
-from tests.web.conftest import PASSWORD, _serve_copy
-from tests.web.test_browser import CHROMIUM, FLAGS, LOCALE, TIMEOUT_MS, shot
+from tests.web.conftest import _serve_copy, shot
 
 ASKED = {
     "name": "lupus-2024",
@@ -138,37 +137,12 @@ def test_steps_the_state_does_not_allow_answer_409(live):
     assert found == ["refused", "refused", "produced"]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)  # fmt: skip
-        yield chromium
-        chromium.close()
-
-
-def _login(browser, live, user: str):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=LOCALE)  # fmt: skip
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{live.url}/login")
-    page.fill("#username", user)
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/login" not in url)  # the data office: /office
-    return context, page
-
-
 @pytest.mark.browser
-def test_request_approve_extract_in_the_browser(browser, live):
+def test_request_approve_extract_in_the_browser(page_as, live):
     cohort = _htn(live)
-    rita_context, rita = _login(browser, live, "rita")
-    otto_context, otto = _login(browser, live, "otto")
     # the researcher asks for a project on the hypertension cohort
-    rita.goto(f"{live.url}/requests")
+    rita = page_as(live, "rita", "/requests", viewport={"width": 1366, "height": 900})
+    otto = page_as(live, "otto", "/office", viewport={"width": 1366, "height": 900})
     assert rita.locator("h1").inner_text() == "Mes demandes"
     rita.fill("#rq-name", "htn-browser")
     rita.fill("#rq-summary", "Hypertension : complications rénales")
@@ -179,7 +153,7 @@ def test_request_approve_extract_in_the_browser(browser, live):
     row = rita.locator("#rq-mine tr", has_text="htn-browser")
     expect(row.locator("[data-state]")).to_have_text("en attente")
     # the data office approves it
-    otto.goto(f"{live.url}/office")
+    otto.reload()
     assert otto.locator("nav a[aria-current=page]").inner_text() == "Bureau des données"
     asked = otto.locator("#of-requests tr", has_text="htn-browser")
     expect(asked.locator("[data-state]")).to_have_text("en attente")
@@ -222,8 +196,6 @@ def test_request_approve_extract_in_the_browser(browser, live):
         assert serious == [], page.url
     assert_accessible(rita, "requests")  # the shared check (tests/web/accessibility.py)
     assert_accessible(otto, "office")
-    rita_context.close()
-    otto_context.close()
     folder = live.wh.uri.path.parent / "eds.duckdb.workspaces" / "htn-browser"
     (found,) = list(folder.glob("extract-*/condition_occurrence.parquet"))
     rows = pq.read_table(found)
