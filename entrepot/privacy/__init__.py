@@ -9,6 +9,7 @@ for someone passes the release gate: `authorise` gives a `Decision`
 
 from entrepot.privacy._access import (
     ACTIONS,
+    PERMISSIONS,
     ROLES,
     AccessModel,
     access_model,
@@ -169,6 +170,7 @@ __all__ = [
     "KEY_ENV",
     "KEY_FILE_ENV",
     "ROLES",
+    "PERMISSIONS",
     "AccessModel",
     "Decision",
     "HIDDEN",

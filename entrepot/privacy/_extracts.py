@@ -20,7 +20,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from entrepot.errors import AccessDeniedError, NotFoundError, PrivacyError
+from entrepot.errors import (
+    AccessDeniedError,
+    ConflictError,
+    NotFoundError,
+    PrivacyError,
+)
 from entrepot.privacy._access import _append, _now, _rows
 from entrepot.privacy._audit import audit
 from entrepot.privacy._gate import Decision, Perimeter
@@ -205,7 +210,7 @@ def _pending(wh, decision: Decision, extract_id: int, verb: str) -> list[dict]:
     steps = _extract(wh, extract_id)
     state = _state(steps)
     if state != "pending":
-        raise PrivacyError(
+        raise ConflictError(
             f"extract {extract_id} is {state} already: it cannot be {verb}"
         )
     if steps[0]["requested_by"] == decision.user:
@@ -262,11 +267,11 @@ def produce_extract(wh, decision: Decision, extract_id: int) -> dict:
             "refused": "the data office refused it",
             "produced": "it was produced already",
         }[state]
-        raise PrivacyError(f"extract {extract_id} is {state}: {said}")
+        raise ConflictError(f"extract {extract_id} is {state}: {said}")
     columns = json.loads(first["columns"])
     folder = workspace(wh, decision.project) / f"extract-{extract_id}"
     if folder.exists():
-        raise PrivacyError(f"extract {extract_id}: {folder} exists already")
+        raise ConflictError(f"extract {extract_id}: {folder} exists already")
     folder.mkdir(parents=True)
     written = decision.export(
         wh,

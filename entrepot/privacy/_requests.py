@@ -15,7 +15,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from entrepot.errors import AccessDeniedError, NotFoundError, PrivacyError
+from entrepot.errors import (
+    AccessDeniedError,
+    ConflictError,
+    NotFoundError,
+    PrivacyError,
+)
 from entrepot.privacy._access import _append, _now, _rows, add_member, add_project
 from entrepot.privacy._audit import audit
 from entrepot.privacy._gate import Decision
@@ -150,7 +155,7 @@ def request_project(
     if _rows(wh, "access_project", name=name) or any(
         r["state"] == "pending" and r["name"] == name for r in list_requests(wh)
     ):
-        raise PrivacyError(f"name: project {name!r} exists or is asked for already")
+        raise ConflictError(f"name: project {name!r} exists or is asked for already")
     user = decision.user
     fields = {
         "name": name,
@@ -186,7 +191,7 @@ def _pending(wh, decision: Decision, request_id: int, verb: str) -> list[dict]:
     steps = _request(wh, request_id)
     state = _state(steps)
     if state != "pending":
-        raise PrivacyError(
+        raise ConflictError(
             f"request {request_id} is {state} already: it cannot be {verb}"
         )
     if steps[0]["requested_by"] == decision.user:
@@ -241,7 +246,7 @@ def approve_request(
     steps = _pending(wh, decision, request_id, "approved")
     fields = _fields(steps[-1])
     if _rows(wh, "access_project", name=fields["name"]):
-        raise PrivacyError(f"request {request_id}: project {fields['name']!r} exists")
+        raise ConflictError(f"request {request_id}: project {fields['name']!r} exists")
     _check(wh, fields)
     by = decision.user
     add_project(

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.web.accessibility import assert_accessible
-from tests.web.conftest import LiveServer
-from tests.web.test_browser import TIMEOUT_MS, browser, shot  # noqa: F401 - fixture
+from tests.web.conftest import LiveServer, browser, page_as, shot  # noqa: F401 - fixtures
 
 INSTRUCTOR = ("prof", "correct horse battery")
 
@@ -143,7 +142,7 @@ def test_every_route_probed_as_a_team_gives_nothing_of_the_labels(served):
 
 
 @pytest.mark.browser
-def test_a_team_and_the_instructor_in_a_real_browser(browser, served, tmp_path):  # noqa: F811
+def test_a_team_and_the_instructor_in_a_real_browser(page_as, served, tmp_path):  # noqa: F811
     from playwright.sync_api import expect
 
     live, folder, logins = served
@@ -151,21 +150,7 @@ def test_a_team_and_the_instructor_in_a_real_browser(browser, served, tmp_path):
     upload = tmp_path / "team03.csv"
     upload.write_text("person_id,prediction\n" + "".join(f"{p},0.5\n" for p in labels))
 
-    def login(user, password):
-        context = browser.new_context(
-            viewport={"width": 1366, "height": 768}, locale="fr-FR"
-        )
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{live.url}/login")
-        page.fill("#username", user)
-        page.fill("#password", password)
-        page.keyboard.press("Enter")
-        page.wait_for_url(f"{live.url}/")
-        return context, page
-
-    context, page = login("team03", logins["team03"])
-    page.goto(f"{live.url}/datathon")
+    page = page_as(live, "team03", "/datathon", password=logins["team03"])
     expect(page.locator("h1")).to_have_text("Datathon : soumettre")
     page.set_input_files("#submit-file", str(upload))
     page.click("#submit-button")
@@ -173,10 +158,9 @@ def test_a_team_and_the_instructor_in_a_real_browser(browser, served, tmp_path):
     expect(page.locator("#board tbody")).to_contain_text("team03")
     shot(page, "datathon-team")
     assert_accessible(page, "datathon-team")
-    context.close()
 
-    context, page = login(*INSTRUCTOR)
-    page.goto(f"{live.url}/datathon/instructor")
+    user, password = INSTRUCTOR
+    page = page_as(live, user, "/datathon/instructor", password=password)
     expect(page.locator("#grades tbody")).to_contain_text("team03")
     expect(page.locator("#progress-summary")).to_contain_text("heart_failure_mortality")
     page.select_option("#phase-select", "closed")
@@ -188,4 +172,3 @@ def test_a_team_and_the_instructor_in_a_real_browser(browser, served, tmp_path):
     assert lines[0] == "rank,team,score,grade,submissions"
     shot(page, "datathon-instructor")
     assert_accessible(page, "datathon-instructor")
-    context.close()

@@ -26,8 +26,7 @@ from entrepot.privacy import add_project, add_user, entries
 
 from ..cohort.conftest import build_tiny, write_tables
 from ..web.accessibility import assert_accessible
-from ..web.conftest import PASSWORD, LiveServer
-from ..web.test_browser import CHROMIUM, FLAGS, LOCALE, TIMEOUT_MS, browser, shot  # noqa: F401
+from ..web.conftest import PASSWORD, LiveServer, browser, page_as, shot  # noqa: F401 - fixtures
 from .conftest import LABEL_COLOUR, NAME, write_slide
 from .test_slides_cli import tiny_model
 
@@ -181,18 +180,8 @@ def test_every_access_is_audited(server):
 
 
 @pytest.mark.browser
-def test_the_viewer_opens_from_the_patient_and_loads_tiles(browser, server):  # noqa: F811
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale=LOCALE
-    )
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{server.url}/login")
-    page.fill("#username", "rita")
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{server.url}/")
-    page.goto(f"{server.url}/patients/1?project=gi")
+def test_the_viewer_opens_from_the_patient_and_loads_tiles(page_as, server):  # noqa: F811
+    page = page_as(server, "rita", "/patients/1?project=gi")
     link = page.locator("#patient-slides a")
     expect(link).to_have_text("2015-01-01 · lame 1 · H&E")
     link.click()
@@ -211,4 +200,3 @@ def test_the_viewer_opens_from_the_patient_and_loads_tiles(browser, server):  # 
     assert page.eval_on_selector("#viewer img.heatmap", "i => i.naturalWidth") == 4
     shot(page, "slide-viewer")
     assert_accessible(page, "slide")
-    context.close()

@@ -1,5 +1,7 @@
 """Fixtures of the web tests: a synthetic hospital with users and projects,
-served by a real uvicorn server on a loopback port."""
+served by a real uvicorn server on a loopback port, and a browser
+(Playwright driving Debian's Chromium, never a downloaded one) with a page
+logged in as a user at a page of the app (`page_as`)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,10 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -95,6 +100,20 @@ class LiveServer:
         r.raise_for_status()
         return r.json()["access_token"]
 
+    @contextmanager
+    def logged_in(self, user: str) -> Iterator[httpx.Client]:
+        """A client logged in through the login form (the session cookie), as
+        a browser without scripts; redirects are not followed."""
+        with httpx.Client(base_url=self.url, follow_redirects=False, timeout=60) as c:
+            r = c.post(
+                "/login",
+                data={"username": user, "password": PASSWORD},
+                headers={"Origin": self.url},
+            )
+            if r.status_code != 303:
+                raise RuntimeError(f"{user} could not log in: {r.status_code}")
+            yield c
+
     def client(self, user: str | None = None) -> httpx.Client:
         """An API client, logged in as `user` (bearer token) when given."""
         headers = {"Authorization": f"Bearer {self.token(user)}"} if user else {}
@@ -132,3 +151,76 @@ def server(web_file, tmp_path_factory):
 def fresh_server(web_file, tmp_path):
     """A server of the test's own, on a copy it may change."""
     yield from _serve_copy(web_file, tmp_path)
+
+
+CHROMIUM = shutil.which("chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+]
+#: The browser of a French clinician (Chromium's own default asks for English).
+LOCALE = "fr-FR"
+#: As long as a page's own actions may wait (CI machines are slow and shared).
+TIMEOUT_MS = 20_000
+#: Screenshots of the browser tests.
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "browser"
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, for a module's tests (skipped without it)."""
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)  # fmt: skip
+        yield chromium
+        chromium.close()
+
+
+def log_in(page, server, user: str, path: str = "/", password: str = PASSWORD):
+    """Log `page` in as `user` through the login form, with the keyboard;
+    it ends at `path` (where the login sends it)."""
+    page.goto(f"{server.url}/login?next={quote(path, safe='/')}")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+@pytest.fixture
+def page_as(browser):
+    """`page_as(server, user, path="/")`: a French browser's page (a context
+    of its own, 1366×768 unless `viewport`) logged in as `user` (`log_in`)
+    at `path`. The console's errors are kept in `page.console_errors`.
+    Closed after the test."""
+    contexts = []
+
+    def open_as(server, user: str, path: str = "/", *, viewport=None, password=PASSWORD):  # fmt: skip
+        context = browser.new_context(
+            viewport=viewport or {"width": 1366, "height": 768}, locale=LOCALE
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.console_errors = []
+        page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))  # fmt: skip
+        log_in(page, server, user, path, password)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()

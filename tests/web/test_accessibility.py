@@ -14,8 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.accessibility import assert_accessible, page_routes
-from tests.web.conftest import PASSWORD, PERIMETER
-from tests.web.test_browser import LOCALE, TIMEOUT_MS, browser  # noqa: F401
+from tests.web.conftest import LOCALE, PERIMETER, TIMEOUT_MS, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -170,7 +169,7 @@ def test_every_page_is_checked():
 
 
 @pytest.fixture(scope="module")
-def contexts(browser, server):  # noqa: F811
+def contexts(browser, server):
     """One logged-in browser context per user (and one logged out):
     `contexts(user)` -> a new page."""
     made = {}
@@ -183,11 +182,7 @@ def contexts(browser, server):  # noqa: F811
             made[user] = context
             if user:
                 page = context.new_page()
-                page.goto(f"{server.url}/login")
-                page.fill("#username", user)
-                page.fill("#password", PASSWORD)
-                page.keyboard.press("Enter")
-                page.wait_for_url(f"{server.url}/")
+                log_in(page, server, user)
                 page.close()
         page = made[user].new_page()
         page.set_default_timeout(TIMEOUT_MS)

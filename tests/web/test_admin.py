@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from entrepot.privacy import entries, person_id
-from tests.web.conftest import PASSWORD, USERS
+from tests.web.conftest import PASSWORD, USERS, shot
 
 
 def test_a_user_added_through_the_api_can_log_in(fresh_server):
@@ -222,23 +223,13 @@ def _role(user: str) -> str:
 
 
 def test_the_admin_page_is_for_admins_only(server):
-    with httpx.Client(base_url=server.url, follow_redirects=False) as browser:
-        browser.post(
-            "/login",
-            data={"username": "ada", "password": PASSWORD},
-            headers={"Origin": server.url},
-        )
+    with server.logged_in("ada") as browser:
         page = browser.get("/admin")
         assert page.status_code == 200
         for id_ in ("users", "add-user", "projects", "audit", "verify-audit", "optout"):
             assert f'id="{id_}"' in page.text
         assert '<script src="/static/admin.js" defer>' in page.text
-    with httpx.Client(base_url=server.url, follow_redirects=False) as browser:
-        browser.post(
-            "/login",
-            data={"username": "rita", "password": PASSWORD},
-            headers={"Origin": server.url},
-        )
+    with server.logged_in("rita") as browser:
         page = browser.get("/admin")
         assert page.status_code == 403
         assert 'data-status="403"' in page.text and "may not manage" in page.text
@@ -247,53 +238,33 @@ def test_the_admin_page_is_for_admins_only(server):
 
 
 @pytest.mark.browser
-def test_the_admin_page_in_a_browser(fresh_server):
-    """Users, a user added with the keyboard, the audit log filtered, the chain verified."""
-    import shutil
-    from pathlib import Path
-
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        problems = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)  # fmt: skip
-        page.set_default_timeout(20_000)
-        page.goto(f"{fresh_server.url}/login?next=/admin")
-        page.fill("#username", "ada")
-        page.fill("#password", PASSWORD)
-        page.keyboard.press("Enter")
-        page.wait_for_url(f"{fresh_server.url}/admin")
-        expect(page.locator("#users tbody tr")).to_have_count(len(USERS))
-        projects = page.locator("#projects tbody tr")  # cardio, derma, htn
-        expect(projects).to_have_count(3)
-        expect(page.locator("#member-project option")).to_have_count(3)
-        page.fill("#user-name", "zoe")
-        page.select_option("#user-role", "viewer")
-        page.fill("#user-password", PASSWORD)
-        page.fill("#user-projects", "derma")
-        page.focus("#user-projects")
-        page.keyboard.press("Enter")
-        expect(page.locator("#add-user .admin-status")).to_have_text("User zoe added, as viewer (counts only).")  # fmt: skip
-        expect(page.locator("#users tbody tr")).to_have_count(len(USERS) + 1)
-        expect(page.locator("#users tbody tr", has_text="zoe")).to_contain_text("derma")
-        page.fill("#audit-user", "ada")
-        page.fill("#audit-action", "user.")
-        page.click("#audit-filter button[type=submit]")
-        expect(page.locator("#audit tbody tr")).to_have_count(1)
-        expect(page.locator("#audit tbody tr")).to_contain_text('"name":"zoe"')
-        page.click("#verify-audit")
-        expect(page.locator("#verify-result [data-ok]")).to_have_attribute("data-ok", "true")  # fmt: skip
-        expect(page.locator("#optout tbody tr")).to_contain_text("No objection")
-        artifacts = Path(__file__).parents[2] / "test-artifacts" / "browser"
-        artifacts.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=artifacts / "admin.png", full_page=True)
-        browser.close()
-    assert problems == []
+def test_the_admin_page_in_a_browser(page_as, fresh_server):
+    """Users, a user added with the keyboard, the audit log filtered, the
+    chain verified (in English)."""
+    page = page_as(fresh_server, "ada", "/admin?lang=en")
+    expect(page.locator("#users tbody tr")).to_have_count(len(USERS))
+    projects = page.locator("#projects tbody tr")  # cardio, derma, htn
+    expect(projects).to_have_count(3)
+    expect(page.locator("#member-project option")).to_have_count(3)
+    page.fill("#user-name", "zoe")
+    page.select_option("#user-role", "viewer")
+    page.fill("#user-password", PASSWORD)
+    page.fill("#user-projects", "derma")
+    page.focus("#user-projects")
+    page.keyboard.press("Enter")
+    expect(page.locator("#add-user .admin-status")).to_have_text("User zoe added, as viewer (counts only).")  # fmt: skip
+    expect(page.locator("#users tbody tr")).to_have_count(len(USERS) + 1)
+    expect(page.locator("#users tbody tr", has_text="zoe")).to_contain_text("derma")
+    page.fill("#audit-user", "ada")
+    page.fill("#audit-action", "user.")
+    page.click("#audit-filter button[type=submit]")
+    expect(page.locator("#audit tbody tr")).to_have_count(1)
+    expect(page.locator("#audit tbody tr")).to_contain_text('"name":"zoe"')
+    page.click("#verify-audit")
+    expect(page.locator("#verify-result [data-ok]")).to_have_attribute("data-ok", "true")  # fmt: skip
+    expect(page.locator("#optout tbody tr")).to_contain_text("No objection")
+    shot(page, "admin")
+    assert page.console_errors == []
 
 
 def test_text_processing_runs_in_the_background(fresh_server):
@@ -312,3 +283,48 @@ def test_text_processing_runs_in_the_background(fresh_server):
         with fresh_server.client("rita") as rita:
             assert rita.get(f"/api/jobs/{job}").status_code == 404  # not hers
             assert rita.post("/api/admin/text").status_code == 403
+
+
+def test_a_project_of_units_that_do_not_exist_is_refused(server):
+    with server.client("ada") as api:
+        r = api.post("/api/admin/projects", json={"name": "x", "units": [999999]})
+        assert (r.status_code, r.json()["detail"]) == (
+            404, "care site '999999': no care sites of that name"
+        )  # fmt: skip
+        r = api.post("/api/admin/projects", json={"name": "x", "mode": "care"})
+        assert (r.status_code, r.json()["detail"]) == (
+            400, "project x: a care-mode project needs care units"
+        )  # fmt: skip
+        assert "x" not in {p["name"] for p in api.get("/api/admin/projects").json()}
+
+
+@pytest.mark.browser
+def test_a_project_of_care_units_picked_by_name(page_as, fresh_server):
+    """The project form lists the care-site hierarchy by name; units picked
+    there (a service takes its units) are the project's units."""
+    from entrepot.privacy import list_projects
+
+    page = page_as(fresh_server, "ada", "/admin")
+    picker = page.locator("#project-units")
+    picker.locator("summary").click()
+    pole = picker.locator("li", has=page.get_by_label("Pôle Urgences-Réanimation", exact=True))  # fmt: skip
+    expect(pole.get_by_label("Réanimation médicale", exact=True)).to_be_visible()
+    page.fill("#project-name", "rea")
+    page.get_by_label("Réanimation médicale", exact=True).check()
+    page.get_by_label("Service de cardiologie", exact=True).check()
+    expect(page.get_by_label("USIC", exact=True)).to_be_checked()  # under it
+    chosen = "Service de cardiologie, Réanimation médicale"  # in the tree's order
+    expect(picker.locator("summary")).to_contain_text(f"({chosen})")
+    page.click("#add-project button[type=submit]")
+    expect(page.locator("#add-project .admin-status")).to_have_text("Projet rea ajouté.")  # fmt: skip
+    row = page.locator("#projects tbody tr", has_text="rea")
+    expect(row).to_contain_text(chosen)
+    ids = fresh_server.web.use(
+        lambda wh: wh.con.raw_sql(
+            "SELECT care_site_id FROM care_site WHERE care_site_source_value"
+            " IN ('Réanimation médicale', 'Service de cardiologie') ORDER BY 1"
+        ).fetchall()
+    )
+    (rea,) = [p for p in fresh_server.web.use(list_projects) if p["name"] == "rea"]
+    assert (rea["units"], rea["mode"]) == ([i for (i,) in ids], "research")
+    assert page.console_errors == []

@@ -47,6 +47,7 @@ EXPECTED = {
     "GET /api/overview": "count",
     "GET /api/quality": "count",
     "GET /api/vocabulary": "logged",
+    "GET /api/care-sites": "logged",  # the hierarchy's names: no patient data
     # cohorts (making and deleting one take the write right)
     "POST /api/cohorts": "write",
     "POST /api/cohorts/count": "count",

@@ -4,77 +4,13 @@ downloaded one). Screenshots go to `test-artifacts/browser/`."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import LOCALE, PASSWORD, shot
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium")
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "browser"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-]
-#: The browser of a French clinician (Chromium's own default asks for English).
-LOCALE = "fr-FR"
-#: As long as a page's own actions may wait (CI machines are slow and shared).
-TIMEOUT_MS = 20_000
-expect.set_options(timeout=TIMEOUT_MS)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=FLAGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page_as(browser, server):
-    """A fresh browser context logged in through the login form."""
-    contexts = []
-
-    def login(user: str):
-        context = browser.new_context(
-            viewport={"width": 1366, "height": 768}, locale=LOCALE
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{server.url}/")
-        assert page.url.endswith("/login?next=/")
-        page.fill("#username", user)
-        page.fill("#password", PASSWORD)
-        page.keyboard.press("Enter")  # usable with the keyboard
-        page.wait_for_url(f"{server.url}/")
-        return page
-
-    yield login
-    for context in contexts:
-        context.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
 
 def test_login_fails_then_succeeds(browser, server):
@@ -108,7 +44,7 @@ def test_login_fails_then_succeeds(browser, server):
 
 
 def test_a_page_outside_the_role_is_refused(page_as, server):
-    page = page_as("rita")
+    page = page_as(server, "rita")
     response = page.goto(f"{server.url}/admin")
     assert response.status == 403
     assert page.locator("[data-status='403']").count() == 1
@@ -121,8 +57,7 @@ def shown(count: int) -> re.Pattern:
 
 
 def test_build_a_cohort_and_get_its_count(page_as, server):
-    page = page_as("rita")
-    page.goto(f"{server.url}/cohorts")
+    page = page_as(server, "rita", "/cohorts")
     page.fill("#cohort-name", "hypertension (browser)")
     page.select_option("#concept-vocabulary", "CIM10")
     page.fill("#concept-search", "hypertension essentielle")
@@ -159,7 +94,7 @@ def test_search_with_and_without_negated_mentions(page_as, server):
     assert default["persons"] <= everything["persons"] < 10  # notes shown as "*"
     many = server.web.use(search_notes, common, SearchFilters(exclude=()))
     assert many["notes"] > 40 and many["persons"] >= 10
-    page = page_as("rita")
+    page = page_as(server, "rita")
     held = []  # the page's request for its projects, answered only when released
     page.route("**/api/me*", lambda route: held.append(route))
     page.goto(f"{server.url}/search")
@@ -194,8 +129,7 @@ def test_search_with_and_without_negated_mentions(page_as, server):
 
 
 def test_check_a_prescription_and_see_its_interactions(page_as, server):
-    page = page_as("vic")  # no patient data: any role may
-    page.goto(f"{server.url}/prescription")
+    page = page_as(server, "vic", "/prescription")  # no patient data: any role may
     page.fill(
         "#prescription-lines", "simvastatine 20 mg 1/j\nclarithromycine 500 mg 2/j"
     )
@@ -230,19 +164,19 @@ def test_a_patient_outside_the_project_is_refused(page_as, server):
     person = server.web.use(
         lambda wh: wh.con.raw_sql("SELECT min(person_id) FROM person").fetchone()[0]
     )
-    page = page_as("rita")
+    page = page_as(server, "rita")
     allowed = page.goto(f"{server.url}/patients/{person}?project=cardio")
     assert allowed.status == 200
     page.wait_for_selector("#timeline svg")
     shot(page, "patient")
-    page = page_as("dora")
+    page = page_as(server, "dora")
     refused = page.goto(f"{server.url}/patients/{person}?project=cardio")
     assert refused.status == 403
     assert "not a member of project 'cardio'" in page.locator(".error").inner_text()
 
 
 def test_the_app_speaks_english_on_request_and_remembers_it(page_as, server):
-    page = page_as("rita")
+    page = page_as(server, "rita")
     page.click("a[hreflang=en]")
     expect(page.locator("h1")).to_have_text("Overview")
     assert page.locator("html").get_attribute("lang") == "en"
@@ -264,8 +198,7 @@ def _add_concept(page, vocabulary: str, words: str, code: str) -> None:
 def test_an_atc_code_makes_the_entry_a_drug_entry(page_as, server):
     """The entry's domain follows its concepts: furosemide (ATC) counted as
     a diagnosis found no one."""
-    page = page_as("rita")
-    page.goto(f"{server.url}/cohorts")
+    page = page_as(server, "rita", "/cohorts")
     page.fill("#cohort-name", "furosémide (browser)")
     assert page.locator("#entry-domain").input_value() == "condition"
     _add_concept(page, "ATC", "furosemide", "C03CA01")
@@ -283,8 +216,7 @@ def test_an_atc_code_makes_the_entry_a_drug_entry(page_as, server):
 
 
 def test_a_concept_set_mixing_domains_is_refused(page_as, server):
-    page = page_as("rita")
-    page.goto(f"{server.url}/cohorts")
+    page = page_as(server, "rita", "/cohorts")
     page.fill("#cohort-name", "mélange (browser)")
     _add_concept(page, "CIM10", "hypertension essentielle", "I10")
     _add_concept(page, "ATC", "furosemide", "C03CA01")
@@ -302,8 +234,7 @@ def test_labs_are_drawn_one_stay_at_a_time_on_its_axis(page_as, server):
     person = server.web.use(busiest)
     with server.client("rita") as api:
         labs = api.get(f"/api/patients/{person}?project=cardio").json()["labs"]
-    page = page_as("rita")
-    page.goto(f"{server.url}/patients/{person}?project=cardio")
+    page = page_as(server, "rita", f"/patients/{person}?project=cardio")
     charts = page.locator("#lab-curves svg.lab-chart")
     expect(charts).to_have_count(len(labs[-1]["series"]))  # the latest stay
     assert page.locator("#lab-stay option").count() == len(labs) > 1
@@ -326,21 +257,10 @@ def ssc_server(ssc_hospital, tmp_path_factory):
     yield from serve_ssc(ssc_hospital, tmp_path_factory.mktemp("browser-subgroups"))
 
 
-def test_cluster_a_cohort_and_see_its_survival_curves(browser, ssc_server):
+def test_cluster_a_cohort_and_see_its_survival_curves(page_as, ssc_server):
     """The form starts the job; the result shows each subgroup, the curves
     (the server's SVG, loaded under the app's CSP) and Table 1."""
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale=LOCALE
-    )
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.goto(f"{ssc_server.url}/login?next=/subgroups")
-    page.fill("#username", "sam")
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{ssc_server.url}/subgroups")
+    page = page_as(ssc_server, "sam", "/subgroups")
     expect(page.locator("#sg-cohort option")).to_have_text(
         re.compile(r"^Systemic sclerosis \(\d+\)$")
     )
@@ -354,8 +274,7 @@ def test_cluster_a_cohort_and_see_its_survival_curves(browser, ssc_server):
     expect(page.locator("#sg-result h2", has_text="Sous-groupe 1 ·")).to_be_visible()
     expect(page.get_by_role("heading", name="Tableau 1").first).to_be_visible()
     shot(page, "subgroups")
-    assert errors == []
-    context.close()
+    assert page.console_errors == []
 
 
 @pytest.fixture(scope="module")
@@ -365,25 +284,16 @@ def mri_server(web_file, tmp_path_factory):
     yield from serve_mri(web_file, tmp_path_factory.mktemp("browser-extractions"))
 
 
-def test_run_an_extraction_and_see_its_evidence_highlighted(browser, mri_server):
+def test_run_an_extraction_and_see_its_evidence_highlighted(page_as, mri_server):
     """A data engineer runs the brain MRI schema on a cohort's reports; the
     counts come, then each report with its evidence in <mark>; a report
     holding HTML shows it as text."""
     from tests.web.test_extractions import HOSTILE_ID, MRI, PROJECT
 
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale=LOCALE
-    )
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page = page_as(mri_server, "eng", f"/extractions?project={PROJECT}")
+    errors = page.console_errors
     page.on("dialog", lambda d: errors.append(f"dialog: {d.message}") or d.dismiss())
-    page.goto(f"{mri_server.url}/login?next=/extractions%3Fproject%3D{PROJECT}")
-    page.fill("#username", "eng")
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{mri_server.url}/extractions?project={PROJECT}")
+    assert page.url == f"{mri_server.url}/extractions?project={PROJECT}"
     assert page.locator("nav a[aria-current=page]").inner_text() == "Extractions"
     expect(page.locator("#x-cohort option")).to_have_text(
         re.compile(r"^headache \(\d+\)$")
@@ -414,4 +324,3 @@ def test_run_an_extraction_and_see_its_evidence_highlighted(browser, mri_server)
     assert page.locator("#x-notes script, #x-notes img").count() == 0
     shot(page, "extractions")
     assert errors == []
-    context.close()

@@ -14,8 +14,7 @@ from playwright.sync_api import expect
 from entrepot.cohort import count_persons
 from entrepot.cohort._counts import count_parts
 from entrepot.cohort._files import definition_from_data
-from tests.web.conftest import PASSWORD, _serve_copy
-from tests.web.test_browser import LOCALE, TIMEOUT_MS, browser, shot  # noqa: F401
+from tests.web.conftest import _serve_copy, shot
 from tests.web.test_builder import NESTED_YAML, PATHS
 
 pytestmark = pytest.mark.browser
@@ -27,22 +26,10 @@ def live(web_file, tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser, live):  # noqa: F811
+def page(page_as, live):
     """The cohorts page, as the administrator (no project: counts masked,
     with no differencing defence between the builder's successive counts)."""
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 900}, locale=LOCALE
-    )
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{live.url}/login")
-    page.fill("#username", "ada")
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live.url}/")
-    page.goto(f"{live.url}/cohorts")
-    yield page
-    context.close()
+    return page_as(live, "ada", "/cohorts", viewport={"width": 1366, "height": 900})
 
 
 def shown(n) -> re.Pattern:
@@ -181,3 +168,38 @@ def test_build_a_nested_cohort_with_an_exclusion_and_a_temporal_constraint(page,
     expect(row.locator("td").nth(2)).to_have_text(
         shown(live.web.use(count_persons, stricter))
     )
+
+
+def test_a_unit_criterion_picks_units_by_name(page, live):
+    """A unit stay (`visit_detail`) chosen by name in the care-site
+    hierarchy: a pôle takes its units, whose care-site ids the definition
+    holds, counted as the library counts it."""
+    page.fill("#lb-name", "réanimation (browser)")
+    _codes(page, "#lb-entry", "CIM10:I10")
+    page.click("#lb-add-rule")
+    page.click('div.lb-group[data-path="rules/0"] > div.row .lb-add-criterion')
+    stay = _crit("rules/0/criteria/0")
+    page.select_option(f"{stay} > .lb-event .lb-domain", "visit_detail")
+    units = page.locator(f"{stay} .unit-picker")
+    units.locator("summary").click()
+    units.get_by_label("Pôle Urgences-Réanimation", exact=True).check()
+    expect(units.get_by_label("Urgences", exact=True)).to_be_checked()
+    expect(units.locator("summary")).to_contain_text("(Pôle Urgences-Réanimation)")
+    ids = live.web.use(
+        lambda wh: wh.con.raw_sql(
+            "SELECT care_site_id FROM care_site WHERE care_site_source_value"
+            " IN ('Réanimation médicale', 'Urgences') ORDER BY 1"
+        ).fetchall()
+    )
+    yaml_shown = page.locator("#lb-yaml")
+    expect(yaml_shown).to_have_value(re.compile("care_site"))
+    written = yaml.safe_load(yaml_shown.input_value())
+    event = written["inclusion_rules"][0]["criteria"]["criteria"][0]["event"]
+    assert event == {"visit_detail": {"care_site": [i for (i,) in ids]}}
+    counts = live.web.use(count_parts, definition_from_data(written, "page"))
+    n = len(counts.persons["rules/0/criteria/0"])
+    assert n >= 10
+    expect(page.locator(f'{stay} .lb-n[data-path="rules/0/criteria/0"]')).to_have_text(
+        shown(n)
+    )
+    assert page.console_errors == []

@@ -19,8 +19,7 @@ from entrepot.nlp import fold
 from entrepot.patients import age_band
 from entrepot.privacy import Perimeter, entries, list_projects
 from tests.cohort.conftest import write_tables
-from tests.web.conftest import PASSWORD, _serve_copy
-from tests.web.test_browser import LOCALE, TIMEOUT_MS, browser, shot  # noqa: F401
+from tests.web.conftest import _serve_copy, shot
 
 PROJECT, PAGE = "cardio", 20
 KEYS = {"person_id", "age_band", "sex", "first_stay", "last_stay"}
@@ -252,45 +251,15 @@ def test_the_timeline_labels_diagnoses_and_groups_them_by_stay(live):
     assert all(d["start"] <= (d["end"] or d["start"]) for d in p["drugs"])
 
 
-@pytest.fixture
-def contexts(browser):  # noqa: F811
-    opened = []
-    yield opened
-    for context in opened:
-        context.close()
-
-
-def _logged_in(browser, live, path: str, contexts: list):  # noqa: F811
-    """A French browser's page logged in as rita through the form, at `path`,
-    and the console errors it will log."""
-    from urllib.parse import quote
-
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale=LOCALE
-    )
-    contexts.append(context)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.goto(f"{live.url}/login?next={quote(path, safe='/')}")
-    page.fill("#username", "rita")
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live.url}{path}")
-    return page, errors
-
-
 @pytest.mark.browser
-def test_from_a_cohort_to_a_patients_report(browser, live, contexts):  # noqa: F811
+def test_from_a_cohort_to_a_patients_report(page_as, live):
     """Cohorts → the cohort's patients → next page → a patient → a report with
     the searched word marked, a negated mention shown as negated, its HTML as
     text; the list and the patient's page without serious accessibility
     violations."""
     from axe_playwright_python.sync_playwright import Axe
 
-    path = f"/cohorts?project={PROJECT}"
-    page, errors = _logged_in(browser, live, path, contexts)
+    page = page_as(live, "rita", f"/cohorts?project={PROJECT}")
     row = page.locator(f"#saved-cohorts tr[data-id='{live.cohort}']")
     row.locator("a.patients").click()
     page.wait_for_url(
@@ -333,14 +302,14 @@ def test_from_a_cohort_to_a_patients_report(browser, live, contexts):  # noqa: F
     assert text.locator("script, b").count() == 0
     assert _serious(Axe().run(page)) == []
     shot(page, "patient-report")
-    assert errors == []
+    assert page.console_errors == []
 
 
 @pytest.mark.browser
-def test_a_search_hit_opens_its_report_with_the_words_marked(browser, live, contexts):  # noqa: F811
+def test_a_search_hit_opens_its_report_with_the_words_marked(page_as, live):
     """From the search page, a hit's patient link opens the patient's page
     with that report, the query's words marked in it."""
-    page, errors = _logged_in(browser, live, f"/search?project={PROJECT}", contexts)
+    page = page_as(live, "rita", f"/search?project={PROJECT}")
     page.fill("#search-query", "pneumopathie")
     page.click("#search-button")
     link = page.locator("#search-hits > li a").first
@@ -352,7 +321,7 @@ def test_a_search_hit_opens_its_report_with_the_words_marked(browser, live, cont
     expect(page.locator("#note-query")).to_have_value("pneumopathie")
     marks = page.locator("#note-text mark")
     expect(marks.first).to_have_text(re.compile("^pneumopathie$", re.I))
-    assert errors == []
+    assert page.console_errors == []
 
 
 def _serious(results) -> list[str]:

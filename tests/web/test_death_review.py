@@ -9,7 +9,6 @@ import httpx
 import pyarrow as pa
 
 from entrepot.privacy._tables import ensure_table
-from tests.web.conftest import PASSWORD
 
 PAIR = {
     "record_id": 7,
@@ -56,10 +55,5 @@ def test_the_data_office_sees_the_grey_zone_and_researchers_do_not(fresh_server)
 
 
 def _page(server, user: str) -> httpx.Response:
-    with httpx.Client(base_url=server.url, follow_redirects=False) as browser:
-        browser.post(
-            "/login",
-            data={"username": user, "password": PASSWORD},
-            headers={"Origin": server.url},
-        )
+    with server.logged_in(user) as browser:
         return browser.get("/admin/deaths")

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from entrepot.web._i18n import catalogue
-from tests.web.conftest import PASSWORD, LiveServer
+from tests.web.conftest import LiveServer
 
 
 @pytest.fixture(scope="module")
@@ -105,12 +105,7 @@ def test_too_many_logins_answer_429_in_the_shape(live):
 def test_a_page_shows_the_friendly_message(server):
     """A browser asking a page it may not see, or one that does not exist,
     gets the error page: the message in its language, then the detail."""
-    with httpx.Client(base_url=server.url, follow_redirects=False) as browser:
-        browser.post(
-            "/login",
-            data={"username": "dora", "password": PASSWORD, "next": "/"},
-            headers={"Origin": server.url},
-        )
+    with server.logged_in("dora") as browser:
         refused = browser.get("/patients/1?project=cardio")
         missing = browser.get("/nowhere", headers={"Accept-Language": "en"})
     assert refused.status_code == 403

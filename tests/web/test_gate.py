@@ -47,6 +47,7 @@ NOT_PATIENT_DATA = {
     ("GET", "/api/jobs/{job_id}"): "what a job released (audited when it ran)",
     ("GET", "/api/subgroups/{job_id}/survival.svg"): "curves a job released (as above)",
     ("GET", "/api/vocabulary"): "concepts of the vocabulary",
+    ("GET", "/api/care-sites"): "the care-site hierarchy's names and levels",
     ("POST", "/api/prescriptions/check"): "a prescription typed in",
     ("POST", "/api/prescriptions/effects"): "a prescription typed in",
     ("DELETE", "/api/cohorts/{cohort_id}"): "removes a cohort, returns nothing",

@@ -9,8 +9,6 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.web.accessibility import assert_accessible
-from tests.web.conftest import PASSWORD
-from tests.web.test_browser import LOCALE, TIMEOUT_MS, browser  # noqa: F401
 
 
 @pytest.fixture(scope="module")
@@ -90,23 +88,11 @@ def test_a_name_outside_the_project_folder_is_not_found(server, served_model):
 
 
 @pytest.mark.browser
-def test_the_report_is_accessible_in_a_browser(browser, server, served_model):  # noqa: F811
-    context = browser.new_context(locale=LOCALE)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    refused = []  # what the CSP blocked, as the browser says it
-    page.on(
-        "console",
-        lambda m: "Content Security Policy" in m.text and refused.append(m.text),
-    )
-    page.goto(f"{server.url}/login?next=/models/hf/report%3Fproject%3Dcardio")
-    page.fill("#username", "rita")
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{server.url}/models/hf/report?project=cardio")
+def test_the_report_is_accessible_in_a_browser(page_as, server, served_model):
+    page = page_as(server, "rita", "/models/hf/report?project=cardio")
+    assert page.url == f"{server.url}/models/hf/report?project=cardio"
     assert page.locator("html").get_attribute("lang") == "fr"
-    assert refused == []
+    assert not [e for e in page.console_errors if "Content Security Policy" in e]
     # the report's stylesheet applies: the plots side by side
     assert page.locator(".plots").evaluate("e => getComputedStyle(e).display") == "flex"  # fmt: skip
     assert_accessible(page, "model-report")
-    context.close()

@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 
 from entrepot.quality import STATUSES, last_run
 from tests.web.accessibility import assert_accessible
-from tests.web.conftest import PASSWORD, LiveServer
-from tests.web.test_browser import LOCALE, TIMEOUT_MS, browser  # noqa: F401
+from tests.web.conftest import LiveServer
 
 #: A few families (a full run takes half a minute): one of each category.
 FAMILIES = ["age_over_120", "missing_value", "future_date", "primary_key"]
@@ -100,20 +99,11 @@ def test_without_a_stored_run_the_api_says_so(server):
 
 
 @pytest.mark.browser
-def test_the_quality_page_in_a_browser(browser, live):  # noqa: F811
+def test_the_quality_page_in_a_browser(page_as, live):
     """By category, failing checks first; French, then English; accessible,
     and on a phone."""
     server, stored = live
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale=LOCALE
-    )
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{server.url}/login?next=/quality")
-    page.fill("#username", "rita")
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{server.url}/quality")
+    page = page_as(server, "rita", "/quality")
     expect(page.locator("h1")).to_have_text("Qualité des données")
     failing = page.locator(f".q-category[data-category=plausibility] tr[data-check='{TOO_OLD}']")  # fmt: skip
     expect(failing.locator(".badge")).to_have_text("échec")
@@ -128,4 +118,3 @@ def test_the_quality_page_in_a_browser(browser, live):  # noqa: F811
     assert_accessible(page, "phone-quality")
     page.goto(f"{server.url}/quality?lang=en")
     expect(failing.locator(".badge")).to_have_text("failed")
-    context.close()

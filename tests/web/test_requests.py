@@ -10,10 +10,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from entrepot.privacy import Perimeter, entries, list_projects
+from entrepot.privacy import Perimeter, entries, list_extracts, list_projects
+from entrepot.web._i18n import catalogue
 from tests.web.accessibility import assert_accessible
-from tests.web.conftest import PASSWORD, _serve_copy
-from tests.web.test_browser import CHROMIUM, FLAGS, LOCALE, TIMEOUT_MS, shot
+from tests.web.conftest import _serve_copy, shot
 
 ASKED = {
     "name": "lupus-2024",
@@ -67,7 +67,7 @@ def test_a_request_through_the_api(live):
         r = otto.post(f"/api/requests/{number}/approve", json={"comment": "Conforme"})
         assert r.json()["state"] == "approved"
         r = otto.post(f"/api/requests/{number}/approve", json={})
-        assert (r.status_code, r.json()["detail"]) == (400, f"request {number} is approved already: it cannot be approved")  # fmt: skip
+        assert (r.status_code, r.json()["detail"]) == (409, f"request {number} is approved already: it cannot be approved")  # fmt: skip
         mine = rita.get("/api/requests").json()
         assert [(s["event"], s["comment"]) for s in mine[0]["steps"]] == [
             ("requested", None), ("amended", "Jusqu'à 2021 seulement"), ("approved", "Conforme")]  # fmt: skip
@@ -77,37 +77,72 @@ def test_a_request_through_the_api(live):
     assert logged == ["request.submit", "request.amend", "request.approve"]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+def test_steps_the_state_does_not_allow_answer_409(live):
+    """Deciding a request or an extract twice, producing an extract that is
+    not approved, or twice, asking for a project asked for already: 409
+    (`conflict`) in the one error shape, for those who may take the step."""
+    cohort = _htn(live)
+    with live.client("rita") as rita, live.client("otto") as otto:
 
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)  # fmt: skip
-        yield chromium
-        chromium.close()
+        def ask(name: str) -> int:
+            asked = ASKED | {"name": name, "cohort_id": cohort}
+            return rita.post("/api/requests", json=asked).json()["request_id"]
 
+        def extract() -> int:
+            columns = {"condition_occurrence": ["person_id"]}
+            r = rita.post("/api/extracts", params={"project": "taken"},
+                          json={"cohort_id": cohort, "columns": columns})  # fmt: skip
+            return r.json()["extract_id"]
 
-def _login(browser, live, user: str):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=LOCALE)  # fmt: skip
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{live.url}/login")
-    page.fill("#username", user)
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live.url}/")
-    return context, page
+        taken, turned_down = ask("taken"), ask("turned-down")
+        otto.post(f"/api/requests/{taken}/approve", json={}).raise_for_status()
+        otto.post(f"/api/requests/{turned_down}/refuse", json={"comment": "Non"})
+        pending, refused, produced = extract(), extract(), extract()
+        otto.post(f"/api/extracts/{refused}/refuse", json={"comment": "Non"})
+        otto.post(f"/api/extracts/{produced}/approve", json={}).raise_for_status()
+        produce = f"/api/extracts/{produced}/produce?project=taken"
+        rita.post(produce).raise_for_status()
+        steps = [
+            (otto, f"/api/requests/{taken}/approve", {},
+             f"request {taken} is approved already: it cannot be approved"),
+            (otto, f"/api/requests/{taken}/refuse", {"comment": "Non"},
+             f"request {taken} is approved already: it cannot be refused"),
+            (otto, f"/api/requests/{turned_down}/amend", {"comment": "a", "summary": "b"},
+             f"request {turned_down} is refused already: it cannot be amended"),
+            (otto, f"/api/requests/{turned_down}/approve", {},
+             f"request {turned_down} is refused already: it cannot be approved"),
+            (rita, "/api/requests", ASKED | {"name": "taken"},
+             "name: project 'taken' exists or is asked for already"),
+            (otto, f"/api/extracts/{produced}/approve", {},
+             f"extract {produced} is produced already: it cannot be approved"),
+            (otto, f"/api/extracts/{refused}/refuse", {"comment": "Non"},
+             f"extract {refused} is refused already: it cannot be refused"),
+            (rita, f"/api/extracts/{pending}/produce?project=taken", None,
+             f"extract {pending} is pending: the data office has not approved it"),
+            (rita, f"/api/extracts/{refused}/produce?project=taken", None,
+             f"extract {refused} is refused: the data office refused it"),
+            (rita, produce, None,
+             f"extract {produced} is produced: it was produced already"),
+        ]  # fmt: skip
+        for who, path, body, detail in steps:
+            r = who.post(path, json=body, headers={"Accept-Language": "fr"})
+            assert (r.status_code, r.json()) == (409, {
+                "detail": detail,
+                "code": "conflict",
+                "message": catalogue("fr")["error.code.conflict"],
+            }), path  # fmt: skip
+        otto.post(f"/api/extracts/{pending}/refuse", json={"comment": "Non"})
+    states = {e["extract_id"]: e["state"] for e in live.web.use(list_extracts)}
+    found = [states[e] for e in (pending, refused, produced)]
+    assert found == ["refused", "refused", "produced"]
 
 
 @pytest.mark.browser
-def test_request_approve_extract_in_the_browser(browser, live):
+def test_request_approve_extract_in_the_browser(page_as, live):
     cohort = _htn(live)
-    rita_context, rita = _login(browser, live, "rita")
-    otto_context, otto = _login(browser, live, "otto")
     # the researcher asks for a project on the hypertension cohort
-    rita.goto(f"{live.url}/requests")
+    rita = page_as(live, "rita", "/requests", viewport={"width": 1366, "height": 900})
+    otto = page_as(live, "otto", "/office", viewport={"width": 1366, "height": 900})
     assert rita.locator("h1").inner_text() == "Mes demandes"
     rita.fill("#rq-name", "htn-browser")
     rita.fill("#rq-summary", "Hypertension : complications rénales")
@@ -118,7 +153,7 @@ def test_request_approve_extract_in_the_browser(browser, live):
     row = rita.locator("#rq-mine tr", has_text="htn-browser")
     expect(row.locator("[data-state]")).to_have_text("en attente")
     # the data office approves it
-    otto.goto(f"{live.url}/office")
+    otto.reload()
     assert otto.locator("nav a[aria-current=page]").inner_text() == "Bureau des données"
     asked = otto.locator("#of-requests tr", has_text="htn-browser")
     expect(asked.locator("[data-state]")).to_have_text("en attente")
@@ -161,8 +196,6 @@ def test_request_approve_extract_in_the_browser(browser, live):
         assert serious == [], page.url
     assert_accessible(rita, "requests")  # the shared check (tests/web/accessibility.py)
     assert_accessible(otto, "office")
-    rita_context.close()
-    otto_context.close()
     folder = live.wh.uri.path.parent / "eds.duckdb.workspaces" / "htn-browser"
     (found,) = list(folder.glob("extract-*/condition_occurrence.parquet"))
     rows = pq.read_table(found)

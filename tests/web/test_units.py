@@ -11,8 +11,7 @@ import shutil
 import pytest
 
 from entrepot.warehouse import Warehouse
-from tests.web.conftest import PASSWORD, LiveServer
-from tests.web.test_browser import LOCALE, TIMEOUT_MS, browser, shot  # noqa: F401
+from tests.web.conftest import PASSWORD, LiveServer, shot
 
 #: persons with a visit or unit stay in the given care units
 STAYED = """
@@ -90,24 +89,14 @@ def test_care_mode_is_for_the_care_team_and_every_view_is_audited(units_server):
 
 
 @pytest.mark.browser
-def test_a_clinician_in_care_mode_sees_a_patient_of_their_unit(browser, units_server):  # noqa: F811
+def test_a_clinician_in_care_mode_sees_a_patient_of_their_unit(page_as, units_server):
     person = min(_persons(units_server, "Cardiologie", "USIC"))
     before = len(_views(units_server, "claire"))
-    context = browser.new_context(locale=LOCALE)
-    try:
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{units_server.url}/")
-        page.fill("#username", "claire")
-        page.fill("#password", PASSWORD)
-        page.keyboard.press("Enter")
-        page.wait_for_url(f"{units_server.url}/")
-        shown = page.goto(f"{units_server.url}/patients/{person}?project=soins")
-        assert shown.status == 200
-        page.wait_for_selector("#timeline svg")
-        shot(page, "patient-care-mode")
-    finally:
-        context.close()
+    page = page_as(units_server, "claire")
+    shown = page.goto(f"{units_server.url}/patients/{person}?project=soins")
+    assert shown.status == 200
+    page.wait_for_selector("#timeline svg")
+    shot(page, "patient-care-mode")
     assert _views(units_server, "claire")[before:] == [
         {"person_id": person, "mode": "care"}
     ]

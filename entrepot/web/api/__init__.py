@@ -2,6 +2,7 @@
 
 from entrepot.web.api import (
     _admin,
+    _care_sites,
     _circe,
     _cohorts,
     _datathon,
@@ -25,6 +26,7 @@ ROUTERS = [
         _session,
         _overview,
         _vocabulary,
+        _care_sites,
         _cohorts,
         _circe,
         _subgroups,

@@ -63,6 +63,8 @@ class Project(BaseModel):
     mask_below: int | None
     created_at: datetime | None
     members: list[str]
+    units: list[int] | None  # care sites chosen (any level): their patients
+    mode: str  # research, or care: the care team's own patients
 
 
 class NewProject(BaseModel):
@@ -72,6 +74,8 @@ class NewProject(BaseModel):
     start: date | None = None
     end: date | None = None
     mask_below: Annotated[int | None, Field(ge=1, le=1_000_000)] = None
+    units: Annotated[list[Annotated[int, Field(ge=1, le=BIG)]] | None, Field(max_length=1000)] = None  # fmt: skip
+    mode: Literal["research", "care"] = "research"
 
 
 class NewMember(BaseModel):
@@ -169,6 +173,8 @@ def _project(row: dict, members: list[str]) -> dict:
         "mask_below": row["mask_below"],
         "created_at": row.get("created_at"),
         "members": members,
+        "units": row.get("units"),
+        "mode": row.get("mode", "research"),
     }
 
 
@@ -190,6 +196,8 @@ def _add_project(wh, body: NewProject, by: str) -> dict:
         start=body.start,
         end=body.end,
         mask_below=body.mask_below,
+        units=body.units,
+        mode=body.mode,
         by=by,
     )
     return _project(row, [])
@@ -197,7 +205,8 @@ def _add_project(wh, body: NewProject, by: str) -> dict:
 
 @router.post("/projects", response_model=Project, status_code=201)
 def new_project(request: Request, decision: Managing, body: NewProject) -> dict:
-    """Create a project with its perimeter: a cohort's persons, tables, dates."""
+    """Create a project with its perimeter: a cohort's persons, tables, dates,
+    care units (`/api/care-sites`' ids, any level) and its mode."""
     web = state(request)
     made = web.use(_add_project, body, decision.user)
     web.changed()

@@ -13,8 +13,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from entrepot.errors import SearchQueryError
-from entrepot.privacy import Decision
-from entrepot.privacy._access import PERMISSIONS
+from entrepot.privacy import PERMISSIONS, Decision
 from entrepot.web._auth import Counting, CurrentSession, Writing, _authorise
 from entrepot.web._state import state
 

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from entrepot import __version__
+from entrepot.privacy import PERMISSIONS
 from entrepot.web import _i18n
 from entrepot.web._auth import current_session
 from entrepot.web._sessions import Session
@@ -19,6 +20,26 @@ from entrepot.web._sessions import Session
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 
 PageSession = Annotated[Session, Depends(current_session)]
+
+#: The menu: (path, page, the right its API calls need; None: anyone logged in).
+#: The first a role may use is its home when it may not count.
+MENU = (
+    ("/", "overview", "count"),
+    ("/office", "office", "approve"),
+    ("/cohorts", "cohorts", "count"),
+    ("/subgroups", "subgroups", "export"),
+    ("/search", "search", "count"),
+    ("/extractions", "extractions", "count"),
+    ("/prescription", "prescription", None),
+    ("/admin", "admin", "manage"),
+    ("/requests", "requests", "request"),
+)
+
+
+def menu(role: str) -> list[tuple[str, str]]:
+    """The pages a role may use: (path, page), in the menu's order."""
+    rights = PERMISSIONS.get(role, frozenset())
+    return [(path, page) for path, page, right in MENU if right in rights | {None}]
 
 
 def render(
@@ -41,6 +62,7 @@ def render(
         template,
         {
             "session": session,
+            "menu": menu(session.role) if session else [],
             "version": __version__,
             "page": page,
             "title": t(f"page.{page}", **context),

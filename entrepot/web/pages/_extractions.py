@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request
 
 from entrepot.extraction import shipped_schemas
-from entrepot.privacy._access import PERMISSIONS
+from entrepot.privacy import PERMISSIONS
 from entrepot.web.pages import PageSession, render
 
 router = APIRouter()

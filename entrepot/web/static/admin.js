@@ -31,12 +31,22 @@
     options($("member-user"), users.map((u) => u.name));
   }
 
+  let sites = [], units = null; // the care-site hierarchy; the project form's unit picker
+
   function perimeter(p) {
     const parts = [];
     if (p.cohort_id !== null) parts.push(t("admin.perimeter_cohort", { id: p.cohort_id }));
     parts.push(p.domains ? p.domains.join(", ") : t("admin.all_tables"));
     if (p.start || p.end) parts.push(`${p.start || "…"} – ${p.end || "…"}`);
+    if (p.units) parts.push(careSites.names(sites, p.units).join(", "));
+    if (p.mode === "care") parts.push(t("admin.mode_care_short"));
     return parts.join("; ");
+  }
+
+  async function loadUnits() {
+    sites = await careSites.load();
+    units = careSites.picker(sites, [], () => {}, { label: t("units.label"), id: "project-units" });
+    $("project-units-place").replaceChildren(units.element);
   }
 
   async function loadProjects() {
@@ -98,7 +108,9 @@
       const p = await api("/api/admin/projects", { method: "POST", body: {
         name: $("project-name").value.trim(), cohort_id: number($("project-cohort").value),
         domains: domains.length ? domains : null, start: $("project-start").value || null,
-        end: $("project-end").value || null, mask_below: number($("project-mask").value) } });
+        end: $("project-end").value || null, mask_below: number($("project-mask").value),
+        units: units.chosen().length ? units.chosen() : null, mode: $("project-mode").value } });
+      units.set([]);
       return t("admin.project_added", { name: p.name });
     }, loadProjects);
     submit($("add-member"), async () => {
@@ -142,8 +154,9 @@
   document.addEventListener("entrepot:ready", () => {
     wire();
     wireText();
-    for (const load of [loadUsers, loadProjects, loadAudit, loadOptouts, loadPending]) {
+    for (const load of [loadUsers, loadAudit, loadOptouts, loadPending]) {
       load().catch((err) => showError($("verify-result"), err));
     }
+    loadUnits().then(loadProjects).catch((err) => showError($("verify-result"), err));
   });
 })();

@@ -13,7 +13,8 @@
   const UNITS = ["visit", "visit_detail"]; // stays in units: their care sites
   const GROUPS = ["all", "any", "at_least", "at_most"];
   let def = { name: "", concept_sets: {}, entry: { events: [{ condition: {} }] }, inclusion_rules: [] };
-  let ids = 0, timer = null, asked = 0, saved = [];
+  let ids = 0, timer = null, asked = 0, saved = [], sites = []; // sites: the care-site hierarchy
+  const unfolded = new WeakSet(); // the events whose unit picker is unfolded, kept so by a new render
 
   // -- events: {domain: {fields}} -------------------------------------------
   const domainOf = (event) => Object.keys(event)[0];
@@ -108,11 +109,12 @@
       parts.push(field(t("lb.codes"), el("input", { class: "lb-codes grow", value: codesText(body), onchange: (e) => { setCodes(body, e.target.value); prune(); changed(); } })));
     }
     if (VALUES.includes(domain)) parts.push(...rangeFields(body, "value", t("lb.value_from"), t("lb.value_to"), "lb-value"));
-    if (UNITS.includes(domain)) parts.push(field(t("lb.care_site"), el("input", { class: "lb-care-site", value: (body.care_site || []).join(", "), onchange: (e) => {
-      const sites = e.target.value.split(/[,;\s]+/).filter(Boolean).map(Number);
-      if (sites.length) body.care_site = sites; else delete body.care_site;
+    if (UNITS.includes(domain)) parts.push(careSites.picker(sites, body.care_site || [], (picked) => {
+      const units = picked.units(); // a stay is in a unit: a pôle or a service stands for its units
+      if (units.length) body.care_site = units; else delete body.care_site;
       changed();
-    } })));
+    }, { label: t("lb.care_site"), id: `lb-units${++ids}`, open: unfolded.has(body),
+      ontoggle: (open) => (open ? unfolded.add(body) : unfolded.delete(body)) }).element);
     if (domain === "note_mention") parts.push(el("p", { class: "muted" }, t("lb.mentions")));
     return el("div", { class: "row lb-event" }, parts);
   }
@@ -304,5 +306,9 @@
     $("lb-circe-export").addEventListener("click", exportCirce);
     $("lb-circe-import").addEventListener("click", importCirce);
   });
-  document.addEventListener("entrepot:ready", async () => { await loadCohorts(); render(); });
+  document.addEventListener("entrepot:ready", async () => {
+    await loadCohorts();
+    sites = await careSites.load().catch(() => []);
+    render();
+  });
 })();
