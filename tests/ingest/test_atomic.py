@@ -62,20 +62,6 @@ def first_night(nights, tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def night_one(engine, first_night, nights, tmp_path) -> Warehouse:
-    """The first night's warehouse on the engine, with its vault and anchor."""
-    if engine == "spark":
-        wh = Warehouse.create(f"spark:{tmp_path / 'eds'}", vocabulary=False)
-        ingest_raw(wh, nights["first"], key=KEY)
-    else:
-        for suffix in ("", ".identities", ".audit-anchor"):
-            shutil.copy(f"{first_night}{suffix}", tmp_path / f"eds.duckdb{suffix}")
-        wh = Warehouse.open(tmp_path / "eds.duckdb")
-    yield wh
-    wh.close()
-
-
 def state(wh: Warehouse) -> dict:
     """Everything the warehouse holds: on Spark, each file's SHA-256 (a
     failure must put the very files back); on DuckDB, every table's rows."""
@@ -94,27 +80,43 @@ def state(wh: Warehouse) -> dict:
 
 
 def test_a_night_failing_after_its_merges_leaves_the_warehouse_as_it_was(
-    night_one, nights
+    first_night, nights, tmp_path
 ):
-    wh = night_one
-    vault = vault_path(wh)
-    good = vault.read_bytes()
-    vault.write_bytes(b"damaged")  # read after the load and the merges
-    before, logged = state(wh), len(entries(wh))
-    anchor = anchor_path(wh).read_bytes()
-    with pytest.raises(PrivacyError, match="not an entrepot identity vault"):
-        ingest_raw(wh, nights["second"], key=KEY)
-    assert state(wh) == before
-    assert merge_log(wh) == [] and len(entries(wh)) == logged
-    assert anchor_path(wh).read_bytes() == anchor
-    assert vault.read_bytes() == b"damaged"
-    if wh.engine == "spark":  # nothing left beside the tables
-        assert not list((wh.uri.path / "_staging").glob("*"))
+    path = tmp_path / "eds.duckdb"
+    for suffix in ("", ".identities", ".audit-anchor"):
+        shutil.copy(f"{first_night}{suffix}", f"{path}{suffix}")
+    with Warehouse.open(path) as wh:
+        vault = vault_path(wh)
+        good = vault.read_bytes()
+        vault.write_bytes(b"damaged")  # read after the load and the merges
+        before, logged = state(wh), len(entries(wh))
+        anchor = anchor_path(wh).read_bytes()
+        with pytest.raises(PrivacyError, match="not an entrepot identity vault"):
+            ingest_raw(wh, nights["second"], key=KEY)
+        assert state(wh) == before
+        assert merge_log(wh) == [] and len(entries(wh)) == logged
+        assert anchor_path(wh).read_bytes() == anchor
+        assert vault.read_bytes() == b"damaged"
 
-    vault.write_bytes(good)  # repaired: the same night loads and merges
-    done = ingest_raw(wh, nights["second"], key=KEY)
-    assert done.merges == 1 and done.tables["measurement"]["updated"] == 1
-    assert len(merge_log(wh)) == 1
+        vault.write_bytes(good)  # repaired: the same night loads and merges
+        done = ingest_raw(wh, nights["second"], key=KEY)
+        assert done.merges == 1 and done.tables["measurement"]["updated"] == 1
+        assert len(merge_log(wh)) == 1
+
+
+@pytest.mark.spark
+def test_on_spark_a_failed_ingest_puts_back_every_file(spark_session, nights, tmp_path):
+    """Its load writes every table, its merges rewrite some, then it fails:
+    each table is the very files it was, and nothing is left beside them."""
+    with Warehouse.create(f"spark:{tmp_path / 'eds'}", vocabulary=False) as wh:
+        vault_path(wh).write_bytes(b"damaged")
+        before, logged = state(wh), len(entries(wh))
+        with pytest.raises(PrivacyError, match="not an entrepot identity vault"):
+            ingest_raw(wh, nights["second"], key=KEY)
+        assert state(wh) == before
+        assert wh.count("person") == 0 and merge_log(wh) == []
+        assert len(entries(wh)) == logged
+        assert not list((tmp_path / "eds" / "_staging").glob("*"))
 
 
 @pytest.mark.parametrize(
