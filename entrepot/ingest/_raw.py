@@ -260,26 +260,26 @@ def ingest_raw(
     warehouse's earlier ingestions were, and in a new warehouse unless
     `shift_dates` is False. Pending opt-out requests (sealed by a server
     without the key) are applied first, and the IPP merges of `merges.csv`
-    (checked before anything is written) last. All of it is one `atomic`
+    (checked before the load) last. All of it is one `atomic`
     unit with the identity vault: a failure anywhere leaves both as they
     were. Search indexes forget removed notes once it is committed.
     """
     from entrepot.ingest import _changes as change
 
-    check_key(wh, key)
     files = raw_files(folder)
     source = read_extracts(files)
-    merges = read_merges(folder)  # checked before any write
-    check_merges(
-        wh,
-        key,
-        merges,
-        arriving={
-            person_id(key, i) for i in source["patients"]["ipp"].to_pylist() if i
-        },
-        source=str(Path(folder) / "merges.csv"),
-    )
+    merges = read_merges(folder)
     with kept_identities(wh), wh.store.atomic():  # all of it, or nothing
+        check_key(wh, key)
+        check_merges(  # before the load: a wrong merge changes nothing
+            wh,
+            key,
+            merges,
+            arriving={
+                person_id(key, i) for i in source["patients"]["ipp"].to_pylist() if i
+            },
+            source=str(Path(folder) / "merges.csv"),
+        )
         shift_dates = check_date_shifting(wh, shift_dates)
         publish_optout_key(wh, key)
         requests = apply_optout_requests(wh, key, user=user)["requests"]

@@ -133,7 +133,8 @@ class SparkStore(Store):
     @contextmanager
     def _atomic(self) -> Iterator[None]:
         """Keep what each commit replaces or adds; undo it all if the block
-        fails, else delete what was kept. A block inside another joins it."""
+        fails, else delete what was kept. A block inside another joins it.
+        Should putting back fail too, what was kept stays in `_staging`."""
         if self._undo is not None:
             yield
             return
@@ -152,27 +153,26 @@ class SparkStore(Store):
                     kept.rename(path)
             for schema, name in list(self._views):  # read the files put back
                 self._forget(schema, name)
+            shutil.rmtree(aside, ignore_errors=True)  # empty by now
             raise
-        finally:
-            shutil.rmtree(aside, ignore_errors=True)
-            self._undo = None
+        self._undo = None
+        shutil.rmtree(aside, ignore_errors=True)
 
     def _undone(self, path: Path, kept: Path | None) -> None:
         """Record that `path` is new (`kept` None) or replaced what `kept` holds."""
         if self._undo is not None:
             self._undo.append((path, kept))
 
-    def _set_aside(self, folder: Path) -> Path:
+    def _set_aside(self, folder: Path) -> None:
         """Move a table's folder out of the way: kept until the block ends,
         removed at once outside one."""
         if self._undo is None:
             shutil.rmtree(folder)
-            return folder
+            return
         self._aside.mkdir(parents=True, exist_ok=True)
         kept = self._aside / str(len(self._undo))
         folder.rename(kept)
         self._undo.append((folder, kept))
-        return kept
 
     def checkpoint(self) -> None:
         """Nothing to do: each commit renames whole Parquet files into place."""
