@@ -33,6 +33,7 @@ from entrepot.privacy import (
     check_merges,
     consenting,
     deidentify,
+    kept_identities,
     merge_log,
     merge_patients,
     nir_birthplace,
@@ -258,62 +259,71 @@ def ingest_raw(
     missing from it are deleted. Dates are shifted (`shift_dates`) as the
     warehouse's earlier ingestions were, and in a new warehouse unless
     `shift_dates` is False. Pending opt-out requests (sealed by a server
-    without the key) are applied first.
+    without the key) are applied first, and the IPP merges of `merges.csv`
+    (checked before the load) last. All of it is one `atomic`
+    unit with the identity vault: a failure anywhere leaves both as they
+    were. Search indexes forget removed notes once it is committed.
     """
     from entrepot.ingest import _changes as change
 
-    check_key(wh, key)
-    shift_dates = check_date_shifting(wh, shift_dates)
-    publish_optout_key(wh, key)
-    requests = apply_optout_requests(wh, key, user=user)["requests"]
     files = raw_files(folder)
     source = read_extracts(files)
-    if not wh.has_table(change.SOURCE_ROW):  # a warehouse made before it
-        wh.create_schema()
-    ctx = _Context(key, shift_dates, consenting(wh), source["patients"])
-    ctx.lab_maps = source_maps(wh) if "lab" in source else {}
-    merges = read_merges(folder)  # checked now: a wrong merge changes nothing
-    check_merges(
-        wh,
-        key,
-        merges,
-        arriving=set(ctx.persons(source["patients"]["ipp"]).to_pylist()),
-    )
-    found = change.find_changes(wh, ctx, source, source_ids, SOURCES, snapshot=snapshot)
-    tables, _ = _omop_tables(ctx, found.rows)
-    tables["death"] = _with_linked_deaths(wh, tables["death"], tables["person"])
-    plan, gone_notes = change.removals(wh, found)
-    change.rederive(wh, tables, plan)
-    config = (deid or DeidConfig()).with_shift(None)
-    notes, removed = _deidentified_notes(ctx, tables.get("note"), config)
-    if notes is not None:
-        tables["note"] = notes
-    stale = change.stale_cohorts(wh, found, plan)
-    gone = change.removed_counts(wh, plan)
-    unchanged = change.unchanged_counts(wh, found)
-    result = wh.load(
-        {t: rows for t, rows in tables.items() if len(rows)},  # the others: 0
-        names={t: f"{folder}:{t}" for t in tables},
-        progress=progress,
-        removing={
-            t: [(c, wh.store.from_arrow(pa.table({c: v}))) for c, v in removals]
-            for t, removals in plan.items()
-        },
-        appending=[
-            (
-                change.SOURCE_ROW,
-                wh.store.from_arrow(pa.concat_tables(found.fingerprints)),
-            )
-        ],
-    )
-    change.notes_removed(wh, sorted(set(gone_notes.to_pylist())))
-    merged = merge_patients(wh, key, _to_merge(wh, ctx, merges), user=user)["merges"]
-    update_identities(
-        wh,
-        key,
-        _vault_rows(ctx, found.rows["patients"]),
-        keep=wh.table("person").person_id.to_pyarrow().combine_chunks(),
-    )
+    merges = read_merges(folder)
+    with kept_identities(wh), wh.store.atomic():  # all of it, or nothing
+        check_key(wh, key)
+        check_merges(  # before the load: a wrong merge changes nothing
+            wh,
+            key,
+            merges,
+            arriving={
+                person_id(key, i) for i in source["patients"]["ipp"].to_pylist() if i
+            },
+            source=str(Path(folder) / "merges.csv"),
+        )
+        shift_dates = check_date_shifting(wh, shift_dates)
+        publish_optout_key(wh, key)
+        requests = apply_optout_requests(wh, key, user=user)["requests"]
+        if not wh.has_table(change.SOURCE_ROW):  # a warehouse made before it
+            wh.create_schema()
+        ctx = _Context(key, shift_dates, consenting(wh), source["patients"])
+        ctx.lab_maps = source_maps(wh) if "lab" in source else {}
+        found = change.find_changes(
+            wh, ctx, source, source_ids, SOURCES, snapshot=snapshot
+        )
+        tables, _ = _omop_tables(ctx, found.rows)
+        tables["death"] = _with_linked_deaths(wh, tables["death"], tables["person"])
+        plan, gone_notes = change.removals(wh, found)
+        change.rederive(wh, tables, plan)
+        config = (deid or DeidConfig()).with_shift(None)
+        notes, removed = _deidentified_notes(ctx, tables.get("note"), config)
+        if notes is not None:
+            tables["note"] = notes
+        stale = change.stale_cohorts(wh, found, plan)
+        gone = change.removed_counts(wh, plan)
+        unchanged = change.unchanged_counts(wh, found)
+        result = wh.load(
+            {t: rows for t, rows in tables.items() if len(rows)},  # the others: 0
+            names={t: f"{folder}:{t}" for t in tables},
+            progress=progress,
+            removing={
+                t: [(c, wh.store.from_arrow(pa.table({c: v}))) for c, v in removals]
+                for t, removals in plan.items()
+            },
+            appending=[
+                (
+                    change.SOURCE_ROW,
+                    wh.store.from_arrow(pa.concat_tables(found.fingerprints)),
+                )
+            ],
+        )
+        merged = merge_patients(wh, key, _to_merge(wh, ctx, merges), user=user)
+        update_identities(
+            wh,
+            key,
+            _vault_rows(ctx, found.rows["patients"]),
+            keep=wh.table("person").person_id.to_pyarrow().combine_chunks(),
+        )
+    change.notes_removed(wh, sorted(set(gone_notes.to_pylist())))  # the index
     out = IngestResult(
         load_id=result.load_id,
         loaded={t: result.loaded.get(t, 0) for t in tables},
@@ -327,7 +337,7 @@ def ingest_raw(
         sources=found.counts,
         tables=change.table_counts(gone, plan, tables, result.loaded),
         stale_cohorts=stale,
-        merges=merged,
+        merges=merged["merges"],
     )
     audit(
         wh,

@@ -101,7 +101,8 @@ _chaining = threading.Lock()  # one write at a time in this process: seqs in ord
 
 def _write(wh, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Chain `new` after the log's head, append them in one transaction, then
-    record the last head in the anchor."""
+    record the last head in the anchor (when an `atomic` block around them
+    commits: a block that fails leaves neither)."""
     with _chaining:
         return _chained(wh, new)
 
@@ -117,7 +118,8 @@ def _chained(wh, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
     table = pa.Table.from_pylist(chained, schema=_arrow_schema(wh))
     with wh.store.transaction() as tx:
         tx.append("entrepot", "audit_log", wh.store.from_arrow(table))
-    record_head(anchor_path(wh), Head(chained[-1]["seq"], previous))
+    done = Head(chained[-1]["seq"], previous)  # anchored once committed
+    wh.store.after_commit(lambda: record_head(anchor_path(wh), done))
     return chained
 
 

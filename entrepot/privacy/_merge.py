@@ -224,9 +224,15 @@ def _check(
             raise ParameterError(
                 f"{here}: the surviving IPP is not in the warehouse; nothing was merged"
             )
-        if new in olds or olds.count(old) > 1:
+        if new in olds:
             raise ParameterError(
-                f"{here}: a patient is merged twice in one batch; merge in two steps"
+                f"{here}: the surviving IPP is merged away on another line (a chain "
+                "or a cycle); merge in two steps, nothing was merged"
+            )
+        if olds.count(old) > 1:
+            raise ParameterError(
+                f"{here}: the IPP to merge away is merged twice in one batch; "
+                "nothing was merged"
             )
 
 

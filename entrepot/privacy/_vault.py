@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -83,7 +85,11 @@ def _write(wh, key: SecretKey, rows: pa.Table) -> None:
     buffer = io.BytesIO()
     pq.write_table(rows.cast(IDENTITY).sort_by("person_id"), buffer)
     sealed = _MAGIC + bytes(_cipher(key).encrypt(buffer.getvalue(), _MAGIC))
-    path = vault_path(wh)
+    _replace(vault_path(wh), sealed)
+
+
+def _replace(path: Path, sealed: bytes) -> None:
+    """Write the file whole, then rename it into place (owner-readable only)."""
     temporary = path.with_name(path.name + ".tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
@@ -91,6 +97,22 @@ def _write(wh, key: SecretKey, rows: pa.Table) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(temporary, path)
+
+
+@contextmanager
+def kept_identities(wh) -> Iterator[None]:
+    """The vault as it is now put back if the block fails (one written
+    with writes of the warehouse that were not committed)."""
+    path = vault_path(wh)
+    before = path.read_bytes() if path.is_file() else None
+    try:
+        yield
+    except BaseException:
+        if before is None:
+            path.unlink(missing_ok=True)
+        else:
+            _replace(path, before)
+        raise
 
 
 def _current(wh, key: SecretKey) -> pa.Table:

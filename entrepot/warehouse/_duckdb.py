@@ -117,6 +117,9 @@ class DuckDBStore(Store):
 
     @contextmanager
     def _atomic(self) -> Iterator[None]:
+        if self._in_transaction:  # `atomic` inside `migrating`: its transaction
+            yield
+            return
         self.con.raw_sql("BEGIN TRANSACTION")
         self._in_transaction = True
         try:

@@ -2,7 +2,9 @@
 
 Tables are registered as temporary views in the session, so several warehouses
 can share one session. A write is staged in full, then committed by renaming
-files into place: a failure before the commit leaves every table as it was.
+files into place. Inside an `atomic` block (and each transaction is one), the
+files a commit replaces are kept aside, and those it adds listed, until the
+block ends: a failure puts every table back as it was.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import itertools
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import ibis
@@ -83,6 +87,8 @@ class SparkStore(Store):
         self._temp = itertools.count()
         self._scratch: list[tuple[str, object]] = []  # (view, frame) to release
         self._kept: dict[str, object] = {}  # temporary tables: name -> frame
+        self._undo: list[tuple[Path, Path | None]] | None = None  # `_atomic`'s
+        self._aside = root / "_staging"  # where `_atomic` keeps replaced files
 
     def _dir(self, schema: str, name: str) -> Path:
         return self.root / schema / name
@@ -109,6 +115,7 @@ class SparkStore(Store):
 
         folder = self._dir(schema, name)
         folder.mkdir(parents=True)
+        self._undone(folder, None)
         arrow = pa.schema(
             pa.field(f.name, pa.timestamp("us", tz="UTC"))
             if pa.types.is_timestamp(f.type)
@@ -119,7 +126,53 @@ class SparkStore(Store):
 
     def _drop_table(self, schema: str, name: str) -> None:
         self._forget(schema, name)
-        shutil.rmtree(self._dir(schema, name), ignore_errors=True)
+        folder = self._dir(schema, name)
+        if folder.is_dir():
+            self._set_aside(folder)
+
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
+        """Keep what each commit replaces or adds; undo it all if the block
+        fails, else delete what was kept. A block inside another joins it.
+        Should putting back fail too, what was kept stays in `_staging`."""
+        if self._undo is not None:
+            yield
+            return
+        self._undo, aside = [], self.root / "_staging" / f"{uuid.uuid4().hex}-aside"
+        self._aside = aside
+        try:
+            yield
+        except BaseException:
+            undo, self._undo = self._undo, None
+            for path, kept in reversed(undo):
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
+                if kept is not None:
+                    kept.rename(path)
+            for schema, name in list(self._views):  # read the files put back
+                self._forget(schema, name)
+            shutil.rmtree(aside, ignore_errors=True)  # empty by now
+            raise
+        self._undo = None
+        shutil.rmtree(aside, ignore_errors=True)
+
+    def _undone(self, path: Path, kept: Path | None) -> None:
+        """Record that `path` is new (`kept` None) or replaced what `kept` holds."""
+        if self._undo is not None:
+            self._undo.append((path, kept))
+
+    def _set_aside(self, folder: Path) -> None:
+        """Move a table's folder out of the way: kept until the block ends,
+        removed at once outside one."""
+        if self._undo is None:
+            shutil.rmtree(folder)
+            return
+        self._aside.mkdir(parents=True, exist_ok=True)
+        kept = self._aside / str(len(self._undo))
+        folder.rename(kept)
+        self._undo.append((folder, kept))
 
     def checkpoint(self) -> None:
         """Nothing to do: each commit renames whole Parquet files into place."""
@@ -146,9 +199,10 @@ class SparkStore(Store):
                 out = staging / str(i)
                 self.frame(rows).write.parquet(str(out))
                 staged.append((schema, name, self._dir(schema, name), out, replace))
-            for schema, name, target, out, replace in staged:
-                self._commit(target, out, replace)
-                self._forget(schema, name)
+            with self._atomic():  # a commit failing half-way is undone
+                for schema, name, target, out, replace in staged:
+                    self._forget(schema, name)
+                    self._commit(target, out, replace)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -202,17 +256,16 @@ class SparkStore(Store):
     def _union(parts: list[ir.Table]) -> ir.Table:
         return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
 
-    @staticmethod
-    def _commit(target: Path, staged: Path, replace: bool) -> None:
+    def _commit(self, target: Path, staged: Path, replace: bool) -> None:
         if replace:
-            old = target.with_name(f".{target.name}.old")
-            target.rename(old)
+            self._set_aside(target)
             staged.rename(target)
-            shutil.rmtree(old)
             return
         tag = uuid.uuid4().hex[:8]
         for part in staged.glob("*.parquet"):
-            part.rename(target / f"{tag}-{part.name}")
+            added = target / f"{tag}-{part.name}"
+            part.rename(added)
+            self._undone(added, None)
 
     def _scratch_view(self, frame, kind: str) -> ir.Table:
         """Register `frame` as a temporary view, released when the store closes."""

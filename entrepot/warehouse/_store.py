@@ -243,6 +243,37 @@ class Store(ABC):
 
     #: Whether `migrating` makes its block one transaction.
     transactional: bool = False
+    #: What runs once the current `atomic` block commits (None: no block).
+    _committed: list[Callable[[], None]] | None = None
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Every write of the block (its transactions, the tables it makes or
+        drops) committed together, or none of them: on DuckDB one
+        transaction, on Spark each table's previous files kept and put back
+        if the block fails. A block inside another is part of it."""
+        if self._committed is not None:
+            yield
+            return
+        self._committed = []
+        try:
+            with self._atomic():
+                yield
+        except BaseException:
+            self._committed = None
+            raise
+        done, self._committed = self._committed, None
+        for step in done:
+            step()
+
+    def after_commit(self, step: Callable[[], None]) -> None:
+        """Run `step` once the writes made so far are committed: at once, or
+        when the `atomic` block around them ends without error (a record
+        kept outside the warehouse, such as the audit anchor)."""
+        if self._committed is None:
+            step()
+        else:
+            self._committed.append(step)
 
     @contextmanager
     def _atomic(self) -> Iterator[None]:

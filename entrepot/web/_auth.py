@@ -122,6 +122,7 @@ Reading = Annotated[Decision, Depends(allowed("read"))]
 Exporting = Annotated[Decision, Depends(allowed("export"))]
 Writing = Annotated[Decision, Depends(allowed("write"))]
 Managing = Annotated[Decision, Depends(admin)]
+Ingesting = Annotated[Decision, Depends(unscoped("ingest"))]  # the data team
 LoggedIn = Annotated[Session, Depends(logged)]
 Requesting = Annotated[Decision, Depends(unscoped("request"))]
 Approving = Annotated[Decision, Depends(unscoped("approve"))]

@@ -194,7 +194,7 @@ def test_a_wrong_merges_csv_stops_ingestion_before_any_write(hospital, pair, tmp
     )
     with Warehouse.create(tmp_path / "eds.duckdb") as wh:
         with pytest.raises(
-            ParameterError, match="^merges.csv, line 2: the IPP to merge away"
+            ParameterError, match=r"/raw/merges\.csv, line 2: the IPP to merge away"
         ):
             ingest_raw(wh, raw, key=KEY)
         assert wh.count("person") == 0

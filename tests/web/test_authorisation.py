@@ -95,6 +95,9 @@ EXPECTED = {
     "DELETE /api/admin/optout/{person_id}": "manage",
     "GET /api/admin/optout/pending": "manage",
     "GET /api/admin/deaths/review": "manage",
+    # mapping local codes: the data team (vocab approve's right)
+    "GET /api/mapping": "ingest",
+    "POST /api/mapping": "ingest",
     # datathons (a warehouse that is no datathon's hospital answers 404)
     "POST /api/datathon/submissions": "write",
     "GET /api/datathon/leaderboard": "count",

@@ -13,9 +13,10 @@ from tests.web.conftest import USERS
 #: role -> the menu's links, in order, written out by hand.
 MENUS = {
     "admin": ["/", "/cohorts", "/subgroups", "/search", "/extractions", "/prescription",
-              "/admin", "/requests"],
+              "/admin", "/admin/mapping", "/requests"],
+    # the data team also maps local codes (the right to ingest)
     "data_engineer": ["/", "/cohorts", "/subgroups", "/search", "/extractions",
-                      "/prescription", "/requests"],
+                      "/prescription", "/admin/mapping", "/requests"],
     "researcher": ["/", "/cohorts", "/subgroups", "/search", "/extractions",
                    "/prescription", "/requests"],
     # a viewer only counts: no subgroups (they export features), no requests

@@ -18,6 +18,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+import ibis
 import pyarrow as pa
 
 from entrepot.errors import InputFileError, ParameterError
@@ -306,7 +307,16 @@ def approve(wh, path: str | Path, *, vocabulary: str = LOCAL_LAB) -> int:
     """Write the approved maps of `path` as `source_to_concept_map` rows of
     the source vocabulary `vocabulary`, replacing earlier maps of the same
     codes; the number of maps written."""
-    rows = approved(path)
+    return approve_maps(wh, approved(path), vocabulary=vocabulary, source=str(path))
+
+
+def approve_maps(
+    wh, rows: list[dict], *, vocabulary: str = LOCAL_LAB, source: str = "mapping"
+) -> int:
+    """Write maps (`source_code`, `source_label`, `concept_id`) as
+    `source_to_concept_map` rows of `vocabulary`, replacing earlier maps of
+    the same codes; a concept not in the vocabulary (named in an error from
+    `source`) writes nothing."""
     ids = [r["concept_id"] for r in rows]
     c = wh.table("concept")
     known = c.filter(c.concept_id.isin(ids)).select("concept_id", "vocabulary_id")
@@ -316,7 +326,7 @@ def approve(wh, path: str | Path, *, vocabulary: str = LOCAL_LAB) -> int:
     unknown = sorted(set(ids) - set(target))
     if unknown:
         raise InputFileError(
-            f"{path}: concept_id {', '.join(map(str, unknown))} not in the vocabulary"
+            f"{source}: concept_id {', '.join(map(str, unknown))} not in the vocabulary"
         )
     table = wh.table("source_to_concept_map")
     codes = [r["source_code"] for r in rows]
@@ -340,6 +350,62 @@ def approve(wh, path: str | Path, *, vocabulary: str = LOCAL_LAB) -> int:
         {"source_to_concept_map": pa.concat_tables([kept, new.cast(kept.schema)])}
     )
     return len(rows)
+
+
+def unmapped_codes(wh, vocabulary: str = LOCAL_LAB) -> list[Source]:
+    """The local codes of the warehouse's measurements that have no concept
+    (0) and no map of `vocabulary` yet, commonest first, each with its rows,
+    unit and widest reference range: what is left to map. Ingestion keeps a
+    row's code, not its label: the code is the label proposals are ranked on."""
+    m = wh.table("measurement")
+    m = m.filter((m.measurement_concept_id == 0) & m.measurement_source_value.notnull())
+    mapped = sorted(source_maps(wh, vocabulary))
+    if mapped:
+        m = m.filter(~m.measurement_source_value.isin(mapped))
+    codes = m.group_by(code=m.measurement_source_value).aggregate(
+        count=m.count(),
+        unit=m.unit_source_value.min(),
+        low=m.range_low.min(),
+        high=m.range_high.max(),
+    )
+    rows = codes.order_by([ibis.desc("count"), "code"]).to_pyarrow().to_pylist()
+    return [
+        Source(
+            r["code"],
+            r["code"],
+            r["unit"],
+            None if r["low"] is None else float(r["low"]),
+            None if r["high"] is None else float(r["high"]),
+            int(r["count"]),
+        )
+        for r in rows
+    ]
+
+
+def mapping_review(
+    wh, *, target: str = "LOINC", top: int = 5, vocabulary: str = LOCAL_LAB
+) -> list[dict]:
+    """Each code `unmapped_codes` finds, with its rows, unit, range and the
+    `top` concepts `propose` ranks for it (as `vocab map` writes them)."""
+    sources = unmapped_codes(wh, vocabulary)
+    if not sources:
+        return []
+    proposed: dict[str, list[dict]] = {}
+    for r in propose(sources, candidates(wh, target), top=top):
+        proposed.setdefault(r["source_code"], []).append(
+            {k: r[k] for k in MAPPING_COLUMNS[2:-1]}
+        )
+    return [
+        {
+            "source_code": s.code,
+            "rows": s.count,
+            "unit": s.unit,
+            "low": s.low,
+            "high": s.high,
+            "proposals": proposed[s.code],
+        }
+        for s in sources
+    ]
 
 
 def source_maps(wh, vocabulary: str = LOCAL_LAB) -> dict[str, int]:

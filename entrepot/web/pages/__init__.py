@@ -32,6 +32,7 @@ MENU = (
     ("/extractions", "extractions", "count"),
     ("/prescription", "prescription", None),
     ("/admin", "admin", "manage"),
+    ("/admin/mapping", "mapping", "ingest"),
     ("/requests", "requests", "request"),
 )
 
@@ -108,6 +109,7 @@ from entrepot.web.pages import (  # noqa: E402 - the routers use the helpers abo
     _datathon,
     _extractions,
     _login,
+    _mapping,
     _models,
     _network,
     _overview,
@@ -134,6 +136,7 @@ ROUTERS = [
         _prescriptions,
         _models,
         _admin,
+        _mapping,
         _network,
         _datathon,
         _quality,

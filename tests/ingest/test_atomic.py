@@ -1,0 +1,152 @@
+"""A night's ingestion is one atomic unit with its IPP merges (`merges.csv`)
+and the identity vault: a night that fails anywhere, or whose merges.csv is
+wrong, leaves the warehouse as it was, on each engine."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from entrepot.cli import main
+from entrepot.errors import EntrepotError, PrivacyError
+from entrepot.ingest import ingest_raw
+from entrepot.privacy import SecretKey, anchor_path, entries, merge_log, vault_path
+from entrepot.warehouse import Warehouse
+
+KEY = SecretKey(bytes.fromhex("4d" * 32))
+
+
+def rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory) -> dict:
+    """A small raw hospital (`first`) and the next night (`second`): a lab
+    value corrected, and two patients merged in `merges.csv` (`pair`)."""
+    from entrepot.synth import generate_hospital
+
+    folder = tmp_path_factory.mktemp("atomic")
+    first, second = folder / "first", folder / "second"
+    generate_hospital(
+        folder / "synth.duckdb", patients=6, seed=11, raw=first, workers=1
+    )
+    shutil.copytree(first, second)
+    lab = rows(first / "lab.csv")
+    lab[0]["high"] = "123.4"  # not a key column: an update, the same id
+    with (second / "lab.csv").open("w", encoding="utf-8", newline="") as f:
+        out = csv.DictWriter(f, list(lab[0]))
+        out.writeheader()
+        out.writerows(lab)
+    ipps = list(dict.fromkeys(r["ipp"] for r in rows(first / "stays.csv")))
+    (second / "merges.csv").write_text(
+        f"old_ipp,new_ipp,merged_on\n{ipps[0]},{ipps[1]},2024-03-01\n"
+    )
+    key = folder / "key"
+    key.write_text("4d" * 32 + "\n")
+    key.chmod(0o600)
+    return {"first": first, "second": second, "ipps": ipps, "key": key}
+
+
+@pytest.fixture(scope="module")
+def first_night(nights, tmp_path_factory) -> Path:
+    """A DuckDB warehouse of the first night (copied per test)."""
+    path = tmp_path_factory.mktemp("first") / "eds.duckdb"
+    with Warehouse.create(path, vocabulary=False) as wh:
+        ingest_raw(wh, nights["first"], key=KEY)
+    return path
+
+
+def state(wh: Warehouse) -> dict:
+    """Everything the warehouse holds: on Spark, each file's SHA-256 (a
+    failure must put the very files back); on DuckDB, every table's rows."""
+    if wh.engine == "spark":
+        root = wh.uri.path
+        return {
+            str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and "_staging" not in p.parts
+        }
+    return {
+        (schema, name): sorted(map(repr, wh.table(name).to_pyarrow().to_pylist()))
+        for schema in ("cdm", "results", "entrepot")
+        for name in wh.tables(schema)
+    }
+
+
+def test_a_night_failing_after_its_merges_leaves_the_warehouse_as_it_was(
+    first_night, nights, tmp_path
+):
+    path = tmp_path / "eds.duckdb"
+    for suffix in ("", ".identities", ".audit-anchor"):
+        shutil.copy(f"{first_night}{suffix}", f"{path}{suffix}")
+    with Warehouse.open(path) as wh:
+        vault = vault_path(wh)
+        good = vault.read_bytes()
+        vault.write_bytes(b"damaged")  # read after the load and the merges
+        before, logged = state(wh), len(entries(wh))
+        anchor = anchor_path(wh).read_bytes()
+        with pytest.raises(PrivacyError, match="not an entrepot identity vault"):
+            ingest_raw(wh, nights["second"], key=KEY)
+        assert state(wh) == before
+        assert merge_log(wh) == [] and len(entries(wh)) == logged
+        assert anchor_path(wh).read_bytes() == anchor
+        assert vault.read_bytes() == b"damaged"
+
+        vault.write_bytes(good)  # repaired: the same night loads and merges
+        done = ingest_raw(wh, nights["second"], key=KEY)
+        assert done.merges == 1 and done.tables["measurement"]["updated"] == 1
+        assert len(merge_log(wh)) == 1
+
+
+@pytest.mark.spark
+def test_on_spark_a_failed_ingest_puts_back_every_file(spark_session, nights, tmp_path):
+    """Its load writes every table, its merges rewrite some, then it fails:
+    each table is the very files it was, and nothing is left beside them."""
+    with Warehouse.create(f"spark:{tmp_path / 'eds'}", vocabulary=False) as wh:
+        vault_path(wh).write_bytes(b"damaged")
+        before, logged = state(wh), len(entries(wh))
+        with pytest.raises(PrivacyError, match="not an entrepot identity vault"):
+            ingest_raw(wh, nights["second"], key=KEY)
+        assert state(wh) == before
+        assert wh.count("person") == 0 and merge_log(wh) == []
+        assert len(entries(wh)) == logged
+        assert not list((tmp_path / "eds" / "_staging").glob("*"))
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "message"),
+    [
+        ("{a},{b},2024-13-01", 2, "merged_on is not a date"),
+        ("0000000000,{b},2024-03-01", 2, "the IPP to merge away is not in the"),
+        ("{a},{b},\n{b},{c},", 2, "the surviving IPP is merged away on another"),
+        ("{a},{b},\n{b},{a},", 2, "the surviving IPP is merged away on"),
+        ("{a},{b},\n{a},{c},", 2, "the IPP to merge away is merged twice"),
+    ],
+    ids=["date", "unknown", "chain", "cycle", "twice"],
+)
+def test_a_wrong_merges_csv_is_one_line_naming_file_and_row_and_changes_nothing(
+    first_night, nights, tmp_path, capsys, lines, line, message
+):
+    path = tmp_path / "eds.duckdb"
+    shutil.copy(first_night, path)
+    with Warehouse.open(path) as wh:
+        before, logged = state(wh), len(entries(wh))
+    raw = tmp_path / "raw"
+    shutil.copytree(nights["second"], raw)
+    a, b, c = nights["ipps"][:3]
+    merges = raw / "merges.csv"
+    merges.write_text(f"old_ipp,new_ipp,merged_on\n{lines.format(a=a, b=b, c=c)}\n")
+    with Warehouse.open(path) as wh:
+        with pytest.raises(EntrepotError) as e:
+            ingest_raw(wh, raw, key=KEY)
+        assert str(e.value).startswith(f"{merges}, line {line}: {message}")
+        assert state(wh) == before and len(entries(wh)) == logged
+    command = ["ingest", str(raw), "-w", str(path), "--key-file", str(nights["key"])]
+    assert main(command) == 2
+    assert capsys.readouterr().err == f"entrepot: error: {e.value}\n"
