@@ -75,6 +75,12 @@ NOT_PATIENT_DATA = {
     ("GET", "/admin"): "page (administration)",
     ("GET", "/admin/deaths"): "page (administration): the death linkage review list",
     ("GET", "/admin/network"): "page (administration): studies hubs sent",
+    ("GET", "/admin/mapping"): "page (the data team's): local codes to map",
+    ("POST", "/admin/mapping"): "page (the data team's): a map accepted, audited",
+    ("GET", "/api/mapping"): "local lab codes without a concept, their rows counted, "
+    "for the right to ingest (warehouse-wide: it reads every row anyway), as "
+    "`entrepot vocab map` (tests/web/test_mapping.py)",
+    ("POST", "/api/mapping"): "a map accepted, audited as vocab.approve",
     (
         "POST",
         "/admin/network/{study_id}/{answer}",

@@ -33,7 +33,7 @@ FAMILIES = {
     "quality.category.": ["conformance", "completeness", "plausibility"],
     "quality.status.": ["pass", "fail", "error", "not_applicable"],
     "nav.": ["overview", "office", "cohorts", "subgroups", "search", "extractions",
-             "prescription", "admin", "requests"],
+             "prescription", "admin", "mapping", "requests"],
     "lang.": ["fr", "en"],
     "phase.": ["open", "blind", "closed"],
     "role.": ["researcher", "viewer", "data_engineer", "admin", "data_office"],

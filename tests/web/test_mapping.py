@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 from entrepot.privacy import entries
 from tests.web.accessibility import assert_accessible
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import LOCALE, TIMEOUT_MS, browser  # noqa: F401
 
 #: Lab rows of codes a lab system sent without LOINC (concept 0), as
 #: ingestion keeps them: code, unit, reference range; and their true LOINC
@@ -107,38 +106,22 @@ def _page(server, user: str) -> httpx.Response:
 
 
 @pytest.mark.browser
-def test_accept_a_proposal_in_the_browser_with_the_keyboard(
-    browser,  # noqa: F811
-    mapping_server,
-):
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale=LOCALE
+def test_accept_a_proposal_in_the_browser_with_the_keyboard(page_as, mapping_server):
+    page = page_as(mapping_server, "eve", "/admin/mapping")
+    assert page.url == f"{mapping_server.url}/admin/mapping"
+    expect(page.locator("h2#mapping-title")).to_have_text(
+        "Correspondances des codes locaux"
     )
-    try:
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"{mapping_server.url}/login?next=/admin/mapping")
-        page.fill("#username", "eve")
-        page.fill("#password", PASSWORD)
-        page.keyboard.press("Enter")
-        page.wait_for_url(f"{mapping_server.url}/admin/mapping")
-        expect(page.locator("h2#mapping-title")).to_have_text(
-            "Correspondances des codes locaux"
-        )
-        expect(page.locator("table.mapping-code caption")).to_have_count(2)
-        expect(page.locator("#code-1 caption")).to_contain_text(
-            "Code local K : 3 lignes"
-        )
-        assert_accessible(page, "mapping")
-        button = page.get_by_role(
-            "button",
-            name="Accepter Potassium [Moles/volume] in Serum or Plasma pour le code K",
-        )
-        button.focus()
-        page.keyboard.press("Enter")
-        page.wait_for_url(f"{mapping_server.url}/admin/mapping?target=LOINC")
-        expect(page.locator("table.mapping-code caption")).to_have_count(1)
-        expect(page.locator("#code-1 caption")).to_contain_text("Code local CREA")
-        assert [c for c, _ in mapping_server.web.read(_maps)] == ["K"]
-    finally:
-        context.close()
+    expect(page.locator("table.mapping-code caption")).to_have_count(2)
+    expect(page.locator("#code-1 caption")).to_contain_text("Code local K : 3 lignes")
+    assert_accessible(page, "mapping")
+    button = page.get_by_role(
+        "button",
+        name="Accepter Potassium [Moles/volume] in Serum or Plasma pour le code K",
+    )
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{mapping_server.url}/admin/mapping?target=LOINC")
+    expect(page.locator("table.mapping-code caption")).to_have_count(1)
+    expect(page.locator("#code-1 caption")).to_contain_text("Code local CREA")
+    assert [c for c, _ in mapping_server.web.read(_maps)] == ["K"]
