@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from entrepot.warehouse import Warehouse
@@ -142,8 +143,6 @@ def extract(ssc_hospital, tmp_path_factory) -> Path:
          "language_concept_id": 0}
         for i, (person, text) in enumerate(zip(persons, NOTES, strict=True), 1)
     ]  # fmt: skip
-    import pyarrow.parquet as pq
-
     pq.write_table(pa.Table.from_pylist(rows, schema=schema), folder / "note.parquet")
     return folder
 
