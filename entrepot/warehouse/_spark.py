@@ -29,6 +29,8 @@ _instances = itertools.count()
 LOG_LEVEL = "ERROR"
 LOG_LEVEL_ENV = "ENTREPOT_SPARK_LOG_LEVEL"
 LOG_LEVELS = ("OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL")
+SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
+LOCAL_SHUFFLE_PARTITIONS = "8"
 
 
 def _matches(rows: ir.Table, where: dict[str, object]) -> ir.BooleanValue:
@@ -45,8 +47,11 @@ def _column(rows: ir.Table, name: str) -> str:
 
 
 def spark_session(master: str = "local[*]"):
-    """The active Spark session, or a new local one set up for a warehouse,
-    logging only errors unless $ENTREPOT_SPARK_LOG_LEVEL says otherwise."""
+    """The active Spark session, or a new one set up for a warehouse, logging
+    only errors unless $ENTREPOT_SPARK_LOG_LEVEL says otherwise. Spark's own
+    configuration (spark-defaults.conf in $SPARK_CONF_DIR) applies; on a local
+    master, shuffles have LOCAL_SHUFFLE_PARTITIONS partitions unless it says
+    otherwise (a cluster keeps Spark's default, sized for many cores)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as e:
@@ -66,9 +71,11 @@ def spark_session(master: str = "local[*]"):
         .appName("entrepot")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate()
     )
+    configured = session.sparkContext.getConf()  # spark-defaults.conf, --conf
+    if master.startswith("local") and not configured.contains(SHUFFLE_PARTITIONS):
+        session.conf.set(SHUFFLE_PARTITIONS, LOCAL_SHUFFLE_PARTITIONS)
     session.sparkContext.setLogLevel(level)
     return session
 

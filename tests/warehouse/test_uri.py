@@ -29,6 +29,25 @@ def test_spark_uri_with_master():
     assert str(uri) == "spark:/data/eds"
 
 
+def test_spark_uri_with_a_cluster_master():
+    uri = resolve("spark:/shared/eds?master=spark://10.0.0.5:7077")
+    assert (uri.path, uri.options) == (
+        Path("/shared/eds"),
+        {"master": "spark://10.0.0.5:7077"},
+    )
+
+
+@pytest.mark.parametrize("location", ["s3a://bucket/eds", "hdfs://namenode:8020/eds"])
+def test_spark_tables_on_a_filesystem_url_are_refused(location):
+    with pytest.raises(WarehouseURIError) as refused:
+        resolve(f"spark:{location}?master=yarn")
+    assert str(refused.value) == (
+        f"'spark:{location}?master=yarn': Spark tables live in a folder that the "
+        "driver and every executor see at the same path (a shared filesystem); "
+        f"{location.split(':')[0]}:// locations are not supported"
+    )
+
+
 @pytest.mark.parametrize("bad", ["eds.sqlite", "spark:", "postgres://x/y"])
 def test_unknown_uris_are_refused(bad):
     with pytest.raises(WarehouseURIError):
