@@ -117,33 +117,76 @@ def _l1_logistic(settings: L1Logistic, x, y, names, seed) -> FittedModel:
     """Covariates scaled by their standard deviation, not centred (sparse
     stays sparse; scaled by their largest value instead, continuous ones such
     as age need coefficients the penalty shrinks away), then an L1 logistic
-    regression with C chosen by cross-validated AUROC."""
-    from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+    regression with C chosen by cross-validated AUROC along the grid from the
+    smallest C (`_l1_path`)."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+    from sklearn.utils import check_array
 
     folds = _folds(settings.folds, y, seed)
+    chosen = settings.model_dump()
     if folds is None:  # too few events to choose: the middle C
-        c = float(np.median(settings.cs))
-        model = LogisticRegression(
-            C=c, l1_ratio=1.0, solver="liblinear", random_state=seed
-        )
-        pipeline = make_pipeline(StandardScaler(with_mean=False), model).fit(x, y)
-        chosen = settings.model_dump() | {"C": c}
-        return FittedModel(pipeline, names, "l1_logistic", chosen, None)
-    model = LogisticRegressionCV(
-        Cs=settings.cs,
-        l1_ratios=(1.0,),
-        solver="liblinear",
-        cv=folds,
-        scoring="roc_auc",
-        random_state=seed,
-        use_legacy_attributes=False,
-    )
-    pipeline = make_pipeline(StandardScaler(with_mean=False), model).fit(x, y)
-    cv = float(np.nanmax(np.nanmean(model.scores_, axis=0)))
-    chosen = settings.model_dump() | {"C": float(model.C_)}
-    return FittedModel(pipeline, names, "l1_logistic", chosen, cv)
+        c, cv = float(np.median(settings.cs)), None
+    else:
+        scaled = StandardScaler(with_mean=False).fit_transform(x)
+        scaled = check_array(scaled, accept_sparse="csr", dtype=np.float64)
+        c, cv, path = _l1_path(settings.cs, scaled, y, list(folds.split(x, y)), seed)
+        chosen |= path
+    pipeline = make_pipeline(StandardScaler(with_mean=False), _liblinear(c, seed))
+    pipeline.fit(x, y)
+    return FittedModel(pipeline, names, "l1_logistic", chosen | {"C": c}, cv)
+
+
+def _l1_path(cs: list[float], x, y, parts, seed) -> tuple[float, float, dict]:
+    """C chosen by mean cross-validated AUROC, walking the grid from the
+    smallest C (the cheapest fits) and stopping at the first C whose AUROC is
+    below the best so far: the choice of the whole grid whenever AUROC is
+    unimodal in C. Each fit and score is LogisticRegressionCV's (its folds,
+    its seed for each position in the grid, the first best C), so the model
+    is too. (C, its AUROC, the path's figures for the settings)."""
+    from sklearn.metrics import get_scorer
+
+    auroc = get_scorer("roc_auc")
+    scores = np.full((len(parts), len(cs)), np.nan)
+    best, stopped = -np.inf, None
+    for k in np.argsort(cs, kind="stable"):
+        scores[:, k] = [
+            auroc(_liblinear(cs[k], seed, k).fit(x[train], y[train]), x[test], y[test])
+            for train, test in parts
+        ]
+        mean = float(scores[:, k].mean())
+        if mean < best:
+            stopped = cs[k]
+            break
+        best = mean
+    tried = ~np.isnan(scores[0])
+    k = int(np.argmax(np.where(tried, scores.sum(axis=0), -np.inf)))
+    means = scores.mean(axis=0)
+    figures = {
+        "path": "the whole grid (AUROC did not fall)"
+        if stopped is None
+        else f"stopped at C={stopped} (AUROC fell)",
+        "cv_aurocs": {
+            str(c): round(float(m), 4)
+            for c, m in zip(cs, means, strict=True)
+            if np.isfinite(m)
+        },
+    }
+    return float(cs[k]), float(np.nanmax(means)), figures
+
+
+def _liblinear(c: float, seed: int, position: int = 0):
+    """The L1 logistic regression LogisticRegressionCV fits for the C at
+    `position` in its grid: its generator, seeded once for the whole grid,
+    gives liblinear one draw per C in turn."""
+    from sklearn.linear_model import LogisticRegression
+
+    state = seed
+    if position:
+        state = np.random.RandomState(seed)
+        for _ in range(position):
+            state.randint(np.iinfo("i").max)
+    return LogisticRegression(C=c, l1_ratio=1.0, solver="liblinear", random_state=state)
 
 
 def _boosting(settings: GradientBoosting, x, y, names, seed) -> FittedModel:

@@ -197,3 +197,61 @@ def test_boosting_fits_at_once_give_the_model_fitted_one_after_another():
         assert figures[0]["cv_auroc"] == round(cv, 4)
         assert model.cv_auroc == cv
         assert np.array_equal(model.predict(x), risks)
+
+
+def _l1_case():
+    """One informative covariate among 120 of noise: cross-validated AUROC
+    rises with C to 0.1, then falls as the noise gets coefficients."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    signal = rng.normal(size=240)
+    y = (rng.random(240) < 1 / (1 + np.exp(-1.5 * signal))).astype(int)
+    noise = (rng.random((240, 120)) < 0.1).astype(float)
+    return sp.csr_matrix(np.column_stack([signal, noise])), y
+
+
+@pytest.mark.parametrize(
+    ("cs", "path", "tried"),
+    [
+        # the optimum (0.1) inside: the walk stops at 0.3, the largest Cs unfitted
+        ([0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], "stopped at C=0.3 (AUROC fell)",
+         ["0.003", "0.01", "0.03", "0.1", "0.3"]),
+        # unsorted: walked from the smallest C, each seeded at its place in the grid
+        ([1.0, 0.03, 0.3, 0.1, 10.0], "stopped at C=0.3 (AUROC fell)",
+         ["0.03", "0.1", "0.3"]),
+        # AUROC rising to the largest C: the whole grid
+        ([0.01, 0.03, 0.1], "the whole grid (AUROC did not fall)", ["0.01", "0.03", "0.1"]),
+    ],
+)  # fmt: skip
+def test_the_l1_path_stops_when_auroc_falls_with_the_full_grids_model(cs, path, tried):
+    """C is walked up from the smallest and the walk stops at the first C
+    whose cross-validated AUROC is below the best so far; the C, the AUROC and
+    the risks are LogisticRegressionCV's over the whole grid, to the last bit."""
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from entrepot.model._study import Learner
+    from entrepot.model._train import _folds, fit_learners
+
+    x, y = _l1_case()
+    model, figures = fit_learners(
+        [Learner.model_validate({"l1_logistic": {"cs": cs}})], x, y, [], seed=1
+    )
+    full = LogisticRegressionCV(
+        Cs=cs, l1_ratios=(1.0,), solver="liblinear", cv=_folds(3, y, 1),
+        scoring="roc_auc", random_state=1, use_legacy_attributes=False,
+    )  # fmt: skip
+    reference = make_pipeline(StandardScaler(with_mean=False), full).fit(x, y)
+    assert model.settings["path"] == path
+    assert sorted(model.settings["cv_aurocs"]) == sorted(tried)
+    assert model.settings["C"] == full.C_ == 0.1
+    means = full.scores_.reshape(3, -1).mean(axis=0)
+    assert model.cv_auroc == float(np.nanmax(means))
+    assert model.settings["cv_aurocs"] == {
+        str(c): round(float(m), 4) for c, m in zip(cs, means, strict=True)
+        if str(c) in tried
+    }  # fmt: skip
+    assert figures[0]["settings"]["path"] == path
+    assert np.array_equal(model.predict(x), reference.predict_proba(x)[:, 1])
