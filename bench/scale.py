@@ -3,10 +3,12 @@
 Builds the hospital (the generator makes it in shards of patients, generated in
 parallel, then loaded in one validated load), then times, on that warehouse:
 loading, the eras, 5 cohorts (3 shipped ones and 2 Circe JSON ones of
-`bench/cohort.py`), all quality checks and characterization, text processing
-and search indexing of the notes, 10 searches (p50/p95), the interaction scan
-and the covariates of the shipped heart-failure study. `--fit` reads several
-runs' JSON and fits each step's exponent b of time ~ N^b (least squares on logs).
+`bench/cohort.py`), all quality checks and characterization, the interaction
+scan, the covariates of the shipped heart-failure study, then (last, the
+slowest) text processing and search indexing of the notes and 10 searches
+(p50/p95). The figures are written after each step, so a run stopped at a time
+limit keeps the steps it finished. `--fit` reads several runs' JSON and fits
+each step's exponent b of time ~ N^b (least squares on logs).
 
     python bench/scale.py --patients N [--no-notes] [--engine duckdb|spark]
         [--warehouse PATH] [--shards K] [--json OUT]
@@ -96,8 +98,9 @@ def disk_bytes(path: str) -> int:
 
 
 @contextmanager
-def _step(figures: dict, name: str, path: str):
-    """Time one step into figures["steps"][name] with its memory peak and disk after."""
+def _step(figures: dict, name: str, path: str, save: Callable[[dict], None]):
+    """Time one step into figures["steps"][name] with its memory peak and disk
+    after, then `save` the figures (a run stopped later keeps them)."""
     extra: dict = {}
     with Peak() as peak:
         started = time.perf_counter()
@@ -108,6 +111,7 @@ def _step(figures: dict, name: str, path: str):
         "peak_rss_mb": round(peak.bytes / 2**20, 1),
         "disk_mb": round(disk_bytes(path) / 2**20, 1),
     } | extra
+    save(figures)
 
 
 def build(path: str, patients: int, notes: bool, shards: int | None, workers: int):
@@ -139,6 +143,7 @@ def run(
     shards: int | None = None,
     workers: int = 2,
     say: Callable[[str], None] = lambda _: None,
+    save: Callable[[dict], None] = lambda _: None,
 ) -> dict:
     """Build (or reuse) a warehouse of `patients` patients and time every step."""
     with tempfile.TemporaryDirectory(prefix="entrepot-scale-") as tmp:
@@ -146,10 +151,10 @@ def run(
             Path(tmp) / ("scale.duckdb" if engine == "duckdb" else "scale")
         )
         uri = path if engine == "duckdb" else f"spark:{path}"
-        return _run(uri, path, patients, notes, engine, shards, workers, say)
+        return _run(uri, path, patients, notes, engine, shards, workers, say, save)
 
 
-def _run(uri, path, patients, notes, engine, shards, workers, say) -> dict:
+def _run(uri, path, patients, notes, engine, shards, workers, say, save) -> dict:
     from entrepot.cohort import definition_from_data, run_cohort, shipped_definitions
     from entrepot.drugs import scan
     from entrepot.model import covariate_matrix, load_study, study_population
@@ -188,13 +193,14 @@ def _run(uri, path, patients, notes, engine, shards, workers, say) -> dict:
             "peak_rss_mb": round(peak.bytes / 2**20, 1),
             "disk_mb": round(disk_bytes(path) / 2**20, 1),
         }
+        save(figures)
     with Warehouse.open(uri) as wh:
         figures["persons"] = wh.count("person")
         say("eras")
-        with _step(figures, "eras", path) as extra:
+        with _step(figures, "eras", path, save) as extra:
             extra["rows"] = sum(build_eras(wh).values())
         say("cohorts")
-        with _step(figures, "5 cohorts", path) as extra:
+        with _step(figures, "5 cohorts", path, save) as extra:
             shipped = shipped_definitions()
             persons = {}
             for i, name in enumerate(SHIPPED_COHORTS, start=1):
@@ -204,32 +210,15 @@ def _run(uri, path, patients, notes, engine, shards, workers, say) -> dict:
                 persons[name] = run_cohort(wh, circe, cohort_id=i).count
             extra["persons"] = persons
         say("quality checks and characterization")
-        with _step(figures, "quality and characterization", path) as extra:
+        with _step(figures, "quality and characterization", path, save) as extra:
             report = run_checks(wh, incremental=False)
             describe(wh)
             extra["checks"] = report.summary["checks"]
-        if notes:
-            say("text processing")
-            with _step(figures, "text processing", path) as extra:
-                extra["notes"] = run_nlp(wh, workers=workers)["processed"]
-            say("search indexing")
-            with _step(figures, "search indexing", path) as extra:
-                extra["notes"] = update_index(wh, workers=workers)["indexed"]
-            say("searches")
-            with _step(figures, f"{SEARCHES} searches", path) as extra:
-                latencies = []
-                for i in range(SEARCHES):
-                    text, filters = QUERIES[i % len(QUERIES)]
-                    started = time.perf_counter()
-                    search_notes(wh, text, SearchFilters(**filters))
-                    latencies.append((time.perf_counter() - started) * 1000)
-                extra["p50_ms"] = round(statistics.median(latencies), 1)
-                extra["p95_ms"] = round(_percentile(latencies, 0.95), 1)
         say("interaction scan")
-        with _step(figures, "interaction scan", path) as extra:
+        with _step(figures, "interaction scan", path, save) as extra:
             extra["patients_found"] = scan(wh).patients
         say("model covariates")
-        with _step(figures, "model covariates", path) as extra:
+        with _step(figures, "model covariates", path, save) as extra:
             loaded = load_study(STUDY)
             decision = Decision.unscoped(wh)
             population = study_population(wh, decision, loaded)
@@ -239,11 +228,29 @@ def _run(uri, path, patients, notes, engine, shards, workers, say) -> dict:
             )  # fmt: skip
             extra["persons"] = len(population.person_ids)
             extra["covariates"] = len(matrix.names)
+        if notes:
+            say("text processing")
+            with _step(figures, "text processing", path, save) as extra:
+                extra["notes"] = run_nlp(wh, workers=workers)["processed"]
+            say("search indexing")
+            with _step(figures, "search indexing", path, save) as extra:
+                extra["notes"] = update_index(wh, workers=workers)["indexed"]
+            say("searches")
+            with _step(figures, f"{SEARCHES} searches", path, save) as extra:
+                latencies = []
+                for i in range(SEARCHES):
+                    text, filters = QUERIES[i % len(QUERIES)]
+                    started = time.perf_counter()
+                    search_notes(wh, text, SearchFilters(**filters))
+                    latencies.append((time.perf_counter() - started) * 1000)
+                extra["p50_ms"] = round(statistics.median(latencies), 1)
+                extra["p95_ms"] = round(_percentile(latencies, 0.95), 1)
     figures["disk_mb"] = round(disk_bytes(path) / 2**20, 1)
     figures["peak_rss_mb"] = round(
         max(s["peak_rss_mb"] for s in figures["steps"].values()), 1
     )
     figures["loadavg_after"] = list(os.getloadavg())
+    save(figures)
     return figures
 
 
@@ -322,6 +329,7 @@ def main(argv: list[str] | None = None) -> dict:
         args.patients, notes=args.notes, engine=args.engine,
         warehouse=args.warehouse, shards=args.shards, workers=args.workers,
         say=lambda step: print(f"... {step}", flush=True),
+        save=lambda f: args.json and args.json.write_text(json.dumps(f, indent=2)),
     )  # fmt: skip
     print(
         f"{figures['patients']:,} patients ({'with' if args.notes else 'without'} notes, "
@@ -329,8 +337,6 @@ def main(argv: list[str] | None = None) -> dict:
     )
     print(table(figures))
     print(f"warehouse on disk: {figures['disk_mb']} MB")
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
     return figures
 
 
