@@ -267,19 +267,19 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def fit(runs: list[dict]) -> dict[str, float]:
-    """Each step's exponent b in seconds ~ N^b, least squares on logs, over the
-    runs of distinct sizes that timed it (steps timed at under two sizes left out)."""
+    """Each step's exponent b in seconds ~ N^b, least squares on logs, over every
+    run that timed it (repeats included; steps timed at under two sizes left out)."""
     exponents = {}
     for name in dict.fromkeys(s for r in runs for s in r["steps"]):
-        points = {
-            r["patients"]: r["steps"][name]["seconds"]
+        points = [
+            (r["patients"], r["steps"][name]["seconds"])
             for r in runs
             if name in r["steps"] and r["steps"][name]["seconds"] > 0
-        }
-        if len(points) < 2:
+        ]
+        if len({n for n, _ in points}) < 2:
             continue
-        xs = [math.log(n) for n in points]
-        ys = [math.log(s) for s in points.values()]
+        xs = [math.log(n) for n, _ in points]
+        ys = [math.log(s) for _, s in points]
         mx, my = statistics.fmean(xs), statistics.fmean(ys)
         slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
             (x - mx) ** 2 for x in xs

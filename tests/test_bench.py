@@ -252,10 +252,14 @@ def test_scale_fit_gives_each_step_exponent(capsys, tmp_path):
     for n, linear, square in ((100, 1.0, 1.0), (200, 2.0, 4.0), (400, 4.0, 16.0)):
         steps = {"linear": {"seconds": linear}, "square": {"seconds": square}}
         if n == 100:
-            steps["once"] = {"seconds": 3.0}  # timed at one size: no exponent
+            steps["once"] = {"seconds": 3.0}
+            steps["one size"] = {"seconds": 5.0}  # no exponent
         runs.append(tmp_path / f"{n}.json")
         runs[-1].write_text(json.dumps({"patients": n, "steps": steps}))
+    again = {"linear": {"seconds": 2.0}, "once": {"seconds": 9.0}}  # repeats count
+    runs.append(tmp_path / "200-again.json")
+    runs[-1].write_text(json.dumps({"patients": 200, "steps": again}))
     exponents = scale.main(["--fit", *map(str, runs)])
-    assert exponents == {"linear": 1.0, "square": 2.0}
+    assert exponents == {"linear": 1.0, "square": 2.0, "once": 1.58}
     out = capsys.readouterr().out
     assert "over 100, 200, 400 patients" in out and "square" in out
