@@ -213,3 +213,53 @@ def test_datathon_benchmark_runs_small(capsys, tmp_path):
     expected = figures["one_hospital_seconds"] * 2 / figures["shared_seconds"]
     assert abs(figures["ratio"] - expected) < 0.1
     assert "2 teams on a shared 40-patient hospital" in capsys.readouterr().out
+
+
+def test_scale_benchmark_times_every_capability_small(capsys, tmp_path):
+    from bench import scale
+
+    path = tmp_path / "w.duckdb"
+    result = scale.main(
+        ["--patients", "60", "--workers", "1", "--warehouse", str(path),
+         "--json", str(tmp_path / "s.json")]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert json.loads((tmp_path / "s.json").read_text()) == result
+    assert result["persons"] == 60 and not result["reused_warehouse"]
+    assert list(result["steps"]) == [
+        "generation", "loading (eras included)", "eras", "5 cohorts",
+        "quality and characterization", "interaction scan", "model covariates",
+        "text processing", "search indexing", "10 searches",
+    ]  # fmt: skip
+    for name, step in result["steps"].items():
+        assert step["seconds"] > 0 and step["peak_rss_mb"] > 0, name
+        assert name in out
+    assert len(result["steps"]["5 cohorts"]["persons"]) == 5
+    assert result["steps"]["text processing"]["notes"] > 0
+    assert result["steps"]["search indexing"]["notes"] > 0
+    searches = result["steps"]["10 searches"]
+    assert 0 < searches["p50_ms"] <= searches["p95_ms"]
+    assert result["steps"]["quality and characterization"]["checks"] > 0
+    assert result["steps"]["model covariates"]["persons"] >= 1
+    assert result["disk_mb"] > 0 and result["steps"]["eras"]["disk_mb"] > 0
+    assert path.exists()
+
+
+def test_scale_fit_gives_each_step_exponent(capsys, tmp_path):
+    from bench import scale
+
+    runs = []
+    for n, linear, square in ((100, 1.0, 1.0), (200, 2.0, 4.0), (400, 4.0, 16.0)):
+        steps = {"linear": {"seconds": linear}, "square": {"seconds": square}}
+        if n == 100:
+            steps["once"] = {"seconds": 3.0}
+            steps["one size"] = {"seconds": 5.0}  # no exponent
+        runs.append(tmp_path / f"{n}.json")
+        runs[-1].write_text(json.dumps({"patients": n, "steps": steps}))
+    again = {"linear": {"seconds": 2.0}, "once": {"seconds": 9.0}}  # repeats count
+    runs.append(tmp_path / "200-again.json")
+    runs[-1].write_text(json.dumps({"patients": 200, "steps": again}))
+    exponents = scale.main(["--fit", *map(str, runs)])
+    assert exponents == {"linear": 1.0, "square": 2.0, "once": 1.58}
+    out = capsys.readouterr().out
+    assert "over 100, 200, 400 patients" in out and "square" in out
