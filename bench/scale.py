@@ -157,7 +157,7 @@ def run(
 def _run(uri, path, patients, notes, engine, shards, workers, say, save) -> dict:
     from entrepot.cohort import definition_from_data, run_cohort, shipped_definitions
     from entrepot.drugs import scan
-    from entrepot.model import covariate_matrix, load_study, study_population
+    from entrepot.model import load_study, study_data
     from entrepot.nlp import run_nlp
     from entrepot.privacy import Decision
     from entrepot.quality import run_checks
@@ -221,11 +221,7 @@ def _run(uri, path, patients, notes, engine, shards, workers, say, save) -> dict
         with _step(figures, "model covariates", path, save) as extra:
             loaded = load_study(STUDY)
             decision = Decision.unscoped(wh)
-            population = study_population(wh, decision, loaded)
-            matrix = covariate_matrix(
-                wh, decision, population.index, population.person_ids,
-                loaded.study.covariates,
-            )  # fmt: skip
+            population, matrix = study_data(wh, decision, loaded)
             extra["persons"] = len(population.person_ids)
             extra["covariates"] = len(matrix.names)
         if notes:

@@ -8,7 +8,7 @@ from entrepot.model._evaluate import RESULTS_SCHEMA, calibration, evaluate
 from entrepot.model._explain import explain, explain_person
 from entrepot.model._population import Population, study_population
 from entrepot.model._report import Report, model_report, project_model
-from entrepot.model._run import StudyRun, train_study, validate_model
+from entrepot.model._run import StudyRun, study_data, train_study, validate_model
 from entrepot.model._study import LoadedStudy, Study, load_study, shipped_studies
 from entrepot.model._train import FittedModel, load_model
 
@@ -31,6 +31,7 @@ __all__ = [
     "model_report",
     "project_model",
     "shipped_studies",
+    "study_data",
     "study_population",
     "train_study",
     "validate_model",

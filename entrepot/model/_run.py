@@ -65,20 +65,30 @@ class StudyRun:
             raise OutputPathError(f"cannot write {folder}: {e.strerror or e}") from None
 
 
-def train_study(wh, loaded: LoadedStudy, decision: Decision | None = None) -> StudyRun:
-    """Fit the study's learners on its training persons, evaluate the
-    selected model on its test persons."""
-    decision = decision or Decision.unscoped(wh)
-    study = loaded.study
+def study_data(
+    wh, decision: Decision, loaded: LoadedStudy, *, keep: list[str] | None = None
+) -> tuple[Population, CovariateMatrix]:
+    """A study's labelled persons and their covariates (`keep`: a trained
+    model's columns, in its order)."""
     population = study_population(wh, decision, loaded)
     matrix = covariate_matrix(
         wh,
         decision,
         population.index,
         population.person_ids,
-        study.covariates,
+        loaded.study.covariates,
+        keep=keep,
         source=loaded.source,
     )
+    return population, matrix
+
+
+def train_study(wh, loaded: LoadedStudy, decision: Decision | None = None) -> StudyRun:
+    """Fit the study's learners on its training persons, evaluate the
+    selected model on its test persons."""
+    decision = decision or Decision.unscoped(wh)
+    study = loaded.study
+    population, matrix = study_data(wh, decision, loaded)
     splits = split_persons(study.split, population.y, population.index_dates)
     train, test = splits == "train", splits == "test"
     if not test.any():
@@ -116,16 +126,7 @@ def saved_study(wh, folder: Path, decision: Decision):
         str(path),
         folder,
     )
-    population = study_population(wh, decision, loaded)
-    matrix = covariate_matrix(
-        wh,
-        decision,
-        population.index,
-        population.person_ids,
-        loaded.study.covariates,
-        keep=model.names,
-        source=str(path),
-    )
+    population, matrix = study_data(wh, decision, loaded, keep=model.names)
     return model, loaded, population, matrix
 
 

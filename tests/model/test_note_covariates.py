@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 import yaml
 
-from entrepot.model import covariate_matrix, load_study, study_population
+from entrepot.model import load_study, study_data
 from entrepot.privacy import Decision
 from entrepot.warehouse import Warehouse
 
@@ -100,11 +100,7 @@ def test_only_affirmed_mentions_about_the_patient_become_covariates(
     loaded = load_study(tmp_path / "s.yaml")
     with Warehouse.open(notes_file, read_only=True) as wh:
         decision = Decision.unscoped(wh)
-        population = study_population(wh, decision, loaded)
-        matrix = covariate_matrix(
-            wh, decision, population.index, population.person_ids,
-            loaded.study.covariates,
-        )  # fmt: skip
+        population, matrix = study_data(wh, decision, loaded)
     assert population.person_ids.tolist() == [1, 2, 3]
     columns = {name: matrix.column(name).tolist() for name in matrix.names}
     assert columns == {

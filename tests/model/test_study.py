@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from entrepot.errors import StudyError
-from entrepot.model import load_study, shipped_studies, study_population
+from entrepot.model import load_study, shipped_studies, study_data, study_population
 from entrepot.privacy import Decision
 from entrepot.warehouse import Warehouse
 
@@ -126,7 +126,6 @@ def test_custom_covariates_are_features_as_entrepot_features_declares_them(
     """Drug A exposures before the index (person 1: one, on 2015-02-01;
     person 2: none before 2012-06-01; person 3: none), and sex as text: one
     indicator per value."""
-    from entrepot.model import covariate_matrix
 
     custom = {
         "drug_before": {
@@ -144,11 +143,7 @@ def test_custom_covariates_are_features_as_entrepot_features_declares_them(
     loaded = load_study(tmp_path / "s.yaml")
     with Warehouse.open(tiny_file, read_only=True) as wh:
         decision = Decision.unscoped(wh)
-        population = study_population(wh, decision, loaded)
-        matrix = covariate_matrix(
-            wh, decision, population.index, population.person_ids,
-            loaded.study.covariates,
-        )  # fmt: skip
+        population, matrix = study_data(wh, decision, loaded)
     assert matrix.column("custom:drug_before").tolist() == [1, 0, 0]
     assert matrix.column("custom:sex=female").tolist() == [1, 0, 1]
     assert matrix.column("custom:sex=male").tolist() == [0, 1, 0]

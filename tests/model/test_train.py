@@ -13,7 +13,7 @@ import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from entrepot.cli import main
-from entrepot.model import load_model, load_study
+from entrepot.model import load_model, load_study, study_data
 from entrepot.warehouse import Warehouse
 
 from .conftest import FAST, write_study
@@ -103,17 +103,12 @@ def test_the_folder_holds_the_model_and_its_covariates(hf_model, hf_copy):
 def test_the_covariates_are_the_events_counted_in_sql(hf_copy):
     """Inpatient stays in the year before the index date, and age, as the
     engine computed them, against plain SQL."""
-    from entrepot.model import covariate_matrix, study_population
     from entrepot.privacy import Decision
 
     loaded = load_study("heart_failure_mortality")
     with Warehouse.open(hf_copy, read_only=True) as wh:
         decision = Decision.unscoped(wh)
-        population = study_population(wh, decision, loaded)
-        matrix = covariate_matrix(
-            wh, decision, population.index, population.person_ids,
-            loaded.study.covariates,
-        )  # fmt: skip
+        population, matrix = study_data(wh, decision, loaded)
         index = population.index.to_pandas()
     with duckdb.connect(str(hf_copy), read_only=True) as con:
         con.register("idx", index)
