@@ -31,6 +31,25 @@ def flags(label: str = "DISEASE", **on: bool) -> str:
     )
 
 
+def note_table(ids, persons, dates, titles) -> pa.Table:
+    """Notes of `persons` on `dates` (their texts do not matter: the mentions
+    are in note_nlp); `titles`, one per note."""
+    n = len(ids)
+    return pa.table(
+        {
+            "note_id": ids,
+            "person_id": persons,
+            "note_date": dates,
+            "note_title": titles,
+            "note_type_concept_id": [32817] * n,
+            "note_class_concept_id": [0] * n,
+            "note_text": ["(text)"] * n,
+            "encoding_concept_id": [0] * n,
+            "language_concept_id": [0] * n,
+        }
+    )
+
+
 #: (note_id, person, date, title, concept, term_modifiers)
 MENTIONS = [
     (1, 1, date(2015, 3, 1), CONSULT, TOXI, flags()),
@@ -79,19 +98,7 @@ def tables() -> dict[str, pa.Table]:
                 "period_type_concept_id": [32817] * 6,
             }
         ),
-        "note": pa.table(
-            {
-                "note_id": notes[0],
-                "person_id": notes[1],
-                "note_date": notes[2],
-                "note_title": notes[3],
-                "note_type_concept_id": [32817] * n,
-                "note_class_concept_id": [0] * n,
-                "note_text": ["(text)"] * n,
-                "encoding_concept_id": [0] * n,
-                "language_concept_id": [0] * n,
-            }
-        ),
+        "note": note_table(*notes[:4]),
         "note_nlp": pa.table(
             {
                 "note_nlp_id": [10 * i for i in notes[0]],

@@ -15,7 +15,7 @@ from entrepot.privacy import Decision
 from entrepot.warehouse import Warehouse
 
 from ..cohort.conftest import build_tiny, write_tables
-from ..cohort.test_note_mentions import flags
+from ..cohort.test_note_mentions import flags, note_table
 from .conftest import TINY_STUDY
 
 TOXI, LYELL = 300, 301
@@ -51,19 +51,7 @@ def _notes() -> dict[str, pa.Table]:
                 "valid_end_date": [date(2099, 12, 31)] * 2,
             }
         ),
-        "note": pa.table(
-            {
-                "note_id": ids,
-                "person_id": persons,
-                "note_date": dates,
-                "note_title": ["Compte rendu d'hospitalisation"] * n,
-                "note_type_concept_id": [32817] * n,
-                "note_class_concept_id": [0] * n,
-                "note_text": ["(text)"] * n,
-                "encoding_concept_id": [0] * n,
-                "language_concept_id": [0] * n,
-            }
-        ),
+        "note": note_table(ids, persons, dates, ["Compte rendu d'hospitalisation"] * n),
         "note_nlp": pa.table(
             {
                 "note_nlp_id": [10 * i for i in ids],

@@ -19,7 +19,7 @@ from entrepot.subgroups import build_features, load_spec, spec_from_data
 from entrepot.warehouse import Warehouse
 
 from ..cohort.conftest import OBSERVED, write_tables
-from ..cohort.test_note_mentions import flags
+from ..cohort.test_note_mentions import flags, note_table
 
 SSC, RAYNAUD, ILD, ILD_CHILD, DRUG = 100, 300, 310, 311, 200
 CRP, ACA, SCL70, MG_L = 400, 401, 402, 500
@@ -170,19 +170,7 @@ def tables() -> dict[str, pa.Table]:
             ),
             [(1, 1, DRUG, D(2015, 3, 1), D(2015, 3, 31))],
         ).append_column("drug_type_concept_id", pa.array([32817])),
-        "note": pa.table(
-            {
-                "note_id": notes[0],
-                "person_id": notes[1],
-                "note_date": notes[2],
-                "note_title": ["Compte rendu"] * n,
-                "note_type_concept_id": [32817] * n,
-                "note_class_concept_id": [0] * n,
-                "note_text": ["(text)"] * n,
-                "encoding_concept_id": [0] * n,
-                "language_concept_id": [0] * n,
-            }
-        ),
+        "note": note_table(*notes[:3], ["Compte rendu"] * n),
         "note_nlp": pa.table(
             {
                 "note_nlp_id": [10 * i for i in notes[0]],
