@@ -139,10 +139,12 @@ def _later(wh) -> None:
 def test_the_upgrades_backup_leaves_the_slides_out(capsys, clinic, slides, tmp_path):
     """An upgrade changes tables, never slide files: its backup holds no slides."""
     cli(capsys, "slides", "add", str(slides / "DUPONT_Jean_123.tiff"), "--specimen", "11", "-w", str(clinic))  # fmt: skip
+    folder = clinic.with_name("eds.duckdb.slides")
+    before = _contents(folder)
     steps = [*MIGRATIONS, Migration(REVISION + 1, "a later step", _later)]
     with Warehouse.open(clinic) as wh:
         done = upgrade(wh, Decision.unscoped(wh), tmp_path / "b", steps)
     manifest = read_manifest(tmp_path / "b")
     assert done["slides"] == manifest["slides"] == "left out"
     assert set(manifest["files"]) == {"warehouse/eds.duckdb", "audit-anchor"}
-    _check_readable(clinic, clinic.with_name("eds.duckdb.slides"), 1)
+    assert _contents(folder) == before and len(_stored(folder)) == 1
