@@ -23,18 +23,29 @@ from entrepot.cli._common import (
 def backup(
     dest: Annotated[Path, typer.Argument(help="New folder to write the backup in.")],
     warehouse: WarehouseOption = None,
+    no_slides: Annotated[
+        bool,
+        typer.Option(
+            "--no-slides",
+            help="Leave the whole-slide images out (a restore keeps the slide folder).",
+        ),
+    ] = False,
     user: CallerOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Copy the warehouse, its audit anchor and its search index to DEST,
-    consistently, while a server may serve it."""
+    """Copy the warehouse, its audit anchor, its search index and its slides
+    (unless --no-slides) to DEST, consistently, while a server may serve it."""
     from entrepot.operations import backup as copy
 
     with open_warehouse(warehouse) as wh:
         decision = decide(wh, user, "manage", None, "backup")
-        manifest = copy(wh, dest)
-        done = {"backup": str(dest), "files": len(manifest["files"])}
+        manifest = copy(wh, dest, slides=not no_slides)
+        done = {
+            "backup": str(dest),
+            "files": len(manifest["files"]),
+            "slides": manifest["slides"],
+        }
         decision.released(wh, "backup", done | {"bytes": _bytes(manifest)})
     data = done | {k: manifest[k] for k in ("revision", "audit_head")}
     emit(
@@ -43,7 +54,8 @@ def backup(
         lambda: (
             quiet
             or stdout.print(
-                f"{data['files']} files ({_bytes(manifest):,} bytes) in {dest}"
+                f"{data['files']} files ({_bytes(manifest):,} bytes) in {dest}, "
+                f"slides {data['slides']}"
             )
         ),
     )
@@ -119,7 +131,7 @@ def upgrade(
                 f"already at schema revision {data['to']}"
                 if not data["steps"]
                 else f"upgraded from schema revision {data['from']} to {data['to']} "
-                f"(backup in {data['backup']})"
+                f"(backup in {data['backup']}, slides left out)"
             )
         ),
     )

@@ -3,9 +3,9 @@ its slides.
 
 A backup is a folder: `warehouse/` (the DuckDB file, or the Parquet folders
 of a Spark warehouse), `audit-anchor`, `search/` and `slides/` (the
-registered whole-slide images) when they exist, and `manifest.json` (what was
-copied, each file's size and SHA-256, the schema revision and the audit log's
-head).
+registered whole-slide images, unless left out) when they exist, and
+`manifest.json` (what was copied, each file's size and SHA-256, the schema
+revision, the audit log's head, and whether the slides were left out).
 
 Consistency: on DuckDB the copy is taken while this process holds the file
 (DuckDB has one writer; a server lets it go for the time of the backup),
@@ -48,9 +48,10 @@ FORMAT = 1
 TRIES = 3
 
 
-def backup(wh: Warehouse, dest: Path) -> dict:
-    """Copy the open warehouse (tables, anchor, index) to the new folder
-    `dest`, all or nothing; the manifest."""
+def backup(wh: Warehouse, dest: Path, *, slides: bool = True) -> dict:
+    """Copy the open warehouse (tables, anchor, index, and the slides unless
+    `slides` is false) to the new folder `dest`, all or nothing; the
+    manifest."""
     dest = Path(dest)
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BackupError(f"{dest}: already exists; a backup goes to a new folder")
@@ -58,7 +59,7 @@ def backup(wh: Warehouse, dest: Path) -> dict:
     partial = dest.with_name(f".{dest.name}.partial-{uuid.uuid4().hex[:8]}")
     partial.mkdir(mode=0o700)
     try:
-        manifest = _copy_consistent(wh, partial)
+        manifest = _copy_consistent(wh, partial, slides)
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
         if dest.exists():
             dest.rmdir()
@@ -69,9 +70,9 @@ def backup(wh: Warehouse, dest: Path) -> dict:
     return manifest
 
 
-def _copy_consistent(wh: Warehouse, out: Path) -> dict:
+def _copy_consistent(wh: Warehouse, out: Path, slides: bool) -> dict:
     wh.store.checkpoint()
-    watched = [*wh.store.files(), _slide_folder(wh)]
+    watched = [*wh.store.files(), *([_slide_folder(wh)] if slides else [])]
     for _ in range(TRIES):
         before = _listing(watched)
         described = {  # read after the listing: a write since is seen below
@@ -82,8 +83,9 @@ def _copy_consistent(wh: Warehouse, out: Path) -> dict:
             "entrepot_version": _version(),
             "revision": revision_of(wh.store),
             "audit_head": audit_head(wh).as_dict(),
+            "slides": "included" if slides else "left out",
         }
-        files = _copy_all(wh, out)
+        files = _copy_all(wh, out, slides)
         if _listing(watched) == before:
             return described | {"files": files}
         for child in out.iterdir():
@@ -94,9 +96,9 @@ def _copy_consistent(wh: Warehouse, out: Path) -> dict:
     )
 
 
-def _copy_all(wh: Warehouse, out: Path) -> dict[str, dict]:
-    """Copy tables, anchor, index and slides into `out`; each file's size
-    and hash."""
+def _copy_all(wh: Warehouse, out: Path, slides: bool) -> dict[str, dict]:
+    """Copy tables, anchor, index and (if `slides`) slides into `out`; each
+    file's size and hash."""
     sources = {f"{TABLES}/{p.name}": p for p in wh.store.files()}
     anchor = anchor_path(wh)
     if anchor.is_file():
@@ -104,7 +106,7 @@ def _copy_all(wh: Warehouse, out: Path) -> dict[str, dict]:
     index = _index_path(wh)
     if index is not None and index.is_dir():
         sources[SEARCH] = index
-    if _slide_folder(wh).is_dir():
+    if slides and _slide_folder(wh).is_dir():
         sources[SLIDES] = _slide_folder(wh)
     files = {}
     for name, source in sources.items():
@@ -292,7 +294,7 @@ def _put_beside(staged: Path, wh: Warehouse) -> dict:
         shutil.rmtree(index, ignore_errors=True)  # the replaced warehouse's
         if (staged / SEARCH).is_dir():
             (staged / SEARCH).rename(index)
-    slides = None  # a backup without slides leaves the folder as it is
+    slides = None  # a backup without slides (or left out) leaves the folder
     if (staged / SLIDES).is_dir():
         slides = _set_aside(_slide_folder(wh))
         (staged / SLIDES).rename(_slide_folder(wh))

@@ -1,6 +1,7 @@
 """`entrepot upgrade`: migrate a warehouse to this code's schema revision.
 
-A backup is taken first. The migrations (`warehouse.MIGRATIONS`, one small
+A backup of the tables is taken first (not of the slides: an upgrade
+changes tables, never slide files). The migrations (`warehouse.MIGRATIONS`, one small
 function per revision) then run in one transaction on DuckDB; on Spark,
 which has none, a failure puts the backup's tables back. Either way a
 failed upgrade leaves the warehouse at its revision, and says where the
@@ -46,14 +47,14 @@ def upgrade(
     backup_to: Path | None = None,
     migrations: Sequence[Migration] = MIGRATIONS,
 ) -> dict:
-    """Back the warehouse up, then apply every pending migration, all or
-    none; `{"from", "to", "steps", "backup"}`."""
+    """Back the warehouse up (its slides left out), then apply every pending
+    migration, all or none; `{"from", "to", "steps", "backup", "slides"}`."""
     start = revision_of(wh.store) or 0
     steps = pending_migrations(wh.store, migrations)
     if not steps:
         return {"from": start, "to": start, "steps": [], "backup": None}
     dest = Path(backup_to) if backup_to is not None else default_backup(wh)
-    backup(wh, dest)  # recorded in the entries below: on Spark a failure
+    backup(wh, dest, slides=False)  # recorded in the entries below: on Spark a failure
     # puts the backup's audit log back, so no entry is written in between
     try:
         with wh.store.migrating():
@@ -82,4 +83,10 @@ def upgrade(
         }
         decision.released(wh, "upgrade", entry | {"backup": str(dest)})
         done.append(entry)
-    return {"from": start, "to": steps[-1].revision, "steps": done, "backup": str(dest)}
+    return {
+        "from": start,
+        "to": steps[-1].revision,
+        "steps": done,
+        "backup": str(dest),
+        "slides": "left out",
+    }

@@ -101,6 +101,7 @@ def test_upgrade_migrates_an_old_warehouse(capsys, revision0, tmp_path):
         "to": 1,
         "steps": [{"from": 0, "to": 1, "summary": summary}],
         "backup": str(backup),
+        "slides": "left out",
     }
     assert read_manifest(backup)["revision"] == 0
     with Warehouse.open(revision0) as wh:
