@@ -346,10 +346,12 @@ def synthetic(
     share: float = 0.77,
     hospitals: Path | None = None,
     methods: tuple[str, ...] = METHODS,
+    shown=None,
     **options,
 ) -> dict:
-    """`study` on one synthetic hospital per seed, and the summary per
-    method: mean ARI, the seeds where k = 6 was chosen."""
+    """`study` on one synthetic hospital per seed (each shown by `shown` as
+    it ends), and the summary per method: mean ARI, the seeds where the
+    planted k was chosen."""
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(hospitals or scratch)
         folder.mkdir(parents=True, exist_ok=True)
@@ -360,6 +362,8 @@ def synthetic(
             generated = time.perf_counter() - began
             runs.append(study(path, seed, methods, **options))
             runs[-1]["generated_seconds"] = round(generated, 1)
+            if shown:
+                shown(runs[-1])
     summary = {
         m: {
             "mean_ari": round(float(np.mean([r["methods"][m]["ari"] for r in runs])), 3),
@@ -379,22 +383,21 @@ def synthetic(
     }
 
 
-def _print_synthetic(f: dict) -> None:
+def _print_run(r: dict) -> None:
     print(
-        f"synthetic hospitals: {f['patients']:,} patients, systemic sclerosis "
-        f"given to {f['share']}; seeds {', '.join(map(str, f['seeds']))}"
+        f"seed {r['seed']}: {r['persons']:,} persons in the cohort, "
+        f"{r['planted_k']} planted subtypes, {r['missing']:.0%} missing; "
+        f"planted subtypes' log-rank p = {r['logrank_p']:.2g}"
     )
-    for r in f["runs"]:
+    for method, m in r["methods"].items():
         print(
-            f"seed {r['seed']}: {r['persons']:,} persons in the cohort, "
-            f"{r['planted_k']} planted subtypes, {r['missing']:.0%} missing; "
-            f"planted subtypes' log-rank p = {r['logrank_p']:.2g}"
+            f"  {method}: k = {m['k']} chosen, ARI {m['ari']}, mean stability "
+            f"{m['mean_stability']} ({m['seconds']} s)",
+            flush=True,
         )
-        for method, m in r["methods"].items():
-            print(
-                f"  {method}: k = {m['k']} chosen, ARI {m['ari']}, mean stability "
-                f"{m['mean_stability']} ({m['seconds']} s)"
-            )
+
+
+def _print_synthetic(f: dict) -> None:
     for method, s in f["summary"].items():
         print(
             f"{method}: mean ARI {s['mean_ari']} (lowest {s['min_ari']}), right k "
@@ -403,8 +406,13 @@ def _print_synthetic(f: dict) -> None:
         )
     print(
         f"planted subtypes' survival differs (log-rank p < 0.01) in "
-        f"{f['logrank_below_0.01']} of {len(f['runs'])} seeds"
+        f"{f['logrank_below_0.01']} of {len(f['runs'])} seeds; load {_load()}"
     )
+
+
+def _load() -> str:
+    """The machine's load averages (1, 5, 15 minutes)."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _seeds(text: str) -> list[int]:
@@ -444,12 +452,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     if args.synthetic:
+        print(
+            f"synthetic hospitals: {args.patients or 2600:,} patients, systemic "
+            f"sclerosis given to {args.share}; seeds "
+            f"{', '.join(map(str, args.seeds))}; load {_load()}"
+        )
         f = synthetic(
             args.seeds,
             args.patients or 2600,
             args.share,
             args.hospitals,
             tuple(args.methods.split(",")),
+            _print_run,
             resamples=args.resamples,
         )
         _print_synthetic(f)
