@@ -16,12 +16,29 @@ patients × 30 features in under 2 minutes on 2 cores.
 
 `--labelled` instead scores every method, k chosen, against the labels of
 scikit-learn's wine, iris and breast cancer data sets (ARI).
+
+`--synthetic` instead runs the study on synthetic hospitals, one per seed,
+`--patients` of them with systemic sclerosis given to `--share` of them
+(`entrepot synth --enrich systemic_sclerosis=SHARE`, no notes): the shipped
+cohort, `entrepot features` with the shipped `systemic_sclerosis` spec,
+`entrepot cluster` with each method's defaults (k auto), scored against the
+planted subtypes of `entrepot.synth_truth` (ARI, k chosen); and `entrepot
+profiles` of the planted subtypes: the log-rank test of their survival.
+Targets: ARI ≥ 0.80 with the default method, k = 6 chosen in 8 seeds of 10,
+log-rank p < 0.01.
+
+    python bench/cluster.py --synthetic --seeds 0-9 [--patients 2600]
+        [--share 0.77] [--hospitals DIR] [--methods ward,gmm]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -192,9 +209,223 @@ def _views(name: str, columns: list[str]) -> dict[str, list[str]]:
     return VIEWS[name]
 
 
+#: Views of the shipped systemic sclerosis features, for the multi-view method.
+SSC_VIEWS = {
+    "skin and vessels": ["diffuse_skin", "raynaud", "digital_ulcers", "contractures"],
+    "serology": ["anticentromere", "anti_scl70", "anti_rna_pol3"],
+    "lung": ["lung_fibrosis", "fvc", "dlco", "pulmonary_hypertension"],
+    "heart": ["heart_involvement", "lvef", "conduction_blocks"],
+    "kidney": ["renal_crisis", "creatinine", "proteinuria"],
+    "muscles, joints, gut": [
+        "creatine_kinase",
+        "myositis",
+        "synovitis",
+        "oesophagus_gut",
+        "crp",
+    ],
+}
+METHODS = ("ward", "kprototypes", "gmm", "hdbscan", "mvmc")
+
+
+def entrepot(*argv) -> dict:
+    """`entrepot ARGV --json`: its last JSON line (it must succeed)."""
+    from entrepot.cli import main as cli
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli([*map(str, argv), "--json"])
+    if code != 0:
+        raise RuntimeError(f"entrepot {' '.join(map(str, argv))}: exit {code}")
+    return json.loads(out.getvalue().splitlines()[-1])
+
+
+def hospital(folder: Path, patients: int, share: float, seed: int) -> Path:
+    """A synthetic hospital with systemic sclerosis given to `share` of its
+    patients (no notes), generated once into `folder` and kept there."""
+    from entrepot.synth import generate_hospital
+
+    path = folder / f"ssc-{patients}-{share}-{seed}.duckdb"
+    if not path.exists():
+        part = folder / f"ssc-{patients}-{share}-{seed}.part.duckdb"
+        part.unlink(missing_ok=True)
+        generate_hospital(
+            str(part),
+            patients=patients,
+            seed=seed,
+            notes=False,
+            workers=1,
+            enrich={"systemic_sclerosis": share},
+        )
+        part.rename(path)
+    return path
+
+
+def planted_subtypes(warehouse: Path) -> dict[int, str]:
+    """Each patient's planted subtype (entrepot.synth_truth)."""
+    from entrepot.warehouse import Warehouse
+
+    with Warehouse.open(str(warehouse), read_only=True) as wh:
+        t = wh.table("synth_truth")
+        rows = (
+            t.filter(t.module == "systemic_sclerosis")
+            .select("person_id", "subtype")
+            .to_pyarrow()
+            .to_pydict()
+        )
+    return dict(zip(rows["person_id"], rows["subtype"], strict=True))
+
+
+def study(
+    warehouse: Path,
+    seed: int,
+    methods: tuple[str, ...] = METHODS,
+    folder: Path | None = None,
+    **options,
+) -> dict:
+    """The study on a copy of a synthetic hospital: cohort, features, clusters
+    per method (ARI against the planted subtypes, k chosen), and the log-rank
+    test of the planted subtypes' survival."""
+    import pyarrow.parquet as pq
+    from sklearn.metrics import adjusted_rand_score
+
+    from entrepot.subgroups import cluster_file, write_labels
+
+    with tempfile.TemporaryDirectory(dir=folder) as work:
+        work = Path(work)
+        w = ["-w", work / "ssc.duckdb"]
+        shutil.copy(warehouse, w[1])
+        entrepot("cohort", "run", "systemic_sclerosis", "--id", 1, *w)
+        features = work / "features.parquet"
+        made = entrepot(
+            "features", 1, "--spec", "systemic_sclerosis", "--out", features, *w
+        )
+        persons = pq.read_table(features).column("person_id").to_pylist()
+        subtypes = planted_subtypes(w[1])
+        names = sorted(set(subtypes.values()))
+        scored = np.array([p in subtypes for p in persons])
+        truth = [names.index(subtypes[p]) for p in np.array(persons)[scored].tolist()]
+        planted = work / "planted.parquet"
+        pq.write_table(
+            pa.table(
+                {
+                    "person_id": np.array(persons)[scored],
+                    "cluster": np.array(truth) + 1,
+                }
+            ),
+            planted,
+        )
+        survival = entrepot("profiles", planted, "--cohort", 1, *w)
+        (work / "views.yaml").write_text(json.dumps(SSC_VIEWS))
+        found = {}
+        for method in methods:
+            views = work / "views.yaml" if method == "mvmc" else None
+            began = time.perf_counter()
+            c = cluster_file(features, method, "auto", views, seed=seed, **options)
+            seconds = time.perf_counter() - began
+            write_labels(c, work / f"{method}.parquet")
+            found[method] = {
+                "k": c.k,
+                "ari": round(adjusted_rand_score(truth, c.labels[scored]), 3),
+                "seconds": round(seconds, 1),
+                "mean_stability": c.as_dict()["stability"]["mean"],
+            }
+    return {
+        "seed": seed,
+        "persons": len(persons),
+        "without_subtype": int((~scored).sum()),
+        "planted_k": len(names),
+        "missing": round(np.mean([f["missing"] for f in made["features"].values()]), 3),
+        "logrank_p": survival["logrank"]["p"],
+        "methods": found,
+    }
+
+
+def synthetic(
+    seeds: list[int],
+    patients: int = 2600,
+    share: float = 0.77,
+    hospitals: Path | None = None,
+    methods: tuple[str, ...] = METHODS,
+    shown=None,
+    **options,
+) -> dict:
+    """`study` on one synthetic hospital per seed (each shown by `shown` as
+    it ends), and the summary per method: mean ARI, the seeds where the
+    planted k was chosen."""
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(hospitals or scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        runs = []
+        for seed in seeds:
+            began = time.perf_counter()
+            path = hospital(folder, patients, share, seed)
+            generated = time.perf_counter() - began
+            runs.append(study(path, seed, methods, **options))
+            runs[-1]["generated_seconds"] = round(generated, 1)
+            if shown:
+                shown(runs[-1])
+    summary = {
+        m: {
+            "mean_ari": round(float(np.mean([r["methods"][m]["ari"] for r in runs])), 3),
+            "min_ari": min(r["methods"][m]["ari"] for r in runs),
+            "right_k": sum(r["methods"][m]["k"] == r["planted_k"] for r in runs),
+        }
+        for m in methods
+    }  # fmt: skip
+    return {
+        "patients": patients,
+        "share": share,
+        "seeds": seeds,
+        "runs": runs,
+        "summary": summary,
+        "logrank_below_0.01": sum(r["logrank_p"] < 0.01 for r in runs),
+        "targets": {"ari": 0.8, "right_k": "8 of 10 seeds", "logrank_p": 0.01},
+    }
+
+
+def _print_run(r: dict) -> None:
+    print(
+        f"seed {r['seed']}: {r['persons']:,} persons in the cohort, "
+        f"{r['planted_k']} planted subtypes, {r['missing']:.0%} missing; "
+        f"planted subtypes' log-rank p = {r['logrank_p']:.2g}"
+    )
+    for method, m in r["methods"].items():
+        print(
+            f"  {method}: k = {m['k']} chosen, ARI {m['ari']}, mean stability "
+            f"{m['mean_stability']} ({m['seconds']} s)",
+            flush=True,
+        )
+
+
+def _print_synthetic(f: dict) -> None:
+    for method, s in f["summary"].items():
+        print(
+            f"{method}: mean ARI {s['mean_ari']} (lowest {s['min_ari']}), right k "
+            f"in {s['right_k']} of {len(f['runs'])} seeds (target: ARI ≥ 0.80, "
+            f"8 of 10)"
+        )
+    print(
+        f"planted subtypes' survival differs (log-rank p < 0.01) in "
+        f"{f['logrank_below_0.01']} of {len(f['runs'])} seeds; load {_load()}"
+    )
+
+
+def _load() -> str:
+    """The machine's load averages (1, 5, 15 minutes)."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def _seeds(text: str) -> list[int]:
+    """`0-9` or `0,3,5`."""
+    if "-" in text:
+        low, high = map(int, text.split("-"))
+        return list(range(low, high + 1))
+    return [int(s) for s in text.split(",")]
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--patients", type=int, help="10,000 (--synthetic: 2,600)")
     parser.add_argument("--features", type=int, default=30)
     parser.add_argument("--groups", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
@@ -206,8 +437,39 @@ def main(argv: list[str] | None = None) -> dict:
         action="store_true",
         help="instead: ARI per method on scikit-learn's wine, iris, breast cancer",
     )
+    parser.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="instead: the study on synthetic hospitals, scored against their "
+        "planted systemic sclerosis subtypes",
+    )
+    parser.add_argument("--seeds", type=_seeds, default=[0], help="0-9 or 0,3,5")
+    parser.add_argument("--share", type=float, default=0.77)
+    parser.add_argument(
+        "--hospitals", type=Path, help="keep the generated hospitals there"
+    )
+    parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
+    if args.synthetic:
+        print(
+            f"synthetic hospitals: {args.patients or 2600:,} patients, systemic "
+            f"sclerosis given to {args.share}; seeds "
+            f"{', '.join(map(str, args.seeds))}; load {_load()}"
+        )
+        f = synthetic(
+            args.seeds,
+            args.patients or 2600,
+            args.share,
+            args.hospitals,
+            tuple(args.methods.split(",")),
+            _print_run,
+            resamples=args.resamples,
+        )
+        _print_synthetic(f)
+        if args.json:
+            args.json.write_text(json.dumps(f, indent=2))
+        return f
     if args.labelled:
         f = labelled(seed=args.seed, resamples=args.resamples)
         for name, methods in f.items():
@@ -220,7 +482,11 @@ def main(argv: list[str] | None = None) -> dict:
             args.json.write_text(json.dumps(f, indent=2))
         return f
     f = run(
-        args.patients, args.features, args.groups, args.seed, resamples=args.resamples
+        args.patients or 10_000,
+        args.features,
+        args.groups,
+        args.seed,
+        resamples=args.resamples,
     )
     e, g, b = f["entrepot"], f["entrepot_planted_k"], f["kprototypes"]
     print(

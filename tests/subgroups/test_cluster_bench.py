@@ -58,3 +58,58 @@ def test_the_labelled_sets_are_scored():
     assert set(found["iris"]) == {"ward", "mvmc"}
     for r in found["iris"].values():
         assert r["truth_k"] == 3 and r["k"] in (2, 3) and 0.4 < r["ari"] <= 1
+
+
+def test_the_synthetic_study_is_scored_against_the_planted_subtypes(
+    capsys, ssc_hospital, tmp_path
+):
+    """--synthetic on the session's systemic sclerosis hospital (placed where
+    the bench keeps its hospitals, so that none is generated): cohort,
+    features, clusters, and the planted subtypes' survival."""
+    import shutil
+
+    import duckdb
+
+    shutil.copy(ssc_hospital, tmp_path / "ssc-200-0.3-5.duckdb")
+    figures = bench.main(
+        [
+            "--synthetic",
+            "--seeds",
+            "5",
+            "--patients",
+            "200",
+            "--share",
+            "0.3",
+            "--hospitals",
+            str(tmp_path),
+            "--methods",
+            "ward,gmm",
+            "--resamples",
+            "3",
+            "--json",
+            str(tmp_path / "s.json"),
+        ]  # fmt: skip
+    )
+    assert json.loads((tmp_path / "s.json").read_text()) == figures
+    with duckdb.connect(str(ssc_hospital), read_only=True) as con:
+        (planted,) = con.execute(
+            "SELECT count(*) FROM entrepot.synth_truth "
+            "WHERE module = 'systemic_sclerosis'"
+        ).fetchone()
+    (run,) = figures["runs"]
+    assert run["seed"] == 5 and run["persons"] - run["without_subtype"] == planted
+    assert run["planted_k"] == 6 and 0 < run["missing"] < 0.5
+    assert 0 <= run["logrank_p"] <= 1
+    assert set(run["methods"]) == {"ward", "gmm"}
+    for m in run["methods"].values():
+        assert 2 <= m["k"] <= 8 and -1 <= m["ari"] <= 1
+    summary = figures["summary"]["ward"]
+    assert summary["right_k"] == (run["methods"]["ward"]["k"] == 6)
+    assert summary["mean_ari"] == summary["min_ari"] == run["methods"]["ward"]["ari"]
+    out = capsys.readouterr().out
+    assert "seed 5: " in out and "planted subtypes' log-rank p = " in out
+    assert "ward: mean ARI " in out and "right k in " in out
+
+
+def test_seeds_are_a_range_or_a_list():
+    assert bench._seeds("0-3") == [0, 1, 2, 3] and bench._seeds("100,7") == [100, 7]
