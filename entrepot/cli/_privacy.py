@@ -702,15 +702,13 @@ def project_update(
 ) -> None:
     """Change a project's care units and mode."""
     from entrepot.errors import PrivacyError
-    from entrepot.privacy import list_projects, set_project_units
+    from entrepot.privacy import update_project
 
     if not units:
         raise PrivacyError("project update: --units is needed")
     with open_warehouse(warehouse) as wh:
         who = _manager(wh, user, "project update").user
-        if name not in {p["name"] for p in list_projects(wh)}:
-            raise PrivacyError(f"project: no project {name!r}")
-        ids = set_project_units(wh, name, units, mode, by=who)
+        ids = update_project(wh, name, units, mode, by=who)
     data = {"name": name, "units": ids, "mode": mode}
     emit(data, as_json, lambda: quiet or stdout.print(f"project {name} updated"))
 

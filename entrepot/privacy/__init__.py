@@ -24,6 +24,7 @@ from entrepot.privacy._access import (
     credentials,
     list_projects,
     list_users,
+    update_project,
 )
 from entrepot.privacy._anchor import ANCHOR_ENV, anchor_path
 from entrepot.privacy._audit import (
@@ -187,6 +188,7 @@ __all__ = [
     "access_model",
     "add_member",
     "add_project",
+    "update_project",
     "add_user",
     "anchor_path",
     "apply_optout_requests",

@@ -21,6 +21,7 @@ from entrepot.errors import (
     AccessDeniedError,
     AuthenticationError,
     ConflictError,
+    NotFoundError,
     PrivacyError,
 )
 from entrepot.privacy._audit import audit
@@ -161,8 +162,10 @@ def add_project(
     """Create a project with its perimeter: a cohort, and/or tables and dates,
     and/or care units (names or ids of care sites: the patients who stayed
     there within the dates), in `mode` research or care (`_units`)."""
-    if not name.strip() or _rows(wh, "access_project", name=name):
-        raise PrivacyError(f"project: {name!r} is empty or exists already")
+    if not name.strip():
+        raise PrivacyError("project: the name is empty")
+    if _rows(wh, "access_project", name=name):
+        raise ConflictError(f"project: {name!r} exists already")
     if start and end and end < start:
         raise PrivacyError(f"project {name}: end {end} is before start {start}")
     if mask_below is not None and mask_below < 1:
@@ -183,6 +186,16 @@ def add_project(
     _append(wh, "access_project", [row])
     audit(wh, by, "project.add", {k: v for k, v in row.items() if k != "created_at"})
     return row | ({"units": units, "mode": mode} if units else {})
+
+
+def update_project(
+    wh, name: str, units: Iterable[str | int], mode: str = "research", *, by: str
+) -> list[int]:
+    """Make `units` (care-site names or ids) and `mode` an existing project's
+    perimeter of care units (audited); the care-site ids kept."""
+    if not _rows(wh, "access_project", name=name):
+        raise NotFoundError(f"project: no project {name!r}")
+    return set_project_units(wh, name, units, mode, by=by)
 
 
 def list_projects(wh) -> list[dict]:

@@ -131,6 +131,9 @@ def test_cli_user_and_project(ingested, tmp_path, monkeypatch, capsys):
     shutil.copy(tmp_path / "eds.duckdb", path)
     w = ["--warehouse", str(path)]
     assert main(["project", "add", "p1", "--domains", "person,note", *w]) == 0
+    capsys.readouterr()
+    assert main(["project", "add", "p1", *w]) == 2
+    assert capsys.readouterr().err == "entrepot: error: project: 'p1' exists already\n"
     monkeypatch.setattr("sys.stdin", io.StringIO("a good long password\n"))
     assert (
         main(["user", "add", "eve", "--role", "data-engineer", "--project", "p1", *w])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from playwright.sync_api import expect
 
 from entrepot.privacy import entries, person_id
+from tests.web.accessibility import assert_accessible
 from tests.web.conftest import PASSWORD, USERS, shot
 
 
@@ -63,7 +66,12 @@ def test_projects_and_members(fresh_server):
         )  # fmt: skip
         assert (made["mask_below"], made["members"]) == (5, [])
         r = api.post("/api/admin/projects", json={"name": "neuro"})
-        assert r.status_code == 400
+        assert (r.status_code, r.json()) == (409, {
+            "detail": "project: 'neuro' exists already", "code": "conflict",
+            "message": r.json()["message"]})  # fmt: skip
+        assert r.json()["message"]  # the friendly sentence of a conflict
+        r = api.post("/api/admin/projects", json={"name": " "})
+        assert (r.status_code, r.json()["detail"]) == (400, "project: the name is empty")  # fmt: skip
         r = api.post("/api/admin/projects", json={"name": "x", "domains": ["nothing"]})
         assert r.json()["detail"] == "domains: no table 'nothing'"
         rita = fresh_server.token("rita")
@@ -327,4 +335,74 @@ def test_a_project_of_care_units_picked_by_name(page_as, fresh_server):
     )
     (rea,) = [p for p in fresh_server.web.use(list_projects) if p["name"] == "rea"]
     assert (rea["units"], rea["mode"]) == ([i for (i,) in ids], "research")
+    assert page.console_errors == []
+
+
+def test_a_project_s_care_units_and_mode_are_changed(fresh_server):
+    """`/api/admin/projects/{name}` changes an existing project's care units
+    and mode (as `entrepot project update`), audited; bad ones are refused."""
+    from entrepot.privacy import list_projects
+
+    with fresh_server.client("ada") as api:
+        r = api.patch(
+            "/api/admin/projects/cardio", json={"units": [18], "mode": "care"}
+        )
+        assert (r.status_code, r.json()) == (200, {"name": "cardio", "units": [18], "mode": "care"})  # fmt: skip
+        listed = {p["name"]: p for p in api.get("/api/admin/projects").json()}
+        assert (listed["cardio"]["units"], listed["cardio"]["mode"]) == ([18], "care")
+        for body, status, detail in (
+            ({"units": [999999]}, 404, "care site '999999': no care sites of that name"),
+            ({"units": [], "mode": "care"}, 400, "project cardio: no care units given"),
+            ({"mode": "care"}, 400, "project cardio: no care units given"),
+        ):  # fmt: skip
+            r = api.patch("/api/admin/projects/cardio", json=body)
+            assert (r.status_code, r.json()["detail"]) == (status, detail)
+        r = api.patch("/api/admin/projects/nope", json={"units": [18]})
+        assert (r.status_code, r.json()["detail"]) == (404, "project: no project 'nope'")  # fmt: skip
+    with fresh_server.client("rita") as rita:
+        r = rita.patch("/api/admin/projects/cardio", json={"units": [17]})
+        assert r.status_code == 403
+    cardio = next(
+        p for p in fresh_server.web.use(list_projects) if p["name"] == "cardio"
+    )
+    assert (cardio["units"], cardio["mode"]) == ([18], "care")  # in the warehouse
+    (entry,) = fresh_server.web.use(entries, action="project.units", project="cardio")
+    assert (entry["user"], json.loads(entry["parameters"])) == ("ada", {"units": [18], "mode": "care"})  # fmt: skip
+
+
+@pytest.mark.browser
+def test_a_project_s_units_are_edited_with_the_keyboard(page_as, fresh_server):
+    """Each project row has an edit button: it opens the unit picker checked
+    with the project's units; Enter saves the units and mode changed."""
+    from entrepot.privacy import list_projects
+
+    page = page_as(fresh_server, "ada", "/admin")
+    row = page.locator("#projects tbody tr", has_text="cardio")
+    edit = row.get_by_role("button", name="Modifier les unités de cardio")
+    edit.focus()
+    page.keyboard.press("Enter")
+    form = page.locator("#edit-project")
+    expect(form).to_be_visible()
+    expect(form.locator("h3")).to_have_text("Unités et mode du projet cardio")
+    picker = form.locator("#edit-units")
+    expect(picker.locator("summary")).to_be_focused()
+    page.keyboard.press("Enter")  # unfolds the tree
+    usic = picker.get_by_label("USIC", exact=True)
+    usic.focus()
+    page.keyboard.press("Space")
+    expect(usic).to_be_checked()
+    expect(picker.locator("summary")).to_contain_text("USIC")
+    form.locator("select").select_option("care")
+    form.get_by_role("button", name="Enregistrer").focus()
+    page.keyboard.press("Enter")
+    expect(form.locator(".admin-status")).to_have_text("Projet cardio modifié.")
+    expect(row).to_contain_text("USIC")
+    cardio = next(
+        p for p in fresh_server.web.use(list_projects) if p["name"] == "cardio"
+    )
+    assert cardio["mode"] == "care" and 18 in cardio["units"]
+    edit.focus()
+    page.keyboard.press("Enter")  # opened again: checked as saved
+    expect(picker.get_by_label("USIC", exact=True)).to_be_checked()
+    assert_accessible(page, "admin-edit-project")
     assert page.console_errors == []

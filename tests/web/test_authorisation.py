@@ -87,6 +87,7 @@ EXPECTED = {
     "POST /api/admin/users": "manage",
     "GET /api/admin/projects": "manage",
     "POST /api/admin/projects": "manage",
+    "PATCH /api/admin/projects/{name}": "manage",
     "POST /api/admin/projects/{name}/members": "manage",
     "GET /api/admin/audit": "manage",
     "GET /api/admin/audit/verify": "manage",

@@ -30,6 +30,7 @@ from entrepot.privacy import (
     optout_withdraw,
     pending_optouts,
     request_optout,
+    update_project,
     verify,
 )
 from entrepot.web._auth import Managing
@@ -76,6 +77,17 @@ class NewProject(BaseModel):
     mask_below: Annotated[int | None, Field(ge=1, le=1_000_000)] = None
     units: Annotated[list[Annotated[int, Field(ge=1, le=BIG)]] | None, Field(max_length=1000)] = None  # fmt: skip
     mode: Literal["research", "care"] = "research"
+
+
+class UnitsChange(BaseModel):
+    units: Annotated[list[Annotated[int, Field(ge=1, le=BIG)]], Field(max_length=1000)] = []  # fmt: skip
+    mode: Literal["research", "care"] = "research"
+
+
+class ProjectUnits(BaseModel):
+    name: str
+    units: list[int]
+    mode: str
 
 
 class NewMember(BaseModel):
@@ -211,6 +223,21 @@ def new_project(request: Request, decision: Managing, body: NewProject) -> dict:
     made = web.use(_add_project, body, decision.user)
     web.changed()
     return made
+
+
+@router.patch("/projects/{name}", response_model=ProjectUnits)
+def change_project(
+    request: Request,
+    decision: Managing,
+    name: Annotated[str, Path(max_length=200)],
+    body: UnitsChange,
+) -> dict:
+    """Change an existing project's care units and mode (as `entrepot project
+    update`), audited as project.units."""
+    web = state(request)
+    ids = web.use(update_project, name, body.units, body.mode, by=decision.user)
+    web.changed()
+    return {"name": name, "units": ids, "mode": body.mode}
 
 
 def _add_member(wh, user: str, project: str, by: str) -> None:

@@ -32,6 +32,7 @@
   }
 
   let sites = [], units = null; // the care-site hierarchy; the project form's unit picker
+  let editing = null; // the project whose units and mode the edit form changes
 
   function perimeter(p) {
     const parts = [];
@@ -52,8 +53,23 @@
   async function loadProjects() {
     const projects = await api("/api/admin/projects");
     rows($("projects"), projects, (p) => [p.name, perimeter(p),
-      el("td", { class: "n" }, p.mask_below ?? t("admin.default")), p.members.join(", ") || "—"], t("admin.no_project"));
+      el("td", { class: "n" }, p.mask_below ?? t("admin.default")), p.members.join(", ") || "—",
+      el("button", { type: "button", onclick: () => edit(p) }, t("admin.edit_units", { name: p.name }))], t("admin.no_project"));
     options($("member-project"), projects.map((p) => p.name));
+  }
+
+  // The edit form of a project's units and mode, its picker checked with the project's units.
+  function edit(p) {
+    editing = p.name;
+    const form = $("edit-project");
+    form.querySelector("h3").textContent = t("admin.edit_title", { name: p.name });
+    const picker = careSites.picker(sites, p.units || [], () => {}, { label: t("units.label"), id: "edit-units" });
+    $("edit-units-place").replaceChildren(picker.element);
+    form.picker = picker;
+    $("edit-mode").value = p.mode;
+    form.querySelector(".admin-status").replaceChildren();
+    form.hidden = false;
+    picker.element.querySelector("summary").focus();
   }
 
   async function loadAudit() {
@@ -113,6 +129,17 @@
       units.set([]);
       return t("admin.project_added", { name: p.name });
     }, loadProjects);
+    $("edit-project").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const form = event.target;
+      try {
+        const p = await api(`/api/admin/projects/${encodeURIComponent(editing)}`, { method: "PATCH",
+          body: { units: form.picker.chosen(), mode: $("edit-mode").value } });
+        status(form, t("admin.project_changed", { name: p.name }));
+        await loadProjects();
+      } catch (err) { showError(form.querySelector(".admin-status"), err); }
+    });
+    $("edit-cancel").addEventListener("click", () => { $("edit-project").hidden = true; });
     submit($("add-member"), async () => {
       const m = await api(`/api/admin/projects/${encodeURIComponent($("member-project").value)}/members`, {
         method: "POST", body: { user: $("member-user").value } });
