@@ -258,9 +258,9 @@ def verify(
     """
     if expect_head is not None:
         expect_head = _checked_head(expect_head)
+    _flush(wh)  # deferred entries written (and anchored) first
     path = anchor or anchor_path(wh)
     heads = read_heads(path)
-    _flush(wh)
     walk = _Walk(_prune_starts(wh), {h.entries for h in heads}, expect_head)
     for row in _stored(wh, batch_size):
         walk.add(row)

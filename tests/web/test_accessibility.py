@@ -144,6 +144,8 @@ ELSEWHERE = {
     "/quality": "tests.web.test_quality::test_the_quality_page_in_a_browser",
     "/requests": "tests.web.test_requests::test_request_approve_extract_in_the_browser",
     "/office": "tests.web.test_requests::test_request_approve_extract_in_the_browser",
+    "/admin/mapping": "tests.web.test_mapping::"
+    "test_accept_a_proposal_in_the_browser_with_the_keyboard",
 }
 #: The read-only pages a clinician opens on a phone: what must be visible.
 PHONE_PAGES = {
