@@ -975,3 +975,45 @@ def test_medico_social_facilities(text, expected):
 @pytest.mark.parametrize("text", TYPED_KEPT)
 def test_typed_forms_keep_words(text):
     assert found(text) == []
+
+
+#: Rules written after reading the misses of both development sets (issue 15),
+#: each checked on sentences of its own.
+ROLES_AND_SIGNATURES = [
+    # a name before a comma and a role, a name after a role
+    case(
+        "Aide : Fatouma Ercolani, interne", ("Fatouma", "PRENOM"), ("Ercolani", "NOM")
+    ),
+    case(
+        "Pansement refait avec Ngoc Keïta, IDE de nuit.",
+        ("Ngoc", "PRENOM"),
+        ("Keïta", "NOM"),
+    ),
+    case("Soir (IDE Nadège Blanc) : calme.", ("Nadège", "PRENOM"), ("Blanc", "NOM")),
+    case(
+        "Présence de la sage-femme Fatouma Ousseni en salle.",
+        ("Fatouma", "PRENOM"),
+        ("Ousseni", "NOM"),
+    ),
+    # a signature at the end of the text, a first name after a closing
+    case("Revu dans un mois.\n\nJ. Ottaviani", ("J.", "PRENOM"), ("Ottaviani", "NOM")),
+    case("Je te rappelle.\n\nAmitiés,\nBenoît\n", ("Benoît", "PRENOM")),
+    # `M.` after a title is an initial, Breton `c'h` inside a name
+    case("Dr R. Wendling – avis", ("R.", "PRENOM"), ("Wendling", "NOM")),
+    case("Adressé par le Dr Le Bihan-Pennec'h ce jour.", ("Le Bihan-Pennec'h", "NOM")),
+]
+ROLES_KEPT = [
+    "Avis de Médecine Interne, interne de garde prévenu.",
+    "Maladie de Parkinson, interne averti.",
+    "Au revoir.\n\nBien à vous,\nMerci",
+]
+
+
+@pytest.mark.parametrize("text, expected", ROLES_AND_SIGNATURES)
+def test_names_beside_roles_and_in_signatures(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", ROLES_KEPT)
+def test_roles_without_names_keep_words(text):
+    assert found(text) == []

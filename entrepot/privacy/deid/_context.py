@@ -7,7 +7,7 @@ import re
 from typing import NamedTuple
 
 from entrepot.privacy.deid import _patterns as p
-from entrepot.privacy.deid._lexicons import cities, sure_names, surnames
+from entrepot.privacy.deid._lexicons import cities, medical_words, sure_names, surnames
 from entrepot.privacy.deid._text import fold
 
 Span = tuple[int, int, str]
@@ -54,6 +54,8 @@ _STOP = COMMON | frozenset(
     ).split()
 )
 _TITLED = re.compile(rf"(?:(?:le|la|les) )?(?:{p.TITLE}[ \t]+)?({p.NAME_SEQ})")
+#: The name right after a title: `M.` there is an initial (`Dr M. Kientz`).
+_AFTER_TITLE = re.compile(rf"({p.NAME_SEQ})")
 _LIST_SEPARATOR = re.compile(r"\s*(?:,|;|/| et )\s*")
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)*")
 _INITIAL = re.compile(rf"[{p.UPPER}]\.(?:-[{p.UPPER}]\.)?")
@@ -90,8 +92,15 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
     ):
         for m in pattern.finditer(text):
             spans += _name(m.start(1), m.group(1), kind, firsts)
+    for pattern in (p.NAME_THEN_ROLE, p.ROLE_THEN_NAME):
+        for m in pattern.finditer(text):
+            found = _name(m.start(1), m.group(1), "given", firsts)
+            if len(found) >= 2 and not _words(text, found):  # a full name
+                spans += found
     for m in p.NAME_LINE.finditer(text):
-        if _signs(text, m):
+        if _closes(text, m) and fold(m.group(1)) in firsts:
+            spans.append((m.start(1), m.end(1), "PRENOM"))  # `Amitiés,\nBenoît`
+        elif _signs(text, m):
             spans += _name(m.start(1), m.group(1), "line", firsts)
     for m in p.BANNER.finditer(text):
         spans += _name(m.start(1), m.group(1), "line", firsts)
@@ -144,7 +153,9 @@ def _listed(
     """The name at `at`, and with `many` the names of a list that follows
     (`Praticiens hospitaliers : Sophie Marchand, Dr Karim Benali`)."""
     spans: list[Span] = []
-    while m := _TITLED.match(text, at):
+    pattern = _AFTER_TITLE if kind == "title" else _TITLED
+    while m := pattern.match(text, at):
+        pattern = _TITLED
         found = _name(m.start(1), m.group(1), kind, firsts)
         if spans and kind == "given" and m.start(1) == at and len(found) < 2:
             break  # a list goes on with titles or full names: `Dr X, Béziers` does not
@@ -163,6 +174,22 @@ def _signs(text: str, m: re.Match) -> bool:
     after = _BLANK_LINES.match(text, m.end())
     if after and p.FUNCTION_LINE.match(text, after.end()):
         return True
+    last = not text[m.end() :].strip() and text[: m.start()].strip()
+    return bool(last) or _closes(text, m)  # the last line, under a body
+
+
+def _words(text: str, spans: list[Span]) -> bool:
+    """Whether a name found beside a role holds a medical word (`Maladie`)."""
+    medical = medical_words()
+    return any(
+        fold(w) in medical and fold(w) not in surnames()
+        for a, b, _ in spans
+        for w in text[a:b].split()
+    )
+
+
+def _closes(text: str, m: re.Match) -> bool:
+    """Whether the line before a name's line holds a closing formula."""
     end = m.start()
     while end and text[end - 1].isspace():
         end -= 1

@@ -15,7 +15,9 @@ UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
 LOWER = "a-zàâäçéèêëîïôöùûüÿæœ"
 WORD = f"[{UPPER}][{LOWER}{UPPER}'’]+"  # a capitalised word
 #: A word of a name: `Goff`, `O'Neill`, `Gougerot-Sjögren`, `LE`.
-NAME_WORD = f"[{UPPER}](?:[{LOWER}{UPPER}]|['’][{UPPER}])+(?:-[{UPPER}](?:[{LOWER}{UPPER}]|['’][{UPPER}])+)*"
+#: Breton `c'h` (`Guivarc'h`) is an apostrophe before a lower-case letter.
+_NAME_LETTERS = f"(?:[{LOWER}{UPPER}]|['’][{UPPER}]|(?<=[cC])['’][hH])+"
+NAME_WORD = f"[{UPPER}]{_NAME_LETTERS}(?:-[{UPPER}]{_NAME_LETTERS})*"
 #: Particles written in lower case inside a name (`de La Fontaine`, `Van den Berghe`).
 _LOWER_PARTICLE = (
     "de|du|des|la|le|van|von|den|der|da|das|dos|do|del|della|di|el|al|ben|ter|ten"
@@ -247,6 +249,11 @@ ROLE = (
 #: A name in brackets, after a role (`Kiné (Romain)`) or before one (`(Pascale, IDE)`).
 ROLE_NAME = re.compile(rf"\(\s*({NAME_SEQ})\s*(?:(?P<after>\))|,\s*(?i:{ROLE})\s*\))")
 ROLE_BEFORE = re.compile(rf"\b(?i:{ROLE})\s*$")
+#: Roles written beside a full name, before it (`IDE Nadège X`) or after it
+#: and a comma (`X Y, interne`): the carers' roles and doctors' specialities.
+_ROLE_BESIDE = rf"(?i:{ROLE}|urgentiste|anesthésiste|chirurgien(?:ne)?|médecin|secrétaire|\w+logue)"
+NAME_THEN_ROLE = re.compile(rf"(?<![\w'’.-])({NAME_SEQ}), {_ROLE_BESIDE}\b")
+ROLE_THEN_NAME = re.compile(rf"(?<![\w'’-]){_ROLE_BESIDE} ({NAME_SEQ})")
 #: A title in lower case, then a name in lower case (`vu par mme lefebvre`).
 LOWER_TITLED = re.compile(
     r"(?<![\w.])(?:dr|pr|mme|mlle|mr|m\.|docteur|professeur|madame|monsieur) "
@@ -332,7 +339,8 @@ FUNCTION_LINE = re.compile(
 )
 #: A closing line, before the signatory's name.
 CLOSING = re.compile(
-    r"(?i:confraternel|cordial|amical|bien à vous|salutations|respectueu|dévoué|sentiments)"
+    r"(?i:confraternel|cordial|amical|amitiés|bien à vous|à bientôt|bises|salutations|"
+    r"respectueu|dévoué|sentiments)"
 )
 
 
