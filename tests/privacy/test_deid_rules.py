@@ -1017,3 +1017,57 @@ def test_names_beside_roles_and_in_signatures(text, expected):
 @pytest.mark.parametrize("text", ROLES_KEPT)
 def test_roles_without_names_keep_words(text):
     assert found(text) == []
+
+
+FORMATS_AND_FACILITIES = [
+    # foreign and overseas numbers after `+`, a short postal box
+    case("Joindre son fils au +44 7911 123 456.", ("+44 7911 123 456", "TEL")),
+    case("Portable : +590 690 12 34 56", ("+590 690 12 34 56", "TEL")),
+    case("BP 9 – Les Abymes", ("BP 9", "ADRESSE"), ("Les Abymes", "VILLE")),
+    # hospitals named by a site, a number, a day unit, `et`, a reused acronym
+    case("Transférée au CHU, site Robert Debré.", ("Robert Debré", "HOPITAL")),
+    case("Vue à l'Hôtel-Dieu ce matin.", ("Hôtel-Dieu", "HOPITAL")),
+    case("Hôpital Charcot 3 – radiologie", ("Hôpital Charcot 3", "HOPITAL")),
+    case(
+        "Suivie en hôpital de jour de Kerbrat le mardi.",
+        ("hôpital de jour de Kerbrat", "HOPITAL"),
+    ),
+    case(
+        "Institut de Cardiologie et de Rythmologie (ICaR), puis retour à l'ICaR.",
+        ("Institut de Cardiologie et de Rythmologie", "HOPITAL"),
+        ("ICaR", "HOPITAL"),
+        ("ICaR", "HOPITAL"),
+    ),
+]
+FORMATS_KEPT = [
+    "Transfert vers le Centre Hospitalier (NIHSS 12 à l'arrivée).",
+    "Mélanome de niveau de Clark III.",
+    "Suivi en hôpital de jour de Cardiologie.",
+    "Site opératoire propre, site Nord du bâtiment fermé.",
+]
+
+
+@pytest.mark.parametrize("text, expected", FORMATS_AND_FACILITIES)
+def test_foreign_phones_boxes_and_facility_names(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", FORMATS_KEPT)
+def test_scores_eponyms_and_units_stay(text):
+    assert [s for s in found(text) if s[1] != "HOPITAL" or "NIHSS" in s[0]] == []
+
+
+GIVEN_NAMES = [
+    case("Vu par le Dr Ngoc Minh Dang.", ("Ngoc Minh", "PRENOM"), ("Dang", "NOM")),
+    case(
+        "Sa fille, Mme Kim Anh Hoang, présente.",
+        ("Kim Anh", "PRENOM"),
+        ("Hoang", "NOM"),
+    ),
+    case("Dr Anne Le Goff Morvan", ("Anne", "PRENOM"), ("Le Goff Morvan", "NOM")),
+]
+
+
+@pytest.mark.parametrize("text, expected", GIVEN_NAMES)
+def test_given_names_of_two_words(text, expected):
+    assert found(text) == expected

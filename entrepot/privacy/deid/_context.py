@@ -273,10 +273,25 @@ def _unit_labels(units: list[_Unit], kind: str, firsts: frozenset[str]) -> list[
     k = 0
     while k < n - 1 and first[k]:
         k += 1
-    if k:
-        return ["PRENOM"] * k + ["NOM"] * (n - k)
-    if first[-1]:
+    if not k and first[-1]:
         return ["NOM"] * (n - 1) + ["PRENOM"]
-    if all(upper) or units[0].particle:
+    if not k and (all(upper) or units[0].particle):
         return ["NOM"] * n
-    return ["PRENOM"] + ["NOM"] * (n - 1)
+    k = _given_words(units, max(k, 1))
+    return ["PRENOM"] * k + ["NOM"] * (n - k)
+
+
+def _given_words(units: list[_Unit], k: int) -> int:
+    """How many words a given name has when it opens a name of three words or
+    more: the known first names, then the words no surname of the lexicons is,
+    up to the last (`Thi Lan Vu`, `Kim Ngan Hoang`)."""
+    lasts = surnames()
+    while (
+        k < len(units) - 1
+        and len(units) >= 3
+        and not units[k].particle
+        and not units[k].initial
+        and fold(units[k].word) not in lasts
+    ):
+        k += 1
+    return k

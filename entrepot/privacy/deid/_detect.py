@@ -120,16 +120,31 @@ def facilities(text: str) -> list[Span]:
         if _common_town(fold(m.group(1)), "de"):
             found.append((m.start(), m.end()))
     found += [(m.start(), m.end()) for m in p.GROUP_ACRONYM.finditer(text)]
+    for m in p.DAY_HOSPITAL.finditer(text) if "pital de" in text else ():
+        place = fold(m.group(1))
+        if place not in COMMON and unknown_word(place):
+            found.append((m.start(), m.end()))
     spans: list[Span] = []
+    acronyms = set()
     for start, end in found:
         spans.append((start, end, "HOPITAL"))
         acronym = p.FACILITY_ACRONYM.match(text, end)
         if acronym and fold(acronym.group(1)) not in NOT_NAMES | _UNIT_ACRONYMS:
-            spans.append((acronym.start(1), acronym.end(1), "HOPITAL"))
+            acronyms.add(acronym.group(1))
         town = _HOSPITAL_TOWN.match(text, end)
         if town and fold(town.group(1)) in cities():
             spans.append((town.start(1), town.end(1), "VILLE"))
-    return spans
+    return spans + _acronyms(text, acronyms)
+
+
+def _acronyms(text: str, acronyms: set[str]) -> list[Span]:
+    """A facility's acronym, once written beside its name, wherever it stands
+    in the text (`Centre hospitalier de X (CHX)`, later `au CHX`)."""
+    if not acronyms:
+        return []
+    written = "|".join(map(re.escape, sorted(acronyms, key=len, reverse=True)))
+    pattern = rf"(?<![\w-])(?:{written})(?![\w'’-])"
+    return [(m.start(), m.end(), "HOPITAL") for m in re.finditer(pattern, text)]
 
 
 def places(text: str) -> list[Span]:

@@ -46,7 +46,9 @@ _END = r"(?!\d|[,.]\d)"
 MAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(
     rf"{_START}(?=[+0(])(?:(?:(?:\+|00) ?33[ .]?(?:\(0\)[ .]?)?|\(\+33\) ?|0)[1-9](?:[ .\-/]?\d{{2}}){{4}}"
-    r"|(?<!\d )0[1-9] \d{2} \d{3} \d{3})"
+    r"|(?<!\d )0[1-9] \d{2} \d{3} \d{3}"
+    # another country's or an overseas number: `+44 7911 123 456`, `+262 639 …`
+    r"|\+(?!33)[1-9]\d{0,2}(?=(?:[ .\-]?\d){7,12}(?!\d))(?:[ .\-]?\d{1,4}){2,6})"
     rf"{_END}(?:,? (?:poste|p\.|ext\.?|DECT) ?:? ?\d{{2,6}}\b)?"
 )
 NIR = re.compile(
@@ -142,7 +144,7 @@ STREET = re.compile(
     r"cité|esplanade|promenade|parvis|faubourg|rond-point|montée|ruelle|venelle) "
     rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?(?:\d{{1,2}}(?:er)? )?{WORD}"
     rf"(?:[- ](?:{WORD}|de|du|des|la|les))*(?: (?:1[89]|20)\d\d(?!\d))?"
-    r"|(?:BP|CS|TSA) ?\d{3,5})"
+    r"|BP ?\d{1,5}|(?:CS|TSA) ?\d{3,5})"
     rf"(?i:{_COMPLEMENT})"
 )
 _CITY_LINK = r"(?:des|de|du|la|les|le|sur|sous|en|lès|et|\d{1,2}(?:er|e))(?![\w'’])"
@@ -193,7 +195,7 @@ LETTER_PLACE = re.compile(
 )
 #: An acronym beside a facility's name: `Hôpital X – GHICL`, `Institut Y (IPC)`.
 FACILITY_ACRONYM = re.compile(
-    r"[ \t]*(?:[–—-]|\()[ \t]*([A-Z][A-Z0-9]{1,7})\b(?![-'’])"
+    r"[ \t]*(?:[–—-]|\()[ \t]*([A-Z][A-Z0-9]{1,7}[a-z]?[A-Z0-9]?)\b(?![-'’]| ?\d)"
 )
 #: Groups of hospitals named by their acronym alone (`GHICL`, `GHPSO`).
 GROUP_ACRONYM = re.compile(r"\bGH(?!RH)[A-Z]{2,6}\b")
@@ -203,7 +205,7 @@ CENTRE_TOWN = re.compile(rf"\bCentre (?:de |d['’])({TOWN})")
 #: `Les Jardins de Flore`, `de l'Artois`).
 _PLACE = (
     rf"(?:(?i:de la|du|des|de|les|le|la) |(?i:de l|d|l)['’])?{WORD}"
-    rf"(?:[- ](?:(?i:de|du|des|la|les|le|sur|en)[- ])*(?:{WORD}|[dl]['’]{WORD}))*"
+    rf"(?:[- ](?:(?i:de|du|des|la|les|le|sur|en|et)[- ])*(?:{WORD}|[dl]['’]{WORD}))*"
 )
 #: A facility with its name; the whole of it is the hospital.
 HOSPITAL = re.compile(
@@ -224,7 +226,14 @@ HOSPITAL = re.compile(
     r"Assistance [Pp]ublique ?[–—-]? ?H[ôo]pitaux)"
     r"(?: (?i:privée?|mutualiste|militaire|psychiatrique|local))?"
     r"(?!(?i: de (?:jour|semaine|nuit)\b)) |Hospices [Cc]ivils )"
-    rf"{_PLACE}|\bAP-?H[PM]\b"
+    rf"{_PLACE}(?: [1-9](?![\w.,]))?|\bAP-?H[PM]\b|\bH[ôo]tel-Dieu\b"
+    # a hospital's site named after a person or a place: `site Robert Debré`
+    rf"|(?<=\b[sS]ite )(?!(?:Nord|Sud|Est|Ouest)\b)(?=[{UPPER}]){_PLACE}"
+)
+#: A day or week unit named after its place: `hôpital de jour de Kerbrat`
+#: (read in `_detect`: the place is no word of notes).
+DAY_HOSPITAL = re.compile(
+    rf"\b[hH][ôo]pital de (?:jour|semaine|nuit) (?:de |d['’]|du )({_PLACE})"
 )
 _NUMBER_WORD = r"\s*(?:n°|no\.?)?\s*[:=]?\s*$"
 IPP_CUE = re.compile(
