@@ -1065,9 +1065,35 @@ GIVEN_NAMES = [
         ("Hoang", "NOM"),
     ),
     case("Dr Anne Le Goff Morvan", ("Anne", "PRENOM"), ("Le Goff Morvan", "NOM")),
+    case(
+        "Avis (Dr Samir Aït Menguellet) : RAS.",
+        ("Samir", "PRENOM"),
+        ("Aït Menguellet", "NOM"),
+    ),
 ]
 
 
 @pytest.mark.parametrize("text, expected", GIVEN_NAMES)
 def test_given_names_of_two_words(text, expected):
     assert found(text) == expected
+
+
+PLACES_OF_SERVICES = [
+    case("Centre de Kerlivio – SSR\nBilan du jour.", ("Centre de Kerlivio", "HOPITAL")),
+    case("Vaccins faits au dispensaire de Mtsangadoua.", ("Mtsangadoua", "VILLE")),
+    case("Inscrite à la mairie de Quimperlé.", ("Quimperlé", "VILLE")),
+]
+PLACES_OF_SERVICES_KEPT = [
+    "Centre de Vaccination fermé le lundi.",
+    "Vue au dispensaire de Santé ce jour.",
+]
+
+
+@pytest.mark.parametrize("text, expected", PLACES_OF_SERVICES)
+def test_places_after_local_services(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", PLACES_OF_SERVICES_KEPT)
+def test_services_without_a_place_stay(text):
+    assert found(text) == []

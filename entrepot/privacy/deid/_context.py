@@ -12,10 +12,11 @@ from entrepot.privacy.deid._text import fold
 
 Span = tuple[int, int, str]
 
-#: Particles of surnames (`Le Goff`, `Da Silva`, `Van den Berghe`, `Ben Salah`).
+#: Particles of surnames (`Le Goff`, `Da Silva`, `Van den Berghe`, `Ben Salah`,
+#: `Aït Ahmed`, `Ould Brahim`).
 PARTICLES = frozenset(
     "le la de da das do dos du des del della di ben bin ibn el al van von den der ter "
-    "ten mac mc".split()
+    "ten mac mc ait ould".split()
 )
 #: Upper-case words of notes that are never names.
 NOT_NAMES = frozenset(

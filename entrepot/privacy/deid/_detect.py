@@ -45,7 +45,8 @@ _PLACE_WORDS = frozenset(
 _HOSPITAL_TOWN = re.compile(rf"(?:,| [–—-])? (?:à )?({p.TOWN})")
 #: Acronyms of units and services that follow a facility's name and are not its own.
 _UNIT_ACRONYMS = frozenset(
-    "sau hdj hds usc usic uhcd ufr uf cs cmp smr ssr usld had dim sos uma umd us ucsa".split()
+    "sau hdj hds usc usic uhcd ufr uf cs cmp smr ssr usld had dim sos uma umd us ucsa crcm "
+    "crmr cmrr ssiad".split()
 )
 _CEDEX = re.compile(r" cedex(?: \d+)?$")
 _ARTICLE = re.compile(r"(?:les?|la) |l'")
@@ -95,6 +96,10 @@ def patterns(text: str) -> list[Span]:
             spans.append((m.start(1), m.end(1), "ZIP"))
             spans.append((m.start(2), m.end(2), "VILLE"))
     spans += towns(text)
+    for m in p.LOCAL_PLACE.finditer(text):
+        place = fold(m.group(1))
+        if place in cities() or _unknown(place):
+            spans.append((m.start(1), m.end(1), "VILLE"))
     if "(" in text:
         for m in p.TOWN_DEPARTMENT.finditer(text):
             if _saint(fold(m.group(1))) in cities():
@@ -117,12 +122,14 @@ def facilities(text: str) -> list[Span]:
             found.append((start, start + len(name)))
             start = text.find(name, start + 1)
     for m in p.CENTRE_TOWN.finditer(text):
-        if _common_town(fold(m.group(1)), "de"):
-            found.append((m.start(), m.end()))
+        place = fold(m.group("place"))
+        if _common_town(place, "de") or (
+            m.group("line") is not None and _unknown(place)
+        ):
+            found.append(m.span("centre"))
     found += [(m.start(), m.end()) for m in p.GROUP_ACRONYM.finditer(text)]
     for m in p.DAY_HOSPITAL.finditer(text) if "pital de" in text else ():
-        place = fold(m.group(1))
-        if place not in COMMON and unknown_word(place):
+        if _unknown(fold(m.group(1))):
             found.append((m.start(), m.end()))
     spans: list[Span] = []
     acronyms = set()
@@ -135,6 +142,12 @@ def facilities(text: str) -> list[Span]:
         if town and fold(town.group(1)) in cities():
             spans.append((town.start(1), town.end(1), "VILLE"))
     return spans + _acronyms(text, acronyms)
+
+
+def _unknown(place: str) -> bool:
+    """Whether a folded place name is no word of notes nor of medicine: a
+    facility's or a place's own name (`Centre de Kerbrat` opening a letterhead)."""
+    return place not in COMMON and unknown_word(place)
 
 
 def _acronyms(text: str, acronyms: set[str]) -> list[Span]:

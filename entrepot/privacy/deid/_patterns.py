@@ -199,8 +199,17 @@ FACILITY_ACRONYM = re.compile(
 )
 #: Groups of hospitals named by their acronym alone (`GHICL`, `GHPSO`).
 GROUP_ACRONYM = re.compile(r"\bGH(?!RH)[A-Z]{2,6}\b")
-#: `Centre de Zuydcoote`: a centre named after its commune (read in `_detect`).
-CENTRE_TOWN = re.compile(rf"\bCentre (?:de |d['’])({TOWN})")
+#: `Centre de Zuydcoote`: a centre named after its commune, or after a place
+#: opening a line (read in `_detect`).
+CENTRE_TOWN = re.compile(
+    rf"(?P<line>^[ \t]*)?(?P<centre>\bCentre (?:de |d['’])(?P<place>{TOWN}))",
+    re.MULTILINE,
+)
+#: A town after a local service (`dispensaire de X`, `mairie de X`), read in `_detect`.
+LOCAL_PLACE = re.compile(
+    r"\b(?:dispensaire|maternité|mairie|PMI|CCAS|centre de santé|pharmacie|école|collège|"
+    rf"lycée|foyer) (?:de |d['’])({TOWN})"
+)
 #: A place's or a person's name after a facility (`du Parc`, `Claude Huriez`,
 #: `Les Jardins de Flore`, `de l'Artois`).
 _PLACE = (
