@@ -4,6 +4,7 @@ relative's word, in a signature or an address block, after a salutation."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from entrepot.privacy.deid import _patterns as p
@@ -93,11 +94,10 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
     ):
         for m in pattern.finditer(text):
             spans += _name(m.start(1), m.group(1), kind, firsts)
-    for pattern in (p.NAME_THEN_ROLE, p.ROLE_THEN_NAME):
-        for m in pattern.finditer(text):
-            found = _name(m.start(1), m.group(1), "given", firsts)
-            if len(found) >= 2 and not _words(text, found):  # a full name
-                spans += found
+    for m in _beside_roles(text):
+        found = _name(m.start(1), m.group(1), "given", firsts)
+        if len(found) >= 2 and not _words(text, found):  # a full name
+            spans += found
     for m in p.NAME_LINE.finditer(text):
         if _closes(text, m) and fold(m.group(1)) in firsts:
             spans.append((m.start(1), m.end(1), "PRENOM"))  # `Amitiés,\nBenoît`
@@ -177,6 +177,16 @@ def _signs(text: str, m: re.Match) -> bool:
         return True
     last = not text[m.end() :].strip() and text[: m.start()].strip()
     return bool(last) or _closes(text, m)  # the last line, under a body
+
+
+def _beside_roles(text: str) -> Iterator[re.Match]:
+    """Names after a role (`IDE Nadège X`), and before a comma and a role
+    (`X Y, interne`), read back from the comma within its line."""
+    yield from p.ROLE_THEN_NAME.finditer(text)
+    for m in p.COMMA_ROLE.finditer(text):
+        line = text.rfind("\n", 0, m.start()) + 1
+        if name := p.NAME_BEFORE.search(text, line, m.start()):
+            yield name
 
 
 def _words(text: str, spans: list[Span]) -> bool:

@@ -202,7 +202,7 @@ GROUP_ACRONYM = re.compile(r"\bGH(?!RH)[A-Z]{2,6}\b")
 #: `Centre de Zuydcoote`: a centre named after its commune, or after a place
 #: opening a line (read in `_detect`).
 CENTRE_TOWN = re.compile(
-    rf"(?P<line>^[ \t]*)?(?P<centre>\bCentre (?:de |d['’])(?P<place>{TOWN}))",
+    rf"(?=[ \tC])(?P<line>^[ \t]*)?(?P<centre>\bCentre (?:de |d['’])(?P<place>{TOWN}))",
     re.MULTILINE,
 )
 #: A town after a local service (`dispensaire de X`, `mairie de X`), read in `_detect`.
@@ -269,9 +269,16 @@ ROLE_NAME = re.compile(rf"\(\s*({NAME_SEQ})\s*(?:(?P<after>\))|,\s*(?i:{ROLE})\s
 ROLE_BEFORE = re.compile(rf"\b(?i:{ROLE})\s*$")
 #: Roles written beside a full name, before it (`IDE Nadège X`) or after it
 #: and a comma (`X Y, interne`): the carers' roles and doctors' specialities.
-_ROLE_BESIDE = rf"(?i:{ROLE}|urgentiste|anesthésiste|chirurgien(?:ne)?|médecin|secrétaire|\w+logue)"
-NAME_THEN_ROLE = re.compile(rf"(?<![\w'’.-])({NAME_SEQ}), {_ROLE_BESIDE}\b")
-ROLE_THEN_NAME = re.compile(rf"(?<![\w'’-]){_ROLE_BESIDE} ({NAME_SEQ})")
+_ROLE_BESIDE = (
+    rf"(?i:{ROLE}|urgentiste|anesthésiste|chirurgien(?:ne)?|médecin|secrétaire|"
+    r"[a-zé]{2,12}logue)"
+)
+#: `, interne`: a role after a comma, the name before it read with `NAME_BEFORE`.
+COMMA_ROLE = re.compile(rf", {_ROLE_BESIDE}\b")
+NAME_BEFORE = re.compile(rf"(?<![\w'’.-])({NAME_SEQ})$")
+ROLE_THEN_NAME = re.compile(
+    rf"(?<![\w'’-])(?=[{LOWER}{UPPER}]){_ROLE_BESIDE} ({NAME_SEQ})"
+)
 #: A title in lower case, then a name in lower case (`vu par mme lefebvre`).
 LOWER_TITLED = re.compile(
     r"(?<![\w.])(?:dr|pr|mme|mlle|mr|m\.|docteur|professeur|madame|monsieur) "
