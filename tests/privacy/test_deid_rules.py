@@ -1065,6 +1065,12 @@ GIVEN_NAMES = [
         ("Hoang", "NOM"),
     ),
     case("Dr Anne Le Goff Morvan", ("Anne", "PRENOM"), ("Le Goff Morvan", "NOM")),
+    case("Mme Tran Van Long, 81 ans", ("Tran", "PRENOM"), ("Van Long", "NOM")),
+    case(
+        "Mme Anne-Gaëlle Cozic-Le Meur",
+        ("Anne-Gaëlle", "PRENOM"),
+        ("Cozic-Le Meur", "NOM"),
+    ),
     case(
         "Avis (Dr Samir Aït Menguellet) : RAS.",
         ("Samir", "PRENOM"),
@@ -1079,6 +1085,12 @@ def test_given_names_of_two_words(text, expected):
 
 
 PLACES_OF_SERVICES = [
+    case("Suivi au CMP Les Mimosas.", ("CMP Les Mimosas", "HOPITAL")),
+    case(
+        "Résidence la Chesnaie, 4 impasse Nord",
+        ("Résidence la Chesnaie", "ADRESSE"),
+        ("4 impasse Nord", "ADRESSE"),
+    ),
     case("Centre de Kerlivio – SSR\nBilan du jour.", ("Centre de Kerlivio", "HOPITAL")),
     case("Vaccins faits au dispensaire de Mtsangadoua.", ("Mtsangadoua", "VILLE")),
     case("Inscrite à la mairie de Quimperlé.", ("Quimperlé", "VILLE")),

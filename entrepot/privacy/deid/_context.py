@@ -8,7 +8,13 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from entrepot.privacy.deid import _patterns as p
-from entrepot.privacy.deid._lexicons import cities, medical_words, sure_names, surnames
+from entrepot.privacy.deid._lexicons import (
+    cities,
+    first_names,
+    medical_words,
+    sure_names,
+    surnames,
+)
 from entrepot.privacy.deid._text import fold
 
 Span = tuple[int, int, str]
@@ -222,8 +228,8 @@ def _units(start: int, seq: str) -> list[_Unit]:
             town = fold(words[k + 1].group())
             if town in cities() and town not in surnames():
                 break  # `Dr Lemaire de Seclin`: where the doctor works
-        if folded in PARTICLES:
-            continue
+        if folded in PARTICLES or folded.rpartition("-")[2] in PARTICLES:
+            continue  # `Le Duff` of `Ollivier-Le Duff` is one name
         if folded in _STOP or (word.isupper() and folded in NOT_NAMES):
             break
         initial = bool(_INITIAL.fullmatch(word))
@@ -295,8 +301,12 @@ def _unit_labels(units: list[_Unit], kind: str, firsts: frozenset[str]) -> list[
 def _given_words(units: list[_Unit], k: int) -> int:
     """How many words a given name has when it opens a name of three words or
     more: the known first names, then the words no surname of the lexicons is,
-    up to the last (`Thi Lan Vu`, `Kim Ngan Hoang`)."""
+    up to the last (`Thi Lan Vu`, `Kim Ngan Hoang`), unless the name opens with
+    a surname (`Nguyen Thi Hoa`)."""
     lasts = surnames()
+    opening = fold(units[0].word)
+    if opening in lasts and opening not in first_names():
+        return k
     while (
         k < len(units) - 1
         and len(units) >= 3
