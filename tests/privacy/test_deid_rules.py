@@ -325,8 +325,7 @@ ADDRESSES = [
     ),
     case(
         "Résidence Les Tilleuls, chemin des Vignes. BP 123.",
-        ("Résidence Les Tilleuls", "ADRESSE"),
-        ("chemin des Vignes", "ADRESSE"),
+        ("Résidence Les Tilleuls, chemin des Vignes", "ADRESSE"),
         ("BP 123", "ADRESSE"),
     ),
 ]
@@ -529,8 +528,7 @@ ADDRESSES += [
     ),
     case(
         "Résidence Les Tilleuls, bât. C, 12-14 rue Pasteur.",
-        ("Résidence Les Tilleuls, bât. C", "ADRESSE"),
-        ("12-14 rue Pasteur", "ADRESSE"),
+        ("Résidence Les Tilleuls, bât. C, 12-14 rue Pasteur", "ADRESSE"),
     ),
     case(
         "Vit avenue du 8 Mai 1945, près de la place du 11 Novembre.",
@@ -540,8 +538,7 @@ ADDRESSES += [
     case("Au 3 ter impasse des Peupliers.", ("3 ter impasse des Peupliers", "ADRESSE")),
     case(
         "Hameau de Kerbiquet, route de Brest.",
-        ("Hameau de Kerbiquet", "ADRESSE"),
-        ("route de Brest", "ADRESSE"),
+        ("Hameau de Kerbiquet, route de Brest", "ADRESSE"),
     ),
 ]
 
@@ -1085,11 +1082,20 @@ def test_given_names_of_two_words(text, expected):
 
 
 PLACES_OF_SERVICES = [
+    case(
+        "Domicile : Résidence Les Ajoncs, bât. B, 7 rue du Port, Lorient",
+        ("Résidence Les Ajoncs, bât. B, 7 rue du Port", "ADRESSE"),
+        ("Lorient", "VILLE"),
+    ),
+    case(
+        "Vit à la Maison Etcheverry, 12 chemin de Bidarray.",
+        ("Maison Etcheverry, 12 chemin de Bidarray", "ADRESSE"),
+    ),
+    case("domiciliée à Lannion (22300).", ("Lannion", "VILLE"), ("22300", "ZIP")),
     case("Suivi au CMP Les Mimosas.", ("CMP Les Mimosas", "HOPITAL")),
     case(
         "Résidence la Chesnaie, 4 impasse Nord",
-        ("Résidence la Chesnaie", "ADRESSE"),
-        ("4 impasse Nord", "ADRESSE"),
+        ("Résidence la Chesnaie, 4 impasse Nord", "ADRESSE"),
     ),
     case("Centre de Kerlivio – SSR\nBilan du jour.", ("Centre de Kerlivio", "HOPITAL")),
     case("Vaccins faits au dispensaire de Mtsangadoua.", ("Mtsangadoua", "VILLE")),

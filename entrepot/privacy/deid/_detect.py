@@ -104,10 +104,27 @@ def patterns(text: str) -> list[Span]:
         for m in p.TOWN_DEPARTMENT.finditer(text):
             if _saint(fold(m.group(1))) in cities():
                 spans.append((m.start(1), m.end(1), "VILLE"))
+                if len(m.group("zip")) == 5:
+                    spans.append((*m.span("zip"), "ZIP"))
     for m in p.LETTER_PLACE.finditer(text):
         if m.group(2) or fold(m.group(1)) in cities():
             spans.append((m.start(1), m.end(1), "VILLE"))
-    return spans + facilities(text)
+    return _address_lines(text, spans) + facilities(text)
+
+
+def _address_lines(text: str, spans: list[Span]) -> list[Span]:
+    """`spans`, and what joins the parts of one address line (`Résidence X,
+    bât. C, 12 rue Y`: the commas too) or names the house before its street."""
+    streets = sorted(s for s in spans if s[2] == "ADRESSE")
+    joined = [
+        (a[0], b[1], "ADRESSE")
+        for a, b in zip(streets, streets[1:], strict=False)
+        if a[1] < b[0] and p.ADDRESS_GAP.fullmatch(text, a[1], b[0])
+    ]
+    for start, _, _ in streets:
+        if house := p.HOUSE.search(text, max(0, start - 60), start):
+            joined.append((house.start(), start + 1, "ADRESSE"))
+    return spans + joined
 
 
 def facilities(text: str) -> list[Span]:

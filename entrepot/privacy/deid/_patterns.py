@@ -180,9 +180,16 @@ TOWN_AFTER = re.compile(
     r"|(?P<cue>à|aux?|vers|sur|de|d['’]|depuis|entre|via|jusqu['’]à|(?i:près de|proche de)) ?)"
     rf"(?P<town>{TOWN})"
 )
-#: A town before its département: `Bailleul (59)`, `Ajaccio (2A)`.
+#: A town before its département or its postcode: `Bailleul (59)`, `Ajaccio (2A)`,
+#: `Orthez (64300)`.
 TOWN_DEPARTMENT = re.compile(
-    rf"(?<![\w'’-])({TOWN}) \((?:0[1-9]|[1-8]\d|9[0-5]|97\d|2[AB])\)"
+    rf"(?<![\w'’-])({TOWN}) \((?P<zip>(?:0[1-9]|[1-8]\d|9[0-5]|97\d|2[AB])(?:\d{{3}})?)\)"
+)
+#: Between two parts of one address line: `Résidence X, bât. C, 12 rue Y`.
+ADDRESS_GAP = re.compile(r"[ \t]*[,–—-][ \t]*")
+#: A house's or a building's name before its street: `Maison Etxeberria, 3 chemin …`.
+HOUSE = re.compile(
+    rf"\b(?:Maison|Villa|Mas|Ferme|Immeuble|Chez) {WORD}(?: {WORD})?[ \t]*[,–—-]?[ \t]*$"
 )
 #: More towns after one: `à Roubaix, Wattrelos et Croix`.
 TOWN_LIST = re.compile(rf"(?:, | et | ou )({TOWN})")
