@@ -152,6 +152,12 @@ def facilities(text: str) -> list[Span]:
     acronyms = set()
     for start, end in found:
         spans.append((start, end, "HOPITAL"))
+        second = p.FACILITY_SECOND.match(text, end)
+        if second and not any(
+            w in COMMON or w in medical_words()
+            for w in fold(second.group(1)).split("-")
+        ):
+            spans.append((second.start(1), second.end(1), "HOPITAL"))
         acronym = p.FACILITY_ACRONYM.match(text, end)
         if acronym and fold(acronym.group(1)) not in NOT_NAMES | _UNIT_ACRONYMS:
             acronyms.add(acronym.group(1))

@@ -204,6 +204,11 @@ LETTER_PLACE = re.compile(
 FACILITY_ACRONYM = re.compile(
     r"[ \t]*(?:[–—-]|\()[ \t]*([A-Z][A-Z0-9]{1,7}[a-z]?[A-Z0-9]?)\b(?![-'’]| ?\d)"
 )
+#: A second name joined to a hospital's (`Hôpital Bichat – Claude-Bernard`): a
+#: person's first name and surname joined by a hyphen.
+FACILITY_SECOND = re.compile(
+    rf"[ \t]*[–—-][ \t]*([{UPPER}][{LOWER}]+-[{UPPER}][{LOWER}]+)\b(?![-'’])"
+)
 #: Groups of hospitals named by their acronym alone (`GHICL`, `GHPSO`).
 GROUP_ACRONYM = re.compile(r"\bGH(?!RH)[A-Z]{2,6}\b")
 #: `Centre de Zuydcoote`: a centre named after its commune, or after a place
