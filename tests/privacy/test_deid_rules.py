@@ -992,6 +992,7 @@ ROLES_AND_SIGNATURES = [
         ("Fatouma", "PRENOM"),
         ("Ousseni", "NOM"),
     ),
+    case("Vu avec l'interne Maëlys ce matin.", ("Maëlys", "PRENOM")),
     # a signature at the end of the text, a first name after a closing
     case("Revu dans un mois.\n\nJ. Ottaviani", ("J.", "PRENOM"), ("Ottaviani", "NOM")),
     case("Je te rappelle.\n\nAmitiés,\nBenoît\n", ("Benoît", "PRENOM")),
@@ -1000,6 +1001,7 @@ ROLES_AND_SIGNATURES = [
     case("Adressé par le Dr Le Bihan-Pennec'h ce jour.", ("Le Bihan-Pennec'h", "NOM")),
 ]
 ROLES_KEPT = [
+    "Avis de l'interne Cardiologie demandé.",
     "Avis de Médecine Interne, interne de garde prévenu.",
     "Maladie de Parkinson, interne averti.",
     "Au revoir.\n\nBien à vous,\nMerci",

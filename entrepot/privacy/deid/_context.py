@@ -100,10 +100,12 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
     ):
         for m in pattern.finditer(text):
             spans += _name(m.start(1), m.group(1), kind, firsts)
-    for m in _beside_roles(text):
+    for m, after in _beside_roles(text):
         found = _name(m.start(1), m.group(1), "given", firsts)
         if len(found) >= 2 and not _words(text, found):  # a full name
             spans += found
+        elif after and found and found[0][2] == "PRENOM":  # `l'interne Clément`
+            spans.append(found[0])
     for m in p.NAME_LINE.finditer(text):
         if _closes(text, m) and fold(m.group(1)) in firsts:
             spans.append((m.start(1), m.end(1), "PRENOM"))  # `Amitiés,\nBenoît`
@@ -185,14 +187,16 @@ def _signs(text: str, m: re.Match) -> bool:
     return bool(last) or _closes(text, m)  # the last line, under a body
 
 
-def _beside_roles(text: str) -> Iterator[re.Match]:
+def _beside_roles(text: str) -> Iterator[tuple[re.Match, bool]]:
     """Names after a role (`IDE Nadège X`), and before a comma and a role
-    (`X Y, interne`), read back from the comma within its line."""
-    yield from p.ROLE_THEN_NAME.finditer(text)
+    (`X Y, interne`), read back from the comma within its line; with whether
+    the name follows the role."""
+    for m in p.ROLE_THEN_NAME.finditer(text):
+        yield m, True
     for m in p.COMMA_ROLE.finditer(text):
         line = text.rfind("\n", 0, m.start()) + 1
         if name := p.NAME_BEFORE.search(text, line, m.start()):
-            yield name
+            yield name, False
 
 
 def _words(text: str, spans: list[Span]) -> bool:
