@@ -1001,6 +1001,7 @@ ROLES_AND_SIGNATURES = [
     case("Adressé par le Dr Le Bihan-Pennec'h ce jour.", ("Le Bihan-Pennec'h", "NOM")),
 ]
 ROLES_KEPT = [
+    "Staff avec le cardiologue Référent Insuffisance Cardiaque.",
     "Avis de l'interne Cardiologie demandé.",
     "Avis de Médecine Interne, interne de garde prévenu.",
     "Maladie de Parkinson, interne averti.",

@@ -104,8 +104,8 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
         found = _name(m.start(1), m.group(1), "given", firsts)
         if len(found) >= 2 and not _words(text, found):  # a full name
             spans += found
-        elif after and found and found[0][2] == "PRENOM":  # `l'interne Clément`
-            spans.append(found[0])
+        elif after and _first_name_alone(text, found, firsts):  # `l'interne Clément`
+            spans += found
     for m in p.NAME_LINE.finditer(text):
         if _closes(text, m) and fold(m.group(1)) in firsts:
             spans.append((m.start(1), m.end(1), "PRENOM"))  # `Amitiés,\nBenoît`
@@ -197,6 +197,14 @@ def _beside_roles(text: str) -> Iterator[tuple[re.Match, bool]]:
         line = text.rfind("\n", 0, m.start()) + 1
         if name := p.NAME_BEFORE.search(text, line, m.start()):
             yield name, False
+
+
+def _first_name_alone(text: str, found: list[Span], firsts: frozenset[str]) -> bool:
+    """Whether a name found after a role is one known first name, no medical word."""
+    if len(found) != 1:
+        return False
+    word = text[found[0][0] : found[0][1]]
+    return " " not in word and fold(word) in firsts and not _words(text, found)
 
 
 def _words(text: str, spans: list[Span]) -> bool:
