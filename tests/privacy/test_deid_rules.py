@@ -1039,7 +1039,21 @@ FORMATS_AND_FACILITIES = [
         ("ICaR", "HOPITAL"),
     ),
 ]
+FORMATS_AND_FACILITIES += [
+    case(
+        "Secrétariat : 05 61 22 33 44 (poste 1234)",
+        ("05 61 22 33 44 (poste 1234)", "TEL"),
+    ),
+    case(
+        "Revue le 9 avr. 2025 et le 3 juil. 2025",
+        ("9 avr. 2025", "DATE"),
+        ("3 juil. 2025", "DATE"),
+    ),
+    case("IPP : 7 004 118 352", ("7 004 118 352", "IPP")),
+    case("Séjour n° 25-0098121 clos.", ("25-0098121", "NDA")),
+]
 FORMATS_KEPT = [
+    "Durée de séjour : 12 jours, séjour de 3 semaines.",
     "Transfert vers le Centre Hospitalier (NIHSS 12 à l'arrivée).",
     "Mélanome de niveau de Clark III.",
     "Suivi en hôpital de jour de Cardiologie.",

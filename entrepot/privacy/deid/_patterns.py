@@ -7,7 +7,8 @@ import re
 #: A month, whole or abbreviated (`déc.`, not the start of `découvert`).
 MONTHS = (
     "(?:janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|"
-    "octobre|novembre|décembre|decembre|janv\\.?|févr\\.?|sept\\.?|oct\\.?|nov\\.?|déc\\.?)"
+    "octobre|novembre|décembre|decembre|janv\\.?|févr?\\.?|avr\\.?|juil\\.?|sept\\.?|oct\\.?|"
+    "nov\\.?|déc\\.?)"
     "(?!\\w)"
 )
 WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
@@ -49,7 +50,7 @@ PHONE = re.compile(
     r"|(?<!\d )0[1-9] \d{2} \d{3} \d{3}"
     # another country's or an overseas number: `+44 7911 123 456`, `+262 639 …`
     r"|\+(?!33)[1-9]\d{0,2}(?=(?:[ .\-]?\d){7,12}(?!\d))(?:[ .\-]?\d{1,4}){2,6})"
-    rf"{_END}(?:,? (?:poste|p\.|ext\.?|DECT) ?:? ?\d{{2,6}}\b)?"
+    rf"{_END}(?:,? \(?(?:poste|p\.|ext\.?|DECT) ?:? ?\d{{2,6}}\b\)?)?"
 )
 NIR = re.compile(
     rf"{_START}(?=[12])[12][ .]?\d{{2}}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{{2}}|2[AB])"
@@ -57,9 +58,7 @@ NIR = re.compile(
 )
 DIGITS = re.compile(r"(?<![\d/])(?<!\d[-.,])(?=\d)\d{7,13}(?![\d/]|[,.]\d)")
 #: A number written in groups, or a short one, read only after an IPP or NDA label.
-CUED_NUMBER = re.compile(
-    rf"{_START}(?=\d)(?:\d{{2,}}(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}"
-)
+CUED_NUMBER = re.compile(rf"{_START}(?=\d)(?:\d+(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}")
 _DAY = r"(?:1(?:er|ᵉʳ)|0?[1-9]|[12]\d|3[01])"
 #: A day in words: `trois`, `trente et un`, `premier`.
 _DAY_WORD = (
@@ -262,7 +261,7 @@ IPP_CUE = re.compile(
     re.IGNORECASE,
 )
 NDA_CUE = re.compile(
-    rf"(?:NDA|N° ?(?:de )?séjour|n° ?séjour|venue|N° ?(?:d')?admission){_NUMBER_WORD}",
+    rf"(?:NDA|N° ?(?:de )?séjour|n° ?séjour|séjour|venue|N° ?(?:d')?admission){_NUMBER_WORD}",
     re.IGNORECASE,
 )
 NIR_CUE = re.compile(
