@@ -1,14 +1,15 @@
 """Benchmark of the de-identifier on hand-written notes it was not built from
 and on the synthetic hospital's notes, each figure labelled with its set.
 
-- held-out, hand-written: `tests/privacy/deid_eval/held_out.jsonl`, French
-  hospital documents written by hand without entrepot's templates or lists,
-  frozen before the de-identifier ever ran on them, with each document's
-  patient record: the figure to judge the de-identifier by;
-- development, hand-written: `tests/privacy/deid_eval/documents.jsonl`, an
-  earlier set in the same conventions whose misses the rules' authors have
-  read: no longer unseen, shown so that progress on it is not mistaken for
-  a held-out result;
+- development, hand-written: `tests/privacy/deid_eval/documents.jsonl`,
+  French hospital documents written by hand without entrepot's templates or
+  lists, whose misses the rules' authors have read: seen, not a held-out
+  figure;
+- development 2, hand-written: `tests/privacy/deid_eval/held_out.jsonl`,
+  written and frozen as a held-out set and measured once as such (recall
+  0.977, 64 % of documents fully de-identified), then read from 2026-12-07:
+  its misses are known to the rules' authors, so it is seen too and no
+  longer a held-out figure (its file keeps its name and its key here);
 - synthetic (smoke): the notes of a generated hospital, scored against their
   gold spans (`entrepot.note_annotation`) with each patient's identity from
   the raw extracts; template-written text, a check that nothing broke.
@@ -34,7 +35,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 HAND_WRITTEN = Path(__file__).resolve().parents[1] / "tests" / "privacy" / "deid_eval"
-#: The hand-written sets, by name: their files.
+#: The hand-written sets, by name: their files (`held_out` is development 2,
+#: read from 2026-12-07: seen, no longer held out).
 FILES = {
     "held_out": HAND_WRITTEN / "held_out.jsonl",
     "development": HAND_WRITTEN / "documents.jsonl",
@@ -63,7 +65,7 @@ TARGETS = {
     "notes_per_second": 200,
 }
 SETS = {
-    "held_out": "held-out, hand-written",
+    "held_out": "development 2, read from 2026-12-07, seen",
     "development": "development, hand-written, seen",
     "synthetic": "synthetic (smoke)",
 }

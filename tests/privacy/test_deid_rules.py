@@ -325,8 +325,7 @@ ADDRESSES = [
     ),
     case(
         "Résidence Les Tilleuls, chemin des Vignes. BP 123.",
-        ("Résidence Les Tilleuls", "ADRESSE"),
-        ("chemin des Vignes", "ADRESSE"),
+        ("Résidence Les Tilleuls, chemin des Vignes", "ADRESSE"),
         ("BP 123", "ADRESSE"),
     ),
 ]
@@ -529,8 +528,7 @@ ADDRESSES += [
     ),
     case(
         "Résidence Les Tilleuls, bât. C, 12-14 rue Pasteur.",
-        ("Résidence Les Tilleuls, bât. C", "ADRESSE"),
-        ("12-14 rue Pasteur", "ADRESSE"),
+        ("Résidence Les Tilleuls, bât. C, 12-14 rue Pasteur", "ADRESSE"),
     ),
     case(
         "Vit avenue du 8 Mai 1945, près de la place du 11 Novembre.",
@@ -540,8 +538,7 @@ ADDRESSES += [
     case("Au 3 ter impasse des Peupliers.", ("3 ter impasse des Peupliers", "ADRESSE")),
     case(
         "Hameau de Kerbiquet, route de Brest.",
-        ("Hameau de Kerbiquet", "ADRESSE"),
-        ("route de Brest", "ADRESSE"),
+        ("Hameau de Kerbiquet, route de Brest", "ADRESSE"),
     ),
 ]
 
@@ -974,4 +971,169 @@ def test_medico_social_facilities(text, expected):
 
 @pytest.mark.parametrize("text", TYPED_KEPT)
 def test_typed_forms_keep_words(text):
+    assert found(text) == []
+
+
+#: Rules written after reading the misses of both development sets (issue 15),
+#: each checked on sentences of its own.
+ROLES_AND_SIGNATURES = [
+    # a name before a comma and a role, a name after a role
+    case(
+        "Aide : Fatouma Ercolani, interne", ("Fatouma", "PRENOM"), ("Ercolani", "NOM")
+    ),
+    case(
+        "Pansement refait avec Ngoc Keïta, IDE de nuit.",
+        ("Ngoc", "PRENOM"),
+        ("Keïta", "NOM"),
+    ),
+    case("Soir (IDE Nadège Blanc) : calme.", ("Nadège", "PRENOM"), ("Blanc", "NOM")),
+    case(
+        "Présence de la sage-femme Fatouma Ousseni en salle.",
+        ("Fatouma", "PRENOM"),
+        ("Ousseni", "NOM"),
+    ),
+    case("Vu avec l'interne Maëlys ce matin.", ("Maëlys", "PRENOM")),
+    # a signature at the end of the text, a first name after a closing
+    case("Revu dans un mois.\n\nJ. Ottaviani", ("J.", "PRENOM"), ("Ottaviani", "NOM")),
+    case("Je te rappelle.\n\nAmitiés,\nBenoît\n", ("Benoît", "PRENOM")),
+    # `M.` after a title is an initial, Breton `c'h` inside a name
+    case("Dr R. Wendling – avis", ("R.", "PRENOM"), ("Wendling", "NOM")),
+    case("Adressé par le Dr Le Bihan-Pennec'h ce jour.", ("Le Bihan-Pennec'h", "NOM")),
+]
+ROLES_KEPT = [
+    "Staff avec le cardiologue Référent Insuffisance Cardiaque.",
+    "Avis de l'interne Cardiologie demandé.",
+    "Avis de Médecine Interne, interne de garde prévenu.",
+    "Maladie de Parkinson, interne averti.",
+    "Au revoir.\n\nBien à vous,\nMerci",
+]
+
+
+@pytest.mark.parametrize("text, expected", ROLES_AND_SIGNATURES)
+def test_names_beside_roles_and_in_signatures(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", ROLES_KEPT)
+def test_roles_without_names_keep_words(text):
+    assert found(text) == []
+
+
+FORMATS_AND_FACILITIES = [
+    # foreign and overseas numbers after `+`, a short postal box
+    case("Joindre son fils au +44 7911 123 456.", ("+44 7911 123 456", "TEL")),
+    case("Portable : +590 690 12 34 56", ("+590 690 12 34 56", "TEL")),
+    case("BP 9 – Les Abymes", ("BP 9", "ADRESSE"), ("Les Abymes", "VILLE")),
+    # hospitals named by a site, a number, a day unit, `et`, a reused acronym
+    case("Transférée au CHU, site Robert Debré.", ("Robert Debré", "HOPITAL")),
+    case("Vue à l'Hôtel-Dieu ce matin.", ("Hôtel-Dieu", "HOPITAL")),
+    case("Hôpital Charcot 3 – radiologie", ("Hôpital Charcot 3", "HOPITAL")),
+    case(
+        "Suivie en hôpital de jour de Kerbrat le mardi.",
+        ("hôpital de jour de Kerbrat", "HOPITAL"),
+    ),
+    case(
+        "Institut de Cardiologie et de Rythmologie (ICaR), puis retour à l'ICaR.",
+        ("Institut de Cardiologie et de Rythmologie", "HOPITAL"),
+        ("ICaR", "HOPITAL"),
+        ("ICaR", "HOPITAL"),
+    ),
+]
+FORMATS_AND_FACILITIES += [
+    case(
+        "Secrétariat : 05 61 22 33 44 (poste 1234)",
+        ("05 61 22 33 44 (poste 1234)", "TEL"),
+    ),
+    case(
+        "Revue le 9 avr. 2025 et le 3 juil. 2025",
+        ("9 avr. 2025", "DATE"),
+        ("3 juil. 2025", "DATE"),
+    ),
+    case("IPP : 7 004 118 352", ("7 004 118 352", "IPP")),
+    case("Séjour n° 25-0098121 clos.", ("25-0098121", "NDA")),
+]
+FORMATS_KEPT = [
+    "Durée de séjour : 12 jours, séjour de 3 semaines.",
+    "Transfert vers le Centre Hospitalier (NIHSS 12 à l'arrivée).",
+    "Mélanome de niveau de Clark III.",
+    "Suivi en hôpital de jour de Cardiologie.",
+    "Site opératoire propre, site Nord du bâtiment fermé.",
+]
+
+
+@pytest.mark.parametrize("text, expected", FORMATS_AND_FACILITIES)
+def test_foreign_phones_boxes_and_facility_names(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", FORMATS_KEPT)
+def test_scores_eponyms_and_units_stay(text):
+    assert [s for s in found(text) if s[1] != "HOPITAL" or "NIHSS" in s[0]] == []
+
+
+GIVEN_NAMES = [
+    case("Vu par le Dr Ngoc Minh Dang.", ("Ngoc Minh", "PRENOM"), ("Dang", "NOM")),
+    case(
+        "Sa fille, Mme Kim Anh Hoang, présente.",
+        ("Kim Anh", "PRENOM"),
+        ("Hoang", "NOM"),
+    ),
+    case("Dr Anne Le Goff Morvan", ("Anne", "PRENOM"), ("Le Goff Morvan", "NOM")),
+    case("Mme Tran Van Long, 81 ans", ("Tran", "PRENOM"), ("Van Long", "NOM")),
+    case(
+        "Mme Anne-Gaëlle Cozic-Le Meur",
+        ("Anne-Gaëlle", "PRENOM"),
+        ("Cozic-Le Meur", "NOM"),
+    ),
+    case(
+        "Avis (Dr Samir Aït Menguellet) : RAS.",
+        ("Samir", "PRENOM"),
+        ("Aït Menguellet", "NOM"),
+    ),
+]
+
+
+@pytest.mark.parametrize("text, expected", GIVEN_NAMES)
+def test_given_names_of_two_words(text, expected):
+    assert found(text) == expected
+
+
+PLACES_OF_SERVICES = [
+    case(
+        "Hôpital Lariboisière – Fernand-Widal, service de psychiatrie",
+        ("Hôpital Lariboisière", "HOPITAL"),
+        ("Fernand-Widal", "HOPITAL"),
+    ),
+    case(
+        "Domicile : Résidence Les Ajoncs, bât. B, 7 rue du Port, Lorient",
+        ("Résidence Les Ajoncs, bât. B, 7 rue du Port", "ADRESSE"),
+        ("Lorient", "VILLE"),
+    ),
+    case(
+        "Vit à la Maison Etcheverry, 12 chemin de Bidarray.",
+        ("Maison Etcheverry, 12 chemin de Bidarray", "ADRESSE"),
+    ),
+    case("domiciliée à Lannion (22300).", ("Lannion", "VILLE"), ("22300", "ZIP")),
+    case("Suivi au CMP Les Mimosas.", ("CMP Les Mimosas", "HOPITAL")),
+    case(
+        "Résidence la Chesnaie, 4 impasse Nord",
+        ("Résidence la Chesnaie, 4 impasse Nord", "ADRESSE"),
+    ),
+    case("Centre de Kerlivio – SSR\nBilan du jour.", ("Centre de Kerlivio", "HOPITAL")),
+    case("Vaccins faits au dispensaire de Mtsangadoua.", ("Mtsangadoua", "VILLE")),
+    case("Inscrite à la mairie de Quimperlé.", ("Quimperlé", "VILLE")),
+]
+PLACES_OF_SERVICES_KEPT = [
+    "Centre de Vaccination fermé le lundi.",
+    "Vue au dispensaire de Santé ce jour.",
+]
+
+
+@pytest.mark.parametrize("text, expected", PLACES_OF_SERVICES)
+def test_places_after_local_services(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", PLACES_OF_SERVICES_KEPT)
+def test_services_without_a_place_stay(text):
     assert found(text) == []

@@ -4,18 +4,26 @@ relative's word, in a signature or an address block, after a salutation."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from entrepot.privacy.deid import _patterns as p
-from entrepot.privacy.deid._lexicons import cities, sure_names, surnames
+from entrepot.privacy.deid._lexicons import (
+    cities,
+    first_names,
+    medical_words,
+    sure_names,
+    surnames,
+)
 from entrepot.privacy.deid._text import fold
 
 Span = tuple[int, int, str]
 
-#: Particles of surnames (`Le Goff`, `Da Silva`, `Van den Berghe`, `Ben Salah`).
+#: Particles of surnames (`Le Goff`, `Da Silva`, `Van den Berghe`, `Ben Salah`,
+#: `Aït Ahmed`, `Ould Brahim`).
 PARTICLES = frozenset(
     "le la de da das do dos du des del della di ben bin ibn el al van von den der ter "
-    "ten mac mc".split()
+    "ten mac mc ait ould".split()
 )
 #: Upper-case words of notes that are never names.
 NOT_NAMES = frozenset(
@@ -54,6 +62,8 @@ _STOP = COMMON | frozenset(
     ).split()
 )
 _TITLED = re.compile(rf"(?:(?:le|la|les) )?(?:{p.TITLE}[ \t]+)?({p.NAME_SEQ})")
+#: The name right after a title: `M.` there is an initial (`Dr M. Kientz`).
+_AFTER_TITLE = re.compile(rf"({p.NAME_SEQ})")
 _LIST_SEPARATOR = re.compile(r"\s*(?:,|;|/| et )\s*")
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)*")
 _INITIAL = re.compile(rf"[{p.UPPER}]\.(?:-[{p.UPPER}]\.)?")
@@ -90,8 +100,16 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
     ):
         for m in pattern.finditer(text):
             spans += _name(m.start(1), m.group(1), kind, firsts)
+    for m, after in _beside_roles(text):
+        found = _name(m.start(1), m.group(1), "given", firsts)
+        if len(found) >= 2 and not _words(text, found):  # a full name
+            spans += found
+        elif after and _first_name_alone(text, found, firsts):  # `l'interne Clément`
+            spans += found
     for m in p.NAME_LINE.finditer(text):
-        if _signs(text, m):
+        if _closes(text, m) and fold(m.group(1)) in firsts:
+            spans.append((m.start(1), m.end(1), "PRENOM"))  # `Amitiés,\nBenoît`
+        elif _signs(text, m):
             spans += _name(m.start(1), m.group(1), "line", firsts)
     for m in p.BANNER.finditer(text):
         spans += _name(m.start(1), m.group(1), "line", firsts)
@@ -144,7 +162,9 @@ def _listed(
     """The name at `at`, and with `many` the names of a list that follows
     (`Praticiens hospitaliers : Sophie Marchand, Dr Karim Benali`)."""
     spans: list[Span] = []
-    while m := _TITLED.match(text, at):
+    pattern = _AFTER_TITLE if kind == "title" else _TITLED
+    while m := pattern.match(text, at):
+        pattern = _TITLED
         found = _name(m.start(1), m.group(1), kind, firsts)
         if spans and kind == "given" and m.start(1) == at and len(found) < 2:
             break  # a list goes on with titles or full names: `Dr X, Béziers` does not
@@ -163,6 +183,42 @@ def _signs(text: str, m: re.Match) -> bool:
     after = _BLANK_LINES.match(text, m.end())
     if after and p.FUNCTION_LINE.match(text, after.end()):
         return True
+    last = not text[m.end() :].strip() and text[: m.start()].strip()
+    return bool(last) or _closes(text, m)  # the last line, under a body
+
+
+def _beside_roles(text: str) -> Iterator[tuple[re.Match, bool]]:
+    """Names after a role (`IDE Nadège X`), and before a comma and a role
+    (`X Y, interne`), read back from the comma within its line; with whether
+    the name follows the role."""
+    for m in p.ROLE_THEN_NAME.finditer(text):
+        yield m, True
+    for m in p.COMMA_ROLE.finditer(text):
+        line = text.rfind("\n", 0, m.start()) + 1
+        if name := p.NAME_BEFORE.search(text, line, m.start()):
+            yield name, False
+
+
+def _first_name_alone(text: str, found: list[Span], firsts: frozenset[str]) -> bool:
+    """Whether a name found after a role is one known first name, no medical word."""
+    if len(found) != 1:
+        return False
+    word = text[found[0][0] : found[0][1]]
+    return " " not in word and fold(word) in firsts and not _words(text, found)
+
+
+def _words(text: str, spans: list[Span]) -> bool:
+    """Whether a name found beside a role holds a medical word (`Maladie`)."""
+    medical = medical_words()
+    return any(
+        fold(w) in medical and fold(w) not in surnames()
+        for a, b, _ in spans
+        for w in text[a:b].split()
+    )
+
+
+def _closes(text: str, m: re.Match) -> bool:
+    """Whether the line before a name's line holds a closing formula."""
     end = m.start()
     while end and text[end - 1].isspace():
         end -= 1
@@ -184,8 +240,8 @@ def _units(start: int, seq: str) -> list[_Unit]:
             town = fold(words[k + 1].group())
             if town in cities() and town not in surnames():
                 break  # `Dr Lemaire de Seclin`: where the doctor works
-        if folded in PARTICLES:
-            continue
+        if folded in PARTICLES or folded.rpartition("-")[2] in PARTICLES:
+            continue  # `Le Duff` of `Ollivier-Le Duff` is one name
         if folded in _STOP or (word.isupper() and folded in NOT_NAMES):
             break
         initial = bool(_INITIAL.fullmatch(word))
@@ -246,10 +302,29 @@ def _unit_labels(units: list[_Unit], kind: str, firsts: frozenset[str]) -> list[
     k = 0
     while k < n - 1 and first[k]:
         k += 1
-    if k:
-        return ["PRENOM"] * k + ["NOM"] * (n - k)
-    if first[-1]:
+    if not k and first[-1]:
         return ["NOM"] * (n - 1) + ["PRENOM"]
-    if all(upper) or units[0].particle:
+    if not k and (all(upper) or units[0].particle):
         return ["NOM"] * n
-    return ["PRENOM"] + ["NOM"] * (n - 1)
+    k = _given_words(units, max(k, 1))
+    return ["PRENOM"] * k + ["NOM"] * (n - k)
+
+
+def _given_words(units: list[_Unit], k: int) -> int:
+    """How many words a given name has when it opens a name of three words or
+    more: the known first names, then the words no surname of the lexicons is,
+    up to the last (`Thi Lan Vu`, `Kim Ngan Hoang`), unless the name opens with
+    a surname (`Nguyen Thi Hoa`)."""
+    lasts = surnames()
+    opening = fold(units[0].word)
+    if opening in lasts and opening not in first_names():
+        return k
+    while (
+        k < len(units) - 1
+        and len(units) >= 3
+        and not units[k].particle
+        and not units[k].initial
+        and fold(units[k].word) not in lasts
+    ):
+        k += 1
+    return k

@@ -45,7 +45,8 @@ _PLACE_WORDS = frozenset(
 _HOSPITAL_TOWN = re.compile(rf"(?:,| [–—-])? (?:à )?({p.TOWN})")
 #: Acronyms of units and services that follow a facility's name and are not its own.
 _UNIT_ACRONYMS = frozenset(
-    "sau hdj hds usc usic uhcd ufr uf cs cmp smr ssr usld had dim sos uma umd us ucsa".split()
+    "sau hdj hds usc usic uhcd ufr uf cs cmp smr ssr usld had dim sos uma umd us ucsa crcm "
+    "crmr cmrr ssiad".split()
 )
 _CEDEX = re.compile(r" cedex(?: \d+)?$")
 _ARTICLE = re.compile(r"(?:les?|la) |l'")
@@ -95,14 +96,35 @@ def patterns(text: str) -> list[Span]:
             spans.append((m.start(1), m.end(1), "ZIP"))
             spans.append((m.start(2), m.end(2), "VILLE"))
     spans += towns(text)
+    for m in p.LOCAL_PLACE.finditer(text):
+        place = fold(m.group(1))
+        if place in cities() or _unknown(place):
+            spans.append((m.start(1), m.end(1), "VILLE"))
     if "(" in text:
         for m in p.TOWN_DEPARTMENT.finditer(text):
             if _saint(fold(m.group(1))) in cities():
                 spans.append((m.start(1), m.end(1), "VILLE"))
+                if len(m.group("zip")) == 5:
+                    spans.append((*m.span("zip"), "ZIP"))
     for m in p.LETTER_PLACE.finditer(text):
         if m.group(2) or fold(m.group(1)) in cities():
             spans.append((m.start(1), m.end(1), "VILLE"))
-    return spans + facilities(text)
+    return _address_lines(text, spans) + facilities(text)
+
+
+def _address_lines(text: str, spans: list[Span]) -> list[Span]:
+    """`spans`, and what joins the parts of one address line (`Résidence X,
+    bât. C, 12 rue Y`: the commas too) or names the house before its street."""
+    streets = sorted(s for s in spans if s[2] == "ADRESSE")
+    joined = [
+        (a[0], b[1], "ADRESSE")
+        for a, b in zip(streets, streets[1:], strict=False)
+        if a[1] < b[0] and p.ADDRESS_GAP.fullmatch(text, a[1], b[0])
+    ]
+    for start, _, _ in streets:
+        if house := p.HOUSE.search(text, max(0, start - 60), start):
+            joined.append((house.start(), start + 1, "ADRESSE"))
+    return spans + joined
 
 
 def facilities(text: str) -> list[Span]:
@@ -117,19 +139,48 @@ def facilities(text: str) -> list[Span]:
             found.append((start, start + len(name)))
             start = text.find(name, start + 1)
     for m in p.CENTRE_TOWN.finditer(text):
-        if _common_town(fold(m.group(1)), "de"):
-            found.append((m.start(), m.end()))
+        place = fold(m.group("place"))
+        if _common_town(place, "de") or (
+            m.group("line") is not None and _unknown(place)
+        ):
+            found.append(m.span("centre"))
     found += [(m.start(), m.end()) for m in p.GROUP_ACRONYM.finditer(text)]
+    for m in p.DAY_HOSPITAL.finditer(text) if "pital de" in text else ():
+        if _unknown(fold(m.group(1))):
+            found.append((m.start(), m.end()))
     spans: list[Span] = []
+    acronyms = set()
     for start, end in found:
         spans.append((start, end, "HOPITAL"))
+        second = p.FACILITY_SECOND.match(text, end)
+        if second and not any(
+            w in COMMON or w in medical_words()
+            for w in fold(second.group(1)).split("-")
+        ):
+            spans.append((second.start(1), second.end(1), "HOPITAL"))
         acronym = p.FACILITY_ACRONYM.match(text, end)
         if acronym and fold(acronym.group(1)) not in NOT_NAMES | _UNIT_ACRONYMS:
-            spans.append((acronym.start(1), acronym.end(1), "HOPITAL"))
+            acronyms.add(acronym.group(1))
         town = _HOSPITAL_TOWN.match(text, end)
         if town and fold(town.group(1)) in cities():
             spans.append((town.start(1), town.end(1), "VILLE"))
-    return spans
+    return spans + _acronyms(text, acronyms)
+
+
+def _unknown(place: str) -> bool:
+    """Whether a folded place name is no word of notes nor of medicine: a
+    facility's or a place's own name (`Centre de Kerbrat` opening a letterhead)."""
+    return place not in COMMON and unknown_word(place)
+
+
+def _acronyms(text: str, acronyms: set[str]) -> list[Span]:
+    """A facility's acronym, once written beside its name, wherever it stands
+    in the text (`Centre hospitalier de X (CHX)`, later `au CHX`)."""
+    if not acronyms:
+        return []
+    written = "|".join(map(re.escape, sorted(acronyms, key=len, reverse=True)))
+    pattern = rf"(?<![\w-])(?:{written})(?![\w'’-])"
+    return [(m.start(), m.end(), "HOPITAL") for m in re.finditer(pattern, text)]
 
 
 def places(text: str) -> list[Span]:

@@ -11,7 +11,7 @@ from entrepot.privacy.deid._lexicons import _lines, first_names, surnames
 from entrepot.privacy.deid._text import fold
 
 _HEADS = (
-    "maladies?|syndromes?|signes?|scores?|stades?|classifications?|échelles?|critères|"
+    "maladies?|syndromes?|signes?|scores?|stades?|niveaux?|grades?|classifications?|échelles?|critères|"
     "manœuvres?|manoeuvres?|tests?|épreuves?|triades?|lois?|réflexes?|index|indices?|"
     "méthodes?|techniques?|interventions?|opérations?|procédures?|points?|sondes?|drains?|"
     "canal|canaux|cul-de-sac|polygone|lymphomes?|thyroïdites?|angines?|démences?|"

@@ -7,7 +7,8 @@ import re
 #: A month, whole or abbreviated (`déc.`, not the start of `découvert`).
 MONTHS = (
     "(?:janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|"
-    "octobre|novembre|décembre|decembre|janv\\.?|févr\\.?|sept\\.?|oct\\.?|nov\\.?|déc\\.?)"
+    "octobre|novembre|décembre|decembre|janv\\.?|févr?\\.?|avr\\.?|juil\\.?|sept\\.?|oct\\.?|"
+    "nov\\.?|déc\\.?)"
     "(?!\\w)"
 )
 WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
@@ -15,7 +16,9 @@ UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
 LOWER = "a-zàâäçéèêëîïôöùûüÿæœ"
 WORD = f"[{UPPER}][{LOWER}{UPPER}'’]+"  # a capitalised word
 #: A word of a name: `Goff`, `O'Neill`, `Gougerot-Sjögren`, `LE`.
-NAME_WORD = f"[{UPPER}](?:[{LOWER}{UPPER}]|['’][{UPPER}])+(?:-[{UPPER}](?:[{LOWER}{UPPER}]|['’][{UPPER}])+)*"
+#: Breton `c'h` (`Guivarc'h`) is an apostrophe before a lower-case letter.
+_NAME_LETTERS = f"(?:[{LOWER}{UPPER}]|['’][{UPPER}]|(?<=[cC])['’][hH])+"
+NAME_WORD = f"[{UPPER}]{_NAME_LETTERS}(?:-[{UPPER}]{_NAME_LETTERS})*"
 #: Particles written in lower case inside a name (`de La Fontaine`, `Van den Berghe`).
 _LOWER_PARTICLE = (
     "de|du|des|la|le|van|von|den|der|da|das|dos|do|del|della|di|el|al|ben|ter|ten"
@@ -44,8 +47,10 @@ _END = r"(?!\d|[,.]\d)"
 MAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(
     rf"{_START}(?=[+0(])(?:(?:(?:\+|00) ?33[ .]?(?:\(0\)[ .]?)?|\(\+33\) ?|0)[1-9](?:[ .\-/]?\d{{2}}){{4}}"
-    r"|(?<!\d )0[1-9] \d{2} \d{3} \d{3})"
-    rf"{_END}(?:,? (?:poste|p\.|ext\.?|DECT) ?:? ?\d{{2,6}}\b)?"
+    r"|(?<!\d )0[1-9] \d{2} \d{3} \d{3}"
+    # another country's or an overseas number: `+44 7911 123 456`, `+262 639 …`
+    r"|\+(?!33)[1-9]\d{0,2}(?=(?:[ .\-]?\d){7,12}(?!\d))(?:[ .\-]?\d{1,4}){2,6})"
+    rf"{_END}(?:,? \(?(?:poste|p\.|ext\.?|DECT) ?:? ?\d{{2,6}}\b\)?)?"
 )
 NIR = re.compile(
     rf"{_START}(?=[12])[12][ .]?\d{{2}}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{{2}}|2[AB])"
@@ -53,9 +58,7 @@ NIR = re.compile(
 )
 DIGITS = re.compile(r"(?<![\d/])(?<!\d[-.,])(?=\d)\d{7,13}(?![\d/]|[,.]\d)")
 #: A number written in groups, or a short one, read only after an IPP or NDA label.
-CUED_NUMBER = re.compile(
-    rf"{_START}(?=\d)(?:\d{{2,}}(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}"
-)
+CUED_NUMBER = re.compile(rf"{_START}(?=\d)(?:\d+(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}")
 _DAY = r"(?:1(?:er|ᵉʳ)|0?[1-9]|[12]\d|3[01])"
 #: A day in words: `trois`, `trente et un`, `premier`.
 _DAY_WORD = (
@@ -138,9 +141,9 @@ STREET = re.compile(
     r"\b(?:(?i:rue|avenue|av\.?|boulevard|bd|allée|impasse|"
     r"quai|square|chemin|route|place|résidence|lotissement|hameau|lieu-dit|cours|sentier|"
     r"cité|esplanade|promenade|parvis|faubourg|rond-point|montée|ruelle|venelle) "
-    rf"(?:(?:de la|du|des|de) |d['’]|de l['’])?(?:\d{{1,2}}(?:er)? )?{WORD}"
+    rf"(?:(?:de la|du|des|de|les|le|la) |d['’]|de l['’]|l['’])?(?:\d{{1,2}}(?:er)? )?{WORD}"
     rf"(?:[- ](?:{WORD}|de|du|des|la|les))*(?: (?:1[89]|20)\d\d(?!\d))?"
-    r"|(?:BP|CS|TSA) ?\d{3,5})"
+    r"|BP ?\d{1,5}|(?:CS|TSA) ?\d{3,5})"
     rf"(?i:{_COMPLEMENT})"
 )
 _CITY_LINK = r"(?:des|de|du|la|les|le|sur|sous|en|lès|et|\d{1,2}(?:er|e))(?![\w'’])"
@@ -176,9 +179,16 @@ TOWN_AFTER = re.compile(
     r"|(?P<cue>à|aux?|vers|sur|de|d['’]|depuis|entre|via|jusqu['’]à|(?i:près de|proche de)) ?)"
     rf"(?P<town>{TOWN})"
 )
-#: A town before its département: `Bailleul (59)`, `Ajaccio (2A)`.
+#: A town before its département or its postcode: `Bailleul (59)`, `Ajaccio (2A)`,
+#: `Orthez (64300)`.
 TOWN_DEPARTMENT = re.compile(
-    rf"(?<![\w'’-])({TOWN}) \((?:0[1-9]|[1-8]\d|9[0-5]|97\d|2[AB])\)"
+    rf"(?<![\w'’-])({TOWN}) \((?P<zip>(?:0[1-9]|[1-8]\d|9[0-5]|97\d|2[AB])(?:\d{{3}})?)\)"
+)
+#: Between two parts of one address line: `Résidence X, bât. C, 12 rue Y`.
+ADDRESS_GAP = re.compile(r"[ \t]*[,–—-][ \t]*")
+#: A house's or a building's name before its street: `Maison Etxeberria, 3 chemin …`.
+HOUSE = re.compile(
+    rf"\b(?:Maison|Villa|Mas|Ferme|Immeuble|Chez) {WORD}(?: {WORD})?[ \t]*[,–—-]?[ \t]*$"
 )
 #: More towns after one: `à Roubaix, Wattrelos et Croix`.
 TOWN_LIST = re.compile(rf"(?:, | et | ou )({TOWN})")
@@ -191,24 +201,38 @@ LETTER_PLACE = re.compile(
 )
 #: An acronym beside a facility's name: `Hôpital X – GHICL`, `Institut Y (IPC)`.
 FACILITY_ACRONYM = re.compile(
-    r"[ \t]*(?:[–—-]|\()[ \t]*([A-Z][A-Z0-9]{1,7})\b(?![-'’])"
+    r"[ \t]*(?:[–—-]|\()[ \t]*([A-Z][A-Z0-9]{1,7}[a-z]?[A-Z0-9]?)\b(?![-'’]| ?\d)"
+)
+#: A second name joined to a hospital's (`Hôpital Bichat – Claude-Bernard`): a
+#: person's first name and surname joined by a hyphen.
+FACILITY_SECOND = re.compile(
+    rf"[ \t]*[–—-][ \t]*([{UPPER}][{LOWER}]+-[{UPPER}][{LOWER}]+)\b(?![-'’])"
 )
 #: Groups of hospitals named by their acronym alone (`GHICL`, `GHPSO`).
 GROUP_ACRONYM = re.compile(r"\bGH(?!RH)[A-Z]{2,6}\b")
-#: `Centre de Zuydcoote`: a centre named after its commune (read in `_detect`).
-CENTRE_TOWN = re.compile(rf"\bCentre (?:de |d['’])({TOWN})")
+#: `Centre de Zuydcoote`: a centre named after its commune, or after a place
+#: opening a line (read in `_detect`).
+CENTRE_TOWN = re.compile(
+    rf"(?=[ \tC])(?P<line>^[ \t]*)?(?P<centre>\bCentre (?:de |d['’])(?P<place>{TOWN}))",
+    re.MULTILINE,
+)
+#: A town after a local service (`dispensaire de X`, `mairie de X`), read in `_detect`.
+LOCAL_PLACE = re.compile(
+    r"\b(?:dispensaire|maternité|mairie|PMI|CCAS|centre de santé|pharmacie|école|collège|"
+    rf"lycée|foyer) (?:de |d['’])({TOWN})"
+)
 #: A place's or a person's name after a facility (`du Parc`, `Claude Huriez`,
 #: `Les Jardins de Flore`, `de l'Artois`).
 _PLACE = (
     rf"(?:(?i:de la|du|des|de|les|le|la) |(?i:de l|d|l)['’])?{WORD}"
-    rf"(?:[- ](?:(?i:de|du|des|la|les|le|sur|en)[- ])*(?:{WORD}|[dl]['’]{WORD}))*"
+    rf"(?:[- ](?:(?i:de|du|des|la|les|le|sur|en|et)[- ])*(?:{WORD}|[dl]['’]{WORD}))*"
 )
 #: A facility with its name; the whole of it is the hospital.
 HOSPITAL = re.compile(
     r"(?=[HCGIPESUMcmhAFM])\b(?:"
     r"(?:(?i:maison de santé(?: pluriprofessionnelle| pluridisciplinaire)?|cabinet médical|"
     r"centre de rééducation(?: fonctionnelle)?|centre de soins(?: de suite)?|centre médical|"
-    r"centre de santé|centre de dialyse|centre médico-psychologique)|CMPP?) (?=d)"
+    r"centre de santé|centre de dialyse|centre médico-psychologique)) (?=d)"
     r"|(?:Centre|CENTRE|centre) (?:Hospitalier|hospitalier|HOSPITALIER)"
     r"(?: (?i:régional|universitaire|intercommunal|général|départemental|spécialisé))*"
     r"(?!(?i: de (?:jour|semaine|nuit)\b)) "
@@ -218,11 +242,18 @@ HOSPITAL = re.compile(
     r"|(?:[Hh][ôo]pital|H[ÔO]PITAL|Hôpitaux|Clinique|CLINIQUE|(?<=la )clinique|Polyclinique|"
     r"POLYCLINIQUE|Institut|INSTITUT|CHRU|CHU|CHR|MAS|FAM|IME|IEM|ESAT|HAD|SESSAD|CAMSP|"
     r"Fondation|FONDATION|[Mm]aison de retraite|MAISON DE RETRAITE|"
-    r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|EHPAD|Ehpad|SSR|SMR|USLD|EPSM|EPSMR|"
+    r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|EHPAD|Ehpad|SSR|SMR|USLD|EPSM|EPSMR|CMPP?|"
     r"Assistance [Pp]ublique ?[–—-]? ?H[ôo]pitaux)"
     r"(?: (?i:privée?|mutualiste|militaire|psychiatrique|local))?"
     r"(?!(?i: de (?:jour|semaine|nuit)\b)) |Hospices [Cc]ivils )"
-    rf"{_PLACE}|\bAP-?H[PM]\b"
+    rf"{_PLACE}(?: [1-9](?![\w.,]))?|\bAP-?H[PM]\b|\bH[ôo]tel-Dieu\b"
+    # a hospital's site named after a person or a place: `site Robert Debré`
+    rf"|(?<=\b[sS]ite )(?!(?:Nord|Sud|Est|Ouest)\b)(?=[{UPPER}]){_PLACE}"
+)
+#: A day or week unit named after its place: `hôpital de jour de Kerbrat`
+#: (read in `_detect`: the place is no word of notes).
+DAY_HOSPITAL = re.compile(
+    rf"\b[hH][ôo]pital de (?:jour|semaine|nuit) (?:de |d['’]|du )({_PLACE})"
 )
 _NUMBER_WORD = r"\s*(?:n°|no\.?)?\s*[:=]?\s*$"
 IPP_CUE = re.compile(
@@ -230,7 +261,7 @@ IPP_CUE = re.compile(
     re.IGNORECASE,
 )
 NDA_CUE = re.compile(
-    rf"(?:NDA|N° ?(?:de )?séjour|n° ?séjour|venue|N° ?(?:d')?admission){_NUMBER_WORD}",
+    rf"(?:NDA|N° ?(?:de )?séjour|n° ?séjour|séjour|venue|N° ?(?:d')?admission){_NUMBER_WORD}",
     re.IGNORECASE,
 )
 NIR_CUE = re.compile(
@@ -247,6 +278,18 @@ ROLE = (
 #: A name in brackets, after a role (`Kiné (Romain)`) or before one (`(Pascale, IDE)`).
 ROLE_NAME = re.compile(rf"\(\s*({NAME_SEQ})\s*(?:(?P<after>\))|,\s*(?i:{ROLE})\s*\))")
 ROLE_BEFORE = re.compile(rf"\b(?i:{ROLE})\s*$")
+#: Roles written beside a full name, before it (`IDE Nadège X`) or after it
+#: and a comma (`X Y, interne`): the carers' roles and doctors' specialities.
+_ROLE_BESIDE = (
+    rf"(?i:{ROLE}|urgentiste|anesthésiste|chirurgien(?:ne)?|médecin|secrétaire|"
+    r"[a-zé]{2,12}logue)"
+)
+#: `, interne`: a role after a comma, the name before it read with `NAME_BEFORE`.
+COMMA_ROLE = re.compile(rf", {_ROLE_BESIDE}\b")
+NAME_BEFORE = re.compile(rf"(?<![\w'’.-])({NAME_SEQ})$")
+ROLE_THEN_NAME = re.compile(
+    rf"(?<![\w'’-])(?=[{LOWER}{UPPER}]){_ROLE_BESIDE} ({NAME_SEQ})"
+)
 #: A title in lower case, then a name in lower case (`vu par mme lefebvre`).
 LOWER_TITLED = re.compile(
     r"(?<![\w.])(?:dr|pr|mme|mlle|mr|m\.|docteur|professeur|madame|monsieur) "
@@ -332,7 +375,8 @@ FUNCTION_LINE = re.compile(
 )
 #: A closing line, before the signatory's name.
 CLOSING = re.compile(
-    r"(?i:confraternel|cordial|amical|bien à vous|salutations|respectueu|dévoué|sentiments)"
+    r"(?i:confraternel|cordial|amical|amitiés|bien à vous|à bientôt|bises|salutations|"
+    r"respectueu|dévoué|sentiments)"
 )
 
 
