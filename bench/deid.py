@@ -1,6 +1,11 @@
 """Benchmark of the de-identifier on hand-written notes it was not built from
 and on the synthetic hospital's notes, each figure labelled with its set.
 
+- held-out 2, hand-written: `tests/privacy/deid_eval/held_out_2.jsonl`, 40
+  French hospital documents written on 2026-12-07 by an evaluator who read
+  neither the rules, the lexicons, the generator nor the earlier sets, and
+  frozen before the de-identifier first ran on them: the figure to judge it
+  by (measured once after the rules' last revision);
 - development, hand-written: `tests/privacy/deid_eval/documents.jsonl`,
   French hospital documents written by hand without entrepot's templates or
   lists, whose misses the rules' authors have read: seen, not a held-out
@@ -38,6 +43,7 @@ HAND_WRITTEN = Path(__file__).resolve().parents[1] / "tests" / "privacy" / "deid
 #: The hand-written sets, by name: their files (`held_out` is development 2,
 #: read from 2026-12-07: seen, no longer held out).
 FILES = {
+    "held_out_2": HAND_WRITTEN / "held_out_2.jsonl",
     "held_out": HAND_WRITTEN / "held_out.jsonl",
     "development": HAND_WRITTEN / "documents.jsonl",
 }
@@ -65,6 +71,7 @@ TARGETS = {
     "notes_per_second": 200,
 }
 SETS = {
+    "held_out_2": "held-out 2, hand-written, unseen",
     "held_out": "development 2, read from 2026-12-07, seen",
     "development": "development, hand-written, seen",
     "synthetic": "synthetic (smoke)",
