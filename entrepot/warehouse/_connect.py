@@ -40,7 +40,7 @@ def connect(path: Path, read_only: bool) -> ibis.BaseBackend:
             try:
                 return ibis.duckdb.connect(str(path), read_only=read_only)
             except duckdb.IOException as e:
-                if "Could not set lock" not in str(e):
+                if not _let_go(path, str(e)):
                     raise
                 if time.monotonic() >= deadline:
                     raise WarehouseBusyError(
@@ -54,6 +54,16 @@ def connect(path: Path, read_only: bool) -> ibis.BaseBackend:
     finally:
         if asked:
             waiting.unlink(missing_ok=True)
+
+
+def _let_go(path: Path, message: str) -> bool:
+    """Whether the error is another process keeping the file, or letting it
+    go: its write-ahead log seen, then removed by that process's last
+    checkpoint before DuckDB could open it."""
+    wal = f"{path.name}.wal"
+    return "Could not set lock" in message or (
+        wal in message and "No such file" in message
+    )
 
 
 def someone_waits(path: Path) -> bool:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from entrepot.warehouse._connect import _command
+from entrepot.warehouse._connect import _command, _let_go
 
 
 @pytest.mark.parametrize(
@@ -19,3 +19,17 @@ from entrepot.warehouse._connect import _command
 )
 def test_command_lines_are_named_as_typed(argv, named):
     assert _command(argv) == named
+
+
+def test_a_log_removed_by_the_process_letting_the_file_go_is_waited_for(tmp_path):
+    """The error a server met in CI while a backup's process closed the file
+    (its write-ahead log seen, then gone): waited for as a lock is; another
+    file missing is not."""
+    path = tmp_path / "eds.duckdb"
+    gone = f'IO Error: Cannot open file "{path}.wal": No such file or directory'
+    assert _let_go(path, gone)
+    assert _let_go(path, "IO Error: Could not set lock on file")
+    other = (
+        f'IO Error: Cannot open file "{tmp_path}/x.parquet": No such file or directory'
+    )
+    assert not _let_go(path, other)
