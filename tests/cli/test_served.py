@@ -142,6 +142,8 @@ def test_commands_work_on_a_served_warehouse(served):
 
 def test_commands_wait_for_requests_in_flight(served):
     folder, http = served
+    # its own cohort file: another worker may run the test that writes it
+    (folder / "htn.yaml").write_text(COHORT)
     statuses, stop = [], threading.Event()
 
     def ask() -> None:
