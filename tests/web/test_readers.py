@@ -124,11 +124,8 @@ def test_an_answer_computed_across_a_change_is_not_kept(server):
     assert server.web.cached(key, work) == "after the change"  # kept now
 
 
-def test_an_answer_asked_while_it_is_computed_is_computed_once(server):
-    """Twenty users opening the overview at once wait for one computation of
-    it, instead of each computing it beside the others."""
-    computing, go_on = threading.Event(), threading.Event()
-    calls = []
+def _held(calls: list, computing: threading.Event, go_on: threading.Event):
+    """Work that counts its calls, says it started, and waits for `go_on`."""
 
     def work(wh):
         calls.append(1)
@@ -136,6 +133,15 @@ def test_an_answer_asked_while_it_is_computed_is_computed_once(server):
         go_on.wait(WAIT)
         return wh.count("person")
 
+    return work
+
+
+def test_an_answer_asked_while_it_is_computed_is_computed_once(server):
+    """Twenty users opening the overview at once wait for one computation of
+    it, instead of each computing it beside the others."""
+    computing, go_on = threading.Event(), threading.Event()
+    calls = []
+    work = _held(calls, computing, go_on)
     key = ("test-readers", "once")
     with ThreadPoolExecutor(3) as pool:
         first = pool.submit(server.web.cached, key, work)
@@ -153,12 +159,7 @@ def test_answers_made_of_shared_parts_compute_each_part_once(server):
     asks its parts of the cache, which waits for a part being computed."""
     computing, go_on = threading.Event(), threading.Event()
     calls = []
-
-    def part(wh):
-        calls.append(1)
-        computing.set()
-        go_on.wait(WAIT)
-        return wh.count("person")
+    part = _held(calls, computing, go_on)
 
     def whole(name):
         return name, server.web.cached(("test-readers", "part"), part)
