@@ -24,7 +24,7 @@ from entrepot.cohort import cohort_notes
 from entrepot.errors import ExtractionError
 from entrepot.extraction._result import Backend, Extraction
 from entrepot.extraction._schema import Schema, Value
-from entrepot.nlp import changes, note_fingerprints, read_notes, snippet
+from entrepot.nlp import note_fingerprints, pending, read_notes, snippet
 from entrepot.privacy import Decision
 from entrepot.warehouse._warehouse import BOOKKEEPING
 
@@ -115,35 +115,32 @@ def extract_notes(
     current = note_fingerprints(wh, ("note_text",), nlp_system(schema, backend), notes)
     stored = extraction_table(wh)
     done = stored.filter(_mine(stored, schema, backend))
-    known = done.select("note_id", "fingerprint").distinct().to_pyarrow()
-    todo, _ = changes(
-        current,
-        dict(zip(known["note_id"].to_pylist(), known["fingerprint"].to_pylist(),
-                 strict=True)),
-    )  # fmt: skip
+    todo, _ = pending(current, done.select("note_id", "fingerprint").distinct())
+    todo = todo.to_pyarrow()
+    notes_count = current.count().to_pyarrow().as_py()
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     rows: list[dict] = []
     mentions: list[dict] = []
     read = 0
-    for batch in read_notes(wh, list(todo), ("person_id", "note_text"), batch_size):
+    for batch in read_notes(wh, todo, ("person_id", "note_text"), batch_size):
         texts = [n["note_text"] for n in batch]
         found = _checked(schema, backend, texts, backend.extract(schema, texts))
         for note, extraction in zip(batch, found, strict=True):
-            provenance = {"fingerprint": todo[note["note_id"]], "extracted_at": now}
+            provenance = {"fingerprint": note["fingerprint"], "extracted_at": now}
             rows += _rows(schema, backend, note, extraction, provenance)
             mentions += _mentions(schema, backend, note, extraction, now)
         read += len(batch)
         if progress:
             progress(f"{read} notes")
-    written = _write(wh, schema, backend, list(todo), rows, mentions)
+    written = _write(wh, schema, backend, todo["note_id"].to_pylist(), rows, mentions)
     return {
         "schema": schema.name,
         "schema_version": schema.version,
         "backend": backend.name,
         "model": backend.model,
-        "notes": len(current),
+        "notes": notes_count,
         "extracted": read,
-        "skipped": len(current) - len(todo),
+        "skipped": notes_count - todo.num_rows,
         "rows": len(rows),
         "note_nlp_rows": written,
     }

@@ -7,7 +7,7 @@ with their qualifiers (negation, hypothesis, family, history), into note_nlp.
 True
 """
 
-from entrepot.nlp._changes import changes, note_fingerprints, read_notes
+from entrepot.nlp._changes import note_fingerprints, pending, read_notes
 from entrepot.nlp._context import Context, Section, sections
 from entrepot.nlp._evaluate import (
     Gold,
@@ -35,10 +35,10 @@ __all__ = [
     "build_matcher",
     "bundled_matcher",
     "cache_dir",
-    "changes",
     "evaluate",
     "extract_lines",
     "note_fingerprints",
+    "pending",
     "fold",
     "parse_marked",
     "read_lines",

@@ -1,8 +1,9 @@
 """Which notes changed since they were last processed, found by the engine.
 
 Each note gets a fingerprint: the engine's hash of the columns a result
-depends on, salted with the version of what processes them. Only note ids and
-fingerprints travel to Python; texts are read for the notes to redo alone.
+depends on, salted with the version of what processes them. The engine
+compares them with what was processed (anti-joins); only the notes to redo
+reach Python, a batch at a time.
 """
 
 from __future__ import annotations
@@ -11,42 +12,51 @@ from collections.abc import Iterator
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 
 def note_fingerprints(
     wh, columns: tuple[str, ...], salt: str, notes: ir.Table | None = None
-) -> dict[int, str]:
-    """note_id -> fingerprint of these columns of `note` (the engine's hash);
-    of the `notes` selected from it when given."""
+) -> ir.Table:
+    """note_id and fingerprint (text: the engine's hash of these columns of
+    `note`, or of the `notes` selected from it)."""
     note = wh.table("note") if notes is None else notes
     joined = ibis.literal(salt)
     for column in columns:
         joined = joined + "|" + note[column].cast("string").fill_null("")
-    rows = note.select("note_id", fingerprint=joined.hash()).to_pyarrow()
-    return dict(
-        zip(
-            rows["note_id"].to_pylist(),
-            (str(v) for v in rows["fingerprint"].to_pylist()),
-            strict=True,
-        )
+    return note.select("note_id", fingerprint=joined.hash().cast("string"))
+
+
+def pending(current: ir.Table, known: ir.Table) -> tuple[ir.Table, ir.Table]:
+    """(notes new or changed: note_id, fingerprint; note_id of the notes gone).
+
+    `known` has note_id and fingerprint of what was processed."""
+    known = known.select("note_id", "fingerprint")
+    same = (current.note_id == known.note_id) & (
+        current.fingerprint == known.fingerprint
     )
-
-
-def changes(
-    current: dict[int, str], known: dict[int, str]
-) -> tuple[dict[int, str], list[int]]:
-    """(notes new or changed, with their fingerprint; notes gone)."""
-    todo = {i: fp for i, fp in current.items() if known.get(i) != fp}
-    return todo, sorted(set(known) - set(current))
+    todo = current.anti_join(known, same)
+    gone = known.anti_join(current, "note_id").select("note_id")
+    return todo, gone
 
 
 def read_notes(
-    wh, ids: list[int], columns: tuple[str, ...], size: int
+    wh, todo: pa.Table, columns: tuple[str, ...], size: int
 ) -> Iterator[list[dict]]:
-    """The notes with these ids, `size` at a time, in the order of `ids`."""
+    """The notes of `todo` (note_id, fingerprint), with these columns, `size`
+    at a time in the order of their ids."""
     note = wh.table("note")
-    for i in range(0, len(ids), size):
-        wanted = ids[i : i + size]
-        rows = note.filter(note.note_id.isin(wanted)).select("note_id", *columns)
+    todo = todo.sort_by("note_id")
+    for offset in range(0, todo.num_rows, size):
+        wanted = todo.slice(offset, size)
+        ids = wanted["note_id"].to_pylist()
+        rows = note.filter(among(note, ids)).select("note_id", *columns)
         by_id = {r["note_id"]: r for r in rows.to_pyarrow().to_pylist()}
-        yield [by_id[j] for j in wanted if j in by_id]
+        prints = dict(zip(ids, wanted["fingerprint"].to_pylist(), strict=True))
+        yield [by_id[i] | {"fingerprint": prints[i]} for i in ids if i in by_id]
+
+
+def among(note: ir.Table, ids: list[int]) -> ir.BooleanColumn:
+    """The notes with these ids, sorted: their range lets the engine's min/max
+    statistics skip the rest of the notes."""
+    return note.note_id.between(ids[0], ids[-1]) & note.note_id.isin(ids)

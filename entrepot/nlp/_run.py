@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from entrepot.nlp._changes import changes, note_fingerprints, read_notes
+from entrepot.nlp._changes import note_fingerprints, pending, read_notes
 from entrepot.nlp._patterns import SECTION_LOINC
 from entrepot.nlp._pipeline import VERSION, Pipeline
 from entrepot.nlp._text import unreadable
@@ -126,11 +126,11 @@ def run_nlp(
     """
     system = system_name(terms)
     terms_path = None if terms is None else str(terms)
-    state = _state_table(wh).select("note_id", "fingerprint").to_pyarrow()
-    known = dict(
-        zip(state["note_id"].to_pylist(), state["fingerprint"].to_pylist(), strict=True)
+    todo, gone = pending(
+        note_fingerprints(wh, ("note_text",), system), _state_table(wh)
     )
-    todo, gone = changes(note_fingerprints(wh, ("note_text",), system), known)
+    todo = todo.to_pyarrow()
+    gone = gone.to_pyarrow()["note_id"].to_pylist()
     concepts = _concepts(wh)
     workers = max(1, workers or os.cpu_count() or 1)
     _init(terms_path)  # in the parent too: forked workers inherit it loaded
@@ -147,12 +147,12 @@ def run_nlp(
     if wh.engine == "spark":
         from entrepot.nlp._spark import spark_batches
 
-        batches = spark_batches(wh, list(todo), terms_path, batch_size)
+        batches = spark_batches(wh, todo, terms_path, batch_size)
     else:
-        batches = _in_pool(pool, read_notes(wh, list(todo), ("note_text",), batch_size))
+        batches = _in_pool(pool, read_notes(wh, todo, ("note_text",), batch_size))
     try:
-        for processed in batches:
-            next_id = _write(wh, processed, todo, system, concepts, next_id)
+        for processed, prints in batches:
+            next_id = _write(wh, processed, prints, system, concepts, next_id)
             for _, status, mentions in processed:
                 counts[status] += 1
                 counts["mentions"] += len(mentions)
@@ -163,7 +163,7 @@ def run_nlp(
             pool.shutdown(cancel_futures=True)
     skipped = {k: v for k, v in counts.items() if k not in ("ok", "mentions")}
     return {
-        "notes": len(todo),
+        "notes": todo.num_rows,
         "processed": counts["ok"],
         "skipped": sum(skipped.values()),
         "skipped_by_reason": skipped,
@@ -173,13 +173,17 @@ def run_nlp(
     }
 
 
-def _in_pool(pool, batches: Iterator[list[dict]]) -> Iterator[list]:
-    """(note_id, status, mentions) of each batch of notes, in chunks over the pool."""
+def _in_pool(
+    pool, batches: Iterator[list[dict]]
+) -> Iterator[tuple[list, dict[int, str]]]:
+    """(note_id, status, mentions) of each batch of notes, in chunks over the
+    pool, with the batch's fingerprints."""
     for notes in batches:
         batch = [(n["note_id"], n["note_text"]) for n in notes]
         chunks = [batch[i : i + _CHUNK] for i in range(0, len(batch), _CHUNK)]
         results = pool.map(_process, chunks) if pool else map(_process, chunks)
-        yield [r for chunk in results for r in chunk]
+        prints = {n["note_id"]: n["fingerprint"] for n in notes}
+        yield [r for chunk in results for r in chunk], prints
 
 
 def _next_id(wh) -> int:

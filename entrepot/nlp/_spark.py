@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from entrepot.nlp._changes import among
 from entrepot.nlp._run import _CHUNK, _init, _process
 
 JOB_GROUP = "entrepot-nlp"
@@ -49,9 +50,10 @@ RESULT = pa.schema(
 
 
 def spark_batches(
-    wh, ids: list[int], terms: str | None, size: int
-) -> Iterator[list[tuple[int, str, list[tuple]]]]:
-    """(note_id, status, mentions) of the notes with these ids, `size` at a time."""
+    wh, todo: pa.Table, terms: str | None, size: int
+) -> Iterator[tuple[list[tuple[int, str, list[tuple]]], dict[int, str]]]:
+    """(note_id, status, mentions) of the notes of `todo` (note_id,
+    fingerprint), `size` at a time, with the batch's fingerprints."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
     session = wh.store.session
@@ -62,9 +64,11 @@ def spark_batches(
     )
     note = wh.table("note")
     cores = session.sparkContext.defaultParallelism
-    for i in range(0, len(ids), size):
-        wanted = ids[i : i + size]
-        rows = note.filter(note.note_id.isin(wanted)).select("note_id", "note_text")
+    todo = todo.sort_by("note_id")
+    for offset in range(0, todo.num_rows, size):
+        chunk = todo.slice(offset, size)
+        wanted = chunk["note_id"].to_pylist()
+        rows = note.filter(among(note, wanted)).select("note_id", "note_text")
         waves = math.ceil(len(wanted) / (_CHUNK * cores))  # every core busy each wave
         parts = min(len(wanted), waves * cores)
         frame = wh.store.frame(rows).repartition(parts).mapInArrow(task, schema)
@@ -78,7 +82,8 @@ def spark_batches(
             )
             for r in found
         }
-        yield [by_id[j] for j in wanted if j in by_id]
+        prints = dict(zip(wanted, chunk["fingerprint"].to_pylist(), strict=True))
+        yield [by_id[j] for j in wanted if j in by_id], prints
 
 
 def _task(

@@ -1,9 +1,11 @@
 """Build and update the full-text index of a warehouse's notes, incrementally.
 
 The index lives beside the warehouse (`eds.duckdb` -> `eds.duckdb.search/`).
-A small state file says which version of each note is indexed; each batch is
-one tantivy commit followed by the state, so that a run stopped midway leaves
-a consistent index and the next run redoes only what is missing.
+Its state says which version of each note is indexed: a folder of Parquet
+parts, each batch's one tantivy commit followed by a part of its notes (a note
+removed gets a part without fingerprint), compacted into one part at the end
+of a run. A run stopped midway leaves a consistent index, and the next run
+redoes only what is missing. The engine compares the state with the notes.
 """
 
 from __future__ import annotations
@@ -11,17 +13,20 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 import tantivy
 
 from entrepot.errors import SearchIndexError
-from entrepot.nlp._changes import changes, note_fingerprints, read_notes
+from entrepot.nlp._changes import note_fingerprints, pending, read_notes
 from entrepot.nlp._pipeline import VERSION as PIPELINE_VERSION
 from entrepot.nlp._text import unreadable
 from entrepot.search._schema import (
@@ -32,7 +37,11 @@ from entrepot.search._schema import (
     split_by_context,
 )
 
-_STATE = "notes.parquet"
+_STATE = "state"  # a folder of parts: note_id, fingerprint, seq
+_OLD_STATE = "notes.parquet"  # one file, before the state was kept in parts
+_STATE_SCHEMA = pa.schema(
+    [("note_id", pa.int64()), ("fingerprint", pa.string()), ("seq", pa.int64())]
+)
 _META = "entrepot.json"
 _CHUNK = 256
 _COLUMNS = ("person_id", "note_date", "note_title", "note_text")
@@ -52,29 +61,63 @@ def _current(path: Path) -> bool:
     return meta.exists() and json.loads(meta.read_text()).get("version") == VERSION
 
 
-def _read_state(path: Path) -> dict[int, str]:
-    if not _current(path):
-        return {}
-    state = path / _STATE
-    if not state.exists():
-        return {}
-    table = pq.read_table(state)
-    return dict(
-        zip(table["note_id"].to_pylist(), table["fingerprint"].to_pylist(), strict=True)
-    )
+def _parts(path: Path) -> list[Path]:
+    """The state's parts, oldest first (an older single file becomes the first)."""
+    old = path / _OLD_STATE
+    if old.exists():
+        table = pq.read_table(old)
+        seq = pa.array([0] * table.num_rows, pa.int64())
+        _write_part(path, table.append_column("seq", seq).cast(_STATE_SCHEMA), 0)
+        old.unlink()
+    folder = path / _STATE
+    return sorted(folder.glob("*.parquet")) if folder.exists() else []
 
 
-def _write_state(path: Path, state: dict[int, str]) -> None:
-    table = pa.table(
+def _write_part(path: Path, rows: pa.Table, seq: int) -> None:
+    folder = path / _STATE
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f"{seq:09d}.tmp"
+    pq.write_table(rows, partial)
+    partial.replace(folder / f"{seq:09d}.parquet")  # atomic
+    (path / _META).write_text(json.dumps({"version": VERSION}))
+
+
+def _record(path: Path, note_ids: list[int], fingerprints: list[str | None]) -> None:
+    """Add a part: these notes are indexed in this version (None: removed)."""
+    parts = _parts(path)
+    seq = int(parts[-1].stem) + 1 if parts else 0
+    rows = pa.table(
         {
-            "note_id": pa.array(list(state), pa.int64()),
-            "fingerprint": list(state.values()),
+            "note_id": pa.array(note_ids, pa.int64()),
+            "fingerprint": pa.array(fingerprints, pa.string()),
+            "seq": pa.array([seq] * len(note_ids), pa.int64()),
         }
     )
-    partial = path / f"{_STATE}.tmp"
-    pq.write_table(table, partial)
-    partial.replace(path / _STATE)  # atomic
-    (path / _META).write_text(json.dumps({"version": VERSION}))
+    _write_part(path, rows, seq)
+
+
+def _known(wh, path: Path) -> ir.Table:
+    """note_id and fingerprint of the notes in the index, read by the engine."""
+    if not _current(path) or not _parts(path):
+        return wh.store.from_arrow(_STATE_SCHEMA.empty_table()).drop("seq")
+    rows = wh.store.read_file(path / _STATE)
+    last = ibis.row_number().over(group_by="note_id", order_by=ibis.desc("seq"))
+    rows = rows.mutate(last=last)
+    rows = rows.filter((rows.last == 0) & rows.fingerprint.notnull())
+    return rows.select("note_id", "fingerprint")
+
+
+def _compact(wh, path: Path) -> int:
+    """Merge the state's parts into one; the number of notes indexed."""
+    parts = _parts(path)
+    known = _known(wh, path).to_pyarrow()
+    if len(parts) > 1:
+        seq = pa.array([int(parts[-1].stem)] * known.num_rows, pa.int64())
+        merged = known.append_column("seq", seq).cast(_STATE_SCHEMA)
+        _write_part(path, merged, int(parts[-1].stem) + 1)
+        for part in parts:
+            part.unlink()
+    return known.num_rows
 
 
 def _documents(rows: list[dict]) -> list[tuple[dict, str | None]]:
@@ -97,47 +140,48 @@ def update_index(
 ) -> dict[str, object]:
     """Index new and changed notes, forget removed and opted-out ones."""
     path = path or index_path(wh)
-    fresh = not (path / _META).exists() or not _read_state(path)
+    fresh = not _current(path) or not _parts(path)
     if fresh and path.exists():
         _opened.pop(path, None)
         for stale in path.iterdir():  # an old layout or an interrupted first run
             if stale.is_file():
                 stale.unlink()
+        shutil.rmtree(path / _STATE, ignore_errors=True)
     index = open_index(path, create=True)
-    state = _read_state(path)
     current = note_fingerprints(
         wh, _COLUMNS, f"index {VERSION} pipeline {PIPELINE_VERSION}"
     )
     if wh.has_table("optout"):
         note = wh.table("note")
-        optout = wh.table("optout")
-        hidden = note.filter(note.person_id.isin(optout.person_id)).note_id
-        for note_id in hidden.to_pyarrow().to_pylist():
-            current.pop(note_id, None)
-    todo, gone = changes(current, state)
+        hidden = note.filter(note.person_id.isin(wh.table("optout").person_id))
+        current = current.filter(~current.note_id.isin(hidden.note_id))
+    todo, gone = pending(current, _known(wh, path))
+    todo = todo.to_pyarrow()
+    gone = gone.to_pyarrow()["note_id"].to_pylist()
     counts: Counter = Counter()
     writer = index.writer(heap_size=256_000_000)
     try:
         if gone:
             for note_id in gone:
                 writer.delete_documents_by_term("note_id", note_id)
-                state.pop(note_id, None)
             writer.commit()
-            _write_state(path, state)
-        with _pool(workers, len(todo)) as pool:
-            for batch in read_notes(wh, list(todo), _COLUMNS, batch_size):
-                _index_batch(writer, batch, todo, pool, state, counts)
+            _record(path, gone, [None] * len(gone))
+        with _pool(workers, todo.num_rows) as pool:
+            for batch in read_notes(wh, todo, _COLUMNS, batch_size):
+                _index_batch(writer, batch, pool, counts, replace=not fresh)
                 writer.commit()
-                _write_state(path, state)
+                _record(path, [r["note_id"] for r in batch],
+                        [r["fingerprint"] for r in batch])  # fmt: skip
                 if progress:
-                    progress(f"{len(state)} notes")
+                    progress(f"{counts.total()} notes")
     except BaseException:
         writer.rollback()
         raise
     finally:
         writer.wait_merging_threads()
     if not (path / _META).exists():
-        _write_state(path, state)
+        _record(path, [], [])
+    notes = _compact(wh, path)
     skipped = {k: v for k, v in counts.items() if k != "indexed"}
     return {
         "index": str(path),
@@ -145,26 +189,21 @@ def update_index(
         "removed": len(gone),
         "skipped": sum(skipped.values()),
         "skipped_by_reason": skipped,
-        "notes": len(state),
+        "notes": notes,
     }
 
 
 def _index_batch(
-    writer,
-    batch: list[dict],
-    fingerprints: dict[int, str],
-    pool,
-    state: dict[int, str],
-    counts: Counter,
+    writer, batch: list[dict], pool, counts: Counter, *, replace: bool
 ) -> None:
+    """Add a batch of notes to the index; `replace` their older versions."""
     chunks = [batch[i : i + _CHUNK] for i in range(0, len(batch), _CHUNK)]
     results = pool.map(_documents, chunks) if pool else map(_documents, chunks)
     done = [d for chunk in results for d in chunk]
     for row, (fields, why) in zip(batch, done, strict=True):
         note_id = row["note_id"]
-        if note_id in state:
+        if replace:
             writer.delete_documents_by_term("note_id", note_id)
-        state[note_id] = fingerprints[note_id]
         if why:
             counts[why] += 1
             continue
@@ -203,23 +242,14 @@ def forget_persons(wh, person_ids: list[int]) -> int:
     if not _current(path) or not person_ids:
         return 0  # an older layout is rebuilt without them
     index = open_index(path)
-    writer = index.writer(heap_size=50_000_000)
-    for person in person_ids:
-        writer.delete_documents_by_term("person_id", int(person))
-    writer.commit()
-    writer.wait_merging_threads()
     index.reload()
-    state = _read_state(path)  # their notes are already erased: ask the index
-    searcher = index.searcher()
-    kept = set()
-    if searcher.num_docs:
-        hits = searcher.search(tantivy.Query.all_query(), limit=searcher.num_docs).hits
-        kept = set(searcher.fast_field_values("note_id", [a for _, a in hits]))
-    removed = [i for i in state if i not in kept]
-    for i in removed:
-        state.pop(i)
-    _write_state(path, state)
-    return len(removed)
+    searcher = index.searcher()  # their notes are already erased: ask the index
+    note_ids = []
+    for person in person_ids:
+        query = tantivy.Query.term_query(index.schema, "person_id", int(person))
+        hits = searcher.search(query, limit=max(searcher.num_docs, 1)).hits
+        note_ids += searcher.fast_field_values("note_id", [a for _, a in hits])
+    return forget_notes(wh, note_ids)
 
 
 def forget_notes(wh, note_ids: list[int]) -> int:
@@ -228,6 +258,8 @@ def forget_notes(wh, note_ids: list[int]) -> int:
     path = index_path(wh)
     if not _current(path) or not note_ids:
         return 0
+    known = _known(wh, path)
+    removed = known.filter(known.note_id.isin(note_ids)).note_id.to_pyarrow()
     index = open_index(path)
     writer = index.writer(heap_size=50_000_000)
     for note_id in note_ids:
@@ -235,9 +267,7 @@ def forget_notes(wh, note_ids: list[int]) -> int:
     writer.commit()
     writer.wait_merging_threads()
     index.reload()
-    state = _read_state(path)
-    removed = [i for i in note_ids if state.pop(i, None) is not None]
-    _write_state(path, state)
+    _record(path, removed.to_pylist(), [None] * len(removed))
     return len(removed)
 
 

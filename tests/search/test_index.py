@@ -91,3 +91,49 @@ def test_an_index_of_an_older_layout_is_rebuilt(indexed):
     assert update_index(indexed, workers=1)["indexed"] == 5
     hits = search_notes(indexed, "méthotrexate")["hits"]
     assert [(h["note_id"], h["note_title"]) for h in hits] == [(5, "Ordonnance")]
+
+
+def _many(wh, count: int) -> None:
+    add_notes(
+        wh,
+        {
+            100 + i: ("IPP3", date(2020, 1, 1), "Note", f"Note {i}. Toux {i}.")
+            for i in range(count)
+        },
+    )
+
+
+def test_a_run_stopped_midway_goes_on_where_it_stopped(notes_warehouse):
+    """Each batch is recorded as it is committed; the next run does the rest
+    and leaves the state in one part."""
+    _many(notes_warehouse, 300)
+    done = []
+
+    def stop_after_two(label):
+        done.append(label)
+        if len(done) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        update_index(notes_warehouse, workers=1, batch_size=100, progress=stop_after_two)
+    parts = sorted((index_path(notes_warehouse) / "state").glob("*.parquet"))
+    assert len(parts) == 2
+    result = update_index(notes_warehouse, workers=1, batch_size=100)
+    assert (result["indexed"], result["notes"]) == (105, 305)
+    assert len(list((index_path(notes_warehouse) / "state").glob("*.parquet"))) == 1
+    assert search_notes(notes_warehouse, "toux")["notes"] == 301
+
+
+def test_the_state_of_one_file_an_older_entrepot_wrote_is_kept(indexed):
+    """Before the state was kept in parts it was one `notes.parquet`: it is
+    read as the first part, and nothing is indexed again."""
+    import pyarrow.parquet as pq
+
+    folder = index_path(indexed) / "state"
+    (part,) = folder.glob("*.parquet")
+    pq.write_table(pq.read_table(part).drop(["seq"]), folder.parent / "notes.parquet")
+    part.unlink()
+    folder.rmdir()
+    result = update_index(indexed, workers=1)
+    assert (result["indexed"], result["removed"], result["notes"]) == (0, 0, 5)
+    assert not (folder.parent / "notes.parquet").exists()
