@@ -28,7 +28,7 @@ LABELS = {
     "NDA",
     "HOPITAL",
 }
-#: Words of a surname that are not a family's name of their own.
+#: Words of a surname that are not a family's name of their own (particles, `Saint-`).
 PARTICLES = {
     "de",
     "du",
@@ -42,8 +42,8 @@ PARTICLES = {
     "von",
     "da",
     "dos",
-    "di",
 }
+PARTICLES |= {"di", "saint", "sainte"}
 
 
 def _load(name):
