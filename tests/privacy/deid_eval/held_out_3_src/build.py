@@ -2,17 +2,34 @@
 
 [[value|CODE]] marks an identifier, {{term}} a medical term to keep.
 In an NSS value and in the patient's nir, '??' is replaced by the NIR key."""
-import json, re, sys
+
+import json
+import re
+import sys
 from pathlib import Path
 
-CODES = {"N": "NOM", "P": "PRENOM", "D": "DATE", "DN": "DATE_NAISSANCE", "A": "ADRESSE",
-         "V": "VILLE", "Z": "ZIP", "T": "TEL", "M": "MAIL", "S": "NSS", "I": "IPP",
-         "NDA": "NDA", "H": "HOPITAL"}
+CODES = {
+    "N": "NOM",
+    "P": "PRENOM",
+    "D": "DATE",
+    "DN": "DATE_NAISSANCE",
+    "A": "ADRESSE",
+    "V": "VILLE",
+    "Z": "ZIP",
+    "T": "TEL",
+    "M": "MAIL",
+    "S": "NSS",
+    "I": "IPP",
+    "NDA": "NDA",
+    "H": "HOPITAL",
+}
 TOKEN = re.compile(r"\[\[(.+?)\|([A-Z]+)\]\]|\{\{(.+?)\}\}")
 
 
 def key(nir):
-    digits = nir.replace(" ", "").replace("??", "").replace("2A", "19").replace("2B", "18")
+    digits = (
+        nir.replace(" ", "").replace("??", "").replace("2A", "19").replace("2B", "18")
+    )
     assert len(digits) == 13, nir
     return nir.replace("??", f"{97 - int(digits) % 97:02d}")
 
@@ -21,7 +38,7 @@ def parse(block):
     head, _, body = block.partition("\n---\n")
     lines = head.strip().splitlines()
     doc_id = lines[0].strip()
-    meta = dict(l.split(": ", 1) for l in lines[1:])
+    meta = dict(line.split(": ", 1) for line in lines[1:])
     patient = json.loads(meta["patient"])
     if "nir" in patient:
         patient["nir"] = key(patient["nir"])
@@ -29,8 +46,9 @@ def parse(block):
     text, idents, terms, pos = [], [], [], 0
     out = 0
     for m in TOKEN.finditer(body):
-        chunk = body[pos:m.start()]
-        text.append(chunk); out += len(chunk)
+        chunk = body[pos : m.start()]
+        text.append(chunk)
+        out += len(chunk)
         if m.group(3) is not None:
             value = m.group(3)
             terms.append({"start": out, "end": out + len(value), "text": value})
@@ -39,29 +57,47 @@ def parse(block):
             label = CODES[code]
             if label == "NSS":
                 value = key(value)
-            idents.append({"start": out, "end": out + len(value), "label": label, "text": value})
-        text.append(value); out += len(value); pos = m.end()
+            idents.append(
+                {"start": out, "end": out + len(value), "label": label, "text": value}
+            )
+        text.append(value)
+        out += len(value)
+        pos = m.end()
     text.append(body[pos:])
     text = "".join(text)
-    assert "[[" not in text and "]]" not in text and "{{" not in text and "}}" not in text, doc_id
-    return {"id": doc_id, "style": meta["style"], "patient": patient, "text": text,
-            "identifiers": idents, "medical_terms": terms}
+    assert (
+        "[[" not in text and "]]" not in text and "{{" not in text and "}}" not in text
+    ), doc_id
+    return {
+        "id": doc_id,
+        "style": meta["style"],
+        "patient": patient,
+        "text": text,
+        "identifiers": idents,
+        "medical_terms": terms,
+    }
 
 
 def lint(doc):
     """Flag what looks like an identifier left unmarked, for a human to look at."""
     t = doc["text"]
-    cov = {i for s in doc["identifiers"] + doc["medical_terms"] for i in range(s["start"], s["end"])}
-    pats = [r"\d{2}[ .-]?\d{2}[ .-]?\d{2}[ .-]?\d{2}[ .-]?\d{2}", r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b",
-            r"\S+@\S+", r"\b\d{5}\b", r"\b\d{8,}\b",
-            r"\b\d{1,2}(er)? (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)"]
+    cov = {
+        i
+        for s in doc["identifiers"] + doc["medical_terms"]
+        for i in range(s["start"], s["end"])
+    }
+    pats = [
+        r"\d{2}[ .-]?\d{2}[ .-]?\d{2}[ .-]?\d{2}[ .-]?\d{2}",
+        r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b",
+        r"\S+@\S+",
+        r"\b\d{5}\b",
+        r"\b\d{8,}\b",
+        r"\b\d{1,2}(er)? (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)",
+    ]
     for p in pats:
         for m in re.finditer(p, t):
             if not set(range(m.start(), m.end())) <= cov:
                 print(f"  {doc['id']}: unmarked? {m.group()!r}")
-    # names marked somewhere in the doc but present unmarked
-    for s in doc["identifiers"]:
-        pass
 
 
 docs = []
@@ -70,6 +106,12 @@ for f in sorted(Path(__file__).parent.glob("*.txt")):
         docs.append(parse(block))
 for d in docs:
     lint(d)
-out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent.parent / "held_out_3.jsonl"
-out.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+out = (
+    Path(sys.argv[1])
+    if len(sys.argv) > 1
+    else Path(__file__).parent.parent / "held_out_3.jsonl"
+)
+out.write_text(
+    "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8"
+)
 print(len(docs), "documents")
