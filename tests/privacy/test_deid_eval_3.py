@@ -1,0 +1,162 @@
+"""Integrity of held-out set 3 (`deid_eval/held_out_3.jsonl`).
+
+Reads only the evaluation files: it checks the annotations against the text, and that no
+surname of set 3 comes from an earlier set, not any de-identifier."""
+
+import itertools
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent / "deid_eval"
+LABELS = {
+    "NOM",
+    "PRENOM",
+    "DATE",
+    "DATE_NAISSANCE",
+    "ADRESSE",
+    "VILLE",
+    "ZIP",
+    "TEL",
+    "MAIL",
+    "NSS",
+    "IPP",
+    "NDA",
+    "HOPITAL",
+}
+#: Words of a surname that are not a family's name of their own (particles, `Saint-`).
+PARTICLES = {
+    "de",
+    "du",
+    "des",
+    "la",
+    "le",
+    "les",
+    "van",
+    "den",
+    "der",
+    "von",
+    "da",
+    "dos",
+}
+PARTICLES |= {"di", "saint", "sainte"}
+
+
+def _load(name):
+    path = HERE / name
+    return [
+        json.loads(line)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+
+
+DOCS = _load("held_out_3.jsonl")
+EARLIER = ("documents.jsonl", "held_out.jsonl", "held_out_2.jsonl")
+
+
+def nir_key_ok(nir):
+    digits = re.sub(r"\s", "", nir).upper()
+    if not re.fullmatch(r"[12]\d{2}\d{2}(\d{2}|2A|2B)\d{6}\d{2}", digits):
+        return False
+    body = digits[:13].replace("2A", "19").replace("2B", "18")
+    return 97 - int(body) % 97 == int(digits[13:])
+
+
+def surname_words(value):
+    """The words of a surname, lower case without accents, particles left out."""
+    plain = (
+        unicodedata.normalize("NFKD", value)
+        .encode("ascii", "ignore")
+        .decode()
+        .casefold()
+    )
+    return {
+        w for w in re.split(r"[\s\-'’]+", plain) if len(w) >= 3 and w not in PARTICLES
+    }
+
+
+def test_at_least_40_documents():
+    assert len(DOCS) >= 40
+    assert len({d["id"] for d in DOCS}) == len(DOCS)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=[d["id"] for d in DOCS])
+def test_offsets_labels_keys(doc):
+    text = doc["text"]
+    for s in doc["identifiers"]:
+        assert text[s["start"] : s["end"]] == s["text"], s
+        assert s["label"] in LABELS, s
+        assert s["text"] == s["text"].strip() and s["text"], s
+        if s["label"] == "NSS":
+            assert nir_key_ok(s["text"]), s
+    for s in doc["medical_terms"]:
+        assert text[s["start"] : s["end"]] == s["text"], s
+    if "nir" in doc["patient"]:
+        assert nir_key_ok(doc["patient"]["nir"]), doc["patient"]["nir"]
+    spans = sorted((s["start"], s["end"]) for s in doc["identifiers"])
+    for (a0, a1), (b0, b1) in itertools.pairwise(spans):
+        assert a1 <= b0, (a0, a1, b0, b1)  # identifier spans do not overlap
+    terms = {i for s in doc["medical_terms"] for i in range(s["start"], s["end"])}
+    names = {i for s in doc["identifiers"] for i in range(s["start"], s["end"])}
+    assert not terms & names  # a medical term is never an identifier
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=[d["id"] for d in DOCS])
+def test_annotated_value_annotated_everywhere(doc):
+    """A value annotated once is covered by an identifier span wherever it occurs as a word
+    (case-sensitive; values shorter than 3 characters, such as a bare day `le 3`, are skipped)."""
+    text = doc["text"]
+    covered = set()
+    for s in doc["identifiers"]:
+        covered.update(range(s["start"], s["end"]))
+    missing = []
+    for value in {s["text"] for s in doc["identifiers"] if len(s["text"]) >= 3}:
+        for m in re.finditer(r"(?<!\w)" + re.escape(value) + r"(?!\w)", text):
+            if not set(range(m.start(), m.end())) <= covered:
+                missing.append((value, m.start()))
+    assert not missing, missing
+
+
+def test_patient_record_is_in_the_fields_of_an_identity():
+    fields = {
+        "first_name",
+        "last_name",
+        "birth_name",
+        "birth_date",
+        "street",
+        "postcode",
+    }
+    fields |= {"city", "phone", "email", "nir", "ipp", "nda", "ndas", "gp_name"}
+    for doc in DOCS:
+        patient = doc["patient"]
+        assert set(patient) <= fields, (doc["id"], set(patient) - fields)
+        assert {"first_name", "last_name", "birth_date"} <= set(patient), doc["id"]
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", patient["birth_date"]), doc["id"]
+
+
+def test_every_label_present():
+    counts = Counter(s["label"] for d in DOCS for s in d["identifiers"])
+    assert set(counts) == LABELS, counts
+
+
+def test_no_surname_shared_with_an_earlier_set():
+    """Set 3's surnames (NOM spans and the patients' names) share no word with the NOM spans
+    or patients' names of the development sets and held-out 2."""
+
+    def words(docs):
+        out = set()
+        for d in docs:
+            values = [s["text"] for s in d["identifiers"] if s["label"] == "NOM"]
+            values += [d["patient"].get(k, "") for k in ("last_name", "birth_name")]
+            for value in values:
+                out |= surname_words(value)
+        return out
+
+    earlier = set().union(*(words(_load(name)) for name in EARLIER))
+    shared = words(DOCS) & earlier
+    assert not shared, sorted(shared)
