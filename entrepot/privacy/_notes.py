@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -74,47 +75,76 @@ _CHANGED = pa.schema([("note_id", pa.int64()), ("_deid_text", pa.string())])
 
 
 def _changed_texts(note, config, batch_size: int, spill: Path, progress) -> dict:
-    """Read the notes `batch_size` at a time and write the changed ones'
-    de-identified texts to the Parquet file `spill` (memory holds one batch);
-    `{"notes", "changed", "spans"}`."""
-    read = changed = spans = 0
+    """Write the changed notes' de-identified texts to the Parquet file `spill`
+    (memory holds one batch); `{"notes", "changed", "spans"}`."""
+    spans = 0
+
+    def revise(row: dict) -> str | None:
+        nonlocal spans
+        text = row["note_text"] or ""
+        new, found = _deidentified(text, config)
+        if found and new != text:
+            spans += found
+            return new
+        return None
+
+    def report(read: int) -> None:
+        if progress:
+            progress(f"de-identifying notes ({read:,})")
+
+    read, changed = spill_changed(
+        note.select("note_id", "note_text"), revise, spill, batch_size, report
+    )
+    return {"notes": read, "changed": changed, "spans": spans}
+
+
+def spill_changed(
+    notes: ir.Table,
+    revise: Callable[[dict], str | None],
+    spill: Path,
+    batch_size: int = 5_000,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[int, int]:
+    """Write the notes whose text `revise` changes to the Parquet file `spill`
+    (`note_id`, `_deid_text`), reading `batch_size` notes at a time (memory
+    holds one batch); (notes read, notes changed).
+
+    `revise` gets each note's selected columns and gives its new text, or None."""
+    read = changed = 0
     with pq.ParquetWriter(spill, _CHANGED) as writer:
-        for batch in note.select("note_id", "note_text").to_pyarrow_batches(
-            chunk_size=batch_size
-        ):
+        for batch in notes.to_pyarrow_batches(chunk_size=batch_size):
             ids, texts = [], []
-            for note_id, text in zip(
-                batch.column("note_id").to_pylist(),
-                batch.column("note_text").to_pylist(),
-                strict=True,
-            ):
-                new, found = _deidentified(text or "", config)
-                if found and new != (text or ""):
-                    ids.append(note_id)
+            for row in batch.to_pylist():
+                new = revise(row)
+                if new is not None:
+                    ids.append(row["note_id"])
                     texts.append(new)
-                    spans += found
             if ids:
                 writer.write_table(pa.table([ids, texts], schema=_CHANGED))
             read += batch.num_rows
             changed += len(ids)
             if progress:
-                progress(f"de-identifying notes ({read:,})")
-    return {"notes": read, "changed": changed, "spans": spans}
+                progress(read)
+    return read, changed
+
+
+def with_texts(notes: ir.Table, changes: ir.Table) -> ir.Table:
+    """`notes` with the texts of `changes` (as `spill_changed` writes them)."""
+    joined = notes.left_join(changes, notes.note_id == changes.note_id)
+    return joined.select(
+        *[
+            ibis.coalesce(changes._deid_text, notes.note_text).name(c)
+            if c == "note_text"
+            else notes[c]
+            for c in notes.columns
+        ]
+    )
 
 
 def _rewrite(wh, note, changes) -> None:
     """Replace the changed notes' texts, and delete every annotation of a
     changed note and every identifier annotation, in one transaction."""
-    joined = note.left_join(changes, note.note_id == changes.note_id)
-    rewritten = joined.select(
-        *[
-            ibis.coalesce(changes._deid_text, note.note_text).name(c)
-            if c == "note_text"
-            else note[c]
-            for c in note.columns
-        ]
-    )
-    writes = {"note": wh.store.materialize(rewritten)}
+    writes = {"note": wh.store.materialize(with_texts(note, changes))}
     if wh.has_table("note_annotation"):
         gold = wh.table("note_annotation")
         kept = gold.filter(gold.kind != "identifier").anti_join(

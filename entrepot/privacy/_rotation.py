@@ -22,9 +22,11 @@ the old key), and the public key that seals new ones is the new key's.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
@@ -34,6 +36,7 @@ from entrepot.errors import KeyFileError, PrivacyError
 from entrepot.privacy._audit import audit
 from entrepot.privacy._dates import shift_days, shifted
 from entrepot.privacy._keys import SecretKey
+from entrepot.privacy._notes import spill_changed, with_texts
 from entrepot.privacy._pseudonym import person_id
 from entrepot.privacy._sealed import (
     OPTOUT_PUBLIC_KEY,
@@ -110,18 +113,21 @@ def rotate_key(
                     rows = _reshifted(name, rows, person, shifts.table)
                 rewritten[name] = wh.store.materialize(rows)
                 counts[name] = wh.count(name)
-    if shifts and "note" in rewritten:
-        rewritten["note"] = _notes_reshifted(wh, rewritten["note"], shifts.by_new)
     quarantine = _quarantine(wh, pairs, shifts.by_old if shifts else {})
     settings = settings_with(wh, KEY_FINGERPRINT, new.fingerprint)
-    with wh.store.transaction() as tx:
-        for name, rows in rewritten.items():
-            tx.replace(schema_of(name), name, rows)
-        if quarantine is not None:
-            tx.replace("entrepot", "quarantine", quarantine)
-        tx.replace("entrepot", "privacy_settings", settings)
-        if wh.has_table(_FINGERPRINTS):
-            tx.replace("entrepot", _FINGERPRINTS, wh.table(_FINGERPRINTS).limit(0))
+    with tempfile.TemporaryDirectory(prefix="entrepot-rotate-") as folder:
+        if shifts and "note" in rewritten:
+            rewritten["note"] = _notes_reshifted(
+                wh, rewritten["note"], shifts.by_new, Path(folder) / "notes.parquet"
+            )
+        with wh.store.transaction() as tx:
+            for name, rows in rewritten.items():
+                tx.replace(schema_of(name), name, rows)
+            if quarantine is not None:
+                tx.replace("entrepot", "quarantine", quarantine)
+            tx.replace("entrepot", "privacy_settings", settings)
+            if wh.has_table(_FINGERPRINTS):
+                tx.replace("entrepot", _FINGERPRINTS, wh.table(_FINGERPRINTS).limit(0))
     if get_setting(wh, OPTOUT_PUBLIC_KEY) is not None:
         publish_optout_key(wh, new)  # new requests are sealed for the new key
     rekey_identities(
@@ -264,22 +270,24 @@ def _count(t: ir.Table) -> int:
     return int(t.count().to_pyarrow().as_py())
 
 
-def _notes_reshifted(wh, notes: ir.Table, by_new: dict[int, int]) -> ir.Table:
+def _notes_reshifted(
+    wh, notes: ir.Table, by_new: dict[int, int], spill: Path
+) -> ir.Table:
     """Notes with the dates written in their text moved by their patient's
-    change of shift, as de-identification wrote them (`shifted_date`)."""
-    rows = notes.to_pyarrow()
-    texts = []
-    for text, pid in zip(
-        rows["note_text"].to_pylist(), rows["person_id"].to_pylist(), strict=True
-    ):
-        days = by_new.get(pid, 0)
-        if text and days:
-            text = WRITTEN_DATE.sub(
-                lambda m, d=days: shifted_date(m[0], d) or m[0], text
-            )
-        texts.append(text)
-    index = rows.column_names.index("note_text")
-    return wh.store.from_arrow(rows.set_column(index, "note_text", pa.array(texts)))
+    change of shift, as de-identification wrote them (`shifted_date`); the
+    changed texts go through the Parquet file `spill`, a batch at a time."""
+
+    def revise(row: dict) -> str | None:
+        text, days = row["note_text"], by_new.get(row["person_id"], 0)
+        if not (text and days):
+            return None
+        moved = WRITTEN_DATE.sub(lambda m: shifted_date(m[0], days) or m[0], text)
+        return moved if moved != text else None
+
+    columns = notes.select("note_id", "person_id", "note_text")
+    if not spill_changed(columns, revise, spill)[1]:
+        return notes
+    return wh.store.materialize(with_texts(notes, wh.store.read_file(spill)))
 
 
 def _quarantine(
