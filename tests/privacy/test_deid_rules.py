@@ -1177,13 +1177,18 @@ BARE_DAYS = [
 NAMES_OF_EVERY_ALPHABET = [
     case("Vue avec Mme Wiśniewska, aide à domicile.", ("Wiśniewska", "NOM")),
     case("Dr Łukasz NOWICKI", ("Łukasz", "PRENOM"), ("NOWICKI", "NOM")),
-    case("son frère Iñigo, 40 ans", ("Iñigo", "PRENOM")),
-    case("Mme Álvarez Begoña", ("Álvarez", "NOM"), ("Begoña", "PRENOM")),
+    case("son frère Iñigo ARANA, 40 ans", ("Iñigo", "PRENOM"), ("ARANA", "NOM")),
+    case("Mme Begoña ÁLVAREZ", ("Begoña", "PRENOM"), ("ÁLVAREZ", "NOM")),
     case("M. Lo-A-Njoe Patrick", ("Lo-A-Njoe", "NOM"), ("Patrick", "PRENOM")),
     case("PR J-L. MERCADIER", ("J-L.", "PRENOM"), ("MERCADIER", "NOM")),
     case("08h - S. Carvalho IDE", ("S.", "PRENOM"), ("Carvalho", "NOM")),
     case("Son voisin, surnommé « Kiki », passe.", ("Kiki", "PRENOM")),
     case("Réclame sa sœur qu'elle appelle « Mimi ».", ("Mimi", "PRENOM")),
+    case(
+        "Bien cordialement,\nNadège\nSecrétariat de pneumologie",
+        ("Nadège", "PRENOM"),
+    ),
+    case("Bien à vous,\nKeziah", ("Keziah", "PRENOM")),
     case(
         "née le 3 mai 1990 (selon ses papiers) à Kindia",
         ("3 mai 1990", "DATE_NAISSANCE"),
@@ -1223,7 +1228,7 @@ PLACES_AND_LINES = [
         ("Centre de rééducation Paul Dottin", "HOPITAL"),
     ),
     case("Suivi au CSAPA Le Relais", ("CSAPA Le Relais", "HOPITAL")),
-    case("Hôpital Nord - ELSA (équipe de liaison)", ("Hôpital Nord", "HOPITAL")),
+    case("CHU Sud - PASS (accès aux soins)", ("CHU Sud", "HOPITAL")),
     case("42330 ST GALMIER", ("42330", "ZIP"), ("ST GALMIER", "VILLE")),
     case(
         "Médecin : DR FAURE - VILLEFRANCHE SUR SAONE",

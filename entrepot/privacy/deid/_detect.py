@@ -46,7 +46,7 @@ _HOSPITAL_TOWN = re.compile(rf"(?:,| [–—-])? (?:à )?({p.TOWN})")
 #: Acronyms of units and services that follow a facility's name and are not its own.
 _UNIT_ACRONYMS = frozenset(
     "sau hdj hds usc usic uhcd ufr uf cs cmp smr ssr usld had dim sos uma umd us ucsa crcm "
-    "crmr cmrr ssiad".split()
+    "crmr cmrr ssiad elsa pass emsp emg".split()
 )
 _CEDEX = re.compile(r" cedex(?: \d+)?$")
 _ARTICLE = re.compile(r"(?:les?|la) |l'")
@@ -69,17 +69,22 @@ def patterns(text: str) -> list[Span]:
     if "@" in text:
         spans += [(m.start(), m.end(), "MAIL") for m in p.MAIL.finditer(text)]
     spans += [(m.start(), m.end(), "TEL") for m in p.PHONE.finditer(text)]
+    spans += [(m.start(), m.end(), "TEL") for m in p.EXTENSION.finditer(text)]
     for m in p.NIR.finditer(text):
         if p.nir_key_ok(m.group()) or p.NIR_CUE.search(text, 0, m.start()):
             spans.append((m.start(), m.end(), "NSS"))
     for m in p.DIGITS.finditer(text):
-        spans.append((m.start(), m.end(), _number_label(text, m)))
-    for m in p.CUED_NUMBER.finditer(text):
-        before = _before(text, m.start())
-        if p.NDA_CUE.search(before) or p.IPP_CUE.search(before):
+        if not p.PROFESSIONAL_CUE.search(_before(text, m.start())):
             spans.append((m.start(), m.end(), _number_label(text, m)))
-    for m in (*p.DATE.finditer(text), *p.YEAR.finditer(text)):
+    for m in (*p.CUED_NUMBER.finditer(text), *p.CUED_CODE.finditer(text)):
+        before = _before(text, m.start())
+        if (p.NDA_CUE.search(before) or p.IPP_CUE.search(before)) and sum(
+            c.isdigit() for c in m.group()
+        ) >= 5:
+            spans.append((m.start(), m.end(), _number_label(text, m)))
+    for m in (*p.DATE.finditer(text), *p.YEAR.finditer(text), *_spaced_dates(text)):
         spans.append((m.start(), m.end(), _date_label(text, m.start())))
+    spans += [(m.start(), m.end(), "DATE") for m in p.BARE_DAY.finditer(text)]
     for m in p.ADDRESS.finditer(text):
         end = m.start() + len(m.group().rstrip(" -–—'"))
         if any(c.isupper() for c in text[m.start() : end]):
@@ -90,7 +95,7 @@ def patterns(text: str) -> list[Span]:
     for m in p.ZIP_CITY.finditer(text):
         city = m.group(2)
         spaced = " " in m.group(1)  # `59 000 Lille`: only before a commune
-        if _CEDEX.sub("", fold(city)) in cities() or (
+        if _saint(_CEDEX.sub("", fold(city)).replace(" ", "-")) in cities() or (
             not spaced and any(c.islower() for c in city.split()[0])
         ):
             spans.append((m.start(1), m.end(1), "ZIP"))
@@ -158,6 +163,8 @@ def facilities(text: str) -> list[Span]:
             for w in fold(second.group(1)).split("-")
         ):
             spans.append((second.start(1), second.end(1), "HOPITAL"))
+        if site := p.FACILITY_SITE.match(text, end):
+            spans.append((site.start(1), site.end(1), "HOPITAL"))
         acronym = p.FACILITY_ACRONYM.match(text, end)
         if acronym and fold(acronym.group(1)) not in NOT_NAMES | _UNIT_ACRONYMS:
             acronyms.add(acronym.group(1))
@@ -165,6 +172,15 @@ def facilities(text: str) -> list[Span]:
         if town and fold(town.group(1)) in cities():
             spans.append((town.start(1), town.end(1), "VILLE"))
     return spans + _acronyms(text, acronyms)
+
+
+def _spaced_dates(text: str) -> Iterator[re.Match]:
+    """Dates typed with spaces between their digits whose day and month are
+    one (`2 1 . 1 1 . 2 0 2 6`)."""
+    for m in p.SPACED_DATE.finditer(text) if " " in text else ():
+        day, month = (int((m.group(k) or "") + (m.group(k + 1) or "")) for k in (1, 3))
+        if " " in m.group() and 1 <= day <= 31 and 1 <= month <= 12:
+            yield m
 
 
 def _unknown(place: str) -> bool:
@@ -354,12 +370,16 @@ def names(text: str, identity: Identity | None) -> list[Span]:
 
 
 def _initials(text: str, spans: list[Span]) -> list[Span]:
-    """An initial right after a first name: the surname (`Sabrina M.`)."""
+    """An initial right after a first name: the surname (`Sabrina M.`); right
+    before a surname: the first name (`J. Dos Santos`)."""
     out = []
-    for _, end, label in spans:
+    for start, end, label in spans:
         initial = p.INITIAL_AFTER.match(text, end) if label == "PRENOM" else None
         if initial:
             out.append((initial.start(1), initial.end(), "NOM"))
+        before = p.INITIAL_BEFORE.search(text, max(0, start - 6), start)
+        if label == "NOM" and before:
+            out.append((before.start(1), before.end(1), "PRENOM"))
     return out
 
 

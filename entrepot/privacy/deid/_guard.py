@@ -55,9 +55,24 @@ def _listed() -> re.Pattern:
     return re.compile(rf"(?<![\w-])(?=[{p.UPPER}])(?:{alternatives})(?![\w-])")
 
 
+@cache
+def _scored() -> re.Pattern:
+    """Every eponym of the guard list, names included, before a value: a score
+    (`Barthel 35/100`, `Karnofsky 70 %`, `Glasgow à 14`)."""
+    listed = [
+        e for e in _lines("entrepot.data.privacy", "eponyms.txt") if not e.startswith("#")
+    ]
+    alternatives = "|".join(re.escape(e) for e in sorted(listed, key=len, reverse=True))
+    return re.compile(
+        rf"(?<![\w-])(?=[{p.UPPER}])(?:{alternatives})(?= ?(?:à |= ?|: ?)?\d)"
+    )
+
+
 @lru_cache(maxsize=4)  # asked for by each finder of one text
 def eponyms(text: str) -> tuple[tuple[int, int, bool], ...]:
-    """Ranges of eponyms: (start, end, whether a medical head word precedes)."""
+    """Ranges of eponyms: (start, end, whether a medical head word precedes,
+    or a score's value follows)."""
     out = [(m.start(1), m.end(1), True) for m in _AFTER_HEAD.finditer(text)]
     out += [(m.start(), m.end(), False) for m in _listed().finditer(text)]
+    out += [(m.start(), m.end(), True) for m in _scored().finditer(text)]
     return tuple(out)
