@@ -1188,7 +1188,22 @@ NAMES_OF_EVERY_ALPHABET = [
         "Bien cordialement,\nNadège\nSecrétariat de pneumologie",
         ("Nadège", "PRENOM"),
     ),
-    case("Bien à vous,\nKeziah", ("Keziah", "PRENOM")),
+    case("Il réclame sa nièce « Lulu ».", ("Lulu", "PRENOM")),
+    case("- grand-mère maternelle : Violette, 80 ans", ("Violette", "PRENOM")),
+    case("- oncle : M. Le Bihan Michel", ("Le Bihan", "NOM"), ("Michel", "PRENOM")),
+    case("Monsieur le Docteur TAN", ("TAN", "NOM")),
+    case(
+        "né le 1/1/1950 à Nha Trang-Ville (Vietnam)",
+        ("1/1/1950", "DATE_NAISSANCE"),
+        ("Nha Trang-Ville", "VILLE"),
+    ),
+    case(
+        "Opérateur : Dr Aitor ZUBIRI   Aide : Dr Paul Roy",
+        ("Aitor", "PRENOM"),
+        ("ZUBIRI", "NOM"),
+        ("Paul", "PRENOM"),
+        ("Roy", "NOM"),
+    ),
     case(
         "née le 3 mai 1990 (selon ses papiers) à Kindia",
         ("3 mai 1990", "DATE_NAISSANCE"),
@@ -1219,11 +1234,6 @@ PLACES_AND_LINES = [
         ("Nouvel Hôpital de Vannes", "HOPITAL"),
     ),
     case(
-        "CHU Nord-Ouest - Site Sud, bâtiment B",
-        ("CHU Nord-Ouest", "HOPITAL"),
-        ("Site Sud", "HOPITAL"),
-    ),
-    case(
         "Centre de rééducation Paul Dottin",
         ("Centre de rééducation Paul Dottin", "HOPITAL"),
     ),
@@ -1246,6 +1256,9 @@ DEVELOPMENT_3_KEPT = [
     "CHER CONFRERE,",
     "Autonomie : Barthel 60/100, Karnofsky 70 %.",
     "AV OD 8/10, AV OG 6/10",
+    "Douleur EVA 4/10 à 22h, EVA 5/10 6h.",
+    "Mère : Cancer du sein à 50 ans.",
+    "Hôpital de jour, site Nord du bâtiment.",
     "Poste de soins n° 2, poste 12 du planning : sans objet.",
 ]
 

@@ -48,7 +48,7 @@ COMMON = frozenset(
         "Résultats Prélèvement Microscopie Macroscopie Ordonnance Mise Aspect Lésion "
         "Indication Rendez-vous Prochaine Venue Nous Je Il Elle Bien Chère Cher Madame "
         "Monsieur Docteur Tél Téléphone Courriel Mail E-mail Adresse Domicile Copie "
-        "Né Née Date Nom Prénom Famille Son Sa Ses"
+        "Né Née Date Nom Prénom Famille Son Sa Ses Aide"
     ).split()
 )
 #: Words that end a name found from its context (`Dr Dubois du Service de …`).
@@ -109,14 +109,18 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
             spans += found
         elif after and _first_name_alone(text, found, firsts):  # `l'interne Clément`
             spans += found
+    for m in p.RELATIVE_FIELD.finditer(text):
+        found = _name(m.start(1), m.group(1), "given", firsts)
+        if all(_person_word(fold(text[a:b]), firsts) for a, b, _ in found):
+            spans += found
     for m in p.NICKNAME.finditer(text) if "«" in text else ():
-        if _nickname(fold(m.group(1)), firsts):
+        if _person_word(fold(m.group(1)), firsts):
             spans.append((m.start(1), m.end(1), "PRENOM"))
     for m in p.NAME_LINE.finditer(text):
         if (
             _closes(text, m)
             and fold(m.group(1)) not in _SIGN_OFF
-            and _nickname(fold(m.group(1)), firsts)
+            and _person_word(fold(m.group(1)), firsts)
         ):
             spans.append((m.start(1), m.end(1), "PRENOM"))  # `Amitiés,\nBenoît`
         elif _signs(text, m):
@@ -129,9 +133,10 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
     return spans + _lower_case(text)
 
 
-def _nickname(word: str, firsts: frozenset[str]) -> bool:
-    """Whether one folded word that stands for a person (a nickname, a
-    signature's first name) is a first name, or no word of notes nor of medicine."""
+def _person_word(word: str, firsts: frozenset[str]) -> bool:
+    """Whether a folded name that stands for a person alone (a nickname, a
+    signature's or a relative's first name) is a first name, or one word that
+    is no word of notes nor of medicine."""
     return word in firsts or (
         " " not in word and word not in COMMON and unknown_word(word)
     )

@@ -163,8 +163,6 @@ def facilities(text: str) -> list[Span]:
             for w in fold(second.group(1)).split("-")
         ):
             spans.append((second.start(1), second.end(1), "HOPITAL"))
-        if site := p.FACILITY_SITE.match(text, end):
-            spans.append((site.start(1), site.end(1), "HOPITAL"))
         acronym = p.FACILITY_ACRONYM.match(text, end)
         if acronym and fold(acronym.group(1)) not in NOT_NAMES | _UNIT_ACRONYMS:
             acronyms.add(acronym.group(1))

@@ -36,7 +36,8 @@ NAME_SEQ = (
     rf"(?: [{UPPER}]\.(?![{UPPER}{LOWER}]))?"
 )
 TITLE = (
-    r"\b(?:Drs?\.?|Prs\.?|DR\.?|Docteur|DOCTEUR|Pr\.?|PR\.?|Professeur|PROFESSEUR|M\.|Mr\.?|MR\.?|"
+    r"\b(?:(?:Monsieur|Madame|MONSIEUR|MADAME) (?:le|la|LE|LA) "
+    r"(?:Docteur|Professeur|DOCTEUR|PROFESSEUR)|Drs?\.?|Prs\.?|DR\.?|Docteur|DOCTEUR|Pr\.?|PR\.?|Professeur|PROFESSEUR|M\.|Mr\.?|MR\.?|"
     r"Mmes?\.?|MME\.?|Mlle\.?|MLLE\.?|Melle\.?|MELLE\.?|Monsieur|MONSIEUR|Madame|MADAME|Mademoiselle|Me|Maître|"
     r"dr\.?|pr\.?|mme\.?|mlle\.?|mr\.?)"
 )
@@ -103,7 +104,7 @@ DATE = re.compile(
     r"(?:(?<=\b(?:lun|mar|mer|jeu|ven|sam|dim)\. )|(?<=\b(?:lundi|mardi|jeudi) )"
     r"|(?<=\bsamedi )|(?<=\b(?:mercredi|vendredi|dimanche) ))"
     rf"{_DAY_MONTH}(?![\d/]|[.,]\d)"
-    rf"|{_DAY_MONTH}(?= \d{{1,2}} ?h(?:\d\d)?\b| à \d{{1,2}} ?h)"
+    rf"|(?<!eva ){_DAY_MONTH}(?= \d{{1,2}} ?h(?:\d\d)?\b)"
     r"|"
     rf"(?:(?:{WEEKDAYS}) )?(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d{{2}}"
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
@@ -203,7 +204,7 @@ TOWN_ANYWHERE = re.compile(
 )
 #: A place of birth: `né le 12/05/1961 à Dakar`, any name.
 BIRTH_PLACE = re.compile(
-    rf"\b[nN][ée](?:\(e\)|e)?s? (?:le|en) [^\n;]{{1,45}}? à ({TOWN}(?: {WORD}(?=[ \t]*[-,.;(\n]|$)){{0,2}})"
+    rf"\b[nN][ée](?:\(e\)|e)?s? (?:le|en) [^\n;]{{1,45}}? à ({TOWN}(?:(?: {TOWN}){{1,2}}(?=[ \t]*[-,.;(\n]|$))?)"
 )
 #: A town after a word that says where someone lives or comes from (`domiciliée
 #: à`, `originaire de`, `habite`): any capitalised word; after a preposition
@@ -287,10 +288,6 @@ HOSPITAL = re.compile(
     rf"{_PLACE}(?: [1-9](?![\w.,]))?|\bAP-?H[PM]\b|\bH[ôo]tel-Dieu\b"
     # a hospital's site named after a person or a place: `site Robert Debré`
     rf"|(?<=\b[sS]ite )(?!(?:Nord|Sud|Est|Ouest)\b)(?=[{UPPER}]){_PLACE}"
-)
-#: A site of a hospital written after it: `CHU X - Site Nord`.
-FACILITY_SITE = re.compile(
-    rf"[ \t]*[–—-][ \t]*((?:[Ss]ite|SITE) (?:Nord|Sud|Est|Ouest|NORD|SUD|EST|OUEST|{_PLACE}))"
 )
 #: A day or week unit named after its place: `hôpital de jour de Kerbrat`
 #: (read in `_detect`: the place is no word of notes).
@@ -388,7 +385,14 @@ PATIENT = re.compile(
 #: `_context`).
 NICKNAME = re.compile(
     r"(?i:\bdite?s?|surnommée?s?|appel(?:le|lent|ait|aient)|\bamie?s?|copain|copine|"
-    rf"messages? de|nouvelles de)\s*[,:]?\s*«\s*({NAME_WORD})\s*»"
+    rf"messages? de|nouvelles de|{RELATIVE})\s*[,:]?\s*«\s*({NAME_WORD})\s*»"
+)
+#: A relative as a field of a family's history: `- grand-mère paternelle :
+#: Odette` (kept when each word is a first name or no word, in `_context`).
+RELATIVE_FIELD = re.compile(
+    rf"^[ \t]*[-•*]?[ \t]*(?i:{RELATIVE})(?: (?i:paternel|maternel)le?)?[ \t]*:[ \t]*"
+    rf"(?:{TITLE}[ \t]+)?({NAME_SEQ})",
+    re.MULTILINE,
 )
 #: `née Marchand`, `épouse Dubois` after a name: the birth or married name.
 MAIDEN = re.compile(rf"(?=[névÉ])\b(?:née|ép\.|veuve|(?<![Ss]on )épouse) ({NAME_SEQ})")
