@@ -114,7 +114,8 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
         if all(_person_word(fold(text[a:b]), firsts) for a, b, _ in found):
             spans += found
     for m in p.NICKNAME.finditer(text) if "«" in text else ():
-        if _person_word(fold(m.group(1)), firsts):
+        cued = p.NICKNAME_CUE.search(text, max(0, m.start() - 30), m.start())
+        if cued and _person_word(fold(m.group(1)), firsts):
             spans.append((m.start(1), m.end(1), "PRENOM"))
     for m in p.NAME_LINE.finditer(text):
         if (

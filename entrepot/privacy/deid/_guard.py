@@ -55,17 +55,11 @@ def _listed() -> re.Pattern:
     return re.compile(rf"(?<![\w-])(?=[{p.UPPER}])(?:{alternatives})(?![\w-])")
 
 
-@cache
-def _scored() -> re.Pattern:
-    """Every eponym of the guard list, names included, before a value: a score
-    (`Barthel 35/100`, `Karnofsky 70 %`, `Glasgow à 14`)."""
-    listed = [
-        e for e in _lines("entrepot.data.privacy", "eponyms.txt") if not e.startswith("#")
-    ]
-    alternatives = "|".join(re.escape(e) for e in sorted(listed, key=len, reverse=True))
-    return re.compile(
-        rf"(?<![\w-])(?=[{p.UPPER}])(?:{alternatives})(?= ?(?:à |= ?|: ?)?\d)"
-    )
+#: A capitalised word before a value: a score when an eponym (`Barthel 35/100`,
+#: `Karnofsky 70 %`, `Glasgow à 14`).
+_BEFORE_VALUE = re.compile(
+    rf"(?<![\w-])(?=[{p.UPPER}])[{p.UPPER}][\w'’-]+(?= ?(?:à |= ?|: ?)?\d)"
+)
 
 
 @lru_cache(maxsize=4)  # asked for by each finder of one text
@@ -74,5 +68,9 @@ def eponyms(text: str) -> tuple[tuple[int, int, bool], ...]:
     or a score's value follows)."""
     out = [(m.start(1), m.end(1), True) for m in _AFTER_HEAD.finditer(text)]
     out += [(m.start(), m.end(), False) for m in _listed().finditer(text)]
-    out += [(m.start(), m.end(), True) for m in _scored().finditer(text)]
+    out += [
+        (m.start(), m.end(), True)
+        for m in _BEFORE_VALUE.finditer(text)
+        if fold(m.group()) in eponym_words()
+    ]
     return tuple(out)

@@ -60,7 +60,7 @@ PHONE = re.compile(
     rf"{_END}(?:,? \(?(?:poste|p\.|ext\.?|DECT) ?:? ?\d{{2,6}}\b\)?)?"
 )
 #: A hospital's extension written alone: `poste 4417`, `DECT 5521`.
-EXTENSION = re.compile(r"\b(?:[Pp]oste|POSTE|DECT) ?(?:n° ?)?:? ?\d{3,5}(?!\d|[,./]\d)")
+EXTENSION = re.compile(r"(?=[PpD])\b(?:[Pp]oste|POSTE|DECT) ?(?:n° ?)?:? ?\d{3,5}(?!\d|[,./]\d)")
 NIR = re.compile(
     rf"{_START}(?=[12])[12][ .]?\d{{2}}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{{2}}|2[AB])"
     rf"[ .]?\d{{3}}[ .]?\d{{3}}(?:[ .]?\d{{2}})?{_END}"
@@ -70,7 +70,7 @@ DIGITS = re.compile(r"(?<![\d/])(?<!\d[-.,])(?=\d)\d{7,13}(?![\d/]|[,.]\d)")
 CUED_NUMBER = re.compile(rf"{_START}(?=\d)(?:\d+(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}")
 #: An identifier of letters and digits (`69M0023871`, `B26-0045127`), read
 #: only after an IPP or NDA label, with five digits at least (in `_detect`).
-CUED_CODE = re.compile(r"(?<![\w/-])[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19}(?![\w-])")
+CUED_CODE = re.compile(r"(?=[A-Z0-9])(?<![\w/-])(?=[A-Z-]*\d)[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19}(?![\w-])")
 #: Labels of professionals' and forms' numbers, which are nobody's identifier.
 PROFESSIONAL_CUE = re.compile(
     r"\b(?:RPPS|ADELI|FINESS|SIRET|SIREN|N° ?AM|cerfa)\s*(?:n°|no\.?)?\s*:?\s*$",
@@ -98,13 +98,13 @@ _YEAR_WORDS = (
 )
 _DAY_MONTH = r"(?:0?[1-9]|[12]\d|3[01])[/.](?:0?[1-9]|1[0-2])"
 DATE = re.compile(
-    r"(?<![\d/])(?<!apgar )\b(?=[0-9acdfhjlmnopqstv])(?:"
+    r"(?<![\d/])\b(?=[0-9acdfhjlmnopqstv])(?<!apgar )(?:"
     # a day and month after a weekday, abbreviated or not (`Lun. 30/11`), or
     # before a time (`6.12 21h15`)
-    r"(?:(?<=\b(?:lun|mar|mer|jeu|ven|sam|dim)\. )|(?<=\b(?:lundi|mardi|jeudi) )"
+    r"(?=\d)(?:(?<=\b(?:lun|mar|mer|jeu|ven|sam|dim)\. )|(?<=\b(?:lundi|mardi|jeudi) )"
     r"|(?<=\bsamedi )|(?<=\b(?:mercredi|vendredi|dimanche) ))"
     rf"{_DAY_MONTH}(?![\d/]|[.,]\d)"
-    rf"|(?<!eva ){_DAY_MONTH}(?= \d{{1,2}} ?h(?:\d\d)?\b)"
+    rf"|(?=\d)(?<!eva ){_DAY_MONTH}(?= \d{{1,2}} ?h(?:\d\d)?\b)"
     r"|"
     rf"(?:(?:{WEEKDAYS}) )?(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d{{2}}"
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
@@ -380,12 +380,12 @@ PATIENT = re.compile(
     rf" (?P<title>{TITLE}[ \t]+)?(?P<name>{NAME_SEQ})"
     r"(?=[ \t]*(?:[,.;:()\n]|$)| (?:âgée?|née?|a|est|ayant|qui|que|vue?|revue?|admise?|\d))"
 )
-#: A nickname in quotes after a word that names someone by it: `surnommé
-#: « Kiki »`, `l'appelle « Mimi »`, `son ami « Toto »` (kept when no word, in
-#: `_context`).
-NICKNAME = re.compile(
+#: A nickname in quotes (`« Kiki »`), after a word that names someone by it
+#: (`surnommé`, `l'appelle`, `son ami`, `sa nièce`): kept when no word, in `_context`.
+NICKNAME = re.compile(rf"«\s*({NAME_WORD})\s*»")
+NICKNAME_CUE = re.compile(
     r"(?i:\bdite?s?|surnommée?s?|appel(?:le|lent|ait|aient)|\bamie?s?|copain|copine|"
-    rf"messages? de|nouvelles de|{RELATIVE})\s*[,:]?\s*«\s*({NAME_WORD})\s*»"
+    rf"messages? de|nouvelles de|{RELATIVE})\s*[,:]?\s*$"
 )
 #: A relative as a field of a family's history: `- grand-mère paternelle :
 #: Odette` (kept when each word is a first name or no word, in `_context`).

@@ -9,6 +9,7 @@ from functools import lru_cache
 #: Letters O among digits, as a scanner reads a zero (`68O233119`, `06 39 OO 61`).
 _LETTER_O = re.compile(r"(?<![^\W\d_])[\dO]*O[\dO]*(?![^\W\d_])")
 _DIGIT_BESIDE = re.compile(r"\d[ ./-]?$")
+_O_BESIDE_DIGIT = re.compile(r"\d[ ./-]?O|O[ ./-]?\d")
 
 
 @lru_cache(maxsize=65536)
@@ -21,7 +22,7 @@ def fold(text: str) -> str:
 def scanned_digits(text: str) -> str:
     """`text` with each letter O read as a zero where it stands among digits (a
     scanned letter's `O8/01/27`), the same length: patterns of numbers read it."""
-    if "O" not in text:
+    if "O" not in text or not _O_BESIDE_DIGIT.search(text):
         return text
     out = list(text)
     for m in _LETTER_O.finditer(text):
