@@ -1240,6 +1240,8 @@ PLACES_AND_LINES = [
     case("Suivi au CSAPA Le Relais", ("CSAPA Le Relais", "HOPITAL")),
     case("CHU Sud - PASS (accès aux soins)", ("CHU Sud", "HOPITAL")),
     case("42330 ST GALMIER", ("42330", "ZIP"), ("ST GALMIER", "VILLE")),
+    case("Vacances à Tarifa, retour hier.", ("Tarifa", "VILLE")),
+    case("Arrivé via Ceuta le mois dernier.", ("Ceuta", "VILLE")),
     case(
         "Médecin : DR FAURE - VILLEFRANCHE SUR SAONE",
         ("FAURE", "NOM"),
@@ -1258,6 +1260,7 @@ DEVELOPMENT_3_KEPT = [
     "AV OD 8/10, AV OG 6/10",
     "Douleur EVA 4/10 à 22h, EVA 5/10 6h.",
     "Mère : Cancer du sein à 50 ans.",
+    "Pneumopathie à Klebsiella pneumoniae, bactériémie à Serratia marcescens.",
     "Hôpital de jour, site Nord du bâtiment.",
     "Poste de soins n° 2, poste 12 du planning : sans objet.",
 ]

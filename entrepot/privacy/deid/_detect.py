@@ -287,12 +287,37 @@ def towns(text: str) -> list[Span]:
 
 
 def _commune(text: str, m: re.Match) -> bool:
-    if not _common_town(fold(m.group("town")), m.group("cue")):
+    town = fold(m.group("town"))
+    if not _common_town(town, m.group("cue")) and not (
+        _place_name(town, m.group("cue")) and _ENDS_PLACE.match(text, m.end())
+    ):
         return False
     before = _WORD_BEFORE.search(text, 0, m.start())
     return not before or (
         fold(before.group(1)) not in first_names()
         and before.group(1).lower().rstrip(".") not in _TITLES
+    )
+
+
+#: What follows a place's name: punctuation, or a word of a sentence (not the
+#: species of a germ: `pneumopathie à Legionella pneumophila`).
+_ENDS_PLACE = re.compile(
+    r"[ \t]*(?:[,.;:()\n]|$)| (?:le|la|les|en|et|puis|pour|depuis|chez|avec|où|dans|au|"
+    r"aux|du|de|des|sur|vers|à)\b"
+)
+
+
+def _place_name(town: str, cue: str) -> bool:
+    """Whether a folded word after `à`, `via` or `vers` is a place the communes
+    lack (`à Porticcio`, `via Lampedusa`, `à Brive`): one word that is no word of
+    notes nor of medicine, nor a first name."""
+    return (
+        cue in ("à", "via", "vers")
+        and len(town) >= 4
+        and not any(c in town for c in " '’")
+        and town not in _NOT_TOWNS
+        and town not in first_names()
+        and _unknown(town)
     )
 
 
