@@ -1261,6 +1261,7 @@ DEVELOPMENT_3_KEPT = [
     "Douleur EVA 4/10 à 22h, EVA 5/10 6h.",
     "Mère : Cancer du sein à 50 ans.",
     "Pneumopathie à Klebsiella pneumoniae, bactériémie à Serratia marcescens.",
+    "Prélèvement à Distance du repas, puis à Proximité du lit.",
     "Hôpital de jour, site Nord du bâtiment.",
     "Poste de soins n° 2, poste 12 du planning : sans objet.",
 ]

@@ -43,6 +43,12 @@ _PLACE_WORDS = frozenset(
     "bonnes vignes moulins sauve toussaint".split()
 )
 _HOSPITAL_TOWN = re.compile(rf"(?:,| [–—-])? (?:à )?({p.TOWN})")
+#: Words of French phrases after `à`, written with a capital in typed notes
+#: (`à Jeun`, `à Droite`): never a place.
+_PHRASES = frozenset(
+    "jeun droite gauche distance proximite partir peine moitie nouveau travers terme "
+    "part cote domicile jour temps vie volonte defaut raison cause noter revoir".split()
+)
 #: Acronyms of units and services that follow a facility's name and are not its own.
 _UNIT_ACRONYMS = frozenset(
     "sau hdj hds usc usic uhcd ufr uf cs cmp smr ssr usld had dim sos uma umd us ucsa crcm "
@@ -310,13 +316,15 @@ _ENDS_PLACE = re.compile(
 def _place_name(town: str, cue: str) -> bool:
     """Whether a folded word after `à`, `via` or `vers` is a place the communes
     lack (`à Porticcio`, `via Lampedusa`, `à Brive`): one word that is no word of
-    notes nor of medicine, nor a first name."""
+    notes nor of medicine, nor a name of the lexicons (`à Dubois`: a person)."""
     return (
         cue in ("à", "via", "vers")
         and len(town) >= 4
         and not any(c in town for c in " '’")
         and town not in _NOT_TOWNS
+        and town not in _PHRASES
         and town not in first_names()
+        and town not in surnames()
         and _unknown(town)
     )
 

@@ -20,9 +20,7 @@ WORD = f"[{UPPER}][{LOWER}{UPPER}'’]+"  # a capitalised word
 #: A word of a name: `Goff`, `O'Neill`, `Gougerot-Sjögren`, `LE`.
 #: Breton `c'h` (`Guivarc'h`) is an apostrophe before a lower-case letter.
 _NAME_LETTERS = f"(?:[{LOWER}{UPPER}]|['’][{UPPER}]|(?<=[cC])['’][hH])+"
-NAME_WORD = (
-    f"[{UPPER}]{_NAME_LETTERS}(?:-[{UPPER}](?:{_NAME_LETTERS}|(?=-[{UPPER}])))*"
-)
+NAME_WORD = f"[{UPPER}]{_NAME_LETTERS}(?:-[{UPPER}](?:{_NAME_LETTERS}|(?=-[{UPPER}])))*"
 #: Particles written in lower case inside a name (`de La Fontaine`, `Van den Berghe`).
 _LOWER_PARTICLE = (
     "de|du|des|la|le|van|von|den|der|da|das|dos|do|del|della|di|el|al|ben|ter|ten"
@@ -60,7 +58,9 @@ PHONE = re.compile(
     rf"{_END}(?:,? \(?(?:poste|p\.|ext\.?|DECT) ?:? ?\d{{2,6}}\b\)?)?"
 )
 #: A hospital's extension written alone: `poste 4417`, `DECT 5521`.
-EXTENSION = re.compile(r"(?=[PpD])\b(?:[Pp]oste|POSTE|DECT) ?(?:n° ?)?:? ?\d{3,5}(?!\d|[,./]\d)")
+EXTENSION = re.compile(
+    r"(?=[PpD])\b(?:[Pp]oste|POSTE|DECT) ?(?:n° ?)?:? ?\d{3,5}(?!\d|[,./]\d)"
+)
 NIR = re.compile(
     rf"{_START}(?=[12])[12][ .]?\d{{2}}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{{2}}|2[AB])"
     rf"[ .]?\d{{3}}[ .]?\d{{3}}(?:[ .]?\d{{2}})?{_END}"
@@ -70,7 +70,9 @@ DIGITS = re.compile(r"(?<![\d/])(?<!\d[-.,])(?=\d)\d{7,13}(?![\d/]|[,.]\d)")
 CUED_NUMBER = re.compile(rf"{_START}(?=\d)(?:\d+(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}")
 #: An identifier of letters and digits (`69M0023871`, `B26-0045127`), read
 #: only after an IPP or NDA label, with five digits at least (in `_detect`).
-CUED_CODE = re.compile(r"(?=[A-Z0-9])(?<![\w/-])(?=[A-Z-]*\d)[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19}(?![\w-])")
+CUED_CODE = re.compile(
+    r"(?=[A-Z0-9])(?<![\w/-])(?=[A-Z-]*\d)[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19}(?![\w-])"
+)
 #: Labels of professionals' and forms' numbers, which are nobody's identifier.
 PROFESSIONAL_CUE = re.compile(
     r"\b(?:RPPS|ADELI|FINESS|SIRET|SIREN|N° ?AM|cerfa)\s*(?:n°|no\.?)?\s*:?\s*$",
