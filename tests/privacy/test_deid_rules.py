@@ -1242,6 +1242,16 @@ PLACES_AND_LINES = [
     case("42330 ST GALMIER", ("42330", "ZIP"), ("ST GALMIER", "VILLE")),
     case("Vacances à Tarifa, retour hier.", ("Tarifa", "VILLE")),
     case("Arrivé via Ceuta le mois dernier.", ("Ceuta", "VILLE")),
+    case("Séjour à Cadix, Espagne, sans suite.", ("Cadix", "VILLE")),
+    case(
+        "Trajet via Tarifa puis Algésiras.",
+        ("Tarifa", "VILLE"),
+        ("Algésiras", "VILLE"),
+    ),
+    case(
+        "Suivi au Centre de génétique Jean Dausset.",
+        ("Centre de génétique Jean Dausset", "HOPITAL"),
+    ),
     case(
         "Médecin : DR FAURE - VILLEFRANCHE SUR SAONE",
         ("FAURE", "NOM"),
@@ -1262,6 +1272,7 @@ DEVELOPMENT_3_KEPT = [
     "Mère : Cancer du sein à 50 ans.",
     "Pneumopathie à Klebsiella pneumoniae, bactériémie à Serratia marcescens.",
     "Prélèvement à Distance du repas, puis à Proximité du lit.",
+    "Centre de référence Maladies Rares, Unité de soins Intensifs Cardiologiques.",
     "Hôpital de jour, site Nord du bâtiment.",
     "Poste de soins n° 2, poste 12 du planning : sans objet.",
 ]

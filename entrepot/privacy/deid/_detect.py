@@ -156,6 +156,11 @@ def facilities(text: str) -> list[Span]:
         ):
             found.append(m.span("centre"))
     found += [(m.start(), m.end()) for m in p.GROUP_ACRONYM.finditer(text)]
+    found += [
+        (m.start(), m.end())
+        for m in p.FACILITY_OF_PERSON.finditer(text)
+        if fold(m.group(1)) in first_names()
+    ]
     for m in p.DAY_HOSPITAL.finditer(text) if "pital de" in text else ():
         if _unknown(fold(m.group(1))):
             found.append((m.start(), m.end()))
@@ -286,7 +291,14 @@ def towns(text: str) -> list[Span]:
         while not any(a < end and start < b for a, b, _ in guarded):
             spans.append((start, end, "VILLE"))
             more = p.TOWN_LIST.match(text, end)
-            if not more or not _common_town(fold(more.group(1)), "list"):
+            town = fold(more.group(1)) if more else ""
+            if not more or not (
+                _common_town(town, "list")
+                or (  # `via X puis Y`, not `à Braga, Portugal`
+                    not more.group().startswith(", ")
+                    and _place_name(town, m.group("cue"))
+                )
+            ):
                 break
             start, end = more.span(1)
     return spans

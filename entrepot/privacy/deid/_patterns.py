@@ -230,7 +230,7 @@ HOUSE = re.compile(
     rf"\b(?:Maison|Villa|Mas|Ferme|Immeuble|Chez) {WORD}(?: {WORD})?[ \t]*[,–—-]?[ \t]*$"
 )
 #: More towns after one: `à Roubaix, Wattrelos et Croix`.
-TOWN_LIST = re.compile(rf"(?:, | et | ou )({TOWN})")
+TOWN_LIST = re.compile(rf"(?:, | et | ou |,? puis )({TOWN})")
 #: The place of a letter: `Rennes, le 14 février 2023` (`Rennes, 14 février
 #: 2023` when it is a commune).
 LETTER_PLACE = re.compile(
@@ -290,6 +290,12 @@ HOSPITAL = re.compile(
     rf"{_PLACE}(?: [1-9](?![\w.,]))?|\bAP-?H[PM]\b|\bH[ôo]tel-Dieu\b"
     # a hospital's site named after a person or a place: `site Robert Debré`
     rf"|(?<=\b[sS]ite )(?!(?:Nord|Sud|Est|Ouest)\b)(?=[{UPPER}]){_PLACE}"
+)
+#: A facility of a speciality named after a person: `Clinique de génétique
+#: Guy Fontaine` (kept when the first word is a first name, in `_detect`).
+FACILITY_OF_PERSON = re.compile(
+    r"\b(?:Clinique|Centre|Institut|Unité) (?:de |d['’])[a-zà-ÿ-]{3,}(?: [a-zà-ÿ-]{2,})? "
+    rf"({NAME_WORD}) {NAME_WORD}"
 )
 #: A day or week unit named after its place: `hôpital de jour de Kerbrat`
 #: (read in `_detect`: the place is no word of notes).
