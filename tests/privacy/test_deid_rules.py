@@ -1258,6 +1258,27 @@ PLACES_AND_LINES = [
         ("VILLEFRANCHE SUR SAONE", "VILLE"),
     ),
 ]
+ADDRESS_FIELDS = [
+    case(
+        "Domicile : Résidence Les Iris, 8 allée des Pins, 2e étage, 31000 Toulouse",
+        ("Résidence Les Iris, 8 allée des Pins, 2e étage", "ADRESSE"),
+        ("31000", "ZIP"),
+        ("Toulouse", "VILLE"),
+    ),
+    case(
+        "Hébergée : Foyer Saint-Vincent, 5 rue du Marché, chambre 12, 69003 Lyon",
+        ("Foyer Saint-Vincent, 5 rue du Marché, chambre 12", "ADRESSE"),
+        ("69003", "ZIP"),
+        ("Lyon", "VILLE"),
+    ),
+    case(
+        "Adresse : Quartier Bel-Air 3, rue des Écoles, 97200 Fort-de-France",
+        ("Quartier Bel-Air 3, rue des Écoles", "ADRESSE"),
+        ("97200", "ZIP"),
+        ("Fort-de-France", "VILLE"),
+    ),
+    case("Code postal : 29200", ("29200", "ZIP")),
+]
 DEVELOPMENT_3_KEPT = [
     "Examen sous O2 3 L/min, groupe O positif.",
     "Dose portée à 5 mg le 3e jour.",
@@ -1293,6 +1314,11 @@ def test_names_of_every_alphabet_nicknames_and_places_of_birth(text, expected):
 
 @pytest.mark.parametrize("text, expected", PLACES_AND_LINES)
 def test_extensions_boxes_facilities_and_towns_in_capitals(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", ADDRESS_FIELDS)
+def test_an_address_field_is_removed_whole_up_to_its_postcode(text, expected):
     assert found(text) == expected
 
 

@@ -106,6 +106,7 @@ def patterns(text: str) -> list[Span]:
         ):
             spans.append((m.start(1), m.end(1), "ZIP"))
             spans.append((m.start(2), m.end(2), "VILLE"))
+    spans += [(*m.span(1), "ZIP") for m in p.ZIP_FIELD.finditer(text)]
     spans += towns(text)
     for m in p.LOCAL_PLACE.finditer(text):
         place = fold(m.group(1))
@@ -135,7 +136,27 @@ def _address_lines(text: str, spans: list[Span]) -> list[Span]:
     for start, _, _ in streets:
         if house := p.HOUSE.search(text, max(0, start - 60), start):
             joined.append((house.start(), start + 1, "ADRESSE"))
-    return spans + joined
+    return spans + joined + _address_fields(text, spans, streets)
+
+
+def _address_fields(text: str, spans: list[Span], streets: list[Span]) -> list[Span]:
+    """An address field's line up to its postcode, when a street is in it:
+    the building, the residence, the floor and the room too (`Hébergée : Foyer
+    X, 5 rue Y, chambre 12, 69003 Lyon`)."""
+    out = []
+    for zip_start, _, label in spans:
+        if label != "ZIP":
+            continue
+        line = text.rfind("\n", 0, zip_start) + 1
+        fields = list(p.ADDRESS_FIELD.finditer(text, line, zip_start))
+        if not fields:
+            continue
+        start, end = fields[-1].end(), zip_start
+        while end > start and text[end - 1] in " ,–—-":
+            end -= 1
+        if any(start <= a and b <= end for a, b, _ in streets):
+            out.append((start, end, "ADRESSE"))
+    return out
 
 
 def facilities(text: str) -> list[Span]:

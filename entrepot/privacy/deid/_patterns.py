@@ -223,6 +223,17 @@ TOWN_AFTER = re.compile(
 TOWN_DEPARTMENT = re.compile(
     rf"(?<![\w'’-])({TOWN}) \((?P<zip>(?:0[1-9]|[1-8]\d|9[0-5]|97\d|2[AB])(?:\d{{3}})?)\)"
 )
+#: A field that holds an address: what follows it on its line, up to the
+#: postcode, is the address line (`Domicile : Résidence X, 8 rue Y, 2e étage,`).
+ADDRESS_FIELD = re.compile(
+    r"\b(?i:domicile|adresse|hébergée?|hébergement|demeurant|domiciliée?|réside)"
+    r"(?i:[ \t]+(?:inchangée|actuelle|postale))?(?:[ \t]*\([^)\n]{0,20}\))?"
+    r"[ \t]*(?::|\(|(?i:à|au)\b)[ \t]*"
+)
+#: A postcode after its label.
+ZIP_FIELD = re.compile(
+    r"\b(?i:code postal)[ \t]*:?[ \t]*((?:0[1-9]|[1-8]\d|9[0-8])\d{3})(?!\d)"
+)
 #: Between two parts of one address line: `Résidence X, bât. C, 12 rue Y`.
 ADDRESS_GAP = re.compile(r"[ \t]*[,–—-][ \t]*")
 #: A house's or a building's name before its street: `Maison Etxeberria, 3 chemin …`.
