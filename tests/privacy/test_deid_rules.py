@@ -1,6 +1,8 @@
 """The de-identifier's context rules, formats and guards, one hand-written
 sentence per case (none comes from entrepot's note templates)."""
 
+import re
+
 import pytest
 
 from entrepot.privacy.deid import DeidConfig, deidentify, find_identifiers
@@ -1325,3 +1327,10 @@ def test_an_address_field_is_removed_whole_up_to_its_postcode(text, expected):
 @pytest.mark.parametrize("text", DEVELOPMENT_3_KEPT)
 def test_oxygen_doses_scores_and_salutations_stay(text):
     assert found(text) == []
+
+
+def test_an_extension_alone_gets_a_fiction_number_as_surrogate():
+    text = deidentify(
+        "Joindre le poste 4417.", config=DeidConfig(mode="surrogate")
+    ).text
+    assert re.fullmatch(r"Joindre le 01 99 00 \d\d \d\d\.", text), text

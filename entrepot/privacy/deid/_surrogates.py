@@ -94,9 +94,9 @@ def shifted_date(value: str, days: int) -> str | None:
 
 def _phone(value: str) -> str:
     """A number of the range ARCEP keeps for fiction (01 99 00 xx xx), grouped as
-    the original was."""
+    the original was (an extension alone, `poste 4417`, gets spaces)."""
     digits = "019900" + _digits(value, 4)
-    sep = next((c for c in value if not c.isdigit() and c not in "+()"), " ")
+    sep = next((c for c in value if not c.isalnum() and c not in "+() "), " ")
     return sep.join(digits[i : i + 2] for i in range(0, 10, 2))
 
 
