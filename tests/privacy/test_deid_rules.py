@@ -1334,3 +1334,20 @@ def test_an_extension_alone_gets_a_fiction_number_as_surrogate():
         "Joindre le poste 4417.", config=DeidConfig(mode="surrogate")
     ).text
     assert re.fullmatch(r"Joindre le 01 99 00 \d\d \d\d\.", text), text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Vu le 1O/O3/2025.", "Vu le 11/03/2025."),
+        ("Courrier du 2 1 . 1 1 . 2 0 2 6 reçu.", "Courrier du 22.11.2026 reçu."),
+    ],
+)
+def test_scanned_and_spaced_dates_are_shifted_as_dates(text, expected):
+    config = DeidConfig(mode="surrogate", shift_days=1)
+    assert deidentify(text, config=config).text == expected
+
+
+def test_a_bare_day_gets_a_bare_day_as_surrogate():
+    text = deidentify("Chute le 3.", config=DeidConfig(mode="surrogate")).text
+    assert re.fullmatch(r"Chute le (?:[1-9]|1\d|2[0-8])\.", text), text
