@@ -1,6 +1,8 @@
 """The de-identifier's context rules, formats and guards, one hand-written
 sentence per case (none comes from entrepot's note templates)."""
 
+import re
+
 import pytest
 
 from entrepot.privacy.deid import DeidConfig, deidentify, find_identifiers
@@ -1137,3 +1139,215 @@ def test_places_after_local_services(text, expected):
 @pytest.mark.parametrize("text", PLACES_OF_SERVICES_KEPT)
 def test_services_without_a_place_stay(text):
     assert found(text) == []
+
+
+# Causes read in development 3's misses and false positives (2026-12-07): one
+# sentence per cause, none taken from that set.
+NUMBERS_WITH_LETTERS = [
+    case("Patient IPP 75K0012345 vu ce jour.", ("75K0012345", "IPP")),
+    case(
+        "IPP : 2B7700123 - séjour 26R004567",
+        ("2B7700123", "IPP"),
+        ("26R004567", "NDA"),
+    ),
+    case(
+        "N° de séjour C26-0012345, entrée le 03/02/2026",
+        ("C26-0012345", "NDA"),
+        ("03/02/2026", "DATE"),
+    ),
+    case("Venue HDJ2026-00412 programmée.", ("HDJ2026-00412", "NDA")),
+    case("NIP 13X9900871", ("13X9900871", "IPP")),
+    case("RPPS 10003456789 - Dr Morel", ("Morel", "NOM")),
+    case("N° ADELI 751234567, Mme Riou", ("Riou", "NOM")),
+]
+SCANNED_DIGITS = [
+    case("Rappeler au 04 7O 12 33 98.", ("04 7O 12 33 98", "TEL")),
+    case("Vu le 1O/O3/2025 en consultation.", ("1O/O3/2025", "DATE")),
+    case("IPP 5OO12344", ("5OO12344", "IPP")),
+    case("Courrier du 1 4 . 0 5 . 2 0 2 5 reçu.", ("1 4 . 0 5 . 2 0 2 5", "DATE")),
+    case("Date de naissance : 12 / 07 / 1961", ("12 / 07 / 1961", "DATE_NAISSANCE")),
+]
+BARE_DAYS = [
+    case("Hospitalisé le 14 au soir pour dyspnée.", ("14", "DATE")),
+    case("Revu le 1er, afébrile.", ("1er", "DATE")),
+    case("Contrôle prévu le 27 à 9 h.", ("27", "DATE")),
+    case("Chute le 3.", ("3", "DATE")),
+    case("Jeu. 12/11 08h - toilette faite.", ("12/11", "DATE")),
+    case("4.03 22h30 - agitation nocturne", ("4.03", "DATE")),
+    case("Mercredi 2/12 : visite du kiné", ("2/12", "DATE")),
+]
+NAMES_OF_EVERY_ALPHABET = [
+    case("Vue avec Mme Wiśniewska, aide à domicile.", ("Wiśniewska", "NOM")),
+    case("Dr Łukasz NOWICKI", ("Łukasz", "PRENOM"), ("NOWICKI", "NOM")),
+    case("son frère Iñigo ARANA, 40 ans", ("Iñigo", "PRENOM"), ("ARANA", "NOM")),
+    case("Mme Begoña ÁLVAREZ", ("Begoña", "PRENOM"), ("ÁLVAREZ", "NOM")),
+    case("M. Lo-A-Njoe Patrick", ("Lo-A-Njoe", "NOM"), ("Patrick", "PRENOM")),
+    case("PR J-L. MERCADIER", ("J-L.", "PRENOM"), ("MERCADIER", "NOM")),
+    case("08h - S. Carvalho IDE", ("S.", "PRENOM"), ("Carvalho", "NOM")),
+    case("Son voisin, surnommé « Kiki », passe.", ("Kiki", "PRENOM")),
+    case("Réclame sa sœur qu'elle appelle « Mimi ».", ("Mimi", "PRENOM")),
+    case(
+        "Bien cordialement,\nNadège\nSecrétariat de pneumologie",
+        ("Nadège", "PRENOM"),
+    ),
+    case("Il réclame sa nièce « Lulu ».", ("Lulu", "PRENOM")),
+    case("- grand-mère maternelle : Violette, 80 ans", ("Violette", "PRENOM")),
+    case("- oncle : M. Le Bihan Michel", ("Le Bihan", "NOM"), ("Michel", "PRENOM")),
+    case("Monsieur le Docteur TAN", ("TAN", "NOM")),
+    case(
+        "né le 1/1/1950 à Nha Trang-Ville (Vietnam)",
+        ("1/1/1950", "DATE_NAISSANCE"),
+        ("Nha Trang-Ville", "VILLE"),
+    ),
+    case(
+        "Opérateur : Dr Aitor ZUBIRI   Aide : Dr Paul Roy",
+        ("Aitor", "PRENOM"),
+        ("ZUBIRI", "NOM"),
+        ("Paul", "PRENOM"),
+        ("Roy", "NOM"),
+    ),
+    case(
+        "née le 3 mai 1990 (selon ses papiers) à Kindia",
+        ("3 mai 1990", "DATE_NAISSANCE"),
+        ("Kindia", "VILLE"),
+    ),
+    case(
+        "né le 2/2/1960 à Phnom Penh",
+        ("2/2/1960", "DATE_NAISSANCE"),
+        ("Phnom Penh", "VILLE"),
+    ),
+    case(
+        "née le 8 juin 1979 à Wrocław",
+        ("8 juin 1979", "DATE_NAISSANCE"),
+        ("Wrocław", "VILLE"),
+    ),
+]
+PLACES_AND_LINES = [
+    case("Joindre l'interne de garde (poste 5521).", ("poste 5521", "TEL")),
+    case("Boîte : TSA 40021", ("TSA 40021", "ADRESSE")),
+    case("Domicile : 5 Grande Rue", ("5 Grande Rue", "ADRESSE")),
+    case("Habite 3, Grand'Rue", ("3, Grand'Rue", "ADRESSE")),
+    case(
+        "GROUPE HOSPITALIER BRETAGNE SUD",
+        ("GROUPE HOSPITALIER BRETAGNE SUD", "HOPITAL"),
+    ),
+    case(
+        "transféré au Nouvel Hôpital de Vannes",
+        ("Nouvel Hôpital de Vannes", "HOPITAL"),
+    ),
+    case(
+        "Centre de rééducation Paul Dottin",
+        ("Centre de rééducation Paul Dottin", "HOPITAL"),
+    ),
+    case("Suivi au CSAPA Le Relais", ("CSAPA Le Relais", "HOPITAL")),
+    case("CHU Sud - PASS (accès aux soins)", ("CHU Sud", "HOPITAL")),
+    case("42330 ST GALMIER", ("42330", "ZIP"), ("ST GALMIER", "VILLE")),
+    case("Vacances à Tarifa, retour hier.", ("Tarifa", "VILLE")),
+    case("Arrivé via Ceuta le mois dernier.", ("Ceuta", "VILLE")),
+    case("Séjour à Cadix, Espagne, sans suite.", ("Cadix", "VILLE")),
+    case(
+        "Trajet via Tarifa puis Algésiras.",
+        ("Tarifa", "VILLE"),
+        ("Algésiras", "VILLE"),
+    ),
+    case(
+        "Suivi au Centre de génétique Jean Dausset.",
+        ("Centre de génétique Jean Dausset", "HOPITAL"),
+    ),
+    case(
+        "Médecin : DR FAURE - VILLEFRANCHE SUR SAONE",
+        ("FAURE", "NOM"),
+        ("VILLEFRANCHE SUR SAONE", "VILLE"),
+    ),
+]
+ADDRESS_FIELDS = [
+    case(
+        "Domicile : Résidence Les Iris, 8 allée des Pins, 2e étage, 31000 Toulouse",
+        ("Résidence Les Iris, 8 allée des Pins, 2e étage", "ADRESSE"),
+        ("31000", "ZIP"),
+        ("Toulouse", "VILLE"),
+    ),
+    case(
+        "Hébergée : Foyer Saint-Vincent, 5 rue du Marché, chambre 12, 69003 Lyon",
+        ("Foyer Saint-Vincent, 5 rue du Marché, chambre 12", "ADRESSE"),
+        ("69003", "ZIP"),
+        ("Lyon", "VILLE"),
+    ),
+    case(
+        "Adresse : Quartier Bel-Air 3, rue des Écoles, 97200 Fort-de-France",
+        ("Quartier Bel-Air 3, rue des Écoles", "ADRESSE"),
+        ("97200", "ZIP"),
+        ("Fort-de-France", "VILLE"),
+    ),
+    case("Code postal : 29200", ("29200", "ZIP")),
+]
+DEVELOPMENT_3_KEPT = [
+    "Examen sous O2 3 L/min, groupe O positif.",
+    "Dose portée à 5 mg le 3e jour.",
+    "Passer le 2 en premier, puis le 3 mg.",
+    "Apgar 8/9/10 à la naissance.",
+    "Le patient dit « Non » à tout.",
+    "Traitement : « Doliprane » si douleur.",
+    "CHER CONFRERE,",
+    "Autonomie : Barthel 60/100, Karnofsky 70 %.",
+    "AV OD 8/10, AV OG 6/10",
+    "Douleur EVA 4/10 à 22h, EVA 5/10 6h.",
+    "Mère : Cancer du sein à 50 ans.",
+    "Pneumopathie à Klebsiella pneumoniae, bactériémie à Serratia marcescens.",
+    "Prélèvement à Distance du repas, puis à Proximité du lit.",
+    "Centre de référence Maladies Rares, Unité de soins Intensifs Cardiologiques.",
+    "Hôpital de jour, site Nord du bâtiment.",
+    "Poste de soins n° 2, poste 12 du planning : sans objet.",
+]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    NUMBERS_WITH_LETTERS + SCANNED_DIGITS + BARE_DAYS,
+)
+def test_numbers_with_letters_scanned_digits_and_bare_days(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", NAMES_OF_EVERY_ALPHABET)
+def test_names_of_every_alphabet_nicknames_and_places_of_birth(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", PLACES_AND_LINES)
+def test_extensions_boxes_facilities_and_towns_in_capitals(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", ADDRESS_FIELDS)
+def test_an_address_field_is_removed_whole_up_to_its_postcode(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", DEVELOPMENT_3_KEPT)
+def test_oxygen_doses_scores_and_salutations_stay(text):
+    assert found(text) == []
+
+
+def test_an_extension_alone_gets_a_fiction_number_as_surrogate():
+    text = deidentify(
+        "Joindre le poste 4417.", config=DeidConfig(mode="surrogate")
+    ).text
+    assert re.fullmatch(r"Joindre le 01 99 00 \d\d \d\d\.", text), text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Vu le 1O/O3/2025.", "Vu le 11/03/2025."),
+        ("Courrier du 2 1 . 1 1 . 2 0 2 6 reçu.", "Courrier du 22.11.2026 reçu."),
+    ],
+)
+def test_scanned_and_spaced_dates_are_shifted_as_dates(text, expected):
+    config = DeidConfig(mode="surrogate", shift_days=1)
+    assert deidentify(text, config=config).text == expected
+
+
+def test_a_bare_day_gets_a_bare_day_as_surrogate():
+    text = deidentify("Chute le 3.", config=DeidConfig(mode="surrogate")).text
+    assert re.fullmatch(r"Chute le (?:[1-9]|1\d|2[0-8])\.", text), text

@@ -14,6 +14,7 @@ from entrepot.privacy.deid._lexicons import (
     medical_words,
     sure_names,
     surnames,
+    unknown_word,
 )
 from entrepot.privacy.deid._text import fold
 
@@ -47,7 +48,7 @@ COMMON = frozenset(
         "Résultats Prélèvement Microscopie Macroscopie Ordonnance Mise Aspect Lésion "
         "Indication Rendez-vous Prochaine Venue Nous Je Il Elle Bien Chère Cher Madame "
         "Monsieur Docteur Tél Téléphone Courriel Mail E-mail Adresse Domicile Copie "
-        "Né Née Date Nom Prénom Famille Son Sa Ses"
+        "Né Née Date Nom Prénom Famille Son Sa Ses Aide"
     ).split()
 )
 #: Words that end a name found from its context (`Dr Dubois du Service de …`).
@@ -61,12 +62,14 @@ _STOP = COMMON | frozenset(
         "Novembre Décembre Dr Drs Pr Prs Mme Mmes Mlle Melle Mr Me Maître"
     ).split()
 )
+#: Words written alone on a letter's last lines that are nobody's name.
+_SIGN_OFF = frozenset("merci bonjour bonsoir salut encore signe pj ps".split())
 _TITLED = re.compile(rf"(?:(?:le|la|les) )?(?:{p.TITLE}[ \t]+)?({p.NAME_SEQ})")
 #: The name right after a title: `M.` there is an initial (`Dr M. Kientz`).
 _AFTER_TITLE = re.compile(rf"({p.NAME_SEQ})")
 _LIST_SEPARATOR = re.compile(r"\s*(?:,|;|/| et )\s*")
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)*")
-_INITIAL = re.compile(rf"[{p.UPPER}]\.(?:-[{p.UPPER}]\.)?")
+_INITIAL = re.compile(p.INITIAL)
 
 
 class _Unit(NamedTuple):
@@ -106,8 +109,20 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
             spans += found
         elif after and _first_name_alone(text, found, firsts):  # `l'interne Clément`
             spans += found
+    for m in p.RELATIVE_FIELD.finditer(text):
+        found = _name(m.start(1), m.group(1), "given", firsts)
+        if all(_person_word(fold(text[a:b]), firsts) for a, b, _ in found):
+            spans += found
+    for m in p.NICKNAME.finditer(text) if "«" in text else ():
+        cued = p.NICKNAME_CUE.search(text, max(0, m.start() - 30), m.start())
+        if cued and _person_word(fold(m.group(1)), firsts):
+            spans.append((m.start(1), m.end(1), "PRENOM"))
     for m in p.NAME_LINE.finditer(text):
-        if _closes(text, m) and fold(m.group(1)) in firsts:
+        if (
+            _closes(text, m)
+            and fold(m.group(1)) not in _SIGN_OFF
+            and _person_word(fold(m.group(1)), firsts)
+        ):
             spans.append((m.start(1), m.end(1), "PRENOM"))  # `Amitiés,\nBenoît`
         elif _signs(text, m):
             spans += _name(m.start(1), m.group(1), "line", firsts)
@@ -117,6 +132,15 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
         if _beside_role(text, m, firsts):
             spans += _name(m.start(1), m.group(1), "given", firsts)
     return spans + _lower_case(text)
+
+
+def _person_word(word: str, firsts: frozenset[str]) -> bool:
+    """Whether a folded name that stands for a person alone (a nickname, a
+    signature's or a relative's first name) is a first name, or one word that
+    is no word of notes nor of medicine."""
+    return word in firsts or (
+        " " not in word and word not in COMMON and unknown_word(word)
+    )
 
 
 def _beside_role(text: str, m: re.Match, firsts: frozenset[str]) -> bool:

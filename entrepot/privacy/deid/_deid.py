@@ -8,6 +8,7 @@ from typing import Literal
 from entrepot.privacy.deid._detect import identity_values, names, patterns, places
 from entrepot.privacy.deid._identity import Identity
 from entrepot.privacy.deid._surrogates import document_shift, surrogate
+from entrepot.privacy.deid._text import scanned_digits
 
 LABELS = (
     "NOM",
@@ -78,7 +79,8 @@ def find_identifiers(text: str, identity: Identity | None = None) -> list[dict]:
     """Identifier spans of `text`, merged, in order: `{"start", "end", "label"}`."""
     people = names(text, identity)
     towns = [t for t in places(text) if not any(_within(t, n) for n in people)]
-    return _merge(patterns(text) + identity_values(text, identity) + people + towns)
+    found = patterns(scanned_digits(text)) + identity_values(text, identity)
+    return _merge(found + people + towns)
 
 
 def _within(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:

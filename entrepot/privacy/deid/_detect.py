@@ -43,10 +43,16 @@ _PLACE_WORDS = frozenset(
     "bonnes vignes moulins sauve toussaint".split()
 )
 _HOSPITAL_TOWN = re.compile(rf"(?:,| [–—-])? (?:à )?({p.TOWN})")
+#: Words of French phrases after `à`, written with a capital in typed notes
+#: (`à Jeun`, `à Droite`): never a place.
+_PHRASES = frozenset(
+    "jeun droite gauche distance proximite partir peine moitie nouveau travers terme "
+    "part cote domicile jour temps vie volonte defaut raison cause noter revoir".split()
+)
 #: Acronyms of units and services that follow a facility's name and are not its own.
 _UNIT_ACRONYMS = frozenset(
     "sau hdj hds usc usic uhcd ufr uf cs cmp smr ssr usld had dim sos uma umd us ucsa crcm "
-    "crmr cmrr ssiad".split()
+    "crmr cmrr ssiad elsa pass emsp emg".split()
 )
 _CEDEX = re.compile(r" cedex(?: \d+)?$")
 _ARTICLE = re.compile(r"(?:les?|la) |l'")
@@ -69,17 +75,22 @@ def patterns(text: str) -> list[Span]:
     if "@" in text:
         spans += [(m.start(), m.end(), "MAIL") for m in p.MAIL.finditer(text)]
     spans += [(m.start(), m.end(), "TEL") for m in p.PHONE.finditer(text)]
+    spans += [(m.start(), m.end(), "TEL") for m in p.EXTENSION.finditer(text)]
     for m in p.NIR.finditer(text):
         if p.nir_key_ok(m.group()) or p.NIR_CUE.search(text, 0, m.start()):
             spans.append((m.start(), m.end(), "NSS"))
     for m in p.DIGITS.finditer(text):
-        spans.append((m.start(), m.end(), _number_label(text, m)))
-    for m in p.CUED_NUMBER.finditer(text):
-        before = _before(text, m.start())
-        if p.NDA_CUE.search(before) or p.IPP_CUE.search(before):
+        if not p.PROFESSIONAL_CUE.search(_before(text, m.start())):
             spans.append((m.start(), m.end(), _number_label(text, m)))
-    for m in (*p.DATE.finditer(text), *p.YEAR.finditer(text)):
+    for m in (*p.CUED_NUMBER.finditer(text), *p.CUED_CODE.finditer(text)):
+        before = _before(text, m.start())
+        if (p.NDA_CUE.search(before) or p.IPP_CUE.search(before)) and sum(
+            c.isdigit() for c in m.group()
+        ) >= 5:
+            spans.append((m.start(), m.end(), _number_label(text, m)))
+    for m in (*p.DATE.finditer(text), *p.YEAR.finditer(text), *_spaced_dates(text)):
         spans.append((m.start(), m.end(), _date_label(text, m.start())))
+    spans += [(m.start(), m.end(), "DATE") for m in p.BARE_DAY.finditer(text)]
     for m in p.ADDRESS.finditer(text):
         end = m.start() + len(m.group().rstrip(" -–—'"))
         if any(c.isupper() for c in text[m.start() : end]):
@@ -90,11 +101,12 @@ def patterns(text: str) -> list[Span]:
     for m in p.ZIP_CITY.finditer(text):
         city = m.group(2)
         spaced = " " in m.group(1)  # `59 000 Lille`: only before a commune
-        if _CEDEX.sub("", fold(city)) in cities() or (
+        if _saint(_CEDEX.sub("", fold(city)).replace(" ", "-")) in cities() or (
             not spaced and any(c.islower() for c in city.split()[0])
         ):
             spans.append((m.start(1), m.end(1), "ZIP"))
             spans.append((m.start(2), m.end(2), "VILLE"))
+    spans += [(*m.span(1), "ZIP") for m in p.ZIP_FIELD.finditer(text)]
     spans += towns(text)
     for m in p.LOCAL_PLACE.finditer(text):
         place = fold(m.group(1))
@@ -124,7 +136,27 @@ def _address_lines(text: str, spans: list[Span]) -> list[Span]:
     for start, _, _ in streets:
         if house := p.HOUSE.search(text, max(0, start - 60), start):
             joined.append((house.start(), start + 1, "ADRESSE"))
-    return spans + joined
+    return spans + joined + _address_fields(text, spans, streets)
+
+
+def _address_fields(text: str, spans: list[Span], streets: list[Span]) -> list[Span]:
+    """An address field's line up to its postcode, when a street is in it:
+    the building, the residence, the floor and the room too (`Hébergée : Foyer
+    X, 5 rue Y, chambre 12, 69003 Lyon`)."""
+    out = []
+    for zip_start, _, label in spans:
+        if label != "ZIP":
+            continue
+        line = text.rfind("\n", 0, zip_start) + 1
+        fields = list(p.ADDRESS_FIELD.finditer(text, line, zip_start))
+        if not fields:
+            continue
+        start, end = fields[-1].end(), zip_start
+        while end > start and text[end - 1] in " ,–—-":
+            end -= 1
+        if any(start <= a and b <= end for a, b, _ in streets):
+            out.append((start, end, "ADRESSE"))
+    return out
 
 
 def facilities(text: str) -> list[Span]:
@@ -145,6 +177,11 @@ def facilities(text: str) -> list[Span]:
         ):
             found.append(m.span("centre"))
     found += [(m.start(), m.end()) for m in p.GROUP_ACRONYM.finditer(text)]
+    found += [
+        (m.start(), m.end())
+        for m in p.FACILITY_OF_PERSON.finditer(text)
+        if fold(m.group(1)) in first_names()
+    ]
     for m in p.DAY_HOSPITAL.finditer(text) if "pital de" in text else ():
         if _unknown(fold(m.group(1))):
             found.append((m.start(), m.end()))
@@ -165,6 +202,15 @@ def facilities(text: str) -> list[Span]:
         if town and fold(town.group(1)) in cities():
             spans.append((town.start(1), town.end(1), "VILLE"))
     return spans + _acronyms(text, acronyms)
+
+
+def _spaced_dates(text: str) -> Iterator[re.Match]:
+    """Dates typed with spaces between their digits whose day and month are
+    one (`2 1 . 1 1 . 2 0 2 6`)."""
+    for m in p.SPACED_DATE.finditer(text) if " " in text else ():
+        day, month = (int((m.group(k) or "") + (m.group(k + 1) or "")) for k in (1, 3))
+        if " " in m.group() and 1 <= day <= 31 and 1 <= month <= 12:
+            yield m
 
 
 def _unknown(place: str) -> bool:
@@ -266,19 +312,53 @@ def towns(text: str) -> list[Span]:
         while not any(a < end and start < b for a, b, _ in guarded):
             spans.append((start, end, "VILLE"))
             more = p.TOWN_LIST.match(text, end)
-            if not more or not _common_town(fold(more.group(1)), "list"):
+            town = fold(more.group(1)) if more else ""
+            if not more or not (
+                _common_town(town, "list")
+                or (  # `via X puis Y`, not `à Braga, Portugal`
+                    not more.group().startswith(", ")
+                    and _place_name(town, m.group("cue"))
+                )
+            ):
                 break
             start, end = more.span(1)
     return spans
 
 
 def _commune(text: str, m: re.Match) -> bool:
-    if not _common_town(fold(m.group("town")), m.group("cue")):
+    town = fold(m.group("town"))
+    if not _common_town(town, m.group("cue")) and not (
+        _place_name(town, m.group("cue")) and _ENDS_PLACE.match(text, m.end())
+    ):
         return False
     before = _WORD_BEFORE.search(text, 0, m.start())
     return not before or (
         fold(before.group(1)) not in first_names()
         and before.group(1).lower().rstrip(".") not in _TITLES
+    )
+
+
+#: What follows a place's name: punctuation, or a word of a sentence (not the
+#: species of a germ: `pneumopathie à Legionella pneumophila`).
+_ENDS_PLACE = re.compile(
+    r"[ \t]*(?:[,.;:()\n]|$)| (?:le|la|les|en|et|puis|pour|depuis|chez|avec|où|dans|au|"
+    r"aux|du|de|des|sur|vers|à)\b"
+)
+
+
+def _place_name(town: str, cue: str) -> bool:
+    """Whether a folded word after `à`, `via` or `vers` is a place the communes
+    lack (`à Porticcio`, `via Lampedusa`, `à Brive`): one word that is no word of
+    notes nor of medicine, nor a name of the lexicons (`à Dubois`: a person)."""
+    return (
+        cue in ("à", "via", "vers")
+        and len(town) >= 4
+        and not any(c in town for c in " '’")
+        and town not in _NOT_TOWNS
+        and town not in _PHRASES
+        and town not in first_names()
+        and town not in surnames()
+        and _unknown(town)
     )
 
 
@@ -354,12 +434,16 @@ def names(text: str, identity: Identity | None) -> list[Span]:
 
 
 def _initials(text: str, spans: list[Span]) -> list[Span]:
-    """An initial right after a first name: the surname (`Sabrina M.`)."""
+    """An initial right after a first name: the surname (`Sabrina M.`); right
+    before a surname: the first name (`J. Dos Santos`)."""
     out = []
-    for _, end, label in spans:
+    for start, end, label in spans:
         initial = p.INITIAL_AFTER.match(text, end) if label == "PRENOM" else None
         if initial:
             out.append((initial.start(1), initial.end(), "NOM"))
+        before = p.INITIAL_BEFORE.search(text, max(0, start - 6), start)
+        if label == "NOM" and before:
+            out.append((before.start(1), before.end(1), "PRENOM"))
     return out
 
 

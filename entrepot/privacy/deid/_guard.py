@@ -55,9 +55,22 @@ def _listed() -> re.Pattern:
     return re.compile(rf"(?<![\w-])(?=[{p.UPPER}])(?:{alternatives})(?![\w-])")
 
 
+#: A capitalised word before a value: a score when an eponym (`Barthel 35/100`,
+#: `Karnofsky 70 %`, `Glasgow à 14`).
+_BEFORE_VALUE = re.compile(
+    rf"(?<![\w-])(?=[{p.UPPER}])[{p.UPPER}][\w'’-]+(?= ?(?:à |= ?|: ?)?\d)"
+)
+
+
 @lru_cache(maxsize=4)  # asked for by each finder of one text
 def eponyms(text: str) -> tuple[tuple[int, int, bool], ...]:
-    """Ranges of eponyms: (start, end, whether a medical head word precedes)."""
+    """Ranges of eponyms: (start, end, whether a medical head word precedes,
+    or a score's value follows)."""
     out = [(m.start(1), m.end(1), True) for m in _AFTER_HEAD.finditer(text)]
     out += [(m.start(), m.end(), False) for m in _listed().finditer(text)]
+    out += [
+        (m.start(), m.end(), True)
+        for m in _BEFORE_VALUE.finditer(text)
+        if fold(m.group()) in eponym_words()
+    ]
     return tuple(out)

@@ -12,25 +12,30 @@ MONTHS = (
     "(?!\\w)"
 )
 WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
-UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
-LOWER = "a-zàâäçéèêëîïôöùûüÿæœ"
+#: Latin letters of French and of the names written in French notes (Polish,
+#: Spanish, Portuguese, Czech...: `Łukasz`, `Iñaki`, `Wiśniewska`).
+UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒÁÍÓÚÑÃÕÅØÝŁŃŚŹŻĆČŠŽŘĚĄĘŐŰ"
+LOWER = "a-zàâäçéèêëîïôöùûüÿæœáíóúñãõåøýłńśźżćčšžřěąęőűß"
 WORD = f"[{UPPER}][{LOWER}{UPPER}'’]+"  # a capitalised word
 #: A word of a name: `Goff`, `O'Neill`, `Gougerot-Sjögren`, `LE`.
 #: Breton `c'h` (`Guivarc'h`) is an apostrophe before a lower-case letter.
 _NAME_LETTERS = f"(?:[{LOWER}{UPPER}]|['’][{UPPER}]|(?<=[cC])['’][hH])+"
-NAME_WORD = f"[{UPPER}]{_NAME_LETTERS}(?:-[{UPPER}]{_NAME_LETTERS})*"
+NAME_WORD = f"[{UPPER}]{_NAME_LETTERS}(?:-[{UPPER}](?:{_NAME_LETTERS}|(?=-[{UPPER}])))*"
 #: Particles written in lower case inside a name (`de La Fontaine`, `Van den Berghe`).
 _LOWER_PARTICLE = (
     "de|du|des|la|le|van|von|den|der|da|das|dos|do|del|della|di|el|al|ben|ter|ten"
 )
 NAME_UNIT = rf"(?:(?:{_LOWER_PARTICLE}) )*(?:[dD]['’])?{NAME_WORD}"
+#: An initial, single or compound (`P.`, `J.-M.`, `J-M.`).
+INITIAL = rf"[{UPPER}](?:\.?-[{UPPER}])?\."
 #: One to five name units on one line, after an optional initial (`P. Marchand`).
 NAME_SEQ = (
-    rf"(?:[{UPPER}]\.(?:-[{UPPER}]\.)? )?{NAME_UNIT}(?:(?: {{1,3}}|\t){NAME_UNIT}){{0,4}}"
+    rf"(?:{INITIAL} )?{NAME_UNIT}(?:(?: {{1,3}}|\t){NAME_UNIT}){{0,4}}"
     rf"(?: [{UPPER}]\.(?![{UPPER}{LOWER}]))?"
 )
 TITLE = (
-    r"\b(?:Drs?\.?|Prs\.?|DR\.?|Docteur|DOCTEUR|Pr\.?|PR\.?|Professeur|PROFESSEUR|M\.|Mr\.?|MR\.?|"
+    r"\b(?:(?:Monsieur|Madame|MONSIEUR|MADAME) (?:le|la|LE|LA) "
+    r"(?:Docteur|Professeur|DOCTEUR|PROFESSEUR)|Drs?\.?|Prs\.?|DR\.?|Docteur|DOCTEUR|Pr\.?|PR\.?|Professeur|PROFESSEUR|M\.|Mr\.?|MR\.?|"
     r"Mmes?\.?|MME\.?|Mlle\.?|MLLE\.?|Melle\.?|MELLE\.?|Monsieur|MONSIEUR|Madame|MADAME|Mademoiselle|Me|Maître|"
     r"dr\.?|pr\.?|mme\.?|mlle\.?|mr\.?)"
 )
@@ -52,6 +57,10 @@ PHONE = re.compile(
     r"|\+(?!33)[1-9]\d{0,2}(?=(?:[ .\-]?\d){7,12}(?!\d))(?:[ .\-]?\d{1,4}){2,6})"
     rf"{_END}(?:,? \(?(?:poste|p\.|ext\.?|DECT) ?:? ?\d{{2,6}}\b\)?)?"
 )
+#: A hospital's extension written alone: `poste 4417`, `DECT 5521`.
+EXTENSION = re.compile(
+    r"(?=[PpD])\b(?:[Pp]oste|POSTE|DECT) ?(?:n° ?)?:? ?\d{3,5}(?!\d|[,./]\d)"
+)
 NIR = re.compile(
     rf"{_START}(?=[12])[12][ .]?\d{{2}}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{{2}}|2[AB])"
     rf"[ .]?\d{{3}}[ .]?\d{{3}}(?:[ .]?\d{{2}})?{_END}"
@@ -59,6 +68,16 @@ NIR = re.compile(
 DIGITS = re.compile(r"(?<![\d/])(?<!\d[-.,])(?=\d)\d{7,13}(?![\d/]|[,.]\d)")
 #: A number written in groups, or a short one, read only after an IPP or NDA label.
 CUED_NUMBER = re.compile(rf"{_START}(?=\d)(?:\d+(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}")
+#: An identifier of letters and digits (`69M0023871`, `B26-0045127`), read
+#: only after an IPP or NDA label, with five digits at least (in `_detect`).
+CUED_CODE = re.compile(
+    r"(?=[A-Z0-9])(?<![\w/-])(?=[A-Z-]*\d)[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19}(?![\w-])"
+)
+#: Labels of professionals' and forms' numbers, which are nobody's identifier.
+PROFESSIONAL_CUE = re.compile(
+    r"\b(?:RPPS|ADELI|FINESS|SIRET|SIREN|N° ?AM|cerfa)\s*(?:n°|no\.?)?\s*:?\s*$",
+    re.IGNORECASE,
+)
 _DAY = r"(?:1(?:er|ᵉʳ)|0?[1-9]|[12]\d|3[01])"
 #: A day in words: `trois`, `trente et un`, `premier`.
 _DAY_WORD = (
@@ -79,8 +98,16 @@ _YEAR_WORDS = (
     rf"(?:deux mille|(?:mille|mil|dix-neuf) neuf cents?|dix-neuf cents?)"
     rf"(?:[- ]{_NUMBER_WORDS})?"
 )
+_DAY_MONTH = r"(?:0?[1-9]|[12]\d|3[01])[/.](?:0?[1-9]|1[0-2])"
 DATE = re.compile(
-    r"(?<![\d/])\b(?=[0-9acdfhjlmnopqstv])(?:"
+    r"(?<![\d/])\b(?=[0-9acdfhjlmnopqstv])(?<!apgar )(?:"
+    # a day and month after a weekday, abbreviated or not (`Lun. 30/11`), or
+    # before a time (`6.12 21h15`)
+    r"(?=\d)(?:(?<=\b(?:lun|mar|mer|jeu|ven|sam|dim)\. )|(?<=\b(?:lundi|mardi|jeudi) )"
+    r"|(?<=\bsamedi )|(?<=\b(?:mercredi|vendredi|dimanche) ))"
+    rf"{_DAY_MONTH}(?![\d/]|[.,]\d)"
+    rf"|(?=\d)(?<!eva ){_DAY_MONTH}(?= \d{{1,2}} ?h(?:\d\d)?\b)"
+    r"|"
     rf"(?:(?:{WEEKDAYS}) )?(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d{{2}}"
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
     r"|(?:0[1-9]|[12]\d|3[01]) (?:0[1-9]|1[0-2]) (?:19|20)\d{2}"
@@ -97,6 +124,17 @@ DATE = re.compile(
     r")(?![\d/])",
     re.IGNORECASE,
 )
+#: A date typed with spaces between its digits (`2 1 . 1 1 . 2 0 2 6`,
+#: `04 / 04 / 1947`): read as a date in `_detect` when day and month are one.
+SPACED_DATE = re.compile(
+    r"(?<![\d/])(\d) ?(\d)? ?[./] ?(\d) ?(\d)? ?[./] ?(\d ?\d(?: ?\d ?\d)?)(?![\d/])"
+)
+#: A day of the month alone that names a date: `le 3 au soir`, `le 1er,`.
+BARE_DAY = re.compile(
+    r"(?<=\b[lL]e )(?:1er|[1-9]|[12]\d|3[01])"
+    r"(?=[ \t]?[,;)\n]|[ \t]?\.(?!\d)|$| au (?:matin|soir)\b| dans la (?:nuit|matinée|soirée)\b"
+    r"| à \d{1,2} ?h| pour\b| et le\b)"
+)
 YEAR = re.compile(
     rf"(?<![\d,./])(?=[12])(?:19[0-9]{{2}}|20[0-9]{{2}})(?![\d/]|[,.]\d| ?(?:{UNITS})\b| ?/)"
 )
@@ -112,7 +150,7 @@ STREET_KINDS = (
     "cours|square|passage|villa|cité|cite|résidence|residence|sentier|rond-point|"
     "faubourg|esplanade|promenade|voie|hameau|lieu-dit|parvis|chaussée|montée|traverse|"
     "ruelle|venelle|sente|rampe|clos|mail|domaine|lotissement|parc|cour|levée|côte|"
-    "carrefour|zone artisanale|zone industrielle|ZA|ZI|ZAC"
+    "carrefour|zone artisanale|zone industrielle|ZA|ZI|ZAC|grand['’]rue|grande rue"
 )
 #: Words of a street's name: a dot only after an abbreviation (`St.`), not
 #: after the name's last word (`des Peupliers.`).
@@ -137,8 +175,8 @@ LOWER_STREET = re.compile(
 #: A street named without its number (`avenue de la République`, `Résidence Les
 #: Tilleuls`), or a postal box (`BP 123`, `CS 70001`).
 STREET = re.compile(
-    r"(?=[rabiqscplhfeRABIQSCPLHFEB])(?<!\b[Aa]u )(?<!\b[Ee]n )(?<!EHPAD )(?<!Ehpad )"
-    r"\b(?:(?i:rue|avenue|av\.?|boulevard|bd|allée|impasse|"
+    r"(?=[rabiqscplhfeRABIQSCPLHFEBT])(?<!\b[Aa]u )(?<!\b[Ee]n )(?<!EHPAD )(?<!Ehpad )"
+    r"\b(?:(?i:rue|avenue|av\.?(?! O[DG]\b)|boulevard|bd|allée|impasse|"
     r"quai|square|chemin|route|place|résidence|lotissement|hameau|lieu-dit|cours|sentier|"
     r"cité|esplanade|promenade|parvis|faubourg|rond-point|montée|ruelle|venelle) "
     rf"(?:(?:de la|du|des|de|les|le|la) |d['’]|de l['’]|l['’])?(?:\d{{1,2}}(?:er)? )?{WORD}"
@@ -161,13 +199,14 @@ TOWN = (
 )
 #: A capitalised name that may be a town, read against the communes in `_detect`.
 TOWN_ANYWHERE = re.compile(
-    rf"(?<![\w'’-])(?=[{UPPER}])((?:(?:Les?|La) |L['’])?{WORD}(?:(?:[- ](?:sur|sous|lès|lez|en|"
-    rf"les|le|la|de|des|du|aux|à|et)[- ]|-|[- ][dl]['’]|(?:(?<=Saint)|(?<=Sainte)|(?<=St)|(?<=Ste)) )"
+    rf"(?<![\w'’-])(?=[{UPPER}])((?:(?:Les?|La) |L['’])?{WORD}(?:(?:[- ](?i:sur|sous|lès|lez|en|"
+    rf"les|le|la|de|des|du|aux|à|et)[- ]|-|[- ][dl]['’]|(?:(?<=Saint)|(?<=Sainte)|(?<=St)|(?<=Ste)"
+    rf"|(?<=SAINT)|(?<=SAINTE)|(?<=ST)|(?<=STE)) )"
     rf"{WORD})*)(?![\w'’-])"
 )
 #: A place of birth: `né le 12/05/1961 à Dakar`, any name.
 BIRTH_PLACE = re.compile(
-    rf"\b[nN][ée](?:\(e\)|e)?s? (?:le|en) [^\n;()]{{1,45}}? à ({TOWN})"
+    rf"\b[nN][ée](?:\(e\)|e)?s? (?:le|en) [^\n;]{{1,45}}? à ({TOWN}(?:(?: {TOWN}){{1,2}}(?=[ \t]*[-,.;(\n]|$))?)"
 )
 #: A town after a word that says where someone lives or comes from (`domiciliée
 #: à`, `originaire de`, `habite`): any capitalised word; after a preposition
@@ -184,6 +223,17 @@ TOWN_AFTER = re.compile(
 TOWN_DEPARTMENT = re.compile(
     rf"(?<![\w'’-])({TOWN}) \((?P<zip>(?:0[1-9]|[1-8]\d|9[0-5]|97\d|2[AB])(?:\d{{3}})?)\)"
 )
+#: A field that holds an address: what follows it on its line, up to the
+#: postcode, is the address line (`Domicile : Résidence X, 8 rue Y, 2e étage,`).
+ADDRESS_FIELD = re.compile(
+    r"\b(?i:domicile|adresse|hébergée?|hébergement|demeurant|domiciliée?|réside)"
+    r"(?i:[ \t]+(?:inchangée|actuelle|postale))?(?:[ \t]*\([^)\n]{0,20}\))?"
+    r"[ \t]*(?::|\(|(?i:à|au)\b)[ \t]*"
+)
+#: A postcode after its label.
+ZIP_FIELD = re.compile(
+    r"\b(?i:code postal)[ \t]*:?[ \t]*((?:0[1-9]|[1-8]\d|9[0-8])\d{3})(?!\d)"
+)
 #: Between two parts of one address line: `Résidence X, bât. C, 12 rue Y`.
 ADDRESS_GAP = re.compile(r"[ \t]*[,–—-][ \t]*")
 #: A house's or a building's name before its street: `Maison Etxeberria, 3 chemin …`.
@@ -191,7 +241,7 @@ HOUSE = re.compile(
     rf"\b(?:Maison|Villa|Mas|Ferme|Immeuble|Chez) {WORD}(?: {WORD})?[ \t]*[,–—-]?[ \t]*$"
 )
 #: More towns after one: `à Roubaix, Wattrelos et Croix`.
-TOWN_LIST = re.compile(rf"(?:, | et | ou )({TOWN})")
+TOWN_LIST = re.compile(rf"(?:, | et | ou |,? puis )({TOWN})")
 #: The place of a letter: `Rennes, le 14 février 2023` (`Rennes, 14 février
 #: 2023` when it is a commune).
 LETTER_PLACE = re.compile(
@@ -229,26 +279,34 @@ _PLACE = (
 )
 #: A facility with its name; the whole of it is the hospital.
 HOSPITAL = re.compile(
-    r"(?=[HCGIPESUMcmhAFM])\b(?:"
+    r"(?=[HCGIPESUMcmhAFMN])\b(?:"
     r"(?:(?i:maison de santé(?: pluriprofessionnelle| pluridisciplinaire)?|cabinet médical|"
-    r"centre de rééducation(?: fonctionnelle)?|centre de soins(?: de suite)?|centre médical|"
+    r"centre de soins(?: de suite)?|centre médical|"
     r"centre de santé|centre de dialyse|centre médico-psychologique)) (?=d)"
+    rf"|(?i:centre de rééducation(?: fonctionnelle)?) (?=d|[{UPPER}])"
     r"|(?:Centre|CENTRE|centre) (?:Hospitalier|hospitalier|HOSPITALIER)"
     r"(?: (?i:régional|universitaire|intercommunal|général|départemental|spécialisé))*"
     r"(?!(?i: de (?:jour|semaine|nuit)\b)) "
     r"|Centre (?!(?i:de|du|des|hospitalier|médical|ville|commercial|social|communal|sportif|"
     r"culturel|aquatique|administratif|historique|mémoire|antipoison|anti-poison|expert|"
     r"référent|de référence|ressources)\b)(?=[A-ZÀ-Ý])"
-    r"|(?:[Hh][ôo]pital|H[ÔO]PITAL|Hôpitaux|Clinique|CLINIQUE|(?<=la )clinique|Polyclinique|"
+    r"|(?:(?:Nouvel|NOUVEL) )?(?:[Hh][ôo]pital|H[ÔO]PITAL|Hôpitaux|Clinique|CLINIQUE|(?<=la )clinique|Polyclinique|"
     r"POLYCLINIQUE|Institut|INSTITUT|CHRU|CHU|CHR|MAS|FAM|IME|IEM|ESAT|HAD|SESSAD|CAMSP|"
     r"Fondation|FONDATION|[Mm]aison de retraite|MAISON DE RETRAITE|"
-    r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|EHPAD|Ehpad|SSR|SMR|USLD|EPSM|EPSMR|CMPP?|"
+    r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|GROUPE HOSPITALIER|EHPAD|Ehpad|SSR|SMR|"
+    r"USLD|EPSM|EPSMR|CMPP?|CSAPA|CAARUD|"
     r"Assistance [Pp]ublique ?[–—-]? ?H[ôo]pitaux)"
     r"(?: (?i:privée?|mutualiste|militaire|psychiatrique|local))?"
     r"(?!(?i: de (?:jour|semaine|nuit)\b)) |Hospices [Cc]ivils )"
     rf"{_PLACE}(?: [1-9](?![\w.,]))?|\bAP-?H[PM]\b|\bH[ôo]tel-Dieu\b"
     # a hospital's site named after a person or a place: `site Robert Debré`
     rf"|(?<=\b[sS]ite )(?!(?:Nord|Sud|Est|Ouest)\b)(?=[{UPPER}]){_PLACE}"
+)
+#: A facility of a speciality named after a person: `Clinique de génétique
+#: Guy Fontaine` (kept when the first word is a first name, in `_detect`).
+FACILITY_OF_PERSON = re.compile(
+    r"\b(?:Clinique|Centre|Institut|Unité) (?:de |d['’])[a-zà-ÿ-]{3,}(?: [a-zà-ÿ-]{2,})? "
+    rf"({NAME_WORD}) {NAME_WORD}"
 )
 #: A day or week unit named after its place: `hôpital de jour de Kerbrat`
 #: (read in `_detect`: the place is no word of notes).
@@ -341,12 +399,26 @@ PATIENT = re.compile(
     rf" (?P<title>{TITLE}[ \t]+)?(?P<name>{NAME_SEQ})"
     r"(?=[ \t]*(?:[,.;:()\n]|$)| (?:âgée?|née?|a|est|ayant|qui|que|vue?|revue?|admise?|\d))"
 )
+#: A nickname in quotes (`« Kiki »`), after a word that names someone by it
+#: (`surnommé`, `l'appelle`, `son ami`, `sa nièce`): kept when no word, in `_context`.
+NICKNAME = re.compile(rf"«\s*({NAME_WORD})\s*»")
+NICKNAME_CUE = re.compile(
+    r"(?i:\bdite?s?|surnommée?s?|appel(?:le|lent|ait|aient)|\bamie?s?|copain|copine|"
+    rf"messages? de|nouvelles de|{RELATIVE})\s*[,:]?\s*$"
+)
+#: A relative as a field of a family's history: `- grand-mère paternelle :
+#: Odette` (kept when each word is a first name or no word, in `_context`).
+RELATIVE_FIELD = re.compile(
+    rf"^[ \t]*[-•*]?[ \t]*(?i:{RELATIVE})(?: (?i:paternel|maternel)le?)?[ \t]*:[ \t]*"
+    rf"(?:{TITLE}[ \t]+)?({NAME_SEQ})",
+    re.MULTILINE,
+)
 #: `née Marchand`, `épouse Dubois` after a name: the birth or married name.
 MAIDEN = re.compile(rf"(?=[névÉ])\b(?:née|ép\.|veuve|(?<![Ss]on )épouse) ({NAME_SEQ})")
 #: `Cher Paul,`: a salutation to someone by their name.
 SALUTATION = re.compile(
     r"(?=[cC])\b(?:Cher|Chère|cher|chère|CHER|CHÈRE) "
-    r"(?!(?i:confrères?|consœurs?|consoeurs?|collègues?|amie?s?|patiente?|monsieur|madame|"
+    r"(?!(?i:confr[eè]res?|cons(?:œ|oe)urs?|coll[eè]gues?|amie?s?|patiente?|monsieur|madame|"
     r"mademoiselle|docteur|professeur|maître|tous|toutes)\b)"
     rf"({NAME_SEQ}) ?[,!]"
 )
@@ -354,6 +426,8 @@ SALUTATION = re.compile(
 NAME_LINE = re.compile(
     rf"^[ \t]*(?!{TITLE}[ \t])({NAME_SEQ})[ \t]*,?[ \t]*$", re.MULTILINE
 )
+#: An initial before a surname: the first name (`J. Dos Santos`).
+INITIAL_BEFORE = re.compile(rf"(?<![\w.'’-])(?!M\. )({INITIAL}) $")
 #: An initial after a first name: the surname (`Sabrina M.`, `Kelly D.`).
 INITIAL_AFTER = re.compile(rf"[ \t]([{UPPER}])\.(?![\w.])")
 #: A patient's banner: a name opening a line, then an IPP, a birth date or an

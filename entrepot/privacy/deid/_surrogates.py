@@ -10,6 +10,7 @@ import re
 from datetime import date, timedelta
 
 from entrepot.privacy.deid._lexicons import surrogate_names
+from entrepot.privacy.deid._text import scanned_digits
 
 _MONTHS = (
     "janvier février mars avril mai juin juillet août septembre octobre novembre "
@@ -20,6 +21,10 @@ _IN_WORDS = re.compile(
 )
 _NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2,4})$")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})$")
+#: Spaces between a date's digits, as typed or scanned (`2 1 . 1 1 . 2 0 2 6`).
+_SPACED = re.compile(r"(?<=[\d./-]) (?=[\d./-])")
+#: A day of the month alone (`le 3`, `le 1er`).
+_BARE_DAY = re.compile(r"(?:\d{1,2}|1er)$")
 #: A date as surrogates write one in a text (numeric, or in words).
 WRITTEN_DATE = re.compile(
     r"(?<!\d)\d{2}([/.-])\d{2}\1\d{4}(?!\d)"
@@ -54,8 +59,8 @@ def _digits(value: str, count: int) -> str:
 def _parse(value: str) -> tuple[date, str] | None:
     """A French date and how it was written ('numeric' with its separator, 'iso',
     or 'words')."""
-    text = value.strip()
-    if m := _NUMERIC.match(text):
+    text = scanned_digits(value.strip())
+    if m := _NUMERIC.match(_SPACED.sub("", text)):
         year = int(m.group(4))
         year += 0 if len(m.group(4)) == 4 else (1900 if year > 30 else 2000)
         parts = (year, int(m.group(3)), int(m.group(1)))
@@ -94,9 +99,9 @@ def shifted_date(value: str, days: int) -> str | None:
 
 def _phone(value: str) -> str:
     """A number of the range ARCEP keeps for fiction (01 99 00 xx xx), grouped as
-    the original was."""
+    the original was (an extension alone, `poste 4417`, gets spaces)."""
     digits = "019900" + _digits(value, 4)
-    sep = next((c for c in value if not c.isdigit() and c not in "+()"), " ")
+    sep = next((c for c in value if not c.isalnum() and c not in "+() "), " ")
     return sep.join(digits[i : i + 2] for i in range(0, 10, 2))
 
 
@@ -114,6 +119,8 @@ def _nir(value: str) -> str:
 def surrogate(value: str, label: str, shift_days: int) -> str:
     """A fake value for an identifier `value` of `label`; dates move by `shift_days`."""
     if label in ("DATE", "DATE_NAISSANCE"):
+        if _BARE_DAY.match(value):
+            return str(1 + _number(value) % 28)
         made_up = date(1950, 1, 1) + timedelta(days=_number(value) % 25_000)
         return shifted_date(value, shift_days) or shifted_date(
             _written(made_up, "numeric/"), shift_days

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
+
+#: Letters O among digits, as a scanner reads a zero (`68O233119`, `06 39 OO 61`).
+_LETTER_O = re.compile(r"(?<![^\W\d_])[\dO]*O[\dO]*(?![^\W\d_])")
+_DIGIT_BESIDE = re.compile(r"\d[ ./-]?$")
+_O_BESIDE_DIGIT = re.compile(r"\d[ ./-]?O|O[ ./-]?\d")
 
 
 @lru_cache(maxsize=65536)
@@ -11,6 +17,21 @@ def fold(text: str) -> str:
     """Lower case without accents: 'Hélène' → 'helene'."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def scanned_digits(text: str) -> str:
+    """`text` with each letter O read as a zero where it stands among digits (a
+    scanned letter's `O8/01/27`), the same length: patterns of numbers read it."""
+    if "O" not in text or not _O_BESIDE_DIGIT.search(text):
+        return text
+    out = list(text)
+    for m in _LETTER_O.finditer(text):
+        if any(c.isdigit() for c in m.group()) or (
+            _DIGIT_BESIDE.search(text, max(0, m.start() - 2), m.start())
+            and re.match(r"[ ./-]?\d", text[m.end() : m.end() + 2])
+        ):
+            out[m.start() : m.end()] = m.group().replace("O", "0")
+    return "".join(out)
 
 
 def within_one_edit(a: str, b: str) -> bool:
