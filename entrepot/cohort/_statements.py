@@ -1,40 +1,29 @@
-"""A cohort's statements, prepared once per warehouse store and key.
+"""A cohort's statements, prepared once per warehouse and key.
 
 Building and compiling the Ibis expressions of a definition costs more than
-running them on DuckDB. The server holds long-lived stores and runs the same
-definitions again (counts, regenerations): what the store prepared for its
-engine is kept, keyed by everything it depends on (the definition, its
-resolved concept ids, the cohort id, the research studies read), and reused where the store says that it
-stays valid (`Store.keeps_prepared`); elsewhere it is built each time.
+running them on DuckDB. The server runs the same definitions and criteria
+again (counts as a clinician edits one criterion, regenerations) on several
+connections: what a store prepared for its engine is kept for its database
+(`warehouse._prepared`), keyed by everything it depends on (the definition,
+its resolved concept ids, the cohort id, the research studies read).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
+from typing import TypeVar
 
 import ibis.expr.types as ir
 import pyarrow as pa
 
-MAX_STATEMENTS = 256  # per store, least recently used dropped first
-_kept: WeakKeyDictionary[object, OrderedDict[Hashable, Any]] = WeakKeyDictionary()
+from entrepot.warehouse import forget_prepared, prepared, prepared_held
+
 T = TypeVar("T")
 
 
 def compiled(store, key: Hashable, build: Callable[[], T]) -> T:
-    """What `build` gives (prepared statements), built once per store and key."""
-    if not store.keeps_prepared:
-        return build()
-    kept = _kept.setdefault(store, OrderedDict())
-    if key in kept:
-        kept.move_to_end(key)
-        return kept[key]
-    made = kept[key] = build()
-    if len(kept) > MAX_STATEMENTS:
-        kept.popitem(last=False)
-    return made
+    """What `build` gives (prepared statements), built once per database and key."""
+    return prepared(store, key, build)
 
 
 def fetch(store, key: Hashable, build: Callable[[], ir.Table]) -> pa.Table:
@@ -43,6 +32,11 @@ def fetch(store, key: Hashable, build: Callable[[], ir.Table]) -> pa.Table:
 
 
 def forget(store) -> None:
-    """Drop what was kept for a store (after a failure: tables may have
-    changed under it)."""
-    _kept.pop(store, None)
+    """Drop what was kept for the store's database (after a failure: tables
+    may have changed under it)."""
+    forget_prepared(store)
+
+
+def held(store) -> int:
+    """How many statements are kept for the store's database."""
+    return prepared_held(store)

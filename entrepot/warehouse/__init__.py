@@ -3,6 +3,9 @@
 from entrepot.warehouse._care_sites import CareSite, CareSiteTree, care_site_tree
 from entrepot.warehouse._connect import someone_waits
 from entrepot.warehouse._loading import LoadResult, load_tables
+from entrepot.warehouse._prepared import forget as forget_prepared
+from entrepot.warehouse._prepared import held as prepared_held
+from entrepot.warehouse._prepared import prepared
 from entrepot.warehouse._revision import (
     MIGRATIONS,
     REVISION,
@@ -25,8 +28,11 @@ __all__ = [
     "Migration",
     "REVISION",
     "Warehouse",
+    "forget_prepared",
     "load_tables",
     "pending_migrations",
+    "prepared",
+    "prepared_held",
     "revision_history",
     "revision_of",
     "stamp_revision",

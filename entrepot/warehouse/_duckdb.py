@@ -34,12 +34,21 @@ def _quoted(*names: str) -> str:
 
 @dataclass(frozen=True, eq=False)
 class _Statement:
-    """An expression compiled to DuckDB's SQL once, to run again (the
-    expression is held: its in-memory tables stay registered while it lives)."""
+    """An expression compiled to DuckDB's SQL once, to run again, on any
+    connection to the database (the expression is held: its in-memory tables
+    stay registered while it lives, and are registered on another connection
+    before it runs there)."""
 
     sql: str
     schema: ibis.Schema
     rows: ir.Table
+    memtables: bool = False
+
+    def ready(self, con) -> str:
+        """Its SQL, its in-memory tables registered on `con`."""
+        if self.memtables:
+            con._run_pre_execute_hooks(self.rows)
+        return self.sql
 
 
 class DuckDBStore(Store):
@@ -55,6 +64,7 @@ class DuckDBStore(Store):
         self.path = path
         self.read_only = read_only
         self.con = con or connect(path, read_only)
+        self.database = ("duckdb", str(Path(path).resolve()))
         self._schemas = {"cdm": "main", "results": "results", "entrepot": "entrepot"}
         self._catalog = self.con.current_catalog
 
@@ -164,7 +174,7 @@ class DuckDBStore(Store):
         rows = write.rows
         if not isinstance(rows, _Statement):
             rows = self.prepare(rows)
-        self.con.raw_sql(f"INSERT INTO {target} BY NAME {rows.sql}")
+        self.con.raw_sql(f"INSERT INTO {target} BY NAME {rows.ready(self.con)}")
 
     def _insert_arrow(self, target: str, rows: pa.Table) -> None:
         """A few rows as bound values; more scanned from Arrow by DuckDB."""
@@ -191,17 +201,19 @@ class DuckDBStore(Store):
 
     def prepare(self, rows: ir.Table) -> _Statement:
         self.con._run_pre_execute_hooks(rows)  # registers in-memory tables
-        return _Statement(self.con.compile(rows), rows.schema(), rows)
+        memtables = bool(rows.op().find(ops.InMemoryTable))
+        return _Statement(self.con.compile(rows), rows.schema(), rows, memtables)
 
     def fetch(self, rows: ir.Table | _Statement) -> pa.Table:
         if isinstance(rows, _Statement):
-            return self.con.raw_sql(rows.sql).to_arrow_table()
+            return self.con.raw_sql(rows.ready(self.con)).to_arrow_table()
         return self.con.to_pyarrow(rows)
 
     def _keep(self, name: str, rows: ir.Table | _Statement) -> ir.Table:
         if not isinstance(rows, _Statement):
             return self.con.create_table(name, rows, temp=True)
-        self.con.raw_sql(f"CREATE TEMPORARY TABLE {_quoted(name)} AS {rows.sql}")
+        sql = rows.ready(self.con)
+        self.con.raw_sql(f"CREATE TEMPORARY TABLE {_quoted(name)} AS {sql}")
         return ops.DatabaseTable(
             name,
             schema=rows.schema,

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from entrepot.errors import WarehouseRevisionError
+from entrepot.warehouse._prepared import forget as forget_prepared
 
 #: Logical schemas: the CDM's own tables, analysis results, entrepot's bookkeeping.
 SCHEMAS = ("cdm", "results", "entrepot")
@@ -92,8 +93,11 @@ class Store(ABC):
     #: had none of them (records the schema revision), or None.
     stamp: Callable[[], None] | None = None
     #: Whether what `prepare` gives stays valid while the tables it reads
-    #: exist (worth keeping for the next run).
+    #: keep their columns (worth keeping for the next run, `_prepared`).
     keeps_prepared: bool = False
+    #: The database its statements run on (where `keeps_prepared`): stores
+    #: with the same one share what they prepared.
+    database: object = None
 
     def reader(self) -> Store | None:
         """Another store on the same open database, whose queries run beside
@@ -121,6 +125,7 @@ class Store(ABC):
         """Remove a table and its rows."""
         self._writable()
         self._drop_table(schema, name)
+        forget_prepared(self)
 
     def _writable(self, writes: list[Write] | None = None) -> None:
         """Refuse writes to an outdated warehouse, but audit entries."""
@@ -227,6 +232,8 @@ class Store(ABC):
         if tx.writes:
             self._writable(tx.writes)
             self._apply(tx)
+            if any(w.kind == "replace" for w in tx.writes):
+                forget_prepared(self)  # a table rewritten whole
 
     @contextmanager
     def migrating(self) -> Iterator[None]:
