@@ -7,7 +7,8 @@ same run. Both give the same tables (checked: counts per table). Target
 With `--memory`, the peak resident memory of a first ingestion instead, each
 in a fresh process, of N and 4N patients, from whole files (one shard) and in
 shards of `--patients-per-shard` patients (issue 23: it must not grow with
-the extracts beyond the engine's buffers).
+the extracts beyond the engine's buffers), and the peak before the engine's
+load (reading, splitting, building and de-identifying the shards).
 
     python bench/ingest.py [--patients 300] [--share 0.01] [--json out.json]
     python bench/ingest.py --memory [--patients 300] [--patients-per-shard 100]
@@ -129,14 +130,21 @@ def run(patients: int, share: float = 0.01, seed: int = 0) -> dict:
 def _peak(folder: Path, warehouse: Path, patients_per_shard: int) -> dict:
     """In a fresh process: its resident memory before and after a first
     ingestion of `folder` (the peak), in MB, and the seconds it took."""
-    before = _high_water_mb()
+    before, built = _high_water_mb(), []
     start = time.perf_counter()
     with Warehouse.create(warehouse) as wh:
-        result = ingest_raw(wh, folder, key=KEY, patients_per_shard=patients_per_shard)
+        result = ingest_raw(
+            wh,
+            folder,
+            key=KEY,
+            patients_per_shard=patients_per_shard,
+            progress=lambda _: built or built.append(_high_water_mb()),
+        )
     return {
         "rows": sum(result.loaded.values()),
         "seconds": round(time.perf_counter() - start, 2),
         "start_mb": round(before, 1),
+        "built_mb": round(built[0], 1),  # the peak before the engine's load
         "peak_mb": round(_high_water_mb(), 1),
     }
 
@@ -184,7 +192,8 @@ def main(argv: list[str] | None = None) -> dict:
         for r in figures["runs"]:
             print(
                 f"{r['patients']:>7,} patients ({r['csv_mb']:,.1f} MB of CSV, "
-                f"{r['rows']:,} rows) {r['mode']:<6} peak {r['peak_mb']:>7,.1f} MB "
+                f"{r['rows']:,} rows) {r['mode']:<6} peak {r['peak_mb']:>7,.1f} MB, "
+                f"before the load {r['built_mb']:>7,.1f} MB "
                 f"(at start {r['start_mb']:,.1f} MB) {r['seconds']:>7.1f} s"
             )
         if args.json:
