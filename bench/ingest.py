@@ -4,7 +4,14 @@ ingested warehouse, vs a first ingestion of the same final extracts, in the
 same run. Both give the same tables (checked: counts per table). Target
 (issue 26): the delta ≥ 10× faster than the full reload.
 
+With `--memory`, the peak resident memory of a first ingestion instead, each
+in a fresh process, of N and 4N patients, from whole files (one shard) and in
+shards of `--patients-per-shard` patients (issue 23: it must not grow with
+the extracts beyond the engine's buffers), and the peak before the engine's
+load (reading, splitting, building and de-identifying the shards).
+
     python bench/ingest.py [--patients 300] [--share 0.01] [--json out.json]
+    python bench/ingest.py --memory [--patients 300] [--patients-per-shard 100]
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import multiprocessing
 import random
 import shutil
 import tempfile
@@ -119,12 +127,78 @@ def run(patients: int, share: float = 0.01, seed: int = 0) -> dict:
     }
 
 
+def _peak(folder: Path, warehouse: Path, patients_per_shard: int) -> dict:
+    """In a fresh process: its resident memory before and after a first
+    ingestion of `folder` (the peak), in MB, and the seconds it took."""
+    before, built = _high_water_mb(), []
+    start = time.perf_counter()
+    with Warehouse.create(warehouse) as wh:
+        result = ingest_raw(
+            wh,
+            folder,
+            key=KEY,
+            patients_per_shard=patients_per_shard,
+            progress=lambda _: built or built.append(_high_water_mb()),
+        )
+    return {
+        "rows": sum(result.loaded.values()),
+        "seconds": round(time.perf_counter() - start, 2),
+        "start_mb": round(before, 1),
+        "built_mb": round(built[0], 1),  # the peak before the engine's load
+        "peak_mb": round(_high_water_mb(), 1),
+    }
+
+
+def _high_water_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not
+    inherited from the process that started it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise OSError("no VmHWM in /proc/self/status")
+
+
+def memory(patients: int, patients_per_shard: int, seed: int = 0) -> dict:
+    """Peak memory of first ingestions of N and 4N patients, whole and in shards."""
+    from entrepot.synth import generate_hospital
+
+    spawn = multiprocessing.get_context("spawn")
+    out = {"patients_per_shard": patients_per_shard, "runs": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for n in (patients, 4 * patients):
+            raw = tmp / f"raw{n}"
+            generate_hospital(tmp / f"synth{n}.duckdb", patients=n, seed=seed, raw=raw)
+            mb = sum(p.stat().st_size for p in raw.glob("*.csv")) / 2**20
+            for mode, size in (("whole", 10**12), ("shards", patients_per_shard)):
+                with spawn.Pool(1) as pool:
+                    run_ = pool.apply(_peak, (raw, tmp / f"{mode}{n}.duckdb", size))
+                out["runs"].append(
+                    {"patients": n, "csv_mb": round(mb, 1), "mode": mode, **run_}
+                )
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=300)
     parser.add_argument("--share", type=float, default=0.01)
+    parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--patients-per-shard", type=int, default=100)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
+    if args.memory:
+        figures = memory(args.patients, args.patients_per_shard)
+        for r in figures["runs"]:
+            print(
+                f"{r['patients']:>7,} patients ({r['csv_mb']:,.1f} MB of CSV, "
+                f"{r['rows']:,} rows) {r['mode']:<6} peak {r['peak_mb']:>7,.1f} MB, "
+                f"before the load {r['built_mb']:>7,.1f} MB "
+                f"(at start {r['start_mb']:,.1f} MB) {r['seconds']:>7.1f} s"
+            )
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2))
+        return figures
     figures = run(args.patients, args.share)
     print(
         f"{figures['patients']:,} patients, {figures['rows']:,} OMOP rows; "

@@ -87,11 +87,25 @@ def fingerprints(key, name: str, rows: pa.Table, columns: tuple[str, ...]) -> pa
 
 
 def find_changes(
-    wh, ctx, source: dict[str, pa.Table], ids, columns, *, snapshot: bool
+    wh,
+    ctx,
+    source: dict[str, pa.Table],
+    ids,
+    columns,
+    *,
+    snapshot: bool,
+    shard: tuple[int, int] = (0, 1),
 ) -> Changes:
     """Compare each extract with the fingerprints stored; `ids(ctx, name,
-    rows)` gives each row's id, `columns[name]` the columns it is read from."""
+    rows)` gives each row's id, `columns[name]` the columns it is read from.
+    `source` holds shard i of n (`shard`): the patients whose person_id is i
+    modulo n (rows without a patient in the first), so that a snapshot's
+    missing rows are looked for among theirs."""
     stored = wh.table(SOURCE_ROW)
+    i, n = shard
+    if n > 1:
+        mine = stored.person_id % n == i
+        stored = stored.filter(mine | stored.person_id.isnull() if i == 0 else mine)
     out = Changes()
     for name, rows in source.items():
         given_rows = len(rows)
@@ -211,8 +225,8 @@ def rederive(wh, tables: dict[str, pa.Table], plan: Plan) -> None:
     """Fix what spans several source rows after a change: the observation
     period of each patient whose visits changed (from their visits as they
     will be), the end date of diagnoses (their stay's), and care sites and
-    communes that no row names any more. `tables` (the OMOP rows to load) and
-    `plan` are updated in place."""
+    communes (`drop_orphans`, once every shard is built). `tables` (the OMOP
+    rows to load) and `plan` are updated in place."""
     visits = tables["visit_occurrence"]
     old = [v for _, v in plan.get("visit_occurrence", [])]
     old = pa.concat_arrays([_NONE, *old])
@@ -232,7 +246,6 @@ def rederive(wh, tables: dict[str, pa.Table], plan: Plan) -> None:
         )
     _periods(wh, tables, plan, kept, visits, persons)
     _condition_ends(wh, tables, plan, kept, old)
-    _orphans(wh, tables, plan)
 
 
 def _column(wh, values: pa.Array, name: str = "v"):
@@ -355,26 +368,39 @@ def _distinct(t, column: str) -> pa.Array:
     return _ids(t.filter(t[column].notnull()).select(column).distinct()[column])
 
 
-def _orphans(wh, tables, plan: Plan) -> None:
-    """Care sites and communes that no row will name any more: removed, as a
-    first ingestion of the final extracts would not make them."""
+#: Tables whose rows several patients share (built again by every shard).
+SHARED_TABLES = tuple(table for table, _, _ in _SHARED)
+
+
+def named_ids(tables: dict[str, pa.Table]) -> dict[str, pa.Array]:
+    """The care sites and communes that rows to load name (or are)."""
+    out = {}
     for table, column, naming in _SHARED:
-        if not any(n in plan for n in naming) or not wh.has_table(table):
-            continue
-        named = [_distinct(_kept(wh, plan, n), column) for n in naming]
-        named += [
+        named = [
             tables[n][column].combine_chunks().cast(pa.int64())
             for n in (*naming, table)
             if n in tables
         ]
-        named = pc.unique(pc.drop_null(pa.concat_arrays(named)))
+        out[column] = pc.unique(pc.drop_null(pa.concat_arrays([_NONE, *named])))
+    return out
+
+
+def drop_orphans(wh, named: dict[str, pa.Array], plan: Plan) -> None:
+    """Care sites and communes that no row will name any more (`named`: the
+    ids the rows to load name): removed, as a first ingestion of the final
+    extracts would not make them."""
+    for table, column, naming in _SHARED:
+        if not any(n in plan for n in naming) or not wh.has_table(table):
+            continue
+        kept = [_distinct(_kept(wh, plan, n), column) for n in naming]
+        named_ = pc.unique(pa.concat_arrays([*kept, named[column]]))
         t = _kept(wh, plan, table)
         _remove(
             wh,
             plan,
             table,
             column,
-            _ids(t.filter(~t[column].isin(_column(wh, named)))[column]),
+            _ids(t.filter(~t[column].isin(_column(wh, named_)))[column]),
         )
 
 
@@ -398,20 +424,25 @@ def removed_counts(wh, plan: Plan) -> dict[str, int]:
     }
 
 
+def reloaded(plan: Plan, tables: dict[str, pa.Table]) -> dict[str, int]:
+    """Rows to load, per table, under an id that `plan` removes (an update)."""
+    out = {}
+    for name, removals in plan.items():
+        if name in tables and len(tables[name]):
+            removed = pa.concat_arrays([v for _, v in removals])
+            again = pc.sum(pc.is_in(tables[name].column(0), removed)).as_py() or 0
+            out[name] = again
+    return out
+
+
 def table_counts(
-    gone: dict[str, int],
-    plan: Plan,
-    tables: dict[str, pa.Table],
-    loaded: dict[str, int],
+    gone: dict[str, int], reloaded: dict[str, int], loaded: dict[str, int]
 ) -> dict[str, dict[str, int]]:
-    """Rows inserted, updated (removed and loaded again under their id) and
-    deleted, per table."""
+    """Rows inserted, updated (removed and loaded again under their id:
+    `reloaded`) and deleted, per table."""
     out = {}
     for name in sorted(set(gone) | set(loaded)):
-        again = 0
-        if gone.get(name) and name in tables and len(tables[name]):
-            removed = pa.concat_arrays([v for _, v in plan[name]])
-            again = pc.sum(pc.is_in(tables[name].column(0), removed)).as_py() or 0
+        again = reloaded.get(name, 0) if gone.get(name) else 0
         again = min(again, gone.get(name, 0), loaded.get(name, 0))
         counts = {
             "inserted": loaded.get(name, 0) - again,

@@ -13,6 +13,7 @@ out.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,10 +21,19 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pv
 
 from entrepot.errors import InputFileError
+from entrepot.ingest import _changes as change
 from entrepot.ingest._merges import read_merges
+from entrepot.ingest._night import Night
+from entrepot.ingest._shards import (
+    BLOCK_BYTES,
+    PATIENTS_PER_SHARD,
+    Shards,
+    check_columns,
+    check_ops,
+    read_csv,
+)
 from entrepot.privacy import (
     SecretKey,
     apply_optout_requests,
@@ -129,8 +139,6 @@ _ID_KINDS = {
     "drugs": "drug",
     "documents": "document",
 }
-#: The `op` column of a change file (RAW_FORMAT.md): what each row does.
-OPS = ("insert", "update", "delete")
 VISIT_CONCEPTS = {
     "MCO": INPATIENT,
     "HDJ": OUTPATIENT,
@@ -193,50 +201,22 @@ def raw_files(folder: str | os.PathLike) -> dict[str, Path]:
 
 
 def read_extract(path: Path) -> pa.Table:
-    """One CSV extract with every column as text (identifiers keep their zeros)."""
-    try:
-        with path.open("rb") as f:
-            header = f.readline().decode("utf-8").strip().split(",")
-        return pv.read_csv(
-            path,
-            read_options=pv.ReadOptions(use_threads=True),
-            parse_options=pv.ParseOptions(newlines_in_values=True),
-            convert_options=pv.ConvertOptions(
-                column_types={c.strip('"'): pa.string() for c in header},
-                strings_can_be_null=True,
-                null_values=[""],  # only an empty field: `NA` is sodium's code
-            ),
-        )
-    except (OSError, UnicodeDecodeError, pa.ArrowInvalid) as e:
-        raise InputFileError(f"{path}: cannot be read: {str(e).splitlines()[0]}") from e
+    """One whole CSV extract with every column as text (identifiers keep their
+    zeros): for small files; ingestion reads the extracts in shards."""
+    return read_csv(path)
 
 
 def read_extracts(files: dict[str, Path]) -> dict[str, pa.Table]:
-    """Every extract, each with the columns RAW_FORMAT.md gives it (and its
-    `op` column, checked, in a change file)."""
+    """Every extract, whole, each with the columns RAW_FORMAT.md gives it (and
+    its `op` column, checked, in a change file)."""
     out = {}
     for name, path in files.items():
         table = read_extract(path)
-        missing = [c for c in SOURCES[name] if c not in table.column_names]
-        if missing:
-            raise InputFileError(
-                f"{path}: missing column(s) {', '.join(missing)} "
-                "(see entrepot/synth/RAW_FORMAT.md)"
-            )
+        check_columns(path, table.column_names, SOURCES[name])
         if "op" in table.column_names:
-            _check_ops(path, table["op"])
+            check_ops(path, table["op"].combine_chunks(), 2)
         out[name] = table
     return out
-
-
-def _check_ops(path: Path, ops: pa.ChunkedArray) -> None:
-    """Refuse a change file with an `op` other than insert, update or delete."""
-    for line, op in enumerate(ops.to_pylist(), start=2):
-        if op not in OPS:
-            raise InputFileError(
-                f"{path}: line {line}: op {op!r} is not one of {', '.join(OPS)}; "
-                "nothing was ingested"
-            )
 
 
 def ingest_raw(
@@ -249,6 +229,8 @@ def ingest_raw(
     user: str = "entrepot",
     progress=None,
     snapshot: bool = False,
+    patients_per_shard: int = PATIENTS_PER_SHARD,
+    block_bytes: int = BLOCK_BYTES,
 ) -> IngestResult:
     """Pseudonymise, de-identify and load the extracts of `folder`, atomically.
 
@@ -263,80 +245,65 @@ def ingest_raw(
     (checked before the load) last. All of it is one `atomic`
     unit with the identity vault: a failure anywhere leaves both as they
     were. Search indexes forget removed notes once it is committed.
-    """
-    from entrepot.ingest import _changes as change
 
+    The extracts are read `block_bytes` at a time and split by patient into
+    shards of about `patients_per_shard` patients, built one after the other;
+    their rows are staged on disk and loaded together by the engine.
+    """
     files = raw_files(folder)
-    source = read_extracts(files)
     merges = read_merges(folder)
-    with kept_identities(wh), wh.store.atomic():  # all of it, or nothing
-        check_key(wh, key)
-        check_merges(  # before the load: a wrong merge changes nothing
-            wh,
+    with tempfile.TemporaryDirectory(prefix="entrepot-ingest-") as scratch:
+        split = Path(scratch, "split")
+        split.mkdir()
+        shards = Shards(
+            files,
+            SOURCES,
             key,
-            merges,
-            arriving={
-                person_id(key, i) for i in source["patients"]["ipp"].to_pylist() if i
-            },
-            source=str(Path(folder) / "merges.csv"),
+            split,
+            patients_per_shard=patients_per_shard,
+            block_bytes=block_bytes,
+            watched=frozenset(
+                person_id(key, i) for m in merges for i in (m.old_ipp, m.new_ipp)
+            ),
         )
-        shift_dates = check_date_shifting(wh, shift_dates)
-        publish_optout_key(wh, key)
-        requests = apply_optout_requests(wh, key, user=user)["requests"]
-        if not wh.has_table(change.SOURCE_ROW):  # a warehouse made before it
-            wh.create_schema()
-        ctx = _Context(key, shift_dates, consenting(wh), source["patients"])
-        ctx.lab_maps = source_maps(wh) if "lab" in source else {}
-        found = change.find_changes(
-            wh, ctx, source, source_ids, SOURCES, snapshot=snapshot
-        )
-        tables, _ = _omop_tables(ctx, found.rows)
-        tables["death"] = _with_linked_deaths(wh, tables["death"], tables["person"])
-        plan, gone_notes = change.removals(wh, found)
-        change.rederive(wh, tables, plan)
-        config = (deid or DeidConfig()).with_shift(None)
-        notes, removed = _deidentified_notes(ctx, tables.get("note"), config)
-        if notes is not None:
-            tables["note"] = notes
-        stale = change.stale_cohorts(wh, found, plan)
-        gone = change.removed_counts(wh, plan)
-        unchanged = change.unchanged_counts(wh, found)
-        result = wh.load(
-            {t: rows for t, rows in tables.items() if len(rows)},  # the others: 0
-            names={t: f"{folder}:{t}" for t in tables},
-            progress=progress,
-            removing={
-                t: [(c, wh.store.from_arrow(pa.table({c: v}))) for c, v in removals]
-                for t, removals in plan.items()
-            },
-            appending=[
-                (
-                    change.SOURCE_ROW,
-                    wh.store.from_arrow(pa.concat_tables(found.fingerprints)),
-                )
-            ],
-        )
-        merged = merge_patients(wh, key, _to_merge(wh, ctx, merges), user=user)
-        update_identities(
-            wh,
-            key,
-            _vault_rows(ctx, found.rows["patients"]),
-            keep=wh.table("person").person_id.to_pyarrow().combine_chunks(),
-        )
-    change.notes_removed(wh, sorted(set(gone_notes.to_pylist())))  # the index
+        with kept_identities(wh), wh.store.atomic():  # all of it, or nothing
+            check_key(wh, key)
+            check_merges(  # before the load: a wrong merge changes nothing
+                wh,
+                key,
+                merges,
+                arriving=shards.arriving,
+                source=str(Path(folder) / "merges.csv"),
+            )
+            shift_dates = check_date_shifting(wh, shift_dates)
+            publish_optout_key(wh, key)
+            requests = apply_optout_requests(wh, key, user=user)["requests"]
+            night = _build(wh, key, shards, Path(scratch), shift_dates, deid, snapshot)
+            result, gone = _load(wh, night, folder, progress)
+            merged = merge_patients(wh, key, _to_merge(wh, key, merges), user=user)
+            update_identities(
+                wh,
+                key,
+                pa.concat_tables(night.vault),
+                keep=wh.table("person").person_id.to_pyarrow().combine_chunks(),
+            )
+    change.notes_removed(wh, sorted(set(night.gone_notes)))  # the index
+    tables = list(night.tables)
     out = IngestResult(
         load_id=result.load_id,
         loaded={t: result.loaded.get(t, 0) for t in tables},
-        skipped={t: result.skipped.get(t, 0) + unchanged.get(t, 0) for t in tables},
+        skipped={
+            t: result.skipped.get(t, 0) + night.unchanged.get(t, 0) for t in tables
+        },
         quarantined={t: result.quarantined.get(t, 0) for t in tables},
-        opted_out_rows=found.opted_out_rows,
+        opted_out_rows=night.opted_out_rows,
         optout_requests=requests,
-        notes_deidentified=0 if notes is None else len(notes),
-        identifiers_removed=removed,
+        notes_deidentified=night.notes,
+        identifiers_removed=night.identifiers_removed,
         date_shifting=shift_dates,
-        sources=found.counts,
-        tables=change.table_counts(gone, plan, tables, result.loaded),
-        stale_cohorts=stale,
+        sources={name: dict(counts) for name, counts in night.sources.items()},
+        tables=change.table_counts(gone, night.reloaded, result.loaded),
+        stale_cohorts=sorted(night.stale),
         merges=merged["merges"],
     )
     audit(
@@ -348,7 +315,7 @@ def ingest_raw(
             "date_shifting": shift_dates,
             "snapshot": snapshot,
             "tables": out.tables,
-            "stale_cohorts": stale,
+            "stale_cohorts": out.stale_cohorts,
         },
         rows=sum(result.loaded.values()),
         persons=result.loaded.get("person", 0),
@@ -356,19 +323,79 @@ def ingest_raw(
     return out
 
 
-def _to_merge(wh, ctx: _Context, merges: list) -> list:
+def _build(
+    wh, key: SecretKey, shards: Shards, scratch: Path, shift: bool, deid, snapshot: bool
+) -> Night:
+    """Each shard's changes found, built, de-identified and staged, in turn."""
+    if not wh.has_table(change.SOURCE_ROW):  # a warehouse made before it
+        wh.create_schema()
+    night = Night(scratch / "staged")
+    night.folder.mkdir()
+    keep = consenting(wh)
+    lab_maps = source_maps(wh) if "lab" in shards.schemas else {}
+    config = (deid or DeidConfig()).with_shift(None)
+    for shard, source in shards:
+        ctx = _Context(key, shift, keep, source["patients"])
+        ctx.lab_maps = lab_maps
+        found = change.find_changes(
+            wh,
+            ctx,
+            source,
+            source_ids,
+            SOURCES,
+            snapshot=snapshot,
+            shard=(shard, shards.count),
+        )
+        tables, _ = _omop_tables(ctx, found.rows)
+        tables["death"] = _with_linked_deaths(wh, tables["death"], tables["person"])
+        plan, gone_notes = change.removals(wh, found)
+        change.rederive(wh, tables, plan)
+        notes, removed = _deidentified_notes(ctx, tables.get("note"), config)
+        if notes is not None:
+            tables["note"] = notes
+            night.notes += len(notes)
+        night.identifiers_removed += removed
+        night.gone_notes.extend(gone_notes.to_pylist())
+        night.stale.update(change.stale_cohorts(wh, found, plan))
+        night.unchanged.update(change.unchanged_counts(wh, found))
+        night.vault.append(_vault_rows(ctx, found.rows["patients"]))
+        night.add(tables, plan, found)
+    return night
+
+
+def _load(wh, night: Night, folder, progress) -> tuple:
+    """The staged rows loaded in one checked load, after the removals; and
+    the rows removed from each table."""
+    change.drop_orphans(wh, night.named_ids(), night.plan)
+    gone = change.removed_counts(wh, night.plan)
+    sources = {t: night.rows(wh, t) for t in night.tables}
+    fingerprints = night.rows(wh, change.SOURCE_ROW)
+    result = wh.load(
+        {t: rows for t, rows in sources.items() if rows is not None},  # others: 0
+        names={t: f"{folder}:{t}" for t in night.tables},
+        progress=progress,
+        removing={
+            t: [(c, wh.store.from_arrow(pa.table({c: v}))) for c, v in removals]
+            for t, removals in night.plan.items()
+        },
+        appending=[] if fingerprints is None else [(change.SOURCE_ROW, fingerprints)],
+    )
+    return result, gone
+
+
+def _to_merge(wh, key: SecretKey, merges: list) -> list:
     """The merges to apply: a merge already applied is applied again only when
     its old patient came back (unchanged rows are not loaded again)."""
     logged = {(m["old_person_id"], m["new_person_id"]) for m in merge_log(wh)}
     person = wh.table("person")
-    olds = [ctx.person(m.old_ipp) for m in merges]
+    olds = [person_id(key, m.old_ipp) for m in merges]
     back = set(
         person.filter(person.person_id.isin(olds)).person_id.to_pyarrow().to_pylist()
     )
     return [
         m
         for m, old in zip(merges, olds, strict=True)
-        if (old, ctx.person(m.new_ipp)) not in logged or old in back
+        if (old, person_id(key, m.new_ipp)) not in logged or old in back
     ]
 
 

@@ -153,10 +153,35 @@ def content(wh: Warehouse) -> dict[str, list]:
 
 
 @pytest.fixture(scope="module")
-def direct(sources, tmp_path_factory) -> dict[str, list]:
-    """Every table of a first ingestion of the final extracts."""
+def whole(sources, tmp_path_factory) -> tuple[dict, dict, list]:
+    """A first ingestion of the final extracts: the tables of `content`, every
+    table of `everything`, and the identity vault."""
+    from entrepot.privacy import read_identities
+
     with ingested(sources["final"], tmp_path_factory.mktemp("d") / "eds.duckdb") as wh:
-        return content(wh)
+        vault = read_identities(wh, KEY).sort_by("person_id").to_pylist()
+        return content(wh), everything(wh), vault
+
+
+@pytest.fixture(scope="module")
+def direct(whole) -> dict[str, list]:
+    """Every table of a first ingestion of the final extracts."""
+    return whole[0]
+
+
+def everything(wh: Warehouse) -> dict[str, list]:
+    """Every table of the warehouse and of entrepot's bookkeeping, sorted,
+    less what names a load or a moment (load ids, times) and the logs."""
+    out = {}
+    for schema in ("cdm", "entrepot"):
+        for name in wh.tables(schema):
+            if name in ("load_log", "audit_log", "audit_anchor"):
+                continue
+            rows = wh.table(name).to_pyarrow()
+            moments = ("load_id", "loaded_at", "written_at")
+            keep = [c for c in rows.column_names if c not in moments]
+            out[name] = sorted(rows.select(keep).to_pylist(), key=repr)
+    return out
 
 
 def test_a_delta_gives_the_warehouse_of_the_final_extracts(sources, direct, tmp_path):
@@ -317,3 +342,72 @@ def test_a_delta_on_spark_gives_the_same_rows(sources, direct, tmp_path, spark_s
     }
     assert got == wanted
     assert result.tables["measurement"]["updated"] == 1
+
+
+#: Shards of 3 patients read 8 KiB at a time: every extract spans several
+#: blocks and every patient's rows meet those of other shards in them.
+SMALL = {"patients_per_shard": 3, "block_bytes": 8192}
+
+
+def test_ingestion_in_shards_gives_the_warehouse_of_whole_files(
+    sources, whole, tmp_path
+):
+    """Extracts read in small blocks and built in shards of 3 patients give
+    every table of the warehouse, and the identity vault, that whole files
+    give: a first ingestion, a delta and a snapshot, with the same counts."""
+    from entrepot.privacy import read_identities
+
+    with Warehouse.create(tmp_path / "final.duckdb") as wh:
+        first = ingest_raw(wh, sources["final"], key=KEY, **SMALL)
+        vault = read_identities(wh, KEY).sort_by("person_id").to_pylist()
+        assert (everything(wh), vault) == whole[1:]
+    assert first.loaded["measurement"] == len(whole[0]["measurement"]) > 100
+    path = tmp_path / "eds.duckdb"
+    with Warehouse.create(path) as wh:
+        ingest_raw(wh, sources["first"], key=KEY, **SMALL)
+    shutil.copy(path, tmp_path / "snapshot.duckdb")
+    with Warehouse.open(path) as wh:
+        delta = ingest_raw(wh, sources["delta"], key=KEY, **SMALL)
+        assert content(wh) == whole[0]
+    with Warehouse.open(tmp_path / "snapshot.duckdb") as wh:
+        snapshot = ingest_raw(wh, sources["final"], key=KEY, snapshot=True, **SMALL)
+        assert content(wh) == whole[0]
+    theirs = sources["theirs"]
+    assert delta.sources["lab"] == {
+        "inserted": 1,
+        "updated": 1,
+        "deleted": 1,
+        "unchanged": 0,
+    }
+    assert delta.tables["measurement"] == {
+        "inserted": 1,
+        "updated": 1,
+        "deleted": 1 + theirs["lab"],
+    }
+    assert delta.tables["note"] == {
+        "inserted": 1,
+        "updated": 1,
+        "deleted": 1 + theirs["documents"],
+    }
+    assert delta.tables["person"] == {"inserted": 0, "updated": 1, "deleted": 1}
+    lab = snapshot.sources["lab"]
+    assert (lab["inserted"], lab["updated"]) == (1, 1)
+    assert lab["deleted"] == 1 + theirs["lab"]
+    assert snapshot.sources["patients"]["deleted"] == 1
+
+
+def test_a_bad_op_in_a_later_block_names_its_line(sources, tmp_path):
+    delta = tmp_path / "delta"
+    shutil.copytree(sources["first"], delta)
+    header, rows = read(delta / "lab.csv")
+    rows = [{**r, "op": "insert"} for r in rows]
+    rows[-1]["op"] = "bogus"
+    write(delta / "lab.csv", [*header, "op"], rows)
+    with Warehouse.create(tmp_path / "eds.duckdb") as wh:
+        with pytest.raises(InputFileError) as e:
+            ingest_raw(wh, delta, key=KEY, **SMALL)
+        assert wh.count("person") == 0
+    assert str(e.value) == (
+        f"{delta / 'lab.csv'}: line {len(rows) + 1}: op 'bogus' is not one of "
+        "insert, update, delete; nothing was ingested"
+    )
