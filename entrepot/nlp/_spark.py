@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from entrepot.nlp._changes import among
 from entrepot.nlp._run import _CHUNK, _init, _process
 
 JOB_GROUP = "entrepot-nlp"
@@ -64,7 +65,8 @@ def spark_batches(
     cores = session.sparkContext.defaultParallelism
     for i in range(0, len(ids), size):
         wanted = ids[i : i + size]
-        rows = note.filter(note.note_id.isin(wanted)).select("note_id", "note_text")
+        rows = note.filter(among(wh, note.note_id, wanted))
+        rows = rows.select("note_id", "note_text")
         waves = math.ceil(len(wanted) / (_CHUNK * cores))  # every core busy each wave
         parts = min(len(wanted), waves * cores)
         frame = wh.store.frame(rows).repartition(parts).mapInArrow(task, schema)
