@@ -227,10 +227,12 @@ def _run(uri, path, patients, notes, engine, shards, workers, say, save) -> dict
         if notes:
             say("text processing")
             with _step(figures, "text processing", path, save) as extra:
-                extra["notes"] = run_nlp(wh, workers=workers)["processed"]
+                extra["notes"] = run_nlp(wh, workers=workers, progress=say)["processed"]
             say("search indexing")
             with _step(figures, "search indexing", path, save) as extra:
-                extra["notes"] = update_index(wh, workers=workers)["indexed"]
+                extra["notes"] = update_index(wh, workers=workers, progress=say)[
+                    "indexed"
+                ]
             say("searches")
             with _step(figures, f"{SEARCHES} searches", path, save) as extra:
                 latencies = []
@@ -324,7 +326,7 @@ def main(argv: list[str] | None = None) -> dict:
     figures = run(
         args.patients, notes=args.notes, engine=args.engine,
         warehouse=args.warehouse, shards=args.shards, workers=args.workers,
-        say=lambda step: print(f"... {step}", flush=True),
+        say=lambda step: print(f"{time.strftime('%H:%M:%S')} ... {step}", flush=True),
         save=lambda f: args.json and args.json.write_text(json.dumps(f, indent=2)),
     )  # fmt: skip
     print(

@@ -25,6 +25,7 @@ from entrepot.errors import ExtractionError
 from entrepot.extraction._result import Backend, Extraction
 from entrepot.extraction._schema import Schema, Value
 from entrepot.nlp import note_fingerprints, pending, read_notes, snippet
+from entrepot.nlp._changes import among
 from entrepot.privacy import Decision
 from entrepot.warehouse._warehouse import BOOKKEEPING
 
@@ -240,7 +241,9 @@ def _write(
     if not ids:
         return 0
     stored = extraction_table(wh)
-    redone = stored.filter(_mine(stored, schema, backend) & stored.note_id.isin(ids))
+    redone = stored.filter(
+        _mine(stored, schema, backend) & among(wh, stored.note_id, ids)
+    )
     nlp = wh.table("note_nlp")
     # warehouses created before the spec's quotes were dropped name it '"offset"'
     offset = next(c for c in nlp.columns if c.strip('"') == "offset")
@@ -255,9 +258,9 @@ def _write(
     replaced = {}
     if redone.count().to_pyarrow().as_py():  # a new version, a changed note
         old = nlp.nlp_system.startswith(_system_prefix(schema.name, backend))
-        gone = nlp.note_id.isin(ids) & old.fill_null(False)
+        gone = among(wh, nlp.note_id, ids) & old.fill_null(False)
         kept = stored.filter(
-            ~(_mine(stored, schema, backend) & stored.note_id.isin(ids))
+            ~(_mine(stored, schema, backend) & among(wh, stored.note_id, ids))
         )
         replaced = {
             ("cdm", "note_nlp"): wh.store.materialize(nlp.filter(~gone)),

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from entrepot.nlp._changes import note_fingerprints, pending, read_notes
+from entrepot.nlp._changes import among, note_fingerprints, pending, read_notes
 from entrepot.nlp._patterns import SECTION_LOINC
 from entrepot.nlp._pipeline import VERSION, Pipeline
 from entrepot.nlp._text import unreadable
@@ -195,8 +195,8 @@ def _forget(wh, note_ids: list[int]) -> None:
     """Remove mentions and state of notes, in one transaction."""
     nlp = wh.table("note_nlp")
     state = wh.store.table("entrepot", STATE)
-    kept_nlp = wh.store.materialize(nlp.filter(~nlp.note_id.isin(note_ids)))
-    kept_state = wh.store.materialize(state.filter(~state.note_id.isin(note_ids)))
+    kept_nlp = wh.store.materialize(nlp.filter(~among(wh, nlp.note_id, note_ids)))
+    kept_state = wh.store.materialize(state.filter(~among(wh, state.note_id, note_ids)))
     with wh.store.transaction() as tx:
         tx.replace("cdm", "note_nlp", kept_nlp)
         tx.replace("entrepot", STATE, kept_state)
@@ -250,7 +250,7 @@ def _write(
         )
     ids = list(texts)
     state = wh.store.table("entrepot", STATE)
-    known = state.filter(state.note_id.isin(ids)).count().to_pyarrow().as_py()
+    known = state.filter(among(wh, state.note_id, ids)).count().to_pyarrow().as_py()
     nlp_schema = wh.table("note_nlp").schema().to_pyarrow()
 
     new_rows = wh.store.from_arrow(pa.Table.from_pylist(rows, schema=nlp_schema))
@@ -260,8 +260,9 @@ def _write(
     if known:  # changed notes: their old mentions go, not other systems' rows
         nlp = wh.table("note_nlp")
         own = nlp.nlp_system.startswith(_SYSTEM).fill_null(False)
-        kept_nlp = wh.store.materialize(nlp.filter(~(nlp.note_id.isin(ids) & own)))
-        kept_state = wh.store.materialize(state.filter(~state.note_id.isin(ids)))
+        redone = among(wh, nlp.note_id, ids) & own
+        kept_nlp = wh.store.materialize(nlp.filter(~redone))
+        kept_state = wh.store.materialize(state.filter(~among(wh, state.note_id, ids)))
         with wh.store.transaction() as tx:
             tx.replace("cdm", "note_nlp", kept_nlp)
             tx.append("cdm", "note_nlp", new_rows)

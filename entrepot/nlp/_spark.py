@@ -68,7 +68,8 @@ def spark_batches(
     for offset in range(0, todo.num_rows, size):
         chunk = todo.slice(offset, size)
         wanted = chunk["note_id"].to_pylist()
-        rows = note.filter(among(note, wanted)).select("note_id", "note_text")
+        rows = note.filter(among(wh, note.note_id, wanted))
+        rows = rows.select("note_id", "note_text")
         waves = math.ceil(len(wanted) / (_CHUNK * cores))  # every core busy each wave
         parts = min(len(wanted), waves * cores)
         frame = wh.store.frame(rows).repartition(parts).mapInArrow(task, schema)

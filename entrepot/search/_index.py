@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 import tantivy
 
 from entrepot.errors import SearchIndexError
-from entrepot.nlp._changes import note_fingerprints, pending, read_notes
+from entrepot.nlp._changes import among, note_fingerprints, pending, read_notes
 from entrepot.nlp._pipeline import VERSION as PIPELINE_VERSION
 from entrepot.nlp._text import unreadable
 from entrepot.search._schema import (
@@ -259,7 +259,7 @@ def forget_notes(wh, note_ids: list[int]) -> int:
     if not _current(path) or not note_ids:
         return 0
     known = _known(wh, path)
-    removed = known.filter(known.note_id.isin(note_ids)).note_id.to_pyarrow()
+    removed = known.filter(among(wh, known.note_id, note_ids)).note_id.to_pyarrow()
     index = open_index(path)
     writer = index.writer(heap_size=50_000_000)
     for note_id in note_ids:

@@ -121,6 +121,20 @@ def test_parallel_run_finds_the_same(hospital, hospital_file, tmp_path):
         assert content(hospital) == content(serial)
 
 
+def test_notes_are_picked_by_a_query_of_constant_size(hospital):
+    import ibis
+
+    from entrepot.nlp._changes import among
+
+    note = hospital.table("note")
+    ids = sorted(note.note_id.to_pyarrow().to_pylist())
+    picked = note.filter(among(hospital, note.note_id, ids[::3])).note_id
+    assert sorted(picked.to_pyarrow().to_pylist()) == ids[::3]
+    few = ibis.to_sql(note.filter(among(hospital, note.note_id, ids[:2])))
+    many = ibis.to_sql(note.filter(among(hospital, note.note_id, range(20_000))))
+    assert len(many) == len(few)  # not one literal per id, as an IN list had
+
+
 class Stop(Exception):
     pass
 
