@@ -153,14 +153,22 @@ class SparkStore(Store):
     def _atomic(self) -> Iterator[None]:
         """Keep what each commit replaces or adds; undo it all if the block
         fails, else delete what was kept. A block inside another joins it.
+        Its journal is made (and locked) first: what the block stages or
+        keeps aside (`<unit>-staged`, `<unit>-aside`) is never left behind.
         Should putting back fail too, the journal and what was kept stay in
         `_staging`, for the next open to put back."""
         if self._undo is not None:
             yield
             return
         unit = uuid.uuid4().hex
-        self._undo, self._aside = [], self.root / "_staging" / f"{unit}-aside"
-        journal = self.root / "_staging" / f"{unit}.journal"
+        staging = self.root / "_staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        journal = staging / f"{unit}.journal"
+        made = journal.with_suffix(".new")  # locked before `recover` can see it
+        self._journal = open(made, "a")  # noqa: SIM115 - held until the block ends
+        fcntl.flock(self._journal, fcntl.LOCK_EX)  # a live block is not recovered
+        made.rename(journal)
+        self._undo, self._aside = [], staging / f"{unit}-aside"
         try:
             yield
         except BaseException:
@@ -180,11 +188,10 @@ class SparkStore(Store):
     def _finish(self, journal: Path, done: bool) -> None:
         """Let the block's journal go: `done` (committed or put back), remove
         it, then what was kept aside; else leave both for `recover`."""
-        if self._journal is not None:
-            if done:
-                journal.unlink()
-            self._journal.close()
-            self._journal = None
+        if done:
+            journal.unlink()
+        self._journal.close()
+        self._journal = None
         if done:
             shutil.rmtree(self._aside, ignore_errors=True)
 
@@ -193,11 +200,6 @@ class SparkStore(Store):
         replace what `kept` will hold: in the block's list and its journal."""
         if self._undo is None:
             return
-        if self._journal is None:  # the block's first change: its journal
-            self._aside.parent.mkdir(parents=True, exist_ok=True)
-            name = self._aside.name.removesuffix("-aside")
-            self._journal = open(self._aside.parent / f"{name}.journal", "a")  # noqa: SIM115 - held until the block ends
-            fcntl.flock(self._journal, fcntl.LOCK_EX)  # a live block is not recovered
         self._undo.append((path, kept))
         entry = [str(p.relative_to(self.root)) if p else None for p in (path, kept)]
         self._journal.write(json.dumps(entry) + "\n")
@@ -234,19 +236,20 @@ class SparkStore(Store):
         return self.session.sql(self.con.compile(rows))
 
     def _apply(self, tx: Transaction) -> None:
-        staging = self.root / "_staging" / uuid.uuid4().hex
-        try:
-            staged = []
-            for i, (schema, name, rows, replace) in enumerate(self._folded(tx)):
-                out = staging / str(i)
-                self.frame(rows).write.parquet(str(out))
-                staged.append((schema, name, self._dir(schema, name), out, replace))
-            with self._atomic():  # a commit failing half-way is undone
+        with self._atomic():  # a commit failing half-way is undone
+            unit = self._aside.name.removesuffix("-aside")
+            staging = self._aside.with_name(f"{unit}-staged") / uuid.uuid4().hex
+            try:
+                staged = []
+                for i, (schema, name, rows, replace) in enumerate(self._folded(tx)):
+                    out = staging / str(i)
+                    self.frame(rows).write.parquet(str(out))
+                    staged.append((schema, name, self._dir(schema, name), out, replace))
                 for schema, name, target, out, replace in staged:
                     self._forget(schema, name)
                     self._commit(target, out, replace)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            finally:
+                shutil.rmtree(staging.parent, ignore_errors=True)
 
     def _folded(self, tx: Transaction) -> list[tuple[str, str, ir.Table, bool]]:
         """One write per table, (schema, name, rows, replace): a table whose
@@ -434,7 +437,6 @@ def recover(root: Path) -> list[str]:
             _put_back(undo)
             unit = journal.name.removesuffix(".journal")
             journal.unlink()
-        shutil.rmtree(root / "_staging" / f"{unit}-aside", ignore_errors=True)
         log.warning(
             "%s: rolled back atomic unit %s, interrupted after %d of its changes",
             root,
@@ -442,7 +444,7 @@ def recover(root: Path) -> list[str]:
             len(undo),
         )
         recovered.append(unit)
-    for aside in (root / "_staging").glob("*-aside"):  # its block committed
-        if not aside.with_name(aside.name.replace("-aside", ".journal")).exists():
-            shutil.rmtree(aside, ignore_errors=True)
+    for kept in (root / "_staging").glob("*-*"):  # a block's, ended or put back
+        if not kept.with_name(kept.name.split("-")[0] + ".journal").exists():
+            shutil.rmtree(kept, ignore_errors=True)
     return recovered
