@@ -327,7 +327,9 @@ def _moved(wh, days: dict[tuple[int, int], int]) -> _Moved:
             records += removed
         periods = _periods(wh, _after(wh, tables, "visit_occurrence"), _ids(days))
         if periods is not None:
-            tables["observation_period"] = _Change("person_id", _ids(days), periods)
+            tables["observation_period"] = _Change(
+                "person_id", _ids(days), wh.store.materialize(periods)
+            )
         records = [  # removed rows are kept once, when a merge is applied again
             r
             for r in records
@@ -462,8 +464,8 @@ def _with_periods(wh, tables: dict[str, ir.Table], persons: list[int]) -> dict:
 
 
 def _periods(wh, visits: ir.Table, persons: list[int]) -> ir.Table | None:
-    """These persons' observation periods from `visits` (computed once), or
-    None without an observation_period table."""
+    """These persons' observation periods from `visits`, or None without an
+    observation_period table."""
     if not wh.has_table("observation_period") or not persons:
         return None
     op = wh.table("observation_period")
@@ -479,15 +481,13 @@ def _periods(wh, visits: ir.Table, persons: list[int]) -> ir.Table | None:
         observation_period_end_date=spans.e,
         period_type_concept_id=ibis.literal(EHR, "int64"),
     )
-    return wh.store.materialize(
-        rebuilt.select(
-            *[
-                rebuilt[c].cast(op[c].type()).name(c)
-                if c in rebuilt.columns
-                else ibis.null(op[c].type()).name(c)
-                for c in op.columns
-            ]
-        )
+    return rebuilt.select(
+        *[
+            rebuilt[c].cast(op[c].type()).name(c)
+            if c in rebuilt.columns
+            else ibis.null(op[c].type()).name(c)
+            for c in op.columns
+        ]
     )
 
 
