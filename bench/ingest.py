@@ -1,8 +1,9 @@
 """A night's delta against a full reload: `entrepot ingest` of change files
-(an `op` column: 1 % of the rows of every extract updated or deleted) on an
-ingested warehouse, vs a first ingestion of the same final extracts, in the
-same run. Both give the same tables (checked: counts per table). Target
-(issue 26): the delta ≥ 10× faster than the full reload.
+(an `op` column: 1 % of the rows of every extract updated or deleted) and of
+`--merges` IPP merges (`merges.csv`) on an ingested warehouse, vs a first
+ingestion of the same final extracts and merges, in the same run. Both give
+the same tables (checked: counts per table). Target (issue 26): the delta ≥
+10× faster than the full reload.
 
 With `--memory`, the peak resident memory of a first ingestion instead, each
 in a fresh process, of N and 4N patients, from whole files (one shard) and in
@@ -10,7 +11,7 @@ shards of `--patients-per-shard` patients (issue 23: it must not grow with
 the extracts beyond the engine's buffers), and the peak before the engine's
 load (reading, splitting, building and de-identifying the shards).
 
-    python bench/ingest.py [--patients 300] [--share 0.01] [--json out.json]
+    python bench/ingest.py [--patients 300] [--share 0.01] [--merges 0] [--json out.json]
     python bench/ingest.py --memory [--patients 300] [--patients-per-shard 100]
 """
 
@@ -85,6 +86,21 @@ def make_night(first: Path, final: Path, delta: Path, share: float, seed: int = 
     return counts, changed
 
 
+def add_merges(final: Path, delta: Path, merges: int) -> None:
+    """`merges.csv` in both folders: the first `merges` pairs of patients
+    still in `final`, the first of each merged into the second."""
+    _, patients = _read(final / "patients.csv")
+    ipps = [p["ipp"] for p in patients]
+    if 2 * merges > len(ipps):
+        raise SystemExit(f"--merges {merges}: more than half of {len(ipps)} patients")
+    lines = [
+        {"old_ipp": ipps[2 * i], "new_ipp": ipps[2 * i + 1], "merged_on": "2024-06-01"}
+        for i in range(merges)
+    ]
+    for folder in (final, delta):
+        _write(folder / "merges.csv", ["old_ipp", "new_ipp", "merged_on"], lines)
+
+
 def _ingest(wh: Warehouse, folder: Path) -> tuple[float, dict]:
     start = time.perf_counter()
     result = ingest_raw(wh, folder, key=KEY)
@@ -92,7 +108,7 @@ def _ingest(wh: Warehouse, folder: Path) -> tuple[float, dict]:
     return time.perf_counter() - start, result.as_dict()
 
 
-def run(patients: int, share: float = 0.01, seed: int = 0) -> dict:
+def run(patients: int, share: float = 0.01, seed: int = 0, merges: int = 0) -> dict:
     """Seconds of the delta and of the full reload, their ratio, and checks."""
     from entrepot.synth import generate_hospital
 
@@ -103,6 +119,8 @@ def run(patients: int, share: float = 0.01, seed: int = 0) -> dict:
             tmp / "synth.duckdb", patients=patients, seed=seed, raw=first, workers=1
         )
         counts, changed = make_night(first, tmp / "final", tmp / "delta", share, seed)
+        if merges:
+            add_merges(tmp / "final", tmp / "delta", merges)
         with Warehouse.create(tmp / "nightly.duckdb") as wh:
             _, loaded = _ingest(wh, first)
             rows = sum(loaded["loaded"].values())
@@ -120,6 +138,7 @@ def run(patients: int, share: float = 0.01, seed: int = 0) -> dict:
         "source_rows": counts,
         "source_rows_changed": changed,
         "tables_changed": delta["tables"],
+        "merges": delta["merges"],
         "delta_seconds": round(delta_s, 3),
         "reload_seconds": round(reload_s, 3),
         "ratio": round(reload_s / delta_s, 2),
@@ -183,6 +202,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=300)
     parser.add_argument("--share", type=float, default=0.01)
+    parser.add_argument("--merges", type=int, default=0)
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--patients-per-shard", type=int, default=100)
     parser.add_argument("--json", type=Path)
@@ -199,11 +219,11 @@ def main(argv: list[str] | None = None) -> dict:
         if args.json:
             args.json.write_text(json.dumps(figures, indent=2))
         return figures
-    figures = run(args.patients, args.share)
+    figures = run(args.patients, args.share, merges=args.merges)
     print(
         f"{figures['patients']:,} patients, {figures['rows']:,} OMOP rows; "
         f"{sum(figures['source_rows_changed'].values()):,} source rows changed "
-        f"or deleted ({figures['share']:.0%})"
+        f"or deleted ({figures['share']:.0%}), {figures['merges']} IPP merges"
     )
     print(f"night's delta   {figures['delta_seconds']:>9.2f} s")
     print(f"full reload     {figures['reload_seconds']:>9.2f} s")

@@ -105,9 +105,11 @@ def test_extract_benchmark_scores_a_served_model(capsys, tmp_path):
 def test_ingest_benchmark_times_a_delta_against_a_full_reload(capsys, tmp_path):
     from bench import ingest
 
-    result = ingest.main(["--patients", "15", "--json", str(tmp_path / "i.json")])
+    night = ["--patients", "15", "--merges", "2", "--json", str(tmp_path / "i.json")]
+    result = ingest.main(night)
     out = capsys.readouterr().out
     assert json.loads((tmp_path / "i.json").read_text()) == result
+    assert result["merges"] == 2 and "2 IPP merges" in out
     lab = result["source_rows_changed"]["lab"]
     assert lab == max(1, round(0.01 * result["source_rows"]["lab"]))
     changed = result["tables_changed"]["measurement"]

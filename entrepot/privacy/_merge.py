@@ -93,8 +93,8 @@ def merge_patients(
     )
     moved = _moved(wh, {p: days[p] for p in moving})
     with wh.store.transaction() as tx:
-        for name, rows in moved.tables.items():
-            tx.replace(schema_of(name), name, rows)
+        for name, change in moved.tables.items():
+            change.write(wh, tx, name)
         tx.append("entrepot", "patient_merge", wh.store.from_arrow(log))
         if len(moved.records):
             tx.append("entrepot", "merge_row", wh.store.from_arrow(moved.records))
@@ -143,7 +143,8 @@ def unmerge_patients(
         kept = t
         moved = pc.sum(of["moved"]).as_py() or 0
         if moved:
-            now = _transformed(wh, name, originals, {(old, new): days})
+            column = person_tables(wh)[name]
+            now = _transformed(wh, name, column, originals, {(old, new): days})
             kept = t.anti_join(now, [t[c].identical_to(now[c]) for c in t.columns])
         tables[name] = wh.store.materialize(kept.union(originals, distinct=False))
         counts[name] = len(of)
@@ -262,21 +263,40 @@ def _optout(
 
 
 @dataclass
+class _Change:
+    """A table's rows whose `column` is among `gone` removed, `added` appended:
+    a merge rewrites only the merged patients' rows (never a whole table)."""
+
+    column: str
+    gone: list[int]
+    added: ir.Table | None = None
+
+    def write(self, wh, tx, name: str) -> None:
+        values = wh.store.from_arrow(
+            pa.table({self.column: pa.array(self.gone, pa.int64())})
+        )
+        tx.delete_in(schema_of(name), name, self.column, values)
+        if self.added is not None:
+            tx.append(schema_of(name), name, self.added)
+
+
+@dataclass
 class _Moved:
-    tables: dict[str, ir.Table]
+    tables: dict[str, _Change]
     records: pa.Table
     counts: dict[str, int]
 
 
 def _moved(wh, days: dict[tuple[int, int], int]) -> _Moved:
-    """Every table with the old patients' rows moved or removed, and those rows
-    as they were."""
-    tables: dict[str, ir.Table] = {}
+    """The change of every table moving or removing the old patients' rows,
+    and those rows as they were."""
+    tables: dict[str, _Change] = {}
     records: list[dict] = []
     counts: dict[str, int] = {}
     if days:
         olds = [o for o, _ in days]
         kept_rows = ensure_table(wh, "merge_row")
+        kept_rows = kept_rows.filter(kept_rows.old_person_id.isin(olds))
         recorded = set(
             zip(
                 *(
@@ -295,16 +315,21 @@ def _moved(wh, days: dict[tuple[int, int], int]) -> _Moved:
             if not len(rows):
                 continue
             records += _records(name, rows, column, days, moved=name not in REMOVED)
-            kept = t.filter(~t[column].isin(olds) | t[column].isnull())
-            if name not in REMOVED:
-                kept = kept.union(_transformed(wh, name, hit, days), distinct=False)
-            tables[name] = wh.store.materialize(kept)
+            tables[name] = _Change(column, olds)
+            if name not in REMOVED:  # computed before the old rows go
+                tables[name].added = wh.store.materialize(
+                    _transformed(wh, name, column, hit, days)
+                )
             counts[name] = len(rows)
-        location, gone = _locations(wh, tables.get("person"), olds, days)
-        if location is not None:
-            tables["location"] = location
-            records += gone
-        tables = _with_periods(wh, tables, [i for p in days for i in p])
+        gone, removed = _locations(wh, "person" in tables, olds, days)
+        if gone:
+            tables["location"] = _Change("location_id", gone)
+            records += removed
+        periods = _periods(wh, _after(wh, tables, "visit_occurrence"), _ids(days))
+        if periods is not None:
+            tables["observation_period"] = _Change(
+                "person_id", _ids(days), wh.store.materialize(periods)
+            )
         records = [  # removed rows are kept once, when a merge is applied again
             r
             for r in records
@@ -342,11 +367,11 @@ def _records(
 
 
 def _transformed(
-    wh, name: str, rows: ir.Table, days: dict[tuple[int, int], int]
+    wh, name: str, column: str, rows: ir.Table, days: dict[tuple[int, int], int]
 ) -> ir.Table:
-    """Rows of old patients as their survivors' rows: re-pointed, and their
-    dates (and the dates written in notes) moved by the change of shift."""
-    column = person_tables(wh)[name]
+    """Rows of old patients (in their person `column`) as their survivors'
+    rows: re-pointed, and their dates (and the dates written in notes) moved
+    by the change of shift."""
     m = wh.store.from_arrow(
         pa.table(
             {
@@ -377,20 +402,23 @@ def _transformed(
 
 
 def _locations(
-    wh, persons: ir.Table | None, olds: list[int], days: dict[tuple[int, int], int]
-) -> tuple[ir.Table | None, list[dict]]:
-    """Communes of old patients that no remaining person lives in: removed."""
-    if persons is None or not wh.has_table("location"):
-        return None, []
+    wh, persons: bool, olds: list[int], days: dict[tuple[int, int], int]
+) -> tuple[list[int], list[dict]]:
+    """Communes of old patients (when `persons` of theirs go) that no other
+    person lives in: their ids, to remove, and their rows as they were."""
+    if not persons or not wh.has_table("location"):
+        return [], []
     p = wh.table("person")
     theirs = p.filter(p.person_id.isin(olds) & p.location_id.notnull())
     mine = theirs.select("person_id", "location_id").to_pyarrow().to_pylist()
-    still = set(persons.location_id.to_pyarrow().to_pylist())
+    places = list({r["location_id"] for r in mine})
+    others = p.filter(p.location_id.isin(places) & ~p.person_id.isin(olds))
+    still = set(others.location_id.to_pyarrow().to_pylist())
     gone = {
         r["location_id"]: r["person_id"] for r in mine if r["location_id"] not in still
     }
     if not gone:
-        return None, []
+        return [], []
     loc = wh.table("location")
     rows = loc.filter(loc.location_id.isin(list(gone))).to_pyarrow()
     survivor = {o: n for o, n in days}
@@ -404,16 +432,42 @@ def _locations(
         }
         for r in rows.to_pylist()
     ]
-    kept = wh.store.materialize(loc.filter(~loc.location_id.isin(list(gone))))
-    return kept, records
+    return list(gone), records
+
+
+def _ids(days: dict[tuple[int, int], int]) -> list[int]:
+    return [i for p in days for i in p]
+
+
+def _after(wh, changes: dict[str, _Change], name: str) -> ir.Table:
+    """A table as `changes` leave it (its rows of the persons changed, at least)."""
+    t = wh.table(name)
+    change = changes.get(name)
+    if change is None:
+        return t
+    kept = t.filter(~t[change.column].isin(change.gone))
+    return kept if change.added is None else kept.union(change.added, distinct=False)
 
 
 def _with_periods(wh, tables: dict[str, ir.Table], persons: list[int]) -> dict:
     """`tables` with these persons' observation periods rebuilt from their
     visits (first start to last end), as ingestion builds them."""
-    if not wh.has_table("observation_period") or not persons:
-        return tables
     visits = tables.get("visit_occurrence", wh.table("visit_occurrence"))
+    rebuilt = _periods(wh, visits, persons)
+    if rebuilt is None:
+        return tables
+    op = wh.table("observation_period")
+    kept = op.filter(~op.person_id.isin(persons))
+    return tables | {
+        "observation_period": wh.store.materialize(kept.union(rebuilt, distinct=False))
+    }
+
+
+def _periods(wh, visits: ir.Table, persons: list[int]) -> ir.Table | None:
+    """These persons' observation periods from `visits`, or None without an
+    observation_period table."""
+    if not wh.has_table("observation_period") or not persons:
+        return None
     op = wh.table("observation_period")
     spans = (
         visits.filter(visits.person_id.isin(persons))
@@ -427,7 +481,7 @@ def _with_periods(wh, tables: dict[str, ir.Table], persons: list[int]) -> dict:
         observation_period_end_date=spans.e,
         period_type_concept_id=ibis.literal(EHR, "int64"),
     )
-    rebuilt = rebuilt.select(
+    return rebuilt.select(
         *[
             rebuilt[c].cast(op[c].type()).name(c)
             if c in rebuilt.columns
@@ -435,10 +489,6 @@ def _with_periods(wh, tables: dict[str, ir.Table], persons: list[int]) -> dict:
             for c in op.columns
         ]
     )
-    kept = op.filter(~op.person_id.isin(persons))
-    return tables | {
-        "observation_period": wh.store.materialize(kept.union(rebuilt, distinct=False))
-    }
 
 
 def _restored(records: list[str], t: ir.Table) -> pa.Table:

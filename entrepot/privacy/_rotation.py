@@ -271,11 +271,15 @@ def _count(t: ir.Table) -> int:
 
 
 def _notes_reshifted(
-    wh, notes: ir.Table, by_new: dict[int, int], spill: Path
+    wh, notes: ir.Table, by_new: dict[int, int], spill: Path | None = None
 ) -> ir.Table:
     """Notes with the dates written in their text moved by their patient's
     change of shift, as de-identification wrote them (`shifted_date`); the
-    changed texts go through the Parquet file `spill`, a batch at a time."""
+    changed texts go through the Parquet file `spill` (a temporary one when
+    None, the result then computed before it goes), a batch at a time."""
+    if spill is None:
+        with tempfile.TemporaryDirectory(prefix="entrepot-reshift-") as folder:
+            return _notes_reshifted(wh, notes, by_new, Path(folder) / "notes.parquet")
 
     def revise(row: dict) -> str | None:
         text, days = row["note_text"], by_new.get(row["person_id"], 0)

@@ -20,7 +20,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from entrepot.warehouse._connect import connect
-from entrepot.warehouse._store import Store, Transaction, Write
+from entrepot.warehouse._store import Store, Transaction, Write, pause_point
 
 _temp_names = itertools.count()
 _creating = threading.Lock()  # tables are made one at a time in this process
@@ -124,6 +124,7 @@ class DuckDBStore(Store):
 
     transactional = True
     _in_transaction = False
+    _changes = 0  # writes made in the current `_atomic` block (`pause_point`)
 
     @contextmanager
     def _atomic(self) -> Iterator[None]:
@@ -131,7 +132,7 @@ class DuckDBStore(Store):
             yield
             return
         self.con.raw_sql("BEGIN TRANSACTION")
-        self._in_transaction = True
+        self._in_transaction, self._changes = True, 0
         try:
             yield
         except BaseException:
@@ -150,6 +151,9 @@ class DuckDBStore(Store):
     def _write(self, write: Write) -> None:
         """One write; rows go to the table's columns of the same names (as on
         Spark), the others null."""
+        if self._in_transaction:
+            self._changes += 1
+            pause_point(self._changes, Path(f"{self.path}.paused"))
         target = _quoted(*self._db(write.schema), write.name)
         if write.kind == "delete":
             where = " AND ".join(f"{_quoted(c)} = ?" for c in write.where)

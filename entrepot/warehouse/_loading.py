@@ -190,7 +190,12 @@ def _check(
         rows = rows.left_join(repeated, key).select(*rows.columns, "_repeated")
     present = int(target.count().to_pyarrow().as_py())  # counted once
     if present and _may_be_known(target, key, bounds):
-        known = target.select(*key).distinct().mutate(_known=ibis.literal(True))
+        known = (  # only the source's keys: never a whole table's distinct keys
+            target.select(*key)
+            .semi_join(typed.select(*key), key)
+            .distinct()
+            .mutate(_known=ibis.literal(True))
+        )
         rows = rows.left_join(known, key).select(*rows.columns, "_known")
     flags = [
         rows[c].notnull()

@@ -4,12 +4,19 @@ Tables are registered as temporary views in the session, so several warehouses
 can share one session. A write is staged in full, then committed by renaming
 files into place. Inside an `atomic` block (and each transaction is one), the
 files a commit replaces are kept aside, and those it adds listed, until the
-block ends: a failure puts every table back as it was.
+block ends: a failure puts every table back as it was. The list is also a
+journal on disk (`_staging/<unit>.journal`, each change written before it is
+made, the file locked while the block runs), removed when the block commits:
+a process killed inside a block leaves it, and the next open rolls the block
+back (`recover`) before anything reads.
 """
 
 from __future__ import annotations
 
+import fcntl
 import itertools
+import json
+import logging
 import os
 import shutil
 import uuid
@@ -22,7 +29,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from entrepot.errors import MissingDependencyError, ParameterError
-from entrepot.warehouse._store import SCHEMAS, Store, Transaction
+from entrepot.warehouse._store import SCHEMAS, Store, Transaction, pause_point
 
 _instances = itertools.count()
 #: Spark's log level in the sessions entrepot starts (WARN, INFO... to debug).
@@ -31,6 +38,7 @@ LOG_LEVEL_ENV = "ENTREPOT_SPARK_LOG_LEVEL"
 LOG_LEVELS = ("OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL")
 SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
 LOCAL_SHUFFLE_PARTITIONS = "8"
+log = logging.getLogger(__name__)
 
 
 def _matches(rows: ir.Table, where: dict[str, object]) -> ir.BooleanValue:
@@ -96,6 +104,8 @@ class SparkStore(Store):
         self._kept: dict[str, object] = {}  # temporary tables: name -> frame
         self._undo: list[tuple[Path, Path | None]] | None = None  # `_atomic`'s
         self._aside = root / "_staging"  # where `_atomic` keeps replaced files
+        self._journal = None  # the open, locked journal of `_atomic`'s block
+        recover(root)
 
     def _dir(self, schema: str, name: str) -> Path:
         return self.root / schema / name
@@ -121,8 +131,10 @@ class SparkStore(Store):
         import pyarrow.parquet as pq
 
         folder = self._dir(schema, name)
-        folder.mkdir(parents=True)
+        if folder.exists():
+            raise FileExistsError(folder)
         self._undone(folder, None)
+        folder.mkdir(parents=True)
         arrow = pa.schema(
             pa.field(f.name, pa.timestamp("us", tz="UTC"))
             if pa.types.is_timestamp(f.type)
@@ -141,34 +153,59 @@ class SparkStore(Store):
     def _atomic(self) -> Iterator[None]:
         """Keep what each commit replaces or adds; undo it all if the block
         fails, else delete what was kept. A block inside another joins it.
-        Should putting back fail too, what was kept stays in `_staging`."""
+        Its journal is made (and locked) first: what the block stages or
+        keeps aside (`<unit>-staged`, `<unit>-aside`) is never left behind.
+        Should putting back fail too, the journal and what was kept stay in
+        `_staging`, for the next open to put back."""
         if self._undo is not None:
             yield
             return
-        self._undo, aside = [], self.root / "_staging" / f"{uuid.uuid4().hex}-aside"
-        self._aside = aside
+        unit = uuid.uuid4().hex
+        staging = self.root / "_staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        journal = staging / f"{unit}.journal"
+        made = journal.with_suffix(".new")  # locked before `recover` can see it
+        self._journal = open(made, "a")  # noqa: SIM115 - held until the block ends
+        fcntl.flock(self._journal, fcntl.LOCK_EX)  # a live block is not recovered
+        made.rename(journal)
+        self._undo, self._aside = [], staging / f"{unit}-aside"
         try:
             yield
         except BaseException:
             undo, self._undo = self._undo, None
-            for path, kept in reversed(undo):
-                if path.is_dir():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink(missing_ok=True)
-                if kept is not None:
-                    kept.rename(path)
-            for schema, name in list(self._views):  # read the files put back
-                self._forget(schema, name)
-            shutil.rmtree(aside, ignore_errors=True)  # empty by now
+            put_back = False
+            try:
+                _put_back(undo)
+                put_back = True
+            finally:
+                for schema, name in list(self._views):  # read the files put back
+                    self._forget(schema, name)
+                self._finish(journal, put_back)
             raise
         self._undo = None
-        shutil.rmtree(aside, ignore_errors=True)
+        self._finish(journal, True)  # committed once the journal is gone
+
+    def _finish(self, journal: Path, done: bool) -> None:
+        """Let the block's journal go: `done` (committed or put back), remove
+        it, then what was kept aside; else leave both for `recover`."""
+        if done:
+            journal.unlink()
+        self._journal.close()
+        self._journal = None
+        if done:
+            shutil.rmtree(self._aside, ignore_errors=True)
 
     def _undone(self, path: Path, kept: Path | None) -> None:
-        """Record that `path` is new (`kept` None) or replaced what `kept` holds."""
-        if self._undo is not None:
-            self._undo.append((path, kept))
+        """Record, before it is done, that `path` will be new (`kept` None) or
+        replace what `kept` will hold: in the block's list and its journal."""
+        if self._undo is None:
+            return
+        self._undo.append((path, kept))
+        entry = [str(p.relative_to(self.root)) if p else None for p in (path, kept)]
+        self._journal.write(json.dumps(entry) + "\n")
+        self._journal.flush()
+        os.fsync(self._journal.fileno())
+        pause_point(len(self._undo), self.root.with_name(f"{self.root.name}.paused"))
 
     def _set_aside(self, folder: Path) -> None:
         """Move a table's folder out of the way: kept until the block ends,
@@ -176,10 +213,10 @@ class SparkStore(Store):
         if self._undo is None:
             shutil.rmtree(folder)
             return
-        self._aside.mkdir(parents=True, exist_ok=True)
         kept = self._aside / str(len(self._undo))
+        self._undone(folder, kept)
+        self._aside.mkdir(parents=True, exist_ok=True)
         folder.rename(kept)
-        self._undo.append((folder, kept))
 
     def checkpoint(self) -> None:
         """Nothing to do: each commit renames whole Parquet files into place."""
@@ -199,19 +236,20 @@ class SparkStore(Store):
         return self.session.sql(self.con.compile(rows))
 
     def _apply(self, tx: Transaction) -> None:
-        staging = self.root / "_staging" / uuid.uuid4().hex
-        try:
-            staged = []
-            for i, (schema, name, rows, replace) in enumerate(self._folded(tx)):
-                out = staging / str(i)
-                self.frame(rows).write.parquet(str(out))
-                staged.append((schema, name, self._dir(schema, name), out, replace))
-            with self._atomic():  # a commit failing half-way is undone
+        with self._atomic():  # a commit failing half-way is undone
+            unit = self._aside.name.removesuffix("-aside")
+            staging = self._aside.with_name(f"{unit}-staged") / uuid.uuid4().hex
+            try:
+                staged = []
+                for i, (schema, name, rows, replace) in enumerate(self._folded(tx)):
+                    out = staging / str(i)
+                    self.frame(rows).write.parquet(str(out))
+                    staged.append((schema, name, self._dir(schema, name), out, replace))
                 for schema, name, target, out, replace in staged:
                     self._forget(schema, name)
                     self._commit(target, out, replace)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            finally:
+                shutil.rmtree(staging.parent, ignore_errors=True)
 
     def _folded(self, tx: Transaction) -> list[tuple[str, str, ir.Table, bool]]:
         """One write per table, (schema, name, rows, replace): a table whose
@@ -271,8 +309,8 @@ class SparkStore(Store):
         tag = uuid.uuid4().hex[:8]
         for part in staged.glob("*.parquet"):
             added = target / f"{tag}-{part.name}"
-            part.rename(added)
             self._undone(added, None)
+            part.rename(added)
 
     def _scratch_view(self, frame, kind: str) -> ir.Table:
         """Register `frame` as a temporary view, released when the store closes."""
@@ -361,3 +399,52 @@ class SparkStore(Store):
             self.session.catalog.dropTempView(view)
             frame.unpersist()
         self._scratch.clear()
+
+
+def _put_back(undo: list[tuple[Path, Path | None]]) -> None:
+    """Undo a block's changes, last first: remove what it added, and put
+    back what it kept aside. Changes recorded but not made are skipped, so
+    putting back twice is the same as once."""
+    for path, kept in reversed(undo):
+        if kept is not None and not kept.exists():
+            continue  # never moved aside, or already put back
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+        if kept is not None:
+            kept.rename(path)
+
+
+def recover(root: Path) -> list[str]:
+    """Roll back the atomic blocks a killed process left in `root`'s
+    `_staging` (their journals; a block still running holds its journal's
+    lock and is left alone), each in one line of the log. Returns their ids."""
+    recovered = []
+    for journal in sorted((root / "_staging").glob("*.journal")):
+        with journal.open("r+") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # another process's block, running
+            undo = []
+            for line in f.read().splitlines():
+                try:
+                    path, kept = json.loads(line)
+                except ValueError:
+                    break  # a line cut short by the kill: its change was not made
+                undo.append((root / path, kept and root / kept))
+            _put_back(undo)
+            unit = journal.name.removesuffix(".journal")
+            journal.unlink()
+        log.warning(
+            "%s: rolled back atomic unit %s, interrupted after %d of its changes",
+            root,
+            unit,
+            len(undo),
+        )
+        recovered.append(unit)
+    for kept in (root / "_staging").glob("*-*"):  # a block's, ended or put back
+        if not kept.with_name(kept.name.split("-")[0] + ".journal").exists():
+            shutil.rmtree(kept, ignore_errors=True)
+    return recovered

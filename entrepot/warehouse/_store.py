@@ -6,6 +6,8 @@ Queries are Ibis expressions, the same on every engine; only storage differs
 
 from __future__ import annotations
 
+import os
+import time
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
@@ -25,6 +27,17 @@ from entrepot.warehouse._prepared import forget as forget_prepared
 SCHEMAS = ("cdm", "results", "entrepot")
 #: An expression as `Store.prepare` compiled it for the engine.
 Prepared = object
+#: Test hook: the Nth change of an atomic block waits there to be killed.
+PAUSE_AFTER = "ENTREPOT_PAUSE_AFTER"
+
+
+def pause_point(changes: int, marker: Path) -> None:
+    """With $ENTREPOT_PAUSE_AFTER=N, a block's Nth change (a table's write
+    on DuckDB, a file or folder replaced or added on Spark) writes `marker`
+    and waits, so that a test kills the process there; else nothing."""
+    if os.environ.get(PAUSE_AFTER) == str(changes):
+        marker.write_text(str(os.getpid()))
+        time.sleep(3600)
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,31 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import logging
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
+import entrepot
 from entrepot.cli import main
 from entrepot.errors import EntrepotError, PrivacyError
 from entrepot.ingest import ingest_raw
-from entrepot.privacy import SecretKey, anchor_path, entries, merge_log, vault_path
+from entrepot.privacy import (
+    SecretKey,
+    anchor_path,
+    entries,
+    merge_log,
+    vault_path,
+    verify,
+)
 from entrepot.warehouse import Warehouse
+from entrepot.warehouse._store import PAUSE_AFTER
 
 KEY = SecretKey(bytes.fromhex("4d" * 32))
 
@@ -150,3 +165,88 @@ def test_a_wrong_merges_csv_is_one_line_naming_file_and_row_and_changes_nothing(
     command = ["ingest", str(raw), "-w", str(path), "--key-file", str(nights["key"])]
     assert main(command) == 2
     assert capsys.readouterr().err == f"entrepot: error: {e.value}\n"
+
+
+def killed_in_the_night(uri: str, marker: Path, raw: Path, key: Path, changes: int):
+    """Run `entrepot ingest` of `raw` in another process, paused at the
+    atomic unit's `changes`th change (`PAUSE_AFTER`), and kill it there
+    (SIGKILL, its whole process group: Spark's JVM too)."""
+    env = {
+        **os.environ,
+        PAUSE_AFTER: str(changes),
+        "PYTHONPATH": str(Path(entrepot.__file__).parents[1]),
+    }
+    command = [sys.executable, "-m", "entrepot", "ingest", str(raw), "-w", uri]
+    night = subprocess.Popen(
+        [*command, "--key-file", str(key)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        while not marker.exists():
+            assert night.poll() is None, night.stderr.read().decode()[-2000:]
+            time.sleep(0.2)
+    finally:
+        os.killpg(night.pid, signal.SIGKILL)
+        night.wait()
+        night.stderr.close()
+    assert night.returncode == -signal.SIGKILL
+    marker.unlink()
+
+
+def unlogged(state: dict) -> dict:
+    """A `state` but the audit log (the command's authorisation is logged
+    before the night's unit begins)."""
+    return {k: v for k, v in state.items() if "audit_log" not in str(k)}
+
+
+def after_night(wh, before: dict, logged: int) -> None:
+    """Every table as `before` the night, its log and the authorisation."""
+    assert unlogged(state(wh)) == unlogged(before)
+    assert [e["action"] for e in entries(wh)][logged:] == ["authorise.ingest"]
+    assert verify(wh)["ok"] and merge_log(wh) == []
+
+
+def test_a_night_killed_in_its_unit_leaves_duckdb_as_it_was(
+    first_night, nights, tmp_path
+):
+    """Killed after eleven writes of its one transaction (its load's): the
+    reopened file is the warehouse before the night (DuckDB's own log)."""
+    path = tmp_path / "eds.duckdb"
+    for suffix in ("", ".identities", ".audit-anchor"):
+        shutil.copy(f"{first_night}{suffix}", f"{path}{suffix}")
+    with Warehouse.open(path) as wh:
+        before, logged = state(wh), len(entries(wh))
+    marker = Path(f"{path}.paused")
+    killed_in_the_night(str(path), marker, nights["second"], nights["key"], 12)
+    with Warehouse.open(path) as wh:
+        after_night(wh, before, logged)
+
+
+@pytest.mark.spark
+def test_on_spark_a_night_killed_half_way_is_rolled_back_at_the_next_open(
+    spark_session, nights, tmp_path, caplog
+):
+    """Killed after 12 of its changes (tables replaced by its load, kept aside
+    and journalled): the next open puts back every file, says so in one line
+    of the log, and the audit chain verifies."""
+    root = tmp_path / "eds"
+    with Warehouse.create(f"spark:{root}", vocabulary=False) as wh:
+        ingest_raw(wh, nights["first"], key=KEY)
+        before, logged = state(wh), len(entries(wh))
+    vault = vault_path(wh).read_bytes()
+    marker = tmp_path / "eds.paused"
+    killed_in_the_night(f"spark:{root}", marker, nights["second"], nights["key"], 12)
+    assert len(list((root / "_staging").glob("*.journal"))) == 1
+    assert unlogged(state(wh)) != unlogged(before)  # half-replaced
+    with caplog.at_level(logging.WARNING, logger="entrepot.warehouse._spark"):
+        wh = Warehouse.open(f"spark:{root}", spark_session=spark_session)
+    with wh:
+        (line,) = caplog.messages
+        assert line.startswith(f"{root}: rolled back atomic unit ")
+        assert line.endswith(", interrupted after 12 of its changes")
+        after_night(wh, before, logged)
+        assert vault_path(wh).read_bytes() == vault
+        assert not list((root / "_staging").glob("*"))
