@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from entrepot.drugs._cases import Outcome, cases, exposure_starts_each
-from entrepot.drugs._conditional import fit_conditional_poisson
+from entrepot.drugs._conditional import fit_with_limits, lower_bound, varies
 from entrepot.drugs._intervals import log_interval
 from entrepot.errors import DrugInputError
 from entrepot.privacy import Decision
@@ -138,11 +138,6 @@ def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
     events = np.bincount(
         col["window"], weights=col["events"], minlength=len(windows) + 1
     )
-    if not events[0]:
-        raise DrugInputError(
-            f"every case's outcome fell in a risk window of {drug}: "
-            "the IRR has no upper bound"
-        )
     fitted = [i for i in range(1, len(events)) if events[i]]
     if not fitted:  # no event after any start: every IRR is 0
         return SccsResult(drug, cases, cases_exposed, _estimates(table, windows))
@@ -154,24 +149,39 @@ def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
     for name in ("age_band", "season"):
         columns += _levels(col[name], col["days"])
     x = np.column_stack(columns).astype(float)
-    varies = _varies(col["person_id"], x)
-    if not varies[: len(fitted)].all():
+    keep_x = varies(col["person_id"], x)
+    if not keep_x[: len(fitted)].all():
         raise DrugInputError(
             f"no case of the outcome has both time exposed to {drug} and control time"
         )
-    beta, cov = fit_conditional_poisson(
-        col["person_id"], x[:, varies], col["days"].astype(float), col["events"]
-    )
-    by_window = {
-        i: (float(beta[k]), math.sqrt(cov[k, k]), int(events[i]))
-        for k, i in enumerate(fitted)
-    }
+    person = col["person_id"]
+    x, days, ys = x[:, keep_x], col["days"].astype(float), col["events"]
+    at = list(range(len(fitted)))  # the windows' columns come first
+    fit = fit_with_limits(person, x, days, ys, at)
+    by_window = {}
+    for k, i in enumerate(fitted):
+        if k in fit.unbounded:  # no finite estimate: a lower bound
+            low = lower_bound(person, x, days, ys, at, k, fit.log_likelihood)
+            by_window[i] = (math.inf, None, int(events[i]), low)
+        elif k in fit.columns:
+            f = fit.columns.index(k)
+            by_window[i] = (
+                float(fit.beta[f]),
+                math.sqrt(fit.cov[f, f]),
+                int(events[i]),
+            )
+        else:
+            raise DrugInputError(
+                f"no case of the outcome has both time exposed to {drug} and control time"
+            )
     return SccsResult(drug, cases, cases_exposed, _estimates(table, windows, by_window))
 
 
 def _estimates(table: pa.Table, windows, fitted: dict | None = None) -> list:
     """The reported windows' estimates, from (log IRR, se, events) by window
-    number; a window without events has an IRR of 0 and no CI."""
+    number, or (+∞, None, events, log lower bound) where it has no finite
+    estimate (IRR and upper bound +∞); a window without events has an IRR of
+    0 and no CI."""
     days = np.bincount(
         table["window"].to_numpy(),
         weights=table["days"].to_numpy(),
@@ -182,7 +192,22 @@ def _estimates(table: pa.Table, windows, fitted: dict | None = None) -> list:
         if i not in (fitted or {}):
             out.append(WindowEstimate(a, b, 0.0, None, None, None, 0, int(days[i])))
             continue
-        log_irr, se, events = fitted[i]
+        log_irr, se, events = fitted[i][:3]
+        if se is None:  # no finite estimate: its profile-likelihood lower bound
+            low = math.exp(fitted[i][3])
+            out.append(
+                WindowEstimate(
+                    a,
+                    b,
+                    math.inf,
+                    (low, math.inf),
+                    math.inf,
+                    None,
+                    events,
+                    int(days[i]),
+                )
+            )
+            continue
         ci = log_interval(log_irr, se, f"the case series' window {a}-{b}")
         out.append(
             WindowEstimate(
@@ -198,14 +223,6 @@ def _levels(values: np.ndarray, days: np.ndarray) -> list[np.ndarray]:
     weight = [days[values == v].sum() for v in levels]
     reference = levels[int(np.argmax(weight))]
     return [values == v for v in levels if v != reference]
-
-
-def _varies(strata: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Columns that vary within at least one stratum (others have no
-    information once strata are conditioned on)."""
-    starts = np.flatnonzero(np.r_[True, strata[1:] != strata[:-1]])
-    spread = np.maximum.reduceat(x, starts) - np.minimum.reduceat(x, starts)
-    return (spread > 0).any(axis=0)
 
 
 def sccs_intervals(

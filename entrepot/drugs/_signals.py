@@ -21,6 +21,7 @@ interval disagrees.
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import asdict, dataclass
 
@@ -50,9 +51,9 @@ class Signal:
     cases_exposed: int
     ror: float
     ror_ci: tuple[float, float]
-    irr: float | None  # None when the case series cannot be fitted
-    irr_ci: tuple[float, float] | None
-    calibrated_ci: tuple[float, float] | None  # None without calibration
+    irr: float | None  # None when the case series cannot be fitted or diverges
+    irr_ci: tuple[float, float | None] | None  # (lower bound, None): diverges
+    calibrated_ci: tuple[float, float | None] | None  # None without calibration
     median_onset_days: float | None
     signal: bool
 
@@ -105,10 +106,12 @@ def signals(
     out = []
     for d in screened:
         window = _first_window(series[d.atc])
-        irr = irr_ci = calibrated = None
-        if window is not None:
-            irr, irr_ci = window.irr, window.ci
-            if error is not None and window.se is not None:
+        irr, irr_ci = _reported(window)
+        calibrated = None
+        if error is not None and window is not None and irr_ci is not None:
+            if irr is None:  # a lower bound only
+                calibrated = (error.calibrate_lower(math.log(irr_ci[0])), None)
+            else:
                 calibrated = error.calibrate(window.log_irr, window.se).ci
         days = onsets[d.atc]
         flagged = _above_one(calibrated) or (
@@ -150,6 +153,16 @@ def _first_window(result: SccsResult | DrugInputError):
     return None if isinstance(result, DrugInputError) else result.windows[0]
 
 
+def _reported(window) -> tuple[float | None, tuple | None]:
+    """The IRR and CI as reported: an IRR with no finite estimate is None and
+    its CI (lower bound, None)."""
+    if window is None:
+        return None, None
+    if math.isinf(window.irr):
+        return None, (window.ci[0], None)
+    return window.irr, window.ci
+
+
 def _systematic_error(results) -> SystematicError | None:
     """The systematic error of the case series fitted on the negative
     controls' results, or None when fewer than needed can be estimated."""
@@ -175,7 +188,7 @@ class DrugEvent:
     ror: float
     ror_ci: tuple[float, float]
     irr: float | None
-    irr_ci: tuple[float, float] | None
+    irr_ci: tuple[float, float | None] | None
     signal: bool
 
 
@@ -254,8 +267,7 @@ def drug_events(
             window = _first_window(
                 sccs_each(wh, event, [code], decision=decision)[code]
             )
-            if window is not None:
-                irr, irr_ci = window.irr, window.ci
+            irr, irr_ci = _reported(window)
         events.append(
             DrugEvent(
                 r["concept_name"],

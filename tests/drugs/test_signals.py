@@ -225,3 +225,25 @@ def test_every_drug_in_one_pass_gives_each_drugs_own_case_series(pv_hospital):
     for s in found.signals:  # signals reads those
         if s.irr is not None:
             assert s.irr == pytest.approx(together[s.atc].irr, rel=1e-9)
+
+
+def test_a_case_series_without_finite_irr_gives_its_lower_bound(pv_hospital):
+    """Agranulocytosis (D70): every case exposed to cotrimoxazole had it in
+    days 1-30, those exposed to thiamazole in days 1-90 (no finite IRR):
+    the IRR is null, its CI's lower bound (profile likelihood) above 1 and
+    upper bound null, and both planted culprits are flagged; allopurinol's
+    generalised eruption (L27.0, an event of `pv drug`) the same."""
+    with Warehouse.open(str(pv_hospital), read_only=True) as wh:
+        found = signals(wh, _codes("D70"), name="agranulocytosis", controls=())
+        eruptions = drug_events_after(wh, "M04AA01").events
+    by_atc = {s.atc: s for s in found.signals}
+    for atc in ("J01EE01", "H03BB01"):
+        s = by_atc[atc]
+        assert s.irr is None and s.irr_ci[1] is None and s.irr_ci[0] > 1, s
+        assert s.signal
+    generalised = next(
+        e for e in eruptions if e.concept.startswith("Éruption générali")
+    )
+    assert generalised.irr is None and generalised.irr_ci[1] is None
+    assert generalised.irr_ci[0] > 1 and generalised.signal
+    assert json.loads(json.dumps(found.to_dict(), allow_nan=False))  # valid JSON
