@@ -143,15 +143,17 @@ def fit_with_limits(
 
 def _independent(strata, x, events, columns: list[int]) -> list[int]:
     """The columns, in order, that add to the rank of the information: the
-    differences within the strata that have events."""
+    differences within the strata that have events (their Gram matrix's)."""
     starts = np.flatnonzero(np.r_[True, strata[1:] != strata[:-1]])
     size = np.diff(np.r_[starts, len(strata)])
     has = np.repeat(np.add.reduceat(events, starts) > 0, size)
     mean = np.add.reduceat(x[:, columns], starts) / size[:, None]
     centred = (x[:, columns] - np.repeat(mean, size, axis=0))[has]
+    gram = centred.T @ centred
     chosen: list[int] = []
     for i in range(len(columns)):
-        if np.linalg.matrix_rank(centred[:, [*chosen, i]]) == len(chosen) + 1:
+        trial = [*chosen, i]
+        if np.linalg.matrix_rank(gram[np.ix_(trial, trial)]) == len(trial):
             chosen.append(i)
     return [columns[i] for i in chosen]
 
@@ -201,4 +203,4 @@ def lower_bound(
     high = low + 5.0
     while below(high) <= 0 and high < UNBOUNDED:
         high += 5.0
-    return float(brentq(below, low, high, xtol=1e-10))
+    return float(brentq(below, low, high, xtol=1e-8))

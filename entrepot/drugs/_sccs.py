@@ -160,9 +160,10 @@ def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
     fit = fit_with_limits(person, x, days, ys, at)
     by_window = {}
     for k, i in enumerate(fitted):
-        if k in fit.unbounded:  # no finite estimate: a lower bound
-            low = lower_bound(person, x, days, ys, at, k, fit.log_likelihood)
-            by_window[i] = (math.inf, None, int(events[i]), low)
+        if k in fit.unbounded:  # no finite estimate: a lower bound, if reported
+            if i <= len(windows):
+                low = lower_bound(person, x, days, ys, at, k, fit.log_likelihood)
+                by_window[i] = (math.inf, None, int(events[i]), low)
         elif k in fit.columns:
             f = fit.columns.index(k)
             by_window[i] = (
