@@ -55,7 +55,8 @@ def _outcome(text: str):
 def _interval(ci) -> str:
     if ci is None or isinstance(ci, str):  # none, or hidden
         return ci or ""
-    return f"{ci[0]:.2f}–{ci[1]:.2f}"
+    high = "∞" if ci[1] is None else f"{ci[1]:.2f}"  # None: no upper bound
+    return f"{ci[0]:.2f}–{high}"
 
 
 def _shown(value, unit: str = "") -> str:

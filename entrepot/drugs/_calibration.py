@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from entrepot.drugs._intervals import log_interval
+from entrepot.drugs._intervals import Z95, log_interval
 from entrepot.errors import DrugInputError
 
 #: negative controls needed to fit the systematic error
@@ -62,6 +62,13 @@ class SystematicError:
         p = math.erfc(abs(shifted) / spread / math.sqrt(2))
         ci = log_interval(shifted, spread, "the calibrated estimate")
         return Calibrated(math.exp(shifted), ci, p)
+
+    def calibrate_lower(self, log_lower: float) -> float:
+        """The calibrated lower bound of an estimate with no upper bound (a
+        case series where every exposed case fell in the window), given its
+        95 % lower bound: shifted by the mean error and lowered by its 95 %
+        spread (wider than a calibrated interval of the same bound would be)."""
+        return math.exp(log_lower - self.mean - Z95 * self.sd)
 
 
 def fit_systematic_error(

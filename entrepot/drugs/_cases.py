@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from entrepot.cohort import ConceptSet, Event, EventReader, find_cohort, index_dates
 from entrepot.errors import DrugInputError
@@ -71,22 +72,56 @@ def exposure_starts(
     """(person_id, exposure_start): the starts of a drug's exposure episodes,
     exposures merged when one starts at most `gap_days` after the previous
     ends (refills of one treatment are one exposure, as in `drug_era`)."""
+    starts = exposure_starts_each(wh, decision, [atc], gap_days)
+    return starts.select("person_id", "exposure_start")
+
+
+def exposure_starts_each(
+    wh,
+    decision: Decision,
+    atcs: list[str],
+    gap_days: int = PERSISTENCE_DAYS,
+    persons: ir.Table | None = None,
+) -> ir.Table:
+    """(drug, person_id, exposure_start): the starts of each drug's exposure
+    episodes (`drug` the ATC code as given, upper-cased), as `exposure_starts`
+    gives them, read in one scan; of `persons` only (a person_id column) when
+    given."""
     if gap_days < 0:
         raise DrugInputError(f"the gap between exposures must be ≥ 0 days: {gap_days}")
-    code = atc.strip().upper()
-    drug = ConceptSet.model_validate(
-        {"items": [{"vocabulary": "ATC", "code": code, "descendants": True}]}
+    codes = sorted({a.strip().upper() for a in atcs})
+    sets = {
+        code: ConceptSet.model_validate(
+            {"items": [{"vocabulary": "ATC", "code": code, "descendants": True}]}
+        )
+        for code in codes
+    }
+    every = ConceptSet(items=[i for s in sets.values() for i in s.items])
+    reader = EventReader(
+        wh, {**sets, "any drug": every}, f"drug {', '.join(codes)}", decision
     )
-    reader = EventReader(wh, {"drug": drug}, f"drug {code}", decision)
     decision.table(wh, "drug_exposure")  # refuses it outside the perimeter
-    rows = reader.rows(Event(domain="drug", concept_set="drug"))
+    rows = reader.rows(Event(domain="drug", concept_set="any drug"))
     rows = decision.narrow(wh, rows, "person_id", "start_date")
+    if persons is not None:
+        rows = rows.semi_join(persons, "person_id")
+    ids = reader.context.concepts
+    mapping = wh.store.from_arrow(
+        pa.table(
+            {
+                "m_concept": pa.array([i for c in codes for i in ids[c]], pa.int64()),
+                "drug": pa.array([c for c in codes for _ in ids[c]], pa.string()),
+            }
+        )
+    )
+    rows = rows.join(mapping, rows.concept_id.cast("int64") == mapping.m_concept)
     rows = rows.select(
+        "drug",
         person_id=rows.person_id.cast("int64"),
         start_date=rows.start_date.cast("date"),
         end_date=ibis.greatest(
             rows.end_date.cast("date"), rows.start_date.cast("date")
         ),
     )
-    episodes = merge_periods(rows, gap_days)
-    return episodes.select("person_id", exposure_start=episodes.start_date)
+    episodes = merge_periods(rows, gap_days, keys=("drug", "person_id"))
+    return episodes.select("drug", "person_id", exposure_start=episodes.start_date)

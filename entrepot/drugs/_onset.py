@@ -25,9 +25,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import ibis.expr.types as ir
 import numpy as np
 
-from entrepot.drugs._cases import Outcome, cases, exposure_starts
+from entrepot.drugs._cases import Outcome, cases, exposure_starts_each
 from entrepot.drugs._intervals import log_interval
 from entrepot.errors import DrugInputError
 from entrepot.privacy import Decision
@@ -86,21 +87,64 @@ def onset_days(
 ) -> list[int]:
     """Each exposed case's days from the latest start of `drug` on or before
     its first outcome, when `min_days` to `max_days`; sorted."""
+    each = onset_days_each(
+        wh,
+        outcome,
+        [drug],
+        min_days=min_days,
+        max_days=max_days,
+        gap_days=gap_days,
+        decision=decision,
+    )
+    return each[drug.strip().upper()]
+
+
+def onset_days_each(
+    wh,
+    outcome: Outcome,
+    drugs: list[str],
+    *,
+    min_days: int = 1,
+    max_days: int = 90,
+    gap_days: int = PERSISTENCE_DAYS,
+    decision: Decision | None = None,
+) -> dict[str, list[int]]:
+    """`onset_days` of each drug (ATC codes, upper-cased as the keys), in one
+    query."""
+    if not drugs:
+        return {}
+    decision = decision or Decision.unscoped(wh)
+    c = cases(wh, decision, outcome)
+    starts = exposure_starts_each(
+        wh, decision, drugs, gap_days, persons=c.select("person_id")
+    )
+    codes = sorted({d.strip().upper() for d in drugs})
+    return case_onsets(c, starts, codes, min_days, max_days)
+
+
+def case_onsets(
+    c: ir.Table, starts: ir.Table, drugs: list[str], min_days: int, max_days: int
+) -> dict[str, list[int]]:
+    """The onsets of each of `drugs` (as in the `drug` column of `starts`, a
+    table of `exposure_starts_each`) among the cases `c`, sorted."""
     if not 0 <= min_days <= max_days:
         raise DrugInputError(
             f"the onset window must be 0 ≤ first day ≤ last day: {min_days}-{max_days}"
         )
-    decision = decision or Decision.unscoped(wh)
-    c = cases(wh, decision, outcome)
-    s = exposure_starts(wh, decision, drug, gap_days)
-    pairs = c.join(s, [c.person_id == s.person_id, s.exposure_start <= c.outcome_date])
-    latest = pairs.group_by("person_id", "outcome_date").aggregate(
+    pairs = c.join(
+        starts,
+        [c.person_id == starts.person_id, starts.exposure_start <= c.outcome_date],
+    )
+    latest = pairs.group_by("drug", "person_id", "outcome_date").aggregate(
         start=pairs.exposure_start.max()
     )
     latest = latest.mutate(days=latest.outcome_date.delta(latest.start, unit="day"))
     latest = latest.filter(latest.days.between(min_days, max_days))
-    days = latest.days.to_pyarrow().to_pylist()
-    return sorted(int(d) for d in days)
+    rows = latest.select("drug", "days").to_pyarrow().to_pylist()
+    out: dict[str, list[int]] = {d: [] for d in drugs}
+    for r in rows:
+        out[r["drug"]].append(int(r["days"]))
+    return {d: sorted(days) for d, days in out.items()}
 
 
 def time_to_onset(

@@ -33,9 +33,10 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from entrepot.drugs._cases import Outcome, cases, exposure_starts
-from entrepot.drugs._conditional import fit_conditional_poisson
+from entrepot.drugs._cases import Outcome, cases, exposure_starts_each
+from entrepot.drugs._conditional import fit_with_limits, lower_bound, varies
 from entrepot.drugs._intervals import log_interval
 from entrepot.errors import DrugInputError
 from entrepot.privacy import Decision
@@ -137,11 +138,6 @@ def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
     events = np.bincount(
         col["window"], weights=col["events"], minlength=len(windows) + 1
     )
-    if not events[0]:
-        raise DrugInputError(
-            f"every case's outcome fell in a risk window of {drug}: "
-            "the IRR has no upper bound"
-        )
     fitted = [i for i in range(1, len(events)) if events[i]]
     if not fitted:  # no event after any start: every IRR is 0
         return SccsResult(drug, cases, cases_exposed, _estimates(table, windows))
@@ -153,24 +149,40 @@ def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
     for name in ("age_band", "season"):
         columns += _levels(col[name], col["days"])
     x = np.column_stack(columns).astype(float)
-    varies = _varies(col["person_id"], x)
-    if not varies[: len(fitted)].all():
+    keep_x = varies(col["person_id"], x)
+    if not keep_x[: len(fitted)].all():
         raise DrugInputError(
             f"no case of the outcome has both time exposed to {drug} and control time"
         )
-    beta, cov = fit_conditional_poisson(
-        col["person_id"], x[:, varies], col["days"].astype(float), col["events"]
-    )
-    by_window = {
-        i: (float(beta[k]), math.sqrt(cov[k, k]), int(events[i]))
-        for k, i in enumerate(fitted)
-    }
+    person = col["person_id"]
+    x, days, ys = x[:, keep_x], col["days"].astype(float), col["events"]
+    at = list(range(len(fitted)))  # the windows' columns come first
+    fit = fit_with_limits(person, x, days, ys, at)
+    by_window = {}
+    for k, i in enumerate(fitted):
+        if k in fit.unbounded:  # no finite estimate: a lower bound, if reported
+            if i <= len(windows):
+                low = lower_bound(person, x, days, ys, at, k, fit.log_likelihood)
+                by_window[i] = (math.inf, None, int(events[i]), low)
+        elif k in fit.columns:
+            f = fit.columns.index(k)
+            by_window[i] = (
+                float(fit.beta[f]),
+                math.sqrt(fit.cov[f, f]),
+                int(events[i]),
+            )
+        else:
+            raise DrugInputError(
+                f"no case of the outcome has both time exposed to {drug} and control time"
+            )
     return SccsResult(drug, cases, cases_exposed, _estimates(table, windows, by_window))
 
 
 def _estimates(table: pa.Table, windows, fitted: dict | None = None) -> list:
     """The reported windows' estimates, from (log IRR, se, events) by window
-    number; a window without events has an IRR of 0 and no CI."""
+    number, or (+∞, None, events, log lower bound) where it has no finite
+    estimate (IRR and upper bound +∞); a window without events has an IRR of
+    0 and no CI."""
     days = np.bincount(
         table["window"].to_numpy(),
         weights=table["days"].to_numpy(),
@@ -181,7 +193,22 @@ def _estimates(table: pa.Table, windows, fitted: dict | None = None) -> list:
         if i not in (fitted or {}):
             out.append(WindowEstimate(a, b, 0.0, None, None, None, 0, int(days[i])))
             continue
-        log_irr, se, events = fitted[i]
+        log_irr, se, events = fitted[i][:3]
+        if se is None:  # no finite estimate: its profile-likelihood lower bound
+            low = math.exp(fitted[i][3])
+            out.append(
+                WindowEstimate(
+                    a,
+                    b,
+                    math.inf,
+                    (low, math.inf),
+                    math.inf,
+                    None,
+                    events,
+                    int(days[i]),
+                )
+            )
+            continue
         ci = log_interval(log_irr, se, f"the case series' window {a}-{b}")
         out.append(
             WindowEstimate(
@@ -199,14 +226,6 @@ def _levels(values: np.ndarray, days: np.ndarray) -> list[np.ndarray]:
     return [values == v for v in levels if v != reference]
 
 
-def _varies(strata: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Columns that vary within at least one stratum (others have no
-    information once strata are conditioned on)."""
-    starts = np.flatnonzero(np.r_[True, strata[1:] != strata[:-1]])
-    spread = np.maximum.reduceat(x, starts) - np.minimum.reduceat(x, starts)
-    return (spread > 0).any(axis=0)
-
-
 def sccs_intervals(
     wh,
     outcome: Outcome,
@@ -222,16 +241,105 @@ def sccs_intervals(
     """The cases' intervals, aggregated: (person_id, window: 0 for control
     time, else the risk window's number from 1, the start's day after them;
     age_band, season: 0 when not adjusted for; days; events), sorted."""
+    tables = sccs_intervals_each(
+        wh,
+        outcome,
+        [drug],
+        windows=windows,
+        age_band_years=age_band_years,
+        season=season,
+        gap_days=gap_days,
+        start_day=start_day,
+        decision=decision,
+    )
+    return tables[drug.strip().upper()]
+
+
+def sccs_each(
+    wh,
+    outcome: Outcome,
+    drugs: list[str],
+    *,
+    windows=DEFAULT_WINDOWS,
+    age_band_years: int | None = 5,
+    season: str | None = "quarter",
+    gap_days: int = PERSISTENCE_DAYS,
+    start_day: bool = True,
+    decision: Decision | None = None,
+) -> dict[str, SccsResult | DrugInputError]:
+    """`sccs` of each drug (ATC codes, upper-cased as the keys), the intervals
+    of all of them built in one pass of the engine; a drug whose case series
+    cannot be fitted gets the error `sccs` would raise."""
+    tables = sccs_intervals_each(
+        wh,
+        outcome,
+        drugs,
+        windows=windows,
+        age_band_years=age_band_years,
+        season=season,
+        gap_days=gap_days,
+        start_day=start_day,
+        decision=decision,
+    )
+    checked = _checked(windows, age_band_years, season)
+    out: dict[str, SccsResult | DrugInputError] = {}
+    for drug, table in tables.items():
+        try:
+            out[drug] = fit_intervals(table, drug, checked)
+        except DrugInputError as e:
+            out[drug] = e
+    return out
+
+
+def sccs_intervals_each(
+    wh,
+    outcome: Outcome,
+    drugs: list[str],
+    *,
+    windows=DEFAULT_WINDOWS,
+    age_band_years: int | None = 5,
+    season: str | None = "quarter",
+    gap_days: int = PERSISTENCE_DAYS,
+    start_day: bool = True,
+    decision: Decision | None = None,
+) -> dict[str, pa.Table]:
+    """`sccs_intervals` of each drug (ATC codes, upper-cased as the keys), in
+    one query: every case's control-time intervals once, and each drug's
+    intervals of the cases it was started by."""
     windows = _checked(windows, age_band_years, season)
+    if not drugs:
+        return {}
     decision = decision or Decision.unscoped(wh)
     c = wh.store.materialize(cases(wh, decision, outcome))  # read four times
-    starts = exposure_starts(wh, decision, drug, gap_days)
-    if start_day:
-        windows = [*windows, (0, 0)]
-    risks = wh.store.materialize(_risk_windows(c, starts, windows))
-    cuts = _cuts(wh, c, risks)
-    segs = _segments(cuts, risks)
-    segs = segs.join(c, "person_id")
+    starts = exposure_starts_each(
+        wh, decision, drugs, gap_days, persons=c.select("person_id")
+    )
+    return case_intervals(
+        wh,
+        c,
+        wh.store.materialize(starts),
+        sorted({d.strip().upper() for d in drugs}),
+        [*windows, (0, 0)] if start_day else windows,
+        age_band_years,
+        season,
+    )
+
+
+def case_intervals(
+    wh, c: ir.Table, starts: ir.Table, drugs, windows, age_band_years, season
+) -> dict[str, pa.Table]:
+    """The interval table of each of `drugs` (ATC codes as in the `drug` column
+    of `starts`, a table of `exposure_starts_each` of the cases `c`) over all
+    risk `windows`."""
+    units = c.mutate(drug=ibis.literal("", "string"))  # control time alone
+    users = starts.select("drug", "person_id").distinct()
+    units = ibis.union(
+        units, c.join(users, "person_id").select(*units.columns), distinct=False
+    )
+    units = wh.store.materialize(units)
+    risks = wh.store.materialize(_risk_windows(starts, windows))
+    segs = _segments(_cuts(wh, units, risks), risks)
+    segs = segs.join(units, ["drug", "person_id"])
     month = segs.day.year() * 12 + segs.day.month() - 1
     age = month - (segs.birth_year * 12 + segs.birth_month - 1)
     segs = segs.mutate(
@@ -246,13 +354,24 @@ def sccs_intervals(
             (segs.day <= segs.outcome_date) & (segs.outcome_date < segs.next_day), 1, 0
         ),
     )
-    out = segs.group_by(["person_id", "window", "age_band", "season"]).aggregate(
+    out = segs.group_by(["drug", *_ORDER]).aggregate(
         days=segs.days.sum().cast("int64"), events=segs.events.sum().cast("int64")
     )
-    order = ["person_id", "window", "age_band", "season"]
-    return out.order_by(order).to_pyarrow().cast(_SCHEMA)
+    table = out.to_pyarrow()
+    return {d: _drug_table(table, d) for d in drugs}
 
 
+def _drug_table(table: pa.Table, drug: str) -> pa.Table:
+    """One drug's intervals: those of the cases it was started by, the
+    control time alone for the others, sorted."""
+    own = table.filter(pc.equal(table["drug"], drug))
+    base = table.filter(pc.equal(table["drug"], ""))
+    base = base.filter(pc.invert(pc.is_in(base["person_id"], own["person_id"])))
+    rows = pa.concat_tables([own, base]).drop_columns("drug")
+    return rows.sort_by([(k, "ascending") for k in _ORDER]).cast(_SCHEMA)
+
+
+_ORDER = ["person_id", "window", "age_band", "season"]
 _SCHEMA = pa.schema(
     [
         (name, pa.int64())
@@ -274,43 +393,43 @@ def _checked(windows, age_band_years, season) -> list[tuple[int, int]]:
     return windows
 
 
-def _risk_windows(c: ir.Table, starts: ir.Table, windows) -> ir.Table:
-    """(person_id, window, w_start, w_stop): each exposure's windows, the stop
-    excluded, of the cases only."""
-    own = starts.semi_join(c, "person_id")
+def _risk_windows(starts: ir.Table, windows) -> ir.Table:
+    """(drug, person_id, window, w_start, w_stop): each exposure's windows,
+    the stop excluded."""
     parts = [
-        own.select(
+        starts.select(
+            "drug",
             "person_id",
             window=ibis.literal(i, "int64"),
-            w_start=own.exposure_start + ibis.interval(days=a),
-            w_stop=own.exposure_start + ibis.interval(days=b + 1),
+            w_start=starts.exposure_start + ibis.interval(days=a),
+            w_stop=starts.exposure_start + ibis.interval(days=b + 1),
         )
         for i, (a, b) in enumerate(windows, 1)
     ]
     return ibis.union(*parts, distinct=False)
 
 
-def _cuts(wh, c: ir.Table, risks: ir.Table) -> ir.Table:
-    """(person_id, day, obs_stop): the days where an interval starts: the
+def _cuts(wh, units: ir.Table, risks: ir.Table) -> ir.Table:
+    """(drug, person_id, day): the days where an interval starts: the
     observation start, the first of each month, the risk windows' bounds,
     and the day after the observation ends."""
-    bounds = c.select(
-        "person_id", "obs_start", obs_stop=c.obs_end + ibis.interval(days=1)
+    bounds = units.select(
+        "drug", "person_id", "obs_start", obs_stop=units.obs_end + ibis.interval(days=1)
     )
-    inside = [bounds.select("person_id", day=bounds.obs_start)]
-    inside.append(bounds.select("person_id", day=bounds.obs_stop))
+    inside = [bounds.select("drug", "person_id", day=bounds.obs_start)]
+    inside.append(bounds.select("drug", "person_id", day=bounds.obs_stop))
     for column in ("w_start", "w_stop"):
-        r = risks.join(bounds, "person_id")
+        r = risks.join(bounds, ["drug", "person_id"])
         inside.append(
             r.filter((r[column] > r.obs_start) & (r[column] < r.obs_stop)).select(
-                "person_id", day=r[column]
+                "drug", "person_id", day=r[column]
             )
         )
-    months = wh.store.from_arrow(_months(c))
+    months = wh.store.from_arrow(_months(units))
     m = bounds.join(
         months, [months.month > bounds.obs_start, months.month < bounds.obs_stop]
     )
-    inside.append(m.select("person_id", day=m.month))
+    inside.append(m.select("drug", "person_id", day=m.month))
     return ibis.union(*inside, distinct=True)
 
 
@@ -332,25 +451,31 @@ def _months(c: ir.Table) -> pa.Table:
 
 
 def _segments(cuts: ir.Table, risks: ir.Table) -> ir.Table:
-    """(person_id, day, next_day, window): consecutive cuts, each segment in
-    the lowest-numbered risk window covering it (0: control time)."""
-    order = ibis.window(group_by="person_id", order_by="day")
+    """(drug, person_id, day, next_day, window): consecutive cuts, each segment
+    in the lowest-numbered risk window covering it (0: control time)."""
+    order = ibis.window(group_by=["drug", "person_id"], order_by="day")
     segs = cuts.mutate(next_day=cuts.day.lead().over(order))
     segs = segs.filter(segs.next_day.notnull())
     covered = segs.join(
         risks,
         [
+            segs.drug == risks.drug,
             segs.person_id == risks.person_id,
             risks.w_start <= segs.day,
             segs.day < risks.w_stop,
         ],
     )
-    covered = covered.group_by(c_person=segs.person_id, c_day=segs.day).aggregate(
-        c_window=covered.window.min()
-    )
+    covered = covered.group_by(
+        c_drug=segs.drug, c_person=segs.person_id, c_day=segs.day
+    ).aggregate(c_window=covered.window.min())
     segs = segs.left_join(
-        covered, [segs.person_id == covered.c_person, segs.day == covered.c_day]
+        covered,
+        [
+            segs.drug == covered.c_drug,
+            segs.person_id == covered.c_person,
+            segs.day == covered.c_day,
+        ],
     )
     return segs.select(
-        "person_id", "day", "next_day", window=segs.c_window.fill_null(0)
+        "drug", "person_id", "day", "next_day", window=segs.c_window.fill_null(0)
     )

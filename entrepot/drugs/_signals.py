@@ -21,6 +21,7 @@ interval disagrees.
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import asdict, dataclass
 
@@ -28,8 +29,8 @@ from entrepot.cohort import CohortDefinition, ConceptSet
 from entrepot.drugs._calibration import SystematicError, fit_systematic_error
 from entrepot.drugs._cases import Outcome, exposure_starts
 from entrepot.drugs._disproportionality import _signal, disproportionality
-from entrepot.drugs._onset import onset_days
-from entrepot.drugs._sccs import sccs
+from entrepot.drugs._onset import onset_days_each
+from entrepot.drugs._sccs import SccsResult, sccs_each
 from entrepot.errors import DrugInputError
 from entrepot.privacy import Decision
 
@@ -50,9 +51,9 @@ class Signal:
     cases_exposed: int
     ror: float
     ror_ci: tuple[float, float]
-    irr: float | None  # None when the case series cannot be fitted
-    irr_ci: tuple[float, float] | None
-    calibrated_ci: tuple[float, float] | None  # None without calibration
+    irr: float | None  # None when the case series cannot be fitted or diverges
+    irr_ci: tuple[float, float | None] | None  # (lower bound, None): diverges
+    calibrated_ci: tuple[float, float | None] | None  # None without calibration
     median_onset_days: float | None
     signal: bool
 
@@ -96,17 +97,23 @@ def signals(
         wanted = _known_atc(wh, NEGATIVE_CONTROLS)
     else:
         wanted = {c.strip().upper() for c in controls}
-    error = _systematic_error(wh, outcome, decision, wanted)
     screened = [d for d in found.drugs if d.atc not in wanted]
+    series = sccs_each(
+        wh, outcome, sorted({d.atc for d in screened} | wanted), decision=decision
+    )
+    error = _systematic_error(series[c] for c in sorted(wanted))
+    onsets = onset_days_each(wh, outcome, [d.atc for d in screened], decision=decision)
     out = []
     for d in screened:
-        window = _first_window(wh, outcome, d.atc, decision)
-        irr = irr_ci = calibrated = None
-        if window is not None:
-            irr, irr_ci = window.irr, window.ci
-            if error is not None and window.se is not None:
+        window = _first_window(series[d.atc])
+        irr, irr_ci = _reported(window)
+        calibrated = None
+        if error is not None and window is not None and irr_ci is not None:
+            if irr is None:  # a lower bound only
+                calibrated = (error.calibrate_lower(math.log(irr_ci[0])), None)
+            else:
                 calibrated = error.calibrate(window.log_irr, window.se).ci
-        days = onset_days(wh, outcome, d.atc, decision=decision)
+        days = onsets[d.atc]
         flagged = _above_one(calibrated) or (
             error is None and _above_one(irr_ci) and _above_one(d.ror_ci)
         )
@@ -140,23 +147,28 @@ def _above_one(ci: tuple[float, float] | None) -> bool:
     return ci is not None and ci[0] > 1
 
 
-def _first_window(wh, outcome: Outcome, atc: str, decision: Decision):
+def _first_window(result: SccsResult | DrugInputError):
     """The case series' first risk window, or None when it cannot be fitted
     (no exposed case with control time, every outcome in a window)."""
-    try:
-        return sccs(wh, outcome, atc, decision=decision).windows[0]
-    except DrugInputError:  # no exposed case with control time, a diverging fit
-        return None
+    return None if isinstance(result, DrugInputError) else result.windows[0]
 
 
-def _systematic_error(
-    wh, outcome: Outcome, decision: Decision, controls: set[str]
-) -> SystematicError | None:
+def _reported(window) -> tuple[float | None, tuple | None]:
+    """The IRR and CI as reported: an IRR with no finite estimate is None and
+    its CI (lower bound, None)."""
+    if window is None:
+        return None, None
+    if math.isinf(window.irr):
+        return None, (window.ci[0], None)
+    return window.irr, window.ci
+
+
+def _systematic_error(results) -> SystematicError | None:
     """The systematic error of the case series fitted on the negative
-    controls, or None when fewer than needed can be estimated."""
+    controls' results, or None when fewer than needed can be estimated."""
     estimates = []
-    for atc in sorted(controls):
-        window = _first_window(wh, outcome, atc, decision)
+    for result in results:
+        window = _first_window(result)
         if window is not None and window.se is not None:
             estimates.append((window.log_irr, window.se))
     try:
@@ -176,7 +188,7 @@ class DrugEvent:
     ror: float
     ror_ci: tuple[float, float]
     irr: float | None
-    irr_ci: tuple[float, float] | None
+    irr_ci: tuple[float, float | None] | None
     signal: bool
 
 
@@ -252,9 +264,10 @@ def drug_events(
         irr = irr_ci = None
         if _above_one(table.ror_ci):  # screened: the case series confirms or not
             event = ConceptSet(items=[{"concept_id": int(r["concept_id"])}])
-            window = _first_window(wh, event, code, decision)
-            if window is not None:
-                irr, irr_ci = window.irr, window.ci
+            window = _first_window(
+                sccs_each(wh, event, [code], decision=decision)[code]
+            )
+            irr, irr_ci = _reported(window)
         events.append(
             DrugEvent(
                 r["concept_name"],

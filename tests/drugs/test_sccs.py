@@ -1,5 +1,6 @@
 """The self-controlled case series on warehouses with a known effect."""
 
+import math
 from datetime import date
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 
 from entrepot.cohort import CohortDefinition, ConceptSet, run_cohort
 from entrepot.drugs import sccs, sccs_intervals
+from entrepot.drugs._intervals import Z95
 from entrepot.errors import AccessDeniedError, DrugInputError, UnknownCodeError
 from entrepot.privacy import Decision, Perimeter
 from entrepot.warehouse import Warehouse
@@ -195,9 +197,16 @@ def test_a_project_without_prescriptions_is_refused(by_hand):
         sccs(by_hand, TOXIDERMIE, "J01CA04", decision=decision)
 
 
-def test_outcomes_only_in_risk_windows_have_no_upper_bound(by_hand):
-    with pytest.raises(DrugInputError, match="fell in a risk window of J01CA04"):
-        sccs(by_hand, TOXIDERMIE, "J01CA04")
+def test_outcomes_only_in_risk_windows_have_a_profile_likelihood_lower_bound(by_hand):
+    """The one case's outcome is in days 1-30: the IRR has no finite estimate
+    nor upper bound; its lower bound is where the profile log-likelihood,
+    log(30·r / (17 + 30·r)) (17 control days, 30 in the window), is 1.92
+    (χ²₁'s 95 % quantile / 2) below its supremum, 0."""
+    window = sccs(by_hand, TOXIDERMIE, "J01CA04").windows[0]
+    q = math.exp(-(Z95**2) / 2)
+    assert window.irr == math.inf and window.ci[1] == math.inf
+    assert window.ci[0] == pytest.approx(17 * q / (30 * (1 - q)), rel=1e-6)
+    assert (window.log_irr, window.se, window.events) == (math.inf, None, 1)
 
 
 @pytest.mark.spark

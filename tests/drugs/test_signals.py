@@ -11,7 +11,10 @@ import pytest
 from entrepot.cli import main
 from entrepot.cohort import ConceptSet
 from entrepot.drugs import drug_events as drug_events_after
-from entrepot.drugs import sccs, signals
+from entrepot.drugs import onset_days, sccs, signals
+from entrepot.drugs._onset import onset_days_each
+from entrepot.drugs._sccs import sccs_each
+from entrepot.errors import DrugInputError
 from entrepot.privacy import add_user, entries
 from entrepot.synth._drug_events import drug_events
 from entrepot.warehouse import Warehouse
@@ -187,3 +190,60 @@ def test_pv_signals_is_the_same_on_spark(capsys, spark_session, tmp_path, new_du
     ]
     assert len(events[0]["events"]) == 2  # every person has both conditions
     assert events[1] == events[0]
+
+
+def test_every_drug_in_one_pass_gives_each_drugs_own_case_series(pv_hospital):
+    """The case series and onsets of all screened drugs and controls, computed
+    in one pass of the engine, are those of each drug's own run (checked on
+    two culprits, a control and a drug that is no signal)."""
+    outcome = _codes("L27.1")
+    with Warehouse.open(str(pv_hospital), read_only=True) as wh:
+        found = signals(wh, outcome, name="toxidermie")
+        drugs = sorted({s.atc for s in found.signals} | CONTROLS)
+        together = sccs_each(wh, outcome, drugs)
+        other = next(s.atc for s in found.signals if not s.signal)
+        checked = ["M04AA01", "J01CA04", "H03AA01", other]
+        for atc in checked:
+            try:
+                alone = sccs(wh, outcome, atc)
+            except DrugInputError as e:
+                assert isinstance(together[atc], DrugInputError), atc
+                assert str(together[atc]) == str(e)
+                continue
+            one = together[atc]
+            assert (one.cases, one.cases_exposed) == (alone.cases, alone.cases_exposed)
+            for a, b in zip(one.windows, alone.windows, strict=True):
+                assert (a.events, a.days) == (b.events, b.days), atc
+                assert a.irr == pytest.approx(b.irr, rel=1e-9, abs=1e-12), atc
+                assert (a.ci is None) == (b.ci is None), atc
+                if a.ci:
+                    assert a.ci == pytest.approx(b.ci, rel=1e-9), atc
+        onsets = onset_days_each(wh, outcome, drugs)
+        assert {a: onsets[a] for a in checked} == {
+            a: onset_days(wh, outcome, a) for a in checked
+        }
+    for s in found.signals:  # signals reads those
+        if s.irr is not None:
+            assert s.irr == pytest.approx(together[s.atc].irr, rel=1e-9)
+
+
+def test_a_case_series_without_finite_irr_gives_its_lower_bound(pv_hospital):
+    """Agranulocytosis (D70): every case exposed to cotrimoxazole had it in
+    days 1-30, those exposed to thiamazole in days 1-90 (no finite IRR):
+    the IRR is null, its CI's lower bound (profile likelihood) above 1 and
+    upper bound null, and both planted culprits are flagged; allopurinol's
+    generalised eruption (L27.0, an event of `pv drug`) the same."""
+    with Warehouse.open(str(pv_hospital), read_only=True) as wh:
+        found = signals(wh, _codes("D70"), name="agranulocytosis", controls=())
+        eruptions = drug_events_after(wh, "M04AA01").events
+    by_atc = {s.atc: s for s in found.signals}
+    for atc in ("J01EE01", "H03BB01"):
+        s = by_atc[atc]
+        assert s.irr is None and s.irr_ci[1] is None and s.irr_ci[0] > 1, s
+        assert s.signal
+    generalised = next(
+        e for e in eruptions if e.concept.startswith("Éruption générali")
+    )
+    assert generalised.irr is None and generalised.irr_ci[1] is None
+    assert generalised.irr_ci[0] > 1 and generalised.signal
+    assert json.loads(json.dumps(found.to_dict(), allow_nan=False))  # valid JSON
