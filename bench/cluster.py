@@ -47,6 +47,8 @@ import pyarrow as pa
 
 from entrepot.subgroups import cluster, feature_matrix
 
+METHODS = ("lca", "ward", "kprototypes", "gmm", "hdbscan", "mvmc")
+
 
 def planted(patients: int, features: int, groups: int, seed: int = 0):
     """A features table of mixed types (person_id first) and each person's group."""
@@ -171,7 +173,7 @@ VIEWS = {
 
 def labelled(
     sets: tuple[str, ...] = ("wine", "iris", "breast_cancer"),
-    methods: tuple[str, ...] = ("ward", "kprototypes", "gmm", "hdbscan", "mvmc"),
+    methods: tuple[str, ...] = METHODS,
     **options,
 ) -> dict:
     """ARI against the labels of scikit-learn's data sets, per method, k chosen
@@ -211,7 +213,13 @@ def _views(name: str, columns: list[str]) -> dict[str, list[str]]:
 
 #: Views of the shipped systemic sclerosis features, for the multi-view method.
 SSC_VIEWS = {
-    "skin and vessels": ["diffuse_skin", "raynaud", "digital_ulcers", "contractures"],
+    "skin and vessels": [
+        "diffuse_skin",
+        "raynaud",
+        "digital_ulcers",
+        "contractures",
+        "calcinosis",
+    ],
     "serology": ["anticentromere", "anti_scl70", "anti_rna_pol3"],
     "lung": ["lung_fibrosis", "fvc", "dlco", "pulmonary_hypertension"],
     "heart": ["heart_involvement", "lvef", "conduction_blocks"],
@@ -220,11 +228,11 @@ SSC_VIEWS = {
         "creatine_kinase",
         "myositis",
         "synovitis",
-        "oesophagus_gut",
+        "oesophagus",
+        "intestine",
         "crp",
     ],
 }
-METHODS = ("ward", "kprototypes", "gmm", "hdbscan", "mvmc")
 
 
 def entrepot(*argv) -> dict:
