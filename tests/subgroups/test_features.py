@@ -491,7 +491,7 @@ SOBANSKI = [
     "anticentromere", "anti_scl70", "anti_rna_pol3", "lung_fibrosis", "fvc", "dlco",
     "pulmonary_hypertension", "heart_involvement", "lvef", "conduction_blocks",
     "renal_crisis", "creatinine", "proteinuria", "creatine_kinase", "myositis",
-    "synovitis", "contractures", "oesophagus_gut", "crp",
+    "synovitis", "contractures", "oesophagus", "intestine", "calcinosis", "crp",
 ]  # fmt: skip
 
 
