@@ -211,6 +211,9 @@ def test_fit_on_a_sample_then_assign_with_missing_values():
     assert adjusted_rand_score(truth, found.labels) >= 0.8
     assert "left out of that pair" in result["imputation"]["distances"]
     assert "median" in result["imputation"]["vectors"]
+    assert (
+        "left out of the person's likelihood" in result["imputation"]["latent classes"]
+    )
     assert found.labels.min() == 1 and found.labels.max() == 3
 
 
