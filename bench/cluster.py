@@ -5,8 +5,8 @@ The data are planted: `--groups` groups of persons, each shifting some of
 the numbers by up to one standard deviation and changing some flags' and
 categories' frequencies; a tenth of the values missing. Features: half
 numbers, a third flags, the rest categories of 3 to 5 levels. entrepot runs
-its defaults (Ward on Gower's distances, k chosen among 2..8 by silhouette
-and bootstrap stability, 30 resamples, fitted on 2,000 persons, the others
+its defaults (lca, the latent class model: k chosen among 2..8 by BIC and
+bootstrap stability, 30 resamples, fitted on 2,000 persons, the others
 assigned), then with the planted k. k-prototypes gets the planted k (one
 start, as it cannot choose k), missing values imputed (median, most
 frequent level): it cannot take them. All are scored against the planted groups (ARI). Target: 100,000
