@@ -103,11 +103,10 @@ def _skew(values: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class Fit:
-    """A fitted model: its log-likelihood, BIC, ICL and each person's class."""
+    """A fitted model: its log-likelihood, BIC and each person's class."""
 
     loglik: float
     bic: float
-    icl: float
     labels: np.ndarray
 
 
@@ -122,8 +121,7 @@ def fit(
             best = (loglik, responsibilities)
     loglik, r = best
     bic = -2 * loglik + _parameters(data, k) * np.log(data.n)
-    entropy = -float((r * np.log(np.clip(r, 1e-300, None))).sum())
-    return Fit(loglik, bic, bic + 2 * entropy, r.argmax(axis=1))
+    return Fit(loglik, bic, r.argmax(axis=1))
 
 
 def _parameters(data: Data, k: int) -> int:
