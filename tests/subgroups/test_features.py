@@ -391,9 +391,9 @@ def test_an_unknown_code_is_named(on_duckdb):
         build_features(on_duckdb, 3, spec_from_data(spec, "spec"))
 
 
-def test_a_mean_value_and_a_presence_known_only_by_another_event(on_duckdb):
-    """The mean of a person's values (in the window); a presence that is
-    missing for a person without the `known_by` event: ILD known by a
+def test_a_mean_value_and_a_presence_known_only_by_another_event(hand_written):
+    """On each engine: the mean of a person's values (in the window); a
+    presence that is missing for a person without the `known_by` event: ILD known by a
     Raynaud phenomenon (person 3's comes after the index, in no window)."""
     ild = {"presence": {"condition": {"concept_set": "ild"}}}
     spec = SPEC | {
@@ -411,7 +411,7 @@ def test_a_mean_value_and_a_presence_known_only_by_another_event(on_duckdb):
             },
         }
     }
-    found = build_features(on_duckdb, 3, spec_from_data(spec, "spec"))
+    found = build_features(hand_written, 3, spec_from_data(spec, "spec"))
     assert found.table.to_pydict() == {
         "person_id": [1, 2, 3, 4],
         "crp_mean": [pytest.approx(55 / 3), 4.0, None, None],
