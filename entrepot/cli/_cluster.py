@@ -28,8 +28,11 @@ def cluster(
     ],
     method: Annotated[
         str,
-        typer.Option(help="ward, kprototypes, gmm, hdbscan or mvmc (multi-view)."),
-    ] = "ward",
+        typer.Option(
+            help="lca (latent classes), ward, kprototypes, gmm, hdbscan or mvmc "
+            "(multi-view)."
+        ),
+    ] = "lca",
     k: Annotated[
         str, typer.Option("--k", help="Number of clusters, or auto.")
     ] = "auto",

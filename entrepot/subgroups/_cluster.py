@@ -16,13 +16,16 @@ import numpy as np
 
 from entrepot.errors import ParameterError
 from entrepot.subgroups._gower import IMPUTATION, Scale, nearest, prototypes
+from entrepot.subgroups._latent import RULE as LATENT_RULE
+from entrepot.subgroups._latent import latent_classes
 from entrepot.subgroups._matrix import FeatureMatrix
 from entrepot.subgroups._methods import METHODS
 from entrepot.subgroups._profiles import profiles
 from entrepot.subgroups._sample import Sample
 from entrepot.subgroups._stability import consensus, distinct, draws, jaccard, summary
 
-DEFAULT_METHOD = "ward"
+DEFAULT_METHOD = "lca"
+LATENT = "lca"
 RULE = (
     "the k with the highest silhouette (Gower) times the mean bootstrap "
     "Jaccard of its least stable cluster"
@@ -83,9 +86,10 @@ def check_k(k: int | None, n: int) -> None:
 
 
 def check_method(method: str) -> None:
-    if method not in (*METHODS, "mvmc"):
+    known = [LATENT, *METHODS, "mvmc"]
+    if method not in known:
         raise ParameterError(
-            f"unknown method {method!r}: choose one of {', '.join([*METHODS, 'mvmc'])}"
+            f"unknown method {method!r}: choose one of {', '.join(known)}"
         )
 
 
@@ -124,9 +128,15 @@ def cluster(
         from entrepot.subgroups._multiview import RULE as MULTIVIEW_RULE
         from entrepot.subgroups._multiview import MultiView
 
-    fit = MultiView(views) if views is not None else METHODS[method]
     ks = [k] if k else list(range(2, min(k_max, s.n - 1) + 1))
     extra = {}
+    if method == LATENT:
+        chosen = latent_classes(s, ks, draws(s.n, resamples, rng), seed, _by_size)
+        return _clustering(
+            m, s, method, fitted, scale, chosen.labels, chosen.k, chosen.stability,
+            {"rule": _rule(method, k), "candidates": chosen.candidates}, extra,
+        )  # fmt: skip
+    fit = MultiView(views) if views is not None else METHODS[method]
     if method == "hdbscan":
         found = fit(s, np.arange(s.n), [0], seed)[0]
         ks = [max(int(found.max()) + 1, 1)]
@@ -146,21 +156,32 @@ def cluster(
     if views:
         extra["pareto"] = {"rule": MULTIVIEW_RULE, "views": views}
         extra["pareto"]["front"] = fronts[chosen].points
+    return _clustering(
+        m, s, method, fitted, scale, labels, k_found, stability,
+        {"rule": _rule(method, k), "candidates": candidates}, extra,
+    )  # fmt: skip
+
+
+def _clustering(
+    m, s, method, fitted, scale, labels, k, stability, choice, extra
+) -> Clustering:
+    """The partition of the fitted persons, extended to everyone: a person
+    not fitted joins the cluster whose prototype is nearest."""
     everyone = labels
     if fitted is not None:
-        centres = prototypes(s.matrix, labels, k_found)
+        centres = prototypes(s.matrix, labels, k)
         everyone = nearest(m, centres, scale)
         everyone[fitted] = labels
     return Clustering(
         method,
-        k_found,
+        k,
         m.ids,
         everyone + 1,
         s.n,
         _indices(s, labels),
         stability,
-        {"rule": _rule(method, k), "candidates": candidates},
-        profiles(m, everyone, k_found),
+        choice,
+        profiles(m, everyone, k),
         extra,
     )
 
@@ -168,7 +189,9 @@ def cluster(
 def _rule(method: str, k: int | None) -> str:
     if method == "hdbscan":
         return "found by HDBSCAN"
-    return "k given" if k is not None else RULE
+    if k is not None:
+        return "k given"
+    return LATENT_RULE if method == LATENT else RULE
 
 
 def _by_size(labels: np.ndarray) -> np.ndarray:

@@ -136,8 +136,8 @@ def features_at(
 def _check_spec(wh, decision: Decision, reader: EventReader, spec: FeatureSpec):
     decision.table(wh, "person")  # refuses a project without it
     for name, feature in spec.features.items():
-        if feature.event is not None:
-            _check_tables(wh, decision, reader, name, feature)
+        for event in feature.events:
+            _check_tables(wh, decision, reader, name, event)
 
 
 def _columns(
@@ -161,20 +161,21 @@ def _columns(
     return result, units
 
 
-def _check_tables(wh, decision: Decision, reader: EventReader, name: str, feature):
-    lacking = reader.lacking(feature.event)
+def _check_tables(wh, decision: Decision, reader: EventReader, name: str, event):
+    lacking = reader.lacking(event)
     if lacking:
         raise FeatureSpecError(
             f"features.{name}: the warehouse has no {', '.join(lacking)} table"
         )
-    for table in reader.tables(feature.event):
+    for table in reader.tables(event):
         decision.table(wh, table)  # refuses one outside the perimeter
 
 
 def _filled(feature: Feature, value: ir.Value) -> ir.Value:
-    """The feature's value after the left join: presence false and counts 0
-    for persons without events; every other kind stays missing."""
-    if feature.kind == "presence":
+    """The feature's value after the left join: presence false (unless
+    `known_by` is missing) and counts 0 for persons without events; every
+    other kind stays missing."""
+    if feature.kind == "presence" and feature.known_by is None:
         return value.fill_null(False)
     if feature.kind == "count":
         return value.fill_null(0.0)
@@ -190,13 +191,17 @@ def _feature(
         return _person(wh, decision, index, feature.kind), None
     domain = feature.event.domain
     columns = RESULT_COLUMNS[domain] if domain in RESULT_COLUMNS else ()
-    rows = reader.rows(feature.event, columns)
-    rows = decision.narrow(wh, rows, "person_id", "start_date")
-    rows = _in_window(rows, index, feature.window)
+    rows = _events(wh, decision, reader, index, feature.event, feature.window, columns)
     kind = feature.kind
     by_person = rows.group_by("person_id")
     if kind == "presence":
-        return by_person.aggregate(value=ibis.literal(True)), None
+        found = by_person.aggregate(value=ibis.literal(True))
+        if feature.known_by is None:
+            return found, None
+        known = _events(wh, decision, reader, index, feature.known_by, feature.window)
+        known = known.select("person_id", value=ibis.literal(False))
+        both = found.union(known.distinct())
+        return both.group_by("person_id").aggregate(value=both.value.any()), None
     if kind == "count":
         return by_person.aggregate(value=rows.count().cast("float64")), None
     if kind == "since_first":
@@ -208,6 +213,16 @@ def _feature(
     return _value(valued, kind), valued.select(
         unit_concept_id=valued.unit.cast("int64")
     )
+
+
+def _events(
+    wh, decision, reader: EventReader, index, event, window, columns=()
+) -> ir.Table:
+    """The rows of `event` of the cohort's persons inside the perimeter, with
+    their index date, dated in the window."""
+    rows = reader.rows(event, columns)
+    rows = decision.narrow(wh, rows, "person_id", "start_date")
+    return _in_window(rows, index, window)
 
 
 def _in_window(rows: ir.Table, index: ir.Table, window: Window | None) -> ir.Table:
@@ -226,10 +241,10 @@ def _in_window(rows: ir.Table, index: ir.Table, window: Window | None) -> ir.Tab
 
 
 def _value(rows: ir.Table, kind: str) -> ir.Table:
-    """The first, last, smallest or largest value of each person."""
-    if kind in ("min", "max"):
-        value = rows.value.min() if kind == "min" else rows.value.max()
-        return rows.group_by("person_id").aggregate(value=value)
+    """The first, last, smallest, largest or mean value of each person."""
+    if kind in ("min", "max", "mean"):
+        value = getattr(rows.value, kind)()
+        return rows.group_by("person_id").aggregate(value=value.cast("float64"))
     order = [rows.start_date, rows.event_id]
     if kind == "last":
         order = [o.desc() for o in order]

@@ -26,7 +26,9 @@ IMPUTATION = {
     "that pair's mean (Gower's rule)",
     "vectors": "median of each number, most frequent level of each flag or "
     "category (for the Gaussian mixture and the Calinski-Harabasz and "
-    "Davies-Bouldin indices)",
+    "Davies-Bouldin indices, the seeds of lca's starts)",
+    "latent classes": "none: a missing value is left out of the person's "
+    "likelihood (lca)",
 }
 
 

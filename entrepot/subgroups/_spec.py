@@ -3,9 +3,11 @@
 Each feature is one column of the table of patients; its kind says how it is
 computed from the events of the cohort model (`{condition: {concept_set: x}}`):
 
-- `presence`: whether such an event happened (boolean, never missing);
+- `presence`: whether such an event happened (boolean, never missing; with
+  `known_by`, another event, missing for a person without that one: a skin
+  extent is known only where it was recorded);
 - `count`: how many (float64, 0 when none);
-- `first`, `last`, `min`, `max`: a value of a measurement or an observation
+- `first`, `last`, `min`, `max`, `mean`: a value of a measurement or an observation
   (float64, missing when none was recorded);
 - `positive`: a positive or raised result of a measurement or an observation
   (autoantibodies, a raised CRP): true, false when tested and never positive,
@@ -36,12 +38,13 @@ EVENT_KINDS = (
     "last",
     "min",
     "max",
+    "mean",
     "positive",
     "since_first",
 )
 PERSON_KINDS = ("age", "sex")
 #: kinds that read a result (value_as_number, or a positive result)
-RESULT_KINDS = ("first", "last", "min", "max", "positive")
+RESULT_KINDS = ("first", "last", "min", "max", "mean", "positive")
 RESULT_DOMAINS = ("measurement", "observation")
 SHIPPED = files("entrepot.data.features")
 
@@ -77,11 +80,13 @@ class Feature(Strict):
     last: Event | None = None
     min: Event | None = None
     max: Event | None = None
+    mean: Event | None = None
     positive: Event | None = None
     since_first: Event | None = None
     age: Literal[True] | None = None
     sex: Literal[True] | None = None
     window: Window | None = None
+    known_by: Event | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -98,6 +103,8 @@ class Feature(Strict):
             )
         if self.kind in PERSON_KINDS and self.window is not None:
             raise ValueError(f"window: {self.kind} is at the index date")
+        if self.known_by is not None and self.kind != "presence":
+            raise ValueError(f"known_by: only for presence (not {self.kind})")
         if self.kind in RESULT_KINDS and self.event.domain not in RESULT_DOMAINS:
             raise ValueError(
                 f"{self.kind}: reads a result, of a measurement or an observation "
@@ -115,6 +122,11 @@ class Feature(Strict):
     def event(self) -> Event | None:
         return getattr(self, self.kind) if self.kind in EVENT_KINDS else None
 
+    @property
+    def events(self) -> list[Event]:
+        """The events it reads: its own, and `known_by`'s."""
+        return [e for e in (self.event, self.known_by) if e is not None]
+
 
 class FeatureSpec(Strict):
     """Concept sets, and the features computed for each person of a cohort."""
@@ -131,8 +143,8 @@ class FeatureSpec(Strict):
         named = {
             name
             for f in self.features.values()
-            if f.event is not None
-            for name in concept_set_names(f.event.model_dump())
+            for event in f.events
+            for name in concept_set_names(event.model_dump())
         }
         unknown = sorted(named - set(self.concept_sets))
         if unknown:

@@ -8,12 +8,15 @@ import math
 import numpy as np
 import pyarrow as pa
 import pytest
+from scipy.stats import norm
 from sklearn import datasets
 from sklearn.metrics import adjusted_rand_score
 
 from entrepot.errors import InputFileError, ParameterError
 from entrepot.subgroups import cluster, feature_matrix
 from entrepot.subgroups._gower import Scale, embedding, gower
+from entrepot.subgroups._latent import RULE as LATENT_RULE
+from entrepot.subgroups._latent import Data, _joint
 
 NAN = float("nan")
 
@@ -86,7 +89,7 @@ def test_wine_with_the_defaults():
     by the rule, a stability with an interval for every cluster."""
     m, truth = labelled("wine")
     found = cluster(m)
-    assert (found.method, found.k) == ("ward", 3)
+    assert (found.method, found.k) == ("lca", 3)
     assert adjusted_rand_score(truth, found.labels) >= 0.85
     result = found.as_dict()
     assert sorted(result["sizes"]) == sorted(np.bincount(found.labels)[1:].tolist())
@@ -96,7 +99,14 @@ def test_wine_with_the_defaults():
     for s in stability:
         low, high = s["interval"]
         assert 0.5 < low <= s["mean"] <= high <= 1
-    assert [c["k"] for c in result["choice"]["candidates"]] == list(range(2, 9))
+    candidates = result["choice"]["candidates"]
+    assert [c["k"] for c in candidates] == list(range(2, 9))
+    # k = 4 has a lower BIC, but one of its clusters is not stable: k = 3 is kept
+    bic = {c["k"]: c["bic"] for c in candidates}
+    assert min(bic, key=bic.get) == 4 and bic[3] < bic[5]
+    stable = {c["k"]: c["least_stable"] for c in candidates}
+    assert stable[4] < 0.75 <= stable[3]
+    assert stable[2] is None  # its BIC is higher than k = 3's: not measured
     assert set(result["indices"]) == {
         "silhouette",
         "calinski_harabasz",
@@ -105,13 +115,65 @@ def test_wine_with_the_defaults():
 
 
 @pytest.mark.parametrize(
-    ("method", "floor"), [("ward", 0.85), ("kprototypes", 0.85), ("gmm", 0.85)]
+    ("method", "floor"),
+    [("lca", 0.85), ("ward", 0.85), ("kprototypes", 0.85), ("gmm", 0.85)],
 )
 def test_each_method_on_wine_at_three(method, floor):
     m, truth = labelled("wine")
     found = cluster(m, method, 3, resamples=10)
     assert found.k == 3
     assert adjusted_rand_score(truth, found.labels) >= floor
+
+
+def test_latent_classes_leave_missing_values_out_of_the_likelihood():
+    """The log-likelihood by hand: a person's known values only (a number,
+    normal; a flag, its probability); one with nothing known has the
+    classes' weights alone."""
+    table = pa.table(
+        {
+            "id": [1, 2, 3, 4],
+            "x": [1.0, None, 3.0, None],
+            "flag": pa.array([True, False, None, None]),
+        }
+    )
+    data = Data.of(feature_matrix(table))
+    assert data.x[:, 0].tolist() == [-1.0, 0.0, 1.0, 0.0]  # standardised, 0: missing
+    assert data.known[:, 0].tolist() == [1, 0, 1, 0]
+    assert data.onehot.tolist() == [[0, 1], [1, 0], [0, 0], [0, 0]]
+    weights = np.array([0.25, 0.75])
+    means, variances = np.array([[0.0], [1.0]]), np.array([[1.0], [4.0]])
+    probabilities = np.array([[0.8, 0.2], [0.4, 0.6]])  # per class: False, True
+    joint = _joint(data, weights, means, variances, probabilities)
+    expected = np.log(weights) + [
+        norm.logpdf(-1.0, [0, 1], [1, 2]) + np.log([0.2, 0.6]),
+        np.log([0.8, 0.4]),
+        norm.logpdf(1.0, [0, 1], [1, 2]),
+        [0, 0],
+    ]
+    assert joint == pytest.approx(expected)
+
+
+def test_a_skewed_positive_number_is_modelled_on_its_logarithm():
+    rng = np.random.default_rng(0)
+    ck = np.exp(rng.normal(5, 0.6, 500))
+    table = pa.table({"id": range(500), "ck": ck, "age": rng.normal(50, 10, 500)})
+    data = Data.of(feature_matrix(table))
+    logged = (np.log(ck) - np.log(ck).mean()) / np.log(ck).std()
+    assert data.x[:, 0] == pytest.approx(logged)
+    age = table.column("age").to_numpy()
+    assert data.x[:, 1] == pytest.approx((age - age.mean()) / age.std())
+
+
+def test_latent_classes_with_missing_values_and_k_chosen():
+    """Three groups, a fifth of the values missing: found again, k = 3 chosen
+    (the lowest BIC whose clusters are all stable)."""
+    m, truth = blobs(300, missing=0.2)
+    found = cluster(m, "lca", resamples=8)
+    assert found.k == 3
+    assert found.choice["rule"] == LATENT_RULE
+    assert adjusted_rand_score(truth, found.labels) >= 0.9
+    assert min(s["mean"] for s in found.stability) >= 0.9
+    assert cluster(m, "lca", 2, resamples=3).choice["rule"] == "k given"
 
 
 def test_hdbscan_finds_its_own_number_of_clusters():
@@ -135,7 +197,7 @@ def test_stable_groups_and_unstable_noise():
     noise = feature_matrix(
         pa.table({"id": range(300), "x": rng.random(300), "y": rng.random(300)})
     )
-    scattered = cluster(noise, k=6, resamples=20)
+    scattered = cluster(noise, "ward", k=6, resamples=20)
     assert min(s["mean"] for s in scattered.stability) < 0.75
 
 
@@ -149,6 +211,9 @@ def test_fit_on_a_sample_then_assign_with_missing_values():
     assert adjusted_rand_score(truth, found.labels) >= 0.8
     assert "left out of that pair" in result["imputation"]["distances"]
     assert "median" in result["imputation"]["vectors"]
+    assert (
+        "left out of the person's likelihood" in result["imputation"]["latent classes"]
+    )
     assert found.labels.min() == 1 and found.labels.max() == 3
 
 
@@ -161,7 +226,7 @@ def test_profiles_give_means_prevalences_and_shares():
             "subset": ["l", "l", "l", "d", "d", "d", "d", "d"],
         }
     )
-    found = cluster(feature_matrix(table), k=2, resamples=5)
+    found = cluster(feature_matrix(table), "ward", k=2, resamples=5)
     young, old = sorted(found.profiles, key=lambda p: p["age"]["mean"])
     assert young["age"] == {"mean": 22.0, "missing": 0.25}
     assert young["smoker"] == {"prevalence": 0.75, "missing": 0.0}
@@ -173,7 +238,7 @@ def test_profiles_give_means_prevalences_and_shares():
 
 def test_the_same_seed_gives_the_same_partition():
     m, _ = labelled("iris")
-    a, b = cluster(m, seed=7, resamples=10), cluster(m, seed=7, resamples=10)
+    a, b = (cluster(m, seed=7, resamples=10, k_max=4) for _ in range(2))
     assert a.k == b.k and (a.labels == b.labels).all()
     assert a.stability == b.stability
 

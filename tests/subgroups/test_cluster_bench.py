@@ -17,6 +17,8 @@ def test_cluster_benchmark_runs_small(capsys, tmp_path):
             "9",
             "--groups",
             "3",
+            "--resamples",
+            "5",
             "--json",
             str(tmp_path / "c.json"),
         ]  # fmt: skip

@@ -44,7 +44,7 @@ def test_a_parquet_file_clustered_and_written(capsys, tmp_path):
     result = run(
         capsys, tmp_path / "f.parquet", "--json", "--out", tmp_path / "c.parquet"
     )
-    assert (result["k"], result["method"], result["n"]) == (2, "ward", 60)
+    assert (result["k"], result["method"], result["n"]) == (2, "lca", 60)
     assert result["sizes"] == [30, 30]
     assert set(result["indices"]) == {
         "silhouette",
@@ -89,7 +89,7 @@ def test_a_csv_file_whose_first_column_is_the_id(capsys, tmp_path):
         (["f.parquet", "--k", "many"], "--k many: a number of clusters, or auto"),
         (
             ["f.parquet", "--method", "kmeans"],
-            "unknown method 'kmeans': choose one of ward, kprototypes, gmm, hdbscan, mvmc",
+            "unknown method 'kmeans': choose one of lca, ward, kprototypes, gmm, hdbscan, mvmc",
         ),  # fmt: skip
         (
             ["f.parquet", "--method", "hdbscan", "--k", "3"],

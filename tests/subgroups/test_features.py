@@ -391,6 +391,44 @@ def test_an_unknown_code_is_named(on_duckdb):
         build_features(on_duckdb, 3, spec_from_data(spec, "spec"))
 
 
+def test_a_mean_value_and_a_presence_known_only_by_another_event(hand_written):
+    """On each engine: the mean of a person's values (in the window); a
+    presence that is missing for a person without the `known_by` event: ILD known by a
+    Raynaud phenomenon (person 3's comes after the index, in no window)."""
+    ild = {"presence": {"condition": {"concept_set": "ild"}}}
+    spec = SPEC | {
+        "features": {
+            "crp_mean": {"mean": {"measurement": {"concept_set": "crp"}}},
+            "crp_mean_near": {
+                "mean": {"measurement": {"concept_set": "crp"}},
+                "window": {"start": -60, "end": 60},
+            },
+            "ild": ild | {"known_by": {"condition": {"concept_set": "raynaud"}}},
+            "ild_by_index": ild
+            | {
+                "known_by": {"condition": {"concept_set": "raynaud"}},
+                "window": {"end": 0},
+            },
+        }
+    }
+    found = build_features(hand_written, 3, spec_from_data(spec, "spec"))
+    assert found.table.to_pydict() == {
+        "person_id": [1, 2, 3, 4],
+        "crp_mean": [pytest.approx(55 / 3), 4.0, None, None],
+        "crp_mean_near": [7.5, 4.0, None, None],
+        "ild": [True, None, False, None],
+        "ild_by_index": [False, None, None, None],
+    }
+    summary = found.summary()["features"]
+    assert summary["crp_mean"] == {
+        "kind": "mean",
+        "type": "float64",
+        "missing": 0.5,
+        "unit": ["mg/L"],
+    }
+    assert summary["ild"] == {"kind": "presence", "type": "boolean", "missing": 0.5}
+
+
 def feature(**definition) -> dict:
     return SPEC | {"features": {"x": definition}}
 
@@ -425,7 +463,14 @@ def feature(**definition) -> dict:
         (
             feature(window={"end": 0}),
             "f.yaml: features.x: give one kind of feature: presence, count, first, "
-            "last, min, max, positive, since_first, age, sex",
+            "last, min, max, mean, positive, since_first, age, sex",
+        ),
+        (
+            feature(
+                count={"condition": {"concept_set": "ild"}},
+                known_by={"condition": {"concept_set": "ssc"}},
+            ),
+            "f.yaml: features.x: known_by: only for presence (not count)",
         ),
         (
             SPEC | {"features": {}},
@@ -446,7 +491,7 @@ SOBANSKI = [
     "anticentromere", "anti_scl70", "anti_rna_pol3", "lung_fibrosis", "fvc", "dlco",
     "pulmonary_hypertension", "heart_involvement", "lvef", "conduction_blocks",
     "renal_crisis", "creatinine", "proteinuria", "creatine_kinase", "myositis",
-    "synovitis", "contractures", "oesophagus_gut", "crp",
+    "synovitis", "contractures", "oesophagus", "intestine", "calcinosis", "crp",
 ]  # fmt: skip
 
 

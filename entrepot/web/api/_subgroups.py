@@ -33,7 +33,7 @@ from entrepot.web.api._cohorts import Started
 router = APIRouter(tags=["subgroups"])
 
 #: The methods offered on the web (mvmc needs a file of views).
-Method = Literal["ward", "kprototypes", "gmm", "hdbscan"]
+Method = Literal["lca", "ward", "kprototypes", "gmm", "hdbscan"]
 
 
 class Study(BaseModel):
