@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pyarrow as pa
@@ -132,7 +133,8 @@ def test_notes_are_picked_by_a_query_of_constant_size(hospital):
     assert sorted(picked.to_pyarrow().to_pylist()) == ids[::3]
     few = ibis.to_sql(note.filter(among(hospital, note.note_id, ids[:2])))
     many = ibis.to_sql(note.filter(among(hospital, note.note_id, range(20_000))))
-    assert len(many) == len(few)  # not one literal per id, as an IN list had
+    # not one literal per id, as an IN list had (only the bounds' digits differ)
+    assert len(re.sub(r"\d+", "0", many)) == len(re.sub(r"\d+", "0", few))
 
 
 class Stop(Exception):
