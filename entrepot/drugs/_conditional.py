@@ -33,14 +33,29 @@ def fit_conditional_poisson(
     tolerance: float = 1e-10,
     iterations: int = 100,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """β and its covariance, from rows sorted by stratum (`days` > 0)."""
+    """β and its covariance, from rows sorted by stratum (`days` > 0).
+
+    The covariates are indicators, mostly zero (windows, age bands, seasons):
+    they are held as a sparse matrix, which makes each Newton step's
+    information matrix cost the rows' nonzero entries, not rows × columns²."""
+    from scipy import sparse
+
     starts = np.flatnonzero(np.r_[True, strata[1:] != strata[:-1]])
+    size = np.diff(np.r_[starts, len(days)])
     n = np.add.reduceat(events, starts).astype(float)
     offset = np.log(days)
     beta = np.zeros(x.shape[1])
+    xs = sparse.csr_matrix(x)
+    member = sparse.csr_matrix(  # stratum × row
+        (
+            np.ones(len(days)),
+            (np.repeat(np.arange(len(starts)), size), np.arange(len(days))),
+        ),
+        shape=(len(starts), len(days)),
+    )
 
     def evaluate(beta):
-        eta = x @ beta + offset
+        eta = xs @ beta + offset
         top = np.maximum.reduceat(eta, starts)
         w = np.exp(eta - np.repeat(top, size))
         total = np.add.reduceat(w, starts)
@@ -49,15 +64,15 @@ def fit_conditional_poisson(
 
     def information(p):  # minus the Hessian
         expected = np.repeat(n, size) * p
-        mean = np.add.reduceat(p[:, None] * x, starts)  # per stratum, Σ p·x
-        return expected, (x * expected[:, None]).T @ x - (mean * n[:, None]).T @ mean
+        mean = (member @ (sparse.diags(p) @ xs)).toarray()  # per stratum, Σ p·x
+        gram = (xs.T @ (sparse.diags(expected) @ xs)).toarray()
+        return expected, gram - (mean * n[:, None]).T @ mean
 
-    size = np.diff(np.r_[starts, len(days)])
     ll, p = evaluate(beta)
     for _ in range(iterations):
         expected, info = information(p)
         try:
-            step = np.linalg.solve(info, x.T @ (events - expected))
+            step = np.linalg.solve(info, xs.T @ (events - expected))
         except np.linalg.LinAlgError:
             raise DrugInputError(
                 "the model cannot be fitted: a covariate does not vary within cases"
