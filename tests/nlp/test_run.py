@@ -133,8 +133,13 @@ def test_notes_are_picked_by_a_query_of_constant_size(hospital):
     assert sorted(picked.to_pyarrow().to_pylist()) == ids[::3]
     few = ibis.to_sql(note.filter(among(hospital, note.note_id, ids[:2])))
     many = ibis.to_sql(note.filter(among(hospital, note.note_id, range(20_000))))
-    # not one literal per id, as an IN list had (only the bounds' digits differ)
-    assert len(re.sub(r"\d+", "0", many)) == len(re.sub(r"\d+", "0", few))
+
+    # not one literal per id, as an IN list had (only the bounds and the
+    # name of the ids' table differ)
+    def shape(sql):
+        return re.sub(r"\d+", "0", re.sub(r"memtable_\w+", "memtable", sql))
+
+    assert shape(many) == shape(few)
 
 
 class Stop(Exception):

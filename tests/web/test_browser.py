@@ -267,7 +267,7 @@ def test_cluster_a_cohort_and_see_its_survival_curves(page_as, ssc_server):
     page.fill("#sg-k", "3")
     page.click("#sg-button")
     expect(page.locator("#sg-status")).to_have_text("Terminé.")
-    expect(page.locator("#sg-summary")).to_contain_text("3 sous-groupes (ward)")
+    expect(page.locator("#sg-summary")).to_contain_text("3 sous-groupes (lca)")
     curves = page.locator("img.sg-curves")
     expect(curves).to_have_attribute("alt", "Courbes de survie par sous-groupe")
     page.wait_for_function("document.querySelector('img.sg-curves').naturalWidth > 0")
