@@ -1,9 +1,9 @@
-"""Integrity of the sets written as held-out sets 2 and 3 (`deid_eval/held_out_2.jsonl`,
-`held_out_3.jsonl`).
+"""Integrity of the sets written as held-out sets 2, 3 and 4 (`deid_eval/held_out_2.jsonl`,
+`held_out_3.jsonl`, `held_out_4.jsonl`).
 
 Reads only the evaluation files and the de-identifier's label vocabulary (`LABELS`): it
-checks the annotations against the text, and that no surname of set 3 comes from an earlier
-set; it runs no de-identifier."""
+checks the annotations against the text, and that no surname of set 3 or 4 comes from an
+earlier set; it runs no de-identifier."""
 
 import itertools
 import json
@@ -44,10 +44,15 @@ def _load(name):
     ]
 
 
-DOCS = _load("held_out_3.jsonl")
-EARLIER = ("documents.jsonl", "held_out.jsonl", "held_out_2.jsonl")
 #: Each set's documents, and how many it has at least.
-SETS = {"held_out_2": (_load("held_out_2.jsonl"), 40), "held_out_3": (DOCS, 46)}
+SETS = {
+    "held_out_2": (_load("held_out_2.jsonl"), 40),
+    "held_out_3": (_load("held_out_3.jsonl"), 46),
+    "held_out_4": (_load("held_out_4.jsonl"), 50),
+}
+#: The sets whose surnames must be new, each with the sets written before it.
+EARLIER = {"held_out_3": ("documents.jsonl", "held_out.jsonl", "held_out_2.jsonl")}
+EARLIER["held_out_4"] = (*EARLIER["held_out_3"], "held_out_3.jsonl")
 EVERY_DOC = [
     pytest.param(doc, id=f"{name}-{doc['id']}")
     for name, (docs, _) in SETS.items()
@@ -120,7 +125,8 @@ def test_annotated_value_annotated_everywhere(doc):
     assert not missing, missing
 
 
-def test_patient_record_is_in_the_fields_of_an_identity():
+@pytest.mark.parametrize("name", EARLIER)
+def test_patient_record_is_in_the_fields_of_an_identity(name):
     fields = {
         "first_name",
         "last_name",
@@ -130,7 +136,7 @@ def test_patient_record_is_in_the_fields_of_an_identity():
         "postcode",
     }
     fields |= {"city", "phone", "email", "nir", "ipp", "nda", "ndas", "gp_name"}
-    for doc in DOCS:
+    for doc in SETS[name][0]:
         patient = doc["patient"]
         assert set(patient) <= fields, (doc["id"], set(patient) - fields)
         assert {"first_name", "last_name", "birth_date"} <= set(patient), doc["id"]
@@ -143,9 +149,10 @@ def test_every_label_present(name):
     assert set(counts) == set(LABELS), counts
 
 
-def test_no_surname_shared_with_an_earlier_set():
-    """Set 3's surnames (NOM spans and the patients' names) share no word with the NOM spans
-    or patients' names of the development sets and held-out 2."""
+@pytest.mark.parametrize("name", EARLIER)
+def test_no_surname_shared_with_an_earlier_set(name):
+    """A set's surnames (NOM spans and the patients' names) share no word with the NOM spans
+    or patients' names of the sets written before it."""
 
     def words(docs):
         out = set()
@@ -156,6 +163,6 @@ def test_no_surname_shared_with_an_earlier_set():
                 out |= surname_words(value)
         return out
 
-    earlier = set().union(*(words(_load(name)) for name in EARLIER))
-    shared = words(DOCS) & earlier
+    earlier = set().union(*(words(_load(other)) for other in EARLIER[name]))
+    shared = words(SETS[name][0]) & earlier
     assert not shared, sorted(shared)
