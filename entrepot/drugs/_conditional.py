@@ -238,22 +238,25 @@ def _finite_rows(strata, x, events) -> np.ndarray:
     the direction with the most such rows (maximising the differences
     (x_event − x_row)·d, each capped at 1: any row one direction can push
     below is pushed below by their sum), and those rows are left out."""
+    if not x.shape[1]:
+        return np.ones(len(strata), bool)
     starts = np.flatnonzero(np.r_[True, strata[1:] != strata[:-1]])
     size = np.diff(np.r_[starts, len(strata)])
     stratum = np.repeat(np.arange(len(starts)), size)
     at = np.flatnonzero(events > 0)  # each event row against its stratum's rows
     length = size[stratum[at]]
     first = np.cumsum(length) - length
-    pairs = np.repeat(at, length)
     rows = np.repeat(starts[stratum[at]] - first, length) + np.arange(length.sum())
-    diff = x[pairs] - x[rows]
-    moving = diff.any(axis=1)
-    unique, which = np.unique(diff[moving], axis=0, return_inverse=True)
-    if not len(unique):
+    patterns, of = _patterns(x)  # the differences, as pairs of distinct rows of x
+    code = np.repeat(of[at], length) * len(patterns) + of[rows]
+    moving = code % len(patterns) != code // len(patterns)
+    codes, which = np.unique(code[moving], return_inverse=True)
+    if not len(codes):
         return np.ones(len(strata), bool)
     from scipy import sparse
     from scipy.optimize import linprog  # imported when a covariate can move
 
+    unique = patterns[codes // len(patterns)] - patterns[codes % len(patterns)]
     m, k = unique.shape
     found = linprog(
         np.r_[np.zeros(k), -np.ones(m)],
@@ -262,12 +265,22 @@ def _finite_rows(strata, x, events) -> np.ndarray:
         bounds=[(None, None)] * k + [(0, 1)] * m,
         method="highs",
     )
-    below = found.x[k:] > 1e-7
-    if not below.any():
+    below = found.x[k:] > 1e-7 if found.success else np.zeros(m, bool)
+    if not below.any():  # none diverges (or not found: Newton's steps go on)
         return np.ones(len(strata), bool)
     kept = np.ones(len(strata), bool)
     kept[rows[moving][below[which.ravel()]]] = False
     return kept
+
+
+def _patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of `x`, and the index of each row among them."""
+    order = np.lexsort(x.T[::-1])
+    ordered = x[order]
+    new = np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)]
+    of = np.empty(len(x), np.int64)
+    of[order] = np.cumsum(new) - 1
+    return ordered[new], of
 
 
 def _unbounded(strata, x, events, indicators: list[int]) -> list[int]:
