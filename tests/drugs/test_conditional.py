@@ -22,8 +22,8 @@ from entrepot.warehouse import Warehouse
 def _strata(rng, n: int):
     """`n` strata of 6 rows: a window (rows 1-2), a nuisance level A (rows
     2-3), a level B (rows 4-5), one event each. Level A's events fall only in
-    strata all in A (β_A → −∞: its rows elsewhere leave); in the others an
-    event in B is never beside a row of A."""
+    strata all in A (β_A → −∞: its rows elsewhere leave); in the others no
+    event falls in A."""
     strata, x, days, events = [], [], [], []
     for s in range(n):
         window = np.array([0, 1, 1, 0, 0, 0])
