@@ -62,6 +62,15 @@ GREETINGS = [
 
 INITIALS_AND_NUMBERS = [
     case("Relu — DUBOIS K. — page 2/2", ("DUBOIS", "NOM"), ("K.", "PRENOM")),
+    case("Page 2/2 — KERVRAOZEC P. — édité", ("KERVRAOZEC", "NOM"), ("P.", "PRENOM")),
+    case("IPP : 33 10 457 218", ("33 10 457 218", "IPP")),
+    case("N° de venue : 331 0472 18", ("331 0472 18", "NDA")),
+    case(
+        "Vit au 14 carrer del Mar, 66190 Collioure.",
+        ("14 carrer del Mar", "ADRESSE"),
+        ("66190", "ZIP"),
+        ("Collioure", "VILLE"),
+    ),
     case("Secrétariat — poste 45 310, le matin.", ("poste 45 310", "TEL")),
     case("Joignable au Bip 3390 la nuit.", ("Bip 3390", "TEL")),
     case("Urgences — n° de passage 25K007731", ("25K007731", "NDA")),
@@ -126,6 +135,7 @@ KEPT = [
     "Test des cinq mots de Dubois 9/10.",
     "SEP selon les critères de McDonald 2017.",
     "Équipe de liaison — ELSA\nAvis demandé.",
+    "HTA G. III, BPCO B. stade 2.",
     "Antécédents familiaux : Alzheimer (mère), Parkinson (père).",
 ]
 

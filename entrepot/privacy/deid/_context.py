@@ -139,6 +139,10 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
             spans.append((m.start(1), m.end(1), "PRENOM"))  # `Amitiés,\nBenoît`
         elif _signs(text, m):
             spans += _name(m.start(1), m.group(1), "line", firsts)
+    for m in p.UPPER_THEN_INITIAL.finditer(text):
+        words = fold(m.group(1)).replace("-", " ").split()
+        if all(w not in NOT_NAMES and _person_word(w, firsts) for w in words):
+            spans.append((*m.span(1), "NOM"))
     for m in p.BARCODE_NAME.finditer(text) if "||" in text else ():
         spans += [(*m.span(1), "NOM"), (*m.span(2), "PRENOM")]
     for m in p.BANNER.finditer(text):

@@ -70,7 +70,9 @@ NIR = re.compile(
 )
 DIGITS = re.compile(r"(?<![\d/])(?<!\d[-.,])(?=\d)\d{7,13}(?![\d/]|[,.]\d)")
 #: A number written in groups, or a short one, read only after an IPP or NDA label.
-CUED_NUMBER = re.compile(rf"{_START}(?=\d)(?:\d+(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}")
+CUED_NUMBER = re.compile(
+    rf"{_START}(?=\d)(?:\d+(?:[-./ ]\d{{3,}})+(?: \d\d)?|\d+(?: \d{{2,}})+|\d{{5,6}}){_END}"
+)
 #: An identifier of letters and digits (`69M0023871`, `B26-0045127`), read
 #: only after an IPP or NDA label, with five digits at least (in `_detect`).
 CUED_CODE = re.compile(
@@ -153,7 +155,8 @@ STREET_KINDS = (
     "cours|square|passage|villa|cité|cite|résidence|residence|sentier|rond-point|"
     "faubourg|esplanade|promenade|voie|hameau|lieu-dit|parvis|chaussée|montée|traverse|"
     "ruelle|venelle|sente|rampe|clos|mail|domaine|lotissement|parc|cour|levée|côte|"
-    "carrefour|zone artisanale|zone industrielle|ZA|ZI|ZAC|grand['’]rue|grande rue"
+    "carrefour|zone artisanale|zone industrielle|ZA|ZI|ZAC|grand['’]rue|grande rue|"
+    "carrer|calle|rua"
 )
 #: Words of a street's name: a dot only after an abbreviation (`St.`), not
 #: after the name's last word (`des Peupliers.`).
@@ -470,6 +473,11 @@ NAME_LINE = re.compile(
 INITIAL_BEFORE = re.compile(rf"(?<![\w.'’-])(?!M\. )({INITIAL}) $")
 #: An initial after a first name: the surname (`Sabrina M.`, `Kelly D.`).
 INITIAL_AFTER = re.compile(rf"[ \t]([{UPPER}])\.(?![\w.])")
+#: A surname in capitals, then an initial: `KERJEAN P.` (kept when no word, in
+#: `_context`).
+UPPER_THEN_INITIAL = re.compile(
+    rf"(?<![\w'’-])([{UPPER}]{{4,}}(?:[- ][{UPPER}]{{2,}})?) [{UPPER}]\.(?![\w.])"
+)
 #: A name in capitals between a label's barcode bars, often cut short: the
 #: surname, then the first name (`||| DUPO JEAN |||`).
 BARCODE_NAME = re.compile(
