@@ -115,7 +115,10 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
         found = _name(m.start(1), m.group(1), "given", firsts)
         if all(_person_word(fold(text[a:b]), firsts) for a, b, _ in found):
             spans += found
-    for m in p.RELATIVE_BRACKET.finditer(text) if "(" in text else ():
+    for bracket in p.RELATIVE_BRACKET.finditer(text) if "(" in text else ():
+        at = bracket.start()
+        if not (m := p.NAME_BEFORE_BRACKET.search(text, max(0, at - 60), at)):
+            continue
         found = _name(m.start(1), m.group(1), "given", firsts)
         if all(_relative_word(fold(text[a:b]), firsts) for a, b, _ in found):
             spans += found

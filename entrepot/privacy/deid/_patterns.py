@@ -447,12 +447,12 @@ RELATIVE_FIELD = re.compile(
     rf"(?:{TITLE}[ \t]+)?({NAME_SEQ})",
     re.MULTILINE,
 )
-#: A relative's word in brackets after a name of one or two words: `Jean
-#: Dupont (père, 06 …)`, not `Appeler` of `Appeler Jean Dupont (père)` (kept
-#: when each word is a name or no word, in `_context`).
-RELATIVE_BRACKET = re.compile(
-    rf"(?<![\w'’-])(?=[{UPPER}])((?:{NAME_WORD} )?{NAME_UNIT}) \((?i:{RELATIVE}|parents?)s?\b"
-)
+#: A relative's word in brackets (`(mère, 06 …)`), after a name read with
+#: `NAME_BEFORE_BRACKET` (kept when each word is a name or no word, in `_context`).
+RELATIVE_BRACKET = re.compile(rf"\((?i:{RELATIVE}|parents?)s?\b")
+#: The name of one or two words before it: `Jean Dupont (père)`, not `Appeler`
+#: of `Appeler Jean Dupont (père)`.
+NAME_BEFORE_BRACKET = re.compile(rf"(?<![\w'’-])((?:{NAME_WORD} )?{NAME_UNIT}) $")
 #: A first name, then the same person's initial and surname in brackets:
 #: `Maïa (M. Dupont)`.
 NAME_ALIAS = re.compile(rf"(?<![\w'’-])({NAME_WORD}) \((([{UPPER}])\.) ({NAME_UNIT})\)")
