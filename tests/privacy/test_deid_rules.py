@@ -1103,8 +1103,7 @@ def test_given_names_of_two_words(text, expected):
 PLACES_OF_SERVICES = [
     case(
         "Hôpital Lariboisière – Fernand-Widal, service de psychiatrie",
-        ("Hôpital Lariboisière", "HOPITAL"),
-        ("Fernand-Widal", "HOPITAL"),
+        ("Hôpital Lariboisière – Fernand-Widal", "HOPITAL"),
     ),
     case(
         "Domicile : Résidence Les Ajoncs, bât. B, 7 rue du Port, Lorient",

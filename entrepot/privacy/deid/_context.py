@@ -48,7 +48,7 @@ COMMON = frozenset(
         "Résultats Prélèvement Microscopie Macroscopie Ordonnance Mise Aspect Lésion "
         "Indication Rendez-vous Prochaine Venue Nous Je Il Elle Bien Chère Cher Madame "
         "Monsieur Docteur Tél Téléphone Courriel Mail E-mail Adresse Domicile Copie "
-        "Né Née Date Nom Prénom Famille Son Sa Ses Aide"
+        "Né Née Date Nom Prénom Famille Son Sa Ses Aide Enfant Bébé Nourrisson Nouveau-né"
     ).split()
 )
 #: Words that end a name found from its context (`Dr Dubois du Service de …`).
@@ -91,6 +91,8 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
     for m in p.FIELD.finditer(text):
         kind = "nom" if m.group("nom") else "prenom" if m.group("prenom") else "given"
         spans += _listed(text, m.end(), kind, firsts, kind in ("given", "prenom"))
+    for m in p.MAIL_HEADER.finditer(text) if p.MAIL_MARK.search(text) else ():
+        spans += _listed(text, m.end(), "given", firsts, True)
     for m in p.RELATIVE_BEFORE.finditer(text):
         kind = "title" if m.group("title") else "given"
         spans += _name(m.start("name"), m.group("name"), kind, firsts)
@@ -113,6 +115,20 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
         found = _name(m.start(1), m.group(1), "given", firsts)
         if all(_person_word(fold(text[a:b]), firsts) for a, b, _ in found):
             spans += found
+    for bracket in p.RELATIVE_BRACKET.finditer(text) if "(" in text else ():
+        at = bracket.start()
+        if not (m := p.NAME_BEFORE_BRACKET.search(text, max(0, at - 60), at)):
+            continue
+        found = _name(m.start(1), m.group(1), "given", firsts)
+        if all(_relative_word(fold(text[a:b]), firsts) for a, b, _ in found):
+            spans += found
+    for m in p.NAME_ALIAS.finditer(text) if "(" in text else ():
+        if m.group(1).startswith(m.group(3)):
+            spans += [
+                (*m.span(1), "PRENOM"),
+                (*m.span(2), "PRENOM"),
+                (*m.span(4), "NOM"),
+            ]
     for m in p.NICKNAME.finditer(text) if "«" in text else ():
         cued = p.NICKNAME_CUE.search(text, max(0, m.start() - 30), m.start())
         if cued and _person_word(fold(m.group(1)), firsts):
@@ -126,6 +142,12 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
             spans.append((m.start(1), m.end(1), "PRENOM"))  # `Amitiés,\nBenoît`
         elif _signs(text, m):
             spans += _name(m.start(1), m.group(1), "line", firsts)
+    for m in p.UPPER_THEN_INITIAL.finditer(text):
+        words = fold(m.group(1)).replace("-", " ").split()
+        if all(w not in NOT_NAMES and _person_word(w, firsts) for w in words):
+            spans.append((*m.span(1), "NOM"))
+    for m in p.BARCODE_NAME.finditer(text) if "||" in text else ():
+        spans += [(*m.span(1), "NOM"), (*m.span(2), "PRENOM")]
     for m in p.BANNER.finditer(text):
         spans += _name(m.start(1), m.group(1), "line", firsts)
     for m in p.ROLE_NAME.finditer(text) if "(" in text else ():
@@ -140,6 +162,16 @@ def _person_word(word: str, firsts: frozenset[str]) -> bool:
     is no word of notes nor of medicine."""
     return word in firsts or (
         " " not in word and word not in COMMON and unknown_word(word)
+    )
+
+
+def _relative_word(word: str, firsts: frozenset[str]) -> bool:
+    """Whether a folded name before a relative's word in brackets (`X (mère)`)
+    is a person's: a name of the lexicons (`Laval`) or no word, never a medical
+    word (`Alzheimer (mère)`)."""
+    return all(
+        w not in medical_words() and (w in surnames() or _person_word(w, firsts))
+        for w in word.split()
     )
 
 

@@ -88,7 +88,7 @@ def patterns(text: str) -> list[Span]:
             c.isdigit() for c in m.group()
         ) >= 5:
             spans.append((m.start(), m.end(), _number_label(text, m)))
-    for m in (*p.DATE.finditer(text), *p.YEAR.finditer(text), *_spaced_dates(text)):
+    for m in (*p.DATE.finditer(text), *_years(text), *_spaced_dates(text)):
         spans.append((m.start(), m.end(), _date_label(text, m.start())))
     spans += [(m.start(), m.end(), "DATE") for m in p.BARE_DAY.finditer(text)]
     for m in p.ADDRESS.finditer(text):
@@ -179,6 +179,16 @@ def facilities(text: str) -> list[Span]:
     found += [(m.start(), m.end()) for m in p.GROUP_ACRONYM.finditer(text)]
     found += [
         (m.start(), m.end())
+        for m in p.ACRONYM_PLACE.finditer(text)
+        if fold(m.group(1)).split("-")[0] in cities()
+    ]
+    found += [
+        (m.start(), m.end())
+        for m in p.CENTRE_OF_TOWN.finditer(text)
+        if _common_town(fold(m.group(1)), "de")
+    ]
+    found += [
+        (m.start(), m.end())
         for m in p.FACILITY_OF_PERSON.finditer(text)
         if fold(m.group(1)) in first_names()
     ]
@@ -188,20 +198,44 @@ def facilities(text: str) -> list[Span]:
     spans: list[Span] = []
     acronyms = set()
     for start, end in found:
+        if unit := p.UNIT_OF_HOSPITAL.search(text, max(0, start - 40), start):
+            start = unit.start()
         spans.append((start, end, "HOPITAL"))
         second = p.FACILITY_SECOND.match(text, end)
-        if second and not any(
-            w in COMMON or w in medical_words()
-            for w in fold(second.group(1)).split("-")
-        ):
-            spans.append((second.start(1), second.end(1), "HOPITAL"))
+        if second and _second_name(fold(second.group(1))):
+            spans.append((start, second.end(1), "HOPITAL"))
         acronym = p.FACILITY_ACRONYM.match(text, end)
-        if acronym and fold(acronym.group(1)) not in NOT_NAMES | _UNIT_ACRONYMS:
+        if acronym and _facility_acronym(fold(acronym.group(1))):
             acronyms.add(acronym.group(1))
         town = _HOSPITAL_TOWN.match(text, end)
         if town and fold(town.group(1)) in cities():
             spans.append((town.start(1), town.end(1), "VILLE"))
     return spans + _acronyms(text, acronyms)
+
+
+def _facility_acronym(word: str) -> bool:
+    """Whether a folded word in capitals beside a facility is its acronym: no
+    unit's acronym and no word (`— DEMANDE D'EXAMEN` is a heading)."""
+    return word not in NOT_NAMES | _UNIT_ACRONYMS and _unknown(word)
+
+
+def _second_name(name: str) -> bool:
+    """Whether a folded hyphenated name after a hospital's is a person's (`claude-
+    bernard`): its first part a first name, or no part a word of notes."""
+    first = name.split("-")[0]
+    return first in first_names() or not any(
+        w in COMMON or w in medical_words() for w in name.split("-")
+    )
+
+
+def _years(text: str) -> list[re.Match]:
+    """Years alone, less those that name an eponym's version (`critères de
+    McDonald 2017`)."""
+    years = list(p.YEAR.finditer(text))
+    if years:
+        ends = {end for _, end, _ in eponyms(text)}
+        years = [m for m in years if m.start() - 1 not in ends]
+    return years
 
 
 def _spaced_dates(text: str) -> Iterator[re.Match]:
@@ -264,6 +298,8 @@ def _sure_towns(written: str) -> Iterator[tuple[int, int]]:
         for end in ends:
             if end <= start + 2:
                 break
+            if written[end : end + 1] == "-" and written[end + 1 : end + 2].islower():
+                continue  # not `Saône` of `Saône-et-Loire`
             piece = folded[start:end]
             article = _ARTICLE.match(piece)
             head = piece[: article.end()] if article else ""
@@ -435,12 +471,16 @@ def names(text: str, identity: Identity | None) -> list[Span]:
 
 def _initials(text: str, spans: list[Span]) -> list[Span]:
     """An initial right after a first name: the surname (`Sabrina M.`); right
-    before a surname: the first name (`J. Dos Santos`)."""
+    after a surname in capitals, or before a surname: the first name (`DUPONT
+    J.`, `J. Dos Santos`)."""
     out = []
     for start, end, label in spans:
-        initial = p.INITIAL_AFTER.match(text, end) if label == "PRENOM" else None
+        upper = label == "NOM" and text[start:end].isupper()
+        initial = (
+            p.INITIAL_AFTER.match(text, end) if label == "PRENOM" or upper else None
+        )
         if initial:
-            out.append((initial.start(1), initial.end(), "NOM"))
+            out.append((initial.start(1), initial.end(), "PRENOM" if upper else "NOM"))
         before = p.INITIAL_BEFORE.search(text, max(0, start - 6), start)
         if label == "NOM" and before:
             out.append((before.start(1), before.end(1), "PRENOM"))
@@ -549,6 +589,10 @@ def _sure(group, words, labels: list[str | None]) -> list[str | None]:
             if word not in COMMON
             and word not in NOT_NAMES
             and len(word) >= (4 if token[2].isupper() else 3)
+            # a first name alone in capitals is a unit's acronym (`ELSA`)
+            and not (
+                token[2].isupper() and len(group) == 1 and sure.get(word) == "PRENOM"
+            )
             else None
         )
         for token, word, label in zip(group, words, labels, strict=True)

@@ -20,7 +20,8 @@ _HEADS = (
     "bacilles?|blocs?|cellules?|formules?|positions?|incisions?|nodules?|nodosités?|"
     "purpura|œdèmes?|oedèmes?|érythèmes?|encéphalopathies?|neuropathies?|"
     "cardiomyopathies?|leucémies?|myélomes?|macroglobulinémies?|anastomoses?|"
-    "polyarthrites?|vascularites?|artérites?|granulomatoses?|montages?|prothèses?"
+    "polyarthrites?|vascularites?|artérites?|granulomatoses?|montages?|prothèses?|"
+    "voies?|protocoles?|mots"
 )
 _NOT_EPONYM = r"(?!(?:Dr|Pr|Mme|Mlle|Me|Mr|Docteur|Professeur|Monsieur|Madame)\b)"
 _EPONYM = rf"{_NOT_EPONYM}{p.NAME_WORD}"
@@ -62,6 +63,13 @@ _BEFORE_VALUE = re.compile(
 )
 
 
+#: A capitalised word before a score out of more than 12 (not a day and month):
+#: a score named after someone (`Berg 41/56`).
+_BEFORE_SCORE = re.compile(
+    rf"(?<![\w-])(?=[{p.UPPER}])[{p.UPPER}][\w'’-]+(?= \d{{1,3}}/(?:1[3-9]|[2-9]\d|\d{{3}})(?![\d/]))"
+)
+
+
 @lru_cache(maxsize=4)  # asked for by each finder of one text
 def eponyms(text: str) -> tuple[tuple[int, int, bool], ...]:
     """Ranges of eponyms: (start, end, whether a medical head word precedes,
@@ -73,4 +81,6 @@ def eponyms(text: str) -> tuple[tuple[int, int, bool], ...]:
         for m in _BEFORE_VALUE.finditer(text)
         if fold(m.group()) in eponym_words()
     ]
+    if "/" in text:
+        out += [(m.start(), m.end(), True) for m in _BEFORE_SCORE.finditer(text)]
     return tuple(out)

@@ -13,9 +13,10 @@ MONTHS = (
 )
 WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
 #: Latin letters of French and of the names written in French notes (Polish,
-#: Spanish, Portuguese, Czech...: `Łukasz`, `Iñaki`, `Wiśniewska`).
-UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒÁÍÓÚÑÃÕÅØÝŁŃŚŹŻĆČŠŽŘĚĄĘŐŰ"
-LOWER = "a-zàâäçéèêëîïôöùûüÿæœáíóúñãõåøýłńśźżćčšžřěąęőűß"
+#: Spanish, Portuguese, Czech, Turkish, Romanian, Vietnamese...: `Łukasz`,
+#: `Iñaki`, `Wiśniewska`, `Yılmaz`, `Ștefan`, `Nguyễn`).
+UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒÁÍÓÚÑÃÕÅØÝŁŃŚŹŻĆČŠŽŘĚĄĘŐŰİĞŞȘȚĂĐƠƯẠ-Ỹ"
+LOWER = "a-zàâäçéèêëîïôöùûüÿæœáíóúñãõåøýłńśźżćčšžřěąęőűßığşșțăđơưạ-ỹ"
 WORD = f"[{UPPER}][{LOWER}{UPPER}'’]+"  # a capitalised word
 #: A word of a name: `Goff`, `O'Neill`, `Gougerot-Sjögren`, `LE`.
 #: Breton `c'h` (`Guivarc'h`) is an apostrophe before a lower-case letter.
@@ -58,8 +59,10 @@ PHONE = re.compile(
     rf"{_END}(?:,? \(?(?:poste|p\.|ext\.?|DECT) ?:? ?\d{{2,6}}\b\)?)?"
 )
 #: A hospital's extension written alone: `poste 4417`, `DECT 5521`.
+#: A pager too (`Bip 4571`); its digits may be grouped (`poste 45 310`).
 EXTENSION = re.compile(
-    r"(?=[PpD])\b(?:[Pp]oste|POSTE|DECT) ?(?:n° ?)?:? ?\d{3,5}(?!\d|[,./]\d)"
+    r"(?=[PpDBb])\b(?:[Pp]oste|POSTE|DECT|[Bb]ip|BIP) ?(?:n° ?)?:? ?(?:\d{3,5}|\d\d \d{3})"
+    r"(?!\d|[,./]\d)"
 )
 NIR = re.compile(
     rf"{_START}(?=[12])[12][ .]?\d{{2}}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{{2}}|2[AB])"
@@ -67,7 +70,9 @@ NIR = re.compile(
 )
 DIGITS = re.compile(r"(?<![\d/])(?<!\d[-.,])(?=\d)\d{7,13}(?![\d/]|[,.]\d)")
 #: A number written in groups, or a short one, read only after an IPP or NDA label.
-CUED_NUMBER = re.compile(rf"{_START}(?=\d)(?:\d+(?:[-./ ]\d{{3,}})+|\d{{5,6}}){_END}")
+CUED_NUMBER = re.compile(
+    rf"{_START}(?=\d)(?:\d+(?:[-./ ]\d{{3,}})+(?: \d\d)?|\d+(?: \d{{2,}})+|\d{{5,6}}){_END}"
+)
 #: An identifier of letters and digits (`69M0023871`, `B26-0045127`), read
 #: only after an IPP or NDA label, with five digits at least (in `_detect`).
 CUED_CODE = re.compile(
@@ -116,7 +121,7 @@ DATE = re.compile(
     rf"|(?:(?:{WEEKDAYS}) )?{_DAY_WORD} (?:{MONTHS})(?: (?:19|20)\d{{2}}| {_YEAR_WORDS})?"
     rf"|(?:{WEEKDAYS}) {_DAY}(?! ?(?:{UNITS}|heures?|comprimés?|[/:.,]\d)(?!\w))"
     rf"|{_DAY}(?=(?:, {_DAY})*(?:,| au| et)(?: le)? (?:{_DAY} (?:{MONTHS})|{_DAY}[/.](?:0?[1-9]|1[0-2])\b))"
-    r"|(?:(?<=\ble |\bdu |\bau |\bet )|(?<=\())(?:0?[1-9]|[12]\d|3[01])(?:[/.](?:0[1-9]|1[0-2])|/[1-9])"
+    r"|(?:(?<=\ble |\bdu |\bau |\bet )|(?<=\bles )|(?<=\())(?:0?[1-9]|[12]\d|3[01])(?:[/.](?:0[1-9]|1[0-2])|/[1-9])"
     rf"(?! ?(?:{UNITS}|comprimés?|cps?|doses?|gélules?|sachets?|ampoules?|de|d['’])(?!\w))"
     r"|(?<![^\n])(?:0[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])(?=[ ,:])"
     rf"|(?:{MONTHS}) (?:19|20)\d{{2}}"
@@ -150,7 +155,8 @@ STREET_KINDS = (
     "cours|square|passage|villa|cité|cite|résidence|residence|sentier|rond-point|"
     "faubourg|esplanade|promenade|voie|hameau|lieu-dit|parvis|chaussée|montée|traverse|"
     "ruelle|venelle|sente|rampe|clos|mail|domaine|lotissement|parc|cour|levée|côte|"
-    "carrefour|zone artisanale|zone industrielle|ZA|ZI|ZAC|grand['’]rue|grande rue"
+    "carrefour|zone artisanale|zone industrielle|ZA|ZI|ZAC|grand['’]rue|grande rue|"
+    "carrer|calle|rua"
 )
 #: Words of a street's name: a dot only after an abbreviation (`St.`), not
 #: after the name's last word (`des Peupliers.`).
@@ -254,9 +260,22 @@ FACILITY_ACRONYM = re.compile(
     r"[ \t]*(?:[–—-]|\()[ \t]*([A-Z][A-Z0-9]{1,7}[a-z]?[A-Z0-9]?)\b(?![-'’]| ?\d)"
 )
 #: A second name joined to a hospital's (`Hôpital Bichat – Claude-Bernard`): a
-#: person's first name and surname joined by a hyphen.
+#: person's first name and surname joined by a hyphen; one name with the first.
 FACILITY_SECOND = re.compile(
     rf"[ \t]*[–—-][ \t]*([{UPPER}][{LOWER}]+-[{UPPER}][{LOWER}]+)\b(?![-'’])"
+)
+#: A hospital's acronym before its towns, one name: `CHIVA Foix-Pamiers` (kept
+#: when the first word is a commune, in `_detect`; a group's is apart: `GHPSO`).
+ACRONYM_PLACE = re.compile(rf"\bCH[A-Z]{{2,4}} ({TOWN}(?: {WORD})?)")
+#: A centre of any kind named after its town: `Centre Mémoire de Ressources et de
+#: Recherche de Dijon` (kept when the town is a commune, in `_detect`).
+CENTRE_OF_TOWN = re.compile(
+    rf"\bCentre (?:[{LOWER}{UPPER}'’-]+ ){{1,7}}(?:de |d['’])({TOWN})(?![\w'’-])"
+)
+#: An establishment of a hospital before its name: `SSR gériatrique de l'Hôpital X`.
+UNIT_OF_HOSPITAL = re.compile(
+    r"\b(?:SSR|SMR|USLD|EHPAD|HAD|CMP|CSAPA|MAS|IME)(?: [a-zéèô-]+){0,2} "
+    r"(?:de l['’]|de la |du |de )$"
 )
 #: Groups of hospitals named by their acronym alone (`GHICL`, `GHPSO`).
 GROUP_ACRONYM = re.compile(r"\bGH(?!RH)[A-Z]{2,6}\b")
@@ -313,13 +332,19 @@ FACILITY_OF_PERSON = re.compile(
 DAY_HOSPITAL = re.compile(
     rf"\b[hH][ôo]pital de (?:jour|semaine|nuit) (?:de |d['’]|du )({_PLACE})"
 )
-_NUMBER_WORD = r"\s*(?:n°|no\.?)?\s*[:=]?\s*$"
+#: After a label: a qualifier of one or two words before a colon (`IPP chez
+#: nous :`) or one word in capitals (`Séjour HAD`), then `n°` or a colon.
+_NUMBER_WORD = (
+    r"(?:(?: [\w'’]+){1,2} ?(?=:)| (?-i:[A-Z]{2,5}))?\s*(?:n°|no\.?)?\s*[:=]?\s*$"
+)
 IPP_CUE = re.compile(
-    rf"(?:IPP|NIP|N° ?(?:de )?patient|n° ?patient|identifiant patient|dossier){_NUMBER_WORD}",
+    r"(?:IPP|NIP|N° ?(?:de )?patient|n° ?patient|identifiant patient|dossier|"
+    rf"(?<!\w)(?:N/)?réf(?:\.|érence)?(?: patient)?){_NUMBER_WORD}",
     re.IGNORECASE,
 )
 NDA_CUE = re.compile(
-    rf"(?:NDA|N° ?(?:de )?séjour|n° ?séjour|séjour|venue|N° ?(?:d')?admission){_NUMBER_WORD}",
+    r"(?:NDA|N° ?(?:de )?séjour|n° ?séjour|séjour|venue|N° ?(?:d')?admission|"
+    rf"n° (?:de )?passage){_NUMBER_WORD}",
     re.IGNORECASE,
 )
 NIR_CUE = re.compile(
@@ -366,9 +391,18 @@ FIELD = re.compile(
     r"|praticiens? hospitaliers?|assistante?s?|docteur junior|destinataire|copies?(?: à)?"
     r"|correspondant|secrétaire"
     r"|kinés?|kinésithérapeute|psychologue|diététicienne?|ergothérapeute|orthophoniste"
-    r"|psychomotricienne?|assistante? sociale|sage-femme|brancardier|pharmacienne?)\s*:"
+    r"|psychomotricienne?|assistante? sociale|sage-femme|brancardier|pharmacienne?|parents?)"
+    # a shift or a duty after a staff field: `IDE de nuit :`, `Interne de garde :`
+    r"(?: (?:de|d['’]) ?(?:nuit|jour|garde|astreinte|liaison|coordination|soins))?\s*:"
     r"|\b(?:rédigée?|validée?|dictée?|signée?(?: électroniquement)?|adressée?|tapée?|frappée?|"
     r"relue?|saisie?|transcrite?) par\s*:?)\s*"
+)
+#: The fields of a mail's header that name people: `De :`, `À :`, `Cc :`
+#: (read in a mail only: `A :` is also a nurse's action).
+MAIL_HEADER = re.compile(r"^[ \t]*(?:De|À|A|Cci?|From|To)[ \t]*:[ \t]*", re.MULTILINE)
+#: A field that only a mail's header has.
+MAIL_MARK = re.compile(
+    r"^[ \t]*(?:Objet|Envoyé|Sujet|Subject|Date d'envoi)[ \t]*:", re.MULTILINE
 )
 #: Relatives before their name: `sa fille Mme …`, `son époux, Jean …`.
 RELATIVE = (
@@ -379,7 +413,7 @@ RELATIVE = (
     r"concubine?|filleule?|parrain|marraine"
 )
 RELATIVE_BEFORE = re.compile(
-    rf"(?=[sSlL])\b(?i:sa|son|ses|leur)\s+(?i:{RELATIVE})s?(?: (?:aînée?|ainée?|cadette?|unique))?"
+    rf"(?=[sSlLmMnN])\b(?i:sa|son|ses|leur|ma|mon|mes|notre|nos)\s+(?i:{RELATIVE})s?(?: (?:aînée?|ainée?|cadette?|unique))?"
     rf",? (?P<title>{TITLE}[ \t]+)?(?P<name>{NAME_SEQ})"
 )
 RELATIVE_AFTER = re.compile(
@@ -413,13 +447,22 @@ RELATIVE_FIELD = re.compile(
     rf"(?:{TITLE}[ \t]+)?({NAME_SEQ})",
     re.MULTILINE,
 )
+#: A relative's word in brackets (`(mère, 06 …)`), after a name read with
+#: `NAME_BEFORE_BRACKET` (kept when each word is a name or no word, in `_context`).
+RELATIVE_BRACKET = re.compile(rf"\((?i:{RELATIVE}|parents?)s?\b")
+#: The name of one or two words before it: `Jean Dupont (père)`, not `Appeler`
+#: of `Appeler Jean Dupont (père)`.
+NAME_BEFORE_BRACKET = re.compile(rf"(?<![\w'’-])((?:{NAME_WORD} )?{NAME_UNIT}) $")
+#: A first name, then the same person's initial and surname in brackets:
+#: `Maïa (M. Dupont)`.
+NAME_ALIAS = re.compile(rf"(?<![\w'’-])({NAME_WORD}) \((([{UPPER}])\.) ({NAME_UNIT})\)")
 #: `née Marchand`, `épouse Dubois` after a name: the birth or married name.
 MAIDEN = re.compile(rf"(?=[névÉ])\b(?:née|ép\.|veuve|(?<![Ss]on )épouse) ({NAME_SEQ})")
-#: `Cher Paul,`: a salutation to someone by their name.
+#: `Cher Paul,`, `Salut Paul,`: a salutation to someone by their name.
 SALUTATION = re.compile(
-    r"(?=[cC])\b(?:Cher|Chère|cher|chère|CHER|CHÈRE) "
+    r"(?=[cCsSbB])\b(?:Cher|Chère|cher|chère|CHER|CHÈRE|(?i:salut|bonjour|bonsoir|coucou)) "
     r"(?!(?i:confr[eè]res?|cons(?:œ|oe)urs?|coll[eè]gues?|amie?s?|patiente?|monsieur|madame|"
-    r"mademoiselle|docteur|professeur|maître|tous|toutes)\b)"
+    r"mademoiselle|messieurs|mesdames|docteur|professeur|maître|tous|toutes|équipe)\b)"
     rf"({NAME_SEQ}) ?[,!]"
 )
 #: A line holding only a name, as in signatures and address blocks.
@@ -430,6 +473,16 @@ NAME_LINE = re.compile(
 INITIAL_BEFORE = re.compile(rf"(?<![\w.'’-])(?!M\. )({INITIAL}) $")
 #: An initial after a first name: the surname (`Sabrina M.`, `Kelly D.`).
 INITIAL_AFTER = re.compile(rf"[ \t]([{UPPER}])\.(?![\w.])")
+#: A surname in capitals, then an initial: `KERJEAN P.` (kept when no word, in
+#: `_context`).
+UPPER_THEN_INITIAL = re.compile(
+    rf"(?<![\w'’-])([{UPPER}]{{4,}}(?:[- ][{UPPER}]{{2,}})?) [{UPPER}]\.(?![\w.])"
+)
+#: A name in capitals between a label's barcode bars, often cut short: the
+#: surname, then the first name (`||| DUPO JEAN |||`).
+BARCODE_NAME = re.compile(
+    rf"\|\|[ \t]+([{UPPER}]{{2,}}(?:[- ][{UPPER}]{{2,}})?)[ \t]+([{UPPER}]{{2,}})[ \t]+\|\|"
+)
 #: A patient's banner: a name opening a line, then an IPP, a birth date or an
 #: age (`DUPONT Reine - IPP 8004455`, `DUPONT Reine, née le …`).
 BANNER = re.compile(
@@ -450,7 +503,8 @@ FUNCTION_LINE = re.compile(
 #: A closing line, before the signatory's name.
 CLOSING = re.compile(
     r"(?i:confraternel|cordial|amical|amitiés|bien à vous|à bientôt|bises|salutations|"
-    r"respectueu|dévoué|sentiments)"
+    r"respectueu|dévoué|sentiments|bonne (?:soirée|journée|fin de journée|semaine|garde)|"
+    r"merci d['’]avance)"
 )
 
 
