@@ -81,6 +81,14 @@ def first_night(nights, tmp_path_factory) -> Path:
     return path
 
 
+def copy_of(first_night: Path, tmp_path: Path) -> Path:
+    """The first night's warehouse copied, with its vault and its anchor."""
+    path = tmp_path / "eds.duckdb"
+    for suffix in ("", ".identities", ".audit-anchor"):
+        shutil.copy(f"{first_night}{suffix}", f"{path}{suffix}")
+    return path
+
+
 def state(wh: Warehouse) -> dict:
     """Everything the warehouse holds: on Spark, each file's SHA-256 (a
     failure must put the very files back); on DuckDB, every table's rows."""
@@ -101,9 +109,7 @@ def state(wh: Warehouse) -> dict:
 def test_a_night_failing_after_its_merges_leaves_the_warehouse_as_it_was(
     first_night, nights, tmp_path
 ):
-    path = tmp_path / "eds.duckdb"
-    for suffix in ("", ".identities", ".audit-anchor"):
-        shutil.copy(f"{first_night}{suffix}", f"{path}{suffix}")
+    path = copy_of(first_night, tmp_path)
     with Warehouse.open(path) as wh:
         vault = vault_path(wh)
         good = vault.read_bytes()
@@ -227,9 +233,7 @@ def test_a_night_killed_in_its_unit_leaves_duckdb_as_it_was(
     once its new identity vault is staged, at the end of the unit: the
     reopened file is the warehouse before the night (DuckDB's own log), and
     the vault is the one before the night."""
-    path = tmp_path / "eds.duckdb"
-    for suffix in ("", ".identities", ".audit-anchor"):
-        shutil.copy(f"{first_night}{suffix}", f"{path}{suffix}")
+    path = copy_of(first_night, tmp_path)
     with Warehouse.open(path) as wh:
         before, logged = state(wh), len(entries(wh))
         vault = vault_path(wh).read_bytes()
@@ -248,9 +252,7 @@ def test_a_vault_staged_by_a_committed_unit_is_put_in_place_at_the_next_open(
     """A process killed after its unit committed and before it renamed the
     new vault into place leaves it pending: the next open puts it in place.
     One whose unit did not commit is removed."""
-    path = tmp_path / "eds.duckdb"
-    for suffix in ("", ".identities", ".audit-anchor"):
-        shutil.copy(f"{first_night}{suffix}", f"{path}{suffix}")
+    path = copy_of(first_night, tmp_path)
     with Warehouse.open(path) as wh:
         old = vault_path(wh).read_bytes()
         ingest_raw(wh, nights["second"], key=KEY)  # the merge forgets a patient
@@ -275,9 +277,7 @@ def test_a_unit_failing_after_it_wrote_the_vault_leaves_it_as_it_was(
 ):
     """Inside the unit the vault reads as written; the unit fails: the vault
     and its recorded digest are as before, nothing left pending."""
-    path = tmp_path / "eds.duckdb"
-    for suffix in ("", ".identities", ".audit-anchor"):
-        shutil.copy(f"{first_night}{suffix}", f"{path}{suffix}")
+    path = copy_of(first_night, tmp_path)
     with Warehouse.open(path) as wh:
         vault, before = vault_path(wh).read_bytes(), state(wh)
         everyone = read_identities(wh, KEY)["person_id"].to_pylist()
