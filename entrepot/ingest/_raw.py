@@ -43,7 +43,6 @@ from entrepot.privacy import (
     check_merges,
     consenting,
     deidentify,
-    kept_identities,
     merge_log,
     merge_patients,
     nir_birthplace,
@@ -266,7 +265,7 @@ def ingest_raw(
                 person_id(key, i) for m in merges for i in (m.old_ipp, m.new_ipp)
             ),
         )
-        with kept_identities(wh), wh.store.atomic():  # all of it, or nothing
+        with wh.store.atomic():  # all of it, the identity vault too, or nothing
             check_key(wh, key)
             check_merges(  # before the load: a wrong merge changes nothing
                 wh,

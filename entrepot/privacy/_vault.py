@@ -8,15 +8,14 @@ extract gives none), and the patient's date shift (to pseudonymise a linked
 date as ingestion does). The whole file is one XChaCha20-Poly1305 AEAD
 message (libsodium) under a key derived from the pseudonymisation key: no
 one without that key reads or alters it unnoticed. Ingestion keeps it up to
-date; an opt-out erases the patient from it.
+date; an opt-out erases the patient from it. Each write is part of the
+atomic unit it is made in (`entrepot.warehouse._beside`): the vault changes
+when the unit commits, never when it fails or its process is killed.
 """
 
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,6 +26,7 @@ from nacl.secret import Aead
 
 from entrepot.errors import PrivacyError
 from entrepot.privacy._keys import SecretKey
+from entrepot.warehouse._beside import read_beside, write_beside
 
 SUFFIX = ".identities"
 _MAGIC = b"entrepot-identities-1\n"
@@ -56,18 +56,18 @@ def _cipher(key: SecretKey) -> Aead:
 
 
 def has_identities(wh) -> bool:
-    return vault_path(wh).is_file()
+    return read_beside(vault_path(wh)) is not None
 
 
 def read_identities(wh, key: SecretKey) -> pa.Table:
     """Every identity of the vault (for the linkage process only)."""
     path = vault_path(wh)
-    if not path.is_file():
+    data = read_beside(path)
+    if data is None:
         raise PrivacyError(
             f"no identity vault at {path}: ingest the raw extracts with "
             "`entrepot ingest` first (it writes the vault beside the warehouse)"
         )
-    data = path.read_bytes()
     if not data.startswith(_MAGIC):
         raise PrivacyError(f"{path}: not an entrepot identity vault")
     try:
@@ -81,38 +81,11 @@ def read_identities(wh, key: SecretKey) -> pa.Table:
 
 
 def _write(wh, key: SecretKey, rows: pa.Table) -> None:
-    """Encrypt and replace the vault atomically (owner-readable only)."""
+    """Encrypt and replace the vault with the current atomic unit."""
     buffer = io.BytesIO()
     pq.write_table(rows.cast(IDENTITY).sort_by("person_id"), buffer)
     sealed = _MAGIC + bytes(_cipher(key).encrypt(buffer.getvalue(), _MAGIC))
-    _replace(vault_path(wh), sealed)
-
-
-def _replace(path: Path, sealed: bytes) -> None:
-    """Write the file whole, then rename it into place (owner-readable only)."""
-    temporary = path.with_name(path.name + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(sealed)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
-
-
-@contextmanager
-def kept_identities(wh) -> Iterator[None]:
-    """The vault as it is now put back if the block fails (one written
-    with writes of the warehouse that were not committed)."""
-    path = vault_path(wh)
-    before = path.read_bytes() if path.is_file() else None
-    try:
-        yield
-    except BaseException:
-        if before is None:
-            path.unlink(missing_ok=True)
-        else:
-            _replace(path, before)
-        raise
+    write_beside(wh, vault_path(wh), sealed)
 
 
 def _current(wh, key: SecretKey) -> pa.Table:

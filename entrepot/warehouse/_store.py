@@ -27,14 +27,16 @@ from entrepot.warehouse._prepared import forget as forget_prepared
 SCHEMAS = ("cdm", "results", "entrepot")
 #: An expression as `Store.prepare` compiled it for the engine.
 Prepared = object
-#: Test hook: the Nth change of an atomic block waits there to be killed.
+#: Test hook: the Nth change of an atomic block (or a named step of it,
+#: `_beside.STAGED`) waits there to be killed.
 PAUSE_AFTER = "ENTREPOT_PAUSE_AFTER"
 
 
-def pause_point(changes: int, marker: Path) -> None:
+def pause_point(changes: int | str, marker: Path) -> None:
     """With $ENTREPOT_PAUSE_AFTER=N, a block's Nth change (a table's write
-    on DuckDB, a file or folder replaced or added on Spark) writes `marker`
-    and waits, so that a test kills the process there; else nothing."""
+    on DuckDB, a file or folder replaced or added on Spark), or the step
+    named N, writes `marker` and waits, so that a test kills the process
+    there; else nothing."""
     if os.environ.get(PAUSE_AFTER) == str(changes):
         marker.write_text(str(os.getpid()))
         time.sleep(3600)
@@ -264,7 +266,7 @@ class Store(ABC):
     #: Whether `migrating` makes its block one transaction.
     transactional: bool = False
     #: What runs once the current `atomic` block commits (None: no block).
-    _committed: list[Callable[[], None]] | None = None
+    _committed: list[tuple[Callable, Callable | None]] | None = None
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -280,20 +282,29 @@ class Store(ABC):
             with self._atomic():
                 yield
         except BaseException:
-            self._committed = None
+            ended, self._committed = self._committed, None
+            for _, otherwise in ended:
+                if otherwise is not None:
+                    otherwise()
             raise
         done, self._committed = self._committed, None
-        for step in done:
+        for step, _ in done:
             step()
 
-    def after_commit(self, step: Callable[[], None]) -> None:
+    def after_commit(
+        self,
+        step: Callable[[], None],
+        *,
+        otherwise: Callable[[], None] | None = None,
+    ) -> None:
         """Run `step` once the writes made so far are committed: at once, or
         when the `atomic` block around them ends without error (a record
-        kept outside the warehouse, such as the audit anchor)."""
+        kept outside the warehouse, such as the audit anchor); `otherwise`
+        when the block fails instead."""
         if self._committed is None:
             step()
         else:
-            self._committed.append(step)
+            self._committed.append((step, otherwise))
 
     @contextmanager
     def _atomic(self) -> Iterator[None]:

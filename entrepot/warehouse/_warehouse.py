@@ -10,6 +10,9 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from entrepot.errors import UnknownTableError, WarehouseNotFoundError
+from entrepot.warehouse._beside import COLUMNS as BESIDE_COLUMNS
+from entrepot.warehouse._beside import TABLE as BESIDE_TABLE
+from entrepot.warehouse._beside import settle
 from entrepot.warehouse._revision import COLUMNS as REVISION_COLUMNS
 from entrepot.warehouse._revision import TABLE as REVISION_TABLE
 from entrepot.warehouse._revision import check
@@ -230,6 +233,7 @@ BOOKKEEPING = {
         {"project": "string", "release_id": "int64", "person_id": "int64"}
     ),
     REVISION_TABLE: REVISION_COLUMNS,  # schema revisions (warehouse._revision)
+    BESIDE_TABLE: BESIDE_COLUMNS,  # digests of files beside (warehouse._beside)
     "drug_effect": ibis.schema(  # an adverse effect data pack (entrepot.drugs)
         {
             "atc": "string",
@@ -450,9 +454,12 @@ class Warehouse:
 
     @classmethod
     def _checked(cls, location: WarehouseURI, store: Store) -> Warehouse:
-        """The warehouse, if this code knows its schema revision (`_revision`)."""
+        """The warehouse, if this code knows its schema revision (`_revision`),
+        with the files beside it as its last committed unit left them."""
         check(store, str(location))
-        return cls(location, store)
+        wh = cls(location, store)
+        settle(wh)  # files beside it that a killed unit left pending
+        return wh
 
     @classmethod
     def create(

@@ -8,6 +8,7 @@ import csv
 import hashlib
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -25,11 +26,14 @@ from entrepot.privacy import (
     SecretKey,
     anchor_path,
     entries,
+    erase_identities,
     merge_log,
+    read_identities,
     vault_path,
     verify,
 )
 from entrepot.warehouse import Warehouse
+from entrepot.warehouse._beside import STAGED
 from entrepot.warehouse._store import PAUSE_AFTER
 
 KEY = SecretKey(bytes.fromhex("4d" * 32))
@@ -77,6 +81,14 @@ def first_night(nights, tmp_path_factory) -> Path:
     return path
 
 
+def copy_of(first_night: Path, tmp_path: Path) -> Path:
+    """The first night's warehouse copied, with its vault and its anchor."""
+    path = tmp_path / "eds.duckdb"
+    for suffix in ("", ".identities", ".audit-anchor"):
+        shutil.copy(f"{first_night}{suffix}", f"{path}{suffix}")
+    return path
+
+
 def state(wh: Warehouse) -> dict:
     """Everything the warehouse holds: on Spark, each file's SHA-256 (a
     failure must put the very files back); on DuckDB, every table's rows."""
@@ -97,9 +109,7 @@ def state(wh: Warehouse) -> dict:
 def test_a_night_failing_after_its_merges_leaves_the_warehouse_as_it_was(
     first_night, nights, tmp_path
 ):
-    path = tmp_path / "eds.duckdb"
-    for suffix in ("", ".identities", ".audit-anchor"):
-        shutil.copy(f"{first_night}{suffix}", f"{path}{suffix}")
+    path = copy_of(first_night, tmp_path)
     with Warehouse.open(path) as wh:
         vault = vault_path(wh)
         good = vault.read_bytes()
@@ -209,44 +219,114 @@ def after_night(wh, before: dict, logged: int) -> None:
     assert verify(wh)["ok"] and merge_log(wh) == []
 
 
+def pending(wh) -> Path:
+    """Where a unit stages the identity vault's next content."""
+    vault = vault_path(wh)
+    return vault.with_name(vault.name + ".pending")
+
+
+@pytest.mark.parametrize("changes", [12, STAGED], ids=["load", "vault"])
 def test_a_night_killed_in_its_unit_leaves_duckdb_as_it_was(
-    first_night, nights, tmp_path
+    first_night, nights, tmp_path, changes
 ):
-    """Killed after eleven writes of its one transaction (its load's): the
-    reopened file is the warehouse before the night (DuckDB's own log)."""
-    path = tmp_path / "eds.duckdb"
-    for suffix in ("", ".identities", ".audit-anchor"):
-        shutil.copy(f"{first_night}{suffix}", f"{path}{suffix}")
+    """Killed after eleven writes of its one transaction (its load's), or
+    once its new identity vault is staged, at the end of the unit: the
+    reopened file is the warehouse before the night (DuckDB's own log), and
+    the vault is the one before the night."""
+    path = copy_of(first_night, tmp_path)
     with Warehouse.open(path) as wh:
         before, logged = state(wh), len(entries(wh))
+        vault = vault_path(wh).read_bytes()
     marker = Path(f"{path}.paused")
-    killed_in_the_night(str(path), marker, nights["second"], nights["key"], 12)
+    killed_in_the_night(str(path), marker, nights["second"], nights["key"], changes)
+    assert pending(wh).exists() == (changes == STAGED)
     with Warehouse.open(path) as wh:
         after_night(wh, before, logged)
+        assert vault_path(wh).read_bytes() == vault
+        assert not pending(wh).exists()
+
+
+def test_a_vault_staged_by_a_committed_unit_is_put_in_place_at_the_next_open(
+    first_night, nights, tmp_path, caplog
+):
+    """A process killed after its unit committed and before it renamed the
+    new vault into place leaves it pending: the next open puts it in place.
+    One whose unit did not commit is removed."""
+    path = copy_of(first_night, tmp_path)
+    with Warehouse.open(path) as wh:
+        old = vault_path(wh).read_bytes()
+        ingest_raw(wh, nights["second"], key=KEY)  # the merge forgets a patient
+        new = vault_path(wh).read_bytes()
+    assert new != old
+    pending(wh).write_bytes(new)  # as the kill left them
+    vault_path(wh).write_bytes(old)
+    with caplog.at_level(logging.WARNING, logger="entrepot.warehouse._beside"):
+        with Warehouse.open(path) as wh:
+            assert vault_path(wh).read_bytes() == new and not pending(wh).exists()
+            pending(wh).write_bytes(old)  # a unit that did not commit
+        with Warehouse.open(path, read_only=True) as wh:
+            assert vault_path(wh).read_bytes() == new and not pending(wh).exists()
+    assert caplog.messages == [
+        f"{vault_path(wh)}: put in place, its unit had committed",
+        f"{vault_path(wh)}: left as it was, its unit had not committed",
+    ]
+
+
+def test_a_unit_failing_after_it_wrote_the_vault_leaves_it_as_it_was(
+    first_night, tmp_path
+):
+    """Inside the unit the vault reads as written; the unit fails: the vault
+    and its recorded digest are as before, nothing left pending."""
+    path = copy_of(first_night, tmp_path)
+    with Warehouse.open(path) as wh:
+        vault, before = vault_path(wh).read_bytes(), state(wh)
+        everyone = read_identities(wh, KEY)["person_id"].to_pylist()
+        with pytest.raises(RuntimeError, match="later"), wh.store.atomic():
+            assert erase_identities(wh, KEY, everyone[:2]) == 2
+            assert len(read_identities(wh, KEY)) == len(everyone) - 2
+            assert pending(wh).exists() and vault_path(wh).read_bytes() == vault
+            raise RuntimeError("a later step of the unit fails")
+        assert vault_path(wh).read_bytes() == vault and not pending(wh).exists()
+        assert state(wh) == before
+        assert erase_identities(wh, KEY, everyone[:2]) == 2  # a unit of its own
+        assert len(read_identities(wh, KEY)) == len(everyone) - 2
+        assert not pending(wh).exists()
 
 
 @pytest.mark.spark
+@pytest.mark.parametrize("changes", [12, STAGED], ids=["load", "vault"])
 def test_on_spark_a_night_killed_half_way_is_rolled_back_at_the_next_open(
-    spark_session, nights, tmp_path, caplog
+    spark_session, nights, tmp_path, caplog, changes
 ):
     """Killed after 12 of its changes (tables replaced by its load, kept aside
-    and journalled): the next open puts back every file, says so in one line
-    of the log, and the audit chain verifies."""
+    and journalled), or once its new identity vault is staged: the next open
+    puts back every file, the vault too, says so in one line of the log (and
+    one for the vault), and the audit chain verifies."""
     root = tmp_path / "eds"
     with Warehouse.create(f"spark:{root}", vocabulary=False) as wh:
         ingest_raw(wh, nights["first"], key=KEY)
         before, logged = state(wh), len(entries(wh))
     vault = vault_path(wh).read_bytes()
     marker = tmp_path / "eds.paused"
-    killed_in_the_night(f"spark:{root}", marker, nights["second"], nights["key"], 12)
+    killed_in_the_night(
+        f"spark:{root}", marker, nights["second"], nights["key"], changes
+    )
     assert len(list((root / "_staging").glob("*.journal"))) == 1
     assert unlogged(state(wh)) != unlogged(before)  # half-replaced
-    with caplog.at_level(logging.WARNING, logger="entrepot.warehouse._spark"):
+    assert pending(wh).exists() == (changes == STAGED)
+    with caplog.at_level(logging.WARNING, logger="entrepot.warehouse"):
         wh = Warehouse.open(f"spark:{root}", spark_session=spark_session)
     with wh:
-        (line,) = caplog.messages
+        line, *vaults = caplog.messages
         assert line.startswith(f"{root}: rolled back atomic unit ")
-        assert line.endswith(", interrupted after 12 of its changes")
+        if changes == STAGED:
+            assert re.search(r", interrupted after \d+ of its changes$", line)
+            assert vaults == [
+                f"{vault_path(wh)}: left as it was, its unit had not committed"
+            ]
+        else:
+            assert line.endswith(", interrupted after 12 of its changes")
+            assert vaults == []
         after_night(wh, before, logged)
-        assert vault_path(wh).read_bytes() == vault
+        assert vault_path(wh).read_bytes() == vault and not pending(wh).exists()
         assert not list((root / "_staging").glob("*"))

@@ -171,11 +171,13 @@ def direct(whole) -> dict[str, list]:
 
 def everything(wh: Warehouse) -> dict[str, list]:
     """Every table of the warehouse and of entrepot's bookkeeping, sorted,
-    less what names a load or a moment (load ids, times) and the logs."""
+    less what names a load or a moment (load ids, times), the logs, and the
+    digests of the files beside it (the vault, sealed with a random nonce:
+    compared decrypted)."""
     out = {}
     for schema in ("cdm", "entrepot"):
         for name in wh.tables(schema):
-            if name in ("load_log", "audit_log", "audit_anchor"):
+            if name in ("load_log", "audit_log", "audit_anchor", "file_beside"):
                 continue
             rows = wh.table(name).to_pyarrow()
             moments = ("load_id", "loaded_at", "written_at")
