@@ -108,16 +108,21 @@ def _known(wh, path: Path) -> ir.Table:
 
 
 def _compact(wh, path: Path) -> int:
-    """Merge the state's parts into one; the number of notes indexed."""
+    """Merge the state's parts into one, written by the engine (the rows do
+    not pass through Python); the number of notes indexed."""
     parts = _parts(path)
-    known = _known(wh, path).to_pyarrow()
-    if len(parts) > 1:
-        seq = pa.array([int(parts[-1].stem)] * known.num_rows, pa.int64())
-        merged = known.append_column("seq", seq).cast(_STATE_SCHEMA)
-        _write_part(path, merged, int(parts[-1].stem) + 1)
-        for part in parts:
-            part.unlink()
-    return known.num_rows
+    if len(parts) <= 1:
+        return int(_known(wh, path).count().to_pyarrow().as_py())
+    last = int(parts[-1].stem)
+    merged = _known(wh, path).mutate(seq=ibis.literal(last).cast("int64"))
+    partial = path / _STATE / ".partial" / f"{last + 1:09d}.parquet"  # not read
+    partial.parent.mkdir(exist_ok=True)
+    wh.store.write_file(merged, partial)
+    partial.replace(path / _STATE / partial.name)  # atomic
+    partial.parent.rmdir()
+    for part in parts:
+        part.unlink()
+    return int(wh.store.read_file(path / _STATE).count().to_pyarrow().as_py())
 
 
 def _documents(rows: list[dict]) -> list[tuple[dict, str | None]]:
