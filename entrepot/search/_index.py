@@ -26,7 +26,13 @@ import pyarrow.parquet as pq
 import tantivy
 
 from entrepot.errors import SearchIndexError
-from entrepot.nlp._changes import among, note_fingerprints, pending, read_notes
+from entrepot.nlp._changes import (
+    among,
+    note_fingerprints,
+    pages,
+    pending,
+    read_notes,
+)
 from entrepot.nlp._pipeline import VERSION as PIPELINE_VERSION
 from entrepot.nlp._text import unreadable
 from entrepot.search._schema import (
@@ -161,17 +167,18 @@ def update_index(
         hidden = note.filter(note.person_id.isin(wh.table("optout").person_id))
         current = current.filter(~current.note_id.isin(hidden.note_id))
     todo, gone = pending(current, _known(wh, path))
-    todo = todo.to_pyarrow()
-    gone = gone.to_pyarrow()["note_id"].to_pylist()
     counts: Counter = Counter()
+    removed = 0
     writer = index.writer(heap_size=256_000_000)
     try:
-        if gone:
-            for note_id in gone:
+        for page in pages(wh, gone, batch_size):
+            ids = page["note_id"].to_pylist()
+            for note_id in ids:
                 writer.delete_documents_by_term("note_id", note_id)
             writer.commit()
-            _record(path, gone, [None] * len(gone))
-        with _pool(workers, todo.num_rows) as pool:
+            _record(path, ids, [None] * len(ids))
+            removed += len(ids)
+        with _pool(workers, int(todo.count().to_pyarrow().as_py())) as pool:
             for batch in read_notes(wh, todo, _COLUMNS, batch_size):
                 _index_batch(writer, batch, pool, counts, replace=not fresh)
                 writer.commit()
@@ -191,7 +198,7 @@ def update_index(
     return {
         "index": str(path),
         "indexed": counts["indexed"],
-        "removed": len(gone),
+        "removed": removed,
         "skipped": sum(skipped.values()),
         "skipped_by_reason": skipped,
         "notes": notes,
