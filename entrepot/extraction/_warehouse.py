@@ -123,7 +123,10 @@ def extract_notes(
     rows: list[dict] = []
     mentions: list[dict] = []
     read = 0
-    for batch in read_notes(wh, todo, ("person_id", "note_text"), batch_size):
+    notes = read_notes(
+        wh, wh.store.from_arrow(todo), ("person_id", "note_text"), batch_size
+    )
+    for batch in notes:
         texts = [n["note_text"] for n in batch]
         found = _checked(schema, backend, texts, backend.extract(schema, texts))
         for note, extraction in zip(batch, found, strict=True):

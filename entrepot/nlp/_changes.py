@@ -3,11 +3,12 @@
 Each note gets a fingerprint: the engine's hash of the columns a result
 depends on, salted with the version of what processes them. The engine
 compares them with what was processed (anti-joins); only the notes to redo
-reach Python, a batch at a time.
+reach Python, a batch at a time (their list too: it stays in the engine).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import ibis
@@ -40,15 +41,30 @@ def pending(current: ir.Table, known: ir.Table) -> tuple[ir.Table, ir.Table]:
     return todo, gone
 
 
+def pages(wh, todo: ir.Table, size: int) -> Iterator[pa.Table]:
+    """The rows of `todo` (note_id, fingerprint), computed once by the engine,
+    `size` at a time in the order of their ids: one page at a time reaches
+    Python, whatever the number of notes."""
+    with wh.store.temporary() as scratch:
+        kept = scratch.keep(f"_entrepot_todo_{uuid.uuid4().hex}", todo)
+        last = None
+        while True:
+            page = kept if last is None else kept.filter(kept.note_id > last)
+            rows = page.order_by("note_id").limit(size).to_pyarrow()
+            if rows.num_rows:
+                yield rows
+            if rows.num_rows < size:
+                return
+            last = rows["note_id"][-1].as_py()
+
+
 def read_notes(
-    wh, todo: pa.Table, columns: tuple[str, ...], size: int
+    wh, todo: ir.Table, columns: tuple[str, ...], size: int
 ) -> Iterator[list[dict]]:
     """The notes of `todo` (note_id, fingerprint), with these columns, `size`
-    at a time in the order of their ids."""
+    at a time in the order of their ids (`pages`)."""
     note = wh.table("note")
-    todo = todo.sort_by("note_id")
-    for offset in range(0, todo.num_rows, size):
-        wanted = todo.slice(offset, size)
+    for wanted in pages(wh, todo, size):
         ids = wanted["note_id"].to_pylist()
         rows = note.filter(among(wh, note.note_id, ids)).select("note_id", *columns)
         by_id = {r["note_id"]: r for r in rows.to_pyarrow().to_pylist()}

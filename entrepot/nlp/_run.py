@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+import ibis.expr.types as ir
 import pyarrow as pa
 
 from entrepot.nlp._changes import among, note_fingerprints, pending, read_notes
@@ -129,15 +130,13 @@ def run_nlp(
     todo, gone = pending(
         note_fingerprints(wh, ("note_text",), system), _state_table(wh)
     )
-    todo = todo.to_pyarrow()
-    gone = gone.to_pyarrow()["note_id"].to_pylist()
+    notes = int(todo.count().to_pyarrow().as_py())
     concepts = _concepts(wh)
     workers = max(1, workers or os.cpu_count() or 1)
     _init(terms_path)  # in the parent too: forked workers inherit it loaded
     counts: Counter = Counter()
     next_id = _next_id(wh)
-    if gone:
-        _forget(wh, gone)
+    removed = _forget(wh, gone)
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     pool = (
         ProcessPoolExecutor(workers, mp_context=context, initializer=_init,
@@ -163,12 +162,12 @@ def run_nlp(
             pool.shutdown(cancel_futures=True)
     skipped = {k: v for k, v in counts.items() if k not in ("ok", "mentions")}
     return {
-        "notes": todo.num_rows,
+        "notes": notes,
         "processed": counts["ok"],
         "skipped": sum(skipped.values()),
         "skipped_by_reason": skipped,
         "mentions": counts["mentions"],
-        "removed_notes": len(gone),
+        "removed_notes": removed,
         "nlp_system": system,
     }
 
@@ -191,15 +190,21 @@ def _next_id(wh) -> int:
     return (value or 0) + 1
 
 
-def _forget(wh, note_ids: list[int]) -> None:
-    """Remove mentions and state of notes, in one transaction."""
+def _forget(wh, gone: ir.Table) -> int:
+    """Remove mentions and state of the notes `gone` (note_id), in one
+    transaction; how many notes."""
+    gone = wh.store.materialize(gone)  # it reads the state replaced below
+    count = int(gone.count().to_pyarrow().as_py())
+    if not count:
+        return 0
     nlp = wh.table("note_nlp")
     state = wh.store.table("entrepot", STATE)
-    kept_nlp = wh.store.materialize(nlp.filter(~among(wh, nlp.note_id, note_ids)))
-    kept_state = wh.store.materialize(state.filter(~among(wh, state.note_id, note_ids)))
+    kept_nlp = wh.store.materialize(nlp.filter(~nlp.note_id.isin(gone.note_id)))
+    kept_state = wh.store.materialize(state.filter(~state.note_id.isin(gone.note_id)))
     with wh.store.transaction() as tx:
         tx.replace("cdm", "note_nlp", kept_nlp)
         tx.replace("entrepot", STATE, kept_state)
+    return count
 
 
 def _write(

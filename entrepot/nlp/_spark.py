@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import ibis.expr.types as ir
 import pyarrow as pa
 
-from entrepot.nlp._changes import among
+from entrepot.nlp._changes import among, pages
 from entrepot.nlp._run import _CHUNK, _init, _process
 
 JOB_GROUP = "entrepot-nlp"
@@ -50,7 +51,7 @@ RESULT = pa.schema(
 
 
 def spark_batches(
-    wh, todo: pa.Table, terms: str | None, size: int
+    wh, todo: ir.Table, terms: str | None, size: int
 ) -> Iterator[tuple[list[tuple[int, str, list[tuple]]], dict[int, str]]]:
     """(note_id, status, mentions) of the notes of `todo` (note_id,
     fingerprint), `size` at a time, with the batch's fingerprints."""
@@ -64,9 +65,7 @@ def spark_batches(
     )
     note = wh.table("note")
     cores = session.sparkContext.defaultParallelism
-    todo = todo.sort_by("note_id")
-    for offset in range(0, todo.num_rows, size):
-        chunk = todo.slice(offset, size)
+    for chunk in pages(wh, todo, size):
         wanted = chunk["note_id"].to_pylist()
         rows = note.filter(among(wh, note.note_id, wanted))
         rows = rows.select("note_id", "note_text")

@@ -229,9 +229,9 @@ def entries(
         t = t.filter(t.at >= since)
     if until:
         t = t.filter(t.at < until)
-    t = t.order_by(t.seq)
-    rows = t.to_pyarrow().to_pylist()
-    return rows[-limit:] if limit else rows
+    if limit:  # the last ones, chosen by the engine
+        return t.order_by(ibis.desc(t.seq)).limit(limit).to_pyarrow().to_pylist()[::-1]
+    return t.order_by(t.seq).to_pyarrow().to_pylist()
 
 
 #: Audit entries `verify` reads at a time.

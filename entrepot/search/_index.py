@@ -26,7 +26,13 @@ import pyarrow.parquet as pq
 import tantivy
 
 from entrepot.errors import SearchIndexError
-from entrepot.nlp._changes import among, note_fingerprints, pending, read_notes
+from entrepot.nlp._changes import (
+    among,
+    note_fingerprints,
+    pages,
+    pending,
+    read_notes,
+)
 from entrepot.nlp._pipeline import VERSION as PIPELINE_VERSION
 from entrepot.nlp._text import unreadable
 from entrepot.search._schema import (
@@ -108,16 +114,21 @@ def _known(wh, path: Path) -> ir.Table:
 
 
 def _compact(wh, path: Path) -> int:
-    """Merge the state's parts into one; the number of notes indexed."""
+    """Merge the state's parts into one, written by the engine (the rows do
+    not pass through Python); the number of notes indexed."""
     parts = _parts(path)
-    known = _known(wh, path).to_pyarrow()
-    if len(parts) > 1:
-        seq = pa.array([int(parts[-1].stem)] * known.num_rows, pa.int64())
-        merged = known.append_column("seq", seq).cast(_STATE_SCHEMA)
-        _write_part(path, merged, int(parts[-1].stem) + 1)
-        for part in parts:
-            part.unlink()
-    return known.num_rows
+    if len(parts) <= 1:
+        return int(_known(wh, path).count().to_pyarrow().as_py())
+    last = int(parts[-1].stem)
+    merged = _known(wh, path).mutate(seq=ibis.literal(last).cast("int64"))
+    partial = path / _STATE / ".partial" / f"{last + 1:09d}.parquet"  # not read
+    partial.parent.mkdir(exist_ok=True)
+    wh.store.write_file(merged, partial)
+    partial.replace(path / _STATE / partial.name)  # atomic
+    partial.parent.rmdir()
+    for part in parts:
+        part.unlink()
+    return int(wh.store.read_file(path / _STATE).count().to_pyarrow().as_py())
 
 
 def _documents(rows: list[dict]) -> list[tuple[dict, str | None]]:
@@ -156,17 +167,18 @@ def update_index(
         hidden = note.filter(note.person_id.isin(wh.table("optout").person_id))
         current = current.filter(~current.note_id.isin(hidden.note_id))
     todo, gone = pending(current, _known(wh, path))
-    todo = todo.to_pyarrow()
-    gone = gone.to_pyarrow()["note_id"].to_pylist()
     counts: Counter = Counter()
+    removed = 0
     writer = index.writer(heap_size=256_000_000)
     try:
-        if gone:
-            for note_id in gone:
+        for page in pages(wh, gone, batch_size):
+            ids = page["note_id"].to_pylist()
+            for note_id in ids:
                 writer.delete_documents_by_term("note_id", note_id)
             writer.commit()
-            _record(path, gone, [None] * len(gone))
-        with _pool(workers, todo.num_rows) as pool:
+            _record(path, ids, [None] * len(ids))
+            removed += len(ids)
+        with _pool(workers, int(todo.count().to_pyarrow().as_py())) as pool:
             for batch in read_notes(wh, todo, _COLUMNS, batch_size):
                 _index_batch(writer, batch, pool, counts, replace=not fresh)
                 writer.commit()
@@ -186,7 +198,7 @@ def update_index(
     return {
         "index": str(path),
         "indexed": counts["indexed"],
-        "removed": len(gone),
+        "removed": removed,
         "skipped": sum(skipped.values()),
         "skipped_by_reason": skipped,
         "notes": notes,

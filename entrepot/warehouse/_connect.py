@@ -23,6 +23,11 @@ LOCK_WAIT = 10.0
 LOCK_WAIT_ENV = "ENTREPOT_LOCK_WAIT"
 
 
+#: DuckDB's memory cap ($ENTREPOT_DUCKDB_MEMORY, e.g. 4GB; DuckDB's default:
+#: 80 % of the machine's): beyond it, DuckDB spills to `<file>.tmp/`.
+MEMORY_ENV = "ENTREPOT_DUCKDB_MEMORY"
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
+
 #: A process waiting for the file says so in this file beside it, refreshed at
 #: each try, so that a server holding it lets it go at once (`someone_waits`).
 WAITING_SUFFIX = ".waiting"
@@ -32,13 +37,14 @@ RETRY_SECONDS = 0.05
 def connect(path: Path, read_only: bool) -> ibis.BaseBackend:
     """A connection to the file, waiting a while for another process (a server
     answering a request, a command) to let it go: DuckDB has one writer."""
+    config = _config()
     deadline = time.monotonic() + _lock_wait()
     waiting = _waiting_file(path)
     asked = False
     try:
         while True:
             try:
-                return ibis.duckdb.connect(str(path), read_only=read_only)
+                return ibis.duckdb.connect(str(path), read_only=read_only, **config)
             except duckdb.IOException as e:
                 if not _let_go(path, str(e)):
                     raise
@@ -87,6 +93,18 @@ def _lock_wait() -> float:
         raise ParameterError(
             f"{LOCK_WAIT_ENV}={text!r}: give seconds, e.g. 10"
         ) from None
+
+
+def _config() -> dict[str, str]:
+    """DuckDB's settings from the environment (`MEMORY_ENV`)."""
+    limit = os.environ.get(MEMORY_ENV, "").strip()
+    if not limit:
+        return {}
+    if not _MEMORY.fullmatch(limit):
+        raise ParameterError(
+            f"{MEMORY_ENV}={limit!r}: give a size with its unit, e.g. 4GB"
+        )
+    return {"memory_limit": limit}
 
 
 def _holder(message: str) -> str:

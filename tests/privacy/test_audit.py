@@ -82,6 +82,15 @@ def test_an_untouched_log_verifies(logged):
     assert len(entries(logged, action="cohort", project="P1", limit=2)) == 2
 
 
+def test_the_last_entries_are_chosen_by_the_engine_in_order(logged):
+    every = entries(logged)
+    assert [e["seq"] for e in every] == [1, 2, 3, 4, 5]
+    assert entries(logged, limit=3) == every[-3:]
+    assert entries(logged, limit=9) == every
+    mine = [e for e in every if e["user"] == "user1"]
+    assert entries(logged, user="user1", limit=1) == mine[-1:]
+
+
 def test_a_modified_entry_is_found(logged):
     _rewrite(logged, lambda t: t.mutate(persons=ibis.ifelse(t.seq == 3, 0, t.persons)))
     assert _chain(verify(logged)) == {"ok": False, "entries": 5, "first_bad": 3}

@@ -137,3 +137,29 @@ def test_the_state_of_one_file_an_older_entrepot_wrote_is_kept(indexed):
     result = update_index(indexed, workers=1)
     assert (result["indexed"], result["removed"], result["notes"]) == (0, 0, 5)
     assert not (folder.parent / "notes.parquet").exists()
+
+
+def test_compaction_keeps_each_notes_last_version_written_by_the_engine(warehouse):
+    """The parts merge into one holding each note's last fingerprint (a note
+    removed since is left out), the engine writing it on either engine."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from entrepot.search._index import _compact, _record
+
+    path = index_path(warehouse)
+    _record(path, [1, 2, 4], ["a", "x", "d"])
+    _record(path, [1, 3], ["b", "c"])
+    _record(path, [2], [None])
+    assert _compact(warehouse, path) == 3
+    (part,) = (path / "state").iterdir()
+    assert part.name == "000000003.parquet"
+    rows = pq.read_table(part).sort_by("note_id")
+    assert rows.schema.field("seq").type == pa.int64()
+    assert rows.to_pylist() == [
+        {"note_id": 1, "fingerprint": "b", "seq": 2},
+        {"note_id": 3, "fingerprint": "c", "seq": 2},
+        {"note_id": 4, "fingerprint": "d", "seq": 2},
+    ]
+    assert _compact(warehouse, path) == 3  # one part: left as it is
+    assert [p.name for p in (path / "state").iterdir()] == [part.name]

@@ -276,11 +276,15 @@ def audit_log(
 ) -> list[dict]:
     """Entries of the audit log, newest first (`action` matches a prefix)."""
     rows = state(request).use(
-        entries, user=user or None, action=action or None, project=project or None
+        entries,
+        user=user or None,
+        action=action or None,
+        project=project or None,
+        limit=limit,
     )
     return [
         {**row, "parameters": json.loads(row["parameters"] or "{}")}
-        for row in reversed(rows[-limit:])
+        for row in reversed(rows)
     ]
 
 
