@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from entrepot.warehouse import Warehouse
+from entrepot.warehouse import Warehouse, resolve
 
 ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
 
@@ -51,35 +51,57 @@ def engine(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def new_duckdb(tmp_path_factory):
-    """Create a DuckDB warehouse at a path, as `Warehouse.create` does, by copying
-    the one it made once per test process (creating the schema costs ~0.5 s)."""
-    made: dict[bool, Path] = {}
+def warehouse_copy(tmp_path_factory):
+    """`copy(uri, name, build)`: a copy at `uri`, open, of the warehouse that
+    `build(template_uri)` made once per test process and engine under `name`
+    (a Spark warehouse is a folder of files, a DuckDB one a file)."""
+    made: dict[tuple[str, str], Path] = {}
 
-    def new(path: Path, *, vocabulary: bool = False) -> Warehouse:
-        if vocabulary not in made:
-            template = tmp_path_factory.mktemp("template") / "eds.duckdb"
+    def copy(uri: str | Path, name: str, build) -> Warehouse:
+        location = resolve(uri)
+        key = (name, location.engine)
+        if key not in made:
+            template = warehouse_uri(location.engine, tmp_path_factory.mktemp(name))
+            build(template)
+            made[key] = resolve(template).path
+        location.path.parent.mkdir(parents=True, exist_ok=True)
+        if location.engine == "spark":
+            shutil.copytree(made[key], location.path)
+        else:
+            shutil.copy(made[key], location.path)
+        return Warehouse.open(uri)
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def new_warehouse(warehouse_copy):
+    """Create a warehouse at a URI, as `Warehouse.create` does, by copying the
+    one it made once per test process, engine and vocabulary (the schema costs
+    ~0.5 s on DuckDB, seconds on Spark; the vocabulary on Spark, tens of jobs)."""
+
+    def new(uri: str | Path, *, vocabulary: bool = False) -> Warehouse:
+        def create(template: str) -> None:
             Warehouse.create(template, vocabulary=vocabulary).close()
-            made[vocabulary] = template
-        path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(made[vocabulary], path)
-        return Warehouse.open(path)
+
+        return warehouse_copy(uri, f"empty-{vocabulary}", create)
 
     return new
 
 
+@pytest.fixture(scope="session")
+def new_duckdb(new_warehouse):
+    """`new_warehouse`, by the name the DuckDB-only tests use."""
+    return new_warehouse
+
+
 @pytest.fixture
-def make_warehouse(engine, tmp_path, new_duckdb):
+def make_warehouse(engine, tmp_path, new_warehouse):
     """Create warehouses on the test's engine; closed at the end of the test."""
     opened: list[Warehouse] = []
 
     def make(name: str = "eds", *, vocabulary: bool = False) -> Warehouse:
-        uri = warehouse_uri(engine, tmp_path, name)
-        wh = (
-            Warehouse.create(uri, vocabulary=vocabulary)
-            if engine == "spark"
-            else new_duckdb(Path(uri), vocabulary=vocabulary)
-        )
+        wh = new_warehouse(warehouse_uri(engine, tmp_path, name), vocabulary=vocabulary)
         opened.append(wh)
         return wh
 

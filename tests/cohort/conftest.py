@@ -115,21 +115,28 @@ def write_tables(wh: Warehouse, tables: dict[str, pa.Table]) -> None:
             )
 
 
+def _tiny_copy(warehouse_copy, engine: str, folder) -> Warehouse:
+    """A copy of the tiny warehouse (built once per test process and engine)."""
+    return warehouse_copy(
+        warehouse_uri(engine, folder), "tiny", lambda uri: build_tiny(uri).close()
+    )
+
+
 @pytest.fixture(scope="module", params=ENGINES)
-def tiny(request, tmp_path_factory):
+def tiny(request, tmp_path_factory, warehouse_copy):
     """The tiny warehouse on each engine, shared by a module's tests."""
     if request.param == "spark":
         request.getfixturevalue("spark_session")
     folder = tmp_path_factory.mktemp("tiny")
-    with build_tiny(warehouse_uri(request.param, folder)) as wh:
+    with _tiny_copy(warehouse_copy, request.param, folder) as wh:
         yield wh
 
 
 @pytest.fixture(scope="module")
-def tiny_duckdb(tmp_path_factory):
+def tiny_duckdb(tmp_path_factory, warehouse_copy):
     """The tiny warehouse on DuckDB only (for what the engines share anyway)."""
     folder = tmp_path_factory.mktemp("tiny-duckdb")
-    with build_tiny(warehouse_uri("duckdb", folder)) as wh:
+    with _tiny_copy(warehouse_copy, "duckdb", folder) as wh:
         yield wh
 
 

@@ -12,7 +12,6 @@ from entrepot.drugs import sccs, sccs_intervals
 from entrepot.drugs._intervals import Z95
 from entrepot.errors import AccessDeniedError, DrugInputError, UnknownCodeError
 from entrepot.privacy import Decision, Perimeter
-from entrepot.warehouse import Warehouse
 from tests.drugs.simulated import OTHER, OUTCOME, Rows, day, first_event, load
 
 TOXIDERMIE = ConceptSet.model_validate(
@@ -210,10 +209,12 @@ def test_outcomes_only_in_risk_windows_have_a_profile_likelihood_lower_bound(by_
 
 
 @pytest.mark.spark
-def test_the_interval_table_is_the_same_on_spark(spark_session, tmp_path, new_duckdb):
+def test_the_interval_table_is_the_same_on_spark(
+    spark_session, tmp_path, new_duckdb, new_warehouse
+):
     rows, _ = simulate(40, seed=3)
     duck = new_duckdb(tmp_path / "eds.duckdb")
-    spark = Warehouse.create(f"spark:{tmp_path / 'spark'}")
+    spark = new_warehouse(f"spark:{tmp_path / 'spark'}", vocabulary=True)
     try:
         tables = []
         for wh in (duck, spark):

@@ -168,7 +168,9 @@ def test_a_bad_outcome_or_drug_is_one_line(capsys, copy, argv, message):
 
 
 @pytest.mark.spark
-def test_pv_signals_is_the_same_on_spark(capsys, spark_session, tmp_path, new_duckdb):
+def test_pv_signals_is_the_same_on_spark(
+    capsys, spark_session, tmp_path, new_duckdb, new_warehouse
+):
     rows, _ = simulate(40, seed=3)
     cohort = tmp_path / "toxidermie.yaml"
     cohort.write_text(
@@ -176,7 +178,7 @@ def test_pv_signals_is_the_same_on_spark(capsys, spark_session, tmp_path, new_du
         "entry:\n  events: [{condition: {concept_set: t}}]\n"
     )
     duck = new_duckdb(tmp_path / "eds.duckdb")
-    spark = Warehouse.create(f"spark:{tmp_path / 'spark'}")
+    spark = new_warehouse(f"spark:{tmp_path / 'spark'}", vocabulary=True)
     for wh in (duck, spark):
         load(wh, rows)
         wh.close()

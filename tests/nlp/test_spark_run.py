@@ -24,14 +24,14 @@ NOTES = {
 
 
 @pytest.fixture
-def warehouses(spark_session, tmp_path):
+def warehouses(spark_session, tmp_path, new_warehouse):
     """Open a DuckDB and a Spark warehouse holding the same notes."""
     opened = []
 
     def make(*, vocabulary: bool = False) -> tuple[Warehouse, Warehouse]:
         pair = tuple(
-            Warehouse.create(warehouse_uri(engine, tmp_path, f"eds{len(opened)}"),
-                             vocabulary=vocabulary)
+            new_warehouse(warehouse_uri(engine, tmp_path, f"eds{len(opened)}"),
+                          vocabulary=vocabulary)
             for engine in ("duckdb", "spark")
         )  # fmt: skip
         for wh in pair:

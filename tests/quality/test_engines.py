@@ -7,7 +7,6 @@ import pytest
 
 from entrepot.quality import run_checks
 from entrepot.quality.characterization import describe
-from entrepot.warehouse import Warehouse
 from entrepot.warehouse.cdm import CLINICAL_TABLES
 
 from ..conftest import warehouse_uri
@@ -16,12 +15,16 @@ from .conftest import TODAY, sql
 
 @pytest.mark.spark
 @pytest.mark.slow
-def test_same_results_on_duckdb_and_spark(synthetic, spark_session, tmp_path):
+def test_same_results_on_duckdb_and_spark(
+    synthetic, spark_session, tmp_path, new_warehouse
+):
     sql(  # one planted defect, to compare examples too
         synthetic,
         "UPDATE measurement SET measurement_date = DATE '1900-01-01' WHERE measurement_id = 1",
     )
-    with Warehouse.create(warehouse_uri("spark", tmp_path, "copy")) as spark:
+    with new_warehouse(
+        warehouse_uri("spark", tmp_path, "copy"), vocabulary=True
+    ) as spark:
         filled = [t for t in CLINICAL_TABLES if synthetic.count(t)]
         spark.replace_tables({t: synthetic.table(t).to_pyarrow() for t in filled})
         on_spark = run_checks(spark, today=TODAY, incremental=False)
@@ -48,10 +51,14 @@ def test_same_results_on_duckdb_and_spark(synthetic, spark_session, tmp_path):
 
 
 @pytest.mark.spark
-def test_incremental_rerun_on_spark_sees_an_update(synthetic, spark_session, tmp_path):
+def test_incremental_rerun_on_spark_sees_an_update(
+    synthetic, spark_session, tmp_path, new_warehouse
+):
     """Spark hashes rows too: same count and largest id, one value changed."""
     person = synthetic.table("person").to_pyarrow()
-    with Warehouse.create(warehouse_uri("spark", tmp_path, "copy")) as spark:
+    with new_warehouse(
+        warehouse_uri("spark", tmp_path, "copy"), vocabulary=True
+    ) as spark:
         spark.replace_tables({"person": person})
         first = run_checks(spark, only=["age_over_120"], today=TODAY)
         again = run_checks(spark, only=["age_over_120"], today=TODAY)
