@@ -14,8 +14,7 @@ With `--coverage`, the same hospital also scores the case series against its
 ground truth (`synth_truth`): for each planted event, the planted pairs and
 the negative controls (true relative risk 1), whether the first risk
 window's 95 % CI, uncalibrated and calibrated, covers the true IRR, and the
-AUC of the CIs' lower bounds between pairs and controls. The controls'
-estimates are those of `signals`' one model of all drugs; a control is
+AUC of the CIs' lower bounds between pairs and controls. A control is
 calibrated with the other controls (leave one out). A pair's true IRR of
 days 1–30 is the ratio of the events expected in those days after each
 start of the drug, within the observation period, to the background's:
@@ -42,7 +41,7 @@ import numpy as np
 from entrepot.cohort import ConceptSet
 from entrepot.drugs import fit_systematic_error, signals
 from entrepot.drugs._cases import exposure_starts
-from entrepot.drugs._sccs import DEFAULT_WINDOWS
+from entrepot.drugs._sccs import DEFAULT_WINDOWS, sccs_each
 from entrepot.drugs._signals import calibrated_ci
 from entrepot.errors import DrugInputError
 from entrepot.privacy import Decision
@@ -136,11 +135,9 @@ def _event_rows(wh, code: str, truth: list[dict]) -> list[dict]:
     found = signals(wh, outcome, name=code)
     by_atc = {s.atc: s for s in found.signals}
     controls = sorted(r["drug_atc"] for r in truth if r["subtype"] == "control")
-    series = found.series  # the controls are in signals' one model
+    series = sccs_each(wh, outcome, controls)
     windows = {
-        c: None
-        if isinstance(series.get(c, DrugInputError()), DrugInputError)
-        else series[c].windows[0]
+        c: None if isinstance(series[c], DrugInputError) else series[c].windows[0]
         for c in controls
     }
     rows = []

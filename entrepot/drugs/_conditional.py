@@ -36,12 +36,9 @@ def fit_conditional_poisson(
     tolerance: float = 1e-10,
     iterations: int = 100,
     start: np.ndarray | None = None,
-    penalty: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """β, its covariance, and whether Newton's steps converged within
-    `iterations` (from `start`, else 0), from rows sorted by stratum (`days` > 0);
-    with `penalty` (one λ ≥ 0 per column), the maximum of the log-likelihood
-    less Σ λ·β² / 2 (a normal prior of variance 1 / λ).
+    `iterations` (from `start`, else 0), from rows sorted by stratum (`days` > 0).
 
     The covariates are indicators, mostly zero (windows, age bands, seasons):
     they are held as a sparse matrix, which makes each Newton step's
@@ -53,7 +50,6 @@ def fit_conditional_poisson(
     n = np.add.reduceat(events, starts).astype(float)
     offset = np.log(days)
     beta = np.zeros(x.shape[1]) if start is None else start
-    ridge = np.zeros(x.shape[1]) if penalty is None else penalty
     xs = sparse.csr_matrix(x)
     member = sparse.csr_matrix(  # stratum × row
         (
@@ -68,21 +64,21 @@ def fit_conditional_poisson(
         top = np.maximum.reduceat(eta, starts)
         w = np.exp(eta - np.repeat(top, size))
         total = np.add.reduceat(w, starts)
-        ll = events @ eta - n @ (np.log(total) + top) - ridge @ beta**2 / 2
+        ll = events @ eta - n @ (np.log(total) + top)
         return ll, w / np.repeat(total, size)
 
     def information(p):  # minus the Hessian
         expected = np.repeat(n, size) * p
         mean = (member @ (sparse.diags(p) @ xs)).toarray()  # per stratum, Σ p·x
         gram = (xs.T @ (sparse.diags(expected) @ xs)).toarray()
-        return expected, gram - (mean * n[:, None]).T @ mean + np.diag(ridge)
+        return expected, gram - (mean * n[:, None]).T @ mean
 
     ll, p = evaluate(beta)
     converged = False
     for _ in range(iterations):
         expected, info = information(p)
         try:
-            step = np.linalg.solve(info, xs.T @ (events - expected) - ridge * beta)
+            step = np.linalg.solve(info, xs.T @ (events - expected))
         except np.linalg.LinAlgError:
             raise DrugInputError(
                 "the model cannot be fitted: a covariate does not vary within cases"
@@ -149,7 +145,6 @@ def fit_with_limits(
     events: np.ndarray,
     indicators: list[int],
     columns: list[int] | None = None,
-    penalty: np.ndarray | None = None,
 ) -> Fit:
     """The conditional Poisson fit of `columns` (None: all) at the
     likelihood's limit. When the β of some `indicators` (0/1 columns, one at
@@ -160,16 +155,15 @@ def fit_with_limits(
     (nuisance: age bands, seasons) are taken to their limit when Newton's
     method has not converged in `FEW_STEPS` and a linear program finds them
     diverging (`_finite_rows`). Columns that no longer vary, or depend on the
-    others, are left out. `penalty` (a λ per column of `x`) penalises the
-    log-likelihood by Σ λ·β² / 2 (not the columns at +∞)."""
+    others, are left out."""
     face = _face(strata, x, events, indicators, columns, nuisance=False)
-    fit, converged = _fit_face(face, strata, x, days, events, penalty, FEW_STEPS)
+    fit, converged = _fit_face(face, strata, x, days, events, FEW_STEPS)
     if converged and not (np.abs(fit.beta) > DIVERGED).any():
         return fit
     limit = _face(strata, x, events, indicators, columns, nuisance=True)
     if (limit.rows == face.rows).all():  # no nuisance covariate diverges
-        return _fit_face(face, strata, x, days, events, penalty, start=fit.beta)[0]
-    return _fit_face(limit, strata, x, days, events, penalty)[0]
+        return _fit_face(face, strata, x, days, events, start=fit.beta)[0]
+    return _fit_face(limit, strata, x, days, events)[0]
 
 
 @dataclass(frozen=True)
@@ -197,42 +191,27 @@ def _face(strata, x, events, indicators, columns, *, nuisance: bool) -> _Face:
     strata, x, events = strata[rows], x[rows], events[rows]
     kept = [c for c, v in zip(kept, varies(strata, x[:, kept]), strict=True) if v]
     if not rows.all() or len(columns) < x.shape[1]:  # fewer rows: fewer columns
-        kept = independent(strata, x, events, kept)
+        kept = _independent(strata, x, events, kept)
     return _Face(rows, kept, unbounded)
 
 
 def _fit_face(
-    face: _Face,
-    strata,
-    x,
-    days,
-    events,
-    penalty=None,
-    iterations: int = 100,
-    start=None,
+    face: _Face, strata, x, days, events, iterations: int = 100, start=None
 ) -> tuple[Fit, bool]:
-    """The fit on a face, and whether it converged; its log-likelihood is
-    penalised as the fit."""
+    """The fit on a face, and whether it converged."""
     rows, kept = face.rows, face.columns
     strata, x, days, events = strata[rows], x[rows][:, kept], days[rows], events[rows]
-    ridge = np.zeros(len(kept)) if penalty is None else np.asarray(penalty)[kept]
     if kept:
         beta, cov, converged = fit_conditional_poisson(
-            strata,
-            x,
-            days,
-            events,
-            iterations=iterations,
-            start=start,
-            penalty=ridge,
+            strata, x, days, events, iterations=iterations, start=start
         )
     else:
         beta, cov, converged = np.zeros(0), np.zeros((0, 0)), True
-    ll = log_likelihood(strata, x, days, events, beta) - ridge @ beta**2 / 2
+    ll = log_likelihood(strata, x, days, events, beta)
     return Fit(kept, beta, cov, ll, face.unbounded), converged
 
 
-def independent(strata, x, events, columns: list[int]) -> list[int]:
+def _independent(strata, x, events, columns: list[int]) -> list[int]:
     """The columns, in order, that add to the rank of the information: the
     differences within the strata that have events (their Gram matrix's)."""
     starts = np.flatnonzero(np.r_[True, strata[1:] != strata[:-1]])
@@ -327,12 +306,10 @@ def lower_bound(
     indicators: list[int],
     column: int,
     supremum: float,
-    penalty: np.ndarray | None = None,
 ) -> float:
     """The 95 % profile-likelihood lower bound of the β of `column` (one of
     `indicators`, +∞ at the limit whose log-likelihood is `supremum`): where
-    the log-likelihood maximised with that β fixed is χ²₁(0.95) / 2 below
-    (both penalised by `penalty` as in `fit_with_limits`, `column` not)."""
+    the log-likelihood maximised with that β fixed is χ²₁(0.95) / 2 below."""
     from scipy.optimize import brentq  # imported when bounding only
 
     others = [c for c in indicators if c != column]
@@ -341,7 +318,7 @@ def lower_bound(
 
     def below(b: float) -> float:
         scaled = days * np.exp(b * x[:, column])
-        fit = _fit_face(face, strata, x, scaled, events, penalty)[0]
+        fit = _fit_face(face, strata, x, scaled, events)[0]
         return fit.log_likelihood - (supremum - Z95**2 / 2)
 
     low = 0.0
@@ -350,8 +327,6 @@ def lower_bound(
             return -np.inf
         low -= 5.0
     high = low + 5.0
-    while below(high) <= 0:
-        if high >= UNBOUNDED:  # the profile never nears the limit: no bound
-            return -np.inf
+    while below(high) <= 0 and high < UNBOUNDED:
         high += 5.0
     return float(brentq(below, low, high, xtol=1e-8))

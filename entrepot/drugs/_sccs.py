@@ -140,16 +140,14 @@ def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
     )
     fitted = [i for i in range(1, len(events)) if events[i]]
     if not fitted:  # no event after any start: every IRR is 0
-        return SccsResult(
-            drug, cases, cases_exposed, estimates(_window_days(table, windows), windows)
-        )
+        return SccsResult(drug, cases, cases_exposed, _estimates(table, windows))
     keep = np.isin(col["window"], [0, *fitted]) & (col["days"] > 0)
     for name in ("age_band", "season"):  # a level without events: rate 0
         keep &= np.isin(col[name], np.unique(col[name][col["events"] > 0]))
     col = {name: values[keep] for name, values in col.items()}
     columns = [col["window"] == i for i in fitted]
     for name in ("age_band", "season"):
-        columns += levels(col[name], col["days"])
+        columns += _levels(col[name], col["days"])
     x = np.column_stack(columns).astype(float)
     keep_x = varies(col["person_id"], x)
     if not keep_x[: len(fitted)].all():
@@ -177,24 +175,19 @@ def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
             raise DrugInputError(
                 f"no case of the outcome has both time exposed to {drug} and control time"
             )
-    days = _window_days(table, windows)
-    return SccsResult(drug, cases, cases_exposed, estimates(days, windows, by_window))
+    return SccsResult(drug, cases, cases_exposed, _estimates(table, windows, by_window))
 
 
-def _window_days(table: pa.Table, windows) -> np.ndarray:
-    """The days of an interval table by window number (0: control time)."""
-    return np.bincount(
+def _estimates(table: pa.Table, windows, fitted: dict | None = None) -> list:
+    """The reported windows' estimates, from (log IRR, se, events) by window
+    number, or (+∞, None, events, log lower bound) where it has no finite
+    estimate (IRR and upper bound +∞); a window without events has an IRR of
+    0 and no CI."""
+    days = np.bincount(
         table["window"].to_numpy(),
         weights=table["days"].to_numpy(),
         minlength=len(windows) + 1,
     )
-
-
-def estimates(days: np.ndarray, windows, fitted: dict | None = None) -> list:
-    """The reported windows' estimates, from their `days` by window number
-    and (log IRR, se, events) by window number, or (+∞, None, events, log
-    lower bound) where it has no finite estimate (IRR and upper bound +∞); a
-    window without events has an IRR of 0 and no CI."""
     out = []
     for i, (a, b) in enumerate(windows, 1):
         if i not in (fitted or {}):
@@ -225,7 +218,7 @@ def estimates(days: np.ndarray, windows, fitted: dict | None = None) -> list:
     return out
 
 
-def levels(values: np.ndarray, days: np.ndarray) -> list[np.ndarray]:
+def _levels(values: np.ndarray, days: np.ndarray) -> list[np.ndarray]:
     """Indicators of a covariate's levels but the one with the most days."""
     levels = np.unique(values)
     weight = [days[values == v].sum() for v in levels]
@@ -346,20 +339,10 @@ def case_intervals(
     units = wh.store.materialize(units)
     risks = wh.store.materialize(_risk_windows(starts, windows))
     segs = _segments(_cuts(wh, units, risks), risks)
-    segs = described(segs.join(units, ["drug", "person_id"]), age_band_years, season)
-    out = segs.group_by(["drug", *_ORDER]).aggregate(
-        days=segs.days.sum().cast("int64"), events=segs.events.sum().cast("int64")
-    )
-    table = out.to_pyarrow()
-    return {d: _drug_table(table, d) for d in drugs}
-
-
-def described(segs: ir.Table, age_band_years, season) -> ir.Table:
-    """Segments (day, next_day) joined to their case's row of `cases`, with
-    their age band, season, days and events."""
+    segs = segs.join(units, ["drug", "person_id"])
     month = segs.day.year() * 12 + segs.day.month() - 1
     age = month - (segs.birth_year * 12 + segs.birth_month - 1)
-    return segs.mutate(
+    segs = segs.mutate(
         age_band=(age // (12 * age_band_years)).cast("int64")
         if age_band_years
         else ibis.literal(0, "int64"),
@@ -371,6 +354,11 @@ def described(segs: ir.Table, age_band_years, season) -> ir.Table:
             (segs.day <= segs.outcome_date) & (segs.outcome_date < segs.next_day), 1, 0
         ),
     )
+    out = segs.group_by(["drug", *_ORDER]).aggregate(
+        days=segs.days.sum().cast("int64"), events=segs.events.sum().cast("int64")
+    )
+    table = out.to_pyarrow()
+    return {d: _drug_table(table, d) for d in drugs}
 
 
 def _drug_table(table: pa.Table, drug: str) -> pa.Table:

@@ -1,12 +1,11 @@
 """Safety signals for one outcome, and the events over-represented after one drug.
 
 `signals` screens the drugs taken before the outcome by at least `min_cases`
-cases (case / non-case disproportionality), then fits one multiple-exposure
-self-controlled case series of them all (`sccs_joint`: each drug's IRR, of
-its first risk window, adjusted for the others' windows) and, for each, the
-median time to onset (days 1–90; no Weibull fit here: `time_to_onset` gives
-it). Negative-control drugs (known to cause no common adverse event) are in
-the same model; their estimates give the design's systematic error, which
+cases (case / non-case disproportionality), then, for each, runs the
+self-controlled case series (the first risk window's IRR) and the median time
+to onset (days 1–90; no Weibull fit here: `time_to_onset` gives it).
+Negative-control drugs (known to cause no common adverse event) run the
+same case series; their estimates give the design's systematic error, which
 calibrates each drug's IRR interval (Schuemie et al. 2014, 2018). A drug is a
 signal when its calibrated interval lies above 1 and at least `min_cases`
 cases were exposed. When fewer than three controls can be estimated (a control
@@ -30,7 +29,6 @@ from entrepot.cohort import CohortDefinition, ConceptSet
 from entrepot.drugs._calibration import SystematicError, fit_systematic_error
 from entrepot.drugs._cases import Outcome, exposure_starts
 from entrepot.drugs._disproportionality import _signal, disproportionality
-from entrepot.drugs._joint import sccs_joint
 from entrepot.drugs._onset import onset_days_each
 from entrepot.drugs._sccs import SccsResult, sccs_each
 from entrepot.errors import DrugInputError
@@ -69,7 +67,6 @@ class Signals:
     cases: int
     signals: list[Signal]
     systematic_error: SystematicError | None
-    series: dict[str, SccsResult | DrugInputError]  # the model's, by ATC code
 
     def to_dict(self) -> dict:
         return {
@@ -101,7 +98,7 @@ def signals(
     else:
         wanted = {c.strip().upper() for c in controls}
     screened = [d for d in found.drugs if d.atc not in wanted]
-    series = sccs_joint(
+    series = sccs_each(
         wh, outcome, sorted({d.atc for d in screened} | wanted), decision=decision
     )
     error = _systematic_error(series[c] for c in sorted(wanted))
@@ -130,7 +127,7 @@ def signals(
             )
         )
     out.sort(key=lambda s: (not s.signal, -(s.calibrated_ci or (0, 0))[0], s.atc))
-    return Signals(found.outcome, found.cases, out, error, series)
+    return Signals(found.outcome, found.cases, out, error)
 
 
 def calibrated_ci(

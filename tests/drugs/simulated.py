@@ -17,13 +17,12 @@ from entrepot.warehouse.vocabulary import local_concept_id
 CONCEPTS = [
     ("ATC", "J01C", "ATC 3rd", None),
     ("ATC", "J01CA04", "ATC 5th", "J01C"),
-    ("ATC", "N02BE01", "ATC 5th", None),  # paracetamol: without effect
+    ("ATC", "N02BE01", "ATC 5th", None),  # paracetamol: never given
     ("CIM10", "L27", "3-char nonbill code", None),
     ("CIM10", "L27.0", "4-char billing code", "L27"),
     ("CIM10", "I10", "3-char billing code", None),
 ]
 DRUG = local_concept_id("ATC", "J01CA04")
-PARACETAMOL = local_concept_id("ATC", "N02BE01")
 OUTCOME = local_concept_id("CIM10", "L27.0")
 OTHER = local_concept_id("CIM10", "I10")
 
@@ -34,7 +33,7 @@ class Rows:
 
     person: list[tuple] = field(default_factory=list)  # id, birth year, month
     observation: list[tuple] = field(default_factory=list)  # person, start, end
-    exposure: list[tuple] = field(default_factory=list)  # person, start, end[, drug]
+    exposure: list[tuple] = field(default_factory=list)  # person, start, end
     condition: list[tuple] = field(default_factory=list)  # person, concept, day
 
 
@@ -91,9 +90,7 @@ def load(wh, rows: Rows) -> None:
                 {
                     "drug_exposure_id": pa.array(range(1, len(e) + 1), pa.int64()),
                     "person_id": pa.array([r[0] for r in e], pa.int64()),
-                    "drug_concept_id": pa.array(
-                        [r[3] if len(r) > 3 else DRUG for r in e], pa.int64()
-                    ),
+                    "drug_concept_id": pa.array([DRUG] * len(e), pa.int64()),
                     "drug_exposure_start_date": pa.array(
                         [r[1] for r in e], pa.date32()
                     ),

@@ -12,10 +12,8 @@ from entrepot.cli import main
 from entrepot.cohort import ConceptSet
 from entrepot.drugs import drug_events as drug_events_after
 from entrepot.drugs import onset_days, sccs, signals
-from entrepot.drugs._joint import sccs_joint
 from entrepot.drugs._onset import onset_days_each
 from entrepot.drugs._sccs import sccs_each
-from entrepot.drugs._signals import NEGATIVE_CONTROLS
 from entrepot.errors import DrugInputError
 from entrepot.privacy import add_user, entries
 from entrepot.synth._drug_events import drug_events
@@ -199,8 +197,7 @@ def test_pv_signals_is_the_same_on_spark(
 def test_every_drug_in_one_pass_gives_each_drugs_own_case_series(pv_hospital):
     """The case series and onsets of all screened drugs and controls, computed
     in one pass of the engine, are those of each drug's own run (checked on
-    two culprits, a control and a drug that is no signal); signals reads the
-    multiple-exposure model of them all."""
+    two culprits, a control and a drug that is no signal)."""
     outcome = _codes("L27.1")
     with Warehouse.open(str(pv_hospital), read_only=True) as wh:
         found = signals(wh, outcome, name="toxidermie")
@@ -227,38 +224,25 @@ def test_every_drug_in_one_pass_gives_each_drugs_own_case_series(pv_hospital):
         assert {a: onsets[a] for a in checked} == {
             a: onset_days(wh, outcome, a) for a in checked
         }
-        model = sorted({s.atc for s in found.signals} | set(NEGATIVE_CONTROLS))
-        joint = sccs_joint(wh, outcome, model)  # every drug's windows at once
-    assert set(found.series) == set(joint) == set(model)
-    for s in found.signals:  # signals reads the one model's
+    for s in found.signals:  # signals reads those
         if s.irr is not None:
-            assert s.irr == pytest.approx(joint[s.atc].irr, rel=1e-9)
-            assert s.irr == found.series[s.atc].irr
-    for atc in drugs:  # the same cases, exposed as in each drug's own run
-        one, alone = joint[atc], together[atc]
-        if not isinstance(alone, DrugInputError):
-            assert (one.cases, one.cases_exposed) == (alone.cases, alone.cases_exposed)
+            assert s.irr == pytest.approx(together[s.atc].irr, rel=1e-9)
 
 
 def test_a_case_series_without_finite_irr_gives_its_lower_bound(pv_hospital):
     """Agranulocytosis (D70): every case exposed to cotrimoxazole had it in
-    days 1-30, those exposed to carbimazole (H03BB01) in days 1-90 (no finite
-    IRR): the IRR is null, its CI's upper bound null; cotrimoxazole's lower
-    bound (profile likelihood) is above 1 and it is flagged. Carbimazole's
-    one case in days 1-30 had it on the day paracetamol and lactulose were
-    started, whose start-day windows the one model of all drugs credits with
-    it: its lower bound is near 0, and it is not flagged. Allopurinol's
-    generalised eruption (L27.0, an event of `pv drug`) has a lower bound
-    above 1."""
+    days 1-30, those exposed to thiamazole in days 1-90 (no finite IRR):
+    the IRR is null, its CI's lower bound (profile likelihood) above 1 and
+    upper bound null, and both planted culprits are flagged; allopurinol's
+    generalised eruption (L27.0, an event of `pv drug`) the same."""
     with Warehouse.open(str(pv_hospital), read_only=True) as wh:
         found = signals(wh, _codes("D70"), name="agranulocytosis", controls=())
         eruptions = drug_events_after(wh, "M04AA01").events
     by_atc = {s.atc: s for s in found.signals}
     for atc in ("J01EE01", "H03BB01"):
         s = by_atc[atc]
-        assert s.irr is None and s.irr_ci[1] is None, s
-    assert by_atc["J01EE01"].irr_ci[0] > 1 and by_atc["J01EE01"].signal
-    assert by_atc["H03BB01"].irr_ci[0] < 1e-3 and not by_atc["H03BB01"].signal
+        assert s.irr is None and s.irr_ci[1] is None and s.irr_ci[0] > 1, s
+        assert s.signal
     generalised = next(
         e for e in eruptions if e.concept.startswith("Éruption générali")
     )
