@@ -306,10 +306,9 @@ def _commit(
             tx.append("entrepot", name, rows)
         for name, table in checked.items():
             spec = cdm_table(name)
-            rows = table.good()
-            if spec.clustered_by:
-                rows = rows.order_by(*spec.clustered_by)
-            tx.append("results" if spec.role == "results" else "cdm", name, rows)
+            tx.append(
+                "results" if spec.role == "results" else "cdm", name, table.good()
+            )
             if result.quarantined[name]:
                 tx.append(
                     "entrepot",
