@@ -86,7 +86,22 @@ def fit_conditional_poisson(
         ll, p = new_ll, new_p
         if abs(gain) < tolerance:
             break
-    return beta, np.linalg.inv(information(p)[1])
+    return beta, covariance(information(p)[1])
+
+
+def covariance(information: np.ndarray) -> np.ndarray:
+    """The information's inverse. Where a nuisance covariate diverges (its
+    level has no event: β → ±∞), the information vanishes along that
+    direction: the inverse is taken on the other directions, and a column
+    with a share in the vanishing ones gets an infinite variance."""
+    values, vectors = np.linalg.eigh(information)
+    flat = values <= 1e-9 * max(values.max(initial=0.0), 1e-300)
+    kept = vectors[:, ~flat]
+    cov = (kept / values[~flat]) @ kept.T
+    mixed = (vectors[:, flat] ** 2).sum(axis=1) > 1e-6
+    cov[mixed, :] = cov[:, mixed] = 0.0
+    cov[mixed, mixed] = np.inf
+    return cov
 
 
 def log_likelihood(

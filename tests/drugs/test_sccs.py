@@ -226,3 +226,28 @@ def test_the_interval_table_is_the_same_on_spark(
     finally:
         duck.close()
         spark.close()
+
+
+def test_a_nuisance_level_without_events_leaves_the_window_estimate_finite():
+    """An age band with time but no event sends its β to −∞: the window's
+    estimate and variance are those of the fit without that band's rows."""
+    from entrepot.drugs._conditional import fit_conditional_poisson
+
+    rows = np.array(  # stratum, window, band, days, events
+        [
+            (0, 0, 0, 50, 1), (0, 1, 0, 50, 1), (0, 0, 1, 50, 0),
+            (1, 0, 0, 50, 2), (1, 1, 0, 50, 1), (1, 1, 1, 50, 0),
+            (2, 0, 0, 50, 1), (2, 1, 0, 50, 2),
+        ],
+        float,
+    )  # fmt: skip
+    strata, x, days, events = rows[:, 0], rows[:, 1:3], rows[:, 3], rows[:, 4]
+    beta, cov = fit_conditional_poisson(strata, x, days, events)
+    inside = x[:, 1] == 0
+    alone, alone_cov = fit_conditional_poisson(
+        strata[inside], x[inside, :1], days[inside], events[inside]
+    )
+    assert beta[1] < -15
+    assert beta[0] == pytest.approx(alone[0], abs=1e-6)
+    assert cov[0, 0] == pytest.approx(alone_cov[0, 0], rel=1e-6)
+    assert math.isinf(cov[1, 1])
