@@ -1,15 +1,17 @@
-"""One-off converter for held-out set 4: `NN.txt` (a header, `===`, then the text with
-identifiers marked `[[value|LABEL]]` and medical terms `{{term}}`) to `../held_out_4.jsonl`.
+"""Converter for the hand-written held-out sets 4 and 5: a folder `held_out_N_src/` of `NN.txt`
+(a header of `key: value` lines with `id`, `style` and the `patient` record as JSON, `===`,
+then the text with identifiers marked `[[value|LABEL]]` and medical terms `{{term}}`) to
+`held_out_N.jsonl` beside the folder.
 
 A NIR written with `..` in place of its key, or a patient `nir` of 13 characters, gets its
 key (97 minus the first 13 digits modulo 97, 2A/2B read as 19/18). Run it from anywhere:
-`python tests/privacy/deid_eval/held_out_4_src/build.py`."""
+`python tests/privacy/deid_eval/build_held_out.py tests/privacy/deid_eval/held_out_5_src`."""
 
 import json
 import re
+import sys
 from pathlib import Path
 
-HERE = Path(__file__).parent
 MARK = re.compile(r"\[\[(.+?)\|([A-Z_]+)\]\]|\{\{(.+?)\}\}", re.S)
 
 
@@ -27,6 +29,7 @@ def with_key(nir):
 
 
 def convert(source):
+    """One document of the set, as a dict of the JSONL's fields."""
     head, body = source.read_text(encoding="utf-8").split("\n===\n", 1)
     meta = dict(line.split(": ", 1) for line in head.splitlines())
     patient = json.loads(meta["patient"])
@@ -63,13 +66,32 @@ def convert(source):
     }
 
 
+def build(folder):
+    """The JSONL text of the set whose sources are in `folder`."""
+    docs = []
+    for source in sorted(Path(folder).glob("[0-9][0-9].txt")):
+        try:
+            docs.append(convert(source))
+        except (ValueError, KeyError) as exc:
+            raise SystemExit(f"{source}: {exc!r}") from exc
+    if not docs:
+        raise SystemExit(f"{folder}: no NN.txt source in this folder")
+    return "".join(json.dumps(doc, ensure_ascii=False) + "\n" for doc in docs)
+
+
+def target(folder):
+    """`held_out_N.jsonl` beside the folder `held_out_N_src`."""
+    folder = Path(folder)
+    return folder.parent / (folder.name.removesuffix("_src") + ".jsonl")
+
+
 def main():
-    docs = [convert(p) for p in sorted(HERE.glob("[0-9][0-9].txt"))]
-    out = HERE.parent / "held_out_4.jsonl"
-    with out.open("w", encoding="utf-8") as f:
-        for doc in docs:
-            f.write(json.dumps(doc, ensure_ascii=False) + "\n")
-    print(f"{len(docs)} documents -> {out}")
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: build_held_out.py FOLDER (a set's held_out_N_src)")
+    folder = Path(sys.argv[1])
+    out = target(folder)
+    out.write_text(build(folder), encoding="utf-8")
+    print(f"{out.read_text(encoding='utf-8').count(chr(10))} documents -> {out}")
 
 
 if __name__ == "__main__":
