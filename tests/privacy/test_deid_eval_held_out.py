@@ -1,15 +1,16 @@
-"""Integrity of the sets written as held-out sets 2, 3 and 4 (`deid_eval/held_out_2.jsonl`,
-`held_out_3.jsonl`, `held_out_4.jsonl`).
+"""Integrity of the sets written as held-out sets 2 to 5 (`deid_eval/held_out_2.jsonl`,
+`held_out_3.jsonl`, `held_out_4.jsonl`, `held_out_5.jsonl`).
 
 Reads only the evaluation files and the de-identifier's label vocabulary (`LABELS`): it
-checks the annotations against the text, and that no surname of set 3 or 4 comes from an
-earlier set; it runs no de-identifier."""
+checks the annotations against the text, that no surname of sets 3 to 5 comes from an
+earlier set, and that sets 4 and 5 are what their sources build; it runs no de-identifier."""
 
 import itertools
 import json
 import re
 import unicodedata
 from collections import Counter
+from importlib.util import module_from_spec, spec_from_file_location
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,9 @@ import pytest
 from entrepot.privacy.deid import LABELS
 
 HERE = Path(__file__).parent / "deid_eval"
+_SPEC = spec_from_file_location("build_held_out", HERE / "build_held_out.py")
+build_held_out = module_from_spec(_SPEC)
+_SPEC.loader.exec_module(build_held_out)
 #: Words of a surname that are not a family's name of their own (particles, `Saint-`).
 PARTICLES = {
     "de",
@@ -49,10 +53,12 @@ SETS = {
     "held_out_2": (_load("held_out_2.jsonl"), 40),
     "held_out_3": (_load("held_out_3.jsonl"), 46),
     "held_out_4": (_load("held_out_4.jsonl"), 50),
+    "held_out_5": (_load("held_out_5.jsonl"), 55),
 }
 #: The sets whose surnames must be new, each with the sets written before it.
 EARLIER = {"held_out_3": ("documents.jsonl", "held_out.jsonl", "held_out_2.jsonl")}
 EARLIER["held_out_4"] = (*EARLIER["held_out_3"], "held_out_3.jsonl")
+EARLIER["held_out_5"] = (*EARLIER["held_out_4"], "held_out_4.jsonl")
 EVERY_DOC = [
     pytest.param(doc, id=f"{name}-{doc['id']}")
     for name, (docs, _) in SETS.items()
@@ -141,6 +147,13 @@ def test_patient_record_is_in_the_fields_of_an_identity(name):
         assert set(patient) <= fields, (doc["id"], set(patient) - fields)
         assert {"first_name", "last_name", "birth_date"} <= set(patient), doc["id"]
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", patient["birth_date"]), doc["id"]
+
+
+@pytest.mark.parametrize("name", ["held_out_4", "held_out_5"])
+def test_built_from_its_sources(name):
+    """The JSONL is, byte for byte, what `build_held_out.py` makes of `NAME_src/`."""
+    built = build_held_out.build(HERE / f"{name}_src")
+    assert built == (HERE / f"{name}.jsonl").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", SETS)
