@@ -107,12 +107,7 @@ def signals(
     for d in screened:
         window = _first_window(series[d.atc])
         irr, irr_ci = _reported(window)
-        calibrated = None
-        if error is not None and window is not None and irr_ci is not None:
-            if irr is None:  # a lower bound only
-                calibrated = (error.calibrate_lower(math.log(irr_ci[0])), None)
-            else:
-                calibrated = error.calibrate(window.log_irr, window.se).ci
+        calibrated = calibrated_ci(error, window)
         days = onsets[d.atc]
         flagged = _above_one(calibrated) or (
             error is None and _above_one(irr_ci) and _above_one(d.ror_ci)
@@ -133,6 +128,19 @@ def signals(
         )
     out.sort(key=lambda s: (not s.signal, -(s.calibrated_ci or (0, 0))[0], s.atc))
     return Signals(found.outcome, found.cases, out, error)
+
+
+def calibrated_ci(
+    error: SystematicError | None, window
+) -> tuple[float, float | None] | None:
+    """A case series window's 95 % CI calibrated with `error`: (lower, None)
+    where it has a lower bound only; None without calibration or estimate."""
+    irr, irr_ci = _reported(window)
+    if error is None or irr_ci is None:
+        return None
+    if irr is None:  # a lower bound only
+        return (error.calibrate_lower(math.log(irr_ci[0])), None)
+    return error.calibrate(window.log_irr, window.se).ci
 
 
 def _known_atc(wh, codes) -> set[str]:

@@ -242,9 +242,9 @@ def test_a_nuisance_level_without_events_leaves_the_window_estimate_finite():
         float,
     )  # fmt: skip
     strata, x, days, events = rows[:, 0], rows[:, 1:3], rows[:, 3], rows[:, 4]
-    beta, cov = fit_conditional_poisson(strata, x, days, events)
+    beta, cov, _ = fit_conditional_poisson(strata, x, days, events)
     inside = x[:, 1] == 0
-    alone, alone_cov = fit_conditional_poisson(
+    alone, alone_cov, _ = fit_conditional_poisson(
         strata[inside], x[inside, :1], days[inside], events[inside]
     )
     assert beta[1] < -15

@@ -249,3 +249,36 @@ def test_a_case_series_without_finite_irr_gives_its_lower_bound(pv_hospital):
     assert generalised.irr is None and generalised.irr_ci[1] is None
     assert generalised.irr_ci[0] > 1 and generalised.signal
     assert json.loads(json.dumps(found.to_dict(), allow_nan=False))  # valid JSON
+
+
+def test_the_coverage_benchmark_scores_the_planted_truth(pv_hospital):
+    """bench/pv.py --coverage on acute kidney injury (N17.0) of the tests'
+    hospital: a row per planted pair and control, their true IRRs, and
+    coverage and AUC as counted from those rows."""
+    from bench import pv
+
+    with Warehouse.open(str(pv_hospital), read_only=True) as wh:
+        found = pv.truth_coverage(wh, ["N170"])
+    rows = found["rows"]
+    pairs = [p for p in SPEC.pairs if p.event == "acute_kidney_injury"]
+    assert (found["pairs"], found["controls"]) == (len(pairs), len(CONTROLS))
+    assert {r["atc"] for r in rows} == {p.drug for p in pairs} | CONTROLS
+    for r in rows:
+        if r["kind"] == "control":
+            assert r["true_irr"] == 1.0
+        else:  # diluted by the window's days without effect and the starts not at risk
+            pair = next(p for p in pairs if p.drug == r["atc"])
+            most = pair.latency.window_days / 30 * (pair.relative_risk - 1) + 1
+            assert 1 < r["true_irr"] < most, r
+    for key in ("irr_ci", "calibrated_ci"):
+        have = [r for r in rows if r[key] is not None]
+        covered = [
+            r
+            for r in have
+            if r[key][0] <= r["true_irr"]
+            and (r[key][1] is None or r["true_irr"] <= r[key][1])
+        ]
+        assert found[key]["estimated"] == len(have)
+        assert found[key]["covered"] == len(covered)
+    assert found["irr_ci"]["estimated"] >= 4  # both NSAIDs and two controls
+    assert found["irr_ci"]["auc"] >= 0.9  # the issue's target
