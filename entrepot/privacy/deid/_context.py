@@ -71,6 +71,7 @@ _AFTER_TITLE = re.compile(rf"({p.NAME_SEQ})")
 _LIST_SEPARATOR = re.compile(r"\s*(?:,|;|/| et )\s*")
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)*")
 _INITIAL = re.compile(p.INITIAL)
+_SPACED = re.compile(r"\b[A-Z] [A-Z] [A-Z]\b")
 
 
 class _Unit(NamedTuple):
@@ -157,10 +158,14 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
         spans += [(*m.span(1), "NOM"), (*m.span(2), "PRENOM")]
     for m in p.LABEL_LINE.finditer(text) if "*" in text else ():
         spans += [(*m.span(1), "NOM"), (*m.span(2), "PRENOM")]
-    spans += [(*m.span(1), "NOM") for m in p.SPACED_NAME.finditer(text)]
+    if _SPACED.search(text):
+        spans += [(*m.span(1), "NOM") for m in p.SPACED_NAME.finditer(text)]
     spans += [(*m.span(1), "NOM") for m in p.LOGIN.finditer(text) if " par " in text]
-    for m in p.RELATIVE_THEN_BRACKET.finditer(text) if "(" in text else ():
-        found = _listed(text, m.end(), "given", firsts, True)
+    for bracket in re.finditer(r" \(", text) if " (" in text else ():
+        at = bracket.start() + 1
+        if not p.RELATIVE_THEN_BRACKET.search(text, max(0, at - 20), at):
+            continue
+        found = _listed(text, at + 1, "given", firsts, True)
         if all(_relative_word(fold(text[a:b]), firsts) for a, b, _ in found):
             spans += found
     for m in p.BANNER.finditer(text):

@@ -281,13 +281,12 @@ def places(text: str) -> list[Span]:
     of birth (`né le … à Dakar`); never an eponym."""
     spans = []
     for m in p.TOWN_ANYWHERE.finditer(text):
-        if _not_a_place(text, m):
-            continue
         at = m.start(1)
         found = [(at + a, at + b, "VILLE") for a, b in _sure_towns(m.group(1))]
         if not found and _word_town(text, m):
             found = [(m.start(1), m.end(1), "VILLE")]
-        spans += found
+        if found and not _not_a_place(text, m):
+            spans += found
     if "né" in text or "Né" in text:
         spans += [(m.start(1), m.end(1), "VILLE") for m in p.BIRTH_PLACE.finditer(text)]
     if spans:

@@ -76,9 +76,11 @@ NIR = re.compile(
 #: A number of 7 to 13 digits, with the letters that open it (`U2611904`,
 #: `HCL-10028877`); before a slash only when a code follows (`8600441927/R26…`).
 #: A NIR grouped oddly (`2360 62B0 3310 843`): kept when its key holds.
-NIR_LOOSE = re.compile(r"(?<![\w.])[12](?:[ .]?[\dAB]){12}(?:[ .]?\d){2}(?![\w.])")
+NIR_LOOSE = re.compile(
+    r"(?=[12])(?<![\w.])[12](?:[ .]?[\dAB]){12}(?:[ .]?\d){2}(?![\w.])"
+)
 DIGITS = re.compile(
-    r"(?:(?<![\w-])[A-Z]{1,4}-?|(?<![\d/])(?<!\d[-.,]))(?=\d)\d{7,13}"
+    r"(?=[A-Z\d])(?:(?<![\w-])[A-Z]{1,4}-?|(?<![\d/])(?<!\d[-.,]))(?=\d)\d{7,13}"
     r"(?!\d|/(?![A-Z])|[,.]\d)"
 )
 #: A number written in groups, or a short one, read only after an IPP or NDA label.
@@ -157,7 +159,7 @@ BARE_DAY = re.compile(
 )
 #: A year alone: not inside a code (`TE-2026-1188`) nor after an acronym (`ESC 2020`).
 YEAR = re.compile(
-    rf"(?<![\d,./])(?<![A-Z]-)(?<![A-Z][A-Z] )(?=[12])(?:19[0-9]{{2}}|20[0-9]{{2}})(?![\d/]|[,.]\d| ?(?:{UNITS})\b| ?/|-\d{{3}})"
+    rf"(?=[12])(?<![\d,./])(?<![A-Z]-)(?<![A-Z][A-Z] )(?:19[0-9]{{2}}|20[0-9]{{2}})(?![\d/]|[,.]\d| ?(?:{UNITS})\b| ?/|-\d{{3}})"
 )
 BIRTH_CUE = re.compile(
     r"(?:\bn[ée](?:\(e\)|e)?s?(?: (?-i:[A-ZÀ-Ý][\w'’-]+)){0,3}(?: à [^,\n]{1,50})?"
@@ -197,7 +199,7 @@ LOWER_STREET = re.compile(
 #: A street named without its number (`avenue de la République`, `Résidence Les
 #: Tilleuls`), or a postal box (`BP 123`, `CS 70001`).
 STREET = re.compile(
-    r"(?=[rabiqscplhfeRABIQSCPLHFEBT])(?:(?<!\b[Aa]u )|(?=lieu-dit |hameau ))(?<!\b[Ee]n )(?<!EHPAD )(?<!Ehpad )"
+    r"(?=[rabiqscplhfeRABIQSCPLHFEBT])(?<!\b[Aa]u (?!lieu-dit |hameau ))(?<!\b[Ee]n )(?<!EHPAD )(?<!Ehpad )"
     r"\b(?:(?i:rue|avenue|av\.?(?! O[DG]\b)|boulevard|bd|allée|impasse|"
     r"quai|square|chemin|route|place|résidence|lotissement|hameau|lieu-dit|cours|sentier|"
     r"cité|esplanade|promenade|parvis|faubourg|rond-point|montée|ruelle|venelle) "
@@ -487,8 +489,9 @@ RELATIVE_FIELD = re.compile(
     rf"(?:{TITLE}[ \t]+)?({NAME_SEQ})",
     re.MULTILINE,
 )
-#: Relatives named in brackets after their word: `ses parents (Jean et Anne X)`.
-RELATIVE_THEN_BRACKET = re.compile(rf"\b(?i:{RELATIVE}|parents?)s? \(")
+#: Relatives named in brackets after their word (read before each ` (`):
+#: `ses parents (Jean et Anne X)`.
+RELATIVE_THEN_BRACKET = re.compile(rf"\b(?i:{RELATIVE}|parents?)s? $")
 #: A relative's word or a role in brackets (`(mère, 06 …)`, `(IDE référente)`), after a name read with
 #: `NAME_BEFORE_BRACKET` (kept when each word is a name or no word, in `_context`).
 RELATIVE_BRACKET = re.compile(rf"\((?i:{RELATIVE}|parents?|(?P<role>{ROLE}))s?\b")
