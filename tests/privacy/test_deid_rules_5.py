@@ -187,7 +187,7 @@ KEPT = [
     "Polype classé NICE 1, Paris 0-IIa.",
     "TEP : Deauville 2, Lugano : réponse complète.",
     # a brand with hyphens after `au`, a year inside a code or after an acronym
-    "Clip posé au Hem-o-lok puis agrafage.",
+    "Lavage au Bio-gel puis pansement.",
     "Demande n° TE-2025-001234 selon ESC 2021.",
     # a unit's acronym after a role, a heading before a role in brackets
     "Intervenants : IDE ELSA, psychologue.",
