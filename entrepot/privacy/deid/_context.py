@@ -58,18 +58,20 @@ _STOP = COMMON | frozenset(
         "Praticien Chef Externe Fax Clinique CHU Unité Pôle Département Secrétariat "
         "Assistant Assistante Cadre Médecin Professeur Mademoiselle Prénoms Épouse Veuve "
         "Cedex Compte Rendu Objet Courrier Lundi Mardi Mercredi Jeudi Vendredi Samedi "
-        "Dimanche Janvier Février Mars Avril Mai Juin Juillet Août Septembre Octobre "
-        "Novembre Décembre Dr Drs Pr Prs Mme Mmes Mlle Melle Mr Me Maître"
+        "Dimanche Dr Drs Pr Prs Mme Mmes Mlle Melle Mr Me Maître"
     ).split()
 )
 #: Words written alone on a letter's last lines that are nobody's name.
 _SIGN_OFF = frozenset("merci bonjour bonsoir salut encore signe pj ps".split())
+#: Words of a sentence between a name in lower case and `né le` (`… est né le`).
+_SENTENCE_WORDS = frozenset("est etait sera qui que dont avec pour sans".split())
 _TITLED = re.compile(rf"(?:(?:le|la|les) )?(?:{p.TITLE}[ \t]+)?({p.NAME_SEQ})")
 #: The name right after a title: `M.` there is an initial (`Dr M. Kientz`).
 _AFTER_TITLE = re.compile(rf"({p.NAME_SEQ})")
 _LIST_SEPARATOR = re.compile(r"\s*(?:,|;|/| et )\s*")
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)*")
 _INITIAL = re.compile(p.INITIAL)
+_SPACED = re.compile(r"\b[A-Z] [A-Z] [A-Z]\b")
 
 
 class _Unit(NamedTuple):
@@ -120,7 +122,10 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
         if not (m := p.NAME_BEFORE_BRACKET.search(text, max(0, at - 60), at)):
             continue
         found = _name(m.start(1), m.group(1), "given", firsts)
-        if all(_relative_word(fold(text[a:b]), firsts) for a, b, _ in found):
+        role = bracket.group("role") is not None  # a full name before a role
+        if (len(found) >= 2 or not role) and all(
+            _relative_word(fold(text[a:b]), firsts) for a, b, _ in found
+        ):
             spans += found
     for m in p.NAME_ALIAS.finditer(text) if "(" in text else ():
         if m.group(1).startswith(m.group(3)):
@@ -131,7 +136,10 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
             ]
     for m in p.NICKNAME.finditer(text) if "«" in text else ():
         cued = p.NICKNAME_CUE.search(text, max(0, m.start() - 30), m.start())
-        if cued and _person_word(fold(m.group(1)), firsts):
+        named = p.NAME_BEFORE_NICKNAME.search(text, max(0, m.start() - 30), m.start())
+        if named and not _person_word(fold(named.group(1)), firsts):
+            named = None
+        if (cued or named) and _person_word(fold(m.group(1)), firsts):
             spans.append((m.start(1), m.end(1), "PRENOM"))
     for m in p.NAME_LINE.finditer(text):
         if (
@@ -148,6 +156,18 @@ def context_names(text: str, firsts: frozenset[str]) -> list[Span]:
             spans.append((*m.span(1), "NOM"))
     for m in p.BARCODE_NAME.finditer(text) if "||" in text else ():
         spans += [(*m.span(1), "NOM"), (*m.span(2), "PRENOM")]
+    for m in p.LABEL_LINE.finditer(text) if "*" in text else ():
+        spans += [(*m.span(1), "NOM"), (*m.span(2), "PRENOM")]
+    if _SPACED.search(text):
+        spans += [(*m.span(1), "NOM") for m in p.SPACED_NAME.finditer(text)]
+    spans += [(*m.span(1), "NOM") for m in p.LOGIN.finditer(text) if " par " in text]
+    for bracket in re.finditer(r" \(", text) if " (" in text else ():
+        at = bracket.start() + 1
+        if not p.RELATIVE_THEN_BRACKET.search(text, max(0, at - 20), at):
+            continue
+        found = _listed(text, at + 1, "given", firsts, True)
+        if all(_relative_word(fold(text[a:b]), firsts) for a, b, _ in found):
+            spans += found
     for m in p.BANNER.finditer(text):
         spans += _name(m.start(1), m.group(1), "line", firsts)
     for m in p.ROLE_NAME.finditer(text) if "(" in text else ():
@@ -176,24 +196,31 @@ def _relative_word(word: str, firsts: frozenset[str]) -> bool:
 
 
 def _beside_role(text: str, m: re.Match, firsts: frozenset[str]) -> bool:
-    """Whether a name in brackets follows a role (`Kiné (Romain)`) or holds one
-    (`(Pascale, IDE)`), and each of its words is a name of the lexicons."""
+    """Whether a name in brackets follows a role or a relative's word (`Kiné
+    (Romain)`, `Épouse (Annick)`) or holds a role (`(Pascale, IDE)`), and each of
+    its words is a name or no word."""
     if m.group("after") and not p.ROLE_BEFORE.search(
         text, max(0, m.start() - 40), m.start()
     ):
         return False
-    lasts = surnames()
-    return all(fold(w) in firsts or fold(w) in lasts for w in m.group(1).split())
+    return all(_relative_word(fold(w), firsts) for w in m.group(1).split())
 
 
 def _lower_case(text: str) -> list[Span]:
     """Names in lower case after a title in lower case (`vu par mme lefebvre`):
-    only names that are no word (the lexicons' `word` flag)."""
+    only names that are no word (the lexicons' `word` flag), or any before a
+    birth (`monsieur durand paul né le`)."""
     sure, spans = sure_names(), []
     for m in p.LOWER_TITLED.finditer(text):
         at = m.start(1)
+        born = p.BORN_AFTER.match(text, m.end())
         for word in m.group(1).split(" "):
-            label = sure.get(fold(word))
+            folded = fold(word)
+            label = sure.get(folded) or (
+                ("PRENOM" if folded in first_names() else "NOM")
+                if born and folded not in _SENTENCE_WORDS
+                else None
+            )
             if label is None:
                 break
             spans.append((at, at + len(word), label))
@@ -202,11 +229,12 @@ def _lower_case(text: str) -> list[Span]:
 
 
 def particle_names(text: str, firsts: frozenset[str]) -> list[Span]:
-    """A first name, then a surname with particles: `Jeanne de La Fontaine`,
-    `Marie-Claire Van der Meulen`."""
+    """A first name or an initial, then a surname with particles: `Jeanne de La
+    Fontaine`, `Marie-Claire Van der Meulen`, `S. Le Floch`."""
     spans: list[Span] = []
     for m in p.FIRST_THEN_PARTICLES.finditer(text):
-        first = _Unit(m.start(1), m.end(1), m.group(1), False, False)
+        initial = bool(_INITIAL.fullmatch(m.group(1)))  # `S. Le Floch`
+        first = _Unit(m.start(1), m.end(1), m.group(1), False, initial)
         if _is_first(first, firsts):
             spans += [(m.start(1), m.end(1), "PRENOM"), (m.start(2), m.end(2), "NOM")]
     return spans
@@ -256,11 +284,17 @@ def _beside_roles(text: str) -> Iterator[tuple[re.Match, bool]]:
 
 
 def _first_name_alone(text: str, found: list[Span], firsts: frozenset[str]) -> bool:
-    """Whether a name found after a role is one known first name, no medical word."""
+    """Whether a name found after a role is one known first name, not in
+    capitals, no medical word."""
     if len(found) != 1:
         return False
     word = text[found[0][0] : found[0][1]]
-    return " " not in word and fold(word) in firsts and not _words(text, found)
+    return (
+        " " not in word
+        and not word.isupper()  # `IDE ELSA`: a unit's acronym
+        and fold(word) in firsts
+        and not _words(text, found)
+    )
 
 
 def _words(text: str, spans: list[Span]) -> bool:

@@ -76,9 +76,16 @@ def patterns(text: str) -> list[Span]:
         spans += [(m.start(), m.end(), "MAIL") for m in p.MAIL.finditer(text)]
     spans += [(m.start(), m.end(), "TEL") for m in p.PHONE.finditer(text)]
     spans += [(m.start(), m.end(), "TEL") for m in p.EXTENSION.finditer(text)]
+    if "zéro" in text or "Zéro" in text:
+        spans += [(m.start(), m.end(), "TEL") for m in p.PHONE_WORDS.finditer(text)]
     for m in p.NIR.finditer(text):
         if p.nir_key_ok(m.group()) or p.NIR_CUE.search(text, 0, m.start()):
             spans.append((m.start(), m.end(), "NSS"))
+    spans += [
+        (m.start(), m.end(), "NSS")
+        for m in p.NIR_LOOSE.finditer(text)
+        if p.nir_key_ok(m.group())
+    ]
     for m in p.DIGITS.finditer(text):
         if not p.PROFESSIONAL_CUE.search(_before(text, m.start())):
             spans.append((m.start(), m.end(), _number_label(text, m)))
@@ -102,7 +109,9 @@ def patterns(text: str) -> list[Span]:
         city = m.group(2)
         spaced = " " in m.group(1)  # `59 000 Lille`: only before a commune
         if _saint(_CEDEX.sub("", fold(city)).replace(" ", "-")) in cities() or (
-            not spaced and any(c.islower() for c in city.split()[0])
+            not spaced
+            and any(c.islower() for c in city.split()[0])
+            and fold(city) not in COMMON  # `… 11884   Tél.`
         ):
             spans.append((m.start(1), m.end(1), "ZIP"))
             spans.append((m.start(2), m.end(2), "VILLE"))
@@ -162,8 +171,8 @@ def _address_fields(text: str, spans: list[Span], streets: list[Span]) -> list[S
 def facilities(text: str) -> list[Span]:
     """Facilities: a kind of facility and its name (`Clinique du Parc`), the
     hospitals of the lexicon, a centre named after its commune, the acronym
-    written beside a facility (`– GHICL`, `(IPC)`), groups' acronyms; and the
-    town written after one (`Clinique X, Lille`)."""
+    written beside a facility (`– GHICL`, `(IPC)`, `CHBA – Centre …`), groups'
+    acronyms; and the town written after one (`Clinique X, Lille`)."""
     found = [(m.start(), m.end()) for m in p.HOSPITAL.finditer(text)]
     for name in hospitals():
         start = text.find(name)
@@ -207,6 +216,9 @@ def facilities(text: str) -> list[Span]:
         acronym = p.FACILITY_ACRONYM.match(text, end)
         if acronym and _facility_acronym(fold(acronym.group(1))):
             acronyms.add(acronym.group(1))
+        before = p.ACRONYM_BEFORE.search(text, max(0, start - 30), start)
+        if before and _facility_acronym(fold(before.group(1))):
+            acronyms.add(before.group(1))
         town = _HOSPITAL_TOWN.match(text, end)
         if town and fold(town.group(1)) in cities():
             spans.append((town.start(1), town.end(1), "VILLE"))
@@ -273,7 +285,8 @@ def places(text: str) -> list[Span]:
         found = [(at + a, at + b, "VILLE") for a, b in _sure_towns(m.group(1))]
         if not found and _word_town(text, m):
             found = [(m.start(1), m.end(1), "VILLE")]
-        spans += found
+        if found and not _not_a_place(text, m):
+            spans += found
     if "né" in text or "Né" in text:
         spans += [(m.start(1), m.end(1), "VILLE") for m in p.BIRTH_PLACE.finditer(text)]
     if spans:
@@ -282,6 +295,16 @@ def places(text: str) -> list[Span]:
             s for s in spans if not any(a < s[1] and s[0] < b for a, b, _ in guarded)
         ]
     return spans
+
+
+def _not_a_place(text: str, m: re.Match) -> bool:
+    """Whether a capitalised word is a field's label opening a line (`Bio :`)
+    or a classification in capitals before its grade (`NICE 2`)."""
+    after = text[m.end(1) : m.end(1) + 3]
+    if m.group(1).isupper() and re.match(r" \d(?!\d)", after):
+        return True
+    line = text.rfind("\n", 0, m.start(1)) + 1
+    return not text[line : m.start(1)].strip() and after.lstrip(" \t")[:1] == ":"
 
 
 def _sure_towns(written: str) -> Iterator[tuple[int, int]]:
@@ -319,7 +342,19 @@ def _word_town(text: str, m: re.Match) -> bool:
     if written.isupper() or name in _NOT_TOWNS or name not in word_towns():
         return False
     before = text[: m.start(1)].rstrip(" \t")
-    return bool(before) and before[-1] not in _SENTENCE_END
+    return bool(before) and (before[-1] not in _SENTENCE_END or _block_line(text, m))
+
+
+def _block_line(text: str, m: re.Match) -> bool:
+    """Whether a town stands alone on its line under another line of a block
+    (a letterhead's or a signature's: `Maison de santé\nLanderneau`)."""
+    start, end = m.span(1)
+    line, line_end = text.rfind("\n", 0, start) + 1, text.find("\n", end)
+    rest = text[end:] if line_end < 0 else text[end:line_end]
+    if not line or text[line:start].strip() or rest.strip():
+        return False
+    above = text[text.rfind("\n", 0, line - 1) + 1 : line - 1].strip()
+    return bool(above) and above[-1] not in ".:;!?"
 
 
 def _sure_town_name(written: str, name: str) -> bool:
@@ -589,9 +624,11 @@ def _sure(group, words, labels: list[str | None]) -> list[str | None]:
             if word not in COMMON
             and word not in NOT_NAMES
             and len(word) >= (4 if token[2].isupper() else 3)
-            # a first name alone in capitals is a unit's acronym (`ELSA`)
+            # a first name in capitals alone or beside acronyms is a unit's (`ELSA`)
             and not (
-                token[2].isupper() and len(group) == 1 and sure.get(word) == "PRENOM"
+                token[2].isupper()
+                and sure.get(word) == "PRENOM"
+                and all(t is token or fold(t[2]) in NOT_NAMES for t in group)
             )
             else None
         )

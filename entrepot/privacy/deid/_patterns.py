@@ -28,17 +28,17 @@ _LOWER_PARTICLE = (
 )
 NAME_UNIT = rf"(?:(?:{_LOWER_PARTICLE}) )*(?:[dD]['’])?{NAME_WORD}"
 #: An initial, single or compound (`P.`, `J.-M.`, `J-M.`).
-INITIAL = rf"[{UPPER}](?:\.?-[{UPPER}])?\."
+INITIAL = rf"(?:[{UPPER}](?:\.?-[{UPPER}])?|Ch|Chr|Ph|Th)\."
 #: One to five name units on one line, after an optional initial (`P. Marchand`).
 NAME_SEQ = (
-    rf"(?:{INITIAL} )?{NAME_UNIT}(?:(?: {{1,3}}|\t){NAME_UNIT}){{0,4}}"
+    rf"(?:{INITIAL} )?{NAME_UNIT}(?:(?: {{1,3}}|\t)(?!(?i:{MONTHS}) \d){NAME_UNIT}){{0,4}}"
     rf"(?: [{UPPER}]\.(?![{UPPER}{LOWER}]))?"
 )
 TITLE = (
     r"\b(?:(?:Monsieur|Madame|MONSIEUR|MADAME) (?:le|la|LE|LA) "
     r"(?:Docteur|Professeur|DOCTEUR|PROFESSEUR)|Drs?\.?|Prs\.?|DR\.?|Docteur|DOCTEUR|Pr\.?|PR\.?|Professeur|PROFESSEUR|M\.|Mr\.?|MR\.?|"
     r"Mmes?\.?|MME\.?|Mlle\.?|MLLE\.?|Melle\.?|MELLE\.?|Monsieur|MONSIEUR|Madame|MADAME|Mademoiselle|Me|Maître|"
-    r"dr\.?|pr\.?|mme\.?|mlle\.?|mr\.?)"
+    r"dr\.?|pr\.?|mme\.?|mlle\.?|mr\.?|madame|monsieur)"
 )
 TITLE_NAME = re.compile(rf"(?=[DPMdpm]){TITLE}[ \t]+({NAME_SEQ})")
 #: Units written after a number: a year is never followed by one.
@@ -52,26 +52,40 @@ _END = r"(?!\d|[,.]\d)"
 
 MAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(
-    rf"{_START}(?=[+0(])(?:(?:(?:\+|00) ?33[ .]?(?:\(0\)[ .]?)?|\(\+33\) ?|0)[1-9](?:[ .\-/]?\d{{2}}){{4}}"
+    # not a date before its time (`07/12/2026 18:02`)
+    rf"{_START}(?=[+0(])(?!\d\d/\d\d/\d{{4}})"
+    rf"(?:(?:(?:\+|00) ?33[ .]?(?:\(0\)[ .]?)?|\(\+33\) ?|0)[1-9](?:[ .\-/]?\d{{2}}){{4}}"
     r"|(?<!\d )0[1-9] \d{2} \d{3} \d{3}"
     # another country's or an overseas number: `+44 7911 123 456`, `+262 639 …`
     r"|\+(?!33)[1-9]\d{0,2}(?=(?:[ .\-]?\d){7,12}(?!\d))(?:[ .\-]?\d{1,4}){2,6})"
     rf"{_END}(?:,? \(?(?:poste|p\.|ext\.?|DECT) ?:? ?\d{{2,6}}\b\)?)?"
 )
+#: A phone number spoken and transcribed in words: `zéro trois cinquante-trois
+#: zéro un quarante-huit vingt-deux` (the digits in words after `_NUMBER_WORDS`).
+_DIGIT_WORD = "un|deux|trois|quatre|cinq|six|sept|huit|neuf"
 #: A hospital's extension written alone: `poste 4417`, `DECT 5521`.
 #: A pager too (`Bip 4571`); its digits may be grouped (`poste 45 310`).
 EXTENSION = re.compile(
-    r"(?=[PpDBb])\b(?:[Pp]oste|POSTE|DECT|[Bb]ip|BIP) ?(?:n° ?)?:? ?(?:\d{3,5}|\d\d \d{3})"
+    r"(?=[PpDBb])\b(?:[Pp]oste|POSTE|DECT|[Bb]ip|BIP) ?(?:n° ?)?:? ?(?:\d{3,5}|\d\d \d{2,3})"
     r"(?!\d|[,./]\d)"
 )
 NIR = re.compile(
     rf"{_START}(?=[12])[12][ .]?\d{{2}}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{{2}}|2[AB])"
     rf"[ .]?\d{{3}}[ .]?\d{{3}}(?:[ .]?\d{{2}})?{_END}"
 )
-DIGITS = re.compile(r"(?<![\d/])(?<!\d[-.,])(?=\d)\d{7,13}(?![\d/]|[,.]\d)")
+#: A number of 7 to 13 digits, with the letters that open it (`U2611904`,
+#: `HCL-10028877`); before a slash only when a code follows (`8600441927/R26…`).
+#: A NIR grouped oddly (`2360 62B0 3310 843`): kept when its key holds.
+NIR_LOOSE = re.compile(
+    r"(?=[12])(?<![\w.])[12](?:[ .]?[\dAB]){12}(?:[ .]?\d){2}(?![\w.])"
+)
+DIGITS = re.compile(
+    r"(?=[A-Z\d])(?:(?<![\w-])[A-Z]{1,4}-?|(?<![\d/])(?<!\d[-.,]))(?=\d)\d{7,13}"
+    r"(?!\d|/(?![A-Z])|[,.]\d)"
+)
 #: A number written in groups, or a short one, read only after an IPP or NDA label.
 CUED_NUMBER = re.compile(
-    rf"{_START}(?=\d)(?:\d+(?:[-./ ]\d{{3,}})+(?: \d\d)?|\d+(?: \d{{2,}})+|\d{{5,6}}){_END}"
+    rf"{_START}(?=\d)(?:\d+(?:[-./ ]\d{{3,}})+(?: \d\d?)?|\d+(?: \d{{2,}})+(?: \d)?|\d{{5,6}}){_END}"
 )
 #: An identifier of letters and digits (`69M0023871`, `B26-0045127`), read
 #: only after an IPP or NDA label, with five digits at least (in `_detect`).
@@ -98,6 +112,9 @@ _NUMBER_WORDS = (
     rf"|[- ](?:{_TEEN}|{_UNIT})(?![\w-]))?|quatre-vingts?(?:-(?:{_TEEN}|{_UNIT}))?"
     rf"|{_TEEN}|{_UNIT})"
 )
+PHONE_WORDS = re.compile(
+    rf"\b(?i:zéro) (?i:{_DIGIT_WORD})(?: (?:(?i:zéro) (?i:{_DIGIT_WORD})|{_NUMBER_WORDS})){{4}}\b"
+)
 #: A year in words: `deux mille vingt-quatre`, `mille neuf cent trente-huit`.
 _YEAR_WORDS = (
     rf"(?:deux mille|(?:mille|mil|dix-neuf) neuf cents?|dix-neuf cents?)"
@@ -111,17 +128,17 @@ DATE = re.compile(
     r"(?=\d)(?:(?<=\b(?:lun|mar|mer|jeu|ven|sam|dim)\. )|(?<=\b(?:lundi|mardi|jeudi) )"
     r"|(?<=\bsamedi )|(?<=\b(?:mercredi|vendredi|dimanche) ))"
     rf"{_DAY_MONTH}(?![\d/]|[.,]\d)"
-    rf"|(?=\d)(?<!eva ){_DAY_MONTH}(?= \d{{1,2}} ?h(?:\d\d)?\b)"
+    rf"|(?=\d)(?<!eva ){_DAY_MONTH}(?= \d{{1,2}}(?: ?h(?:\d\d)?\b|:\d\d\b))"
     r"|"
     rf"(?:(?:{WEEKDAYS}) )?(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?\d{{2}}"
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-    r"|(?:0[1-9]|[12]\d|3[01]) (?:0[1-9]|1[0-2]) (?:19|20)\d{2}"
+    r"|(?:0?[1-9]|[12]\d|3[01]) (?:0?[1-9]|1[0-2]) (?:19|20)\d{2}"
     rf"|(?:(?:{WEEKDAYS}) )?{_DAY}[ -](?:{MONTHS})"
     rf"(?:[ -](?:19|20)\d{{2}}| {_YEAR_WORDS}| \d{{2}}(?! ?(?:{UNITS}|heures?|[/:])(?!\w)))?"
     rf"|(?:(?:{WEEKDAYS}) )?{_DAY_WORD} (?:{MONTHS})(?: (?:19|20)\d{{2}}| {_YEAR_WORDS})?"
     rf"|(?:{WEEKDAYS}) {_DAY}(?! ?(?:{UNITS}|heures?|comprimés?|[/:.,]\d)(?!\w))"
-    rf"|{_DAY}(?=(?:, {_DAY})*(?:,| au| et)(?: le)? (?:{_DAY} (?:{MONTHS})|{_DAY}[/.](?:0?[1-9]|1[0-2])\b))"
-    r"|(?:(?<=\ble |\bdu |\bau |\bet )|(?<=\bles )|(?<=\())(?:0?[1-9]|[12]\d|3[01])(?:[/.](?:0[1-9]|1[0-2])|/[1-9])"
+    rf"|{_DAY}(?=(?:, {_DAY})*(?:,| au| et| ou)(?: le)? (?:{_DAY} (?:{MONTHS})|{_DAY}[/.](?:0?[1-9]|1[0-2])\b))"
+    r"|(?:(?<=\ble |\bdu |\bau |\bet )|(?<=\bles )|(?<=\()|(?<=\d\d [–-] ))(?:0?[1-9]|[12]\d|3[01])(?:[/.](?:0[1-9]|1[0-2])|/[1-9])"
     rf"(?! ?(?:{UNITS}|comprimés?|cps?|doses?|gélules?|sachets?|ampoules?|de|d['’])(?!\w))"
     r"|(?<![^\n])(?:0[1-9]|[12]\d|3[01])/(?:0[1-9]|1[0-2])(?=[ ,:])"
     rf"|(?:{MONTHS}) (?:19|20)\d{{2}}"
@@ -140,8 +157,9 @@ BARE_DAY = re.compile(
     r"(?=[ \t]?[,;)\n]|[ \t]?\.(?!\d)|$| au (?:matin|soir)\b| dans la (?:nuit|matinée|soirée)\b"
     r"| à \d{1,2} ?h| pour\b| et le\b)"
 )
+#: A year alone: not inside a code (`TE-2026-1188`) nor after an acronym (`ESC 2020`).
 YEAR = re.compile(
-    rf"(?<![\d,./])(?=[12])(?:19[0-9]{{2}}|20[0-9]{{2}})(?![\d/]|[,.]\d| ?(?:{UNITS})\b| ?/)"
+    rf"(?=[12])(?<![\d,./])(?<![A-Z]-)(?<![A-Z][A-Z] )(?:19[0-9]{{2}}|20[0-9]{{2}})(?![\d/]|[,.]\d| ?(?:{UNITS})\b| ?/|-\d{{3}})"
 )
 BIRTH_CUE = re.compile(
     r"(?:\bn[ée](?:\(e\)|e)?s?(?: (?-i:[A-ZÀ-Ý][\w'’-]+)){0,3}(?: à [^,\n]{1,50})?"
@@ -156,7 +174,7 @@ STREET_KINDS = (
     "faubourg|esplanade|promenade|voie|hameau|lieu-dit|parvis|chaussée|montée|traverse|"
     "ruelle|venelle|sente|rampe|clos|mail|domaine|lotissement|parc|cour|levée|côte|"
     "carrefour|zone artisanale|zone industrielle|ZA|ZI|ZAC|grand['’]rue|grande rue|"
-    "carrer|calle|rua"
+    "carrer|calle|rua|hent|straed"
 )
 #: Words of a street's name: a dot only after an abbreviation (`St.`), not
 #: after the name's last word (`des Peupliers.`).
@@ -164,7 +182,7 @@ _STREET_NAME = r"(?:[^,\n\d.;:()]|(?<![a-zà-ÿ]{4})\.)*"
 #: What follows a street: `bât. B`, `appt 12`, `escalier C`, `3e étage`.
 _COMPLEMENT = (
     r"(?:,? (?:bât(?:iment)?\.?|bat\.?|appt?\.?|appartement|esc(?:alier)?\.?|porte|"
-    r"logement|log\.?) ?[A-Z0-9]{1,4}\b)*"
+    r"logement|log\.?) ?[A-Z0-9]{1,4}\b|,? \d{1,2}(?:e|er|ème) étage)*"
 )
 ADDRESS = re.compile(
     rf"(?=\d)\b\d{{1,4}}(?:-\d{{1,4}})?(?: ?(?:bis|ter|b))?,? (?:(?:{STREET_KINDS}|rte|chem)\b|(?:r|av|imp|all|pl|bd|chem)\.)"
@@ -181,7 +199,7 @@ LOWER_STREET = re.compile(
 #: A street named without its number (`avenue de la République`, `Résidence Les
 #: Tilleuls`), or a postal box (`BP 123`, `CS 70001`).
 STREET = re.compile(
-    r"(?=[rabiqscplhfeRABIQSCPLHFEBT])(?<!\b[Aa]u )(?<!\b[Ee]n )(?<!EHPAD )(?<!Ehpad )"
+    r"(?=[rabiqscplhfeRABIQSCPLHFEBT])(?<!\b[Aa]u (?!lieu-dit |hameau ))(?<!\b[Ee]n )(?<!EHPAD )(?<!Ehpad )"
     r"\b(?:(?i:rue|avenue|av\.?(?! O[DG]\b)|boulevard|bd|allée|impasse|"
     r"quai|square|chemin|route|place|résidence|lotissement|hameau|lieu-dit|cours|sentier|"
     r"cité|esplanade|promenade|parvis|faubourg|rond-point|montée|ruelle|venelle) "
@@ -190,13 +208,13 @@ STREET = re.compile(
     r"|BP ?\d{1,5}|(?:CS|TSA) ?\d{3,5})"
     rf"(?i:{_COMPLEMENT})"
 )
-_CITY_LINK = r"(?:des|de|du|la|les|le|sur|sous|en|lès|et|\d{1,2}(?:er|e))(?![\w'’])"
+_CITY_LINK = r"(?:des|de|du|di|la|les|le|sur|sous|en|lès|et|\d{1,2}(?:er|e))(?![\w'’])"
 _CITY = (
     rf"{WORD}(?:[- ](?!(?:CEDEX|Cedex)\b)(?:{WORD}|L'{WORD}|d'{WORD}|l'{WORD}|{_CITY_LINK})"
     rf"|-(?:à|aux|lez)(?=-))*"
 )
 ZIP_CITY = re.compile(
-    rf"(?<!\d)(?=\d)((?:0[1-9]|[1-8]\d|9[0-8])(?:(?<!\d \d\d) )?\d{{3}})(?!\d)[ ,]+({_CITY}(?: (?:CEDEX|Cedex)(?: \d{{1,2}})?)?)"
+    rf"(?<![\w-])(?=\d)((?:0[1-9]|[1-8]\d|9[0-8])(?:(?<!\d \d\d) )?\d{{3}})(?!\d)[ ,]+({_CITY}(?: (?:CEDEX|Cedex)(?: \d{{1,2}})?)?)"
 )
 #: A town's name: `Lille`, `La Roche-sur-Yon`, `Villeneuve-d'Ascq`, `L'Haÿ-les-Roses`.
 TOWN = (
@@ -222,12 +240,12 @@ TOWN_AFTER = re.compile(
     r"(?:(?:domicilié|demeurant|résidant|réside|vit|vivant|installée?s?|n[ée](?:\(e\)|e)?s?) "
     r"(?:à|au|sur))|(?:originaire|natif|native) (?:de |d['’]))) ?"
     r"|(?P<cue>à|aux?|vers|sur|de|d['’]|depuis|entre|via|jusqu['’]à|(?i:près de|proche de)) ?)"
-    rf"(?P<town>{TOWN})"
+    rf"(?P<town>{TOWN})(?![\w'’-])"
 )
 #: A town before its département or its postcode: `Bailleul (59)`, `Ajaccio (2A)`,
 #: `Orthez (64300)`.
 TOWN_DEPARTMENT = re.compile(
-    rf"(?<![\w'’-])({TOWN}) \((?P<zip>(?:0[1-9]|[1-8]\d|9[0-5]|97\d|2[AB])(?:\d{{3}})?)\)"
+    rf"(?<![\w'’-])({TOWN}) \((?P<zip>(?:0[1-9]|[1-8]\d|9[0-5]|2[AB])(?:\d{{3}})?|97\d(?:\d\d)?)\)"
 )
 #: A field that holds an address: what follows it on its line, up to the
 #: postcode, is the address line (`Domicile : Résidence X, 8 rue Y, 2e étage,`).
@@ -258,6 +276,10 @@ LETTER_PLACE = re.compile(
 #: An acronym beside a facility's name: `Hôpital X – GHICL`, `Institut Y (IPC)`.
 FACILITY_ACRONYM = re.compile(
     r"[ \t]*(?:[–—-]|\()[ \t]*([A-Z][A-Z0-9]{1,7}[a-z]?[A-Z0-9]?)\b(?![-'’]| ?\d)"
+)
+#: An acronym before a facility's name: `CHBA – Centre Hospitalier …`, `IUCT-Oncopole – CHU …`.
+ACRONYM_BEFORE = re.compile(
+    r"(?<![\w'’-])([A-Z][A-Z0-9]{1,7}(?:-[A-Z][a-z]+)?)[ \t]*[–—-][ \t]*$"
 )
 #: A second name joined to a hospital's (`Hôpital Bichat – Claude-Bernard`): a
 #: person's first name and surname joined by a hyphen; one name with the first.
@@ -309,11 +331,11 @@ HOSPITAL = re.compile(
     r"|Centre (?!(?i:de|du|des|hospitalier|médical|ville|commercial|social|communal|sportif|"
     r"culturel|aquatique|administratif|historique|mémoire|antipoison|anti-poison|expert|"
     r"référent|de référence|ressources)\b)(?=[A-ZÀ-Ý])"
-    r"|(?:(?:Nouvel|NOUVEL) )?(?:[Hh][ôo]pital|H[ÔO]PITAL|Hôpitaux|Clinique|CLINIQUE|(?<=la )clinique|Polyclinique|"
+    r"|(?:(?:Nouvel|NOUVEL) )?(?:[Hh][ôo]pital|H[ÔO]PITAL|H[ôo]pitaux|Maternité|Clinique|CLINIQUE|(?<=la )clinique|Polyclinique|"
     r"POLYCLINIQUE|Institut|INSTITUT|CHRU|CHU|CHR|MAS|FAM|IME|IEM|ESAT|HAD|SESSAD|CAMSP|"
     r"Fondation|FONDATION|[Mm]aison de retraite|MAISON DE RETRAITE|"
     r"CHI|CHG|CHS|CH|GHT|GHU|GH|Groupe [Hh]ospitalier|GROUPE HOSPITALIER|EHPAD|Ehpad|SSR|SMR|"
-    r"USLD|EPSM|EPSMR|CMPP?|CSAPA|CAARUD|"
+    r"USLD|EPSM|EPSMR|CMPP?|CSAPA|CAARUD|CRCM|"
     r"Assistance [Pp]ublique ?[–—-]? ?H[ôo]pitaux)"
     r"(?: (?i:privée?|mutualiste|militaire|psychiatrique|local))?"
     r"(?!(?i: de (?:jour|semaine|nuit)\b)) |Hospices [Cc]ivils )"
@@ -344,7 +366,7 @@ IPP_CUE = re.compile(
 )
 NDA_CUE = re.compile(
     r"(?:NDA|N° ?(?:de )?séjour|n° ?séjour|séjour|venue|N° ?(?:d')?admission|"
-    rf"n° (?:de )?passage){_NUMBER_WORD}",
+    rf"n° (?:de )?passage|passage|(?:pré-?)?admission){_NUMBER_WORD}",
     re.IGNORECASE,
 )
 NIR_CUE = re.compile(
@@ -360,18 +382,31 @@ ROLE = (
 )
 #: A name in brackets, after a role (`Kiné (Romain)`) or before one (`(Pascale, IDE)`).
 ROLE_NAME = re.compile(rf"\(\s*({NAME_SEQ})\s*(?:(?P<after>\))|,\s*(?i:{ROLE})\s*\))")
-ROLE_BEFORE = re.compile(rf"\b(?i:{ROLE})\s*$")
 #: Roles written beside a full name, before it (`IDE Nadège X`) or after it
 #: and a comma (`X Y, interne`): the carers' roles and doctors' specialities.
 _ROLE_BESIDE = (
     rf"(?i:{ROLE}|urgentiste|anesthésiste|chirurgien(?:ne)?|médecin|secrétaire|"
-    r"[a-zé]{2,12}logue)"
+    r"conseill(?:er|ère)(?: en génétique| génétique)?|[a-zé]{2,12}logue|biologiste)"
 )
 #: `, interne`: a role after a comma, the name before it read with `NAME_BEFORE`.
 COMMA_ROLE = re.compile(rf", {_ROLE_BESIDE}\b")
 NAME_BEFORE = re.compile(rf"(?<![\w'’.-])({NAME_SEQ})$")
 ROLE_THEN_NAME = re.compile(
-    rf"(?<![\w'’-])(?=[{LOWER}{UPPER}]){_ROLE_BESIDE} ({NAME_SEQ})"
+    rf"(?<![\w'’-])(?=[{LOWER}{UPPER}]){_ROLE_BESIDE},? ({NAME_SEQ})"
+)
+#: A name spaced out letter by letter after a title (a scan): `Mme H U B E R`.
+SPACED_NAME = re.compile(
+    rf"(?=[DPMdpm]){TITLE}[ \t]+([{UPPER}](?: [{UPPER}]){{2,}})(?![\w.])"
+)
+#: A user's login after `édité par` in a print footer (`édité le … par jdupont`).
+LOGIN = re.compile(
+    r"\b(?:édité|imprimé|généré)e?(?: le [\d/.]{5,10}(?: (?:à )?\d{1,2}[:h]\d\d)?)? par "
+    r"([a-z][a-z0-9._-]{3,15})\b"
+)
+#: A label's line: a barcode between stars, the name in capitals, the sex
+#: (`*12345678*   DUPONT JEANNE   F   01021950`).
+LABEL_LINE = re.compile(
+    rf"\*\d{{6,}}\*[ \t]+([{UPPER}]{{2,}}(?:[- ][{UPPER}]{{2,}})?)[ \t]+([{UPPER}]{{2,}})[ \t]+[MF]\b"
 )
 #: A title in lower case, then a name in lower case (`vu par mme lefebvre`).
 LOWER_TITLED = re.compile(
@@ -379,6 +414,8 @@ LOWER_TITLED = re.compile(
     r"([a-zàâäçéèêëîïôöùûüÿ][a-zàâäçéèêëîïôöùûüÿ'’-]{2,}"
     r"(?: [a-zàâäçéèêëîïôöùûüÿ][a-zàâäçéèêëîïôöùûüÿ'’-]{2,})?)"
 )
+#: A birth after a name: `monsieur durand paul né le …`.
+BORN_AFTER = re.compile(r",? née? (?:le|en)\b")
 #: Field labels after which a name is written: the surname, the first name, or
 #: a person (patient, relative, member of staff).
 FIELD = re.compile(
@@ -386,7 +423,7 @@ FIELD = re.compile(
     r"|(?P<prenom>pr[ée]noms?(?:\(s\))?)"
     r"|patiente?|personne à prévenir|personne de confiance|internes?|externes?|signataire"
     r"|médecin(?: traitant| référent| adresseur| responsable| correspondant)?"
-    r"|aide[- ]soignante?|as|ash|cadre(?: de santé)?|ide|ibode|iade|infirmi[eè]re?|opérateur"
+    r"|aide[- ]soignante?|as|ash|cadre(?: de santé)?|ide|idec|ioa|ibode|iade|infirmi[eè]re?|opérateur"
     r"|chirurgien|anesthésiste|aide opératoire|chef de (?:service|clinique|pôle)"
     r"|praticiens? hospitaliers?|assistante?s?|docteur junior|destinataire|copies?(?: à)?"
     r"|correspondant|secrétaire"
@@ -395,7 +432,7 @@ FIELD = re.compile(
     # a shift or a duty after a staff field: `IDE de nuit :`, `Interne de garde :`
     r"(?: (?:de|d['’]) ?(?:nuit|jour|garde|astreinte|liaison|coordination|soins))?\s*:"
     r"|\b(?:rédigée?|validée?|dictée?|signée?(?: électroniquement)?|adressée?|tapée?|frappée?|"
-    r"relue?|saisie?|transcrite?) par\s*:?)\s*"
+    r"relue?|saisie?|transcrite?)(?: le [\d/.]{5,10})? par\s*:?)\s*"
 )
 #: The fields of a mail's header that name people: `De :`, `À :`, `Cc :`
 #: (read in a mail only: `A :` is also a nurse's action).
@@ -412,6 +449,8 @@ RELATIVE = (
     r"grand-mère|grand-père|voisine?|tut(?:eur|rice)|curat(?:eur|rice)|aidante?|amie?|"
     r"concubine?|filleule?|parrain|marraine"
 )
+#: A role or a relative's word before a name in brackets (`Kiné (Romain)`).
+ROLE_BEFORE = re.compile(rf"\b(?i:{ROLE}|{RELATIVE})\s*$")
 RELATIVE_BEFORE = re.compile(
     rf"(?=[sSlLmMnN])\b(?i:sa|son|ses|leur|ma|mon|mes|notre|nos)\s+(?i:{RELATIVE})s?(?: (?:aînée?|ainée?|cadette?|unique))?"
     rf",? (?P<title>{TITLE}[ \t]+)?(?P<name>{NAME_SEQ})"
@@ -422,7 +461,7 @@ RELATIVE_AFTER = re.compile(
 #: A word, then a surname with particles (`Jeanne de La Fontaine`): a name when
 #: the word is a first name.
 FIRST_THEN_PARTICLES = re.compile(
-    rf"(?<![\w'’])(?=[{UPPER}])({NAME_WORD}) "  # the surname in a lookahead: overlaps
+    rf"(?<![\w'’])(?=[{UPPER}])(?!M\. )({NAME_WORD}|{INITIAL}) "  # the surname in a lookahead: overlaps
     r"(?=((?:(?:[Vv]an|[Vv]on|[Dd]e|[Dd]u|[Dd]es|[Ll]e|[Ll]a|[Dd]a|[Dd]os|[Dd]as|[Dd]el|[Dd]i"
     rf"|[Ee]l|[Bb]en|[Aa]l|den|der|ter|ten) )+(?:[dD]['’])?{NAME_WORD}|[dD]['’]{NAME_WORD}))"
 )
@@ -436,6 +475,8 @@ PATIENT = re.compile(
 #: A nickname in quotes (`« Kiki »`), after a word that names someone by it
 #: (`surnommé`, `l'appelle`, `son ami`, `sa nièce`): kept when no word, in `_context`.
 NICKNAME = re.compile(rf"«\s*({NAME_WORD})\s*»")
+#: The name a nickname follows: `Abdelaziz, « Aziz »`.
+NAME_BEFORE_NICKNAME = re.compile(rf"(?<![\w'’-])({NAME_WORD}),?\s*$")
 NICKNAME_CUE = re.compile(
     r"(?i:\bdite?s?|surnommée?s?|appel(?:le|lent|ait|aient)|\bamie?s?|copain|copine|"
     rf"messages? de|nouvelles de|{RELATIVE})\s*[,:]?\s*$"
@@ -443,13 +484,17 @@ NICKNAME_CUE = re.compile(
 #: A relative as a field of a family's history: `- grand-mère paternelle :
 #: Odette` (kept when each word is a first name or no word, in `_context`).
 RELATIVE_FIELD = re.compile(
-    rf"^[ \t]*[-•*]?[ \t]*(?i:{RELATIVE})(?: (?i:paternel|maternel)le?)?[ \t]*:[ \t]*"
+    rf"(?:^[ \t]*[-•*]?|[(;])[ \t]*(?i:{RELATIVE})(?: (?i:paternel|maternel)le?)?"
+    rf"(?: de (?:{TITLE} )?{NAME_WORD})?[ \t]*:[ \t]*"
     rf"(?:{TITLE}[ \t]+)?({NAME_SEQ})",
     re.MULTILINE,
 )
-#: A relative's word in brackets (`(mère, 06 …)`), after a name read with
+#: Relatives named in brackets after their word (read before each ` (`):
+#: `ses parents (Jean et Anne X)`.
+RELATIVE_THEN_BRACKET = re.compile(rf"\b(?i:{RELATIVE}|parents?)s? $")
+#: A relative's word or a role in brackets (`(mère, 06 …)`, `(IDE référente)`), after a name read with
 #: `NAME_BEFORE_BRACKET` (kept when each word is a name or no word, in `_context`).
-RELATIVE_BRACKET = re.compile(rf"\((?i:{RELATIVE}|parents?)s?\b")
+RELATIVE_BRACKET = re.compile(rf"\((?i:{RELATIVE}|parents?|(?P<role>{ROLE}))s?\b")
 #: The name of one or two words before it: `Jean Dupont (père)`, not `Appeler`
 #: of `Appeler Jean Dupont (père)`.
 NAME_BEFORE_BRACKET = re.compile(rf"(?<![\w'’-])((?:{NAME_WORD} )?{NAME_UNIT}) $")

@@ -6,10 +6,11 @@ import re
 import unicodedata
 from functools import lru_cache
 
-#: Letters O among digits, as a scanner reads a zero (`68O233119`, `06 39 OO 61`).
-_LETTER_O = re.compile(r"(?<![^\W\d_])[\dO]*O[\dO]*(?![^\W\d_])")
+#: Letters O and l among digits, as a scanner reads a zero and a one (`68O233119`,
+#: `06 39 OO 61`, `l5/O1`).
+_LETTER_O = re.compile(r"(?<![^\W\d_])[\dOl]*[Ol][\dOl]*(?![^\W\d_])")
 _DIGIT_BESIDE = re.compile(r"\d[ ./-]?$")
-_O_BESIDE_DIGIT = re.compile(r"\d[ ./-]?O|O[ ./-]?\d")
+_O_BESIDE_DIGIT = re.compile(r"\d[ ./-]?[Ol]|[Ol][ ./-]?\d")
 
 
 @lru_cache(maxsize=65536)
@@ -20,9 +21,10 @@ def fold(text: str) -> str:
 
 
 def scanned_digits(text: str) -> str:
-    """`text` with each letter O read as a zero where it stands among digits (a
-    scanned letter's `O8/01/27`), the same length: patterns of numbers read it."""
-    if "O" not in text or not _O_BESIDE_DIGIT.search(text):
+    """`text` with each letter O read as a zero, and l as a one, where it stands
+    among digits (a scanned letter's `O8/0l/27`), the same length: patterns of
+    numbers read it."""
+    if not _O_BESIDE_DIGIT.search(text):
         return text
     out = list(text)
     for m in _LETTER_O.finditer(text):
@@ -30,7 +32,7 @@ def scanned_digits(text: str) -> str:
             _DIGIT_BESIDE.search(text, max(0, m.start() - 2), m.start())
             and re.match(r"[ ./-]?\d", text[m.end() : m.end() + 2])
         ):
-            out[m.start() : m.end()] = m.group().replace("O", "0")
+            out[m.start() : m.end()] = m.group().replace("O", "0").replace("l", "1")
     return "".join(out)
 
 
