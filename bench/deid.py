@@ -1,6 +1,11 @@
 """Benchmark of the de-identifier on hand-written notes it was not built from
 and on the synthetic hospital's notes, each figure labelled with its set.
 
+- held-out 5, hand-written, unseen: `tests/privacy/deid_eval/held_out_5.jsonl`,
+  60 French hospital documents in 41 styles written on 2026-12-07 by an
+  evaluator who read neither the rules, the lexicons, the generator nor the
+  earlier sets' documents, frozen unrun, measured after the revision for
+  development 5: the one held-out figure;
 - development 5, hand-written: `tests/privacy/deid_eval/held_out_4.jsonl`,
   55 French hospital documents in 35 styles written on 2026-12-07 as held-out
   set 4 by an evaluator who read neither the rules, the lexicons, the
@@ -58,6 +63,7 @@ HAND_WRITTEN = Path(__file__).resolve().parents[1] / "tests" / "privacy" / "deid
 #: `held_out_3` development 4, `held_out_2` development 3 and `held_out`
 #: development 2, all read from 2026-12-07: seen, no longer held out).
 FILES = {
+    "held_out_5": HAND_WRITTEN / "held_out_5.jsonl",
     "held_out_4": HAND_WRITTEN / "held_out_4.jsonl",
     "held_out_3": HAND_WRITTEN / "held_out_3.jsonl",
     "held_out_2": HAND_WRITTEN / "held_out_2.jsonl",
@@ -88,6 +94,7 @@ TARGETS = {
     "notes_per_second": 200,
 }
 SETS = {
+    "held_out_5": "held-out 5, hand-written, unseen",
     "held_out_4": "development 5, read from 2026-12-07, seen",
     "held_out_3": "development 4, read from 2026-12-07, seen",
     "held_out_2": "development 3, read from 2026-12-07, seen",

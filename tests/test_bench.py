@@ -22,12 +22,14 @@ def test_deid_benchmark_reports_each_set_labelled_beside_the_targets(capsys, tmp
     result = deid.main(["--patients", "20", "--json", str(tmp_path / "d.json")])
     out = capsys.readouterr().out
     assert json.loads((tmp_path / "d.json").read_text()) == result
+    assert result["held_out_5"]["documents"] >= 60
     assert result["held_out_4"]["documents"] >= 55
     assert result["held_out_3"]["documents"] >= 46
     assert result["held_out_2"]["documents"] >= 40
     assert result["held_out"]["documents"] >= 40
     assert result["development"]["documents"] >= 36
     for name, tag in (
+        ("held_out_5", "held-out 5, hand-written, unseen"),
         ("held_out_4", "development 5, read from 2026-12-07, seen"),
         ("held_out_3", "development 4, read from 2026-12-07, seen"),
         ("held_out_2", "development 3, read from 2026-12-07, seen"),
