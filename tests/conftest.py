@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,12 @@ import pytest
 from entrepot.warehouse import Warehouse, resolve
 
 ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+
+
+def pytest_configure(config):
+    """The tests' Spark settings (tests/spark-conf/spark-defaults.conf) for the
+    suite's sessions and for the commands the tests run, which inherit them."""
+    os.environ["SPARK_CONF_DIR"] = str(Path(__file__).parent / "spark-conf")
 
 
 @pytest.fixture(scope="session")
