@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +12,12 @@ import pytest
 from entrepot.warehouse import Warehouse, resolve
 
 ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+
+
+def pytest_configure(config):
+    """The tests' Spark settings (tests/spark-conf/spark-defaults.conf) for the
+    suite's sessions and for the commands the tests run, which inherit them."""
+    os.environ["SPARK_CONF_DIR"] = str(Path(__file__).parent / "spark-conf")
 
 
 @pytest.fixture(scope="session")
@@ -51,24 +59,46 @@ def engine(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def warehouse_copy(tmp_path_factory):
+def built_once(tmp_path_factory):
+    """`once(name, build)`: a folder that `build(folder)` filled, built by the
+    first of this run's test processes to ask for it (the others wait, then
+    read it: nothing writes to it but its build). pytest-xdist's workers share
+    the folder their base folders are in; without xdist, the base folder."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+    def once(name: str, build) -> Path:
+        folder, built = shared / name, shared / f"{name}.built"
+        with (shared / f"{name}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed
+            if not built.exists():
+                shutil.rmtree(folder, ignore_errors=True)  # a failed build's
+                folder.mkdir()
+                build(folder)
+                built.touch()
+        return folder
+
+    return once
+
+
+@pytest.fixture(scope="session")
+def warehouse_copy(built_once):
     """`copy(uri, name, build)`: a copy at `uri`, open, of the warehouse that
-    `build(template_uri)` made once per test process and engine under `name`
+    `build(template_uri)` made once per test run and engine under `name`
     (a Spark warehouse is a folder of files, a DuckDB one a file)."""
-    made: dict[tuple[str, str], Path] = {}
 
     def copy(uri: str | Path, name: str, build) -> Warehouse:
         location = resolve(uri)
-        key = (name, location.engine)
-        if key not in made:
-            template = warehouse_uri(location.engine, tmp_path_factory.mktemp(name))
-            build(template)
-            made[key] = resolve(template).path
+        folder = built_once(
+            f"{name}-{location.engine}",
+            lambda folder: build(warehouse_uri(location.engine, folder)),
+        )
+        template = resolve(warehouse_uri(location.engine, folder)).path
         location.path.parent.mkdir(parents=True, exist_ok=True)
         if location.engine == "spark":
-            shutil.copytree(made[key], location.path)
+            shutil.copytree(template, location.path)
         else:
-            shutil.copy(made[key], location.path)
+            shutil.copy(template, location.path)
         return Warehouse.open(uri)
 
     return copy
@@ -77,7 +107,7 @@ def warehouse_copy(tmp_path_factory):
 @pytest.fixture(scope="session")
 def new_warehouse(warehouse_copy):
     """Create a warehouse at a URI, as `Warehouse.create` does, by copying the
-    one it made once per test process, engine and vocabulary (the schema costs
+    one it made once per test run, engine and vocabulary (the schema costs
     ~0.5 s on DuckDB, seconds on Spark; the vocabulary on Spark, tens of jobs)."""
 
     def new(uri: str | Path, *, vocabulary: bool = False) -> Warehouse:

@@ -116,7 +116,7 @@ def write_tables(wh: Warehouse, tables: dict[str, pa.Table]) -> None:
 
 
 def _tiny_copy(warehouse_copy, engine: str, folder) -> Warehouse:
-    """A copy of the tiny warehouse (built once per test process and engine)."""
+    """A copy of the tiny warehouse (built once per test run and engine)."""
     return warehouse_copy(
         warehouse_uri(engine, folder), "tiny", lambda uri: build_tiny(uri).close()
     )

@@ -40,15 +40,17 @@ def table_rows(wh: Warehouse, name: str, leave_out=frozenset()) -> list[tuple]:
 
 
 @pytest.fixture(scope="session")
-def hospital(tmp_path_factory) -> Path:
-    """A folder with `synth.duckdb` (the reference OMOP rows) and `raw/`."""
+def hospital(built_once) -> Path:
+    """A folder with `synth.duckdb` (the reference OMOP rows) and `raw/`,
+    made once per test run: read it, or copy what you write to."""
     from entrepot.synth import generate_hospital
 
-    folder = tmp_path_factory.mktemp("hospital")
-    generate_hospital(
-        folder / "synth.duckdb", patients=40, seed=3, raw=folder / "raw", workers=1
-    )
-    return folder
+    def generate(folder: Path) -> None:
+        generate_hospital(
+            folder / "synth.duckdb", patients=40, seed=3, raw=folder / "raw", workers=1
+        )
+
+    return built_once("privacy-hospital", generate)
 
 
 @pytest.fixture(scope="session")
@@ -73,32 +75,40 @@ def ingested(ingested_file, tmp_path) -> Warehouse:
 
 
 @pytest.fixture(scope="session")
-def spark_ingested(hospital, tmp_path_factory, spark_session) -> tuple[Path, dict]:
+def spark_ingested(
+    hospital, built_once, tmp_path_factory, spark_session
+) -> tuple[Path, dict]:
     """A Spark warehouse made by the `entrepot ingest` command from the raw
-    extracts (copied per test), and what the command printed."""
+    extracts, once per test run (copied here per process, its vault and audit
+    anchor beside it; copied per test), and what the command printed."""
+
+    def ingest(folder: Path) -> None:
+        Warehouse.create(f"spark:{folder / 'eds'}", vocabulary=False).close()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "entrepot",
+                "ingest",
+                str(hospital / "raw"),
+                "--warehouse",
+                f"spark:{folder / 'eds'}",
+                "--key-file",
+                str(_write_key(folder / "key")),
+                "--json",
+                "--quiet",
+            ],
+            cwd=folder,  # Spark's own files (metastore, logs) stay out of the tree
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        (folder / "printed.json").write_text(done.stdout)
+
     folder = tmp_path_factory.mktemp("spark-ingested")
-    Warehouse.create(f"spark:{folder / 'eds'}", vocabulary=False).close()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "entrepot",
-            "ingest",
-            str(hospital / "raw"),
-            "--warehouse",
-            f"spark:{folder / 'eds'}",
-            "--key-file",
-            str(_write_key(folder / "key")),
-            "--json",
-            "--quiet",
-        ],
-        cwd=folder,  # Spark's own files (metastore, logs) stay out of the tree
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return folder / "eds", json.loads(done.stdout)
+    shutil.copytree(built_once("spark-ingested", ingest), folder, dirs_exist_ok=True)
+    return folder / "eds", json.loads((folder / "printed.json").read_text())
 
 
 @pytest.fixture

@@ -89,11 +89,14 @@ def stop(processes: list[subprocess.Popen]) -> None:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """A master and two workers (1 core, 1 GB each) on 127.0.0.1: its URL, the
-    environment its clients run with (their settings in spark-defaults.conf),
-    and the workers' folders."""
+    environment its clients run with (their settings in spark-defaults.conf:
+    the suite's, then `CLIENT_SETTINGS`), and the workers' folders."""
     folder = tmp_path_factory.mktemp("cluster")
     (folder / "conf").mkdir()
-    (folder / "conf" / "spark-defaults.conf").write_text(CLIENT_SETTINGS)
+    suite = Path(os.environ["SPARK_CONF_DIR"]) / "spark-defaults.conf"
+    (folder / "conf" / "spark-defaults.conf").write_text(
+        suite.read_text() + CLIENT_SETTINGS
+    )
     env = {
         **os.environ,
         "SPARK_HOME": str(spark_home()),
