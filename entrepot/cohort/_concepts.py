@@ -1,4 +1,5 @@
-"""Concept sets resolved to concept ids, with Circe's rules, in one query.
+"""Concept sets resolved to concept ids, with Circe's rules, in one query
+whose size does not grow with them: every set's items are one small table.
 
 Included: the concepts themselves (if in `concept`), their valid descendants
 (`concept_ancestor`), and with `mapped` the source concepts that 'Maps to' them;
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from entrepot.cohort._context import Context
 from entrepot.cohort._model import ConceptItem, ConceptSet
@@ -44,79 +46,64 @@ def code_ids(
     return found
 
 
-class _Vocabulary:
-    """The three vocabulary tables, read once, with concept ids as int64."""
-
-    def __init__(self, ctx: Context) -> None:
-        concept = ctx.table("concept")
-        self.concept = concept.select(
-            concept_id=concept.concept_id.cast("int64"),
-            invalid_reason=concept.invalid_reason,
+def _items(ctx: Context, sets: dict[str, ConceptSet], codes: dict) -> ir.Table:
+    """Every item of every set as a row of one small table: (concept_set,
+    concept_id, descendants, mapped, exclude)."""
+    rows = [
+        (name, i.concept_id if i.code is None else codes[(i.vocabulary, i.code)], i)
+        for name, s in sets.items()
+        for i in s.items
+    ]
+    return ctx.wh.store.from_arrow(
+        pa.table(
+            {
+                "concept_set": pa.array([n for n, _, _ in rows], pa.string()),
+                "concept_id": pa.array([c for _, c, _ in rows], pa.int64()),
+                "descendants": pa.array([i.descendants for *_, i in rows]),
+                "mapped": pa.array([i.mapped for *_, i in rows]),
+                "exclude": pa.array([i.exclude for *_, i in rows]),
+            }
         )
-        ca = ctx.table("concept_ancestor")
-        self.ancestor = ca.select(
-            ancestor=ca.ancestor_concept_id.cast("int64"),
-            descendant=ca.descendant_concept_id.cast("int64"),
+    )
+
+
+def _found(ctx: Context, items: ir.Table, mapped: bool) -> ir.Table:
+    """(concept_set, exclude, concept_id): each item's concept if in
+    `concept`, the valid descendants of those with `descendants`, and with
+    `mapped` the source concepts that 'Maps to' any of them (Circe's rules)."""
+    concept = ctx.table("concept")
+    concept = concept.select(
+        cid=concept.concept_id.cast("int64"), invalid_reason=concept.invalid_reason
+    )
+    ca = ctx.table("concept_ancestor")
+    below = ca.select(
+        ancestor=ca.ancestor_concept_id.cast("int64"),
+        descendant=ca.descendant_concept_id.cast("int64"),
+    )
+    keys = ("concept_set", "exclude", "mapped")
+    own = items.join(concept, items.concept_id == concept.cid).select(
+        *keys, "concept_id"
+    )
+    valid = concept.filter(concept.invalid_reason.isnull())
+    wide = items.filter(items.descendants)
+    wide = wide.join(below, wide.concept_id == below.ancestor)
+    wide = wide.join(valid, wide.descendant == valid.cid)
+    found = ibis.union(
+        own, wide.select(*keys, concept_id=wide.descendant), distinct=True
+    )
+    if mapped:
+        cr = ctx.table("concept_relationship")
+        maps = cr.filter(
+            (cr.relationship_id == "Maps to") & cr.invalid_reason.isnull()
+        ).select(
+            source=cr.concept_id_1.cast("int64"), target=cr.concept_id_2.cast("int64")
         )
-        self.relationship = None
-        if ctx.has("concept_relationship"):
-            cr = ctx.table("concept_relationship")
-            self.relationship = cr.filter(
-                (cr.relationship_id == "Maps to") & cr.invalid_reason.isnull()
-            ).select(
-                source=cr.concept_id_1.cast("int64"),
-                target=cr.concept_id_2.cast("int64"),
-            )
-
-    def plain(self, ids: list[int], descendants: list[int]) -> ir.Table:
-        """The concepts, and the valid descendants of some (Circe's sub-query)."""
-        parts = [
-            self.concept.filter(self.concept.concept_id.isin(ids)).select("concept_id")
-        ]
-        if descendants:
-            valid = self.concept.filter(self.concept.invalid_reason.isnull())
-            below = self.ancestor.filter(self.ancestor.ancestor.isin(descendants))
-            parts.append(
-                valid.join(below, valid.concept_id == below.descendant).select(
-                    "concept_id"
-                )
-            )
-        return ibis.union(*parts, distinct=True)
-
-    def side(self, items: list[tuple[ConceptItem, int]]) -> ir.Table | None:
-        """One side (include or exclude) of a concept set."""
-        if not items:
-            return None
-        ids = [c for _, c in items]
-        result = self.plain(ids, [c for i, c in items if i.descendants])
-        mapped = [(i, c) for i, c in items if i.mapped]
-        if mapped and self.relationship is not None:
-            targets = self.plain(
-                [c for _, c in mapped], [c for i, c in mapped if i.descendants]
-            )
-            r = self.relationship
-            sources = r.semi_join(targets, r.target == targets.concept_id)
-            result = ibis.union(
-                result, sources.select(concept_id=sources.source), distinct=True
-            )
-        return result
-
-
-def _set_expression(
-    vocab: _Vocabulary, name: str, concept_set: ConceptSet, codes: dict
-) -> ir.Table:
-    sides = []
-    for excluded in (False, True):
-        items = [i for i in concept_set.items if i.exclude == excluded]
-        ids = [
-            i.concept_id if i.code is None else codes[(i.vocabulary, i.code)]
-            for i in items
-        ]
-        sides.append(vocab.side(list(zip(items, ids, strict=True))))
-    included, excluded = sides
-    if excluded is not None:
-        included = included.anti_join(excluded, "concept_id")
-    return included.select(concept_set=ibis.literal(name), concept_id="concept_id")
+        onto = found.filter(found.mapped)
+        onto = onto.join(maps, onto.concept_id == maps.target)
+        found = ibis.union(
+            found, onto.select(*keys, concept_id=onto.source), distinct=True
+        )
+    return found.select("concept_set", "exclude", "concept_id")
 
 
 def resolve_concept_sets(
@@ -127,17 +114,29 @@ def resolve_concept_sets(
         return {}
     codes = code_ids(ctx, [i for s in sets.values() for i in s.items], source)
 
+    mapped = any(i.mapped for s in sets.values() for i in s.items) and ctx.has(
+        "concept_relationship"
+    )
+
     def expression() -> ir.Table:
-        vocab = _Vocabulary(ctx)
-        parts = [_set_expression(vocab, name, s, codes) for name, s in sets.items()]
-        return ibis.union(*parts, distinct=False)
+        found = _found(ctx, _items(ctx, sets, codes), mapped)
+        kept = found.filter(~found.exclude)
+        dropped = found.filter(found.exclude)
+        return (
+            kept.anti_join(
+                dropped,
+                (kept.concept_set == dropped.concept_set)
+                & (kept.concept_id == dropped.concept_id),
+            )
+            .select("concept_set", "concept_id")
+            .distinct()
+        )
 
     key = (
         "concepts",
         tuple((name, s.model_dump_json()) for name, s in sets.items()),
         tuple(sorted(codes.items())),
-        any(i.mapped for s in sets.values() for i in s.items)
-        and ctx.has("concept_relationship"),
+        mapped,
     )
     rows = fetch(ctx.wh.store, key, expression).to_pylist()
     resolved: dict[str, list[int]] = {name: [] for name in sets}

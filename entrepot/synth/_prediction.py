@@ -147,7 +147,7 @@ def plant(
     day = coded["condition_start_date"].cast(pa.int32()).to_numpy()
     stay = np.searchsorted(s.id, coded["visit_occurrence_id"].to_numpy())
     index_rows = _starts(code, spec.index_codes) & (s.kind[stay] == MCO)
-    order = np.lexsort((day[index_rows], who[index_rows]))
+    order = np.lexsort((s.id[stay[index_rows]], day[index_rows], who[index_rows]))
     rows = np.flatnonzero(index_rows)[order]
     person, at = np.unique(who[rows], return_index=True)
     index_stay = stay[rows[at]]

@@ -306,9 +306,10 @@ def _commit(
             tx.append("entrepot", name, rows)
         for name, table in checked.items():
             spec = cdm_table(name)
-            tx.append(
-                "results" if spec.role == "results" else "cdm", name, table.good()
-            )
+            rows = table.good()
+            if spec.clustered_by:
+                rows = rows.order_by(*spec.clustered_by)
+            tx.append("results" if spec.role == "results" else "cdm", name, rows)
             if result.quarantined[name]:
                 tx.append(
                     "entrepot",

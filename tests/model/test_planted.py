@@ -29,9 +29,9 @@ WITH hf AS (
   FROM condition_occurrence c
   JOIN visit_occurrence v USING (visit_occurrence_id)
   WHERE c.condition_source_value LIKE 'I50%' AND v.visit_source_value = 'MCO'
-), idx AS (
-  SELECT person_id, arg_min(visit_occurrence_id, day) AS stay, min(day) AS day
-  FROM hf GROUP BY person_id
+), idx AS (  -- of two first stays on the same day, the one with the lower id
+  SELECT person_id, visit_occurrence_id AS stay, day FROM hf
+  QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY day, visit_occurrence_id) = 1
 )
 SELECT i.person_id, i.day,
   date_diff('day', p.birth_datetime::DATE, i.day) / 365.25 AS age,

@@ -42,6 +42,22 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "cohort": ("cohort_definition_id", "subject_id", "cohort_start_date"),
 }
 
+#: Event tables whose rows each load writes ordered by their concept, then
+#: person: a scan for a few concepts (a cohort's criterion) then reads only the
+#: blocks whose range of concept ids holds them (DuckDB's zone maps, Parquet's
+#: row-group statistics) instead of every row.
+CLUSTERED: dict[str, tuple[str, ...]] = {
+    "condition_occurrence": ("condition_concept_id", "person_id"),
+    "device_exposure": ("device_concept_id", "person_id"),
+    "drug_exposure": ("drug_concept_id", "person_id"),
+    "measurement": ("measurement_concept_id", "person_id"),
+    "observation": ("observation_concept_id", "person_id"),
+    "procedure_occurrence": ("procedure_concept_id", "person_id"),
+    "specimen": ("specimen_concept_id", "person_id"),
+    "visit_detail": ("visit_detail_concept_id", "person_id"),
+    "visit_occurrence": ("visit_concept_id", "person_id"),
+}
+
 
 def _ibis_type(datatype: str) -> dt.DataType:
     if datatype == "integer":
@@ -99,6 +115,11 @@ class Table:
         """The primary key, or the natural key that makes rows unique."""
         pk = tuple(f.name for f in self.fields if f.primary_key)
         return pk or NATURAL_KEYS.get(self.name, tuple(self.columns))
+
+    @property
+    def clustered_by(self) -> tuple[str, ...]:
+        """The columns a load orders its rows by (none: as they come)."""
+        return CLUSTERED.get(self.name, ())
 
     @property
     def schema(self) -> ibis.Schema:
