@@ -188,8 +188,8 @@ def _check(
             *key, _repeated=ibis.literal(True)
         )
         rows = rows.left_join(repeated, key).select(*rows.columns, "_repeated")
-    present = int(target.count().to_pyarrow().as_py())  # counted once
-    if present and _may_be_known(target, key, bounds):
+    present, may_be_known = _target_rows(target, key, bounds)
+    if may_be_known:
         known = (  # only the source's keys: never a whole table's distinct keys
             target.select(*key)
             .semi_join(typed.select(*key), key)
@@ -234,15 +234,22 @@ def _check(
     )
 
 
-def _may_be_known(
+def _target_rows(
     target: ir.Table, key: list[str], bounds: tuple[int, int] | None
-) -> bool:
-    """Whether some keys of the source may be in the (non-empty) target table."""
+) -> tuple[int, bool]:
+    """The rows of the target table, and whether some keys of the source (its
+    `bounds`, when known) may be among them; counted in one pass."""
     if bounds is None:
-        return True
+        present = int(target.count().to_pyarrow().as_py())
+        return present, bool(present)
     column = target[key[0]]
-    low, high = column.min().to_pyarrow().as_py(), column.max().to_pyarrow().as_py()
-    return not (bounds[1] < low or bounds[0] > high)
+    row = (
+        target.aggregate(n=target.count(), low=column.min(), high=column.max())
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    known = bool(row["n"]) and not (bounds[1] < row["low"] or bounds[0] > row["high"])
+    return int(row["n"]), known
 
 
 def _typed_rows(raw: ir.Table, spec: Table, source: str) -> ir.Table:
