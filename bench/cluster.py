@@ -17,6 +17,11 @@ patients × 30 features in under 2 minutes on 2 cores.
 `--labelled` instead scores every method, k chosen, against the labels of
 scikit-learn's wine, iris and breast cancer data sets (ARI).
 
+`--ceiling` instead simulates studies (`--patients`, 2,000) of the systemic
+sclerosis module's documented generating model and scores the Bayes
+classifier, which knows the true parameters: the best ARI any partition can
+reach on that model.
+
 `--synthetic` instead runs the study on synthetic hospitals, one per seed,
 `--patients` of them with systemic sclerosis given to `--share` of them
 (`entrepot synth --enrich systemic_sclerosis=SHARE`, no notes): the shipped
@@ -217,18 +222,28 @@ SSC_VIEWS = {
         "diffuse_skin",
         "raynaud",
         "digital_ulcers",
+        "pitting_scars",
+        "telangiectasia",
         "contractures",
         "calcinosis",
     ],
     "serology": ["anticentromere", "anti_scl70", "anti_rna_pol3"],
     "lung": ["lung_fibrosis", "fvc", "dlco", "pulmonary_hypertension"],
-    "heart": ["heart_involvement", "lvef", "conduction_blocks"],
+    "heart": [
+        "heart_involvement",
+        "diastolic_dysfunction",
+        "lvef",
+        "conduction_blocks",
+    ],
     "kidney": ["renal_crisis", "creatinine", "proteinuria"],
     "muscles, joints, gut": [
         "creatine_kinase",
         "myositis",
+        "muscle_atrophy",
         "synovitis",
+        "tendon_friction_rubs",
         "oesophagus",
+        "stomach",
         "intestine",
         "crp",
     ],
@@ -391,6 +406,77 @@ def synthetic(
     }
 
 
+def generating_model():
+    """The systemic sclerosis module's subtypes as its documented latent class
+    model: their weights, and per variable (skin extent, each complication,
+    each test of the subtypes) its kind ("flag": a probability per subtype;
+    "number": a mean and an SD per subtype) and the share of patients in whom
+    it is recorded. Complications' own lab effects are not in it."""
+    from entrepot.synth import load_modules
+
+    module = next(m for m in load_modules() if m.name == "systemic_sclerosis")
+    subtypes = module.subtypes
+    skin = [s.code_share for s in subtypes]
+    variables = {
+        "diffuse_skin": (
+            "flag",
+            [[c["M34.0"] / (c["M34.0"] + c["M34.1"])] for c in skin],
+            1 - skin[0]["M34.9"],
+        )
+    }
+    for c in module.complications:
+        chances = [[s.complications.get(c.name, c.probability)] for s in subtypes]
+        variables[c.name] = ("flag", chances, 1.0)
+    for j, lab in enumerate(subtypes[0].labs):
+        effects = [s.labs[j] for s in subtypes]
+        if lab.value is None:
+            variables[lab.loinc] = ("flag", [[e.positive] for e in effects], lab.share)
+        else:
+            spread = [[e.value.mean, e.value.sd] for e in effects]
+            variables[lab.loinc] = ("number", spread, lab.share)
+    weights = np.array([s.weight for s in subtypes])
+    return weights / weights.sum(), variables
+
+
+def ceiling(studies: int = 20, patients: int = 2000, seed: int = 0) -> dict:
+    """The best any partition can do on the module's generating model: in
+    `studies` simulated studies, the ARI (and accuracy) of the Bayes
+    classifier, each patient given their most probable subtype under the true
+    parameters, missing values left out."""
+    from sklearn.metrics import adjusted_rand_score
+
+    weights, variables = generating_model()
+    rng = np.random.default_rng(seed)
+    ari, accuracy = [], []
+    for _ in range(studies):
+        truth = rng.choice(len(weights), patients, p=weights)
+        posterior = np.tile(np.log(weights), (patients, 1))
+        for kind, parameters, share in variables.values():
+            parameters = np.array(parameters)
+            known = rng.random(patients) < share
+            if kind == "flag":
+                p = parameters[:, 0]
+                x = rng.random(patients) < p[truth]
+                fit = np.where(x[:, None], np.log(p), np.log1p(-p))
+            else:
+                mean, sd = parameters[:, 0], parameters[:, 1]
+                x = rng.normal(mean[truth], sd[truth])
+                fit = -0.5 * ((x[:, None] - mean) / sd) ** 2 - np.log(sd)
+            posterior[known] += fit[known]
+        found = posterior.argmax(axis=1)
+        ari.append(adjusted_rand_score(truth, found))
+        accuracy.append(float((found == truth).mean()))
+    return {
+        "studies": studies,
+        "patients": patients,
+        "variables": len(variables),
+        "mean_ari": round(float(np.mean(ari)), 3),
+        "min_ari": round(min(ari), 3),
+        "max_ari": round(max(ari), 3),
+        "accuracy": round(float(np.mean(accuracy)), 3),
+    }
+
+
 def _print_run(r: dict) -> None:
     print(
         f"seed {r['seed']}: {r['persons']:,} persons in the cohort, "
@@ -451,6 +537,12 @@ def main(argv: list[str] | None = None) -> dict:
         help="instead: the study on synthetic hospitals, scored against their "
         "planted systemic sclerosis subtypes",
     )
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="instead: the Bayes classifier's ARI on the systemic sclerosis "
+        "module's generating model (simulated studies of --patients)",
+    )
     parser.add_argument("--seeds", type=_seeds, default=[0], help="0-9 or 0,3,5")
     parser.add_argument("--share", type=float, default=0.77)
     parser.add_argument(
@@ -459,6 +551,17 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
+    if args.ceiling:
+        f = ceiling(patients=args.patients or 2000, seed=args.seed)
+        print(
+            f"Bayes classifier on the module's model, {f['studies']} studies of "
+            f"{f['patients']:,} patients, {f['variables']} variables: ARI "
+            f"{f['mean_ari']} ({f['min_ari']}–{f['max_ari']}), accuracy "
+            f"{f['accuracy']}"
+        )
+        if args.json:
+            args.json.write_text(json.dumps(f, indent=2))
+        return f
     if args.synthetic:
         print(
             f"synthetic hospitals: {args.patients or 2600:,} patients, systemic "

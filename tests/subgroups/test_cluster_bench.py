@@ -113,5 +113,25 @@ def test_the_synthetic_study_is_scored_against_the_planted_subtypes(
     assert "ward: mean ARI " in out and "right k in " in out
 
 
+def test_the_ceiling_scores_the_bayes_classifier_on_the_module(capsys, tmp_path):
+    """--ceiling: the module's 30 variables, simulated; the Bayes classifier
+    recovers most of the six subtypes, and no clustering could do better."""
+    figures = bench.main(
+        ["--ceiling", "--patients", "600", "--json", str(tmp_path / "b.json")]
+    )
+    assert json.loads((tmp_path / "b.json").read_text()) == figures
+    assert (figures["studies"], figures["patients"], figures["variables"]) == (
+        20,
+        600,
+        30,
+    )
+    assert 0.8 < figures["min_ari"] <= figures["mean_ari"] <= figures["max_ari"] < 1
+    assert 0.9 < figures["accuracy"] < 1
+    assert (
+        "Bayes classifier on the module's model, 20 studies of 600"
+        in capsys.readouterr().out
+    )
+
+
 def test_seeds_are_a_range_or_a_list():
     assert bench._seeds("0-3") == [0, 1, 2, 3] and bench._seeds("100,7") == [100, 7]

@@ -492,6 +492,8 @@ SOBANSKI = [
     "pulmonary_hypertension", "heart_involvement", "lvef", "conduction_blocks",
     "renal_crisis", "creatinine", "proteinuria", "creatine_kinase", "myositis",
     "synovitis", "contractures", "oesophagus", "intestine", "calcinosis", "crp",
+    "tendon_friction_rubs", "muscle_atrophy", "stomach", "diastolic_dysfunction",
+    "telangiectasia", "pitting_scars",
 ]  # fmt: skip
 
 

@@ -182,7 +182,8 @@ def test_complications_come_after_onset(sql):
            WHERE t.module = 'systemic_sclerosis'
              AND c.condition_source_value IN ('J841', 'I272', 'N085', 'I428', 'L984',
                                                'I730', 'I459', 'M6590', 'M2454', 'K224',
-                                               'K598', 'L942', 'M6289')
+                                               'K598', 'L942', 'M6289', 'M678', 'M625',
+                                               'K318', 'I518', 'I788', 'L905')
              AND c.condition_start_date < t.onset_date"""
     ) == [(0,)]
 

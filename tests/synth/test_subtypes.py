@@ -32,6 +32,12 @@ CONDITIONS = {
     "intestine": "K598",
     "calcinosis": "L942",
     "myopathy": "M6289",
+    "tendon_friction_rubs": "M678",
+    "muscle_atrophy": "M625",
+    "stomach": "K318",
+    "diastolic_dysfunction": "I518",
+    "telangiectasia": "I788",
+    "pitting_scars": "L905",
 }
 #: Binary variables: autoantibodies (missing when never tested).
 ANTIBODIES = {"aca": "16570-4", "scl70": "5348-8", "rna_pol3": "89513-6"}
@@ -153,6 +159,28 @@ def test_six_subtypes_are_planted(study):
     weights = sum(s.weight for s in module.subtypes)
     for s in module.subtypes:
         assert counts[s.name] / total == pytest.approx(s.weight / weights, abs=0.03)
+
+
+def test_the_declared_model_bounds_every_variable():
+    """The module's own parameters: between any two subtypes, at most 0.5 in
+    probability or 1.5 between-patient SDs in mean, and each of the 30
+    variables differs between some two of them."""
+    from bench.cluster import generating_model
+
+    weights, model = generating_model()
+    assert len(model) == 30 and len(weights) == 6
+    gaps = {}
+    for name, (kind, parameters, _) in model.items():
+        pairs = itertools.combinations(parameters, 2)
+        if kind == "flag":
+            gap = max(abs(a[0] - b[0]) for a, b in pairs)
+        else:
+            gap = max(abs(a[0] - b[0]) / max(a[1], b[1]) for a, b in pairs)
+        gaps[name] = round(gap, 6)
+    flags = [g for name, g in gaps.items() if model[name][0] == "flag"]
+    numbers = [g for name, g in gaps.items() if model[name][0] == "number"]
+    assert (len(flags), max(flags), min(flags)) == (23, 0.42, 0.4)
+    assert (len(numbers), max(numbers), min(numbers)) == (7, 1.2, 1.2)
 
 
 def test_no_single_variable_separates_two_subtypes(study):
