@@ -1,9 +1,9 @@
-"""Integrity of the sets written as held-out sets 2 to 5 (`deid_eval/held_out_2.jsonl`,
-`held_out_3.jsonl`, `held_out_4.jsonl`, `held_out_5.jsonl`).
+"""Integrity of the sets written as held-out sets 2 to 6 (`deid_eval/held_out_2.jsonl`,
+`held_out_3.jsonl`, `held_out_4.jsonl`, `held_out_5.jsonl`, `held_out_6.jsonl`).
 
 Reads only the evaluation files and the de-identifier's label vocabulary (`LABELS`): it
-checks the annotations against the text, that no surname of sets 3 to 5 comes from an
-earlier set, and that sets 4 and 5 are what their sources build; it runs no de-identifier."""
+checks the annotations against the text, that no surname of sets 3 to 6 comes from an
+earlier set, and that sets 4 to 6 are what their sources build; it runs no de-identifier."""
 
 import itertools
 import json
@@ -54,11 +54,13 @@ SETS = {
     "held_out_3": (_load("held_out_3.jsonl"), 46),
     "held_out_4": (_load("held_out_4.jsonl"), 50),
     "held_out_5": (_load("held_out_5.jsonl"), 55),
+    "held_out_6": (_load("held_out_6.jsonl"), 60),
 }
 #: The sets whose surnames must be new, each with the sets written before it.
 EARLIER = {"held_out_3": ("documents.jsonl", "held_out.jsonl", "held_out_2.jsonl")}
 EARLIER["held_out_4"] = (*EARLIER["held_out_3"], "held_out_3.jsonl")
 EARLIER["held_out_5"] = (*EARLIER["held_out_4"], "held_out_4.jsonl")
+EARLIER["held_out_6"] = (*EARLIER["held_out_5"], "held_out_5.jsonl")
 EVERY_DOC = [
     pytest.param(doc, id=f"{name}-{doc['id']}")
     for name, (docs, _) in SETS.items()
@@ -149,7 +151,7 @@ def test_patient_record_is_in_the_fields_of_an_identity(name):
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", patient["birth_date"]), doc["id"]
 
 
-@pytest.mark.parametrize("name", ["held_out_4", "held_out_5"])
+@pytest.mark.parametrize("name", ["held_out_4", "held_out_5", "held_out_6"])
 def test_built_from_its_sources(name):
     """The JSONL is, byte for byte, what `build_held_out.py` makes of `NAME_src/`."""
     built = build_held_out.build(HERE / f"{name}_src")

@@ -1,4 +1,4 @@
-"""Converter for the hand-written held-out sets 4 and 5: a folder `held_out_N_src/` of `NN.txt`
+"""Converter for the hand-written held-out sets 4 to 6: a folder `held_out_N_src/` of `NN.txt`
 (a header of `key: value` lines with `id`, `style` and the `patient` record as JSON, `===`,
 then the text with identifiers marked `[[value|LABEL]]` and medical terms `{{term}}`) to
 `held_out_N.jsonl` beside the folder.
