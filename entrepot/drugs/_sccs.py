@@ -322,9 +322,9 @@ def sccs_intervals_each(
 
     With `adjust` (ATC codes), the days 1 to the last window's end after each
     start of each of those drugs are a window of their own (numbered after the
-    others, one per drug, not reported; a drug's own windows come first), so
-    that another drug's effect is not taken for control time (a multiple-
-    exposure case series, Simpson et al. 2013)."""
+    others, one per drug, not reported; a day in one is in none of the drug's
+    own), so that another drug's effect is taken neither for control time nor
+    for the drug's (a multiple-exposure case series, Simpson et al. 2013)."""
     windows = _checked(windows, age_band_years, season)
     if not drugs:
         return {}
