@@ -135,7 +135,7 @@ def _event_rows(wh, code: str, truth: list[dict]) -> list[dict]:
     found = signals(wh, outcome, name=code)
     by_atc = {s.atc: s for s in found.signals}
     controls = sorted(r["drug_atc"] for r in truth if r["subtype"] == "control")
-    series = sccs_each(wh, outcome, controls)
+    series = sccs_each(wh, outcome, controls, adjust=found.adjusted_for)
     windows = {
         c: None if isinstance(series[c], DrugInputError) else series[c].windows[0]
         for c in controls

@@ -7,8 +7,9 @@ negative start makes a pre-exposure window; an exposure is an episode of
 refills, see `exposure_starts`; a day in windows of two episodes counts in the
 lowest-numbered; with `start_day`, the day of each start is a window of its
 own, after the others and not reported, so that an outcome recorded with the
-prescription, at the same admission, is not taken for control time), the
-rest being the person's own control time, and calendar
+prescription, at the same admission, is not taken for control time; with
+`adjust`, other drugs' risk periods are windows too, fitted, not reported, and
+first), the rest being the person's own control time, and calendar
 months, so that each interval has one age band (from the first day of the
 birth month) and one season. The engine builds the intervals and returns them aggregated
 (person, window, age band, season, days, events); only that table is fitted.
@@ -102,10 +103,12 @@ def sccs(
     gap_days: int = PERSISTENCE_DAYS,
     start_day: bool = True,
     decision: Decision | None = None,
+    adjust: tuple[str, ...] = (),
 ) -> SccsResult:
     """The IRR of each risk window after the starts of `drug` (an ATC code)
     for `outcome`, against the cases' own control time, adjusted for age
-    bands and seasons (None: not adjusted)."""
+    bands and seasons (None: not adjusted) and for the `adjust` drugs' risk
+    (see `sccs_intervals_each`)."""
     table = sccs_intervals(
         wh,
         outcome,
@@ -116,6 +119,7 @@ def sccs(
         gap_days=gap_days,
         start_day=start_day,
         decision=decision,
+        adjust=adjust,
     )
     return fit_intervals(table, drug, _checked(windows, age_band_years, season))
 
@@ -150,10 +154,11 @@ def fit_intervals(table: pa.Table, drug: str, windows) -> SccsResult:
         columns += _levels(col[name], col["days"])
     x = np.column_stack(columns).astype(float)
     keep_x = varies(col["person_id"], x)
-    if not keep_x[: len(fitted)].all():
+    if not all(keep_x[k] for k, i in enumerate(fitted) if i <= len(windows)):
         raise DrugInputError(
             f"no case of the outcome has both time exposed to {drug} and control time"
         )
+    fitted = [i for k, i in enumerate(fitted) if keep_x[k]]  # others' windows
     person = col["person_id"]
     x, days, ys = x[:, keep_x], col["days"].astype(float), col["events"]
     at = list(range(len(fitted)))  # the windows' columns come first
@@ -237,10 +242,12 @@ def sccs_intervals(
     gap_days: int = PERSISTENCE_DAYS,
     start_day: bool = True,
     decision: Decision | None = None,
+    adjust: tuple[str, ...] = (),
 ) -> pa.Table:
     """The cases' intervals, aggregated: (person_id, window: 0 for control
-    time, else the risk window's number from 1, the start's day after them;
-    age_band, season: 0 when not adjusted for; days; events), sorted."""
+    time, else the risk window's number from 1, the start's day after them,
+    then the `adjust` drugs'; age_band, season: 0 when not adjusted for;
+    days; events), sorted."""
     tables = sccs_intervals_each(
         wh,
         outcome,
@@ -251,6 +258,7 @@ def sccs_intervals(
         gap_days=gap_days,
         start_day=start_day,
         decision=decision,
+        adjust=adjust,
     )
     return tables[drug.strip().upper()]
 
@@ -266,10 +274,13 @@ def sccs_each(
     gap_days: int = PERSISTENCE_DAYS,
     start_day: bool = True,
     decision: Decision | None = None,
+    adjust: tuple[str, ...] = (),
 ) -> dict[str, SccsResult | DrugInputError]:
     """`sccs` of each drug (ATC codes, upper-cased as the keys), the intervals
     of all of them built in one pass of the engine; a drug whose case series
-    cannot be fitted gets the error `sccs` would raise."""
+    cannot be fitted gets the error `sccs` would raise. Each drug's model is
+    adjusted for the risk of the `adjust` drugs but itself (see
+    `sccs_intervals_each`)."""
     tables = sccs_intervals_each(
         wh,
         outcome,
@@ -280,6 +291,7 @@ def sccs_each(
         gap_days=gap_days,
         start_day=start_day,
         decision=decision,
+        adjust=adjust,
     )
     checked = _checked(windows, age_band_years, season)
     out: dict[str, SccsResult | DrugInputError] = {}
@@ -302,42 +314,72 @@ def sccs_intervals_each(
     gap_days: int = PERSISTENCE_DAYS,
     start_day: bool = True,
     decision: Decision | None = None,
+    adjust: tuple[str, ...] = (),
 ) -> dict[str, pa.Table]:
     """`sccs_intervals` of each drug (ATC codes, upper-cased as the keys), in
     one query: every case's control-time intervals once, and each drug's
-    intervals of the cases it was started by."""
+    intervals of the cases it was started by.
+
+    With `adjust` (ATC codes), the days 1 to the last window's end after each
+    start of each of those drugs are a window of their own (numbered after the
+    others, one per drug, not reported; a day in one is in none of the drug's
+    own), so that another drug's effect is taken neither for control time nor
+    for the drug's (a multiple-exposure case series, Simpson et al. 2013)."""
     windows = _checked(windows, age_band_years, season)
     if not drugs:
         return {}
     decision = decision or Decision.unscoped(wh)
+    adjust = tuple(sorted({a.strip().upper() for a in adjust}))
     c = wh.store.materialize(cases(wh, decision, outcome))  # read four times
     starts = exposure_starts_each(
-        wh, decision, drugs, gap_days, persons=c.select("person_id")
+        wh, decision, [*drugs, *adjust], gap_days, persons=c.select("person_id")
     )
+    own = [*windows, (0, 0)] if start_day else windows
     return case_intervals(
         wh,
         c,
         wh.store.materialize(starts),
         sorted({d.strip().upper() for d in drugs}),
-        [*windows, (0, 0)] if start_day else windows,
+        own,
         age_band_years,
         season,
+        {a: (1, max(b for _, b in windows)) for a in adjust},
     )
 
 
 def case_intervals(
-    wh, c: ir.Table, starts: ir.Table, drugs, windows, age_band_years, season
+    wh,
+    c: ir.Table,
+    starts: ir.Table,
+    drugs,
+    windows,
+    age_band_years,
+    season,
+    adjust: dict | None = None,
 ) -> dict[str, pa.Table]:
     """The interval table of each of `drugs` (ATC codes as in the `drug` column
     of `starts`, a table of `exposure_starts_each` of the cases `c`) over all
-    risk `windows`."""
+    risk `windows`, then one window (first day, last day) after the starts of
+    each drug of `adjust` (ATC code: window) but the table's own, which comes
+    before them: a day in another drug's window is not in its own."""
     units = c.mutate(drug=ibis.literal("", "string"))  # control time alone
-    users = starts.select("drug", "person_id").distinct()
+    users = starts.filter(starts.drug.isin(list(drugs)))
+    users = users.select("drug", "person_id").distinct()
     units = ibis.union(
         units, c.join(users, "person_id").select(*units.columns), distinct=False
     )
     units = wh.store.materialize(units)
-    risks = wh.store.materialize(_risk_windows(starts, windows))
+    risks = _risk_windows(starts.filter(starts.drug.isin(list(drugs))), windows)
+    for k, (atc, (a, b)) in enumerate(sorted((adjust or {}).items())):
+        other = starts.filter(starts.drug == atc).select("person_id", "exposure_start")
+        mine = units.filter(units.drug != atc).select("drug", "person_id")
+        other = mine.join(other, "person_id")
+        risks = ibis.union(
+            risks,
+            _risk_windows(other, [(a, b)], len(windows) + 1 + k, rank=k - len(adjust)),
+            distinct=False,
+        )
+    risks = wh.store.materialize(risks)
     segs = _segments(_cuts(wh, units, risks), risks)
     segs = segs.join(units, ["drug", "person_id"])
     month = segs.day.year() * 12 + segs.day.month() - 1
@@ -393,18 +435,22 @@ def _checked(windows, age_band_years, season) -> list[tuple[int, int]]:
     return windows
 
 
-def _risk_windows(starts: ir.Table, windows) -> ir.Table:
-    """(drug, person_id, window, w_start, w_stop): each exposure's windows,
-    the stop excluded."""
+def _risk_windows(
+    starts: ir.Table, windows, first: int = 1, rank: int | None = None
+) -> ir.Table:
+    """(drug, person_id, window, rank, w_start, w_stop): each exposure's
+    windows, numbered from `first`, the stop excluded; a day in several
+    windows is in the one of lowest rank (`rank`, else the window's number)."""
     parts = [
         starts.select(
             "drug",
             "person_id",
             window=ibis.literal(i, "int64"),
+            rank=ibis.literal(i if rank is None else rank, "int64"),
             w_start=starts.exposure_start + ibis.interval(days=a),
             w_stop=starts.exposure_start + ibis.interval(days=b + 1),
         )
-        for i, (a, b) in enumerate(windows, 1)
+        for i, (a, b) in enumerate(windows, first)
     ]
     return ibis.union(*parts, distinct=False)
 
@@ -467,7 +513,7 @@ def _segments(cuts: ir.Table, risks: ir.Table) -> ir.Table:
     )
     covered = covered.group_by(
         c_drug=segs.drug, c_person=segs.person_id, c_day=segs.day
-    ).aggregate(c_window=covered.window.min())
+    ).aggregate(c_window=covered.window.argmin(covered.rank))
     segs = segs.left_join(
         covered,
         [

@@ -60,13 +60,15 @@ class Signal:
 
 @dataclass(frozen=True)
 class Signals:
-    """The drugs screened for one outcome, the strongest first, and the
-    systematic error their IRRs were calibrated with (None: too few controls)."""
+    """The drugs screened for one outcome, the strongest first, the
+    systematic error their IRRs were calibrated with (None: too few controls),
+    and the suspects whose risk windows the case series were adjusted for."""
 
     outcome: str
     cases: int
     signals: list[Signal]
     systematic_error: SystematicError | None
+    adjusted_for: tuple[str, ...] = ()  # the suspects the case series adjust for
 
     def to_dict(self) -> dict:
         return {
@@ -88,7 +90,9 @@ def signals(
     """The drugs associated with `outcome` (a saved cohort's id or name, or a
     concept set of conditions named `name`), calibrated with `controls` (ATC
     codes of negative-control drugs; None: those of `NEGATIVE_CONTROLS` in the
-    vocabulary)."""
+    vocabulary). Each case series is adjusted for the risk windows of the
+    suspects: the drugs whose IRR's and ROR's CIs lie above 1 in a first,
+    unadjusted pass."""
     if min_cases < 1:
         raise DrugInputError(f"the exposed cases needed must be ≥ 1: {min_cases}")
     decision = decision or Decision.unscoped(wh)
@@ -98,9 +102,17 @@ def signals(
     else:
         wanted = {c.strip().upper() for c in controls}
     screened = [d for d in found.drugs if d.atc not in wanted]
-    series = sccs_each(
-        wh, outcome, sorted({d.atc for d in screened} | wanted), decision=decision
+    every = sorted({d.atc for d in screened} | wanted)
+    series = sccs_each(wh, outcome, every, decision=decision)
+    suspects = tuple(
+        d.atc
+        for d in screened
+        if _above_one(_reported(_first_window(series[d.atc]))[1])
+        and _above_one(d.ror_ci)
+        and d.cases_exposed >= min_cases
     )
+    if suspects:  # each drug's control time freed of the others' risk
+        series = sccs_each(wh, outcome, every, decision=decision, adjust=suspects)
     error = _systematic_error(series[c] for c in sorted(wanted))
     onsets = onset_days_each(wh, outcome, [d.atc for d in screened], decision=decision)
     out = []
@@ -127,7 +139,7 @@ def signals(
             )
         )
     out.sort(key=lambda s: (not s.signal, -(s.calibrated_ci or (0, 0))[0], s.atc))
-    return Signals(found.outcome, found.cases, out, error)
+    return Signals(found.outcome, found.cases, out, error, suspects)
 
 
 def calibrated_ci(

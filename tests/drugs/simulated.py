@@ -18,11 +18,13 @@ CONCEPTS = [
     ("ATC", "J01C", "ATC 3rd", None),
     ("ATC", "J01CA04", "ATC 5th", "J01C"),
     ("ATC", "N02BE01", "ATC 5th", None),  # paracetamol: never given
+    ("ATC", "M04AA01", "ATC 5th", None),  # allopurinol: a second culprit
     ("CIM10", "L27", "3-char nonbill code", None),
     ("CIM10", "L27.0", "4-char billing code", "L27"),
     ("CIM10", "I10", "3-char billing code", None),
 ]
 DRUG = local_concept_id("ATC", "J01CA04")
+SECOND = local_concept_id("ATC", "M04AA01")
 OUTCOME = local_concept_id("CIM10", "L27.0")
 OTHER = local_concept_id("CIM10", "I10")
 
@@ -33,7 +35,7 @@ class Rows:
 
     person: list[tuple] = field(default_factory=list)  # id, birth year, month
     observation: list[tuple] = field(default_factory=list)  # person, start, end
-    exposure: list[tuple] = field(default_factory=list)  # person, start, end
+    exposure: list[tuple] = field(default_factory=list)  # person, start, end[, drug]
     condition: list[tuple] = field(default_factory=list)  # person, concept, day
 
 
@@ -90,7 +92,9 @@ def load(wh, rows: Rows) -> None:
                 {
                     "drug_exposure_id": pa.array(range(1, len(e) + 1), pa.int64()),
                     "person_id": pa.array([r[0] for r in e], pa.int64()),
-                    "drug_concept_id": pa.array([DRUG] * len(e), pa.int64()),
+                    "drug_concept_id": pa.array(
+                        [r[3] if len(r) > 3 else DRUG for r in e], pa.int64()
+                    ),
                     "drug_exposure_start_date": pa.array(
                         [r[1] for r in e], pa.date32()
                     ),

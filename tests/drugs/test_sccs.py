@@ -12,7 +12,16 @@ from entrepot.drugs import sccs, sccs_intervals
 from entrepot.drugs._intervals import Z95
 from entrepot.errors import AccessDeniedError, DrugInputError, UnknownCodeError
 from entrepot.privacy import Decision, Perimeter
-from tests.drugs.simulated import OTHER, OUTCOME, Rows, day, first_event, load
+from tests.drugs.simulated import (
+    DRUG,
+    OTHER,
+    OUTCOME,
+    SECOND,
+    Rows,
+    day,
+    first_event,
+    load,
+)
 
 TOXIDERMIE = ConceptSet.model_validate(
     {"items": [{"vocabulary": "CIM10", "code": "L27", "descendants": True}]}
@@ -251,3 +260,42 @@ def test_a_nuisance_level_without_events_leaves_the_window_estimate_finite():
     assert beta[0] == pytest.approx(alone[0], abs=1e-6)
     assert cov[0, 0] == pytest.approx(alone_cov[0, 0], rel=1e-6)
     assert math.isinf(cov[1, 1])
+
+
+#: two drugs that each multiply the outcome's rate by this in days 1-30
+#: after their start, their effects adding up (as the synthetic hospital
+#: plants them): the other drug's risk must not be taken for control time
+CULPRIT_IRR = 20.0
+
+
+def simulate_two_culprits(n: int, seed: int = 11) -> Rows:
+    """`n` cases, each started on amoxicillin and on allopurinol (half of
+    them each, at independent days); one event each."""
+    rng = np.random.default_rng(seed)
+    rows = Rows()
+    for pid in range(1, n + 1):
+        start, length = day(date(2019, 1, 1), rng.integers(0, 90)), 730
+        rows.person.append((pid, 1960, 1))
+        rows.observation.append((pid, start, day(start, length - 1)))
+        rate = np.ones(length)
+        for drug in (DRUG, SECOND):
+            if rng.random() < 0.5:
+                t = int(rng.integers(0, length - 90))
+                rows.exposure.append((pid, day(start, t), day(start, t + 9), drug))
+                rate[t + 1 : t + 31] += CULPRIT_IRR - 1
+        rows.condition.append((pid, OUTCOME, day(start, first_event(rng, rate))))
+    return rows
+
+
+def test_another_culprits_risk_is_not_taken_for_control_time(
+    tmp_path_factory, new_duckdb
+):
+    wh = new_duckdb(tmp_path_factory.mktemp("sccs") / "two.duckdb")
+    load(wh, simulate_two_culprits(1000))
+    plain = dict(windows=WINDOWS, age_band_years=None, season=None)
+    alone = sccs(wh, TOXIDERMIE, "J01CA04", **plain).windows[0]
+    assert alone.ci[1] < CULPRIT_IRR  # allopurinol's events in its control time
+    both = sccs(wh, TOXIDERMIE, "J01CA04", adjust=("M04AA01",), **plain).windows[0]
+    assert both.ci[0] < CULPRIT_IRR < both.ci[1]
+    assert abs(both.irr / CULPRIT_IRR - 1) < 0.2
+    wh.close()

@@ -202,12 +202,14 @@ def test_every_drug_in_one_pass_gives_each_drugs_own_case_series(pv_hospital):
     with Warehouse.open(str(pv_hospital), read_only=True) as wh:
         found = signals(wh, outcome, name="toxidermie")
         drugs = sorted({s.atc for s in found.signals} | CONTROLS)
-        together = sccs_each(wh, outcome, drugs)
+        suspects = found.adjusted_for  # the culprits, each adjusted for the others
+        assert set(suspects) == {p.drug for p in SPEC.pairs if p.event == "toxidermie"}
+        together = sccs_each(wh, outcome, drugs, adjust=suspects)
         other = next(s.atc for s in found.signals if not s.signal)
         checked = ["M04AA01", "J01CA04", "H03AA01", other]
         for atc in checked:
             try:
-                alone = sccs(wh, outcome, atc)
+                alone = sccs(wh, outcome, atc, adjust=suspects)
             except DrugInputError as e:
                 assert isinstance(together[atc], DrugInputError), atc
                 assert str(together[atc]) == str(e)
