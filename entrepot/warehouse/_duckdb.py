@@ -20,6 +20,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from entrepot.warehouse._connect import connect
+from entrepot.warehouse._shapes import shaped_sql
 from entrepot.warehouse._store import Store, Transaction, Write, pause_point
 
 _temp_names = itertools.count()
@@ -206,7 +207,9 @@ class DuckDBStore(Store):
     def prepare(self, rows: ir.Table) -> _Statement:
         self.con._run_pre_execute_hooks(rows)  # registers in-memory tables
         memtables = bool(rows.op().find(ops.InMemoryTable))
-        return _Statement(self.con.compile(rows), rows.schema(), rows, memtables)
+        # in-memory tables are new each time: no shape to reuse, rows to hold
+        sql = self.con.compile(rows) if memtables else shaped_sql(self, rows)
+        return _Statement(sql, rows.schema(), rows, memtables)
 
     def fetch(self, rows: ir.Table | _Statement) -> pa.Table:
         if isinstance(rows, _Statement):
