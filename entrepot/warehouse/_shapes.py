@@ -14,6 +14,7 @@ expression itself would give.
 from __future__ import annotations
 
 import re
+import secrets
 
 import ibis.expr.datashape as ds
 import ibis.expr.datatypes as dt
@@ -25,7 +26,10 @@ from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
 
 from entrepot.warehouse._prepared import prepared
 
-_SLOT = re.compile(r"__entrepot_slot_(\d+)__")
+#: Markers carry a secret of the process, so that no string a user wrote (a
+#: search term, a label: literals the shape keeps) can be taken for one.
+_MARK = f"__entrepot_slot_{secrets.token_hex(8)}_"
+_SLOT = re.compile(re.escape(_MARK) + r"(\d+)__")
 _COMPARED = (ops.Comparison, ops.Between)
 
 
@@ -41,7 +45,7 @@ class _Compiler(DuckDBCompiler):
     """DuckDB's compiler, writing a slot as a marker to fill in."""
 
     def visit_Slot(self, op, *, index, dtype):  # noqa: ARG002 - Ibis passes args
-        return sge.Var(this=f"__entrepot_slot_{index}__")
+        return sge.Var(this=f"{_MARK}{index}__")
 
 
 _compiler = _Compiler()
@@ -68,7 +72,7 @@ def _shape(op: ops.Relation) -> tuple[ops.Relation, list]:
         if isinstance(node, ops.DatabaseTable):  # the same on every connection
             name = node.name
             if node.namespace.catalog == "temp":
-                name = f"__entrepot_slot_{slot(name)}__"
+                name = f"{_MARK}{slot(name)}__"
             return node.copy(name=name, source=None)
         args = kwargs or dict(zip(node.__argnames__, node.__args__, strict=True))
         if isinstance(node, ops.InValues) and _values(args["options"]):

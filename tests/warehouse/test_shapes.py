@@ -36,3 +36,28 @@ def test_other_values_reuse_the_shape_and_give_ibis_sql(tmp_path):
             # another comparison is another shape
             assert counted([1, 2, 3, 700], 2.0, 500, "_kept_d", above=True) == [1]
             assert prepared_held(store) == held + 1
+
+
+def test_hostile_strings_stay_literals(tmp_path):
+    """A string kept in the shape that looks like a slot's marker, and a
+    compared string with quotes and SQL, come back as written."""
+    import ibis
+
+    with Warehouse.open(tmp_path / "eds.duckdb", create=True) as wh:
+        store = wh.store
+        hostile = "x'); DROP TABLE c; --"
+        store.con.raw_sql(
+            "CREATE TABLE c AS SELECT range::BIGINT AS concept_id, "
+            "CASE WHEN range = 3 THEN 'x''); DROP TABLE c; --' ELSE 'y' END AS label "
+            "FROM range(10)"
+        )
+        c = store.con.table("c")
+        for marker in ("__entrepot_slot_0__", "__entrepot_slot_1__"):
+            rows = c.filter(c.concept_id.isin([1, 3]), c.label == hostile)
+            rows = rows.select("concept_id", "label", tag=ibis.literal(marker))
+            statement = store.prepare(rows)
+            assert statement.sql == store.con.compile(rows)
+            assert store.fetch(statement).to_pylist() == [
+                {"concept_id": 3, "label": hostile, "tag": marker}
+            ]
+        assert store.con.table("c").count().execute() == 10
