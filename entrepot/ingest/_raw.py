@@ -313,6 +313,7 @@ def ingest_raw(
             "source": str(folder),
             "date_shifting": shift_dates,
             "snapshot": snapshot,
+            "sources": out.sources,
             "tables": out.tables,
             "stale_cohorts": out.stale_cohorts,
         },

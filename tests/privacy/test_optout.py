@@ -1,6 +1,8 @@
 """Opt-out on each engine: a patient erased from every table at once, and
 left out of every later load."""
 
+import json
+
 import pyarrow as pa
 import pytest
 
@@ -122,3 +124,36 @@ def test_opt_out_is_idempotent_and_final(hospital, ingested_on):
     assert not any(_rows_of(wh, person_id(new, ipp)).values())
     assert optout_add(wh, new, [ipp], user="dpo")["new"] == 0
     assert len(optout_list(wh)) == 1
+
+
+def test_an_objection_erases_the_patients_gold_annotations(hospital, ingested):
+    """Gold spans quote the note's text: they leave with the patient's notes."""
+    ipp = _busy_patient(hospital)
+    pid = person_id(KEY, ipp)
+    notes = ingested.table("note")
+    mine = notes.filter(notes.person_id == pid).note_id.to_pyarrow().to_pylist()
+    other = notes.filter(notes.person_id != pid).note_id.to_pyarrow().to_pylist()[:2]
+    span = {"start": 0, "end": 4, "kind": "identifier", "label": "NOM", "text": "Nom"}
+    spans = pa.Table.from_pylist([span | {"note_id": n} for n in [*mine, *other]])
+    with ingested.store.transaction() as tx:
+        tx.append("entrepot", "note_annotation", ingested.store.from_arrow(spans))
+    result = optout_add(ingested, KEY, [ipp], user="dpo")
+    assert result["rows_removed"]["note_annotation"] == len(mine)
+    gold = ingested.table("note_annotation").note_id.to_pyarrow().to_pylist()
+    assert sorted(gold) == sorted(other)
+
+
+def test_the_audit_anchor_is_kept_beside_the_warehouse(
+    hospital, ingested_on, engine, tmp_path, monkeypatch
+):
+    """`eds.duckdb.audit-anchor` beside a file, `eds.audit-anchor` beside a
+    `spark:eds` folder: one line per head recorded, the last the log's."""
+    monkeypatch.delenv("ENTREPOT_AUDIT_ANCHOR", raising=False)
+    name = {"duckdb": "eds.duckdb.audit-anchor", "spark": "eds.audit-anchor"}[engine]
+    optout_add(ingested_on, KEY, [_busy_patient(hospital)], user="dpo")
+    result = verify(ingested_on)
+    assert result["ok"] is True
+    assert result["anchor"]["file"] == str(tmp_path / name)
+    lines = (tmp_path / name).read_text().splitlines()
+    last = json.loads(lines[-1])["entries"]
+    assert result["anchor"]["entries"] == result["entries"] == last

@@ -127,6 +127,21 @@ def test_care_mode_is_for_the_care_team_and_audited_per_view(wh):
         set_care_mode(wh, False)
 
 
+def test_a_registered_admin_off_the_care_team_is_refused_in_care_mode(wh):
+    add_user(wh, "adam", "admin", PASSWORD)
+    set_care_mode(wh, True)
+    try:
+        with pytest.raises(AccessDeniedError, match="'adam' is not on the care team"):
+            authorise(wh, "adam", "read", "soins")
+        with pytest.raises(AccessDeniedError, match="'adam' is not on the care team"):
+            authorise(wh, "adam", "count", "soins")
+        # a project's own threshold (1 here) replaces the warehouse's 10, even lower
+        assert authorise(wh, "adam", "count", "urgences").mask_below == 1
+        assert authorise(wh, "adam", "count", None).mask_below == 10
+    finally:
+        set_care_mode(wh, False)
+
+
 def test_cli_lists_the_care_sites_and_sets_a_projects_units(
     hospital, tmp_path, capsys, monkeypatch
 ):
