@@ -20,6 +20,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from entrepot.warehouse._connect import connect
+from entrepot.warehouse._phases import phase
 from entrepot.warehouse._store import Store, Transaction, Write, pause_point
 
 _temp_names = itertools.count()
@@ -110,17 +111,21 @@ class DuckDBStore(Store):
 
     def _apply(self, tx: Transaction) -> None:
         if self._in_transaction:  # inside `migrating`: its transaction
-            for write in tx.writes:
-                self._write(write)
+            self._write_all(tx)
             return
         self.con.raw_sql("BEGIN TRANSACTION")
         try:
-            for write in tx.writes:
-                self._write(write)
+            self._write_all(tx)
         except BaseException:
             self.con.raw_sql("ROLLBACK")
             raise
-        self.con.raw_sql("COMMIT")
+        with phase("commit"):
+            self.con.raw_sql("COMMIT")
+
+    def _write_all(self, tx: Transaction) -> None:
+        for write in tx.writes:
+            with phase(f"{write.kind} {write.name}"):
+                self._write(write)
 
     transactional = True
     _in_transaction = False
@@ -140,7 +145,8 @@ class DuckDBStore(Store):
             raise
         finally:
             self._in_transaction = False
-        self.con.raw_sql("COMMIT")
+        with phase("commit"):
+            self.con.raw_sql("COMMIT")
 
     def checkpoint(self) -> None:
         self.con.raw_sql("CHECKPOINT")
