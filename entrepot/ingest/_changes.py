@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -400,27 +401,40 @@ def drop_orphans(wh, named: dict[str, pa.Array], plan: Plan) -> None:
         )
 
 
+def _counted(rows: dict[str, ir.Table]) -> dict[str, int]:
+    """The rows of each table, counted in one query (one query a table cost
+    an Ibis compile and a round trip each, whatever the delta)."""
+    if not rows:
+        return {}
+    counts = ibis.union(
+        *(
+            t.aggregate(n=t.count()).mutate(name=ibis.literal(k))
+            for k, t in rows.items()
+        ),
+        distinct=False,
+    ).to_pyarrow()
+    return dict(zip(counts["name"].to_pylist(), counts["n"].to_pylist(), strict=True))
+
+
 def unchanged_counts(wh, changes: Changes) -> dict[str, int]:
     """Rows of each table that unchanged source rows gave (skipped: already there)."""
-    out: dict[str, int] = {}
+    rows = {}
     for name, ids in changes.unchanged.items():
         for table, column in TABLES[name].items():
             if len(ids):
                 t = wh.table(table)
-                n = t.filter(among(wh, t[column], ids)).count()
-                out[table] = out.get(table, 0) + int(n.to_pyarrow().as_py())
-    return out
+                rows[table] = t.filter(among(wh, t[column], ids))
+    return _counted(rows)
 
 
 def removed_counts(wh, plan: Plan) -> dict[str, int]:
     """Rows the plan removes from each table (counted before it is applied):
     one pass over each table."""
-    out = {}
+    rows = {}
     for name, removals in plan.items():
         t = wh.table(name)
-        hit = ibis.or_(*(among(wh, t[c], v) for c, v in removals))
-        out[name] = int(t.filter(hit).count().to_pyarrow().as_py())
-    return out
+        rows[name] = t.filter(ibis.or_(*(among(wh, t[c], v) for c, v in removals)))
+    return _counted(rows)
 
 
 def reloaded(plan: Plan, tables: dict[str, pa.Table]) -> dict[str, int]:

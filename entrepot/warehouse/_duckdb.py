@@ -235,9 +235,9 @@ class DuckDBStore(Store):
         self.con.raw_sql(f"DROP TABLE IF EXISTS {_quoted('temp', 'main', name)}")
 
     def materialize(self, rows: ir.Table) -> ir.Table:
-        return self.con.create_table(
-            f"_entrepot_tmp_{next(_temp_names)}", rows, temp=True
-        )
+        """Compiled once, its schema known: Ibis's `create_table` would ask
+        the engine for its catalog, database and the new table's schema."""
+        return self._keep(f"_entrepot_tmp_{next(_temp_names)}", self.prepare(rows))
 
     def read_file(
         self, path: Path, *, delimiter: str = ",", quoted: bool = True
