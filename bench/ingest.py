@@ -3,7 +3,10 @@
 `--merges` IPP merges (`merges.csv`) on an ingested warehouse, vs a first
 ingestion of the same final extracts and merges, in the same run. Both give
 the same tables (checked: counts per table). Target (issue 26): the delta ≥
-10× faster than the full reload.
+10× faster than the full reload. Both are split into the phases where their
+time went (`entrepot.warehouse.timing`: reading the extracts, the diff, each
+table's check, deletes and appends, the IPP merges, ...); `--phases` prints
+them (the JSON always has them).
 
 With `--memory`, the peak resident memory of a first ingestion instead, each
 in a fresh process, of N and 4N patients, from whole files (one shard) and in
@@ -11,7 +14,8 @@ shards of `--patients-per-shard` patients (issue 23: it must not grow with
 the extracts beyond the engine's buffers), and the peak before the engine's
 load (reading, splitting, building and de-identifying the shards).
 
-    python bench/ingest.py [--patients 300] [--share 0.01] [--merges 0] [--json out.json]
+    python bench/ingest.py [--patients 300] [--share 0.01] [--merges 0] [--phases]
+                           [--json out.json]
     python bench/ingest.py --memory [--patients 300] [--patients-per-shard 100]
 """
 
@@ -29,7 +33,7 @@ from pathlib import Path
 
 from entrepot.ingest import ingest_raw
 from entrepot.privacy import SecretKey
-from entrepot.warehouse import Warehouse
+from entrepot.warehouse import Warehouse, phase, timing
 
 KEY = SecretKey(bytes.fromhex("b3" * 32))
 #: A column an update changes in each extract (none of its key columns);
@@ -101,11 +105,15 @@ def add_merges(final: Path, delta: Path, merges: int) -> None:
         _write(folder / "merges.csv", ["old_ipp", "new_ipp", "merged_on"], lines)
 
 
-def _ingest(wh: Warehouse, folder: Path) -> tuple[float, dict]:
-    start = time.perf_counter()
-    result = ingest_raw(wh, folder, key=KEY)
-    wh.con.raw_sql("CHECKPOINT")
-    return time.perf_counter() - start, result.as_dict()
+def _ingest(wh: Warehouse, folder: Path) -> tuple[float, dict, dict]:
+    """Seconds, the result, and the seconds of each phase (adding up to them)."""
+    with timing() as phases:
+        start = time.perf_counter()
+        result = ingest_raw(wh, folder, key=KEY)
+        with phase("checkpoint"):
+            wh.con.raw_sql("CHECKPOINT")
+        seconds = time.perf_counter() - start
+    return seconds, result.as_dict(), {p: round(s, 3) for p, s in phases.items()}
 
 
 def run(patients: int, share: float = 0.01, seed: int = 0, merges: int = 0) -> dict:
@@ -122,12 +130,12 @@ def run(patients: int, share: float = 0.01, seed: int = 0, merges: int = 0) -> d
         if merges:
             add_merges(tmp / "final", tmp / "delta", merges)
         with Warehouse.create(tmp / "nightly.duckdb") as wh:
-            _, loaded = _ingest(wh, first)
+            _, loaded, _ = _ingest(wh, first)
             rows = sum(loaded["loaded"].values())
-            delta_s, delta = _ingest(wh, tmp / "delta")
+            delta_s, delta, delta_phases = _ingest(wh, tmp / "delta")
             nightly = wh.counts()
         with Warehouse.create(tmp / "reload.duckdb") as wh:
-            reload_s, _ = _ingest(wh, tmp / "final")
+            reload_s, _, reload_phases = _ingest(wh, tmp / "final")
             reloaded = wh.counts()
         shutil.rmtree(first)
     assert nightly == reloaded, "the delta and the reload differ"
@@ -143,7 +151,32 @@ def run(patients: int, share: float = 0.01, seed: int = 0, merges: int = 0) -> d
         "reload_seconds": round(reload_s, 3),
         "ratio": round(reload_s / delta_s, 2),
         "target_ratio": 10,
+        "phases": {"delta": delta_phases, "reload": reload_phases},
     }
+
+
+def phase_lines(phases: dict[str, dict[str, float]], share: float = 0.01) -> list[str]:
+    """Seconds of each phase of the delta and the reload, the largest first:
+    each top phase with what ran inside it, and under it its parts that took
+    at least `share` of either run."""
+    runs = ("delta", "reload")
+    totals = {r: sum(phases[r].values()) for r in runs}
+    paths = sorted(set(phases["delta"]) | set(phases["reload"]))
+    tops: dict[str, dict[str, float]] = {}
+    for path in paths:
+        top = tops.setdefault(path.split(" / ")[0], dict.fromkeys(runs, 0.0))
+        for r in runs:
+            top[r] += phases[r].get(path, 0.0)
+    lines = [f"{'phase':<60} {'delta s':>9} {'reload s':>9}"]
+    for name, top in sorted(tops.items(), key=lambda t: -t[1]["delta"]):
+        lines.append(f"{name:<60} {top['delta']:>9.2f} {top['reload']:>9.2f}")
+        parts = [p for p in paths if p.startswith(f"{name} / ")]
+        for path in sorted(parts, key=lambda p: -phases["delta"].get(p, 0.0)):
+            s = {r: phases[r].get(path, 0.0) for r in runs}
+            if any(s[r] >= share * totals[r] for r in runs):
+                label = "  " + path.removeprefix(f"{name} / ")
+                lines.append(f"{label:<60} {s['delta']:>9.2f} {s['reload']:>9.2f}")
+    return lines
 
 
 def _peak(folder: Path, warehouse: Path, patients_per_shard: int) -> dict:
@@ -203,6 +236,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--patients", type=int, default=300)
     parser.add_argument("--share", type=float, default=0.01)
     parser.add_argument("--merges", type=int, default=0)
+    parser.add_argument("--phases", action="store_true")
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--patients-per-shard", type=int, default=100)
     parser.add_argument("--json", type=Path)
@@ -230,6 +264,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(
         f"ratio           {figures['ratio']:>9.1f}x (target ≥ {figures['target_ratio']}x)"
     )
+    if args.phases:
+        print("\n".join(phase_lines(figures["phases"])))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
     return figures

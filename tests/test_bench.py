@@ -109,10 +109,21 @@ def test_extract_benchmark_scores_a_served_model(capsys, tmp_path):
 def test_ingest_benchmark_times_a_delta_against_a_full_reload(capsys, tmp_path):
     from bench import ingest
 
-    night = ["--patients", "15", "--merges", "2", "--json", str(tmp_path / "i.json")]
-    result = ingest.main(night)
+    night = ["--patients", "15", "--merges", "2", "--phases"]
+    result = ingest.main([*night, "--json", str(tmp_path / "i.json")])
     out = capsys.readouterr().out
     assert json.loads((tmp_path / "i.json").read_text()) == result
+    for run in ("delta", "reload"):  # every second of a run in one phase
+        phases = result["phases"][run]
+        assert abs(sum(phases.values()) - result[f"{run}_seconds"]) < 0.1
+        assert phases["IPP merges / the old patients' rows read and moved"] > 0
+        assert phases["load / check measurement"] > 0
+    assert result["phases"]["delta"]["diff against the stored fingerprints"] > 0
+    merges = sum(
+        s for p, s in result["phases"]["delta"].items() if p.startswith("IPP merges")
+    )
+    printed = {line[:60].strip(): line[60:].split() for line in out.splitlines()}
+    assert abs(float(printed["IPP merges"][0]) - merges) < 0.006
     assert result["merges"] == 2 and "2 IPP merges" in out
     lab = result["source_rows_changed"]["lab"]
     assert lab == max(1, round(0.01 * result["source_rows"]["lab"]))

@@ -25,8 +25,8 @@ from entrepot.errors import ExtractionError
 from entrepot.extraction._result import Backend, Extraction
 from entrepot.extraction._schema import Schema, Value
 from entrepot.nlp import note_fingerprints, pending, read_notes, snippet
-from entrepot.nlp._changes import among
 from entrepot.privacy import Decision
+from entrepot.warehouse import among
 from entrepot.warehouse._warehouse import BOOKKEEPING
 
 TABLE = "note_extraction"

@@ -15,10 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from entrepot.privacy import person_tables, pseudonym_id
+from entrepot.warehouse import among, phase
 from entrepot.warehouse.vocabulary._standard import EHR
 
 #: OMOP tables holding each extract's rows, by the id column `source_ids` gives.
@@ -114,7 +116,8 @@ def find_changes(
         out.opted_out_rows += given_rows - len(rows)
         ops = rows["op"].combine_chunks() if "op" in rows.column_names else None
         row_ids = ids(ctx, name, rows)
-        prints = fingerprints(ctx.key, name, rows, columns[name])
+        with phase("keyed digests of the rows"):
+            prints = fingerprints(ctx.key, name, rows, columns[name])
         given = pa.table(
             {
                 "_i": pa.array(range(len(rows)), pa.int64()),
@@ -197,7 +200,7 @@ def removals(wh, changes: Changes) -> tuple[Plan, pa.Array]:
         for table, column in person_tables(wh, registry=False).items():
             _remove(wh, plan, table, column, persons)  # an objection outlives them
         n = wh.table("note")
-        theirs = n.filter(n.person_id.isin(persons.to_pylist())).note_id
+        theirs = n.filter(among(wh, n.person_id, persons)).note_id
         notes = pa.concat_arrays([notes, _ids(theirs)])
     for table in NOTE_DERIVED:
         _remove(wh, plan, table, "note_id", notes)
@@ -218,7 +221,7 @@ def _kept(wh, plan: Plan, table: str):
     """A table of the warehouse less the rows `plan` removes."""
     t = wh.table(table)
     for column, values in plan.get(table, []):
-        t = t.filter(~t[column].isin(_column(wh, values)))
+        t = t.filter(~among(wh, t[column], values))
     return t
 
 
@@ -236,7 +239,7 @@ def rederive(wh, tables: dict[str, pa.Table], plan: Plan) -> None:
     persons = pa.concat_arrays(
         [
             visits["person_id"].combine_chunks(),
-            _ids(v.filter(v.visit_occurrence_id.isin(_column(wh, old))).person_id),
+            _ids(v.filter(among(wh, v.visit_occurrence_id, old)).person_id),
         ]
     )
     persons = pc.unique(pc.drop_null(persons))
@@ -249,16 +252,11 @@ def rederive(wh, tables: dict[str, pa.Table], plan: Plan) -> None:
     _condition_ends(wh, tables, plan, kept, old)
 
 
-def _column(wh, values: pa.Array, name: str = "v"):
-    """Arrow values as a column of the warehouse's engine (for `isin`)."""
-    return wh.store.from_arrow(pa.table({name: values}))[name]
-
-
 def _periods(wh, tables, plan: Plan, kept, visits: pa.Table, persons: pa.Array) -> None:
     """Observation periods of `persons` from their visits after the change:
     first admission to last discharge, as a first ingestion makes them."""
     theirs = (
-        kept.filter(kept.person_id.isin(_column(wh, persons)))
+        kept.filter(among(wh, kept.person_id, persons))
         .select("person_id", "visit_start_date", "visit_end_date")
         .to_pyarrow()
     )
@@ -287,9 +285,7 @@ def _periods(wh, tables, plan: Plan, kept, visits: pa.Table, persons: pa.Array) 
             r["observation_period_start_date"],
             r["observation_period_end_date"],
         )
-        for r in o.filter(o.person_id.isin(_column(wh, persons)))
-        .to_pyarrow()
-        .to_pylist()
+        for r in o.filter(among(wh, o.person_id, persons)).to_pyarrow().to_pylist()
     }
     same = pa.array(
         [
@@ -318,7 +314,7 @@ def _condition_ends(wh, tables, plan: Plan, kept, old_visits: pa.Array) -> None:
         return
     rows = _kept(wh, plan, "condition_occurrence")
     moved = (
-        rows.filter(rows.visit_occurrence_id.isin(_column(wh, old_visits)))
+        rows.filter(among(wh, rows.visit_occurrence_id, old_visits))
         .select(*new.column_names)
         .to_pyarrow()
         .cast(new.schema)
@@ -335,7 +331,7 @@ def _condition_ends(wh, tables, plan: Plan, kept, old_visits: pa.Array) -> None:
     visits = tables["visit_occurrence"]
     ends = dict(
         zip(
-            *kept.filter(kept.visit_occurrence_id.isin(_column(wh, wanted)))
+            *kept.filter(among(wh, kept.visit_occurrence_id, wanted))
             .select("visit_occurrence_id", "visit_end_date")
             .to_pyarrow()
             .columns,
@@ -401,31 +397,44 @@ def drop_orphans(wh, named: dict[str, pa.Array], plan: Plan) -> None:
             plan,
             table,
             column,
-            _ids(t.filter(~t[column].isin(_column(wh, named_)))[column]),
+            _ids(t.filter(~among(wh, t[column], named_))[column]),
         )
+
+
+def _counted(rows: dict[str, ir.Table]) -> dict[str, int]:
+    """The rows of each table, counted in one query (one query a table cost
+    an Ibis compile and a round trip each, whatever the delta)."""
+    if not rows:
+        return {}
+    counts = ibis.union(
+        *(
+            t.aggregate(n=t.count()).mutate(name=ibis.literal(k))
+            for k, t in rows.items()
+        ),
+        distinct=False,
+    ).to_pyarrow()
+    return dict(zip(counts["name"].to_pylist(), counts["n"].to_pylist(), strict=True))
 
 
 def unchanged_counts(wh, changes: Changes) -> dict[str, int]:
     """Rows of each table that unchanged source rows gave (skipped: already there)."""
-    out: dict[str, int] = {}
+    rows = {}
     for name, ids in changes.unchanged.items():
         for table, column in TABLES[name].items():
             if len(ids):
                 t = wh.table(table)
-                n = t.filter(t[column].isin(_column(wh, ids))).count()
-                out[table] = out.get(table, 0) + int(n.to_pyarrow().as_py())
-    return out
+                rows[table] = t.filter(among(wh, t[column], ids))
+    return _counted(rows)
 
 
 def removed_counts(wh, plan: Plan) -> dict[str, int]:
     """Rows the plan removes from each table (counted before it is applied):
     one pass over each table."""
-    out = {}
+    rows = {}
     for name, removals in plan.items():
         t = wh.table(name)
-        hit = ibis.or_(*(t[c].isin(_column(wh, v)) for c, v in removals))
-        out[name] = int(t.filter(hit).count().to_pyarrow().as_py())
-    return out
+        rows[name] = t.filter(ibis.or_(*(among(wh, t[c], v) for c, v in removals)))
+    return _counted(rows)
 
 
 def reloaded(plan: Plan, tables: dict[str, pa.Table]) -> dict[str, int]:
@@ -467,11 +476,11 @@ def stale_cohorts(wh, changes: Changes, plan: Plan) -> list[int]:
     stored = wh.table(SOURCE_ROW)
     persons = pa.concat_arrays(
         [
-            _ids(stored.filter(stored.row_id.isin(_column(wh, removed))).person_id),
+            _ids(stored.filter(among(wh, stored.row_id, removed)).person_id),
             *(f["person_id"].combine_chunks() for f in changes.fingerprints),
         ]
     )
     persons = pc.unique(pc.drop_null(persons))
     c = wh.table("cohort")
-    members = c.filter(c.subject_id.isin(_column(wh, persons)))
+    members = c.filter(among(wh, c.subject_id, persons))
     return sorted(_distinct(members, "cohort_definition_id").to_pylist())

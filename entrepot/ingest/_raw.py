@@ -54,6 +54,7 @@ from entrepot.privacy import (
     visit_id,
 )
 from entrepot.privacy.deid import DeidConfig, Identity
+from entrepot.warehouse import phase, phased
 from entrepot.warehouse.vocabulary._mapping import source_maps
 from entrepot.warehouse.vocabulary._standard import (
     DEATH_CERTIFICATE,
@@ -266,27 +267,31 @@ def ingest_raw(
             ),
         )
         with wh.store.atomic():  # all of it, the identity vault too, or nothing
-            check_key(wh, key)
-            check_merges(  # before the load: a wrong merge changes nothing
-                wh,
-                key,
-                merges,
-                arriving=shards.arriving,
-                source=str(Path(folder) / "merges.csv"),
-            )
-            shift_dates = check_date_shifting(wh, shift_dates)
-            publish_optout_key(wh, key)
-            requests = apply_optout_requests(wh, key, user=user)["requests"]
+            with phase("checks, pending opt-outs"):
+                check_key(wh, key)
+                check_merges(  # before the load: a wrong merge changes nothing
+                    wh,
+                    key,
+                    merges,
+                    arriving=shards.arriving,
+                    source=str(Path(folder) / "merges.csv"),
+                )
+                shift_dates = check_date_shifting(wh, shift_dates)
+                publish_optout_key(wh, key)
+                requests = apply_optout_requests(wh, key, user=user)["requests"]
             night = _build(wh, key, shards, Path(scratch), shift_dates, deid, snapshot)
             result, gone = _load(wh, night, folder, progress)
-            merged = merge_patients(wh, key, _to_merge(wh, key, merges), user=user)
-            update_identities(
-                wh,
-                key,
-                pa.concat_tables(night.vault),
-                keep=wh.table("person").person_id.to_pyarrow().combine_chunks(),
-            )
-    change.notes_removed(wh, sorted(set(night.gone_notes)))  # the index
+            with phase("IPP merges"):
+                merged = merge_patients(wh, key, _to_merge(wh, key, merges), user=user)
+            with phase("identity vault"):
+                update_identities(
+                    wh,
+                    key,
+                    pa.concat_tables(night.vault),
+                    keep=wh.table("person").person_id.to_pyarrow().combine_chunks(),
+                )
+    with phase("removed notes left out of the search index"):
+        change.notes_removed(wh, sorted(set(night.gone_notes)))
     tables = list(night.tables)
     out = IngestResult(
         load_id=result.load_id,
@@ -305,21 +310,22 @@ def ingest_raw(
         stale_cohorts=sorted(night.stale),
         merges=merged["merges"],
     )
-    audit(
-        wh,
-        user,
-        "ingest",
-        {
-            "source": str(folder),
-            "date_shifting": shift_dates,
-            "snapshot": snapshot,
-            "sources": out.sources,
-            "tables": out.tables,
-            "stale_cohorts": out.stale_cohorts,
-        },
-        rows=sum(result.loaded.values()),
-        persons=result.loaded.get("person", 0),
-    )
+    with phase("audit"):
+        audit(
+            wh,
+            user,
+            "ingest",
+            {
+                "source": str(folder),
+                "date_shifting": shift_dates,
+                "snapshot": snapshot,
+                "sources": out.sources,
+                "tables": out.tables,
+                "stale_cohorts": out.stale_cohorts,
+            },
+            rows=sum(result.loaded.values()),
+            persons=result.loaded.get("person", 0),
+        )
     return out
 
 
@@ -334,52 +340,64 @@ def _build(
     keep = consenting(wh)
     lab_maps = source_maps(wh) if "lab" in shards.schemas else {}
     config = (deid or DeidConfig()).with_shift(None)
-    for shard, source in shards:
+    for shard, source in phased(shards, "reading and splitting the extracts"):
         ctx = _Context(key, shift, keep, source["patients"])
         ctx.lab_maps = lab_maps
-        found = change.find_changes(
-            wh,
-            ctx,
-            source,
-            source_ids,
-            SOURCES,
-            snapshot=snapshot,
-            shard=(shard, shards.count),
-        )
-        tables, _ = _omop_tables(ctx, found.rows)
-        tables["death"] = _with_linked_deaths(wh, tables["death"], tables["person"])
-        plan, gone_notes = change.removals(wh, found)
-        change.rederive(wh, tables, plan)
-        notes, removed = _deidentified_notes(ctx, tables.get("note"), config)
+        with phase("diff against the stored fingerprints"):
+            found = change.find_changes(
+                wh,
+                ctx,
+                source,
+                source_ids,
+                SOURCES,
+                snapshot=snapshot,
+                shard=(shard, shards.count),
+            )
+        with phase("building OMOP rows"):
+            tables, _ = _omop_tables(ctx, found.rows)
+            tables["death"] = _with_linked_deaths(wh, tables["death"], tables["person"])
+        with phase("rows to remove"):
+            plan, gone_notes = change.removals(wh, found)
+        with phase("observation periods, diagnoses' ends"):
+            change.rederive(wh, tables, plan)
+        with phase("de-identifying changed notes"):
+            notes, removed = _deidentified_notes(ctx, tables.get("note"), config)
         if notes is not None:
             tables["note"] = notes
             night.notes += len(notes)
         night.identifiers_removed += removed
         night.gone_notes.extend(gone_notes.to_pylist())
-        night.stale.update(change.stale_cohorts(wh, found, plan))
-        night.unchanged.update(change.unchanged_counts(wh, found))
-        night.vault.append(_vault_rows(ctx, found.rows["patients"]))
-        night.add(tables, plan, found)
+        with phase("stale cohorts, unchanged rows counted"):
+            night.stale.update(change.stale_cohorts(wh, found, plan))
+            night.unchanged.update(change.unchanged_counts(wh, found))
+        with phase("staging the rows to load"):
+            night.vault.append(_vault_rows(ctx, found.rows["patients"]))
+            night.add(tables, plan, found)
     return night
 
 
 def _load(wh, night: Night, folder, progress) -> tuple:
     """The staged rows loaded in one checked load, after the removals; and
     the rows removed from each table."""
-    change.drop_orphans(wh, night.named_ids(), night.plan)
-    gone = change.removed_counts(wh, night.plan)
+    with phase("care sites and communes"):
+        change.drop_orphans(wh, night.named_ids(), night.plan)
+    with phase("removed rows counted"):
+        gone = change.removed_counts(wh, night.plan)
     sources = {t: night.rows(wh, t) for t in night.tables}
     fingerprints = night.rows(wh, change.SOURCE_ROW)
-    result = wh.load(
-        {t: rows for t, rows in sources.items() if rows is not None},  # others: 0
-        names={t: f"{folder}:{t}" for t in night.tables},
-        progress=progress,
-        removing={
-            t: [(c, wh.store.from_arrow(pa.table({c: v}))) for c, v in removals]
-            for t, removals in night.plan.items()
-        },
-        appending=[] if fingerprints is None else [(change.SOURCE_ROW, fingerprints)],
-    )
+    with phase("load"):
+        result = wh.load(
+            {t: rows for t, rows in sources.items() if rows is not None},  # others: 0
+            names={t: f"{folder}:{t}" for t in night.tables},
+            progress=progress,
+            removing={
+                t: [(c, wh.store.from_arrow(pa.table({c: v}))) for c, v in removals]
+                for t, removals in night.plan.items()
+            },
+            appending=[]
+            if fingerprints is None
+            else [(change.SOURCE_ROW, fingerprints)],
+        )
     return result, gone
 
 

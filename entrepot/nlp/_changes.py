@@ -15,6 +15,8 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from entrepot.warehouse import among
+
 
 def note_fingerprints(
     wh, columns: tuple[str, ...], salt: str, notes: ir.Table | None = None
@@ -70,12 +72,3 @@ def read_notes(
         by_id = {r["note_id"]: r for r in rows.to_pyarrow().to_pylist()}
         prints = dict(zip(ids, wanted["fingerprint"].to_pylist(), strict=True))
         yield [by_id[i] | {"fingerprint": prints[i]} for i in ids if i in by_id]
-
-
-def among(wh, column: ir.IntegerColumn, ids: list[int]) -> ir.BooleanColumn:
-    """Whether `column` is one of `ids`: between their smallest and largest
-    (so that the engine's min/max statistics skip the rest), then a semi-join
-    on the ids as a table, whose query is built in constant time (thousands of
-    literals in an IN list took seconds of Python to compile, per batch)."""
-    wanted = wh.store.from_arrow(pa.table({"id": pa.array(ids, pa.int64())}))
-    return column.between(min(ids), max(ids)) & column.isin(wanted.id)

@@ -21,10 +21,11 @@ from pathlib import Path
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from entrepot.nlp._changes import among, note_fingerprints, pending, read_notes
+from entrepot.nlp._changes import note_fingerprints, pending, read_notes
 from entrepot.nlp._patterns import SECTION_LOINC
 from entrepot.nlp._pipeline import VERSION, Pipeline
 from entrepot.nlp._text import unreadable
+from entrepot.warehouse import among
 from entrepot.warehouse._warehouse import BOOKKEEPING
 
 STATE = "note_nlp_state"

@@ -34,6 +34,7 @@ from entrepot.privacy._rotation import _notes_reshifted
 from entrepot.privacy._settings import require_key
 from entrepot.privacy._shifting import date_shifting
 from entrepot.privacy._tables import ensure_table, person_tables, schema_of
+from entrepot.warehouse import among, phase
 
 #: The old patient's rows that the survivor's replace (not moved).
 REMOVED = ("person", "death")
@@ -62,7 +63,8 @@ def merge_patients(
     if not merges:
         return {"merges": 0, "rows_moved": {}, "opted_out": 0}
     pairs = _pairs(key, merges)
-    _check(wh, pairs)
+    with phase("checks"):
+        _check(wh, pairs)
     objected = opted_out(wh)
     refused = [p for p in pairs if p[0] in objected or p[1] in objected]
     added = _optout(wh, refused, objected, user)
@@ -91,7 +93,8 @@ def merge_patients(
         ],
         schema=log.schema().to_pyarrow(),
     )
-    moved = _moved(wh, {p: days[p] for p in moving})
+    with phase("the old patients' rows read and moved"):
+        moved = _moved(wh, {p: days[p] for p in moving})
     with wh.store.transaction() as tx:
         for name, change in moved.tables.items():
             change.write(wh, tx, name)
@@ -210,7 +213,7 @@ def _check(
     ids = {i for p in pairs for i in p}
     p = wh.table("person")
     known = set(
-        p.filter(p.person_id.isin(_column(wh, ids))).person_id.to_pyarrow().to_pylist()
+        p.filter(among(wh, p.person_id, ids)).person_id.to_pyarrow().to_pylist()
     )
     known |= (opted_out(wh) | set(arriving)) & ids
     olds = [o for o, _ in pairs]
@@ -297,9 +300,8 @@ def _moved(wh, days: dict[tuple[int, int], int]) -> _Moved:
     counts: dict[str, int] = {}
     if days:
         olds = [o for o, _ in days]
-        theirs = _column(wh, olds)
         kept_rows = ensure_table(wh, "merge_row")
-        kept_rows = kept_rows.filter(kept_rows.old_person_id.isin(theirs))
+        kept_rows = kept_rows.filter(among(wh, kept_rows.old_person_id, olds))
         recorded = kept_rows.select(*_PAIR, "table_name").to_pyarrow()
         recorded = set(zip(*(c.to_pylist() for c in recorded.columns), strict=True))
         stored = {s: set(wh.tables(s)) for s in ("cdm", "results", "entrepot")}
@@ -307,7 +309,8 @@ def _moved(wh, days: dict[tuple[int, int], int]) -> _Moved:
             if name in _SKIPPED or name not in stored[schema_of(name)]:
                 continue
             t = wh.table(name)
-            hit = wh.store.materialize(t.filter(t[column].isin(theirs)))  # read once
+            # read once
+            hit = wh.store.materialize(t.filter(among(wh, t[column], olds)))
             rows = hit.to_pyarrow()
             if not len(rows):
                 continue
@@ -406,11 +409,10 @@ def _locations(
     if not persons or not wh.has_table("location"):
         return [], []
     p = wh.table("person")
-    olds_ = _column(wh, olds)
-    theirs = p.filter(p.person_id.isin(olds_) & p.location_id.notnull())
+    theirs = p.filter(among(wh, p.person_id, olds) & p.location_id.notnull())
     mine = theirs.select("person_id", "location_id").to_pyarrow().to_pylist()
-    places = _column(wh, list({r["location_id"] for r in mine}))
-    others = p.filter(p.location_id.isin(places) & ~p.person_id.isin(olds_))
+    places = {r["location_id"] for r in mine}
+    others = p.filter(among(wh, p.location_id, places) & ~among(wh, p.person_id, olds))
     still = set(others.location_id.to_pyarrow().to_pylist())
     gone = {
         r["location_id"]: r["person_id"] for r in mine if r["location_id"] not in still
@@ -418,7 +420,7 @@ def _locations(
     if not gone:
         return [], []
     loc = wh.table("location")
-    rows = loc.filter(loc.location_id.isin(_column(wh, list(gone)))).to_pyarrow()
+    rows = loc.filter(among(wh, loc.location_id, list(gone))).to_pyarrow()
     survivor = {o: n for o, n in days}
     records = [
         {
@@ -433,12 +435,6 @@ def _locations(
     return list(gone), records
 
 
-def _column(wh, ids: list[int]) -> ir.IntegerColumn:
-    """Ids as a column of the engine: `isin` on it is a join, where a list of
-    literals is an expression DuckDB takes seconds to plan and tests per row."""
-    return wh.store.from_arrow(pa.table({"v": pa.array(ids, pa.int64())})).v
-
-
 def _ids(days: dict[tuple[int, int], int]) -> list[int]:
     return [i for p in days for i in p]
 
@@ -449,7 +445,7 @@ def _after(wh, changes: dict[str, _Change], name: str) -> ir.Table:
     change = changes.get(name)
     if change is None:
         return t
-    kept = t.filter(~t[change.column].isin(_column(wh, change.gone)))
+    kept = t.filter(~among(wh, t[change.column], change.gone))
     return kept if change.added is None else kept.union(change.added, distinct=False)
 
 
@@ -461,7 +457,7 @@ def _with_periods(wh, tables: dict[str, ir.Table], persons: list[int]) -> dict:
     if rebuilt is None:
         return tables
     op = wh.table("observation_period")
-    kept = op.filter(~op.person_id.isin(_column(wh, persons)))
+    kept = op.filter(~among(wh, op.person_id, persons))
     return tables | {
         "observation_period": wh.store.materialize(kept.union(rebuilt, distinct=False))
     }
@@ -474,7 +470,7 @@ def _periods(wh, visits: ir.Table, persons: list[int]) -> ir.Table | None:
         return None
     op = wh.table("observation_period")
     spans = (
-        visits.filter(visits.person_id.isin(_column(wh, persons)))
+        visits.filter(among(wh, visits.person_id, persons))
         .group_by("person_id")
         .aggregate(s=visits.visit_start_date.min(), e=visits.visit_end_date.max())
     )

@@ -27,7 +27,6 @@ import tantivy
 
 from entrepot.errors import SearchIndexError
 from entrepot.nlp._changes import (
-    among,
     note_fingerprints,
     pages,
     pending,
@@ -42,6 +41,7 @@ from entrepot.search._schema import (
     open_index,
     split_by_context,
 )
+from entrepot.warehouse import among
 
 _STATE = "state"  # a folder of parts: note_id, fingerprint, seq
 _OLD_STATE = "notes.parquet"  # one file, before the state was kept in parts

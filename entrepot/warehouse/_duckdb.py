@@ -20,6 +20,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from entrepot.warehouse._connect import connect
+from entrepot.warehouse._phases import phase
 from entrepot.warehouse._shapes import shaped_sql
 from entrepot.warehouse._store import Store, Transaction, Write, pause_point
 
@@ -111,17 +112,21 @@ class DuckDBStore(Store):
 
     def _apply(self, tx: Transaction) -> None:
         if self._in_transaction:  # inside `migrating`: its transaction
-            for write in tx.writes:
-                self._write(write)
+            self._write_all(tx)
             return
         self.con.raw_sql("BEGIN TRANSACTION")
         try:
-            for write in tx.writes:
-                self._write(write)
+            self._write_all(tx)
         except BaseException:
             self.con.raw_sql("ROLLBACK")
             raise
-        self.con.raw_sql("COMMIT")
+        with phase("commit"):
+            self.con.raw_sql("COMMIT")
+
+    def _write_all(self, tx: Transaction) -> None:
+        for write in tx.writes:
+            with phase(f"{write.kind} {write.name}"):
+                self._write(write)
 
     transactional = True
     _in_transaction = False
@@ -141,7 +146,8 @@ class DuckDBStore(Store):
             raise
         finally:
             self._in_transaction = False
-        self.con.raw_sql("COMMIT")
+        with phase("commit"):
+            self.con.raw_sql("COMMIT")
 
     def checkpoint(self) -> None:
         self.con.raw_sql("CHECKPOINT")
@@ -232,9 +238,9 @@ class DuckDBStore(Store):
         self.con.raw_sql(f"DROP TABLE IF EXISTS {_quoted('temp', 'main', name)}")
 
     def materialize(self, rows: ir.Table) -> ir.Table:
-        return self.con.create_table(
-            f"_entrepot_tmp_{next(_temp_names)}", rows, temp=True
-        )
+        """Compiled once, its schema known: Ibis's `create_table` would ask
+        the engine for its catalog, database and the new table's schema."""
+        return self._keep(f"_entrepot_tmp_{next(_temp_names)}", self.prepare(rows))
 
     def read_file(
         self, path: Path, *, delimiter: str = ",", quoted: bool = True

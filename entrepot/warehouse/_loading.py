@@ -20,6 +20,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from entrepot.errors import InputFileError, LoadError, first_line
+from entrepot.warehouse._phases import phase
 from entrepot.warehouse.cdm import Table, cdm_table
 
 _VALUE_SHOWN = 60  # characters of a bad value quoted in its reason
@@ -83,9 +84,10 @@ def load_tables(
         typed = _typed_rows(rows, spec, source)
         target = _remaining(wh, name, removing)
         try:
-            checked[name] = table = _check(
-                wh, typed, spec, persons, rows.columns, target
-            )
+            with phase(f"check {name}"):
+                checked[name] = table = _check(
+                    wh, typed, spec, persons, rows.columns, target
+                )
         except Exception as e:  # the engine could not read or convert the source
             raise LoadError(f"{source}: {first_line(e)}; nothing was loaded") from e
         result.loaded[name] = table.loaded
