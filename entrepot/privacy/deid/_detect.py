@@ -195,7 +195,7 @@ def facilities(text: str) -> list[Span]:
     found += [
         (m.start(), m.end())
         for m in p.CENTRE_OF_TOWN.finditer(text)
-        if _common_town(fold(m.group(1)), "de")
+        if _common_town(town := fold(m.group(1)), "de") or _first_name_town(town)
     ]
     found += [
         (m.start(), m.end())
@@ -431,6 +431,17 @@ def _place_name(town: str, cue: str) -> bool:
         and town not in first_names()
         and town not in surnames()
         and _unknown(town)
+    )
+
+
+def _first_name_town(town: str) -> bool:
+    """A folded commune that is a first name too, no word of notes (`Nancy`): a
+    town where a centre is named after it."""
+    return (
+        town in cities()
+        and town in first_names()
+        and town not in COMMON
+        and town not in medical_words()
     )
 
 
