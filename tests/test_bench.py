@@ -29,7 +29,7 @@ def test_deid_benchmark_reports_each_set_labelled_beside_the_targets(capsys, tmp
     assert result["held_out"]["documents"] >= 40
     assert result["development"]["documents"] >= 36
     for name, tag in (
-        ("held_out_5", "held-out 5, hand-written, unseen"),
+        ("held_out_5", "development 6, read from 2026-12-07, seen"),
         ("held_out_4", "development 5, read from 2026-12-07, seen"),
         ("held_out_3", "development 4, read from 2026-12-07, seen"),
         ("held_out_2", "development 3, read from 2026-12-07, seen"),

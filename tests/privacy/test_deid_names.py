@@ -38,7 +38,11 @@ def test_the_lexicons_are_france_wide_and_not_the_generators():
     assert len(first_names()) > 2000 and len(surnames()) > 8000
     assert len(cities()) > 30_000  # every commune, not the generator's 277
     assert {"dubois", "leclercq", "marchand", "vandenberghe"} <= surnames()
-    assert {"huguette", "ghislaine"}.isdisjoint(first_names())  # the generator's
+    older = {"karine", "annick", "sylvie", "thierry", "josiane", "huguette"}
+    assert older <= first_names()  # births of every year since 1920, not 2018's only
+    assert {"hilda", "gontran", "florimond"}.isdisjoint(
+        first_names()
+    )  # the generator's
     assert {"plougastel-daoulas", "saint-pierre-des-corps"} <= cities()
     assert "plougastel-daoulas" not in {fold(n) for n in communes().name}
 
@@ -97,26 +101,26 @@ def test_names_that_are_also_words_are_names_in_context(text, expected):
 
 PATIENT = Identity.from_record(
     {
-        "first_name": "Ghislaine",
+        "first_name": "Hilda",
         "last_name": "Jauneau",
         "birth_name": "Couffignal",
-        "relatives": "Fernand JAUNEAU (époux); Mme Odile Savalle (fille)",
-        "trusted_person": "DRANCOURT Gérald",
-        "gp_name": "Dr Norbert Wernert",
+        "relatives": "Gontran JAUNEAU (époux); Mme Magda Savalle (fille)",
+        "trusted_person": "DRANCOURT Florimond",
+        "gp_name": "Dr Silvio Wernert",
     }
 )
 
 
 def test_relatives_names_come_from_the_record():
     assert set(PATIENT.first_names) == {
-        "Ghislaine",
-        "Fernand",
-        "Odile",
-        "Gérald",
-        "Norbert",
+        "Hilda",
+        "Gontran",
+        "Magda",
+        "Florimond",
+        "Silvio",
     }
     assert set(PATIENT.last_names) >= {"Jauneau", "Couffignal", "JAUNEAU", "Savalle"}
-    text = "Odile et Fernand sont passés ; Gérald prévenu."
+    text = "Magda et Gontran sont passés ; Florimond prévenu."
     assert (
         tagged(text, PATIENT) == "[PRENOM] et [PRENOM] sont passés ; [PRENOM] prévenu."
     )

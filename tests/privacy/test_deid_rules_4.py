@@ -52,7 +52,7 @@ FIELDS = [
 
 GREETINGS = [
     case("Salut Capucine,\nun avis sur ce bilan ?", ("Capucine", "PRENOM")),
-    case("Bonjour Théophane, merci pour l'avis.", ("Théophane", "NOM")),
+    case("Bonjour Théophane, merci pour l'avis.", ("Théophane", "PRENOM")),
     case(
         "Je te tiens au courant.\nBonne soirée,\nGratien\n\nPS : dossier joint.",
         ("Gratien", "PRENOM"),
@@ -81,8 +81,8 @@ INITIALS_AND_NUMBERS = [
 ]
 
 RELATIVES = [
-    case("Ma fille, Bérangère, viendra me chercher.", ("Bérangère", "NOM")),
-    case("Mon époux Gratien m'accompagnera.", ("Gratien", "NOM")),
+    case("Ma fille, Bérangère, viendra me chercher.", ("Bérangère", "PRENOM")),
+    case("Mon époux Gratien m'accompagnera.", ("Gratien", "PRENOM")),
     case(
         "Contacts : Okan Berrada (frère) et Selin Quéré (sœur).",
         ("Okan", "PRENOM"),

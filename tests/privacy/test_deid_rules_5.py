@@ -12,11 +12,11 @@ NAMES = [
     case(
         "au sujet de madame quéméner solenn née le 3 mai 1950",
         ("quéméner", "NOM"),
-        ("solenn", "NOM"),
+        ("solenn", "PRENOM"),
         ("3 mai 1950", "DATE_NAISSANCE"),
     ),
     # a staff field of the emergency desk or of a nursing home
-    case("IOA : Gwladys T.", ("Gwladys", "NOM"), ("T.", "PRENOM")),
+    case("IOA : Gwladys T.", ("Gwladys", "PRENOM"), ("T.", "NOM")),
     case("IDEC : Maïwenn Traoré", ("Maïwenn", "PRENOM"), ("Traoré", "NOM")),
     # a surname that is a month, where no day nor year follows it
     case("Aide-soignant : Loïc Février", ("Loïc", "PRENOM"), ("Février", "NOM")),

@@ -56,6 +56,7 @@ _UNIT_ACRONYMS = frozenset(
 )
 _CEDEX = re.compile(r" cedex(?: \d+)?$")
 _ARTICLE = re.compile(r"(?:les?|la) |l'")
+_MASCULINE = re.compile(r"(?<![\w'’])(?:le|du|au) $")
 #: What ends a sentence, a heading or a field: a word after it may be capitalised.
 _SENTENCE_END = frozenset('.!?:;\n•*-–—>»"')
 #: Where a town written in a capitalised sequence may end.
@@ -194,7 +195,7 @@ def facilities(text: str) -> list[Span]:
     found += [
         (m.start(), m.end())
         for m in p.CENTRE_OF_TOWN.finditer(text)
-        if _common_town(fold(m.group(1)), "de")
+        if _common_town(town := fold(m.group(1)), "de") or _first_name_town(town)
     ]
     found += [
         (m.start(), m.end())
@@ -433,6 +434,17 @@ def _place_name(town: str, cue: str) -> bool:
     )
 
 
+def _first_name_town(town: str) -> bool:
+    """A folded commune that is a first name too, no word of notes (`Nancy`): a
+    town where a centre is named after it."""
+    return (
+        town in cities()
+        and town in first_names()
+        and town not in COMMON
+        and town not in medical_words()
+    )
+
+
 def _common_town(town: str, cue: str) -> bool:
     """Whether a folded name after `cue` is a commune (`St-Omer` read as
     `Saint-Omer`): after `à` or `au` any, otherwise one that is no word of notes
@@ -498,7 +510,7 @@ def names(text: str, identity: Identity | None) -> list[Span]:
     while i < len(tokens):
         group = _group(text, tokens, i)
         words = [fold(t[2]) for t in group]
-        labels = _labels(group, words, own, firsts, lasts)
+        labels = _labels(text, group, words, own, firsts, lasts)
         spans += [s for s in _runs(group, labels) if not _guarded(s, guarded, False)]
         i += len(group)
     return spans + _initials(text, spans)
@@ -559,7 +571,7 @@ def _group(text: str, tokens: list, i: int) -> list:
     return group
 
 
-def _labels(group, words, own, firsts, lasts) -> list[str | None]:
+def _labels(text, group, words, own, firsts, lasts) -> list[str | None]:
     """The label of each word of a group, or None for an ordinary word."""
     n = len(words)
     labels: list[str | None] = [own.label(w) for w in words]
@@ -588,7 +600,7 @@ def _labels(group, words, own, firsts, lasts) -> list[str | None]:
             j = k + 1
             while j < n and _upper_name(group[j][2], words[j]):
                 labels[j], j = "NOM", j + 1
-    return _sure(group, words, labels)
+    return _sure(text, group, words, labels)
 
 
 def _upper_name(word: str, folded: str) -> bool:
@@ -613,9 +625,10 @@ def _first_name(upper: str, word: str, token: str, firsts: frozenset[str]) -> bo
     )
 
 
-def _sure(group, words, labels: list[str | None]) -> list[str | None]:
+def _sure(text: str, group, words, labels: list[str | None]) -> list[str | None]:
     """Words left unlabelled that are names and nothing else (`Leclercq`, not
-    `Blanc`): names without context. Acronyms (upper case, 3 letters) are not."""
+    `Blanc`): names without context. Acronyms (upper case, 3 letters) are not,
+    nor a first name after a masculine article (a brand: `le Vania`)."""
     sure = sure_names()
     return [
         label
@@ -624,6 +637,10 @@ def _sure(group, words, labels: list[str | None]) -> list[str | None]:
             if word not in COMMON
             and word not in NOT_NAMES
             and len(word) >= (4 if token[2].isupper() else 3)
+            and not (
+                sure.get(word) == "PRENOM"
+                and _MASCULINE.search(text, max(0, token[0] - 4), token[0])
+            )
             # a first name in capitals alone or beside acronyms is a unit's (`ELSA`)
             and not (
                 token[2].isupper()

@@ -21,7 +21,7 @@ _HEADS = (
     "purpura|œdèmes?|oedèmes?|érythèmes?|encéphalopathies?|neuropathies?|"
     "cardiomyopathies?|leucémies?|myélomes?|macroglobulinémies?|anastomoses?|"
     "polyarthrites?|vascularites?|artérites?|granulomatoses?|montages?|prothèses?|"
-    "voies?|protocoles?|mots"
+    "voies?|protocoles?|mots|doigts?"
 )
 _NOT_EPONYM = r"(?!(?:Dr|Pr|Mme|Mlle|Me|Mr|Docteur|Professeur|Monsieur|Madame)\b)"
 _EPONYM = rf"{_NOT_EPONYM}{p.NAME_WORD}"

@@ -1,8 +1,8 @@
 """Lexicons of the de-identifier (entrepot/data/privacy, see its PROVENANCE).
 
 Two sources: short hand-written lists, and France-wide lists cut at a frequency
-(the 8,000 most frequent surnames, first names given to at least 0.01 % of
-children, every commune). A name that is also a French word, a place or a word
+(the 8,000 most frequent surnames, first names given at least 30 times in one
+birth year since 1920, every commune). A name that is also a French word, a place or a word
 of the medical vocabularies (`Blanc`, `Rose`, `Raynaud`) is marked, and is a name
 only in context; the others are names wherever they stand. The
 synthetic hospital draws its names from none of these lists (tests/privacy).

@@ -56,6 +56,8 @@ PHONE = re.compile(
     rf"{_START}(?=[+0(])(?!\d\d/\d\d/\d{{4}})"
     rf"(?:(?:(?:\+|00) ?33[ .]?(?:\(0\)[ .]?)?|\(\+33\) ?|0)[1-9](?:[ .\-/]?\d{{2}}){{4}}"
     r"|(?<!\d )0[1-9] \d{2} \d{3} \d{3}"
+    # a pair split by a scan or a typist: `06 39 98 4 4 17`, `0 2 . 6 1 . 9 1 . 3 0 . 7 7`
+    r"|0 ?[1-9](?:(?: ?[.\-] ?| )\d ?\d){4}"
     # another country's or an overseas number: `+44 7911 123 456`, `+262 639 …`
     r"|\+(?!33)[1-9]\d{0,2}(?=(?:[ .\-]?\d){7,12}(?!\d))(?:[ .\-]?\d{1,4}){2,6})"
     rf"{_END}(?:,? \(?(?:poste|p\.|ext\.?|DECT) ?:? ?\d{{2,6}}\b\)?)?"
@@ -64,9 +66,10 @@ PHONE = re.compile(
 #: zéro un quarante-huit vingt-deux` (the digits in words after `_NUMBER_WORDS`).
 _DIGIT_WORD = "un|deux|trois|quatre|cinq|six|sept|huit|neuf"
 #: A hospital's extension written alone: `poste 4417`, `DECT 5521`.
-#: A pager too (`Bip 4571`); its digits may be grouped (`poste 45 310`).
+#: A pager too (`Bip 4571`); its digits may be grouped (`poste 45 310`, `bip 3 508`,
+#: `poste 6 21 04`).
 EXTENSION = re.compile(
-    r"(?=[PpDBb])\b(?:[Pp]oste|POSTE|DECT|[Bb]ip|BIP) ?(?:n° ?)?:? ?(?:\d{3,5}|\d\d \d{2,3})"
+    r"(?=[PpDBb])\b(?:[Pp]oste|POSTE|DECT|[Bb]ip|BIP) ?(?:n° ?)?:? ?(?:\d{3,5}|\d\d? \d{2,3}(?: \d\d)?)"
     r"(?!\d|[,./]\d)"
 )
 NIR = re.compile(
