@@ -1,6 +1,11 @@
 """Benchmark of the de-identifier on hand-written notes it was not built from
 and on the synthetic hospital's notes, each figure labelled with its set.
 
+- held-out 6, hand-written, unseen: `tests/privacy/deid_eval/held_out_6.jsonl`,
+  60 French hospital documents in 36 styles written in the night of
+  2026-12-07 to 08 by an evaluator who read neither the rules, the lexicons,
+  the generator nor the earlier sets' documents, frozen unrun, measured once
+  at d758c73 after the revision for development 6: the one held-out figure;
 - development 6, hand-written: `tests/privacy/deid_eval/held_out_5.jsonl`,
   60 French hospital documents in 41 styles written on 2026-12-07 as held-out
   set 5 by an evaluator who read neither the rules, the lexicons, the
@@ -66,6 +71,7 @@ HAND_WRITTEN = Path(__file__).resolve().parents[1] / "tests" / "privacy" / "deid
 #: development 3 and `held_out` development 2, all read from 2026-12-07: seen,
 #: no longer held out).
 FILES = {
+    "held_out_6": HAND_WRITTEN / "held_out_6.jsonl",
     "held_out_5": HAND_WRITTEN / "held_out_5.jsonl",
     "held_out_4": HAND_WRITTEN / "held_out_4.jsonl",
     "held_out_3": HAND_WRITTEN / "held_out_3.jsonl",
@@ -97,6 +103,7 @@ TARGETS = {
     "notes_per_second": 200,
 }
 SETS = {
+    "held_out_6": "held-out 6, hand-written, unseen",
     "held_out_5": "development 6, read from 2026-12-07, seen",
     "held_out_4": "development 5, read from 2026-12-07, seen",
     "held_out_3": "development 4, read from 2026-12-07, seen",

@@ -22,6 +22,7 @@ def test_deid_benchmark_reports_each_set_labelled_beside_the_targets(capsys, tmp
     result = deid.main(["--patients", "20", "--json", str(tmp_path / "d.json")])
     out = capsys.readouterr().out
     assert json.loads((tmp_path / "d.json").read_text()) == result
+    assert result["held_out_6"]["documents"] >= 60
     assert result["held_out_5"]["documents"] >= 60
     assert result["held_out_4"]["documents"] >= 55
     assert result["held_out_3"]["documents"] >= 46
@@ -29,6 +30,7 @@ def test_deid_benchmark_reports_each_set_labelled_beside_the_targets(capsys, tmp
     assert result["held_out"]["documents"] >= 40
     assert result["development"]["documents"] >= 36
     for name, tag in (
+        ("held_out_6", "held-out 6, hand-written, unseen"),
         ("held_out_5", "development 6, read from 2026-12-07, seen"),
         ("held_out_4", "development 5, read from 2026-12-07, seen"),
         ("held_out_3", "development 4, read from 2026-12-07, seen"),
