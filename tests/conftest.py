@@ -146,6 +146,37 @@ def warehouse(make_warehouse) -> Warehouse:
     return make_warehouse()
 
 
+CHROMIUM = shutil.which("chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+]
+#: As long as a page's own actions may wait (CI machines are slow and shared).
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, one per test process for every folder's
+    browser tests (skipped without it); each test opens contexts of its own.
+    Playwright's loop runs in this thread meanwhile: no test may start one."""
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)  # fmt: skip
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture(scope="session")
 def eunomia_file(tmp_path_factory) -> Path:
     """A private copy of Eunomia (OHDSI GiBleed, CDM 5.3 as DuckDB): never the package's own."""
