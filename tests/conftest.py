@@ -1,4 +1,5 @@
-"""Shared fixtures: one Spark session per run, and a warehouse on each engine."""
+"""Shared fixtures: one Spark session and one browser per test process, and
+a warehouse on each engine."""
 
 from __future__ import annotations
 
