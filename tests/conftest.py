@@ -1,4 +1,5 @@
-"""Shared fixtures: one Spark session per run, and a warehouse on each engine."""
+"""Shared fixtures: one Spark session and one browser per test process, and
+a warehouse on each engine."""
 
 from __future__ import annotations
 
@@ -144,6 +145,37 @@ def make_warehouse(engine, tmp_path, new_warehouse):
 def warehouse(make_warehouse) -> Warehouse:
     """An empty warehouse (CDM schema, no vocabulary) on each engine."""
     return make_warehouse()
+
+
+CHROMIUM = shutil.which("chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+]
+#: As long as a page's own actions may wait (CI machines are slow and shared).
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, one per test process for every folder's
+    browser tests (skipped without it); each test opens contexts of its own.
+    Playwright's loop runs in this thread meanwhile: no test may start one."""
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)  # fmt: skip
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="session")

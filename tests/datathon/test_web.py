@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.web.accessibility import assert_accessible
-from tests.web.conftest import LiveServer, browser, page_as, shot  # noqa: F401 - fixtures
+from tests.web.conftest import LiveServer, page_as, shot  # noqa: F401 - fixtures
 
 INSTRUCTOR = ("prof", "correct horse battery")
 

@@ -81,10 +81,24 @@ def first_night(nights, tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def spark_first_night(nights, built_once, spark_session) -> Path:
+    """A Spark warehouse of the first night, made once per test run (copied
+    per test): a Spark ingestion costs minutes on a loaded machine."""
+
+    def ingest(folder: Path) -> None:
+        with Warehouse.create(f"spark:{folder / 'eds'}", vocabulary=False) as wh:
+            ingest_raw(wh, nights["first"], key=KEY)
+
+    return built_once("atomic-first-night-spark", ingest) / "eds"
+
+
 def copy_of(first_night: Path, tmp_path: Path) -> Path:
-    """The first night's warehouse copied, with its vault and its anchor."""
-    path = tmp_path / "eds.duckdb"
-    for suffix in ("", ".identities", ".audit-anchor"):
+    """The first night's warehouse (a DuckDB file or a Spark folder) copied,
+    with its vault and its anchor."""
+    path = tmp_path / first_night.name
+    (shutil.copytree if first_night.is_dir() else shutil.copy)(first_night, path)
+    for suffix in (".identities", ".audit-anchor"):
         shutil.copy(f"{first_night}{suffix}", f"{path}{suffix}")
     return path
 
@@ -130,10 +144,12 @@ def test_a_night_failing_after_its_merges_leaves_the_warehouse_as_it_was(
 
 
 @pytest.mark.spark
-def test_on_spark_a_failed_ingest_puts_back_every_file(spark_session, nights, tmp_path):
+def test_on_spark_a_failed_ingest_puts_back_every_file(
+    spark_session, new_warehouse, nights, tmp_path
+):
     """Its load writes every table, its merges rewrite some, then it fails:
     each table is the very files it was, and nothing is left beside them."""
-    with Warehouse.create(f"spark:{tmp_path / 'eds'}", vocabulary=False) as wh:
+    with new_warehouse(f"spark:{tmp_path / 'eds'}") as wh:
         vault_path(wh).write_bytes(b"damaged")
         before, logged = state(wh), len(entries(wh))
         with pytest.raises(PrivacyError, match="not an entrepot identity vault"):
@@ -296,15 +312,14 @@ def test_a_unit_failing_after_it_wrote_the_vault_leaves_it_as_it_was(
 @pytest.mark.spark
 @pytest.mark.parametrize("changes", [12, STAGED], ids=["load", "vault"])
 def test_on_spark_a_night_killed_half_way_is_rolled_back_at_the_next_open(
-    spark_session, nights, tmp_path, caplog, changes
+    spark_session, spark_first_night, nights, tmp_path, caplog, changes
 ):
     """Killed after 12 of its changes (tables replaced by its load, kept aside
     and journalled), or once its new identity vault is staged: the next open
     puts back every file, the vault too, says so in one line of the log (and
     one for the vault), and the audit chain verifies."""
-    root = tmp_path / "eds"
-    with Warehouse.create(f"spark:{root}", vocabulary=False) as wh:
-        ingest_raw(wh, nights["first"], key=KEY)
+    root = copy_of(spark_first_night, tmp_path)
+    with Warehouse.open(f"spark:{root}", spark_session=spark_session) as wh:
         before, logged = state(wh), len(entries(wh))
     vault = vault_path(wh).read_bytes()
     marker = tmp_path / "eds.paused"

@@ -26,7 +26,7 @@ from entrepot.privacy import add_project, add_user, entries
 
 from ..cohort.conftest import build_tiny, write_tables
 from ..web.accessibility import assert_accessible
-from ..web.conftest import PASSWORD, LiveServer, browser, page_as, shot  # noqa: F401 - fixtures
+from ..web.conftest import PASSWORD, LiveServer, page_as, shot  # noqa: F401 - fixtures
 from .conftest import LABEL_COLOUR, NAME, write_slide
 from .test_slides_cli import tiny_model
 

@@ -1,7 +1,8 @@
 """Fixtures of the web tests: a synthetic hospital with users and projects,
-served by a real uvicorn server on a loopback port, and a browser
-(Playwright driving Debian's Chromium, never a downloaded one) with a page
-logged in as a user at a page of the app (`page_as`)."""
+served by a real uvicorn server on a loopback port, and a page of the
+session's browser (`browser`, tests/conftest.py: Playwright driving Debian's
+Chromium, never a downloaded one) logged in as a user at a page of the app
+(`page_as`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import httpx
 import pytest
 
 from entrepot.warehouse import Warehouse
+from tests.conftest import TIMEOUT_MS
 
 PASSWORD = "correct horse battery"
 #: name -> (role, projects). "cardio" holds every patient; "derma" a few
@@ -153,21 +155,8 @@ def fresh_server(web_file, tmp_path):
     yield from _serve_copy(web_file, tmp_path)
 
 
-CHROMIUM = shutil.which("chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-]
 #: The browser of a French clinician (Chromium's own default asks for English).
 LOCALE = "fr-FR"
-#: As long as a page's own actions may wait (CI machines are slow and shared).
-TIMEOUT_MS = 20_000
 #: Screenshots of the browser tests.
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "browser"
 
@@ -175,20 +164,6 @@ ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "browser"
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium, headless, for a module's tests (skipped without it)."""
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)  # fmt: skip
-        yield chromium
-        chromium.close()
 
 
 def log_in(page, server, user: str, path: str = "/", password: str = PASSWORD):
