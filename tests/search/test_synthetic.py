@@ -3,6 +3,8 @@ affirmed in some patients' notes and negated in others'."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from entrepot.nlp._text import fold
@@ -30,8 +32,11 @@ def _texts(wh, note_ids) -> dict[int, str]:
 
 
 def _said(text: str, word: str, fields) -> bool:
+    """Whether `word` stands as a word (not inside a name: Dr Vitoux) in one
+    of the text's parts `fields`."""
     parts = split_by_context(text)
-    return any(fold(word) in fold(parts.get(f, "")) for f in fields)
+    said = re.compile(rf"\b{re.escape(fold(word))}\b")
+    return any(said.search(fold(parts.get(f, ""))) for f in fields)
 
 
 @pytest.mark.parametrize("word", FINDINGS)
